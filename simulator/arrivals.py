@@ -1,0 +1,109 @@
+"""Arrivals: when households are placed in the municipality and who is in them.
+
+The schedule counts refugees who become cases (adults), per calendar month; the
+municipality takes over on arrival. With ``process = "exact"`` each month gets
+exactly its count, households spaced evenly through the month. With
+``process = "poisson"`` households arrive as a non-homogeneous Poisson process
+whose rate is constant within a month, with the month's expected count of
+adults (its rate divided by the mean number of adults per household).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from simulator.scenario import Arrivals, HouseholdType, Scenario
+from simulator.streams import Stream
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """One household placed at time `time` (days since the start)."""
+
+    time: float
+    household_type: str
+    adults: int
+    children: int
+
+
+def month_starts(start: dt.date, end_day: float) -> list[tuple[dt.date, float, float]]:
+    """(first day, start time, end time) of every calendar month overlapping [0, end_day)."""
+    months, first = [], dt.date(start.year, start.month, 1)
+    while True:
+        nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        t0, t1 = float((first - start).days), float((nxt - start).days)
+        if t0 >= end_day:
+            return months
+        months.append((first, max(t0, 0.0), min(t1, end_day)))
+        first = nxt
+
+
+def monthly_expected(arrivals: Arrivals, start: dt.date, end_day: float) -> list[float]:
+    """Adults expected in each calendar month of the run (partial months pro rata)."""
+    out = []
+    for i, (first, t0, t1) in enumerate(month_starts(start, end_day)):
+        days_in_month = float(
+            (dt.date(first.year + first.month // 12, first.month % 12 + 1, 1) - first).days
+        )
+        covered = (t1 - t0) / days_in_month
+        if arrivals.until is not None and first >= arrivals.until:
+            out.append(0.0)
+        elif arrivals.per_month is not None:
+            out.append(arrivals.per_month * covered)
+        elif arrivals.monthly is not None:
+            out.append(arrivals.monthly[i] if i < len(arrivals.monthly) else 0.0)
+        else:
+            quotas = {q.year: q.refugees for q in arrivals.yearly or []}
+            profile = arrivals.monthly_profile or [1.0] * 12
+            share = profile[first.month - 1] / sum(profile)
+            out.append(quotas.get(first.year, 0.0) * share * covered)
+    return out
+
+
+class HouseholdSampler:
+    """Draws household types and their children from the `households` stream."""
+
+    def __init__(self, types: dict[str, HouseholdType], stream: Stream) -> None:
+        self.names = list(types)
+        self.types = [types[n] for n in self.names]
+        total, self.cumulative = 0.0, []
+        for t in self.types:
+            total += t.share
+            self.cumulative.append(total)
+        self.stream = stream
+        self.mean_adults = sum(t.share * t.adults for t in self.types)
+
+    def draw(self, max_adults: int | None = None) -> tuple[str, int, int]:
+        """(type name, adults, children); with `max_adults`, only types that fit."""
+        i = self.stream.choice(self.cumulative)
+        if max_adults is not None and self.types[i].adults > max_adults:
+            fitting = [j for j, t in enumerate(self.types) if t.adults <= max_adults]
+            i = min(fitting, key=lambda j: (self.types[j].adults, -self.types[j].share))
+        t = self.types[i]
+        span = t.children_max - t.children_min
+        children = t.children_min + min(int(self.stream.uniform() * (span + 1)), span)
+        return self.names[i], t.adults, children
+
+
+def placements(scenario: Scenario, arrival_stream: Stream, households: Stream) -> list[Placement]:
+    """Every household placed during the run, in time order."""
+    sim = scenario.simulation
+    sampler = HouseholdSampler(scenario.households, households)
+    months = month_starts(sim.start_date, sim.duration_days)
+    expected = monthly_expected(scenario.arrivals, sim.start_date, sim.duration_days)
+    out: list[Placement] = []
+    for (_, t0, t1), adults_expected in zip(months, expected, strict=True):
+        if scenario.arrivals.process == "exact":
+            remaining, drawn = round(adults_expected), []
+            while remaining > 0:
+                name, adults, children = sampler.draw(max_adults=remaining)
+                drawn.append((name, adults, children))
+                remaining -= adults
+            times = [t0 + (t1 - t0) * (k + 0.5) / len(drawn) for k in range(len(drawn))]
+        else:
+            n = arrival_stream.poisson(adults_expected / sampler.mean_adults)
+            times = sorted(t0 + (t1 - t0) * arrival_stream.uniform() for _ in range(n))
+            drawn = [sampler.draw() for _ in range(n)]
+        out.extend(Placement(t, *hh) for t, hh in zip(times, drawn, strict=True))
+    return out

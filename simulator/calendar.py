@@ -1,0 +1,134 @@
+"""The work calendar: when caseworkers can do casework.
+
+Simulation time is measured in days (floats) since midnight of the scenario's
+start date. A caseworker does casework on working days (Monday to Friday, not on
+Danish public holidays or other closed days) in one window a day that starts at
+`workday_start_hour` and lasts `casework_hours_per_day` (weekly hours times the
+share of time available for casework, over five days). The rest of the working
+day goes to work that is not tied to a case (meetings, training, administration),
+which the time studies quoted in DOMAIN.md put at 24-40 %.
+
+A task that does not fit in what is left of today's window continues in the next
+window, so finishing a task is a single calculation (`finish_time`), not a chain
+of simulation events. The `continuous` mode works around the clock with no
+holidays; it exists to compare the engine with queueing theory.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+
+import holidays as holiday_calendars
+import numpy as np
+
+HOURS = 24.0
+
+
+class WorkCalendar:
+    """Working windows over `n_days` days from `start`; `continuous` means always open."""
+
+    def __init__(
+        self,
+        start: dt.date,
+        n_days: int,
+        hours_per_day: float,
+        *,
+        continuous: bool = False,
+        start_hour: float = 8.0,
+        public_holidays: bool = True,
+        closed_month_days: tuple[str, ...] | list[str] = (),
+    ) -> None:
+        if not continuous and start_hour + hours_per_day > HOURS:
+            raise ValueError("the daily casework window must end before midnight")
+        self.start = start
+        self.n_days = n_days
+        self.continuous = continuous
+        self.open_offset = start_hour / HOURS
+        self.window = hours_per_day / HOURS
+        self.hours_per_day = hours_per_day
+        dates = [start + dt.timedelta(days=i) for i in range(n_days)]
+        closed: set[dt.date] = set()
+        if public_holidays and not continuous:
+            years = range(start.year, dates[-1].year + 1)
+            closed.update(holiday_calendars.Denmark(years=years).keys())
+        month_days = set(closed_month_days)
+        workday = np.array(
+            [
+                continuous
+                or (d.weekday() < 5 and d not in closed and d.strftime("%m-%d") not in month_days)
+                for d in dates
+            ],
+            dtype=bool,
+        )
+        self.workday = workday
+        self._workdays: list[int] = np.flatnonzero(workday).tolist()
+        # per day: when today's window opens and closes (None on closed days); plain
+        # lists, because the model asks once per task and numpy indexing is slow
+        self._opens: list[float | None] = [
+            i + self.open_offset if w else None for i, w in enumerate(workday.tolist())
+        ]
+        # open hours before day i, for utilisation denominators
+        self._cum_open = np.concatenate([[0.0], np.cumsum(workday * self.window)])
+
+    def next_open(self, t: float) -> float:
+        """The earliest time >= t at which casework can happen."""
+        if self.continuous:
+            return t
+        day = int(t)
+        opens = self._opens[day] if day < self.n_days else None
+        if opens is not None:
+            if t < opens:
+                return opens
+            if t < opens + self.window:
+                return t
+        i = bisect.bisect_right(self._workdays, day)
+        if i == len(self._workdays):
+            return float("inf")
+        return self._workdays[i] + self.open_offset
+
+    def finish_time(self, t: float, hours: float) -> float:
+        """When `hours` of casework started at open time `t` are done."""
+        left = hours / HOURS
+        if self.continuous:
+            return t + left
+        while True:
+            closes = int(t) + self.open_offset + self.window
+            if t + left <= closes + 1e-12:
+                return t + left
+            left -= closes - t
+            t = self.next_open(closes + 1e-9)
+            if t == float("inf"):
+                return t
+
+    def is_open(self, t: float) -> bool:
+        """Whether `t` lies inside a casework window (closing instant included)."""
+        if self.continuous:
+            return True
+        day = int(t)
+        if not (0 <= day < self.n_days and self.workday[day]):
+            # the closing instant of the previous day's window may round into this day
+            return False
+        offset = t - day
+        return self.open_offset - 1e-9 <= offset <= self.open_offset + self.window + 1e-9
+
+    def open_time(self, t: np.ndarray) -> np.ndarray:
+        """Open time (days of casework windows) from the start up to each time in `t`.
+
+        Mapping times through this function turns "time on the clock" into "time
+        a caseworker could have worked", which is what utilisation is measured in.
+        """
+        t = np.asarray(t, dtype=float)
+        if self.continuous:
+            return t.copy()
+        day = np.clip(np.floor(t), 0, self.n_days).astype(np.int64)
+        before = self._cum_open[day]
+        inside = np.clip(t - day - self.open_offset, 0.0, self.window)
+        is_workday = np.concatenate([self.workday, [False]])[day]
+        return before + np.where(is_workday, inside, 0.0)
+
+    def date_of(self, t: float) -> dt.date:
+        return self.start + dt.timedelta(days=int(t))
+
+    def day_of(self, date: dt.date) -> float:
+        return float((date - self.start).days)

@@ -1,0 +1,143 @@
+"""Duration and delay distributions: their scenario schema and their samplers.
+
+A distribution is written in a scenario as an inline table with a `dist` key,
+for example ``{ dist = "lognormal", mean = 2.0, sd = 1.0 }``. Every kind is
+parameterised by quantities a planner can read (means and spreads in the unit of
+the field, hours for task durations, days for delays), not by the underlying
+mathematical parameters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simulator.streams import Stream
+
+Sampler = Callable[[], float]
+
+_STRICT = ConfigDict(frozen=True, extra="forbid")
+
+
+class Fixed(BaseModel):
+    """Always the same value."""
+
+    model_config = _STRICT
+    dist: Literal["fixed"]
+    value: float = Field(ge=0)
+
+    def mean(self) -> float:
+        return self.value
+
+    def sampler(self, stream: Stream) -> Sampler:
+        value = self.value
+        return lambda: value
+
+
+class Exponential(BaseModel):
+    """Exponential with the given mean (memoryless; the queueing-theory reference)."""
+
+    model_config = _STRICT
+    dist: Literal["exponential"]
+    mean_: float = Field(gt=0, alias="mean")
+
+    def mean(self) -> float:
+        return self.mean_
+
+    def sampler(self, stream: Stream) -> Sampler:
+        mean, draw = self.mean_, stream.exponential
+        return lambda: mean * draw()
+
+
+class Lognormal(BaseModel):
+    """Lognormal with the given mean and standard deviation (right-skewed task times)."""
+
+    model_config = _STRICT
+    dist: Literal["lognormal"]
+    mean_: float = Field(gt=0, alias="mean")
+    sd: float = Field(ge=0)
+
+    def mean(self) -> float:
+        return self.mean_
+
+    def sampler(self, stream: Stream) -> Sampler:
+        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
+        mu, sigma = math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+        draw, exp = stream.normal, math.exp
+        return lambda: exp(mu + sigma * draw())
+
+
+class Triangular(BaseModel):
+    """Triangular between `low` and `high` with its peak at `mode`."""
+
+    model_config = _STRICT
+    dist: Literal["triangular"]
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError("needs low <= mode <= high and low < high")
+        return self
+
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    def sampler(self, stream: Stream) -> Sampler:
+        a, c, b = self.low, self.mode, self.high
+        split = (c - a) / (b - a)
+        draw, sqrt = stream.uniform, math.sqrt
+
+        def sample() -> float:
+            u = draw()
+            if u < split:
+                return a + sqrt(u * (b - a) * (c - a))
+            return b - sqrt((1 - u) * (b - a) * (b - c))
+
+        return sample
+
+
+class Empirical(BaseModel):
+    """One of the observed `values`, with optional `weights` (default: equally likely)."""
+
+    model_config = _STRICT
+    dist: Literal["empirical"]
+    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> Empirical:
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError("weights must have one entry per value")
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+    def _cumulative(self) -> list[float]:
+        weights = self.weights or [1.0] * len(self.values)
+        total, cumulative = 0.0, []
+        for w in weights:
+            total += w
+            cumulative.append(total / sum(weights))
+        return cumulative
+
+    def mean(self) -> float:
+        weights = self.weights or [1.0] * len(self.values)
+        return sum(v * w for v, w in zip(self.values, weights, strict=True)) / sum(weights)
+
+    def sampler(self, stream: Stream) -> Sampler:
+        values, cumulative = list(self.values), self._cumulative()
+        last, draw, find = len(values) - 1, stream.uniform, bisect.bisect_right
+        return lambda: values[min(find(cumulative, draw()), last)]
+
+
+Distribution = Annotated[
+    Fixed | Exponential | Lognormal | Triangular | Empirical, Field(discriminator="dist")
+]

@@ -1,0 +1,62 @@
+"""The runtime entities of a run: task types, cases and tasks.
+
+These are plain slotted objects, created by `simulator.model` for one run and
+never stored on the scenario. They carry state only; behaviour lives in the
+model (what happens to a case) and the office (who works on what, when).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import simpy
+
+from simulator.distributions import Sampler
+
+INF = float("inf")
+NAN = float("nan")
+
+
+@dataclass(slots=True, eq=False)
+class TaskType:
+    """A task of the catalogue, compiled for one run with its own duration sampler."""
+
+    index: int
+    name: str
+    statutory: bool
+    deadline: float  # days from the trigger; INF where the task has none
+    sample_hours: Sampler
+    meeting: bool
+
+
+@dataclass(slots=True, eq=False)
+class Case:
+    """One adult's case in the integration period."""
+
+    id: int
+    household: int
+    reunified: bool
+    opened: float
+    exit_time: float
+    worker: int = -1  # the fixed caseworker's id; -1 in a pool
+    assigned_at: float = 0.0
+    is_open: bool = True
+    queued: list[Task] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class Task:
+    """One piece of casework for one case; `hours` is drawn when the task is created."""
+
+    id: int
+    type: TaskType
+    case: Case
+    created: float
+    due: float
+    hours: float
+    holder: int = -1  # the worker whose queue holds it (fixed assignment)
+    dropped: bool = False
+    started: float = NAN
+    finished: float = NAN
+    worker: int = -1
+    done: simpy.Event | None = None  # set only where someone waits for the task

@@ -1,0 +1,293 @@
+"""Statistics of one run, computed from its records.
+
+Every time-weighted quantity (open cases, pending tasks, backlog hours, overdue
+tasks, busy caseworkers) is a sum of intervals: an item counts, with a weight,
+from when it starts to when it ends. `interval_areas` integrates such a level
+exactly over any bins, in O(n log n), so one small monitor serves them all.
+
+Statistics cover the measurement window, from the end of the warm-up to the end
+of the run; the weekly time series covers the whole run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator.calendar import WorkCalendar
+from simulator.records import DONE, DROPPED, RunRecord
+
+WEEK = 7.0
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    unit: str
+    description: str
+
+
+SUMMARY_METRICS = [
+    Metric("caseload_per_worker_mean", "cases",
+           "Open cases per caseworker, time-weighted mean over the measurement window"),
+    Metric("caseload_per_worker_peak", "cases",
+           "Highest weekly mean of open cases per caseworker in the measurement window"),
+    Metric("caseload_individual_peak", "cases",
+           "Most open cases any one caseworker held at any moment (fixed assignment)"),
+    Metric("backlog_hours_mean", "hours",
+           "Hours of work waiting to be started, time-weighted mean"),
+    Metric("backlog_hours_peak", "hours",
+           "Highest weekly mean of the hours of work waiting to be started"),
+    Metric("backlog_hours_per_worker_mean", "hours",
+           "Backlog hours per caseworker, time-weighted mean"),
+    Metric("pending_tasks_mean", "tasks", "Tasks waiting to be started, time-weighted mean"),
+    Metric("overdue_tasks_mean", "tasks",
+           "Tasks not yet started whose deadline has passed, time-weighted mean"),
+    Metric("statutory_on_time_share", "share",
+           "Statutory tasks due in the window that were finished by their deadline "
+           "(tasks that lapsed before their deadline are not counted)"),
+    Metric("task_wait_days_mean", "days",
+           "Mean time from a task's creation to the start of work on it (tasks started in "
+           "the window)"),
+    Metric("task_wait_days_p90", "days", "90th percentile of the same waits"),
+    Metric("utilisation_mean", "share",
+           "Hours worked on tasks over the casework hours available"),
+    Metric("cases_opened", "cases", "Cases opened in the window"),
+    Metric("cases_closed", "cases", "Cases closed in the window"),
+    Metric("tasks_created", "tasks", "Tasks created in the window"),
+    Metric("tasks_completed", "tasks", "Of the tasks created in the window, those finished"),
+    Metric("tasks_pending_end", "tasks",
+           "Of the tasks created in the window, those queued or in progress at the end"),
+    Metric("tasks_dropped", "tasks",
+           "Of the tasks created in the window, those that lapsed because the case closed"),
+]  # fmt: skip
+METRICS = {m.name: m for m in SUMMARY_METRICS}
+
+TIMESERIES_METRICS = {
+    "caseworkers": "caseworkers (mean over the week)",
+    "open_cases": "open cases (mean over the week)",
+    "caseload_per_worker": "open cases per caseworker (mean over the week)",
+    "pending_tasks": "tasks waiting to be started (mean over the week)",
+    "backlog_hours": "hours of work waiting to be started (mean over the week)",
+    "overdue_tasks": "tasks waiting past their deadline (mean over the week)",
+    "utilisation": "hours worked over casework hours available in the week",
+    "cases_opened": "cases opened in the week",
+    "tasks_created": "tasks created in the week",
+    "tasks_completed": "tasks finished in the week",
+    "statutory_due": "statutory tasks falling due in the week",
+    "statutory_on_time_share": "share of the statutory tasks due in the week finished on time",
+}
+
+
+def interval_areas(
+    starts: np.ndarray, ends: np.ndarray, edges: np.ndarray, weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Integral over each bin [edges[k], edges[k+1]) of sum_i w_i * 1[starts_i <= t < ends_i]."""
+    starts, ends = np.asarray(starts, float), np.asarray(ends, float)
+    w = np.ones_like(starts) if weights is None else np.asarray(weights, float)
+    keep = ends > starts
+    starts, ends, w = starts[keep], ends[keep], w[keep]
+
+    def cumulative(points: np.ndarray, x: np.ndarray) -> np.ndarray:
+        # sum over points p < x of w * (x - p)
+        order = np.argsort(points, kind="stable")
+        p, wp = points[order], w[order]
+        cw = np.concatenate([[0.0], np.cumsum(wp)])
+        cwp = np.concatenate([[0.0], np.cumsum(wp * p)])
+        idx = np.searchsorted(p, x, side="left")
+        return cw[idx] * x - cwp[idx]
+
+    area = cumulative(starts, edges) - cumulative(ends, edges)
+    return np.diff(area)
+
+
+def level_peak(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) -> float:
+    """Highest value reached in [t0, t1] by the count of intervals [start, end) covering t."""
+    starts, ends = np.asarray(starts, float), np.asarray(ends, float)
+    keep = ends > starts
+    times = np.concatenate([starts[keep], ends[keep], [t0]])
+    steps = np.concatenate([np.ones(keep.sum()), -np.ones(keep.sum()), [0.0]])
+    order = np.lexsort((steps, times))  # at equal times, ends (-1) before starts (+1)
+    level = np.cumsum(steps[order])
+    inside = (times[order] >= t0) & (times[order] <= t1)
+    return float(level[inside].max()) if inside.any() else 0.0
+
+
+def _staff_level(changes: list[tuple[float, int]], end: float) -> tuple[np.ndarray, ...]:
+    """Staffing as intervals (start, end, count) for `interval_areas`."""
+    times = [t for t, _ in changes] + [end]
+    counts = [n for _, n in changes]
+    return np.array(times[:-1]), np.array(times[1:]), np.array(counts, float)
+
+
+def _safe_ratio(num: np.ndarray | float, den: np.ndarray | float) -> np.ndarray:
+    num, den = np.asarray(num, float), np.asarray(den, float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+@dataclass
+class RunStats:
+    """What one replication showed: summary values, the weekly series, per-task-type figures."""
+
+    summary: dict[str, float]
+    weekly: pd.DataFrame  # date, metric, value
+    by_task: pd.DataFrame  # task, statutory, created, completed, dropped, wait, on-time
+
+
+def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
+    """Compute the summary, the weekly time series and the per-task-type table of a run."""
+    end, w0 = record.end, record.warmup
+    tasks, cases = record.tasks, record.cases
+    created, due, started = tasks["created"], tasks["due"], tasks["started"]
+    finished, dropped, state = tasks["finished"], tasks["dropped"], tasks["state"]
+    hours = tasks["hours"]
+
+    # when each task stopped waiting (started, lapsed, or still waiting at the end)
+    waited_until = np.where(~np.isnan(started), started, np.where(~np.isnan(dropped), dropped, end))
+    overdue_from = np.minimum(due, waited_until)
+    closed = np.where(np.isnan(cases["closed"]), end, cases["closed"])
+    s0, s1, staff = _staff_level(record.staff_changes, end)
+
+    edges = np.append(np.arange(0.0, end, WEEK), end)
+    window = np.array([w0, end])
+
+    def both(starts, ends, weights=None):
+        return (interval_areas(starts, ends, edges, weights),
+                interval_areas(starts, ends, window, weights)[0])  # fmt: skip
+
+    open_w, open_total = both(cases["opened"], closed)
+    staff_w, staff_total = both(s0, s1, staff)
+    pending_w, pending_total = both(created, waited_until)
+    backlog_w, backlog_total = both(created, waited_until, hours)
+    overdue_w, overdue_total = both(overdue_from, waited_until)
+
+    # utilisation, measured in casework (open) time
+    o = calendar.open_time
+    work_end = np.where(~np.isnan(finished), finished, end)
+    has_started = ~np.isnan(started)
+    busy_w = interval_areas(o(started[has_started]), o(work_end[has_started]), o(edges))
+    busy_total = interval_areas(o(started[has_started]), o(work_end[has_started]), o(window))[0]
+    avail_w = interval_areas(o(s0), o(s1), o(edges), staff)
+    avail_total = interval_areas(o(s0), o(s1), o(window), staff)[0]
+
+    width = np.diff(edges)
+    statutory = np.asarray(record.task_statutory, bool)[tasks["type"]]
+    lapsed_before_due = (state == DROPPED) & (dropped <= due)
+    counted = statutory & ~lapsed_before_due & (due <= end)
+    on_time = finished <= due  # NaN compares False
+
+    week_of = lambda t: np.clip(np.searchsorted(edges, t, side="right") - 1, 0, len(width) - 1)  # noqa: E731
+    n_weeks = len(width)
+
+    def per_week(t: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        t = t if mask is None else t[mask]
+        t = t[~np.isnan(t) & (t < end)]
+        return np.bincount(week_of(t), minlength=n_weeks).astype(float)
+
+    stat_due_w = per_week(due, counted)
+    stat_ontime_w = per_week(due, counted & on_time)
+
+    weekly = {
+        "caseworkers": staff_w / width,
+        "open_cases": open_w / width,
+        "caseload_per_worker": _safe_ratio(open_w, staff_w),
+        "pending_tasks": pending_w / width,
+        "backlog_hours": backlog_w / width,
+        "overdue_tasks": overdue_w / width,
+        "utilisation": _safe_ratio(busy_w, avail_w),
+        "cases_opened": per_week(cases["opened"]),
+        "tasks_created": per_week(created),
+        "tasks_completed": per_week(finished),
+        "statutory_due": stat_due_w,
+        "statutory_on_time_share": _safe_ratio(stat_ontime_w, stat_due_w),
+    }
+    start_date = calendar.start
+    dates = [start_date + dt.timedelta(days=float(e)) for e in edges[:-1]]
+    weekly_df = pd.DataFrame(
+        {
+            "date": np.tile(pd.to_datetime(dates).values, len(weekly)),
+            "metric": np.repeat(list(weekly), n_weeks),
+            "value": np.concatenate(list(weekly.values())),
+        }
+    )
+
+    # summary over the measurement window
+    in_window_weeks = edges[:-1] >= w0
+    span = end - w0
+    cohort = created >= w0
+    window_due = counted & (due >= w0)
+    waits = (started - created)[has_started & (started >= w0)]
+    summary = {
+        "caseload_per_worker_mean": float(_safe_ratio(open_total, staff_total)),
+        "caseload_per_worker_peak": _nanmax(weekly["caseload_per_worker"][in_window_weeks]),
+        "caseload_individual_peak": _individual_peak(record, w0, end),
+        "backlog_hours_mean": backlog_total / span,
+        "backlog_hours_peak": _nanmax(weekly["backlog_hours"][in_window_weeks]),
+        "backlog_hours_per_worker_mean": float(_safe_ratio(backlog_total, staff_total)),
+        "pending_tasks_mean": pending_total / span,
+        "overdue_tasks_mean": overdue_total / span,
+        "statutory_on_time_share": float(
+            _safe_ratio((window_due & on_time).sum(), window_due.sum())
+        ),
+        "task_wait_days_mean": float(waits.mean()) if waits.size else float("nan"),
+        "task_wait_days_p90": float(np.percentile(waits, 90)) if waits.size else float("nan"),
+        "utilisation_mean": float(_safe_ratio(busy_total, avail_total)),
+        "cases_opened": float((cases["opened"] >= w0).sum()),
+        "cases_closed": float(((cases["closed"] >= w0) & (cases["closed"] <= end)).sum()),
+        "tasks_created": float(cohort.sum()),
+        "tasks_completed": float((cohort & (state == DONE)).sum()),
+        "tasks_pending_end": float((cohort & (state >= 2)).sum()),
+        "tasks_dropped": float((cohort & (state == DROPPED)).sum()),
+    }
+
+    by_task = _by_task(record, cohort, has_started & (started >= w0), window_due, on_time)
+    return RunStats(summary=summary, weekly=weekly_df, by_task=by_task)
+
+
+def _nanmax(values: np.ndarray) -> float:
+    values = values[~np.isnan(values)]
+    return float(values.max()) if values.size else float("nan")
+
+
+def _individual_peak(record: RunRecord, t0: float, t1: float) -> float:
+    a = record.assignments
+    if a["case"].size == 0:
+        return float("nan")
+    return max(
+        level_peak(a["start"][a["worker"] == w], a["end"][a["worker"] == w], t0, t1)
+        for w in np.unique(a["worker"])
+    )
+
+
+def _by_task(
+    record: RunRecord, cohort: np.ndarray, waited: np.ndarray, due: np.ndarray, on_time: np.ndarray
+) -> pd.DataFrame:
+    tasks = record.tasks
+    kind = tasks["type"]
+    wait = tasks["started"] - tasks["created"]
+    rows = []
+    for i, name in enumerate(record.task_names):
+        mine = kind == i
+        w = wait[mine & waited]
+        n_due = int((mine & due).sum())
+        rows.append(
+            {
+                "task": name,
+                "statutory": record.task_statutory[i],
+                "created": int((mine & cohort).sum()),
+                "completed": int((mine & cohort & (tasks["state"] == DONE)).sum()),
+                "dropped": int((mine & cohort & (tasks["state"] == DROPPED)).sum()),
+                "hours_mean": float(tasks["hours"][mine].mean()) if mine.any() else float("nan"),
+                "wait_days_mean": float(w.mean()) if w.size else float("nan"),
+                "due_in_window": n_due,
+                "on_time_share": float((mine & due & on_time).sum() / n_due)
+                if n_due
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,245 @@
+"""The integration-period model: households arrive, cases open, tasks fall due.
+
+Read `household` and `case` for what happens to people; everything else
+(sampling, the caseworkers' queues, recording, statistics) lives in its own
+module. One `Municipality` is one replication of one scenario.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from simulator.arrivals import Placement, placements
+from simulator.calendar import WorkCalendar
+from simulator.catalogue import Catalogue
+from simulator.entities import Case, Task, TaskType
+from simulator.office import Office
+from simulator.records import (
+    DROPPED,
+    IN_PROGRESS,
+    PENDING,
+    AssignmentLog,
+    CaseLog,
+    RunRecord,
+    TaskLog,
+)
+from simulator.sampling import ExitSampler, Family, FamilySampler
+from simulator.scenario import Scenario
+from simulator.streams import Streams
+
+Process = Generator[simpy.Event, Any, None]
+
+
+class Municipality:
+    """One replication: the municipality's caseworkers, its households and their cases."""
+
+    def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.replication = replication
+        self.seed = scenario.simulation.seed if seed is None else seed
+        self.env = simpy.Environment()
+        streams = Streams(self.seed, replication)
+        sim, staff = scenario.simulation, scenario.caseworkers
+        self.end = sim.duration_days
+        self.calendar = WorkCalendar(
+            sim.start_date,
+            int(self.end) + 2,
+            staff.casework_hours_per_day,
+            continuous=scenario.calendar.mode == "continuous",
+            start_hour=scenario.calendar.workday_start_hour,
+            public_holidays=scenario.calendar.public_holidays,
+            closed_month_days=scenario.calendar.closed_month_days,
+        )
+        self.catalogue = Catalogue(scenario.tasks, streams)
+        self.exits = ExitSampler(scenario.exit, streams["exit"])
+        self.families = FamilySampler(scenario.reunification, streams["reunification"])
+        self.arrivals = placements(scenario, streams["arrivals"], streams["households"])
+        self.task_log, self.case_log = TaskLog(), CaseLog()
+        self.office = Office(
+            self.env,
+            self.calendar,
+            fixed=staff.assignment == "fixed",
+            priority=staff.queue_order == "priority",
+            rebalance=staff.rebalance_on_staff_change,
+            tasks=self.task_log,
+            assignments=AssignmentLog(),
+        )
+        self.cases: dict[int, Case] = {}
+        self._next_task = 0
+        self._next_case = 0
+        self._next_household = 0
+
+    # ------------------------------------------------------------------ the process
+
+    def household(self, placement: Placement) -> Process:
+        """A household placed in the municipality.
+
+        1. The municipality takes over: each adult's case opens.
+        2. If the principal applies for family reunification (familiesammenføring),
+           the application is made (with help, if the catalogue has that task) and
+           the Immigration Service decides; the family arrives after the delay.
+        3. When the family arrives, each adult who came opens a case of their own in
+           the household, and the applicant's case gets the reunification tasks
+           (housing for the whole family, ...).
+        """
+        household = self._next_household
+        self._next_household += 1
+        principal = self.open_case(household, reunified=False)
+        for _ in range(placement.adults - 1):
+            self.open_case(household, reunified=False)
+        family = self.families.draw(placement.household_type)
+        if family is None:
+            return
+        yield from self.wait_until(placement.time + family.applies_after)
+        self.trigger(principal, "reunification_application")
+        yield from self.wait_until(placement.time + family.arrives_after)
+        self.family_arrives(household, principal, family)
+
+    def case(self, case: Case) -> Process:
+        """One adult's case over the three-year integration period (integrationsperioden).
+
+        1. The case has been assigned to a caseworker (or the pool) on opening.
+        2. The catalogue's tasks fall due in turn: on arrival (reception, housing,
+           benefit decision, integration contract, ...), a set number of days after
+           arrival (integration plan, health examination, ...), every so many days
+           (follow-up interviews), or at random (one-off benefits, coordination).
+        3. The case exits at self-support, on leaving, or when the period ends:
+           tasks not yet started lapse, the closure task is done, and the case
+           leaves the caseworker's caseload.
+        """
+        env = self.env
+        for due, _, task_type in self.catalogue.agenda(case.reunified, case.opened, case.exit_time):
+            if due > env.now:
+                yield env.timeout(due - env.now)
+            self.create_task(case, task_type)
+        yield env.timeout(case.exit_time - env.now)
+        yield from self.close(case)
+
+    # ------------------------------------------------------------------ steps
+
+    def open_case(self, household: int, reunified: bool) -> Case:
+        now = self.env.now
+        days_open = self.exits.days_open("reunified" if reunified else "refugee")
+        case = Case(self._next_case, household, reunified, now, now + days_open)
+        self._next_case += 1
+        self.cases[case.id] = case
+        self.office.assign(case)
+        self.env.process(self.case(case))
+        return case
+
+    def family_arrives(self, household: int, applicant: Case, family: Family) -> None:
+        if family.spouse:
+            self.open_case(household, reunified=True)
+        if applicant.is_open:
+            self.trigger(applicant, "reunification")
+
+    def trigger(self, case: Case, event: str) -> None:
+        """Create the tasks that `event` triggers for an open case."""
+        if case.is_open:
+            for task_type in self.catalogue.on(event, case.reunified):
+                self.create_task(case, task_type)
+
+    def close(self, case: Case) -> Process:
+        """Exit: queued tasks lapse; the closure task is done; the case leaves the caseload."""
+        case.is_open = False
+        now = self.env.now
+        for task in case.queued:
+            self.office.drop(task)
+            self.task_log.add(task, DROPPED, dropped=now)
+        case.queued.clear()
+        closing = [
+            self.create_task(case, tt) for tt in self.catalogue.on("closure", case.reunified)
+        ]
+        for task in closing:
+            task.done = self.env.event()
+        for task in closing:
+            yield task.done  # type: ignore[misc]
+        self.office.release(case)
+        self.case_log.add(case, closed=self.env.now)
+        del self.cases[case.id]
+
+    def create_task(self, case: Case, task_type: TaskType) -> Task:
+        now = self.env.now
+        task = Task(self._next_task, task_type, case, now, now + task_type.deadline,
+                    task_type.sample_hours())  # fmt: skip
+        self._next_task += 1
+        self.office.submit(task)
+        return task
+
+    def wait_until(self, t: float) -> Process:
+        if t > self.env.now:
+            yield self.env.timeout(t - self.env.now)
+
+    # ------------------------------------------------------------------ running
+
+    def _placements(self) -> Process:
+        for placement in self.arrivals:
+            yield from self.wait_until(placement.time)
+            self.env.process(self.household(placement))
+
+    def _staffing(self) -> Process:
+        """Staff changes at their dates; those on or before the start are already in place."""
+        for change in self.scenario.caseworkers.staffing:
+            at = self.calendar.day_of(change.date)
+            if at > 0:
+                yield from self.wait_until(at)
+                self.office.set_staff(change.caseworkers)
+
+    def run(self, progress: Any = None) -> RunRecord:
+        """Simulate to the end of the scenario and return what was recorded.
+
+        `progress`, if given, is called with the fraction of simulated time done.
+        """
+        started = time.perf_counter()
+        initial = [
+            c for c in self.scenario.caseworkers.staffing if self.calendar.day_of(c.date) <= 0
+        ]
+        self.office.set_staff(initial[-1].caseworkers)
+        self.env.process(self._staffing())
+        self.env.process(self._placements())
+        if progress is None:
+            self.env.run(until=self.end)
+        else:
+            steps = 100
+            for k in range(1, steps + 1):
+                self.env.run(until=self.end * k / steps)
+                progress(k / steps)
+        return self._record(time.perf_counter() - started)
+
+    def _record(self, wall_seconds: float) -> RunRecord:
+        busy = {w.current.id for w in self.office.everyone if w.current is not None}
+        for task in self.office.unfinished():
+            self.task_log.add(task, IN_PROGRESS if task.id in busy else PENDING)
+        for case in self.cases.values():
+            self.case_log.add(case, closed=float("nan"))
+            if case.worker >= 0:
+                self.office.assignments.add(case.id, case.worker, case.assigned_at, self.end)
+        return RunRecord(
+            replication=self.replication,
+            seed=self.seed,
+            end=self.end,
+            warmup=self.scenario.simulation.warmup_days,
+            task_names=[t.name for t in self.catalogue.types],
+            task_statutory=[t.statutory for t in self.catalogue.types],
+            tasks=self.task_log.arrays(),
+            cases=self.case_log.arrays(),
+            assignments=self.office.assignments.arrays(),
+            staff_changes=list(self.office.staff_changes),
+            events=_events_scheduled(self.env),
+            wall_seconds=wall_seconds,
+        )
+
+
+def _events_scheduled(env: simpy.Environment) -> int:
+    """How many events the environment has scheduled (SimPy numbers them in order)."""
+    counter = env._eid  # SimPy's event counter; there is no public one
+    return next(counter)
+
+
+def simulate(scenario: Scenario, replication: int = 0, seed: int | None = None) -> RunRecord:
+    """Run one replication of `scenario`."""
+    return Municipality(scenario, replication, seed).run()

@@ -1,0 +1,212 @@
+"""The office: caseworkers, their queues, and how cases and tasks reach them.
+
+Each caseworker is a SimPy process that takes the first task of its queue,
+works on it in casework hours (see `simulator.calendar`), and takes the next.
+With *fixed* assignment every case has one caseworker (the least loaded when the
+case opens) and each caseworker has a queue of its own cases' tasks; with a
+*pool* all caseworkers take from one shared queue.
+
+Queue order is *priority* (statutory "skal" before optional "kan", then the
+earliest deadline) or *fifo* (the order tasks were created). A task being
+worked on is not interrupted.
+
+Queues are heaps with lazy deletion: a task that lapses (its case closed) or
+moves (its case went to another caseworker) is marked, and skipped when it
+reaches the top. That keeps every operation O(log n).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from simulator.calendar import WorkCalendar
+from simulator.entities import Case, Task
+from simulator.records import DONE, AssignmentLog, TaskLog
+
+Entry = tuple[Any, ...]
+
+
+class Caseworker:
+    """One caseworker: their queue (fixed assignment), their cases, and whether they're idle."""
+
+    __slots__ = ("active", "cases", "current", "id", "queue", "wake")
+
+    def __init__(self, worker_id: int) -> None:
+        self.id = worker_id
+        self.queue: list[Entry] = []
+        self.cases: dict[int, Case] = {}
+        self.active = True
+        self.wake: simpy.Event | None = None
+        self.current: Task | None = None
+
+
+class Office:
+    """The caseworkers of the municipality and the rules for handing out work."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        calendar: WorkCalendar,
+        *,
+        fixed: bool,
+        priority: bool,
+        rebalance: bool,
+        tasks: TaskLog,
+        assignments: AssignmentLog,
+    ) -> None:
+        self.env = env
+        self.calendar = calendar
+        self.fixed = fixed
+        self.priority = priority
+        self.rebalance = rebalance
+        self.log = tasks
+        self.assignments = assignments
+        self.workers: list[Caseworker] = []  # active caseworkers
+        self.everyone: list[Caseworker] = []
+        self.pool: list[Entry] = []
+        self.idle: list[Caseworker] = []
+        self.staff_changes: list[tuple[float, int]] = []
+
+    # ------------------------------------------------------------------ staffing
+
+    def set_staff(self, n: int) -> None:
+        """Hire or let go caseworkers so that `n` are active; cases move with them."""
+        while len(self.workers) < n:
+            worker = Caseworker(len(self.everyone))
+            self.everyone.append(worker)
+            self.workers.append(worker)
+            self.env.process(self._work(worker))
+        leaving = self.workers[n:]
+        del self.workers[n:]
+        for worker in leaving:
+            worker.active = False
+            if worker.wake is not None:
+                if worker in self.idle:
+                    self.idle.remove(worker)
+                self._wake(worker)
+            for case in list(worker.cases.values()):
+                self._move(case, self._least_loaded())
+        if self.fixed and self.rebalance and self.workers:
+            self._balance()
+        self.staff_changes.append((self.env.now, n))
+
+    def _least_loaded(self) -> Caseworker:
+        if not self.workers:
+            raise RuntimeError("there are no caseworkers to take the case")
+        return min(self.workers, key=lambda w: len(w.cases))
+
+    def _balance(self) -> None:
+        """Move the newest cases from the most to the least loaded until within one."""
+        while True:
+            most = max(self.workers, key=lambda w: len(w.cases))
+            least = min(self.workers, key=lambda w: len(w.cases))
+            if len(most.cases) - len(least.cases) <= 1:
+                return
+            newest = next(reversed(most.cases.values()))
+            self._move(newest, least)
+
+    # ------------------------------------------------------------------ cases
+
+    def assign(self, case: Case) -> None:
+        """Give a newly opened case its caseworker (fixed) or leave it to the pool."""
+        if self.fixed:
+            worker = self._least_loaded()
+            worker.cases[case.id] = case
+            case.worker, case.assigned_at = worker.id, self.env.now
+
+    def release(self, case: Case) -> None:
+        """The case has closed: it leaves its caseworker's caseload."""
+        if self.fixed:
+            worker = self.everyone[case.worker]
+            del worker.cases[case.id]
+            self.assignments.add(case.id, worker.id, case.assigned_at, self.env.now)
+
+    def _move(self, case: Case, to: Caseworker) -> None:
+        old = self.everyone[case.worker]
+        del old.cases[case.id]
+        self.assignments.add(case.id, old.id, case.assigned_at, self.env.now)
+        to.cases[case.id] = case
+        case.worker, case.assigned_at = to.id, self.env.now
+        for task in case.queued:
+            task.holder = to.id
+            heapq.heappush(to.queue, self._entry(task))
+        if case.queued and to.wake is not None:
+            self._wake(to)
+
+    # ------------------------------------------------------------------ tasks
+
+    def _entry(self, task: Task) -> Entry:
+        if self.priority:
+            return (not task.type.statutory, task.due, task.id, task)
+        return (task.id, task)
+
+    def submit(self, task: Task) -> None:
+        """Put a new task in the queue of whoever should do it."""
+        task.case.queued.append(task)
+        if self.fixed:
+            worker = self.everyone[task.case.worker]
+            task.holder = worker.id
+            heapq.heappush(worker.queue, self._entry(task))
+            if worker.wake is not None:
+                self._wake(worker)
+        else:
+            heapq.heappush(self.pool, self._entry(task))
+            if self.idle:
+                self._wake(self.idle.pop())
+
+    def drop(self, task: Task) -> None:
+        """A queued task lapses (its case has closed); it is skipped when reached."""
+        task.dropped = True
+
+    def _wake(self, worker: Caseworker) -> None:
+        wake, worker.wake = worker.wake, None
+        wake.succeed()  # type: ignore[union-attr]
+
+    def _work(self, worker: Caseworker) -> Generator[simpy.Event, Any, None]:
+        """A caseworker's day: take the first task in the queue, work it, repeat.
+
+        The first live task is taken when casework is possible; tasks that lapsed
+        or moved to another caseworker are discarded on the way.
+        """
+        env, calendar, log, fixed = self.env, self.calendar, self.log, self.fixed
+        queue = worker.queue if fixed else self.pool
+        me = worker.id
+        while worker.active:
+            if not queue:
+                worker.wake = env.event()
+                if not fixed:
+                    self.idle.append(worker)
+                yield worker.wake
+                continue
+            now = env.now
+            opens = calendar.next_open(now)
+            if opens > now:
+                yield env.timeout(opens - now)
+                continue
+            task = heapq.heappop(queue)[-1]
+            if task.dropped or task.worker != -1 or (fixed and task.holder != me):
+                continue
+            task.case.queued.remove(task)
+            task.started, task.worker, worker.current = now, me, task
+            yield env.timeout(calendar.finish_time(now, task.hours) - now)
+            task.finished, worker.current = env.now, None
+            log.add(task, DONE)
+            if task.done is not None:
+                task.done.succeed()
+
+    def unfinished(self) -> list[Task]:
+        """Tasks still queued or being worked on, in id order (for the end of a run)."""
+        seen: dict[int, Task] = {}
+        for queue in [self.pool, *(w.queue for w in self.everyone)]:
+            for entry in queue:
+                task = entry[-1]
+                if not task.dropped and task.worker == -1:
+                    seen[task.id] = task
+        for worker in self.everyone:
+            if worker.current is not None:
+                seen[worker.current.id] = worker.current
+        return [seen[k] for k in sorted(seen)]

@@ -1,0 +1,129 @@
+"""What a run records: one row per task, per case and per assignment, in columns.
+
+The model appends a row when something ends (a task completes or lapses, a case
+closes); everything still open when the run stops is flushed at the end. Rows
+are kept in compact arrays, not objects, so a national-scale run stays small.
+All statistics are computed afterwards from these records (`simulator.metrics`),
+which keeps monitoring out of the model.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulator.entities import Case, Task
+
+NAN = float("nan")
+
+# task states
+DONE, DROPPED, PENDING, IN_PROGRESS = 0, 1, 2, 3
+STATE_NAMES = {DONE: "done", DROPPED: "dropped", PENDING: "pending", IN_PROGRESS: "in_progress"}
+
+
+class TaskLog:
+    """The task table. Tasks are kept as they end and turned into columns once, at the end."""
+
+    COLUMNS = ("task", "case", "household", "type", "created", "due", "started", "finished",
+               "dropped", "worker", "hours", "state")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.rows: list[Task] = []
+        self.states: list[int] = []
+        self.dropped_at: dict[int, float] = {}
+
+    def add(self, t: Task, state: int, dropped: float = NAN) -> None:
+        """Record task `t` in its final `state`."""
+        self.rows.append(t)
+        self.states.append(state)
+        if state == DROPPED:
+            self.dropped_at[t.id] = dropped
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The columns as numpy arrays, rows sorted by task id."""
+        rows, n = self.rows, len(self.rows)
+
+        def col(values, dtype: str) -> np.ndarray:
+            return np.fromiter(values, dtype=dtype, count=n)
+
+        cols = {
+            "task": col((t.id for t in rows), "i8"),
+            "case": col((t.case.id for t in rows), "i8"),
+            "household": col((t.case.household for t in rows), "i8"),
+            "type": col((t.type.index for t in rows), "i4"),
+            "created": col((t.created for t in rows), "f8"),
+            "due": col((t.due for t in rows), "f8"),
+            "started": col((t.started for t in rows), "f8"),
+            "finished": col((t.finished for t in rows), "f8"),
+            "dropped": col((self.dropped_at.get(t.id, NAN) for t in rows), "f8"),
+            "worker": col((t.worker for t in rows), "i4"),
+            "hours": col((t.hours for t in rows), "f8"),
+            "state": np.array(self.states, dtype="i1"),
+        }
+        order = np.argsort(cols["task"], kind="stable")
+        return {name: c[order] for name, c in cols.items()}
+
+
+class CaseLog:
+    """Columns of the case table: when each case opened and closed."""
+
+    def __init__(self) -> None:
+        self.case, self.household, self.reunified = array("q"), array("q"), array("b")
+        self.opened, self.exit, self.closed = array("d"), array("d"), array("d")
+
+    def add(self, c: Case, closed: float) -> None:
+        self.case.append(c.id)
+        self.household.append(c.household)
+        self.reunified.append(c.reunified)
+        self.opened.append(c.opened)
+        self.exit.append(c.exit_time)
+        self.closed.append(closed)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        names = ("case", "household", "reunified", "opened", "exit", "closed")
+        cols = {n: np.frombuffer(getattr(self, n), dtype=_dtype(getattr(self, n))) for n in names}
+        order = np.argsort(cols["case"], kind="stable")
+        return {name: col[order] for name, col in cols.items()}
+
+
+class AssignmentLog:
+    """Which caseworker held which case, from when to when (fixed assignment only)."""
+
+    def __init__(self) -> None:
+        self.case, self.worker = array("q"), array("i")
+        self.start, self.end = array("d"), array("d")
+
+    def add(self, case_id: int, worker: int, start: float, end: float) -> None:
+        self.case.append(case_id)
+        self.worker.append(worker)
+        self.start.append(start)
+        self.end.append(end)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        names = ("case", "worker", "start", "end")
+        return {n: np.frombuffer(getattr(self, n), dtype=_dtype(getattr(self, n))) for n in names}
+
+
+def _dtype(a: array) -> str:
+    return {"q": "i8", "i": "i4", "b": "i1", "d": "f8"}[a.typecode]
+
+
+@dataclass
+class RunRecord:
+    """Everything one replication produced, ready for `simulator.metrics`."""
+
+    replication: int
+    seed: int
+    end: float
+    warmup: float
+    task_names: list[str]
+    task_statutory: list[bool]
+    tasks: dict[str, np.ndarray]
+    cases: dict[str, np.ndarray]
+    assignments: dict[str, np.ndarray]
+    staff_changes: list[tuple[float, int]]
+    events: int
+    wall_seconds: float
+    extra: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,453 @@
+"""Scenarios: immutable, validated descriptions of a municipality and its policies.
+
+A scenario is loaded from a TOML file, may ``extends = "other.toml"`` and change
+only what differs, may be overridden from the command line with
+``--set key.path=value``, and is validated as a whole before anything runs.
+Unknown keys are errors, so a typo fails loudly. Every problem is reported with
+the file, the key path and what is allowed (`ScenarioError`).
+
+The scenario holds data only; the SimPy objects of a run live in
+`simulator.model`, never here.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import itertools
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from simulator.distributions import Distribution
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+Count = Annotated[int, Field(ge=0)]
+
+PERSON_KINDS = ("refugee", "reunified")
+DAYS_PER_YEAR = 365.25
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; the message names the file, the key and what is allowed."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+class Simulation(_Strict):
+    """The simulated period, the warm-up excluded from statistics, and the seed."""
+
+    start_date: dt.date
+    duration_years: Positive = 3.0
+    warmup_years: NonNegative = 0.0
+    seed: int = Field(default=1, ge=0)
+    replications: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> Simulation:
+        if self.warmup_years >= self.duration_years:
+            raise ValueError("warmup_years must be shorter than duration_years")
+        return self
+
+    @property
+    def duration_days(self) -> float:
+        return self.duration_years * DAYS_PER_YEAR
+
+    @property
+    def warmup_days(self) -> float:
+        return self.warmup_years * DAYS_PER_YEAR
+
+
+class Calendar(_Strict):
+    """When casework can happen."""
+
+    mode: Literal["working_hours", "continuous"] = "working_hours"
+    workday_start_hour: Annotated[float, Field(ge=0, lt=24)] = 8.0
+    public_holidays: bool = True
+    closed_month_days: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _month_days(self) -> Calendar:
+        for md in self.closed_month_days:
+            try:
+                dt.date(2000, int(md[:2]), int(md[3:]))
+                assert len(md) == 5 and md[2] == "-"
+            except (ValueError, AssertionError):
+                raise ValueError(f"closed_month_days entries are 'MM-DD', got {md!r}") from None
+        return self
+
+
+class StaffChange(_Strict):
+    """From `date` on, the municipality has `caseworkers` caseworkers."""
+
+    date: dt.date
+    caseworkers: Annotated[int, Field(ge=1)]
+
+
+class Caseworkers(_Strict):
+    """The caseworkers: how many over time, their hours, how cases reach them."""
+
+    staffing: list[StaffChange] = Field(min_length=1)
+    weekly_hours: Annotated[float, Field(gt=0, le=80)] = 37.0
+    casework_share: Annotated[float, Field(gt=0, le=1)] = 0.7
+    assignment: Literal["fixed", "pool"] = "fixed"
+    queue_order: Literal["priority", "fifo"] = "priority"
+    rebalance_on_staff_change: bool = True
+
+    @model_validator(mode="after")
+    def _sorted(self) -> Caseworkers:
+        dates = [c.date for c in self.staffing]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("staffing dates must be strictly increasing")
+        return self
+
+    @property
+    def casework_hours_per_day(self) -> float:
+        """Hours of casework one caseworker does on a working day."""
+        return self.weekly_hours * self.casework_share / 5
+
+
+# --------------------------------------------------------------------------- arrivals
+
+
+class YearQuota(_Strict):
+    year: int = Field(ge=1900, le=2200)
+    refugees: NonNegative
+
+
+class Arrivals(_Strict):
+    """Refugees (adults, each a case) placed in the municipality per month.
+
+    Give exactly one of: `per_month` (constant), `monthly` (one count per month
+    from the start month on), or `yearly` quotas spread by `monthly_profile`.
+    """
+
+    process: Literal["exact", "poisson"] = "exact"
+    per_month: NonNegative | None = None
+    monthly: list[NonNegative] | None = None
+    yearly: list[YearQuota] | None = None
+    monthly_profile: list[NonNegative] | None = None
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_schedule(self) -> Arrivals:
+        given = [k for k in ("per_month", "monthly", "yearly") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one arrival schedule: per_month, monthly or yearly"
+                + (f" (got {', '.join(given)})" if given else " (got none)")
+            )
+        if self.monthly is not None and not self.monthly:
+            raise ValueError("the arrival schedule 'monthly' is empty")
+        if self.yearly is not None:
+            if not self.yearly:
+                raise ValueError("the arrival schedule 'yearly' is empty")
+            years = [q.year for q in self.yearly]
+            if len(set(years)) != len(years):
+                raise ValueError("each year may appear only once in 'yearly'")
+        if self.monthly_profile is not None:
+            if self.yearly is None:
+                raise ValueError("monthly_profile applies only with 'yearly' quotas")
+            if len(self.monthly_profile) != 12 or sum(self.monthly_profile) <= 0:
+                raise ValueError("monthly_profile needs 12 non-negative weights, not all zero")
+        counts = self.monthly or ([q.refugees for q in self.yearly] if self.yearly else [])
+        if self.per_month is not None:
+            counts = [self.per_month]
+        if sum(counts) <= 0:
+            raise ValueError("the arrival schedule places no refugees")
+        exact, monthly = self.process == "exact", self.monthly or []
+        if exact and any(c != int(c) for c in monthly):
+            raise ValueError("with process = 'exact', monthly counts must be whole numbers")
+        return self
+
+
+class HouseholdType(_Strict):
+    """A kind of household placed together; each adult is a case."""
+
+    share: Probability
+    adults: Annotated[int, Field(ge=1, le=2)]
+    children_min: Count = 0
+    children_max: Count = 0
+
+    @model_validator(mode="after")
+    def _children(self) -> HouseholdType:
+        if self.children_max < self.children_min:
+            raise ValueError("children_max must be >= children_min")
+        return self
+
+
+class Reunification(_Strict):
+    """Family reunification (familiesammenføring): who applies, when the family comes."""
+
+    apply_share: dict[str, Probability] = Field(default_factory=dict)
+    apply_after_days: NonNegative = 0.0
+    delay_days: Distribution
+    spouse_share: Probability = 0.45
+    children_mean: NonNegative = 0.95
+
+
+class Exit(_Strict):
+    """When a case closes before the integration period ends.
+
+    `self_support` gives, per person kind, the cumulative share self-supporting
+    by the end of year 1, 2, 3 (a piecewise-constant hazard per year).
+    `other_per_year` is a constant hazard of leaving for other reasons.
+    """
+
+    period_years: Positive = 3.0
+    self_support: dict[str, list[Probability]]
+    other_per_year: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _shares(self) -> Exit:
+        for kind, shares in self.self_support.items():
+            if kind not in PERSON_KINDS:
+                raise ValueError(f"self_support: unknown person kind {kind!r}; use {PERSON_KINDS}")
+            if not shares or any(b < a for a, b in itertools.pairwise(shares)):
+                raise ValueError(f"self_support.{kind}: cumulative shares must not decrease")
+            if shares[-1] >= 1:
+                raise ValueError(f"self_support.{kind}: shares must stay below 1")
+        return self
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+class OnArrival(_Strict):
+    on: Literal["arrival"]
+
+
+class After(_Strict):
+    on: Literal["after"]
+    days: NonNegative
+
+
+class Every(_Strict):
+    on: Literal["every"]
+    days: Positive
+    start_days: NonNegative | None = None
+    until_days: NonNegative | None = None
+
+
+class AtRate(_Strict):
+    on: Literal["rate"]
+    per_year: Positive
+
+
+class OnReunificationApplication(_Strict):
+    on: Literal["reunification_application"]
+
+
+class OnReunification(_Strict):
+    on: Literal["reunification"]
+
+
+class OnClosure(_Strict):
+    on: Literal["closure"]
+
+
+Trigger = Annotated[
+    OnArrival | After | Every | AtRate | OnReunificationApplication | OnReunification | OnClosure,
+    Field(discriminator="on"),
+]
+
+
+class Task(_Strict):
+    """One kind of task in the catalogue."""
+
+    danish: str = ""
+    statutory: bool
+    trigger: Trigger
+    deadline_days: NonNegative | None = None
+    duration_hours: Distribution
+    meeting: bool = False
+    applies_to: list[Literal["refugee", "reunified"]] = Field(
+        default_factory=lambda: list(PERSON_KINDS)
+    )
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _statutory_deadline(self) -> Task:
+        if self.statutory and self.deadline_days is None:
+            raise ValueError("a statutory ('skal') task needs deadline_days")
+        return self
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(_Strict):
+    """A whole scenario. Build one with `load_scenario`."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    simulation: Simulation
+    calendar: Calendar = Calendar()
+    caseworkers: Caseworkers
+    arrivals: Arrivals
+    households: dict[str, HouseholdType] = Field(min_length=1)
+    reunification: Reunification | None = None
+    exit: Exit
+    tasks: dict[str, Task] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        total = sum(h.share for h in self.households.values())
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"households: shares must sum to 1 (got {total:g})")
+        if self.reunification is not None:
+            for kind in self.reunification.apply_share:
+                if kind not in self.households:
+                    raise ValueError(
+                        f"reunification.apply_share: unknown household type {kind!r}; "
+                        f"known: {sorted(self.households)}"
+                    )
+        if not any(t.enabled for t in self.tasks.values()):
+            raise ValueError("tasks: at least one task must be enabled")
+        if self.caseworkers.staffing[0].date > self.simulation.start_date:
+            raise ValueError(
+                "caseworkers.staffing: the first entry must start on or before "
+                "simulation.start_date"
+            )
+        return self
+
+    @property
+    def enabled_tasks(self) -> dict[str, Task]:
+        return {name: t for name, t in self.tasks.items() if t.enabled}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The full scenario as plain data (dates stay dates), for TOML and hashing."""
+        return self.model_dump(mode="python", by_alias=True, exclude_none=True)
+
+    def digest(self) -> str:
+        """A stable hash of the scenario's content (name and description excluded)."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data.pop("name"), data.pop("description")
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file, resolving `extends` (relative to the file) recursively."""
+    if path in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path))
+        raise ScenarioError(f"{chain[0]}: extends: the chain loops ({cycle})")
+    if not path.is_file():
+        where = f"{chain[-1]}: extends: " if chain else ""
+        raise ScenarioError(f"{where}{path}: no such scenario file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: must be a file name (a string)")
+    base = _read_toml((path.parent / parent).resolve(), (*chain, path))
+    return deep_merge(base, data)
+
+
+def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `change` applied: tables merge key by key, anything else replaces."""
+    merged = copy.deepcopy(base)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split ``key.path=value``; the value is read as TOML, or else taken as a string."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text!r}: expected key.path=value")
+    key, raw = text.split("=", 1)
+    path = key.strip().split(".")
+    if not all(path):
+        raise ScenarioError(f"--set {text!r}: the key path {key!r} has an empty part")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return path, value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """`data` with each ``key.path=value`` override set (missing tables are created)."""
+    data = copy.deepcopy(data)
+    for text in overrides:
+        path, value = parse_override(text)
+        node = data
+        for i, part in enumerate(path[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                where = ".".join(path[: i + 1])
+                raise ScenarioError(f"--set {text!r}: {where} is a value, not a table")
+            node = child
+        node[path[-1]] = value
+    return data
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One pydantic error as 'key.path: what is wrong (got X)'."""
+    loc = [str(p) for p in error["loc"] if not _is_union_tag(p)]
+    key = ".".join(loc) or "(top level)"
+    kind, msg = error["type"], error["msg"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key (a typo?); remove it or check the spelling"
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    if kind.startswith("value_error"):
+        msg = msg.removeprefix("Value error, ")
+    got = error.get("input")
+    shown = "" if isinstance(got, dict | list) or kind == "missing" else f" (got {got!r})"
+    return f"{key}: {msg}{shown}"
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic puts the chosen member of a discriminated union in the path
+    # ("fixed", "lognormal", "after", ...); it is not a key the user wrote.
+    from typing import get_args
+
+    tags = set()
+    for union in (Distribution, Trigger):
+        for member in get_args(get_args(union)[0]):
+            field = member.model_fields.get("dist") or member.model_fields.get("on")
+            tags.update(get_args(field.annotation))
+    return part in tags
+
+
+def scenario_from_dict(data: dict[str, Any], source: str) -> Scenario:
+    """Validate plain data into a Scenario; errors name `source`."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = [_describe(e) for e in exc.errors()]
+        head = f"{source}: {len(lines)} problem{'s' if len(lines) > 1 else ''} in the scenario"
+        raise ScenarioError("\n  ".join([head, *lines])) from None
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load, merge (`extends`), override (`--set`) and validate a scenario file."""
+    path = Path(path)
+    data = _read_toml(path.resolve() if path.exists() else path)
+    data = apply_overrides(data, overrides or [])
+    return scenario_from_dict(data, str(path))
