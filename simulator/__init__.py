@@ -1,0 +1,8 @@
+"""Workload simulator for municipal refugee-integration casework (SimPy)."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("caseload-simulator")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"

@@ -68,23 +68,29 @@ class Catalogue:
 
     def agenda(
         self, reunified: bool, opened: float, exit_time: float
-    ) -> list[tuple[float, int, TaskType]]:
-        """(time, order, task type) of every task due before the case exits, in time order."""
+    ) -> list[tuple[float, int, TaskType, float]]:
+        """(time, order, task type, hours) of every task due before the case exits, in time order.
+
+        Durations are drawn here, when the case opens, rather than when each task falls
+        due: simultaneous tasks of different cases would otherwise draw in an order that
+        depends on SimPy's tie-breaking, and so on every other task type in the run.
+        """
         group = self._by_kind["reunified" if reunified else "refugee"]
-        due = [(opened, tt.index, tt) for tt in group.arrival]
+        times = [(opened, tt) for tt in group.arrival]
         for days, tt in group.after:
             if opened + days < exit_time:
-                due.append((opened + days, tt.index, tt))
+                times.append((opened + days, tt))
         for first, every, until, tt in group.every:
             t, stop = opened + first, min(exit_time, opened + until)
             while t < stop:
-                due.append((t, tt.index, tt))
+                times.append((t, tt))
                 t += every
         for rate, stream, tt in group.rate:
             t = opened + stream.exponential() / rate
             while t < exit_time:
-                due.append((t, tt.index, tt))
+                times.append((t, tt))
                 t += stream.exponential() / rate
+        due = [(t, tt.index, tt, tt.sample_hours()) for t, tt in times]
         due.sort(key=_time_then_order)
         return due
 

@@ -112,10 +112,11 @@ class Municipality:
            leaves the caseworker's caseload.
         """
         env = self.env
-        for due, _, task_type in self.catalogue.agenda(case.reunified, case.opened, case.exit_time):
+        agenda = self.catalogue.agenda(case.reunified, case.opened, case.exit_time)
+        for due, _, task_type, hours in agenda:
             if due > env.now:
                 yield env.timeout(due - env.now)
-            self.create_task(case, task_type)
+            self.create_task(case, task_type, hours)
         yield env.timeout(case.exit_time - env.now)
         yield from self.close(case)
 
@@ -162,10 +163,12 @@ class Municipality:
         self.case_log.add(case, closed=self.env.now)
         del self.cases[case.id]
 
-    def create_task(self, case: Case, task_type: TaskType) -> Task:
+    def create_task(self, case: Case, task_type: TaskType, hours: float | None = None) -> Task:
+        """A new task for `case`, queued for its caseworker; `hours` drawn now if not given."""
         now = self.env.now
-        task = Task(self._next_task, task_type, case, now, now + task_type.deadline,
-                    task_type.sample_hours())  # fmt: skip
+        if hours is None:
+            hours = task_type.sample_hours()
+        task = Task(self._next_task, task_type, case, now, now + task_type.deadline, hours)
         self._next_task += 1
         self.office.submit(task)
         return task

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import difflib
 import hashlib
 import itertools
 import json
 import tomllib
+import types
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -32,6 +34,16 @@ Count = Annotated[int, Field(ge=0)]
 
 PERSON_KINDS = ("refugee", "reunified")
 DAYS_PER_YEAR = 365.25
+
+
+def years_to_days(start: dt.date, years: float) -> float:
+    """Days from `start` to `years` later: whole years by the calendar, the rest at 365.25."""
+    whole = int(years)
+    try:
+        later = start.replace(year=start.year + whole)
+    except ValueError:  # 29 February in a year that has none
+        later = start.replace(year=start.year + whole, day=28)
+    return (later - start).days + (years - whole) * DAYS_PER_YEAR
 
 
 class ScenarioError(Exception):
@@ -62,11 +74,11 @@ class Simulation(_Strict):
 
     @property
     def duration_days(self) -> float:
-        return self.duration_years * DAYS_PER_YEAR
+        return years_to_days(self.start_date, self.duration_years)
 
     @property
     def warmup_days(self) -> float:
-        return self.warmup_years * DAYS_PER_YEAR
+        return years_to_days(self.start_date, self.warmup_years)
 
 
 class Calendar(_Strict):
@@ -408,31 +420,81 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
 
 def _describe(error: dict[str, Any]) -> str:
     """One pydantic error as 'key.path: what is wrong (got X)'."""
-    loc = [str(p) for p in error["loc"] if not _is_union_tag(p)]
-    key = ".".join(loc) or "(top level)"
+    path = _walk(error["loc"])[0]
+    key = ".".join(path) or "(top level)"
     kind, msg = error["type"], error["msg"]
     if kind == "extra_forbidden":
-        return f"{key}: unknown key (a typo?); remove it or check the spelling"
+        parent = _walk(error["loc"][:-1])[1]
+        allowed = [f.alias or n for n, f in parent.model_fields.items()] if parent else []
+        close = difflib.get_close_matches(path[-1], allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"{key}: unknown key{hint} Allowed here: {', '.join(allowed)}".replace(
+            "key Allowed", "key. Allowed"
+        )
     if kind == "missing":
         return f"{key}: required key is missing"
     if kind.startswith("value_error"):
         msg = msg.removeprefix("Value error, ")
     got = error.get("input")
-    shown = "" if isinstance(got, dict | list) or kind == "missing" else f" (got {got!r})"
+    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     return f"{key}: {msg}{shown}"
 
 
-def _is_union_tag(part: Any) -> bool:
-    # pydantic puts the chosen member of a discriminated union in the path
-    # ("fixed", "lognormal", "after", ...); it is not a key the user wrote.
-    from typing import get_args
+def _walk(loc: tuple[Any, ...]) -> tuple[list[str], type[BaseModel] | None]:
+    """Follow a pydantic error location through the schema.
 
-    tags = set()
-    for union in (Distribution, Trigger):
-        for member in get_args(get_args(union)[0]):
-            field = member.model_fields.get("dist") or member.model_fields.get("on")
-            tags.update(get_args(field.annotation))
-    return part in tags
+    Returns the path as the user wrote it (pydantic inserts the chosen member of a
+    discriminated union, e.g. 'lognormal', which is no key of the file) and the
+    model class of the table the path ends in, if it ends in one.
+    """
+    node: Any = Scenario
+    path: list[str] = []
+    for part in loc:
+        node = _unwrap(node)
+        members = _union_members(node)
+        if members and part in members:
+            node = members[part]
+            continue
+        path.append(str(part))
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = next((f for n, f in node.model_fields.items() if part in (n, f.alias)), None)
+            node = field.annotation if field else None
+        elif get_origin(node) in (dict, list):
+            node = get_args(node)[-1]
+        else:
+            node = None
+    node = _unwrap(node)
+    model = node if isinstance(node, type) and issubclass(node, BaseModel) else None
+    return path, model
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Annotated[...] and Optional[...] down to the type underneath."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            if len(members) != 1:
+                return annotation
+            annotation = members[0]
+        else:
+            return annotation
+
+
+def _union_members(node: Any) -> dict[str, type[BaseModel]]:
+    """For a tagged union of models (distributions, triggers): tag -> member class."""
+    if get_origin(node) not in (Union, types.UnionType):
+        return {}
+    members = {}
+    for member in get_args(node):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            for name in ("dist", "on"):
+                if name in member.model_fields:
+                    for tag in get_args(member.model_fields[name].annotation):
+                        members[tag] = member
+    return members
 
 
 def scenario_from_dict(data: dict[str, Any], source: str) -> Scenario:

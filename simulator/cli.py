@@ -1,0 +1,97 @@
+"""The `caseload` command (also `python -m simulator`).
+
+    caseload run SCENARIO [--seed S] [--replications N] [--out DIR] [--set key.path=value ...]
+    caseload validate SCENARIO [--set key.path=value ...]
+
+Bad input (a missing or malformed file, an unknown key, a value out of range)
+is reported with the file, the key and what is allowed, exit status 2, and
+nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from simulator import __version__
+from simulator.scenario import Scenario, ScenarioError, load_scenario
+
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caseload",
+        description="Workload simulator for municipal refugee-integration casework.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def scenario_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("scenario", type=Path, help="scenario file (TOML)")
+        p.add_argument(
+            "--set",
+            dest="overrides",
+            action="append",
+            default=[],
+            metavar="KEY.PATH=VALUE",
+            help="override a scenario key, e.g. --set caseworkers.weekly_hours=30 (repeatable)",
+        )
+
+    run = sub.add_parser("run", help="run a scenario and write its results folder")
+    scenario_args(run)
+    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    run.add_argument(
+        "--replications", type=int, help="independent replications (default: the scenario's)"
+    )
+    run.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
+    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+    validate = sub.add_parser("validate", help="check a scenario file without running it")
+    scenario_args(validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        scenario = load_scenario(args.scenario, args.overrides)
+        if args.command == "validate":
+            print(f"{args.scenario}: valid scenario '{scenario.name}' (hash {scenario.digest()})")
+            return 0
+        return _run(args, scenario, argv)
+    except ScenarioError as exc:
+        print(f"caseload: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("caseload: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace, scenario: Scenario, argv: list[str] | None) -> int:
+    from simulator.output import console_summary, write_results
+    from simulator.progress import ProgressBar
+    from simulator.runner import run_scenario
+
+    if args.replications is not None and args.replications < 1:
+        raise ScenarioError("--replications: must be a whole number >= 1")
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("--seed: must be a whole number >= 0")
+    out = args.out or Path("results") / scenario.name
+    replications = args.replications or scenario.simulation.replications
+    with ProgressBar(replications, enabled=not args.quiet) as bar:
+        results = run_scenario(
+            scenario, replications=replications, seed=args.seed, progress=bar.update
+        )
+    figures = None
+    if not args.no_figures:
+        from simulator.figures import write_figures
+
+        figures = write_figures
+    command = ["caseload", *(sys.argv[1:] if argv is None else argv)]
+    write_results(results, out, command=command, figures=figures)
+    if not args.quiet:
+        print(console_summary(results, out))
+    return 0

@@ -1,0 +1,159 @@
+"""Writing a results folder, all at once or not at all.
+
+The folder is built next to its destination under a temporary name and renamed
+into place only when every file is written, so a crash or Ctrl-C never leaves a
+half-written results folder (an older folder at the same place is replaced only
+at that moment).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import tomli_w
+
+from simulator import __version__
+from simulator.runner import Results
+
+SUMMARY_FLOAT_FORMAT = "%.6g"
+
+
+@contextmanager
+def atomic_folder(destination: Path) -> Iterator[Path]:
+    """Yield an empty temporary folder that becomes `destination` if the block succeeds."""
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
+    try:
+        yield work
+        old = None
+        if destination.exists():
+            old = destination.with_name(f".{destination.name}.old-{work.name[-8:]}")
+            destination.rename(old)
+        work.rename(destination)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def write_results(
+    results: Results,
+    destination: Path,
+    *,
+    command: list[str] | None = None,
+    figures: Callable[..., list[Path]] | None = None,
+) -> Path:
+    """Write every output of `results` into the folder `destination`, atomically."""
+    with atomic_folder(destination) as folder:
+        results.summary.to_csv(
+            folder / "summary.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
+        )
+        results.by_task.to_csv(
+            folder / "tasks_by_type.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
+        )
+        results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
+        results.tasks.to_parquet(folder / "tasks.parquet", index=False)
+        (folder / "scenario.resolved.toml").write_text(resolved_toml(results), encoding="utf-8")
+        if figures is not None:
+            sim = results.scenario.simulation
+            warmup_end = (
+                (pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)).date()
+                if sim.warmup_days > 0
+                else None
+            )
+            figures(
+                folder / "figures",
+                results.weekly,
+                results.by_task,
+                title=results.scenario.name,
+                warmup_end=warmup_end,
+            )
+        manifest = build_manifest(results, command)
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return destination
+
+
+def resolved_toml(results: Results) -> str:
+    """The full scenario after `extends` and `--set`, as TOML, with the run's seed."""
+    data = results.scenario.to_dict()
+    data["simulation"]["seed"] = results.seed
+    data["simulation"]["replications"] = results.replications
+    header = (
+        f"# Scenario '{results.scenario.name}' as run: every key resolved\n"
+        f"# (extends and --set applied). Scenario hash {results.scenario.digest()}.\n\n"
+    )
+    return header + tomli_w.dumps(_plain(data))
+
+
+def _plain(value: Any) -> Any:
+    """TOML has no None or tuples; drop the one and list the other."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def build_manifest(results: Results, command: list[str] | None) -> dict[str, Any]:
+    import numpy
+    import simpy
+
+    return {
+        "package": "caseload-simulator",
+        "version": __version__,
+        "scenario": results.scenario.name,
+        "scenario_hash": results.scenario.digest(),
+        "seed": results.seed,
+        "replications": results.replications,
+        "wall_seconds": round(results.wall_seconds, 3),
+        "events": results.events,
+        "command": command,
+        "python": platform.python_version(),
+        "simpy": simpy.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pd.__version__,
+    }
+
+
+def console_summary(results: Results, destination: Path | None = None) -> str:
+    """A short, readable summary of the key figures for the terminal."""
+    s = results.summary.set_index("metric")
+    sim = results.scenario.simulation
+    window_start = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)
+    window_end = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.duration_days)
+
+    def show(metric: str, label: str, fmt: str = "{:.1f}", scale: float = 1.0) -> str:
+        row = s.loc[metric]
+        text = fmt.format(row["mean"] * scale)
+        if pd.notna(row["ci_low"]):
+            low, high = fmt.format(row["ci_low"] * scale), fmt.format(row["ci_high"] * scale)
+            text += f"  (95% CI {low} to {high})"
+        return f"  {label:<38}{text}"
+
+    lines = [
+        f"Scenario {results.scenario.name}: {results.replications} replication(s), "
+        f"seed {results.seed}, statistics {window_start:%Y-%m-%d} to {window_end:%Y-%m-%d}",
+        show("caseload_per_worker_mean", "Open cases per caseworker, mean"),
+        show("caseload_per_worker_peak", "Open cases per caseworker, peak week"),
+        show("backlog_hours_mean", "Backlog (hours of work waiting), mean"),
+        show("statutory_on_time_share", "Statutory tasks done on time", "{:.0f} %", 100),
+        show("task_wait_days_mean", "Wait for a task to start, days"),
+        show("utilisation_mean", "Caseworker utilisation", "{:.0f} %", 100),
+        show("cases_opened", "Cases opened", "{:.0f}"),
+        show("tasks_dropped", "Tasks lapsed when cases closed", "{:.0f}"),
+        f"  (recommended caseload: 35-45 cases per caseworker, DS 2015; "
+        f"{results.wall_seconds:.1f} s)",
+    ]
+    if destination is not None:
+        lines.append(f"Results written to {destination}/")
+    return "\n".join(lines)

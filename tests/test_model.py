@@ -1,0 +1,328 @@
+"""The model's promises: hand-computed results, invariants, determinism, common random numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from builders import build, one_task
+
+from simulator.metrics import analyse
+from simulator.model import Municipality
+from simulator.records import DONE, DROPPED, IN_PROGRESS, PENDING
+from simulator.runner import run_scenario
+from simulator.scenario import load_scenario, years_to_days
+
+HOUR = 1 / 24
+
+
+def run(scenario, replication=0):
+    model = Municipality(scenario, replication)
+    record = model.run()
+    return model, record, analyse(record, model.calendar)
+
+
+# ---------------------------------------------------------------- hand-computed
+
+
+def test_tiny_scenario_matches_hand_computation():
+    """Two single adults placed on day 6 (a Sunday) and day 18 (a Friday), one caseworker
+    working 08:00-16:00 on weekdays. Each gets a 2 h reception task on arrival and a 10 h
+    statutory task 10 days later with a one-day deadline, which spills into the next morning."""
+    scenario = build(
+        {
+            "tasks": {
+                "long_task": one_task(
+                    trigger={"on": "after", "days": 10.0},
+                    deadline_days=1.0,
+                    duration_hours={"dist": "fixed", "value": 10.0},
+                )
+            }
+        }
+    )
+    _, record, stats = run(scenario)
+    t = record.tasks
+    expected = {  # (created, started, finished) in days since Monday 2024-01-08 00:00
+        ("reception", 6.0): (7 + 8 * HOUR, 7 + 10 * HOUR),  # Sunday -> Monday 08-10
+        ("reception", 18.0): (18 + 8 * HOUR, 18 + 10 * HOUR),  # Friday 08-10
+        ("long_task", 16.0): (16 + 8 * HOUR, 17 + 10 * HOUR),  # Wed 08-16, Thu 08-10
+        ("long_task", 28.0): (28 + 8 * HOUR, 29 + 10 * HOUR),  # Mon 08-16, Tue 08-10
+    }
+    got = {
+        (record.task_names[k], c): (s, f)
+        for k, c, s, f in zip(t["type"], t["created"], t["started"], t["finished"], strict=True)
+    }
+    assert got.keys() == expected.keys()
+    for key, (start, finish) in expected.items():
+        assert got[key] == pytest.approx((start, finish), abs=1e-9), key
+
+    end = scenario.simulation.duration_days  # 36.525 days: Tuesday 13 February, 12:36
+    s = stats.summary
+    assert s["tasks_created"] == s["tasks_completed"] == 4
+    assert s["tasks_pending_end"] == s["tasks_dropped"] == 0
+    assert s["cases_opened"] == 2 and s["cases_closed"] == 0
+    assert s["caseload_per_worker_mean"] == pytest.approx(((end - 6) + (end - 18)) / end)
+    assert s["statutory_on_time_share"] == pytest.approx(0.5)  # both long tasks are late
+    waits = [8 * HOUR + 1, 8 * HOUR, 8 * HOUR, 8 * HOUR]
+    assert s["task_wait_days_mean"] == pytest.approx(np.mean(waits))
+    # 26 full working days of 8 h, and 4.6 h of the last morning
+    assert s["utilisation_mean"] == pytest.approx(24 / (26 * 8 + 4.6))
+
+
+def test_continuous_calendar_serves_immediately():
+    scenario = build({"calendar": {"mode": "continuous"}})
+    _, record, stats = run(scenario)
+    assert np.all(record.tasks["started"] == record.tasks["created"])
+    assert stats.summary["task_wait_days_mean"] == 0
+
+
+# ---------------------------------------------------------------- invariants
+
+
+def check_invariants(scenario, record, calendar, stats) -> None:
+    """What must hold at the end of any run."""
+    t, c = record.tasks, record.cases
+    s = stats.summary
+    assert s["tasks_created"] == s["tasks_completed"] + s["tasks_pending_end"] + s["tasks_dropped"]
+    n_tasks = t["task"].size
+    assert np.array_equal(t["task"], np.arange(n_tasks)), "every task recorded exactly once"
+    n_cases = c["case"].size
+    assert np.array_equal(c["case"], np.arange(n_cases)), "every case recorded exactly once"
+    closed = ~np.isnan(c["closed"])
+    assert np.all(c["closed"][closed] >= c["exit"][closed])
+    assert np.all(np.isnan(c["closed"][~closed]) | (c["exit"][~closed] >= 0))
+
+    started = ~np.isnan(t["started"])
+    assert np.all(t["started"][started] >= t["created"][started]), "no negative waits"
+    done = t["state"] == DONE
+    assert np.all(~np.isnan(t["finished"][done]))
+    assert np.all(t["finished"][done] >= t["started"][done])
+    assert np.all(np.isnan(t["started"][t["state"] == PENDING]))
+    assert np.all(np.isnan(t["started"][t["state"] == DROPPED]))
+    assert np.all(~np.isnan(t["started"][t["state"] == IN_PROGRESS]))
+    # work happens only in working hours
+    for when in (t["started"][started], t["finished"][done]):
+        assert all(calendar.is_open(x) for x in when)
+    # a caseworker does one task at a time
+    for worker in np.unique(t["worker"][started]):
+        mine = started & (t["worker"] == worker)
+        order = np.argsort(t["started"][mine])
+        begin = t["started"][mine][order]
+        finish = np.where(np.isnan(t["finished"][mine]), np.inf, t["finished"][mine])[order]
+        assert np.all(begin[1:] >= finish[:-1] - 1e-9), f"caseworker {worker} overlaps"
+    # the hours worked can't exceed the hours available
+    assert s["utilisation_mean"] <= 1 + 1e-9
+
+
+@pytest.mark.parametrize("assignment", ["fixed", "pool"])
+@pytest.mark.parametrize("queue_order", ["priority", "fifo"])
+def test_invariants_hold_on_the_baseline(assignment, queue_order):
+    scenario = load_scenario(
+        "scenarios/baseline.toml",
+        [
+            f"caseworkers.assignment={assignment!r}",
+            f"caseworkers.queue_order={queue_order!r}",
+            "simulation.duration_years=2",
+            "simulation.warmup_years=0.5",
+        ],
+    )
+    model, record, stats = run(scenario)
+    check_invariants(scenario, record, model.calendar, stats)
+    assert stats.summary["tasks_dropped"] > 0  # cases close with tasks queued
+    assert stats.summary["cases_closed"] > 0
+
+
+def test_staff_changes_move_cases_and_keep_invariants():
+    scenario = load_scenario(
+        "scenarios/baseline.toml",
+        [
+            "simulation.duration_years=2",
+            "simulation.warmup_years=0",
+            "caseworkers.staffing=[{date=2012-01-01,caseworkers=3},"
+            "{date=2012-09-01,caseworkers=6},{date=2013-04-01,caseworkers=2}]",
+        ],
+    )
+    model, record, stats = run(scenario)
+    check_invariants(scenario, record, model.calendar, stats)
+    a = record.assignments
+    assert set(np.unique(a["worker"])) == set(range(6))
+    # after the cut to two caseworkers only workers 0 and 1 hold cases
+    cut = model.calendar.day_of(scenario.caseworkers.staffing[2].date)
+    assert set(np.unique(a["worker"][a["end"] > cut + 1e-9])) == {0, 1}
+    # work started after the cut is done by the two who stayed
+    late = record.tasks["started"] > cut + 1
+    assert set(np.unique(record.tasks["worker"][late])) <= {0, 1}
+
+
+# ---------------------------------------------------------------- determinism and streams
+
+
+def test_same_seed_same_results_other_seed_other_results():
+    short = ["simulation.duration_years=1.5", "simulation.warmup_years=0.5"]
+    scenario = load_scenario("scenarios/baseline.toml", short)
+    _, a, _ = run(scenario)
+    _, b, _ = run(scenario)
+    for name in a.tasks:
+        np.testing.assert_array_equal(a.tasks[name], b.tasks[name])
+    other = load_scenario("scenarios/baseline.toml", [*short, "simulation.seed=99"])
+    _, c, _ = run(other)
+    assert not np.array_equal(a.cases["opened"][:50], c.cases["opened"][:50])
+
+
+def test_replications_are_independent_streams():
+    scenario = load_scenario(
+        "scenarios/baseline.toml", ["simulation.duration_years=1", "simulation.warmup_years=0"]
+    )
+    _, r0, _ = run(scenario, replication=0)
+    _, r1, _ = run(scenario, replication=1)
+    assert not np.array_equal(r0.cases["opened"][:50], r1.cases["opened"][:50])
+
+
+def _task_key(record):
+    """(case, task type, created) -> hours: what was asked of the caseworkers."""
+    t = record.tasks
+    return {
+        (int(c), int(k), round(float(x), 9)): float(h)
+        for c, k, x, h in zip(t["case"], t["type"], t["created"], t["hours"], strict=True)
+    }
+
+
+def test_staffing_changes_nothing_but_the_service():
+    """Common random numbers: with other staffing, the same people arrive, the same tasks
+    fall due with the same durations; only waits and completion change."""
+    base = ["simulation.duration_years=2", "simulation.warmup_years=0"]
+    few = load_scenario("scenarios/baseline.toml", base)
+    many = load_scenario(
+        "scenarios/baseline.toml", [*base, "caseworkers.staffing=[{date=2012-01-01,caseworkers=9}]"]
+    )
+    _, a, sa = run(few)
+    _, b, sb = run(many)
+    np.testing.assert_array_equal(a.cases["opened"], b.cases["opened"])
+    np.testing.assert_array_equal(a.cases["exit"], b.cases["exit"])
+    ka, kb = _task_key(a), _task_key(b)
+    # closure tasks are created when the case closes (after its pending work), so they
+    # may fall outside the run in one of the two; every other task is the same
+    closure = a.task_names.index("case_closure")
+    assert {k: v for k, v in ka.items() if k[1] != closure} == {
+        k: v for k, v in kb.items() if k[1] != closure
+    }
+    assert sb.summary["task_wait_days_mean"] < sa.summary["task_wait_days_mean"]
+
+
+def test_new_task_type_shifts_no_other_stream():
+    base = ["simulation.duration_years=1", "simulation.warmup_years=0"]
+    plain = load_scenario("scenarios/baseline.toml", base)
+    extra = load_scenario(
+        "scenarios/baseline.toml",
+        [
+            *base,
+            "tasks.aaa_new_task={statutory=false, trigger={on='rate', per_year=5.0}, "
+            "duration_hours={dist='exponential', mean=1.0}}",
+        ],
+    )
+    _, a, _ = run(plain)
+    _, b, _ = run(extra)
+    np.testing.assert_array_equal(a.cases["opened"], b.cases["opened"])
+    names_b = b.task_names
+    hours_a = {
+        (int(c), a.task_names[k], round(float(x), 9)): h
+        for c, k, x, h in zip(
+            a.tasks["case"], a.tasks["type"], a.tasks["created"], a.tasks["hours"], strict=True
+        )
+    }
+    hours_b = {
+        (int(c), names_b[k], round(float(x), 9)): h
+        for c, k, x, h in zip(
+            b.tasks["case"], b.tasks["type"], b.tasks["created"], b.tasks["hours"], strict=True
+        )
+        if names_b[k] != "aaa_new_task"
+    }
+    assert hours_a == hours_b
+
+
+# ---------------------------------------------------------------- queueing theory
+
+
+def test_pooled_exponential_model_reproduces_erlang_c():
+    """Poisson arrivals, one exponential task, c pooled caseworkers, no calendar: the mean
+    wait and the probability of waiting match Erlang C at a load of 0.9.
+
+    Method, fixed before looking at results: 20 replications of two years; the first half
+    year is warm-up (the relaxation time of M/M/2 at this load is about two months); only
+    tasks created up to 60 days before the end are measured, so that no wait is cut off by
+    the end of the run (checked). Tolerance: the 99 % t-interval over replications must
+    contain the exact value.
+    """
+    from builders import erlang_c
+
+    from simulator.arrivals import month_starts
+    from simulator.stats import t_interval
+
+    servers, mean_hours, load = 2, 4.0, 0.9
+    mu = 1 / mean_hours  # per hour
+    lam = load * servers * mu  # per hour
+    start, years = dt.date(2024, 1, 1), 2.0
+    months = month_starts(start, years_to_days(start, years))
+    scenario = build(
+        {
+            "simulation": {
+                "start_date": start.isoformat(),
+                "duration_years": years,
+                "warmup_years": 0.5,
+                "seed": 2024,
+            },
+            "calendar": {"mode": "continuous"},
+            "caseworkers": {
+                "staffing": [{"date": start.isoformat(), "caseworkers": servers}],
+                "assignment": "pool",
+                "queue_order": "fifo",
+            },
+            "arrivals": {
+                "process": "poisson",
+                "monthly": [lam * 24 * (t1 - t0) for _, t0, t1 in months],
+            },
+            "tasks": {
+                "reception": {"enabled": False},
+                "service": one_task(
+                    duration_hours={"dist": "exponential", "mean": mean_hours},
+                    deadline_days=None,
+                    statutory=False,
+                ),
+            },
+        }
+    )
+    p_wait, wq_hours = erlang_c(lam, mu, servers)
+    waits, waited = [], []
+    for rep in range(20):
+        _, record, _ = run(scenario, replication=rep)
+        t = record.tasks
+        measured = (t["created"] >= scenario.simulation.warmup_days) & (
+            t["created"] <= record.end - 60
+        )
+        w = (t["started"] - t["created"])[measured] * 24
+        assert not np.isnan(w).any(), "a measured task was never started"
+        waits.append(w.mean())
+        waited.append(np.mean(w > 1e-12))
+    mean, low, high = t_interval(waits, level=0.99)
+    assert low <= wq_hours <= high, (mean, low, high, wq_hours)
+    mean, low, high = t_interval(waited, level=0.99)
+    assert low <= p_wait <= high, (mean, low, high, p_wait)
+
+
+# ---------------------------------------------------------------- runner
+
+
+def test_runner_summary_has_confidence_intervals():
+    scenario = load_scenario(
+        "scenarios/baseline.toml", ["simulation.duration_years=1", "simulation.warmup_years=0"]
+    )
+    results = run_scenario(scenario, replications=3)
+    row = results.summary.set_index("metric").loc["caseload_per_worker_mean"]
+    assert row["replications"] == 3
+    assert row["ci_low"] < row["mean"] < row["ci_high"]
+    per_rep = results.per_replication
+    values = per_rep.loc[per_rep["metric"] == "caseload_per_worker_mean", "value"]
+    assert math.isclose(row["mean"], values.mean())
+    assert sorted(results.weekly["replication"].unique()) == [0, 1, 2]
