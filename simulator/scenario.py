@@ -376,12 +376,38 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     return deep_merge(base, data)
 
 
-def deep_merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+# Keys that are alternatives to each other: a scenario that gives one of a group drops
+# whatever the scenario it extends gave for the others (TOML cannot delete a key).
+ALTERNATIVES: dict[tuple[str, ...], list[set[str]]] = {
+    ("arrivals",): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
+}
+
+
+def _drop_alternatives(path: tuple[str, ...], base: dict[str, Any], keys: set[str]) -> None:
+    for group in ALTERNATIVES.get(path, []):
+        if keys & group:
+            for other in ALTERNATIVES[path]:
+                if other is not group:
+                    for key in other - keys:
+                        base.pop(key, None)
+
+
+def _changes_kind(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """A distribution or trigger of another kind replaces the old one whole: the old kind's
+    parameters (a lognormal's `sd`, say) mean nothing to the new one."""
+    return any(tag in new and new[tag] != old.get(tag) for tag in ("dist", "on"))
+
+
+def deep_merge(
+    base: dict[str, Any], change: dict[str, Any], path: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """`base` with `change` applied: tables merge key by key, anything else replaces."""
     merged = copy.deepcopy(base)
+    _drop_alternatives(path, merged, set(change))
     for key, value in change.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
+        old = merged.get(key)
+        if isinstance(value, dict) and isinstance(old, dict) and not _changes_kind(old, value):
+            merged[key] = deep_merge(old, value, (*path, key))
         else:
             merged[key] = copy.deepcopy(value)
     return merged
@@ -414,6 +440,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
                 where = ".".join(path[: i + 1])
                 raise ScenarioError(f"--set {text!r}: {where} is a value, not a table")
             node = child
+        _drop_alternatives(tuple(path[:-1]), node, {path[-1]})
         node[path[-1]] = value
     return data
 
@@ -421,8 +448,10 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
 def _describe(error: dict[str, Any]) -> str:
     """One pydantic error as 'key.path: what is wrong (got X)'."""
     path = _walk(error["loc"])[0]
-    key = ".".join(path) or "(top level)"
+    key = ".".join(path)
     kind, msg = error["type"], error["msg"]
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"{key}: must be a table (got {type(error.get('input')).__name__})"
     if kind == "extra_forbidden":
         parent = _walk(error["loc"][:-1])[1]
         allowed = [f.alias or n for n, f in parent.model_fields.items()] if parent else []
@@ -437,7 +466,7 @@ def _describe(error: dict[str, Any]) -> str:
         msg = msg.removeprefix("Value error, ")
     got = error.get("input")
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
-    return f"{key}: {msg}{shown}"
+    return f"{key}: {msg}{shown}" if key else f"{msg}{shown}"
 
 
 def _walk(loc: tuple[Any, ...]) -> tuple[list[str], type[BaseModel] | None]:
@@ -500,7 +529,7 @@ def _union_members(node: Any) -> dict[str, type[BaseModel]]:
 def scenario_from_dict(data: dict[str, Any], source: str) -> Scenario:
     """Validate plain data into a Scenario; errors name `source`."""
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(data, strict=True)
     except ValidationError as exc:
         lines = [_describe(e) for e in exc.errors()]
         head = f"{source}: {len(lines)} problem{'s' if len(lines) > 1 else ''} in the scenario"
@@ -512,4 +541,5 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     path = Path(path)
     data = _read_toml(path.resolve() if path.exists() else path)
     data = apply_overrides(data, overrides or [])
-    return scenario_from_dict(data, str(path))
+    source = str(path) + (f" with --set {' '.join(overrides)}" if overrides else "")
+    return scenario_from_dict(data, source)

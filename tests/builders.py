@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 from simulator.scenario import Scenario, deep_merge, scenario_from_dict
@@ -24,9 +25,9 @@ def one_task(**task: Any) -> dict[str, Any]:
 
 MINIMAL: dict[str, Any] = {
     "name": "minimal",
-    "simulation": {"start_date": "2024-01-08", "duration_years": 0.1, "seed": 7},
+    "simulation": {"start_date": dt.date(2024, 1, 8), "duration_years": 0.1, "seed": 7},
     "caseworkers": {
-        "staffing": [{"date": "2024-01-08", "caseworkers": 1}],
+        "staffing": [{"date": dt.date(2024, 1, 8), "caseworkers": 1}],
         "weekly_hours": 40.0,
         "casework_share": 1.0,
     },

@@ -268,14 +268,14 @@ def test_pooled_exponential_model_reproduces_erlang_c():
     scenario = build(
         {
             "simulation": {
-                "start_date": start.isoformat(),
+                "start_date": start,
                 "duration_years": years,
                 "warmup_years": 0.5,
                 "seed": 2024,
             },
             "calendar": {"mode": "continuous"},
             "caseworkers": {
-                "staffing": [{"date": start.isoformat(), "caseworkers": servers}],
+                "staffing": [{"date": start, "caseworkers": servers}],
                 "assignment": "pool",
                 "queue_order": "fifo",
             },

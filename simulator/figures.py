@@ -1,0 +1,349 @@
+"""Figures for a planner: the weekly time series and the statutory deadlines, as PNGs.
+
+`write_figures` turns the weekly series and the per-task-type table of one scenario
+(one or several replications) into four PNG files a municipal planner can read at a
+glance: caseload per caseworker against the DS recommendation, the backlog, the
+share of statutory tasks done on time, and caseworker utilisation.
+
+With one replication a line shows the run. With several, the line is the mean across
+replications per week and a shaded band (or error bar) the 95 % t confidence
+interval of that mean, so a planner can tell a real difference from noise.
+
+The object-oriented API (`matplotlib.figure.Figure`) is used throughout, without
+pyplot: no GUI backend, no global figure state, safe in worker processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from simulator.stats import mean_ci
+
+DPI = 150
+LINE_COLOUR = "#1f5fa8"
+SECONDARY_COLOUR = "#6b6b6b"
+BAND_COLOUR = "#2e9e4f"
+WARMUP_COLOUR = "#9a9a9a"
+OVER_COLOUR = "#c0392b"
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFrame:
+    """One metric as a frame indexed by date with columns mean, low, high (n runs pooled).
+
+    This is the one place where replications are combined for the line plots.
+    """
+    rows = weekly[weekly["metric"] == metric]
+    table = rows.pivot_table(
+        index="date", columns="replication", values="value", aggfunc="mean", dropna=False
+    ).sort_index()
+    mean, low, high = mean_ci(table.to_numpy(dtype=float) * scale, axis=1)
+    return pd.DataFrame({"mean": mean, "low": low, "high": high}, index=table.index)
+
+
+def _replications(weekly: pd.DataFrame) -> int:
+    """Number of replications in the weekly table."""
+    return int(weekly["replication"].nunique())
+
+
+# --- drawing helpers ----------------------------------------------------------------------------
+
+
+def _plot_series(ax: Axes, s: pd.DataFrame, label: str, colour: str = LINE_COLOUR) -> None:
+    """Draw the mean line and, where it exists, the shaded 95 % confidence band."""
+    if s.empty or s["mean"].isna().all():
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center")
+        return
+    ax.plot(s.index, s["mean"], color=colour, linewidth=1.6, label=label)
+    if s["low"].notna().any():
+        ax.fill_between(
+            s.index,
+            s["low"],
+            s["high"],
+            color=colour,
+            alpha=0.2,
+            linewidth=0,
+            label="95 % confidence interval",
+        )
+
+
+def _shade_warmup(
+    ax: Axes, span: tuple[pd.Timestamp, pd.Timestamp], warmup_end: dt.date | None, text: bool
+) -> None:
+    """Shade the warm-up (first week of `span` to `warmup_end`) lightly; optionally label it.
+
+    The warm-up is shown, not hidden, so a planner sees the model filling up and
+    knows the statistics are taken from where the shading ends. The shading stops
+    at the last week, so a warm-up longer than the series does not stretch the axis.
+    """
+    start, last = span
+    if warmup_end is None or pd.isna(start) or pd.Timestamp(warmup_end) <= start:
+        return
+    end = min(pd.Timestamp(warmup_end), last)
+    ax.axvspan(start, end, color=WARMUP_COLOUR, alpha=0.15, linewidth=0, zorder=0)
+    if text:
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high + 0.1 * (high - low))  # headroom so the label clears the data
+        ax.text(
+            start + (end - start) / 2,
+            0.98,
+            "warm-up",
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="top",
+            color="#555555",
+            fontsize=9,
+            style="italic",
+        )
+
+
+def _date_axis(ax: Axes) -> None:
+    """Readable dates on the time axis (years, then months where there is room)."""
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _time_panels(ratios: tuple[int, ...], height: float) -> tuple[Figure, list[Axes]]:
+    """A figure of stacked panels sharing one date axis."""
+    fig = Figure(figsize=(10, height), layout="constrained")
+    axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
+    axes = list(np.atleast_1d(axes))
+    for ax in axes:
+        ax.grid(True, color="#e3e3e3", linewidth=0.8)
+        ax.set_axisbelow(True)
+        _date_axis(ax)
+    return fig, axes
+
+
+def _finish_time_figure(
+    fig: Figure, axes: list[Axes], weekly: pd.DataFrame, warmup_end: dt.date | None, heading: str
+) -> None:
+    """Warm-up shading, legend, title and a subtitle saying what the line and band are."""
+    span = (pd.Timestamp(weekly["date"].min()), pd.Timestamp(weekly["date"].max()))
+    for i, ax in enumerate(axes):
+        _shade_warmup(ax, span, warmup_end, text=i == 0)
+        ax.margins(x=0)
+    handles, _ = axes[0].get_legend_handles_labels()
+    if handles:
+        axes[0].legend(
+            loc="lower left",
+            bbox_to_anchor=(0, 1.0),
+            ncol=min(len(handles), 4) or 1,
+            fontsize=9,
+            frameon=False,
+            borderaxespad=0.2,
+        )
+    fig.suptitle(heading, fontsize=13, fontweight="bold")
+    _note(fig, _method_note(_replications(weekly)))
+
+
+def _note(fig: Figure, text: str) -> None:
+    """A small grey note under the figure saying what lines, bands and bars are."""
+    fig.supxlabel(text, fontsize=8, color="#555555", x=0.99, ha="right")
+
+
+def _method_note(n: int) -> str:
+    """Subtitle: how many runs the lines summarise."""
+    if n <= 1:
+        return "One simulation run; weekly means."
+    return f"Mean of {n} simulation runs per week; shaded: 95 % confidence interval of the mean."
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    """Write `fig` as a PNG at the planner resolution and return the path."""
+    fig.savefig(path, dpi=DPI, format="png")
+    return path
+
+
+# --- the four figures ---------------------------------------------------------------------------
+
+
+def _run_label(weekly: pd.DataFrame, what: str) -> str:
+    """Legend label for a mean line: says whether it is one run or a mean of several."""
+    n = _replications(weekly)
+    return what if n <= 1 else f"{what} (mean of {n} runs)"
+
+
+def caseload_figure(
+    weekly: pd.DataFrame, title: str, warmup_end: dt.date | None, band: tuple[float, float]
+) -> Figure:
+    """Open cases per caseworker against the DS band, with the staff level beneath it."""
+    fig, (top, bottom) = _time_panels((3, 1), height=6.5)
+    low, high = band
+    top.axhspan(
+        low,
+        high,
+        color=BAND_COLOUR,
+        alpha=0.15,
+        linewidth=0,
+        label=f"DS recommendation {low:g}–{high:g}",
+    )
+    for y in band:
+        top.axhline(y, color=BAND_COLOUR, linewidth=0.8, alpha=0.6)
+    _plot_series(
+        top, _series(weekly, "caseload_per_worker"), _run_label(weekly, "open cases per caseworker")
+    )
+    top.set_ylabel("open cases per caseworker")
+    top.set_ylim(bottom=0)
+    _plot_series(bottom, _series(weekly, "caseworkers"), "caseworkers", SECONDARY_COLOUR)
+    bottom.set_ylabel("caseworkers")
+    bottom.set_ylim(bottom=0)
+    _finish_time_figure(fig, [top, bottom], weekly, warmup_end, f"{title}: caseload per caseworker")
+    return fig
+
+
+def backlog_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | None) -> Figure:
+    """Hours of work waiting to be started, with the overdue tasks beneath it."""
+    fig, (top, bottom) = _time_panels((3, 2), height=6.5)
+    _plot_series(top, _series(weekly, "backlog_hours"), _run_label(weekly, "backlog"))
+    top.set_ylabel("hours of work waiting")
+    top.set_ylim(bottom=0)
+    _plot_series(bottom, _series(weekly, "overdue_tasks"), "overdue tasks", OVER_COLOUR)
+    bottom.set_ylabel("tasks past deadline")
+    bottom.set_ylim(bottom=0)
+    _finish_time_figure(
+        fig, [top, bottom], weekly, warmup_end, f"{title}: backlog and overdue tasks"
+    )
+    return fig
+
+
+def utilisation_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | None) -> Figure:
+    """Share of available casework hours spent working, against full (100 %) use."""
+    fig, (ax,) = _time_panels((1,), height=4.5)
+    s = _series(weekly, "utilisation", scale=100.0)
+    _plot_series(ax, s, _run_label(weekly, "utilisation"))
+    ax.axhline(100, color="black", linestyle="--", linewidth=1.0, label="100 % (fully used)")
+    ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
+    ax.set_ylabel("share of casework hours worked")
+    top = np.nanmax(s[["mean", "high"]].to_numpy()) if s["mean"].notna().any() else 100.0
+    ax.set_ylim(0, max(115.0, float(np.nan_to_num(top, nan=100.0)) * 1.08))
+    _finish_time_figure(fig, [ax], weekly, warmup_end, f"{title}: caseworker utilisation")
+    return fig
+
+
+def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:
+    """Per statutory task type: mean on-time share in %, its CI, and mean number due per run.
+
+    Only task types that fell due in the window are kept (others have no share).
+    The interval is clipped to 0–100 %, the range a share can take.
+    Sorted so the worst task type is drawn at the top of a horizontal bar chart.
+    """
+    rows = by_task[by_task["statutory"].astype(bool) & (by_task["due_in_window"] > 0)]
+    out = []
+    for task, group in rows.groupby("task", sort=False):
+        mean, low, high = mean_ci(group["on_time_share"].to_numpy(dtype=float) * 100.0)
+        out.append(
+            {
+                "task": task,
+                "mean": float(mean),
+                "due": float(group["due_in_window"].mean()),
+                "low": max(float(low), 0.0),
+                "high": min(float(high), 100.0),
+            }
+        )
+    table = pd.DataFrame(out, columns=["task", "mean", "low", "high", "due"])
+    return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _percent_axis(ax: Axes, y: np.ndarray, means: pd.Series) -> None:
+    """Print each bar's percentage on a right-hand axis, clear of bars and error bars."""
+    right = ax.twinx()
+    right.set_ylim(ax.get_ylim())
+    right.set_yticks(y, ["–" if np.isnan(m) else f"{m:.0f} %" for m in means])
+    right.tick_params(axis="y", length=0, labelsize=10)
+    for spine in right.spines.values():
+        spine.set_visible(False)
+
+
+def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
+    """Horizontal bars: share of statutory tasks done by their deadline, per task type."""
+    table = _on_time_table(by_task)
+    n_runs = int(by_task["replication"].nunique()) if len(by_task) else 0
+    fig = Figure(figsize=(10, 1.6 + 0.42 * max(len(table), 3)), layout="constrained")
+    ax = fig.subplots()
+    fig.suptitle(f"{title}: statutory tasks done by their deadline", fontsize=13, fontweight="bold")
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
+    ax.set_xlabel("share done on time (measurement window)")
+    if table.empty:
+        ax.set_yticks([])
+        ax.text(
+            50,
+            0.5,
+            "no statutory task fell due in the measurement window",
+            ha="center",
+            va="center",
+            transform=ax.get_xaxis_transform(),
+        )
+        return fig
+    y = np.arange(len(table))
+    err = np.vstack([table["mean"] - table["low"], table["high"] - table["mean"]])
+    has_err = n_runs > 1 and np.isfinite(err).any()
+    ax.barh(
+        y,
+        table["mean"],
+        color=LINE_COLOUR,
+        height=0.65,
+        xerr=np.nan_to_num(err) if has_err else None,
+        error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1},
+    )
+    ax.set_yticks(y, [_task_label(t, d) for t, d in zip(table["task"], table["due"], strict=True)])
+    ax.set_ylim(-0.6, len(table) - 0.4)
+    _percent_axis(ax, y, table["mean"])
+    ax.grid(True, axis="x", color="#e3e3e3", linewidth=0.8)
+    ax.set_axisbelow(True)
+    note = (
+        "One simulation run."
+        if n_runs <= 1
+        else f"Mean of {n_runs} simulation runs; error bars: 95 % confidence interval."
+    )
+    _note(fig, note + " In brackets: tasks falling due per run.")
+    return fig
+
+
+def _task_label(task: str, due: float) -> str:
+    """Task type name for an axis: words instead of snake_case, with the number due."""
+    return f"{task.replace('_', ' ')}  ({due:,.0f} due)"
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def write_figures(
+    folder: Path,
+    weekly: pd.DataFrame,
+    by_task: pd.DataFrame,
+    *,
+    title: str,
+    warmup_end: dt.date | None,
+    band: tuple[float, float] = (35.0, 45.0),
+) -> list[Path]:
+    """Write the planner figures as PNGs into `folder` (created if missing); return their paths.
+
+    `weekly` is the long table (date, metric, value, replication) of all replications,
+    `by_task` the per-(replication, task type) table; `warmup_end` is shaded as
+    warm-up before it (None: no warm-up); `band` is the recommended caseload range.
+    Always writes the same four files, in this order: caseload_per_worker.png,
+    backlog_hours.png, statutory_on_time_by_task.png, utilisation.png.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    makers: list[tuple[str, Callable[[], Figure]]] = [
+        ("caseload_per_worker.png", lambda: caseload_figure(weekly, title, warmup_end, band)),
+        ("backlog_hours.png", lambda: backlog_figure(weekly, title, warmup_end)),
+        ("statutory_on_time_by_task.png", lambda: on_time_figure(by_task, title)),
+        ("utilisation.png", lambda: utilisation_figure(weekly, title, warmup_end)),
+    ]
+    return [_save(make(), folder / name) for name, make in makers]

@@ -1,0 +1,106 @@
+"""Property: any valid scenario runs, and the invariants hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from builders import MINIMAL, build, one_task
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_model import check_invariants
+
+from simulator.metrics import analyse
+from simulator.model import Municipality
+
+durations = st.one_of(
+    st.builds(lambda v: {"dist": "fixed", "value": v}, st.floats(0, 6)),
+    st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(0.1, 6)),
+    st.builds(
+        lambda m, s: {"dist": "lognormal", "mean": m, "sd": s}, st.floats(0.1, 6), st.floats(0, 4)
+    ),
+    st.builds(
+        lambda a, b, c: dict(
+            zip(("low", "mode", "high"), sorted((a, b, c + 0.1)), strict=True), dist="triangular"
+        ),
+        st.floats(0, 3),
+        st.floats(0, 3),
+        st.floats(0, 3),
+    ),
+    st.builds(
+        lambda v: {"dist": "empirical", "values": v},
+        st.lists(st.floats(0, 5), min_size=1, max_size=4),
+    ),
+)
+triggers = st.one_of(
+    st.just({"on": "arrival"}),
+    st.builds(lambda d: {"on": "after", "days": d}, st.floats(0, 200)),
+    st.builds(lambda d: {"on": "every", "days": d}, st.floats(5, 120)),
+    st.builds(lambda r: {"on": "rate", "per_year": r}, st.floats(0.2, 12)),
+    st.just({"on": "reunification_application"}),
+    st.just({"on": "reunification"}),
+    st.just({"on": "closure"}),
+)
+tasks = st.dictionaries(
+    st.sampled_from(["a", "b", "c", "d", "e"]),
+    st.builds(
+        lambda s, t, d, dl: one_task(statutory=s, trigger=t, duration_hours=d, deadline_days=dl),
+        st.booleans(),
+        triggers,
+        durations,
+        st.floats(0, 90),
+    ),
+    min_size=1,
+    max_size=4,
+)
+staffing = st.lists(st.integers(1, 5), min_size=1, max_size=3).map(
+    lambda counts: [
+        {"date": dt.date(2024, 1, 8) + dt.timedelta(days=60 * i), "caseworkers": n}
+        for i, n in enumerate(counts)
+    ]
+)
+
+
+@st.composite
+def scenarios(draw):
+    single = draw(st.floats(0.1, 1.0))
+    return {
+        "simulation": {
+            "duration_years": draw(st.floats(0.2, 1.0)),
+            "seed": draw(st.integers(0, 9)),
+        },
+        "calendar": {"mode": draw(st.sampled_from(["working_hours", "continuous"]))},
+        "caseworkers": {
+            "staffing": draw(staffing),
+            "assignment": draw(st.sampled_from(["fixed", "pool"])),
+            "queue_order": draw(st.sampled_from(["priority", "fifo"])),
+            "casework_share": draw(st.floats(0.2, 1.0)),
+        },
+        "arrivals": {
+            "process": draw(st.sampled_from(["exact", "poisson"])),
+            "monthly": draw(st.lists(st.integers(0, 12), min_size=1, max_size=8).filter(any)),
+        },
+        "households": {
+            "single_adult": {"share": single, "adults": 1},
+            "couple": {"share": 1 - single, "adults": 2, "children_max": 2},
+        },
+        "reunification": {
+            "apply_share": {"single_adult": draw(st.floats(0, 1))},
+            "delay_days": {"dist": "exponential", "mean": draw(st.floats(1, 120))},
+        },
+        "exit": {
+            "self_support": {"refugee": [draw(st.floats(0, 0.9))]},
+            "other_per_year": draw(st.floats(0, 2)),
+            "period_years": draw(st.floats(0.1, 3)),
+        },
+        "tasks": {"reception": {"enabled": draw(st.booleans())}, **draw(tasks)},
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_any_valid_scenario_runs_and_keeps_the_invariants(changes):
+    scenario = build(changes, base=MINIMAL)
+    model = Municipality(scenario)
+    record = model.run()
+    stats = analyse(record, model.calendar)
+    check_invariants(scenario, record, model.calendar, stats)
