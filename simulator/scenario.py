@@ -343,9 +343,14 @@ class Scenario(_Strict):
         return self.model_dump(mode="python", by_alias=True, exclude_none=True)
 
     def digest(self) -> str:
-        """A stable hash of the scenario's content (name and description excluded)."""
+        """A stable hash of what is modelled: the municipality, its people and policies.
+
+        Labels (name, description) and run settings (seed, replications) are left out,
+        so runs of one scenario with other seeds share its hash; results record the seed.
+        """
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         data.pop("name"), data.pop("description")
+        data["simulation"].pop("seed"), data["simulation"].pop("replications")
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

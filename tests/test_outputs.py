@@ -18,12 +18,14 @@ from simulator.scenario import load_scenario
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"
 SHORT = ["--set", "simulation.duration_years=1.5", "--set", "simulation.warmup_years=0.5"]
+ONE = ["--replications", "1"]
+HALF_YEAR = ["simulation.duration_years=0.5", "simulation.warmup_years=0"]
 
 
 @pytest.fixture(scope="module")
 def results_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run") / "baseline"
-    assert main(["run", str(BASELINE), "--out", str(out), "-q", *SHORT]) == 0
+    assert main(["run", str(BASELINE), "--out", str(out), "-q", *ONE, *SHORT]) == 0
     return out
 
 
@@ -90,7 +92,8 @@ def test_resolved_scenario_reloads_to_the_same_scenario(results_dir: Path):
 
 def test_same_scenario_and_seed_give_byte_identical_summary(results_dir: Path, tmp_path: Path):
     again = tmp_path / "again"
-    assert main(["run", str(BASELINE), "--out", str(again), "-q", "--no-figures", *SHORT]) == 0
+    argv = ["run", str(BASELINE), "--out", str(again), "-q", "--no-figures", *ONE, *SHORT]
+    assert main(argv) == 0
     assert (again / "summary.csv").read_bytes() == (results_dir / "summary.csv").read_bytes()
     for name in ("timeseries.parquet", "tasks.parquet"):
         pd.testing.assert_frame_equal(
@@ -99,10 +102,8 @@ def test_same_scenario_and_seed_give_byte_identical_summary(results_dir: Path, t
 
 
 def test_failure_while_writing_leaves_no_folder_and_no_debris(tmp_path: Path):
-    scenario = load_scenario(
-        BASELINE, ["simulation.duration_years=0.5", "simulation.warmup_years=0"]
-    )
-    results = run_scenario(scenario)
+    scenario = load_scenario(BASELINE, HALF_YEAR)
+    results = run_scenario(scenario, replications=1)
 
     def broken_figures(*args, **kwargs):
         raise KeyboardInterrupt  # as if Ctrl-C came while figures were drawn
@@ -114,10 +115,8 @@ def test_failure_while_writing_leaves_no_folder_and_no_debris(tmp_path: Path):
 
 
 def test_failure_keeps_the_previous_results(tmp_path: Path):
-    scenario = load_scenario(
-        BASELINE, ["simulation.duration_years=0.5", "simulation.warmup_years=0"]
-    )
-    results = run_scenario(scenario)
+    scenario = load_scenario(BASELINE, HALF_YEAR)
+    results = run_scenario(scenario, replications=1)
     out = tmp_path / "out"
     write_results(results, out)
     before = (out / "summary.csv").read_bytes()

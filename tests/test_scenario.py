@@ -637,7 +637,7 @@ def test_digest_ignores_layout_order_and_explicit_defaults(
 @pytest.mark.parametrize(
     "override",
     [
-        "simulation.seed=2",
+        "simulation.warmup_years=1",
         "caseworkers.weekly_hours=30",
         "arrivals.per_month=12",
         "tasks.reception.duration_hours.sd=1.1",
@@ -648,6 +648,13 @@ def test_digest_ignores_layout_order_and_explicit_defaults(
 def test_digest_changes_with_a_parameter(baseline_path, override) -> None:
     base = load_scenario(baseline_path).digest()
     assert load_scenario(baseline_path, [override]).digest() != base
+
+
+@pytest.mark.parametrize("override", ["simulation.seed=2", "simulation.replications=3"])
+def test_digest_ignores_run_settings(baseline_path, override) -> None:
+    assert load_scenario(baseline_path, [override]).digest() == (
+        load_scenario(baseline_path).digest()
+    )
 
 
 def test_digest_ignores_name_and_description(baseline_path) -> None:
