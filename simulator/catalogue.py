@@ -45,6 +45,7 @@ class Catalogue:
                 deadline=INF if spec.deadline_days is None else spec.deadline_days,
                 sample_hours=spec.duration_hours.sampler(streams[f"duration:{name}"]),
                 meeting=spec.meeting,
+                closes=spec.trigger.on == "closure",
             )
             self.types.append(tt)
             trigger = spec.trigger
@@ -76,21 +77,21 @@ class Catalogue:
         depends on SimPy's tie-breaking, and so on every other task type in the run.
         """
         group = self._by_kind["reunified" if reunified else "refugee"]
-        times = [(opened, tt) for tt in group.arrival]
+        due = [(opened, tt.index, tt, tt.sample_hours()) for tt in group.arrival]
+        add = due.append
         for days, tt in group.after:
             if opened + days < exit_time:
-                times.append((opened + days, tt))
+                add((opened + days, tt.index, tt, tt.sample_hours()))
         for first, every, until, tt in group.every:
             t, stop = opened + first, min(exit_time, opened + until)
             while t < stop:
-                times.append((t, tt))
+                add((t, tt.index, tt, tt.sample_hours()))
                 t += every
         for rate, stream, tt in group.rate:
             t = opened + stream.exponential() / rate
             while t < exit_time:
-                times.append((t, tt))
+                add((t, tt.index, tt, tt.sample_hours()))
                 t += stream.exponential() / rate
-        due = [(t, tt.index, tt, tt.sample_hours()) for t, tt in times]
         due.sort(key=_time_then_order)
         return due
 

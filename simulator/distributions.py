@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator.streams import Stream
-
-Sampler = Callable[[], float]
+from simulator.streams import Sampler, Stream
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
@@ -67,8 +64,7 @@ class Lognormal(BaseModel):
     def sampler(self, stream: Stream) -> Sampler:
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
         mu, sigma = math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
-        draw, exp = stream.normal, math.exp
-        return lambda: exp(mu + sigma * draw())
+        return stream.buffered(lambda g, n: g.lognormal(mu, sigma, n))
 
 
 class Triangular(BaseModel):

@@ -7,7 +7,7 @@ model (what happens to a case) and the office (who works on what, when).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import simpy
 
@@ -27,6 +27,7 @@ class TaskType:
     deadline: float  # days from the trigger; INF where the task has none
     sample_hours: Sampler
     meeting: bool
+    closes: bool = False  # the closure task: created when the case exits, never lapses
 
 
 @dataclass(slots=True, eq=False)
@@ -40,8 +41,7 @@ class Case:
     exit_time: float
     worker: int = -1  # the fixed caseworker's id; -1 in a pool
     assigned_at: float = 0.0
-    is_open: bool = True
-    queued: list[Task] = field(default_factory=list)
+    is_open: bool = True  # False from the moment the case exits
 
 
 @dataclass(slots=True, eq=False)
@@ -55,8 +55,13 @@ class Task:
     due: float
     hours: float
     holder: int = -1  # the worker whose queue holds it (fixed assignment)
-    dropped: bool = False
     started: float = NAN
     finished: float = NAN
     worker: int = -1
+    state: int = -1  # final state once recorded (simulator.records)
     done: simpy.Event | None = None  # set only where someone waits for the task
+
+    @property
+    def lapsed(self) -> bool:
+        """Not started when its case exited: the work is no longer to be done."""
+        return not self.case.is_open and not self.type.closes and self.worker == -1

@@ -25,7 +25,7 @@ import simpy
 
 from simulator.calendar import WorkCalendar
 from simulator.entities import Case, Task
-from simulator.records import DONE, AssignmentLog, TaskLog
+from simulator.records import DONE, DROPPED, IN_PROGRESS, PENDING, AssignmentLog, TaskLog
 
 Entry = tuple[Any, ...]
 
@@ -61,7 +61,7 @@ class Office:
         self.env = env
         self.calendar = calendar
         self.fixed = fixed
-        self.priority = priority
+        self._entry = self._by_priority if priority else self._by_arrival
         self.rebalance = rebalance
         self.log = tasks
         self.assignments = assignments
@@ -95,9 +95,11 @@ class Office:
         self.staff_changes.append((self.env.now, n))
 
     def _least_loaded(self) -> Caseworker:
+        """The active caseworker with the fewest cases (the first of them on a tie)."""
         if not self.workers:
             raise RuntimeError("there are no caseworkers to take the case")
-        return min(self.workers, key=lambda w: len(w.cases))
+        loads = [len(w.cases) for w in self.workers]
+        return self.workers[loads.index(min(loads))]
 
     def _balance(self) -> None:
         """Move the newest cases from the most to the least loaded until within one."""
@@ -131,22 +133,26 @@ class Office:
         self.assignments.add(case.id, old.id, case.assigned_at, self.env.now)
         to.cases[case.id] = case
         case.worker, case.assigned_at = to.id, self.env.now
-        for task in case.queued:
+        # moves are rare (staff changes), so the case's queued tasks are found by a scan
+        moving = [e[-1] for e in old.queue if e[-1].case is case and e[-1].holder == old.id]
+        for task in moving:
             task.holder = to.id
             heapq.heappush(to.queue, self._entry(task))
-        if case.queued and to.wake is not None:
+        if moving and to.wake is not None:
             self._wake(to)
 
     # ------------------------------------------------------------------ tasks
 
-    def _entry(self, task: Task) -> Entry:
-        if self.priority:
-            return (not task.type.statutory, task.due, task.id, task)
+    @staticmethod
+    def _by_priority(task: Task) -> Entry:
+        return (not task.type.statutory, task.due, task.id, task)
+
+    @staticmethod
+    def _by_arrival(task: Task) -> Entry:
         return (task.id, task)
 
     def submit(self, task: Task) -> None:
         """Put a new task in the queue of whoever should do it."""
-        task.case.queued.append(task)
         if self.fixed:
             worker = self.everyone[task.case.worker]
             task.holder = worker.id
@@ -158,10 +164,6 @@ class Office:
             if self.idle:
                 self._wake(self.idle.pop())
 
-    def drop(self, task: Task) -> None:
-        """A queued task lapses (its case has closed); it is skipped when reached."""
-        task.dropped = True
-
     def _wake(self, worker: Caseworker) -> None:
         wake, worker.wake = worker.wake, None
         wake.succeed()  # type: ignore[union-attr]
@@ -169,12 +171,14 @@ class Office:
     def _work(self, worker: Caseworker) -> Generator[simpy.Event, Any, None]:
         """A caseworker's day: take the first task in the queue, work it, repeat.
 
-        The first live task is taken when casework is possible; tasks that lapsed
-        or moved to another caseworker are discarded on the way.
+        The first task is taken when casework is possible. On the way, a task whose
+        case has exited is recorded as lapsed, and the old entry of a task that moved
+        to another caseworker is skipped.
         """
-        env, calendar, log, fixed = self.env, self.calendar, self.log, self.fixed
+        env, record, fixed = self.env, self.log.add, self.fixed
+        next_open, finish_time = self.calendar.next_open, self.calendar.finish_time
         queue = worker.queue if fixed else self.pool
-        me = worker.id
+        me, pop = worker.id, heapq.heappop
         while worker.active:
             if not queue:
                 worker.wake = env.event()
@@ -183,30 +187,30 @@ class Office:
                 yield worker.wake
                 continue
             now = env.now
-            opens = calendar.next_open(now)
+            opens = next_open(now)
             if opens > now:
                 yield env.timeout(opens - now)
                 continue
-            task = heapq.heappop(queue)[-1]
-            if task.dropped or task.worker != -1 or (fixed and task.holder != me):
+            task = pop(queue)[-1]
+            if fixed and task.holder != me:
                 continue
-            task.case.queued.remove(task)
+            if not task.case.is_open and not task.type.closes:  # lapsed when its case exited
+                record(task, DROPPED)
+                continue
             task.started, task.worker, worker.current = now, me, task
-            yield env.timeout(calendar.finish_time(now, task.hours) - now)
+            yield env.timeout(finish_time(now, task.hours) - now)
             task.finished, worker.current = env.now, None
-            log.add(task, DONE)
+            record(task, DONE)
             if task.done is not None:
                 task.done.succeed()
 
-    def unfinished(self) -> list[Task]:
-        """Tasks still queued or being worked on, in id order (for the end of a run)."""
-        seen: dict[int, Task] = {}
-        for queue in [self.pool, *(w.queue for w in self.everyone)]:
+    def record_unfinished(self) -> None:
+        """At the end of a run, record the tasks still queued or being worked on."""
+        for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
-                if not task.dropped and task.worker == -1:
-                    seen[task.id] = task
+                if worker is None or task.holder == worker.id:
+                    self.log.add(task, DROPPED if task.lapsed else PENDING)
         for worker in self.everyone:
             if worker.current is not None:
-                seen[worker.current.id] = worker.current
-        return [seen[k] for k in sorted(seen)]
+                self.log.add(worker.current, IN_PROGRESS)

@@ -31,15 +31,11 @@ class TaskLog:
 
     def __init__(self) -> None:
         self.rows: list[Task] = []
-        self.states: list[int] = []
-        self.dropped_at: dict[int, float] = {}
 
-    def add(self, t: Task, state: int, dropped: float = NAN) -> None:
-        """Record task `t` in its final `state`."""
+    def add(self, t: Task, state: int) -> None:
+        """Record task `t` in its final `state` (a lapsed task lapsed when its case exited)."""
+        t.state = state
         self.rows.append(t)
-        self.states.append(state)
-        if state == DROPPED:
-            self.dropped_at[t.id] = dropped
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays, rows sorted by task id."""
@@ -57,10 +53,10 @@ class TaskLog:
             "due": col((t.due for t in rows), "f8"),
             "started": col((t.started for t in rows), "f8"),
             "finished": col((t.finished for t in rows), "f8"),
-            "dropped": col((self.dropped_at.get(t.id, NAN) for t in rows), "f8"),
+            "dropped": col((t.case.exit_time if t.state == DROPPED else NAN for t in rows), "f8"),
             "worker": col((t.worker for t in rows), "i4"),
             "hours": col((t.hours for t in rows), "f8"),
-            "state": np.array(self.states, dtype="i1"),
+            "state": col((t.state for t in rows), "i1"),
         }
         order = np.argsort(cols["task"], kind="stable")
         return {name: c[order] for name, c in cols.items()}

@@ -14,10 +14,13 @@ faster than one numpy call per draw and keeps the sequence fully deterministic.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 
 _BLOCK = 2048
+
+Sampler = Callable[[], float]
 
 
 def seed_sequence(seed: int, replication: int, name: str) -> np.random.SeedSequence:
@@ -84,6 +87,23 @@ class Stream:
             if u < c:
                 return i
         return len(cumulative) - 1
+
+    def buffered(self, fill: Callable[[np.random.Generator, int], np.ndarray]) -> Sampler:
+        """A sampler that hands out, one at a time, values `fill(generator, n)` draws in bulk.
+
+        For a distribution that owns its stream (a task type's durations): numpy draws
+        the final values, and each sample costs one small call.
+        """
+        generator, block, i = self.generator, [], 0
+
+        def draw() -> float:
+            nonlocal block, i
+            if i == len(block):
+                block, i = fill(generator, _BLOCK).tolist(), 0
+            i += 1
+            return block[i - 1]
+
+        return draw
 
 
 class Streams:
