@@ -1,6 +1,6 @@
 """Engine benchmark: how fast the model runs compared with bare SimPy, and at what scale.
 
-Run as ``python benchmarks/bench_engine.py [--repeats N] [--quick]``.
+Run as ``python benchmarks/bench_engine.py [--repeats N] [--quick] [--instructions]``.
 
 (a) Event rate. The baseline scenario's SimPy events per second of ``env.run``,
     against a bare SimPy loop in the same process. SimPy's cost per event grows
@@ -20,6 +20,14 @@ Run as ``python benchmarks/bench_engine.py [--repeats N] [--quick]``.
     ``Municipality(s).run()`` plus ``simulator.metrics.analyse``, in a spawned
     child process so that its peak memory (max RSS) is that run's alone.
     Targets: within 60 s and 1 GB on one core.
+
+(c) With ``--instructions``: instructions per event of the model's event loop and of
+    the bare loop, counted by valgrind's callgrind in child processes (setup counted
+    alone and subtracted). Unlike wall time this is the same on every run
+    (numpy's BLAS threads pinned to one, hash seed fixed), so it shows small
+    changes that the noise of a shared machine hides. It counts work, not memory
+    stalls: the model touches more memory per event than the bare loop, so its
+    wall-time ratio is a few points lower.
 """
 
 from __future__ import annotations
@@ -27,9 +35,13 @@ from __future__ import annotations
 import argparse
 import gc
 import multiprocessing as mp
+import os
 import random
+import re
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Generator
@@ -328,6 +340,66 @@ def report_national(path: Path, overrides: list[str], f: dict[str, float]) -> No
 # ---------------------------------------------------------------------------- main
 
 
+# ---------------------------------------------------------------------------- (c) instructions
+
+COUNT_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
+
+
+def count_child(what: str, processes: int) -> int:
+    """In a child under callgrind: build the model and a bare loop, run one, print events.
+
+    Both are built whatever runs, so that subtracting the "setup" child's count leaves
+    exactly the instructions of the loop that ran.
+    """
+    m = start_model(load_scenario(BASELINE))
+    env, rng = simpy.Environment(), random.Random(SEED)
+    for _ in range(processes):
+        env.process(bare_process(env, rng))
+    if what == "model":
+        m.simulate()
+        print(next(m.env._eid))
+    elif what == "bare":
+        with no_cyclic_gc():
+            env.run(until=BARE_MIN_EVENTS / processes)
+        print(next(env._eid))
+    else:
+        print(0)
+    return 0
+
+
+def count_instructions(what: str, processes: int) -> tuple[int, int]:
+    """(instructions, events) of a counting child run under valgrind's callgrind."""
+    command = [
+        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+        sys.executable, __file__, "--count-child", what, "--processes", str(processes),
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, **COUNT_ENV}, check=True
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count:\n{done.stderr[-2000:]}")
+    return int(found.group(1)), int(done.stdout.split()[-1])
+
+
+def report_instructions(processes: int) -> None:
+    """Print part (c): instructions per event, model against bare SimPy (deterministic)."""
+    setup, _ = count_instructions("setup", processes)
+    model, model_events = count_instructions("model", processes)
+    bare, bare_events = count_instructions("bare", processes)
+    per_model = (model - setup) / model_events
+    per_bare = (bare - setup) / bare_events
+    ratio = per_bare / per_model
+    print("(c) Instructions per event (callgrind: repeatable, unlike wall time here)")
+    bare_label = f"bare SimPy, {processes:,} processes"
+    print(f"    {'model (event loop, as run)':32} {per_model:>10,.0f}   ({model_events:,} events)")
+    print(f"    {bare_label:32} {per_bare:>10,.0f}   ({bare_events:,} events)")
+    print(
+        f"    bare / model: {ratio:.1%}: the model's event rate as a share of bare SimPy's, "
+        f"counted in instructions   target >= {RATIO_TARGET:.0%}: {verdict(ratio >= RATIO_TARGET)}"
+    )
+
+
 def announce(label: str) -> None:
     """Say on stderr what is running (stdout stays the report)."""
     print(f"[{label} ...]", file=sys.stderr, flush=True)
@@ -347,6 +419,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="smoke test: fewer repeats, the national scenario cut to one tenth",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions per event under valgrind (about 3 minutes)",
+    )
+    parser.add_argument("--count-child", choices=["setup", "model", "bare"], help=argparse.SUPPRESS)
+    parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 2 if args.quick else 5
@@ -358,6 +437,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Measure and print (a) the event rate and (b) the national run."""
     args = parse_args(argv)
+    if args.count_child:
+        return count_child(args.count_child, args.processes)
     mode = ", QUICK mode" if args.quick else ""
     print(f"Python {sys.version.split()[0]}, SimPy {simpy.__version__}{mode}")
     announce("event rate")
@@ -366,6 +447,12 @@ def main(argv: list[str] | None = None) -> int:
     overrides = QUICK_NATIONAL if args.quick else []
     announce("national run")
     report_national(NATIONAL, overrides, measure_national(NATIONAL, overrides))
+    if args.instructions:
+        if shutil.which("valgrind") is None:
+            print("(c) Instructions per event: valgrind is not installed; skipped")
+        else:
+            announce("instruction counts")
+            report_instructions(rates.processes)
     return 0
 
 
