@@ -31,46 +31,20 @@ def seed_sequence(seed: int, replication: int, name: str) -> np.random.SeedSeque
 
 
 class Stream:
-    """One named stream: buffered uniform, standard-exponential and standard-normal draws."""
+    """One named stream: buffered draws from one numpy generator.
 
-    __slots__ = ("_exp", "_exp_i", "_norm", "_norm_i", "_unif", "_unif_i", "generator", "name")
+    `uniform()` draws from U[0, 1), `exponential()` from the exponential with mean 1,
+    `normal()` from the standard normal; each is a `buffered` sampler.
+    """
+
+    __slots__ = ("exponential", "generator", "name", "normal", "uniform")
 
     def __init__(self, name: str, generator: np.random.Generator) -> None:
         self.name = name
         self.generator = generator
-        self._unif: list[float] = []
-        self._unif_i = 0
-        self._exp: list[float] = []
-        self._exp_i = 0
-        self._norm: list[float] = []
-        self._norm_i = 0
-
-    def uniform(self) -> float:
-        """A draw from U[0, 1)."""
-        i = self._unif_i
-        if i == len(self._unif):
-            self._unif = self.generator.random(_BLOCK).tolist()
-            i = 0
-        self._unif_i = i + 1
-        return self._unif[i]
-
-    def exponential(self) -> float:
-        """A draw from the exponential distribution with mean 1."""
-        i = self._exp_i
-        if i == len(self._exp):
-            self._exp = self.generator.standard_exponential(_BLOCK).tolist()
-            i = 0
-        self._exp_i = i + 1
-        return self._exp[i]
-
-    def normal(self) -> float:
-        """A draw from the standard normal distribution."""
-        i = self._norm_i
-        if i == len(self._norm):
-            self._norm = self.generator.standard_normal(_BLOCK).tolist()
-            i = 0
-        self._norm_i = i + 1
-        return self._norm[i]
+        self.uniform = self.buffered(lambda g, n: g.random(n))
+        self.exponential = self.buffered(lambda g, n: g.standard_exponential(n))
+        self.normal = self.buffered(lambda g, n: g.standard_normal(n))
 
     def bernoulli(self, p: float) -> bool:
         """True with probability p."""
