@@ -23,6 +23,7 @@ import holidays as holiday_calendars
 import numpy as np
 
 HOURS = 24.0
+INF = float("inf")
 
 
 class WorkCalendar:
@@ -45,7 +46,7 @@ class WorkCalendar:
         self.n_days = n_days
         self.continuous = continuous
         self.open_offset = start_hour / HOURS
-        self.window = hours_per_day / HOURS
+        self.window_length = hours_per_day / HOURS
         self.hours_per_day = hours_per_day
         dates = [start + dt.timedelta(days=i) for i in range(n_days)]
         closed: set[dt.date] = set()
@@ -69,7 +70,7 @@ class WorkCalendar:
             i + self.open_offset if w else None for i, w in enumerate(workday.tolist())
         ]
         # open hours before day i, for utilisation denominators
-        self._cum_open = np.concatenate([[0.0], np.cumsum(workday * self.window)])
+        self._cum_open = np.concatenate([[0.0], np.cumsum(workday * self.window_length)])
 
     def next_open(self, t: float) -> float:
         """The earliest time >= t at which casework can happen."""
@@ -80,12 +81,21 @@ class WorkCalendar:
         if opens is not None:
             if t < opens:
                 return opens
-            if t < opens + self.window:
+            if t < opens + self.window_length:
                 return t
         i = bisect.bisect_right(self._workdays, day)
         if i == len(self._workdays):
             return float("inf")
         return self._workdays[i] + self.open_offset
+
+    def window(self, t: float) -> tuple[float, float]:
+        """(opens, closes) of the casework window containing `t`, or else the next one."""
+        if self.continuous:
+            return -INF, INF
+        opens = self.next_open(t)
+        if opens == INF:
+            return INF, INF
+        return opens, int(opens) + self.open_offset + self.window_length
 
     def finish_time(self, t: float, hours: float) -> float:
         """When `hours` of casework started at open time `t` are done."""
@@ -93,7 +103,7 @@ class WorkCalendar:
         if self.continuous:
             return t + left
         while True:
-            closes = int(t) + self.open_offset + self.window
+            closes = int(t) + self.open_offset + self.window_length
             if t + left <= closes + 1e-12:
                 return t + left
             left -= closes - t
@@ -110,7 +120,7 @@ class WorkCalendar:
             # the closing instant of the previous day's window may round into this day
             return False
         offset = t - day
-        return self.open_offset - 1e-9 <= offset <= self.open_offset + self.window + 1e-9
+        return self.open_offset - 1e-9 <= offset <= self.open_offset + self.window_length + 1e-9
 
     def open_time(self, t: np.ndarray) -> np.ndarray:
         """Open time (days of casework windows) from the start up to each time in `t`.
@@ -123,7 +133,7 @@ class WorkCalendar:
             return t.copy()
         day = np.clip(np.floor(t), 0, self.n_days).astype(np.int64)
         before = self._cum_open[day]
-        inside = np.clip(t - day - self.open_offset, 0.0, self.window)
+        inside = np.clip(t - day - self.open_offset, 0.0, self.window_length)
         is_workday = np.concatenate([self.workday, [False]])[day]
         return before + np.where(is_workday, inside, 0.0)
 

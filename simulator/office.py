@@ -176,9 +176,10 @@ class Office:
         to another caseworker is skipped.
         """
         env, record, fixed = self.env, self.log.add, self.fixed
-        next_open, finish_time = self.calendar.next_open, self.calendar.finish_time
+        window, finish_time = self.calendar.window, self.calendar.finish_time
         queue = worker.queue if fixed else self.pool
         me, pop = worker.id, heapq.heappop
+        opens = closes = -1.0  # today's casework window, as far as this caseworker knows
         while worker.active:
             if not queue:
                 worker.wake = env.event()
@@ -187,10 +188,11 @@ class Office:
                 yield worker.wake
                 continue
             now = env.now
-            opens = next_open(now)
-            if opens > now:
-                yield env.timeout(opens - now)
-                continue
+            if not opens <= now < closes:
+                opens, closes = window(now)
+                if opens > now:
+                    yield env.timeout(opens - now)
+                    continue
             task = pop(queue)[-1]
             if fixed and task.holder != me:
                 continue
@@ -198,7 +200,10 @@ class Office:
                 record(task, DROPPED)
                 continue
             task.started, task.worker, worker.current = now, me, task
-            yield env.timeout(finish_time(now, task.hours) - now)
+            finish = now + task.hours / 24
+            if finish > closes:  # the task runs on into the next working day(s)
+                finish = finish_time(now, task.hours)
+            yield env.timeout(finish - now)
             task.finished, worker.current = env.now, None
             record(task, DONE)
             if task.done is not None:
