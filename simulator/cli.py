@@ -43,7 +43,23 @@ def _parser() -> argparse.ArgumentParser:
     scenario_args(run)
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
     run.add_argument(
-        "--replications", type=int, help="independent replications (default: the scenario's)"
+        "--replications",
+        type=_replications,
+        metavar="N|auto",
+        help="independent replications (default: the scenario's); 'auto' adds replications "
+        "until the key metrics' 95 %% CI half-width is within --precision of the mean",
+    )
+    run.add_argument(
+        "--precision",
+        type=float,
+        default=0.05,
+        help="with --replications auto: relative half-width to reach (default 0.05)",
+    )
+    run.add_argument(
+        "--max-replications",
+        type=int,
+        default=100,
+        help="with --replications auto: stop here even if imprecise (default 100)",
     )
     run.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
@@ -52,6 +68,20 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(validate)
     return parser
+
+
+def _replications(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number or 'auto', got {text!r}"
+        ) from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,15 +103,20 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, scenario: Scenario, argv: list[str] | None) -> int:
     from simulator.output import console_summary, write_results
     from simulator.progress import ProgressBar
+    from simulator.replications import AutoReplications
     from simulator.runner import run_scenario
 
-    if args.replications is not None and args.replications < 1:
-        raise ScenarioError("--replications: must be a whole number >= 1")
     if args.seed is not None and args.seed < 0:
         raise ScenarioError("--seed: must be a whole number >= 0")
     out = args.out or Path("results") / scenario.name
     replications = args.replications or scenario.simulation.replications
-    with ProgressBar(replications, enabled=not args.quiet) as bar:
+    if replications == "auto":
+        try:
+            replications = AutoReplications(precision=args.precision, maximum=args.max_replications)
+        except ValueError as exc:
+            raise ScenarioError(f"--replications auto: {exc}") from None
+    expected = replications.maximum if isinstance(replications, AutoReplications) else replications
+    with ProgressBar(expected, enabled=not args.quiet) as bar:
         results = run_scenario(
             scenario, replications=replications, seed=args.seed, progress=bar.update
         )

@@ -21,6 +21,7 @@ import pandas as pd
 import tomli_w
 
 from simulator import __version__
+from simulator.replications import relative_half_width
 from simulator.runner import Results
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
@@ -115,6 +116,18 @@ def build_manifest(results: Results, command: list[str] | None) -> dict[str, Any
         "scenario_hash": results.scenario.digest(),
         "seed": results.seed,
         "replications": results.replications,
+        "replications_rule": (
+            None
+            if results.auto is None
+            else {
+                "method": "Hoad, Robinson & Davies (2010)",
+                "precision": results.auto.precision,
+                "look_ahead": results.auto.look_ahead,
+                "maximum": results.auto.maximum,
+                "metrics": list(results.auto.metrics),
+                "converged_at": results.converged_at,
+            }
+        ),
         "wall_seconds": round(results.wall_seconds, 3),
         "events": results.events,
         "command": command,
@@ -154,6 +167,28 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
         f"  (recommended caseload: 35-45 cases per caseworker, DS 2015; "
         f"{results.wall_seconds:.1f} s)",
     ]
+    if results.auto is not None:
+        lines.append(_auto_line(results))
     if destination is not None:
         lines.append(f"Results written to {destination}/")
     return "\n".join(lines)
+
+
+def _auto_line(results: Results) -> str:
+    """How `--replications auto` ended: converged, or stopped at the cap short of it."""
+    rule = results.auto
+    assert rule is not None
+    if results.converged_at is not None:
+        return (
+            f"  Replications: {results.replications}, chosen automatically: every key metric's "
+            f"95% CI is within {rule.precision:.0%} of its mean from {results.converged_at} on."
+        )
+    per = results.per_replication
+    reached = [
+        f"{m} {relative_half_width(per.loc[per['metric'] == m, 'value'].tolist()):.1%}"
+        for m in rule.metrics
+    ]
+    return (
+        f"  Replications: stopped at the cap of {rule.maximum} before every key metric's 95% CI "
+        f"was within {rule.precision:.0%} of its mean; reached: {', '.join(reached)}"
+    )

@@ -17,6 +17,7 @@ import pandas as pd
 from simulator.metrics import METRICS, SUMMARY_METRICS, analyse
 from simulator.model import Municipality
 from simulator.records import STATE_NAMES, RunRecord
+from simulator.replications import AutoReplications
 from simulator.scenario import Scenario
 from simulator.stats import t_interval
 
@@ -37,20 +38,28 @@ class Results:
     tasks: pd.DataFrame  # one row per task and replication
     wall_seconds: float
     events: int
+    auto: AutoReplications | None = None  # the rule, where the count was chosen automatically
+    converged_at: int | None = None  # where that rule found the precision it asks for
 
 
 def run_scenario(
     scenario: Scenario,
     *,
-    replications: int | None = None,
+    replications: int | AutoReplications | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
 ) -> Results:
-    """Run `replications` independent replications (default: the scenario's) and gather them."""
-    n = replications or scenario.simulation.replications
+    """Run independent replications and gather them.
+
+    `replications` is a number (default: the scenario's) or an `AutoReplications`
+    rule, which adds replications until the key metrics are precise enough.
+    """
+    rule = replications if isinstance(replications, AutoReplications) else None
+    n = rule.maximum if rule else (replications or scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     started = time.perf_counter()
     per_rep, weekly, by_task, tasks, events = [], [], [], [], 0
+    history: dict[str, list[float]] = {}
     for rep in range(n):
         model = Municipality(scenario, replication=rep, seed=seed)
         report = None if progress is None else (lambda f, rep=rep: progress(rep, f))
@@ -62,11 +71,15 @@ def run_scenario(
         weekly.append(stats.weekly.assign(replication=rep))
         by_task.append(stats.by_task.assign(replication=rep))
         tasks.append(task_table(record, scenario))
+        for metric, value in stats.summary.items():
+            history.setdefault(metric, []).append(value)
+        if rule and rule.stop(history):
+            break
     per_replication = pd.concat(per_rep, ignore_index=True)
     return Results(
         scenario=scenario,
         seed=seed,
-        replications=n,
+        replications=len(per_rep),
         summary=summarise(per_replication),
         per_replication=per_replication,
         weekly=_first(pd.concat(weekly, ignore_index=True), "replication"),
@@ -74,6 +87,8 @@ def run_scenario(
         tasks=pd.concat(tasks, ignore_index=True),
         wall_seconds=time.perf_counter() - started,
         events=events,
+        auto=rule,
+        converged_at=rule.converged_at(history) if rule else None,
     )
 
 
