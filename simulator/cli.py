@@ -65,6 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     run.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
+    comp = sub.add_parser(
+        "compare", help="run two scenarios with common random numbers and compare them"
+    )
+    comp.add_argument("a", type=Path, help="scenario A (the reference)")
+    comp.add_argument("b", type=Path, help="scenario B (the alternative)")
+    comp.add_argument("--replications", type=int, default=10, help="paired replications (10)")
+    comp.add_argument("--seed", type=int, help="random seed (default: A's)")
+    comp.add_argument("--out", type=Path, help="folder (default: results/compare_<A>_vs_<B>)")
+    comp.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(validate)
     return parser
@@ -87,6 +97,8 @@ def _replications(text: str) -> int | str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "compare":
+            return _compare(args, argv)
         scenario = load_scenario(args.scenario, args.overrides)
         if args.command == "validate":
             print(f"{args.scenario}: valid scenario '{scenario.name}' (hash {scenario.digest()})")
@@ -129,4 +141,24 @@ def _run(args: argparse.Namespace, scenario: Scenario, argv: list[str] | None) -
     write_results(results, out, command=command, figures=figures)
     if not args.quiet:
         print(console_summary(results, out))
+    return 0
+
+
+def _compare(args: argparse.Namespace, argv: list[str] | None) -> int:
+    from simulator.compare import compare
+    from simulator.output import comparison_summary, write_comparison
+    from simulator.progress import ProgressBar
+
+    a, b = load_scenario(args.a), load_scenario(args.b)
+    if args.replications < 2:
+        raise ScenarioError("--replications: a paired comparison needs at least 2")
+    if args.seed is not None and args.seed < 0:
+        raise ScenarioError("--seed: must be a whole number >= 0")
+    out = args.out or Path("results") / f"compare_{a.name}_vs_{b.name}"
+    with ProgressBar(args.replications, enabled=not args.quiet) as bar:
+        result = compare(a, b, replications=args.replications, seed=args.seed, progress=bar.update)
+    command = ["caseload", *(sys.argv[1:] if argv is None else argv)]
+    write_comparison(result, out, command=command)
+    if not args.quiet:
+        print(comparison_summary(result, out))
     return 0

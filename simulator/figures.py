@@ -34,6 +34,7 @@ SECONDARY_COLOUR = "#6b6b6b"
 BAND_COLOUR = "#2e9e4f"
 WARMUP_COLOUR = "#9a9a9a"
 OVER_COLOUR = "#c0392b"
+COMPARE_COLOUR = "#d9822b"
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -60,7 +61,13 @@ def _replications(weekly: pd.DataFrame) -> int:
 # --- drawing helpers ----------------------------------------------------------------------------
 
 
-def _plot_series(ax: Axes, s: pd.DataFrame, label: str, colour: str = LINE_COLOUR) -> None:
+def _plot_series(
+    ax: Axes,
+    s: pd.DataFrame,
+    label: str,
+    colour: str = LINE_COLOUR,
+    band_label: str = "95 % confidence interval",
+) -> None:
     """Draw the mean line and, where it exists, the shaded 95 % confidence band."""
     if s.empty or s["mean"].isna().all():
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center")
@@ -74,7 +81,7 @@ def _plot_series(ax: Axes, s: pd.DataFrame, label: str, colour: str = LINE_COLOU
             color=colour,
             alpha=0.2,
             linewidth=0,
-            label="95 % confidence interval",
+            label=band_label,
         )
 
 
@@ -347,3 +354,34 @@ def write_figures(
         ("utilisation.png", lambda: utilisation_figure(weekly, title, warmup_end)),
     ]
     return [_save(make(), folder / name) for name, make in makers]
+
+
+def comparison_figure(
+    weekly_a: pd.DataFrame,
+    weekly_b: pd.DataFrame,
+    labels: tuple[str, str],
+    warmup_end: dt.date | None,
+    band: tuple[float, float] = (35.0, 45.0),
+) -> Figure:
+    """Caseload per caseworker and backlog of two scenarios over time, each with its band."""
+    fig, (top, bottom) = _time_panels((1, 1), height=7.5)
+    top.axhspan(*band, color=BAND_COLOUR, alpha=0.15, linewidth=0,
+                label=f"DS recommendation {band[0]:g}–{band[1]:g}")  # fmt: skip
+    for weekly, label, colour in ((weekly_a, labels[0], LINE_COLOUR),
+                                  (weekly_b, labels[1], COMPARE_COLOUR)):  # fmt: skip
+        ci = f"{label}: 95 % CI"
+        _plot_series(top, _series(weekly, "caseload_per_worker"), label, colour, ci)
+        _plot_series(bottom, _series(weekly, "backlog_hours"), label, colour, ci)
+    top.set_ylabel("open cases per caseworker")
+    bottom.set_ylabel("hours of work waiting")
+    for ax in (top, bottom):
+        ax.set_ylim(bottom=0)
+    _finish_time_figure(fig, [top, bottom], weekly_a, warmup_end,
+                        f"{labels[0]} (A) against {labels[1]} (B)")  # fmt: skip
+    return fig
+
+
+def write_comparison_figure(path: Path, *args: object, **kwargs: object) -> Path:
+    """Write `comparison_figure(...)` as a PNG at `path`."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return _save(comparison_figure(*args, **kwargs), Path(path))  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ import pandas as pd
 import tomli_w
 
 from simulator import __version__
+from simulator.compare import Comparison
 from simulator.replications import relative_half_width
 from simulator.runner import Results
 
@@ -192,3 +193,52 @@ def _auto_line(results: Results) -> str:
         f"  Replications: stopped at the cap of {rule.maximum} before every key metric's 95% CI "
         f"was within {rule.precision:.0%} of its mean; reached: {', '.join(reached)}"
     )
+
+
+def write_comparison(result: Comparison, destination: Path, *, command: list[str] | None) -> Path:
+    """Write a comparison folder atomically: the paired table, both summaries, a figure."""
+    from simulator.figures import write_comparison_figure
+
+    a, b = result.a, result.b
+    with atomic_folder(destination) as folder:
+        result.table.to_csv(
+            folder / "comparison.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
+        )
+        for side, res in (("a", a), ("b", b)):
+            res.summary.to_csv(folder / f"summary_{side}.csv", index=False,
+                               float_format=SUMMARY_FLOAT_FORMAT, na_rep="")  # fmt: skip
+            (folder / f"scenario_{side}.resolved.toml").write_text(resolved_toml(res))
+        sim = a.scenario.simulation
+        warmup_end = (
+            (pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)).date()
+            if sim.warmup_days > 0
+            else None
+        )
+        write_comparison_figure(folder / "comparison.png", a.weekly, b.weekly,
+                                (a.scenario.name, b.scenario.name), warmup_end)  # fmt: skip
+        manifest = {"a": build_manifest(a, command), "b": build_manifest(b, command)}
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return destination
+
+
+def comparison_summary(result: Comparison, destination: Path | None = None) -> str:
+    """The paired differences for the terminal, with the verdict on each."""
+    a, b = result.a.scenario.name, result.b.scenario.name
+    lines = [
+        f"A = {a}, B = {b}: {result.a.replications} paired replications, seed "
+        f"{result.a.seed} (common random numbers)",
+        f"  {'metric':32}{'A':>10}{'B':>10}{'B - A':>10}   95% CI of B - A",
+    ]
+    shown = ("caseload_per_worker_mean", "caseload_per_worker_peak", "backlog_hours_mean",
+             "statutory_on_time_share", "task_wait_days_mean", "utilisation_mean",
+             "overdue_tasks_mean", "tasks_dropped")  # fmt: skip
+    for row in result.table.itertuples():
+        if row.metric in shown:
+            ci = "" if pd.isna(row.ci_low) else f"{row.ci_low:.3g} to {row.ci_high:.3g}"
+            lines.append(
+                f"  {row.metric:32}{row.mean_a:>10.3g}{row.mean_b:>10.3g}"
+                f"{row.difference:>10.3g}   {ci}  {row.verdict}"
+            )
+    if destination is not None:
+        lines.append(f"Comparison written to {destination}/")
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Paired comparison under common random numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.cli import main
+from simulator.compare import compare
+from simulator.scenario import load_scenario
+from simulator.stats import t_interval
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+SHORT = ["simulation.duration_years=2", "simulation.warmup_years=1"]
+
+
+def test_a_scenario_compared_with_itself_is_identical():
+    a = load_scenario(BASELINE, SHORT)
+    result = compare(a, a, replications=3)
+    assert (result.table["difference"].fillna(0) == 0).all()
+    assert set(result.table["verdict"]) <= {"identical", "undefined"}
+
+
+def test_more_caseworkers_lower_the_caseload_and_pairing_narrows_the_interval():
+    a = load_scenario(BASELINE, SHORT)
+    b = load_scenario(BASELINE, [*SHORT, "caseworkers.staffing=[{date=2012-01-01,caseworkers=5}]"])
+    result = compare(a, b, replications=5)
+    row = result.table.set_index("metric").loc["caseload_per_worker_mean"]
+    assert row["ci_high"] < 0 and row["verdict"] == "B lower"
+    # common random numbers: the paired interval is narrower than either scenario's own
+    per_a = result.a.per_replication
+    own = per_a.loc[per_a["metric"] == "caseload_per_worker_mean", "value"].to_numpy()
+    _, low_a, high_a = t_interval(own)
+    assert row["ci_high"] - row["ci_low"] < (high_a - low_a) / 2
+    # and both sides saw the same arrivals
+    np.testing.assert_array_equal(
+        result.a.per_replication.query("metric == 'cases_opened'")["value"],
+        result.b.per_replication.query("metric == 'cases_opened'")["value"],
+    )
+
+
+def test_compare_command_writes_its_folder(tmp_path: Path):
+    variant = tmp_path / "five.toml"
+    variant.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "five"\n'
+        "[simulation]\nduration_years = 2.0\nwarmup_years = 1.0\n"
+        "[caseworkers]\nstaffing = [{ date = 2012-01-01, caseworkers = 5 }]\n"
+    )
+    base = tmp_path / "base.toml"
+    base.write_text(
+        f'extends = "{BASELINE.as_posix()}"\nname = "base"\n'
+        "[simulation]\nduration_years = 2.0\nwarmup_years = 1.0\n"
+    )
+    out = tmp_path / "cmp"
+    assert main(["compare", str(base), str(variant), "--replications", "3", "--out", str(out),
+                 "-q"]) == 0  # fmt: skip
+    assert {p.name for p in out.iterdir()} >= {
+        "comparison.csv", "comparison.png", "summary_a.csv", "summary_b.csv", "manifest.json",
+    }  # fmt: skip
+    table = pd.read_csv(out / "comparison.csv")
+    assert list(table.columns) == [
+        "metric", "unit", "mean_a", "mean_b", "difference", "ci_low", "ci_high", "verdict",
+    ]  # fmt: skip
+
+
+def test_compare_with_a_bad_scenario_writes_nothing(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "nowhere.toml"\n')
+    out = tmp_path / "cmp"
+    assert main(["compare", str(BASELINE), str(bad), "--out", str(out)]) == 2
+    assert not out.exists()
+    assert "nowhere.toml" in capsys.readouterr().err
