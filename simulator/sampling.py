@@ -26,7 +26,7 @@ class ExitSampler:
         self.period = spec.period_years * DAYS_PER_YEAR
         self.other = spec.other_per_year / DAYS_PER_YEAR
         self.stream = stream
-        self.hazards = {kind: _yearly_hazards(shares) for kind, shares in spec.self_support.items()}
+        self.hazards = {kind: yearly_hazards(shares) for kind, shares in spec.self_support.items()}
 
     def days_open(self, kind: str) -> float:
         """Sample how long a new case of this kind of person stays open."""
@@ -37,7 +37,7 @@ class ExitSampler:
         return min(t_self, t_other, self.period)
 
 
-def _yearly_hazards(cumulative: list[float]) -> list[float]:
+def yearly_hazards(cumulative: list[float]) -> list[float]:
     """Per-day hazard in each year that gives these cumulative exit shares."""
     hazards, survival = [], 1.0
     for share in cumulative:

@@ -41,14 +41,3 @@ MINIMAL: dict[str, Any] = {
 def build(changes: dict[str, Any] | None = None, base: dict[str, Any] = MINIMAL) -> Scenario:
     """A validated scenario: `base` with `changes` merged in (tables key by key)."""
     return scenario_from_dict(deep_merge(copy.deepcopy(base), changes or {}), "<test>")
-
-
-def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> tuple[float, float]:
-    """(probability of waiting, mean wait in queue) of the M/M/c queue (Erlang C)."""
-    import math
-
-    a = arrival_rate / service_rate
-    rho = a / servers
-    tail = a**servers / (math.factorial(servers) * (1 - rho))
-    p_wait = tail / (sum(a**k / math.factorial(k) for k in range(servers)) + tail)
-    return p_wait, p_wait / (servers * service_rate - arrival_rate)

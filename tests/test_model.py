@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
@@ -13,7 +12,7 @@ from simulator.metrics import analyse
 from simulator.model import Municipality
 from simulator.records import DONE, DROPPED, IN_PROGRESS, PENDING
 from simulator.runner import run_scenario
-from simulator.scenario import load_scenario, years_to_days
+from simulator.scenario import load_scenario
 
 HOUR = 1 / 24
 
@@ -240,75 +239,6 @@ def test_new_task_type_shifts_no_other_stream():
         if names_b[k] != "aaa_new_task"
     }
     assert hours_a == hours_b
-
-
-# ---------------------------------------------------------------- queueing theory
-
-
-def test_pooled_exponential_model_reproduces_erlang_c():
-    """Poisson arrivals, one exponential task, c pooled caseworkers, no calendar: the mean
-    wait and the probability of waiting match Erlang C at a load of 0.9.
-
-    Method, fixed before looking at results: 20 replications of two years; the first half
-    year is warm-up (the relaxation time of M/M/2 at this load is about two months); only
-    tasks created up to 60 days before the end are measured, so that no wait is cut off by
-    the end of the run (checked). Tolerance: the 99 % t-interval over replications must
-    contain the exact value.
-    """
-    from builders import erlang_c
-
-    from simulator.arrivals import month_starts
-    from simulator.stats import t_interval
-
-    servers, mean_hours, load = 2, 4.0, 0.9
-    mu = 1 / mean_hours  # per hour
-    lam = load * servers * mu  # per hour
-    start, years = dt.date(2024, 1, 1), 2.0
-    months = month_starts(start, years_to_days(start, years))
-    scenario = build(
-        {
-            "simulation": {
-                "start_date": start,
-                "duration_years": years,
-                "warmup_years": 0.5,
-                "seed": 2024,
-            },
-            "calendar": {"mode": "continuous"},
-            "caseworkers": {
-                "staffing": [{"date": start, "caseworkers": servers}],
-                "assignment": "pool",
-                "queue_order": "fifo",
-            },
-            "arrivals": {
-                "process": "poisson",
-                "monthly": [lam * 24 * (t1 - t0) for _, t0, t1 in months],
-            },
-            "tasks": {
-                "reception": {"enabled": False},
-                "service": one_task(
-                    duration_hours={"dist": "exponential", "mean": mean_hours},
-                    deadline_days=None,
-                    statutory=False,
-                ),
-            },
-        }
-    )
-    p_wait, wq_hours = erlang_c(lam, mu, servers)
-    waits, waited = [], []
-    for rep in range(20):
-        _, record, _ = run(scenario, replication=rep)
-        t = record.tasks
-        measured = (t["created"] >= scenario.simulation.warmup_days) & (
-            t["created"] <= record.end - 60
-        )
-        w = (t["started"] - t["created"])[measured] * 24
-        assert not np.isnan(w).any(), "a measured task was never started"
-        waits.append(w.mean())
-        waited.append(np.mean(w > 1e-12))
-    mean, low, high = t_interval(waits, level=0.99)
-    assert low <= wq_hours <= high, (mean, low, high, wq_hours)
-    mean, low, high = t_interval(waited, level=0.99)
-    assert low <= p_wait <= high, (mean, low, high, p_wait)
 
 
 # ---------------------------------------------------------------- runner
