@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--out", type=Path, help="folder (default: results/compare_<A>_vs_<B>)")
     comp.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
+    calibrate = sub.add_parser(
+        "calibrate", help="compare the baseline and a spread of municipalities with the surveys"
+    )
+    calibrate.add_argument("--replications", type=int, default=10)
+    calibrate.add_argument("--municipalities", type=int, default=30)
+
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(validate)
     return parser
@@ -99,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "compare":
             return _compare(args, argv)
+        if args.command == "calibrate":
+            from simulator.calibration import report
+
+            print(report(args.replications, args.municipalities))
+            return 0
         scenario = load_scenario(args.scenario, args.overrides)
         if args.command == "validate":
             print(f"{args.scenario}: valid scenario '{scenario.name}' (hash {scenario.digest()})")

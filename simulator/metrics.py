@@ -254,6 +254,17 @@ def _nanmax(values: np.ndarray) -> float:
     return float(values.max()) if values.size else float("nan")
 
 
+def caseload_by_worker(record: RunRecord) -> dict[int, float]:
+    """Each caseworker's time-average number of open cases over the measurement window
+    (fixed assignment; the unit the caseload surveys asked about)."""
+    a = record.assignments
+    t0, t1 = record.warmup, record.end
+    overlap = np.clip(a["end"], t0, t1) - np.clip(a["start"], t0, t1)
+    return {
+        int(w): float(overlap[a["worker"] == w].sum() / (t1 - t0)) for w in np.unique(a["worker"])
+    }
+
+
 def _individual_peak(record: RunRecord, t0: float, t1: float) -> float:
     a = record.assignments
     if a["case"].size == 0:
