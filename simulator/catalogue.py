@@ -9,9 +9,11 @@ with the time it falls due.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from simulator.entities import INF, TaskType
+from simulator.distributions import Sampler
+from simulator.entities import INF, TaskType, Visits
 from simulator.scenario import DAYS_PER_YEAR, PERSON_KINDS, After, AtRate, Every, Task
 from simulator.streams import Stream, Streams
 
@@ -47,6 +49,8 @@ class Catalogue:
                 meeting=spec.meeting,
                 closes=spec.trigger.on == "closure",
             )
+            if spec.repeat is not None:
+                tt.later_visits = _return_sampler(spec, streams[f"repeat:{name}"], tt.sample_hours)
             self.types.append(tt)
             trigger = spec.trigger
             for kind in spec.applies_to:
@@ -69,31 +73,51 @@ class Catalogue:
 
     def agenda(
         self, reunified: bool, opened: float, exit_time: float
-    ) -> list[tuple[float, int, TaskType, float]]:
-        """(time, order, task type, hours) of every task due before the case exits, in time order.
+    ) -> list[tuple[float, int, TaskType, float, Visits]]:
+        """(time, order, task type, hours, later visits) of every task due before the case
+        exits, in time order.
 
         Durations are drawn here, when the case opens, rather than when each task falls
         due: simultaneous tasks of different cases would otherwise draw in an order that
         depends on SimPy's tie-breaking, and so on every other task type in the run.
         """
         group = self._by_kind["reunified" if reunified else "refugee"]
-        due = [(opened, tt.index, tt, tt.sample_hours()) for tt in group.arrival]
-        add = due.append
+        times = [(opened, tt) for tt in group.arrival]
+        add = times.append
         for days, tt in group.after:
             if opened + days < exit_time:
-                add((opened + days, tt.index, tt, tt.sample_hours()))
+                add((opened + days, tt))
         for first, every, until, tt in group.every:
             t, stop = opened + first, min(exit_time, opened + until)
             while t < stop:
-                add((t, tt.index, tt, tt.sample_hours()))
+                add((t, tt))
                 t += every
         for rate, stream, tt in group.rate:
             t = opened + stream.exponential() / rate
             while t < exit_time:
-                add((t, tt.index, tt, tt.sample_hours()))
+                add((t, tt))
                 t += stream.exponential() / rate
+        due = [(t, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()) for t, tt in times]
         due.sort(key=_time_then_order)
         return due
 
 
 _time_then_order = operator.itemgetter(0, 1)
+
+
+def _return_sampler(spec: Task, stream: Stream, hours: Sampler) -> Callable[[], Visits]:
+    """The later visits a new task of this kind will need: (delay in days, hours) each.
+
+    The whole chain is drawn when the first visit is created (for agenda tasks, when the
+    case opens), so neither decisions nor durations depend on when caseworkers finish.
+    """
+    assert spec.repeat is not None
+    probability, delay = spec.repeat.probability, spec.repeat.delay_days.sampler(stream)
+
+    def later_visits() -> Visits:
+        visits = []
+        while stream.uniform() < probability:
+            visits.append((delay(), hours()))
+        return tuple(visits)
+
+    return later_visits

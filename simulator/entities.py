@@ -7,6 +7,7 @@ model (what happens to a case) and the office (who works on what, when).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import simpy
@@ -14,6 +15,8 @@ import simpy
 from simulator.distributions import Sampler
 
 INF = float("inf")
+
+Visits = tuple[tuple[float, float], ...]
 NAN = float("nan")
 
 
@@ -28,6 +31,11 @@ class TaskType:
     sample_hours: Sampler
     meeting: bool
     closes: bool = False  # the closure task: created when the case exits, never lapses
+    later_visits: Callable[[], Visits] | None = None  # draws the visits after the first
+
+    def draw_later_visits(self) -> Visits:
+        """(delay in days, hours) of each later visit a new task of this type will need."""
+        return () if self.later_visits is None else self.later_visits()
 
 
 @dataclass(slots=True, eq=False)
@@ -59,6 +67,7 @@ class Task:
     finished: float = NAN
     worker: int = -1
     state: int = -1  # final state once recorded (simulator.records)
+    later_visits: Visits = ()  # (delay in days, hours) of the visits still to come
     done: simpy.Event | None = None  # set only where someone waits for the task
 
     @property

@@ -18,7 +18,7 @@ import simpy
 from simulator.arrivals import Placement, placements
 from simulator.calendar import WorkCalendar
 from simulator.catalogue import Catalogue
-from simulator.entities import Case, Task, TaskType
+from simulator.entities import Case, Task, TaskType, Visits
 from simulator.office import Office
 from simulator.records import (
     AssignmentLog,
@@ -112,10 +112,10 @@ class Municipality:
         """
         env, create_task = self.env, self.create_task
         agenda = self.catalogue.agenda(case.reunified, case.opened, case.exit_time)
-        for due, _, task_type, hours in agenda:
+        for due, _, task_type, hours, later_visits in agenda:
             if due > env.now:
                 yield env.timeout(due - env.now)
-            create_task(case, task_type, hours)
+            create_task(case, task_type, hours, later_visits)
         yield env.timeout(case.exit_time - env.now)
         yield from self.close(case)
 
@@ -150,22 +150,44 @@ class Municipality:
             self.create_task(case, tt) for tt in self.catalogue.on("closure", case.reunified)
         ]
         for task in closing:
-            task.done = self.env.event()
+            if task.done is None:  # a returning task already has one; both can wait on it
+                task.done = self.env.event()
         for task in closing:
             yield task.done  # type: ignore[misc]
         self.office.release(case)
         self.case_log.add(case, closed=self.env.now)
         del self.cases[case.id]
 
-    def create_task(self, case: Case, task_type: TaskType, hours: float | None = None) -> Task:
-        """A new task for `case`, queued for its caseworker; `hours` drawn now if not given."""
+    def create_task(
+        self,
+        case: Case,
+        task_type: TaskType,
+        hours: float | None = None,
+        later_visits: Visits | None = None,
+    ) -> Task:
+        """A new task for `case`, queued for its caseworker; what is not given is drawn now."""
         now = self.env.now
         if hours is None:
             hours = task_type.sample_hours()
+        if later_visits is None:
+            later_visits = task_type.draw_later_visits()
         task = Task(self._next_task, task_type, case, now, now + task_type.deadline, hours)
         self._next_task += 1
+        if later_visits:
+            task.later_visits = later_visits
+            task.done = self.env.event()
+            self.env.process(self.comes_back(task))
         self.office.submit(task)
         return task
+
+    def comes_back(self, task: Task) -> Process:
+        """A task that is needed again: once it is done and the external delay has passed
+        (the application came back incomplete, ...), the same task falls due again."""
+        yield task.done  # type: ignore[misc]
+        (delay, hours), *rest = task.later_visits
+        yield self.env.timeout(delay)
+        if task.case.is_open:
+            self.create_task(task.case, task.type, hours, tuple(rest))
 
     def wait_until(self, t: float) -> Process:
         if t > self.env.now:

@@ -275,6 +275,14 @@ Trigger = Annotated[
 ]
 
 
+class Repeat(_Strict):
+    """With `probability` a finished task is needed again after an external delay
+    (an application returned incomplete, documents missing, a referral bounced)."""
+
+    probability: Annotated[float, Field(ge=0, lt=1)]
+    delay_days: Distribution
+
+
 class Task(_Strict):
     """One kind of task in the catalogue."""
 
@@ -287,6 +295,7 @@ class Task(_Strict):
     applies_to: list[Literal["refugee", "reunified"]] = Field(
         default_factory=lambda: list(PERSON_KINDS)
     )
+    repeat: Repeat | None = None
     enabled: bool = True
 
     @model_validator(mode="after")

@@ -20,7 +20,7 @@ def one_task(**task: Any) -> dict[str, Any]:
         "deadline_days": 7.0,
         "duration_hours": {"dist": "fixed", "value": 2.0},
     }
-    return {**base, **task}
+    return {**base, **{k: v for k, v in task.items() if v is not None}}
 
 
 MINIMAL: dict[str, Any] = {

@@ -196,6 +196,7 @@ def test_staffing_changes_nothing_but_the_service():
     many = load_scenario(
         "scenarios/baseline.toml", [*base, "caseworkers.staffing=[{date=2012-01-01,caseworkers=9}]"]
     )
+    assert Municipality(few).arrivals == Municipality(many).arrivals  # arrivals, households
     _, a, sa = run(few)
     _, b, sb = run(many)
     np.testing.assert_array_equal(a.cases["opened"], b.cases["opened"])
@@ -256,3 +257,34 @@ def test_runner_summary_has_confidence_intervals():
     values = per_rep.loc[per_rep["metric"] == "caseload_per_worker_mean", "value"]
     assert math.isclose(row["mean"], values.mean())
     assert sorted(results.weekly["replication"].unique()) == [0, 1, 2]
+
+
+def test_returning_tasks_draw_the_same_visits_whatever_the_staffing():
+    """A task that comes back draws its whole chain of visits when it first falls due, so
+    other staffing changes when the visits happen, never how many or how long they are."""
+    base = [
+        "simulation.duration_years=2",
+        "simulation.warmup_years=0",
+        "tasks.integration_contract.repeat={probability=0.4, "
+        "delay_days={dist='exponential', mean=10.0}}",
+    ]
+    few = load_scenario("scenarios/baseline.toml", base)
+    many = load_scenario(
+        "scenarios/baseline.toml", [*base, "caseworkers.staffing=[{date=2012-01-01,caseworkers=8}]"]
+    )
+
+    def visits(record):
+        t, c = record.tasks, record.cases
+        kind = record.task_names.index("integration_contract")
+        early = set(c["case"][c["opened"] < 180].tolist())  # their returns end long before
+        mine = (t["type"] == kind) & np.isin(t["case"], list(early))
+        out: dict[int, list[float]] = {}
+        for case, hours in zip(t["case"][mine], t["hours"][mine], strict=True):
+            out.setdefault(int(case), []).append(float(hours))
+        return {case: sorted(h) for case, h in out.items()}
+
+    _, a, _ = run(few)
+    _, b, _ = run(many)
+    va, vb = visits(a), visits(b)
+    assert any(len(h) > 1 for h in va.values()), "some contracts came back"
+    assert va == vb

@@ -43,11 +43,21 @@ triggers = st.one_of(
 tasks = st.dictionaries(
     st.sampled_from(["a", "b", "c", "d", "e"]),
     st.builds(
-        lambda s, t, d, dl: one_task(statutory=s, trigger=t, duration_hours=d, deadline_days=dl),
+        lambda s, t, d, dl, r: one_task(
+            statutory=s, trigger=t, duration_hours=d, deadline_days=dl, repeat=r
+        ),
         st.booleans(),
         triggers,
         durations,
         st.floats(0, 90),
+        st.one_of(
+            st.none(),
+            st.builds(
+                lambda p, m: {"probability": p, "delay_days": {"dist": "exponential", "mean": m}},
+                st.floats(0, 0.9),
+                st.floats(0.1, 60),
+            ),
+        ),
     ),
     min_size=1,
     max_size=4,

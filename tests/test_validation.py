@@ -18,6 +18,11 @@ def test_pooled_caseworkers_match_erlang_c(load):
         assert check.passed, check
 
 
+def test_repeat_visits_match_the_jackson_network():
+    for check in validation.jackson():
+        assert check.passed, check
+
+
 def test_littles_law_for_open_cases():
     check = validation.littles_law()
     assert check.passed, check
