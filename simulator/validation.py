@@ -115,8 +115,31 @@ def mmc(
     """
     mu = 1 / mean_hours
     lam = load * servers * mu
+    scenario = _pooled_queue(lam, mu, load, servers, seed)
+    return _queue_checks(
+        f"M/M/{servers}, load {load:g}", scenario, erlang_c(lam, mu, servers), replications
+    )
+
+
+def _pooled_queue(
+    arrivals_per_hour: float,
+    mu: float,
+    load: float,
+    servers: int,
+    seed: int,
+    repeat: dict[str, Any] | None = None,
+) -> Scenario:
+    """Poisson arrivals, one exponential task (rate `mu` per hour), pooled FIFO caseworkers,
+    continuous time; run lengths from `_run_length` at `load`."""
     warmup, years = _run_length(mu, load)
-    scenario = _scenario(
+    service: dict[str, Any] = {
+        "statutory": False,
+        "trigger": {"on": "arrival"},
+        "duration_hours": {"dist": "exponential", "mean": 1 / mu},
+    }
+    if repeat is not None:
+        service["repeat"] = repeat
+    return _scenario(
         {
             "simulation": {
                 "start_date": START,
@@ -124,22 +147,23 @@ def mmc(
                 "warmup_years": warmup,
                 "seed": seed,
             },
-            "caseworkers": {
-                "staffing": [{"date": START, "caseworkers": servers}],
-                "assignment": "pool",
-                "queue_order": "fifo",
+            "caseworkers": {"staffing": [{"date": START, "caseworkers": servers}]},
+            "arrivals": {
+                "process": "poisson",
+                "monthly": _constant_rate_months(arrivals_per_hour * 24, years),
             },
-            "arrivals": {"process": "poisson", "monthly": _constant_rate_months(lam * 24, years)},
-            "tasks": {
-                "service": {
-                    "statutory": False,
-                    "trigger": {"on": "arrival"},
-                    "duration_hours": {"dist": "exponential", "mean": mean_hours},
-                }
-            },
+            "tasks": {"service": service},
         }
     )
-    p_wait, wq = erlang_c(lam, mu, servers)
+
+
+def _queue_checks(
+    label: str, scenario: Scenario, exact: tuple[float, float], replications: int
+) -> list[Check]:
+    """Mean wait (hours) and probability of waiting over replications, against `exact`
+    (probability of waiting, mean wait), for tasks created after the warm-up and at least
+    60 days before the end (so that no measured wait is cut off by the end of the run)."""
+    p_wait, wq = exact
     waits, waited = [], []
     for rep in range(replications):
         record = Municipality(scenario, rep).run()
@@ -152,7 +176,6 @@ def mmc(
             raise RuntimeError("a measured task was never started: run longer")
         waits.append(w.mean())
         waited.append(np.mean(w > 1e-12))
-    label = f"M/M/{servers}, load {load:g}"
     return [
         Check(f"{label}: mean wait (hours)", wq, *t_interval(waits, LEVEL), replications),
         Check(f"{label}: probability of waiting", p_wait, *t_interval(waited, LEVEL), replications),
@@ -179,52 +202,10 @@ def jackson(
     """
     mu = 1 / mean_hours
     visits = load * servers * mu  # per hour, all visits
-    external = visits * (1 - p)
-    warmup, years = _run_length(mu, load)
-    scenario = _scenario(
-        {
-            "simulation": {
-                "start_date": START,
-                "duration_years": years,
-                "warmup_years": warmup,
-                "seed": seed,
-            },
-            "caseworkers": {"staffing": [{"date": START, "caseworkers": servers}]},
-            "arrivals": {
-                "process": "poisson",
-                "monthly": _constant_rate_months(external * 24, years),
-            },
-            "tasks": {
-                "service": {
-                    "statutory": False,
-                    "trigger": {"on": "arrival"},
-                    "duration_hours": {"dist": "exponential", "mean": mean_hours},
-                    "repeat": {
-                        "probability": p,
-                        "delay_days": {"dist": "exponential", "mean": 2.0},
-                    },
-                }
-            },
-        }
-    )
-    p_wait, wq = erlang_c(visits, mu, servers)
-    waits, waited = [], []
-    for rep in range(replications):
-        record = Municipality(scenario, rep).run()
-        t = record.tasks
-        measured = (t["created"] >= scenario.simulation.warmup_days) & (
-            t["created"] <= record.end - 60
-        )
-        w = (t["started"] - t["created"])[measured] * 24
-        if np.isnan(w).any():
-            raise RuntimeError("a measured task was never started: run longer")
-        waits.append(w.mean())
-        waited.append(np.mean(w > 1e-12))
+    repeat = {"probability": p, "delay_days": {"dist": "exponential", "mean": 2.0}}
+    scenario = _pooled_queue(visits * (1 - p), mu, load, servers, seed, repeat)
     label = f"repeat visits (p = {p:g}), M/M/{servers} at load {load:g}"
-    return [
-        Check(f"{label}: mean wait (hours)", wq, *t_interval(waits, LEVEL), replications),
-        Check(f"{label}: probability of waiting", p_wait, *t_interval(waited, LEVEL), replications),
-    ]
+    return _queue_checks(label, scenario, erlang_c(visits, mu, servers), replications)
 
 
 # --------------------------------------------------------------------------- Little's law
