@@ -172,8 +172,9 @@ class Office:
         """A caseworker's day: take the first task in the queue, work it, repeat.
 
         The first task is taken when casework is possible. On the way, a task whose
-        case has exited is recorded as lapsed, and the old entry of a task that moved
-        to another caseworker is skipped.
+        case has exited is recorded as lapsed, and entries that no longer count are
+        skipped: the old entry of a task that moved to another caseworker, and the
+        second entry of one whose case moved away and back.
         """
         env, record, fixed = self.env, self.log.add, self.fixed
         window, finish_time = self.calendar.window, self.calendar.finish_time
@@ -194,8 +195,8 @@ class Office:
                     yield env.timeout(opens - now)
                     continue
             task = pop(queue)[-1]
-            if fixed and task.holder != me:
-                continue
+            if (fixed and task.holder != me) or task.worker != -1 or task.state != -1:
+                continue  # moved elsewhere, or a second entry (moved away and back): done
             if not task.case.is_open and not task.type.closes:  # lapsed when its case exited
                 record(task, DROPPED)
                 continue
@@ -214,7 +215,8 @@ class Office:
         for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
-                if worker is None or task.holder == worker.id:
+                mine = worker is None or task.holder == worker.id
+                if mine and task.worker == -1 and task.state == -1:  # each task once
                     self.log.add(task, DROPPED if task.lapsed else PENDING)
         for worker in self.everyone:
             if worker.current is not None:

@@ -288,3 +288,30 @@ def test_returning_tasks_draw_the_same_visits_whatever_the_staffing():
     va, vb = visits(a), visits(b)
     assert any(len(h) > 1 for h in va.values()), "some contracts came back"
     assert va == vb
+
+
+def test_cases_moving_away_and_back_never_duplicate_work():
+    """Hiring shares cases out; cutting staff moves them back. A low-priority task still
+    queued through both moves must be worked (or lapse) once, not once per move."""
+    staffing = ",".join(
+        f"{{date={d},caseworkers={n}}}"
+        for d, n in [
+            ("2012-01-01", 3),
+            ("2012-05-01", 7),
+            ("2012-07-01", 3),
+            ("2012-09-01", 7),
+            ("2012-11-01", 3),
+            ("2013-01-01", 7),
+            ("2013-03-01", 3),
+        ]
+    )
+    scenario = load_scenario(
+        "scenarios/baseline.toml",
+        [
+            "simulation.duration_years=2",
+            "simulation.warmup_years=0",
+            f"caseworkers.staffing=[{staffing}]",
+        ],
+    )
+    model, record, stats = run(scenario)
+    check_invariants(scenario, record, model.calendar, stats)
