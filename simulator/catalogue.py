@@ -97,7 +97,10 @@ class Catalogue:
             while t < exit_time:
                 add((t, tt))
                 t += stream.exponential() / rate
-        due = [(t, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()) for t, tt in times]
+        due = [
+            (t, tt.index, tt, tt.sample_hours(), tt.later_visits() if tt.later_visits else ())
+            for t, tt in times
+        ]
         due.sort(key=_time_then_order)
         return due
 

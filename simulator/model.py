@@ -112,9 +112,11 @@ class Municipality:
         """
         env, create_task = self.env, self.create_task
         agenda = self.catalogue.agenda(case.reunified, case.opened, case.exit_time)
+        now = env.now
         for due, _, task_type, hours, later_visits in agenda:
-            if due > env.now:
-                yield env.timeout(due - env.now)
+            if due > now:
+                yield env.timeout(due - now)
+                now = env.now
             create_task(case, task_type, hours, later_visits)
         yield env.timeout(case.exit_time - env.now)
         yield from self.close(case)

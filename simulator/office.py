@@ -28,6 +28,7 @@ from simulator.entities import Case, Task
 from simulator.records import DONE, DROPPED, IN_PROGRESS, PENDING, AssignmentLog, TaskLog
 
 Entry = tuple[Any, ...]
+TAKEN = -2  # Task.holder once a caseworker has taken the task from its queue
 
 
 class Caseworker:
@@ -61,7 +62,7 @@ class Office:
         self.env = env
         self.calendar = calendar
         self.fixed = fixed
-        self._entry = self._by_priority if priority else self._by_arrival
+        self.priority = priority
         self.rebalance = rebalance
         self.log = tasks
         self.assignments = assignments
@@ -143,24 +144,27 @@ class Office:
 
     # ------------------------------------------------------------------ tasks
 
-    @staticmethod
-    def _by_priority(task: Task) -> Entry:
-        return (not task.type.statutory, task.due, task.id, task)
-
-    @staticmethod
-    def _by_arrival(task: Task) -> Entry:
+    def _entry(self, task: Task) -> Entry:
+        """The heap entry: statutory first, then earliest deadline; or creation order."""
+        if self.priority:
+            return (not task.type.statutory, task.due, task.id, task)
         return (task.id, task)
 
     def submit(self, task: Task) -> None:
         """Put a new task in the queue of whoever should do it."""
+        # the entry is built here rather than by _entry(): this runs once per task
+        if self.priority:
+            entry: Entry = (not task.type.statutory, task.due, task.id, task)
+        else:
+            entry = (task.id, task)
         if self.fixed:
             worker = self.everyone[task.case.worker]
             task.holder = worker.id
-            heapq.heappush(worker.queue, self._entry(task))
+            heapq.heappush(worker.queue, entry)
             if worker.wake is not None:
                 self._wake(worker)
         else:
-            heapq.heappush(self.pool, self._entry(task))
+            heapq.heappush(self.pool, entry)
             if self.idle:
                 self._wake(self.idle.pop())
 
@@ -174,7 +178,7 @@ class Office:
         The first task is taken when casework is possible. On the way, a task whose
         case has exited is recorded as lapsed, and entries that no longer count are
         skipped: the old entry of a task that moved to another caseworker, and the
-        second entry of one whose case moved away and back.
+        second entry of one whose case moved away and back (its holder is TAKEN).
         """
         env, record, fixed = self.env, self.log.add, self.fixed
         window, finish_time = self.calendar.window, self.calendar.finish_time
@@ -195,8 +199,10 @@ class Office:
                     yield env.timeout(opens - now)
                     continue
             task = pop(queue)[-1]
-            if (fixed and task.holder != me) or task.worker != -1 or task.state != -1:
-                continue  # moved elsewhere, or a second entry (moved away and back): done
+            if fixed:
+                if task.holder != me:
+                    continue  # moved to someone else, or a second entry already taken
+                task.holder = TAKEN
             if not task.case.is_open and not task.type.closes:  # lapsed when its case exited
                 record(task, DROPPED)
                 continue
@@ -215,8 +221,7 @@ class Office:
         for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
-                mine = worker is None or task.holder == worker.id
-                if mine and task.worker == -1 and task.state == -1:  # each task once
+                if worker is None or task.holder == worker.id:  # each task once
                     self.log.add(task, DROPPED if task.lapsed else PENDING)
         for worker in self.everyone:
             if worker.current is not None:
