@@ -203,7 +203,7 @@ class Office:
                 if task.holder != me:
                     continue  # moved to someone else, or a second entry already taken
                 task.holder = TAKEN
-            if not task.case.is_open and not task.type.closes:  # lapsed when its case exited
+            if task.lapsed:
                 record(task, DROPPED)
                 continue
             task.started, task.worker, worker.current = now, me, task

@@ -67,18 +67,12 @@ def write_results(
         results.tasks.to_parquet(folder / "tasks.parquet", index=False)
         (folder / "scenario.resolved.toml").write_text(resolved_toml(results), encoding="utf-8")
         if figures is not None:
-            sim = results.scenario.simulation
-            warmup_end = (
-                (pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)).date()
-                if sim.warmup_days > 0
-                else None
-            )
             figures(
                 folder / "figures",
                 results.weekly,
                 results.by_task,
                 title=results.scenario.name,
-                warmup_end=warmup_end,
+                warmup_end=results.scenario.simulation.warmup_end,
             )
         manifest = build_manifest(results, command)
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -205,17 +199,20 @@ def write_comparison(result: Comparison, destination: Path, *, command: list[str
             folder / "comparison.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
         )
         for side, res in (("a", a), ("b", b)):
-            res.summary.to_csv(folder / f"summary_{side}.csv", index=False,
-                               float_format=SUMMARY_FLOAT_FORMAT, na_rep="")  # fmt: skip
+            res.summary.to_csv(
+                folder / f"summary_{side}.csv",
+                index=False,
+                float_format=SUMMARY_FLOAT_FORMAT,
+                na_rep="",
+            )
             (folder / f"scenario_{side}.resolved.toml").write_text(resolved_toml(res))
-        sim = a.scenario.simulation
-        warmup_end = (
-            (pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)).date()
-            if sim.warmup_days > 0
-            else None
+        write_comparison_figure(
+            folder / "comparison.png",
+            a.weekly,
+            b.weekly,
+            (a.scenario.name, b.scenario.name),
+            a.scenario.simulation.warmup_end,
         )
-        write_comparison_figure(folder / "comparison.png", a.weekly, b.weekly,
-                                (a.scenario.name, b.scenario.name), warmup_end)  # fmt: skip
         manifest = {"a": build_manifest(a, command), "b": build_manifest(b, command)}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return destination
@@ -229,9 +226,16 @@ def comparison_summary(result: Comparison, destination: Path | None = None) -> s
         f"{result.a.seed} (common random numbers)",
         f"  {'metric':32}{'A':>10}{'B':>10}{'B - A':>10}   95% CI of B - A",
     ]
-    shown = ("caseload_per_worker_mean", "caseload_per_worker_peak", "backlog_hours_mean",
-             "statutory_on_time_share", "task_wait_days_mean", "utilisation_mean",
-             "overdue_tasks_mean", "tasks_dropped")  # fmt: skip
+    shown = (
+        "caseload_per_worker_mean",
+        "caseload_per_worker_peak",
+        "backlog_hours_mean",
+        "statutory_on_time_share",
+        "task_wait_days_mean",
+        "utilisation_mean",
+        "overdue_tasks_mean",
+        "tasks_dropped",
+    )
     for row in result.table.itertuples():
         if row.metric in shown:
             ci = "" if pd.isna(row.ci_low) else f"{row.ci_low:.3g} to {row.ci_high:.3g}"

@@ -10,7 +10,7 @@ which keeps monitoring out of the model.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -122,4 +122,3 @@ class RunRecord:
     staff_changes: list[tuple[float, int]]
     events: int
     wall_seconds: float
-    extra: dict[str, float] = field(default_factory=dict)

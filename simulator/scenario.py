@@ -80,6 +80,13 @@ class Simulation(_Strict):
     def warmup_days(self) -> float:
         return years_to_days(self.start_date, self.warmup_years)
 
+    @property
+    def warmup_end(self) -> dt.date | None:
+        """The date statistics start from; None without a warm-up."""
+        if self.warmup_years == 0:
+            return None
+        return self.start_date + dt.timedelta(days=int(self.warmup_days))
+
 
 class Calendar(_Strict):
     """When casework can happen."""

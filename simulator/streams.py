@@ -33,22 +33,17 @@ def seed_sequence(seed: int, replication: int, name: str) -> np.random.SeedSeque
 class Stream:
     """One named stream: buffered draws from one numpy generator.
 
-    `uniform()` draws from U[0, 1), `exponential()` from the exponential with mean 1,
-    `normal()` from the standard normal; each is a `buffered` sampler.
+    `uniform()` draws from U[0, 1), `exponential()` from the exponential with mean 1;
+    each is a `buffered` sampler.
     """
 
-    __slots__ = ("exponential", "generator", "name", "normal", "uniform")
+    __slots__ = ("exponential", "generator", "name", "uniform")
 
     def __init__(self, name: str, generator: np.random.Generator) -> None:
         self.name = name
         self.generator = generator
         self.uniform = self.buffered(lambda g, n: g.random(n))
         self.exponential = self.buffered(lambda g, n: g.standard_exponential(n))
-        self.normal = self.buffered(lambda g, n: g.standard_normal(n))
-
-    def bernoulli(self, p: float) -> bool:
-        """True with probability p."""
-        return self.uniform() < p
 
     def poisson(self, lam: float) -> int:
         """A Poisson count with mean `lam` (unbuffered: rare, per month or household)."""
