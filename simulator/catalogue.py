@@ -82,25 +82,23 @@ class Catalogue:
         depends on SimPy's tie-breaking, and so on every other task type in the run.
         """
         group = self._by_kind["reunified" if reunified else "refugee"]
-        times = [(opened, tt) for tt in group.arrival]
-        add = times.append
+        due: list[tuple[float, int, TaskType, float, Visits]] = []
+        add = due.append
+        for tt in group.arrival:
+            add((opened, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
         for days, tt in group.after:
             if opened + days < exit_time:
-                add((opened + days, tt))
+                add((opened + days, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
         for first, every, until, tt in group.every:
             t, stop = opened + first, min(exit_time, opened + until)
             while t < stop:
-                add((t, tt))
+                add((t, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
                 t += every
         for rate, stream, tt in group.rate:
             t = opened + stream.exponential() / rate
             while t < exit_time:
-                add((t, tt))
+                add((t, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
                 t += stream.exponential() / rate
-        due = [
-            (t, tt.index, tt, tt.sample_hours(), tt.later_visits() if tt.later_visits else ())
-            for t, tt in times
-        ]
         due.sort(key=_time_then_order)
         return due
 

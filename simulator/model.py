@@ -110,15 +110,15 @@ class Municipality:
            tasks not yet started lapse, the closure task is done, and the case
            leaves the caseworker's caseload.
         """
-        env, create_task = self.env, self.create_task
+        timeout, create_task = self.env.timeout, self.create_task
         agenda = self.catalogue.agenda(case.reunified, case.opened, case.exit_time)
-        now = env.now
+        now = case.opened
         for due, _, task_type, hours, later_visits in agenda:
             if due > now:
-                yield env.timeout(due - now)
-                now = env.now
-            create_task(case, task_type, hours, later_visits)
-        yield env.timeout(case.exit_time - env.now)
+                yield timeout(due - now)
+                now += due - now  # the time SimPy resumes us at, without asking it
+            create_task(case, task_type, hours, later_visits, now)
+        yield timeout(case.exit_time - now)
         yield from self.close(case)
 
     # ------------------------------------------------------------------ steps
@@ -166,9 +166,14 @@ class Municipality:
         task_type: TaskType,
         hours: float | None = None,
         later_visits: Visits | None = None,
+        now: float | None = None,
     ) -> Task:
-        """A new task for `case`, queued for its caseworker; what is not given is drawn now."""
-        now = self.env.now
+        """A new task for `case`, queued for its caseworker; what is not given is drawn now.
+
+        `now`, the current time, may be passed by a caller that knows it (it saves a call).
+        """
+        if now is None:
+            now = self.env.now
         if hours is None:
             hours = task_type.sample_hours()
         if later_visits is None:

@@ -25,7 +25,7 @@ import simpy
 
 from simulator.calendar import WorkCalendar
 from simulator.entities import Case, Task
-from simulator.records import DONE, DROPPED, IN_PROGRESS, PENDING, AssignmentLog, TaskLog
+from simulator.records import DROPPED, IN_PROGRESS, PENDING, AssignmentLog, TaskLog
 
 Entry = tuple[Any, ...]
 TAKEN = -2  # Task.holder once a caseworker has taken the task from its queue
@@ -181,38 +181,42 @@ class Office:
         second entry of one whose case moved away and back (its holder is TAKEN).
         """
         env, record, fixed = self.env, self.log.add, self.fixed
+        timeout, done = env.timeout, self.log.add_done
         window, finish_time = self.calendar.window, self.calendar.finish_time
         queue = worker.queue if fixed else self.pool
         me, pop = worker.id, heapq.heappop
         opens = closes = -1.0  # today's casework window, as far as this caseworker knows
+        now = env.now
         while worker.active:
             if not queue:
                 worker.wake = env.event()
                 if not fixed:
                     self.idle.append(worker)
                 yield worker.wake
+                now = env.now
                 continue
-            now = env.now
             if not opens <= now < closes:
                 opens, closes = window(now)
                 if opens > now:
-                    yield env.timeout(opens - now)
+                    yield timeout(opens - now)
+                    now = env.now
                     continue
             task = pop(queue)[-1]
             if fixed:
                 if task.holder != me:
                     continue  # moved to someone else, or a second entry already taken
                 task.holder = TAKEN
-            if task.lapsed:
+            if not task.case.is_open and not task.type.closes:  # Task.lapsed, inlined
                 record(task, DROPPED)
                 continue
             task.started, task.worker, worker.current = now, me, task
             finish = now + task.hours / 24
             if finish > closes:  # the task runs on into the next working day(s)
                 finish = finish_time(now, task.hours)
-            yield env.timeout(finish - now)
-            task.finished, worker.current = env.now, None
-            record(task, DONE)
+            yield timeout(finish - now)
+            now += finish - now  # the time SimPy resumes us at, without asking it
+            task.finished, worker.current = now, None
+            done(task)
             if task.done is not None:
                 task.done.succeed()
 

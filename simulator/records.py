@@ -30,16 +30,26 @@ class TaskLog:
                "dropped", "worker", "hours", "state")  # fmt: skip
 
     def __init__(self) -> None:
-        self.rows: list[Task] = []
+        self._ended: list[Task] = []  # tasks recorded with their state
+        self._completed: list[Task] = []  # completed tasks, state DONE once recorded
+        self.add_done = self._completed.append
+        """Record a completed task: a bare C call, as this runs once per task."""
 
     def add(self, t: Task, state: int) -> None:
         """Record task `t` in its final `state` (a lapsed task lapsed when its case exited)."""
         t.state = state
-        self.rows.append(t)
+        self._ended.append(t)
+
+    def tasks(self) -> list[Task]:
+        """Every task recorded so far, each with its final state."""
+        for t in self._completed:
+            t.state = DONE
+        return self._ended + self._completed
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays, rows sorted by task id."""
-        rows, n = self.rows, len(self.rows)
+        rows = self.tasks()
+        n = len(rows)
 
         def col(values, dtype: str) -> np.ndarray:
             return np.fromiter(values, dtype=dtype, count=n)

@@ -55,14 +55,14 @@ def _night_shuffle(exit_before_work: bool) -> TaskLog:
 
 def test_a_lapsed_task_of_a_case_moved_away_and_back_is_recorded_once():
     log = _night_shuffle(exit_before_work=True)
-    ids = sorted(t.id for t in log.rows)
+    ids = sorted(t.id for t in log.tasks())
     assert ids == [0, 1], ids
-    assert [t.state for t in sorted(log.rows, key=lambda t: t.id)] == [DONE, DROPPED]
+    assert [t.state for t in sorted(log.tasks(), key=lambda t: t.id)] == [DONE, DROPPED]
 
 
 def test_a_case_moved_away_and_back_overnight_is_worked_once():
     """A queued task whose case moved away and back has two entries in the first
     caseworker's queue; it must still be worked once."""
     log = _night_shuffle(exit_before_work=False)
-    worked = [t.id for t in log.rows if t.state == DONE]
+    worked = [t.id for t in log.tasks() if t.state == DONE]
     assert sorted(worked) == [0, 1], worked
