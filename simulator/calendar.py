@@ -97,13 +97,16 @@ class WorkCalendar:
             return INF, INF
         return opens, int(opens) + self.open_offset + self.window_length
 
-    def finish_time(self, t: float, hours: float) -> float:
-        """When `hours` of casework started at open time `t` are done."""
+    def finish_time(self, t: float, hours: float, overtime: float = 0.0) -> float:
+        """When `hours` of casework started at open time `t` are done; today's window
+        is longer by `overtime` hours."""
         left = hours / HOURS
         if self.continuous:
             return t + left
+        extra = overtime / HOURS
         while True:
-            closes = int(t) + self.open_offset + self.window_length
+            closes = int(t) + self.open_offset + self.window_length + extra
+            extra = 0.0
             if t + left <= closes + 1e-12:
                 return t + left
             left -= closes - t

@@ -58,8 +58,8 @@ def paired_table(a: Results, b: Results) -> pd.DataFrame:
             {
                 "metric": metric.name,
                 "unit": metric.unit,
-                "mean_a": float(np.nanmean(xa)),
-                "mean_b": float(np.nanmean(xb)),
+                "mean_a": t_interval(xa)[0],
+                "mean_b": t_interval(xb)[0],
                 "difference": difference,
                 "ci_low": low,
                 "ci_high": high,

@@ -50,6 +50,8 @@ class Case:
     worker: int = -1  # the fixed caseworker's id; -1 in a pool
     assigned_at: float = 0.0
     is_open: bool = True  # False from the moment the case exits
+    needs_interpreter: bool = False
+    queued: float = 0.0  # hours of its tasks waiting for a caseworker (simulator.office)
 
 
 @dataclass(slots=True, eq=False)

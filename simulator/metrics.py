@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.calendar import WorkCalendar
-from simulator.records import DONE, DROPPED, RunRecord
+from simulator.records import DONE, DROPPED, IN_PROGRESS, PENDING, TRIAGED, RunRecord
+from simulator.workforce import SICK, VACATION
 
 WEEK = 7.0
 
@@ -62,7 +63,35 @@ SUMMARY_METRICS = [
     Metric("tasks_pending_end", "tasks",
            "Of the tasks created in the window, those queued or in progress at the end"),
     Metric("tasks_dropped", "tasks",
-           "Of the tasks created in the window, those that lapsed because the case closed"),
+           "Of the tasks created in the window, those dropped: lapsed because the case "
+           "closed, or optional tasks dropped by triage"),
+    # --- the workforce and the office's policies (simulator.workforce, simulator.office)
+    Metric("caseworkers_present_mean", "caseworkers",
+           "Caseworkers at work on working days (not on vacation or sick leave), mean"),
+    Metric("sick_days_per_worker_year", "days",
+           "Working days of sick leave per caseworker per year"),
+    Metric("vacation_days_per_worker_year", "days",
+           "Working days of vacation per caseworker per year"),
+    Metric("resignations", "caseworkers", "Caseworkers who resigned in the window"),
+    Metric("vacancy_days", "days", "Days positions stood vacant in the window, summed"),
+    Metric("stress_index_mean", "weeks",
+           "The stress index (weeks of work waiting, four-week mean) over caseworkers' "
+           "working days"),
+    Metric("stress_days_share", "share",
+           "Share of caseworkers' working days with the stress index above the threshold"),
+    Metric("overtime_hours", "hours", "Overtime hours worked in the window"),
+    Metric("optional_tasks_dropped", "tasks",
+           "Optional tasks created in the window and dropped by triage"),
+    Metric("interpreter_wait_days_mean", "days",
+           "Mean wait for a free interpreter, over interpreted meetings in the window "
+           "(in person; zero when one was free)"),
+    Metric("interpreted_by_phone_share", "share",
+           "Share of the interpreted meetings in the window interpreted by telephone"),
+    Metric("cases_waiting_assignment_mean", "cases",
+           "Cases waiting for a caseworker under the caseload cap, time-weighted mean"),
+    Metric("assignment_wait_days_mean", "days",
+           "Mean days from opening to assignment, over cases opened in the window under a "
+           "caseload cap"),
 ]  # fmt: skip
 METRICS = {m.name: m for m in SUMMARY_METRICS}
 
@@ -79,6 +108,15 @@ TIMESERIES_METRICS = {
     "tasks_completed": "tasks finished in the week",
     "statutory_due": "statutory tasks falling due in the week",
     "statutory_on_time_share": "share of the statutory tasks due in the week finished on time",
+    "caseworkers_present": "caseworkers at work (mean over the week's working days)",
+    "caseworkers_on_vacation": "caseworkers on vacation (mean over the week's working days)",
+    "caseworkers_sick": "caseworkers on sick leave (mean over the week's working days)",
+    "vacancies": "positions vacant (mean over the week)",
+    "stress_index": "stress index, mean over caseworkers and the week's working days",
+    "stress_share_above": "share of caseworker working days above the stress threshold",
+    "overtime_hours": "overtime hours worked in the week",
+    "optional_tasks_dropped": "optional tasks dropped by triage in the week",
+    "cases_waiting_assignment": "cases waiting for a caseworker (mean over the week)",
 }
 
 
@@ -172,8 +210,9 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
     has_started = ~np.isnan(started)
     busy_w = interval_areas(o(started[has_started]), o(work_end[has_started]), o(edges))
     busy_total = interval_areas(o(started[has_started]), o(work_end[has_started]), o(window))[0]
-    avail_w = interval_areas(o(s0), o(s1), o(edges), staff)
-    avail_total = interval_areas(o(s0), o(s1), o(window), staff)[0]
+    staff_work = _workforce(record, calendar, edges, w0)
+    avail_w = interval_areas(o(s0), o(s1), o(edges), staff) - staff_work.away_open_w
+    avail_total = interval_areas(o(s0), o(s1), o(window), staff)[0] - staff_work.away_open
 
     width = np.diff(edges)
     statutory = np.asarray(record.task_statutory, bool)[tasks["type"]]
@@ -205,6 +244,9 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
         "tasks_completed": per_week(finished),
         "statutory_due": stat_due_w,
         "statutory_on_time_share": _safe_ratio(stat_ontime_w, stat_due_w),
+        **staff_work.weekly,
+        "optional_tasks_dropped": per_week(dropped, state == TRIAGED),
+        "cases_waiting_assignment": _assignment_waits(record, edges)[0] / width,
     }
     start_date = calendar.start
     dates = [start_date + dt.timedelta(days=float(e)) for e in edges[:-1]]
@@ -241,12 +283,110 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
         "cases_closed": float(((cases["closed"] >= w0) & (cases["closed"] <= end)).sum()),
         "tasks_created": float(cohort.sum()),
         "tasks_completed": float((cohort & (state == DONE)).sum()),
-        "tasks_pending_end": float((cohort & (state >= 2)).sum()),
-        "tasks_dropped": float((cohort & (state == DROPPED)).sum()),
+        "tasks_pending_end": float((cohort & ((state == PENDING) | (state == IN_PROGRESS))).sum()),
+        "tasks_dropped": float((cohort & ((state == DROPPED) | (state == TRIAGED))).sum()),
+        **staff_work.summary,
+        "optional_tasks_dropped": float((cohort & (state == TRIAGED)).sum()),
+        **_interpreting(record, w0),
+        **_assignment_summary(record, w0),
     }
 
     by_task = _by_task(record, cohort, has_started & (started >= w0), window_due, on_time)
     return RunStats(summary=summary, weekly=weekly_df, by_task=by_task)
+
+
+@dataclass(frozen=True)
+class _Staff:
+    weekly: dict[str, np.ndarray]
+    summary: dict[str, float]
+    away_open_w: np.ndarray  # casework (open) time lost to absence, per week
+    away_open: float  # and in the measurement window
+
+
+def _workforce(record: RunRecord, calendar: WorkCalendar, edges: np.ndarray, w0: float) -> _Staff:
+    """Presence, absence, stress, overtime and vacancies, from the daily workforce log."""
+    d, ev, vac = record.workforce["days"], record.workforce["events"], record.workforce["vacancies"]
+    day, status, stress = d["day"].astype(float), d["status"], d["stress"]
+    working = ~np.isnan(stress)  # stress is logged on working days only
+    n_weeks = len(edges) - 1
+    week = np.clip(np.searchsorted(edges, day, side="right") - 1, 0, n_weeks - 1)
+    inside = day >= w0
+
+    def weekly_sum(mask: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        w = None if values is None else values[mask]
+        return np.bincount(week[mask], weights=w, minlength=n_weeks).astype(float)
+
+    workdays_w = np.bincount(
+        np.clip(np.searchsorted(edges, np.flatnonzero(calendar.workday), side="right") - 1,
+                0, n_weeks - 1), minlength=n_weeks).astype(float)  # fmt: skip
+    away = working & (status != 0)
+    above = working & (stress > record.stress_threshold)
+    stress_sum = np.where(working, stress, 0.0)
+    vacancy_days_w = interval_areas(vac["opened"], vac["filled"], edges)
+    window = np.array([w0, record.end])
+    vacancy_days = interval_areas(vac["opened"], vac["filled"], window)[0]
+    worker_days = (working & inside).sum()
+    years = worker_days / max(float(calendar.workday.sum()) / (calendar.n_days / 365.25), 1.0)
+    per_year = lambda mask: float(mask.sum() / years) if years > 0 else float("nan")  # noqa: E731
+    weekly = {
+        "caseworkers_present": _safe_ratio(weekly_sum(working & (status == 0)), workdays_w),
+        "caseworkers_on_vacation": _safe_ratio(
+            weekly_sum(working & (status == VACATION)), workdays_w
+        ),
+        "caseworkers_sick": _safe_ratio(weekly_sum(working & (status == SICK)), workdays_w),
+        "vacancies": vacancy_days_w / np.diff(edges),
+        "stress_index": _safe_ratio(weekly_sum(working, stress_sum), weekly_sum(working)),
+        "stress_share_above": _safe_ratio(weekly_sum(above), weekly_sum(working)),
+        "overtime_hours": weekly_sum(np.ones_like(working), d["overtime"]),
+    }
+    window_workdays = float(calendar.workday[int(np.ceil(w0)) :].sum())
+    summary = {
+        "caseworkers_present_mean": float(
+            _safe_ratio((working & inside & (status == 0)).sum(), window_workdays)
+        ),
+        "sick_days_per_worker_year": per_year(working & inside & (status == SICK)),
+        "vacation_days_per_worker_year": per_year(working & inside & (status == VACATION)),
+        "resignations": float(((ev["kind"] == 0) & (ev["day"] >= w0)).sum()),
+        "vacancy_days": float(vacancy_days),
+        "stress_index_mean": float(stress[working & inside].mean()) if worker_days else np.nan,
+        "stress_days_share": float(_safe_ratio((above & inside).sum(), worker_days)),
+        "overtime_hours": float(d["overtime"][inside].sum()),
+    }
+    window_open = calendar.window_length
+    return _Staff(weekly, summary, weekly_sum(away) * window_open,
+                  float((away & inside).sum()) * window_open)  # fmt: skip
+
+
+def _interpreting(record: RunRecord, w0: float) -> dict[str, float]:
+    i = record.interpreting
+    inside = i["asked"] >= w0
+    in_person = inside & (i["mode"] == 0)
+    waits = (i["booked"] - i["asked"])[in_person]
+    return {
+        "interpreter_wait_days_mean": float(waits.mean()) if waits.size else float("nan"),
+        "interpreted_by_phone_share": float(
+            _safe_ratio((inside & (i["mode"] == 1)).sum(), inside.sum())
+        ),
+    }
+
+
+def _assignment_waits(record: RunRecord, edges: np.ndarray) -> np.ndarray:
+    """Case-days waiting for assignment in each bin."""
+    w = record.assignment_waits
+    assigned = np.where(np.isnan(w[:, 1]), record.end, w[:, 1])
+    return interval_areas(w[:, 0], assigned, edges)[None, :]
+
+
+def _assignment_summary(record: RunRecord, w0: float) -> dict[str, float]:
+    w = record.assignment_waits
+    span = record.end - w0
+    waiting = _assignment_waits(record, np.array([w0, record.end]))[0, 0]
+    cohort = (w[:, 0] >= w0) & ~np.isnan(w[:, 1])
+    waits = (w[:, 1] - w[:, 0])[cohort]
+    return {
+        "cases_waiting_assignment_mean": float(waiting / span),
+        "assignment_wait_days_mean": float(waits.mean()) if waits.size else float("nan"),
+    }
 
 
 def _nanmax(values: np.ndarray) -> float:
@@ -293,6 +433,7 @@ def _by_task(
                 "created": int((mine & cohort).sum()),
                 "completed": int((mine & cohort & (tasks["state"] == DONE)).sum()),
                 "dropped": int((mine & cohort & (tasks["state"] == DROPPED)).sum()),
+                "triaged": int((mine & cohort & (tasks["state"] == TRIAGED)).sum()),
                 "hours_mean": float(tasks["hours"][mine].mean()) if mine.any() else float("nan"),
                 "wait_days_mean": float(w.mean()) if w.size else float("nan"),
                 "due_in_window": n_due,

@@ -13,22 +13,19 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import simpy
 
 from simulator.arrivals import Placement, placements
 from simulator.calendar import WorkCalendar
 from simulator.catalogue import Catalogue
 from simulator.entities import Case, Task, TaskType, Visits
-from simulator.office import Office
-from simulator.records import (
-    AssignmentLog,
-    CaseLog,
-    RunRecord,
-    TaskLog,
-)
+from simulator.office import Office, Policies
+from simulator.records import DONE, AssignmentLog, CaseLog, RunRecord, TaskLog, WorkforceLog
 from simulator.sampling import ExitSampler, Family, FamilySampler
 from simulator.scenario import Scenario
 from simulator.streams import Streams
+from simulator.workforce import Workforce
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -66,6 +63,17 @@ class Municipality:
             rebalance=staff.rebalance_on_staff_change,
             tasks=self.task_log,
             assignments=AssignmentLog(),
+            policies=Policies(
+                interpreting=scenario.interpreting,
+                triage=scenario.triage,
+                caseload_cap=staff.caseload_cap,
+                cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
+                week_hours=staff.casework_hours_per_day * 5,
+            ),
+        )
+        self.workforce_log = WorkforceLog()
+        self.workforce = Workforce(
+            scenario, self.office, self.calendar, streams, self.workforce_log
         )
         self.cases: dict[int, Case] = {}
         self._next_task = 0
@@ -148,9 +156,11 @@ class Municipality:
     def close(self, case: Case) -> Process:
         """Exit: queued tasks lapse; the closure task is done; the case leaves the caseload."""
         case.is_open = False  # from now on its queued tasks lapse
+        self.office.lapse(case)
         closing = [
             self.create_task(case, tt) for tt in self.catalogue.on("closure", case.reunified)
         ]
+        closing = [task for task in closing if task.state < 0]  # not ended at once
         for task in closing:
             if task.done is None:  # a returning task already has one; both can wait on it
                 task.done = self.env.event()
@@ -190,7 +200,8 @@ class Municipality:
     def comes_back(self, task: Task) -> Process:
         """A task that is needed again: once it is done and the external delay has passed
         (the application came back incomplete, ...), the same task falls due again."""
-        yield task.done  # type: ignore[misc]
+        if (yield task.done) != DONE:  # type: ignore[misc]
+            return  # it lapsed or was dropped: nothing comes back
         (delay, hours), *rest = task.later_visits
         yield self.env.timeout(delay)
         if task.case.is_open:
@@ -213,7 +224,7 @@ class Municipality:
             at = self.calendar.day_of(change.date)
             if at > 0:
                 yield from self.wait_until(at)
-                self.office.set_staff(change.caseworkers)
+                self.workforce.plan(change.caseworkers)
 
     def run(self, progress: Any = None) -> RunRecord:
         """Simulate to the end of the scenario and return what was recorded.
@@ -229,7 +240,8 @@ class Municipality:
         """Put the first caseworkers in place and start the arrivals and staffing processes."""
         staffing = self.scenario.caseworkers.staffing
         initial = [c for c in staffing if self.calendar.day_of(c.date) <= 0]
-        self.office.set_staff(initial[-1].caseworkers)
+        self.workforce.plan(initial[-1].caseworkers)
+        self.env.process(self.workforce.days())
         self.env.process(self._staffing())
         self.env.process(self._placements())
 
@@ -261,6 +273,11 @@ class Municipality:
             cases=self.case_log.arrays(),
             assignments=self.office.assignments.arrays(),
             staff_changes=list(self.office.staff_changes),
+            workforce=self.workforce_log.arrays(),
+            interpreting=self.office.interpreting.arrays(),
+            assignment_waits=_waits(self.office.assignment_waits),
+            stress_threshold=self.scenario.stress.threshold,
+            casework_hours_per_day=self.calendar.hours_per_day,
             events=_events_scheduled(self.env),
             wall_seconds=wall_seconds,
         )
@@ -282,6 +299,11 @@ def no_cyclic_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _waits(waits: list[tuple[float, float]]) -> np.ndarray:
+    """(opened, first assigned) rows; NaN where the case was still waiting or exited first."""
+    return np.array(waits, dtype=float).reshape(-1, 2)
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

@@ -8,41 +8,124 @@ case opens) and each caseworker has a queue of its own cases' tasks; with a
 
 Queue order is *priority* (statutory "skal" before optional "kan", then the
 earliest deadline) or *fifo* (the order tasks were created). A task being
-worked on is not interrupted.
+worked on is not interrupted. A meeting whose interpreter has been booked goes
+to the front of the queue, so the booked interpreter does not wait long.
 
 Queues are heaps with lazy deletion: a task that lapses (its case closed) or
 moves (its case went to another caseworker) is marked, and skipped when it
 reaches the top. That keeps every operation O(log n).
+
+The office's policies, each off unless the scenario sets it:
+
+- *interpreting*: meetings with a citizen who needs an interpreter book one from
+  a limited pool; without a free interpreter the meeting waits (or goes by phone);
+- *absence cover*: while a caseworker is away, colleagues with nothing of their
+  own to do take the tasks in the absent colleague's queue;
+- *triage*: under pressure, optional tasks are dropped or set aside;
+- *caseload cap*: a new case waits for assignment while every caseworker holds
+  the maximum.
+
+Who is away, stress, resignations and hiring are decided in `simulator.workforce`,
+which tells the office through `set_present`, `hire` and `remove`.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
+from collections import deque
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
 from simulator.calendar import WorkCalendar
 from simulator.entities import Case, Task
-from simulator.records import DROPPED, IN_PROGRESS, PENDING, AssignmentLog, TaskLog
+from simulator.records import (
+    DONE,
+    DROPPED,
+    IN_PROGRESS,
+    PENDING,
+    TRIAGED,
+    AssignmentLog,
+    InterpretingLog,
+    TaskLog,
+)
+from simulator.scenario import Interpreting, Triage
 
 Entry = tuple[Any, ...]
 TAKEN = -2  # Task.holder once a caseworker has taken the task from its queue
+BOOKED = -1  # the rank of a meeting whose interpreter is booked: before every other task
+BOOKED_FIFO = 1 << 50  # in a FIFO queue, booked meetings sort before every task id
+IN_PERSON, PHONE = 0, 1
 
 
-class Caseworker:
-    """One caseworker: their queue (fixed assignment), their cases, and whether they're idle."""
+@dataclass(frozen=True)
+class Policies:
+    """The office's rules beyond assignment and queue order; all off by default."""
 
-    __slots__ = ("active", "cases", "current", "id", "queue", "wake")
+    interpreting: Interpreting | None = None
+    triage: Triage | None = None
+    caseload_cap: int | None = None
+    cover: bool = False
+    week_hours: float = 1.0  # one caseworker's casework hours in a week: the unit of pressure
+
+    @property
+    def special(self) -> bool:
+        """Whether any rule needs a look at each task before it is worked."""
+        return self.interpreting is not None or self.triage is not None
+
+
+class Account:
+    """Hours of work waiting (queued, set aside, or waiting for an interpreter)."""
+
+    __slots__ = ("backlog",)
+
+    def __init__(self) -> None:
+        self.backlog = 0.0
+
+
+class Caseworker(Account):
+    """One caseworker: their queue (fixed assignment), their cases, and their state."""
+
+    __slots__ = (
+        "active",
+        "cases",
+        "current",
+        "deferred",
+        "id",
+        "overtime",
+        "present",
+        "productivity",
+        "queue",
+        "stress",
+        "wake",
+    )
 
     def __init__(self, worker_id: int) -> None:
+        super().__init__()
         self.id = worker_id
         self.queue: list[Entry] = []
         self.cases: dict[int, Case] = {}
         self.active = True
+        self.present = True
+        self.productivity = 1.0  # below 1 while a new hire learns the job
+        self.overtime = 0.0  # extra casework hours today
+        self.stress = 0.0  # the rolling stress index (simulator.workforce)
+        self.deferred: list[tuple[float, Task]] = []  # optional tasks set aside by triage
         self.wake: simpy.Event | None = None
         self.current: Task | None = None
+
+
+class Interpreters:
+    """The interpreter pool: booked for one meeting at a time, first come first served."""
+
+    def __init__(self, spec: Interpreting) -> None:
+        self.spec = spec
+        self.free: float = math.inf if spec.interpreters is None else spec.interpreters
+        self.holding: set[int] = set()  # ids of the tasks an interpreter is booked for
+        self.waiting: deque[tuple[Task, float]] = deque()  # (meeting, when it asked)
 
 
 class Office:
@@ -58,6 +141,7 @@ class Office:
         rebalance: bool,
         tasks: TaskLog,
         assignments: AssignmentLog,
+        policies: Policies | None = None,
     ) -> None:
         self.env = env
         self.calendar = calendar
@@ -66,34 +150,85 @@ class Office:
         self.rebalance = rebalance
         self.log = tasks
         self.assignments = assignments
+        self.policies = policies or Policies()
         self.workers: list[Caseworker] = []  # active caseworkers
         self.everyone: list[Caseworker] = []
         self.pool: list[Entry] = []
+        self.shared = Account()  # the pool's waiting work
         self.idle: list[Caseworker] = []
         self.staff_changes: list[tuple[float, int]] = []
+        self.n_present = 0
+        it = self.policies.interpreting
+        self.interpreters = Interpreters(it) if it is not None else None
+        self.interpreting = InterpretingLog()
+        self.cap = self.policies.caseload_cap
+        self.unassigned: deque[Case] = deque()  # cases waiting for a caseworker under the cap
+        self.held: dict[int, list[Task]] = {}  # their tasks, by case id
+        self.assignment_waits: list[tuple[float, float]] = []  # (opened, first assigned)
 
     # ------------------------------------------------------------------ staffing
 
     def set_staff(self, n: int) -> None:
         """Hire or let go caseworkers so that `n` are active; cases move with them."""
         while len(self.workers) < n:
-            worker = Caseworker(len(self.everyone))
-            self.everyone.append(worker)
-            self.workers.append(worker)
-            self.env.process(self._work(worker))
-        leaving = self.workers[n:]
-        del self.workers[n:]
-        for worker in leaving:
-            worker.active = False
-            if worker.wake is not None:
-                if worker in self.idle:
-                    self.idle.remove(worker)
-                self._wake(worker)
-            for case in list(worker.cases.values()):
-                self._move(case, self._least_loaded())
+            self.hire()
+        for worker in self.workers[n:]:
+            self.remove(worker, rebalance=False)
+        self.balance()
+
+    def balance(self) -> None:
+        """After staff changes, share the cases out again (if the scenario says so)."""
         if self.fixed and self.rebalance and self.workers:
             self._balance()
-        self.staff_changes.append((self.env.now, n))
+
+    def hire(self, productivity: float = 1.0) -> Caseworker:
+        """A new caseworker starts (at `productivity` while learning the job)."""
+        worker = Caseworker(len(self.everyone))
+        worker.productivity = productivity
+        self.everyone.append(worker)
+        self.workers.append(worker)
+        self.n_present += 1
+        self.env.process(self._work(worker))
+        self.staff_changes.append((self.env.now, len(self.workers)))
+        self._assign_waiting()
+        return worker
+
+    def remove(self, worker: Caseworker, rebalance: bool = True) -> None:
+        """A caseworker leaves: their cases and set-aside tasks go to colleagues."""
+        self.workers.remove(worker)
+        worker.active = False
+        self.n_present -= worker.present
+        if worker in self.idle:
+            self.idle.remove(worker)
+        if worker.wake is not None:
+            self._wake(worker)
+        for case in list(worker.cases.values()):
+            target = self._least_loaded() if self.workers else None
+            if target is None or (self.cap is not None and len(target.cases) >= self.cap):
+                self._unassign(case, worker)
+            else:
+                self._move(case, target)
+        deferred, worker.deferred = worker.deferred, []
+        for _, task in deferred:
+            self._requeue(task)
+        self.staff_changes.append((self.env.now, len(self.workers)))
+        if rebalance:
+            self.balance()
+
+    def set_present(self, worker: Caseworker, present: bool) -> None:
+        """A caseworker goes away (vacation, sick leave) or comes back."""
+        if worker.present == present:
+            return
+        worker.present = present
+        self.n_present += 1 if present else -1
+        if present:
+            if worker.wake is not None:
+                self._wake(worker)
+            return
+        if worker in self.idle:
+            self.idle.remove(worker)
+        if self.policies.cover and worker.queue:
+            self._wake_cover()
 
     def _least_loaded(self) -> Caseworker:
         """The active caseworker with the fewest cases (the first of them on a tie)."""
@@ -115,18 +250,75 @@ class Office:
     # ------------------------------------------------------------------ cases
 
     def assign(self, case: Case) -> None:
-        """Give a newly opened case its caseworker (fixed) or leave it to the pool."""
-        if self.fixed:
+        """Give a newly opened case its caseworker (fixed) or leave it to the pool.
+
+        Under a caseload cap the case waits, first come first served, while every
+        caseworker holds the maximum; its tasks are held until it is assigned.
+        """
+        if not self.fixed:
+            return
+        worker = self._least_loaded()
+        if self.cap is not None and (self.unassigned or len(worker.cases) >= self.cap):
+            self.unassigned.append(case)
+            self.held[case.id] = []
+            return
+        self._give(case, worker)
+        if self.cap is not None:
+            self.assignment_waits.append((case.opened, self.env.now))
+
+    def _give(self, case: Case, worker: Caseworker) -> None:
+        worker.cases[case.id] = case
+        case.worker, case.assigned_at = worker.id, self.env.now
+
+    def _assign_waiting(self) -> None:
+        """Cases waiting under the cap go to caseworkers with room, oldest first."""
+        while self.unassigned and self.workers:
             worker = self._least_loaded()
-            worker.cases[case.id] = case
-            case.worker, case.assigned_at = worker.id, self.env.now
+            if self.cap is not None and len(worker.cases) >= self.cap:
+                return
+            case = self.unassigned.popleft()
+            self._give(case, worker)
+            self.assignment_waits.append((case.opened, self.env.now))
+            for task in self.held.pop(case.id):
+                self.submit(task)
+
+    def _unassign(self, case: Case, old: Caseworker) -> None:
+        """A leaving caseworker's case that no colleague has room for waits for assignment."""
+        del old.cases[case.id]
+        self.assignments.add(case.id, old.id, case.assigned_at, self.env.now)
+        queued = [e[-1] for e in old.queue if e[-1].case is case and e[-1].holder == old.id]
+        for task in queued:
+            task.holder = TAKEN  # its entry in the old queue no longer counts
+        old.backlog -= case.queued
+        case.queued = 0.0
+        case.worker = -1
+        self.unassigned.appendleft(case)  # it was assigned before any case now waiting
+        self.held[case.id] = queued
+
+    def lapse(self, case: Case) -> None:
+        """The case has exited: the work still waiting for it no longer counts as backlog.
+
+        Its queued tasks lapse where they are (they are recorded when a caseworker
+        comes to them); the tasks of a case still waiting for assignment lapse now.
+        """
+        if case.id in self.held:
+            self.unassigned.remove(case)
+            for task in self.held.pop(case.id):
+                self._end(task, DROPPED)
+            self.assignment_waits.append((case.opened, math.nan))
+            return
+        account = self.everyone[case.worker] if self.fixed else self.shared
+        account.backlog -= case.queued
+        case.queued = 0.0
 
     def release(self, case: Case) -> None:
         """The case has closed: it leaves its caseworker's caseload."""
-        if self.fixed:
+        if self.fixed and case.worker >= 0:
             worker = self.everyone[case.worker]
             del worker.cases[case.id]
             self.assignments.add(case.id, worker.id, case.assigned_at, self.env.now)
+            if self.unassigned:
+                self._assign_waiting()
 
     def _move(self, case: Case, to: Caseworker) -> None:
         old = self.everyone[case.worker]
@@ -134,6 +326,8 @@ class Office:
         self.assignments.add(case.id, old.id, case.assigned_at, self.env.now)
         to.cases[case.id] = case
         case.worker, case.assigned_at = to.id, self.env.now
+        old.backlog -= case.queued
+        to.backlog += case.queued
         # moves are rare (staff changes), so the case's queued tasks are found by a scan
         moving = [e[-1] for e in old.queue if e[-1].case is case and e[-1].holder == old.id]
         for task in moving:
@@ -144,11 +338,12 @@ class Office:
 
     # ------------------------------------------------------------------ tasks
 
-    def _entry(self, task: Task) -> Entry:
+    def _entry(self, task: Task, booked: bool = False) -> Entry:
         """The heap entry: statutory first, then earliest deadline; or creation order."""
         if self.priority:
-            return (not task.type.statutory, task.due, task.id, task)
-        return (task.id, task)
+            rank = BOOKED if booked else not task.type.statutory
+            return (rank, task.due, task.id, task)
+        return (task.id - BOOKED_FIFO if booked else task.id, task)
 
     def submit(self, task: Task) -> None:
         """Put a new task in the queue of whoever should do it."""
@@ -157,20 +352,93 @@ class Office:
             entry: Entry = (not task.type.statutory, task.due, task.id, task)
         else:
             entry = (task.id, task)
+        case, hours = task.case, task.hours
         if self.fixed:
-            worker = self.everyone[task.case.worker]
+            if case.worker < 0:  # waiting for assignment under the caseload cap
+                self._hold(task)
+                return
+            worker = self.everyone[case.worker]
+            worker.backlog += hours
+            case.queued += hours
             task.holder = worker.id
             heapq.heappush(worker.queue, entry)
             if worker.wake is not None:
-                self._wake(worker)
+                self._wake_for(worker)
         else:
+            self.shared.backlog += hours
+            case.queued += hours
             heapq.heappush(self.pool, entry)
             if self.idle:
                 self._wake(self.idle.pop())
 
+    def _hold(self, task: Task) -> None:
+        if task.case.is_open:
+            self.held[task.case.id].append(task)
+        else:  # the closure of a case no caseworker ever held: there is nothing to close
+            self._end(task, DROPPED)
+
+    def _requeue(self, task: Task, booked: bool = False) -> None:
+        """Put a task that was set aside back in the queue of whoever holds its case now.
+
+        It is still counted in the backlog it was counted in when it was set aside.
+        """
+        if self.fixed:
+            if task.case.worker < 0:
+                self.held[task.case.id].append(task)
+                return
+            worker = self.everyone[task.case.worker]
+            task.holder = worker.id
+            heapq.heappush(worker.queue, self._entry(task, booked))
+            if worker.wake is not None:
+                self._wake_for(worker)
+        else:
+            heapq.heappush(self.pool, self._entry(task, booked))
+            if self.idle:
+                self._wake(self.idle.pop())
+
+    def _end(self, task: Task, state: int) -> None:
+        """Record a task that ends without being worked, and tell whoever waits for it."""
+        if state == TRIAGED:
+            task.finished = self.env.now  # when it was dropped (see records.TaskLog)
+        self.log.add(task, state)
+        if task.done is not None and not task.done.triggered:
+            task.done.succeed(state)
+
     def _wake(self, worker: Caseworker) -> None:
         wake, worker.wake = worker.wake, None
         wake.succeed()  # type: ignore[union-attr]
+
+    def _wake_for(self, worker: Caseworker) -> None:
+        """New work in a waiting caseworker's queue: wake them, or if they are away,
+        a colleague who covers."""
+        if worker.present:
+            self._wake(worker)
+        elif self.policies.cover:
+            self._wake_cover()
+
+    def _wake_cover(self) -> None:
+        """Wake a present colleague with nothing to do, to cover an absent one's queue."""
+        for worker in self.workers:
+            if worker.present and worker.wake is not None and not worker.queue:
+                if worker in self.idle:
+                    self.idle.remove(worker)
+                self._wake(worker)
+                return
+
+    def _cover_waiting(self) -> bool:
+        return any(not w.present and w.queue for w in self.workers)
+
+    def _take_cover(self) -> tuple[Task, Account] | None:
+        """The most urgent live task in the queues of absent colleagues, taken."""
+        while True:
+            absent = [w for w in self.workers if not w.present and w.queue]
+            if not absent:
+                return None
+            owner = min(absent, key=lambda w: w.queue[0])
+            task = heapq.heappop(owner.queue)[-1]
+            if task.holder == owner.id:
+                task.holder = TAKEN
+                return task, owner
 
     def _work(self, worker: Caseworker) -> Generator[simpy.Event, Any, None]:
         """A caseworker's day: take the first task in the queue, work it, repeat.
@@ -180,53 +448,173 @@ class Office:
         skipped: the old entry of a task that moved to another caseworker, and the
         second entry of one whose case moved away and back (its holder is TAKEN).
         """
-        env, record, fixed = self.env, self.log.add, self.fixed
+        env, fixed, end = self.env, self.fixed, self._end
         timeout, done = env.timeout, self.log.add_done
         window, finish_time = self.calendar.window, self.calendar.finish_time
         queue = worker.queue if fixed else self.pool
+        account = worker if fixed else self.shared
         me, pop = worker.id, heapq.heappop
+        special, cover = self.policies.special, self.policies.cover
         opens = closes = -1.0  # today's casework window, as far as this caseworker knows
         now = env.now
         while worker.active:
-            if not queue:
+            if not worker.present or not (queue or (cover and self._cover_waiting())):
                 worker.wake = env.event()
-                if not fixed:
+                if not fixed and worker.present:
                     self.idle.append(worker)
                 yield worker.wake
                 now = env.now
                 continue
             if not opens <= now < closes:
                 opens, closes = window(now)
+                closes += worker.overtime / 24
                 if opens > now:
                     yield timeout(opens - now)
                     now = env.now
                     continue
-            task = pop(queue)[-1]
-            if fixed:
-                if task.holder != me:
-                    continue  # moved to someone else, or a second entry already taken
-                task.holder = TAKEN
-            if not task.case.is_open and not task.type.closes:  # Task.lapsed, inlined
-                record(task, DROPPED)
+            owner = account
+            if queue:
+                task = pop(queue)[-1]
+                if fixed:
+                    if task.holder != me:
+                        continue  # moved to someone else, or a second entry already taken
+                    task.holder = TAKEN
+            else:
+                taken = self._take_cover()
+                if taken is None:
+                    continue
+                task, owner = taken
+            case = task.case
+            if not case.is_open and not task.type.closes:  # Task.lapsed, inlined
+                end(task, DROPPED)
                 continue
+            hours = task.hours
+            if special:
+                hours = self._prepare(worker, owner, task, now)
+                if hours is None:
+                    continue  # dropped or set aside
+            owner.backlog -= task.hours
+            case.queued -= task.hours
+            if worker.productivity != 1.0:
+                hours /= worker.productivity
             task.started, task.worker, worker.current = now, me, task
-            finish = now + task.hours / 24
+            finish = now + hours / 24
             if finish > closes:  # the task runs on into the next working day(s)
-                finish = finish_time(now, task.hours)
+                finish = finish_time(now, hours, worker.overtime)
             yield timeout(finish - now)
             now += finish - now  # the time SimPy resumes us at, without asking it
             task.finished, worker.current = now, None
             done(task)
             if task.done is not None:
-                task.done.succeed()
+                task.done.succeed(DONE)
+            if special and self.interpreters is not None and task.id in self.interpreters.holding:
+                self._release_interpreter(task, now)
+
+    # ------------------------------------------------------------------ policies
+
+    def pressure(self, worker: Caseworker) -> float:
+        """Weeks of work waiting for this caseworker (in a pool: their share of it)."""
+        if self.fixed:
+            return worker.backlog / self.policies.week_hours
+        return self.shared.backlog / max(self.n_present, 1) / self.policies.week_hours
+
+    def _prepare(self, worker: Caseworker, owner: Account, task: Task, now: float) -> float | None:
+        """The hours `task` takes now, or None if it is dropped or set aside."""
+        triage = self.policies.triage
+        if triage is not None and not task.type.statutory:
+            level = worker.stress if triage.measure == "stress" else self.pressure(worker)
+            if level > triage.above:
+                if triage.action == "drop":
+                    owner.backlog -= task.hours
+                    task.case.queued -= task.hours
+                    self._end(task, TRIAGED)
+                else:
+                    worker.deferred.append((now, task))
+                return None
+        hours = task.hours
+        if self.interpreters is not None and task.type.meeting and task.case.needs_interpreter:
+            factor = self._interpreter(task, now)
+            if factor is None:
+                return None
+            hours *= factor
+        return hours
+
+    def _interpreter(self, task: Task, now: float) -> float | None:
+        """Book an interpreter for a meeting: the duration factor, or None if it must wait."""
+        pool = self.interpreters
+        assert pool is not None
+        spec = pool.spec
+        if task.id in pool.holding:  # booked while it waited
+            return spec.in_person_multiplier
+        if spec.phone == "always":
+            self.interpreting.add(task.id, now, now, PHONE)
+            return spec.phone_multiplier
+        if pool.free > 0:
+            pool.free -= 1
+            pool.holding.add(task.id)
+            self.interpreting.add(task.id, now, now, IN_PERSON)
+            return spec.in_person_multiplier
+        if spec.phone == "when_busy":
+            self.interpreting.add(task.id, now, now, PHONE)
+            return spec.phone_multiplier
+        pool.waiting.append((task, now))
+        return None
+
+    def _release_interpreter(self, task: Task, now: float) -> None:
+        """The meeting is over: its interpreter is booked for the meeting waiting longest."""
+        pool = self.interpreters
+        assert pool is not None
+        pool.holding.discard(task.id)
+        pool.free += 1
+        while pool.waiting and pool.free > 0:
+            waiting, asked = pool.waiting.popleft()
+            if not waiting.case.is_open and not waiting.type.closes:
+                self._end(waiting, DROPPED)
+                continue
+            pool.free -= 1
+            pool.holding.add(waiting.id)
+            self.interpreting.add(waiting.id, asked, now, IN_PERSON)
+            self._requeue(waiting, booked=True)
+
+    def review_deferred(self, worker: Caseworker, now: float) -> None:
+        """Triage, daily: set-aside tasks return when the pressure has eased; tasks set
+        aside too long are dropped; those whose case has closed lapse."""
+        triage = self.policies.triage
+        if triage is None or not worker.deferred:
+            return
+        level = worker.stress if triage.measure == "stress" else self.pressure(worker)
+        keep = []
+        for since, task in worker.deferred:
+            if not task.case.is_open:
+                self._end(task, DROPPED)
+            elif triage.drop_after_days is not None and now - since > triage.drop_after_days:
+                self._account_of(task).backlog -= task.hours
+                task.case.queued -= task.hours
+                self._end(task, TRIAGED)
+            elif level <= triage.above:
+                self._requeue(task)
+            else:
+                keep.append((since, task))
+        worker.deferred = keep
+
+    def _account_of(self, task: Task) -> Account:
+        if not self.fixed:
+            return self.shared
+        return self.everyone[task.case.worker]
 
     def record_unfinished(self) -> None:
-        """At the end of a run, record the tasks still queued or being worked on."""
+        """At the end of a run, record the tasks still waiting or being worked on."""
         for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
                 if worker is None or task.holder == worker.id:  # each task once
                     self.log.add(task, DROPPED if task.lapsed else PENDING)
+        waiting = [t for w in self.everyone for _, t in w.deferred]
+        waiting += [t for t, _ in self.interpreters.waiting] if self.interpreters else []
+        waiting += [t for held in self.held.values() for t in held]
+        self.assignment_waits.extend((case.opened, math.nan) for case in self.unassigned)
+        for task in waiting:
+            self.log.add(task, DROPPED if task.lapsed else PENDING)
         for worker in self.everyone:
             if worker.current is not None:
                 self.log.add(worker.current, IN_PROGRESS)

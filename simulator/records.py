@@ -19,8 +19,14 @@ from simulator.entities import Case, Task
 NAN = float("nan")
 
 # task states
-DONE, DROPPED, PENDING, IN_PROGRESS = 0, 1, 2, 3
-STATE_NAMES = {DONE: "done", DROPPED: "dropped", PENDING: "pending", IN_PROGRESS: "in_progress"}
+DONE, DROPPED, PENDING, IN_PROGRESS, TRIAGED = 0, 1, 2, 3, 4
+STATE_NAMES = {
+    DONE: "done",
+    DROPPED: "dropped",  # lapsed: its case exited before the work started
+    PENDING: "pending",
+    IN_PROGRESS: "in_progress",
+    TRIAGED: "triaged",  # an optional task dropped under pressure
+}
 
 
 class TaskLog:
@@ -62,14 +68,22 @@ class TaskLog:
             "created": col((t.created for t in rows), "f8"),
             "due": col((t.due for t in rows), "f8"),
             "started": col((t.started for t in rows), "f8"),
-            "finished": col((t.finished for t in rows), "f8"),
-            "dropped": col((t.case.exit_time if t.state == DROPPED else NAN for t in rows), "f8"),
+            "finished": col((t.finished if t.state != TRIAGED else NAN for t in rows), "f8"),
+            "dropped": col((_dropped_at(t) for t in rows), "f8"),
             "worker": col((t.worker for t in rows), "i4"),
             "hours": col((t.hours for t in rows), "f8"),
             "state": col((t.state for t in rows), "i1"),
         }
         order = np.argsort(cols["task"], kind="stable")
         return {name: c[order] for name, c in cols.items()}
+
+
+def _dropped_at(t: Task) -> float:
+    """When a task stopped being waited for without being worked: a lapsed task when its
+    case exited, a triaged one when it was dropped (kept in `finished` until then)."""
+    if t.state == DROPPED:
+        return t.case.exit_time
+    return t.finished if t.state == TRIAGED else NAN
 
 
 class CaseLog:
@@ -112,6 +126,73 @@ class AssignmentLog:
         return {n: np.frombuffer(getattr(self, n), dtype=_dtype(getattr(self, n))) for n in names}
 
 
+class InterpretingLog:
+    """Each interpreted meeting: when it asked for an interpreter, when one was booked,
+    and how (0 in person, 1 by phone)."""
+
+    def __init__(self) -> None:
+        self.task, self.asked, self.booked, self.mode = (
+            array("q"),
+            array("d"),
+            array("d"),
+            array("b"),
+        )
+
+    def add(self, task_id: int, asked: float, booked: float, mode: int) -> None:
+        self.task.append(task_id)
+        self.asked.append(asked)
+        self.booked.append(booked)
+        self.mode.append(mode)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        names = ("task", "asked", "booked", "mode")
+        return {n: np.frombuffer(getattr(self, n), dtype=_dtype(getattr(self, n))) for n in names}
+
+
+class WorkforceLog:
+    """A row per caseworker and day (status, stress index, overtime hours), and the
+    resignations, hires and vacancies of the run (simulator.workforce)."""
+
+    def __init__(self) -> None:
+        self.days = {"day": array("i"), "worker": array("i"), "status": array("b"),
+                     "stress": array("d"), "overtime": array("d")}  # fmt: skip
+        self.events = {"day": array("i"), "worker": array("i"), "kind": array("b")}
+        self.vacancies = {"opened": array("d"), "filled": array("d")}
+
+    def day(self, day: int, worker: int, status: int, stress: float, overtime: float) -> None:
+        d = self.days
+        d["day"].append(day)
+        d["worker"].append(worker)
+        d["status"].append(status)
+        d["stress"].append(stress)
+        d["overtime"].append(overtime)
+
+    def resignation(self, day: int, worker: int) -> None:
+        self._event(day, worker, RESIGNED)
+
+    def hire(self, day: int, worker: int) -> None:
+        self._event(day, worker, HIRED)
+
+    def _event(self, day: int, worker: int, kind: int) -> None:
+        self.events["day"].append(day)
+        self.events["worker"].append(worker)
+        self.events["kind"].append(kind)
+
+    def vacancy(self, opened: float, filled: float) -> None:
+        self.vacancies["opened"].append(opened)
+        self.vacancies["filled"].append(filled)
+
+    def arrays(self) -> dict[str, dict[str, np.ndarray]]:
+        return {
+            name: {c: np.frombuffer(a, dtype=_dtype(a)) for c, a in table.items()}
+            for name, table in (("days", self.days), ("events", self.events),
+                                ("vacancies", self.vacancies))
+        }  # fmt: skip
+
+
+RESIGNED, HIRED = 0, 1
+
+
 def _dtype(a: array) -> str:
     return {"q": "i8", "i": "i4", "b": "i1", "d": "f8"}[a.typecode]
 
@@ -130,5 +211,10 @@ class RunRecord:
     cases: dict[str, np.ndarray]
     assignments: dict[str, np.ndarray]
     staff_changes: list[tuple[float, int]]
+    workforce: dict[str, dict[str, np.ndarray]]
+    interpreting: dict[str, np.ndarray]
+    assignment_waits: np.ndarray  # (opened, first assigned) of cases under a caseload cap
+    stress_threshold: float
+    casework_hours_per_day: float
     events: int
     wall_seconds: float

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from simulator.distributions import Distribution
+from simulator.distributions import Distribution, Lognormal
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -123,18 +123,130 @@ class Caseworkers(_Strict):
     assignment: Literal["fixed", "pool"] = "fixed"
     queue_order: Literal["priority", "fifo"] = "priority"
     rebalance_on_staff_change: bool = True
+    caseload_cap: Annotated[int, Field(ge=1)] | None = None
+    absence_cover: Literal["wait", "pool"] = "wait"
 
     @model_validator(mode="after")
     def _sorted(self) -> Caseworkers:
         dates = [c.date for c in self.staffing]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValueError("staffing dates must be strictly increasing")
+        if self.caseload_cap is not None and self.assignment != "fixed":
+            raise ValueError("caseload_cap needs assignment = 'fixed' (a pool has no caseloads)")
         return self
 
     @property
     def casework_hours_per_day(self) -> float:
         """Hours of casework one caseworker does on a working day."""
         return self.weekly_hours * self.casework_share / 5
+
+
+# --------------------------------------------------------------------------- the workforce
+
+
+class Interpreting(_Strict):
+    """Interpreters (tolke): a limited pool that interpreted meetings must book.
+
+    `interpreters` is how many meetings can be interpreted in person at once, in the
+    casework hours; leave it out for an unlimited pool. `phone` decides when a meeting
+    is interpreted by telephone instead: never, always, or when no interpreter is free
+    (which trades waiting for a longer meeting).
+    """
+
+    interpreters: Annotated[int, Field(ge=0)] | None = None
+    in_person_multiplier: Annotated[float, Field(ge=1)] = 1.16
+    phone_multiplier: Annotated[float, Field(ge=1)] = 1.30
+    phone: Literal["never", "always", "when_busy"] = "never"
+
+
+class Vacation(_Strict):
+    """Holidays (ferie): the Danish pattern, most of it in July, some at Christmas."""
+
+    weeks_per_year: Annotated[float, Field(ge=0, le=10)] = 6.0
+    summer_weeks: Annotated[int, Field(ge=0, le=6)] = 3
+    christmas: bool = True
+
+    @model_validator(mode="after")
+    def _fits(self) -> Vacation:
+        if self.summer_weeks + (1 if self.christmas else 0) > self.weeks_per_year:
+            raise ValueError("summer_weeks (+1 for christmas) must not exceed weeks_per_year")
+        return self
+
+
+class SickLeave(_Strict):
+    """Sick leave (sygefravær): spells start at a base rate that rises with stress."""
+
+    days_per_year: NonNegative = 12.0
+    spell_days: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", mean=3.0, sd=4.0)
+    )
+    stress_sensitivity: NonNegative = 1.0
+
+
+class Stress(_Strict):
+    """The stress index: weeks of work waiting in a caseworker's queue, over four weeks.
+
+    Each working day a caseworker's index is the hours of work waiting for them over the
+    casework hours of one week of theirs, averaged over the last `window_days` (a rolling
+    four weeks). Above `threshold` the caseworker counts as under sustained stress.
+    """
+
+    window_days: Annotated[int, Field(ge=1)] = 28
+    threshold: Positive = 2.0
+
+
+class HiringFreeze(_Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HiringFreeze:
+        if self.end <= self.start:
+            raise ValueError("a hiring freeze must end after it starts")
+        return self
+
+
+class Turnover(_Strict):
+    """Resignations, recruitment and learning (personaleomsætning)."""
+
+    resignations_per_year: NonNegative = 0.20
+    stress_sensitivity: NonNegative = 1.0
+    notice_days: NonNegative = 30.0
+    recruitment_days: Distribution = Field(
+        default_factory=lambda: Lognormal(dist="lognormal", mean=90.0, sd=30.0)
+    )
+    learning_days: NonNegative = 90.0
+    start_productivity: Annotated[float, Field(gt=0, le=1)] = 0.5
+    hiring_freezes: list[HiringFreeze] = Field(default_factory=list)
+
+
+class Absence(_Strict):
+    """Caseworkers away: vacation and sick leave."""
+
+    vacation: Vacation | None = Field(default_factory=Vacation)
+    sick_leave: SickLeave | None = Field(default_factory=SickLeave)
+
+
+class Triage(_Strict):
+    """Under pressure, optional ("kan") tasks are deferred or dropped.
+
+    Pressure is a caseworker's stress index (`measure = "stress"`) or the weeks of work
+    waiting for them right now (`"backlog"`). Above `above`, an optional task they come
+    to is dropped (`action = "drop"`) or set aside until the pressure falls below it
+    again (`"defer"`); a task set aside longer than `drop_after_days` is dropped.
+    """
+
+    measure: Literal["backlog", "stress"] = "backlog"
+    above: Positive = 2.0
+    action: Literal["drop", "defer"] = "drop"
+    drop_after_days: Positive | None = None
+
+
+class Overtime(_Strict):
+    """Overtime (overarbejde): extra casework hours on days a caseworker's backlog is high."""
+
+    hours_per_week: Annotated[float, Field(gt=0, le=20)] = 5.0
+    above: Positive = 2.0
 
 
 # --------------------------------------------------------------------------- arrivals
@@ -328,6 +440,12 @@ class Scenario(_Strict):
     reunification: Reunification | None = None
     exit: Exit
     tasks: dict[str, Task] = Field(min_length=1)
+    interpreting: Interpreting | None = None
+    absence: Absence | None = None
+    stress: Stress = Stress()
+    turnover: Turnover | None = None
+    triage: Triage | None = None
+    overtime: Overtime | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

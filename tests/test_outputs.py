@@ -53,7 +53,11 @@ def test_summary_has_every_metric_and_empty_ci_for_one_replication(results_dir: 
     ]  # fmt: skip
     assert list(summary["metric"]) == [m.name for m in SUMMARY_METRICS]
     assert summary["ci_low"].isna().all() and summary["ci_high"].isna().all()
-    assert (summary["replications"] == 1).all()
+    # a metric of a mechanism the scenario leaves off (interpreting, say) has no value
+    measured = summary["mean"].notna()
+    assert (summary.loc[measured, "replications"] == 1).all()
+    assert (summary.loc[~measured, "replications"] == 0).all()
+    assert measured.sum() >= len(summary) - 4
     row = summary.set_index("metric")["mean"]
     assert row["tasks_created"] == (
         row["tasks_completed"] + row["tasks_pending_end"] + row["tasks_dropped"]
@@ -135,7 +139,8 @@ def test_replications_fill_confidence_intervals(tmp_path: Path):
     argv = ["run", str(BASELINE), "--out", str(out), "-q", "--no-figures", "--replications", "3"]
     assert main([*argv, *SHORT]) == 0
     summary = pd.read_csv(out / "summary.csv").set_index("metric")
-    assert (summary["replications"] == 3).all()
+    measured = summary["mean"].notna()
+    assert (summary.loc[measured, "replications"] == 3).all()
     assert (
         summary.loc["caseload_per_worker_mean", "ci_low"]
         < (summary.loc["caseload_per_worker_mean", "ci_high"])
