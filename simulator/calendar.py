@@ -114,8 +114,9 @@ class WorkCalendar:
             if t == float("inf"):
                 return t
 
-    def is_open(self, t: float) -> bool:
-        """Whether `t` lies inside a casework window (closing instant included)."""
+    def is_open(self, t: float, overtime: float = 0.0) -> bool:
+        """Whether `t` lies inside a casework window (closing instant included), the
+        window longer by `overtime` hours."""
         if self.continuous:
             return True
         day = int(t)
@@ -123,7 +124,8 @@ class WorkCalendar:
             # the closing instant of the previous day's window may round into this day
             return False
         offset = t - day
-        return self.open_offset - 1e-9 <= offset <= self.open_offset + self.window_length + 1e-9
+        closes = self.open_offset + self.window_length + overtime / HOURS
+        return self.open_offset - 1e-9 <= offset <= closes + 1e-9
 
     def open_time(self, t: np.ndarray) -> np.ndarray:
         """Open time (days of casework windows) from the start up to each time in `t`.

@@ -101,9 +101,10 @@ def check_invariants(scenario, record, calendar, stats) -> None:
     assert np.all(np.isnan(t["started"][t["state"] == PENDING]))
     assert np.all(np.isnan(t["started"][t["state"] == DROPPED]))
     assert np.all(~np.isnan(t["started"][t["state"] == IN_PROGRESS]))
-    # work happens only in working hours
+    # work happens only in working hours (and overtime, where the scenario allows it)
+    overtime = scenario.overtime.hours_per_week / 5 if scenario.overtime else 0.0
     for when in (t["started"][started], t["finished"][done]):
-        assert all(calendar.is_open(x) for x in when)
+        assert all(calendar.is_open(x, overtime) for x in when)
     # a caseworker does one task at a time
     for worker in np.unique(t["worker"][started]):
         mine = started & (t["worker"] == worker)

@@ -1,0 +1,243 @@
+"""The workforce and the office's policies act in the right direction.
+
+Each test compares runs that differ in one lever only, with the same seed: arrivals,
+households, exits and task durations draw from their own streams, so both runs see
+the same people (checked), and the difference is the lever's doing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from test_model import check_invariants
+
+from simulator.metrics import analyse, level_peak
+from simulator.model import Municipality
+from simulator.records import TRIAGED
+from simulator.scenario import load_scenario
+from simulator.workforce import SICK, VACATION
+
+SHORT = ["simulation.duration_years=3", "simulation.warmup_years=1"]
+
+
+def run(scenario, replication=0):
+    model = Municipality(scenario, replication)
+    record = model.run()
+    return model, record, analyse(record, model.calendar)
+
+
+def baseline(*overrides: str):
+    return load_scenario("scenarios/baseline.toml", [*SHORT, *overrides])
+
+
+def same_people(a, b) -> None:
+    """The two runs placed the same people at the same times."""
+    assert np.array_equal(a.cases["opened"], b.cases["opened"])
+    assert np.array_equal(a.cases["exit"], b.cases["exit"])
+
+
+# ---------------------------------------------------------------- absence
+
+
+def test_sick_leave_without_stress_matches_the_base_rate():
+    """With stress switched off (sensitivity 0) sick days per caseworker-year average the
+    scenario's rate. Over 3 replications x 4 caseworkers x 2 measured years = 24
+    caseworker-years of spells (about 4 a year, mean 3 working days, sd 4): the sd of
+    one caseworker-year's total is about sqrt(4 * (3^2 + 4^2)) = 10 days, so the mean
+    of 24 has sd about 2; 4 sd either side of 12 is 4 to 20."""
+    scenario = baseline(
+        "absence.sick_leave.stress_sensitivity=0.0", "absence.vacation.weeks_per_year=6"
+    )
+    values = [run(scenario, rep)[2].summary["sick_days_per_worker_year"] for rep in range(3)]
+    assert 4 <= np.mean(values) <= 20
+
+
+def test_higher_stress_sensitivity_raises_sick_days():
+    calm = baseline("absence={}", "absence.sick_leave.stress_sensitivity=0.0")
+    sensitive = baseline("absence={}", "absence.sick_leave.stress_sensitivity=5.0")
+    _, ra, a = run(calm)
+    _, rb, b = run(sensitive)
+    same_people(ra, rb)
+    assert a.summary["stress_days_share"] > 0  # the baseline is under pressure when away
+    assert b.summary["sick_days_per_worker_year"] > a.summary["sick_days_per_worker_year"]
+
+
+def test_vacation_is_mostly_in_july_and_the_weeks_add_up():
+    scenario = baseline("absence={ vacation = { weeks_per_year = 6 }, sick_leave = {} }",
+                        "absence.sick_leave.days_per_year=0")  # fmt: skip
+    model, record, stats = run(scenario)
+    d = record.workforce["days"]
+    working = ~np.isnan(d["stress"])
+    on_vacation = working & (d["status"] == VACATION)
+    months = np.array(
+        [(model.calendar.start + dt.timedelta(days=int(x))).month for x in d["day"][on_vacation]]
+    )
+    assert np.mean(months == 7) > 0.4  # three of six weeks start in late June or July
+    assert not (d["status"] == SICK).any()
+    # six weeks are 30 working days, less public holidays that fall inside them
+    assert 24 <= stats.summary["vacation_days_per_worker_year"] <= 30
+
+
+def test_absence_lowers_capacity_and_cover_shortens_waits():
+    away = baseline("absence={}", 'caseworkers.absence_cover="wait"')
+    covered = baseline("absence={}", 'caseworkers.absence_cover="pool"')
+    _, r0, none = run(baseline())
+    _, r1, wait = run(away)
+    _, _r2, cover = run(covered)
+    same_people(r0, r1)
+    assert wait.summary["caseworkers_present_mean"] < none.summary["caseworkers_present_mean"]
+    assert wait.summary["task_wait_days_mean"] > none.summary["task_wait_days_mean"]
+    assert cover.summary["task_wait_days_p90"] < wait.summary["task_wait_days_p90"]
+
+
+# ---------------------------------------------------------------- turnover
+
+
+def test_resignations_open_vacancies_that_are_filled_after_recruitment():
+    scenario = baseline(
+        "turnover={ resignations_per_year = 1.0, stress_sensitivity = 0.0 }",
+        'turnover.recruitment_days={ dist = "fixed", value = 60.0 }',
+        "turnover.notice_days=30",
+    )
+    _model, record, stats = run(scenario)
+    w = record.workforce
+    resigned = w["events"]["day"][w["events"]["kind"] == 0]
+    assert resigned.size >= 4  # about 4 caseworkers x 1 a year x 3 years
+    gaps = w["vacancies"]["filled"] - w["vacancies"]["opened"]
+    # recruitment starts at the resignation, 60 days; the leaver goes after 30 days
+    assert np.all(np.isclose(gaps, 30.0))
+    assert stats.summary["vacancy_days"] > 0
+    active = [n for t, n in record.staff_changes if t > 0]
+    assert max(active) <= 4 < max(active) + 1  # a leaver is replaced, never doubled
+    assert len(active) == 2 * resigned.size  # each leave and each start changes the count
+
+
+def test_a_hiring_freeze_keeps_positions_vacant_longer():
+    free = baseline("turnover={ resignations_per_year = 1.0, stress_sensitivity = 0.0 }")
+    frozen = baseline(
+        "turnover={ resignations_per_year = 1.0, stress_sensitivity = 0.0 }",
+        "turnover.hiring_freezes=[{ start = 2012-01-01, end = 2013-07-01 }]",
+    )
+    (_, _, a), (model, record, b) = run(free), run(frozen)
+    assert b.summary["vacancy_days"] > a.summary["vacancy_days"]
+    ev = record.workforce["events"]
+    hires = ev["day"][(ev["kind"] == 1) & (ev["day"] > 0)]
+    assert hires.size and hires.min() >= model.calendar.day_of(dt.date(2013, 7, 1))
+
+
+def test_new_hires_learn_the_job():
+    scenario = baseline(
+        "turnover={ resignations_per_year = 0.0, start_productivity = 0.5, learning_days = 90 }",
+        "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 4 }, "
+        "{ date = 2013-01-01, caseworkers = 5 }]",
+    )
+    model, record, _ = run(scenario)
+    t = record.tasks
+    new = model.office.everyone[4]
+    assert new.productivity == 1.0  # learnt by the end
+    day = model.calendar.day_of(dt.date(2013, 1, 1))
+    fixed = record.task_names.index("danish_course_referral")  # a fixed 0.5 h task
+    by_new = (t["worker"] == 4) & (t["type"] == fixed) & (t["state"] == 0)
+    early = by_new & (t["started"] < day + 20)
+    late = by_new & (t["started"] > day + 120)
+    span = lambda m: (t["finished"] - t["started"])[m] * 24  # noqa: E731
+    assert early.any() and late.any()
+    same_day = lambda m: m & (np.floor(t["started"]) == np.floor(t["finished"]))  # noqa: E731
+    assert span(same_day(early)).min() > 0.5 * 1.5  # at about half speed: about 1 h
+    assert span(same_day(late)) == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------- policies
+
+
+def test_triage_lowers_overdue_statutory_work_by_dropping_optional_tasks():
+    """In first-come-first-served order statutory tasks queue behind optional ones, so
+    dropping optional tasks under pressure brings statutory work forward."""
+    staff = "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 3 }]"
+    pressed = baseline(staff, 'caseworkers.queue_order="fifo"')
+    triaged = baseline(
+        staff,
+        'caseworkers.queue_order="fifo"',
+        'triage={ measure = "backlog", above = 1.0, action = "drop" }',
+    )
+    _, ra, a = run(pressed)
+    _, rb, b = run(triaged)
+    same_people(ra, rb)
+    assert a.summary["optional_tasks_dropped"] == 0
+    assert b.summary["optional_tasks_dropped"] > 0
+    triaged_types = {rb.task_names[k] for k in rb.tasks["type"][rb.tasks["state"] == TRIAGED]}
+    statutory = {n for n, s in zip(rb.task_names, rb.task_statutory, strict=True) if s}
+    assert triaged_types and not triaged_types & statutory  # only "kan" tasks are dropped
+    assert b.summary["statutory_on_time_share"] > a.summary["statutory_on_time_share"]
+    assert b.summary["overdue_tasks_mean"] < a.summary["overdue_tasks_mean"]
+
+
+def test_deferred_optional_tasks_come_back_when_the_pressure_eases():
+    scenario = baseline('triage={ measure = "backlog", above = 0.5, action = "defer" }')
+    model, record, stats = run(scenario)
+    check_invariants(scenario, record, model.calendar, stats)
+    t = record.tasks
+    optional = ~np.asarray(record.task_statutory)[t["type"]]
+    assert stats.summary["optional_tasks_dropped"] == 0  # deferred, never dropped
+    assert (optional & (t["state"] == 0)).any()
+
+
+def test_a_caseload_cap_is_never_exceeded_and_new_cases_wait():
+    cap = 60
+    scenario = baseline(f"caseworkers.caseload_cap={cap}")
+    model, record, stats = run(scenario)
+    a = record.assignments
+    for worker in np.unique(a["worker"]):
+        mine = a["worker"] == worker
+        assert level_peak(a["start"][mine], a["end"][mine], 0, record.end) <= cap
+    assert stats.summary["cases_waiting_assignment_mean"] > 0
+    assert stats.summary["assignment_wait_days_mean"] > 0
+    uncapped = run(baseline())[2]
+    assert uncapped.summary["caseload_individual_peak"] > cap  # the cap did bind
+    check_invariants(scenario, record, model.calendar, stats)
+
+
+def test_a_cap_holds_when_staff_leave():
+    scenario = baseline(
+        "caseworkers.caseload_cap=70",
+        "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 4 }, "
+        "{ date = 2013-06-01, caseworkers = 3 }]",
+    )
+    _, record, _ = run(scenario)
+    a = record.assignments
+    for worker in np.unique(a["worker"]):
+        mine = a["worker"] == worker
+        assert level_peak(a["start"][mine], a["end"][mine], 0, record.end) <= 70
+
+
+def test_overtime_adds_hours_when_the_backlog_is_high():
+    pressed = "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 3 }]"
+    a = run(baseline(pressed))[2]
+    b = run(baseline(pressed, "overtime={ hours_per_week = 5, above = 1.0 }"))[2]
+    assert a.summary["overtime_hours"] == 0
+    assert b.summary["overtime_hours"] > 0
+    assert b.summary["backlog_hours_mean"] < a.summary["backlog_hours_mean"]
+
+
+# ---------------------------------------------------------------- invariants
+
+
+@pytest.mark.parametrize("assignment", ["fixed", "pool"])
+def test_invariants_hold_with_every_mechanism_on(assignment):
+    cap = "caseworkers.caseload_cap=90" if assignment == "fixed" else "caseworkers.caseload_cap"
+    overrides = [
+        f"caseworkers.assignment={assignment!r}",
+        'caseworkers.absence_cover="pool"',
+        "absence={}",
+        "turnover={ resignations_per_year = 0.5 }",
+        "overtime={}",
+        'triage={ action = "defer", drop_after_days = 60 }',
+        "interpreting={ interpreters = 1 }",
+    ]
+    if assignment == "fixed":
+        overrides.append(cap)
+    scenario = baseline(*overrides)
+    model, record, stats = run(scenario)
+    check_invariants(scenario, record, model.calendar, stats)
