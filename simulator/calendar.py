@@ -72,6 +72,10 @@ class WorkCalendar:
         # open hours before day i, for utilisation denominators
         self._cum_open = np.concatenate([[0.0], np.cumsum(workday * self.window_length)])
 
+    def workdays(self) -> list[int]:
+        """The days (since the start) on which casework happens."""
+        return list(self._workdays)
+
     def next_open(self, t: float) -> float:
         """The earliest time >= t at which casework can happen."""
         if self.continuous:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -153,19 +154,17 @@ class WorkforceLog:
     """A row per caseworker and day (status, stress index, overtime hours), and the
     resignations, hires and vacancies of the run (simulator.workforce)."""
 
+    DAY_COLUMNS: ClassVar[dict[str, str]] = {
+        "day": "i4", "worker": "i4", "status": "i1", "stress": "f8", "overtime": "f8",
+    }  # fmt: skip
+
     def __init__(self) -> None:
-        self.days = {"day": array("i"), "worker": array("i"), "status": array("b"),
-                     "stress": array("d"), "overtime": array("d")}  # fmt: skip
+        self._days: list[tuple[int, int, int, float, float]] = []
+        self.add_day = self._days.append
+        """Record (day, worker, status, stress index, overtime hours): a bare C call, as
+        this runs for every caseworker on every working day."""
         self.events = {"day": array("i"), "worker": array("i"), "kind": array("b")}
         self.vacancies = {"opened": array("d"), "filled": array("d")}
-
-    def day(self, day: int, worker: int, status: int, stress: float, overtime: float) -> None:
-        d = self.days
-        d["day"].append(day)
-        d["worker"].append(worker)
-        d["status"].append(status)
-        d["stress"].append(stress)
-        d["overtime"].append(overtime)
 
     def resignation(self, day: int, worker: int) -> None:
         self._event(day, worker, RESIGNED)
@@ -183,11 +182,16 @@ class WorkforceLog:
         self.vacancies["filled"].append(filled)
 
     def arrays(self) -> dict[str, dict[str, np.ndarray]]:
-        return {
+        rows = self._days
+        days = {
+            name: np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
+            for i, (name, dtype) in enumerate(self.DAY_COLUMNS.items())
+        }
+        tables = {"events": self.events, "vacancies": self.vacancies}
+        return {"days": days} | {
             name: {c: np.frombuffer(a, dtype=_dtype(a)) for c, a in table.items()}
-            for name, table in (("days", self.days), ("events", self.events),
-                                ("vacancies", self.vacancies))
-        }  # fmt: skip
+            for name, table in tables.items()
+        }
 
 
 RESIGNED, HIRED = 0, 1

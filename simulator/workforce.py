@@ -1,6 +1,8 @@
 """The workforce: who is at work each day, how stressed, who leaves and who starts.
 
-One process (`Workforce.days`) goes through the run a day at a time, at midnight:
+One process (`Workforce.days`) goes through the run a working day at a time, at
+midnight (closed days change nothing for the work, so people leave, start and fall
+sick on working days):
 
 1. *Staffing plan.* Positions change at the scenario's dates (`plan`).
 2. *Vacation* (ferie). Each caseworker's year is planned when it begins: a block of
@@ -15,7 +17,7 @@ One process (`Workforce.days`) goes through the run a day at a time, at midnight
    them (`Office.pressure`); the stress index is its mean over the last `window_days`.
    The excess is ``max(0, index / threshold - 1)``: zero at or below the threshold,
    1 at twice the threshold.
-5. *Resignations* (opsigelser). Every day a caseworker resigns with a probability from
+5. *Resignations* (opsigelser). Every working day a caseworker resigns with a probability from
    `resignations_per_year`, multiplied by ``1 + sensitivity * excess``; they leave after
    `notice_days`. Recruitment starts at once (after a hiring freeze, if one is on) and
    takes a drawn time; the new caseworker starts no earlier than the leaver goes, at
@@ -26,7 +28,7 @@ One process (`Workforce.days`) goes through the run a day at a time, at midnight
 Each caseworker has their own streams (``vacation:<id>``, ``sick:<id>``,
 ``resign:<id>``), drawing the same number of values a day whatever happens, so one
 caseworker's sick leave does not shift another's. Everything is recorded in
-`WorkforceLog`, a row per caseworker and day.
+`WorkforceLog`, a row per caseworker and working day.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import datetime as dt
 import math
 from collections import deque
 from collections.abc import Generator
+from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
@@ -48,6 +51,21 @@ from simulator.streams import Stream, Streams
 Process = Generator[simpy.Event, Any, None]
 PRESENT, VACATION, SICK = 0, 1, 2
 AWAY_NAMES = {VACATION: "vacation", SICK: "sick leave"}
+
+
+@dataclass(slots=True, eq=False)
+class _Person:
+    """What the workforce knows of one caseworker."""
+
+    sick: Stream | None
+    resign: Stream | None
+    vacation: Stream | None
+    loads: deque[tuple[int, float]] = field(default_factory=deque)  # (day, weeks waiting)
+    total: float = 0.0  # sum of the loads
+    away_until: int = -1  # first working day back from sick leave
+    leaves_on: int | None = None  # under notice: the day they go
+    hired_on: int | None = None  # while learning the job
+    holidays: dict[int, set[int]] = field(default_factory=dict)  # year -> days off
 
 
 class Workforce:
@@ -71,29 +89,29 @@ class Workforce:
         self.overtime = scenario.overtime
         self.start = calendar.start
         self.positions = 0
-        self.hired_on: dict[int, int] = {}  # worker id -> day hired, while learning
-        self.leaving: dict[int, int] = {}  # worker id -> last day before leaving
-        self.recruiting: list[tuple[int, int]] = []  # (day the vacancy opened, start day)
-        self.away_until: dict[int, int] = {}  # worker id -> first day back from sick leave
-        self.holidays: dict[tuple[int, int], set[int]] = {}  # (worker, year) -> days off
-        self.loads: dict[int, deque[tuple[int, float]]] = {}
-        self.own: dict[tuple[str, int], Stream] = {}  # each caseworker's own streams
+        self.recruiting: list[tuple[int, int]] = []  # (day the vacancy opens, start day)
+        self.people: dict[int, _Person] = {}
+        self.workdays: list[int] = calendar.workdays()
         self.freezes = [
             (calendar.day_of(f.start), calendar.day_of(f.end))
             for f in (self.turnover.hiring_freezes if self.turnover else [])
         ]
-        years = len(calendar.workday) / 365.25
-        workdays = float(calendar.workday.sum()) / years if years > 0 else 0.0
-        self.workdays_per_year = workdays - (
-            5 * self.vacation.weeks_per_year if self.vacation else 0
-        )
+        self.window_days, self.threshold = self.stress.window_days, self.stress.threshold
+        self.week_hours = office.policies.week_hours
+        self.log_day = log.add_day
+        years = calendar.n_days / 365.25
+        per_year = len(self.workdays) / years if years > 0 else 0.0
+        vacation_days = 5 * self.vacation.weeks_per_year if self.vacation else 0.0
         if self.sick is not None:
             self.spell = self.sick.spell_days.sampler(streams["sick_spell"])
             mean_spell = max(1.0, self.sick.spell_days.mean())
-            per_day = self.sick.days_per_year / mean_spell / max(self.workdays_per_year, 1.0)
-            self.sick_base = min(per_day, 1.0)
+            on_duty = max(per_year - vacation_days, 1.0)
+            self.sick_base = min(self.sick.days_per_year / mean_spell / on_duty, 1.0)
+            self.sick_sensitivity = self.sick.stress_sensitivity
         if self.turnover is not None:
             self.recruitment = self.turnover.recruitment_days.sampler(streams["recruitment"])
+            self.resign_base = self.turnover.resignations_per_year / max(per_year, 1.0)
+            self.resign_sensitivity = self.turnover.stress_sensitivity
 
     # ------------------------------------------------------------------ staffing plan
 
@@ -111,9 +129,9 @@ class Workforce:
                 self.log.vacancy(opened, day)
                 continue
             # someone under notice goes first (and their replacement is not recruited)
-            leaving = [w for w in self.office.workers if w.id in self.leaving]
+            leaving = [w for w in self.office.workers if self._person(w).leaves_on is not None]
             worker = leaving[0] if leaving else self.office.workers[-1]
-            if self.leaving.pop(worker.id, None) is not None and self.recruiting:
+            if leaving and self.recruiting:
                 self.recruiting.pop()
             self.office.remove(worker, rebalance=False)
         self.office.balance()
@@ -122,82 +140,100 @@ class Workforce:
         productivity = self.turnover.start_productivity if learning and self.turnover else 1.0
         worker = self.office.hire(productivity)
         if productivity < 1.0:
-            self.hired_on[worker.id] = day
+            self._person(worker).hired_on = day
         self.log.hire(day, worker.id)
 
     # ------------------------------------------------------------------ the daily round
 
     def days(self) -> Process:
-        """The daily round, at midnight, to the end of the run."""
-        timeout = self.env.timeout
-        while True:
-            day = self._today()
-            year = (self.start + dt.timedelta(days=day)).year
-            self._recruit(day)
-            for worker in list(self.office.workers):
-                self._day(worker, day, year)
-            yield timeout(1)
+        """The daily round, at midnight of each working day, to the end of the run.
 
-    def _stream(self, kind: str, worker_id: int) -> Stream:
-        key = (kind, worker_id)
-        stream = self.own.get(key)
-        if stream is None:
-            stream = self.own[key] = self.streams[f"{kind}:{worker_id}"]
-        return stream
+        Nothing that matters to the work happens on closed days, so the round skips them:
+        people leave and start, and fall sick, on the next working day.
+        """
+        timeout, now, office = self.env.timeout, self.env.now, self.office
+        first = self.start.toordinal()
+        year, new_year = self.start.year, -1
+        for day in self.workdays:
+            if day > now:
+                yield timeout(day - now)
+                now = day
+            if day >= new_year:
+                year = dt.date.fromordinal(first + day).year
+                new_year = dt.date(year + 1, 1, 1).toordinal() - first
+            if self.recruiting:
+                self._recruit(day)
+            # in a pool everyone's load is their share of the pool's waiting work
+            shared = None if office.fixed else office.pressure(office.workers[0])
+            for worker in list(office.workers):
+                self._day(worker, day, year, shared)
+
+    def _person(self, worker: Caseworker) -> _Person:
+        person = self.people.get(worker.id)
+        if person is None:
+            s = self.streams
+            person = self.people[worker.id] = _Person(
+                sick=s[f"sick:{worker.id}"] if self.sick is not None else None,
+                resign=s[f"resign:{worker.id}"] if self.turnover is not None else None,
+                vacation=s[f"vacation:{worker.id}"] if self.vacation is not None else None,
+            )
+        return person
 
     def _today(self) -> int:
         return math.floor(self.env.now + 1e-9)
 
-    def _day(self, worker: Caseworker, day: int, year: int) -> None:
+    def _day(self, worker: Caseworker, day: int, year: int, shared: float | None) -> None:
+        """One caseworker's day: away or not, their load and stress, sick leave,
+        resignation, learning, overtime and triage. This runs for every caseworker on
+        every working day, so it calls out only when something happens."""
         office = self.office
-        if self.leaving.get(worker.id) == day:
-            del self.leaving[worker.id]
+        person = self.people.get(worker.id) or self._person(worker)
+        if person.leaves_on is not None and person.leaves_on <= day:
             office.remove(worker)
             return
-        working = bool(self.calendar.workday[day]) if day < len(self.calendar.workday) else False
-        status = self._status(worker, day, year)
-        office.set_present(worker, status == PRESENT)
-        load = office.pressure(worker)
-        if working:
-            loads = self.loads.setdefault(worker.id, deque())
-            loads.append((day, load))
-            while loads[0][0] <= day - self.stress.window_days:
-                loads.popleft()
-            worker.stress = sum(x for _, x in loads) / len(loads)
-        excess = max(0.0, worker.stress / self.stress.threshold - 1.0)
-        if self.sick is not None and working:
-            fall_sick = self._stream("sick", worker.id).uniform()
-            p = self.sick_base * (1.0 + self.sick.stress_sensitivity * excess)
-            if status == PRESENT and fall_sick < p:
-                self.away_until[worker.id] = self._after_workdays(day, self.spell())
+        if person.away_until > day:
+            status = SICK
+        elif person.vacation is not None:
+            status = self._status(person, day, year)
+        else:
+            status = PRESENT
+        if worker.present != (status == PRESENT):
+            office.set_present(worker, status == PRESENT)
+        load = worker.backlog / self.week_hours if shared is None else shared
+        loads = person.loads
+        loads.append((day, load))
+        person.total += load
+        while loads[0][0] <= day - self.window_days:
+            person.total -= loads.popleft()[1]
+        worker.stress = stress = person.total / len(loads) if person.total > 0 else 0.0
+        excess = stress / self.threshold - 1.0 if stress > self.threshold else 0.0
+        if person.sick is not None:
+            p = self.sick_base * (1.0 + self.sick_sensitivity * excess)
+            if person.sick.uniform() < p and status == PRESENT:
+                person.away_until = self._after_workdays(day, self.spell())
                 status = SICK
                 office.set_present(worker, False)
-        if self.turnover is not None:
-            resign = self._stream("resign", worker.id).uniform()
-            rate = self.turnover.resignations_per_year / 365.25
-            p = rate * (1.0 + self.turnover.stress_sensitivity * excess)
-            if worker.id not in self.leaving and resign < p:
-                self._resign(worker, day)
-            if worker.id in self.hired_on:
-                self._learn(worker, day)
-        ot = self.overtime
+        if person.resign is not None:
+            p = self.resign_base * (1.0 + self.resign_sensitivity * excess)
+            if person.resign.uniform() < p and person.leaves_on is None:
+                self._resign(worker, person, day)
+            if person.hired_on is not None:
+                self._learn(worker, person, day)
         overtime = 0.0
-        if ot is not None and working and status == PRESENT and load > ot.above:
-            overtime = ot.hours_per_week / 5
+        if self.overtime is not None and status == PRESENT and load > self.overtime.above:
+            overtime = self.overtime.hours_per_week / 5
         worker.overtime = overtime
-        office.review_deferred(worker, self.env.now)
-        self.log.day(day, worker.id, status, worker.stress if working else math.nan, overtime)
+        if worker.deferred:
+            office.review_deferred(worker, self.env.now)
+        self.log_day((day, worker.id, status, stress, overtime))
 
-    def _status(self, worker: Caseworker, day: int, year: int) -> int:
-        if self.away_until.get(worker.id, -1) > day:
-            return SICK
-        if self.vacation is not None:
-            key = (worker.id, year)
-            if key not in self.holidays:
-                self.holidays[key] = self._plan_year(worker.id, year)
-            if day in self.holidays[key]:
-                return VACATION
-        return PRESENT
+    def _status(self, person: _Person, day: int, year: int) -> int:
+        """VACATION on the person's days off this year (planned when the year begins)."""
+        assert person.vacation is not None
+        off = person.holidays.get(year)
+        if off is None:
+            off = person.holidays[year] = self._plan_year(person.vacation, year)
+        return VACATION if day in off else PRESENT
 
     def _after_workdays(self, day: int, spell: float) -> int:
         """The first day after `spell` working days counted from `day` (at least one)."""
@@ -209,10 +245,10 @@ class Workforce:
 
     # ------------------------------------------------------------------ vacation
 
-    def _plan_year(self, worker_id: int, year: int) -> set[int]:
+    def _plan_year(self, stream: Stream, year: int) -> set[int]:
         spec = self.vacation
         assert spec is not None
-        rng = self._stream("vacation", worker_id).generator
+        rng = stream.generator
         day_of = lambda d: (d - self.start).days  # noqa: E731
         mondays = [
             d
@@ -242,10 +278,10 @@ class Workforce:
 
     # ------------------------------------------------------------------ turnover
 
-    def _resign(self, worker: Caseworker, day: int) -> None:
+    def _resign(self, worker: Caseworker, person: _Person, day: int) -> None:
         assert self.turnover is not None
         leaves = day + max(1, math.ceil(self.turnover.notice_days))
-        self.leaving[worker.id] = leaves
+        person.leaves_on = leaves
         self.log.resignation(day, worker.id)
         begins = day
         for start, end in self.freezes:
@@ -262,12 +298,12 @@ class Workforce:
             self.log.vacancy(opened, day)
             self._start(day, learning=True)
 
-    def _learn(self, worker: Caseworker, day: int) -> None:
-        assert self.turnover is not None
+    def _learn(self, worker: Caseworker, person: _Person, day: int) -> None:
+        assert self.turnover is not None and person.hired_on is not None
         spec = self.turnover
-        done = (day - self.hired_on[worker.id]) / spec.learning_days if spec.learning_days else 1.0
+        done = (day - person.hired_on) / spec.learning_days if spec.learning_days else 1.0
         if done >= 1.0:
             worker.productivity = 1.0
-            del self.hired_on[worker.id]
+            person.hired_on = None
         else:
             worker.productivity = spec.start_productivity + (1 - spec.start_productivity) * done

@@ -106,8 +106,10 @@ def test_resignations_open_vacancies_that_are_filled_after_recruitment():
     resigned = w["events"]["day"][w["events"]["kind"] == 0]
     assert resigned.size >= 4  # about 4 caseworkers x 1 a year x 3 years
     gaps = w["vacancies"]["filled"] - w["vacancies"]["opened"]
-    # recruitment starts at the resignation, 60 days; the leaver goes after 30 days
-    assert np.all(np.isclose(gaps, 30.0))
+    # recruitment starts at the resignation and takes 60 days; the leaver goes after 30
+    # days; people start on a working day, so a start due on a weekend (or a holiday
+    # weekend) waits up to three days
+    assert np.all((gaps >= 30.0) & (gaps <= 33.0))
     assert stats.summary["vacancy_days"] > 0
     active = [n for t, n in record.staff_changes if t > 0]
     assert max(active) <= 4 < max(active) + 1  # a leaver is replaced, never doubled
