@@ -339,7 +339,7 @@ def _workforce(record: RunRecord, calendar: WorkCalendar, edges: np.ndarray, w0:
         "stress_share_above": _safe_ratio(weekly_sum(above), weekly_sum(working)),
         "overtime_hours": weekly_sum(np.ones_like(working), d["overtime"]),
     }
-    window_workdays = float(calendar.workday[int(np.ceil(w0)) :].sum())
+    window_workdays = float(calendar.workday[int(np.ceil(w0)) : int(np.ceil(record.end))].sum())
     summary = {
         "caseworkers_present_mean": float(
             _safe_ratio((working & inside & (status == 0)).sum(), window_workdays)
