@@ -73,6 +73,7 @@ def write_results(
                 results.by_task,
                 title=results.scenario.name,
                 warmup_end=results.scenario.simulation.warmup_end,
+                stress_threshold=results.scenario.stress.threshold,
             )
         manifest = build_manifest(results, command)
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
