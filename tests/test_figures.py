@@ -1,10 +1,12 @@
-"""Tests of the planner figures: files written, valid PNGs, and the data behind them."""
+"""Tests of the planner figures (files written, valid PNGs, the data behind them) and of the
+console's workforce block."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import os
+import re
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -26,7 +28,7 @@ from simulator.figures import (
     stress_figure,
     write_figures,
 )
-from simulator.output import write_results
+from simulator.output import console_summary, write_results
 from simulator.runner import Results, run_scenario
 from simulator.scenario import load_scenario
 
@@ -322,3 +324,31 @@ def test_staff_and_stress_without_absence(tmp_path: Path, absence_off: Results) 
         _save(stress_figure(weekly, "x", None, 2.0), tmp_path / "stress.png"),
     ]
     assert_valid_pngs(paths)
+
+
+# --- the console ---------------------------------------------------------------------------------
+
+ALWAYS = ("Workforce", "Sick days per caseworker-year", "Working days, stress index above")
+WHEN_ON = ("Optional tasks dropped by triage",)
+NEVER_HERE = (
+    "Resignations",
+    "Days positions stood vacant",
+    "Overtime hours",
+    "Wait for an interpreter",
+    "Cases waiting for assignment",
+)
+
+
+def test_console_shows_workforce_lines_only_where_they_mean_something(
+    absence_on: Results, absence_off: Results
+) -> None:
+    on, off = console_summary(absence_on), console_summary(absence_off)
+    for label in (*ALWAYS, "Caseworkers at work, mean"):
+        assert label in on and label in off, label
+    assert "stress index above 2.5 " in on and "stress index above 2 " in off
+    for label in WHEN_ON:
+        assert label in on and label not in off, label
+    for label in NEVER_HERE:
+        assert label not in on and label not in off, label
+    assert off.splitlines()[-4] == "Workforce"  # a short block: three lines
+    assert re.search(r"Sick days per caseworker-year +0\.0 ", off)  # shown though zero
