@@ -1,9 +1,11 @@
 """Figures for a planner: the weekly time series and the statutory deadlines, as PNGs.
 
 `write_figures` turns the weekly series and the per-task-type table of one scenario
-(one or several replications) into four PNG files a municipal planner can read at a
+(one or several replications) into PNG files a municipal planner can read at a
 glance: caseload per caseworker against the DS recommendation, the backlog, the
-share of statutory tasks done on time, and caseworker utilisation.
+share of statutory tasks done on time, caseworker utilisation, the caseworkers at
+work and away (vacation, sick leave, vacant positions), and the stress index against
+its threshold; where triage dropped optional tasks, also those per task type.
 
 With one replication a line shows the run. With several, the line is the mean across
 replications per week and a shaded band (or error bar) the 95 % t confidence
@@ -35,6 +37,15 @@ BAND_COLOUR = "#2e9e4f"
 WARMUP_COLOUR = "#9a9a9a"
 OVER_COLOUR = "#c0392b"
 COMPARE_COLOUR = "#d9822b"
+VACATION_COLOUR = "#e8b84a"
+VACANT_COLOUR = "#b8b8b8"
+# the stacked states of `staff_by_absence_figure`, bottom to top: (metric, label, colour)
+STAFF_STATES = (
+    ("caseworkers_present", "at work", LINE_COLOUR),
+    ("caseworkers_on_vacation", "on vacation", VACATION_COLOUR),
+    ("caseworkers_sick", "on sick leave", OVER_COLOUR),
+    ("vacancies", "vacant positions", VACANT_COLOUR),
+)
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -53,9 +64,24 @@ def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFra
     return pd.DataFrame({"mean": mean, "low": low, "high": high}, index=table.index)
 
 
-def _replications(weekly: pd.DataFrame) -> int:
-    """Number of replications in the weekly table."""
-    return int(weekly["replication"].nunique())
+def _replications(table: pd.DataFrame) -> int:
+    """Number of replications in the weekly or the per-task-type table (0 if it is empty)."""
+    return int(table["replication"].nunique()) if len(table) else 0
+
+
+def staff_table(weekly: pd.DataFrame) -> pd.DataFrame:
+    """Caseworkers by state per week, mean over replications: one column per `STAFF_STATES`.
+
+    Indexed by date; columns in stacking order (at work, on vacation, on sick leave,
+    vacant positions), so a row sums to the positions in the staffing plan. A week
+    without working days has no value (NaN) for the three states counted on working
+    days; a metric missing from `weekly` is NaN throughout.
+    """
+    dates = pd.Index(sorted(weekly["date"].unique()), name="date")
+    return pd.DataFrame(
+        {metric: _series(weekly, metric)["mean"].reindex(dates) for metric, _, _ in STAFF_STATES},
+        index=dates,
+    )
 
 
 # --- drawing helpers ----------------------------------------------------------------------------
@@ -135,9 +161,17 @@ def _time_panels(ratios: tuple[int, ...], height: float) -> tuple[Figure, list[A
 
 
 def _finish_time_figure(
-    fig: Figure, axes: list[Axes], weekly: pd.DataFrame, warmup_end: dt.date | None, heading: str
+    fig: Figure,
+    axes: list[Axes],
+    weekly: pd.DataFrame,
+    warmup_end: dt.date | None,
+    heading: str,
+    note: str | None = None,
 ) -> None:
-    """Warm-up shading, legend, title and a subtitle saying what the line and band are."""
+    """Warm-up shading, legend, title and a note saying what the lines and bands are.
+
+    `note` replaces the usual note (mean line with a 95 % band) where that does not fit.
+    """
     span = (pd.Timestamp(weekly["date"].min()), pd.Timestamp(weekly["date"].max()))
     for i, ax in enumerate(axes):
         _shade_warmup(ax, span, warmup_end, text=i == 0)
@@ -153,7 +187,7 @@ def _finish_time_figure(
             borderaxespad=0.2,
         )
     fig.suptitle(heading, fontsize=13, fontweight="bold")
-    _note(fig, _method_note(_replications(weekly)))
+    _note(fig, _method_note(_replications(weekly)) if note is None else note)
 
 
 def _note(fig: Figure, text: str) -> None:
@@ -174,7 +208,7 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-# --- the four figures ---------------------------------------------------------------------------
+# --- the figures ---------------------------------------------------------------------------------
 
 
 def _run_label(weekly: pd.DataFrame, what: str) -> str:
@@ -240,6 +274,87 @@ def utilisation_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | N
     return fig
 
 
+def staff_by_absence_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | None) -> Figure:
+    """Caseworkers at work, on vacation, on sick leave and vacant positions, stacked."""
+    fig, (ax,) = _time_panels((1,), height=5.0)
+    table = staff_table(weekly)
+    n = _replications(weekly)
+    if table.isna().all().all():
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center")
+    else:
+        ax.stackplot(
+            table.index,
+            *(table[metric].to_numpy(dtype=float) for metric, _, _ in STAFF_STATES),
+            labels=[label for _, label, _ in STAFF_STATES],
+            colors=[colour for _, _, colour in STAFF_STATES],
+            alpha=0.85,
+            linewidth=0,
+        )
+        top = np.nanmax(table.sum(axis=1, min_count=1).to_numpy(dtype=float))
+        ax.set_ylim(0, max(1.0, float(np.nan_to_num(top, nan=1.0))) * 1.08)
+    ax.set_ylabel("caseworkers (positions)")
+    means = "" if n <= 1 else f" (means of {n} runs)"
+    runs = "One simulation run." if n <= 1 else f"Stacked means of {n} simulation runs per week."
+    note = (
+        "At work, on vacation, on sick leave: mean over the week's working days; "
+        f"vacant positions: mean over the week. {runs}"
+    )
+    _finish_time_figure(
+        fig, [ax], weekly, warmup_end, f"{title}: caseworkers at work and away{means}", note
+    )
+    return fig
+
+
+def stress_figure(
+    weekly: pd.DataFrame, title: str, warmup_end: dt.date | None, threshold: float | None
+) -> Figure:
+    """The mean stress index against its threshold, and the share of working days above it."""
+    fig, (top, bottom) = _time_panels((3, 2), height=6.5)
+    s = _series(weekly, "stress_index")
+    _plot_series(top, s, _run_label(weekly, "stress index"))
+    above = "the threshold"
+    if threshold is not None:
+        top.axhline(
+            threshold,
+            color=OVER_COLOUR,
+            linestyle="--",
+            linewidth=1.2,
+            label=f"threshold {threshold:g} weeks",
+        )
+        above = f"{threshold:g} weeks"
+    top.set_ylabel("weeks of work waiting\n(four-week mean)")
+    top.set_ylim(0, max(top.get_ylim()[1], (threshold or 0.0) * 1.15))
+    share = _series(weekly, "stress_share_above", scale=100.0)
+    _plot_series(bottom, share.clip(0.0, 100.0), f"working days above {above}", OVER_COLOUR)
+    bottom.yaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
+    bottom.set_ylabel(f"caseworker working days\nabove {above}")
+    bottom.set_ylim(-3, 103)  # 0 % and 100 % drawn clear of the frame
+    _finish_time_figure(
+        fig, [top, bottom], weekly, warmup_end, f"{title}: caseworker stress (work waiting)"
+    )
+    return fig
+
+
+def _task_means(
+    rows: pd.DataFrame, column: str, count: str, scale: float = 1.0, top: float = np.inf
+) -> pd.DataFrame:
+    """Per task type: the mean over replications of `column` (times `scale`), its 95 % CI
+    clipped to 0–`top`, and the mean of `count` per replication (column "count")."""
+    out = []
+    for task, group in rows.groupby("task", sort=False):
+        mean, low, high = mean_ci(group[column].to_numpy(dtype=float) * scale)
+        out.append(
+            {
+                "task": task,
+                "mean": float(mean),
+                "count": float(group[count].mean()),
+                "low": max(float(low), 0.0),
+                "high": min(float(high), top),
+            }
+        )
+    return pd.DataFrame(out, columns=["task", "mean", "low", "high", "count"])
+
+
 def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:
     """Per statutory task type: mean on-time share in %, its CI, and mean number due per run.
 
@@ -248,53 +363,55 @@ def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:
     Sorted so the worst task type is drawn at the top of a horizontal bar chart.
     """
     rows = by_task[by_task["statutory"].astype(bool) & (by_task["due_in_window"] > 0)]
-    out = []
-    for task, group in rows.groupby("task", sort=False):
-        mean, low, high = mean_ci(group["on_time_share"].to_numpy(dtype=float) * 100.0)
-        out.append(
-            {
-                "task": task,
-                "mean": float(mean),
-                "due": float(group["due_in_window"].mean()),
-                "low": max(float(low), 0.0),
-                "high": min(float(high), 100.0),
-            }
-        )
-    table = pd.DataFrame(out, columns=["task", "mean", "low", "high", "due"])
+    table = _task_means(rows, "on_time_share", "due_in_window", scale=100.0, top=100.0)
     return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _percent_axis(ax: Axes, y: np.ndarray, means: pd.Series) -> None:
-    """Print each bar's percentage on a right-hand axis, clear of bars and error bars."""
+def dropped_table(by_task: pd.DataFrame) -> pd.DataFrame:
+    """Per task type with optional tasks dropped by triage: mean dropped per run, its CI, and
+    the mean created per run. Sorted so the most dropped is drawn at the top."""
+    if "triaged" not in by_task.columns:  # results from before triage existed
+        by_task = by_task.assign(triaged=0)
+    dropped = by_task.groupby("task", sort=False)["triaged"].transform("sum") > 0
+    table = _task_means(by_task[dropped], "triaged", "created")
+    return table.sort_values("mean", kind="stable").reset_index(drop=True)
+
+
+def _value_axis(ax: Axes, y: np.ndarray, labels: list[str]) -> None:
+    """Print each bar's value on a right-hand axis, clear of bars and error bars."""
     right = ax.twinx()
     right.set_ylim(ax.get_ylim())
-    right.set_yticks(y, ["–" if np.isnan(m) else f"{m:.0f} %" for m in means])
+    right.set_yticks(y, labels)
     right.tick_params(axis="y", length=0, labelsize=10)
     for spine in right.spines.values():
         spine.set_visible(False)
 
 
-def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
-    """Horizontal bars: share of statutory tasks done by their deadline, per task type."""
-    table = _on_time_table(by_task)
-    n_runs = int(by_task["replication"].nunique()) if len(by_task) else 0
-    fig = Figure(figsize=(10, 1.6 + 0.42 * max(len(table), 3)), layout="constrained")
+def _bar_figure(heading: str, rows: int) -> tuple[Figure, Axes]:
+    """A figure for one horizontal bar per task type, tall enough for `rows` bars."""
+    fig = Figure(figsize=(10, 1.6 + 0.42 * max(rows, 3)), layout="constrained")
     ax = fig.subplots()
-    fig.suptitle(f"{title}: statutory tasks done by their deadline", fontsize=13, fontweight="bold")
-    ax.set_xlim(0, 100)
-    ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
-    ax.set_xlabel("share done on time (measurement window)")
+    fig.suptitle(heading, fontsize=13, fontweight="bold")
+    return fig, ax
+
+
+def _task_bars(
+    fig: Figure,
+    ax: Axes,
+    table: pd.DataFrame,
+    n_runs: int,
+    value: str,
+    counted: tuple[str, str],
+    empty: str,
+) -> None:
+    """Bars of a `_task_means` table with 95 % error bars, each value (format `value`) on the
+    right and the note under the figure; `counted` is how the count is named beside each
+    task type and in the note, e.g. ("due", "tasks falling due"). An empty table gives
+    the text `empty` instead."""
     if table.empty:
         ax.set_yticks([])
-        ax.text(
-            50,
-            0.5,
-            "no statutory task fell due in the measurement window",
-            ha="center",
-            va="center",
-            transform=ax.get_xaxis_transform(),
-        )
-        return fig
+        ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
+        return
     y = np.arange(len(table))
     err = np.vstack([table["mean"] - table["low"], table["high"] - table["mean"]])
     has_err = n_runs > 1 and np.isfinite(err).any()
@@ -306,9 +423,10 @@ def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
         xerr=np.nan_to_num(err) if has_err else None,
         error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1},
     )
-    ax.set_yticks(y, [_task_label(t, d) for t, d in zip(table["task"], table["due"], strict=True)])
+    pairs = zip(table["task"], table["count"], strict=True)
+    ax.set_yticks(y, [f"{task.replace('_', ' ')}  ({n:,.0f} {counted[0]})" for task, n in pairs])
     ax.set_ylim(-0.6, len(table) - 0.4)
-    _percent_axis(ax, y, table["mean"])
+    _value_axis(ax, y, ["–" if np.isnan(m) else value.format(m) for m in table["mean"]])
     ax.grid(True, axis="x", color="#e3e3e3", linewidth=0.8)
     ax.set_axisbelow(True)
     note = (
@@ -316,13 +434,34 @@ def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
         if n_runs <= 1
         else f"Mean of {n_runs} simulation runs; error bars: 95 % confidence interval."
     )
-    _note(fig, note + " In brackets: tasks falling due per run.")
+    _note(fig, f"{note} In brackets: {counted[1]} per run.")
+
+
+def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
+    """Horizontal bars: share of statutory tasks done by their deadline, per task type."""
+    table = _on_time_table(by_task)
+    fig, ax = _bar_figure(f"{title}: statutory tasks done by their deadline", len(table))
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
+    ax.set_xlabel("share done on time (measurement window)")
+    empty = "no statutory task fell due in the measurement window"
+    _task_bars(
+        fig, ax, table, _replications(by_task), "{:.0f} %", ("due", "tasks falling due"), empty
+    )
     return fig
 
 
-def _task_label(task: str, due: float) -> str:
-    """Task type name for an axis: words instead of snake_case, with the number due."""
-    return f"{task.replace('_', ' ')}  ({due:,.0f} due)"
+def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
+    """Horizontal bars: optional tasks dropped by triage per run, per task type."""
+    table = dropped_table(by_task)
+    fig, ax = _bar_figure(f"{title}: optional tasks dropped by triage", len(table))
+    ax.set_xlabel("optional tasks dropped per run (created in the measurement window)")
+    empty = "no optional task created in the measurement window was dropped"
+    _task_bars(
+        fig, ax, table, _replications(by_task), "{:.1f}", ("created", "tasks created"), empty
+    )
+    ax.set_xlim(left=0)
+    return fig
 
 
 # --- entry point --------------------------------------------------------------------------------
@@ -336,14 +475,19 @@ def write_figures(
     title: str,
     warmup_end: dt.date | None,
     band: tuple[float, float] = (35.0, 45.0),
+    stress_threshold: float | None = None,
 ) -> list[Path]:
     """Write the planner figures as PNGs into `folder` (created if missing); return their paths.
 
     `weekly` is the long table (date, metric, value, replication) of all replications,
     `by_task` the per-(replication, task type) table; `warmup_end` is shaded as
-    warm-up before it (None: no warm-up); `band` is the recommended caseload range.
-    Always writes the same four files, in this order: caseload_per_worker.png,
-    backlog_hours.png, statutory_on_time_by_task.png, utilisation.png.
+    warm-up before it (None: no warm-up); `band` is the recommended caseload range;
+    `stress_threshold` is the scenario's `stress.threshold`, drawn as a line on the
+    stress figure (None: no line).
+    Always writes these six files, in this order: caseload_per_worker.png,
+    backlog_hours.png, statutory_on_time_by_task.png, utilisation.png,
+    staff_by_absence.png, stress.png; then optional_tasks_dropped_by_task.png where
+    triage dropped optional tasks created in the measurement window.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -352,7 +496,13 @@ def write_figures(
         ("backlog_hours.png", lambda: backlog_figure(weekly, title, warmup_end)),
         ("statutory_on_time_by_task.png", lambda: on_time_figure(by_task, title)),
         ("utilisation.png", lambda: utilisation_figure(weekly, title, warmup_end)),
+        ("staff_by_absence.png", lambda: staff_by_absence_figure(weekly, title, warmup_end)),
+        ("stress.png", lambda: stress_figure(weekly, title, warmup_end, stress_threshold)),
     ]
+    if "triaged" in by_task.columns and by_task["triaged"].sum() > 0:
+        makers.append(
+            ("optional_tasks_dropped_by_task.png", lambda: dropped_figure(by_task, title))
+        )
     return [_save(make(), folder / name) for name, make in makers]
 
 

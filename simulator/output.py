@@ -26,6 +26,20 @@ from simulator.replications import relative_half_width
 from simulator.runner import Results
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
+# The console's workforce block: (metric, label, format, scale, when shown), shown
+# "always", when "measured" (a value, so the mechanism is on), or, for counts, when
+# "nonzero". {t} in a label is the stress threshold.
+WORKFORCE_LINES = (
+    ("caseworkers_present_mean", "Caseworkers at work, mean", "{:.1f}", 1, "measured"),
+    ("sick_days_per_worker_year", "Sick days per caseworker-year", "{:.1f}", 1, "always"),
+    ("resignations", "Resignations", "{:.1f}", 1, "nonzero"),
+    ("vacancy_days", "Days positions stood vacant", "{:.0f}", 1, "nonzero"),
+    ("stress_days_share", "Working days, stress index above {t:g}", "{:.0f} %", 100, "always"),
+    ("overtime_hours", "Overtime hours", "{:.0f}", 1, "nonzero"),
+    ("optional_tasks_dropped", "Optional tasks dropped by triage", "{:.0f}", 1, "nonzero"),
+    ("interpreter_wait_days_mean", "Wait for an interpreter, days", "{:.1f}", 1, "measured"),
+    ("cases_waiting_assignment_mean", "Cases waiting for assignment, mean", "{:.1f}", 1, "nonzero"),
+)
 
 
 @contextmanager
@@ -73,6 +87,7 @@ def write_results(
                 results.by_task,
                 title=results.scenario.name,
                 warmup_end=results.scenario.simulation.warmup_end,
+                stress_threshold=results.scenario.stress.threshold,
             )
         manifest = build_manifest(results, command)
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
@@ -161,7 +176,13 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
         show("tasks_dropped", "Tasks lapsed when cases closed", "{:.0f}"),
         f"  (recommended caseload: 35-45 cases per caseworker, DS 2015; "
         f"{results.wall_seconds:.1f} s)",
+        "Workforce",
     ]
+    threshold = results.scenario.stress.threshold
+    for metric, label, fmt, scale, when in WORKFORCE_LINES:
+        mean = s.loc[metric, "mean"]
+        if when == "always" or (pd.notna(mean) and (when == "measured" or mean > 0)):
+            lines.append(show(metric, label.format(t=threshold), fmt, scale))
     if results.auto is not None:
         lines.append(_auto_line(results))
     if destination is not None:

@@ -1,10 +1,12 @@
-"""Tests of the planner figures: files written, valid PNGs, and the confidence-interval helper."""
+"""Tests of the planner figures (files written, valid PNGs, the data behind them) and of the
+console's workforce block."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import os
+import re
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -12,16 +14,37 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.figure import Figure
 
-from simulator.figures import _on_time_table, _series, caseload_figure, write_figures
+from simulator.figures import (
+    STAFF_STATES,
+    _on_time_table,
+    _save,
+    _series,
+    caseload_figure,
+    dropped_table,
+    staff_by_absence_figure,
+    staff_table,
+    stress_figure,
+    write_figures,
+)
+from simulator.output import console_summary, write_results
+from simulator.runner import Results, run_scenario
+from simulator.scenario import load_scenario
 
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NAMES = [
     "caseload_per_worker.png",
     "backlog_hours.png",
     "statutory_on_time_by_task.png",
     "utilisation.png",
+    "staff_by_absence.png",
+    "stress.png",
 ]
+DROPPED = "optional_tasks_dropped_by_task.png"
+TWO_YEARS = ["simulation.duration_years=2", "simulation.warmup_years=1"]
+STATES = [metric for metric, _, _ in STAFF_STATES]
 START = dt.date(2012, 1, 2)
 WARMUP_END = dt.date(2012, 3, 26)
 TASKS = [  # name, statutory
@@ -34,7 +57,8 @@ TASKS = [  # name, statutory
 
 
 def make_weekly(n_reps: int, n_weeks: int = 20, seed: int = 1) -> pd.DataFrame:
-    """A long weekly table like the simulator's: staff cut in week 12, some NaN shares."""
+    """A long weekly table like the simulator's: staff cut in week 12, some NaN shares,
+    one position vacant in weeks 14-16, and week 7 without working days (NaN)."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range(START, periods=n_weeks, freq="7D")
     week = np.arange(n_weeks)
@@ -58,6 +82,21 @@ def make_weekly(n_reps: int, n_weeks: int = 20, seed: int = 1) -> pd.DataFrame:
             "statutory_due": rng.poisson(10, n_weeks).astype(float),
             "statutory_on_time_share": share,
         }
+        away = rng.uniform(0, 1, (2, n_weeks))  # caseworkers on vacation, on sick leave
+        vacant = np.where((week >= 14) & (week <= 16), 1.0, 0.0)
+        stress = np.clip(1.0 + 0.1 * week + rng.normal(0, 0.3, n_weeks), 0, None)
+        workforce = {
+            "caseworkers_present": staff - away.sum(axis=0) - vacant,
+            "caseworkers_on_vacation": away[0],
+            "caseworkers_sick": away[1],
+            "vacancies": vacant,
+            "stress_index": stress,
+            "stress_share_above": np.clip((stress - 1.0) / 2.0, 0, 1),
+        }
+        for metric, values in workforce.items():
+            if metric != "vacancies":
+                values[7] = np.nan  # no working day in week 7
+        series |= workforce
         for metric, values in series.items():
             rows.append(
                 pd.DataFrame({"date": dates, "metric": metric, "value": values, "replication": rep})
@@ -80,6 +119,7 @@ def make_by_task(n_reps: int, seed: int = 2) -> pd.DataFrame:
                     "created": 50,
                     "completed": 45,
                     "dropped": 1,
+                    "triaged": 0,
                     "hours_mean": 2.0,
                     "wait_days_mean": 6.5,
                     "due_in_window": due,
@@ -87,6 +127,15 @@ def make_by_task(n_reps: int, seed: int = 2) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def with_drops(by_task: pd.DataFrame, drops: dict[str, list[int]]) -> pd.DataFrame:
+    """`by_task` with the given optional tasks dropped per replication."""
+    by_task = by_task.copy()
+    for task, per_rep in drops.items():
+        for rep, n in enumerate(per_rep):
+            by_task.loc[(by_task["task"] == task) & (by_task["replication"] == rep), "triaged"] = n
+    return by_task
 
 
 def assert_valid_pngs(paths: list[Path]) -> None:
@@ -100,17 +149,25 @@ def assert_valid_pngs(paths: list[Path]) -> None:
         assert image.std() > 0.01, f"{path.name} looks blank"
 
 
-@pytest.mark.parametrize("n_reps", [1, 3])
-def test_write_figures_writes_four_valid_pngs(tmp_path: Path, n_reps: int) -> None:
+@pytest.mark.parametrize(
+    ("n_reps", "drops", "names"),
+    [(1, {}, NAMES), (3, {"coordination": [3, 0, 5]}, [*NAMES, DROPPED])],
+    ids=["one-run", "three-runs-with-triage"],
+)
+def test_write_figures_writes_valid_pngs(
+    tmp_path: Path, n_reps: int, drops: dict[str, list[int]], names: list[str]
+) -> None:
+    """Six figures always; the seventh only where triage dropped optional tasks."""
     folder = tmp_path / "figures" / "new"  # not there yet: write_figures creates it
     paths = write_figures(
         folder,
         make_weekly(n_reps),
-        make_by_task(n_reps),
+        with_drops(make_by_task(n_reps), drops),
         title="baseline",
         warmup_end=WARMUP_END,
+        stress_threshold=2.0,
     )
-    assert [p.name for p in paths] == NAMES
+    assert [p.name for p in paths] == names
     assert all(p.parent == folder and p.is_file() for p in paths)
     assert_valid_pngs(paths)
     check_dir = os.environ.get("FIGCHECK_DIR")  # optional: keep copies to look at
@@ -155,9 +212,143 @@ def test_warmup_longer_than_series_does_not_stretch_the_time_axis() -> None:
     assert all(ax.get_xlim()[1] <= last + 1e-9 for ax in fig.axes)
 
 
-def test_missing_metric_still_gives_four_figures(tmp_path: Path) -> None:
+def test_missing_metrics_still_give_every_figure(tmp_path: Path) -> None:
     weekly = make_weekly(2)
-    weekly = weekly[weekly["metric"] != "overdue_tasks"]
+    weekly = weekly[~weekly["metric"].isin(["overdue_tasks", "stress_index", *STATES])]
     paths = write_figures(tmp_path, weekly, make_by_task(2), title="x", warmup_end=WARMUP_END)
     assert [p.name for p in paths] == NAMES
     assert_valid_pngs(paths)
+
+
+# --- staff, stress and dropped optional tasks ---------------------------------------------------
+
+
+def test_staff_table_stacks_means_in_order_and_keeps_weeks_without_working_days_empty() -> None:
+    weekly = make_weekly(3)
+    table = staff_table(weekly)
+    assert list(table.columns) == STATES
+    staff = _series(weekly, "caseworkers")["mean"].to_numpy()
+    sums = table.sum(axis=1).to_numpy()
+    with_work = np.arange(len(table)) != 7
+    assert sums[with_work] == pytest.approx(staff[with_work])  # made to sum to the staff level
+    sick = weekly[(weekly["metric"] == "caseworkers_sick") & (weekly["date"] == table.index[3])]
+    assert table["caseworkers_sick"].iloc[3] == pytest.approx(sick["value"].mean())
+    assert table.iloc[7][STATES[:3]].isna().all()  # no working days: no value, not zero
+    assert table["vacancies"].iloc[7] == 0.0
+
+
+def threshold_lines(fig: Figure) -> list[np.ndarray]:
+    """The y values of the lines labelled as the threshold on the stress panel."""
+    lines = fig.axes[0].get_lines()
+    return [np.asarray(ln.get_ydata(), float) for ln in lines if "threshold" in ln.get_label()]
+
+
+def test_stress_figure_draws_the_threshold_it_is_given_in_view() -> None:
+    weekly = make_weekly(2)
+    (line,) = threshold_lines(stress_figure(weekly, "x", WARMUP_END, 2.5))
+    assert line == pytest.approx([2.5, 2.5])
+    high = stress_figure(weekly, "x", WARMUP_END, 40.0)  # far above the index
+    assert high.axes[0].get_ylim()[1] > 40.0
+    assert threshold_lines(stress_figure(weekly, "x", WARMUP_END, None)) == []
+
+
+def test_dropped_table_keeps_task_types_with_drops_most_dropped_on_top() -> None:
+    by_task = with_drops(make_by_task(3), {"coordination": [4, 6, 8], "reception": [0, 1, 0]})
+    table = dropped_table(by_task)
+    assert list(table["task"]) == ["reception", "coordination"]  # the last bar is drawn on top
+    assert list(table["mean"]) == pytest.approx([1 / 3, 6.0])
+    assert (table["low"] >= 0).all() and (table["high"] > table["mean"]).all()
+    assert dropped_table(make_by_task(2)).empty
+
+
+# --- with the simulator: absence on and off ------------------------------------------------------
+
+
+# The run's last week is cut short by its end, and metrics.py divides that week's working-day
+# means by working days after the end as well (the calendar runs on past it), so the states
+# do not add up there. The checks below leave it out.
+BEFORE_LAST_WEEK = slice(None, -1)
+
+
+@pytest.fixture(scope="module")
+def absence_on() -> Results:
+    """Two replications with vacation, sick leave and triage, and a threshold not the default."""
+    settings = [*TWO_YEARS, "absence={}", "triage={}", "stress.threshold=2.5"]
+    return run_scenario(load_scenario(BASELINE, settings), replications=2)
+
+
+@pytest.fixture(scope="module")
+def absence_off() -> Results:
+    return run_scenario(load_scenario(BASELINE, TWO_YEARS), replications=2)
+
+
+def test_results_folder_gets_every_figure_with_the_scenarios_threshold(
+    tmp_path: Path, absence_on: Results
+) -> None:
+    given: dict[str, object] = {}
+
+    def figures(*args: object, **kwargs: object) -> list[Path]:
+        given.update(kwargs)
+        return write_figures(*args, **kwargs)  # type: ignore[arg-type]
+
+    write_results(absence_on, tmp_path / "out", figures=figures)
+    assert given["stress_threshold"] == absence_on.scenario.stress.threshold == 2.5
+    paths = sorted((tmp_path / "out" / "figures").iterdir())
+    assert {p.name for p in paths} == {*NAMES, DROPPED}  # triage dropped some optional tasks
+    assert_valid_pngs(paths)
+
+
+def test_staff_stack_sums_to_the_staffing_level_and_shows_july_vacation(
+    absence_on: Results,
+) -> None:
+    weekly = absence_on.weekly
+    table = staff_table(weekly).iloc[BEFORE_LAST_WEEK]
+    staff = _series(weekly, "caseworkers")["mean"].iloc[BEFORE_LAST_WEEK]
+    assert (table["vacancies"] == 0).all()  # no turnover: no vacancies
+    assert table.sum(axis=1).to_numpy() == pytest.approx(staff.to_numpy())
+    away = table["caseworkers_on_vacation"]
+    july = away[away.index.month == 7]
+    assert july.mean() > 3 * away[away.index.month.isin([3, 4, 5, 9, 10])].mean()
+    assert table["caseworkers_sick"].sum() > 0
+
+
+def test_staff_and_stress_without_absence(tmp_path: Path, absence_off: Results) -> None:
+    weekly = absence_off.weekly
+    table = staff_table(weekly).iloc[BEFORE_LAST_WEEK]
+    staff = _series(weekly, "caseworkers")["mean"].iloc[BEFORE_LAST_WEEK]
+    assert (table[STATES[1:]] == 0).all().all()
+    assert table["caseworkers_present"].to_numpy() == pytest.approx(staff.to_numpy())
+    assert (absence_off.by_task["triaged"] == 0).all()
+    paths = [
+        _save(staff_by_absence_figure(weekly, "x", None), tmp_path / "staff.png"),
+        _save(stress_figure(weekly, "x", None, 2.0), tmp_path / "stress.png"),
+    ]
+    assert_valid_pngs(paths)
+
+
+# --- the console ---------------------------------------------------------------------------------
+
+ALWAYS = ("Workforce", "Sick days per caseworker-year", "Working days, stress index above")
+WHEN_ON = ("Optional tasks dropped by triage",)
+NEVER_HERE = (
+    "Resignations",
+    "Days positions stood vacant",
+    "Overtime hours",
+    "Wait for an interpreter",
+    "Cases waiting for assignment",
+)
+
+
+def test_console_shows_workforce_lines_only_where_they_mean_something(
+    absence_on: Results, absence_off: Results
+) -> None:
+    on, off = console_summary(absence_on), console_summary(absence_off)
+    for label in (*ALWAYS, "Caseworkers at work, mean"):
+        assert label in on and label in off, label
+    assert "stress index above 2.5 " in on and "stress index above 2 " in off
+    for label in WHEN_ON:
+        assert label in on and label not in off, label
+    for label in NEVER_HERE:
+        assert label not in on and label not in off, label
+    assert off.splitlines()[-4] == "Workforce"  # a short block: three lines
+    assert re.search(r"Sick days per caseworker-year +0\.0 ", off)  # shown though zero
