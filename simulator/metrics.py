@@ -316,15 +316,18 @@ def _workforce(record: RunRecord, calendar: WorkCalendar, edges: np.ndarray, w0:
         w = None if values is None else values[mask]
         return np.bincount(week[mask], weights=w, minlength=n_weeks).astype(float)
 
+    run_workdays = np.flatnonzero(calendar.workday)
+    run_workdays = run_workdays[run_workdays < record.end]  # the calendar runs a little past
     workdays_w = np.bincount(
-        np.clip(np.searchsorted(edges, np.flatnonzero(calendar.workday), side="right") - 1,
+        np.clip(np.searchsorted(edges, run_workdays, side="right") - 1,
                 0, n_weeks - 1), minlength=n_weeks).astype(float)  # fmt: skip
     away = working & (status != 0)
     above = working & (stress > record.stress_threshold)
     stress_sum = np.where(working, stress, 0.0)
-    vacancy_days_w = interval_areas(vac["opened"], vac["filled"], edges)
+    filled = np.where(np.isnan(vac["filled"]), record.end, vac["filled"])  # still open
+    vacancy_days_w = interval_areas(vac["opened"], filled, edges)
     window = np.array([w0, record.end])
-    vacancy_days = interval_areas(vac["opened"], vac["filled"], window)[0]
+    vacancy_days = interval_areas(vac["opened"], filled, window)[0]
     worker_days = (working & inside).sum()
     years = worker_days / max(float(calendar.workday.sum()) / (calendar.n_days / 365.25), 1.0)
     per_year = lambda mask: float(mask.sum() / years) if years > 0 else float("nan")  # noqa: E731

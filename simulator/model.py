@@ -258,6 +258,7 @@ class Municipality:
 
     def _record(self, wall_seconds: float) -> RunRecord:
         self.office.record_unfinished()
+        self.workforce.finish()
         for case in self.cases.values():
             self.case_log.add(case, closed=float("nan"))
             if case.worker >= 0:

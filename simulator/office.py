@@ -257,8 +257,9 @@ class Office:
         """
         if not self.fixed:
             return
-        worker = self._least_loaded()
-        if self.cap is not None and (self.unassigned or len(worker.cases) >= self.cap):
+        worker = self._least_loaded() if self.workers else None
+        full = self.cap is not None and worker is not None and len(worker.cases) >= self.cap
+        if worker is None or self.unassigned or full:  # nobody to take it, or nobody with room
             self.unassigned.append(case)
             self.held[case.id] = []
             return

@@ -188,11 +188,15 @@ class Stress(_Strict):
 
     Each working day a caseworker's index is the hours of work waiting for them over the
     casework hours of one week of theirs, averaged over the last `window_days` (a rolling
-    four weeks). Above `threshold` the caseworker counts as under sustained stress.
+    four weeks). Above `threshold` the caseworker counts as under sustained stress. The
+    excess over the threshold, ``index / threshold - 1``, raises sick leave and
+    resignations; it counts up to `excess_cap` (by default, an index of three times the
+    threshold), so hazards stay finite however long the queue grows.
     """
 
     window_days: Annotated[int, Field(ge=1)] = 28
     threshold: Positive = 2.0
+    excess_cap: NonNegative = 2.0
 
 
 class HiringFreeze(_Strict):

@@ -16,7 +16,7 @@ sick on working days):
 4. *Stress.* On each working day a caseworker's load is the weeks of work waiting for
    them (`Office.pressure`); the stress index is its mean over the last `window_days`.
    The excess is ``max(0, index / threshold - 1)``: zero at or below the threshold,
-   1 at twice the threshold.
+   1 at twice the threshold, and at most `excess_cap` (2: three times the threshold).
 5. *Resignations* (opsigelser). Every working day a caseworker resigns with a probability from
    `resignations_per_year`, multiplied by ``1 + sensitivity * excess``; they leave after
    `notice_days`. Recruitment starts at once (after a hiring freeze, if one is on) and
@@ -97,6 +97,7 @@ class Workforce:
             for f in (self.turnover.hiring_freezes if self.turnover else [])
         ]
         self.window_days, self.threshold = self.stress.window_days, self.stress.threshold
+        self.excess_cap = self.stress.excess_cap
         self.week_hours = office.policies.week_hours
         self.log_day = log.add_day
         years = calendar.n_days / 365.25
@@ -206,7 +207,9 @@ class Workforce:
         while loads[0][0] <= day - self.window_days:
             person.total -= loads.popleft()[1]
         worker.stress = stress = person.total / len(loads) if person.total > 0 else 0.0
-        excess = stress / self.threshold - 1.0 if stress > self.threshold else 0.0
+        excess = (
+            min(stress / self.threshold - 1.0, self.excess_cap) if stress > self.threshold else 0.0
+        )
         if person.sick is not None:
             p = self.sick_base * (1.0 + self.sick_sensitivity * excess)
             if person.sick.uniform() < p and status == PRESENT:
@@ -290,6 +293,12 @@ class Workforce:
         starts = max(leaves, begins + max(1, math.ceil(self.recruitment())))
         self.recruiting.append((leaves, starts))
         self.recruiting.sort()
+
+    def finish(self) -> None:
+        """At the end of the run, record the vacancies still open (unfilled: NaN)."""
+        for opened, _ in self.recruiting:
+            if opened < self.env.now:
+                self.log.vacancy(opened, math.nan)
 
     def _recruit(self, day: int) -> None:
         """Vacancies whose recruitment is done are filled today."""
