@@ -81,15 +81,21 @@ def test_vacation_is_mostly_in_july_and_the_weeks_add_up():
 
 
 def test_absence_lowers_capacity_and_cover_shortens_waits():
+    """Away caseworkers' tasks wait for them, or colleagues with nothing of their own to
+    do take them. Absences then differ between the two runs (stress differs), so one
+    replication can go either way: compared over four paired replications."""
     away = baseline("absence={}", 'caseworkers.absence_cover="wait"')
     covered = baseline("absence={}", 'caseworkers.absence_cover="pool"')
     _, r0, none = run(baseline())
     _, r1, wait = run(away)
-    _, _r2, cover = run(covered)
     same_people(r0, r1)
     assert wait.summary["caseworkers_present_mean"] < none.summary["caseworkers_present_mean"]
     assert wait.summary["task_wait_days_mean"] > none.summary["task_wait_days_mean"]
-    assert cover.summary["task_wait_days_p90"] < wait.summary["task_wait_days_p90"]
+    waits = {
+        name: [run(s, rep)[2].summary["task_wait_days_mean"] for rep in range(4)]
+        for name, s in (("wait", away), ("cover", covered))
+    }
+    assert np.mean(waits["cover"]) < np.mean(waits["wait"])
 
 
 # ---------------------------------------------------------------- turnover
