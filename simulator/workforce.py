@@ -187,10 +187,9 @@ class Workforce:
         """One caseworker's day: away or not, their load and stress, sick leave,
         resignation, learning, overtime and triage. This runs for every caseworker on
         every working day, so it calls out only when something happens."""
-        office = self.office
         person = self.people.get(worker.id) or self._person(worker)
         if person.leaves_on is not None and person.leaves_on <= day:
-            office.remove(worker)
+            self.office.remove(worker)
             return
         if person.away_until > day:
             status = SICK
@@ -199,36 +198,45 @@ class Workforce:
         else:
             status = PRESENT
         if worker.present != (status == PRESENT):
-            office.set_present(worker, status == PRESENT)
+            self.office.set_present(worker, status == PRESENT)
         load = worker.backlog / self.week_hours if shared is None else shared
         loads = person.loads
         loads.append((day, load))
-        person.total += load
+        total = person.total + load
         while loads[0][0] <= day - self.window_days:
-            person.total -= loads.popleft()[1]
-        worker.stress = stress = person.total / len(loads) if person.total > 0 else 0.0
-        excess = (
-            min(stress / self.threshold - 1.0, self.excess_cap) if stress > self.threshold else 0.0
-        )
+            total -= loads.popleft()[1]
+        person.total = total
+        worker.stress = stress = total / len(loads) if total > 0 else 0.0
+        if stress > self.threshold or person.sick is not None or person.resign is not None:
+            status = self._hazards(worker, person, day, status, stress)
+        overtime = 0.0
+        if self.overtime is not None and status == PRESENT and load > self.overtime.above:
+            overtime = self.overtime.hours_per_week / 5
+        worker.overtime = overtime
+        if worker.deferred:
+            self.office.review_deferred(worker, self.env.now)
+        self.log_day((day, worker.id, status, stress, overtime))
+
+    def _hazards(
+        self, worker: Caseworker, person: _Person, day: int, status: int, stress: float
+    ) -> int:
+        """Sick leave, resignation and learning today; the status after them."""
+        excess = 0.0
+        if stress > self.threshold:
+            excess = min(stress / self.threshold - 1.0, self.excess_cap)
         if person.sick is not None:
             p = self.sick_base * (1.0 + self.sick_sensitivity * excess)
             if person.sick.uniform() < p and status == PRESENT:
                 person.away_until = self._after_workdays(day, self.spell())
                 status = SICK
-                office.set_present(worker, False)
+                self.office.set_present(worker, False)
         if person.resign is not None:
             p = self.resign_base * (1.0 + self.resign_sensitivity * excess)
             if person.resign.uniform() < p and person.leaves_on is None:
                 self._resign(worker, person, day)
             if person.hired_on is not None:
                 self._learn(worker, person, day)
-        overtime = 0.0
-        if self.overtime is not None and status == PRESENT and load > self.overtime.above:
-            overtime = self.overtime.hours_per_week / 5
-        worker.overtime = overtime
-        if worker.deferred:
-            office.review_deferred(worker, self.env.now)
-        self.log_day((day, worker.id, status, stress, overtime))
+        return status
 
     def _status(self, person: _Person, day: int, year: int) -> int:
         """VACATION on the person's days off this year (planned when the year begins)."""
