@@ -126,35 +126,31 @@ class Municipality:
         wait = spec.waiting_days(principal.status) if waits else 0.0
         yield from self.wait_until(placement.time + wait)
         reunion.may_apply = self.env.now
-        reunion.aided = yield from self.application(principal)
+        reunion.aided = yield from self.application(principal, spec.unaided_delay_days)
         reunion.applied = self.env.now
         yield self.env.timeout(family.processing + family.travel)
         reunion.arrived = self.env.now
         self.family_arrives(household, principal, family, children)
 
-    def application(self, applicant: Case) -> Generator[simpy.Event, Any, bool]:
+    def application(self, applicant: Case, unaided: float) -> Generator[simpy.Event, Any, bool]:
         """The reunification application is sent: when the help task is done, or unaided.
 
         The help falls due now. If it is done, the application goes at once. If it never
         is (the task is not in the catalogue, or was dropped, or lapsed because the case
-        exited first), the applicant sends it `unaided_delay_days` after that is clear.
+        exited first), the applicant sends it `unaided` days after that is clear.
         Returns whether the help was given.
         """
         helping = self.trigger(applicant, "reunification_application")
         if helping:
-            for task in helping:
-                if task.done is None:
-                    task.done = self.env.event()
-            ended = self.env.all_of([task.done for task in helping])  # type: ignore[misc]
-            exits = self.env.timeout(max(applicant.exit_time - self.env.now, 0.0))
-            yield ended | exits
-            # the case has exited: help already under way is finished, the rest lapses
-            under_way = [t.done for t in helping if t.worker != -1 and not t.done.triggered]  # type: ignore[union-attr]
-            if under_way:
-                yield self.env.all_of(under_way)  # type: ignore[arg-type]
+            ended = self.env.all_of([self.awaited(task) for task in helping])
+            yield ended | self.env.timeout(max(applicant.exit_time - self.env.now, 0.0))
+            # if the case exited first: help under way is finished, the rest has lapsed
+            under_way = [self.awaited(t) for t in helping if t.worker != -1]
+            if not all(done.triggered for done in under_way):
+                yield self.env.all_of(under_way)
             if all(t.finished == t.finished for t in helping):  # NaN until done
                 return True
-        yield self.env.timeout(self.scenario.reunification.unaided_delay_days)  # type: ignore[union-attr]
+        yield self.env.timeout(unaided)
         return False
 
     def case(self, case: Case) -> Process:
@@ -217,11 +213,7 @@ class Municipality:
         """Exit: queued tasks lapse; the closure task is done; the case leaves the caseload."""
         case.is_open = False  # from now on its queued tasks lapse
         closing = [self.create_task(case, *due) for due in self.catalogue.on("closure", case)]
-        for task in closing:
-            if task.done is None:  # a returning task already has one; both can wait on it
-                task.done = self.env.event()
-        for task in closing:
-            yield task.done  # type: ignore[misc]
+        yield from [self.awaited(task) for task in closing]
         self.office.release(case)
         self.case_log.add(case, closed=self.env.now)
         del self.cases[case.id]
@@ -251,9 +243,7 @@ class Municipality:
             task.done = self.env.event()
             self.env.process(self.comes_back(task))
         if task_type.followed_by is not None:
-            if task.done is None:
-                task.done = self.env.event()
-            task.done.callbacks.append(lambda _, task=task: self.referred(task))
+            self.awaited(task).callbacks.append(lambda _, task=task: self.referred(task))
         self.office.submit(task)
         return task
 
@@ -273,6 +263,16 @@ class Municipality:
         was done, the person joins that service's queue."""
         if task.finished == task.finished:  # done, not dropped (NaN)
             task.type.followed_by.refer(task.case)
+
+    def awaited(self, task: Task) -> simpy.Event:
+        """The event that fires when `task` ends (done, or dropped: `Task.release`).
+
+        A task that already has one (it comes back, or leads to an external service)
+        keeps it; everyone waiting shares it.
+        """
+        if task.done is None:
+            task.done = self.env.event()
+        return task.done
 
     def wait_until(self, t: float) -> Process:
         if t > self.env.now:
