@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from simulator.scenario import Arrivals, HouseholdType, Scenario
+from simulator.scenario import HouseholdType, Scenario, Schedule, Simulation
 from simulator.streams import Stream
 
 
@@ -39,7 +39,7 @@ def month_starts(start: dt.date, end_day: float) -> list[tuple[dt.date, float, f
         first = nxt
 
 
-def monthly_expected(arrivals: Arrivals, start: dt.date, end_day: float) -> list[float]:
+def monthly_expected(arrivals: Schedule, start: dt.date, end_day: float) -> list[float]:
     """Adults expected in each calendar month of the run (partial months pro rata)."""
     out = []
     for i, (first, t0, t1) in enumerate(month_starts(start, end_day)):
@@ -100,10 +100,30 @@ def placements(scenario: Scenario, arrival_stream: Stream, households: Stream) -
                 name, adults, children = sampler.draw(max_adults=remaining)
                 drawn.append((name, adults, children))
                 remaining -= adults
-            times = [t0 + (t1 - t0) * (k + 0.5) / len(drawn) for k in range(len(drawn))]
+            times = _spread(t0, t1, len(drawn))
         else:
             n = arrival_stream.poisson(adults_expected / sampler.mean_adults)
-            times = sorted(t0 + (t1 - t0) * arrival_stream.uniform() for _ in range(n))
+            times = _spread(t0, t1, n, arrival_stream)
             drawn = [sampler.draw() for _ in range(n)]
         out.extend(Placement(t, *hh) for t, hh in zip(times, drawn, strict=True))
     return out
+
+
+def arrival_times(schedule: Schedule, sim: Simulation, stream: Stream) -> list[float]:
+    """When each person of a schedule of single people (spouses of Danish citizens) arrives."""
+    months = month_starts(sim.start_date, sim.duration_days)
+    expected = monthly_expected(schedule, sim.start_date, sim.duration_days)
+    out: list[float] = []
+    for (_, t0, t1), n in zip(months, expected, strict=True):
+        if schedule.process == "exact":
+            out.extend(_spread(t0, t1, round(n)))
+        else:
+            out.extend(_spread(t0, t1, stream.poisson(n), stream))
+    return out
+
+
+def _spread(t0: float, t1: float, n: int, stream: Stream | None = None) -> list[float]:
+    """`n` times in [t0, t1): evenly spaced, or uniformly at random from `stream`."""
+    if stream is None:
+        return [t0 + (t1 - t0) * (k + 0.5) / n for k in range(n)]
+    return sorted(t0 + (t1 - t0) * stream.uniform() for _ in range(n))

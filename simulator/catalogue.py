@@ -1,42 +1,107 @@
 """The task catalogue compiled for one run.
 
 Turns the scenario's task table into `TaskType`s, each drawing its durations from
-its own named stream (``duration:<task>``), grouped by what triggers them, and
-works out a case's *agenda*: every task that falls due while the case is open,
-with the time it falls due.
+its own named stream (``duration:<task>``), grouped by the cases they apply to
+(person kind, traumatised or not, household with children or not: `applies_to` and
+`requires`) and by what triggers them, and works out a case's *agenda*: every task
+that falls due while the case is open, with the time it falls due.
 """
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from simulator.distributions import Sampler
-from simulator.entities import INF, TaskType, Visits
-from simulator.scenario import DAYS_PER_YEAR, PERSON_KINDS, After, AtRate, Every, Task
+from simulator.entities import INF, Case, TaskType, Visits
+from simulator.scenario import (
+    AGENDA_TRIGGERS,
+    DAYS_PER_YEAR,
+    PERSON_KINDS,
+    After,
+    AtRate,
+    CaseMix,
+    Every,
+    Task,
+)
 from simulator.streams import Stream, Streams
 
 
 @dataclass
-class _Triggers:
-    """The task types that apply to one kind of person, by trigger."""
+class _Agenda:
+    """Task types that fall due by a case's own clock (arrival, after, every, rate)."""
 
     arrival: list[TaskType] = field(default_factory=list)
     after: list[tuple[float, TaskType]] = field(default_factory=list)
     every: list[tuple[float, float, float, TaskType]] = field(default_factory=list)
     rate: list[tuple[float, Stream, TaskType]] = field(default_factory=list)
-    reunification_application: list[TaskType] = field(default_factory=list)
-    reunification: list[TaskType] = field(default_factory=list)
-    closure: list[TaskType] = field(default_factory=list)
+    returns: bool = False  # some of its task types come back (later visits)
+
+    def add(self, trigger: After | Every | AtRate | object, tt: TaskType, streams: Streams) -> None:
+        self.returns |= tt.later_visits is not None
+        if isinstance(trigger, After):
+            self.after.append((trigger.days, tt))
+        elif isinstance(trigger, Every):
+            first = trigger.days if trigger.start_days is None else trigger.start_days
+            until = INF if trigger.until_days is None else trigger.until_days
+            self.every.append((first, trigger.days, until, tt))
+        elif isinstance(trigger, AtRate):
+            rate = trigger.per_year / DAYS_PER_YEAR
+            self.rate.append((rate, streams[f"rate:{tt.name}"], tt))
+        else:
+            self.arrival.append(tt)
+
+    def fill(
+        self, add: Callable[[Due], None], start: float, exit_time: float, scale: float
+    ) -> None:
+        """Add every task due from `start` until the case exits; hours times `scale`."""
+        if start >= exit_time:  # employment work of someone who leaves before treatment
+            return
+        for tt in self.arrival:
+            add((start, tt.index, tt, tt.sample_hours() * scale, tt.draw_later_visits()))
+        for days, tt in self.after:
+            if start + days < exit_time:
+                add((start + days, tt.index, tt, tt.sample_hours() * scale, tt.draw_later_visits()))
+        for first, every, until, tt in self.every:
+            t, stop = start + first, min(exit_time, start + until)
+            while t < stop:
+                add((t, tt.index, tt, tt.sample_hours() * scale, tt.draw_later_visits()))
+                t += every
+        for rate, stream, tt in self.rate:
+            t = start + stream.exponential() / rate
+            while t < exit_time:
+                add((t, tt.index, tt, tt.sample_hours() * scale, tt.draw_later_visits()))
+                t += stream.exponential() / rate
+
+
+@dataclass
+class _Group:
+    """The catalogue as it applies to one profile of case (kind, traumatised, children).
+
+    `parts` splits the agenda by (meeting multiplier, paused until treatment): a single
+    part unless the case is traumatised. `events` lists the task types each event
+    (reunification_application, reunification, children, closure) triggers, with their
+    multiplier.
+    """
+
+    parts: list[tuple[_Agenda, float, bool]] = field(default_factory=list)
+    events: dict[str, list[tuple[TaskType, float]]] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
+
+
+Due = tuple[float, int, TaskType, float, Visits]
+EVENTS = ("reunification_application", "reunification", "children", "closure")
 
 
 class Catalogue:
     """The enabled tasks of a scenario, ready to be created."""
 
-    def __init__(self, tasks: dict[str, Task], streams: Streams) -> None:
+    def __init__(
+        self, tasks: dict[str, Task], streams: Streams, mix: CaseMix | None = None
+    ) -> None:
         self.types: list[TaskType] = []
-        self._by_kind = {kind: _Triggers() for kind in PERSON_KINDS}
         for name, spec in tasks.items():
             if not spec.enabled:
                 continue
@@ -52,55 +117,76 @@ class Catalogue:
             if spec.repeat is not None:
                 tt.later_visits = _return_sampler(spec, streams[f"repeat:{name}"], tt.sample_hours)
             self.types.append(tt)
-            trigger = spec.trigger
-            for kind in spec.applies_to:
-                group = self._by_kind[kind]
-                if isinstance(trigger, After):
-                    group.after.append((trigger.days, tt))
-                elif isinstance(trigger, Every):
-                    first = trigger.days if trigger.start_days is None else trigger.start_days
-                    until = INF if trigger.until_days is None else trigger.until_days
-                    group.every.append((first, trigger.days, until, tt))
-                elif isinstance(trigger, AtRate):
-                    rate = trigger.per_year / DAYS_PER_YEAR
-                    group.rate.append((rate, streams[f"rate:{name}"], tt))
-                else:
-                    getattr(group, trigger.on).append(tt)
+        longer = 1.0 if mix is None else mix.meeting_multiplier_traumatised
+        specs = [(tasks[tt.name], tt) for tt in self.types]
+        self._groups = {
+            profile: _group(specs, *profile, longer, streams)
+            for profile in itertools.product(PERSON_KINDS, (False, True), (False, True))
+        }
 
-    def on(self, event: str, reunified: bool) -> list[TaskType]:
-        """Task types triggered by `event` (arrival, reunification, closure, ...)."""
-        return getattr(self._by_kind["reunified" if reunified else "refugee"], event)
+    def on(self, event: str, case: Case) -> list[tuple[TaskType, float, Visits]]:
+        """(task type, hours, later visits) of each task `event` triggers for `case`
+        (reunification_application, reunification, children, closure)."""
+        out = []
+        for tt, scale in self._groups[case.kind, case.traumatised, case.children].events[event]:
+            hours, visits = tt.sample_hours() * scale, tt.draw_later_visits()
+            out.append((tt, hours, _scaled(visits, scale) if scale != 1.0 else visits))
+        return out
 
-    def agenda(
-        self, reunified: bool, opened: float, exit_time: float
-    ) -> list[tuple[float, int, TaskType, float, Visits]]:
+    def applies(self, name: str, case: Case) -> bool:
+        """Whether the task type `name` is in the catalogue for this case at all."""
+        return name in self._groups[case.kind, case.traumatised, case.children].names
+
+    def agenda(self, case: Case) -> list[Due]:
         """(time, order, task type, hours, later visits) of every task due before the case
         exits, in time order.
 
         Durations are drawn here, when the case opens, rather than when each task falls
         due: simultaneous tasks of different cases would otherwise draw in an order that
         depends on SimPy's tie-breaking, and so on every other task type in the run.
+        A traumatised person's meetings take longer, and their employment work starts
+        only when trauma treatment does (its clock starts then).
         """
-        group = self._by_kind["reunified" if reunified else "refugee"]
-        due: list[tuple[float, int, TaskType, float, Visits]] = []
-        add = due.append
-        for tt in group.arrival:
-            add((opened, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
-        for days, tt in group.after:
-            if opened + days < exit_time:
-                add((opened + days, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
-        for first, every, until, tt in group.every:
-            t, stop = opened + first, min(exit_time, opened + until)
-            while t < stop:
-                add((t, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
-                t += every
-        for rate, stream, tt in group.rate:
-            t = opened + stream.exponential() / rate
-            while t < exit_time:
-                add((t, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
-                t += stream.exponential() / rate
+        group = self._groups[case.kind, case.traumatised, case.children]
+        due: list[Due] = []
+        add, opened, exit_time = due.append, case.opened, case.exit_time
+        for part, scale, paused in group.parts:
+            first = len(due)
+            part.fill(add, case.treatment_from if paused else opened, exit_time, scale)
+            if scale != 1.0 and part.returns:  # later visits of longer meetings are longer too
+                due[first:] = [(t, i, tt, h, _scaled(v, scale)) for t, i, tt, h, v in due[first:]]
         due.sort(key=_time_then_order)
         return due
+
+
+def _group(
+    specs: list[tuple[Task, TaskType]],
+    kind: str,
+    traumatised: bool,
+    children: bool,
+    longer: float,
+    streams: Streams,
+) -> _Group:
+    """The task types that apply to one profile of case, by trigger."""
+    traits = {"traumatised": traumatised, "children": children}
+    group = _Group(events={event: [] for event in EVENTS})
+    parts: dict[tuple[float, bool], _Agenda] = {}
+    for spec, tt in specs:
+        if kind not in spec.applies_to or not all(traits[t] for t in spec.requires):
+            continue
+        group.names.add(tt.name)
+        scale = longer if traumatised and spec.meeting else 1.0
+        if spec.trigger.on in AGENDA_TRIGGERS:
+            paused = traumatised and spec.employment
+            parts.setdefault((scale, paused), _Agenda()).add(spec.trigger, tt, streams)
+        else:
+            group.events[spec.trigger.on].append((tt, scale))
+    group.parts = [(part, scale, paused) for (scale, paused), part in parts.items()]
+    return group
+
+
+def _scaled(visits: Visits, scale: float) -> Visits:
+    return tuple((delay, hours * scale) for delay, hours in visits)
 
 
 _time_then_order = operator.itemgetter(0, 1)

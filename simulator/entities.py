@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import simpy
 
@@ -32,6 +33,7 @@ class TaskType:
     meeting: bool
     closes: bool = False  # the closure task: created when the case exits, never lapses
     later_visits: Callable[[], Visits] | None = None  # draws the visits after the first
+    followed_by: Any = None  # an external service the person joins once this task is done
 
     def draw_later_visits(self) -> Visits:
         """(delay in days, hours) of each later visit a new task of this type will need."""
@@ -40,18 +42,32 @@ class TaskType:
 
 @dataclass(slots=True, eq=False)
 class Case:
-    """One adult's case in the integration period."""
+    """One adult's case in the integration period.
+
+    Who the person is (kind, status, trauma, interpreter) is drawn when the case opens
+    (`simulator.sampling.PersonSampler`) and does not change; `children` becomes True
+    when reunified children join the household.
+    """
 
     id: int
     household: int
-    reunified: bool
+    kind: str  # a person kind: "refugee", "reunified" or "danish_spouse"
     opened: float
     exit_time: float
     worker: int = -1  # the fixed caseworker's id; -1 in a pool
     assigned_at: float = 0.0
     is_open: bool = True  # False from the moment the case exits
+    status: str = ""  # a refugee's residence status: "convention" or "temporary"; "" for others
+    traumatised: bool = False
     needs_interpreter: bool = False
+    children: bool = False  # the household has children
+    treatment_from: float = 0.0  # when trauma treatment starts (employment work waits for it)
     queued: float = 0.0  # hours of its tasks waiting for a caseworker (simulator.office)
+
+    @property
+    def reunified(self) -> bool:
+        """A family member reunified to a refugee."""
+        return self.kind == "reunified"
 
 
 @dataclass(slots=True, eq=False)
@@ -71,6 +87,14 @@ class Task:
     state: int = -1  # final state once recorded (simulator.records)
     later_visits: Visits = ()  # (delay in days, hours) of the visits still to come
     done: simpy.Event | None = None  # set only where someone waits for the task
+
+    def release(self) -> None:
+        """Wake whoever waits for this task although it was not done (dropped, lapsed).
+
+        Waiters tell the two apart by `finished`, which stays NaN unless the task was done.
+        """
+        if self.done is not None and not self.done.triggered:
+            self.done.succeed()
 
     @property
     def lapsed(self) -> bool:

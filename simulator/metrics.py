@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,25 @@ SUMMARY_METRICS = [
     Metric("assignment_wait_days_mean", "days",
            "Mean days from opening to assignment, over cases opened in the window under a "
            "caseload cap"),
+    # people: case mix, family reunification, external capacity (issue 4)
+    Metric("health_exam_within_limit_share", "share",
+           "Of the people whose health-examination limit (from their case's opening) fell in "
+           "the window, those examined by it (people whose case closed first are not counted)"),
+    Metric("health_exam_wait_days_mean", "days",
+           "Mean wait in the GPs' queue, from the referral to the examination (examinations "
+           "in the window)"),
+    Metric("family_members_arrived", "people",
+           "Family members reunified to refugees who arrived in the window (spouses and "
+           "children)"),
+    Metric("children_arrived", "people", "Of those, children"),
+    Metric("family_arrival_days_mean", "days",
+           "Mean time from the refugee's placement to the family's arrival (families "
+           "arriving in the window)"),
+    Metric("reunification_unaided_share", "share",
+           "Reunification applications sent in the window without the caseworker's help "
+           "(help not in the catalogue, dropped, or lapsed)"),
+    Metric("traumatised_open_share", "share",
+           "Share of open cases that are traumatised, time-weighted over the window"),
 ]  # fmt: skip
 METRICS = {m.name: m for m in SUMMARY_METRICS}
 
@@ -117,6 +137,12 @@ TIMESERIES_METRICS = {
     "overtime_hours": "overtime hours worked in the week",
     "optional_tasks_dropped": "optional tasks dropped by triage in the week",
     "cases_waiting_assignment": "cases waiting for a caseworker (mean over the week)",
+    # people (issue 4)
+    "family_members_arrived": "reunified family members (spouses, children) arriving in the week",
+    "traumatised_open_share": "share of open cases that are traumatised (mean over the week)",
+    "health_exam_queue": "people waiting in the GPs' queue for the health examination (mean)",
+    "health_exam_within_limit_share": "share of the health-examination limits falling in the "
+    "week that were met",
 }
 
 
@@ -231,7 +257,7 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
     stat_due_w = per_week(due, counted)
     stat_ontime_w = per_week(due, counted & on_time)
 
-    weekly = {
+    weekly: dict[str, np.ndarray] = {
         "caseworkers": staff_w / width,
         "open_cases": open_w / width,
         "caseload_per_worker": _safe_ratio(open_w, staff_w),
@@ -248,6 +274,7 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
         "optional_tasks_dropped": per_week(dropped, state == TRIAGED),
         "cases_waiting_assignment": _assignment_waits(record, edges)[0] / width,
     }
+    weekly.update(_people_weekly(record, edges, per_week, open_w))
     start_date = calendar.start
     dates = [start_date + dt.timedelta(days=float(e)) for e in edges[:-1]]
     weekly_df = pd.DataFrame(
@@ -290,6 +317,7 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
         **_interpreting(record, w0),
         **_assignment_summary(record, w0),
     }
+    summary.update(_people_summary(record, closed, open_total))
 
     by_task = _by_task(record, cohort, has_started & (started >= w0), window_due, on_time)
     return RunStats(summary=summary, weekly=weekly_df, by_task=by_task)
@@ -373,6 +401,82 @@ def _interpreting(record: RunRecord, w0: float) -> dict[str, float]:
     }
 
 
+# ---------------------------------------------------------------- people (issue 4)
+
+
+def _examinations(record: RunRecord) -> dict[str, np.ndarray]:
+    """Per person the health examination was due for: limit, referred, examined (NaN: not
+    yet), left (their case closed; NaN: open at the end), and `counts`: whether the limit
+    counts (their case did not close, unexamined, before it)."""
+    ex = record.examinations
+    if not ex or ex["case"].size == 0:
+        empty = np.zeros(0)
+        return {"limit": empty, "referred": empty, "examined": empty, "left": empty,
+                "counts": empty.astype(bool)}  # fmt: skip
+    left = record.cases["closed"][ex["case"].astype(int)]  # case ids are row numbers
+    left_first = (left < ex["limit"]) & ~(ex["examined"] <= left)  # NaN compares False
+    return {**ex, "left": left, "counts": ~left_first}
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else float("nan")
+
+
+def _people_summary(record: RunRecord, closed: np.ndarray, open_total: float) -> dict[str, float]:
+    """Summary figures of the case mix, family reunification and the GPs' capacity."""
+    w0, end = record.warmup, record.end
+    ex = _examinations(record)
+    limit, examined = ex["limit"], ex["examined"]
+    due = ex["counts"] & (limit >= w0) & (limit <= end)
+    seen = examined >= w0  # NaN compares False
+
+    f = record.families
+    placed, arrived = f.get("placed", np.zeros(0)), f.get("arrived", np.zeros(0))
+    came = arrived >= w0
+    spouses, children = f.get("spouse", placed)[came], f.get("children", placed)[came]
+    sent = f.get("applied", placed) >= w0
+    unaided = f.get("aided", placed)[sent] == 0
+
+    c = record.cases
+    traumatised = interval_areas(c["opened"], closed, np.array([w0, end]), c["traumatised"])[0]
+    return {
+        "health_exam_within_limit_share": float(_safe_ratio((examined[due] <= limit[due]).sum(),
+                                                            due.sum())),
+        "health_exam_wait_days_mean": _mean((examined - ex["referred"])[seen]),
+        "family_members_arrived": float(spouses.sum() + children.sum()),
+        "children_arrived": float(children.sum()),
+        "family_arrival_days_mean": _mean((arrived - placed)[came]),
+        "reunification_unaided_share": float(_safe_ratio(unaided.sum(), unaided.size)),
+        "traumatised_open_share": float(_safe_ratio(traumatised, open_total)),
+    }  # fmt: skip
+
+
+def _people_weekly(
+    record: RunRecord, edges: np.ndarray, per_week: Any, open_w: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Weekly series of the case mix, family reunification and the GPs' capacity."""
+    c, f, end = record.cases, record.families, record.end
+    closed = np.where(np.isnan(c["closed"]), end, c["closed"])
+    ex = _examinations(record)
+    limit, referred, examined = ex["limit"], ex["referred"], ex["examined"]
+    # in the queue from the referral until examined, until the case closed, or to the end
+    queued = ~np.isnan(referred)
+    stop = np.fmin(np.fmin(examined, ex["left"]), end)[queued]
+    arrived = f.get("arrived", np.zeros(0))
+    came = arrived < end  # NaN compares False
+    members = f["spouse"][came] + f["children"][came] if came.any() else arrived[came]
+    return {
+        "family_members_arrived": _weekly_sum(arrived[came], members, edges),
+        "traumatised_open_share": _safe_ratio(
+            interval_areas(c["opened"], closed, edges, c["traumatised"]), open_w
+        ),
+        "health_exam_queue": interval_areas(referred[queued], stop, edges) / np.diff(edges),
+        "health_exam_within_limit_share": _safe_ratio(
+            per_week(limit, ex["counts"] & (examined <= limit)), per_week(limit, ex["counts"])
+        ),
+    }
+
+
 def _assignment_waits(record: RunRecord, edges: np.ndarray) -> np.ndarray:
     """Case-days waiting for assignment in each bin."""
     w = record.assignment_waits
@@ -390,6 +494,12 @@ def _assignment_summary(record: RunRecord, w0: float) -> dict[str, float]:
         "cases_waiting_assignment_mean": float(waiting / span),
         "assignment_wait_days_mean": float(waits.mean()) if waits.size else float("nan"),
     }
+
+
+def _weekly_sum(t: np.ndarray, values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Sum of `values` whose time `t` falls in each week."""
+    week = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, len(edges) - 2)
+    return np.bincount(week, weights=values, minlength=len(edges) - 1)
 
 
 def _nanmax(values: np.ndarray) -> float:

@@ -8,6 +8,7 @@ module. One `Municipality` is one replication of one scenario.
 from __future__ import annotations
 
 import gc
+import math
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -16,14 +17,22 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.arrivals import Placement, placements
+from simulator.arrivals import Placement, arrival_times, placements
 from simulator.calendar import WorkCalendar
 from simulator.catalogue import Catalogue
 from simulator.entities import Case, Task, TaskType, Visits
+from simulator.external import ExternalQueue
 from simulator.office import Office, Policies
-from simulator.records import DONE, AssignmentLog, CaseLog, RunRecord, TaskLog, WorkforceLog
-from simulator.sampling import ExitSampler, Family, FamilySampler
-from simulator.scenario import Scenario
+from simulator.records import (
+    AssignmentLog,
+    CaseLog,
+    FamilyLog,
+    RunRecord,
+    TaskLog,
+    WorkforceLog,
+)
+from simulator.sampling import Family, FamilySampler, Person, PersonSampler
+from simulator.scenario import PERSON_KINDS, Scenario
 from simulator.streams import Streams
 from simulator.workforce import Workforce
 
@@ -50,11 +59,26 @@ class Municipality:
             public_holidays=scenario.calendar.public_holidays,
             closed_month_days=scenario.calendar.closed_month_days,
         )
-        self.catalogue = Catalogue(scenario.tasks, streams)
-        self.exits = ExitSampler(scenario.exit, streams["exit"])
-        self.families = FamilySampler(scenario.reunification, streams["reunification"])
+        self.catalogue = Catalogue(scenario.tasks, streams, scenario.case_mix)
+        self.people = {
+            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams)
+            for kind in PERSON_KINDS
+        }
+        self.families = FamilySampler(
+            scenario.reunification, streams["reunification"], self.people["reunified"]
+        )
+        rule = scenario.reunification.waiting_from if scenario.reunification else None
+        self.waiting_from = -math.inf if rule is None else self.calendar.day_of(rule)
         self.arrivals = placements(scenario, streams["arrivals"], streams["households"])
-        self.task_log, self.case_log = TaskLog(), CaseLog()
+        spouses, stream = scenario.arrivals.danish_spouses, streams["arrivals:danish_spouse"]
+        self.danish_spouse_arrivals = [] if spouses is None else arrival_times(spouses, sim, stream)
+        self.task_log, self.case_log, self.family_log = TaskLog(), CaseLog(), FamilyLog()
+        exam = scenario.external.health_examination
+        self.health = None if exam is None else ExternalQueue(self.env, exam)
+        if self.health is not None:
+            for tt in self.catalogue.types:
+                if tt.name == exam.after_task:  # type: ignore[union-attr]
+                    tt.followed_by = self.health
         self.office = Office(
             self.env,
             self.calendar,
@@ -85,26 +109,63 @@ class Municipality:
     def household(self, placement: Placement) -> Process:
         """A household placed in the municipality.
 
-        1. The municipality takes over: each adult's case opens.
-        2. If the principal applies for family reunification (familiesammenføring),
-           the application is made (with help, if the catalogue has that task) and
-           the Immigration Service decides; the family arrives after the delay.
-        3. When the family arrives, each adult who came opens a case of their own in
-           the household, and the applicant's case gets the reunification tasks
-           (housing for the whole family, ...).
+        1. The municipality takes over: each adult's case opens; children in the household
+           bring the family tasks (day care, school).
+        2. If the principal applies for family reunification (familiesammenføring), they
+           may apply once the waiting rule for their residence status allows; the
+           application is sent when the caseworker's help is done (or unaided, later);
+           the Immigration Service decides, and the family travels.
+        3. When the family arrives, a spouse opens a case of their own in the household;
+           the applicant's case gets the reunification tasks (housing for the whole
+           family, ...) and arriving children bring the family tasks.
         """
         household = self._next_household
         self._next_household += 1
-        principal = self.open_case(household, reunified=False)
+        children = placement.children > 0
+        refugees = self.people["refugee"]
+        principal = self.open_case(household, refugees.draw(), children)
         for _ in range(placement.adults - 1):
-            self.open_case(household, reunified=False)
+            self.open_case(household, refugees.draw(), children)
+        if children:
+            self.trigger(principal, "children")
         family = self.families.draw(placement.household_type)
         if family is None:
             return
-        yield from self.wait_until(placement.time + family.applies_after)
-        self.trigger(principal, "reunification_application")
-        yield from self.wait_until(placement.time + family.arrives_after)
-        self.family_arrives(household, principal, family)
+        spec = self.scenario.reunification
+        assert spec is not None  # there is a family only with a reunification table
+        reunion = self.family_log.start(
+            household, placement.time, family.spouse is not None, family.children
+        )
+        waits = placement.time >= self.waiting_from  # placed after the waiting rule came in
+        wait = spec.waiting_days(principal.status) if waits else 0.0
+        yield from self.wait_until(placement.time + wait)
+        reunion.may_apply = self.env.now
+        reunion.aided = yield from self.application(principal, spec.unaided_delay_days)
+        reunion.applied = self.env.now
+        yield self.env.timeout(family.processing + family.travel)
+        reunion.arrived = self.env.now
+        self.family_arrives(household, principal, family, children)
+
+    def application(self, applicant: Case, unaided: float) -> Generator[simpy.Event, Any, bool]:
+        """The reunification application is sent: when the help task is done, or unaided.
+
+        The help falls due now. If it is done, the application goes at once. If it never
+        is (the task is not in the catalogue, or was dropped, or lapsed because the case
+        exited first), the applicant sends it `unaided` days after that is clear.
+        Returns whether the help was given.
+        """
+        helping = self.trigger(applicant, "reunification_application")
+        if helping:
+            ended = self.env.all_of([self.awaited(task) for task in helping])
+            yield ended | self.env.timeout(max(applicant.exit_time - self.env.now, 0.0))
+            # if the case exited first: help under way is finished, the rest has lapsed
+            under_way = [self.awaited(t) for t in helping if t.worker != -1]
+            if not all(done.triggered for done in under_way):
+                yield self.env.all_of(under_way)
+            if all(t.finished == t.finished for t in helping):  # NaN until done
+                return True
+        yield self.env.timeout(unaided)
+        return False
 
     def case(self, case: Case) -> Process:
         """One adult's case over the three-year integration period (integrationsperioden).
@@ -119,7 +180,7 @@ class Municipality:
            leaves the caseworker's caseload.
         """
         timeout, create_task = self.env.timeout, self.create_task
-        agenda = self.catalogue.agenda(case.reunified, case.opened, case.exit_time)
+        agenda = self.catalogue.agenda(case)
         now = case.opened
         for due, _, task_type, hours, later_visits in agenda:
             if due > now:
@@ -131,41 +192,44 @@ class Municipality:
 
     # ------------------------------------------------------------------ steps
 
-    def open_case(self, household: int, reunified: bool) -> Case:
+    def open_case(self, household: int, person: Person, children: bool) -> Case:
         now = self.env.now
-        days_open = self.exits.days_open("reunified" if reunified else "refugee")
-        case = Case(self._next_case, household, reunified, now, now + days_open)
+        kind, days_open, status, traumatised, wait, interpreter = person
+        case = Case(self._next_case, household, kind, now, now + days_open, -1, 0.0, True,
+                    status, traumatised, interpreter, children, now + wait)  # fmt: skip
         self._next_case += 1
         self.cases[case.id] = case
         self.office.assign(case)
+        if self.health is not None and self.catalogue.applies(self.health.after_task, case):
+            self.health.expect(case)
         self.env.process(self.case(case))
         return case
 
-    def family_arrives(self, household: int, applicant: Case, family: Family) -> None:
-        if family.spouse:
-            self.open_case(household, reunified=True)
-        if applicant.is_open:
-            self.trigger(applicant, "reunification")
+    def family_arrives(
+        self, household: int, applicant: Case, family: Family, had_children: bool
+    ) -> None:
+        spouse = None
+        if family.spouse is not None:
+            spouse = self.open_case(household, family.spouse, had_children or family.children > 0)
+        if family.children and applicant.is_open:
+            applicant.children = True
+        self.trigger(applicant, "reunification")
+        if family.children:  # on the applicant's case, or the spouse's if that has closed
+            self.trigger(applicant if applicant.is_open or spouse is None else spouse, "children")
 
-    def trigger(self, case: Case, event: str) -> None:
+    def trigger(self, case: Case, event: str) -> list[Task]:
         """Create the tasks that `event` triggers for an open case."""
-        if case.is_open:
-            for task_type in self.catalogue.on(event, case.reunified):
-                self.create_task(case, task_type)
+        if not case.is_open:
+            return []
+        return [self.create_task(case, *due) for due in self.catalogue.on(event, case)]
 
     def close(self, case: Case) -> Process:
         """Exit: queued tasks lapse; the closure task is done; the case leaves the caseload."""
         case.is_open = False  # from now on its queued tasks lapse
         self.office.lapse(case)
-        closing = [
-            self.create_task(case, tt) for tt in self.catalogue.on("closure", case.reunified)
-        ]
-        closing = [task for task in closing if task.state < 0]  # not ended at once
-        for task in closing:
-            if task.done is None:  # a returning task already has one; both can wait on it
-                task.done = self.env.event()
-        for task in closing:
-            yield task.done  # type: ignore[misc]
+        closing = [self.create_task(case, *due) for due in self.catalogue.on("closure", case)]
+        # a closure nobody can do (the case never had a caseworker) ends at once
+        yield from [self.awaited(task) for task in closing if task.state < 0]
         self.office.release(case)
         self.case_log.add(case, closed=self.env.now)
         del self.cases[case.id]
@@ -194,18 +258,37 @@ class Municipality:
             task.later_visits = later_visits
             task.done = self.env.event()
             self.env.process(self.comes_back(task))
+        if task_type.followed_by is not None:
+            self.awaited(task).callbacks.append(lambda _, task=task: self.referred(task))
         self.office.submit(task)
         return task
 
     def comes_back(self, task: Task) -> Process:
         """A task that is needed again: once it is done and the external delay has passed
         (the application came back incomplete, ...), the same task falls due again."""
-        if (yield task.done) != DONE:  # type: ignore[misc]
-            return  # it lapsed or was dropped: nothing comes back
+        yield task.done  # type: ignore[misc]
+        if task.finished != task.finished:
+            return  # dropped, not done: it does not come back
         (delay, hours), *rest = task.later_visits
         yield self.env.timeout(delay)
         if task.case.is_open:
             self.create_task(task.case, task.type, hours, tuple(rest))
+
+    def referred(self, task: Task) -> None:
+        """A referral to an external service (the GPs' health examination) has ended: if it
+        was done, the person joins that service's queue."""
+        if task.finished == task.finished:  # done, not dropped (NaN)
+            task.type.followed_by.refer(task.case)
+
+    def awaited(self, task: Task) -> simpy.Event:
+        """The event that fires when `task` ends (done, or dropped: `Task.release`).
+
+        A task that already has one (it comes back, or leads to an external service)
+        keeps it; everyone waiting shares it.
+        """
+        if task.done is None:
+            task.done = self.env.event()
+        return task.done
 
     def wait_until(self, t: float) -> Process:
         if t > self.env.now:
@@ -217,6 +300,14 @@ class Municipality:
         for placement in self.arrivals:
             yield from self.wait_until(placement.time)
             self.env.process(self.household(placement))
+
+    def _danish_spouses(self) -> Process:
+        """Spouses of Danish citizens, each a household of their own for the model."""
+        spouses = self.people["danish_spouse"]
+        for t in self.danish_spouse_arrivals:
+            yield from self.wait_until(t)
+            self._next_household += 1
+            self.open_case(self._next_household - 1, spouses.draw(), children=False)
 
     def _staffing(self) -> Process:
         """Staff changes at their dates; those on or before the start are already in place."""
@@ -244,6 +335,8 @@ class Municipality:
         self.env.process(self.workforce.days())
         self.env.process(self._staffing())
         self.env.process(self._placements())
+        if self.danish_spouse_arrivals:
+            self.env.process(self._danish_spouses())
 
     def simulate(self, progress: Any = None) -> None:
         """Run the event loop to the end of the scenario."""
@@ -281,6 +374,8 @@ class Municipality:
             casework_hours_per_day=self.calendar.hours_per_day,
             events=_events_scheduled(self.env),
             wall_seconds=wall_seconds,
+            families=self.family_log.arrays(),
+            examinations={} if self.health is None else self.health.log.arrays(),
         )
 
 

@@ -43,7 +43,6 @@ import simpy
 from simulator.calendar import WorkCalendar
 from simulator.entities import Case, Task
 from simulator.records import (
-    DONE,
     DROPPED,
     IN_PROGRESS,
     PENDING,
@@ -399,11 +398,8 @@ class Office:
 
     def _end(self, task: Task, state: int) -> None:
         """Record a task that ends without being worked, and tell whoever waits for it."""
-        if state == TRIAGED:
-            task.finished = self.env.now  # when it was dropped (see records.TaskLog)
-        self.log.add(task, state)
-        if task.done is not None and not task.done.triggered:
-            task.done.succeed(state)
+        self.log.add(task, state, at=self.env.now if state == TRIAGED else None)
+        task.release()
 
     def _wake(self, worker: Caseworker) -> None:
         wake, worker.wake = worker.wake, None
@@ -507,7 +503,7 @@ class Office:
             task.finished, worker.current = now, None
             done(task)
             if task.done is not None:
-                task.done.succeed(DONE)
+                task.done.succeed()
             if special and self.interpreters is not None and task.id in self.interpreters.holding:
                 self._release_interpreter(task, now)
 

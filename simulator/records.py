@@ -10,12 +10,13 @@ which keeps monitoring out of the model.
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
 
 from simulator.entities import Case, Task
+from simulator.scenario import PERSON_KINDS, STATUSES
 
 NAN = float("nan")
 
@@ -39,19 +40,30 @@ class TaskLog:
     def __init__(self) -> None:
         self._ended: list[Task] = []  # tasks recorded with their state
         self._completed: list[Task] = []  # completed tasks, state DONE once recorded
+        self._dropped_at: dict[int, float] = {}  # triaged tasks: when they were dropped
         self.add_done = self._completed.append
         """Record a completed task: a bare C call, as this runs once per task."""
 
-    def add(self, t: Task, state: int) -> None:
-        """Record task `t` in its final `state` (a lapsed task lapsed when its case exited)."""
+    def add(self, t: Task, state: int, at: float | None = None) -> None:
+        """Record task `t` in its final `state`: a lapsed task lapsed when its case exited,
+        a triaged one was dropped `at` that time."""
         t.state = state
         self._ended.append(t)
+        if at is not None:
+            self._dropped_at[t.id] = at
 
     def tasks(self) -> list[Task]:
         """Every task recorded so far, each with its final state."""
         for t in self._completed:
             t.state = DONE
         return self._ended + self._completed
+
+    def _dropped(self, t: Task) -> float:
+        """When a task stopped being waited for without being worked: a lapsed task when
+        its case exited, a triaged one when it was dropped."""
+        if t.state == DROPPED:
+            return t.case.exit_time
+        return self._dropped_at.get(t.id, NAN)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The columns as numpy arrays, rows sorted by task id."""
@@ -69,8 +81,8 @@ class TaskLog:
             "created": col((t.created for t in rows), "f8"),
             "due": col((t.due for t in rows), "f8"),
             "started": col((t.started for t in rows), "f8"),
-            "finished": col((t.finished if t.state != TRIAGED else NAN for t in rows), "f8"),
-            "dropped": col((_dropped_at(t) for t in rows), "f8"),
+            "finished": col((t.finished for t in rows), "f8"),
+            "dropped": col((self._dropped(t) for t in rows), "f8"),
             "worker": col((t.worker for t in rows), "i4"),
             "hours": col((t.hours for t in rows), "f8"),
             "state": col((t.state for t in rows), "i1"),
@@ -79,20 +91,20 @@ class TaskLog:
         return {name: c[order] for name, c in cols.items()}
 
 
-def _dropped_at(t: Task) -> float:
-    """When a task stopped being waited for without being worked: a lapsed task when its
-    case exited, a triaged one when it was dropped (kept in `finished` until then)."""
-    if t.state == DROPPED:
-        return t.case.exit_time
-    return t.finished if t.state == TRIAGED else NAN
-
-
 class CaseLog:
-    """Columns of the case table: when each case opened and closed."""
+    """Columns of the case table: who each case was, when it opened and closed.
+
+    `kind` is the index of the person kind in `simulator.scenario.PERSON_KINDS`, `status`
+    that of the residence status in `STATUSES` (-1: none, not a refugee);
+    `treatment_from` is when trauma treatment starts (the opening, if not traumatised).
+    """
 
     def __init__(self) -> None:
         self.case, self.household, self.reunified = array("q"), array("q"), array("b")
         self.opened, self.exit, self.closed = array("d"), array("d"), array("d")
+        self.kind, self.status = array("b"), array("b")
+        self.traumatised, self.interpreter = array("b"), array("b")
+        self.treatment_from = array("d")
 
     def add(self, c: Case, closed: float) -> None:
         self.case.append(c.id)
@@ -101,9 +113,15 @@ class CaseLog:
         self.opened.append(c.opened)
         self.exit.append(c.exit_time)
         self.closed.append(closed)
+        self.kind.append(PERSON_KINDS.index(c.kind))
+        self.status.append(STATUSES.index(c.status) if c.status else -1)
+        self.traumatised.append(c.traumatised)
+        self.interpreter.append(c.needs_interpreter)
+        self.treatment_from.append(c.treatment_from)
 
     def arrays(self) -> dict[str, np.ndarray]:
-        names = ("case", "household", "reunified", "opened", "exit", "closed")
+        names = ("case", "household", "reunified", "opened", "exit", "closed", "kind", "status",
+                 "traumatised", "interpreter", "treatment_from")  # fmt: skip
         cols = {n: np.frombuffer(getattr(self, n), dtype=_dtype(getattr(self, n))) for n in names}
         order = np.argsort(cols["case"], kind="stable")
         return {name: col[order] for name, col in cols.items()}
@@ -197,6 +215,68 @@ class WorkforceLog:
 RESIGNED, HIRED = 0, 1
 
 
+@dataclass(slots=True)
+class Reunion:
+    """One household's family reunification, as far as it got (times in days; NaN: not yet)."""
+
+    household: int
+    placed: float
+    spouse: bool
+    children: int
+    may_apply: float = NAN  # the waiting rule allows the application
+    applied: float = NAN  # the application is sent
+    aided: bool = False  # sent with the caseworker's help
+    arrived: float = NAN  # the family arrives
+
+
+class FamilyLog:
+    """The reunifications under way or done: one row per household whose family will follow."""
+
+    COLUMNS = ("household", "placed", "spouse", "children", "may_apply", "applied", "aided",
+               "arrived")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.rows: list[Reunion] = []
+
+    def start(self, household: int, placed: float, spouse: bool, children: int) -> Reunion:
+        row = Reunion(household, placed, spouse, children)
+        self.rows.append(row)
+        return row
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return _columns(self.rows, self.COLUMNS)
+
+
+@dataclass(slots=True)
+class Examination:
+    """One person's examination by an external service (times in days; NaN: not yet)."""
+
+    case: int
+    limit: float  # the case opened + the limit
+    referred: float = NAN  # the referral task was done: the person joins the queue
+    examined: float = NAN
+
+
+class ExaminationLog:
+    """Everyone an external service should see (their case gets the referral task)."""
+
+    COLUMNS = ("case", "limit", "referred", "examined")
+
+    def __init__(self) -> None:
+        self.rows: dict[int, Examination] = {}
+
+    def expect(self, case: int, limit: float) -> None:
+        self.rows[case] = Examination(case, limit)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return _columns(list(self.rows.values()), self.COLUMNS)
+
+
+def _columns(rows: list, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Rows of slotted objects as one numpy column per attribute."""
+    return {n: np.array([getattr(r, n) for r in rows], dtype=float) for n in names}
+
+
 def _dtype(a: array) -> str:
     return {"q": "i8", "i": "i4", "b": "i1", "d": "f8"}[a.typecode]
 
@@ -222,3 +302,5 @@ class RunRecord:
     casework_hours_per_day: float
     events: int
     wall_seconds: float
+    families: dict[str, np.ndarray] = field(default_factory=dict)  # FamilyLog columns
+    examinations: dict[str, np.ndarray] = field(default_factory=dict)  # health examinations

@@ -1,17 +1,22 @@
-"""Sampling of people's paths: when a case exits, whether and when a family follows.
+"""Sampling of people: who they are, when their case exits, whether and when a family follows.
 
-Each mechanism draws from its own named stream (``exit``, ``reunification``), and
-each household or case draws the same number of values whatever the outcome, so
-changing one share or policy does not shift the draws of anyone else.
+Each mechanism draws from its own named stream (``exit``, ``profile:trauma``,
+``reunification``, ...), and each household or person draws the same number of values
+whatever the outcome, so changing one share or policy does not shift the draws of
+anyone else. People of each kind (placed refugees, their reunified spouses, spouses of
+Danish citizens) draw from streams of their own, in an order that does not depend on
+the others: refugees and their spouses in placement order, Danish spouses in theirs.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from simulator.scenario import DAYS_PER_YEAR, Exit, Reunification
-from simulator.streams import Stream
+from simulator.distributions import Sampler
+from simulator.scenario import DAYS_PER_YEAR, STATUSES, CaseMix, Exit, Reunification
+from simulator.streams import Stream, Streams
 
 
 class ExitSampler:
@@ -28,12 +33,17 @@ class ExitSampler:
         self.stream = stream
         self.hazards = {kind: yearly_hazards(shares) for kind, shares in spec.self_support.items()}
 
-    def days_open(self, kind: str) -> float:
-        """Sample how long a new case of this kind of person stays open."""
+    def days_open(self, kind: str, pause: float = 0.0, factor: float = 1.0) -> float:
+        """Sample how long a new case of this kind of person stays open.
+
+        With `pause`, self-support is impossible for that many days (waiting for trauma
+        treatment) and its clock starts after them; `factor` multiplies its hazard.
+        """
         target = self.stream.exponential()  # cumulative hazard at which self-support happens
         other = self.stream.exponential()
         t_other = other / self.other if self.other > 0 else math.inf
-        t_self = _invert(self.hazards.get(kind, []), target)
+        hazards = self.hazards.get(kind, [])
+        t_self = pause + _invert(hazards, target / factor) if factor > 0 else math.inf
         return min(t_self, t_other, self.period)
 
 
@@ -60,33 +70,98 @@ def _invert(hazards: list[float], target: float) -> float:
     return math.inf
 
 
+class Person(NamedTuple):
+    """Who a new case is, and how long it will stay open (a tuple: one is made per case)."""
+
+    kind: str
+    days_open: float
+    status: str = ""
+    traumatised: bool = False
+    treatment_wait: float = 0.0  # days from opening until trauma treatment starts
+    needs_interpreter: bool = False
+
+
+class PersonSampler:
+    """Draws the people of one kind: their exit and, with a case mix, their profile.
+
+    Each attribute has its own stream (``profile:status``, ``profile:trauma``,
+    ``profile:treatment``, ``profile:interpreter``; for kinds other than refugees the
+    stream names end in ``:<kind>``, as does their ``exit`` stream), and every person
+    draws once from each whatever the outcome.
+    """
+
+    def __init__(self, kind: str, exit_spec: Exit, mix: CaseMix | None, streams: Streams) -> None:
+        suffix = "" if kind == "refugee" else f":{kind}"
+        self.kind = kind
+        self.exits = ExitSampler(exit_spec, streams[f"exit{suffix}"])
+        self.mix = mix
+        if mix is None:
+            return
+        self.status = streams[f"profile:status{suffix}"] if kind == "refugee" else None
+        self.status_cumulative = [0.0] * len(STATUSES)
+        total = 0.0
+        for i, status in enumerate(STATUSES):
+            total += mix.status_share.get(status, 0.0)
+            self.status_cumulative[i] = total
+        self.trauma = streams[f"profile:trauma{suffix}"]
+        self.trauma_share = mix.trauma_share.get(kind, 0.0)
+        wait = mix.treatment_wait_days
+        self.treatment: Sampler | None = (
+            wait.sampler(streams[f"profile:treatment{suffix}"]) if wait else None
+        )
+        self.interpreter = streams[f"profile:interpreter{suffix}"]
+
+    def draw(self) -> Person:
+        mix = self.mix
+        if mix is None:
+            return Person(self.kind, self.exits.days_open(self.kind))
+        status = STATUSES[self.status.choice(self.status_cumulative)] if self.status else ""
+        traumatised = self.trauma.uniform() < self.trauma_share
+        wait = self.treatment() if self.treatment is not None else 0.0
+        interpreter = self.interpreter.uniform() < mix.interpreter_share
+        if traumatised:
+            factor = mix.self_support_multiplier_traumatised
+            days_open = self.exits.days_open(self.kind, wait, factor)
+        else:
+            days_open, wait = self.exits.days_open(self.kind), 0.0
+        return Person(self.kind, days_open, status, traumatised, wait, interpreter)
+
+
 @dataclass(frozen=True, slots=True)
 class Family:
-    """A reunification: when the application is made and the family arrives (days after
-    the household's placement), and who comes."""
+    """A reunification: how long the Immigration Service takes, how long the family takes
+    to come once permitted (days), and who comes."""
 
-    applies_after: float
-    arrives_after: float
-    spouse: bool
+    processing: float
+    travel: float
+    spouse: Person | None
     children: int
 
 
 class FamilySampler:
-    """Whether a household's principal applies for family reunification, and its course."""
+    """Whether a household's principal applies for family reunification, and its course.
 
-    def __init__(self, spec: Reunification | None, stream: Stream) -> None:
+    Every household draws the same values (apply, processing, travel, spouse, children,
+    and the spouse as a person) whether or not it applies.
+    """
+
+    def __init__(self, spec: Reunification | None, stream: Stream, spouses: PersonSampler) -> None:
         self.spec = spec
         self.stream = stream
-        self.delay = spec.delay_days.sampler(stream) if spec else None
+        self.spouses = spouses
+        if spec is not None:
+            self.processing = spec.processing_days.sampler(stream)
+            self.travel = spec.travel_days.sampler(stream)
 
     def draw(self, household_type: str) -> Family | None:
         spec = self.spec
-        if spec is None or self.delay is None:
+        if spec is None:
             return None
         applies = self.stream.uniform() < spec.apply_share.get(household_type, 0.0)
-        delay = self.delay()
+        processing, travel = self.processing(), self.travel()
         spouse = self.stream.uniform() < spec.spouse_share
         children = self.stream.poisson(spec.children_mean)
+        person = self.spouses.draw()
         if not applies or not (spouse or children):
             return None
-        return Family(spec.apply_after_days, spec.apply_after_days + delay, spouse, children)
+        return Family(processing, travel, person if spouse else None, children)

@@ -21,18 +21,24 @@ import json
 import tomllib
 import types
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from simulator.distributions import Distribution, Lognormal
+from simulator.distributions import Distribution, Fixed, Lognormal
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 Count = Annotated[int, Field(ge=0)]
 
-PERSON_KINDS = ("refugee", "reunified")
+# Who a case is: a refugee placed by the municipality, a family member reunified to a
+# refugee, or a spouse reunified to a Danish citizen (arrives by its own schedule).
+PERSON_KINDS = ("refugee", "reunified", "danish_spouse")
+PersonKind = Literal["refugee", "reunified", "danish_spouse"]
+DEFAULT_APPLIES_TO = ("refugee", "reunified")  # a task's people unless it says otherwise
+STATUSES = ("convention", "temporary")  # a refugee's residence status
+TRAITS = ("traumatised", "children")  # what a task may require of a case
 DAYS_PER_YEAR = 365.25
 
 
@@ -261,13 +267,14 @@ class YearQuota(_Strict):
     refugees: NonNegative
 
 
-class Arrivals(_Strict):
-    """Refugees (adults, each a case) placed in the municipality per month.
+class Schedule(_Strict):
+    """People arriving per month, each a case.
 
     Give exactly one of: `per_month` (constant), `monthly` (one count per month
     from the start month on), or `yearly` quotas spread by `monthly_profile`.
     """
 
+    WHO: ClassVar[str] = "people"
     process: Literal["exact", "poisson"] = "exact"
     per_month: NonNegative | None = None
     monthly: list[NonNegative] | None = None
@@ -300,11 +307,19 @@ class Arrivals(_Strict):
         if self.per_month is not None:
             counts = [self.per_month]
         if sum(counts) <= 0:
-            raise ValueError("the arrival schedule places no refugees")
+            raise ValueError(f"the arrival schedule places no {self.WHO}")
         exact, monthly = self.process == "exact", self.monthly or []
         if exact and any(c != int(c) for c in monthly):
             raise ValueError("with process = 'exact', monthly counts must be whole numbers")
         return self
+
+
+class Arrivals(Schedule):
+    """Refugees (adults, each a case) placed in the municipality per month, and
+    optionally spouses of Danish citizens (`danish_spouses`, a schedule of its own)."""
+
+    WHO: ClassVar[str] = "refugees"
+    danish_spouses: Schedule | None = None
 
 
 class HouseholdType(_Strict):
@@ -322,14 +337,87 @@ class HouseholdType(_Strict):
         return self
 
 
+# Keys of the first version's [reunification], and what replaced them (issue 4).
+RENAMED_REUNIFICATION = {
+    "apply_after_days": "use waiting_years = { convention = ..., temporary = ... }",
+    "delay_days": "use processing_days (Immigration Service) and travel_days (permit to arrival)",
+}
+
+
 class Reunification(_Strict):
-    """Family reunification (familiesammenføring): who applies, when the family comes."""
+    """Family reunification (familiesammenføring): who applies, when, and who comes.
+
+    The principal of a household may apply `waiting_years[status]` after placement
+    (the 2015 and 2016 laws made refugees with temporary protection wait 1, then 3
+    years); with `waiting_from`, only those placed from that date on wait (the law's
+    date). The application-help task (trigger `reunification_application`) falls due
+    then and the application is sent when it is done; without help (task disabled,
+    dropped or lapsed) the applicant sends it `unaided_delay_days` later. The
+    Immigration Service decides after `processing_days`; the family arrives
+    `travel_days` after the permit.
+    """
 
     apply_share: dict[str, Probability] = Field(default_factory=dict)
-    apply_after_days: NonNegative = 0.0
-    delay_days: Distribution
+    waiting_years: dict[str, NonNegative] = Field(default_factory=dict)
+    waiting_from: dt.date | None = None
+    unaided_delay_days: NonNegative = 0.0
+    processing_days: Distribution
+    travel_days: Distribution = Fixed(dist="fixed", value=0.0)
     spouse_share: Probability = 0.45
     children_mean: NonNegative = 0.95
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for old, new in RENAMED_REUNIFICATION.items():
+                if old in data:
+                    raise ValueError(f"{old} was replaced: {new}")
+        return data
+
+    @model_validator(mode="after")
+    def _statuses(self) -> Reunification:
+        for status in self.waiting_years:
+            if status not in STATUSES:
+                raise ValueError(f"waiting_years: unknown status {status!r}; use {STATUSES}")
+        return self
+
+    def waiting_days(self, status: str) -> float:
+        """Days from placement until a refugee of this status may apply."""
+        return self.waiting_years.get(status, 0.0) * DAYS_PER_YEAR
+
+
+class CaseMix(_Strict):
+    """Who the people are, drawn when each case opens (each attribute from its own stream).
+
+    `status_share`: residence status of refugees (convention status or temporary
+    protection; it sets the reunification waiting rule). `interpreter_share`: share who
+    need an interpreter. `trauma_share` per person kind: traumatised people's meetings
+    take `meeting_multiplier_traumatised` times longer, tasks that require
+    "traumatised" fall due for them, and they wait `treatment_wait_days` for treatment,
+    during which employment work pauses and self-support is impossible; after it their
+    self-support hazard is `self_support_multiplier_traumatised` times the usual.
+    """
+
+    status_share: dict[str, Probability] = Field(default_factory=lambda: {"convention": 1.0})
+    interpreter_share: Probability = 0.0
+    trauma_share: dict[str, Probability] = Field(default_factory=dict)
+    meeting_multiplier_traumatised: Positive = 1.0
+    treatment_wait_days: Distribution | None = None
+    self_support_multiplier_traumatised: NonNegative = 1.0
+
+    @model_validator(mode="after")
+    def _shares(self) -> CaseMix:
+        for status in self.status_share:
+            if status not in STATUSES:
+                raise ValueError(f"status_share: unknown status {status!r}; use {STATUSES}")
+        total = sum(self.status_share.values())
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"status_share: shares must sum to 1 (got {total:g})")
+        for kind in self.trauma_share:
+            if kind not in PERSON_KINDS:
+                raise ValueError(f"trauma_share: unknown person kind {kind!r}; use {PERSON_KINDS}")
+        return self
 
 
 class Exit(_Strict):
@@ -388,14 +476,29 @@ class OnReunification(_Strict):
     on: Literal["reunification"]
 
 
+class OnChildren(_Strict):
+    """Children join the household: at placement, or when reunified children arrive
+    (once per household, on the principal's case)."""
+
+    on: Literal["children"]
+
+
 class OnClosure(_Strict):
     on: Literal["closure"]
 
 
 Trigger = Annotated[
-    OnArrival | After | Every | AtRate | OnReunificationApplication | OnReunification | OnClosure,
+    OnArrival
+    | After
+    | Every
+    | AtRate
+    | OnReunificationApplication
+    | OnReunification
+    | OnChildren
+    | OnClosure,
     Field(discriminator="on"),
 ]
+AGENDA_TRIGGERS = ("arrival", "after", "every", "rate")  # laid out when the case opens
 
 
 class Repeat(_Strict):
@@ -415,9 +518,9 @@ class Task(_Strict):
     deadline_days: NonNegative | None = None
     duration_hours: Distribution
     meeting: bool = False
-    applies_to: list[Literal["refugee", "reunified"]] = Field(
-        default_factory=lambda: list(PERSON_KINDS)
-    )
+    applies_to: list[PersonKind] = Field(default_factory=lambda: list(DEFAULT_APPLIES_TO))
+    requires: list[Literal["traumatised", "children"]] = Field(default_factory=list)
+    employment: bool = False
     repeat: Repeat | None = None
     enabled: bool = True
 
@@ -425,7 +528,31 @@ class Task(_Strict):
     def _statutory_deadline(self) -> Task:
         if self.statutory and self.deadline_days is None:
             raise ValueError("a statutory ('skal') task needs deadline_days")
+        if self.employment and self.trigger.on not in AGENDA_TRIGGERS:
+            raise ValueError(
+                "employment work must fall due by the case's own agenda (trigger "
+                f"{', '.join(AGENDA_TRIGGERS)}), not on {self.trigger.on!r}"
+            )
         return self
+
+
+# --------------------------------------------------------------------------- external services
+
+
+class ExternalService(_Strict):
+    """A service outside the municipality with limited capacity: after `after_task` is done
+    the person queues (first come, first served) for one of `capacity_per_week` slots; it
+    should happen within `limit_days` of the case's opening."""
+
+    after_task: str
+    capacity_per_week: Positive
+    limit_days: Positive
+
+
+class External(_Strict):
+    """External services the caseworkers refer people to."""
+
+    health_examination: ExternalService | None = None
 
 
 # --------------------------------------------------------------------------- scenario
@@ -442,8 +569,10 @@ class Scenario(_Strict):
     arrivals: Arrivals
     households: dict[str, HouseholdType] = Field(min_length=1)
     reunification: Reunification | None = None
+    case_mix: CaseMix | None = None
     exit: Exit
     tasks: dict[str, Task] = Field(min_length=1)
+    external: External = External()
     interpreting: Interpreting | None = None
     absence: Absence | None = None
     stress: Stress = Stress()
@@ -463,6 +592,12 @@ class Scenario(_Strict):
                         f"reunification.apply_share: unknown household type {kind!r}; "
                         f"known: {sorted(self.households)}"
                     )
+        for name, service in self.external:
+            if service is not None and service.after_task not in self.tasks:
+                raise ValueError(
+                    f"external.{name}.after_task: unknown task {service.after_task!r}; "
+                    f"known: {sorted(self.tasks)}"
+                )
         if not any(t.enabled for t in self.tasks.values()):
             raise ValueError("tasks: at least one task must be enabled")
         if self.caseworkers.staffing[0].date > self.simulation.start_date:
@@ -523,6 +658,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
 # whatever the scenario it extends gave for the others (TOML cannot delete a key).
 ALTERNATIVES: dict[tuple[str, ...], list[set[str]]] = {
     ("arrivals",): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
+    ("arrivals", "danish_spouses"): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
 }
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from simulator.cli import main
 from simulator.compare import compare
+from simulator.model import Municipality
 from simulator.scenario import load_scenario
 from simulator.stats import t_interval
 
@@ -35,11 +35,10 @@ def test_more_caseworkers_lower_the_caseload_and_pairing_narrows_the_interval():
     own = per_a.loc[per_a["metric"] == "caseload_per_worker_mean", "value"].to_numpy()
     _, low_a, high_a = t_interval(own)
     assert row["ci_high"] - row["ci_low"] < (high_a - low_a) / 2
-    # and both sides saw the same arrivals
-    np.testing.assert_array_equal(
-        result.a.per_replication.query("metric == 'cases_opened'")["value"],
-        result.b.per_replication.query("metric == 'cases_opened'")["value"],
-    )
+    # and both sides saw the same placements (families that follow arrive when their
+    # application is sent, which waits for the caseworker's help, so their dates may differ)
+    for rep in range(5):
+        assert Municipality(a, rep).arrivals == Municipality(b, rep).arrivals
 
 
 def test_compare_command_writes_its_folder(tmp_path: Path):

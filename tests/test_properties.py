@@ -1,4 +1,5 @@
-"""Property: any valid scenario runs, and the invariants hold."""
+"""Property: any valid scenario runs, and the invariants hold (with every mechanism of
+the case mix, reunification, Danish spouses and external capacity switched on at random)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from builders import MINIMAL, build, one_task
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_model import check_invariants
+from test_people import check_people_invariants
 
 from simulator.metrics import analyse
 from simulator.model import Municipality
@@ -38,13 +40,23 @@ triggers = st.one_of(
     st.builds(lambda r: {"on": "rate", "per_year": r}, st.floats(0.2, 12)),
     st.just({"on": "reunification_application"}),
     st.just({"on": "reunification"}),
+    st.just({"on": "children"}),
     st.just({"on": "closure"}),
 )
+AGENDA = ("arrival", "after", "every", "rate")
 tasks = st.dictionaries(
     st.sampled_from(["a", "b", "c", "d", "e"]),
     st.builds(
-        lambda s, t, d, dl, r: one_task(
-            statutory=s, trigger=t, duration_hours=d, deadline_days=dl, repeat=r
+        lambda s, t, d, dl, r, people: one_task(
+            statutory=s,
+            trigger=t,
+            duration_hours=d,
+            deadline_days=dl,
+            repeat=r,
+            meeting=people[0],
+            applies_to=people[1],
+            requires=people[2],
+            employment=people[3] and t["on"] in AGENDA,  # employment work is agenda work
         ),
         st.booleans(),
         triggers,
@@ -58,9 +70,34 @@ tasks = st.dictionaries(
                 st.floats(0.1, 60),
             ),
         ),
+        st.tuples(  # meeting, applies_to, requires, employment
+            st.booleans(),
+            st.one_of(
+                st.none(),
+                st.lists(st.sampled_from(["refugee", "reunified", "danish_spouse"]), unique=True),
+            ),
+            st.lists(st.sampled_from(["traumatised", "children"]), unique=True),
+            st.booleans(),
+        ),
     ),
     min_size=1,
     max_size=4,
+)
+case_mix = st.builds(
+    lambda convention, interpreter, trauma, longer, wait, slower: {
+        "status_share": {"convention": convention, "temporary": 1 - convention},
+        "interpreter_share": interpreter,
+        "trauma_share": {"refugee": trauma[0], "reunified": trauma[1], "danish_spouse": trauma[2]},
+        "meeting_multiplier_traumatised": longer,
+        **({} if wait is None else {"treatment_wait_days": {"dist": "exponential", "mean": wait}}),
+        "self_support_multiplier_traumatised": slower,
+    },
+    st.floats(0, 1),
+    st.floats(0, 1),
+    st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1)),
+    st.floats(0.5, 3),
+    st.one_of(st.none(), st.floats(1, 200)),
+    st.floats(0, 2),
 )
 staffing = st.lists(st.integers(1, 5), min_size=1, max_size=3).map(
     lambda counts: [
@@ -88,21 +125,56 @@ def scenarios(draw):
         "arrivals": {
             "process": draw(st.sampled_from(["exact", "poisson"])),
             "monthly": draw(st.lists(st.integers(0, 12), min_size=1, max_size=8).filter(any)),
+            **draw(
+                st.one_of(
+                    st.just({}),
+                    st.builds(
+                        lambda n: {"danish_spouses": {"process": "poisson", "per_month": n}},
+                        st.floats(0.1, 5),
+                    ),
+                )
+            ),
         },
         "households": {
             "single_adult": {"share": single, "adults": 1},
             "couple": {"share": 1 - single, "adults": 2, "children_max": 2},
         },
         "reunification": {
-            "apply_share": {"single_adult": draw(st.floats(0, 1))},
-            "delay_days": {"dist": "exponential", "mean": draw(st.floats(1, 120))},
+            "apply_share": {"single_adult": draw(st.floats(0, 1)), "couple": draw(st.floats(0, 1))},
+            "waiting_years": {"temporary": draw(st.sampled_from([0.0, 0.1, 0.5]))},
+            "waiting_from": dt.date(2024, 1, 8) + dt.timedelta(days=draw(st.integers(0, 200))),
+            "unaided_delay_days": draw(st.floats(0, 60)),
+            "processing_days": {"dist": "exponential", "mean": draw(st.floats(1, 120))},
+            "travel_days": {"dist": "exponential", "mean": draw(st.floats(1, 30))},
         },
         "exit": {
-            "self_support": {"refugee": [draw(st.floats(0, 0.9))]},
+            "self_support": {
+                "refugee": [draw(st.floats(0, 0.9))],
+                "danish_spouse": [draw(st.floats(0, 0.9))],
+            },
             "other_per_year": draw(st.floats(0, 2)),
             "period_years": draw(st.floats(0.1, 3)),
         },
         "tasks": {"reception": {"enabled": draw(st.booleans())}, **draw(tasks)},
+        **draw(st.one_of(st.just({}), st.builds(lambda m: {"case_mix": m}, case_mix))),
+        **draw(
+            st.one_of(
+                st.just({}),
+                st.builds(
+                    lambda c, limit: {
+                        "external": {
+                            "health_examination": {
+                                "after_task": "reception",
+                                "capacity_per_week": c,
+                                "limit_days": limit,
+                            }
+                        }
+                    },
+                    st.floats(0.2, 20),
+                    st.floats(1, 120),
+                ),
+            )
+        ),
     }
 
 
@@ -114,3 +186,4 @@ def test_any_valid_scenario_runs_and_keeps_the_invariants(changes):
     record = model.run()
     stats = analyse(record, model.calendar)
     check_invariants(scenario, record, model.calendar, stats)
+    check_people_invariants(record)

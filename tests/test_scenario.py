@@ -191,9 +191,9 @@ INVALID = {
         "greater than or equal to 1",
     ),
     "no-staffing": ({"caseworkers.staffing": []}, "caseworkers.staffing", "at least 1 item"),
-    "zero-reunification-delay-mean": (
-        {"reunification.delay_days.mean": 0},
-        "reunification.delay_days.mean",
+    "zero-reunification-processing-mean": (
+        {"reunification.processing_days.mean": 0},
+        "reunification.processing_days.mean",
         "greater than 0",
     ),
     # probabilities outside [0, 1]
@@ -433,14 +433,14 @@ def test_extends_inline_table_merges_key_by_key(write_scenario, baseline_path) -
     child = write_scenario(
         f'extends = "{baseline_path.as_posix()}"\n'
         "[tasks.reception]\nduration_hours = { mean = 4.0 }\n"
-        "[reunification]\ndelay_days = { sd = 30.0 }\n",
+        "[reunification]\nprocessing_days = { sd = 30.0 }\n",
         name="child.toml",
     )
     derived = load_scenario(child)
     reception = derived.tasks["reception"].duration_hours
     assert (reception.dist, reception.mean(), reception.sd) == ("lognormal", 4.0, 1.0)
-    delay = derived.reunification.delay_days
-    assert (delay.dist, delay.mean(), delay.sd) == ("lognormal", 190.0, 30.0)
+    delay = derived.reunification.processing_days
+    assert (delay.dist, delay.mean(), delay.sd) == ("lognormal", 147.0, 30.0)
 
 
 def test_extends_replaces_lists(write_scenario, baseline_path) -> None:

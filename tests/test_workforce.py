@@ -33,9 +33,15 @@ def baseline(*overrides: str):
 
 
 def same_people(a, b) -> None:
-    """The two runs placed the same people at the same times."""
-    assert np.array_equal(a.cases["opened"], b.cases["opened"])
-    assert np.array_equal(a.cases["exit"], b.cases["exit"])
+    """The two runs placed the same refugees at the same times, with the same exits.
+
+    (Reunified families may arrive at other times: the application waits for the
+    caseworker's help, so it depends on how busy the caseworkers are.)"""
+    placed_a, placed_b = a.cases["kind"] == 0, b.cases["kind"] == 0
+    for column in ("opened", "exit"):
+        assert np.array_equal(
+            np.sort(a.cases[column][placed_a]), np.sort(b.cases[column][placed_b])
+        )
 
 
 # ---------------------------------------------------------------- absence
