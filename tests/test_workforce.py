@@ -255,3 +255,50 @@ def test_invariants_hold_with_every_mechanism_on(assignment):
     scenario = baseline(*overrides)
     model, record, stats = run(scenario)
     check_invariants(scenario, record, model.calendar, stats)
+
+
+# ---------------------------------------------------------------- interpreting
+
+
+def interpreted(*overrides: str):
+    return baseline("case_mix.interpreter_share=0.6", *overrides)
+
+
+def test_an_unlimited_interpreter_pool_removes_interpreter_waits():
+    _, ra, scarce = run(interpreted("interpreting={ interpreters = 1 }"))
+    _, rb, unlimited = run(interpreted("interpreting={}"))
+    same_people(ra, rb)
+    assert scarce.summary["interpreter_wait_days_mean"] > 0
+    assert unlimited.summary["interpreter_wait_days_mean"] == 0
+    assert unlimited.summary["task_wait_days_mean"] < scarce.summary["task_wait_days_mean"]
+    i = rb.interpreting
+    assert i["task"].size > 0 and np.all(i["booked"] == i["asked"])
+
+
+def test_interpreted_meetings_take_longer_in_person_and_longer_still_by_phone():
+    """A fixed-duration meeting (1 h) of a citizen who needs an interpreter takes 1.16 h in
+    person and 1.30 h by phone (trauma's own multiplier set to 1 here)."""
+    for phone, factor in (("never", 1.16), ("always", 1.30)):
+        scenario = interpreted(
+            f'interpreting={{ phone = "{phone}" }}',
+            'tasks.reception.duration_hours={ dist = "fixed", value = 1.0 }',
+            "case_mix.meeting_multiplier_traumatised=1.0",
+        )
+        model, record, _ = run(scenario)
+        t = record.tasks
+        reception = (t["type"] == record.task_names.index("reception")) & (t["state"] == 0)
+        o = model.calendar.open_time  # casework hours happen in working windows only
+        hours = (o(t["finished"][reception]) - o(t["started"][reception])) * 24
+        needs = np.isin(t["task"][reception], record.interpreting["task"])
+        assert needs.any() and (~needs).any()
+        assert hours[needs] == pytest.approx(np.full(needs.sum(), factor))
+        assert hours[~needs] == pytest.approx(np.ones((~needs).sum()))
+
+
+def test_phone_when_busy_trades_waiting_for_longer_meetings():
+    _, _, booked = run(interpreted("interpreting={ interpreters = 1 }"))
+    _, _, phone = run(interpreted('interpreting={ interpreters = 1, phone = "when_busy" }'))
+    assert booked.summary["interpreted_by_phone_share"] == 0
+    assert phone.summary["interpreted_by_phone_share"] > 0
+    assert phone.summary["interpreter_wait_days_mean"] == 0
+    assert phone.summary["task_wait_days_mean"] < booked.summary["task_wait_days_mean"]
