@@ -45,7 +45,7 @@ from simulator.sweep.store import DESIGN, load_results, read_manifest
 TARGET = "backlog_hours_mean"
 DEFAULT_METRICS = ("caseload_per_worker_mean", "statutory_on_time_share", TARGET)
 BINS = 5
-FLOAT_FORMAT = "%.6g"
+FLOAT_FORMAT = "%.10g"
 
 
 @dataclass(frozen=True)

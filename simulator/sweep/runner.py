@@ -151,14 +151,15 @@ def run_sweep(
 class Progress:
     """A console bar of runs done, failures and time left; silent when stderr is no terminal."""
 
-    def __init__(self, total: int, done: int, *, enabled: bool = True) -> None:
+    def __init__(self, total: int, done: int, *, enabled: bool = True, file: Any = None) -> None:
         self.failed = 0
         self._bar = tqdm(
+            file=file,  # None: stderr
             total=total,
             initial=done,
             unit="run",
             disable=None if enabled else True,  # None: only on a terminal
-            bar_format="{l_bar}{bar}| {n}/{total} runs, {postfix} [{elapsed}<{remaining}]",
+            bar_format="{l_bar}{bar}| {n}/{total} runs{postfix} [{elapsed}<{remaining}]",
             postfix="0 failed",
             leave=False,
             dynamic_ncols=True,
@@ -167,8 +168,8 @@ class Progress:
     def advance(self, runs: int, failed: int) -> None:
         """`runs` more runs are done, `failed` of them with an error."""
         self.failed += failed
-        self._bar.set_postfix_str(f"{self.failed} failed", refresh=False)
         self._bar.update(runs)
+        self._bar.set_postfix_str(f"{self.failed} failed")  # and redraw
 
     def __enter__(self) -> Progress:
         return self

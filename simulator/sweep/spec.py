@@ -269,7 +269,10 @@ def build_scenario(
             data = with_value(data, keys[name], _plain(value))
         except KeyError as exc:
             raise SweepError(f"{source}: {exc.args[0]}") from None
-    return scenario_from_dict(data, source)
+    try:
+        return scenario_from_dict(data, source)
+    except ScenarioError as exc:
+        raise SweepError(str(exc)) from None
 
 
 def _plain(value: Any) -> Any:
