@@ -97,6 +97,8 @@ class Executor(Protocol):
 
     def imap_unordered(self, chunks: Iterable[Chunk]) -> Iterator[list[Row]]: ...
 
+    def warm_up(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -109,6 +111,9 @@ class SerialExecutor:
     def imap_unordered(self, chunks: Iterable[Chunk]) -> Iterator[list[Row]]:
         for chunk in chunks:
             yield run_chunk(chunk)
+
+    def warm_up(self) -> None:
+        pass
 
     def close(self) -> None:
         pass
@@ -137,6 +142,11 @@ class ProcessExecutor:
         wait = lambda futures: cf.wait(futures, return_when=cf.FIRST_COMPLETED)  # noqa: E731
         yield from _bounded(chunks, submit, wait, window=2 * self.workers)
 
+    def warm_up(self) -> None:
+        """Start every worker now (otherwise the first chunks pay for it)."""
+        for future in [self._pool.submit(_ready, 0.2) for _ in range(self.workers)]:
+            future.result()
+
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -145,6 +155,10 @@ class DaskExecutor:
     """A Dask distributed cluster: its scheduler's address, or a `distributed.Client`.
 
     Every worker must be able to import this package (install it where they run).
+    While the sweep runs, the workers' sampling profiler is paused: every 10 ms it
+    walks the running task's stack holding the GIL, which made the model's pure-Python
+    event loop about a quarter slower on a Dask worker than in a plain process
+    (benchmarks/bench_sweep.py). It is resumed when the sweep ends.
     """
 
     def __init__(self, scheduler: str | Any) -> None:
@@ -157,6 +171,7 @@ class DaskExecutor:
                 f"--scheduler {scheduler}: cannot reach a Dask scheduler ({exc})"
             ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
+        self.client.run(_profiler, False)
         address = self.client.scheduler.address
         self.description = f"the Dask cluster at {address} ({self.workers} threads)"
         self._wait = distributed.wait
@@ -166,9 +181,30 @@ class DaskExecutor:
         wait = lambda futures: self._wait(futures, return_when="FIRST_COMPLETED")  # noqa: E731
         yield from _bounded(chunks, submit, wait, window=2 * self.workers)
 
+    def warm_up(self) -> None:
+        """Load the simulator on every worker now (otherwise the first chunks pay for it)."""
+        self.client.run(_ready, 0.0)
+
     def close(self) -> None:
+        if self.client.status == "running":
+            self.client.run(_profiler, True)
         if self._own:
             self.client.close()
+
+
+def _profiler(on: bool, dask_worker: Any = None) -> bool:
+    """Resume (`on`) or pause a Dask worker's sampling profiler (`client.run` passes the worker)."""
+    for name in ("profile", "profile-cycle"):
+        callback = dask_worker.periodic_callbacks.get(name)
+        if callback is not None:
+            callback.start() if on else callback.stop()
+    return on
+
+
+def _ready(pause: float) -> int:
+    """A task that keeps a worker busy for `pause` seconds, once this module is loaded there."""
+    time.sleep(pause)
+    return os.getpid()
 
 
 def _bounded(

@@ -69,7 +69,10 @@ class Store:
         else:
             with atomic_folder(folder) as work:
                 (work / "spec.toml").write_bytes(sweep.path.read_bytes())
-                header = f"# The base scenario of sweep '{sweep.name}', every key resolved.\n\n"
+                header = (
+                    f"# The base scenario of sweep '{sweep.name}', every key resolved. The runs\n"
+                    "# use the sweep's seed and replications (sweep.json), not these.\n\n"
+                )
                 (work / "base.resolved.toml").write_text(
                     header + tomli_w.dumps(sweep.base_data()), encoding="utf-8"
                 )
