@@ -177,3 +177,15 @@ def test_levels_from_the_unit_interval_are_equally_likely():
     assert [values.count(v) for v in [1, 2, 3, 4]] == [100, 100, 100, 100]
     integer = Factor(key="x", kind="lever", range=[0, 1])
     assert from_unit(integer, np.array([0.0, 0.49, 0.5, 1.0])) == [0, 0, 1, 1]
+
+
+def test_a_missing_or_broken_spec_file_is_named(tmp_path: Path):
+    with pytest.raises(SweepError, match="no such sweep spec file"):
+        load_sweep(tmp_path / "nowhere.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("name = \n", encoding="utf-8")
+    with pytest.raises(SweepError, match=f"{broken}: not a UTF-8 TOML file: "):
+        load_sweep(broken)
+    path = write_sweep(tmp_path, spec(base="missing.toml"))
+    with pytest.raises(SweepError, match=f"{path}: base: .*missing.toml: no such scenario file"):
+        load_sweep(path)

@@ -287,10 +287,8 @@ def load_sweep(path: str | Path) -> Sweep:
         raise SweepError(f"{path}: no such sweep spec file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SweepError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise SweepError(f"{path}: not a UTF-8 text file") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SweepError(f"{path}: not a UTF-8 TOML file: {exc}") from None
     try:
         spec = SweepSpec.model_validate(data, strict=True)
     except ValidationError as exc:
