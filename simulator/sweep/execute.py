@@ -140,7 +140,7 @@ class ProcessExecutor:
     def imap_unordered(self, chunks: Iterable[Chunk]) -> Iterator[list[Row]]:
         submit = lambda chunk: self._pool.submit(run_chunk, chunk)  # noqa: E731
         wait = lambda futures: cf.wait(futures, return_when=cf.FIRST_COMPLETED)  # noqa: E731
-        yield from _bounded(chunks, submit, wait, window=2 * self.workers)
+        yield from _bounded(chunks, submit, wait, window=4 * self.workers)
 
     def warm_up(self) -> None:
         """Start every worker now (otherwise the first chunks pay for it)."""
@@ -179,7 +179,8 @@ class DaskExecutor:
     def imap_unordered(self, chunks: Iterable[Chunk]) -> Iterator[list[Row]]:
         submit = lambda chunk: self.client.submit(run_chunk, chunk, pure=False)  # noqa: E731
         wait = lambda futures: self._wait(futures, return_when="FIRST_COMPLETED")  # noqa: E731
-        yield from _bounded(chunks, submit, wait, window=2 * self.workers)
+        # a round trip through the scheduler takes milliseconds: keep more queued per worker
+        yield from _bounded(chunks, submit, wait, window=8 * self.workers)
 
     def warm_up(self) -> None:
         """Load the simulator on every worker now (otherwise the first chunks pay for it)."""
