@@ -52,8 +52,8 @@ def spec(**changes: Any) -> dict[str, Any]:
         "design": {"kind": "full_factorial"},
         "factors": {"caseworkers": CASEWORKERS, "arrivals": ARRIVALS},
     }
-    data.update(copy.deepcopy(changes))
-    return data
+    data.update(changes)
+    return copy.deepcopy(data)  # callers may change it; the shared factors stay as they are
 
 
 def write_sweep(folder: Path, data: dict[str, Any] | None = None, name: str = "spec.toml") -> Path:

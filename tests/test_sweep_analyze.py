@@ -129,3 +129,18 @@ def test_an_unfinished_sweep_is_analysed_and_said_to_be_provisional(factorial: P
     assert main(["analyze", str(partial), "-q"]) == 0
     report = (partial / "analysis" / "report.md").read_text()
     assert "10 stored" in report and "not finished" in report
+
+
+def test_latin_hypercube_bins_a_real_factor_for_effects_and_heatmaps(tmp_path: Path):
+    hours = {"key": "caseworkers.weekly_hours", "kind": "lever", "range": [20.0, 40.0]}
+    data = spec(replications=1, factors={"hours": hours, "arrivals": ARRIVALS})
+    data["design"] = {"kind": "latin_hypercube", "n": 20}
+    out = swept(tmp_path, data)
+    assert main(["analyze", str(out), "-q"]) == 0
+    effects = pd.read_csv(out / "analysis" / "main_effects.csv")
+    bins = effects.query("metric == 'backlog_hours_mean' and factor == 'hours'")
+    assert len(bins) == 5 and bins["level"].str.contains("–").all()
+    assert (bins["n"] == 4).all()  # 20 points, quantile bins of 4
+    assert bins["mean"].iloc[0] > bins["mean"].iloc[-1]  # more hours, less backlog
+    figures = out / "analysis" / "figures"
+    assert (figures / "heatmap_hours_arrivals_backlog_hours_mean.png").is_file()

@@ -189,3 +189,19 @@ def test_a_missing_or_broken_spec_file_is_named(tmp_path: Path):
     path = write_sweep(tmp_path, spec(base="missing.toml"))
     with pytest.raises(SweepError, match=f"{path}: base: .*missing.toml: no such scenario file"):
         load_sweep(path)
+
+
+def test_a_factor_may_not_set_the_sweeps_own_seed(tmp_path: Path):
+    seed = {"key": "simulation.seed", "kind": "uncertainty", "levels": [1, 2]}
+    message = error_of(tmp_path, spec(factors={"seed_factor": seed}))
+    assert "simulation.seed is set by the sweep's own 'seed' and 'replications'" in message
+
+
+def test_labels_and_descriptions_do_not_change_the_hash(tmp_path: Path):
+    first = load_sweep(write_sweep(tmp_path, spec()))
+    relabelled = spec(description="other words")
+    relabelled["factors"]["caseworkers"]["label"] = "Staff"
+    second = load_sweep(write_sweep(tmp_path, relabelled, name="other.toml"))
+    assert first.digest() == second.digest()
+    third = load_sweep(write_sweep(tmp_path, spec(seed=12), name="third.toml"))
+    assert third.digest() != first.digest()

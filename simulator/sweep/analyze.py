@@ -399,6 +399,13 @@ def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
         else:
             row += f" {_pct(r['variance_share'])} |"
         lines.append(row)
+    if m["design"]["kind"] == "sobol" and not sobol:
+        missing = int(data.point_means(target).isna().sum())
+        lines += [
+            "",
+            f"Sobol indices need a successful run at every design point; {missing} of "
+            f"{m['points']} have none yet, so the factors are ranked by their main effects.",
+        ]
     lines += ["", "## Answer", "", *_answer(ranked, target, unit, sobol)]
     lines += [
         "",

@@ -40,6 +40,7 @@ from simulator.scenario import (
 
 # Columns every row of the results dataset has; factor names may not take them.
 RUN_COLUMNS = ("run_id", "point", "replication", "seed", "status", "error", "wall_seconds")
+RUN_SETTINGS = ("simulation.seed", "simulation.replications")
 _NAME = r"[a-z][a-z0-9_]*"
 _KEY = r"^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*$"
 
@@ -171,6 +172,11 @@ class SweepSpec(_Strict):
                 raise ValueError(f"factors.{name}: a range in a full factorial needs 'steps'")
             if self.design.kind != "full_factorial" and factor.steps is not None:
                 raise ValueError(f"factors.{name}: 'steps' applies to full_factorial designs only")
+            if factor.key in RUN_SETTINGS:
+                raise ValueError(
+                    f"factors.{name}: {factor.key} is set by the sweep's own "
+                    "'seed' and 'replications', not by a factor"
+                )
         keys = [f.key for f in self.factors.values()]
         for key in {k for k in keys if keys.count(k) > 1}:
             raise ValueError(f"factors: two factors set the same key {key!r}")
@@ -249,9 +255,12 @@ class Sweep:
         return {name: f.path for name, f in self.factors.items()}
 
     def digest(self) -> str:
-        """A hash of everything that decides the runs' results (not the description)."""
+        """A hash of everything that decides the runs' results (not descriptions or labels)."""
+        spec = self.spec.model_dump(mode="json", exclude={"description"})
+        for factor in spec["factors"].values():  # words for people, not for the model
+            del factor["label"], factor["description"]
         data = {
-            "spec": self.spec.model_dump(mode="json", exclude={"description"}),
+            "spec": spec,
             "base": self.base.model_dump(mode="json"),
             "seed": self.seed,
         }
