@@ -2,6 +2,8 @@
 
     caseload run SCENARIO [--seed S] [--replications N] [--out DIR] [--set key.path=value ...]
     caseload validate SCENARIO [--set key.path=value ...]
+    caseload sweep SPEC [--out DIR] [--workers N | --scheduler ADDRESS]   (docs/sweeps.md)
+    caseload analyze DIR
 
 Bad input (a missing or malformed file, an unknown key, a value out of range)
 is reported with the file, the key and what is allowed, exit status 2, and
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from simulator import __version__
 from simulator.scenario import Scenario, ScenarioError, load_scenario
+from simulator.sweep.commands import COMMANDS as SWEEP_COMMANDS
+from simulator.sweep.commands import add_commands as add_sweep_commands
 
 EXIT_BAD_INPUT = 2
 
@@ -83,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_args(validate)
+    add_sweep_commands(sub)
     return parser
 
 
@@ -105,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "compare":
             return _compare(args, argv)
+        if args.command in SWEEP_COMMANDS:
+            from simulator.sweep.commands import run_command
+
+            return run_command(args, argv)
         if args.command == "calibrate":
             from simulator.calibration import report
 

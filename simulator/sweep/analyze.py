@@ -1,0 +1,481 @@
+"""What a sweep shows: tables, figures and a short report of which factors drive a metric.
+
+`analyze_sweep(folder)` reads a sweep's results (complete or not) and writes
+`folder/analysis/`:
+
+- `points.csv`: per design point and metric, the mean over replications and its 95 % CI;
+- `main_effects.csv`: per metric, factor and level, the mean and its 95 % CI;
+- `ranking.csv`: the factors ranked by their effect on the target metric (backlog);
+- `sobol_indices.csv` (Sobol designs): first-order and total indices with 95 % CIs;
+- `failures.csv`: the runs that raised, with their errors;
+- `figures/`: heatmaps of two factors against a metric, main-effect plots, Sobol bars;
+- `report.md`: which factors drive the target, levers and uncertainties apart.
+
+Main effects. A factor's main effect at a level is the mean of the metric over every
+run at that level, whatever the other factors. For a full factorial design the other
+factors sit at fixed levels, so the only noise is the simulation's: the 95 % CI is a
+t-interval over replications of that mean. For sampled designs (Latin hypercube,
+Sobol) the other factors are random too: points are grouped in up to five quantile
+bins of the factor and the CI is a t-interval over the points' means in each bin.
+
+Ranking. With a Sobol design the factors are ranked by their total Sobol index (SALib,
+bootstrap 95 % CIs): the share of the metric's variance a factor accounts for, alone
+and in interactions. Otherwise by the share of the variance between design points that a
+factor's main effect explains (η², a first-order index), beside the range of the main
+effect (how far the metric moves, on average, from the level where it is lowest to
+the level where it is highest); what main effects leave unexplained is interaction.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.metrics import METRICS
+from simulator.output import atomic_folder
+from simulator.stats import mean_ci
+from simulator.sweep.spec import RUN_COLUMNS, SweepError
+from simulator.sweep.store import DESIGN, load_results, read_manifest
+
+TARGET = "backlog_hours_mean"
+DEFAULT_METRICS = ("caseload_per_worker_mean", "statutory_on_time_share", TARGET)
+BINS = 5
+FLOAT_FORMAT = "%.10g"
+
+
+@dataclass(frozen=True)
+class Bins:
+    """A factor's levels for grouping: each design point's bin, and each bin's label."""
+
+    codes: pd.Series  # bin number per design point (index: point)
+    labels: list[str]
+    positions: list[float] | None  # numeric x positions, or None for text and booleans
+
+
+@dataclass
+class SweepData:
+    """A sweep's results as the analysis needs them."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    design: pd.DataFrame  # point, factor values
+    runs: pd.DataFrame  # every stored run
+    metrics: list[str]  # metric columns in the runs
+
+    @property
+    def factors(self) -> dict[str, dict[str, Any]]:
+        return self.manifest["factors"]
+
+    @property
+    def ok(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] == "ok"]
+
+    @property
+    def factorial(self) -> bool:
+        return self.manifest["design"]["kind"] == "full_factorial"
+
+    def label(self, factor: str) -> str:
+        return self.factors[factor]["label"]
+
+    def point_means(self, metric: str) -> pd.Series:
+        """The metric's mean over successful replications, per design point (NaN if none)."""
+        means = self.ok.groupby("point")[metric].mean()
+        return means.reindex(self.design["point"])
+
+    def bins(self, factor: str) -> Bins:
+        """The levels of `factor` (full factorial, levels, few integers) or quantile bins."""
+        values = self.design.set_index("point")[factor]
+        info = self.factors[factor]
+        numeric = info["type"] in ("integer", "real")
+        discrete = (
+            self.factorial
+            or info["levels"] is not None
+            or (info["type"] == "integer" and values.nunique() <= BINS)
+        )
+        if discrete:
+            order = info["levels"] if info["levels"] is not None else sorted(values.unique())
+            seen = [v for v in order if v in set(values)]
+            if numeric:
+                seen = sorted(seen)
+            codes = values.map({v: i for i, v in enumerate(seen)})
+            return Bins(
+                codes, [fmt(v) for v in seen], [float(v) for v in seen] if numeric else None
+            )
+        cut = pd.qcut(values, q=min(BINS, values.nunique()), duplicates="drop")
+        codes = pd.Series(cut.cat.codes, index=values.index)
+        labels = [f"{fmt(i.left)}–{fmt(i.right)}" for i in cut.cat.categories]
+        positions = [float(values[codes == b].mean()) for b in range(len(labels))]
+        return Bins(codes, labels, positions)
+
+
+def fmt(value: Any) -> str:
+    """A level as a short label: whole numbers whole, others to three significant digits."""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return f"{value:.3g}"
+    return str(value)
+
+
+def read_sweep(folder: str | Path) -> SweepData:
+    """Load a sweep's manifest, design and stored runs."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    design = pd.read_parquet(folder / DESIGN)
+    runs = load_results(folder)
+    taken = set(RUN_COLUMNS) | set(manifest["factors"])
+    metrics = [c for c in runs.columns if c not in taken]
+    return SweepData(folder, manifest, design, runs, metrics)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def point_table(data: SweepData) -> pd.DataFrame:
+    """Per design point and metric: mean over replications with its 95 % CI."""
+    rows = []
+    factors = list(data.factors)
+    for (point, *levels), group in data.ok.groupby(["point", *factors], sort=True):
+        for metric in data.metrics:
+            mean, low, high = mean_ci(group[metric].to_numpy(dtype=float))
+            rows.append(
+                {
+                    "point": point,
+                    **dict(zip(factors, levels, strict=True)),
+                    "metric": metric,
+                    "mean": mean,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "replications": int(group[metric].notna().sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def main_effects(data: SweepData, metric: str) -> pd.DataFrame:
+    """Per factor and level: mean of `metric` with its 95 % CI (see the module's notes)."""
+    rows = []
+    point_means = data.point_means(metric)
+    for factor in data.factors:
+        bins = data.bins(factor)
+        for b, label in enumerate(bins.labels):
+            points = bins.codes.index[bins.codes == b]
+            if data.factorial:  # CI over replications of the level's mean
+                runs = data.ok[data.ok["point"].isin(points)]
+                units = runs.groupby("replication")[metric].mean().to_numpy(dtype=float)
+            else:  # CI over the design points in the bin
+                units = point_means.loc[points].to_numpy(dtype=float)
+            mean, low, high = mean_ci(units)
+            rows.append(
+                {
+                    "metric": metric,
+                    "factor": factor,
+                    "level": label,
+                    "position": bins.positions[b] if bins.positions else float(b),
+                    "mean": float(mean),
+                    "ci_low": float(low),
+                    "ci_high": float(high),
+                    "n": int(np.count_nonzero(~np.isnan(units))),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def heatmap_table(data: SweepData, x: str, y: str, metric: str) -> pd.DataFrame:
+    """Mean of `metric` over runs per (level of `y`, level of `x`): rows y, columns x."""
+    bx, by = data.bins(x), data.bins(y)
+    runs = data.ok
+    cells = runs.assign(
+        _x=runs["point"].map(bx.codes).to_numpy(), _y=runs["point"].map(by.codes).to_numpy()
+    )
+    table = cells.groupby(["_y", "_x"])[metric].mean().unstack("_x")
+    table = table.reindex(index=range(len(by.labels)), columns=range(len(bx.labels)))
+    table.index = pd.Index(by.labels, name=y)
+    table.columns = pd.Index(bx.labels, name=x)
+    return table
+
+
+def sobol_indices(data: SweepData, metric: str) -> pd.DataFrame | None:
+    """First-order and total Sobol indices of `metric` (SALib), or None if not computable.
+
+    Needs a Sobol design and a successful run at every point (the estimator uses the
+    points in the order SALib drew them); the metric per point is its mean over
+    replications.
+    """
+    design = data.manifest["design"]
+    y = data.point_means(metric).to_numpy(dtype=float)
+    if design["kind"] != "sobol" or np.isnan(y).any() or np.nanstd(y) == 0:
+        return None
+    from SALib.analyze import sobol
+
+    names = list(data.factors)
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = sobol.analyze(
+            problem,
+            y,
+            calc_second_order=design["second_order"],
+            conf_level=0.95,
+            seed=data.manifest["seed"],
+        )
+    return pd.DataFrame(
+        {
+            "metric": metric,
+            "factor": names,
+            "kind": [data.factors[n]["kind"] for n in names],
+            "S1": result["S1"],
+            "S1_conf": result["S1_conf"],
+            "ST": result["ST"],
+            "ST_conf": result["ST_conf"],
+        }
+    )
+
+
+def ranking(data: SweepData, metric: str) -> pd.DataFrame:
+    """The factors ranked by their effect on `metric` (total Sobol index, or η²)."""
+    effects = main_effects(data, metric)
+    point_means = data.point_means(metric).dropna()
+    total = float(((point_means - point_means.mean()) ** 2).mean())
+    rows = []
+    for factor, rows_f in effects.groupby("factor", sort=False):
+        rows_f = rows_f.dropna(subset=["mean"])
+        if rows_f.empty:
+            continue
+        low, high = rows_f.loc[rows_f["mean"].idxmin()], rows_f.loc[rows_f["mean"].idxmax()]
+        codes = data.bins(factor).codes.loc[point_means.index]
+        bin_means = point_means.groupby(codes).transform("mean")
+        between = float(((bin_means - point_means.mean()) ** 2).mean())
+        rows.append(
+            {
+                "factor": factor,
+                "kind": data.factors[factor]["kind"],
+                "label": data.label(factor),
+                "effect_range": float(high["mean"] - low["mean"]),
+                "lowest_at": low["level"],
+                "lowest_mean": float(low["mean"]),
+                "highest_at": high["level"],
+                "highest_mean": float(high["mean"]),
+                "variance_share": between / total if total > 0 else float("nan"),
+            }
+        )
+    table = pd.DataFrame(rows)
+    sobol = sobol_indices(data, metric)
+    if sobol is not None:
+        table = table.merge(sobol.drop(columns=["metric", "kind"]), on="factor", how="left")
+        table = table.sort_values("ST", ascending=False)
+    else:
+        table = table.sort_values("variance_share", ascending=False)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    table.insert(1, "metric", metric)
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def analyze_sweep(
+    folder: str | Path,
+    *,
+    metrics: list[str] | None = None,
+    pair: tuple[str, str] | None = None,
+    target: str = TARGET,
+    out: Path | None = None,
+) -> Path:
+    """Write tables, figures and report.md for the sweep in `folder`; returns the folder written.
+
+    `metrics` get heatmaps and main-effect plots (default: caseload per worker,
+    statutory on-time share and the target); `pair` are the heatmap's two factors
+    (default: the first two); `target` is the metric the report ranks factors by.
+    """
+    from simulator.sweep import figures
+
+    data = read_sweep(folder)
+    metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
+    if target not in metrics:
+        metrics.append(target)
+    for metric in metrics:
+        _check_choice("metric", metric, data.metrics, data.folder)
+    names = list(data.factors)
+    pair = pair or (tuple(names[:2]) if len(names) >= 2 else None)
+    for factor in pair or ():
+        _check_choice("factor", factor, names, data.folder)
+    if pair and pair[0] == pair[1]:
+        raise SweepError(f"--heatmap: give two different factors (got {pair[0]} twice)")
+    if data.ok.empty:
+        raise SweepError(f"{data.folder}: no successful runs to analyse yet")
+    labels = {f: data.label(f) for f in names}
+    out = Path(out) if out else data.folder / "analysis"
+    with atomic_folder(out) as work:
+        (work / "figures").mkdir()
+        _csv(point_table(data), work / "points.csv")
+        effects = pd.concat([main_effects(data, m) for m in metrics], ignore_index=True)
+        _csv(effects, work / "main_effects.csv")
+        ranked = pd.concat([ranking(data, m) for m in metrics], ignore_index=True)
+        _csv(ranked, work / "ranking.csv")
+        sobol = [s for s in (sobol_indices(data, m) for m in metrics) if s is not None]
+        if sobol:
+            _csv(pd.concat(sobol, ignore_index=True), work / "sobol_indices.csv")
+        failed = data.runs[data.runs["status"] != "ok"]
+        columns = ["run_id", "point", "replication", "seed", *names, "error"]
+        _csv(failed[columns], work / "failures.csv")
+        for metric in metrics:
+            if pair:
+                table = heatmap_table(data, pair[0], pair[1], metric)
+                path = work / "figures" / f"heatmap_{pair[0]}_{pair[1]}_{metric}.png"
+                figures.heatmap(table, metric, (labels[pair[0]], labels[pair[1]]), path)
+            part = effects[effects["metric"] == metric]
+            figures.main_effects(
+                part, metric, labels, work / "figures" / f"main_effects_{metric}.png"
+            )
+        for indices in sobol:
+            metric = indices["metric"].iloc[0]
+            figures.sobol_bars(indices, metric, labels, work / "figures" / f"sobol_{metric}.png")
+        report = report_text(data, ranked[ranked["metric"] == target], target)
+        (work / "report.md").write_text(report, encoding="utf-8")
+    return out
+
+
+def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:
+    if name not in allowed:
+        raise SweepError(
+            f"{folder}: no {what} {name!r} in this sweep. Allowed: {', '.join(allowed)}"
+        )
+
+
+def _csv(table: pd.DataFrame, path: Path) -> None:
+    table.to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="")
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
+    """A short markdown answer to "which factors drive the target metric (the backlog)"."""
+    m = data.manifest
+    runs, ok = len(data.runs), len(data.ok)
+    design = m["design"]["kind"].replace("_", " ")
+    unit = METRICS[target].unit if target in METRICS else ""
+    described = METRICS[target].description if target in METRICS else target
+    lines = [
+        f"# What drives {target.replace('_', ' ')}: sweep `{m['name']}`",
+        "",
+        f"{design.capitalize()} design: {m['points']} points × {m['replications']} replications "
+        f"= {m['runs']} runs; {runs} stored ({ok} succeeded, {runs - ok} failed)"
+        + ("" if runs == m["runs"] else " — the sweep is not finished; figures are provisional")
+        + ".",
+        f"Base scenario `{m['base_scenario']}`; seed {m['seed']}"
+        + (", common random numbers across points." if m["common_random_numbers"] else "."),
+        "",
+        f"**{target}** ({unit}): {described}.",
+        "",
+    ]
+    sobol = "ST" in ranked.columns
+    header = "| rank | factor | kind | lowest mean at | highest mean at | range |"
+    rule = "| --- | --- | --- | --- | --- | --- |"
+    if sobol:
+        header += " first-order S1 [95 % CI] | total ST [95 % CI] |"
+        rule += " --- | --- |"
+    else:
+        header += " share of variance (main effect) |"
+        rule += " --- |"
+    lines += [header, rule]
+    for _, r in ranked.iterrows():
+        row = (
+            f"| {r['rank']} | {r['label']} (`{r['factor']}`) | {r['kind']} | "
+            f"{num(r['lowest_mean'], unit)} at {r['lowest_at']} | "
+            f"{num(r['highest_mean'], unit)} at {r['highest_at']} | "
+            f"{num(r['effect_range'], unit)} |"
+        )
+        if sobol:
+            row += f" {_ci(r['S1'], r['S1_conf'])} | {_ci(r['ST'], r['ST_conf'])} |"
+        else:
+            row += f" {_pct(r['variance_share'])} |"
+        lines.append(row)
+    if m["design"]["kind"] == "sobol" and not sobol:
+        missing = int(data.point_means(target).isna().sum())
+        lines += [
+            "",
+            f"Sobol indices need a successful run at every design point; {missing} of "
+            f"{m['points']} have none yet, so the factors are ranked by their main effects.",
+        ]
+    lines += ["", "## Answer", "", *_answer(ranked, target, unit, sobol)]
+    lines += [
+        "",
+        "## Files",
+        "",
+        "- `ranking.csv`, `main_effects.csv` (95 % CIs), `points.csv` (each point's mean and "
+        "CI per metric)" + (", `sobol_indices.csv`" if sobol else "") + ", `failures.csv`.",
+        "- `figures/`: heatmaps of two factors, main effects"
+        + (", Sobol indices" if sobol else "")
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _answer(ranked: pd.DataFrame, target: str, unit: str, sobol: bool) -> list[str]:
+    if ranked.empty:
+        return ["No factor could be assessed (no successful runs at its levels)."]
+    top = ranked.iloc[0]
+    measure = (
+        f"total Sobol index {_ci(top['ST'], top['ST_conf'])}"
+        if sobol
+        else f"its main effect explains {_pct(top['variance_share'])} of the variance between "
+        "design points"
+    )
+    text = [
+        f"The {target.replace('_', ' ')} is driven above all by **{top['label']}** "
+        f"({'an uncertainty' if top['kind'] == 'uncertainty' else 'a lever'}): on average it "
+        f"moves from {num(top['lowest_mean'], unit)} (at {top['lowest_at']}) to "
+        f"{num(top['highest_mean'], unit)} (at {top['highest_at']}); {measure}."
+    ]
+    for kind, words in (("lever", "lever"), ("uncertainty", "uncertainty")):
+        of_kind = ranked[ranked["kind"] == kind]
+        if of_kind.empty:
+            text.append(f"- No {words} was varied.")
+            continue
+        best = of_kind.iloc[0]
+        text.append(
+            f"- Strongest {words}: **{best['label']}** (rank {best['rank']}): from "
+            f"{num(best['lowest_mean'], unit)} at {best['lowest_at']} to "
+            f"{num(best['highest_mean'], unit)} at {best['highest_at']}."
+        )
+    if sobol:
+        interaction = 1 - float(ranked["S1"].clip(lower=0).sum())
+        text.append(
+            f"- Interactions: first-order indices add up to {_pct(1 - interaction)}; about "
+            f"{_pct(max(interaction, 0))} of the variance comes from factors acting together."
+        )
+    else:
+        explained = float(ranked["variance_share"].sum())
+        text.append(
+            f"- Main effects together explain {_pct(explained)} of the variance between design "
+            f"points; the rest ({_pct(max(1 - explained, 0))}) is interaction: the effect of one "
+            "factor depends on the others (see the heatmap)."
+        )
+    return text
+
+
+def num(value: float, unit: str = "") -> str:
+    """A figure for the report: shares in per cent, large numbers whole, others to 3 digits."""
+    if not np.isfinite(value):
+        return "n/a"
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _ci(value: float, half: float) -> str:
+    return f"{value:.2f} [{value - half:.2f}, {value + half:.2f}]"
+
+
+def _pct(value: float) -> str:
+    return "n/a" if not np.isfinite(value) else f"{100 * value:.0f} %"

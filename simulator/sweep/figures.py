@@ -1,0 +1,142 @@
+"""Figures of a sweep: heatmaps of two factors, main effects with CIs, Sobol indices.
+
+Object-oriented matplotlib (`Figure`, no pyplot), like `simulator.figures`: no GUI
+backend, no global state. Every figure names the metric with its unit and says how
+many runs it rests on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulator.figures import DPI, LINE_COLOUR, OVER_COLOUR
+from simulator.metrics import METRICS
+
+LEVER_COLOUR = LINE_COLOUR
+UNCERTAINTY_COLOUR = "#d9822b"
+
+
+def metric_label(metric: str) -> str:
+    """'Backlog hours mean (hours)': the metric's name in words, with its unit if known."""
+    words = metric.replace("_", " ").capitalize()
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    return f"{words} ({unit})" if unit else words
+
+
+def _is_share(metric: str) -> bool:
+    return metric in METRICS and METRICS[metric].unit == "share"
+
+
+def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Path) -> Path:
+    """Mean of `metric` per pair of levels: x levels across, y levels up, values in cells."""
+    values = table.to_numpy(dtype=float)
+    share = _is_share(metric)
+    shown = values * 100 if share else values
+    figure = Figure(figsize=(1.1 * values.shape[1] + 3.2, 0.7 * values.shape[0] + 2.4), dpi=DPI)
+    ax = figure.add_subplot()
+    cmap = "viridis_r" if share else "viridis"  # bright = bad: a high load, a low share
+    image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap)
+    ax.set_xticks(range(values.shape[1]), list(table.columns))
+    ax.set_yticks(range(values.shape[0]), list(table.index))
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    finite = shown[np.isfinite(shown)]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for (i, j), v in np.ndenumerate(shown):
+        if np.isfinite(v):
+            text = f"{v:.0f} %" if share else f"{v:.3g}"
+            light = (v > middle) == share  # white on the dark end of the colour map
+            ax.text(
+                j,
+                i,
+                text,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if light else "black",
+            )
+    bar = figure.colorbar(image, ax=ax)
+    bar.set_label(metric_label(metric).replace("(share)", "(%)") if share else metric_label(metric))
+    ax.set_title(f"{metric_label(metric)}\nmean over replications and other factors", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
+
+
+def main_effects(effects: pd.DataFrame, metric: str, labels: dict[str, str], path: Path) -> Path:
+    """One panel per factor: the metric's mean at each level with its 95 % CI."""
+    factors = list(dict.fromkeys(effects["factor"]))
+    columns = min(3, len(factors))
+    rows = -(-len(factors) // columns)
+    figure = Figure(figsize=(4.2 * columns, 3.3 * rows), dpi=DPI)
+    axes = figure.subplots(rows, columns, squeeze=False, sharey=True)
+    scale = 100 if _is_share(metric) else 1
+    for ax, factor in zip(axes.flat, factors, strict=False):
+        part = effects[effects["factor"] == factor].sort_values("position")
+        x = part["position"].to_numpy(dtype=float)
+        mean = part["mean"].to_numpy(dtype=float) * scale
+        low = part["ci_low"].to_numpy(dtype=float) * scale
+        high = part["ci_high"].to_numpy(dtype=float) * scale
+        error = np.vstack([mean - low, high - mean])
+        error = np.where(np.isfinite(error), error, 0.0)
+        ax.errorbar(
+            x,
+            mean,
+            yerr=error,
+            marker="o",
+            color=LINE_COLOUR,
+            ecolor=OVER_COLOUR,
+            capsize=4,
+            linewidth=1.5,
+        )
+        ax.set_xticks(x, list(part["level"]), rotation=30 if len(x) > 5 else 0)
+        ax.set_xlabel(labels[factor])
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(factors) :]:
+        ax.set_visible(False)
+    unit = "(%)" if scale == 100 else ""
+    for ax in axes[:, 0]:
+        ax.set_ylabel(metric_label(metric).replace("(share)", unit))
+    figure.suptitle(f"Main effects on {metric_label(metric)}: mean and 95 % CI", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
+
+
+def sobol_bars(indices: pd.DataFrame, metric: str, labels: dict[str, str], path: Path) -> Path:
+    """First-order and total Sobol indices per factor, with their 95 % CIs."""
+    indices = indices.sort_values("ST", ascending=True)
+    y = np.arange(len(indices))
+    figure = Figure(figsize=(6.5, 0.55 * len(indices) + 1.8), dpi=DPI)
+    ax = figure.add_subplot()
+    ax.barh(
+        y + 0.2,
+        indices["ST"],
+        height=0.38,
+        xerr=indices["ST_conf"],
+        color=LINE_COLOUR,
+        label="total (with interactions)",
+        capsize=3,
+    )
+    ax.barh(
+        y - 0.2,
+        indices["S1"],
+        height=0.38,
+        xerr=indices["S1_conf"],
+        color="#9ecae1",
+        label="first-order (alone)",
+        capsize=3,
+    )
+    names = [f"{labels[f]} ({k})" for f, k in zip(indices["factor"], indices["kind"], strict=True)]
+    ax.set_yticks(y, names)
+    ax.set_xlabel("Sobol index (share of variance)")
+    ax.set_xlim(left=min(0.0, float(np.nanmin(indices["S1"])) - 0.05))
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(f"Sobol indices of {metric_label(metric)}", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path)
+    return path

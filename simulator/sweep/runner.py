@@ -1,0 +1,180 @@
+"""Running a whole sweep: plan the runs, skip those stored, execute, store as they finish.
+
+Seeding. Every run of replication r is seeded with the sweep's seed and the number r,
+whatever its design point (common random numbers, the default): since every random
+stream of the model is named and seeded from (seed, replication, name), replication r
+of two points sees the same arrivals, households, exits and task durations wherever
+the points agree, and the difference between points is due to the factors, not to
+luck. That is the variance reduction `caseload compare` relies on, applied to a whole
+design: main effects and heatmaps are far less noisy for the same number of runs.
+With `common_random_numbers = false` each point gets a seed of its own, derived from
+the sweep's seed and the point's number. Either way a run's seed depends on the spec
+only, never on which worker runs it or when, so results are identical whatever the
+executor and the number of workers.
+
+Runs are numbered replication by replication (run_id = replication × points + point):
+the first replication of every point comes before any second one, so a sweep stopped
+early covers the whole space.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from simulator.sweep.design import build_design
+from simulator.sweep.execute import Chunk, Executor, Row, Run
+from simulator.sweep.spec import Sweep, build_scenario
+from simulator.sweep.store import Store
+
+BATCH_RUNS = 100  # a part file every this many finished runs ...
+BATCH_SECONDS = 30.0  # ... or every this many seconds, whichever comes first
+
+
+@dataclass
+class Outcome:
+    """What a call of `run_sweep` did."""
+
+    folder: Path
+    total: int  # runs in the sweep
+    already: int  # runs stored before this call
+    ran: int  # runs done by this call
+    failed: int  # runs stored with an error, in all (after this call)
+    failures: list[tuple[int, str]] = field(default_factory=list)  # (run_id, error) this call
+    wall_seconds: float = 0.0
+    executor: str = ""
+
+
+def prepare(sweep: Sweep) -> pd.DataFrame:
+    """The sweep's design, every point checked as a scenario before anything runs."""
+    design = build_design(sweep)
+    base, keys = sweep.base_data(), sweep.keys()
+    for point, values in zip(design["point"], _values(sweep, design), strict=True):
+        build_scenario(base, keys, values, f"{sweep.path}: design point {point} {values}")
+    return design
+
+
+def plan(sweep: Sweep, design: pd.DataFrame, done: set[int]) -> list[Run]:
+    """Every run not in `done`, replication by replication."""
+    values = _values(sweep, design)
+    points = len(design)
+    runs = []
+    for replication in range(sweep.spec.replications):
+        for point in range(points):
+            run_id = replication * points + point
+            if run_id not in done:
+                seed = run_seed(sweep, point)
+                runs.append(Run(run_id, point, replication, seed, values[point]))
+    return runs
+
+
+def run_seed(sweep: Sweep, point: int) -> int:
+    """The seed of every run of `point`: the sweep's, or under independent sampling its own."""
+    if sweep.spec.common_random_numbers:
+        return sweep.seed
+    return int(np.random.SeedSequence([sweep.seed, point]).generate_state(1)[0])
+
+
+def _values(sweep: Sweep, design: pd.DataFrame) -> list[dict[str, Any]]:
+    return design[list(sweep.factors)].to_dict("records")
+
+
+def chunks(sweep: Sweep, runs: list[Run], size: int) -> Iterator[Chunk]:
+    """`runs` in chunks of `size`, each carrying the base scenario as plain data."""
+    base, keys, source = sweep.base_data(), sweep.keys(), str(sweep.path)
+    for start in range(0, len(runs), size):
+        yield Chunk(base, keys, tuple(runs[start : start + size]), source)
+
+
+def chunk_size(runs: int, workers: int) -> int:
+    """Runs per chunk: about eight chunks per worker (balance), at most eight runs each."""
+    return max(1, min(8, runs // (8 * workers)))
+
+
+def run_sweep(
+    sweep: Sweep,
+    folder: Path,
+    executor: Executor,
+    *,
+    design: pd.DataFrame | None = None,
+    chunk: int | None = None,
+    batch: int = BATCH_RUNS,
+    batch_seconds: float = BATCH_SECONDS,
+    retry_failed: bool = False,
+    show_progress: bool = True,
+    command: list[str] | None = None,
+) -> Outcome:
+    """Run every run of `sweep` not yet stored in `folder`, storing rows as they finish.
+
+    On any interruption (Ctrl-C, an executor that fails) the runs finished so far are
+    written before the exception goes on; running again resumes from there.
+    """
+    started = time.perf_counter()
+    design = prepare(sweep) if design is None else design
+    store = Store.open(folder, sweep, design, command)
+    try:
+        done = store.finished(retry_failed=retry_failed)
+        runs = plan(sweep, design, done)
+        total = len(design) * sweep.spec.replications
+        outcome = Outcome(folder, total, total - len(runs), 0, 0, executor=executor.description)
+        size = chunk or chunk_size(len(runs), executor.workers)
+        buffer: list[Row] = []
+        last_write = time.monotonic()
+        with Progress(total, outcome.already, enabled=show_progress) as bar:
+            try:
+                for rows in executor.imap_unordered(chunks(sweep, runs, size)):
+                    buffer.extend(rows)
+                    outcome.ran += len(rows)
+                    outcome.failures += [(r["run_id"], r["error"]) for r in rows if r["error"]]
+                    bar.advance(len(rows), sum(r["status"] != "ok" for r in rows))
+                    if len(buffer) >= batch or time.monotonic() - last_write >= batch_seconds:
+                        store.write(buffer)
+                        buffer, last_write = [], time.monotonic()
+            finally:
+                if buffer:
+                    store.write(buffer)
+        outcome.failed = store.failed_count()
+    finally:
+        store.close()
+    outcome.wall_seconds = time.perf_counter() - started
+    return outcome
+
+
+class Progress:
+    """A console bar of runs done, failures and time left; silent when stderr is no terminal."""
+
+    def __init__(self, total: int, done: int, *, enabled: bool = True, file: Any = None) -> None:
+        self.failed = 0
+        self._bar = tqdm(
+            file=file,  # None: stderr
+            total=total,
+            initial=done,
+            unit="run",
+            disable=None if enabled else True,  # None: only on a terminal
+            bar_format="{l_bar}{bar}| {n}/{total} runs{postfix} [{elapsed}<{remaining}]",
+            postfix="0 failed",
+            leave=False,
+            dynamic_ncols=True,
+        )
+
+    def advance(self, runs: int, failed: int) -> None:
+        """`runs` more runs are done, `failed` of them with an error."""
+        self.failed += failed
+        self._bar.update(runs)
+        self._bar.set_postfix_str(f"{self.failed} failed")  # and redraw
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._bar.close()

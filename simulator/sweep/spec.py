@@ -1,0 +1,366 @@
+"""The sweep spec: a base scenario, the factors to vary, a design, replications, a seed.
+
+A spec is a TOML file, validated in strict mode like a scenario (unknown keys are
+errors). Beyond its own schema, every factor is checked against the base scenario
+before anything runs: each of its levels (or both ends of its range) is set on the
+base and the result validated as a scenario, so a typo in a key path or a level out
+of range fails at once, naming the spec file and the factor. Every problem raises a
+`SweepError` (a `ScenarioError`, so the command line exits with status 2).
+
+Factor keys are dotted paths into the scenario, as with ``--set``, and may index a
+list: ``caseworkers.staffing.0.caseworkers`` is the number of caseworkers of the
+first staffing entry. Values are set the way ``extends`` merges (`deep_merge`), so an
+arrival schedule given by a factor replaces the base's other one.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from simulator.metrics import METRICS
+from simulator.scenario import (
+    Scenario,
+    ScenarioError,
+    deep_merge,
+    load_scenario,
+    scenario_from_dict,
+)
+
+# Columns every row of the results dataset has; factor names may not take them.
+RUN_COLUMNS = ("run_id", "point", "replication", "seed", "status", "error", "wall_seconds")
+RUN_SETTINGS = ("simulation.seed", "simulation.replications")
+_NAME = r"[a-z][a-z0-9_]*"
+_KEY = r"^[A-Za-z_][A-Za-z0-9_]*(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*$"
+
+Scalar = bool | int | float | str
+
+
+class SweepError(ScenarioError):
+    """A sweep that cannot be run; the message names the file, the key and what is allowed."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Design(_Strict):
+    """How the factors' space is covered.
+
+    `full_factorial`: every combination of every factor's levels. `latin_hypercube`: `n`
+    points, each factor's range cut into `n` equal strata sampled once each.
+    `sobol`: Saltelli's scheme on a scrambled Sobol' sequence (SALib), `n` base samples
+    (a power of 2) giving n·(k+2) points for k factors, n·(2k+2) with `second_order`,
+    from which SALib estimates first-order and total Sobol indices.
+    """
+
+    kind: Literal["full_factorial", "latin_hypercube", "sobol"]
+    n: int | None = Field(default=None, ge=1)
+    second_order: bool = False
+
+    @model_validator(mode="after")
+    def _n_fits_kind(self) -> Design:
+        if self.kind == "full_factorial" and self.n is not None:
+            raise ValueError("a full_factorial design takes no 'n' (its size is the levels')")
+        if self.kind != "full_factorial" and self.n is None:
+            raise ValueError(f"a {self.kind} design needs 'n', the number of samples")
+        if self.kind == "sobol" and self.n is not None and self.n & (self.n - 1):
+            raise ValueError(f"a sobol design needs 'n' a power of 2 (16, 32, ...), got {self.n}")
+        if self.second_order and self.kind != "sobol":
+            raise ValueError("second_order applies to sobol designs only")
+        return self
+
+
+class Factor(_Strict):
+    """One scenario key varied by the sweep.
+
+    Give `levels` (numbers, strings or true/false: used as they are) or `range` =
+    [low, high] (whole numbers give an integer factor, decimals a real one). A range
+    in a full factorial design needs `steps`, the number of evenly spaced levels.
+    """
+
+    key: str = Field(pattern=_KEY)
+    kind: Literal["lever", "uncertainty"]
+    levels: list[Any] | None = None
+    range: list[Any] | None = None
+    steps: int | None = Field(default=None, ge=2)
+    label: str = ""
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _levels_or_range(self) -> Factor:
+        if (self.levels is None) == (self.range is None):
+            raise ValueError("give either 'levels' or 'range' (not both)")
+        if self.levels is not None:
+            if not self.levels:
+                raise ValueError("'levels' is empty")
+            _value_type(self.levels, "levels")
+            if len(set(self.levels)) != len(self.levels):
+                raise ValueError("'levels' repeats a value")
+            if self.steps is not None:
+                raise ValueError("'steps' goes with 'range', not 'levels'")
+        else:
+            kind = _value_type(self.range, "range")
+            if len(self.range) != 2 or kind not in ("integer", "real"):
+                raise ValueError("'range' must be [low, high], two numbers")
+            if not self.range[0] < self.range[1]:
+                raise ValueError("'range' must be [low, high] with low < high")
+            if kind == "integer" and self.steps and self.steps > self.range[1] - self.range[0] + 1:
+                raise ValueError("'steps' exceeds the whole numbers in 'range'")
+        return self
+
+    @property
+    def value_type(self) -> Literal["integer", "real", "boolean", "text"]:
+        """What the factor's values are (and so its column in the results)."""
+        return _value_type(self.levels if self.levels is not None else self.range, "levels")
+
+    @property
+    def path(self) -> list[str]:
+        return self.key.split(".")
+
+
+def _value_type(values: list[Any], what: str) -> Literal["integer", "real", "boolean", "text"]:
+    if all(isinstance(v, bool) for v in values):
+        return "boolean"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "integer"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f"'{what}' must be finite numbers")
+        return "real"
+    if all(isinstance(v, str) for v in values):
+        return "text"
+    raise ValueError(f"'{what}' must be all numbers, all strings or all true/false")
+
+
+class SweepSpec(_Strict):
+    """The whole spec file."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    base: str = Field(min_length=1)
+    set: list[str] = Field(default_factory=list)
+    seed: int | None = Field(default=None, ge=0)
+    replications: int = Field(ge=1)
+    common_random_numbers: bool = True
+    design: Design
+    factors: dict[str, Factor] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _factor_names(self) -> SweepSpec:
+        taken = set(RUN_COLUMNS) | set(METRICS)
+        for name, factor in self.factors.items():
+            if not re.fullmatch(_NAME, name):
+                raise ValueError(
+                    f"factors.{name}: a factor name is lower-case letters, digits and '_', "
+                    "starting with a letter"
+                )
+            if name in taken:
+                raise ValueError(f"factors.{name}: the name is taken by a results column")
+            if self.design.kind == "full_factorial" and factor.range and factor.steps is None:
+                raise ValueError(f"factors.{name}: a range in a full factorial needs 'steps'")
+            if self.design.kind != "full_factorial" and factor.steps is not None:
+                raise ValueError(f"factors.{name}: 'steps' applies to full_factorial designs only")
+            if factor.key in RUN_SETTINGS:
+                raise ValueError(
+                    f"factors.{name}: {factor.key} is set by the sweep's own "
+                    "'seed' and 'replications', not by a factor"
+                )
+        keys = [f.key for f in self.factors.values()]
+        for key in {k for k in keys if keys.count(k) > 1}:
+            raise ValueError(f"factors: two factors set the same key {key!r}")
+        return self
+
+
+# --------------------------------------------------------------------------- setting keys
+
+
+def with_value(data: dict[str, Any], path: list[str], value: Any) -> dict[str, Any]:
+    """`data` with the key at `path` set to `value`; a number in the path indexes a list.
+
+    The change is merged as `extends` merges, so giving one arrival schedule drops
+    the others. Raises `KeyError` (with a readable message) for a path that does not fit.
+    """
+    return deep_merge(data, _change(data, path, value, 0))
+
+
+def _change(node: Any, path: list[str], value: Any, depth: int) -> Any:
+    """The nested table that sets path[depth:] inside `node` to `value`."""
+    if depth == len(path):
+        return value
+    part, where = path[depth], ".".join(path[: depth + 1])
+    if isinstance(node, list):
+        if not part.isdigit():
+            raise KeyError(f"{'.'.join(path[:depth])} is a list; index it with a number")
+        index = int(part)
+        if index >= len(node):
+            n = len(node)
+            raise KeyError(f"{where}: the list has {n} entries (indexes 0 to {n - 1})")
+        entries = copy.deepcopy(node)
+        inner = _change(node[index], path, value, depth + 1)
+        both_tables = isinstance(entries[index], dict) and isinstance(inner, dict)
+        entries[index] = deep_merge(entries[index], inner) if both_tables else inner
+        return entries
+    if node is None or isinstance(node, dict):
+        if part.isdigit():
+            raise KeyError(f"{where}: {'.'.join(path[:depth]) or 'the scenario'} is not a list")
+        child = None if node is None else node.get(part)
+        return {part: _change(child, path, value, depth + 1)}
+    raise KeyError(f"{'.'.join(path[:depth])} is a value, not a table or list")
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A validated spec with its resolved base scenario, ready to design and run."""
+
+    spec: SweepSpec
+    path: Path
+    base: Scenario
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def seed(self) -> int:
+        return self.base.simulation.seed if self.spec.seed is None else self.spec.seed
+
+    @property
+    def factors(self) -> dict[str, Factor]:
+        return self.spec.factors
+
+    def base_data(self) -> dict[str, Any]:
+        """The base scenario as plain data, every key resolved (what the runs start from)."""
+        return self.base.to_dict()
+
+    def scenario(self, values: dict[str, Any], source: str) -> Scenario:
+        """The base with each factor set to its value in `values`, validated."""
+        return build_scenario(self.base_data(), self.keys(), values, source)
+
+    def keys(self) -> dict[str, list[str]]:
+        return {name: f.path for name, f in self.factors.items()}
+
+    def digest(self) -> str:
+        """A hash of everything that decides the runs' results (not descriptions or labels)."""
+        spec = self.spec.model_dump(mode="json", exclude={"description"})
+        for factor in spec["factors"].values():  # words for people, not for the model
+            del factor["label"], factor["description"]
+        data = {
+            "spec": spec,
+            "base": self.base.model_dump(mode="json"),
+            "seed": self.seed,
+        }
+        canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def build_scenario(
+    base: dict[str, Any], keys: dict[str, list[str]], values: dict[str, Any], source: str
+) -> Scenario:
+    """`base` with each factor's key set to its value, validated; errors name `source`."""
+    data = base
+    for name, value in values.items():
+        try:
+            data = with_value(data, keys[name], _plain(value))
+        except KeyError as exc:
+            raise SweepError(f"{source}: {exc.args[0]}") from None
+    try:
+        return scenario_from_dict(data, source)
+    except ScenarioError as exc:
+        raise SweepError(str(exc)) from None
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars as the Python values a scenario expects (strict mode)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Read, validate and check a sweep spec against its base scenario."""
+    path = Path(path)
+    if not path.is_file():
+        raise SweepError(f"{path}: no such sweep spec file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SweepError(f"{path}: not a UTF-8 TOML file: {exc}") from None
+    try:
+        spec = SweepSpec.model_validate(data, strict=True)
+    except ValidationError as exc:
+        lines = [_describe(e) for e in exc.errors()]
+        head = f"{path}: {len(lines)} problem{'s' if len(lines) > 1 else ''} in the sweep spec"
+        raise SweepError("\n  ".join([head, *lines])) from None
+    base_path = path.parent / spec.base
+    try:
+        base = load_scenario(base_path, spec.set)
+    except ScenarioError as exc:
+        raise SweepError(f"{path}: base: {exc}") from None
+    sweep = Sweep(spec=spec, path=path, base=base)
+    check_factors(sweep)
+    return sweep
+
+
+def check_factors(sweep: Sweep) -> None:
+    """Set every level of every factor (both ends of a range) on the base, and validate."""
+    base, keys = sweep.base_data(), sweep.keys()
+    for name, factor in sweep.factors.items():
+        levels = factor.levels if factor.levels is not None else factor.range
+        for value in levels:
+            source = f"{sweep.path}: factors.{name} ({factor.key} = {_show(value)})"
+            build_scenario(base, keys, {name: value}, source)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return repr(value)
+
+
+# --------------------------------------------------------------------------- messages
+
+_TABLES: dict[str, type[BaseModel]] = {"design": Design}
+
+
+def _describe(error: dict[str, Any]) -> str:
+    """One pydantic error as 'key.path: what is wrong (got X)'."""
+    loc = [str(p) for p in error["loc"]]
+    key, kind = ".".join(loc), error["type"]
+    if kind == "extra_forbidden":
+        parent = loc[:-1]
+        model = (
+            SweepSpec
+            if not parent
+            else Factor
+            if parent[0] == "factors" and len(parent) == 2
+            else _TABLES.get(parent[0])
+        )
+        allowed = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(loc[-1], allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"{key}: unknown key{hint}. Allowed here: {', '.join(allowed)}"
+    if kind == "missing":
+        return f"{key}: required key is missing"
+    if kind in ("model_type", "dict_type"):
+        return f"{key}: must be a table (got {type(error.get('input')).__name__})"
+    msg = error["msg"].removeprefix("Value error, ")
+    got = error.get("input")
+    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    return f"{key}: {msg}{shown}" if key else msg

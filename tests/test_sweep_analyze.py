@@ -1,0 +1,146 @@
+"""`caseload analyze`: tables that agree with the runs, figures, Sobol indices, a report that
+ranks what matters above what does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sweep_builders import ARRIVALS, CASEWORKERS, DUMMY, spec, write_sweep
+
+from simulator.cli import main
+from simulator.sweep.execute import SerialExecutor
+from simulator.sweep.runner import run_sweep
+from simulator.sweep.spec import load_sweep
+from simulator.sweep.store import load_results
+
+
+def swept(folder: Path, data: dict) -> Path:
+    out = folder / "out"
+    run_sweep(load_sweep(write_sweep(folder, data)), out, SerialExecutor(), show_progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def factorial(tmp_path_factory) -> Path:
+    """caseworkers (1-3) x arrivals x a factor with no effect, 3 replications, analysed."""
+    folder = tmp_path_factory.mktemp("factorial")
+    factors = {"caseworkers": CASEWORKERS, "arrivals": ARRIVALS, "dummy": DUMMY}
+    out = swept(folder, spec(replications=3, factors=factors))
+    assert main(["analyze", str(out), "-q"]) == 0
+    return out
+
+
+def test_analysis_writes_tables_figures_and_a_report(factorial: Path):
+    analysis = factorial / "analysis"
+    names = {p.name for p in analysis.iterdir()}
+    assert {"points.csv", "main_effects.csv", "ranking.csv", "failures.csv", "report.md"} <= names
+    assert "sobol_indices.csv" not in names  # not a Sobol design
+    figures = {p.name for p in (analysis / "figures").iterdir()}
+    for metric in ("caseload_per_worker_mean", "statutory_on_time_share", "backlog_hours_mean"):
+        assert f"heatmap_caseworkers_arrivals_{metric}.png" in figures
+        assert f"main_effects_{metric}.png" in figures
+    assert all((analysis / "figures" / f).stat().st_size > 10_000 for f in figures)
+
+
+def test_main_effects_are_level_means_with_replication_intervals(factorial: Path):
+    runs = load_results(factorial)
+    effects = pd.read_csv(factorial / "analysis" / "main_effects.csv")
+    row = effects.query(
+        "metric == 'backlog_hours_mean' and factor == 'caseworkers' and level == '2'"
+    )
+    at_two = runs[runs["caseworkers"] == 2]
+    per_replication = at_two.groupby("replication")["backlog_hours_mean"].mean()
+    assert row["mean"].item() == pytest.approx(per_replication.mean())
+    half = row["ci_high"].item() - row["mean"].item()
+    assert half == pytest.approx(4.302653 * per_replication.std() / np.sqrt(3), rel=1e-5)
+    assert row["n"].item() == 3
+
+
+def test_points_table_has_each_points_mean_and_interval(factorial: Path):
+    runs = load_results(factorial)
+    points = pd.read_csv(factorial / "analysis" / "points.csv")
+    row = points.query("point == 4 and metric == 'cases_opened'")
+    expected = runs.loc[runs["point"] == 4, "cases_opened"].mean()
+    assert row["mean"].item() == pytest.approx(expected, rel=1e-7)
+    assert row["replications"].item() == 3
+    assert set(points["metric"]) >= {"backlog_hours_mean", "utilisation_mean"}
+
+
+def test_report_ranks_staffing_above_a_factor_with_no_effect(factorial: Path):
+    ranking = pd.read_csv(factorial / "analysis" / "ranking.csv")
+    backlog = ranking[ranking["metric"] == "backlog_hours_mean"].set_index("factor")
+    assert backlog.loc["caseworkers", "rank"] == 1
+    assert backlog.loc["dummy", "rank"] == 3
+    assert backlog.loc["dummy", "effect_range"] == 0  # common random numbers: exactly none
+    assert backlog.loc["dummy", "variance_share"] == pytest.approx(0, abs=1e-12)
+    report = (factorial / "analysis" / "report.md").read_text()
+    assert "driven above all by **Caseworkers** (a lever)" in report
+    assert "Strongest uncertainty: **Refugees per month**" in report
+    assert "36 runs; 36 stored (36 succeeded, 0 failed)" in report
+
+
+def test_heatmap_factors_and_metrics_can_be_chosen(factorial: Path, tmp_path: Path):
+    out = tmp_path / "chosen"
+    options = ["--heatmap", "dummy", "caseworkers", "--metric", "utilisation_mean"]
+    assert main(["analyze", str(factorial), *options, "--out", str(out), "-q"]) == 0
+    figures = {p.name for p in (out / "figures").iterdir()}
+    assert "heatmap_dummy_caseworkers_utilisation_mean.png" in figures
+    assert "main_effects_utilisation_mean.png" in figures
+
+
+def test_unknown_metric_or_factor_is_a_clear_error(factorial: Path, tmp_path: Path, capsys):
+    assert main(["analyze", str(factorial), "--metric", "backlog", "-q"]) == 2
+    assert "no metric 'backlog' in this sweep. Allowed: " in capsys.readouterr().err
+    assert main(["analyze", str(factorial), "--heatmap", "x", "dummy", "-q"]) == 2
+    assert "no factor 'x' in this sweep. Allowed: caseworkers, arrivals, dummy" in (
+        capsys.readouterr().err
+    )
+    assert main(["analyze", str(tmp_path), "-q"]) == 2
+    assert "not a sweep results folder" in capsys.readouterr().err
+
+
+def test_sobol_design_gives_first_order_and_total_indices(tmp_path: Path):
+    cw = {**CASEWORKERS, "levels": None, "range": [1, 3]}
+    data = spec(replications=1, factors={"caseworkers": cw, "arrivals": ARRIVALS, "dummy": DUMMY})
+    data["design"] = {"kind": "sobol", "n": 16}
+    out = swept(tmp_path, data)
+    assert main(["analyze", str(out), "-q"]) == 0
+    indices = pd.read_csv(out / "analysis" / "sobol_indices.csv")
+    backlog = indices[indices["metric"] == "backlog_hours_mean"].set_index("factor")
+    assert set(indices.columns) >= {"S1", "S1_conf", "ST", "ST_conf"}
+    assert backlog.loc["caseworkers", "ST"] > 0.5
+    assert backlog.loc["dummy", "ST"] == pytest.approx(0, abs=1e-12)  # no effect, exactly
+    assert (out / "analysis" / "figures" / "sobol_backlog_hours_mean.png").is_file()
+    report = (out / "analysis" / "report.md").read_text()
+    assert "total Sobol index" in report and "| 1 | Caseworkers" in report
+
+
+def test_an_unfinished_sweep_is_analysed_and_said_to_be_provisional(factorial: Path, tmp_path):
+    parts = sorted((factorial / "runs").glob("part-*.parquet"))
+    partial = tmp_path / "partial"
+    (partial / "runs").mkdir(parents=True)
+    for name in ("sweep.json", "design.parquet"):
+        (partial / name).write_bytes((factorial / name).read_bytes())
+    first = pd.read_parquet(parts[0]).head(10)
+    first.to_parquet(partial / "runs" / "part-000001.parquet")
+    assert main(["analyze", str(partial), "-q"]) == 0
+    report = (partial / "analysis" / "report.md").read_text()
+    assert "10 stored" in report and "not finished" in report
+
+
+def test_latin_hypercube_bins_a_real_factor_for_effects_and_heatmaps(tmp_path: Path):
+    hours = {"key": "caseworkers.weekly_hours", "kind": "lever", "range": [20.0, 40.0]}
+    data = spec(replications=1, factors={"hours": hours, "arrivals": ARRIVALS})
+    data["design"] = {"kind": "latin_hypercube", "n": 20}
+    out = swept(tmp_path, data)
+    assert main(["analyze", str(out), "-q"]) == 0
+    effects = pd.read_csv(out / "analysis" / "main_effects.csv")
+    bins = effects.query("metric == 'backlog_hours_mean' and factor == 'hours'")
+    assert len(bins) == 5 and bins["level"].str.contains("–").all()
+    assert (bins["n"] == 4).all()  # 20 points, quantile bins of 4
+    assert bins["mean"].iloc[0] > bins["mean"].iloc[-1]  # more hours, less backlog
+    figures = out / "analysis" / "figures"
+    assert (figures / "heatmap_hours_arrivals_backlog_hours_mean.png").is_file()
