@@ -37,10 +37,8 @@ class _Agenda:
     after: list[tuple[float, TaskType]] = field(default_factory=list)
     every: list[tuple[float, float, float, TaskType]] = field(default_factory=list)
     rate: list[tuple[float, Stream, TaskType]] = field(default_factory=list)
-    returns: bool = False  # some of its task types come back (later visits)
 
     def add(self, trigger: After | Every | AtRate | object, tt: TaskType, streams: Streams) -> None:
-        self.returns |= tt.later_visits is not None
         if isinstance(trigger, After):
             self.after.append((trigger.days, tt))
         elif isinstance(trigger, Every):
@@ -53,26 +51,24 @@ class _Agenda:
         else:
             self.arrival.append(tt)
 
-    def fill(
-        self, add: Callable[[Due], None], start: float, exit_time: float, scale: float
-    ) -> None:
-        """Add every task due from `start` until the case exits; hours times `scale`."""
+    def fill(self, add: Callable[[Due], None], start: float, exit_time: float) -> None:
+        """Add every task due from `start` until the case exits."""
         if start >= exit_time:  # employment work of someone who leaves before treatment
             return
         for tt in self.arrival:
-            add((start, tt.index, tt, tt.sample_hours() * scale, tt.draw_later_visits()))
+            add((start, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
         for days, tt in self.after:
             if start + days < exit_time:
-                add((start + days, tt.index, tt, tt.sample_hours() * scale, tt.draw_later_visits()))
+                add((start + days, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
         for first, every, until, tt in self.every:
             t, stop = start + first, min(exit_time, start + until)
             while t < stop:
-                add((t, tt.index, tt, tt.sample_hours() * scale, tt.draw_later_visits()))
+                add((t, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
                 t += every
         for rate, stream, tt in self.rate:
             t = start + stream.exponential() / rate
             while t < exit_time:
-                add((t, tt.index, tt, tt.sample_hours() * scale, tt.draw_later_visits()))
+                add((t, tt.index, tt, tt.sample_hours(), tt.draw_later_visits()))
                 t += stream.exponential() / rate
 
 
@@ -152,9 +148,10 @@ class Catalogue:
         add, opened, exit_time = due.append, case.opened, case.exit_time
         for part, scale, paused in group.parts:
             first = len(due)
-            part.fill(add, case.treatment_from if paused else opened, exit_time, scale)
-            if scale != 1.0 and part.returns:  # later visits of longer meetings are longer too
-                due[first:] = [(t, i, tt, h, _scaled(v, scale)) for t, i, tt, h, v in due[first:]]
+            part.fill(add, case.treatment_from if paused else opened, exit_time)
+            if scale != 1.0:  # longer meetings (and their later visits): only when on
+                due[first:] = [(t, i, tt, h * scale, _scaled(v, scale) if v else v)
+                               for t, i, tt, h, v in due[first:]]  # fmt: skip
         due.sort(key=_time_then_order)
         return due
 

@@ -257,7 +257,7 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
     stat_due_w = per_week(due, counted)
     stat_ontime_w = per_week(due, counted & on_time)
 
-    weekly: dict[str, np.ndarray] = {
+    weekly = {
         "caseworkers": staff_w / width,
         "open_cases": open_w / width,
         "caseload_per_worker": _safe_ratio(open_w, staff_w),

@@ -38,7 +38,6 @@ PERSON_KINDS = ("refugee", "reunified", "danish_spouse")
 PersonKind = Literal["refugee", "reunified", "danish_spouse"]
 DEFAULT_APPLIES_TO = ("refugee", "reunified")  # a task's people unless it says otherwise
 STATUSES = ("convention", "temporary")  # a refugee's residence status
-TRAITS = ("traumatised", "children")  # what a task may require of a case
 DAYS_PER_YEAR = 365.25
 
 

@@ -314,6 +314,7 @@ TRAUMA_TASKS = {
     "benefit_decision": one_task(meeting=False),
     "skills_assessment": one_task(trigger={"on": "after", "days": 30.0}, employment=True),
     "trauma_screening": one_task(statutory=False, requires=["traumatised"], meeting=True),
+    "farewell": one_task(trigger={"on": "closure"}, meeting=True),  # a meeting on an event
 }
 
 
@@ -343,6 +344,9 @@ def test_traumatised_get_longer_meetings_extra_tasks_and_exit_later():
     np.testing.assert_allclose([r1[k] for k in r0], [1.5 * r0[k] for k in r0])  # meetings
     b0, b1 = first(none, "benefit_decision"), first(all_, "benefit_decision")
     assert b0 == b1  # not a meeting: as long as before
+    # meetings on an event (drawn when it happens): 2 fixed hours, 1.5 times as long
+    assert set(none.tasks["hours"][tasks_of(none, "farewell")]) == {2.0}
+    assert set(all_.tasks["hours"][tasks_of(all_, "farewell")]) == {3.0}
     assert not tasks_of(none, "trauma_screening").any()
     assert tasks_of(all_, "trauma_screening").sum() == all_.cases["case"].size  # one each
     # exits: never earlier, and later on average (no self-support while waiting for
