@@ -186,6 +186,9 @@ def test_triage_lowers_overdue_statutory_work_by_dropping_optional_tasks():
     assert triaged_types and not triaged_types & statutory  # only "kan" tasks are dropped
     assert b.summary["statutory_on_time_share"] > a.summary["statutory_on_time_share"]
     assert b.summary["overdue_tasks_mean"] < a.summary["overdue_tasks_mean"]
+    # dropped help with reunification applications: the families apply without it
+    assert "reunification_help" in triaged_types
+    assert b.summary["reunification_unaided_share"] > a.summary["reunification_unaided_share"]
 
 
 def test_deferred_optional_tasks_come_back_when_the_pressure_eases():
