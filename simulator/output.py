@@ -26,7 +26,7 @@ from simulator.replications import relative_half_width
 from simulator.runner import Results
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
-# The console's workforce block: (metric, label, format, scale, when shown), shown
+# The console's people and workforce blocks: (metric, label, format, scale, when shown), shown
 # "always", when "measured" (a value, so the mechanism is on), or, for counts, when
 # "nonzero". {t} in a label is the stress threshold.
 WORKFORCE_LINES = (
@@ -39,6 +39,16 @@ WORKFORCE_LINES = (
     ("optional_tasks_dropped", "Optional tasks dropped by triage", "{:.0f}", 1, "nonzero"),
     ("interpreter_wait_days_mean", "Wait for an interpreter, days", "{:.1f}", 1, "measured"),
     ("cases_waiting_assignment_mean", "Cases waiting for assignment, mean", "{:.1f}", 1, "nonzero"),
+)
+PEOPLE_LINES = (
+    (
+        "health_exam_within_limit_share",
+        "Health exams within the limit",
+        "{:.0f} %",
+        100,
+        "measured",
+    ),
+    ("family_members_arrived", "Family members reunified", "{:.0f}", 1, "nonzero"),
 )
 
 
@@ -173,16 +183,18 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
         show("task_wait_days_mean", "Wait for a task to start, days"),
         show("utilisation_mean", "Caseworker utilisation", "{:.0f} %", 100),
         show("cases_opened", "Cases opened", "{:.0f}"),
-        show("tasks_dropped", "Tasks lapsed when cases closed", "{:.0f}"),
+        show("tasks_dropped", "Tasks dropped (lapsed or triaged)", "{:.0f}"),
         f"  (recommended caseload: 35-45 cases per caseworker, DS 2015; "
         f"{results.wall_seconds:.1f} s)",
-        "Workforce",
     ]
     threshold = results.scenario.stress.threshold
-    for metric, label, fmt, scale, when in WORKFORCE_LINES:
-        mean = s.loc[metric, "mean"]
-        if when == "always" or (pd.notna(mean) and (when == "measured" or mean > 0)):
-            lines.append(show(metric, label.format(t=threshold), fmt, scale))
+    for header, block in (("People", PEOPLE_LINES), ("Workforce", WORKFORCE_LINES)):
+        shown = []
+        for metric, label, fmt, scale, when in block:
+            mean = s.loc[metric, "mean"]
+            if when == "always" or (pd.notna(mean) and (when == "measured" or mean > 0)):
+                shown.append(show(metric, label.format(t=threshold), fmt, scale))
+        lines += [header, *shown] if shown else []
     if results.auto is not None:
         lines.append(_auto_line(results))
     if destination is not None:
