@@ -8,8 +8,7 @@ case opens) and each caseworker has a queue of its own cases' tasks; with a
 
 Queue order is *priority* (statutory "skal" before optional "kan", then the
 earliest deadline) or *fifo* (the order tasks were created). A task being
-worked on is not interrupted. A meeting whose interpreter has been booked goes
-to the front of the queue, so the booked interpreter does not wait long.
+worked on is not interrupted.
 
 Queues are heaps with lazy deletion: a task that lapses (its case closed) or
 moves (its case went to another caseworker) is marked, and skipped when it
@@ -17,8 +16,9 @@ reaches the top. That keeps every operation O(log n).
 
 The office's policies, each off unless the scenario sets it:
 
-- *interpreting*: meetings with a citizen who needs an interpreter book one from
-  a limited pool; without a free interpreter the meeting waits (or goes by phone);
+- *interpreting*: a meeting with a citizen who needs an interpreter is held when a
+  caseworker and an interpreter of a limited pool are both free; until then it waits
+  (or goes by phone) and the caseworker goes on with other work;
 - *absence cover*: while a caseworker is away, colleagues with nothing of their
   own to do take the tasks in the absent colleague's queue;
 - *triage*: under pressure, optional tasks are dropped or set aside;
@@ -55,8 +55,6 @@ from simulator.scenario import Interpreting, Triage
 
 Entry = tuple[Any, ...]
 TAKEN = -2  # Task.holder once a caseworker has taken the task from its queue
-BOOKED = -1  # the rank of a meeting whose interpreter is booked: before every other task
-BOOKED_FIFO = 1 << 50  # in a FIFO queue, booked meetings sort before every task id
 IN_PERSON, PHONE = 0, 1
 
 
@@ -72,8 +70,8 @@ class Policies:
 
     @property
     def special(self) -> bool:
-        """Whether any rule needs a look at each task before it is worked."""
-        return self.interpreting is not None or self.triage is not None
+        """Whether any rule needs a look at each task, or at work beyond the own queue."""
+        return self.interpreting is not None or self.triage is not None or self.cover
 
 
 class Account:
@@ -118,13 +116,14 @@ class Caseworker(Account):
 
 
 class Interpreters:
-    """The interpreter pool: booked for one meeting at a time, first come first served."""
+    """The interpreter pool: one meeting at a time each; meetings wait first come, first
+    served for a moment when their caseworker and an interpreter are both free."""
 
     def __init__(self, spec: Interpreting) -> None:
         self.spec = spec
         self.free: float = math.inf if spec.interpreters is None else spec.interpreters
-        self.holding: set[int] = set()  # ids of the tasks an interpreter is booked for
-        self.waiting: deque[tuple[Task, float]] = deque()  # (meeting, when it asked)
+        self.holding: set[int] = set()  # ids of the meetings being interpreted
+        self.waiting: list[tuple[Task, float]] = []  # (meeting, when it asked), oldest first
 
 
 class Office:
@@ -338,12 +337,11 @@ class Office:
 
     # ------------------------------------------------------------------ tasks
 
-    def _entry(self, task: Task, booked: bool = False) -> Entry:
+    def _entry(self, task: Task) -> Entry:
         """The heap entry: statutory first, then earliest deadline; or creation order."""
         if self.priority:
-            rank = BOOKED if booked else not task.type.statutory
-            return (rank, task.due, task.id, task)
-        return (task.id - BOOKED_FIFO if booked else task.id, task)
+            return (not task.type.statutory, task.due, task.id, task)
+        return (task.id, task)
 
     def submit(self, task: Task) -> None:
         """Put a new task in the queue of whoever should do it."""
@@ -377,7 +375,7 @@ class Office:
         else:  # the closure of a case no caseworker ever held: there is nothing to close
             self._end(task, DROPPED)
 
-    def _requeue(self, task: Task, booked: bool = False) -> None:
+    def _requeue(self, task: Task) -> None:
         """Put a task that was set aside back in the queue of whoever holds its case now.
 
         It is still counted in the backlog it was counted in when it was set aside.
@@ -388,11 +386,11 @@ class Office:
                 return
             worker = self.everyone[task.case.worker]
             task.holder = worker.id
-            heapq.heappush(worker.queue, self._entry(task, booked))
+            heapq.heappush(worker.queue, self._entry(task))
             if worker.wake is not None:
                 self._wake_for(worker)
         else:
-            heapq.heappush(self.pool, self._entry(task, booked))
+            heapq.heappush(self.pool, self._entry(task))
             if self.idle:
                 self._wake(self.idle.pop())
 
@@ -422,8 +420,33 @@ class Office:
                 self._wake(worker)
                 return
 
-    def _cover_waiting(self) -> bool:
-        return any(not w.present and w.queue for w in self.workers)
+    def _other_work(self, worker: Caseworker) -> bool:
+        """Work beside the own queue: an absent colleague's queue to cover, or a meeting
+        of theirs whose interpreter is free now."""
+        if self.policies.cover and any(not w.present and w.queue for w in self.workers):
+            return True
+        pool = self.interpreters
+        return bool(pool and pool.free > 0 and any(self._mine(worker, t) for t, _ in pool.waiting))
+
+    def _mine(self, worker: Caseworker, task: Task) -> bool:
+        return not self.fixed or task.case.worker == worker.id
+
+    def _interpreted_meeting(self, worker: Caseworker) -> Task | None:
+        """The longest-waiting meeting of this caseworker's, if an interpreter is free."""
+        pool = self.interpreters
+        if pool is None or not pool.waiting or pool.free <= 0:
+            return None
+        for i, (task, asked) in enumerate(pool.waiting):
+            if self._mine(worker, task):
+                del pool.waiting[i]
+                if not task.case.is_open and not task.type.closes:
+                    self._end(task, DROPPED)
+                    return None
+                pool.free -= 1
+                pool.holding.add(task.id)
+                self.interpreting.add(task.id, asked, self.env.now, IN_PERSON)
+                return task
+        return None
 
     def _take_cover(self) -> tuple[Task, Account] | None:
         """The most urgent live task in the queues of absent colleagues, taken."""
@@ -451,11 +474,11 @@ class Office:
         queue = worker.queue if fixed else self.pool
         account = worker if fixed else self.shared
         me, pop = worker.id, heapq.heappop
-        special, cover = self.policies.special, self.policies.cover
+        special = self.policies.special
         opens = closes = -1.0  # today's casework window, as far as this caseworker knows
         now = env.now
         while worker.active:
-            if not worker.present or not (queue or (cover and self._cover_waiting())):
+            if not worker.present or not (queue or (special and self._other_work(worker))):
                 worker.wake = env.event()
                 if not fixed and worker.present:
                     self.idle.append(worker)
@@ -470,14 +493,17 @@ class Office:
                     now = env.now
                     continue
             owner = account
-            if queue:
+            meeting = self._interpreted_meeting(worker) if special else None
+            if meeting is not None:
+                task = meeting
+            elif queue:
                 task = pop(queue)[-1]
                 if fixed:
                     if task.holder != me:
                         continue  # moved to someone else, or a second entry already taken
                     task.holder = TAKEN
             else:
-                taken = self._take_cover()
+                taken = self._take_cover() if self.policies.cover else None
                 if taken is None:
                     continue
                 task, owner = taken
@@ -541,7 +567,7 @@ class Office:
         pool = self.interpreters
         assert pool is not None
         spec = pool.spec
-        if task.id in pool.holding:  # booked while it waited
+        if task.id in pool.holding:  # an interpreter was free when it was taken from the list
             return spec.in_person_multiplier
         if spec.phone == "always":
             self.interpreting.add(task.id, now, now, PHONE)
@@ -558,20 +584,19 @@ class Office:
         return None
 
     def _release_interpreter(self, task: Task, now: float) -> None:
-        """The meeting is over: its interpreter is booked for the meeting waiting longest."""
+        """The meeting is over: the interpreter is free, and a caseworker waiting with
+        nothing to do whose meeting waits for one is woken."""
         pool = self.interpreters
         assert pool is not None
         pool.holding.discard(task.id)
         pool.free += 1
-        while pool.waiting and pool.free > 0:
-            waiting, asked = pool.waiting.popleft()
-            if not waiting.case.is_open and not waiting.type.closes:
-                self._end(waiting, DROPPED)
-                continue
-            pool.free -= 1
-            pool.holding.add(waiting.id)
-            self.interpreting.add(waiting.id, asked, now, IN_PERSON)
-            self._requeue(waiting, booked=True)
+        for waiting, _ in pool.waiting:
+            for worker in self.workers:
+                if worker.wake is not None and worker.present and self._mine(worker, waiting):
+                    if worker in self.idle:
+                        self.idle.remove(worker)
+                    self._wake(worker)
+                    return
 
     def review_deferred(self, worker: Caseworker, now: float) -> None:
         """Triage, daily: set-aside tasks return when the pressure has eased; tasks set
