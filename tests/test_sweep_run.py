@@ -193,8 +193,9 @@ def test_the_progress_bar_shows_runs_failures_and_time_left():
             return True
 
     screen = Terminal()
-    with Progress(10, 4, file=screen) as bar:
-        bar.advance(2, 1)
+    bar = Progress(10, 4, file=screen)
+    bar.advance(2, 1)
+    bar.close()
     shown = screen.getvalue()
     assert "6/10 runs, 1 failed" in shown
     assert "<" in shown  # elapsed<remaining

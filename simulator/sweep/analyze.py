@@ -365,7 +365,7 @@ def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
     unit = METRICS[target].unit if target in METRICS else ""
     described = METRICS[target].description if target in METRICS else target
     lines = [
-        f"# What drives {target.replace('_', ' ')}: sweep `{m['name']}`",
+        f"# What drives `{target}`: sweep `{m['name']}`",
         "",
         f"{design.capitalize()} design: {m['points']} points × {m['replications']} replications "
         f"= {m['runs']} runs; {runs} stored ({ok} succeeded, {runs - ok} failed)"
@@ -432,7 +432,7 @@ def _answer(ranked: pd.DataFrame, target: str, unit: str, sobol: bool) -> list[s
         "design points"
     )
     text = [
-        f"The {target.replace('_', ' ')} is driven above all by **{top['label']}** "
+        f"`{target}` is driven above all by **{top['label']}** "
         f"({'an uncertainty' if top['kind'] == 'uncertainty' else 'a lever'}): on average it "
         f"moves from {num(top['lowest_mean'], unit)} (at {top['lowest_at']}) to "
         f"{num(top['highest_mean'], unit)} (at {top['highest_at']}); {measure}."

@@ -44,7 +44,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     where.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
+        help="run on a Dask distributed cluster, e.g. tcp://scheduler-host:8786 "
         "(needs the 'sweep' extra; every worker must have this package installed)",
     )
     sweep.add_argument("--chunk", type=_positive, metavar="N", help="runs per task (default: auto)")

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
@@ -128,7 +128,7 @@ def run_sweep(
         size = chunk or chunk_size(len(runs), executor.workers)
         buffer: list[Row] = []
         last_write = time.monotonic()
-        with Progress(total, outcome.already, enabled=show_progress) as bar:
+        with closing(Progress(total, outcome.already, enabled=show_progress)) as bar:
             try:
                 for rows in executor.imap_unordered(chunks(sweep, runs, size)):
                     buffer.extend(rows)
@@ -171,10 +171,5 @@ class Progress:
         self._bar.update(runs)
         self._bar.set_postfix_str(f"{self.failed} failed")  # and redraw
 
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def close(self) -> None:
         self._bar.close()
