@@ -383,9 +383,46 @@ def _workforce(record: RunRecord, calendar: WorkCalendar, edges: np.ndarray, w0:
         "stress_days_share": float(_safe_ratio((above & inside).sum(), worker_days)),
         "overtime_hours": float(d["overtime"][inside].sum()),
     }
-    window_open = calendar.window_length
-    return _Staff(weekly, summary, weekly_sum(away) * window_open,
-                  float((away & inside).sum()) * window_open)  # fmt: skip
+    # casework time lost to absence: a whole window a day, less the time an absent
+    # caseworker still spent finishing the task in hand (absence starts after it)
+    lost = calendar.window_length - _busy_on(record, calendar, d["worker"][away], day[away])
+    return _Staff(weekly, summary, weekly_sum(away, _spread(away, lost)),
+                  float(lost[inside[away]].sum()))  # fmt: skip
+
+
+def _spread(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` (one per True in `mask`) placed at the True positions of a full-length array."""
+    out = np.zeros(mask.size)
+    out[mask] = values
+    return out
+
+
+def _busy_on(
+    record: RunRecord, calendar: WorkCalendar, workers: np.ndarray, days: np.ndarray
+) -> np.ndarray:
+    """Casework (open) time each caseworker worked on each given day, from the task table.
+
+    A caseworker works one task at a time, so their task intervals are disjoint and, sorted
+    by start, sorted by end too: the tasks overlapping a day are found by two binary
+    searches."""
+    t, o = record.tasks, calendar.open_time
+    out = np.zeros(days.size)
+    started = ~np.isnan(t["started"])
+    for w in np.unique(workers):
+        mine = started & (t["worker"] == w)
+        order = np.argsort(t["started"][mine], kind="stable")
+        s = t["started"][mine][order]
+        f = np.where(np.isnan(t["finished"][mine]), record.end, t["finished"][mine])[order]
+        rows = np.flatnonzero(workers == w)
+        first = np.searchsorted(f, days[rows], side="right")
+        last = np.searchsorted(s, days[rows] + 1, side="left")
+        for row, lo, hi in zip(rows, first, last, strict=True):
+            if hi > lo:
+                d = days[row]
+                out[row] = float(
+                    np.sum(o(np.minimum(f[lo:hi], d + 1)) - o(np.maximum(s[lo:hi], d)))
+                )
+    return out
 
 
 def _interpreting(record: RunRecord, w0: float) -> dict[str, float]:

@@ -305,3 +305,14 @@ def test_phone_when_busy_trades_waiting_for_longer_meetings():
     assert phone.summary["interpreted_by_phone_share"] > 0
     assert phone.summary["interpreter_wait_days_mean"] == 0
     assert phone.summary["task_wait_days_mean"] < booked.summary["task_wait_days_mean"]
+
+
+def test_an_overloaded_office_with_absence_is_busy_all_its_present_time_and_no_more():
+    """Utilisation counts the casework time of caseworkers at work; a caseworker who falls
+    sick at midnight still finishes the task in hand, and that time counts as present."""
+    scenario = load_scenario("scenarios/triage_under_pressure_off.toml")  # six years: saturated
+    model, record, stats = run(scenario)
+    check_invariants(scenario, record, model.calendar, stats)  # utilisation <= 1 among them
+    # the same work in less present time: busier than the baseline without absence
+    calm = run(load_scenario("scenarios/baseline.toml"))[2]
+    assert stats.summary["utilisation_mean"] > calm.summary["utilisation_mean"]
