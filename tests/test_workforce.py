@@ -44,6 +44,14 @@ def same_people(a, b) -> None:
         )
 
 
+def assert_cap_held(record, cap: int) -> None:
+    """No caseworker ever held more than `cap` cases at once."""
+    a = record.assignments
+    for worker in np.unique(a["worker"]):
+        mine = a["worker"] == worker
+        assert level_peak(a["start"][mine], a["end"][mine], 0, record.end) <= cap
+
+
 # ---------------------------------------------------------------- absence
 
 
@@ -205,10 +213,7 @@ def test_a_caseload_cap_is_never_exceeded_and_new_cases_wait():
     cap = 60
     scenario = baseline(f"caseworkers.caseload_cap={cap}")
     model, record, stats = run(scenario)
-    a = record.assignments
-    for worker in np.unique(a["worker"]):
-        mine = a["worker"] == worker
-        assert level_peak(a["start"][mine], a["end"][mine], 0, record.end) <= cap
+    assert_cap_held(record, cap)
     assert stats.summary["cases_waiting_assignment_mean"] > 0
     assert stats.summary["assignment_wait_days_mean"] > 0
     uncapped = run(baseline())[2]
@@ -223,10 +228,7 @@ def test_a_cap_holds_when_staff_leave():
         "{ date = 2013-06-01, caseworkers = 3 }]",
     )
     _, record, _ = run(scenario)
-    a = record.assignments
-    for worker in np.unique(a["worker"]):
-        mine = a["worker"] == worker
-        assert level_peak(a["start"][mine], a["end"][mine], 0, record.end) <= 70
+    assert_cap_held(record, 70)
 
 
 def test_overtime_adds_hours_when_the_backlog_is_high():
