@@ -237,8 +237,11 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
     busy_w = interval_areas(o(started[has_started]), o(work_end[has_started]), o(edges))
     busy_total = interval_areas(o(started[has_started]), o(work_end[has_started]), o(window))[0]
     staff_work = _workforce(record, calendar, edges, w0)
-    avail_w = interval_areas(o(s0), o(s1), o(edges), staff) - staff_work.away_open_w
-    avail_total = interval_areas(o(s0), o(s1), o(window), staff)[0] - staff_work.away_open
+    after_s, after_f = _busy_after_leaving(record)  # a leaver finishes the task in hand
+    avail_w = (interval_areas(o(s0), o(s1), o(edges), staff) - staff_work.away_open_w
+               + interval_areas(o(after_s), o(after_f), o(edges)))  # fmt: skip
+    avail_total = (interval_areas(o(s0), o(s1), o(window), staff)[0] - staff_work.away_open
+                   + interval_areas(o(after_s), o(after_f), o(window))[0])  # fmt: skip
 
     width = np.diff(edges)
     statutory = np.asarray(record.task_statutory, bool)[tasks["type"]]
@@ -388,6 +391,21 @@ def _workforce(record: RunRecord, calendar: WorkCalendar, edges: np.ndarray, w0:
     lost = calendar.window_length - _busy_on(record, calendar, d["worker"][away], day[away])
     return _Staff(weekly, summary, weekly_sum(away, _spread(away, lost)),
                   float(lost[inside[away]].sum()))  # fmt: skip
+
+
+def _busy_after_leaving(record: RunRecord) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of the work caseworkers did after leaving (the task in hand when they
+    left): time they count as available, as they were at work."""
+    t = record.tasks
+    starts, ends = [], []
+    for worker, left in record.departures:
+        mine = (t["worker"] == worker) & (t["started"] < left)
+        finished = np.where(np.isnan(t["finished"][mine]), record.end, t["finished"][mine])
+        late = finished > left
+        starts.append(np.full(late.sum(), left))
+        ends.append(finished[late])
+    empty = np.zeros(0)
+    return (np.concatenate(starts) if starts else empty, np.concatenate(ends) if ends else empty)
 
 
 def _spread(mask: np.ndarray, values: np.ndarray) -> np.ndarray:

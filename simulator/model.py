@@ -371,6 +371,7 @@ class Municipality:
             interpreting=self.office.interpreting.arrays(),
             assignment_waits=_waits(self.office.assignment_waits),
             stress_threshold=self.scenario.stress.threshold,
+            departures=np.array(self.office.departures, dtype=float).reshape(-1, 2),
             casework_hours_per_day=self.calendar.hours_per_day,
             events=_events_scheduled(self.env),
             wall_seconds=wall_seconds,

@@ -156,6 +156,7 @@ class Office:
         self.idle: list[Caseworker] = []
         self.staff_changes: list[tuple[float, int]] = []
         self.n_present = 0
+        self.departures: list[tuple[int, float]] = []  # (worker, when they left)
         it = self.policies.interpreting
         self.interpreters = Interpreters(it) if it is not None else None
         self.interpreting = InterpretingLog()
@@ -196,6 +197,7 @@ class Office:
         self.workers.remove(worker)
         worker.active = False
         self.n_present -= worker.present
+        self.departures.append((worker.id, self.env.now))  # the task in hand is finished
         if worker in self.idle:
             self.idle.remove(worker)
         if worker.wake is not None:

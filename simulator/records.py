@@ -91,6 +91,21 @@ class TaskLog:
         return {name: c[order] for name, c in cols.items()}
 
 
+class Columns:
+    """A table kept as one typed array per column (compact however many rows), appended a
+    row at a time and handed out as numpy columns."""
+
+    def __init__(self, **typecodes: str) -> None:
+        self._columns = {name: array(code) for name, code in typecodes.items()}
+
+    def add(self, *row: float) -> None:
+        for column, value in zip(self._columns.values(), row, strict=True):
+            column.append(value)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {n: np.frombuffer(a, dtype=_dtype(a)) for n, a in self._columns.items()}
+
+
 class CaseLog:
     """Columns of the case table: who each case was, when it opened and closed.
 
@@ -100,72 +115,36 @@ class CaseLog:
     """
 
     def __init__(self) -> None:
-        self.case, self.household, self.reunified = array("q"), array("q"), array("b")
-        self.opened, self.exit, self.closed = array("d"), array("d"), array("d")
-        self.kind, self.status = array("b"), array("b")
-        self.traumatised, self.interpreter = array("b"), array("b")
-        self.treatment_from = array("d")
+        self._table = Columns(case="q", household="q", reunified="b", opened="d", exit="d",
+                              closed="d", kind="b", status="b", traumatised="b",
+                              interpreter="b", treatment_from="d")  # fmt: skip
 
     def add(self, c: Case, closed: float) -> None:
-        self.case.append(c.id)
-        self.household.append(c.household)
-        self.reunified.append(c.reunified)
-        self.opened.append(c.opened)
-        self.exit.append(c.exit_time)
-        self.closed.append(closed)
-        self.kind.append(PERSON_KINDS.index(c.kind))
-        self.status.append(STATUSES.index(c.status) if c.status else -1)
-        self.traumatised.append(c.traumatised)
-        self.interpreter.append(c.needs_interpreter)
-        self.treatment_from.append(c.treatment_from)
+        self._table.add(c.id, c.household, c.reunified, c.opened, c.exit_time, closed,
+                        PERSON_KINDS.index(c.kind),
+                        STATUSES.index(c.status) if c.status else -1,
+                        c.traumatised, c.needs_interpreter, c.treatment_from)  # fmt: skip
 
     def arrays(self) -> dict[str, np.ndarray]:
-        names = ("case", "household", "reunified", "opened", "exit", "closed", "kind", "status",
-                 "traumatised", "interpreter", "treatment_from")  # fmt: skip
-        cols = {n: np.frombuffer(getattr(self, n), dtype=_dtype(getattr(self, n))) for n in names}
+        cols = self._table.arrays()
         order = np.argsort(cols["case"], kind="stable")
         return {name: col[order] for name, col in cols.items()}
 
 
-class AssignmentLog:
-    """Which caseworker held which case, from when to when (fixed assignment only)."""
+class AssignmentLog(Columns):
+    """Which caseworker held which case, from when to when (fixed assignment only):
+    rows of (case, worker, start, end)."""
 
     def __init__(self) -> None:
-        self.case, self.worker = array("q"), array("i")
-        self.start, self.end = array("d"), array("d")
-
-    def add(self, case_id: int, worker: int, start: float, end: float) -> None:
-        self.case.append(case_id)
-        self.worker.append(worker)
-        self.start.append(start)
-        self.end.append(end)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        names = ("case", "worker", "start", "end")
-        return {n: np.frombuffer(getattr(self, n), dtype=_dtype(getattr(self, n))) for n in names}
+        super().__init__(case="q", worker="i", start="d", end="d")
 
 
-class InterpretingLog:
-    """Each interpreted meeting: when it asked for an interpreter, when one was booked,
-    and how (0 in person, 1 by phone)."""
+class InterpretingLog(Columns):
+    """Each interpreted meeting: rows of (task, when it asked for an interpreter, when the
+    meeting could start with one, how: 0 in person, 1 by phone)."""
 
     def __init__(self) -> None:
-        self.task, self.asked, self.booked, self.mode = (
-            array("q"),
-            array("d"),
-            array("d"),
-            array("b"),
-        )
-
-    def add(self, task_id: int, asked: float, booked: float, mode: int) -> None:
-        self.task.append(task_id)
-        self.asked.append(asked)
-        self.booked.append(booked)
-        self.mode.append(mode)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        names = ("task", "asked", "booked", "mode")
-        return {n: np.frombuffer(getattr(self, n), dtype=_dtype(getattr(self, n))) for n in names}
+        super().__init__(task="q", asked="d", booked="d", mode="b")
 
 
 class WorkforceLog:
@@ -181,8 +160,8 @@ class WorkforceLog:
         self.add_day = self._days.append
         """Record (day, worker, status, stress index, overtime hours): a bare C call, as
         this runs for every caseworker on every working day."""
-        self.events = {"day": array("i"), "worker": array("i"), "kind": array("b")}
-        self.vacancies = {"opened": array("d"), "filled": array("d")}
+        self.events = Columns(day="i", worker="i", kind="b")
+        self.vacancies = Columns(opened="d", filled="d")
 
     def resignation(self, day: int, worker: int) -> None:
         self._event(day, worker, RESIGNED)
@@ -191,13 +170,10 @@ class WorkforceLog:
         self._event(day, worker, HIRED)
 
     def _event(self, day: int, worker: int, kind: int) -> None:
-        self.events["day"].append(day)
-        self.events["worker"].append(worker)
-        self.events["kind"].append(kind)
+        self.events.add(day, worker, kind)
 
     def vacancy(self, opened: float, filled: float) -> None:
-        self.vacancies["opened"].append(opened)
-        self.vacancies["filled"].append(filled)
+        self.vacancies.add(opened, filled)
 
     def arrays(self) -> dict[str, dict[str, np.ndarray]]:
         rows = self._days
@@ -205,11 +181,7 @@ class WorkforceLog:
             name: np.fromiter((r[i] for r in rows), dtype=dtype, count=len(rows))
             for i, (name, dtype) in enumerate(self.DAY_COLUMNS.items())
         }
-        tables = {"events": self.events, "vacancies": self.vacancies}
-        return {"days": days} | {
-            name: {c: np.frombuffer(a, dtype=_dtype(a)) for c, a in table.items()}
-            for name, table in tables.items()
-        }
+        return {"days": days, "events": self.events.arrays(), "vacancies": self.vacancies.arrays()}
 
 
 RESIGNED, HIRED = 0, 1
@@ -299,6 +271,7 @@ class RunRecord:
     interpreting: dict[str, np.ndarray]
     assignment_waits: np.ndarray  # (opened, first assigned) of cases under a caseload cap
     stress_threshold: float
+    departures: np.ndarray  # (worker, time) of each caseworker who left
     casework_hours_per_day: float
     events: int
     wall_seconds: float

@@ -98,7 +98,6 @@ class Workforce:
         ]
         self.window_days, self.threshold = self.stress.window_days, self.stress.threshold
         self.excess_cap = self.stress.excess_cap
-        self.week_hours = office.policies.week_hours
         self.log_day = log.add_day
         years = calendar.n_days / 365.25
         per_year = len(self.workdays) / years if years > 0 else 0.0
@@ -164,10 +163,8 @@ class Workforce:
                 new_year = dt.date(year + 1, 1, 1).toordinal() - first
             if self.recruiting:
                 self._recruit(day)
-            # in a pool everyone's load is their share of the pool's waiting work
-            shared = None if office.fixed else office.pressure(office.workers[0])
             for worker in list(office.workers):
-                self._day(worker, day, year, shared)
+                self._day(worker, day, year)
 
     def _person(self, worker: Caseworker) -> _Person:
         person = self.people.get(worker.id)
@@ -183,7 +180,7 @@ class Workforce:
     def _today(self) -> int:
         return math.floor(self.env.now + 1e-9)
 
-    def _day(self, worker: Caseworker, day: int, year: int, shared: float | None) -> None:
+    def _day(self, worker: Caseworker, day: int, year: int) -> None:
         """One caseworker's day: away or not, their load and stress, sick leave,
         resignation, learning, overtime and triage. This runs for every caseworker on
         every working day, so it calls out only when something happens."""
@@ -199,7 +196,7 @@ class Workforce:
             status = PRESENT
         if worker.present != (status == PRESENT):
             self.office.set_present(worker, status == PRESENT)
-        load = worker.backlog / self.week_hours if shared is None else shared
+        load = self.office.pressure(worker)
         loads = person.loads
         loads.append((day, load))
         total = person.total + load

@@ -318,3 +318,16 @@ def test_an_overloaded_office_with_absence_is_busy_all_its_present_time_and_no_m
     # the same work in less present time: busier than the baseline without absence
     calm = run(load_scenario("scenarios/baseline.toml"))[2]
     assert stats.summary["utilisation_mean"] > calm.summary["utilisation_mean"]
+
+
+@pytest.mark.parametrize("assignment", ["fixed", "pool"])
+def test_an_office_whose_only_caseworker_keeps_leaving_still_runs(assignment):
+    """Spells with nobody employed: cases and tasks wait for the next caseworker."""
+    scenario = baseline(
+        f"caseworkers.assignment={assignment!r}",
+        "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 1 }]",
+        "turnover={ resignations_per_year = 6.0, notice_days = 1 }",
+    )
+    model, record, stats = run(scenario)
+    assert 0 in [n for _, n in record.staff_changes]  # there were days with nobody
+    check_invariants(scenario, record, model.calendar, stats)
