@@ -32,7 +32,7 @@ def _night_shuffle(exit_before_work: bool) -> TaskLog:
         assignments=AssignmentLog(),
     )
     office.set_staff(1)
-    a, b = Case(0, 0, False, 0.0, 99.0), Case(1, 1, False, 0.0, 99.0)
+    a, b = Case(0, 0, "refugee", 0.0, 99.0), Case(1, 1, "refugee", 0.0, 99.0)
     office.assign(a)
     office.assign(b)
     office.submit(Task(0, _type(0, True), a, 0.0, 30.0, 10.0))
