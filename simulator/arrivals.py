@@ -29,7 +29,8 @@ class Placement:
 
 def month_starts(start: dt.date, end_day: float) -> list[tuple[dt.date, float, float]]:
     """(first day, start time, end time) of every calendar month overlapping [0, end_day)."""
-    months, first = [], dt.date(start.year, start.month, 1)
+    months: list[tuple[dt.date, float, float]] = []
+    first = dt.date(start.year, start.month, 1)
     while True:
         nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
         t0, t1 = float((first - start).days), float((nxt - start).days)

@@ -40,29 +40,68 @@ class TaskType:
         return () if self.later_visits is None else self.later_visits()
 
 
-@dataclass(slots=True, eq=False)
 class Case:
     """One adult's case in the integration period.
 
     Who the person is (kind, status, trauma, interpreter) is drawn when the case opens
     (`simulator.sampling.PersonSampler`) and does not change; `children` becomes True
     when reunified children join the household.
+
+    Case and Task are plain slotted classes with a written-out ``__init__`` rather than
+    dataclasses: one is built per case and per task, and a dataclass's generated
+    ``__init__`` stays interpreted Python even when this module is compiled (mypyc).
     """
 
-    id: int
-    household: int
-    kind: str  # a person kind: "refugee", "reunified" or "danish_spouse"
-    opened: float
-    exit_time: float
-    worker: int = -1  # the fixed caseworker's id; -1 in a pool
-    assigned_at: float = 0.0
-    is_open: bool = True  # False from the moment the case exits
-    status: str = ""  # a refugee's residence status: "convention" or "temporary"; "" for others
-    traumatised: bool = False
-    needs_interpreter: bool = False
-    children: bool = False  # the household has children
-    treatment_from: float = 0.0  # when trauma treatment starts (employment work waits for it)
-    queued: float = 0.0  # hours of its tasks waiting for a caseworker (simulator.office)
+    __slots__ = (
+        "assigned_at",
+        "children",
+        "exit_time",
+        "household",
+        "id",
+        "is_open",
+        "kind",
+        "needs_interpreter",
+        "opened",
+        "queued",
+        "status",
+        "traumatised",
+        "treatment_from",
+        "worker",
+    )
+
+    def __init__(
+        self,
+        id: int,
+        household: int,
+        kind: str,
+        opened: float,
+        exit_time: float,
+        worker: int = -1,
+        assigned_at: float = 0.0,
+        is_open: bool = True,
+        status: str = "",
+        traumatised: bool = False,
+        needs_interpreter: bool = False,
+        children: bool = False,
+        treatment_from: float = 0.0,
+    ) -> None:
+        self.id = id
+        self.household = household
+        self.kind = kind  # a person kind: "refugee", "reunified" or "danish_spouse"
+        self.opened = opened
+        self.exit_time = exit_time
+        self.worker = worker  # the fixed caseworker's id; -1 in a pool
+        self.assigned_at = assigned_at
+        self.is_open = is_open  # False from the moment the case exits
+        self.status = status  # a refugee's residence status: "convention", "temporary"; or ""
+        self.traumatised = traumatised
+        self.needs_interpreter = needs_interpreter
+        self.children = children  # the household has children
+        self.treatment_from = treatment_from  # trauma treatment starts (employment work waits)
+        self.queued = 0.0  # hours of its tasks waiting for a caseworker (simulator.office)
+
+    def __repr__(self) -> str:
+        return f"Case(id={self.id}, household={self.household}, kind={self.kind!r})"
 
     @property
     def reunified(self) -> bool:
@@ -70,23 +109,44 @@ class Case:
         return self.kind == "reunified"
 
 
-@dataclass(slots=True, eq=False)
 class Task:
     """One piece of casework for one case; `hours` is drawn when the task is created."""
 
-    id: int
-    type: TaskType
-    case: Case
-    created: float
-    due: float
-    hours: float
-    holder: int = -1  # the worker whose queue holds it (fixed assignment)
-    started: float = NAN
-    finished: float = NAN
-    worker: int = -1
-    state: int = -1  # final state once recorded (simulator.records)
-    later_visits: Visits = ()  # (delay in days, hours) of the visits still to come
-    done: simpy.Event | None = None  # set only where someone waits for the task
+    __slots__ = (
+        "case",
+        "created",
+        "done",
+        "due",
+        "finished",
+        "holder",
+        "hours",
+        "id",
+        "later_visits",
+        "started",
+        "state",
+        "type",
+        "worker",
+    )
+
+    def __init__(
+        self, id: int, type: TaskType, case: Case, created: float, due: float, hours: float
+    ) -> None:
+        self.id = id
+        self.type = type
+        self.case = case
+        self.created = created
+        self.due = due
+        self.hours = hours
+        self.holder = -1  # the worker whose queue holds it (fixed assignment)
+        self.started = NAN
+        self.finished = NAN
+        self.worker = -1
+        self.state = -1  # final state once recorded (simulator.records)
+        self.later_visits: Visits = ()  # (delay in days, hours) of the visits still to come
+        self.done: simpy.Event | None = None  # set only where someone waits for the task
+
+    def __repr__(self) -> str:
+        return f"Task(id={self.id}, type={self.type.name!r}, case={self.case.id})"
 
     def release(self) -> None:
         """Wake whoever waits for this task although it was not done (dropped, lapsed).

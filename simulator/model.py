@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -193,10 +194,10 @@ class Municipality:
     # ------------------------------------------------------------------ steps
 
     def open_case(self, household: int, person: Person, children: bool) -> Case:
-        now = self.env.now
-        kind, days_open, status, traumatised, wait, interpreter = person
-        case = Case(self._next_case, household, kind, now, now + days_open, -1, 0.0, True,
-                    status, traumatised, interpreter, children, now + wait)  # fmt: skip
+        now: float = self.env.now
+        case = Case(self._next_case, household, person.kind, now, now + person.days_open,
+                    -1, 0.0, True, person.status, person.traumatised, person.needs_interpreter,
+                    children, now + person.treatment_wait)  # fmt: skip
         self._next_case += 1
         self.cases[case.id] = case
         self.office.assign(case)
@@ -259,7 +260,7 @@ class Municipality:
             task.done = self.env.event()
             self.env.process(self.comes_back(task))
         if task_type.followed_by is not None:
-            self.awaited(task).callbacks.append(lambda _, task=task: self.referred(task))
+            self.awaited(task).callbacks.append(partial(self.referred, task))
         self.office.submit(task)
         return task
 
@@ -274,7 +275,7 @@ class Municipality:
         if task.case.is_open:
             self.create_task(task.case, task.type, hours, tuple(rest))
 
-    def referred(self, task: Task) -> None:
+    def referred(self, task: Task, _event: simpy.Event | None = None) -> None:
         """A referral to an external service (the GPs' health examination) has ended: if it
         was done, the person joins that service's queue."""
         if task.finished == task.finished:  # done, not dropped (NaN)

@@ -31,11 +31,11 @@ which tells the office through `set_present`, `hire` and `remove`.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
+from heapq import heappop, heappush
 from typing import Any
 
 import simpy
@@ -333,7 +333,7 @@ class Office:
         moving = [e[-1] for e in old.queue if e[-1].case is case and e[-1].holder == old.id]
         for task in moving:
             task.holder = to.id
-            heapq.heappush(to.queue, self._entry(task))
+            heappush(to.queue, self._entry(task))
         if moving and to.wake is not None:
             self._wake(to)
 
@@ -361,13 +361,13 @@ class Office:
             worker.backlog += hours
             case.queued += hours
             task.holder = worker.id
-            heapq.heappush(worker.queue, entry)
+            heappush(worker.queue, entry)
             if worker.wake is not None:
                 self._wake_for(worker)
         else:
             self.shared.backlog += hours
             case.queued += hours
-            heapq.heappush(self.pool, entry)
+            heappush(self.pool, entry)
             if self.idle:
                 self._wake(self.idle.pop())
 
@@ -388,11 +388,11 @@ class Office:
                 return
             worker = self.everyone[task.case.worker]
             task.holder = worker.id
-            heapq.heappush(worker.queue, self._entry(task))
+            heappush(worker.queue, self._entry(task))
             if worker.wake is not None:
                 self._wake_for(worker)
         else:
-            heapq.heappush(self.pool, self._entry(task))
+            heappush(self.pool, self._entry(task))
             if self.idle:
                 self._wake(self.idle.pop())
 
@@ -457,7 +457,7 @@ class Office:
             if not absent:
                 return None
             owner = min(absent, key=lambda w: w.queue[0])
-            task = heapq.heappop(owner.queue)[-1]
+            task = heappop(owner.queue)[-1]
             if task.holder == owner.id:
                 task.holder = TAKEN
                 return task, owner
@@ -470,15 +470,17 @@ class Office:
         skipped: the old entry of a task that moved to another caseworker, and the
         second entry of one whose case moved away and back (its holder is TAKEN).
         """
-        env, fixed, end = self.env, self.fixed, self._end
+        # Written for the compiled build (setup.py): typed locals are native doubles there,
+        # and methods of the compiled classes are called directly, not through locals.
+        env, fixed, calendar = self.env, self.fixed, self.calendar
         timeout, done = env.timeout, self.log.add_done
-        window, finish_time = self.calendar.window, self.calendar.finish_time
         queue = worker.queue if fixed else self.pool
         account = worker if fixed else self.shared
-        me, pop = worker.id, heapq.heappop
+        me: int = worker.id
         special = self.policies.special
-        opens = closes = -1.0  # today's casework window, as far as this caseworker knows
-        now = env.now
+        opens: float = -1.0  # today's casework window, as far as this caseworker knows
+        closes: float = -1.0
+        now: float = env.now
         while worker.active:
             if not worker.present or not (queue or (special and self._other_work(worker))):
                 worker.wake = env.event()
@@ -488,7 +490,7 @@ class Office:
                 now = env.now
                 continue
             if not opens <= now < closes:
-                opens, closes = window(now)
+                opens, closes = calendar.window(now)
                 closes += worker.overtime / 24
                 if opens > now:
                     yield timeout(opens - now)
@@ -499,7 +501,7 @@ class Office:
             if meeting is not None:
                 task = meeting
             elif queue:
-                task = pop(queue)[-1]
+                task = heappop(queue)[-1]
                 if fixed:
                     if task.holder != me:
                         continue  # moved to someone else, or a second entry already taken
@@ -511,21 +513,22 @@ class Office:
                 task, owner = taken
             case = task.case
             if not case.is_open and not task.type.closes:  # Task.lapsed, inlined
-                end(task, DROPPED)
+                self._end(task, DROPPED)
                 continue
-            hours = task.hours
+            hours: float = task.hours
             if special:
-                hours = self._prepare(worker, owner, task, now)
-                if hours is None:
+                prepared = self._prepare(worker, owner, task, now)
+                if prepared is None:
                     continue  # dropped or set aside
+                hours = prepared
             owner.backlog -= task.hours
             case.queued -= task.hours
             if worker.productivity != 1.0:
                 hours /= worker.productivity
             task.started, task.worker, worker.current = now, me, task
-            finish = now + hours / 24
+            finish: float = now + hours / 24
             if finish > closes:  # the task runs on into the next working day(s)
-                finish = finish_time(now, hours, worker.overtime)
+                finish = calendar.finish_time(now, hours, worker.overtime)
             yield timeout(finish - now)
             now += finish - now  # the time SimPy resumes us at, without asking it
             task.finished, worker.current = now, None

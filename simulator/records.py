@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -96,9 +96,9 @@ class Columns:
     row at a time and handed out as numpy columns."""
 
     def __init__(self, **typecodes: str) -> None:
-        self._columns = {name: array(code) for name, code in typecodes.items()}
+        self._columns: dict[str, array[Any]] = {n: array(c) for n, c in typecodes.items()}
 
-    def add(self, *row: float) -> None:
+    def add(self, *row: Any) -> None:
         for column, value in zip(self._columns.values(), row, strict=True):
             column.append(value)
 

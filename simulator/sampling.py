@@ -11,8 +11,6 @@ the others: refugees and their spouses in placement order, Danish spouses in the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import NamedTuple
 
 from simulator.distributions import Sampler
 from simulator.scenario import DAYS_PER_YEAR, STATUSES, CaseMix, Exit, Reunification
@@ -70,15 +68,38 @@ def _invert(hazards: list[float], target: float) -> float:
     return math.inf
 
 
-class Person(NamedTuple):
-    """Who a new case is, and how long it will stay open (a tuple: one is made per case)."""
+class Person:
+    """Who a new case is, and how long it will stay open.
 
-    kind: str
-    days_open: float
-    status: str = ""
-    traumatised: bool = False
-    treatment_wait: float = 0.0  # days from opening until trauma treatment starts
-    needs_interpreter: bool = False
+    Person and Family are plain slotted classes with a written-out ``__init__``: one is
+    made per case and per household, and a dataclass's or named tuple's generated
+    constructor stays interpreted Python in the compiled build (see `simulator.native`).
+    """
+
+    __slots__ = (
+        "days_open",
+        "kind",
+        "needs_interpreter",
+        "status",
+        "traumatised",
+        "treatment_wait",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        days_open: float,
+        status: str = "",
+        traumatised: bool = False,
+        treatment_wait: float = 0.0,
+        needs_interpreter: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.days_open = days_open
+        self.status = status
+        self.traumatised = traumatised
+        self.treatment_wait = treatment_wait  # days from opening until trauma treatment starts
+        self.needs_interpreter = needs_interpreter
 
 
 class PersonSampler:
@@ -127,15 +148,19 @@ class PersonSampler:
         return Person(self.kind, days_open, status, traumatised, wait, interpreter)
 
 
-@dataclass(frozen=True, slots=True)
 class Family:
     """A reunification: how long the Immigration Service takes, how long the family takes
     to come once permitted (days), and who comes."""
 
-    processing: float
-    travel: float
-    spouse: Person | None
-    children: int
+    __slots__ = ("children", "processing", "spouse", "travel")
+
+    def __init__(
+        self, processing: float, travel: float, spouse: Person | None, children: int
+    ) -> None:
+        self.processing = processing
+        self.travel = travel
+        self.spouse = spouse
+        self.children = children
 
 
 class FamilySampler:

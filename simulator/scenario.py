@@ -36,7 +36,8 @@ Count = Annotated[int, Field(ge=0)]
 # refugee, or a spouse reunified to a Danish citizen (arrives by its own schedule).
 PERSON_KINDS = ("refugee", "reunified", "danish_spouse")
 PersonKind = Literal["refugee", "reunified", "danish_spouse"]
-DEFAULT_APPLIES_TO = ("refugee", "reunified")  # a task's people unless it says otherwise
+# a task's people unless it says otherwise
+DEFAULT_APPLIES_TO: tuple[PersonKind, ...] = ("refugee", "reunified")
 STATUSES = ("convention", "temporary")  # a refugee's residence status
 DAYS_PER_YEAR = 365.25
 
@@ -282,7 +283,7 @@ class Schedule(_Strict):
     until: dt.date | None = None
 
     @model_validator(mode="after")
-    def _one_schedule(self) -> Arrivals:
+    def _one_schedule(self) -> Schedule:
         given = [k for k in ("per_month", "monthly", "yearly") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
@@ -723,7 +724,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return data
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Any) -> str:
     """One pydantic error as 'key.path: what is wrong (got X)'."""
     path = _walk(error["loc"])[0]
     key = ".".join(path)

@@ -18,6 +18,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+# A sampler's blocks grow from _FIRST_BLOCK to _BLOCK draws: most streams (a rare task
+# type's durations) need a few values in a run, and a full first block cost more than
+# they did; a few streams need many.
+_FIRST_BLOCK = 32
 _BLOCK = 2048
 
 Sampler = Callable[[], float]
@@ -63,12 +67,15 @@ class Stream:
         For a distribution that owns its stream (a task type's durations): numpy draws
         the final values, and each sample costs one small call.
         """
-        generator, block, i = self.generator, [], 0
+        generator = self.generator
+        block: list[float] = []
+        i, size = 0, _FIRST_BLOCK
 
         def draw() -> float:
-            nonlocal block, i
+            nonlocal block, i, size
             if i == len(block):
-                block, i = fill(generator, _BLOCK).tolist(), 0
+                block, i = fill(generator, size).tolist(), 0
+                size = min(2 * size, _BLOCK)
             i += 1
             return block[i - 1]
 

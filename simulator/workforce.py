@@ -93,7 +93,7 @@ class Workforce:
         self.people: dict[int, _Person] = {}
         self.workdays: list[int] = calendar.workdays()
         self.freezes = [
-            (calendar.day_of(f.start), calendar.day_of(f.end))
+            (int(calendar.day_of(f.start)), int(calendar.day_of(f.end)))
             for f in (self.turnover.hiring_freezes if self.turnover else [])
         ]
         self.window_days, self.threshold = self.stress.window_days, self.stress.threshold
