@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/baseline.toml
+# The modules mypyc compiles (simulator/native.py lists them): an edit recompiles them.
+COMPILED := $(shell sed -n '/^COMPILED = (/,/^)/p' simulator/native.py | grep -o '"[a-z_]*"' | tr -d '"')
+BUILD_INPUTS := pyproject.toml setup.py simulator/native.py $(COMPILED:%=simulator/%.py)
 
 .PHONY: run test lint format bench clean
 
@@ -10,11 +13,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: $(BUILD_INPUTS) | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: $(BUILD_INPUTS) | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,sweep]'
 	touch $(VENV)/.installed $@
 
@@ -22,20 +25,20 @@ run: $(VENV)/.installed
 	$(BIN)/caseload run $(SCENARIO)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check simulator tests benchmarks
-	$(BIN)/ruff format --check simulator tests benchmarks
+	$(BIN)/ruff check simulator tests benchmarks setup.py
+	$(BIN)/ruff format --check simulator tests benchmarks setup.py
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check simulator tests benchmarks
-	$(BIN)/ruff format --check simulator tests benchmarks
+	$(BIN)/ruff check simulator tests benchmarks setup.py
+	$(BIN)/ruff format --check simulator tests benchmarks setup.py
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format simulator tests benchmarks
-	$(BIN)/ruff check --fix simulator tests benchmarks
+	$(BIN)/ruff format simulator tests benchmarks setup.py
+	$(BIN)/ruff check --fix simulator tests benchmarks setup.py
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info simulator/*.so simulator/_compiled.py

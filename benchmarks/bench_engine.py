@@ -21,13 +21,18 @@ Run as ``python benchmarks/bench_engine.py [--repeats N] [--quick] [--instructio
     child process so that its peak memory (max RSS) is that run's alone.
     Targets: within 60 s and 1 GB on one core.
 
-(c) With ``--instructions``: instructions per event of the model's event loop and of
-    the bare loop, counted by valgrind's callgrind in child processes (setup counted
-    alone and subtracted). Unlike wall time this is the same on every run
+(c) With ``--instructions``: instructions per event of the model's event loop (the
+    build measured, and the plain-Python build for comparison) and of the bare loop,
+    counted by valgrind's callgrind in child processes (setup counted alone and
+    subtracted). Unlike wall time this is the same on every run
     (numpy's BLAS threads pinned to one, hash seed fixed), so it shows small
     changes that the noise of a shared machine hides. It counts work, not memory
     stalls: the model touches more memory per event than the bare loop, so its
     wall-time ratio is a few points lower.
+
+The model runs as installed by ``make``: compiled with mypyc where a C compiler was at
+hand (see setup.py), which the report's first line says. ``CASELOAD_PURE_PYTHON=1``
+measures the plain-Python build instead.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # runnable without installing the package
     sys.path.insert(0, str(ROOT))
 
+from simulator import native  # noqa: E402
 from simulator.metrics import analyse  # noqa: E402
 from simulator.model import Municipality, no_cyclic_gc  # noqa: E402
 from simulator.scenario import Scenario, load_scenario  # noqa: E402
@@ -367,15 +373,17 @@ def count_child(what: str, processes: int) -> int:
     return 0
 
 
-def count_instructions(what: str, processes: int) -> tuple[int, int]:
-    """(instructions, events) of a counting child run under valgrind's callgrind."""
+def count_instructions(what: str, processes: int, pure: bool = False) -> tuple[int, int]:
+    """(instructions, events) of a counting child run under valgrind's callgrind;
+    with `pure`, the child runs the plain-Python build."""
     command = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
         sys.executable, __file__, "--count-child", what, "--processes", str(processes),
     ]  # fmt: skip
-    done = subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, **COUNT_ENV}, check=True
-    )
+    env = {**os.environ, **COUNT_ENV}
+    if pure:
+        env[native.PURE_ENV] = "1"
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     found = re.search(r"Collected : (\d+)", done.stderr)
     if found is None:
         raise RuntimeError(f"callgrind printed no count:\n{done.stderr[-2000:]}")
@@ -393,11 +401,18 @@ def report_instructions(processes: int) -> None:
     print("(c) Instructions per event (callgrind: repeatable, unlike wall time here)")
     bare_label = f"bare SimPy, {processes:,} processes"
     print(f"    {'model (event loop, as run)':32} {per_model:>10,.0f}   ({model_events:,} events)")
+    if native.REASON is None:  # compiled: the plain-Python build for comparison
+        pure_setup, _ = count_instructions("setup", processes, pure=True)
+        pure, pure_events = count_instructions("model", processes, pure=True)
+        per_pure = (pure - pure_setup) / pure_events
+        print(f"    {'model, plain-Python build':32} {per_pure:>10,.0f}   ({pure_events:,} events)")
     print(f"    {bare_label:32} {per_bare:>10,.0f}   ({bare_events:,} events)")
     print(
         f"    bare / model: {ratio:.1%}: the model's event rate as a share of bare SimPy's, "
         f"counted in instructions   target >= {RATIO_TARGET:.0%}: {verdict(ratio >= RATIO_TARGET)}"
     )
+    if native.REASON is None:
+        print(f"    bare / plain-Python model: {per_bare / per_pure:.1%} (for comparison)")
 
 
 def announce(label: str) -> None:
@@ -441,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         return count_child(args.count_child, args.processes)
     mode = ", QUICK mode" if args.quick else ""
     print(f"Python {sys.version.split()[0]}, SimPy {simpy.__version__}{mode}")
+    print(f"model build: {native.describe()}")
     announce("event rate")
     rates = measure_rates(load_scenario(BASELINE), args.repeats, 200 if args.quick else 1000)
     report_rates(rates)

@@ -2,6 +2,10 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from simulator import native
+
+native.choose()  # the compiled event loop if it is current, else the plain Python
+
 try:
     __version__ = version("caseload-simulator")
 except PackageNotFoundError:  # running from a source tree that is not installed

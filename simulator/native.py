@@ -1,0 +1,110 @@
+"""Which build of the event loop runs: compiled (mypyc) or plain Python.
+
+`setup.py` compiles the modules in `COMPILED` with mypyc when it can and records,
+in `simulator/_compiled.py`, a digest of each source it compiled. Compiled modules
+are found before their sources by Python's import system, so at package import
+`choose()` checks them: if any is missing or was built from a source that has changed
+since (an edit after `make`), or if CASELOAD_PURE_PYTHON is set, all of them are
+loaded from their sources. They go together: compiled modules reach into each
+other's classes directly, so a mix of compiled and plain ones is never loaded.
+
+This module is plain Python by design (setup.py imports it before anything is built).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+# The modules that run in the event loop, compiled together as one group.
+COMPILED = (
+    "calendar",
+    "catalogue",
+    "entities",
+    "external",
+    "model",
+    "office",
+    "records",
+    "sampling",
+    "streams",
+    "workforce",
+)
+RECORD = "_compiled.py"  # written by setup.py next to this file
+PACKAGE = Path(__file__).resolve().parent
+PURE_ENV = "CASELOAD_PURE_PYTHON"
+
+
+def source_digest(path: Path) -> str:
+    """SHA-256 of a source file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _has_extension(name: str) -> bool:
+    return any(
+        (PACKAGE / f"{name}{suffix}").exists() for suffix in importlib.machinery.EXTENSION_SUFFIXES
+    )
+
+
+def _recorded() -> dict[str, str]:
+    """The digests setup.py recorded, or {} if it compiled nothing here."""
+    path = PACKAGE / RECORD
+    if not path.exists():
+        return {}
+    namespace: dict[str, object] = {}
+    exec(path.read_text(), namespace)  # a dict literal written by setup.py
+    sources = namespace.get("SOURCES", {})
+    return dict(sources) if isinstance(sources, dict) else {}
+
+
+def why_not_compiled() -> str | None:
+    """None if the compiled modules are there and current; else why the sources run."""
+    if os.environ.get(PURE_ENV):
+        return f"{PURE_ENV} is set"
+    if not all(_has_extension(name) for name in COMPILED):
+        return "not compiled (no C compiler at install, or installed without it)"
+    recorded = _recorded()
+    changed = [
+        name for name in COMPILED if recorded.get(name) != source_digest(PACKAGE / f"{name}.py")
+    ]
+    if changed:
+        return f"{', '.join(changed)} changed since compiled: run `make` to compile again"
+    return None
+
+
+class _Sources(importlib.abc.MetaPathFinder):
+    """Finds the COMPILED modules as their .py sources, ahead of the compiled files."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        package, _, name = fullname.rpartition(".")
+        if package != __package__ or name not in COMPILED:
+            return None
+        return importlib.util.spec_from_file_location(fullname, PACKAGE / f"{name}.py")
+
+
+BUILD = "plain Python"  # set by choose(): "compiled (mypyc)" or "plain Python"
+REASON: str | None = None  # why the plain Python runs, where it does
+
+
+def choose() -> str:
+    """Load the compiled modules if they are current, else their sources; say which."""
+    global BUILD, REASON
+    REASON = why_not_compiled()
+    if REASON is None:
+        BUILD = "compiled (mypyc)"
+    elif not any(isinstance(f, _Sources) for f in sys.meta_path):
+        sys.meta_path.insert(0, _Sources())
+    return BUILD
+
+
+def describe() -> str:
+    """One line for a report: which build runs, and why if it is the plain one."""
+    return BUILD if REASON is None else f"{BUILD} ({REASON})"
