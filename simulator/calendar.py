@@ -16,14 +16,14 @@ holidays; it exists to compare the engine with queueing theory.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
+from typing import Final
 
 import holidays as holiday_calendars
 import numpy as np
 
-HOURS = 24.0
-INF = float("inf")
+HOURS: Final = 24.0
+INF: Final = float("inf")
 
 
 class WorkCalendar:
@@ -64,11 +64,18 @@ class WorkCalendar:
         )
         self.workday = workday
         self._workdays: list[int] = np.flatnonzero(workday).tolist()
-        # per day: when today's window opens and closes (None on closed days); plain
-        # lists, because the model asks once per task and numpy indexing is slow
-        self._opens: list[float | None] = [
-            i + self.open_offset if w else None for i, w in enumerate(workday.tolist())
+        # Per day: when its window opens (-1 on closed days), and when the window of the
+        # next working day after it opens (INF after the last). Plain lists of floats:
+        # the model asks once per task, and numpy indexing is slow.
+        self._opens: list[float] = [
+            i + self.open_offset if w else -1.0 for i, w in enumerate(workday.tolist())
         ]
+        self._next_opens: list[float] = [INF] * n_days
+        following = INF
+        for i in range(n_days - 1, -1, -1):
+            self._next_opens[i] = following
+            if workday[i]:
+                following = i + self.open_offset
         # open hours before day i, for utilisation denominators
         self._cum_open = np.concatenate([[0.0], np.cumsum(workday * self.window_length)])
 
@@ -81,16 +88,15 @@ class WorkCalendar:
         if self.continuous:
             return t
         day = int(t)
-        opens = self._opens[day] if day < self.n_days else None
-        if opens is not None:
+        if day >= self.n_days:
+            return INF
+        opens = self._opens[day]
+        if opens >= 0.0:
             if t < opens:
                 return opens
             if t < opens + self.window_length:
                 return t
-        i = bisect.bisect_right(self._workdays, day)
-        if i == len(self._workdays):
-            return float("inf")
-        return self._workdays[i] + self.open_offset
+        return self._next_opens[day]
 
     def window(self, t: float) -> tuple[float, float]:
         """(opens, closes) of the casework window containing `t`, or else the next one."""
@@ -115,7 +121,7 @@ class WorkCalendar:
                 return t + left
             left -= closes - t
             t = self.next_open(closes + 1e-9)
-            if t == float("inf"):
+            if t == INF:
                 return t
 
     def is_open(self, t: float, overtime: float = 0.0) -> bool:

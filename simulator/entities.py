@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import simpy
 
 from simulator.distributions import Sampler
 
-INF = float("inf")
+INF: Final = float("inf")
 
 Visits = tuple[tuple[float, float], ...]
-NAN = float("nan")
+NAN: Final = float("nan")
 
 
 @dataclass(slots=True, eq=False)

@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
 import simpy
 
@@ -54,8 +54,9 @@ from simulator.records import (
 from simulator.scenario import Interpreting, Triage
 
 Entry = tuple[Any, ...]
-TAKEN = -2  # Task.holder once a caseworker has taken the task from its queue
-IN_PERSON, PHONE = 0, 1
+TAKEN: Final = -2  # Task.holder once a caseworker has taken the task from its queue
+IN_PERSON: Final = 0
+PHONE: Final = 1
 
 
 @dataclass(frozen=True)
@@ -477,6 +478,7 @@ class Office:
         queue = worker.queue if fixed else self.pool
         account = worker if fixed else self.shared
         me: int = worker.id
+        pop = heappop  # a local: a module-level name is a dictionary look-up, compiled too
         special = self.policies.special
         opens: float = -1.0  # today's casework window, as far as this caseworker knows
         closes: float = -1.0
@@ -501,7 +503,7 @@ class Office:
             if meeting is not None:
                 task = meeting
             elif queue:
-                task = heappop(queue)[-1]
+                task = pop(queue)[-1]
                 if fixed:
                     if task.holder != me:
                         continue  # moved to someone else, or a second entry already taken

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import numpy as np
 
 from simulator.entities import Case, Task
 from simulator.scenario import PERSON_KINDS, STATUSES
 
-NAN = float("nan")
+NAN: Final = float("nan")
 
-# task states
-DONE, DROPPED, PENDING, IN_PROGRESS, TRIAGED = 0, 1, 2, 3, 4
+# task states (Final: constants in the compiled build)
+DONE: Final = 0
+DROPPED: Final = 1
+PENDING: Final = 2
+IN_PROGRESS: Final = 3
+TRIAGED: Final = 4
 STATE_NAMES = {
     DONE: "done",
     DROPPED: "dropped",  # lapsed: its case exited before the work started

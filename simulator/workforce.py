@@ -38,7 +38,7 @@ import math
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import simpy
 
@@ -49,7 +49,9 @@ from simulator.scenario import Scenario
 from simulator.streams import Stream, Streams
 
 Process = Generator[simpy.Event, Any, None]
-PRESENT, VACATION, SICK = 0, 1, 2
+PRESENT: Final = 0
+VACATION: Final = 1
+SICK: Final = 2
 AWAY_NAMES = {VACATION: "vacation", SICK: "sick leave"}
 
 
