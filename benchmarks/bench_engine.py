@@ -1,6 +1,7 @@
 """Engine benchmark: how fast the model runs compared with bare SimPy, and at what scale.
 
-Run as ``python benchmarks/bench_engine.py [--repeats N] [--quick] [--instructions]``.
+Run as ``python benchmarks/bench_engine.py [--repeats N] [--quick] [--instructions]``
+(``make bench``).
 
 (a) Event rate. The baseline scenario's SimPy events per second of ``env.run``,
     against a bare SimPy loop in the same process. SimPy's cost per event grows
@@ -427,7 +428,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--repeats",
         type=int,
         default=None,
-        help="interleaved repeats for the event rate (default 5; 2 with --quick)",
+        help="interleaved repeats for the event rate (default 11; 2 with --quick)",
     )
     parser.add_argument(
         "--quick",
@@ -443,7 +444,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats is None:
-        args.repeats = 2 if args.quick else 5
+        args.repeats = 2 if args.quick else 11
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     return args
