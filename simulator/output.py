@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from simulator import __version__
+from simulator import __version__, native
 from simulator.compare import Comparison
 from simulator.replications import relative_half_width
 from simulator.runner import Results
@@ -151,6 +151,7 @@ def build_manifest(results: Results, command: list[str] | None) -> dict[str, Any
         "wall_seconds": round(results.wall_seconds, 3),
         "events": results.events,
         "command": command,
+        "build": native.describe(),  # compiled (mypyc) or plain Python: same results
         "python": platform.python_version(),
         "simpy": simpy.__version__,
         "numpy": numpy.__version__,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from simulator import native
 from simulator.cli import main
 from simulator.metrics import SUMMARY_METRICS
 from simulator.output import write_results
@@ -92,6 +93,7 @@ def test_resolved_scenario_reloads_to_the_same_scenario(results_dir: Path):
     manifest = json.loads((results_dir / "manifest.json").read_text())
     assert manifest["scenario_hash"] == original.digest()
     assert manifest["seed"] == original.simulation.seed
+    assert manifest["build"] == native.describe()  # which build wrote it
 
 
 def test_same_scenario_and_seed_give_byte_identical_summary(results_dir: Path, tmp_path: Path):
