@@ -54,13 +54,11 @@ def _has_extension(name: str) -> bool:
 
 def _recorded() -> dict[str, str]:
     """The digests setup.py recorded, or {} if it compiled nothing here."""
-    path = PACKAGE / RECORD
-    if not path.exists():
+    try:
+        from simulator._compiled import SOURCES  # type: ignore[import-not-found]
+    except ImportError:
         return {}
-    namespace: dict[str, object] = {}
-    exec(path.read_text(), namespace)  # a dict literal written by setup.py
-    sources = namespace.get("SOURCES", {})
-    return dict(sources) if isinstance(sources, dict) else {}
+    return dict(SOURCES)
 
 
 def why_not_compiled() -> str | None:
