@@ -16,6 +16,7 @@ extensions); a type error in a compiled module fails the build.
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import sys
 from pathlib import Path
@@ -29,8 +30,19 @@ from native import COMPILED, RECORD, source_digest  # noqa: E402  (the one list 
 sys.path.pop(0)
 
 
+def remove_earlier_build() -> None:
+    """An earlier build's compiled modules and record must not outlive a build that does
+    not compile (no C compiler now, or plain Python asked for): they would be stale."""
+    package = ROOT / "simulator"
+    for name in [*COMPILED, "_native__mypyc"]:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            (package / f"{name}{suffix}").unlink(missing_ok=True)
+    (package / RECORD).unlink(missing_ok=True)
+
+
 def compiled_extensions() -> list[Extension]:
     """mypyc's extensions for the COMPILED modules, or none (pure Python)."""
+    remove_earlier_build()
     if os.environ.get("CASELOAD_PURE_PYTHON"):
         print("CASELOAD_PURE_PYTHON is set: building without compiled modules")
         return []
