@@ -195,9 +195,18 @@ class Municipality:
 
     def open_case(self, household: int, person: Person, children: bool) -> Case:
         now: float = self.env.now
-        case = Case(self._next_case, household, person.kind, now, now + person.days_open,
-                    -1, 0.0, True, person.status, person.traumatised, person.needs_interpreter,
-                    children, now + person.treatment_wait)  # fmt: skip
+        case = Case(
+            self._next_case,
+            household,
+            person.kind,
+            opened=now,
+            exit_time=now + person.days_open,
+            status=person.status,
+            traumatised=person.traumatised,
+            needs_interpreter=person.needs_interpreter,
+            children=children,
+            treatment_from=now + person.treatment_wait,
+        )
         self._next_case += 1
         self.cases[case.id] = case
         self.office.assign(case)

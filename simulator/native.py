@@ -88,21 +88,22 @@ class _Sources(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(fullname, PACKAGE / f"{name}.py")
 
 
-BUILD = "plain Python"  # set by choose(): "compiled (mypyc)" or "plain Python"
-REASON: str | None = None  # why the plain Python runs, where it does
+REASON: str | None = None  # set by choose(): why the plain Python runs, or None
 
 
-def choose() -> str:
-    """Load the compiled modules if they are current, else their sources; say which."""
-    global BUILD, REASON
+def choose() -> None:
+    """Load the compiled modules if they are current, else their sources."""
+    global REASON
     REASON = why_not_compiled()
-    if REASON is None:
-        BUILD = "compiled (mypyc)"
-    elif not any(isinstance(f, _Sources) for f in sys.meta_path):
+    if REASON is not None and not any(isinstance(f, _Sources) for f in sys.meta_path):
         sys.meta_path.insert(0, _Sources())
-    return BUILD
+
+
+def build() -> str:
+    """Which build runs: "compiled (mypyc)" or "plain Python"."""
+    return "compiled (mypyc)" if REASON is None else "plain Python"
 
 
 def describe() -> str:
     """One line for a report: which build runs, and why if it is the plain one."""
-    return BUILD if REASON is None else f"{BUILD} ({REASON})"
+    return build() if REASON is None else f"{build()} ({REASON})"

@@ -71,9 +71,8 @@ def _invert(hazards: list[float], target: float) -> float:
 class Person:
     """Who a new case is, and how long it will stay open.
 
-    Person and Family are plain slotted classes with a written-out ``__init__``: one is
-    made per case and per household, and a dataclass's or named tuple's generated
-    constructor stays interpreted Python in the compiled build (see `simulator.native`).
+    Person and Family are slotted classes with a written-out ``__init__``, for the reason
+    `simulator.entities.Case` gives: one is made per case and per household.
     """
 
     __slots__ = (

@@ -42,7 +42,7 @@ def test_where_a_c_compiler_is_at_hand_the_event_loop_runs_compiled() -> None:
     if shutil.which("cc") is None and shutil.which("gcc") is None:
         pytest.skip("no C compiler here: the plain build is expected")
     assert native.REASON is None, native.REASON
-    assert native.BUILD == "compiled (mypyc)"
+    assert native.build() == "compiled (mypyc)"
     import simulator.office
 
     assert not simulator.office.__file__.endswith(".py")  # type: ignore[union-attr]
