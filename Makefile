@@ -3,9 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/baseline.toml
-# The modules mypyc compiles (simulator/native.py lists them): an edit recompiles them.
-COMPILED := $(shell sed -n '/^COMPILED = (/,/^)/p' simulator/native.py | grep -o '"[a-z_]*"' | tr -d '"')
-BUILD_INPUTS := pyproject.toml setup.py simulator/native.py $(COMPILED:%=simulator/%.py)
+# mypyc compiles the package simulator/engine (simulator/native.py): an edit there recompiles.
+BUILD_INPUTS := pyproject.toml setup.py simulator/native.py $(shell find simulator/engine -name '*.py')
 
 .PHONY: run test lint format bench clean
 
@@ -41,4 +40,5 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_engine.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info simulator/*.so simulator/_compiled.py
+	rm -rf $(VENV) build *.egg-info simulator/_compiled.py
+	find simulator -name '*.so' -delete

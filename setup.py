@@ -25,7 +25,7 @@ from setuptools import Extension, setup
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "simulator"))
-from native import COMPILED, RECORD, source_digest  # noqa: E402  (the one list of modules)
+from native import COMPILED, RECORD, source_digest, source_of  # noqa: E402  (the one list)
 
 sys.path.pop(0)
 
@@ -34,9 +34,10 @@ def remove_earlier_build() -> None:
     """An earlier build's compiled modules and record must not outlive a build that does
     not compile (no C compiler now, or plain Python asked for): they would be stale."""
     package = ROOT / "simulator"
-    for name in [*COMPILED, "_native__mypyc"]:
+    stems = [package / "_native__mypyc"] + [source_of(name).with_suffix("") for name in COMPILED]
+    for stem in stems:
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-            (package / f"{name}{suffix}").unlink(missing_ok=True)
+            stem.with_name(stem.name + suffix).unlink(missing_ok=True)
     (package / RECORD).unlink(missing_ok=True)
 
 
@@ -51,11 +52,11 @@ def compiled_extensions() -> list[Extension]:
     except ImportError:
         print("mypyc is not installed: building without compiled modules")
         return []
-    sources = [f"simulator/{name}.py" for name in COMPILED]
+    sources = [str(source_of(name).relative_to(ROOT)) for name in COMPILED]
     extensions = mypycify(sources, opt_level="3", group_name="simulator._native")
     for extension in extensions:
         extension.optional = True  # no C compiler: install the pure-Python package
-    digests = {name: source_digest(ROOT / "simulator" / f"{name}.py") for name in COMPILED}
+    digests = {name: source_digest(source_of(name)) for name in COMPILED}
     lines = [f"    {name!r}: {digest!r}," for name, digest in digests.items()]
     (ROOT / "simulator" / RECORD).write_text(
         '"""Written by setup.py: the sources the compiled modules were built from."""\n\n'

@@ -18,7 +18,7 @@ Run as ``python benchmarks/bench_engine.py [--repeats N] [--quick] [--instructio
     Target: the model at least 40 % of bare SimPy's event rate.
 
 (b) National scale. ``benchmarks/national_2015.toml`` (Denmark, 2015), a full
-    ``Municipality(s).run()`` plus ``simulator.metrics.analyse``, in a spawned
+    ``Municipality(s).run()`` plus ``simulator.analysis.metrics.analyse``, in a spawned
     child process so that its peak memory (max RSS) is that run's alone.
     Targets: within 60 s and 1 GB on one core.
 
@@ -63,8 +63,8 @@ if str(ROOT) not in sys.path:  # runnable without installing the package
     sys.path.insert(0, str(ROOT))
 
 from simulator import native  # noqa: E402
-from simulator.metrics import analyse  # noqa: E402
-from simulator.model import Municipality, no_cyclic_gc  # noqa: E402
+from simulator.analysis.metrics import analyse  # noqa: E402
+from simulator.engine.model import Municipality, no_cyclic_gc  # noqa: E402
 from simulator.scenario import Scenario, load_scenario  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"

@@ -48,10 +48,10 @@ if str(ROOT) not in sys.path:  # runnable without installing the package
 
 import tomli_w  # noqa: E402
 
-from simulator.metrics import analyse  # noqa: E402
-from simulator.model import Municipality  # noqa: E402
+from simulator.analysis.metrics import analyse  # noqa: E402
+from simulator.engine.model import Municipality  # noqa: E402
+from simulator.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor  # noqa: E402
 from simulator.scenario import load_scenario  # noqa: E402
-from simulator.sweep.execute import DaskExecutor, ProcessExecutor, SerialExecutor  # noqa: E402
 from simulator.sweep.runner import run_sweep  # noqa: E402
 from simulator.sweep.spec import load_sweep  # noqa: E402
 from simulator.sweep.store import load_results  # noqa: E402

@@ -1,6 +1,8 @@
 """Which build of the event loop runs: compiled (mypyc) or plain Python.
 
-`setup.py` compiles the modules in `COMPILED` with mypyc when it can and records,
+The event loop is the package `simulator.engine`: every module in it (but private ones,
+whose names start with "_") is compiled, so the folder is the list (`COMPILED`).
+`setup.py` compiles them with mypyc when it can and records,
 in `simulator/_compiled.py`, a digest of each source it compiled. Compiled modules
 are found before their sources by Python's import system, so at package import
 `choose()` checks them: if any is missing or was built from a source that has changed
@@ -23,22 +25,30 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-# The modules that run in the event loop, compiled together as one group.
-COMPILED = (
-    "calendar",
-    "catalogue",
-    "entities",
-    "external",
-    "model",
-    "office",
-    "records",
-    "sampling",
-    "streams",
-    "workforce",
-)
-RECORD = "_compiled.py"  # written by setup.py next to this file
 PACKAGE = Path(__file__).resolve().parent
+ENGINE = PACKAGE / "engine"
+RECORD = "_compiled.py"  # written by setup.py next to this file
 PURE_ENV = "CASELOAD_PURE_PYTHON"
+
+
+def compiled_modules() -> tuple[str, ...]:
+    """The engine's modules, dotted and relative to `simulator.engine` ("office",
+    "policies.triage"): every .py file under simulator/engine/ but private ones."""
+    found = [
+        ".".join(path.relative_to(ENGINE).with_suffix("").parts)
+        for path in ENGINE.rglob("*.py")
+        if not path.name.startswith("_")
+    ]
+    return tuple(sorted(found))
+
+
+def source_of(name: str) -> Path:
+    """The source file of compiled module `name` (as `compiled_modules` names it)."""
+    return ENGINE.joinpath(*name.split(".")).with_suffix(".py")
+
+
+# The modules that run in the event loop, compiled together as one group.
+COMPILED = compiled_modules()
 
 
 def source_digest(path: Path) -> str:
@@ -47,8 +57,10 @@ def source_digest(path: Path) -> str:
 
 
 def _has_extension(name: str) -> bool:
+    stem = source_of(name).with_suffix("")
     return any(
-        (PACKAGE / f"{name}{suffix}").exists() for suffix in importlib.machinery.EXTENSION_SUFFIXES
+        stem.with_name(stem.name + suffix).exists()
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES
     )
 
 
@@ -68,9 +80,7 @@ def why_not_compiled() -> str | None:
     if not all(_has_extension(name) for name in COMPILED):
         return "not compiled (no C compiler at install, or installed without it)"
     recorded = _recorded()
-    changed = [
-        name for name in COMPILED if recorded.get(name) != source_digest(PACKAGE / f"{name}.py")
-    ]
+    changed = [name for name in COMPILED if recorded.get(name) != source_digest(source_of(name))]
     if changed:
         return f"{', '.join(changed)} changed since compiled: run `make` to compile again"
     return None
@@ -82,10 +92,11 @@ class _Sources(importlib.abc.MetaPathFinder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        package, _, name = fullname.rpartition(".")
-        if package != __package__ or name not in COMPILED:
+        prefix = f"{__package__}.engine."
+        name = fullname.removeprefix(prefix)
+        if name == fullname or name not in COMPILED:
             return None
-        return importlib.util.spec_from_file_location(fullname, PACKAGE / f"{name}.py")
+        return importlib.util.spec_from_file_location(fullname, source_of(name))
 
 
 REASON: str | None = None  # set by choose(): why the plain Python runs, or None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.metrics import analyse, caseload_by_worker
-from simulator.model import Municipality
+from simulator.analysis.metrics import analyse, caseload_by_worker
+from simulator.engine.model import Municipality
 from simulator.scenario import load_scenario
 
 

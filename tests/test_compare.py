@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.analysis.stats import t_interval
 from simulator.cli import main
-from simulator.compare import compare
-from simulator.model import Municipality
+from simulator.engine.model import Municipality
+from simulator.experiments.run import compare
 from simulator.scenario import load_scenario
-from simulator.stats import t_interval
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = REPO / "scenarios" / "baseline.toml"

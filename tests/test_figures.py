@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from simulator.figures import (
+from simulator.experiments.run import Results, run_scenario
+from simulator.reporting.figures import (
     STAFF_STATES,
     _on_time_table,
     _save,
@@ -28,8 +29,7 @@ from simulator.figures import (
     stress_figure,
     write_figures,
 )
-from simulator.output import console_summary, write_results
-from simulator.runner import Results, run_scenario
+from simulator.reporting.files import console_summary, write_results
 from simulator.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from builders import build, one_task
 
-from simulator.metrics import analyse
-from simulator.model import Municipality
-from simulator.records import DONE, DROPPED, IN_PROGRESS, PENDING
-from simulator.runner import run_scenario
+from simulator.analysis.metrics import analyse
+from simulator.engine.model import Municipality
+from simulator.engine.records import DONE, DROPPED, IN_PROGRESS, PENDING
+from simulator.experiments.run import run_scenario
 from simulator.scenario import load_scenario
 
 HOUR = 1 / 24

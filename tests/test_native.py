@@ -43,9 +43,9 @@ def test_where_a_c_compiler_is_at_hand_the_event_loop_runs_compiled() -> None:
         pytest.skip("no C compiler here: the plain build is expected")
     assert native.REASON is None, native.REASON
     assert native.build() == "compiled (mypyc)"
-    import simulator.office
+    import simulator.engine.office
 
-    assert not simulator.office.__file__.endswith(".py")  # type: ignore[union-attr]
+    assert not simulator.engine.office.__file__.endswith(".py")  # type: ignore[union-attr]
 
 
 @needs_compiled
@@ -69,11 +69,11 @@ def which_build(package_parent: Path, pure: bool = False) -> list[str]:
     if pure:
         env[native.PURE_ENV] = "1"
     code = (
-        "import simulator.office, simulator.model\n"
+        "import simulator.engine.office, simulator.engine.model\n"
         "from simulator import native\n"
         "print(native.describe())\n"
-        "print(simulator.office.__file__)\n"
-        "print(simulator.model.__file__)\n"
+        "print(simulator.engine.office.__file__)\n"
+        "print(simulator.engine.model.__file__)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=package_parent, env=env,
@@ -92,12 +92,12 @@ def test_an_edited_source_runs_as_plain_python_with_every_other_compiled_module(
     assert build == "compiled (mypyc)"
     assert not office.endswith(".py") and not model.endswith(".py")
 
-    source = copy / "office.py"
+    source = copy / "engine" / "office.py"
     source.write_text(source.read_text() + "\n# an edit after the build\n")
     build, office, model = which_build(tmp_path)
     assert build.startswith("plain Python (office changed since compiled")
     assert office == str(source)
-    assert model == str(copy / "model.py")  # all of them, not only the edited one
+    assert model == str(copy / "engine" / "model.py")  # all of them, not only the edited one
 
 
 @needs_compiled

@@ -6,10 +6,10 @@ import datetime as dt
 
 import simpy
 
-from simulator.calendar import WorkCalendar
-from simulator.entities import Case, Task, TaskType
-from simulator.office import Office
-from simulator.records import DONE, DROPPED, AssignmentLog, TaskLog
+from simulator.engine.calendar import WorkCalendar
+from simulator.engine.entities import Case, Task, TaskType
+from simulator.engine.office import Office
+from simulator.engine.records import DONE, DROPPED, AssignmentLog, TaskLog
 
 
 def _type(index: int, statutory: bool) -> TaskType:

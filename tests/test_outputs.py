@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from simulator import native
+from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.cli import main
-from simulator.metrics import SUMMARY_METRICS
-from simulator.output import write_results
-from simulator.runner import run_scenario
+from simulator.experiments.run import run_scenario
+from simulator.reporting.files import write_results
 from simulator.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent

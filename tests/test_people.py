@@ -17,9 +17,9 @@ from builders import MINIMAL, build, one_task
 from test_model import check_invariants
 from test_scenario import assert_one_clear_problem
 
-from simulator.metrics import analyse
-from simulator.model import Municipality
-from simulator.records import DONE
+from simulator.analysis.metrics import analyse
+from simulator.engine.model import Municipality
+from simulator.engine.records import DONE
 from simulator.scenario import (
     DAYS_PER_YEAR,
     PERSON_KINDS,

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from test_model import check_invariants
 from test_people import check_people_invariants
 
-from simulator.metrics import analyse
-from simulator.model import Municipality
+from simulator.analysis.metrics import analyse
+from simulator.engine.model import Municipality
 
 durations = st.one_of(
     st.builds(lambda v: {"dist": "fixed", "value": v}, st.floats(0, 6)),

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.replications import AutoReplications, relative_half_width
-from simulator.runner import run_scenario
+from simulator.analysis.replications import AutoReplications, relative_half_width
+from simulator.experiments.run import run_scenario
 from simulator.scenario import load_scenario
 
 ONE = ("m",)

@@ -18,11 +18,10 @@ from pydantic import ValidationError
 from simulator.scenario import (
     Scenario,
     ScenarioError,
-    apply_overrides,
     deep_merge,
     load_scenario,
-    parse_override,
 )
+from simulator.scenario.keys import apply_overrides, parse_assignment
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
@@ -558,7 +557,7 @@ def test_bad_override_is_rejected_like_a_bad_file(baseline_path, override, key, 
         ("x", "--set 'x': expected key.path=value"),
         (
             "simulation.seed.x=1",
-            "--set 'simulation.seed.x=1': simulation.seed is a value, not a table",
+            "--set 'simulation.seed.x=1': simulation.seed is a value, not a table or list",
         ),
         ("=5", "--set '=5': the key path '' has an empty part"),
         ("a..b=1", "--set 'a..b=1': the key path 'a..b' has an empty part"),
@@ -568,11 +567,20 @@ def test_malformed_override(baseline_path, override, message) -> None:
     assert load_error(baseline_path, [override]) == message
 
 
-def test_parse_override() -> None:
-    assert parse_override("a.b=1") == (["a", "b"], 1)
-    assert parse_override("a = 'x'") == (["a"], "x")
-    assert parse_override("a=1=2") == (["a"], "1=2")
-    assert parse_override("a=") == (["a"], "")
+def test_parse_assignment() -> None:
+    assert parse_assignment("a.b=1") == ("a.b", 1)
+    assert parse_assignment("a = 'x'") == ("a", "x")
+    assert parse_assignment("a=1=2") == ("a", "1=2")
+    assert parse_assignment("a=") == ("a", "")
+
+
+def test_set_indexes_a_list_as_sweep_factors_do(baseline_path) -> None:
+    scenario = load_scenario(baseline_path, ["caseworkers.staffing.0.caseworkers=5"])
+    assert scenario.caseworkers.staffing[0].caseworkers == 5
+    assert load_error(baseline_path, ["caseworkers.staffing.3.caseworkers=5"]) == (
+        "--set 'caseworkers.staffing.3.caseworkers=5': caseworkers.staffing.3: the list has "
+        "1 entries (indexes 0 to 0)"
+    )
 
 
 def test_apply_overrides_creates_tables_and_leaves_input_alone() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.stats import mean_ci, t_interval
+from simulator.analysis.stats import mean_ci, t_interval
 
 
 def test_mean_ci_matches_hand_computed_t_interval() -> None:

@@ -11,7 +11,7 @@ import pytest
 from sweep_builders import ARRIVALS, CASEWORKERS, DUMMY, spec, write_sweep
 
 from simulator.cli import main
-from simulator.sweep.execute import SerialExecutor
+from simulator.experiments.executors import SerialExecutor
 from simulator.sweep.runner import run_sweep
 from simulator.sweep.spec import load_sweep
 from simulator.sweep.store import load_results

@@ -16,11 +16,12 @@ import pytest
 from sweep_builders import ARRIVALS, CASEWORKERS, same_results, spec, write_sweep
 
 from simulator.cli import main
-from simulator.sweep import execute
-from simulator.sweep.execute import ProcessExecutor, SerialExecutor
+from simulator.experiments import work
+from simulator.experiments.executors import ProcessExecutor, SerialExecutor
+from simulator.experiments.store import StoreError
 from simulator.sweep.runner import Progress, prepare, run_sweep
-from simulator.sweep.spec import SweepError, load_sweep
-from simulator.sweep.store import Store, load_results
+from simulator.sweep.spec import load_sweep
+from simulator.sweep.store import SweepStore, load_results
 
 RUNS = 3 * 2 * 2  # caseworkers x arrivals x replications in spec()
 
@@ -126,14 +127,14 @@ def test_a_killed_sweep_resumes_without_lost_or_duplicated_runs(tmp_path: Path):
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
     reference, tmp_path: Path, monkeypatch, capsys
 ):
-    real = execute.simulate
+    real = work.summary_metrics
 
     def flaky(scenario, replication, seed):
         if scenario.caseworkers.staffing[0].caseworkers == 2 and replication == 1:
             raise RuntimeError("the queue exploded")
         return real(scenario, replication, seed)
 
-    monkeypatch.setattr(execute, "simulate", flaky)
+    monkeypatch.setattr(work, "summary_metrics", flaky)
     path, out = write_sweep(tmp_path), tmp_path / "out"
     command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
     assert main(command) == 1
@@ -149,7 +150,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
     assert failed["backlog_hours_mean"].isna().all()
     assert main(command) == 1  # run again: nothing to do, the failures are still there
     assert "(0 run now" in capsys.readouterr().out
-    monkeypatch.setattr(execute, "simulate", real)
+    monkeypatch.setattr(work, "summary_metrics", real)
     assert main([*command, "--retry-failed"]) == 0
     assert "(2 run now" in capsys.readouterr().out
     same_results(load_results(out), reference[1])
@@ -175,10 +176,10 @@ def test_a_folder_with_another_specs_results_is_refused(reference, tmp_path: Pat
 def test_one_sweep_at_a_time_writes_a_folder_and_stale_parts_are_ignored(tmp_path: Path):
     sweep = load_sweep(write_sweep(tmp_path))
     design = prepare(sweep)
-    store = Store.open(tmp_path / "out", sweep, design)
+    store = SweepStore.open(tmp_path / "out", sweep, design)
     try:
-        with pytest.raises(SweepError, match="another sweep is writing to this folder"):
-            Store.open(tmp_path / "out", sweep, design)
+        with pytest.raises(StoreError, match="another caseload process is writing to this folder"):
+            SweepStore.open(tmp_path / "out", sweep, design)
         (tmp_path / "out" / "runs" / ".part-000001.tmp").write_bytes(b"half a file")
     finally:
         store.close()

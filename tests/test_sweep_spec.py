@@ -9,9 +9,10 @@ import pytest
 from sweep_builders import ARRIVALS, BASE, CASEWORKERS, DUMMY, spec, write_sweep
 
 from simulator.cli import main
+from simulator.scenario.keys import with_value
 from simulator.sweep.design import build_design, from_unit
 from simulator.sweep.runner import prepare
-from simulator.sweep.spec import Factor, SweepError, load_sweep, with_value
+from simulator.sweep.spec import Factor, SweepError, load_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "scenarios" / "sweeps" / "staffing_vs_arrivals.toml"

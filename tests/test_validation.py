@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulator import validation
+from simulator.analysis import theory as validation
 
 
 @pytest.mark.parametrize("load", [0.5, 0.8, 0.95])

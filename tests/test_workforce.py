@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from test_model import check_invariants
 
-from simulator.metrics import analyse, level_peak
-from simulator.model import Municipality
-from simulator.records import TRIAGED
+from simulator.analysis.metrics import analyse, level_peak
+from simulator.engine.model import Municipality
+from simulator.engine.records import TRIAGED
+from simulator.engine.workforce import SICK, VACATION
 from simulator.scenario import load_scenario
-from simulator.workforce import SICK, VACATION
 
 SHORT = ["simulation.duration_years=3", "simulation.warmup_years=1"]
 

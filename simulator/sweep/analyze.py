@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.metrics import METRICS
-from simulator.output import atomic_folder
-from simulator.stats import mean_ci
+from simulator.analysis.metrics import METRICS
+from simulator.analysis.stats import mean_ci
+from simulator.reporting.files import atomic_folder
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
 from simulator.sweep.store import DESIGN, load_results, read_manifest
 

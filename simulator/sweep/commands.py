@@ -109,7 +109,7 @@ def run_command(args: argparse.Namespace, argv: list[str] | None) -> int:
 
 
 def _sweep(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from simulator.sweep.execute import make_executor
+    from simulator.experiments.executors import make_executor
     from simulator.sweep.runner import prepare, run_sweep
     from simulator.sweep.spec import load_sweep
 

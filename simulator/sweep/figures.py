@@ -1,6 +1,6 @@
 """Figures of a sweep: heatmaps of two factors, main effects with CIs, Sobol indices.
 
-Object-oriented matplotlib (`Figure`, no pyplot), like `simulator.figures`: no GUI
+Object-oriented matplotlib (`Figure`, no pyplot), like `simulator.reporting.figures`: no GUI
 backend, no global state. Every figure names the metric with its unit and says how
 many runs it rests on.
 """
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulator.figures import DPI, LINE_COLOUR, OVER_COLOUR
-from simulator.metrics import METRICS
+from simulator.analysis.metrics import METRICS
+from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR
 
 LEVER_COLOUR = LINE_COLOUR
 UNCERTAINTY_COLOUR = "#d9822b"

@@ -26,14 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from simulator.experiments.executors import Executor
+from simulator.experiments.seeding import run_seed
+from simulator.experiments.work import Chunk, Row, Run, run_chunk
 from simulator.sweep.design import build_design
-from simulator.sweep.execute import Chunk, Executor, Row, Run
 from simulator.sweep.spec import Sweep, build_scenario
-from simulator.sweep.store import Store
+from simulator.sweep.store import SweepStore
 
 BATCH_RUNS = 100  # a part file every this many finished runs ...
 BATCH_SECONDS = 30.0  # ... or every this many seconds, whichever comes first
@@ -71,16 +72,9 @@ def plan(sweep: Sweep, design: pd.DataFrame, done: set[int]) -> list[Run]:
         for point in range(points):
             run_id = replication * points + point
             if run_id not in done:
-                seed = run_seed(sweep, point)
+                seed = run_seed(sweep.seed, point, common=sweep.spec.common_random_numbers)
                 runs.append(Run(run_id, point, replication, seed, values[point]))
     return runs
-
-
-def run_seed(sweep: Sweep, point: int) -> int:
-    """The seed of every run of `point`: the sweep's, or under independent sampling its own."""
-    if sweep.spec.common_random_numbers:
-        return sweep.seed
-    return int(np.random.SeedSequence([sweep.seed, point]).generate_state(1)[0])
 
 
 def _values(sweep: Sweep, design: pd.DataFrame) -> list[dict[str, Any]]:
@@ -119,7 +113,7 @@ def run_sweep(
     """
     started = time.perf_counter()
     design = prepare(sweep) if design is None else design
-    store = Store.open(folder, sweep, design, command)
+    store = SweepStore.open(folder, sweep, design, command)
     try:
         done = store.finished(retry_failed=retry_failed)
         runs = plan(sweep, design, done)
@@ -130,7 +124,7 @@ def run_sweep(
         last_write = time.monotonic()
         with closing(Progress(total, outcome.already, enabled=show_progress)) as bar:
             try:
-                for rows in executor.imap_unordered(chunks(sweep, runs, size)):
+                for rows in executor.imap_unordered(run_chunk, chunks(sweep, runs, size)):
                     buffer.extend(rows)
                     outcome.ran += len(rows)
                     outcome.failures += [(r["run_id"], r["error"]) for r in rows if r["error"]]

@@ -15,9 +15,7 @@ arrival schedule given by a factor replaces the base's other one.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import difflib
 import hashlib
 import json
 import math
@@ -27,16 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from simulator.metrics import METRICS
-from simulator.scenario import (
-    Scenario,
-    ScenarioError,
-    deep_merge,
-    load_scenario,
-    scenario_from_dict,
-)
+from simulator.analysis.metrics import METRICS
+from simulator.scenario import Scenario, ScenarioError, changed_scenario, load_scenario
+from simulator.scenario.errors import report
+from simulator.scenario.schema import Strict
 
 # Columns every row of the results dataset has; factor names may not take them.
 RUN_COLUMNS = ("run_id", "point", "replication", "seed", "status", "error", "wall_seconds")
@@ -51,11 +45,7 @@ class SweepError(ScenarioError):
     """A sweep that cannot be run; the message names the file, the key and what is allowed."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Design(_Strict):
+class Design(Strict):
     """How the factors' space is covered.
 
     `full_factorial`: every combination of every factor's levels. `latin_hypercube`: `n`
@@ -82,7 +72,7 @@ class Design(_Strict):
         return self
 
 
-class Factor(_Strict):
+class Factor(Strict):
     """One scenario key varied by the sweep.
 
     Give `levels` (numbers, strings or true/false: used as they are) or `range` =
@@ -144,7 +134,7 @@ def _value_type(values: list[Any], what: str) -> Literal["integer", "real", "boo
     raise ValueError(f"'{what}' must be all numbers, all strings or all true/false")
 
 
-class SweepSpec(_Strict):
+class SweepSpec(Strict):
     """The whole spec file."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -183,43 +173,6 @@ class SweepSpec(_Strict):
         return self
 
 
-# --------------------------------------------------------------------------- setting keys
-
-
-def with_value(data: dict[str, Any], path: list[str], value: Any) -> dict[str, Any]:
-    """`data` with the key at `path` set to `value`; a number in the path indexes a list.
-
-    The change is merged as `extends` merges, so giving one arrival schedule drops
-    the others. Raises `KeyError` (with a readable message) for a path that does not fit.
-    """
-    return deep_merge(data, _change(data, path, value, 0))
-
-
-def _change(node: Any, path: list[str], value: Any, depth: int) -> Any:
-    """The nested table that sets path[depth:] inside `node` to `value`."""
-    if depth == len(path):
-        return value
-    part, where = path[depth], ".".join(path[: depth + 1])
-    if isinstance(node, list):
-        if not part.isdigit():
-            raise KeyError(f"{'.'.join(path[:depth])} is a list; index it with a number")
-        index = int(part)
-        if index >= len(node):
-            n = len(node)
-            raise KeyError(f"{where}: the list has {n} entries (indexes 0 to {n - 1})")
-        entries = copy.deepcopy(node)
-        inner = _change(node[index], path, value, depth + 1)
-        both_tables = isinstance(entries[index], dict) and isinstance(inner, dict)
-        entries[index] = deep_merge(entries[index], inner) if both_tables else inner
-        return entries
-    if node is None or isinstance(node, dict):
-        if part.isdigit():
-            raise KeyError(f"{where}: {'.'.join(path[:depth]) or 'the scenario'} is not a list")
-        child = None if node is None else node.get(part)
-        return {part: _change(child, path, value, depth + 1)}
-    raise KeyError(f"{'.'.join(path[:depth])} is a value, not a table or list")
-
-
 # --------------------------------------------------------------------------- the sweep
 
 
@@ -251,8 +204,9 @@ class Sweep:
         """The base with each factor set to its value in `values`, validated."""
         return build_scenario(self.base_data(), self.keys(), values, source)
 
-    def keys(self) -> dict[str, list[str]]:
-        return {name: f.path for name, f in self.factors.items()}
+    def keys(self) -> dict[str, str]:
+        """Each factor's scenario key path, by factor name."""
+        return {name: f.key for name, f in self.factors.items()}
 
     def digest(self) -> str:
         """A hash of everything that decides the runs' results (not descriptions or labels)."""
@@ -269,24 +223,13 @@ class Sweep:
 
 
 def build_scenario(
-    base: dict[str, Any], keys: dict[str, list[str]], values: dict[str, Any], source: str
+    base: dict[str, Any], keys: dict[str, str], values: dict[str, Any], source: str
 ) -> Scenario:
     """`base` with each factor's key set to its value, validated; errors name `source`."""
-    data = base
-    for name, value in values.items():
-        try:
-            data = with_value(data, keys[name], _plain(value))
-        except KeyError as exc:
-            raise SweepError(f"{source}: {exc.args[0]}") from None
     try:
-        return scenario_from_dict(data, source)
+        return changed_scenario(base, {keys[n]: v for n, v in values.items()}, source)
     except ScenarioError as exc:
         raise SweepError(str(exc)) from None
-
-
-def _plain(value: Any) -> Any:
-    """numpy and pandas scalars as the Python values a scenario expects (strict mode)."""
-    return value.item() if hasattr(value, "item") else value
 
 
 def load_sweep(path: str | Path) -> Sweep:
@@ -301,9 +244,7 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         spec = SweepSpec.model_validate(data, strict=True)
     except ValidationError as exc:
-        lines = [_describe(e) for e in exc.errors()]
-        head = f"{path}: {len(lines)} problem{'s' if len(lines) > 1 else ''} in the sweep spec"
-        raise SweepError("\n  ".join([head, *lines])) from None
+        raise SweepError(report(exc, SweepSpec, str(path), "sweep spec")) from None
     base_path = path.parent / spec.base
     try:
         base = load_scenario(base_path, spec.set)
@@ -332,35 +273,3 @@ def _show(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return repr(value)
-
-
-# --------------------------------------------------------------------------- messages
-
-_TABLES: dict[str, type[BaseModel]] = {"design": Design}
-
-
-def _describe(error: dict[str, Any]) -> str:
-    """One pydantic error as 'key.path: what is wrong (got X)'."""
-    loc = [str(p) for p in error["loc"]]
-    key, kind = ".".join(loc), error["type"]
-    if kind == "extra_forbidden":
-        parent = loc[:-1]
-        model = (
-            SweepSpec
-            if not parent
-            else Factor
-            if parent[0] == "factors" and len(parent) == 2
-            else _TABLES.get(parent[0])
-        )
-        allowed = list(model.model_fields) if model else []
-        close = difflib.get_close_matches(loc[-1], allowed, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"{key}: unknown key{hint}. Allowed here: {', '.join(allowed)}"
-    if kind == "missing":
-        return f"{key}: required key is missing"
-    if kind in ("model_type", "dict_type"):
-        return f"{key}: must be a table (got {type(error.get('input')).__name__})"
-    msg = error["msg"].removeprefix("Value error, ")
-    got = error.get("input")
-    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
-    return f"{key}: {msg}{shown}" if key else msg

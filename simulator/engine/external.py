@@ -7,7 +7,7 @@ days (a single server with a fixed service time: the capacity is a weekly number
 slots, spread evenly; the first in the queue is examined as a slot opens, and the next
 slot opens `7 / capacity_per_week` days later). Someone whose case closes while they
 wait leaves the queue. Each examination should happen within `limit_days` of the case's
-opening; whether it did is an output (`simulator.metrics`), not a rule.
+opening; whether it did is an output (`simulator.analysis.metrics`), not a rule.
 
 The service works in continuous time: the capacity is a weekly average, so weekends
 and holidays are already in it.
@@ -21,9 +21,9 @@ from typing import Any
 
 import simpy
 
-from simulator.entities import Case
-from simulator.records import ExaminationLog
-from simulator.scenario import ExternalService
+from simulator.engine.entities import Case
+from simulator.engine.records import ExaminationLog
+from simulator.scenario.schema import ExternalService
 
 
 class ExternalQueue:

@@ -13,9 +13,9 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from simulator.distributions import Sampler
-from simulator.entities import INF, Case, TaskType, Visits
-from simulator.scenario import (
+from simulator.engine.entities import INF, Case, TaskType, Visits
+from simulator.engine.streams import Sampler, Stream, Streams, sampler
+from simulator.scenario.schema import (
     AGENDA_TRIGGERS,
     DAYS_PER_YEAR,
     PERSON_KINDS,
@@ -25,7 +25,6 @@ from simulator.scenario import (
     Every,
     Task,
 )
-from simulator.streams import Stream, Streams
 
 
 @dataclass
@@ -105,7 +104,7 @@ class Catalogue:
                 name=name,
                 statutory=spec.statutory,
                 deadline=INF if spec.deadline_days is None else spec.deadline_days,
-                sample_hours=spec.duration_hours.sampler(streams[f"duration:{name}"]),
+                sample_hours=sampler(spec.duration_hours, streams[f"duration:{name}"]),
                 meeting=spec.meeting,
                 closes=spec.trigger.on == "closure",
             )
@@ -194,7 +193,7 @@ def _return_sampler(spec: Task, stream: Stream, hours: Sampler) -> Callable[[], 
     case opens), so neither decisions nor durations depend on when caseworkers finish.
     """
     assert spec.repeat is not None
-    probability, delay = spec.repeat.probability, spec.repeat.delay_days.sampler(stream)
+    probability, delay = spec.repeat.probability, sampler(spec.repeat.delay_days, stream)
 
     def later_visits() -> Visits:
         visits = []

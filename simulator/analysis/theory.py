@@ -4,7 +4,7 @@ Each experiment builds a scenario reduced to a case theory covers, runs it over
 independent replications, and returns the simulated estimate with its confidence
 interval beside the exact value. The test suite asserts on these (tolerances fixed
 in advance: the exact value must lie in the 99 % interval), and
-``python -m simulator.validation`` prints the table in docs/validation.md.
+``python -m simulator.analysis.theory`` prints the table in docs/validation.md.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 from scipy import integrate, stats
 
-from simulator.arrivals import month_starts
-from simulator.model import Municipality
-from simulator.sampling import yearly_hazards
+from simulator.analysis.stats import t_interval
+from simulator.engine.arrivals import month_starts
+from simulator.engine.model import Municipality
+from simulator.engine.sampling import yearly_hazards
 from simulator.scenario import Scenario, deep_merge, scenario_from_dict, years_to_days
-from simulator.stats import t_interval
 
 LEVEL = 0.99  # confidence level of the checks, fixed before any result was seen
 START = dt.date(2024, 1, 1)

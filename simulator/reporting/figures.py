@@ -28,7 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from simulator.stats import mean_ci
+from simulator.analysis.stats import mean_ci
 
 DPI = 150
 LINE_COLOUR = "#1f5fa8"

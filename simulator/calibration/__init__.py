@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.metrics import caseload_by_worker
-from simulator.model import Municipality
-from simulator.runner import run_scenario
+from simulator.analysis.metrics import caseload_by_worker
+from simulator.analysis.stats import t_interval
+from simulator.engine.model import Municipality
+from simulator.experiments.run import run_scenario
 from simulator.scenario import Scenario, load_scenario
-from simulator.stats import t_interval
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 QUOTED = (70.0, 75.0)  # seed 001

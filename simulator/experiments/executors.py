@@ -1,92 +1,32 @@
-"""Running a sweep's runs: the unit of work, and three executors that run it alike.
-
-A unit of work is one run: one design point, one replication. Runs travel in
-chunks (`Chunk`): plain data only (the base scenario as a dict, the factors' key
-paths, and per run its values, replication and seed), small to pickle, so shipping
-a chunk to another process or machine costs little beside the run itself. A worker
-builds and validates the run's scenario, simulates one replication and returns one
-row: the run's identity, its status, its wall time and every summary metric (the
-metric set is whatever `simulator.metrics.analyse` reports). A run that raises
-becomes a row with status "error" and the error's text: one bad run never stops a
-sweep.
+"""Three executors that run the same work alike: in this process, on local processes, on Dask.
 
 Executors (`SerialExecutor`, `ProcessExecutor`, `DaskExecutor`) share one method,
-`imap_unordered(chunks)`, which yields each chunk's rows as soon as they are done,
-with a bounded number of chunks in flight (memory stays flat however large the
-sweep). Because every run is seeded from its own (seed, replication), and never from
-the order or place it runs in, the rows are the same whatever the executor.
+`imap_unordered(fn, items)`, which applies a module-level function to each item (a
+chunk of runs, `simulator.experiments.work`) and yields each result as soon as it is
+done, with a bounded number of items in flight (memory stays flat however large the
+batch). The work itself must not depend on where or when it runs (every run seeds
+itself), so results are the same whatever the executor.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import importlib
 import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from simulator.metrics import analyse
-from simulator.model import Municipality
-from simulator.scenario import Scenario
-from simulator.sweep.spec import SweepError, build_scenario
+from simulator.scenario.errors import ScenarioError
 
-Row = dict[str, Any]
+T = TypeVar("T")
+R = TypeVar("R")
+WORK_MODULE = "simulator.experiments.work"  # what worker processes load before any task
 
 
-@dataclass(frozen=True)
-class Run:
-    """One run: design point `point` in replication `replication`, seeded `seed`."""
-
-    run_id: int
-    point: int
-    replication: int
-    seed: int
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """Runs shipped together to one worker, with what they need to build their scenarios."""
-
-    base: dict[str, Any]
-    keys: dict[str, list[str]]
-    runs: tuple[Run, ...]
-    source: str
-
-
-def simulate(scenario: Scenario, replication: int, seed: int) -> dict[str, float]:
-    """One replication of `scenario`: its summary metrics (metric name -> value)."""
-    model = Municipality(scenario, replication=replication, seed=seed)
-    record = model.run()
-    return analyse(record, model.calendar).summary
-
-
-def run_chunk(chunk: Chunk) -> list[Row]:
-    """Every run of `chunk`, each as a row; a run that raises is a row with its error."""
-    rows = []
-    for run in chunk.runs:
-        started = time.perf_counter()
-        row: Row = {
-            "run_id": run.run_id,
-            "point": run.point,
-            "replication": run.replication,
-            "seed": run.seed,
-            **run.values,
-        }
-        try:
-            source = f"{chunk.source}: point {run.point}"
-            scenario = build_scenario(chunk.base, chunk.keys, run.values, source)
-            metrics = simulate(scenario, run.replication, run.seed)
-            row.update(status="ok", error=None)
-        except Exception as exc:
-            metrics = {}
-            row.update(status="error", error=f"{type(exc).__name__}: {exc}")
-        row["wall_seconds"] = time.perf_counter() - started
-        row.update(metrics)
-        rows.append(row)
-    return rows
+class ExecutorError(ScenarioError):
+    """An executor that cannot start (a scheduler out of reach, a missing extra)."""
 
 
 class Executor(Protocol):
@@ -95,7 +35,7 @@ class Executor(Protocol):
     workers: int
     description: str
 
-    def imap_unordered(self, chunks: Iterable[Chunk]) -> Iterator[list[Row]]: ...
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]: ...
 
     def warm_up(self) -> None: ...
 
@@ -108,9 +48,9 @@ class SerialExecutor:
     workers = 1
     description = "1 process (serial)"
 
-    def imap_unordered(self, chunks: Iterable[Chunk]) -> Iterator[list[Row]]:
-        for chunk in chunks:
-            yield run_chunk(chunk)
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        for item in items:
+            yield fn(item)
 
     def warm_up(self) -> None:
         pass
@@ -131,16 +71,16 @@ class ProcessExecutor:
         self.workers = workers or available_cores()
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
+            context.set_forkserver_preload([WORK_MODULE])
         else:  # Windows and others: spawn, which imports afresh in each worker
             context = multiprocessing.get_context("spawn")
         self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         self.description = f"{self.workers} processes"
 
-    def imap_unordered(self, chunks: Iterable[Chunk]) -> Iterator[list[Row]]:
-        submit = lambda chunk: self._pool.submit(run_chunk, chunk)  # noqa: E731
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        submit = lambda item: self._pool.submit(fn, item)  # noqa: E731
         wait = lambda futures: cf.wait(futures, return_when=cf.FIRST_COMPLETED)  # noqa: E731
-        yield from _bounded(chunks, submit, wait, window=4 * self.workers)
+        yield from _bounded(items, submit, wait, window=4 * self.workers)
 
     def warm_up(self) -> None:
         """Start every worker now (otherwise the first chunks pay for it)."""
@@ -167,7 +107,7 @@ class DaskExecutor:
         try:
             self.client = distributed.Client(scheduler, timeout="20s") if self._own else scheduler
         except (OSError, TimeoutError) as exc:
-            raise SweepError(
+            raise ExecutorError(
                 f"--scheduler {scheduler}: cannot reach a Dask scheduler ({exc})"
             ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
@@ -176,11 +116,11 @@ class DaskExecutor:
         self.description = f"the Dask cluster at {address} ({self.workers} threads)"
         self._wait = distributed.wait
 
-    def imap_unordered(self, chunks: Iterable[Chunk]) -> Iterator[list[Row]]:
-        submit = lambda chunk: self.client.submit(run_chunk, chunk, pure=False)  # noqa: E731
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        submit = lambda item: self.client.submit(fn, item, pure=False)  # noqa: E731
         wait = lambda futures: self._wait(futures, return_when="FIRST_COMPLETED")  # noqa: E731
         # a round trip through the scheduler takes milliseconds: keep more queued per worker
-        yield from _bounded(chunks, submit, wait, window=8 * self.workers)
+        yield from _bounded(items, submit, wait, window=8 * self.workers)
 
     def warm_up(self) -> None:
         """Load the simulator on every worker now (otherwise the first chunks pay for it)."""
@@ -203,27 +143,28 @@ def _profiler(on: bool, dask_worker: Any = None) -> bool:
 
 
 def _ready(pause: float) -> int:
-    """A task that keeps a worker busy for `pause` seconds, once this module is loaded there."""
+    """A task that keeps a worker busy for `pause` seconds, once the work is loaded there."""
+    importlib.import_module(WORK_MODULE)
     time.sleep(pause)
     return os.getpid()
 
 
 def _bounded(
-    chunks: Iterable[Chunk],
-    submit: Callable[[Chunk], Any],
+    items: Iterable[T],
+    submit: Callable[[T], Any],
     wait: Callable[[set[Any]], tuple[set[Any], set[Any]]],
     window: int,
-) -> Iterator[list[Row]]:
-    """Keep at most `window` chunks in flight; yield each one's rows when it is done.
+) -> Iterator[Any]:
+    """Keep at most `window` items in flight; yield each one's result when it is done.
 
     Cancels what is still in flight if the caller stops early (Ctrl-C, an error).
     """
     pending: set[Any] = set()
-    todo = iter(chunks)
+    todo = iter(items)
     try:
         while True:
-            for chunk in todo:
-                pending.add(submit(chunk))
+            for item in todo:
+                pending.add(submit(item))
                 if len(pending) >= window:
                     break
             if not pending:
@@ -255,7 +196,7 @@ def _distributed() -> Any:
     try:
         import distributed
     except ImportError:
-        raise SweepError(
+        raise ExecutorError(
             "--scheduler needs dask.distributed: pip install 'caseload-simulator[sweep]'"
         ) from None
     return distributed

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.calendar import WorkCalendar
-from simulator.records import DONE, DROPPED, IN_PROGRESS, PENDING, TRIAGED, RunRecord
-from simulator.workforce import SICK, VACATION
+from simulator.engine.calendar import WorkCalendar
+from simulator.engine.records import DONE, DROPPED, IN_PROGRESS, PENDING, TRIAGED, RunRecord
+from simulator.engine.workforce import SICK, VACATION
 
 WEEK = 7.0
 
@@ -66,7 +66,7 @@ SUMMARY_METRICS = [
     Metric("tasks_dropped", "tasks",
            "Of the tasks created in the window, those dropped: lapsed because the case "
            "closed, or optional tasks dropped by triage"),
-    # --- the workforce and the office's policies (simulator.workforce, simulator.office)
+    # --- the workforce and the office's policies (engine.workforce, engine.office)
     Metric("caseworkers_present_mean", "caseworkers",
            "Caseworkers at work on working days (not on vacation or sick leave), mean"),
     Metric("sick_days_per_worker_year", "days",

@@ -1,4 +1,4 @@
-"""Duration and delay distributions: their scenario schema and their samplers.
+"""Duration and delay distributions as a scenario writes them (their samplers: `engine.streams`).
 
 A distribution is written in a scenario as an inline table with a `dist` key,
 for example ``{ dist = "lognormal", mean = 2.0, sd = 1.0 }``. Every kind is
@@ -9,13 +9,9 @@ mathematical parameters.
 
 from __future__ import annotations
 
-import bisect
-import math
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from simulator.streams import Sampler, Stream
 
 _STRICT = ConfigDict(frozen=True, extra="forbid")
 
@@ -30,10 +26,6 @@ class Fixed(BaseModel):
     def mean(self) -> float:
         return self.value
 
-    def sampler(self, stream: Stream) -> Sampler:
-        value = self.value
-        return lambda: value
-
 
 class Exponential(BaseModel):
     """Exponential with the given mean (memoryless; the queueing-theory reference)."""
@@ -44,10 +36,6 @@ class Exponential(BaseModel):
 
     def mean(self) -> float:
         return self.mean_
-
-    def sampler(self, stream: Stream) -> Sampler:
-        mean, draw = self.mean_, stream.exponential
-        return lambda: mean * draw()
 
 
 class Lognormal(BaseModel):
@@ -60,11 +48,6 @@ class Lognormal(BaseModel):
 
     def mean(self) -> float:
         return self.mean_
-
-    def sampler(self, stream: Stream) -> Sampler:
-        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
-        mu, sigma = math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
-        return stream.buffered(lambda g, n: g.lognormal(mu, sigma, n))
 
 
 class Triangular(BaseModel):
@@ -85,19 +68,6 @@ class Triangular(BaseModel):
     def mean(self) -> float:
         return (self.low + self.mode + self.high) / 3
 
-    def sampler(self, stream: Stream) -> Sampler:
-        a, c, b = self.low, self.mode, self.high
-        split = (c - a) / (b - a)
-        draw, sqrt = stream.uniform, math.sqrt
-
-        def sample() -> float:
-            u = draw()
-            if u < split:
-                return a + sqrt(u * (b - a) * (c - a))
-            return b - sqrt((1 - u) * (b - a) * (b - c))
-
-        return sample
-
 
 class Empirical(BaseModel):
     """One of the observed `values`, with optional `weights` (default: equally likely)."""
@@ -116,7 +86,7 @@ class Empirical(BaseModel):
                 raise ValueError("weights must not all be zero")
         return self
 
-    def _cumulative(self) -> list[float]:
+    def cumulative(self) -> list[float]:
         weights = self.weights or [1.0] * len(self.values)
         total, cumulative = 0.0, []
         for w in weights:
@@ -127,11 +97,6 @@ class Empirical(BaseModel):
     def mean(self) -> float:
         weights = self.weights or [1.0] * len(self.values)
         return sum(v * w for v, w in zip(self.values, weights, strict=True)) / sum(weights)
-
-    def sampler(self, stream: Stream) -> Sampler:
-        values, cumulative = list(self.values), self._cumulative()
-        last, draw, find = len(values) - 1, stream.uniform, bisect.bisect_right
-        return lambda: values[min(find(cumulative, draw()), last)]
 
 
 Distribution = Annotated[

@@ -42,11 +42,11 @@ from typing import Any, Final
 
 import simpy
 
-from simulator.calendar import WorkCalendar
-from simulator.office import Caseworker, Office
-from simulator.records import WorkforceLog
-from simulator.scenario import Scenario
-from simulator.streams import Stream, Streams
+from simulator.engine.calendar import WorkCalendar
+from simulator.engine.office import Caseworker, Office
+from simulator.engine.records import WorkforceLog
+from simulator.engine.streams import Stream, Streams, sampler
+from simulator.scenario.schema import Scenario
 
 Process = Generator[simpy.Event, Any, None]
 PRESENT: Final = 0
@@ -105,13 +105,13 @@ class Workforce:
         per_year = len(self.workdays) / years if years > 0 else 0.0
         vacation_days = 5 * self.vacation.weeks_per_year if self.vacation else 0.0
         if self.sick is not None:
-            self.spell = self.sick.spell_days.sampler(streams["sick_spell"])
+            self.spell = sampler(self.sick.spell_days, streams["sick_spell"])
             mean_spell = max(1.0, self.sick.spell_days.mean())
             on_duty = max(per_year - vacation_days, 1.0)
             self.sick_base = min(self.sick.days_per_year / mean_spell / on_duty, 1.0)
             self.sick_sensitivity = self.sick.stress_sensitivity
         if self.turnover is not None:
-            self.recruitment = self.turnover.recruitment_days.sampler(streams["recruitment"])
+            self.recruitment = sampler(self.turnover.recruitment_days, streams["recruitment"])
             self.resign_base = self.turnover.resignations_per_year / max(per_year, 1.0)
             self.resign_sensitivity = self.turnover.stress_sensitivity
 

@@ -3,7 +3,7 @@
 The model appends a row when something ends (a task completes or lapses, a case
 closes); everything still open when the run stops is flushed at the end. Rows
 are kept in compact arrays, not objects, so a national-scale run stays small.
-All statistics are computed afterwards from these records (`simulator.metrics`),
+All statistics are computed afterwards from these records (`simulator.analysis.metrics`),
 which keeps monitoring out of the model.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, ClassVar, Final
 
 import numpy as np
 
-from simulator.entities import Case, Task
-from simulator.scenario import PERSON_KINDS, STATUSES
+from simulator.engine.entities import Case, Task
+from simulator.scenario.schema import PERSON_KINDS, STATUSES
 
 NAN: Final = float("nan")
 
@@ -153,7 +153,7 @@ class InterpretingLog(Columns):
 
 class WorkforceLog:
     """A row per caseworker and day (status, stress index, overtime hours), and the
-    resignations, hires and vacancies of the run (simulator.workforce)."""
+    resignations, hires and vacancies of the run (simulator.engine.workforce)."""
 
     DAY_COLUMNS: ClassVar[dict[str, str]] = {
         "day": "i4", "worker": "i4", "status": "i1", "stress": "f8", "overtime": "f8",
@@ -259,7 +259,7 @@ def _dtype(a: array) -> str:
 
 @dataclass
 class RunRecord:
-    """Everything one replication produced, ready for `simulator.metrics`."""
+    """Everything one replication produced, ready for `simulator.analysis.metrics`."""
 
     replication: int
     seed: int

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from simulator.stats import t_interval
+from simulator.analysis.stats import t_interval
 
 KEY_METRICS = (
     "caseload_per_worker_mean",

@@ -1,6 +1,6 @@
 """The runtime entities of a run: task types, cases and tasks.
 
-These are plain slotted objects, created by `simulator.model` for one run and
+These are plain slotted objects, created by `simulator.engine.model` for one run and
 never stored on the scenario. They carry state only; behaviour lives in the
 model (what happens to a case) and the office (who works on what, when).
 """
@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import simpy
 
-from simulator.distributions import Sampler
+from simulator.engine.streams import Sampler
 
 INF: Final = float("inf")
 
@@ -44,7 +44,7 @@ class Case:
     """One adult's case in the integration period.
 
     Who the person is (kind, status, trauma, interpreter) is drawn when the case opens
-    (`simulator.sampling.PersonSampler`) and does not change; `children` becomes True
+    (`simulator.engine.sampling.PersonSampler`) and does not change; `children` becomes True
     when reunified children join the household.
 
     Case and Task are plain slotted classes with a written-out ``__init__`` rather than
@@ -98,7 +98,7 @@ class Case:
         self.needs_interpreter = needs_interpreter
         self.children = children  # the household has children
         self.treatment_from = treatment_from  # trauma treatment starts (employment work waits)
-        self.queued = 0.0  # hours of its tasks waiting for a caseworker (simulator.office)
+        self.queued = 0.0  # hours of its tasks waiting for a caseworker (simulator.engine.office)
 
     def __repr__(self) -> str:
         return f"Case(id={self.id}, household={self.household}, kind={self.kind!r})"
@@ -141,7 +141,7 @@ class Task:
         self.started = NAN
         self.finished = NAN
         self.worker = -1
-        self.state = -1  # final state once recorded (simulator.records)
+        self.state = -1  # final state once recorded (simulator.engine.records)
         self.later_visits: Visits = ()  # (delay in days, hours) of the visits still to come
         self.done: simpy.Event | None = None  # set only where someone waits for the task
 

@@ -7,25 +7,21 @@ Unknown keys are errors, so a typo fails loudly. Every problem is reported with
 the file, the key path and what is allowed (`ScenarioError`).
 
 The scenario holds data only; the SimPy objects of a run live in
-`simulator.model`, never here.
+`simulator.engine.model`, never here.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import difflib
 import hashlib
 import itertools
 import json
-import tomllib
-import types
-from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator.distributions import Distribution, Fixed, Lognormal
+from simulator.scenario.distributions import Distribution, Fixed, Lognormal
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -52,18 +48,16 @@ def years_to_days(start: dt.date, years: float) -> float:
     return (later - start).days + (years - whole) * DAYS_PER_YEAR
 
 
-class ScenarioError(Exception):
-    """A scenario that cannot be used; the message names the file, the key and what is allowed."""
+class Strict(BaseModel):
+    """A table of a file this tool reads: frozen, and unknown keys are errors."""
 
-
-class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
 # --------------------------------------------------------------------------- simulation
 
 
-class Simulation(_Strict):
+class Simulation(Strict):
     """The simulated period, the warm-up excluded from statistics, and the seed."""
 
     start_date: dt.date
@@ -94,7 +88,7 @@ class Simulation(_Strict):
         return self.start_date + dt.timedelta(days=int(self.warmup_days))
 
 
-class Calendar(_Strict):
+class Calendar(Strict):
     """When casework can happen."""
 
     mode: Literal["working_hours", "continuous"] = "working_hours"
@@ -113,14 +107,14 @@ class Calendar(_Strict):
         return self
 
 
-class StaffChange(_Strict):
+class StaffChange(Strict):
     """From `date` on, the municipality has `caseworkers` caseworkers."""
 
     date: dt.date
     caseworkers: Annotated[int, Field(ge=1)]
 
 
-class Caseworkers(_Strict):
+class Caseworkers(Strict):
     """The caseworkers: how many over time, their hours, how cases reach them."""
 
     staffing: list[StaffChange] = Field(min_length=1)
@@ -150,7 +144,7 @@ class Caseworkers(_Strict):
 # --------------------------------------------------------------------------- the workforce
 
 
-class Interpreting(_Strict):
+class Interpreting(Strict):
     """Interpreters (tolke): a limited pool that interpreted meetings must book.
 
     `interpreters` is how many meetings can be interpreted in person at once, in the
@@ -165,7 +159,7 @@ class Interpreting(_Strict):
     phone: Literal["never", "always", "when_busy"] = "never"
 
 
-class Vacation(_Strict):
+class Vacation(Strict):
     """Holidays (ferie): the Danish pattern, most of it in July, some at Christmas."""
 
     weeks_per_year: Annotated[float, Field(ge=0, le=10)] = 6.0
@@ -179,7 +173,7 @@ class Vacation(_Strict):
         return self
 
 
-class SickLeave(_Strict):
+class SickLeave(Strict):
     """Sick leave (sygefravær): spells start at a base rate that rises with stress."""
 
     days_per_year: NonNegative = 12.0
@@ -189,7 +183,7 @@ class SickLeave(_Strict):
     stress_sensitivity: NonNegative = 1.0
 
 
-class Stress(_Strict):
+class Stress(Strict):
     """The stress index: weeks of work waiting in a caseworker's queue, over four weeks.
 
     Each working day a caseworker's index is the hours of work waiting for them over the
@@ -205,7 +199,7 @@ class Stress(_Strict):
     excess_cap: NonNegative = 2.0
 
 
-class HiringFreeze(_Strict):
+class HiringFreeze(Strict):
     start: dt.date
     end: dt.date
 
@@ -216,7 +210,7 @@ class HiringFreeze(_Strict):
         return self
 
 
-class Turnover(_Strict):
+class Turnover(Strict):
     """Resignations, recruitment and learning (personaleomsætning)."""
 
     resignations_per_year: NonNegative = 0.20
@@ -230,14 +224,14 @@ class Turnover(_Strict):
     hiring_freezes: list[HiringFreeze] = Field(default_factory=list)
 
 
-class Absence(_Strict):
+class Absence(Strict):
     """Caseworkers away: vacation and sick leave."""
 
     vacation: Vacation | None = Field(default_factory=Vacation)
     sick_leave: SickLeave | None = Field(default_factory=SickLeave)
 
 
-class Triage(_Strict):
+class Triage(Strict):
     """Under pressure, optional ("kan") tasks are deferred or dropped.
 
     Pressure is a caseworker's stress index (`measure = "stress"`) or the weeks of work
@@ -252,7 +246,7 @@ class Triage(_Strict):
     drop_after_days: Positive | None = None
 
 
-class Overtime(_Strict):
+class Overtime(Strict):
     """Overtime (overarbejde): extra casework hours on days a caseworker's backlog is high."""
 
     hours_per_week: Annotated[float, Field(gt=0, le=20)] = 5.0
@@ -262,12 +256,12 @@ class Overtime(_Strict):
 # --------------------------------------------------------------------------- arrivals
 
 
-class YearQuota(_Strict):
+class YearQuota(Strict):
     year: int = Field(ge=1900, le=2200)
     refugees: NonNegative
 
 
-class Schedule(_Strict):
+class Schedule(Strict):
     """People arriving per month, each a case.
 
     Give exactly one of: `per_month` (constant), `monthly` (one count per month
@@ -322,7 +316,7 @@ class Arrivals(Schedule):
     danish_spouses: Schedule | None = None
 
 
-class HouseholdType(_Strict):
+class HouseholdType(Strict):
     """A kind of household placed together; each adult is a case."""
 
     share: Probability
@@ -344,7 +338,7 @@ RENAMED_REUNIFICATION = {
 }
 
 
-class Reunification(_Strict):
+class Reunification(Strict):
     """Family reunification (familiesammenføring): who applies, when, and who comes.
 
     The principal of a household may apply `waiting_years[status]` after placement
@@ -387,7 +381,7 @@ class Reunification(_Strict):
         return self.waiting_years.get(status, 0.0) * DAYS_PER_YEAR
 
 
-class CaseMix(_Strict):
+class CaseMix(Strict):
     """Who the people are, drawn when each case opens (each attribute from its own stream).
 
     `status_share`: residence status of refugees (convention status or temporary
@@ -420,7 +414,7 @@ class CaseMix(_Strict):
         return self
 
 
-class Exit(_Strict):
+class Exit(Strict):
     """When a case closes before the integration period ends.
 
     `self_support` gives, per person kind, the cumulative share self-supporting
@@ -447,43 +441,43 @@ class Exit(_Strict):
 # --------------------------------------------------------------------------- tasks
 
 
-class OnArrival(_Strict):
+class OnArrival(Strict):
     on: Literal["arrival"]
 
 
-class After(_Strict):
+class After(Strict):
     on: Literal["after"]
     days: NonNegative
 
 
-class Every(_Strict):
+class Every(Strict):
     on: Literal["every"]
     days: Positive
     start_days: NonNegative | None = None
     until_days: NonNegative | None = None
 
 
-class AtRate(_Strict):
+class AtRate(Strict):
     on: Literal["rate"]
     per_year: Positive
 
 
-class OnReunificationApplication(_Strict):
+class OnReunificationApplication(Strict):
     on: Literal["reunification_application"]
 
 
-class OnReunification(_Strict):
+class OnReunification(Strict):
     on: Literal["reunification"]
 
 
-class OnChildren(_Strict):
+class OnChildren(Strict):
     """Children join the household: at placement, or when reunified children arrive
     (once per household, on the principal's case)."""
 
     on: Literal["children"]
 
 
-class OnClosure(_Strict):
+class OnClosure(Strict):
     on: Literal["closure"]
 
 
@@ -501,7 +495,7 @@ Trigger = Annotated[
 AGENDA_TRIGGERS = ("arrival", "after", "every", "rate")  # laid out when the case opens
 
 
-class Repeat(_Strict):
+class Repeat(Strict):
     """With `probability` a finished task is needed again after an external delay
     (an application returned incomplete, documents missing, a referral bounced)."""
 
@@ -509,7 +503,7 @@ class Repeat(_Strict):
     delay_days: Distribution
 
 
-class Task(_Strict):
+class Task(Strict):
     """One kind of task in the catalogue."""
 
     danish: str = ""
@@ -539,7 +533,7 @@ class Task(_Strict):
 # --------------------------------------------------------------------------- external services
 
 
-class ExternalService(_Strict):
+class ExternalService(Strict):
     """A service outside the municipality with limited capacity: after `after_task` is done
     the person queues (first come, first served) for one of `capacity_per_week` slots; it
     should happen within `limit_days` of the case's opening."""
@@ -549,7 +543,7 @@ class ExternalService(_Strict):
     limit_days: Positive
 
 
-class External(_Strict):
+class External(Strict):
     """External services the caseworkers refer people to."""
 
     health_examination: ExternalService | None = None
@@ -558,7 +552,7 @@ class External(_Strict):
 # --------------------------------------------------------------------------- scenario
 
 
-class Scenario(_Strict):
+class Scenario(Strict):
     """A whole scenario. Build one with `load_scenario`."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -615,6 +609,12 @@ class Scenario(_Strict):
         """The full scenario as plain data (dates stay dates), for TOML and hashing."""
         return self.model_dump(mode="python", by_alias=True, exclude_none=True)
 
+    def to_toml(self, header: str = "", **simulation: Any) -> str:
+        """The full scenario as TOML (every key resolved), with `simulation` keys replaced."""
+        data = self.to_dict()
+        data["simulation"].update(simulation)
+        return header + tomli_w.dumps(_toml_ready(data))
+
     def digest(self) -> str:
         """A stable hash of what is modelled: the municipality, its people and policies.
 
@@ -628,197 +628,10 @@ class Scenario(_Strict):
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-# --------------------------------------------------------------------------- loading
-
-
-def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file, resolving `extends` (relative to the file) recursively."""
-    if path in chain:
-        cycle = " -> ".join(str(p) for p in (*chain, path))
-        raise ScenarioError(f"{chain[0]}: extends: the chain loops ({cycle})")
-    if not path.is_file():
-        where = f"{chain[-1]}: extends: " if chain else ""
-        raise ScenarioError(f"{where}{path}: no such scenario file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a UTF-8 text file") from None
-    parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends: must be a file name (a string)")
-    base = _read_toml((path.parent / parent).resolve(), (*chain, path))
-    return deep_merge(base, data)
-
-
-# Keys that are alternatives to each other: a scenario that gives one of a group drops
-# whatever the scenario it extends gave for the others (TOML cannot delete a key).
-ALTERNATIVES: dict[tuple[str, ...], list[set[str]]] = {
-    ("arrivals",): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
-    ("arrivals", "danish_spouses"): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
-}
-
-
-def _drop_alternatives(path: tuple[str, ...], base: dict[str, Any], keys: set[str]) -> None:
-    for group in ALTERNATIVES.get(path, []):
-        if keys & group:
-            for other in ALTERNATIVES[path]:
-                if other is not group:
-                    for key in other - keys:
-                        base.pop(key, None)
-
-
-def _changes_kind(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """A distribution or trigger of another kind replaces the old one whole: the old kind's
-    parameters (a lognormal's `sd`, say) mean nothing to the new one."""
-    return any(tag in new and new[tag] != old.get(tag) for tag in ("dist", "on"))
-
-
-def deep_merge(
-    base: dict[str, Any], change: dict[str, Any], path: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """`base` with `change` applied: tables merge key by key, anything else replaces."""
-    merged = copy.deepcopy(base)
-    _drop_alternatives(path, merged, set(change))
-    for key, value in change.items():
-        old = merged.get(key)
-        if isinstance(value, dict) and isinstance(old, dict) and not _changes_kind(old, value):
-            merged[key] = deep_merge(old, value, (*path, key))
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """Split ``key.path=value``; the value is read as TOML, or else taken as a string."""
-    if "=" not in text:
-        raise ScenarioError(f"--set {text!r}: expected key.path=value")
-    key, raw = text.split("=", 1)
-    path = key.strip().split(".")
-    if not all(path):
-        raise ScenarioError(f"--set {text!r}: the key path {key!r} has an empty part")
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()
-    return path, value
-
-
-def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """`data` with each ``key.path=value`` override set (missing tables are created)."""
-    data = copy.deepcopy(data)
-    for text in overrides:
-        path, value = parse_override(text)
-        node = data
-        for i, part in enumerate(path[:-1]):
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                where = ".".join(path[: i + 1])
-                raise ScenarioError(f"--set {text!r}: {where} is a value, not a table")
-            node = child
-        _drop_alternatives(tuple(path[:-1]), node, {path[-1]})
-        node[path[-1]] = value
-    return data
-
-
-def _describe(error: Any) -> str:
-    """One pydantic error as 'key.path: what is wrong (got X)'."""
-    path = _walk(error["loc"])[0]
-    key = ".".join(path)
-    kind, msg = error["type"], error["msg"]
-    if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"{key}: must be a table (got {type(error.get('input')).__name__})"
-    if kind == "extra_forbidden":
-        parent = _walk(error["loc"][:-1])[1]
-        allowed = [f.alias or n for n, f in parent.model_fields.items()] if parent else []
-        close = difflib.get_close_matches(path[-1], allowed, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return f"{key}: unknown key{hint} Allowed here: {', '.join(allowed)}".replace(
-            "key Allowed", "key. Allowed"
-        )
-    if kind == "missing":
-        return f"{key}: required key is missing"
-    if kind.startswith("value_error"):
-        msg = msg.removeprefix("Value error, ")
-    got = error.get("input")
-    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
-    return f"{key}: {msg}{shown}" if key else f"{msg}{shown}"
-
-
-def _walk(loc: tuple[Any, ...]) -> tuple[list[str], type[BaseModel] | None]:
-    """Follow a pydantic error location through the schema.
-
-    Returns the path as the user wrote it (pydantic inserts the chosen member of a
-    discriminated union, e.g. 'lognormal', which is no key of the file) and the
-    model class of the table the path ends in, if it ends in one.
-    """
-    node: Any = Scenario
-    path: list[str] = []
-    for part in loc:
-        node = _unwrap(node)
-        members = _union_members(node)
-        if members and part in members:
-            node = members[part]
-            continue
-        path.append(str(part))
-        if isinstance(node, type) and issubclass(node, BaseModel):
-            field = next((f for n, f in node.model_fields.items() if part in (n, f.alias)), None)
-            node = field.annotation if field else None
-        elif get_origin(node) in (dict, list):
-            node = get_args(node)[-1]
-        else:
-            node = None
-    node = _unwrap(node)
-    model = node if isinstance(node, type) and issubclass(node, BaseModel) else None
-    return path, model
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Annotated[...] and Optional[...] down to the type underneath."""
-    while True:
-        origin = get_origin(annotation)
-        if origin is Annotated:
-            annotation = get_args(annotation)[0]
-        elif origin in (Union, types.UnionType):
-            members = [a for a in get_args(annotation) if a is not type(None)]
-            if len(members) != 1:
-                return annotation
-            annotation = members[0]
-        else:
-            return annotation
-
-
-def _union_members(node: Any) -> dict[str, type[BaseModel]]:
-    """For a tagged union of models (distributions, triggers): tag -> member class."""
-    if get_origin(node) not in (Union, types.UnionType):
-        return {}
-    members = {}
-    for member in get_args(node):
-        if isinstance(member, type) and issubclass(member, BaseModel):
-            for name in ("dist", "on"):
-                if name in member.model_fields:
-                    for tag in get_args(member.model_fields[name].annotation):
-                        members[tag] = member
-    return members
-
-
-def scenario_from_dict(data: dict[str, Any], source: str) -> Scenario:
-    """Validate plain data into a Scenario; errors name `source`."""
-    try:
-        return Scenario.model_validate(data, strict=True)
-    except ValidationError as exc:
-        lines = [_describe(e) for e in exc.errors()]
-        head = f"{source}: {len(lines)} problem{'s' if len(lines) > 1 else ''} in the scenario"
-        raise ScenarioError("\n  ".join([head, *lines])) from None
-
-
-def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load, merge (`extends`), override (`--set`) and validate a scenario file."""
-    path = Path(path)
-    data = _read_toml(path.resolve() if path.exists() else path)
-    data = apply_overrides(data, overrides or [])
-    source = str(path) + (f" with --set {' '.join(overrides)}" if overrides else "")
-    return scenario_from_dict(data, source)
+def _toml_ready(value: Any) -> Any:
+    """TOML has no None or tuples; drop the one and list the other."""
+    if isinstance(value, dict):
+        return {k: _toml_ready(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_toml_ready(v) for v in value]
+    return value

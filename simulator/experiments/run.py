@@ -1,8 +1,9 @@
-"""Running a scenario: replications in turn, gathered into tidy tables.
+"""Running a scenario: replications in turn, gathered into tidy tables; and comparing two.
 
-`run_scenario` is what the command line, the tests and later the batch tools
-call. It returns plain pandas tables in long format, each carrying its
+`run_scenario` is what the command line, the app and notebooks call (through the public
+API, `simulator`). It returns plain pandas tables in long format, each carrying its
 replication number, so that writing, plotting and comparing need nothing else.
+`compare` runs two scenarios with common random numbers and pairs their replications.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from simulator.metrics import METRICS, SUMMARY_METRICS, analyse
-from simulator.model import Municipality
-from simulator.records import STATE_NAMES, RunRecord
-from simulator.replications import AutoReplications
+from simulator.analysis.comparison import paired_table
+from simulator.analysis.metrics import analyse
+from simulator.analysis.replications import AutoReplications
+from simulator.analysis.tables import first_column, summarise, task_table
+from simulator.engine.model import Municipality
 from simulator.scenario import Scenario
-from simulator.stats import t_interval
 
 Progress = Callable[[int, float], None]  # (replication, fraction of it done)
 
@@ -82,8 +82,8 @@ def run_scenario(
         replications=len(per_rep),
         summary=summarise(per_replication),
         per_replication=per_replication,
-        weekly=_first(pd.concat(weekly, ignore_index=True), "replication"),
-        by_task=_first(pd.concat(by_task, ignore_index=True), "replication"),
+        weekly=first_column(pd.concat(weekly, ignore_index=True), "replication"),
+        by_task=first_column(pd.concat(by_task, ignore_index=True), "replication"),
         tasks=pd.concat(tasks, ignore_index=True),
         wall_seconds=time.perf_counter() - started,
         events=events,
@@ -92,58 +92,28 @@ def run_scenario(
     )
 
 
-def summarise(per_replication: pd.DataFrame) -> pd.DataFrame:
-    """One row per metric: mean and 95 % t-interval over replications."""
-    rows = []
-    for metric in SUMMARY_METRICS:
-        values = per_replication.loc[per_replication["metric"] == metric.name, "value"].to_numpy()
-        mean, low, high = t_interval(values)
-        rows.append(
-            {
-                "metric": metric.name,
-                "unit": metric.unit,
-                "mean": mean,
-                "ci_low": low,
-                "ci_high": high,
-                "replications": int(np.count_nonzero(~np.isnan(values))),
-                "description": METRICS[metric.name].description,
-            }
-        )
-    return pd.DataFrame(rows)
+@dataclass
+class Comparison:
+    """Two runs with the same seed and replications, and their paired differences."""
+
+    a: Results
+    b: Results
+    table: pd.DataFrame  # metric, unit, mean_a, mean_b, difference, ci_low, ci_high, verdict
 
 
-def task_table(record: RunRecord, scenario: Scenario) -> pd.DataFrame:
-    """The task records of one replication with calendar dates and names."""
-    t = record.tasks
-    start = pd.Timestamp(scenario.simulation.start_date)
-
-    def when(days: np.ndarray) -> pd.Series:
-        days = np.where(np.isfinite(days), days, np.nan)
-        return start + pd.to_timedelta(days, unit="D")
-
-    names = np.asarray(record.task_names, dtype=object)
-    statutory = np.asarray(record.task_statutory, dtype=bool)
-    states = np.asarray([STATE_NAMES[k] for k in sorted(STATE_NAMES)], dtype=object)
-    return pd.DataFrame(
-        {
-            "replication": np.full(t["task"].size, record.replication, dtype="int32"),
-            "task": t["task"],
-            "case": t["case"],
-            "household": t["household"],
-            "task_type": pd.Categorical(names[t["type"]], categories=record.task_names),
-            "statutory": statutory[t["type"]],
-            "created": when(t["created"]),
-            "due": when(t["due"]),
-            "started": when(t["started"]),
-            "finished": when(t["finished"]),
-            "lapsed": when(t["dropped"]),
-            "caseworker": t["worker"],
-            "hours": t["hours"],
-            "wait_days": t["started"] - t["created"],
-            "state": pd.Categorical(states[t["state"]], categories=list(states)),
-        }
-    )
-
-
-def _first(df: pd.DataFrame, column: str) -> pd.DataFrame:
-    return df[[column, *[c for c in df.columns if c != column]]]
+def compare(
+    a: Scenario,
+    b: Scenario,
+    *,
+    replications: int,
+    seed: int | None = None,
+    progress: Progress | None = None,
+) -> Comparison:
+    """Run `a` and `b` with common random numbers and compare them metric by metric."""
+    seed = a.simulation.seed if seed is None else seed
+    done_a = None if progress is None else (lambda rep, f: progress(rep, f / 2))
+    done_b = None if progress is None else (lambda rep, f: progress(rep, 0.5 + f / 2))
+    result_a = run_scenario(a, replications=replications, seed=seed, progress=done_a)
+    result_b = run_scenario(b, replications=replications, seed=seed, progress=done_b)
+    table = paired_table(result_a.per_replication, result_b.per_replication)
+    return Comparison(result_a, result_b, table)

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import tomli_w
 
-from simulator import __version__, native
-from simulator.compare import Comparison
-from simulator.replications import relative_half_width
-from simulator.runner import Results
+from simulator import native
+from simulator.analysis.replications import relative_half_width
+from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.run import Comparison, Results
+from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
 # The console's people and workforce blocks: (metric, label, format, scale, when shown), shown
@@ -50,26 +48,6 @@ PEOPLE_LINES = (
     ),
     ("family_members_arrived", "Family members reunified", "{:.0f}", 1, "nonzero"),
 )
-
-
-@contextmanager
-def atomic_folder(destination: Path) -> Iterator[Path]:
-    """Yield an empty temporary folder that becomes `destination` if the block succeeds."""
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
-    try:
-        yield work
-        old = None
-        if destination.exists():
-            old = destination.with_name(f".{destination.name}.old-{work.name[-8:]}")
-            destination.rename(old)
-        work.rename(destination)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
 
 
 def write_results(
@@ -225,7 +203,7 @@ def _auto_line(results: Results) -> str:
 
 def write_comparison(result: Comparison, destination: Path, *, command: list[str] | None) -> Path:
     """Write a comparison folder atomically: the paired table, both summaries, a figure."""
-    from simulator.figures import write_comparison_figure
+    from simulator.reporting.figures import write_comparison_figure
 
     a, b = result.a, result.b
     with atomic_folder(destination) as folder:

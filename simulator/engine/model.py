@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulator.arrivals import Placement, arrival_times, placements
-from simulator.calendar import WorkCalendar
-from simulator.catalogue import Catalogue
-from simulator.entities import Case, Task, TaskType, Visits
-from simulator.external import ExternalQueue
-from simulator.office import Office, Policies
-from simulator.records import (
+from simulator.engine.arrivals import Placement, arrival_times, placements
+from simulator.engine.calendar import WorkCalendar
+from simulator.engine.catalogue import Catalogue
+from simulator.engine.entities import Case, Task, TaskType, Visits
+from simulator.engine.external import ExternalQueue
+from simulator.engine.office import Office, Policies
+from simulator.engine.records import (
     AssignmentLog,
     CaseLog,
     FamilyLog,
@@ -32,10 +32,10 @@ from simulator.records import (
     TaskLog,
     WorkforceLog,
 )
-from simulator.sampling import Family, FamilySampler, Person, PersonSampler
-from simulator.scenario import PERSON_KINDS, Scenario
-from simulator.streams import Streams
-from simulator.workforce import Workforce
+from simulator.engine.sampling import Family, FamilySampler, Person, PersonSampler
+from simulator.engine.streams import Streams
+from simulator.engine.workforce import Workforce
+from simulator.scenario.schema import PERSON_KINDS, Scenario
 
 Process = Generator[simpy.Event, Any, None]
 

@@ -13,10 +13,20 @@ faster than one numpy call per draw and keeps the sequence fully deterministic.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import math
 from collections.abc import Callable
 
 import numpy as np
+
+from simulator.scenario.distributions import (
+    Distribution,
+    Exponential,
+    Fixed,
+    Lognormal,
+    Triangular,
+)
 
 # A sampler's blocks grow from _FIRST_BLOCK to _BLOCK draws: most streams (a rare task
 # type's durations) need a few values in a run, and a full first block cost more than
@@ -98,3 +108,35 @@ class Streams:
             )
             stream = self._streams[name] = Stream(name, generator)
         return stream
+
+
+def sampler(dist: Distribution, stream: Stream) -> Sampler:
+    """A sampler of `dist` (a scenario's distribution) that draws from `stream`."""
+    if isinstance(dist, Fixed):
+        value = dist.value
+        return lambda: value
+    if isinstance(dist, Exponential):
+        mean, unit = dist.mean_, stream.exponential
+        return lambda: mean * unit()
+    if isinstance(dist, Lognormal):
+        sigma2 = math.log1p((dist.sd / dist.mean_) ** 2)
+        mu, sigma = math.log(dist.mean_) - sigma2 / 2, math.sqrt(sigma2)
+        return stream.buffered(lambda g, n: g.lognormal(mu, sigma, n))
+    if isinstance(dist, Triangular):
+        return _triangular(dist.low, dist.mode, dist.high, stream.uniform)
+    values, cumulative = list(dist.values), dist.cumulative()
+    last, uniform, find = len(values) - 1, stream.uniform, bisect.bisect_right
+    return lambda: values[min(find(cumulative, uniform()), last)]
+
+
+def _triangular(a: float, c: float, b: float, uniform: Sampler) -> Sampler:
+    split = (c - a) / (b - a)
+    sqrt = math.sqrt
+
+    def sample() -> float:
+        u = uniform()
+        if u < split:
+            return a + sqrt(u * (b - a) * (c - a))
+        return b - sqrt((1 - u) * (b - a) * (b - c))
+
+    return sample

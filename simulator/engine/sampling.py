@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 
-from simulator.distributions import Sampler
-from simulator.scenario import DAYS_PER_YEAR, STATUSES, CaseMix, Exit, Reunification
-from simulator.streams import Stream, Streams
+from simulator.engine.streams import Sampler, Stream, Streams, sampler
+from simulator.scenario.schema import DAYS_PER_YEAR, STATUSES, CaseMix, Exit, Reunification
 
 
 class ExitSampler:
@@ -72,7 +71,7 @@ class Person:
     """Who a new case is, and how long it will stay open.
 
     Person and Family are slotted classes with a written-out ``__init__``, for the reason
-    `simulator.entities.Case` gives: one is made per case and per household.
+    `simulator.engine.entities.Case` gives: one is made per case and per household.
     """
 
     __slots__ = (
@@ -127,7 +126,7 @@ class PersonSampler:
         self.trauma_share = mix.trauma_share.get(kind, 0.0)
         wait = mix.treatment_wait_days
         self.treatment: Sampler | None = (
-            wait.sampler(streams[f"profile:treatment{suffix}"]) if wait else None
+            sampler(wait, streams[f"profile:treatment{suffix}"]) if wait else None
         )
         self.interpreter = streams[f"profile:interpreter{suffix}"]
 
@@ -174,8 +173,8 @@ class FamilySampler:
         self.stream = stream
         self.spouses = spouses
         if spec is not None:
-            self.processing = spec.processing_days.sampler(stream)
-            self.travel = spec.travel_days.sampler(stream)
+            self.processing = sampler(spec.processing_days, stream)
+            self.travel = sampler(spec.travel_days, stream)
 
     def draw(self, household_type: str) -> Family | None:
         spec = self.spec

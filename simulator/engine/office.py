@@ -1,7 +1,7 @@
 """The office: caseworkers, their queues, and how cases and tasks reach them.
 
 Each caseworker is a SimPy process that takes the first task of its queue,
-works on it in casework hours (see `simulator.calendar`), and takes the next.
+works on it in casework hours (see `simulator.engine.calendar`), and takes the next.
 With *fixed* assignment every case has one caseworker (the least loaded when the
 case opens) and each caseworker has a queue of its own cases' tasks; with a
 *pool* all caseworkers take from one shared queue.
@@ -25,7 +25,7 @@ The office's policies, each off unless the scenario sets it:
 - *caseload cap*: a new case waits for assignment while every caseworker holds
   the maximum.
 
-Who is away, stress, resignations and hiring are decided in `simulator.workforce`,
+Who is away, stress, resignations and hiring are decided in `simulator.engine.workforce`,
 which tells the office through `set_present`, `hire` and `remove`.
 """
 
@@ -40,9 +40,9 @@ from typing import Any, Final
 
 import simpy
 
-from simulator.calendar import WorkCalendar
-from simulator.entities import Case, Task
-from simulator.records import (
+from simulator.engine.calendar import WorkCalendar
+from simulator.engine.entities import Case, Task
+from simulator.engine.records import (
     DROPPED,
     IN_PROGRESS,
     PENDING,
@@ -51,7 +51,7 @@ from simulator.records import (
     InterpretingLog,
     TaskLog,
 )
-from simulator.scenario import Interpreting, Triage
+from simulator.scenario.schema import Interpreting, Triage
 
 Entry = tuple[Any, ...]
 TAKEN: Final = -2  # Task.holder once a caseworker has taken the task from its queue
@@ -110,7 +110,7 @@ class Caseworker(Account):
         self.present = True
         self.productivity = 1.0  # below 1 while a new hire learns the job
         self.overtime = 0.0  # extra casework hours today
-        self.stress = 0.0  # the rolling stress index (simulator.workforce)
+        self.stress = 0.0  # the rolling stress index (simulator.engine.workforce)
         self.deferred: list[tuple[float, Task]] = []  # optional tasks set aside by triage
         self.wake: simpy.Event | None = None
         self.current: Task | None = None

@@ -133,10 +133,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, scenario: Scenario, argv: list[str] | None) -> int:
-    from simulator.output import console_summary, write_results
-    from simulator.progress import ProgressBar
-    from simulator.replications import AutoReplications
-    from simulator.runner import run_scenario
+    from simulator.analysis.replications import AutoReplications
+    from simulator.experiments.run import run_scenario
+    from simulator.reporting.files import console_summary, write_results
+    from simulator.reporting.progress import ProgressBar
 
     if args.seed is not None and args.seed < 0:
         raise ScenarioError("--seed: must be a whole number >= 0")
@@ -154,7 +154,7 @@ def _run(args: argparse.Namespace, scenario: Scenario, argv: list[str] | None) -
         )
     figures = None
     if not args.no_figures:
-        from simulator.figures import write_figures
+        from simulator.reporting.figures import write_figures
 
         figures = write_figures
     command = ["caseload", *(sys.argv[1:] if argv is None else argv)]
@@ -165,9 +165,9 @@ def _run(args: argparse.Namespace, scenario: Scenario, argv: list[str] | None) -
 
 
 def _compare(args: argparse.Namespace, argv: list[str] | None) -> int:
-    from simulator.compare import compare
-    from simulator.output import comparison_summary, write_comparison
-    from simulator.progress import ProgressBar
+    from simulator.experiments.run import compare
+    from simulator.reporting.files import comparison_summary, write_comparison
+    from simulator.reporting.progress import ProgressBar
 
     a, b = load_scenario(args.a), load_scenario(args.b)
     if args.replications < 2:

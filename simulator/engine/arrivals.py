@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from simulator.scenario import HouseholdType, Scenario, Schedule, Simulation
-from simulator.streams import Stream
+from simulator.engine.streams import Stream
+from simulator.scenario.schema import HouseholdType, Scenario, Schedule, Simulation
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,99 @@
+"""The unit of work of every batch: one run of a changed scenario, as one row of numbers.
+
+A run is a base scenario (plain data) with some keys set (`simulator.scenario.keys`),
+one replication, one seed. Runs travel in chunks (`Chunk`): plain data only (the base
+scenario as a dict, the key path of each changed value, and per run its values,
+replication and seed), small to pickle, so shipping a chunk to another process or
+machine costs little beside the run itself. A worker builds and validates the run's
+scenario, simulates one replication and returns one row: the run's identity, its status,
+its wall time and what `measure` makes of the run (by default every summary metric). A run
+that raises becomes a row with status "error" and the error's text: one bad run never
+stops a batch.
+
+Because every run is seeded from its own (seed, replication), and never from the order
+or place it runs in, the rows are the same whatever executor runs them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from simulator.analysis.metrics import analyse
+from simulator.engine.model import Municipality
+from simulator.scenario import Scenario, changed_scenario
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run: design point `point` in replication `replication`, seeded `seed`."""
+
+    run_id: int
+    point: int
+    replication: int
+    seed: int
+    values: dict[str, Any]
+
+
+def summary_metrics(scenario: Scenario, replication: int, seed: int) -> dict[str, Any]:
+    """One replication of `scenario`: its summary metrics (metric name -> value)."""
+    model = Municipality(scenario, replication=replication, seed=seed)
+    record = model.run()
+    return analyse(record, model.calendar).summary
+
+
+Measure = Callable[[Scenario, int, int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Runs shipped together to one worker, with what they need to build their scenarios.
+
+    `keys` maps each of a run's value names to the scenario key path it sets; `measure`
+    (a module-level function, so that it pickles) runs one replication and returns the
+    row's numbers.
+    """
+
+    base: dict[str, Any]
+    keys: dict[str, str]
+    runs: tuple[Run, ...]
+    source: str
+    measure: Measure | None = None  # None: summary_metrics
+
+
+def build_scenario(
+    base: dict[str, Any], keys: dict[str, str], values: dict[str, Any], source: str
+) -> Scenario:
+    """`base` with the key of each named value set to it, validated; errors name `source`."""
+    return changed_scenario(base, {keys[name]: value for name, value in values.items()}, source)
+
+
+def run_chunk(chunk: Chunk) -> list[Row]:
+    """Every run of `chunk`, each as a row; a run that raises is a row with its error."""
+    rows = []
+    for run in chunk.runs:
+        started = time.perf_counter()
+        row: Row = {
+            "run_id": run.run_id,
+            "point": run.point,
+            "replication": run.replication,
+            "seed": run.seed,
+            **run.values,
+        }
+        try:
+            source = f"{chunk.source}: point {run.point}"
+            scenario = build_scenario(chunk.base, chunk.keys, run.values, source)
+            measure = chunk.measure or summary_metrics
+            metrics = measure(scenario, run.replication, run.seed)
+            row.update(status="ok", error=None)
+        except Exception as exc:
+            metrics = {}
+            row.update(status="error", error=f"{type(exc).__name__}: {exc}")
+        row["wall_seconds"] = time.perf_counter() - started
+        row.update(metrics)
+        rows.append(row)
+    return rows
