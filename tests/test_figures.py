@@ -17,6 +17,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from simulator.experiments.run import Results, run_scenario
+from simulator.reporting import figures as figures_module
+from simulator.reporting.console import console_summary
 from simulator.reporting.figures import (
     STAFF_STATES,
     _on_time_table,
@@ -29,7 +31,7 @@ from simulator.reporting.figures import (
     stress_figure,
     write_figures,
 )
-from simulator.reporting.files import console_summary, write_results
+from simulator.reporting.files import write_results
 from simulator.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
@@ -287,15 +289,16 @@ def absence_off() -> Results:
 
 
 def test_results_folder_gets_every_figure_with_the_scenarios_threshold(
-    tmp_path: Path, absence_on: Results
+    tmp_path: Path, absence_on: Results, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     given: dict[str, object] = {}
 
-    def figures(*args: object, **kwargs: object) -> list[Path]:
+    def spy(*args: object, **kwargs: object) -> list[Path]:
         given.update(kwargs)
         return write_figures(*args, **kwargs)  # type: ignore[arg-type]
 
-    write_results(absence_on, tmp_path / "out", figures=figures)
+    monkeypatch.setattr(figures_module, "write_figures", spy)
+    write_results(absence_on, tmp_path / "out")
     assert given["stress_threshold"] == absence_on.scenario.stress.threshold == 2.5
     paths = sorted((tmp_path / "out" / "figures").iterdir())
     assert {p.name for p in paths} == {*NAMES, DROPPED}  # triage dropped some optional tasks

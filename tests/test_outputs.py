@@ -13,6 +13,7 @@ from simulator import native
 from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.cli import main
 from simulator.experiments.run import run_scenario
+from simulator.reporting import figures
 from simulator.reporting.files import write_results
 from simulator.scenario import load_scenario
 
@@ -107,20 +108,21 @@ def test_same_scenario_and_seed_give_byte_identical_summary(results_dir: Path, t
         )
 
 
-def test_failure_while_writing_leaves_no_folder_and_no_debris(tmp_path: Path):
+def test_failure_while_writing_leaves_no_folder_and_no_debris(tmp_path: Path, monkeypatch):
     scenario = load_scenario(BASELINE, HALF_YEAR)
     results = run_scenario(scenario, replications=1)
 
     def broken_figures(*args, **kwargs):
         raise KeyboardInterrupt  # as if Ctrl-C came while figures were drawn
 
+    monkeypatch.setattr(figures, "write_figures", broken_figures)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
-        write_results(results, out, figures=broken_figures)
+        write_results(results, out)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_failure_keeps_the_previous_results(tmp_path: Path):
+def test_failure_keeps_the_previous_results(tmp_path: Path, monkeypatch):
     scenario = load_scenario(BASELINE, HALF_YEAR)
     results = run_scenario(scenario, replications=1)
     out = tmp_path / "out"
@@ -130,8 +132,9 @@ def test_failure_keeps_the_previous_results(tmp_path: Path):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
+    monkeypatch.setattr(figures, "write_figures", broken)
     with pytest.raises(RuntimeError):
-        write_results(results, out, figures=broken)
+        write_results(results, out)
     assert (out / "summary.csv").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 

@@ -27,6 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS_DIR = REPO_ROOT / "scenarios"
 BASELINE = SCENARIOS_DIR / "baseline.toml"
 DELETE = object()  # in a change set: remove the key
+SHIPPED_NAMES = ", ".join(sorted(p.stem for p in SCENARIOS_DIR.glob("*.toml")))  # named in messages
 
 
 # --------------------------------------------------------------------------- helpers
@@ -359,13 +360,16 @@ def test_not_utf8(scenario_dir: Path) -> None:
 
 def test_missing_file(scenario_dir: Path) -> None:
     path = scenario_dir / "nowhere.toml"
-    assert load_error(path) == f"{path}: no such scenario file"
+    assert load_error(path) == f"{path}: no such scenario file (shipped: {SHIPPED_NAMES})"
 
 
 def test_extends_missing_file(write_scenario, scenario_dir: Path) -> None:
     child = write_scenario('extends = "nowhere.toml"\n', name="child.toml")
     message = load_error(child)
-    assert message == f"{child}: extends: {scenario_dir / 'nowhere.toml'}: no such scenario file"
+    missing = scenario_dir / "nowhere.toml"
+    assert (
+        message == f"{child}: extends: {missing}: no such scenario file (shipped: {SHIPPED_NAMES})"
+    )
 
 
 def test_extends_not_a_string(write_scenario) -> None:

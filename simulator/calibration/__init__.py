@@ -25,9 +25,9 @@ from simulator.analysis.metrics import caseload_by_worker
 from simulator.analysis.stats import t_interval
 from simulator.engine.model import Municipality
 from simulator.experiments.run import run_scenario
-from simulator.scenario import Scenario, load_scenario
+from simulator.scenario import Scenario, load_scenario, shipped
 
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+BASELINE = shipped.folder() / "baseline.toml"
 QUOTED = (70.0, 75.0)  # seed 001
 SURVEY_MEAN, SURVEY_MOST = 68.0, (40.0, 90.0)  # seed 000
 

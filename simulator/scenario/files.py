@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulator.scenario import shipped
 from simulator.scenario.errors import ScenarioError, report
 from simulator.scenario.keys import apply_overrides, with_values
 from simulator.scenario.merge import deep_merge
@@ -27,7 +28,7 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{chain[0]}: extends: the chain loops ({cycle})")
     if not path.is_file():
         where = f"{chain[-1]}: extends: " if chain else ""
-        raise ScenarioError(f"{where}{path}: no such scenario file")
+        raise ScenarioError(f"{where}{path}: no such scenario file (shipped: {_shipped_list()})")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -39,8 +40,14 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         return data
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends: must be a file name (a string)")
-    base = read_toml((path.parent / parent).resolve(), (*chain, path))
+    beside = (path.parent / parent).resolve()
+    fallback = None if beside.is_file() else shipped.find(parent)
+    base = read_toml(fallback or beside, (*chain, path))
     return deep_merge(base, data)
+
+
+def _shipped_list() -> str:
+    return ", ".join(name for name in shipped.names() if not name.startswith("sweeps"))
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -60,10 +67,23 @@ def changed_scenario(data: dict[str, Any], changes: Mapping[str, Any], source: s
     return scenario_from_dict(data, source)
 
 
-def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Load, merge (`extends`), override (`--set`) and validate a scenario file."""
+def load_scenario(
+    path: str | Path,
+    overrides: list[str] | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Load, merge (`extends`), override and validate a scenario file.
+
+    `path` is a file, or the name of a shipped scenario ("baseline"). `overrides` are
+    command-line ``key.path=value`` texts, `changes` ``key path -> value`` pairs; both are
+    set with the one key-path setter (`simulator.scenario.keys`).
+    """
     path = Path(path)
+    if not path.exists():
+        path = shipped.find(path) or path
     data = read_toml(path.resolve() if path.exists() else path)
     data = apply_overrides(data, overrides or [])
     source = str(path) + (f" with --set {' '.join(overrides)}" if overrides else "")
+    if changes:
+        return changed_scenario(data, changes, source)
     return scenario_from_dict(data, source)

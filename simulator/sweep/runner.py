@@ -52,6 +52,7 @@ class Outcome:
     failures: list[tuple[int, str]] = field(default_factory=list)  # (run_id, error) this call
     wall_seconds: float = 0.0
     executor: str = ""
+    name: str = ""  # the sweep's
 
 
 def prepare(sweep: Sweep) -> pd.DataFrame:
@@ -118,7 +119,9 @@ def run_sweep(
         done = store.finished(retry_failed=retry_failed)
         runs = plan(sweep, design, done)
         total = len(design) * sweep.spec.replications
-        outcome = Outcome(folder, total, total - len(runs), 0, 0, executor=executor.description)
+        outcome = Outcome(
+            folder, total, total - len(runs), 0, 0, executor=executor.description, name=sweep.name
+        )
         size = chunk or chunk_size(len(runs), executor.workers)
         buffer: list[Row] = []
         last_write = time.monotonic()
@@ -167,3 +170,39 @@ class Progress:
 
     def close(self) -> None:
         self._bar.close()
+
+
+def describe(sweep: Sweep) -> str:
+    """What a valid spec will run, in a few lines (its design is built and checked)."""
+    points = len(prepare(sweep))
+    runs = points * sweep.spec.replications
+    spec = sweep.spec
+    n = f" (n = {spec.design.n})" if spec.design.n else ""
+    lines = [
+        f"{sweep.path}: valid sweep '{sweep.name}' on base scenario '{sweep.base.name}'",
+        f"  design: {spec.design.kind}{n}, {points} points x {spec.replications} replications "
+        f"= {runs} runs, seed {sweep.seed}"
+        + (", common random numbers" if spec.common_random_numbers else ""),
+    ]
+    for name, f in sweep.factors.items():
+        values = f.levels if f.levels is not None else f"range {f.range}"
+        lines.append(f"  {name} ({f.kind}, {f.value_type}): {f.key} = {values}")
+    return "\n".join(lines)
+
+
+def outcome_text(outcome: Outcome) -> str:
+    """What a finished call of `run_sweep` did, in a few lines for the console."""
+    out = outcome.folder
+    lines = [
+        f"sweep '{outcome.name}': {outcome.total} runs in {out} ({outcome.ran} run now on "
+        f"{outcome.executor}, {outcome.already} already stored); {outcome.failed} failed; "
+        f"{outcome.wall_seconds:.1f} s"
+    ]
+    for run_id, error in outcome.failures[:5]:
+        lines.append(f"  run {run_id} failed: {error.splitlines()[0]}")
+    if len(outcome.failures) > 5:
+        lines.append(
+            f"  ... and {len(outcome.failures) - 5} more (status and error in the dataset)"
+        )
+    lines.append(f"next: caseload analyze {out}")
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""`caseload sweep`: run a batch experiment (a sweep spec), in parallel, resumable."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from simulator.cli.arguments import positive, quiet
+
+EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+
+SWEEP_EPILOG = """\
+exit status: 0 every run succeeded; 1 some runs raised (each is stored with its error,
+and the others ran) or the executor failed (finished runs are kept); 2 bad input
+(nothing run); 130 interrupted (finished runs are kept).
+Run the same command again to resume: runs already stored are skipped."""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a batch experiment (sweep spec), in parallel, resumable",
+        description="Run every (design point, replication) of a sweep spec and store the "
+        "results as a Parquet dataset, written as runs finish.",
+        epilog=SWEEP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sweep.add_argument("spec", type=Path, help="sweep spec file (TOML)")
+    sweep.add_argument("--out", type=Path, help="results folder (default: results/sweeps/<name>)")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=positive,
+        metavar="N",
+        help="local worker processes (default: every core; 1 runs in this process)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask distributed cluster, e.g. tcp://scheduler-host:8786 "
+        "(needs the 'sweep' extra; every worker must have this package installed)",
+    )
+    sweep.add_argument("--chunk", type=positive, metavar="N", help="runs per task (default: auto)")
+    sweep.add_argument(
+        "--batch",
+        type=positive,
+        default=100,
+        metavar="N",
+        help="write a Parquet part every N finished runs (or 30 s; default 100)",
+    )
+    sweep.add_argument(
+        "--retry-failed", action="store_true", help="run again the stored runs that raised"
+    )
+    sweep.add_argument(
+        "--check", action="store_true", help="validate the spec and its design; run nothing"
+    )
+    quiet(sweep)
+
+
+def main(args: argparse.Namespace, command: list[str]) -> int:
+    import simulator as cl
+
+    sweep = cl.load_sweep(args.spec)
+    if args.check:
+        print(cl.describe(sweep))
+        return EXIT_OK
+    out = args.out or Path("results") / "sweeps" / sweep.name
+    try:
+        outcome = cl.run_sweep(
+            sweep,
+            out=out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            retry_failed=args.retry_failed,
+            progress=not args.quiet,
+            command=command,
+            chunk=args.chunk,
+            batch=args.batch,
+        )
+    except KeyboardInterrupt:
+        print(f"caseload: interrupted; finished runs are kept in {out}", file=sys.stderr)
+        print("caseload: run the same command again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except cl.ScenarioError:
+        raise
+    except Exception as exc:  # the executor failed (a worker died, the cluster went away)
+        print(f"caseload: error: the sweep stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"caseload: finished runs are kept in {out}; run again to resume", file=sys.stderr)
+        return EXIT_RUNS_FAILED
+    if not args.quiet:
+        print(cl.describe(outcome))
+    return EXIT_RUNS_FAILED if outcome.failed else EXIT_OK

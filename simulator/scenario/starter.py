@@ -1,0 +1,68 @@
+"""A starter scenario: a commented file that extends the shipped baseline (`caseload new`).
+
+The file changes nothing yet: it names itself, extends the baseline, and shows, commented
+out, the keys a planner changes first, each with what it means. It validates as written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from simulator.scenario.errors import ScenarioError
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+TEMPLATE = """\
+# {name}: a scenario of your municipality, made by `caseload new {name}`.
+#
+# It extends the shipped baseline (a municipality like the 2014 survey quote: about
+# 11 refugees a month, 4 caseworkers) and changes only what you write below. Every key
+# and what it means: docs/reference/scenario.md. Check it with
+#     caseload validate {file}
+# and run it with
+#     caseload run {file}
+
+extends = "baseline.toml"   # the shipped baseline (a file of that name beside this one wins)
+name = "{name}"
+description = "Describe your municipality and the question you ask here."
+
+# [simulation]
+# start_date = 2012-01-01       # first simulated day; the baseline warms up three years
+# duration_years = 6.0
+# warmup_years = 3.0            # excluded from the statistics
+# seed = 1                      # same seed, same results
+# replications = 10             # independent runs: every figure gets a 95 % interval
+
+# [caseworkers]
+# staffing = [                  # caseworkers from each date
+#   {{ date = 2012-01-01, caseworkers = 4 }},
+#   {{ date = 2016-03-01, caseworkers = 6 }},
+# ]
+# weekly_hours = 37.0
+# casework_share = 0.7          # share of working time spent on cases (60-76 % in time studies)
+
+# [arrivals]                    # refugees placed in the municipality
+# per_month = 11.0              # or: yearly = [{{ year = 2015, refugees = 130 }}, ...]
+
+# [tasks.integration_contract]  # integrationskontrakt: change only what differs
+# duration_hours = {{ dist = "lognormal", mean = 3.0, sd = 1.0 }}
+"""
+
+
+def write_starter(name: str, folder: Path) -> Path:
+    """Write `folder/<name>.toml`; refuse a bad name or an existing file (never overwrite)."""
+    if not NAME.fullmatch(name):
+        raise ScenarioError(
+            f"new: {name!r} is not a scenario name: use letters, digits, '_' and '-', "
+            "starting with a letter or digit"
+        )
+    if not folder.is_dir():
+        raise ScenarioError(f"new: {folder}: no such folder")
+    path = folder / f"{name}.toml"
+    if path.exists() or path.is_symlink():
+        raise ScenarioError(f"new: {path} exists; it is left as it is (choose another name)")
+    text = TEMPLATE.format(name=name, file=path)
+    with open(path, "x", encoding="utf-8") as file:  # "x": never replaces a file
+        file.write(text)
+    return path
