@@ -229,10 +229,13 @@ def _count(what: str, value: Any, minimum: int) -> int | None:
 
 
 def _check_seed(seed: int | None) -> None:
-    from simulator.scenario import ScenarioError
+    from simulator.scenario import ScenarioError, bounds
 
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ScenarioError(f"seed: must be a whole number >= 0 (got {seed!r})")
+    if seed is not None:
+        try:
+            bounds.check_seed(seed)
+        except ValueError as exc:
+            raise ScenarioError(f"seed: {exc} (got {seed!r})") from None
 
 
 class _progress:

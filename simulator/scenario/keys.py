@@ -90,6 +90,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
+    except RecursionError:
+        raise ScenarioError(f"--set {key}=...: the value is nested too deeply") from None
     return key, value
 
 

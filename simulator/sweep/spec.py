@@ -20,16 +20,16 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulator.analysis.metrics import METRICS
-from simulator.scenario import Scenario, ScenarioError, changed_scenario, load_scenario
+from simulator.scenario import Scenario, ScenarioError, bounds, changed_scenario, load_scenario
 from simulator.scenario.errors import report
+from simulator.scenario.files import read_table_file
 from simulator.scenario.schema import Strict
 
 # Columns every row of the results dataset has; factor names may not take them.
@@ -142,6 +142,9 @@ class SweepSpec(Strict):
     base: str = Field(min_length=1)
     set: list[str] = Field(default_factory=list)
     seed: int | None = Field(default=None, ge=0)
+
+    _name_is_a_folder = field_validator("name")(bounds.check_name)  # results/sweeps/<name>/
+    _seed_fits = field_validator("seed")(bounds.check_seed)  # stored as int64
     replications: int = Field(ge=1)
     common_random_numbers: bool = True
     design: Design
@@ -235,12 +238,10 @@ def build_scenario(
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and check a sweep spec against its base scenario."""
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"{path}: no such sweep spec file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{path}: not a UTF-8 TOML file: {exc}") from None
+        data = read_table_file(path, "sweep spec")
+    except ScenarioError as exc:
+        raise SweepError(str(exc)) from None
     try:
         spec = SweepSpec.model_validate(data, strict=True)
     except ValidationError as exc:
