@@ -3,14 +3,16 @@
 The public API (docs/api.md), used by the command line, the app and notebooks alike:
 
     load_scenario(file | shipped name | dict, changes=..., overrides=...) -> Scenario
+    estimate(scenario), check_size(scenario)        how large a run is; within the limits?
     run(scenario, replications=..., seed=..., progress=...)               -> Results
     compare(a, b, replications=..., seed=...)                             -> Comparison
+    results_folder(scenario, out), comparison_folder(a, b, out)  checked before the work
     write_results(results, folder), write_comparison(comparison, folder)
     describe(results | comparison)                  the key figures as the console shows
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
     load_sweep_results(folder)                      -> pandas.DataFrame, one row per run
     calibrate(), new_scenario(name, folder)
-    Scenario, Results, Comparison, ScenarioError    the types these return or raise
+    Scenario, Results, Comparison, ScenarioError, FiguresFailed   the types these return or raise
 """
 
 from typing import Any
@@ -22,12 +24,16 @@ native.choose()  # the compiled event loop if it is current, else the plain Pyth
 from simulator.api import (  # noqa: E402  (after the build is chosen)
     analyze_sweep,
     calibrate,
+    check_size,
     compare,
+    comparison_folder,
     describe,
+    estimate,
     load_scenario,
     load_sweep,
     load_sweep_results,
     new_scenario,
+    results_folder,
     run,
     run_sweep,
     write_comparison,
@@ -40,6 +46,7 @@ _TYPES = {
     "Scenario": "simulator.scenario.schema",
     "Results": "simulator.experiments.run",
     "Comparison": "simulator.experiments.run",
+    "FiguresFailed": "simulator.reporting.files",
 }
 
 
@@ -54,18 +61,23 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Comparison",
+    "FiguresFailed",
     "Results",
     "Scenario",
     "ScenarioError",
     "__version__",
     "analyze_sweep",
     "calibrate",
+    "check_size",
     "compare",
+    "comparison_folder",
     "describe",
+    "estimate",
     "load_scenario",
     "load_sweep",
     "load_sweep_results",
     "new_scenario",
+    "results_folder",
     "run",
     "run_sweep",
     "write_comparison",

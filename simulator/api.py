@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from simulator.experiments.executors import Executor
+    from simulator.experiments.limits import Estimate
+    from simulator.experiments.outputs import Destination
     from simulator.experiments.run import Comparison, Results
     from simulator.scenario.schema import Scenario
     from simulator.sweep.runner import Outcome
@@ -63,12 +65,14 @@ def run(
     precision: float = 0.05,
     max_replications: int = 100,
     progress: Progress = False,
+    limits: bool = True,
 ) -> Results:
     """Run replications of `scenario` (default: its own count) and gather them in tables.
 
     `replications="auto"` adds replications until every key metric's 95 % interval is
     within `precision` of its mean (Hoad, Robinson & Davies 2010), at most
     `max_replications`. `progress=True` shows a console bar (only on a terminal).
+    A run larger than the limits (`estimate`) is refused unless `limits=False`.
     """
     from simulator.analysis.replications import AutoReplications
     from simulator.experiments.run import run_scenario
@@ -85,6 +89,8 @@ def run(
     _check_seed(seed)
     total = count.maximum if isinstance(count, AutoReplications) else count
     total = total or scenario.simulation.replications
+    if limits:
+        check_size(scenario, total)
     with _progress(progress, total) as report:
         return run_scenario(scenario, replications=count, seed=seed, progress=report)
 
@@ -96,37 +102,103 @@ def compare(
     replications: int = 10,
     seed: int | None = None,
     progress: Progress = False,
+    limits: bool = True,
 ) -> Comparison:
-    """Run `a` and `b` with common random numbers; B - A per metric with paired intervals."""
+    """Run `a` and `b` with common random numbers; B - A per metric with paired intervals.
+    Each run larger than the limits is refused unless `limits=False`."""
     from simulator.experiments.run import compare as paired
 
     _count("replications", replications, minimum=2)
     _check_seed(seed)
+    if limits:
+        check_size(a, replications, "A")
+        check_size(b, replications, "B")
     with _progress(progress, replications) as report:
         return paired(a, b, replications=replications, seed=seed, progress=report)
 
 
+def estimate(scenario: Scenario, replications: int | None = None) -> Estimate:
+    """How large a run will be (cases, tasks, events, memory), from the scenario alone."""
+    from simulator.experiments.limits import estimate as size
+
+    return size(scenario, replications)
+
+
+def check_size(scenario: Scenario, replications: int | None = None, what: str = "") -> Estimate:
+    """The estimate of a run, or a `ScenarioError` naming each limit it passes and why."""
+    from simulator.experiments.limits import check
+
+    return check(scenario, replications, what or f"scenario '{scenario.name}'")
+
+
+def results_folder(
+    scenario: Scenario, out: str | Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where a run's results go (`out`, default results/<name>/), checked before any work:
+    an existing folder is replaced only if caseload wrote it and holds nothing else, and
+    only with `force` or when it is the default folder of the same scenario. Refusals
+    (a file, a link, another program's folder, no permission) raise `ScenarioError`."""
+    from simulator.reporting.files import results_destination
+
+    return results_destination(scenario.name, None if out is None else Path(out), force=force)
+
+
+def comparison_folder(
+    a: Scenario, b: Scenario, out: str | Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where a comparison goes (default results/compare_<A>_vs_<B>/), checked as above."""
+    from simulator.reporting.files import comparison_destination
+
+    where = None if out is None else Path(out)
+    return comparison_destination(a.name, b.name, where, force=force)
+
+
 def write_results(
-    results: Results, folder: str | Path, *, figures: bool = True, command: list[str] | None = None
+    results: Results,
+    folder: str | Path | Destination,
+    *,
+    figures: bool = True,
+    force: bool = False,
+    command: list[str] | None = None,
 ) -> Path:
-    """Write the results folder (tables, figures, the scenario as run, a manifest) at once."""
+    """Write the results folder (tables, figures, the scenario as run, a manifest) at once,
+    where `results_folder` allows. Raises `FiguresFailed` (the tables written) if a
+    figure could not be drawn."""
+    from simulator.experiments.outputs import Destination
     from simulator.reporting.files import write_results as write
 
-    return write(results, Path(folder), command=command, figures=figures)
+    if not isinstance(folder, Destination):
+        folder = results_folder(results.scenario, folder, force=force)
+    return write(results, folder, command=command, figures=figures)
 
 
 def write_comparison(
-    comparison: Comparison, folder: str | Path, *, command: list[str] | None = None
+    comparison: Comparison,
+    folder: str | Path | Destination,
+    *,
+    force: bool = False,
+    command: list[str] | None = None,
 ) -> Path:
     """Write a comparison folder (the paired table, both summaries, a figure) at once."""
+    from simulator.experiments.outputs import Destination
     from simulator.reporting.files import write_comparison as write
 
-    return write(comparison, Path(folder), command=command)
+    if not isinstance(folder, Destination):
+        folder = comparison_folder(
+            comparison.a.scenario, comparison.b.scenario, folder, force=force
+        )
+    return write(comparison, folder, command=command)
 
 
-def describe(what: Results | Comparison | Sweep | Outcome, folder: str | Path | None = None) -> str:
+def describe(
+    what: Results | Comparison | Sweep | Outcome,
+    folder: str | Path | None = None,
+    *,
+    limits: bool = True,
+) -> str:
     """What the console shows: the key figures of a run or a comparison, what a sweep spec
-    will run (its design checked), or what a call of `run_sweep` did."""
+    will run (its design checked, within the limits unless `limits=False`), or what a
+    call of `run_sweep` did."""
     from simulator.experiments.run import Comparison, Results
     from simulator.reporting import console
     from simulator.sweep import runner
@@ -138,7 +210,7 @@ def describe(what: Results | Comparison | Sweep | Outcome, folder: str | Path | 
         return console.console_summary(what, where)
     if isinstance(what, runner.Outcome):
         return runner.outcome_text(what)
-    return runner.describe(what)
+    return runner.describe(what, check_limits=limits)
 
 
 def load_sweep(spec: str | Path) -> Sweep:
@@ -160,26 +232,36 @@ def run_sweep(
     progress: bool = False,
     command: list[str] | None = None,
     executor: Executor | None = None,
+    limits: bool = True,
     **options: Any,
 ) -> Outcome:
     """Run every run of a sweep not yet stored in `out` (default results/sweeps/<name>).
 
     Local processes on every core by default, `workers=1` in this process, or a Dask
-    cluster at `scheduler` (one you trust: Dask exchanges pickled data). Resumable:
-    runs already stored are skipped. `options` go to `simulator.sweep.runner.run_sweep`.
+    cluster at `scheduler` (one you trust: Dask exchanges pickled data). Resumable: runs
+    already stored are skipped. The folder, the design and the size of every run are checked
+    before the executor starts (`limits=False` lifts the size limits). `options` go to
+    `simulator.sweep.runner.run_sweep`.
     """
     from simulator.experiments.executors import make_executor
+    from simulator.sweep.runner import prepare
     from simulator.sweep.runner import run_sweep as run_all
+    from simulator.sweep.store import check_destination
 
     sweep = sweep if not isinstance(sweep, str | Path) else load_sweep(sweep)
     folder = Path(out) if out is not None else Path("results") / "sweeps" / sweep.name
+    check_destination(folder, sweep)
+    design = options.pop("design", None)
+    if design is None:
+        design = prepare(sweep, check_limits=limits)
     own = executor is None
     executor = executor or make_executor(workers, scheduler)
     try:
-        return run_all(
+        outcome = run_all(
             sweep,
             folder,
             executor,
+            design=design,
             retry_failed=retry_failed,
             show_progress=progress,
             command=command,
@@ -188,10 +270,14 @@ def run_sweep(
     finally:
         if own:
             executor.close()
+    return outcome
 
 
 def analyze_sweep(folder: str | Path, **options: Any) -> Path:
-    """Write a sweep's analysis (tables, figures, report.md); see `simulator.sweep.analyze`."""
+    """Write a sweep's analysis (tables, figures, report.md); see `simulator.sweep.analyze`.
+
+    `out` (default FOLDER/analysis) is checked as a results folder (`force` replaces one
+    caseload wrote), never the sweep's own folder or its run data."""
     from simulator.sweep.analyze import analyze_sweep as analyze
 
     return analyze(folder, **options)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.cli.arguments import quiet
+from simulator.cli.arguments import force, quiet
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,7 +33,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="the metric report.md ranks the factors by (default: backlog_hours_mean)",
     )
-    analyze.add_argument("--out", type=Path, help="folder to write (default: FOLDER/analysis)")
+    analyze.add_argument(
+        "--out",
+        type=Path,
+        help="folder to write (default: FOLDER/analysis; never the sweep's folder or runs/)",
+    )
+    force(analyze)
     quiet(analyze)
 
 
@@ -46,6 +51,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         pair=tuple(args.heatmap) if args.heatmap else None,
         target=args.target,
         out=args.out,
+        force=args.force,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))

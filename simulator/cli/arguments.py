@@ -24,6 +24,28 @@ def quiet(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
+FORCE_HELP = (
+    "replace the results folder at --out (only one caseload wrote, holding nothing else; "
+    "a sweep's folder never)"
+)
+NO_LIMITS_HELP = (
+    "run even if the run is estimated too large (caseworkers, cases, tasks, events or "
+    "memory above the limits; docs/robustness.md)"
+)
+
+
+def force(p: argparse.ArgumentParser) -> None:
+    _flag(p, "--force", FORCE_HELP)
+
+
+def no_limits(p: argparse.ArgumentParser) -> None:
+    _flag(p, "--no-limits", NO_LIMITS_HELP)
+
+
+def _flag(p: argparse.ArgumentParser, option: str, help: str) -> None:
+    p.add_argument(option, action="store_true", help=help)
+
+
 def positive(text: str) -> int:
     """A whole number >= 1."""
     try:

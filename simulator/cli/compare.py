@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from simulator.cli.arguments import quiet
+from simulator.cli.arguments import force, no_limits, quiet
+
+EXIT_FIGURES_FAILED = 1  # the comparison is written, its figure is missing
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replications", type=int, default=10, help="paired replications (10)")
     p.add_argument("--seed", type=int, help="random seed (default: A's)")
     p.add_argument("--out", type=Path, help="folder (default: results/compare_<A>_vs_<B>)")
+    force(p)
+    no_limits(p)
     quiet(p)
 
 
@@ -26,13 +31,24 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     a, b = cl.load_scenario(args.a), cl.load_scenario(args.b)
     if args.replications < 2:
         raise cl.ScenarioError("--replications: a paired comparison needs at least 2")
-    if args.seed is not None and args.seed < 0:
-        raise cl.ScenarioError("--seed: must be a whole number >= 0")
-    out = args.out or Path("results") / f"compare_{a.name}_vs_{b.name}"
+    out = cl.comparison_folder(a, b, args.out, force=args.force)  # checked before the runs
+    if not args.no_limits:  # checked here to name the files
+        cl.check_size(a, args.replications, str(args.a))
+        cl.check_size(b, args.replications, str(args.b))
     result = cl.compare(
-        a, b, replications=args.replications, seed=args.seed, progress=not args.quiet
+        a,
+        b,
+        replications=args.replications,
+        seed=args.seed,
+        progress=not args.quiet,
+        limits=False,
     )
-    cl.write_comparison(result, out, command=command)
+    try:
+        cl.write_comparison(result, out, command=command)
+    except cl.FiguresFailed as exc:
+        print(cl.describe(result, out.path), file=sys.stderr)
+        print(f"caseload: error: {exc}", file=sys.stderr)
+        return EXIT_FIGURES_FAILED
     if not args.quiet:
-        print(cl.describe(result, out))
+        print(cl.describe(result, out.path))
     return 0

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from simulator.cli.arguments import quiet, replications, scenario_arguments
+from simulator.cli.arguments import force, no_limits, quiet, replications, scenario_arguments
+
+EXIT_FIGURES_FAILED = 1  # the results are written, a figure is missing
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    force(p)
+    no_limits(p)
     quiet(p)
 
 
@@ -40,7 +45,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
-    out = args.out or Path("results") / scenario.name
+    out = cl.results_folder(scenario, args.out, force=args.force)  # checked before the run
+    if not args.no_limits:  # checked here to name the file
+        planned = args.max_replications if args.replications == "auto" else args.replications
+        cl.check_size(scenario, planned, str(args.scenario))
     results = cl.run(
         scenario,
         replications=args.replications,
@@ -48,8 +56,14 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         precision=args.precision,
         max_replications=args.max_replications,
         progress=not args.quiet,
+        limits=False,
     )
-    cl.write_results(results, out, figures=not args.no_figures, command=command)
+    try:
+        cl.write_results(results, out, figures=not args.no_figures, command=command)
+    except cl.FiguresFailed as exc:
+        print(cl.describe(results, out.path), file=sys.stderr)
+        print(f"caseload: error: {exc}", file=sys.stderr)
+        return EXIT_FIGURES_FAILED
     if not args.quiet:
-        print(cl.describe(results, out))
+        print(cl.describe(results, out.path))
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulator.cli.arguments import positive, quiet
+from simulator.cli.arguments import no_limits, positive, quiet
 
 EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -55,6 +55,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument(
         "--check", action="store_true", help="validate the spec and its design; run nothing"
     )
+    no_limits(sweep)
     quiet(sweep)
 
 
@@ -63,7 +64,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
 
     sweep = cl.load_sweep(args.spec)
     if args.check:
-        print(cl.describe(sweep))
+        print(cl.describe(sweep, limits=not args.no_limits))
         return EXIT_OK
     out = args.out or Path("results") / "sweeps" / sweep.name
     try:
@@ -77,6 +78,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
             command=command,
             chunk=args.chunk,
             batch=args.batch,
+            limits=not args.no_limits,
         )
     except KeyboardInterrupt:
         print(f"caseload: interrupted; finished runs are kept in {out}", file=sys.stderr)

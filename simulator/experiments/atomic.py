@@ -1,32 +1,42 @@
-"""Writing a folder all at once or not at all.
+"""Writing a folder all at once or not at all, and only where that destroys nothing.
 
 The folder is built next to its destination under a temporary name and renamed into
-place only when every file is written, so a crash or Ctrl-C never leaves a half-written
-folder (an older folder at the same place is replaced only at that moment).
+place only when every file is written, so a crash, Ctrl-C or SIGTERM never leaves a
+half-written folder. Where it goes was checked before the work started
+(`outputs.destination`) and is checked again just before the rename: an older folder at
+the same place is replaced only then, and only if it is one this tool wrote and may
+replace. The folder's `.caseload` marker is written last.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from simulator.experiments.outputs import Destination, OutputError, write_marker
+
 
 @contextmanager
-def atomic_folder(destination: Path) -> Iterator[Path]:
+def atomic_folder(destination: Destination) -> Iterator[Path]:
     """Yield an empty temporary folder that becomes `destination` if the block succeeds."""
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
+    path = destination.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
     try:
         yield work
+        write_marker(work, destination.kind, destination.owner)
+        now = destination.recheck()  # the path may have changed while the work ran
         old = None
-        if destination.exists():
-            old = destination.with_name(f".{destination.name}.old-{work.name[-8:]}")
-            destination.rename(old)
-        work.rename(destination)
+        if os.path.lexists(path):
+            if not now.replace:
+                raise OutputError(f"{path}: appeared while caseload worked; it is left as it is")
+            old = path.with_name(f".{path.name}.old-{work.name[-8:]}")
+            path.rename(old)
+        work.rename(path)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:

@@ -377,6 +377,12 @@ def dropped_table(by_task: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("mean", kind="stable").reset_index(drop=True)
 
 
+def plain_text(text: object) -> str:
+    """A user's text as matplotlib should print it: as written, never as mathtext (a '$' in
+    a task name would start a formula, and an unbalanced one stops the figure)."""
+    return str(text).replace("$", r"\$")
+
+
 def _value_axis(ax: Axes, y: np.ndarray, labels: list[str]) -> None:
     """Print each bar's value on a right-hand axis, clear of bars and error bars."""
     right = ax.twinx()
@@ -424,7 +430,8 @@ def _task_bars(
         error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1},
     )
     pairs = zip(table["task"], table["count"], strict=True)
-    ax.set_yticks(y, [f"{task.replace('_', ' ')}  ({n:,.0f} {counted[0]})" for task, n in pairs])
+    ticks = [f"{plain_text(task.replace('_', ' '))}  ({n:,.0f} {counted[0]})" for task, n in pairs]
+    ax.set_yticks(y, ticks)
     ax.set_ylim(-0.6, len(table) - 0.4)
     _value_axis(ax, y, ["–" if np.isnan(m) else value.format(m) for m in table["mean"]])
     ax.grid(True, axis="x", color="#e3e3e3", linewidth=0.8)

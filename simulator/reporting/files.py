@@ -1,14 +1,17 @@
-"""Writing a results folder, all at once or not at all.
+"""Writing a results folder, all at once or not at all, and only where it destroys nothing.
 
-The folder is built next to its destination under a temporary name and renamed
-into place only when every file is written, so a crash or Ctrl-C never leaves a
-half-written results folder (an older folder at the same place is replaced only
-at that moment).
+Where a folder may go is checked before the simulation starts (`results_destination`,
+`comparison_destination`: the rules are `simulator.experiments.outputs`'). The folder is
+built next to its destination under a temporary name and renamed into place only when
+every file is written, so a crash, Ctrl-C or SIGTERM never leaves a half-written results
+folder. Figures come last and cannot cost the tables: if drawing fails, every table and
+the manifest are still written, and `FiguresFailed` says so afterwards.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -17,45 +20,97 @@ import pandas as pd
 
 from simulator import native
 from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.outputs import Destination, destination
 from simulator.experiments.run import Comparison, Results
 from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
+RESULTS = Path("results")  # where the default folders go, relative to the working folder
+
+
+class FiguresFailed(Exception):
+    """The figures could not all be drawn; every table of the folder is written."""
+
+    def __init__(self, folder: Path, error: str) -> None:
+        super().__init__(
+            f"the figures could not all be drawn ({error}); the tables, the scenario and the "
+            f"manifest are written in {folder}"
+        )
+        self.folder, self.error = folder, error
+
+
+def results_destination(name: str, out: Path | None = None, *, force: bool = False) -> Destination:
+    """Where `run` of the scenario `name` writes: `out`, or its default results/<name>/;
+    checked now (`simulator.experiments.outputs.destination`)."""
+    return _checked(RESULTS / name, out, "results", name, force)
+
+
+def comparison_destination(
+    a: str, b: str, out: Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where `compare` of the scenarios `a` and `b` writes (default results/compare_a_vs_b/)."""
+    return _checked(RESULTS / f"compare_{a}_vs_{b}", out, "comparison", f"{a}_vs_{b}", force)
+
+
+def _checked(default: Path, out: Path | None, kind: str, owner: str, force: bool) -> Destination:
+    path = Path(out) if out is not None else default
+    is_default = os.path.abspath(path) == os.path.abspath(default)
+    return destination(path, kind=kind, owner=owner, force=force, default=is_default)
 
 
 def write_results(
     results: Results,
-    destination: Path,
+    where: Path | Destination,
     *,
     command: list[str] | None = None,
     figures: bool = True,
 ) -> Path:
-    """Write every output of `results` into the folder `destination`, atomically
-    (the PNG figures too, unless `figures` is False)."""
-    with atomic_folder(destination) as folder:
-        results.summary.to_csv(
-            folder / "summary.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
-        )
-        results.by_task.to_csv(
-            folder / "tasks_by_type.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
-        )
+    """Write every output of `results` into the folder `where`, atomically (the PNG figures
+    too, unless `figures` is False). A plain path is checked as `--out` without --force.
+
+    Raises `FiguresFailed`, once the folder is in place, if a figure could not be drawn.
+    """
+    if not isinstance(where, Destination):
+        where = results_destination(results.scenario.name, where)
+    failure = None
+    with atomic_folder(where) as folder:
+        write_csv(results.summary, folder / "summary.csv")
+        write_csv(results.by_task, folder / "tasks_by_type.csv")
         results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
         results.tasks.to_parquet(folder / "tasks.parquet", index=False)
         (folder / "scenario.resolved.toml").write_text(resolved_toml(results), encoding="utf-8")
-        if figures:
-            from simulator.reporting.figures import write_figures
-
-            write_figures(
-                folder / "figures",
-                results.weekly,
-                results.by_task,
-                title=results.scenario.name,
-                warmup_end=results.scenario.simulation.warmup_end,
-                stress_threshold=results.scenario.stress.threshold,
-            )
         manifest = build_manifest(results, command)
+        if figures:
+            failure = _figures(results, folder / "figures")
+            manifest["figures"] = "failed: " + failure if failure else "complete"
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return destination
+    if failure:
+        raise FiguresFailed(where.path, failure)
+    return where.path
+
+
+def _figures(results: Results, folder: Path) -> str | None:
+    """Draw the figures into `folder`; what went wrong, if anything (the tables are safe)."""
+    from simulator.reporting.figures import write_figures
+
+    try:
+        write_figures(
+            folder,
+            results.weekly,
+            results.by_task,
+            title=results.scenario.name,
+            warmup_end=results.scenario.simulation.warmup_end,
+            stress_threshold=results.scenario.stress.threshold,
+        )
+    except Exception as exc:  # matplotlib may fail on anything; the run must not be lost
+        drawn = sorted(p.name for p in folder.glob("*.png")) if folder.is_dir() else []
+        return f"{type(exc).__name__}: {exc}; drawn: {', '.join(drawn) or 'none'}"
+    return None
+
+
+def write_csv(table: pd.DataFrame, path: Path, float_format: str = SUMMARY_FLOAT_FORMAT) -> None:
+    """`table` as CSV."""
+    table.to_csv(path, index=False, float_format=float_format, na_rep="")
 
 
 def resolved_toml(results: Results) -> str:
@@ -101,30 +156,35 @@ def build_manifest(results: Results, command: list[str] | None) -> dict[str, Any
     }
 
 
-def write_comparison(result: Comparison, destination: Path, *, command: list[str] | None) -> Path:
-    """Write a comparison folder atomically: the paired table, both summaries, a figure."""
+def write_comparison(
+    result: Comparison, where: Path | Destination, *, command: list[str] | None
+) -> Path:
+    """Write a comparison folder atomically: the paired table, both summaries, a figure.
+    A plain path is checked as `--out` without --force; `FiguresFailed` as for a run."""
     from simulator.reporting.figures import write_comparison_figure
 
     a, b = result.a, result.b
-    with atomic_folder(destination) as folder:
-        result.table.to_csv(
-            folder / "comparison.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
-        )
+    if not isinstance(where, Destination):
+        where = comparison_destination(a.scenario.name, b.scenario.name, where)
+    failure = None
+    with atomic_folder(where) as folder:
+        write_csv(result.table, folder / "comparison.csv")
         for side, res in (("a", a), ("b", b)):
-            res.summary.to_csv(
-                folder / f"summary_{side}.csv",
-                index=False,
-                float_format=SUMMARY_FLOAT_FORMAT,
-                na_rep="",
-            )
+            write_csv(res.summary, folder / f"summary_{side}.csv")
             (folder / f"scenario_{side}.resolved.toml").write_text(resolved_toml(res))
-        write_comparison_figure(
-            folder / "comparison.png",
-            a.weekly,
-            b.weekly,
-            (a.scenario.name, b.scenario.name),
-            a.scenario.simulation.warmup_end,
-        )
         manifest = {"a": build_manifest(a, command), "b": build_manifest(b, command)}
+        try:
+            write_comparison_figure(
+                folder / "comparison.png",
+                a.weekly,
+                b.weekly,
+                (a.scenario.name, b.scenario.name),
+                a.scenario.simulation.warmup_end,
+            )
+        except Exception as exc:  # the paired table is the result: keep it
+            failure = f"{type(exc).__name__}: {exc}"
+            manifest["figures"] = "failed: " + failure
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return destination
+    if failure:
+        raise FiguresFailed(where.path, failure)
+    return where.path

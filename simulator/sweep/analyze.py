@@ -28,6 +28,7 @@ the level where it is highest); what main effects leave unexplained is interacti
 
 from __future__ import annotations
 
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,9 @@ import pandas as pd
 
 from simulator.analysis.metrics import METRICS
 from simulator.analysis.stats import mean_ci
-from simulator.reporting.files import atomic_folder
+from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.outputs import Destination, destination
+from simulator.reporting.files import write_csv
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
 from simulator.sweep.store import DESIGN, load_results, read_manifest
 
@@ -128,7 +131,10 @@ def read_sweep(folder: str | Path) -> SweepData:
     """Load a sweep's manifest, design and stored runs."""
     folder = Path(folder)
     manifest = read_manifest(folder)
-    design = pd.read_parquet(folder / DESIGN)
+    try:
+        design = pd.read_parquet(folder / DESIGN)
+    except (OSError, ValueError) as exc:  # pyarrow's errors are ValueError or OSError
+        raise SweepError(f"{folder / DESIGN}: damaged or missing ({exc})") from None
     runs = load_results(folder)
     taken = set(RUN_COLUMNS) | set(manifest["factors"])
     metrics = [c for c in runs.columns if c not in taken]
@@ -288,15 +294,20 @@ def analyze_sweep(
     pair: tuple[str, str] | None = None,
     target: str = TARGET,
     out: Path | None = None,
+    force: bool = False,
 ) -> Path:
     """Write tables, figures and report.md for the sweep in `folder`; returns the folder written.
 
     `metrics` get heatmaps and main-effect plots (default: caseload per worker,
     statutory on-time share and the target); `pair` are the heatmap's two factors
     (default: the first two); `target` is the metric the report ranks factors by.
+    `out` (default `folder`/analysis) is checked first like any results folder
+    (`outputs.destination`; `force` replaces one caseload wrote); it is never the sweep's
+    own folder nor inside its run data.
     """
     from simulator.sweep import figures
 
+    where = analysis_destination(Path(folder), out, force)
     data = read_sweep(folder)
     metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
     if target not in metrics:
@@ -312,8 +323,7 @@ def analyze_sweep(
     if data.ok.empty:
         raise SweepError(f"{data.folder}: no successful runs to analyse yet")
     labels = {f: data.label(f) for f in names}
-    out = Path(out) if out else data.folder / "analysis"
-    with atomic_folder(out) as work:
+    with atomic_folder(where) as work:
         (work / "figures").mkdir()
         _csv(point_table(data), work / "points.csv")
         effects = pd.concat([main_effects(data, m) for m in metrics], ignore_index=True)
@@ -340,7 +350,21 @@ def analyze_sweep(
             figures.sobol_bars(indices, metric, labels, work / "figures" / f"sobol_{metric}.png")
         report = report_text(data, ranked[ranked["metric"] == target], target)
         (work / "report.md").write_text(report, encoding="utf-8")
-    return out
+    return where.path
+
+
+def analysis_destination(folder: Path, out: Path | None, force: bool) -> Destination:
+    """Where the analysis of the sweep in `folder` goes, checked before any work: `out`, or
+    `folder`/analysis, its default (replaced without asking when it holds an analysis)."""
+    default = folder / "analysis"
+    path = Path(out) if out is not None else default
+    if os.path.abspath(path) == os.path.abspath(folder):
+        raise SweepError(
+            f"--out {path}: is the sweep's own folder; the analysis goes beside its runs, "
+            f"never over them (default: {default})"
+        )
+    is_default = os.path.abspath(path) == os.path.abspath(default)
+    return destination(path, kind="analysis", owner=folder.name, force=force, default=is_default)
 
 
 def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:
@@ -351,7 +375,7 @@ def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> Non
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:
-    table.to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="")
+    write_csv(table, path, FLOAT_FORMAT)
 
 
 # --------------------------------------------------------------------------- report

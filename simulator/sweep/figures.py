@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator.analysis.metrics import METRICS
-from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR
+from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR, plain_text
 
 LEVER_COLOUR = LINE_COLOUR
 UNCERTAINTY_COLOUR = "#d9822b"
@@ -40,10 +40,10 @@ def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Pat
     ax = figure.add_subplot()
     cmap = "viridis_r" if share else "viridis"  # bright = bad: a high load, a low share
     image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap)
-    ax.set_xticks(range(values.shape[1]), list(table.columns))
-    ax.set_yticks(range(values.shape[0]), list(table.index))
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
+    ax.set_xticks(range(values.shape[1]), [plain_text(c) for c in table.columns])
+    ax.set_yticks(range(values.shape[0]), [plain_text(i) for i in table.index])
+    ax.set_xlabel(plain_text(labels[0]))
+    ax.set_ylabel(plain_text(labels[1]))
     finite = shown[np.isfinite(shown)]
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
     for (i, j), v in np.ndenumerate(shown):
@@ -93,8 +93,9 @@ def main_effects(effects: pd.DataFrame, metric: str, labels: dict[str, str], pat
             capsize=4,
             linewidth=1.5,
         )
-        ax.set_xticks(x, list(part["level"]), rotation=30 if len(x) > 5 else 0)
-        ax.set_xlabel(labels[factor])
+        ticks = [plain_text(level) for level in part["level"]]
+        ax.set_xticks(x, ticks, rotation=30 if len(x) > 5 else 0)
+        ax.set_xlabel(plain_text(labels[factor]))
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(factors) :]:
         ax.set_visible(False)
@@ -131,7 +132,8 @@ def sobol_bars(indices: pd.DataFrame, metric: str, labels: dict[str, str], path:
         label="first-order (alone)",
         capsize=3,
     )
-    names = [f"{labels[f]} ({k})" for f, k in zip(indices["factor"], indices["kind"], strict=True)]
+    pairs = zip(indices["factor"], indices["kind"], strict=True)
+    names = [plain_text(f"{labels[f]} ({k})") for f, k in pairs]
     ax.set_yticks(y, names)
     ax.set_xlabel("Sobol index (share of variance)")
     ax.set_xlim(left=min(0.0, float(np.nanmin(indices["S1"])) - 0.05))

@@ -29,11 +29,12 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from simulator.experiments import limits
 from simulator.experiments.executors import Executor
 from simulator.experiments.seeding import run_seed
 from simulator.experiments.work import Chunk, Row, Run, run_chunk
-from simulator.sweep.design import build_design
-from simulator.sweep.spec import Sweep, build_scenario
+from simulator.sweep.design import build_design, design_size
+from simulator.sweep.spec import Sweep, SweepError, build_scenario
 from simulator.sweep.store import SweepStore
 
 BATCH_RUNS = 100  # a part file every this many finished runs ...
@@ -55,12 +56,22 @@ class Outcome:
     name: str = ""  # the sweep's
 
 
-def prepare(sweep: Sweep) -> pd.DataFrame:
-    """The sweep's design, every point checked as a scenario before anything runs."""
+def prepare(sweep: Sweep, *, check_limits: bool = True) -> pd.DataFrame:
+    """The sweep's design, every point checked as a scenario before anything runs; with
+    `check_limits`, the number of runs and each point's size too (`experiments.limits`)."""
+    if check_limits:
+        runs = design_size(sweep) * sweep.spec.replications
+        limits.check_runs(runs, f"{sweep.path}: {sweep.spec.design.kind} design")
     design = build_design(sweep)
     base, keys = sweep.base_data(), sweep.keys()
     for point, values in zip(design["point"], _values(sweep, design), strict=True):
-        build_scenario(base, keys, values, f"{sweep.path}: design point {point} {values}")
+        source = f"{sweep.path}: design point {point} {values}"
+        scenario = build_scenario(base, keys, values, source)
+        if check_limits:
+            try:
+                limits.check(scenario, 1, source)
+            except limits.LimitError as exc:
+                raise SweepError(str(exc)) from None
     return design
 
 
@@ -106,6 +117,7 @@ def run_sweep(
     retry_failed: bool = False,
     show_progress: bool = True,
     command: list[str] | None = None,
+    check_limits: bool = True,
 ) -> Outcome:
     """Run every run of `sweep` not yet stored in `folder`, storing rows as they finish.
 
@@ -113,7 +125,7 @@ def run_sweep(
     written before the exception goes on; running again resumes from there.
     """
     started = time.perf_counter()
-    design = prepare(sweep) if design is None else design
+    design = prepare(sweep, check_limits=check_limits) if design is None else design
     store = SweepStore.open(folder, sweep, design, command)
     try:
         done = store.finished(retry_failed=retry_failed)
@@ -172,9 +184,9 @@ class Progress:
         self._bar.close()
 
 
-def describe(sweep: Sweep) -> str:
+def describe(sweep: Sweep, *, check_limits: bool = True) -> str:
     """What a valid spec will run, in a few lines (its design is built and checked)."""
-    points = len(prepare(sweep))
+    points = len(prepare(sweep, check_limits=check_limits))
     runs = points * sweep.spec.replications
     spec = sweep.spec
     n = f" (n = {spec.design.n})" if spec.design.n else ""

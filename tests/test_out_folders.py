@@ -1,0 +1,224 @@
+"""Output folders never destroy what the user did not ask to replace.
+
+`--out` of run, compare and analyze refuses a link, a file, a folder caseload did not
+write, and a results folder holding files of the user's; a results folder is replaced
+only with --force or when it is the command's own default folder for the same scenario;
+a sweep's folder and its run data are never written by anything but the sweep; scenario
+and sweep names cannot climb out of results/.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sweep_builders import write_sweep
+
+from simulator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+QUICK = [
+    "--set", "simulation.duration_years=0.25", "--set", "simulation.warmup_years=0",
+    "--replications", "1", "--no-figures", "-q",
+]  # fmt: skip
+
+
+def run(out: Path | None, *extra: str, scenario: Path = BASELINE) -> int:
+    return main(["run", str(scenario), *QUICK, *(["--out", str(out)] if out else []), *extra])
+
+
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every entry below `folder`: a file's bytes, a link's target, "dir" for a folder."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(folder.rglob("*")):
+        key = str(path.relative_to(folder))
+        if path.is_symlink():
+            found[key] = "-> " + os.readlink(path)
+        else:
+            found[key] = path.read_bytes() if path.is_file() else "dir"
+    return found
+
+
+def error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("caseload: error:") == 1 and "Traceback" not in err
+    return err
+
+
+@pytest.fixture
+def users_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "chapter1.docx").write_text("three months of work")
+    (folder / "data").mkdir()
+    (folder / "data" / "survey.csv").write_text("a,b\n1,2\n")
+    return folder
+
+
+def test_run_refuses_a_folder_it_did_not_write(users_folder: Path, capsys):
+    before = snapshot(users_folder)
+    assert run(users_folder) == 2
+    assert "is not a folder caseload wrote" in error(capsys)
+    assert snapshot(users_folder) == before
+    assert run(users_folder, "--force") == 2  # --force replaces results, never this
+    assert snapshot(users_folder) == before
+
+
+def test_compare_refuses_a_folder_it_did_not_write(users_folder: Path, capsys):
+    before = snapshot(users_folder)
+    argv = ["compare", str(BASELINE), str(BASELINE), "--replications", "2", "-q"]
+    assert main([*argv, "--out", str(users_folder)]) == 2
+    assert "is not a folder caseload wrote" in error(capsys)
+    assert snapshot(users_folder) == before
+
+
+def test_a_file_or_a_link_at_out_is_refused_and_left_alone(users_folder, tmp_path, capsys):
+    file = tmp_path / "notes.txt"
+    file.write_text("mine")
+    assert run(file) == 2
+    assert "is a file, not a folder" in error(capsys)
+    assert file.read_text() == "mine"
+    link = tmp_path / "link"
+    link.symlink_to(users_folder)
+    before = snapshot(users_folder)
+    assert run(link) == 2
+    assert "is a symbolic link" in error(capsys)
+    assert link.is_symlink() and snapshot(users_folder) == before
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    assert run(dangling) == 2
+    assert "is a symbolic link" in error(capsys)
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_the_current_folder_and_the_scenarios_are_never_replaced(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keep.txt").write_text("k")
+    assert run(Path(".")) == 2
+    assert (tmp_path / "keep.txt").read_text() == "k"
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "mine.toml").write_text("name = 'x'\n")
+    assert run(scenarios) == 2
+    assert (scenarios / "mine.toml").exists()
+    capsys.readouterr()
+
+
+def test_a_results_folder_is_replaced_only_with_force(tmp_path: Path, capsys):
+    out = tmp_path / "part_time"
+    assert run(out) == 0
+    first = (out / ".caseload").read_text()
+    assert '"kind": "results"' in first and '"owner": "baseline"' in first
+    assert run(out) == 2
+    assert "Add --force to replace them" in error(capsys)
+    assert run(out, "--force") == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["part_time"]  # no debris
+
+
+def test_the_default_folder_of_the_same_scenario_is_replaced(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run(None) == 0
+    assert run(None) == 0  # results/baseline/ again: the command's own folder
+    assert (tmp_path / "results" / "baseline" / "summary.csv").is_file()
+    other = tmp_path / "other.toml"
+    other.write_text(f'extends = "{BASELINE}"\nname = "other"\n')
+    assert run(tmp_path / "results" / "baseline", scenario=other) == 2  # not other's folder
+    assert "Add --force" in error(capsys)
+
+
+def test_files_of_the_users_in_a_results_folder_block_even_force(tmp_path: Path, capsys):
+    out = tmp_path / "r"
+    assert run(out) == 0
+    (out / "my_notes.txt").write_text("notes")
+    (out / "figures").mkdir(exist_ok=True)
+    (out / "figures" / "my_drawing.svg").write_text("<svg/>")
+    assert run(out, "--force") == 2
+    err = error(capsys)
+    assert "holds files caseload did not write" in err and "my_notes.txt" in err
+    assert (out / "my_notes.txt").read_text() == "notes"
+
+
+def test_a_results_folder_of_an_earlier_version_is_recognised(tmp_path: Path, capsys):
+    out = tmp_path / "r"
+    assert run(out) == 0
+    (out / ".caseload").unlink()  # as written before the marker existed: manifest only
+    assert run(out) == 2 and "Add --force" in error(capsys)
+    assert run(out, "--force") == 0
+
+
+def test_an_empty_folder_is_used(tmp_path: Path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    assert run(out) == 0
+    assert (out / "summary.csv").is_file()
+
+
+@pytest.mark.parametrize("name", [".", "..", ".hidden", "-dash", "a.", "con", "x" * 101])
+def test_scenario_names_that_are_no_safe_folder_are_refused_at_load(name, tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = "{BASELINE}"\nname = "{name}"\n')
+    assert main(["validate", str(path)]) == 2
+    err = error(capsys)
+    assert f"{path}: 1 problem in the scenario" in err and "\n  name: " in err
+
+
+def test_a_scenario_named_dot_cannot_replace_every_result(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "results" / "sweeps" / "big"
+    other.mkdir(parents=True)
+    (other / "sweep.json").write_text("{}")
+    path = tmp_path / "dot.toml"
+    path.write_text(f'extends = "{BASELINE}"\nname = "."\n')
+    assert run(None, scenario=path) == 2
+    assert (other / "sweep.json").is_file()
+    capsys.readouterr()
+
+
+@pytest.fixture
+def sweep_folder(tmp_path: Path) -> Path:
+    out = tmp_path / "sweep"
+    assert (
+        main(["sweep", str(write_sweep(tmp_path)), "--out", str(out), "-q", "--workers", "1"]) == 0
+    )
+    return out
+
+
+def test_analyze_never_writes_over_the_sweep_or_into_its_runs(sweep_folder, capsys):
+    before = snapshot(sweep_folder)
+    for out in (sweep_folder, sweep_folder / "runs", sweep_folder / "runs" / "analysis"):
+        assert main(["analyze", str(sweep_folder), "--out", str(out), "-q"]) == 2
+        error(capsys)
+        assert snapshot(sweep_folder) == before
+    assert main(["analyze", str(sweep_folder), "--out", str(sweep_folder), "--force", "-q"]) == 2
+    assert snapshot(sweep_folder) == before
+    capsys.readouterr()
+
+
+def test_analyze_replaces_its_own_default_folder_and_asks_for_others(sweep_folder, capsys):
+    assert main(["analyze", str(sweep_folder), "-q"]) == 0
+    assert main(["analyze", str(sweep_folder), "-q"]) == 0  # FOLDER/analysis, its own
+    elsewhere = sweep_folder.parent / "analysis_copy"
+    assert main(["analyze", str(sweep_folder), "--out", str(elsewhere), "-q"]) == 0
+    assert main(["analyze", str(sweep_folder), "--out", str(elsewhere), "-q"]) == 2
+    assert "Add --force" in error(capsys)
+    assert main(["analyze", str(sweep_folder), "--out", str(elsewhere), "-q", "--force"]) == 0
+
+
+def test_run_never_replaces_a_sweep_even_with_force(sweep_folder, capsys):
+    before = snapshot(sweep_folder)
+    assert run(sweep_folder, "--force") == 2
+    assert "which caseload never replaces" in error(capsys)
+    assert snapshot(sweep_folder) == before
+
+
+def test_a_sweep_refuses_a_link_and_a_dotted_name(tmp_path: Path, users_folder, capsys):
+    link = tmp_path / "link"
+    link.symlink_to(users_folder)
+    spec = write_sweep(tmp_path)
+    assert main(["sweep", str(spec), "--out", str(link), "-q", "--workers", "1"]) == 2
+    assert "is a symbolic link" in error(capsys)
+    spec.write_text(spec.read_text().replace('name = "tiny_sweep"', 'name = ".."'))
+    assert main(["sweep", str(spec), "--check"]) == 2
+    assert "name: '..' cannot name a results folder" in error(capsys)
