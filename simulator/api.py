@@ -267,9 +267,12 @@ def run_sweep(
             command=command,
             **options,
         )
-    finally:
+    except BaseException:
         if own:
-            executor.close()
+            executor.close(abort=True)  # stop the workers now, not when their chunks end
+        raise
+    if own:
+        executor.close()
     return outcome
 
 
@@ -277,14 +280,16 @@ def analyze_sweep(folder: str | Path, **options: Any) -> Path:
     """Write a sweep's analysis (tables, figures, report.md); see `simulator.sweep.analyze`.
 
     `out` (default FOLDER/analysis) is checked as a results folder (`force` replaces one
-    caseload wrote), never the sweep's own folder or its run data."""
+    caseload wrote), never the sweep's own folder or its run data; damaged parts of the
+    results are skipped and reported to `on_damaged` and in report.md."""
     from simulator.sweep.analyze import analyze_sweep as analyze
 
     return analyze(folder, **options)
 
 
 def load_sweep_results(folder: str | Path) -> pd.DataFrame:
-    """Every stored run of a sweep, one row per run: factors, status, every metric."""
+    """Every stored run of a sweep, one row per run: factors, status, every metric
+    (a damaged part of the results is skipped, with a warning)."""
     from simulator.sweep.store import load_results
 
     return load_results(folder)

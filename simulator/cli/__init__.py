@@ -17,14 +17,17 @@ the public API (`simulator`) and nothing else.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from types import ModuleType
 
 from simulator import __version__
 from simulator.cli import analyze, calibrate, compare, new, run, sweep, validate
+from simulator.cli.signals import Terminated, terminate_like_interrupt
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as the shell reports a process SIGTERM ended
 COMMANDS: dict[str, ModuleType] = {
     "run": run,
     "compare": compare,
@@ -55,11 +58,18 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     command = ["caseload", *(sys.argv[1:] if argv is None else argv)]
+    previous = terminate_like_interrupt()
     try:
         return int(COMMANDS[args.command].main(args, command))
     except cl.ScenarioError as exc:
         print(f"caseload: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Terminated:
+        print("caseload: terminated; nothing unfinished was left behind", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("caseload: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from simulator.cli.arguments import force, quiet
@@ -45,6 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
+    damaged: list[str] = []
     out = cl.analyze_sweep(
         args.folder,
         metrics=args.metrics,
@@ -52,8 +54,19 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         target=args.target,
         out=args.out,
         force=args.force,
+        on_damaged=damaged.append,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))
         print(f"written: {out}")
+    for problem in damaged:  # also when quiet: the analysis lacks these runs
+        print(
+            f"caseload: warning: skipped a damaged part of the results: {problem}", file=sys.stderr
+        )
+    if damaged:
+        print(
+            "caseload: warning: run the sweep again to quarantine the damaged parts and rerun "
+            "their runs",
+            file=sys.stderr,
+        )
     return 0

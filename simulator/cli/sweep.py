@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 from simulator.cli.arguments import no_limits, positive, quiet
+from simulator.cli.signals import Terminated
 
-EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
 SWEEP_EPILOG = """\
 exit status: 0 every run succeeded; 1 some runs raised (each is stored with its error,
 and the others ran) or the executor failed (finished runs are kept); 2 bad input
-(nothing run); 130 interrupted (finished runs are kept).
+(nothing run); 130 interrupted, 143 terminated (finished runs are kept).
 Run the same command again to resume: runs already stored are skipped."""
 
 
@@ -80,10 +81,11 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
             batch=args.batch,
             limits=not args.no_limits,
         )
-    except KeyboardInterrupt:
-        print(f"caseload: interrupted; finished runs are kept in {out}", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"caseload: {how}; finished runs are kept in {out}", file=sys.stderr)
         print("caseload: run the same command again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except cl.ScenarioError:
         raise
     except Exception as exc:  # the executor failed (a worker died, the cluster went away)
@@ -92,4 +94,6 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         return EXIT_RUNS_FAILED
     if not args.quiet:
         print(cl.describe(outcome))
+    elif outcome.quarantined:  # damage is reported even when quiet
+        print("\n".join(cl.describe(outcome).splitlines()[1:-1]), file=sys.stderr)
     return EXIT_RUNS_FAILED if outcome.failed else EXIT_OK

@@ -6,6 +6,12 @@ chunk of runs, `simulator.experiments.work`) and yields each result as soon as i
 done, with a bounded number of items in flight (memory stays flat however large the
 batch). The work itself must not depend on where or when it runs (every run seeds
 itself), so results are the same whatever the executor.
+
+Workers never outlive the sweep. A local worker watches the process that started it (a
+thread waits on the pipe that process holds open: it closes however the process ends,
+SIGKILL included) and exits at once when it goes. On Ctrl-C or SIGTERM the executor is
+closed with `abort=True`, which stops the workers instead of waiting for their chunks
+(whose runs are not stored, and are run again on resume).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import concurrent.futures as cf
 import importlib
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
@@ -39,7 +46,7 @@ class Executor(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def close(self) -> None: ...
+    def close(self, abort: bool = False) -> None: ...
 
 
 class SerialExecutor:
@@ -55,7 +62,7 @@ class SerialExecutor:
     def warm_up(self) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -74,7 +81,9 @@ class ProcessExecutor:
             context.set_forkserver_preload([WORK_MODULE])
         else:  # Windows and others: spawn, which imports afresh in each worker
             context = multiprocessing.get_context("spawn")
-        self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=exit_with_parent
+        )
         self.description = f"{self.workers} processes"
 
     def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
@@ -87,8 +96,38 @@ class ProcessExecutor:
         for future in [self._pool.submit(_ready, 0.2) for _ in range(self.workers)]:
             future.result()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        """Wait for the chunks running, or with `abort` (Ctrl-C, SIGTERM) stop the workers."""
+        if not abort:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        processes = list(getattr(self._pool, "_processes", {}).values())  # no public handle
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+
+
+def exit_with_parent() -> None:
+    """In a worker process: exit as soon as the process that started it ends, however it
+    ends (killed with SIGKILL, it has no chance to stop its workers itself).
+
+    The parent holds a pipe to each worker open while it lives; `parent_process().sentinel`
+    is the worker's end, readable once the parent is gone (also under the fork server,
+    whose workers' sentinel is the pipe of the process that asked for them).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # waits on the sentinel
+        os._exit(1)  # not sys.exit: the main thread may be deep in a run
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class DaskExecutor:
@@ -126,8 +165,10 @@ class DaskExecutor:
         """Load the simulator on every worker now (otherwise the first chunks pay for it)."""
         self.client.run(_ready, 0.0)
 
-    def close(self) -> None:
-        if self.client.status == "running":
+    def close(self, abort: bool = False) -> None:
+        """Resume the workers' profilers and let go of the cluster (its workers are not
+        ours to stop; the scheduler drops this client's tasks when it disconnects)."""
+        if self.client.status == "running" and not abort:
             self.client.run(_profiler, True)
         if self._own:
             self.client.close()

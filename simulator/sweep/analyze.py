@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,7 @@ class SweepData:
     design: pd.DataFrame  # point, factor values
     runs: pd.DataFrame  # every stored run
     metrics: list[str]  # metric columns in the runs
+    damaged: list[str] = field(default_factory=list)  # parts skipped: "part: why"
 
     @property
     def factors(self) -> dict[str, dict[str, Any]]:
@@ -128,17 +130,18 @@ def fmt(value: Any) -> str:
 
 
 def read_sweep(folder: str | Path) -> SweepData:
-    """Load a sweep's manifest, design and stored runs."""
+    """Load a sweep's manifest, design and stored runs (damaged parts skipped, listed)."""
     folder = Path(folder)
     manifest = read_manifest(folder)
     try:
         design = pd.read_parquet(folder / DESIGN)
     except (OSError, ValueError) as exc:  # pyarrow's errors are ValueError or OSError
         raise SweepError(f"{folder / DESIGN}: damaged or missing ({exc})") from None
-    runs = load_results(folder)
+    damaged: list[str] = []
+    runs = load_results(folder, on_damaged=damaged.append)
     taken = set(RUN_COLUMNS) | set(manifest["factors"])
     metrics = [c for c in runs.columns if c not in taken]
-    return SweepData(folder, manifest, design, runs, metrics)
+    return SweepData(folder, manifest, design, runs, metrics, damaged)
 
 
 # --------------------------------------------------------------------------- tables
@@ -295,6 +298,7 @@ def analyze_sweep(
     target: str = TARGET,
     out: Path | None = None,
     force: bool = False,
+    on_damaged: Callable[[str], None] | None = None,
 ) -> Path:
     """Write tables, figures and report.md for the sweep in `folder`; returns the folder written.
 
@@ -303,12 +307,16 @@ def analyze_sweep(
     (default: the first two); `target` is the metric the report ranks factors by.
     `out` (default `folder`/analysis) is checked first like any results folder
     (`outputs.destination`; `force` replaces one caseload wrote); it is never the sweep's
-    own folder nor inside its run data.
+    own folder nor inside its run data. Damaged parts of the results are skipped, listed
+    in report.md and passed to `on_damaged`.
     """
     from simulator.sweep import figures
 
     where = analysis_destination(Path(folder), out, force)
     data = read_sweep(folder)
+    for problem in data.damaged:
+        if on_damaged is not None:
+            on_damaged(problem)
     metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
     if target not in metrics:
         metrics.append(target)
@@ -375,7 +383,7 @@ def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> Non
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:
-    write_csv(table, path, FLOAT_FORMAT)
+    write_csv(table, path, FLOAT_FORMAT)  # text levels and errors made spreadsheet-safe
 
 
 # --------------------------------------------------------------------------- report
@@ -398,6 +406,7 @@ def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
         f"Base scenario `{m['base_scenario']}`; seed {m['seed']}"
         + (", common random numbers across points." if m["common_random_numbers"] else "."),
         "",
+        *_damage_lines(data),
         f"**{target}** ({unit}): {described}.",
         "",
     ]
@@ -443,6 +452,19 @@ def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _damage_lines(data: SweepData) -> list[str]:
+    """A warning for parts of the results that were damaged and left out."""
+    if not data.damaged:
+        return []
+    return [
+        f"**Warning:** {len(data.damaged)} damaged part(s) of the results were skipped, and "
+        "their runs are missing here; run the sweep again to run them anew:",
+        "",
+        *[f"- {problem}" for problem in data.damaged],
+        "",
+    ]
 
 
 def _answer(ranked: pd.DataFrame, target: str, unit: str, sobol: bool) -> list[str]:

@@ -54,6 +54,7 @@ class Outcome:
     wall_seconds: float = 0.0
     executor: str = ""
     name: str = ""  # the sweep's
+    quarantined: list[str] = field(default_factory=list)  # damaged parts moved aside
 
 
 def prepare(sweep: Sweep, *, check_limits: bool = True) -> pd.DataFrame:
@@ -121,8 +122,9 @@ def run_sweep(
 ) -> Outcome:
     """Run every run of `sweep` not yet stored in `folder`, storing rows as they finish.
 
-    On any interruption (Ctrl-C, an executor that fails) the runs finished so far are
-    written before the exception goes on; running again resumes from there.
+    On any interruption (Ctrl-C, SIGTERM, an executor that fails) the runs finished so
+    far are written before the exception goes on; running again resumes from there.
+    Damaged parts found on opening are quarantined and their runs run again.
     """
     started = time.perf_counter()
     design = prepare(sweep, check_limits=check_limits) if design is None else design
@@ -134,6 +136,7 @@ def run_sweep(
         outcome = Outcome(
             folder, total, total - len(runs), 0, 0, executor=executor.description, name=sweep.name
         )
+        outcome.quarantined = list(store.quarantined)
         size = chunk or chunk_size(len(runs), executor.workers)
         buffer: list[Row] = []
         last_write = time.monotonic()
@@ -210,6 +213,7 @@ def outcome_text(outcome: Outcome) -> str:
         f"{outcome.executor}, {outcome.already} already stored); {outcome.failed} failed; "
         f"{outcome.wall_seconds:.1f} s"
     ]
+    lines += quarantine_lines(outcome)
     for run_id, error in outcome.failures[:5]:
         lines.append(f"  run {run_id} failed: {error.splitlines()[0]}")
     if len(outcome.failures) > 5:
@@ -218,3 +222,14 @@ def outcome_text(outcome: Outcome) -> str:
         )
     lines.append(f"next: caseload analyze {out}")
     return "\n".join(lines)
+
+
+def quarantine_lines(outcome: Outcome) -> list[str]:
+    """What was found damaged on opening the folder, and what became of it."""
+    if not outcome.quarantined:
+        return []
+    return [
+        f"  damaged part moved to {outcome.folder / 'runs' / 'quarantine'}/, its runs run "
+        f"again: {problem}"
+        for problem in outcome.quarantined
+    ]

@@ -10,9 +10,9 @@
 
 The folder's fixed files are written all at once (`atomic_folder`, with the `.caseload`
 marker that says a sweep lives here) before the first run; the runs are a results store
-(`simulator.experiments.store`: parts written whole or not at all, resumable, locked).
-A folder that holds another spec's results (another hash) is refused, never mixed; so is
-a path that is a link, a file or someone else's folder (`outputs`).
+(`simulator.experiments.store`: parts written whole or not at all, checksummed, resumable,
+locked). A folder that holds another spec's results (another hash) is refused, never
+mixed; so is a path that is a link, a file or someone else's folder (`outputs`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import datetime as dt
 import json
 import os
 import platform
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -158,13 +160,20 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_results(folder: str | Path) -> pd.DataFrame:
+def load_results(
+    folder: str | Path, on_damaged: Callable[[str], None] | None = None
+) -> pd.DataFrame:
     """Every stored run of a sweep, one row per run id (the latest), sorted by run id.
 
     Columns: run_id, point, replication, seed, one per factor, status, error,
-    wall_seconds, then one per metric (NaN where a run failed).
+    wall_seconds, then one per metric (NaN where a run failed). A damaged part is
+    skipped and reported to `on_damaged` (default: a warning), never read.
     """
     folder = Path(folder)
     factors = list(read_manifest(folder)["factors"])
     head = ["run_id", "point", "replication", "seed", *factors, "status", "error", "wall_seconds"]
-    return read_runs(folder, head)
+    return read_runs(folder, head, on_damaged or _warn)
+
+
+def _warn(problem: str) -> None:
+    warnings.warn(f"skipped a damaged part of the results: {problem}", stacklevel=3)
