@@ -233,13 +233,15 @@ def run_sweep(
     command: list[str] | None = None,
     executor: Executor | None = None,
     limits: bool = True,
+    security: Any = None,
     **options: Any,
 ) -> Outcome:
     """Run every run of a sweep not yet stored in `out` (default results/sweeps/<name>).
 
     Local processes on every core by default, `workers=1` in this process, or a Dask
-    cluster at `scheduler` (one you trust: Dask exchanges pickled data). Resumable: runs
-    already stored are skipped. The folder, the design and the size of every run are checked
+    cluster at `scheduler` (one you trust: Dask exchanges pickled data; `security` is a
+    `distributed.security.Security` for a `tls://` scheduler). Resumable: runs already
+    stored are skipped. The folder, the design and the size of every run are checked
     before the executor starts (`limits=False` lifts the size limits). `options` go to
     `simulator.sweep.runner.run_sweep`.
     """
@@ -255,7 +257,7 @@ def run_sweep(
     if design is None:
         design = prepare(sweep, check_limits=limits)
     own = executor is None
-    executor = executor or make_executor(workers, scheduler)
+    executor = executor or make_executor(workers, scheduler, security)
     try:
         outcome = run_all(
             sweep,

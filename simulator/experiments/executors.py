@@ -140,14 +140,21 @@ class DaskExecutor:
     (benchmarks/bench_sweep.py). It is resumed when the sweep ends.
     """
 
-    def __init__(self, scheduler: str | Any) -> None:
+    def __init__(self, scheduler: str | Any, security: Any = None) -> None:
         distributed = _distributed()
         self._own = isinstance(scheduler, str)
+        if isinstance(security, dict):
+            security = tls_security(**security)
         try:
-            self.client = distributed.Client(scheduler, timeout="20s") if self._own else scheduler
-        except (OSError, TimeoutError) as exc:
+            self.client = (
+                distributed.Client(scheduler, timeout="20s", security=security)
+                if self._own
+                else scheduler
+            )
+        except (OSError, TimeoutError, ValueError, TypeError, RuntimeError) as exc:
             raise ExecutorError(
                 f"--scheduler {scheduler}: cannot reach a Dask scheduler ({exc})"
+                + _tls_hint(scheduler, security)
             ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
         self.client.run(_profiler, False)
@@ -172,6 +179,30 @@ class DaskExecutor:
             self.client.run(_profiler, True)
         if self._own:
             self.client.close()
+
+
+def tls_security(ca_file: str, cert: str, key: str | None = None) -> Any:
+    """A Dask `Security` for a `tls://` scheduler: the cluster's CA certificate, and this
+    client's certificate and key (`key` None: in the certificate file). Encryption is
+    required, so a plain tcp:// address is refused rather than used in the clear."""
+    from distributed.security import Security
+
+    for what, path in (("CA file", ca_file), ("certificate", cert), ("key", key)):
+        if path is not None and not os.path.isfile(path):
+            raise ExecutorError(f"--tls: the {what} {path} does not exist")
+    return Security(
+        tls_ca_file=ca_file, tls_client_cert=cert, tls_client_key=key, require_encryption=True
+    )
+
+
+def _tls_hint(scheduler: str, security: Any) -> str:
+    """What a failed connection probably lacks, where TLS is half set up."""
+    tls = scheduler.startswith("tls://")
+    if tls and security is None:
+        return "; a tls:// scheduler needs --tls-ca-file and --tls-cert (docs/sweeps.md)"
+    if security is not None and not tls:
+        return "; with --tls-* the address must be tls://HOST:PORT"
+    return ""
 
 
 def _profiler(on: bool, dask_worker: Any = None) -> bool:
@@ -218,10 +249,13 @@ def _bounded(
             future.cancel()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """The executor the command line asks for: Dask with a scheduler, else processes or serial."""
+def make_executor(
+    workers: int | None = None, scheduler: str | None = None, security: Any = None
+) -> Executor:
+    """The executor the command line asks for: Dask with a scheduler (and its TLS
+    `security`, a `distributed.security.Security`), else processes or serial."""
     if scheduler is not None:
-        return DaskExecutor(scheduler)
+        return DaskExecutor(scheduler, security)
     workers = workers or available_cores()
     return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
 

@@ -5,7 +5,8 @@ Where a folder may go is checked before the simulation starts (`results_destinat
 built next to its destination under a temporary name and renamed into place only when
 every file is written, so a crash, Ctrl-C or SIGTERM never leaves a half-written results
 folder. Figures come last and cannot cost the tables: if drawing fails, every table and
-the manifest are still written, and `FiguresFailed` says so afterwards.
+the manifest are still written, and `FiguresFailed` says so afterwards. Text a user
+wrote (task names) is written to CSV so that no spreadsheet reads it as a formula.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
 RESULTS = Path("results")  # where the default folders go, relative to the working folder
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet cell a formula
 
 
 class FiguresFailed(Exception):
@@ -109,8 +111,32 @@ def _figures(results: Results, folder: Path) -> str | None:
 
 
 def write_csv(table: pd.DataFrame, path: Path, float_format: str = SUMMARY_FLOAT_FORMAT) -> None:
-    """`table` as CSV."""
-    table.to_csv(path, index=False, float_format=float_format, na_rep="")
+    """`table` as CSV, with text that a spreadsheet would read as a formula made inert."""
+    spreadsheet_safe(table).to_csv(path, index=False, float_format=float_format, na_rep="")
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with every text cell that starts like a formula (=, +, -, @, tab, CR)
+    prefixed with an apostrophe, as OWASP advises against CSV injection. Numbers are left
+    alone, also negative ones and text that reads as a number ("-5")."""
+    safe = table.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            safe[column] = values.cat.rename_categories([_inert(c) for c in values.cat.categories])
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            safe[column] = values.map(_inert)
+    return safe
+
+
+def _inert(value: Any) -> Any:
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    try:
+        float(value)  # a number written as text: a spreadsheet reads a number, no formula
+        return value
+    except ValueError:
+        return "'" + value
 
 
 def resolved_toml(results: Results) -> str:
