@@ -23,13 +23,11 @@ the count of inputs tried and handled cleanly, by kind.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 import math
 import os
 import re
-import resource
 import signal
 import tomllib
 from collections import Counter
@@ -44,6 +42,8 @@ from hypothesis import strategies as st
 
 from simulator.cli import main
 from simulator.experiments import limits
+
+resource = pytest.importorskip("resource")  # POSIX: the peak memory of this process
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((REPO / "scenarios").glob("*.toml"))
@@ -62,6 +62,7 @@ FUZZ_LIMITS = {
 KINDS = ("type", "sign", "nonfinite", "huge", "zero", "missing", "extra", "extends")
 OTHER_VALUES: list[Any] = ["text", True, 7, 2.5, [1, 2], {"a": 1}, dt.date(2015, 1, 1), []]
 TALLY: Counter[str] = Counter()
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="times runs with SIGALRM")
 UNNAMED: list[str] = []  # refusals whose message names no key, for the summary
 
 
@@ -254,19 +255,18 @@ def test_a_mutated_scenario_runs_consistently_or_is_refused_cleanly(
 
 
 def test_the_mutations_cover_every_kind():
-    """A sanity check of the generator: each kind can be drawn and changes the data."""
-    seen = set()
+    """The generator itself: every kind is drawn, and nearly every draw changes the file."""
+    seen: Counter[str] = Counter()
 
     @settings(max_examples=200, derandomize=True, database=None)
     @given(mutations())
     def draw(mutation):
-        source, kind, where, data = mutation
+        source, kind, _, data = mutation
         original = tomllib.loads((REPO / "scenarios" / source).read_text(encoding="utf-8"))
         original.setdefault("simulation", {}).update(SHORT)
-        if kind != "extends":
-            assert data != original or where
-        seen.add(kind)
+        seen[kind] += 1
+        seen["changed"] += data != original
 
     draw()
-    assert seen == set(KINDS)
-    assert copy.deepcopy(seen) == seen
+    assert set(seen) - {"changed"} == set(KINDS)
+    assert seen["changed"] > 0.9 * 200

@@ -10,7 +10,6 @@ exit status 2 and a message naming its cause.
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -171,9 +170,12 @@ MEMORY_LIMIT = 2 * 2**30  # address space: the interpreter, numpy, pandas and a 
 
 
 def _limit_memory() -> None:
+    import resource
+
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="limits memory with setrlimit")
 @pytest.mark.parametrize("argv", WORST, ids=lambda a: " ".join(a[2:])[:60])
 def test_the_worst_inputs_end_quickly_under_a_memory_limit(argv: list[str], tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}

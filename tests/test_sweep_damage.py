@@ -205,6 +205,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize("command", ["run", "compare"])
 def test_sigterm_while_writing_leaves_no_temporary_folder(command: str, tmp_path: Path):
     scenarios = [str(BASELINE)] * (2 if command == "compare" else 1)

@@ -245,7 +245,7 @@ def _legacy_owner(kind: str, folder: Path) -> str | None:
     if kind == "comparison":
         a, b = manifest.get("a") or {}, manifest.get("b") or {}
         return f"{a.get('scenario')}_vs_{b.get('scenario')}"
-    return folder.parent.name  # an analysis: its sweep's folder
+    return Path(os.path.abspath(folder)).parent.name  # an analysis: its sweep's folder
 
 
 def _json(path: Path) -> Any:

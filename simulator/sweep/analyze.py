@@ -372,7 +372,8 @@ def analysis_destination(folder: Path, out: Path | None, force: bool) -> Destina
             f"never over them (default: {default})"
         )
     is_default = os.path.abspath(path) == os.path.abspath(default)
-    return destination(path, kind="analysis", owner=folder.name, force=force, default=is_default)
+    owner = Path(os.path.abspath(folder)).name  # the sweep's folder, also when given as "."
+    return destination(path, kind="analysis", owner=owner, force=force, default=is_default)
 
 
 def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:
