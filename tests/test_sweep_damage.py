@@ -190,6 +190,32 @@ def test_no_worker_outlives_the_sweep_however_it_is_stopped(sig, tmp_path: Path)
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--check"]) == 0
 
 
+def test_a_sweep_survives_a_killed_dask_worker(tmp_path: Path):
+    """What held before this hardening, and must hold after it: Dask reschedules the runs
+    of a worker that dies, and the sweep ends with every run once."""
+    distributed = pytest.importorskip("distributed")
+    path = write_sweep(tmp_path, spec(replications=30))
+    out = tmp_path / "o"
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
+    with cluster, distributed.Client(cluster) as client:
+        victim = next(iter(client.run(os.getpid).values()))
+        argv = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out)]
+        argv += ["--scheduler", cluster.scheduler_address, "--chunk", "1", "--batch", "5", "-q"]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        process = subprocess.Popen(argv, env=env, cwd=tmp_path)
+        deadline = time.monotonic() + 60
+        while not list((out / "runs").glob("part-*")):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        os.kill(victim, signal.SIGKILL)
+        assert process.wait(timeout=180) == 0
+    runs = load_results(out)
+    assert sorted(runs["run_id"]) == list(range(RUNS // 2 * 30))
+    assert (runs["status"] == "ok").all()
+
+
 SLOW_WRITE = """
 import os, signal, sys, time
 import simulator.reporting.figures as figures
