@@ -35,14 +35,16 @@ of N(t), computed exactly from its probability generating function.
 **Assumptions**, each the simulator's behaviour when caseworkers are ample:
 
 - The reunification application is sent `application_days` after the principal may
-  apply (default 0): with ample staff the help task is done in the next casework window,
-  about a day, against some 190 days of waiting for the family. If the principal's case
+  apply (default 0): with ample staff the help task (3 hours) is done in about a day
+  (1.04 days on average in the baseline calendar), against some 160 days of processing
+  and travel. If the principal's case
   has closed by then, or the catalogue has no help task for them, it is sent
   `unaided_delay_days` later, as in `Municipality.application`.
 - A case is open from its opening until the closure task is done; the closure task is
   taken to add `closure_days` (default 0). With ample staff it is done in the next
-  casework window: under a day on average in the baseline calendar, which adds about
-  λ × 0.7 ≈ 0.3 open cases to a baseline caseload of 300 (0.1 %).
+  casework window: 0.89 days on average in the baseline calendar (nights, weekends and
+  holidays), which adds 0.36 open cases to the baseline's 289 (0.1 %); pass it as
+  `closure_days` to include it.
 - With `process = "exact"` arrivals are not Poisson: the mean holds, the quantiles then
   overstate the spread.
 
