@@ -53,7 +53,10 @@ from builders import build
 from conftest import BASELINE
 from scipy.stats import chi2, norm, poisson
 
-from simulator.calendar import WorkCalendar
+from simulator.engine.calendar import WorkCalendar
+from simulator.engine.sampling import PersonSampler
+from simulator.engine.streams import Streams
+from simulator.experiments.run import run_scenario
 from simulator.plan.offered_load import (
     MAX_BATCH,
     OfferedLoad,
@@ -62,10 +65,7 @@ from simulator.plan.offered_load import (
     share_at_work,
     survival,
 )
-from simulator.runner import run_scenario
-from simulator.sampling import PersonSampler
 from simulator.scenario import DAYS_PER_YEAR, Scenario, scenario_from_dict
-from simulator.streams import Streams
 
 FAMILY_ALPHA = 0.01
 _BASELINE: dict[str, Any] = tomllib.loads(BASELINE.read_text(encoding="utf-8"))

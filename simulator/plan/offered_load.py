@@ -7,16 +7,16 @@ Eick, Massey & Whitt ("The physics of the M_t/G/∞ queue", *Operations Research
 
     m(t) = ∫ λ(u) · P(open duration > t − u) du,
 
-λ being the rate at which cases open. Here λ has three parts, as in `simulator.model`:
+λ being the rate at which cases open. Here λ has three parts, as in `simulator.engine.model`:
 
-- refugees (adults) placed by the arrival schedule (`simulator.arrivals`); households are
+- refugees (adults) placed by the arrival schedule (`simulator.engine.arrivals`); households are
   placed at the rate adults ÷ mean adults per household, and each adult opens a case;
 - spouses reunified to them, a delayed second stream: λ_fam(t) = ∫ λ_households(u) ·
   (spouse cases per household) · f_delay(t − u) du, the delay being the waiting rule,
   the application, the Immigration Service's processing and the family's travel;
 - spouses of Danish citizens, by their own schedule, if the scenario has them.
 
-P(open > s) follows the exit rules of `simulator.sampling` (`ExitSampler`,
+P(open > s) follows the exit rules of `simulator.engine.sampling` (`ExitSampler`,
 `PersonSampler`): a self-support hazard constant within each year per person kind, a
 constant hazard of leaving for other reasons, the end of the integration period, and for
 the traumatised share no self-support until treatment starts (the treatment wait is
@@ -65,11 +65,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
-from simulator.arrivals import month_starts, monthly_expected
-from simulator.calendar import WorkCalendar
-from simulator.distributions import Distribution, Empirical, Exponential, Fixed, Lognormal
-from simulator.sampling import yearly_hazards
-from simulator.scenario import DAYS_PER_YEAR, STATUSES, Scenario, Schedule, Simulation
+from simulator.engine.arrivals import month_starts, monthly_expected
+from simulator.engine.calendar import WorkCalendar
+from simulator.engine.sampling import yearly_hazards
+from simulator.scenario.distributions import Distribution, Empirical, Exponential, Fixed, Lognormal
+from simulator.scenario.schema import DAYS_PER_YEAR, STATUSES, Scenario, Schedule, Simulation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -286,7 +286,7 @@ def share_at_work(scenario: Scenario) -> float:
 
     1.0 without an `[absence]` table. Otherwise 1 − (vacation days + sick days a year) ÷
     working days a year, vacation weeks counting five working days and the working days
-    being those of the scenario's calendar, as `simulator.workforce` counts them.
+    being those of the scenario's calendar, as `simulator.engine.workforce` counts them.
     Sick leave raised by stress, vacancies and new caseworkers learning the job are not
     in it: the simulation-based plan accounts for those.
     """
