@@ -9,7 +9,7 @@ mathematical parameters.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -17,7 +17,7 @@ _STRICT = ConfigDict(frozen=True, extra="forbid")
 # A parameter's unit is the unit of the key the distribution is given for: hours for a
 # task's duration_hours, days for a delay (`reference.describe` fills it in).
 FIELD_UNIT = "the key's unit"
-_IN_FIELD_UNIT = {"unit": FIELD_UNIT}
+_IN_FIELD_UNIT: dict[str, Any] = {"unit": FIELD_UNIT}
 _KIND = "The kind of distribution."
 
 
