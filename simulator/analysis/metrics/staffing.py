@@ -91,16 +91,18 @@ def utilisation(run: Context) -> Measured:
     started, finished = record.tasks["started"], record.tasks["finished"]
     has_started = ~np.isnan(started)
     work_end = np.where(~np.isnan(finished), finished, run.end)
-    busy_w = interval_areas(o(started[has_started]), o(work_end[has_started]), o(run.edges))
-    busy_total = interval_areas(o(started[has_started]), o(work_end[has_started]),
-                                o(run.window))[0]  # fmt: skip
-    away_w, away_total = _absence_lost(run)
-    after_s, after_f = _busy_after_leaving(record)  # a leaver finishes the task in hand
+    busy = o(started[has_started]), o(work_end[has_started])
     s0, s1, staff = run.staff
-    avail_w = (interval_areas(o(s0), o(s1), o(run.edges), staff) - away_w
-               + interval_areas(o(after_s), o(after_f), o(run.edges)))  # fmt: skip
-    avail_total = (interval_areas(o(s0), o(s1), o(run.window), staff)[0] - away_total
-                   + interval_areas(o(after_s), o(after_f), o(run.window))[0])  # fmt: skip
+    on_staff = o(s0), o(s1)
+    after_s, after_f = _busy_after_leaving(record)  # a leaver finishes the task in hand
+    after = o(after_s), o(after_f)
+    away_w, away_total = _absence_lost(run)
+    edges, window = o(run.edges), o(run.window)
+    busy_w, busy_total = interval_areas(*busy, edges), interval_areas(*busy, window)[0]
+    avail_w = interval_areas(*on_staff, edges, staff) - away_w + interval_areas(*after, edges)
+    avail_total = (
+        interval_areas(*on_staff, window, staff)[0] - away_total + interval_areas(*after, window)[0]
+    )
     return Measured(
         summary={"utilisation_mean": float(safe_ratio(busy_total, avail_total))},
         weekly={"utilisation": safe_ratio(busy_w, avail_w)},
