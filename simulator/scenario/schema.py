@@ -816,7 +816,7 @@ class HouseholdType(Strict):
         return self
 
 
-# Keys of the first version's [reunification], and what replaced them (issue 4).
+# Keys of the first version's [reunification], and what replaced them.
 RENAMED_REUNIFICATION = {
     "apply_after_days": "use waiting_years = { convention = ..., temporary = ... }",
     "delay_days": "use processing_days (Immigration Service) and travel_days (permit to arrival)",
