@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -33,9 +33,9 @@ from simulator.engine.records import (
     WorkforceLog,
 )
 from simulator.engine.sampling import Family, FamilySampler, Person, PersonSampler
-from simulator.engine.streams import Streams
+from simulator.engine.streams import Stream, Streams, sampler
 from simulator.engine.workforce import Workforce
-from simulator.scenario.schema import PERSON_KINDS, Scenario
+from simulator.scenario.schema import PERSON_KINDS, Reunification, Scenario
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -304,6 +304,125 @@ class Municipality:
         if t > self.env.now:
             yield self.env.timeout(t - self.env.now)
 
+    # ------------------------------------------------------------------ the state at the start
+
+    def _initial_cases(self) -> None:
+        """Open the cases the municipality holds at the start (`initial_state`), at time 0.
+
+        Each open case is a household of its own, taken over at a time before the start
+        (the entries' months, cases spread evenly over each month up to the start). Who the
+        person is and how long the case stays open are drawn as for a new case, again
+        until it is still open at the start: that is the law of a case given its age.
+        Tasks due before the start are taken as done then (`_aged_case`). Pending family
+        reunification applications go to the latest refugee cases taken over by the month
+        they were sent; the family arrives after the rest of its processing and travel.
+        Who they are, their exits and their families are drawn from streams of their own
+        (``initial:<name>``), so the households placed later, who they are and when their
+        cases close are those of the same run without them (task durations come from each
+        task type's stream, as for every case).
+        """
+        state = self.scenario.initial_state
+        assert state is not None
+        streams = _InitialStreams(self.seed, self.replication)
+        scenario = self.scenario
+        people = {
+            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams)
+            for kind in PERSON_KINDS
+        }
+        children = streams["children"]
+        share = _children_share(scenario)
+        start = scenario.simulation.start_date
+        refugees: list[tuple[float, Case]] = []  # (takeover month, case) of refugee cases
+        for entry in sorted(state.open_cases, key=lambda e: e.takeover.replace(day=1)):
+            month = entry.takeover.replace(day=1)
+            after = month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
+            t0 = float((month - start).days)
+            t1 = min(float((after - start).days), 0.0)
+            for k in range(entry.cases):
+                opened = t0 + (t1 - t0) * (k + 0.5) / entry.cases
+                person = people[entry.kind].draw()
+                for _redraw in range(_MAX_REDRAWS):
+                    if person.days_open > -opened:
+                        break
+                    person = people[entry.kind].draw()
+                else:
+                    raise RuntimeError(
+                        f"initial_state: no {entry.kind} case taken over in {month:%Y-%m} "
+                        f"stayed open to the start in {_MAX_REDRAWS} draws"
+                    )
+                case = self._open_aged_case(person, opened, children.uniform() < share)
+                if entry.kind == "refugee":
+                    refugees.append((t0, case))
+        spec = scenario.reunification
+        if spec is None or not state.pending_reunifications:
+            return
+        stream = streams["reunification"]
+        processing = sampler(spec.processing_days, stream)
+        travel = sampler(spec.travel_days, stream)
+        free = list(refugees)
+        for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
+            applied = float((pending.applied - start).days)
+            by = float((pending.applied.replace(day=1) - start).days)
+            for _ in range(pending.applications):
+                # the latest refugee case taken over by the month of the application
+                i = max(j for j, (taken, _) in enumerate(free) if taken <= by)
+                applicant = free.pop(i)[1]
+                family = _pending_family(spec, stream, processing, travel, people["reunified"])
+                for _redraw in range(_MAX_REDRAWS):  # the family has not arrived by the start
+                    if applied + family.processing + family.travel > 0:
+                        break
+                    family.processing, family.travel = processing(), travel()
+                self.env.process(self._pending_reunification(applicant, applied, family))
+
+    def _open_aged_case(self, person: Person, opened: float, children: bool) -> Case:
+        """A case taken over at time `opened` (< 0) and open at the start, with its caseworker."""
+        household = self._next_household
+        self._next_household += 1
+        case = Case(
+            self._next_case,
+            household,
+            person.kind,
+            opened=opened,
+            exit_time=opened + person.days_open,
+            status=person.status,
+            traumatised=person.traumatised,
+            needs_interpreter=person.needs_interpreter,
+            children=children,
+            treatment_from=opened + person.treatment_wait,
+        )
+        self._next_case += 1
+        self.cases[case.id] = case
+        self.office.assign(case)
+        self.env.process(self._aged_case(case))
+        return case
+
+    def _aged_case(self, case: Case) -> Process:
+        """A case open at the start: as `case`, but the tasks of its agenda that fell due
+        before the start are taken as done then and not created (its health examination,
+        due in the first months, is history too: the GPs' queue does not expect it)."""
+        timeout, create_task = self.env.timeout, self.create_task
+        now = 0.0
+        for due, _, task_type, hours, later_visits in self.catalogue.agenda(case):
+            if due < 0.0:
+                continue
+            if due > now:
+                yield timeout(due - now)
+                now = due
+            create_task(case, task_type, hours, later_visits, now)
+        yield timeout(case.exit_time - now)
+        yield from self.close(case)
+
+    def _pending_reunification(self, applicant: Case, applied: float, family: Family) -> Process:
+        """A family reunification applied for at `applied` (< 0): the family arrives after
+        its processing and travel."""
+        reunion = self.family_log.start(
+            applicant.household, applicant.opened, family.spouse is not None, family.children
+        )
+        reunion.may_apply = reunion.applied = applied
+        yield self.env.timeout(max(applied + family.processing + family.travel, 0.0))
+        reunion.arrived = self.env.now
+        self.family_arrives(applicant.household, applicant, family, applicant.children)
+
     # ------------------------------------------------------------------ running
 
     def _placements(self) -> Process:
@@ -338,10 +457,13 @@ class Municipality:
         return self._record(time.perf_counter() - started)
 
     def start(self) -> None:
-        """Put the first caseworkers in place and start the arrivals and staffing processes."""
+        """Put the first caseworkers in place, open the cases held at the start, and start
+        the arrivals and staffing processes."""
         staffing = self.scenario.caseworkers.staffing
         initial = [c for c in staffing if self.calendar.day_of(c.date) <= 0]
         self.workforce.plan(initial[-1].caseworkers)
+        if self.scenario.initial_state is not None:
+            self._initial_cases()
         self.env.process(self.workforce.days())
         self.env.process(self._staffing())
         self.env.process(self._placements())
@@ -388,6 +510,47 @@ class Municipality:
             families=self.family_log.arrays(),
             examinations={} if self.health is None else self.health.log.arrays(),
         )
+
+
+_MAX_REDRAWS = 10_000  # draws of an open case's person before giving up (`_initial_cases`)
+
+
+class _InitialStreams(Streams):
+    """The streams of what is open at the start: stream `name` is ``initial:<name>``."""
+
+    def __getitem__(self, name: str) -> Stream:
+        return super().__getitem__("initial:" + name)
+
+
+def _children_share(scenario: Scenario) -> float:
+    """Share of placed adults whose household has children (children drawn uniformly from
+    children_min to children_max): who of the cases open at the start has children."""
+    adults = with_children = 0.0
+    for household in scenario.households.values():
+        span = household.children_max - household.children_min
+        chance = 1.0 if household.children_min > 0 else span / (span + 1)
+        adults += household.share * household.adults
+        with_children += household.share * household.adults * chance
+    return with_children / adults if adults > 0 else 0.0
+
+
+def _pending_family(
+    spec: Reunification,
+    stream: Stream,
+    processing: Callable[[], float],
+    travel: Callable[[], float],
+    spouses: PersonSampler,
+) -> Family:
+    """The family of a pending application: a spouse and children as `FamilySampler` draws
+    them, given that at least one of them comes."""
+    for _ in range(_MAX_REDRAWS):
+        spouse = stream.uniform() < spec.spouse_share
+        children = stream.poisson(spec.children_mean)
+        if spouse or children:
+            break
+    else:
+        spouse = True
+    return Family(processing(), travel(), spouses.draw() if spouse else None, children)
 
 
 @contextmanager

@@ -1321,6 +1321,105 @@ class External(Strict):
     ] = None
 
 
+# --------------------------------------------------------------------------- the state at the start
+
+
+class OpenCases(Strict):
+    """Cases open at the start that the municipality took over in one month."""
+
+    takeover: Annotated[
+        dt.date,
+        about(
+            "The month the municipality took over these cases (any day of it: the month "
+            "counts). The cases are spread evenly over the month, up to "
+            "simulation.start_date; the month must lie within the integration period "
+            "(exit.period_years) before the start."
+        ),
+    ]
+    cases: Annotated[
+        int,
+        Field(ge=0),
+        about("Cases taken over in that month and still open at the start.", unit="cases"),
+    ]
+    kind: Annotated[
+        PersonKind,
+        about(
+            "Who they are: refugee (placed by the municipality), reunified (a family member "
+            "reunified to a refugee) or danish_spouse."
+        ),
+    ] = "refugee"
+
+
+class PendingReunification(Strict):
+    """Applications for family reunification sent before the start and not yet decided."""
+
+    applied: Annotated[
+        dt.date,
+        about(
+            "The day the applications were sent (on or before simulation.start_date). The "
+            "Immigration Service's processing and the family's travel are drawn as for any "
+            "application (reunification.processing_days, travel_days), given that the family "
+            "has not arrived by the start."
+        ),
+    ]
+    applications: Annotated[
+        int,
+        Field(ge=1),
+        about(
+            "Applications sent that day. Each belongs to an open refugee case taken over by "
+            "then (the latest such cases first); the family is a spouse (reunification."
+            "spouse_share) and children (children_mean), at least one of them.",
+            unit="applications",
+        ),
+    ]
+
+
+class InitialState(Strict):
+    """The caseload the municipality holds at the start, instead of an empty office.
+
+    With it, the first months simulated are the municipality's real ones and no warm-up is
+    needed: the cases open today, by month of takeover, and the family reunification
+    applications pending. Each open case is a household of its own; who the person is
+    (residence status, trauma, interpreter) and when the case will close are drawn as for a
+    new case, given that it is still open at the start. Tasks that fell due before the
+    start are taken as done; tasks falling due from the start on are created as usual.
+    """
+
+    open_cases: Annotated[
+        list[OpenCases],
+        about(
+            "Cases open at the start, each entry { takeover, cases, kind } (or read from "
+            "cases_file).",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
+    cases_file: Annotated[
+        str | None,
+        about(
+            "A CSV file, relative to the scenario file, with a header and the columns "
+            "takeover (YYYY-MM or YYYY-MM-DD), cases and, optionally, kind: read into "
+            "open_cases when the scenario file is loaded (give one or the other)."
+        ),
+    ] = None
+    pending_reunifications: Annotated[
+        list[PendingReunification],
+        about(
+            "Family reunification applications pending at the start, each entry "
+            "{ applied, applications }. Needs a [reunification] table.",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _read(self) -> InitialState:
+        if self.cases_file is not None:
+            raise ValueError(
+                "cases_file is read when a scenario file is loaded; in scenario data give "
+                "open_cases instead"
+            )
+        return self
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -1390,6 +1489,14 @@ class Scenario(Strict):
     overtime: Annotated[
         Overtime | None, about("Extra hours under pressure. Leave out for none.")
     ] = None
+    initial_state: Annotated[
+        InitialState | None,
+        about(
+            "The caseload at the start (open cases by month of takeover, pending family "
+            "reunification applications). Leave out: the office starts empty, and a warm-up "
+            "fills it."
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -1416,6 +1523,48 @@ class Scenario(Strict):
                 "caseworkers.staffing: the first entry must start on or before "
                 "simulation.start_date"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _initial_state(self) -> Scenario:
+        state = self.initial_state
+        if state is None:
+            return self
+        start = self.simulation.start_date
+        period = self.exit.period_years * DAYS_PER_YEAR
+        for i, entry in enumerate(state.open_cases):
+            month = entry.takeover.replace(day=1)
+            if month > start:
+                raise ValueError(
+                    f"initial_state.open_cases.{i}.takeover: {entry.takeover} is after "
+                    f"simulation.start_date ({start})"
+                )
+            if (start - month).days >= period:
+                raise ValueError(
+                    f"initial_state.open_cases.{i}.takeover: cases taken over in "
+                    f"{month:%Y-%m} would have closed by the start (the integration period "
+                    f"is {self.exit.period_years:g} years)"
+                )
+        if state.pending_reunifications and self.reunification is None:
+            raise ValueError("initial_state.pending_reunifications needs a [reunification] table")
+        refugees = sorted(
+            (e.takeover.replace(day=1), e.cases) for e in state.open_cases if e.kind == "refugee"
+        )
+        needed = 0
+        for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
+            if pending.applied > start:
+                raise ValueError(
+                    f"initial_state.pending_reunifications: {pending.applied} is after "
+                    f"simulation.start_date ({start})"
+                )
+            needed += pending.applications
+            have = sum(n for month, n in refugees if month <= pending.applied)
+            if needed > have:
+                raise ValueError(
+                    f"initial_state.pending_reunifications: {needed} applications by "
+                    f"{pending.applied}, but only {have} open refugee cases were taken over "
+                    "by then to send them"
+                )
         return self
 
     @property
