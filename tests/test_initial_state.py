@@ -42,13 +42,22 @@ def opened_in(month: dt.date, cases: int, kind: str = "refugee") -> dict[str, An
 
 
 def test_a_takeover_after_the_start_is_an_error() -> None:
-    with pytest.raises(ScenarioError, match="after simulation.start_date"):
+    with pytest.raises(ScenarioError, match=r"after simulation\.start_date"):
         scenario({"open_cases": [opened_in(dt.date(2024, 2, 1), 3)]})
 
 
 def test_cases_older_than_the_integration_period_are_an_error() -> None:
     with pytest.raises(ScenarioError, match="would have closed by the start"):
-        scenario({"open_cases": [opened_in(dt.date(2020, 12, 1), 3)]})
+        scenario({"open_cases": [opened_in(dt.date(2020, 11, 1), 3)]})
+
+
+def test_the_oldest_month_is_cut_at_the_integration_period() -> None:
+    """December 2020 ends 1,095 days before 1 January 2024, within the period of 1,095.75
+    days: its cases are spread over its last three quarters of a day."""
+    s = scenario({"open_cases": [opened_in(dt.date(2020, 12, 1), 3)]})
+    opened = Municipality(s, 0).run().cases["opened"]
+    old = opened[opened < 0]
+    assert len(old) == 3 and np.all((old > -3 * 365.25) & (old < -1095.0))
 
 
 def test_pending_applications_need_reunification_and_enough_refugee_cases() -> None:
@@ -184,7 +193,7 @@ def test_the_remaining_time_open_follows_the_law_given_the_age() -> None:
     s = scenario({"open_cases": [opened_in(month, 1200)]},
                  exit={"self_support": {}, "other_per_year": 1.0, "period_years": 3.0},
                  caseworkers={"staffing": [{"date": START, "caseworkers": 400}]},
-                 tasks={"closure": one_task(trigger={"on": "closure"}, deadline_days=None)})  # fmt: skip
+                 tasks={"closure": one_task(trigger={"on": "closure"})})  # fmt: skip
     record = Municipality(s, 0).run()
     c = record.cases
     initial = c["opened"] < 0

@@ -35,7 +35,13 @@ from simulator.engine.records import (
 from simulator.engine.sampling import Family, FamilySampler, Person, PersonSampler
 from simulator.engine.streams import Stream, Streams, sampler
 from simulator.engine.workforce import Workforce
-from simulator.scenario.schema import PERSON_KINDS, Reunification, Scenario
+from simulator.scenario.schema import (
+    DAYS_PER_YEAR,
+    PERSON_KINDS,
+    Reunification,
+    Scenario,
+    takeover_span,
+)
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -333,11 +339,10 @@ class Municipality:
         share = _children_share(scenario)
         start = scenario.simulation.start_date
         refugees: list[tuple[float, Case]] = []  # (takeover month, case) of refugee cases
+        period = scenario.exit.period_years * DAYS_PER_YEAR
         for entry in sorted(state.open_cases, key=lambda e: e.takeover.replace(day=1)):
             month = entry.takeover.replace(day=1)
-            after = month.replace(year=month.year + month.month // 12, month=month.month % 12 + 1)
-            t0 = float((month - start).days)
-            t1 = min(float((after - start).days), 0.0)
+            t0, t1 = takeover_span(month, start, period)
             for k in range(entry.cases):
                 opened = t0 + (t1 - t0) * (k + 0.5) / entry.cases
                 person = people[entry.kind].draw()
@@ -352,7 +357,7 @@ class Municipality:
                     )
                 case = self._open_aged_case(person, opened, children.uniform() < share)
                 if entry.kind == "refugee":
-                    refugees.append((t0, case))
+                    refugees.append((float((month - start).days), case))
         spec = scenario.reunification
         if spec is None or not state.pending_reunifications:
             return

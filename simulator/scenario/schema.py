@@ -1332,8 +1332,8 @@ class OpenCases(Strict):
         about(
             "The month the municipality took over these cases (any day of it: the month "
             "counts). The cases are spread evenly over the month, up to "
-            "simulation.start_date; the month must lie within the integration period "
-            "(exit.period_years) before the start."
+            "simulation.start_date and from the integration period (exit.period_years) "
+            "before it; a month wholly older than that is an error (its cases have closed)."
         ),
     ]
     cases: Annotated[
@@ -1372,6 +1372,16 @@ class PendingReunification(Strict):
             unit="applications",
         ),
     ]
+
+
+def takeover_span(takeover: dt.date, start: dt.date, period_days: float) -> tuple[float, float]:
+    """The days (relative to `start`, negative) over which the cases taken over in the month
+    of `takeover` are spread: the month, cut at the start and at the integration period's
+    length before it (older cases would have closed)."""
+    month = takeover.replace(day=1)
+    after = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    t0 = max(float((month - start).days), -period_days * (1 - 1e-12))
+    return t0, min(float((after - start).days), 0.0)
 
 
 class InitialState(Strict):
@@ -1539,7 +1549,8 @@ class Scenario(Strict):
                     f"initial_state.open_cases.{i}.takeover: {entry.takeover} is after "
                     f"simulation.start_date ({start})"
                 )
-            if (start - month).days >= period:
+            t0, t1 = takeover_span(entry.takeover, start, period)
+            if t1 <= t0:
                 raise ValueError(
                     f"initial_state.open_cases.{i}.takeover: cases taken over in "
                     f"{month:%Y-%m} would have closed by the start (the integration period "
