@@ -10,7 +10,10 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
     load_sweep_results(folder)                      -> pandas.DataFrame, one row per run
     calibrate(), new_scenario(name, folder)
-    Scenario, Results, Comparison, ScenarioError    the types these return or raise
+    staffing_plan(scenario, caseload_limit=45, on_time=0.95, ...) -> Plan  (docs/plan.md)
+    write_plan(plan, folder)                        plan.csv, the page (PDF, PNG), evidence
+    check_plan_folder(folder)                       may a plan be written there? (before work)
+    Scenario, Results, Comparison, Plan, ScenarioError   the types these return or raise
 """
 
 from typing import Any
@@ -22,6 +25,7 @@ native.choose()  # the compiled event loop if it is current, else the plain Pyth
 from simulator.api import (  # noqa: E402  (after the build is chosen)
     analyze_sweep,
     calibrate,
+    check_plan_folder,
     compare,
     describe,
     load_scenario,
@@ -30,7 +34,9 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     new_scenario,
     run,
     run_sweep,
+    staffing_plan,
     write_comparison,
+    write_plan,
     write_results,
 )
 from simulator.version import __version__  # noqa: E402
@@ -40,6 +46,7 @@ _TYPES = {
     "Scenario": "simulator.scenario.schema",
     "Results": "simulator.experiments.run",
     "Comparison": "simulator.experiments.run",
+    "Plan": "simulator.plan.planner",
 }
 
 
@@ -54,12 +61,14 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Comparison",
+    "Plan",
     "Results",
     "Scenario",
     "ScenarioError",
     "__version__",
     "analyze_sweep",
     "calibrate",
+    "check_plan_folder",
     "compare",
     "describe",
     "load_scenario",
@@ -68,6 +77,8 @@ __all__ = [
     "new_scenario",
     "run",
     "run_sweep",
+    "staffing_plan",
     "write_comparison",
+    "write_plan",
     "write_results",
 ]

@@ -19,6 +19,7 @@ package is quick. Documented in docs/api.md.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from simulator.experiments.executors import Executor
     from simulator.experiments.run import Comparison, Results
+    from simulator.plan.planner import Plan
     from simulator.scenario.schema import Scenario
     from simulator.sweep.runner import Outcome
     from simulator.sweep.spec import Sweep
@@ -124,14 +126,21 @@ def write_comparison(
     return write(comparison, Path(folder), command=command)
 
 
-def describe(what: Results | Comparison | Sweep | Outcome, folder: str | Path | None = None) -> str:
+def describe(
+    what: Results | Comparison | Sweep | Outcome | Plan, folder: str | Path | None = None
+) -> str:
     """What the console shows: the key figures of a run or a comparison, what a sweep spec
-    will run (its design checked), or what a call of `run_sweep` did."""
+    will run (its design checked), what a call of `run_sweep` did, or a staffing plan."""
     from simulator.experiments.run import Comparison, Results
+    from simulator.plan.planner import Plan
     from simulator.reporting import console
     from simulator.sweep import runner
 
     where = None if folder is None else Path(folder)
+    if isinstance(what, Plan):
+        from simulator.plan.report import describe_plan
+
+        return describe_plan(what, where)
     if isinstance(what, Comparison):
         return console.comparison_summary(what, where)
     if isinstance(what, Results):
@@ -204,6 +213,84 @@ def load_sweep_results(folder: str | Path) -> pd.DataFrame:
     return load_results(folder)
 
 
+def staffing_plan(
+    scenario: Scenario,
+    *,
+    caseload_limit: float = 45.0,
+    on_time: float = 0.95,
+    confidence: float = 0.9,
+    caseload_measure: str = "average",
+    meet: str = "probability",
+    start: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    step: str = "quarter",
+    max_change: int | None = None,
+    no_firing: bool = False,
+    arrivals_range: tuple[float, float] | None = None,
+    replications: int = 20,
+    max_replications: int = 100,
+    seed: int | None = None,
+    workers: int | None = None,
+    evidence: bool = True,
+) -> Plan:
+    """The least caseworker posts per quarter (or month) from `start` to `until` that keep
+    the caseload per caseworker at most `caseload_limit` and get at least `on_time` of the
+    statutory tasks done on time, each quarter, in at least `confidence` of simulated
+    futures (`meet="probability"`) or on average (`meet="mean"`): offered-load start,
+    simulation search with common random numbers, a sequential check on fresh
+    replications, and one fewer caseworker shown to miss. docs/plan.md.
+
+    `caseload_measure`: "average" (open cases ÷ caseworkers on the staff), "peak_week" or
+    "each" (every caseworker's own). `max_change`: most posts added or cut a period;
+    `no_firing`: posts never fall. `arrivals_range`: factors (low, high) on the scenario's
+    quotas; the plan holds up to the high end. `replications`: the search's sample;
+    `max_replications`: the most fresh ones the check runs. `workers`: processes (default:
+    every core; 1 runs in this process).
+    """
+    from simulator.plan.planner import PlanOptions, make_plan
+    from simulator.plan.targets import Targets
+    from simulator.scenario import ScenarioError
+
+    _check_seed(seed)
+    try:
+        options = PlanOptions(
+            targets=Targets(caseload_limit, on_time, confidence, caseload_measure, meet),  # type: ignore[arg-type]
+            start=_date("start", start),
+            until=_date("until", until),
+            step=step,  # type: ignore[arg-type]
+            max_change=max_change,
+            no_firing=no_firing,
+            arrivals_range=arrivals_range,
+            replications=replications,
+            max_replications=max_replications,
+            seed=seed,
+            workers=workers,
+            evidence=evidence,
+        )
+    except ValueError as exc:
+        raise ScenarioError(f"plan: {exc}") from None
+    return make_plan(scenario, options)
+
+
+def write_plan(
+    plan: Plan, folder: str | Path | None = None, *, command: list[str] | None = None
+) -> Path:
+    """Write a plan's folder (plan.csv, the page as PDF and PNG, evidence, the planned
+    scenario, a manifest) at once; default results/plan_<scenario>/."""
+    from simulator.plan.files import default_folder
+    from simulator.plan.files import write_plan as write
+
+    where = Path(folder) if folder is not None else default_folder(plan.scenario.name)
+    return write(plan, where, command=command)
+
+
+def check_plan_folder(folder: str | Path) -> None:
+    """Raise `ScenarioError` if `folder` may not receive a plan (checked before the work)."""
+    from simulator.plan.files import check_destination
+
+    check_destination(Path(folder))
+
+
 def calibrate(replications: int = 10, municipalities: int = 30) -> str:
     """The baseline and a spread of municipalities beside the survey figures, as text."""
     from simulator.calibration import report
@@ -216,6 +303,17 @@ def new_scenario(name: str, folder: str | Path = ".") -> Path:
     from simulator.scenario.starter import write_starter
 
     return write_starter(name, Path(folder))
+
+
+def _date(what: str, value: dt.date | str | None) -> dt.date | None:
+    from simulator.scenario import ScenarioError
+
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ScenarioError(f"{what}: a date YYYY-MM-DD (got {value!r})") from None
 
 
 def _count(what: str, value: Any, minimum: int) -> int | None:
