@@ -251,3 +251,28 @@ def test_the_certified_plan_meets_its_targets_on_fresh_futures() -> None:
     floor = plan.options.targets.confidence - INDIFFERENCE
     for k, x in enumerate(successes):
         assert stats.binom.cdf(int(x), 60, floor) >= 0.01 / periods.n, (k, x)
+
+
+def test_the_cases_open_at_the_start_fade_as_their_survival_says() -> None:
+    """Exits at a constant rate λ and a three-year period: a case of age a is still open t
+    days later with probability exp(−λ t) while a + t is within the period, so the expected
+    open cases of an initial state are Σ_i exp(−λ t) 1[a_i + t < T]. The module computes
+    it on a quarter-day grid: within 1 % of that."""
+    from simulator.plan.naive import initial_open
+
+    s = municipality(
+        exit={"self_support": {}, "other_per_year": 1.0, "period_years": 3.0},
+        initial_state={"open_cases": [{"takeover": dt.date(2021, 6, 1), "cases": 30},
+                                      {"takeover": dt.date(2023, 11, 1), "cases": 12}]},
+    )  # fmt: skip
+    days = np.arange(0.0, 360.0, 0.25)
+    lam, period = 1 / 365.25, 3 * 365.25
+    ages = []
+    for month, after, n in ((dt.date(2021, 6, 1), dt.date(2021, 7, 1), 30),
+                            (dt.date(2023, 11, 1), dt.date(2023, 12, 1), 12)):  # fmt: skip
+        t0, t1 = (month - START).days, (after - START).days
+        ages += [-(t0 + (t1 - t0) * (k + 0.5) / n) for k in range(n)]
+    exact = sum(np.exp(-lam * days) * (a + days < period) for a in ages)
+    got = initial_open(s, days)
+    inside = np.abs(days[:, None] - (period - np.asarray(ages))[None, :]).min(axis=1) > 0.5
+    assert got[inside] == pytest.approx(exact[inside], rel=0.01)

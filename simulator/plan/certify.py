@@ -27,11 +27,13 @@ are compared with the targets by one-sided t bounds at level 1 − (1 − confid
 
 **Minimality** (`one_fewer`): for each period whose posts were set by its need (not held
 up by --no-firing or --max-change), the plan with one caseworker fewer in that period
-alone is run on the same fresh replications (common random numbers, runs stopped at the
-end of the period) and tested with the same sequential test, each claim at level
-`ERROR`: "one fewer misses" (the period then meets its targets with probability at most
-c − ε), "one fewer also meets" (the plan is not the least), or undecided. The figures of
-the reduced period beside the plan's say by how much it misses.
+alone, tested with the same sequential test, each claim at level `ERROR`: "one fewer
+misses" (the period then meets its targets with probability at most c − ε), "one fewer
+also meets" (the plan is not the least), or undecided. Where the caseload alone settles
+it, it is read off the certificate's runs (with n − 1 posts the caseload is at least n /
+(n − 1) times the plan's); otherwise the reduced plan is run on the same fresh
+replications (common random numbers, runs stopped at the end of the period). The figures
+of the reduced period beside the plan's say by how much it misses.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from simulator.plan.targets import Targets
 
 ERROR = 0.05  # family-wise error of the certificate; of each minimality claim
 INDIFFERENCE = 0.05  # half-width of the indifference zone around the confidence
+MINIMALITY_REPLICATIONS = 40  # the most fresh replications one minimality claim runs
 
 MET, MISSED, UNDECIDED = "met", "missed", "undecided"
 
@@ -209,7 +212,8 @@ class OneFewer:
     replications: int
     successes: int
     caseload_mean: float
-    on_time_mean: float
+    on_time_mean: float  # NaN where read off the plan's runs (not simulated)
+    simulated: bool = True  # False: read off the plan's runs (`one_fewer`)
 
 
 def one_fewer(
@@ -219,47 +223,80 @@ def one_fewer(
     targets: Targets,
     replications: Sequence[int],
     batch: int,
+    certificate: Certificate | None = None,
 ) -> list[OneFewer]:
-    """For each of `periods`, the plan with one fewer caseworker there (module docstring)."""
+    """For each of `periods`, the plan with one fewer caseworker there (module docstring).
+
+    First without simulating, from the certificate's runs of the plan: with n − 1 posts
+    the caseload is at least the plan's times n / (n − 1) (the same open cases, or more if
+    less casework keeps cases open longer; fewer caseworkers on the staff, or fewer still
+    if stress makes more of them leave), and a period whose caseload alone then misses
+    misses. Only the periods this does not settle are simulated, each on at most
+    `MINIMALITY_REPLICATIONS` of the fresh replications.
+    """
     test = Sprt.around(targets.confidence, ERROR)
     reduced = {k: [*plan[:k], plan[k] - 1, *plan[k + 1 :]] for k in periods if plan[k] > 1}
+    out: dict[int, OneFewer] = {}
+    if certificate is not None:
+        for k in reduced:
+            found = _read_off(certificate.sample, plan[k], targets, k, test)
+            if found is not None:
+                out[k] = found
+    fixed = targets.meet == "mean"
+    reps = replications[:MINIMALITY_REPLICATIONS]
     done = dict.fromkeys(reduced, 0)
     verdict: dict[int, tuple[str, int]] = {}
     samples: dict[int, Sample] = {}
-    fixed = targets.meet == "mean"
     while True:
-        todo = [k for k in reduced if k not in verdict]
+        todo = [k for k in reduced if k not in verdict and k not in out]
         if not todo:
             break
         for k in todo:
-            done[k] = len(replications) if fixed else min(len(replications), done[k] + batch)
-        jobs = [(reduced[k], replications[: done[k]], k + 1) for k in todo]
+            done[k] = len(reps) if fixed else min(len(reps), done[k] + batch)
+        jobs = [(reduced[k], reps[: done[k]], k + 1) for k in todo]
         for k, sample in zip(todo, simulator.samples(jobs), strict=True):
             samples[k] = sample
             if fixed:
                 verdict[k] = (_mean_checks_one(sample, targets, k), done[k])
                 continue
             decision, used = test.decide(met(sample, targets)[:, k])
-            if decision != UNDECIDED or done[k] == len(replications):
+            if decision != UNDECIDED or done[k] == len(reps):
                 verdict[k] = (decision, used)
-    out = []
-    for k in sorted(reduced):
-        decision, used = verdict[k]
+    for k, (decision, used) in verdict.items():
         sample = samples[k]
         load = caseloads(sample, targets)[:used, k]
         share = on_time_shares(sample)[:used, k]
-        out.append(
-            OneFewer(
-                period=k,
-                posts=reduced[k][k],
-                decision=decision,
-                replications=used,
-                successes=int(met(sample, targets)[:used, k].sum()),
-                caseload_mean=float(np.nanmean(load)) if np.isfinite(load).any() else math.nan,
-                on_time_mean=float(np.nanmean(share)) if np.isfinite(share).any() else math.nan,
-            )
+        out[k] = OneFewer(
+            period=k,
+            posts=reduced[k][k],
+            decision=decision,
+            replications=used,
+            successes=int(met(sample, targets)[:used, k].sum()),
+            caseload_mean=_nanmean(load),
+            on_time_mean=_nanmean(share),
         )
-    return out
+    return [out[k] for k in sorted(out)]
+
+
+def _read_off(sample: Sample, posts: int, targets: Targets, k: int, test: Sprt) -> OneFewer | None:
+    """One fewer in period k, read off the plan's runs (`one_fewer`): MISSED, or None."""
+    load = caseloads(sample, targets)[:, k] * posts / (posts - 1)
+    if targets.meet == "mean":
+        _, low = _bounds(load, 1 - ERROR)
+        if not low > targets.caseload_limit:
+            return None
+        decision, used = MISSED, len(load)
+    else:
+        decision, used = test.decide(~(load > targets.caseload_limit + 1e-9))
+        if decision != MISSED:
+            return None
+    ok = ~(load[:used] > targets.caseload_limit + 1e-9)
+    return OneFewer(k, posts - 1, decision, used, int(ok.sum()), _nanmean(load[:used]),
+                    math.nan, simulated=False)  # fmt: skip
+
+
+def _nanmean(values: np.ndarray) -> float:
+    return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
 
 
 def _mean_checks_one(sample: Sample, targets: Targets, k: int) -> str:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.analysis.theory import erlang_c
-from simulator.plan.offered_load import OfferedLoad, compound_poisson_quantiles, survival
+from simulator.plan.offered_load import OfferedLoad, _exit_law, compound_poisson_quantiles
 from simulator.plan.targets import Targets
 from simulator.scenario.schema import Scenario, takeover_span
 
@@ -74,7 +74,8 @@ def period_load(
 def initial_open(scenario: Scenario, days: np.ndarray) -> np.ndarray:
     """Expected cases still open at each of `days` (since the start) of those open at the
     start ([initial_state]): a case of age a is open t days later with probability
-    S(a + t) / S(a), S the survival of its kind (`offered_load.survival`), the ages spread
+    S(a + t) / S(a), S the survival of its kind (as `offered_load.survival`, on its grid of
+    a quarter of a day, computed by convolution as the offered load does), the ages spread
     over each month as the engine spreads them. Their number is fixed, not Poisson: taking
     them as Poisson in the quantiles overstates the spread a little (on the safe side).
     Families of pending applications are left out."""
@@ -84,14 +85,17 @@ def initial_open(scenario: Scenario, days: np.ndarray) -> np.ndarray:
         return out
     start = scenario.simulation.start_date
     period = scenario.exit.period_years * 365.25
-    step = max(float(days[1] - days[0]), 0.25) if len(days) > 1 else 0.25
-    ages = np.arange(0.0, period + float(days[-1]) + 2 * step, step)
+    h = 0.25
+    n = int((period + float(days[-1])) / h) + 4
+    ages = (np.arange(n + 1) - 0.5) * h  # the survival kernel's grid: cell midpoints
     curves: dict[str, np.ndarray] = {}
     for entry in state.open_cases:
         if entry.cases == 0:
             continue
         if entry.kind not in curves:
-            curves[entry.kind] = survival(scenario, entry.kind, ages)
+            kernel = _exit_law(scenario, entry.kind).kernel(n, h, 0.0)
+            kernel[0] = 1.0  # before opening
+            curves[entry.kind] = kernel
         s = curves[entry.kind]
         t0, t1 = takeover_span(entry.takeover, start, period)
         opened = t0 + (t1 - t0) * (np.arange(entry.cases) + 0.5) / entry.cases

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from simulator.plan.planner import Plan
 from simulator.plan.report import (
@@ -135,7 +136,8 @@ def _posts_axes(ax: Axes, plan: Plan) -> None:
             label="the plan")  # fmt: skip
     ax.set_xticks(x[:-1] + 0.5)
     ax.set_xticklabels([_short(label) for label in plan.periods.labels], fontsize=6.5,
-                       rotation=90 if plan.periods.n > 12 else 0)  # fmt: skip
+                       rotation=90 if plan.periods.n > 6 else 0)  # fmt: skip
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(0, plan.periods.n)
     ax.set_ylim(0, max(max(plan.posts), *(max(e.plan) for e in plan.evidence)) * 1.15 + 1)
     ax.set_ylabel("caseworker posts", fontsize=7.5)
@@ -243,9 +245,14 @@ def _cost_and_risk(plan: Plan) -> list[tuple[str, str]]:
             naive.append(text)
     if math.isfinite(plan.robust_factor):
         over = plan.robust_factor / plan.arrivals_factor - 1
+        where = (
+            f"; beyond, {plan.periods.labels[plan.breaks_in]} breaks first"
+            if plan.breaks_in is not None
+            else ""
+        )
         risk.append(
             f"The caseload limit holds for arrivals up to {over:.0%} above those planned for "
-            "(instant method)."
+            f"(read off the plan's futures{where})."
         )
     if plan.range_needs:
         lo, hi = plan.range_needs["low"], plan.range_needs["high"]

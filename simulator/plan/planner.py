@@ -206,7 +206,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                                            options.no_firing)  # fmt: skip
                 continue
             tested = [k for k, r in enumerate(reasons) if r == NEEDED]
-            minimality = one_fewer(simulator, posts, tested, targets, fresh, batch)
+            minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate)
             lower = [f.period for f in minimality if f.decision == MET]
             if lower and not last and not short_of(certificate, targets):
                 for k in lower:

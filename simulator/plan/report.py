@@ -61,6 +61,7 @@ def period_table(plan: Plan) -> pd.DataFrame:
             "one_fewer_met_share": f.successes / f.replications if f else math.nan,
             "one_fewer_caseload_mean": f.caseload_mean if f else math.nan,
             "one_fewer_on_time_mean": f.on_time_mean if f else math.nan,
+            "one_fewer_simulated": (f.simulated if f else math.nan),
             "open_cases_mean": open_cases,
             "caseworkers_on_staff_mean": staff,
             "replacements_mean": max(
@@ -148,18 +149,24 @@ def minimality_text(plan: Plan) -> str:
     shown = [f for f in plan.minimality if f.decision == MISSED]
     if not plan.minimality:
         return "No period was set by its need alone (the rules held them): minimality not tested."
-    worst = max(shown, key=lambda f: f.caseload_mean, default=None)
     text = (
         f"One caseworker fewer misses the targets in {len(shown)} of {len(plan.minimality)} "
         f"{plan.periods.step}s set by their need"
     )
-    if worst is not None:
-        label = plan.periods.labels[worst.period]
-        text += (
-            f" (e.g. {label}: caseload {worst.caseload_mean:.1f}, on time "
-            f"{worst.on_time_mean:.1%}, targets met in {worst.successes} of "
-            f"{worst.replications} futures)"
-        )
+    closest = max(shown, key=lambda f: f.successes / max(f.replications, 1), default=None)
+    if closest is not None:
+        label = plan.periods.labels[closest.period]
+        share = closest.successes / max(closest.replications, 1)
+        if closest.simulated:
+            text += (
+                f" (the closest, {label}: caseload {closest.caseload_mean:.1f}, on time "
+                f"{closest.on_time_mean:.1%}, both targets met in {share:.0%} of futures)"
+            )
+        else:
+            text += (
+                f" (the closest, {label}: caseload at least {closest.caseload_mean:.1f}, under "
+                f"{plan.options.targets.caseload_limit:g} in only {share:.0%} of futures)"
+            )
     others = [plan.periods.labels[f.period] for f in plan.minimality if f.decision != MISSED]
     if others:
         text += f"; not shown for {', '.join(others)}"
