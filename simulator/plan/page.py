@@ -27,6 +27,7 @@ from matplotlib.ticker import MaxNLocator
 
 from simulator.plan.planner import Plan
 from simulator.plan.report import (
+    arrivals_headroom,
     assumptions,
     changes,
     evidence_table,
@@ -243,17 +244,9 @@ def _cost_and_risk(plan: Plan) -> list[tuple[str, str]]:
             risk.append("With the " + text)
         else:
             naive.append(text)
-    if math.isfinite(plan.robust_factor):
-        over = plan.robust_factor / plan.arrivals_factor - 1
-        where = (
-            f"; beyond, {plan.periods.labels[plan.breaks_in]} breaks first"
-            if plan.breaks_in is not None
-            else ""
-        )
-        risk.append(
-            f"The caseload limit holds for arrivals up to {over:.0%} above those planned for "
-            f"(read off the plan's futures{where})."
-        )
+    headroom = arrivals_headroom(plan)
+    if headroom:
+        risk.append(headroom)
     if plan.range_needs:
         lo, hi = plan.range_needs["low"], plan.range_needs["high"]
         risk.append(

@@ -134,6 +134,7 @@ class Plan:
     arrivals_factor: float
     evidence: list[Evidence] = field(default_factory=list)
     robust_factor: float = math.nan  # the plan's caseload holds up to this arrivals factor
+    robust_factor_one_more: float = math.nan  # and with one more caseworker in every period
     breaks_in: int | None = None  # the period that breaks first beyond it
     range_needs: dict[str, list[int]] = field(default_factory=dict)
     runs: int = 0
@@ -410,6 +411,11 @@ def _risk(plan: Plan) -> None:
         beyond = np.asarray(arrivals_factor_needs(plan, factor + step)) > posts
         plan.breaks_in = int(np.argmax(beyond)) if beyond.any() else None
     plan.robust_factor = factor * plan.arrivals_factor
+    more = posts + 1
+    spare = 1.0
+    while spare < 5 and np.all(np.asarray(arrivals_factor_needs(plan, spare + step)) <= more):
+        spare += step
+    plan.robust_factor_one_more = spare * plan.arrivals_factor
     if plan.options.arrivals_range:
         low, high = plan.options.arrivals_range
         for name, f in (("low", low), ("central", 1.0), ("high", high)):

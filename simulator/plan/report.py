@@ -205,17 +205,9 @@ def changes(plan: Plan) -> list[str]:
             f"A caseload limit of {limit:g}: {abs(diff)} post{'s' * (abs(diff) != 1)} "
             f"{'more' if diff > 0 else 'fewer'} at the peak ({plan.periods.labels[peak]})."
         )
-    if math.isfinite(plan.robust_factor):
-        extra = plan.robust_factor / plan.arrivals_factor - 1
-        where = (
-            f", first in {plan.periods.labels[plan.breaks_in]}"
-            if plan.breaks_in is not None
-            else ""
-        )
-        out.append(
-            f"Arrivals more than {extra:.0%} above those planned for break the caseload "
-            f"limit{where}."
-        )
+    headroom = arrivals_headroom(plan)
+    if headroom:
+        out.append(headroom)
     lead = plan.lead
     out.append(
         f"Recruitment taking longer than {lead.days:.0f} days ({lead.level:.0%} of "
@@ -235,6 +227,20 @@ def changes(plan: Plan) -> list[str]:
             "staff away or learning do less."
         )
     return out
+
+
+def arrivals_headroom(plan: Plan) -> str:
+    """Which arrivals break the caseload limit, read off the plan's futures (`planner._risk`)."""
+    if not math.isfinite(plan.robust_factor):
+        return ""
+    over = plan.robust_factor / plan.arrivals_factor - 1
+    text = f"Arrivals more than {over:.0%} above those planned for break the caseload limit"
+    if plan.breaks_in is not None:
+        text += f", first in {plan.periods.labels[plan.breaks_in]}"
+    if math.isfinite(plan.robust_factor_one_more):
+        spare = plan.robust_factor_one_more / plan.arrivals_factor - 1
+        text += f"; with one more caseworker in every {plan.periods.step}, above {spare:.0%}"
+    return text + " (read off the plan's simulated futures)."
 
 
 def assumptions(plan: Plan) -> list[str]:
@@ -265,7 +271,11 @@ def assumptions(plan: Plan) -> list[str]:
     )
     if s.initial_state is not None:
         n = sum(e.cases for e in s.initial_state.open_cases)
-        out.append(f"Start: {n} cases open on {s.simulation.start_date} ([initial_state]).")
+        pending = sum(p.applications for p in s.initial_state.pending_reunifications)
+        waiting = f" and {pending} reunification applications pending" if pending else ""
+        out.append(
+            f"Start: {n} cases open on {s.simulation.start_date}{waiting} ([initial_state])."
+        )
     out.extend(plan.notes)
     return out
 
