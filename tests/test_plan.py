@@ -276,3 +276,22 @@ def test_the_cases_open_at_the_start_fade_as_their_survival_says() -> None:
     got = initial_open(s, days)
     inside = np.abs(days[:, None] - (period - np.asarray(ages))[None, :]).min(axis=1) > 0.5
     assert got[inside] == pytest.approx(exact[inside], rel=0.01)
+
+
+def test_a_target_staffing_cannot_reach_is_said_and_not_chased() -> None:
+    """A statutory task due 15 minutes after a case opens, cases opening at any hour of any
+    day, casework in office hours only: at most the cases opened in office hours can be
+    served on time (under a quarter of them), whatever the staff. The search stops at twice
+    what the caseload and the work need, keeps the periods at that need, checks them on
+    the caseload limit alone, and says so."""
+    s = municipality(tasks={"reception": one_task(deadline_days=15 / 60 / 24)})
+    plan = plan_of(s, start=START, until=dt.date(2024, 7, 1), replications=4,
+                   max_replications=20)  # fmt: skip
+    assert plan.reasons == ["on time out of reach of staffing"] * 2
+    assert plan.search.evaluations < 15
+    assert max(plan.posts) <= 3  # 20 cases a month, half a year open: a few caseworkers
+    assert any("out of reach of staffing" in note for note in plan.notes)
+    # the periods are checked on their caseload alone, and one fewer is never shown enough
+    assert plan.search.out_of_reach == [True, True]
+    assert all(c.decision != "missed" for c in plan.certificate.checks)
+    assert not any(f.decision == "met" for f in plan.minimality)

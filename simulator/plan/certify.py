@@ -146,18 +146,21 @@ def certify(
     targets: Targets,
     replications: Sequence[int],
     batch: int,
+    caseload_only: Sequence[bool] | None = None,
 ) -> Certificate:
-    """Check `plan` period by period on the fresh `replications`, in order (module docstring)."""
+    """Check `plan` period by period on the fresh `replications`, in order (module
+    docstring); the periods flagged `caseload_only` on their caseload target alone."""
     k_periods = len(plan)
     if targets.meet == "mean":
         sample = simulator.sample(plan, replications)
-        return Certificate(tuple(plan), _mean_checks(sample, targets, k_periods), sample, None)
+        checks = _mean_checks(sample, targets, k_periods, caseload_only)
+        return Certificate(tuple(plan), checks, sample, None)
     test = Sprt.around(targets.confidence, ERROR / k_periods)
     done = 0
     while True:
         done = min(len(replications), done + batch)
         sample = simulator.sample(plan, replications[:done])
-        ok = met(sample, targets)
+        ok = met(sample, targets, caseload_only)
         decisions = [test.decide(ok[:, k]) for k in range(k_periods)]
         settled = all(d != UNDECIDED for d, _ in decisions)
         if settled or done == len(replications) or any(d == MISSED for d, _ in decisions):
@@ -169,15 +172,23 @@ def certify(
     return Certificate(tuple(plan), checks, sample, test)
 
 
-def _mean_checks(sample: Sample, targets: Targets, k_periods: int) -> list[PeriodCheck]:
+def _mean_checks(
+    sample: Sample,
+    targets: Targets,
+    k_periods: int,
+    caseload_only: Sequence[bool] | None = None,
+) -> list[PeriodCheck]:
     """meet = "mean": one-sided t bounds on each period's mean caseload and on-time share."""
     level = 1 - (1 - targets.confidence) / k_periods
     load, share = caseloads(sample, targets), on_time_shares(sample)
-    ok = met(sample, targets)
+    ok = met(sample, targets, caseload_only)
+    flags = list(caseload_only) if caseload_only is not None else [False] * k_periods
     checks = []
     for k in range(k_periods):
         load_high, load_low = _bounds(load[:, k], level)
         share_high, share_low = _bounds(share[:, k], level)
+        if flags[k]:
+            share_high = share_low = math.inf
         if load_high <= targets.caseload_limit and share_low >= targets.on_time:
             decision = MET
         elif load_low > targets.caseload_limit or share_high < targets.on_time:
@@ -224,6 +235,7 @@ def one_fewer(
     replications: Sequence[int],
     batch: int,
     certificate: Certificate | None = None,
+    caseload_only: Sequence[bool] | None = None,
 ) -> list[OneFewer]:
     """For each of `periods`, the plan with one fewer caseworker there (module docstring).
 
@@ -243,6 +255,7 @@ def one_fewer(
             if found is not None:
                 out[k] = found
     fixed = targets.meet == "mean"
+    only = list(caseload_only) if caseload_only is not None else [False] * len(plan)
     reps = replications[:MINIMALITY_REPLICATIONS]
     done = dict.fromkeys(reduced, 0)
     verdict: dict[int, tuple[str, int]] = {}
@@ -257,9 +270,9 @@ def one_fewer(
         for k, sample in zip(todo, simulator.samples(jobs), strict=True):
             samples[k] = sample
             if fixed:
-                verdict[k] = (_mean_checks_one(sample, targets, k), done[k])
+                verdict[k] = (_mean_checks_one(sample, targets, k, only[k]), done[k])
                 continue
-            decision, used = test.decide(met(sample, targets)[:, k])
+            decision, used = test.decide(met(sample, targets, only)[:, k])
             if decision != UNDECIDED or done[k] == len(reps):
                 verdict[k] = (decision, used)
     for k, (decision, used) in verdict.items():
@@ -271,7 +284,7 @@ def one_fewer(
             posts=reduced[k][k],
             decision=decision,
             replications=used,
-            successes=int(met(sample, targets)[:used, k].sum()),
+            successes=int(met(sample, targets, only)[:used, k].sum()),
             caseload_mean=_nanmean(load),
             on_time_mean=_nanmean(share),
         )
@@ -299,10 +312,12 @@ def _nanmean(values: np.ndarray) -> float:
     return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
 
 
-def _mean_checks_one(sample: Sample, targets: Targets, k: int) -> str:
+def _mean_checks_one(sample: Sample, targets: Targets, k: int, caseload_only: bool) -> str:
     """meet = "mean": does period k of a reduced plan miss, at level 1 − ERROR?"""
     load_high, load_low = _bounds(caseloads(sample, targets)[:, k], 1 - ERROR)
     share_high, share_low = _bounds(on_time_shares(sample)[:, k], 1 - ERROR)
+    if caseload_only:
+        share_high = share_low = math.inf
     if load_low > targets.caseload_limit or share_high < targets.on_time:
         return MISSED
     if load_high <= targets.caseload_limit and share_low >= targets.on_time:

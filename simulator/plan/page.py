@@ -100,7 +100,7 @@ def _block(
     if heading:
         fig.text(0.05, y, heading, fontsize=9, weight="bold", color=INK, va="top")
         y -= 0.016
-    chars = int(118 * 8.0 / size)
+    chars = int(118 * 8.0 / size * (0.9 if bold else 1.0))
     if isinstance(text, str):
         lines = textwrap.wrap(text, chars)
     else:
@@ -231,7 +231,9 @@ def _cost_and_risk(plan: Plan) -> list[tuple[str, str]]:
         cost += "."
     else:
         cost += ". Cost in money is not available: the scenario has no [costs] table."
+    t = plan.options.targets
     naive, risk = [], []
+    futures = 0
     for r in evidence.itertuples() if evidence is not None else ():
         if r.plan == "plan" or r.plan.startswith("plan "):
             continue
@@ -240,6 +242,7 @@ def _cost_and_risk(plan: Plan) -> list[tuple[str, str]]:
             f"{r.periods_meeting_targets} of {r.periods} {plan.periods.step}s, caseload up to "
             f"{r.highest_caseload_mean:.0f}, on time down to {r.lowest_on_time_mean:.0%}."
         )
+        futures = r.replications
         if r.plan == "current staffing":
             risk.append("With the " + text)
         else:
@@ -253,7 +256,12 @@ def _cost_and_risk(plan: Plan) -> list[tuple[str, str]]:
             f"Across the arrivals range the caseload alone needs {min(lo)}–{max(lo)} posts at "
             f"the low end and {min(hi)}–{max(hi)} at the high end."
         )
-    others = " Other plans on the same futures: " + " ".join(naive) if naive else ""
+    others = (
+        f" Other plans on {futures} of the same futures (a {plan.periods.step} meets the "
+        f"targets if it does in {t.confidence:.0%} of them): " + " ".join(naive)
+        if naive
+        else ""
+    )
     return [("Cost", cost + others), ("Risk", " ".join(risk) or "Not assessed.")]
 
 

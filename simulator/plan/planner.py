@@ -47,7 +47,7 @@ from simulator.plan.naive import (
     period_load,
 )
 from simulator.plan.offered_load import _cdf, offered_load, share_at_work
-from simulator.plan.search import Search, least_staffing
+from simulator.plan.search import REACH, Search, least_staffing
 from simulator.plan.simulate import PlanError, Sample, Simulator, scaled_arrivals
 from simulator.plan.targets import Periods, PeriodStep, Targets, planning_periods
 from simulator.scenario import changed_scenario
@@ -56,6 +56,10 @@ from simulator.scenario.schema import Scenario, Turnover
 MAX_ROUNDS = 4  # certificate and minimality rounds before the plan is reported as it is
 SHIFTS = (-2, -1, 1)  # the trade-off: the plan with this many more caseworkers a period
 NEEDED = "needed"
+OUT_OF_REACH = "on time out of reach of staffing"
+# the reasons whose periods the certificate may raise (not those a rule or the model caps)
+FIXABLE = (NEEDED, OUT_OF_REACH, "hired early (--max-change)", "kept (--no-firing)",
+           "cut slowly (--max-change)")  # fmt: skip
 EVIDENCE = 8  # replications of each other plan (the first of the certificate's)
 
 
@@ -191,29 +195,32 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         capacity = post_hours(scenario, periods)
         search = least_staffing(simulator, targets, start, search_reps, capacity)
         needs = list(search.plan)
+        blocked = search.out_of_reach
         posts, reasons = constrain(needs, simulator.current, options.max_change, options.no_firing)
+        reasons = _reach(reasons, blocked)
         rounds = 0
         while True:
             rounds += 1
-            certificate = certify(simulator, posts, targets, fresh, batch)
+            certificate = certify(simulator, posts, targets, fresh, batch, blocked)
             last = rounds >= MAX_ROUNDS
-            fixable = [
-                k for k in short_of(certificate, targets) if not reasons[k].startswith("short")
-            ]
+            fixable = [k for k in short_of(certificate, targets) if reasons[k] in FIXABLE]
             if fixable and not last:
                 for k in fixable:
                     needs[k] = max(needs[k], posts[k] + 1)
                 posts, reasons = constrain(needs, simulator.current, options.max_change,
                                            options.no_firing)  # fmt: skip
+                reasons = _reach(reasons, blocked)
                 continue
-            tested = [k for k, r in enumerate(reasons) if r == NEEDED]
-            minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate)
+            tested = [k for k, r in enumerate(reasons) if r in (NEEDED, OUT_OF_REACH)]
+            minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate,
+                                   blocked)  # fmt: skip
             lower = [f.period for f in minimality if f.decision == MET]
-            if lower and not last and not short_of(certificate, targets):
+            if lower and not last and not fixable:
                 for k in lower:
                     needs[k] -= 1
                 posts, reasons = constrain(needs, simulator.current, options.max_change,
                                            options.no_firing)  # fmt: skip
+                reasons = _reach(reasons, blocked)
                 continue
             break
         plan = Plan(
@@ -246,6 +253,11 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     plan.notes.extend(_notes(plan))
     plan.wall_seconds = time.perf_counter() - started
     return plan
+
+
+def _reach(reasons: list[str], blocked: Sequence[bool]) -> list[str]:
+    """`reasons`, with the periods whose on-time share staffing cannot reach marked so."""
+    return [OUT_OF_REACH if b and r == NEEDED else r for r, b in zip(reasons, blocked, strict=True)]
 
 
 def short_of(certificate: Certificate, targets: Targets) -> list[int]:
@@ -449,6 +461,16 @@ def _notes(plan: Plan) -> list[str]:
         )
     if any(r.startswith("short") for r in plan.reasons):
         notes.append("--max-change keeps some periods below their need: see 'why'.")
+    blocked = [plan.periods.labels[k] for k, r in enumerate(plan.reasons) if r == OUT_OF_REACH]
+    if blocked:
+        notes.append(
+            f"The on-time target is out of reach of staffing in {', '.join(blocked)}: with "
+            f"{REACH} times the posts the caseload and the work need, the share stays short "
+            "(deadlines fall while a case's own caseworker is away, or sooner than the next "
+            "casework window). Those periods keep the posts their caseload "
+            "and work need, are checked on the caseload limit alone, and a policy decides "
+            'the rest (e.g. caseworkers.absence_cover = "pool").'
+        )
     missed = [plan.periods.labels[k] for k in plan.certificate.missed]
     if missed:
         notes.append("Still missing its targets after the checks: " + ", ".join(missed) + ".")

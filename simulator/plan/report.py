@@ -56,6 +56,7 @@ def period_table(plan: Plan) -> pd.DataFrame:
             "met_ci_low": check.low,
             "met_ci_high": check.high,
             "verdict": check.decision,
+            "judged_on": "caseload only" if plan.search.out_of_reach[k] else "both targets",
             "replications": check.replications,
             "one_fewer_verdict": f.decision if f else "not tested",
             "one_fewer_met_share": f.successes / f.replications if f else math.nan,
@@ -137,6 +138,12 @@ def statement(plan: Plan) -> str:
             f"Checked on {n} fresh simulated futures: {met_n} of {len(checks)} {step}s shown "
             f"to meet both averages with {t.confidence:.0%} confidence"
         )
+    alone = [plan.periods.labels[k] for k, b in enumerate(plan.search.out_of_reach) if b]
+    if alone:
+        text += (
+            f"; judged on the caseload alone (the on-time share is out of reach of staffing): "
+            f"{', '.join(alone)}"
+        )
     if zone:
         text += f"; too close to call, kept at their estimate: {', '.join(zone)}"
     if missed:
@@ -148,7 +155,7 @@ def minimality_text(plan: Plan) -> str:
     """One sentence on what one caseworker fewer does."""
     shown = [f for f in plan.minimality if f.decision == MISSED]
     if not plan.minimality:
-        return "No period was set by its need alone (the rules held them): minimality not tested."
+        return "No period was set by its need (rules held them all): minimality not tested."
     text = (
         f"One caseworker fewer misses the targets in {len(shown)} of {len(plan.minimality)} "
         f"{plan.periods.step}s set by their need"
@@ -192,7 +199,8 @@ def recommendation(plan: Plan) -> str:
 
 
 def changes(plan: Plan) -> list[str]:
-    """What would change the recommendation, each estimated at once (instant method)."""
+    """What would change the recommendation, each read off the plan's futures (arrivals
+    are the page's risk, `arrivals_headroom`)."""
     t = plan.options.targets
     out = []
     peak = int(np.argmax(plan.posts))
@@ -205,9 +213,6 @@ def changes(plan: Plan) -> list[str]:
             f"A caseload limit of {limit:g}: {abs(diff)} post{'s' * (abs(diff) != 1)} "
             f"{'more' if diff > 0 else 'fewer'} at the peak ({plan.periods.labels[peak]})."
         )
-    headroom = arrivals_headroom(plan)
-    if headroom:
-        out.append(headroom)
     lead = plan.lead
     out.append(
         f"Recruitment taking longer than {lead.days:.0f} days ({lead.level:.0%} of "

@@ -20,7 +20,11 @@ The search works on one fixed set of replications (the *search sample*, replicat
    as its work needs, `work_posts`) and simulate again; then bisect between the least the
    caseload shortcut allows and the posts that meet. Work left undone in a period is
    carried into the next, so each period is judged after the periods before it have been
-   settled, never before; there is no backtracking.
+   settled, never before; there is no backtracking. A period that still misses its
+   on-time share with `REACH` times the posts its caseload and its work need is *out of
+   reach of staffing* (its deadlines fall while the caseworker whose case it is is away,
+   say, and `caseworkers.absence_cover` is "wait"): it keeps the posts its caseload and work
+   need, and the plan says so rather than staffing without end.
 
 "Meets its targets" on the sample (`meets`): with `meet = "probability"`, the period
 meets both targets in at least ⌈confidence · R⌉ of the R replications; with
@@ -40,7 +44,8 @@ from simulator.plan.simulate import Sample, Simulator
 from simulator.plan.targets import Targets
 
 ISA_ROUNDS = 3
-MAX_EVALUATIONS = 60  # a safety net: the search has never needed a third of it
+REACH = 2  # the on-time share is sought up to twice the posts the caseload and work need
+MAX_EVALUATIONS = 80  # a safety net: the search has never needed a quarter of it
 
 
 def caseloads(sample: Sample, targets: Targets) -> np.ndarray:
@@ -56,12 +61,19 @@ def on_time_shares(sample: Sample) -> np.ndarray:
     return out
 
 
-def met(sample: Sample, targets: Targets) -> np.ndarray:
-    """Whether each replication met both targets in each period (True/False array)."""
+def met(
+    sample: Sample, targets: Targets, caseload_only: Sequence[bool] | None = None
+) -> np.ndarray:
+    """Whether each replication met both targets in each period (True/False array); in the
+    periods flagged `caseload_only` (on time out of reach of staffing), the caseload alone."""
     load = caseloads(sample, targets)
     share = on_time_shares(sample)
     caseload_ok = ~(load > targets.caseload_limit + 1e-9)  # NaN: no caseworker, no caseload
-    return caseload_ok & ~(share < targets.on_time - 1e-12)  # NaN: nothing due, nothing missed
+    ok = caseload_ok & ~(share < targets.on_time - 1e-12)  # NaN: nothing due, nothing missed
+    if caseload_only is not None:
+        flagged = np.asarray(caseload_only, dtype=bool)[: ok.shape[1]]
+        ok[:, flagged] = caseload_ok[:, flagged]
+    return ok
 
 
 def required(n: int, targets: Targets) -> int:
@@ -69,15 +81,19 @@ def required(n: int, targets: Targets) -> int:
     return math.ceil(targets.confidence * n - 1e-9)
 
 
-def meets(sample: Sample, targets: Targets, k: int) -> bool:
-    """Whether period k meets its targets on the sample (module docstring)."""
+def meets(sample: Sample, targets: Targets, k: int, caseload_only: bool = False) -> bool:
+    """Whether period k meets its targets on the sample (module docstring); with
+    `caseload_only`, its caseload target alone."""
     if targets.meet == "probability":
-        return int(met(sample, targets)[:, k].sum()) >= required(len(sample.replications), targets)
+        flags = [False] * sample.periods
+        flags[k] = caseload_only
+        ok = met(sample, targets, flags)[:, k]
+        return int(ok.sum()) >= required(len(sample.replications), targets)
     load = caseloads(sample, targets)[:, k]
     share = on_time_shares(sample)[:, k]
     load_ok = not (np.nanmean(load) > targets.caseload_limit) if np.isfinite(load).any() else True
     share_ok = not (np.nanmean(share) < targets.on_time) if np.isfinite(share).any() else True
-    return load_ok and share_ok
+    return load_ok and (share_ok or caseload_only)
 
 
 def on_time_ok(sample: Sample, targets: Targets, k: int) -> bool:
@@ -107,6 +123,7 @@ class Search:
 
     plan: list[int]
     proven_below: list[int]  # posts - 1 shown to miss on the sample (0: not shown)
+    out_of_reach: list[bool] = field(default_factory=list)  # on time: staffing cannot
     evaluations: int = 0
     history: list[tuple[int, ...]] = field(default_factory=list)
 
@@ -132,12 +149,23 @@ def least_staffing(
     docstring). `capacity`: casework hours one post gives in each period (`work_posts`)."""
     plan = [max(1, int(n)) for n in start]
     n_periods = len(plan)
-    search = Search(plan, [0] * n_periods)
+    search = Search(plan, [0] * n_periods, [False] * n_periods)
     hours = list(capacity) if capacity is not None else [0.0] * n_periods
 
     def more(sample: Sample, k: int) -> int:
-        """Posts to try next for a period that misses its on-time target."""
-        return max(plan[k] + 1, work_posts(sample, k, hours[k]))
+        """Posts to try next for a period that misses its on-time target: at least one
+        more, at least what its work needs, and more the further it falls short (up to
+        twice as many)."""
+        share = on_time_shares(sample)[:, k]
+        gap = targets.on_time - float(np.nanmean(share)) if np.isfinite(share).any() else 0.0
+        step = math.ceil(plan[k] * min(max(gap, 0.0), 1.0))
+        return max(plan[k] + 1, work_posts(sample, k, hours[k]), plan[k] + step)
+
+    def reach(sample: Sample, k: int) -> int:
+        """The most posts tried for the on-time share: `REACH` times what the caseload and
+        the work need. A period that misses with more is out of reach of staffing."""
+        need = max(caseload_posts(sample, targets, k), work_posts(sample, k, hours[k]))
+        return REACH * need
 
     def evaluate(candidate: Sequence[int]) -> Sample:
         search.evaluations += 1
@@ -161,10 +189,21 @@ def least_staffing(
 
     for k in range(n_periods):  # phase 2: forward, period by period
         while not meets(sample, targets, k):  # too few: more, until the period meets
-            jump = more(sample, k) if not on_time_ok(sample, targets, k) else plan[k] + 1
-            plan[k] = max(jump, caseload_posts(sample, targets, k))
+            if on_time_ok(sample, targets, k):
+                plan[k] = max(plan[k] + 1, caseload_posts(sample, targets, k))
+            elif plan[k] >= reach(sample, k):  # more posts do not bring the deadlines
+                search.out_of_reach[k] = True
+                plan[k] = max(caseload_posts(sample, targets, k), work_posts(sample, k, hours[k]))
+            else:
+                plan[k] = min(max(more(sample, k), caseload_posts(sample, targets, k)),
+                              reach(sample, k))  # fmt: skip
             for later in range(k + 1, n_periods):  # keep later periods near their need
                 plan[later] = max(plan[later], caseload_posts(sample, targets, later))
+            sample = evaluate(plan)
+            if search.out_of_reach[k]:
+                break
+        while search.out_of_reach[k] and not meets(sample, targets, k, caseload_only=True):
+            plan[k] += 1  # out of reach for the deadlines: the caseload limit still holds
             sample = evaluate(plan)
         # enough: is fewer enough too? Bisect between the least the caseload allows and
         # the posts now (a period meets with more posts if it meets with fewer)
@@ -173,7 +212,7 @@ def least_staffing(
             mid = (low + high) // 2
             trial = [*plan[:k], mid, *plan[k + 1 :]]
             tried = evaluate(trial)
-            if meets(tried, targets, k):
+            if meets(tried, targets, k, caseload_only=search.out_of_reach[k]):
                 plan, sample, high = trial, tried, mid
             else:
                 low = mid + 1
