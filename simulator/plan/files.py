@@ -125,6 +125,7 @@ def manifest(plan: Plan, command: list[str] | None) -> dict[str, Any]:
         "replications_simulated": plan.runs,
         "simulated_years": round(plan.simulated_years, 1),
         "wall_seconds": round(plan.wall_seconds, 1),
+        "simulation_cpu_seconds": round(plan.cpu_seconds, 1),
         "command": command,
         "build": native.describe(),
         "python": platform.python_version(),

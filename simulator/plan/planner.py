@@ -144,6 +144,7 @@ class Plan:
     runs: int = 0
     simulated_years: float = 0.0
     events: int = 0
+    cpu_seconds: float = 0.0  # CPU time of the replications (all processes)
     wall_seconds: float = 0.0
     rounds: int = 0
     notes: list[str] = field(default_factory=list)
@@ -248,6 +249,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         plan.runs = simulator.runs
         plan.simulated_years = simulator.simulated_days / 365.25
         plan.events = simulator.events
+        plan.cpu_seconds = simulator.cpu_seconds
     finally:
         executor.close()
     plan.notes.extend(_notes(plan))

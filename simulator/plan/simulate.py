@@ -74,6 +74,7 @@ class Simulator:
     runs: int = 0  # replications simulated (cached ones not counted)
     simulated_days: float = 0.0
     events: int = 0
+    cpu_seconds: float = 0.0  # CPU time of the replications, in whichever process ran them
     _cache: dict[tuple[StaffPlan, int, int], dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -146,6 +147,7 @@ class Simulator:
                 self.runs += 1
                 self.simulated_days += float(bounds[n])
                 self.events += int(row.get("events", 0))
+                self.cpu_seconds += float(row.get("cpu_seconds", 0.0))
 
 
 def staffing_entries(

@@ -29,6 +29,7 @@ integrals. It sets no input and changes nothing in the model.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -164,11 +165,14 @@ def measure_periods(
     scenario: Scenario, replication: int, seed: int, *, bounds: Sequence[float]
 ) -> dict[str, Any]:
     """Run one replication of `scenario` and measure each period in `bounds` (days since
-    the start): a list per field of `period_stats`. Module-level, so that it pickles."""
+    the start): a list per field of `period_stats`, the events and the CPU seconds the
+    replication took. Module-level, so that it pickles."""
+    cpu = time.process_time()
     record = Municipality(scenario, replication=replication, seed=seed).run()
     stats = period_stats(record, np.asarray(bounds, dtype=float))
     out: dict[str, Any] = {name: values.tolist() for name, values in stats.items()}
     out["events"] = record.events
+    out["cpu_seconds"] = time.process_time() - cpu
     return out
 
 
