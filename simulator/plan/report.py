@@ -87,7 +87,7 @@ def evidence_table(plan: Plan) -> pd.DataFrame:
     prices = costs(plan.scenario)
     rows = []
     for e in plan.evidence:
-        rate = met(e.sample, targets).mean(axis=0)
+        rate = met(e.sample, targets, plan.search.out_of_reach).mean(axis=0)
         load = np.nanmean(caseloads(e.sample, targets), axis=0)
         share = _column_means(on_time_shares(e.sample))
         staff_years = float(np.sum(np.nanmean(e.sample["staff"], axis=0) * lengths) / 365.25)
