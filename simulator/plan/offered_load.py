@@ -9,8 +9,9 @@ Eick, Massey & Whitt ("The physics of the M_t/G/∞ queue", *Operations Research
 
 λ being the rate at which cases open. Here λ has three parts, as in `simulator.engine.model`:
 
-- refugees (adults) placed by the arrival schedule (`simulator.engine.arrivals`); households are
-  placed at the rate adults ÷ mean adults per household, and each adult opens a case;
+- refugees placed by the arrival schedule (`simulator.engine.arrivals`): households are
+  placed at the rate persons ÷ mean persons per household (or adults ÷ mean adults, as
+  `arrivals.counts` says), and each adult opens a case;
 - spouses reunified to them, a delayed second stream: λ_fam(t) = ∫ λ_households(u) ·
   (spouse cases per household) · f_delay(t − u) du, the delay being the waiting rule,
   the application, the Immigration Service's processing and the family's travel;
@@ -450,8 +451,15 @@ def _load_grid(
         if kind != "danish_spouse" or scenario.arrivals.danish_spouses is not None
     }
     types = scenario.households.values()
-    adults = _cell_arrivals(scenario.arrivals, sim, n, h)
-    households = adults / sum(t.share * t.adults for t in types)
+    counted = _cell_arrivals(scenario.arrivals, sim, n, h)
+    mean_adults = sum(t.share * t.adults for t in types)
+    if scenario.arrivals.counts == "persons":  # as `arrivals.HouseholdSampler` counts
+        households = counted / sum(
+            t.share * (t.adults + (t.children_min + t.children_max) / 2) for t in types
+        )
+    else:
+        households = counted / mean_adults
+    adults = households * mean_adults
     spec = scenario.reunification
     waiting_from = spec.waiting_from if spec is not None else None
     # who waits: everyone without a rule date, else those placed from that date on

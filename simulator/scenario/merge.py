@@ -12,9 +12,10 @@ from typing import Any
 
 # Keys that are alternatives to each other: a scenario that gives one of a group drops
 # whatever the scenario it extends gave for the others (TOML cannot delete a key).
+SCHEDULES = [{"per_month", "per_month_basis"}, {"monthly"}, {"yearly", "monthly_profile"}]
 ALTERNATIVES: dict[tuple[str, ...], list[set[str]]] = {
-    ("arrivals",): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
-    ("arrivals", "danish_spouses"): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
+    ("arrivals",): SCHEDULES,
+    ("arrivals", "danish_spouses"): SCHEDULES,
 }
 
 

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import math
 from typing import Annotated, Any, ClassVar, Literal
 
 import tomli_w
@@ -143,6 +144,11 @@ class Simulation(Strict):
     @property
     def duration_days(self) -> float:
         return years_to_days(self.start_date, self.duration_years)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day simulated (in part, if the run ends during it)."""
+        return self.start_date + dt.timedelta(days=math.ceil(self.duration_days) - 1)
 
     @property
     def warmup_days(self) -> float:
@@ -663,19 +669,22 @@ class YearQuota(Strict):
     refugees: Annotated[
         NonNegative,
         about(
-            "People placed in that year (refugees who become cases, or spouses of Danish "
-            "citizens under [arrivals.danish_spouses]), spread over its months by "
-            "monthly_profile.",
+            "People placed in that year (refugees, counted as arrivals.counts says, or "
+            "spouses of Danish citizens under [arrivals.danish_spouses]), spread over its "
+            "months by monthly_profile. 0 says the year has none (a run year left out of "
+            "yearly is an error).",
             unit="people a year",
         ),
     ]
 
 
 class Schedule(Strict):
-    """People arriving per month, each a case.
+    """People arriving per month.
 
-    Give exactly one of: `per_month` (constant), `monthly` (one count per month
-    from the start month on), or `yearly` quotas spread by `monthly_profile`.
+    Give exactly one of: `per_month` (constant: the same count every calendar month, or a
+    constant daily rate, as `per_month_basis` says), `monthly` (one count per month from
+    the start month on), or `yearly` quotas spread by `monthly_profile` (every year of the
+    run must be listed; a year with none says so with 0).
     """
 
     WHO: ClassVar[str] = "people"
@@ -689,12 +698,22 @@ class Schedule(Strict):
     per_month: Annotated[
         NonNegative | None,
         about(
-            "The same number of people every month. For refugees, the adults, each a case; "
-            "their children come on top.",
+            "The same number of people every month (refugees counted as arrivals.counts "
+            "says). per_month_basis says whether every calendar month gets this count or "
+            "the count is a constant daily rate.",
             unit="people a month",
             source=f'the baseline\'s 11 refugees: {DS_POLL}: "10-13 new refugees a month"',
         ),
     ] = None
+    per_month_basis: Annotated[
+        Literal["calendar_month", "daily_rate"],
+        about(
+            "With per_month: calendar_month gives every calendar month per_month people, "
+            "February as many as January; daily_rate places per_month × 12 / 365.25 people "
+            "a day, so a 31-day month gets 2 % more than average and February 8 % less. "
+            "Both give 12 × per_month a year."
+        ),
+    ] = "calendar_month"
     monthly: Annotated[
         list[NonNegative] | None,
         about(
@@ -707,7 +726,9 @@ class Schedule(Strict):
         list[YearQuota] | None,
         about(
             "Yearly quotas (kommunekvoter), each { year, refugees }, spread over the months "
-            "by monthly_profile (evenly without one); years not listed get none.",
+            "by monthly_profile (evenly without one). Every year the run touches must be "
+            "listed (a year with none as { year = ..., refugees = 0 }): a run year left "
+            "out is an error, not a silent year without arrivals.",
             source="Ministry placement figures (visiteringskvoter) for real years",
             entry="i",
         ),
@@ -754,14 +775,44 @@ class Schedule(Strict):
         exact, monthly = self.process == "exact", self.monthly or []
         if exact and any(c != int(c) for c in monthly):
             raise ValueError("with process = 'exact', monthly counts must be whole numbers")
+        if self.per_month is None and self.per_month_basis != "calendar_month":
+            raise ValueError("per_month_basis applies only with 'per_month'")
         return self
+
+    def missing_years(self, sim: Simulation) -> list[int]:
+        """Years of the run (from the start date to the last day simulated, before `until`)
+        that a `yearly` schedule does not list; none for the other schedules."""
+        if self.yearly is None:
+            return []
+        last = sim.last_day
+        if self.until is not None:
+            last = min(last, self.until - dt.timedelta(days=1))
+        listed = {q.year for q in self.yearly}
+        return [y for y in range(sim.start_date.year, last.year + 1) if y not in listed]
 
 
 class Arrivals(Schedule):
-    """Refugees (adults, each a case) placed in the municipality per month, and
-    optionally spouses of Danish citizens (`danish_spouses`, a schedule of its own)."""
+    """Refugees placed in the municipality per month, and optionally spouses of Danish
+    citizens (`danish_spouses`, a schedule of its own).
+
+    `counts` says what the numbers count: persons (children included, as quotas count
+    them), which the household mix turns into households and adults (each adult a case),
+    or adults only (each a case), children coming on top.
+    """
 
     WHO: ClassVar[str] = "refugees"
+    counts: Annotated[
+        Literal["persons", "adults"],
+        about(
+            "What the schedule's numbers count. persons: everyone placed, children "
+            "included, as municipal quotas (kommunekvoter) and the Ministry's placement "
+            "figures count them; households are drawn until their persons make up the "
+            "count, and each adult opens a case. adults: refugees who become cases; their "
+            "children come on top.",
+            source="docs/domain.md 3: quotas count persons, children included; the "
+            "baseline reads the quote's 10-13 new refugees a month as placements (persons)",
+        ),
+    ] = "adults"
     danish_spouses: Annotated[
         Schedule | None,
         about(
@@ -1409,6 +1460,20 @@ class Scenario(Strict):
                     f"external.{name}.after_task: unknown task {service.after_task!r}; "
                     f"known: {sorted(self.tasks)}"
                 )
+        schedules = {
+            "arrivals": self.arrivals,
+            "arrivals.danish_spouses": self.arrivals.danish_spouses,
+        }
+        for path, schedule in schedules.items():
+            missing = [] if schedule is None else schedule.missing_years(self.simulation)
+            if missing:
+                sim = self.simulation
+                span = f"{sim.start_date.year}-{sim.last_day.year}"
+                raise ValueError(
+                    f"{path}.yearly: no quota for {_listed(missing)}, in the run ({span}); "
+                    "list every year of the run, with { year = ..., refugees = 0 } for a "
+                    "year that has none"
+                )
         if not any(t.enabled for t in self.tasks.values()):
             raise ValueError("tasks: at least one task must be enabled")
         if self.caseworkers.staffing[0].date > self.simulation.start_date:
@@ -1443,6 +1508,12 @@ class Scenario(Strict):
         data["simulation"].pop("seed"), data["simulation"].pop("replications")
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _listed(years: list[int]) -> str:
+    """2012 / 2012 and 2017 / 2012, 2013 and 2017."""
+    names = [str(y) for y in years]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _toml_ready(value: Any) -> Any:
