@@ -43,6 +43,7 @@ import simpy
 from simulator.engine.calendar import WorkCalendar
 from simulator.engine.entities import Case, Task
 from simulator.engine.records import (
+    ABANDONED,
     DROPPED,
     IN_PROGRESS,
     PENDING,
@@ -399,8 +400,33 @@ class Office:
 
     def _end(self, task: Task, state: int) -> None:
         """Record a task that ends without being worked, and tell whoever waits for it."""
-        self.log.add(task, state, at=self.env.now if state == TRIAGED else None)
+        self.log.add(task, state, at=None if state == DROPPED else self.env.now)
         task.release()
+
+    def abandon(self, task: Task) -> None:
+        """Give up a task of an open case that no caseworker has started (the family
+        stopped waiting for help): it ends as ABANDONED wherever it waits, and its hours
+        leave the backlog they were counted in.
+
+        A queued entry stays in its heap and is skipped when it comes up (its holder is
+        TAKEN); a task set aside by triage, waiting for an interpreter, or held while its
+        case waits for a caseworker is taken off that list.
+        """
+        case = task.case
+        held = self.held.get(case.id) if self.fixed else None
+        if held is not None and task in held:
+            held.remove(task)  # held tasks are not in any backlog
+        else:
+            self._account_of(task).backlog -= task.hours
+            case.queued -= task.hours
+            for worker in self.everyone:
+                if worker.deferred:
+                    worker.deferred = [(at, t) for at, t in worker.deferred if t is not task]
+            pool = self.interpreters
+            if pool is not None and pool.waiting:
+                pool.waiting = [(t, asked) for t, asked in pool.waiting if t is not task]
+        task.holder = TAKEN
+        self._end(task, ABANDONED)
 
     def _wake(self, worker: Caseworker) -> None:
         wake, worker.wake = worker.wake, None
@@ -506,8 +532,10 @@ class Office:
                 task = pop(queue)[-1]
                 if fixed:
                     if task.holder != me:
-                        continue  # moved to someone else, or a second entry already taken
+                        continue  # moved, a second entry already taken, or abandoned
                     task.holder = TAKEN
+                elif task.holder == TAKEN:
+                    continue  # abandoned while it waited in the pool
             else:
                 taken = self._take_cover() if self.policies.cover else None
                 if taken is None:
@@ -528,6 +556,8 @@ class Office:
             if worker.productivity != 1.0:
                 hours /= worker.productivity
             task.started, task.worker, worker.current = now, me, task
+            if task.type.on_start is not None:
+                task.type.on_start(task)  # employment work begins the person's effort
             finish: float = now + hours / 24
             if finish > closes:  # the task runs on into the next working day(s)
                 finish = calendar.finish_time(now, hours, worker.overtime)
@@ -636,7 +666,8 @@ class Office:
         for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
-                if worker is None or task.holder == worker.id:  # each task once
+                mine = task.holder != TAKEN if worker is None else task.holder == worker.id
+                if mine:  # each task once; abandoned tasks are recorded already
                     self.log.add(task, DROPPED if task.lapsed else PENDING)
         waiting = [t for w in self.everyone for _, t in w.deferred]
         waiting += [t for t, _ in self.interpreters.waiting] if self.interpreters else []

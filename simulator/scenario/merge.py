@@ -2,7 +2,8 @@
 
 Tables merge key by key; anything else (values, lists) replaces. A distribution or
 trigger of another kind replaces the old one whole, and keys that are alternatives to
-each other (the arrival schedules) drop the others when one is given.
+each other (the arrival schedules; an external service's wait or fixed capacity) drop the
+others when one is given.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ SCHEDULES = [{"per_month", "per_month_basis"}, {"monthly"}, {"yearly", "monthly_
 ALTERNATIVES: dict[tuple[str, ...], list[set[str]]] = {
     ("arrivals",): SCHEDULES,
     ("arrivals", "danish_spouses"): SCHEDULES,
+    # an external service's waiting time follows demand, or its capacity is fixed
+    ("external", "health_examination"): [{"wait_days"}, {"capacity_per_week"}],
 }
 
 

@@ -882,7 +882,8 @@ class Reunification(Strict):
     years); with `waiting_from`, only those placed from that date on wait (the law's
     date). The application-help task (trigger `reunification_application`) falls due
     then and the application is sent when it is done; without help (task disabled,
-    dropped or lapsed) the applicant sends it `unaided_delay_days` later. The
+    dropped or lapsed, or not started within `help_abandoned_after_days`) the applicant
+    sends it `unaided_delay_days` later. The
     Immigration Service decides after `processing_days`; the family arrives
     `travel_days` after the permit.
     """
@@ -918,12 +919,25 @@ class Reunification(Strict):
     unaided_delay_days: Annotated[
         NonNegative,
         about(
-            "When no help comes (the help task is left out, dropped by triage, or lapses "
-            "with the case), the applicant sends the application alone this much later.",
+            "When no help comes (the help task is left out, dropped by triage, lapses with "
+            "the case, or is abandoned), the applicant sends the application alone this "
+            "much later.",
             unit="days",
             source="assumption: without the caseworker's help a family takes a month longer",
         ),
     ] = 0.0
+    help_abandoned_after_days: Annotated[
+        Positive | None,
+        about(
+            "An application-help task that no caseworker has started this many days after "
+            "it fell due is given up (counted as abandoned): the family stops waiting and "
+            "sends the application alone, unaided_delay_days later. Leave out: the family "
+            "waits for the help however long it takes.",
+            unit="days",
+            source="assumption (the baseline's 60: twice the help task's 30-day deadline); "
+            f'{DS_POLL}: "we no longer help fill in family reunification forms"',
+        ),
+    ] = None
     processing_days: Annotated[
         Distribution,
         about(
@@ -1073,8 +1087,9 @@ class Exit(Strict):
     """When a case closes before the integration period ends.
 
     `self_support` gives, per person kind, the cumulative share self-supporting
-    by the end of year 1, 2, 3 (a piecewise-constant hazard per year).
-    `other_per_year` is a constant hazard of leaving for other reasons.
+    by the end of year 1, 2, 3 (a piecewise-constant hazard per year), once the person's
+    employment effort has begun; before it, the hazard is `before_effort_multiplier`
+    times that. `other_per_year` is a constant hazard of leaving for other reasons.
     """
 
     period_years: Annotated[
@@ -1110,6 +1125,22 @@ class Exit(Strict):
             "0.05 (docs/domain.md 6.7)",
         ),
     ] = 0.0
+    before_effort_multiplier: Annotated[
+        float,
+        Field(ge=0, le=1),
+        about(
+            "Until a person's employment effort begins (a caseworker starts the first task "
+            "marked employment for them), their self-support hazard is this many times the "
+            "usual; from then on, the usual. 1 makes the effort's start irrelevant; 0 makes "
+            "self-support impossible before it. People whose catalogue has no employment "
+            "task have the usual hazard throughout.",
+            unit="times the hazard",
+            source="the baseline's 0.77 = 1 / 1.3: Graversen & van Ours, J. Public Economics "
+            "92 (2008), a randomised Danish trial of early intensive activation: job-finding "
+            "hazard 30 % higher; for insured unemployed Danes, not refugees, so an "
+            "assumption for refugees (range 0.67-1; docs/domain.md 6.1)",
+        ),
+    ] = 1.0
 
     @model_validator(mode="after")
     def _shares(self) -> Exit:
@@ -1327,27 +1358,56 @@ class Task(Strict):
 
 
 class ExternalService(Strict):
-    """A service outside the municipality with limited capacity: after `after_task` is done
-    the person queues (first come, first served) for one of `capacity_per_week` slots; it
-    should happen within `limit_days` of the case's opening."""
+    """A service outside the municipality that people are referred to: after `after_task`
+    is done, a referred person is seen by it, and it should happen within `limit_days` of
+    the case's opening.
+
+    A share `never_share` of those referred is never seen (not offered, declined, moved).
+    The rest wait `wait_days` (drawn for each person: the service's capacity follows
+    demand, so the wait does not grow with the number referred), or, with
+    `capacity_per_week` instead, queue first come, first served for a limited number of
+    slots a week (a capacity set on purpose: the queue grows when demand exceeds it).
+    Give exactly one of `wait_days` and `capacity_per_week`.
+    """
 
     after_task: Annotated[
         str,
         about(
-            "The task (a name under [tasks]) whose completion puts the person in the "
-            "queue; for the health examination, the caseworker's referral."
+            "The task (a name under [tasks]) whose completion refers the person; for the "
+            "health examination, the caseworker's referral."
         ),
     ]
-    capacity_per_week: Annotated[
-        Positive,
+    never_share: Annotated[
+        Probability,
         about(
-            "People the service takes a week: one every 7 / capacity_per_week days, first "
-            "come first served.",
-            unit="people a week",
-            source="assumption, fitted so about 50 % are examined within 3 months (National "
-            f'Audit Office, quoted in {DS_RECOMMENDATIONS}: "only 50 %")',
+            "Share of the people referred who are never seen: not offered, declined (the "
+            "examination is voluntary), no GP available, moved. Drawn for each person.",
+            unit="share of people referred",
+            source="the baseline's 0.5: National Audit Office, report 8/2014 (25 Feb 2015), "
+            f'quoted in {DS_RECOMMENDATIONS}: "only 50 %" of refugees had had the health '
+            "examination, read as a stable share never examined (docs/domain.md 5)",
         ),
-    ]
+    ] = 0.0
+    wait_days: Annotated[
+        Distribution | None,
+        about(
+            "Time from the referral to the examination for those who are seen, drawn for "
+            "each person: the GPs' capacity follows the number of people to examine. "
+            "Someone whose case closes first is not seen.",
+            unit="days",
+            source="assumption (the baseline's lognormal, mean 30 days, sd 20): a GP "
+            "appointment with an interpreter within weeks; no Danish figure found",
+        ),
+    ] = None
+    capacity_per_week: Annotated[
+        Positive | None,
+        about(
+            "Instead of wait_days, a fixed capacity: people the service takes a week, one "
+            "every 7 / capacity_per_week days, first come first served. Below demand, the "
+            "queue grows through the run; use it to study a capacity limited on purpose.",
+            unit="people a week",
+        ),
+    ] = None
     limit_days: Annotated[
         Positive,
         about(
@@ -1358,6 +1418,15 @@ class ExternalService(Strict):
             "offered within 3 months",
         ),
     ]
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> ExternalService:
+        if (self.wait_days is None) == (self.capacity_per_week is None):
+            raise ValueError(
+                "give exactly one of wait_days (capacity follows demand) and "
+                "capacity_per_week (a fixed capacity)"
+            )
+        return self
 
 
 class External(Strict):
@@ -1370,6 +1439,42 @@ class External(Strict):
             "after the caseworker's referral. Leave out for no such queue."
         ),
     ] = None
+
+
+# --------------------------------------------------------------------------- costs
+
+
+class Costs(Strict):
+    """Prices that turn people on benefit and caseworkers on the staff into money.
+
+    They change no result but the cost outputs: the benefit paid while cases are open
+    beside the salaries of the caseworkers who run them.
+    """
+
+    benefit_dkk_per_person_month: Annotated[
+        NonNegative,
+        about(
+            "Benefit paid per adult per month while their case is open (until self-support, "
+            "moving away or the end of the integration period): gross public transfers.",
+            unit="DKK per person-month",
+            source="Ministry of Employment rate tables (Vejledning om satser) 2015: cash "
+            "benefit (kontanthjælp) at 30 or over, 14,416 DKK supporting children, 10,849 "
+            "others, weighted by the baseline's household mix: about 12,300 DKK; the "
+            "integration benefit (integrationsydelse) from 1 Sep 2015: about 7,000 DKK "
+            "(docs/domain.md 6.2)",
+        ),
+    ] = 12300.0
+    salary_dkk_per_caseworker_year: Annotated[
+        NonNegative,
+        about(
+            "Salary cost of one caseworker on the staff for a year, pension included "
+            "(office, management and IT overhead not included).",
+            unit="DKK per caseworker-year",
+            source="interpolated, 2015: Pay Commission (Lønkommissionen) 2010, municipal "
+            "social workers about 366,000 DKK a year in 2007; DS: 474,528 DKK in the state "
+            "in 2022; range 400,000-470,000 (docs/domain.md 6.3)",
+        ),
+    ] = 430000.0
 
 
 # --------------------------------------------------------------------------- scenario
@@ -1441,6 +1546,10 @@ class Scenario(Strict):
     overtime: Annotated[
         Overtime | None, about("Extra hours under pressure. Leave out for none.")
     ] = None
+    costs: Annotated[
+        Costs,
+        about("Benefit and salary rates for the cost outputs (they change no other result)."),
+    ] = Costs()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
