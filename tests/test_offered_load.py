@@ -462,12 +462,14 @@ def test_caseworkers_needed_is_quantile_over_limit_over_share_at_work() -> None:
 
 def test_periods_and_openings_follow_the_schedule() -> None:
     """Quarters start on calendar quarters, and a quarter's expected openings are the
-    schedule's: 3 × 11 placed adults a quarter in the baseline, spouses at 11 ÷ 1.35
-    households a month × 0.6 applying × 0.46 spouses once the first delays have passed."""
+    schedule's: the baseline places 11 persons a month, households of 2.075 persons and
+    1.35 adults on average (0.6 × 1 + 0.1 × 2 + 0.25 × (2 + 2.5) + 0.05 × (1 + 2)), so
+    3 × 11 ÷ 2.075 × 1.35 adults a quarter; spouses at 11 ÷ 2.075 households a month
+    × 0.6 applying × 0.6 single adults × 0.46 spouses once the first delays have passed."""
     sc = scenario(ample_staff(4.0))
     load = offered_load(sc, step="quarter")
     assert load.dates[:3] == [dt.date(2012, 1, 1), dt.date(2012, 4, 1), dt.date(2012, 7, 1)]
     assert len(load.dates) == 16
-    np.testing.assert_allclose(load.openings["refugee"], 33.0, rtol=1e-9)
-    spouses_per_quarter = 3 * 11 / 1.35 * 0.6 * 0.6 * 0.46
+    np.testing.assert_allclose(load.openings["refugee"], 3 * 11 / 2.075 * 1.35, rtol=1e-9)
+    spouses_per_quarter = 3 * 11 / 2.075 * 0.6 * 0.6 * 0.46
     np.testing.assert_allclose(load.openings["reunified"][4:], spouses_per_quarter, rtol=0.03)

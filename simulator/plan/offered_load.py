@@ -30,7 +30,7 @@ together, and a spouse who follows belongs to the same household, so cases do no
 one at a time. Households still arrive as a Poisson process and each one's cases run
 independently of every other household's, so the households with k cases open at time t
 form independent Poisson counts M_k(t) with means μ_k(t), and the open cases are
-N(t) = Σ_k k · M_k(t): mean m(t) = Σ_k k μ_k(t), variance Σ_k k² μ_k(t) (1.44 m(t) in the
+N(t) = Σ_k k · M_k(t): mean m(t) = Σ_k k μ_k(t), variance Σ_k k² μ_k(t) (1.52 m(t) in the
 baseline at steady state). When every household brings one adult and no family
 follows, this is the Poisson law of Eick, Massey & Whitt. The quantiles below are those
 of N(t), computed exactly from its probability generating function.
@@ -54,7 +54,7 @@ of N(t), computed exactly from its probability generating function.
 - A case is open from its opening until the closure task is done; the closure task is
   taken to add `closure_days` (default 0). With ample staff it is done in the next
   casework window: 0.89 days on average in the baseline calendar (nights, weekends and
-  holidays), which adds 0.36 open cases to the baseline's 289 (0.1 %); pass it as
+  holidays), which adds 0.23 open cases to the baseline's 231 (0.1 %); pass it as
   `closure_days` to include it.
 - With `process = "exact"` arrivals are not Poisson: the mean holds, the quantiles then
   overstate the spread.

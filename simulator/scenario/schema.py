@@ -1120,9 +1120,10 @@ class Exit(Strict):
             "Yearly hazard of leaving for other reasons (moving away), constant over the "
             "integration period.",
             unit="a year",
-            source="assumption (the baseline's 0.20), fitted so the baseline's caseload is "
-            "70-75; Integration i tal 1/2016 (19 % moved within 3 years) suggests about "
-            "0.05 (docs/domain.md 6.7)",
+            source="the baseline's 0.05: Ministry, Integration i tal no. 1, 1 Mar 2016: 81 % "
+            "of refugees still lived in their first municipality after 3 years (a hazard of "
+            "0.070 a year), less the 40 % of movers who changed labour-market status at the "
+            "same time (0.040); docs/domain.md 6.7",
         ),
     ] = 0.0
     before_effort_multiplier: Annotated[
