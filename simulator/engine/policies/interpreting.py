@@ -61,8 +61,10 @@ class Interpreters(Policy):
             return
         self.spec = spec
         self.free = pool_size(spec) - len(self.holding)
-        if self.free > 0:
-            self._call_waiting()
+        office = self.office
+        for worker in office.workers:  # caseworkers waiting idle whose meeting may go ahead now
+            if worker.wake is not None and worker.present and self.has_work(worker):
+                office.rouse(worker)
 
     def _mine(self, worker: Caseworker, task: Task) -> bool:
         return not self.office.fixed or task.case.worker == worker.id
