@@ -57,14 +57,20 @@ def test_phone_when_busy_trades_waiting_for_longer_meetings():
     assert phone.summary["task_wait_days_mean"] < booked.summary["task_wait_days_mean"]
 
 
-def test_an_interpreter_pool_limited_during_a_run_makes_meetings_wait_from_then_on():
-    one = interpreted("interpreting={ interpreters = 1 }").interpreting
-    model = Municipality(interpreted("interpreting={}"))
+def pool_changed(before: str, after: str):
+    """A run whose interpreter pool is `before` and from 1 July 2013 `after` (scenario
+    values of `interpreting`): the model, the day, the interpreting records and which
+    meetings waited for an interpreter."""
+    model = Municipality(interpreted(f"interpreting={before}"))
     day = model.calendar.day_of(dt.date(2013, 7, 1))
-    from_day(model, day, interpreting=one)
+    from_day(model, day, interpreting=interpreted(f"interpreting={after}").interpreting)
     record, _ = run_model(model)
     i = record.interpreting
-    waited = i["booked"] > i["asked"]
+    return model, day, i, i["booked"] > i["asked"]
+
+
+def test_an_interpreter_pool_limited_during_a_run_makes_meetings_wait_from_then_on():
+    _, day, i, waited = pool_changed("{}", "{ interpreters = 1 }")
     assert waited.any() and i["asked"][waited].min() >= day
 
 
@@ -93,13 +99,7 @@ def test_an_interpreter_pool_lifted_during_a_run_books_the_waiting_meetings_at_o
     """From one interpreter to as many as needed: no meeting waits after the day, and those
     waiting go ahead from the first working hour, each before the next other task of its
     caseworker (a year's waiting meetings take weeks to hold)."""
-    unlimited = interpreted("interpreting={}").interpreting
-    model = Municipality(interpreted("interpreting={ interpreters = 1 }"))
-    day = model.calendar.day_of(dt.date(2013, 7, 1))
-    from_day(model, day, interpreting=unlimited)
-    record, _ = run_model(model)
-    i = record.interpreting
-    waited = i["booked"] > i["asked"]
+    model, day, i, waited = pool_changed("{ interpreters = 1 }", "{}")
     assert not (waited & (i["asked"] >= day)).any()
     waiting_then = waited & (i["asked"] < day) & (i["booked"] >= day)
     assert waiting_then.sum() > 10
