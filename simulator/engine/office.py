@@ -473,6 +473,8 @@ class Office:
         """
         # Written for the compiled build (setup.py): typed locals are native doubles there,
         # and methods of the compiled classes are called directly, not through locals.
+        # `self.special` is read where it is asked, not kept in a local: policies switched
+        # on during a run (Office.configure) reach the caseworkers already at work.
         env, fixed, calendar = self.env, self.fixed, self.calendar
         timeout, done = env.timeout, self.log.add_done
         queue = worker.queue if fixed else self.pool
