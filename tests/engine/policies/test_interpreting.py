@@ -105,3 +105,21 @@ def test_an_interpreter_pool_lifted_during_a_run_books_the_waiting_meetings_at_o
     assert waiting_then.sum() > 10
     assert i["booked"][waiting_then].min() < day + 1
     assert not model.office.interpreters.waiting_list
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: a meeting taken from the interpreters' list books its interpreter before "
+    "triage is asked; if triage drops it (or sets it aside) the interpreter stays booked, "
+    "for good when dropped, so the pool shrinks to nothing",
+)
+def test_only_meetings_in_progress_hold_an_interpreter_when_triage_drops_tasks():
+    model, _, _ = run(
+        interpreted(
+            "interpreting={ interpreters = 2 }",
+            'triage={ above = 0.5, action = "drop" }',
+            "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 3 }]",
+        )
+    )
+    in_hand = {w.current.id for w in model.office.everyone if w.current is not None}
+    assert model.office.interpreters.holding <= in_hand
