@@ -24,7 +24,7 @@ changes them during a run.
 Who is away, stress, resignations and hiring are decided in `simulator.engine.workforce`,
 which tells the office through `set_present`, `hire` and `remove`.
 
-Compiled with mypyc with the engine: see docs/howto/compiled-engine.md.
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

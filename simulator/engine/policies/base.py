@@ -1,6 +1,6 @@
 """The interface between the caseworker loop and the office's policies (see the package).
 
-Compiled with mypyc with the engine: see docs/howto/compiled-engine.md.
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ This policy acts on the assignment of cases, not on the caseworker loop: the off
 `has_room` and hands waiting cases here. The line also holds cases while nobody is
 employed, cap or not.
 
-Compiled with mypyc with the engine: see docs/howto/compiled-engine.md.
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

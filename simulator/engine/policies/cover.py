@@ -4,7 +4,7 @@ With fixed assignment, while a caseworker is away (vacation, sick leave), collea
 at work with nothing of their own to do take the most urgent task in the queues of
 absent colleagues. Without cover, an absent caseworker's tasks wait for their return.
 
-Compiled with mypyc with the engine: see docs/howto/compiled-engine.md.
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

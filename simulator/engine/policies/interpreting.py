@@ -5,7 +5,7 @@ interpreter of the pool are both free; until then it waits on the interpreters' 
 (or goes by phone, as the settings say) and the caseworker goes on with other work. An
 interpreted meeting takes longer, by phone longer still.
 
-Compiled with mypyc with the engine: see docs/howto/compiled-engine.md.
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ as triaged) or set aside. Set-aside tasks are reviewed every working day: they r
 to the queue when the pressure has eased, are dropped when set aside too long, and
 lapse when their case has closed.
 
-Compiled with mypyc with the engine: see docs/howto/compiled-engine.md.
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
