@@ -213,7 +213,7 @@ class Workforce:
             overtime = self.overtime.hours_per_week / 5
         worker.overtime = overtime
         if worker.deferred:
-            self.office.review_deferred(worker, self.env.now)
+            self.office.triage.review(worker, self.env.now)
         self.log_day((day, worker.id, status, stress, overtime))
 
     def _hazards(
