@@ -29,6 +29,8 @@ Each caseworker has their own streams (``vacation:<id>``, ``sick:<id>``,
 ``resign:<id>``), drawing the same number of values a day whatever happens, so one
 caseworker's sick leave does not shift another's. Everything is recorded in
 `WorkforceLog`, a row per caseworker and working day.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
