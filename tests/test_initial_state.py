@@ -278,3 +278,30 @@ def test_families_already_due_before_the_start_are_redrawn_to_come_later() -> No
     record = Municipality(s, 1).run()
     arrived = record.families["arrived"]
     assert np.all(np.isnan(arrived) | (arrived > 0))  # NaN: after the end of the run
+
+
+def test_an_open_case_past_its_first_employment_task_has_its_effort_under_way() -> None:
+    """The employment task falls due 30 days after opening; a case taken over 107 days
+    before the start had it then (history: its effort began at −77), one taken over in
+    mid-December has it in the run and its effort begins when a caseworker starts it."""
+    tasks = {
+        "reception": one_task(),
+        "skills": one_task(trigger={"on": "after", "days": 30.0}, employment=True),
+    }
+    s = scenario(
+        {"open_cases": [opened_in(dt.date(2023, 9, 1), 1), opened_in(dt.date(2023, 12, 1), 1)]},
+        tasks=tasks,
+        exit={"self_support": {"refugee": [0.2, 0.3, 0.4]}, "other_per_year": 0.0,
+              "period_years": 3.0, "before_effort_multiplier": 0.5},
+        arrivals={"process": "exact", "monthly": [0, 1]},
+    )  # fmt: skip
+    record = Municipality(s, 0).run()
+    c = record.cases
+    old, young = (int(np.flatnonzero(np.isclose(c["opened"], t))[0]) for t in (-107.0, -15.5))
+    assert c["effort_from"][old] == pytest.approx(-77.0)
+    t = record.tasks
+    skills = record.task_names.index("skills")
+    started = t["started"][(t["case"] == c["case"][young]) & (t["type"] == skills)]
+    assert not c["closed"][young] <= 14.5  # open when the task fell due (seeded)
+    assert c["effort_from"][young] == pytest.approx(float(started[0]))
+    assert c["effort_from"][young] >= 14.5  # due 30 days after opening, at day 14.5
