@@ -30,8 +30,10 @@ from simulator.plan.report import (
     arrivals_headroom,
     assumptions,
     changes,
+    evidence_sample,
     evidence_table,
     minimality_text,
+    money,
     period_table,
     recommendation,
     statement,
@@ -229,6 +231,15 @@ def _cost_and_risk(plan: Plan) -> list[tuple[str, str]]:
         if math.isfinite(benefit):
             cost += f" beside {benefit / 1e6:.1f} m DKK of benefit to the people in the cases"
         cost += "."
+        base, more = evidence_sample(plan, "plan"), evidence_sample(plan, "plan +1")
+        if base is not None and more is not None:
+            staff0, benefit0 = money(plan, base)
+            staff1, benefit1 = money(plan, more)
+            cost += (
+                f" One more caseworker in every {plan.periods.step}: staff "
+                f"{(staff1 - staff0) / 1e6:+.1f} m DKK, benefit {(benefit1 - benefit0) / 1e6:+.1f}"
+                f" m DKK (the same {len(base.replications)} futures)."
+            )
     else:
         cost += ". Cost in money is not available: the scenario has no [costs] table."
     t = plan.options.targets

@@ -252,10 +252,11 @@ def assumptions(plan: Plan) -> list[str]:
     """The inputs a reader must know, with their sources where the scenario names them."""
     s = plan.scenario
     arrivals = s.arrivals
+    who = "people" if getattr(arrivals, "counts", "adults") == "persons" else "adults"
     if arrivals.per_month is not None:
-        quota = f"{arrivals.per_month * plan.arrivals_factor:g} refugees (adults) a month"
+        quota = f"{arrivals.per_month * plan.arrivals_factor:g} refugees ({who}) a month"
     elif arrivals.yearly is not None:
-        quota = "yearly quotas " + ", ".join(
+        quota = f"yearly quotas ({who}) " + ", ".join(
             f"{q.year}: {q.refugees * plan.arrivals_factor:g}" for q in arrivals.yearly
         )
     else:
@@ -305,6 +306,17 @@ def _price(prices: dict[str, float] | None, name: str, quantity: float) -> float
     if prices is None or prices.get(name) is None:
         return math.nan
     return float(prices[name]) * quantity
+
+
+def money(plan: Plan, sample: Sample) -> tuple[float, float]:
+    """(staff cost, benefit cost) in DKK over the periods, the means over `sample`'s
+    futures: caseworkers on the staff times the salary, open cases (adults on benefit
+    while their case is open) times the benefit; NaN without prices."""
+    prices = costs(plan.scenario)
+    lengths = np.diff(plan.periods.bounds)[: sample.periods]
+    staff_years = float(np.sum(np.nanmean(sample["staff"], axis=0) * lengths) / 365.25)
+    months = float(np.sum(np.nanmean(sample["open"], axis=0) * lengths) / MONTH_DAYS)
+    return _price(prices, "salary_year", staff_years), _price(prices, "benefit_month", months)
 
 
 def evidence_sample(plan: Plan, name: str) -> Sample | None:
