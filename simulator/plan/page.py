@@ -65,12 +65,13 @@ def page_figure(plan: Plan) -> Figure:
     top = y - 0.012
     _posts_axes(fig.add_axes((0.08, top - 0.205, 0.38, 0.19)), plan)
     _table(fig.add_axes((0.50, top - 0.215, 0.47, 0.21)), plan)
-    y = top - 0.26
-    _tradeoff_axes(fig.add_axes((0.08, y - 0.17, 0.34, 0.15)), plan)
-    _text_column(fig, 0.50, y + 0.005, _cost_and_risk(plan), width=62)
-    y -= 0.215
+    y = top - 0.25
+    _tradeoff_axes(fig.add_axes((0.08, y - 0.16, 0.34, 0.145)), plan)
+    _text_column(fig, 0.50, y + 0.005, _cost_and_risk(plan), width=64)
+    y -= 0.205
     y = _block(fig, y, "What would change the recommendation", changes(plan), size=7.4)
-    y = _block(fig, y, "Assumptions", assumptions(plan), size=7.0)
+    y = _block(fig, y, "Definitions", t.definitions(plan.periods.step), size=6.7)
+    y = _block(fig, y, "Assumptions", assumptions(plan), size=6.7)
     fig.text(0.05, 0.015, "\n".join(textwrap.wrap(_footer(plan), 150)), fontsize=6.3,
              color=MUTED, va="bottom", linespacing=1.3)  # fmt: skip
     return fig
@@ -145,7 +146,7 @@ def _posts_axes(ax: Axes, plan: Plan) -> None:
     ax.set_ylim(0, max(max(plan.posts), *(max(e.plan) for e in plan.evidence)) * 1.15 + 1)
     ax.set_ylabel("caseworker posts", fontsize=7.5)
     ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6.3, loc="lower right", frameon=False)
+    ax.legend(fontsize=6.3, loc="upper left", frameon=False)
     ax.set_title(f"Posts per {plan.periods.step}", fontsize=8.5, loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)

@@ -239,7 +239,11 @@ def arrivals_headroom(plan: Plan) -> str:
     if not math.isfinite(plan.robust_factor):
         return ""
     over = plan.robust_factor / plan.arrivals_factor - 1
-    text = f"Arrivals more than {over:.0%} above those planned for break the caseload limit"
+    text = (
+        f"Arrivals more than {over:.0%} above those planned for break the caseload limit"
+        if over >= 0.005
+        else "Any arrivals above those planned for break the caseload limit"
+    )
     if plan.breaks_in is not None:
         text += f", first in {plan.periods.labels[plan.breaks_in]}"
     if math.isfinite(plan.robust_factor_one_more):
