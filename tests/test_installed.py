@@ -4,12 +4,14 @@ from a folder far from the checkout `caseload run baseline` runs the shipped bas
 
 The fresh environment borrows the test environment's dependencies (numpy, pandas, ...)
 through a .pth file, so only the package itself is built and installed (as plain Python:
-compiling is tested elsewhere, tests/test_native.py).
+compiling is tested elsewhere, tests/test_native.py). It is built from a copy of the
+checkout: a build in the checkout itself would replace the developer's compiled engine.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import venv
@@ -25,6 +27,9 @@ SHORT = ["--set", "simulation.duration_years=1.5", "--set", "simulation.warmup_y
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin/ folder of a fresh environment with the package installed from the checkout."""
     home = tmp_path_factory.mktemp("installed")
+    source = home / "source"
+    skip = (".venv", ".git", "results", "build", "__pycache__", "*.so", "_compiled.py", ".*cache")
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(*skip, "*.egg-info"))
     venv.create(home / "env", with_pip=True)
     bin_dir = home / "env" / "bin"
     python = bin_dir / "python"
@@ -37,7 +42,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     env = {**os.environ, "CASELOAD_PURE_PYTHON": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", str(REPO)],
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", str(source)],
         env=env, check=True, capture_output=True, cwd=home,
     )  # fmt: skip
     return bin_dir

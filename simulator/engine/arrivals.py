@@ -6,6 +6,8 @@ exactly its count, households spaced evenly through the month. With
 ``process = "poisson"`` households arrive as a non-homogeneous Poisson process
 whose rate is constant within a month, with the month's expected count of
 adults (its rate divided by the mean number of adults per household).
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ A task that does not fit in what is left of today's window continues in the next
 window, so finishing a task is a single calculation (`finish_time`), not a chain
 of simulation events. The `continuous` mode works around the clock with no
 holidays; it exists to compare the engine with queueing theory.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

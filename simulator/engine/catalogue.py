@@ -5,6 +5,8 @@ its own named stream (``duration:<task>``), grouped by the cases they apply to
 (person kind, traumatised or not, household with children or not: `applies_to` and
 `requires`) and by what triggers them, and works out a case's *agenda*: every task
 that falls due while the case is open, with the time it falls due.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 These are plain slotted objects, created by `simulator.engine.model` for one run and
 never stored on the scenario. They carry state only; behaviour lives in the
 model (what happens to a case) and the office (who works on what, when).
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ opening; whether it did is an output (`simulator.analysis.metrics`), not a rule.
 
 The service works in continuous time: the capacity is a weekly average, so weekends
 and holidays are already in it.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ closes); everything still open when the run stops is flushed at the end. Rows
 are kept in compact arrays, not objects, so a national-scale run stays small.
 All statistics are computed afterwards from these records (`simulator.analysis.metrics`),
 which keeps monitoring out of the model.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

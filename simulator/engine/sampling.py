@@ -6,6 +6,8 @@ whatever the outcome, so changing one share or policy does not shift the draws o
 anyone else. People of each kind (placed refugees, their reunified spouses, spouses of
 Danish citizens) draw from streams of their own, in an order that does not depend on
 the others: refugees and their spouses in placement order, Danish spouses in theirs.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

@@ -23,6 +23,39 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.scenario.distributions import Distribution, Fixed, Lognormal
 
+
+def about(
+    description: str,
+    *,
+    unit: str | None = None,
+    source: str | None = None,
+    entry: str | None = None,
+) -> Any:
+    """A key's documentation, as metadata: ``name: Annotated[type, about(...)] = default``.
+
+    `description` says what the key means for a planner; `unit` is the unit of its
+    values; `source` where its value (the default, or the baseline's) comes from; `entry`
+    names the entries of a table of user-named tables (``tasks.<name>``) or list of tables.
+    Documentation only: it changes no default, constraint or error message.
+    `simulator.scenario.reference` reads it for the reference page and the app's tooltips.
+    """
+    extra = {"unit": unit, "source": source, "entry": entry}
+    return Field(
+        description=description,
+        json_schema_extra={k: v for k, v in extra.items() if v is not None} or None,
+    )
+
+
+# The sources defaults cite, by title. scenarios/baseline.toml calls the first five
+# "seed 000" to "seed 004" and the public figures "DOMAIN"; docs/domain.md lists them all.
+DS_SURVEY = "DS survey of caseloads, spring 2015"
+DS_POLL = "DS quick poll of members in integration work, Nov 2014"
+KL_ANALYSIS = '"Refugee pressure changes the organisation" (KL analysis), 4 Nov 2015'
+ROSKILDE = '"Learn from others\' integration success" (Roskilde)'
+DS_RECOMMENDATIONS = "DS recommendations for municipal integration work, 11 Nov 2015"
+INTEGRATION_ACT = "Integration Act (integrationsloven), 2013-2016 wording"
+ASSUMPTION = "assumption"
+
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -60,11 +93,46 @@ class Strict(BaseModel):
 class Simulation(Strict):
     """The simulated period, the warm-up excluded from statistics, and the seed."""
 
-    start_date: dt.date
-    duration_years: Positive = 3.0
-    warmup_years: NonNegative = 0.0
-    seed: int = Field(default=1, ge=0)
-    replications: int = Field(default=1, ge=1)
+    start_date: Annotated[
+        dt.date,
+        about(
+            "The first day simulated. The municipality starts with no cases, so the first "
+            "years are a warm-up (warmup_years)."
+        ),
+    ]
+    duration_years: Annotated[
+        Positive,
+        about(
+            "How long the simulation runs, warm-up included. A warm-up and then one full "
+            "three-year integration period shows the steady state.",
+            unit="years",
+        ),
+    ] = 3.0
+    warmup_years: Annotated[
+        NonNegative,
+        about(
+            "Years at the start left out of every statistic while the caseload builds up "
+            "from empty; shorter than duration_years. Three years (one integration period, "
+            "longer than any case stays open) gives a full caseload.",
+            unit="years",
+        ),
+    ] = 0.0
+    seed: Annotated[
+        int,
+        about(
+            "Seed of the random numbers, any whole number: the same scenario and seed give "
+            "the same results. Changed by caseload run --seed."
+        ),
+    ] = Field(default=1, ge=0)
+    replications: Annotated[
+        int,
+        about(
+            "Independent runs with different random numbers. Every summary figure is their "
+            "mean with a 95 % confidence interval (none with one run). Changed by caseload "
+            "run --replications.",
+            unit="runs",
+        ),
+    ] = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> Simulation:
@@ -89,12 +157,46 @@ class Simulation(Strict):
 
 
 class Calendar(Strict):
-    """When casework can happen."""
+    """When casework can happen: working days, and the hour the casework window opens.
 
-    mode: Literal["working_hours", "continuous"] = "working_hours"
-    workday_start_hour: Annotated[float, Field(ge=0, lt=24)] = 8.0
-    public_holidays: bool = True
-    closed_month_days: list[str] = Field(default_factory=list)
+    On a working day each caseworker has one casework window of
+    ``weekly_hours × casework_share / 5`` hours; a task that does not fit continues in the
+    next window.
+    """
+
+    mode: Annotated[
+        Literal["working_hours", "continuous"],
+        about(
+            "working_hours: casework on weekdays that are not public holidays or closed "
+            "days, in one window a day. continuous: around the clock every day, with no "
+            "holidays (to compare the engine with queueing theory).",
+            source="Danish public-sector working hours",
+        ),
+    ] = "working_hours"
+    workday_start_hour: Annotated[
+        float,
+        Field(ge=0, lt=24),
+        about(
+            "Hour of the day the casework window opens (8.0 is 08:00).",
+            unit="hour of the day",
+            source=ASSUMPTION,
+        ),
+    ] = 8.0
+    public_holidays: Annotated[
+        bool,
+        about(
+            "Danish public holidays (helligdage) are days off (from the holidays package).",
+            source="Danish public holidays",
+        ),
+    ] = True
+    closed_month_days: Annotated[
+        list[str],
+        about(
+            "Further days off every year, each written 'MM-DD'. The baseline closes on "
+            "Constitution Day (Grundlovsdag, 06-05), Christmas Eve and New Year's Eve.",
+            source=ASSUMPTION,
+        ),
+    ] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _month_days(self) -> Calendar:
@@ -110,21 +212,95 @@ class Calendar(Strict):
 class StaffChange(Strict):
     """From `date` on, the municipality has `caseworkers` caseworkers."""
 
-    date: dt.date
-    caseworkers: Annotated[int, Field(ge=1)]
+    date: Annotated[dt.date, about("The day from which this number of caseworkers works.")]
+    caseworkers: Annotated[
+        int,
+        Field(ge=1),
+        about(
+            "Caseworkers (sagsbehandlere) doing integration casework from this date: "
+            "full-time positions, filled or vacant.",
+            unit="caseworkers",
+            source=f'{DS_POLL}: "4 caseworkers" (the baseline)',
+        ),
+    ]
 
 
 class Caseworkers(Strict):
     """The caseworkers: how many over time, their hours, how cases reach them."""
 
-    staffing: list[StaffChange] = Field(min_length=1)
-    weekly_hours: Annotated[float, Field(gt=0, le=80)] = 37.0
-    casework_share: Annotated[float, Field(gt=0, le=1)] = 0.7
-    assignment: Literal["fixed", "pool"] = "fixed"
-    queue_order: Literal["priority", "fifo"] = "priority"
-    rebalance_on_staff_change: bool = True
-    caseload_cap: Annotated[int, Field(ge=1)] | None = None
-    absence_cover: Literal["wait", "pool"] = "wait"
+    staffing: Annotated[
+        list[StaffChange],
+        about(
+            "How many caseworkers there are, from each date on: a list of { date, "
+            "caseworkers }, dates strictly increasing, the first on or before "
+            "simulation.start_date. An entry adds or removes caseworkers on its date.",
+            entry="i",
+        ),
+    ] = Field(min_length=1)
+    weekly_hours: Annotated[
+        float,
+        Field(gt=0, le=80),
+        about(
+            "A caseworker's working week.",
+            unit="hours a week",
+            source="Danish full-time week",
+        ),
+    ] = 37.0
+    casework_share: Annotated[
+        float,
+        Field(gt=0, le=1),
+        about(
+            "Share of working time available for casework; the rest goes to meetings, "
+            "training and administration not tied to a case.",
+            unit="share of working time",
+            source="time studies: 60-76 % of working time is case-related (US child-welfare "
+            "studies; Colorado 2014: 68 %; docs/domain.md 6.6)",
+        ),
+    ] = 0.7
+    assignment: Annotated[
+        Literal["fixed", "pool"],
+        about(
+            "fixed: every case has one caseworker, the least loaded when the case opens, "
+            "who does all its tasks. pool: one shared queue; any free caseworker takes the "
+            "first task."
+        ),
+    ] = "fixed"
+    queue_order: Annotated[
+        Literal["priority", "fifo"],
+        about(
+            "priority: statutory tasks (skal-opgaver) before optional ones (kan-opgaver), "
+            "then the earliest deadline. fifo: in the order the tasks fell due.",
+            source=f"{KL_ANALYSIS}: eight in ten municipalities prioritised harder between "
+            "must and can",
+        ),
+    ] = "priority"
+    rebalance_on_staff_change: Annotated[
+        bool,
+        about(
+            "With fixed assignment, cases are shared out again when caseworkers come or go "
+            "(newest cases move first) so loads differ by at most one; otherwise only new "
+            "cases reach a newcomer.",
+            source=ASSUMPTION,
+        ),
+    ] = True
+    caseload_cap: Annotated[
+        Annotated[int, Field(ge=1)] | None,
+        about(
+            "Most cases a caseworker may hold (fixed assignment only). A new case that finds "
+            "every caseworker at the cap waits for one, first come first served, its tasks "
+            "held until then. Leave out for no cap.",
+            unit="cases per caseworker",
+            source=f"{ROSKILDE}: at most 60 cases each",
+        ),
+    ] = None
+    absence_cover: Annotated[
+        Literal["wait", "pool"],
+        about(
+            "With fixed assignment, an absent caseworker's tasks wait for their return "
+            "(wait), or colleagues with nothing of their own to do take the most urgent "
+            "(pool)."
+        ),
+    ] = "wait"
 
     @model_validator(mode="after")
     def _sorted(self) -> Caseworkers:
@@ -153,18 +329,73 @@ class Interpreting(Strict):
     (which trades waiting for a longer meeting).
     """
 
-    interpreters: Annotated[int, Field(ge=0)] | None = None
-    in_person_multiplier: Annotated[float, Field(ge=1)] = 1.16
-    phone_multiplier: Annotated[float, Field(ge=1)] = 1.30
-    phone: Literal["never", "always", "when_busy"] = "never"
+    interpreters: Annotated[
+        Annotated[int, Field(ge=0)] | None,
+        about(
+            "Interpreters (tolke) who can be booked at the same time, in the casework "
+            "hours. An interpreted meeting in person waits until its caseworker and an "
+            "interpreter are both free. Leave out for as many as needed.",
+            unit="interpreters",
+        ),
+    ] = None
+    in_person_multiplier: Annotated[
+        float,
+        Field(ge=1),
+        about(
+            "An interpreted meeting in person takes this many times its usual duration.",
+            unit="times the duration",
+            source="Fagan et al., J Gen Intern Med 2003: interpreted visits 16 % longer",
+        ),
+    ] = 1.16
+    phone_multiplier: Annotated[
+        float,
+        Field(ge=1),
+        about(
+            "A meeting interpreted by telephone takes this many times its usual duration.",
+            unit="times the duration",
+            source="Fagan et al., J Gen Intern Med 2003: by telephone 30 % longer",
+        ),
+    ] = 1.30
+    phone: Annotated[
+        Literal["never", "always", "when_busy"],
+        about(
+            "When a meeting is interpreted by telephone instead of in person: never, "
+            "always, or when_busy (when no interpreter is free: no wait, a longer meeting)."
+        ),
+    ] = "never"
 
 
 class Vacation(Strict):
     """Holidays (ferie): the Danish pattern, most of it in July, some at Christmas."""
 
-    weeks_per_year: Annotated[float, Field(ge=0, le=10)] = 6.0
-    summer_weeks: Annotated[int, Field(ge=0, le=6)] = 3
-    christmas: bool = True
+    weeks_per_year: Annotated[
+        float,
+        Field(ge=0, le=10),
+        about(
+            "Weeks of vacation a caseworker takes a year: summer_weeks in summer, the "
+            "Christmas week if christmas, the rest single weeks on random Mondays.",
+            unit="weeks a year",
+            source="Danish Holiday Act (ferieloven): 5 weeks, and the 6th holiday week "
+            "(feriefridage) of most public-sector agreements",
+        ),
+    ] = 6.0
+    summer_weeks: Annotated[
+        int,
+        Field(ge=0, le=6),
+        about(
+            "Consecutive weeks of the main summer holiday (hovedferie), starting on a Monday "
+            "between 23 June and 21 July.",
+            unit="weeks",
+            source="the three-week main holiday (hovedferie), in practice in July",
+        ),
+    ] = 3
+    christmas: Annotated[
+        bool,
+        about(
+            "Off from 27 to 31 December, one of the weeks_per_year.",
+            source="assumption: the days between Christmas and New Year",
+        ),
+    ] = True
 
     @model_validator(mode="after")
     def _fits(self) -> Vacation:
@@ -176,11 +407,35 @@ class Vacation(Strict):
 class SickLeave(Strict):
     """Sick leave (sygefravær): spells start at a base rate that rises with stress."""
 
-    days_per_year: NonNegative = 12.0
-    spell_days: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", mean=3.0, sd=4.0)
-    )
-    stress_sensitivity: NonNegative = 1.0
+    days_per_year: Annotated[
+        NonNegative,
+        about(
+            "Sick days per caseworker a year without stress: spells start at the rate that "
+            "gives this many. 0 for no sick leave.",
+            unit="working days a year",
+            source="DS, from KRL statistics: municipal social workers 9.8-14 sick days a "
+            "year (2019-2022); Statistics Denmark: all municipal staff 13.0 in 2015",
+        ),
+    ] = 12.0
+    spell_days: Annotated[
+        Distribution,
+        about(
+            "Length of one spell of sick leave (drawn, rounded up to whole days).",
+            unit="working days",
+            source="assumption: many short spells, a few long ones",
+        ),
+    ] = Field(default_factory=lambda: Lognormal(dist="lognormal", mean=3.0, sd=4.0))
+    stress_sensitivity: Annotated[
+        NonNegative,
+        about(
+            "How much stress raises sick leave: the daily chance that a spell starts is "
+            "multiplied by 1 + stress_sensitivity × excess, where the excess over the stress "
+            "threshold is 0 at the threshold and 1 at twice it ([stress]).",
+            source="assumption: at twice the stress threshold, sick leave starts twice as "
+            "often (DS: about a third of sick days come from the psychosocial work "
+            "environment)",
+        ),
+    ] = 1.0
 
 
 class Stress(Strict):
@@ -194,14 +449,48 @@ class Stress(Strict):
     threshold), so hazards stay finite however long the queue grows.
     """
 
-    window_days: Annotated[int, Field(ge=1)] = 28
-    threshold: Positive = 2.0
-    excess_cap: NonNegative = 2.0
+    window_days: Annotated[
+        int,
+        Field(ge=1),
+        about(
+            "The stress index is the mean of the daily load over this many days (a rolling "
+            "four weeks).",
+            unit="days",
+            source=ASSUMPTION,
+        ),
+    ] = 28
+    threshold: Annotated[
+        Positive,
+        about(
+            "Stress index above which a caseworker is under sustained stress, and from "
+            "which stress raises sick leave and resignations.",
+            unit="weeks of work waiting",
+            source="assumption: the baseline's caseworkers carry about two weeks of waiting "
+            "work on average",
+        ),
+    ] = 2.0
+    excess_cap: Annotated[
+        NonNegative,
+        about(
+            "Largest excess over the threshold (index / threshold - 1) that counts, so the "
+            "hazards of sick leave and resignation stay finite when a queue runs away (2: "
+            "an index of three times the threshold).",
+            source=ASSUMPTION,
+        ),
+    ] = 2.0
 
 
 class HiringFreeze(Strict):
-    start: dt.date
-    end: dt.date
+    """A hiring freeze (ansættelsesstop): no recruitment from `start` until `end`."""
+
+    start: Annotated[dt.date, about("The first day of the freeze.")]
+    end: Annotated[
+        dt.date,
+        about(
+            "The day the freeze is lifted (after start): recruitment that waited starts on "
+            "this day."
+        ),
+    ]
 
     @model_validator(mode="after")
     def _ordered(self) -> HiringFreeze:
@@ -213,22 +502,87 @@ class HiringFreeze(Strict):
 class Turnover(Strict):
     """Resignations, recruitment and learning (personaleomsætning)."""
 
-    resignations_per_year: NonNegative = 0.20
-    stress_sensitivity: NonNegative = 1.0
-    notice_days: NonNegative = 30.0
-    recruitment_days: Distribution = Field(
-        default_factory=lambda: Lognormal(dist="lognormal", mean=90.0, sd=30.0)
-    )
-    learning_days: NonNegative = 90.0
-    start_productivity: Annotated[float, Field(gt=0, le=1)] = 0.5
-    hiring_freezes: list[HiringFreeze] = Field(default_factory=list)
+    resignations_per_year: Annotated[
+        NonNegative,
+        about(
+            "Resignations per caseworker a year without stress (a daily chance); each "
+            "leaver is replaced.",
+            unit="a year",
+            source="assumption for integration work; about 25 % a year in Danish child and "
+            "youth services, 30-34 % in Swedish social services (docs/domain.md 6.5)",
+        ),
+    ] = 0.20
+    stress_sensitivity: Annotated[
+        NonNegative,
+        about(
+            "How much stress raises resignations: the daily chance is multiplied by "
+            "1 + stress_sensitivity × excess, as for sick leave.",
+            source=f"assumption ({DS_POLL}: caseworkers resigned because of the workload)",
+        ),
+    ] = 1.0
+    notice_days: Annotated[
+        NonNegative,
+        about(
+            "Days from a resignation to the caseworker's last day (the notice period).",
+            unit="days",
+            source="assumption: one month's notice",
+        ),
+    ] = 30.0
+    recruitment_days: Annotated[
+        Distribution,
+        about(
+            "Time to recruit a replacement, from the resignation (or the end of a hiring "
+            "freeze). The newcomer starts when it is over and the leaver has gone.",
+            unit="days",
+            source="assumption: advertising, interviews and notice at the old job",
+        ),
+    ] = Field(default_factory=lambda: Lognormal(dist="lognormal", mean=90.0, sd=30.0))
+    learning_days: Annotated[
+        NonNegative,
+        about(
+            "Days a new caseworker (a replacement, or one added by the staffing plan after "
+            "the start) takes to reach full speed, linearly from start_productivity.",
+            unit="days",
+            source=ASSUMPTION,
+        ),
+    ] = 90.0
+    start_productivity: Annotated[
+        float,
+        Field(gt=0, le=1),
+        about(
+            "A new caseworker's speed on their first day, as a share of full speed: a task "
+            "takes its hours / productivity.",
+            unit="share of full speed",
+            source=ASSUMPTION,
+        ),
+    ] = 0.5
+    hiring_freezes: Annotated[
+        list[HiringFreeze],
+        about(
+            "Periods with no recruitment, each { start, end }.",
+            source=f'{DS_SURVEY}: "a hiring freeze"',
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
 
 
 class Absence(Strict):
     """Caseworkers away: vacation and sick leave."""
 
-    vacation: Vacation | None = Field(default_factory=Vacation)
-    sick_leave: SickLeave | None = Field(default_factory=SickLeave)
+    vacation: Annotated[
+        Vacation | None,
+        about(
+            "Vacation (ferie), on whenever [absence] is given. For none, set weeks_per_year "
+            "and summer_weeks to 0 and christmas to false."
+        ),
+    ] = Field(default_factory=Vacation)
+    sick_leave: Annotated[
+        SickLeave | None,
+        about(
+            "Sick leave (sygefravær), on whenever [absence] is given. For none, set "
+            "days_per_year to 0."
+        ),
+    ] = Field(default_factory=SickLeave)
 
 
 class Triage(Strict):
@@ -240,25 +594,81 @@ class Triage(Strict):
     again (`"defer"`); a task set aside longer than `drop_after_days` is dropped.
     """
 
-    measure: Literal["backlog", "stress"] = "backlog"
-    above: Positive = 2.0
-    action: Literal["drop", "defer"] = "drop"
-    drop_after_days: Positive | None = None
+    measure: Annotated[
+        Literal["backlog", "stress"],
+        about(
+            "The pressure triage looks at: backlog, the weeks of work waiting for the "
+            "caseworker now, or stress, their stress index (its mean over four weeks)."
+        ),
+    ] = "backlog"
+    above: Annotated[
+        Positive,
+        about(
+            "Pressure above which an optional task the caseworker comes to is triaged.",
+            unit="weeks of work waiting",
+            source=ASSUMPTION,
+        ),
+    ] = 2.0
+    action: Annotated[
+        Literal["drop", "defer"],
+        about(
+            "drop: the task is dropped (counted as triaged). defer: it is set aside until "
+            "the pressure is back at or below above. Statutory tasks are never triaged.",
+            source=f"{KL_ANALYSIS}: eight in ten municipalities cut optional work under "
+            "pressure (help with family reunification, housing for reunified families, "
+            "follow-up)",
+        ),
+    ] = "drop"
+    drop_after_days: Annotated[
+        Positive | None,
+        about(
+            "With action = defer, a task set aside longer than this is dropped. Leave out "
+            "to keep it until the pressure falls.",
+            unit="days",
+        ),
+    ] = None
 
 
 class Overtime(Strict):
     """Overtime (overarbejde): extra casework hours on days a caseworker's backlog is high."""
 
-    hours_per_week: Annotated[float, Field(gt=0, le=20)] = 5.0
-    above: Positive = 2.0
+    hours_per_week: Annotated[
+        float,
+        Field(gt=0, le=20),
+        about(
+            "Extra casework a week for a caseworker under pressure: on each such day their "
+            "casework window is hours_per_week / 5 hours longer.",
+            unit="hours a week",
+            source=ASSUMPTION,
+        ),
+    ] = 5.0
+    above: Annotated[
+        Positive,
+        about(
+            "A caseworker works overtime on a day when the work waiting for them that "
+            "morning is above this.",
+            unit="weeks of work waiting",
+            source=ASSUMPTION,
+        ),
+    ] = 2.0
 
 
 # --------------------------------------------------------------------------- arrivals
 
 
 class YearQuota(Strict):
-    year: int = Field(ge=1900, le=2200)
-    refugees: NonNegative
+    """One year's quota (kommunekvote): how many people are placed in the year."""
+
+    year: Annotated[int, about("The calendar year.")] = Field(ge=1900, le=2200)
+    refugees: Annotated[
+        NonNegative,
+        about(
+            "People placed in that year (refugees who become cases, or spouses of Danish "
+            "citizens under [arrivals.danish_spouses]), spread over its months by "
+            "monthly_profile.",
+            unit="people a year",
+        ),
+    ]
 
 
 class Schedule(Strict):
@@ -269,12 +679,51 @@ class Schedule(Strict):
     """
 
     WHO: ClassVar[str] = "people"
-    process: Literal["exact", "poisson"] = "exact"
-    per_month: NonNegative | None = None
-    monthly: list[NonNegative] | None = None
-    yearly: list[YearQuota] | None = None
-    monthly_profile: list[NonNegative] | None = None
-    until: dt.date | None = None
+    process: Annotated[
+        Literal["exact", "poisson"],
+        about(
+            "exact: each month gets exactly its count, spaced evenly through the month. "
+            "poisson: arrivals at random (a Poisson process), the month's count on average."
+        ),
+    ] = "exact"
+    per_month: Annotated[
+        NonNegative | None,
+        about(
+            "The same number of people every month. For refugees, the adults, each a case; "
+            "their children come on top.",
+            unit="people a month",
+            source=f'the baseline\'s 11 refugees: {DS_POLL}: "10-13 new refugees a month"',
+        ),
+    ] = None
+    monthly: Annotated[
+        list[NonNegative] | None,
+        about(
+            "People placed in each calendar month, from the month of simulation.start_date "
+            "on; months after the end of the list get none.",
+            unit="people a month",
+        ),
+    ] = None
+    yearly: Annotated[
+        list[YearQuota] | None,
+        about(
+            "Yearly quotas (kommunekvoter), each { year, refugees }, spread over the months "
+            "by monthly_profile (evenly without one); years not listed get none.",
+            source="Ministry placement figures (visiteringskvoter) for real years",
+            entry="i",
+        ),
+    ] = None
+    monthly_profile: Annotated[
+        list[NonNegative] | None,
+        about(
+            "Twelve weights, January to December, that spread each yearly quota over its "
+            "months; only with yearly.",
+            unit="relative weights",
+        ),
+    ] = None
+    until: Annotated[
+        dt.date | None,
+        about("No one is placed in months that begin on or after this date."),
+    ] = None
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Schedule:
@@ -313,16 +762,52 @@ class Arrivals(Schedule):
     optionally spouses of Danish citizens (`danish_spouses`, a schedule of its own)."""
 
     WHO: ClassVar[str] = "refugees"
-    danish_spouses: Schedule | None = None
+    danish_spouses: Annotated[
+        Schedule | None,
+        about(
+            "Spouses of Danish citizens (person kind danish_spouse), by a schedule of their "
+            "own with the same keys as [arrivals]. Each is a case of their own and gets only "
+            "the tasks whose applies_to names danish_spouse. Leave out for none.",
+            source=f"{DS_SURVEY}: reunifications were once mostly to Danish spouses, who need less",
+        ),
+    ] = None
 
 
 class HouseholdType(Strict):
     """A kind of household placed together; each adult is a case."""
 
-    share: Probability
-    adults: Annotated[int, Field(ge=1, le=2)]
-    children_min: Count = 0
-    children_max: Count = 0
+    share: Annotated[
+        Probability,
+        about(
+            "Share of the households placed that are of this type; the shares of all types "
+            "sum to 1.",
+            unit="share of households",
+            source=f"assumption ({DS_POLL}: many new refugees are single men who apply for "
+            "their families)",
+        ),
+    ]
+    adults: Annotated[
+        int,
+        Field(ge=1, le=2),
+        about("Adults in the household; each is a case.", unit="adults"),
+    ]
+    children_min: Annotated[
+        Count,
+        about(
+            "Fewest children placed with the household. The number is drawn evenly from "
+            "children_min to children_max; children are not cases but bring family tasks.",
+            unit="children",
+            source=ASSUMPTION,
+        ),
+    ] = 0
+    children_max: Annotated[
+        Count,
+        about(
+            "Most children placed with the household (at least children_min).",
+            unit="children",
+            source=ASSUMPTION,
+        ),
+    ] = 0
 
     @model_validator(mode="after")
     def _children(self) -> HouseholdType:
@@ -331,7 +816,7 @@ class HouseholdType(Strict):
         return self
 
 
-# Keys of the first version's [reunification], and what replaced them (issue 4).
+# Keys of the first version's [reunification], and what replaced them.
 RENAMED_REUNIFICATION = {
     "apply_after_days": "use waiting_years = { convention = ..., temporary = ... }",
     "delay_days": "use processing_days (Immigration Service) and travel_days (permit to arrival)",
@@ -351,14 +836,80 @@ class Reunification(Strict):
     `travel_days` after the permit.
     """
 
-    apply_share: dict[str, Probability] = Field(default_factory=dict)
-    waiting_years: dict[str, NonNegative] = Field(default_factory=dict)
-    waiting_from: dt.date | None = None
-    unaided_delay_days: NonNegative = 0.0
-    processing_days: Distribution
-    travel_days: Distribution = Fixed(dist="fixed", value=0.0)
-    spouse_share: Probability = 0.45
-    children_mean: NonNegative = 0.95
+    apply_share: Annotated[
+        dict[str, Probability],
+        about(
+            "Per household type (a name under [households]), the share of households whose "
+            "principal applies for family reunification; types not named never apply.",
+            unit="share of households",
+            source=f'assumption ({DS_POLL}: "many ... apply for their families to follow")',
+            entry="type",
+        ),
+    ] = Field(default_factory=dict)
+    waiting_years: Annotated[
+        dict[str, NonNegative],
+        about(
+            "Per residence status (convention, temporary), the years from placement until "
+            "a refugee may apply; a status not named waits none.",
+            unit="years",
+            source="Aliens Act: no waiting rule before Feb 2015; temporary protection 1 year "
+            "(Act no. 153 of 18 Feb 2015), 3 years (Act no. 102 of 3 Feb 2016)",
+            entry="status",
+        ),
+    ] = Field(default_factory=dict)
+    waiting_from: Annotated[
+        dt.date | None,
+        about(
+            "Only refugees placed on or after this date wait (the day the law took "
+            "effect); those placed before may apply at once. Leave out: everyone waits."
+        ),
+    ] = None
+    unaided_delay_days: Annotated[
+        NonNegative,
+        about(
+            "When no help comes (the help task is left out, dropped by triage, or lapses "
+            "with the case), the applicant sends the application alone this much later.",
+            unit="days",
+            source="assumption: without the caseworker's help a family takes a month longer",
+        ),
+    ] = 0.0
+    processing_days: Annotated[
+        Distribution,
+        about(
+            "Time the Immigration Service (Udlændingestyrelsen) takes to decide an application.",
+            unit="days",
+            source="public processing-time figures: about 147 days in 2014, 342 in 2016; the "
+            "spread is an assumption",
+        ),
+    ]
+    travel_days: Annotated[
+        Distribution,
+        about(
+            "Time from the family's permit to its arrival in the municipality (visa and travel).",
+            unit="days",
+            source=ASSUMPTION,
+        ),
+    ] = Fixed(dist="fixed", value=0.0)
+    spouse_share: Annotated[
+        Probability,
+        about(
+            "Share of families that bring a spouse, who opens a case of their own (person "
+            "kind reunified).",
+            unit="share of families",
+            source="Immigration Service: 1.4 family members per applicant; 1,425 spouses "
+            "and 2,887 children reunified with refugees in 2016",
+        ),
+    ] = 0.45
+    children_mean: Annotated[
+        NonNegative,
+        about(
+            "Mean number of children in a family that comes (drawn from a Poisson "
+            "distribution); they bring family tasks to the applicant's case.",
+            unit="children",
+            source="Immigration Service: 1.4 family members per applicant; 1,425 spouses "
+            "and 2,887 children reunified with refugees in 2016",
+        ),
+    ] = 0.95
 
     @model_validator(mode="before")
     @classmethod
@@ -393,12 +944,65 @@ class CaseMix(Strict):
     self-support hazard is `self_support_multiplier_traumatised` times the usual.
     """
 
-    status_share: dict[str, Probability] = Field(default_factory=lambda: {"convention": 1.0})
-    interpreter_share: Probability = 0.0
-    trauma_share: dict[str, Probability] = Field(default_factory=dict)
-    meeting_multiplier_traumatised: Positive = 1.0
-    treatment_wait_days: Distribution | None = None
-    self_support_multiplier_traumatised: NonNegative = 1.0
+    status_share: Annotated[
+        dict[str, Probability],
+        about(
+            "Residence status of refugees, shares summing to 1: convention status "
+            "(konventionsstatus) or temporary protection (midlertidig "
+            "beskyttelsesstatus). It matters only with a reunification waiting rule.",
+            unit="share of refugees",
+            source="assumption (the baseline: half each)",
+            entry="status",
+        ),
+    ] = Field(default_factory=lambda: {"convention": 1.0})
+    interpreter_share: Annotated[
+        Probability,
+        about(
+            "Share of people who need an interpreter (tolk) at their meetings. It matters "
+            "only with an [interpreting] table.",
+            unit="share of people",
+            source="assumption (the baseline's 0.7): no Danish figure (docs/domain.md 6.8)",
+        ),
+    ] = 0.0
+    trauma_share: Annotated[
+        dict[str, Probability],
+        about(
+            "Per person kind (refugee, reunified, danish_spouse), the share who are "
+            "traumatised; a kind not named has none.",
+            unit="share of people",
+            source=f"assumption (the baseline's 0.3); {DS_POLL}: many Syrians were severely "
+            f"traumatised; {DS_SURVEY}: they need much more help",
+            entry="kind",
+        ),
+    ] = Field(default_factory=dict)
+    meeting_multiplier_traumatised: Annotated[
+        Positive,
+        about(
+            "A meeting with a traumatised person takes this many times its usual duration.",
+            unit="times the duration",
+            source=f'assumption (the baseline\'s 1.25; {DS_SURVEY}: "much more help")',
+        ),
+    ] = 1.0
+    treatment_wait_days: Annotated[
+        Distribution | None,
+        about(
+            "Time from a traumatised person's case opening until trauma treatment starts; "
+            "until then employment work waits and self-support is impossible. Leave out "
+            "for no wait.",
+            unit="days",
+            source=f"{DS_RECOMMENDATIONS}: waits for trauma treatment up to one year; the "
+            "shape is an assumption",
+        ),
+    ] = None
+    self_support_multiplier_traumatised: Annotated[
+        NonNegative,
+        about(
+            "Once treatment has started, a traumatised person's chance of becoming "
+            "self-supporting is this many times the usual.",
+            unit="times the hazard",
+            source="assumption (the baseline's 0.5)",
+        ),
+    ] = 1.0
 
     @model_validator(mode="after")
     def _shares(self) -> CaseMix:
@@ -422,9 +1026,39 @@ class Exit(Strict):
     `other_per_year` is a constant hazard of leaving for other reasons.
     """
 
-    period_years: Positive = 3.0
-    self_support: dict[str, list[Probability]]
-    other_per_year: NonNegative = 0.0
+    period_years: Annotated[
+        Positive,
+        about(
+            "The integration period (integrationsperioden), from the case's opening: a "
+            "case still open at its end closes.",
+            unit="years",
+            source=INTEGRATION_ACT,
+        ),
+    ] = 3.0
+    self_support: Annotated[
+        dict[str, list[Probability]],
+        about(
+            "Per person kind (refugee, reunified, danish_spouse), the cumulative share "
+            "self-supporting (selvforsørgende) by the end of year 1, 2, 3: a hazard constant "
+            "within each year. Shares must not decrease and stay below 1.",
+            unit="cumulative share",
+            source="Ministry, Integration i tal 2016, cohort 2011 (employed after 1, 2, 3 "
+            "years): refugees 17/22/29 %, reunified 17/19/25 %; danish_spouse as "
+            "reunified, an assumption",
+            entry="kind",
+        ),
+    ]
+    other_per_year: Annotated[
+        NonNegative,
+        about(
+            "Yearly hazard of leaving for other reasons (moving away), constant over the "
+            "integration period.",
+            unit="a year",
+            source="assumption (the baseline's 0.20), fitted so the baseline's caseload is "
+            "70-75; Integration i tal 1/2016 (19 % moved within 3 years) suggests about "
+            "0.05 (docs/domain.md 6.7)",
+        ),
+    ] = 0.0
 
     @model_validator(mode="after")
     def _shares(self) -> Exit:
@@ -442,43 +1076,71 @@ class Exit(Strict):
 
 
 class OnArrival(Strict):
-    on: Literal["arrival"]
+    """When the case opens: the person's arrival, or the municipality's takeover."""
+
+    on: Annotated[Literal["arrival"], about("The kind of trigger.")]
 
 
 class After(Strict):
-    on: Literal["after"]
-    days: NonNegative
+    """Once, `days` after the case opens."""
+
+    on: Annotated[Literal["after"], about("The kind of trigger.")]
+    days: Annotated[NonNegative, about("Days from the case's opening.", unit="days")]
 
 
 class Every(Strict):
-    on: Literal["every"]
-    days: Positive
-    start_days: NonNegative | None = None
-    until_days: NonNegative | None = None
+    """Again and again while the case is open: every `days` days from `start_days` after
+    the case opens, until `until_days`."""
+
+    on: Annotated[Literal["every"], about("The kind of trigger.")]
+    days: Annotated[Positive, about("Days between two times.", unit="days")]
+    start_days: Annotated[
+        NonNegative | None,
+        about("Days from the case's opening to the first time (default: days).", unit="days"),
+    ] = None
+    until_days: Annotated[
+        NonNegative | None,
+        about(
+            "Days from the case's opening after which it falls due no more (default: "
+            "while the case is open).",
+            unit="days",
+        ),
+    ] = None
 
 
 class AtRate(Strict):
-    on: Literal["rate"]
-    per_year: Positive
+    """At random while the case is open (a Poisson process), `per_year` times a year on
+    average: one-off applications, coordination."""
+
+    on: Annotated[Literal["rate"], about("The kind of trigger.")]
+    per_year: Annotated[Positive, about("Mean number of times a year.", unit="times a year")]
 
 
 class OnReunificationApplication(Strict):
-    on: Literal["reunification_application"]
+    """When the principal may apply for family reunification (after the waiting rule), on
+    their case: the help with the application, which is sent when the task is done."""
+
+    on: Annotated[Literal["reunification_application"], about("The kind of trigger.")]
 
 
 class OnReunification(Strict):
-    on: Literal["reunification"]
+    """When the reunified family arrives, on the applicant's case."""
+
+    on: Annotated[Literal["reunification"], about("The kind of trigger.")]
 
 
 class OnChildren(Strict):
     """Children join the household: at placement, or when reunified children arrive
     (once per household, on the principal's case)."""
 
-    on: Literal["children"]
+    on: Annotated[Literal["children"], about("The kind of trigger.")]
 
 
 class OnClosure(Strict):
-    on: Literal["closure"]
+    """When the case exits (self-support, leaving, or the end of the integration period):
+    the work of closing it."""
+
+    on: Annotated[Literal["closure"], about("The kind of trigger.")]
 
 
 Trigger = Annotated[
@@ -499,24 +1161,104 @@ class Repeat(Strict):
     """With `probability` a finished task is needed again after an external delay
     (an application returned incomplete, documents missing, a referral bounced)."""
 
-    probability: Annotated[float, Field(ge=0, lt=1)]
-    delay_days: Distribution
+    probability: Annotated[
+        float,
+        Field(ge=0, lt=1),
+        about(
+            "Chance that the task is needed again once done; each further time has the "
+            "same chance again.",
+            unit="chance",
+        ),
+    ]
+    delay_days: Annotated[
+        Distribution,
+        about("Time from the task being done until it falls due again.", unit="days"),
+    ]
 
 
 class Task(Strict):
-    """One kind of task in the catalogue."""
+    """One kind of task in the catalogue: when it falls due, its deadline, how long it takes.
 
-    danish: str = ""
-    statutory: bool
-    trigger: Trigger
-    deadline_days: NonNegative | None = None
-    duration_hours: Distribution
-    meeting: bool = False
-    applies_to: list[PersonKind] = Field(default_factory=lambda: list(DEFAULT_APPLIES_TO))
-    requires: list[Literal["traumatised", "children"]] = Field(default_factory=list)
-    employment: bool = False
-    repeat: Repeat | None = None
-    enabled: bool = True
+    Durations are caseworker hours, preparation, the meeting and the record included.
+    No source gives task times: the baseline's are assumptions, scaled so that four
+    caseworkers with about 75 cases each are busy but not overrun.
+    """
+
+    danish: Annotated[
+        str,
+        about("The task's Danish name, as caseworkers know it (a label only)."),
+    ] = ""
+    statutory: Annotated[
+        bool,
+        about(
+            "true: a statutory task (skal-opgave), required by law and with a deadline. "
+            "false: an optional one (kan-opgave), which queue_order puts after the "
+            "statutory and triage may drop.",
+            source=INTEGRATION_ACT,
+        ),
+    ]
+    trigger: Annotated[
+        Trigger,
+        about('When the task falls due, for example { on = "after", days = 30 }.'),
+    ]
+    deadline_days: Annotated[
+        NonNegative | None,
+        about(
+            "Days from falling due to the deadline; a statutory task needs one. Leave out "
+            "for none.",
+            unit="days",
+            source=f"{INTEGRATION_ACT}: integration contract and Danish-course referral "
+            "within 1 month, integration plan and health examination within 3 months; "
+            "the others are assumptions",
+        ),
+    ] = None
+    duration_hours: Annotated[
+        Distribution,
+        about(
+            "Caseworker hours the task takes, drawn for each task when the case opens.",
+            unit="hours",
+            source=f"assumption, scaled so the baseline's caseload fits ({DS_POLL}: 12.33 "
+            "hours a week for about 100 refugees)",
+        ),
+    ]
+    meeting: Annotated[
+        bool,
+        about(
+            "A meeting with the citizen: it takes longer with an interpreter or a "
+            "traumatised person."
+        ),
+    ] = False
+    applies_to: Annotated[
+        list[PersonKind],
+        about(
+            "Person kinds whose cases get the task: refugee, reunified (a family member "
+            "reunified to a refugee), danish_spouse (a spouse of a Danish citizen)."
+        ),
+    ] = Field(default_factory=lambda: list(DEFAULT_APPLIES_TO))
+    requires: Annotated[
+        list[Literal["traumatised", "children"]],
+        about(
+            "Only for people who are traumatised, or whose household has children (placed "
+            "with it or reunified)."
+        ),
+    ] = Field(default_factory=list)
+    employment: Annotated[
+        bool,
+        about(
+            "Employment work (beskæftigelsesindsats): for a traumatised person it falls due "
+            "only once trauma treatment has started. Needs an arrival, after, every or rate "
+            "trigger.",
+            source=f"{DS_RECOMMENDATIONS}: waits for trauma treatment of up to a year",
+        ),
+    ] = False
+    repeat: Annotated[
+        Repeat | None,
+        about("The task may be needed again after an outside delay. Leave out for never."),
+    ] = None
+    enabled: Annotated[
+        bool,
+        about("false leaves the task out of the catalogue (a scenario without it)."),
+    ] = True
 
     @model_validator(mode="after")
     def _statutory_deadline(self) -> Task:
@@ -538,15 +1280,45 @@ class ExternalService(Strict):
     the person queues (first come, first served) for one of `capacity_per_week` slots; it
     should happen within `limit_days` of the case's opening."""
 
-    after_task: str
-    capacity_per_week: Positive
-    limit_days: Positive
+    after_task: Annotated[
+        str,
+        about(
+            "The task (a name under [tasks]) whose completion puts the person in the "
+            "queue; for the health examination, the caseworker's referral."
+        ),
+    ]
+    capacity_per_week: Annotated[
+        Positive,
+        about(
+            "People the service takes a week: one every 7 / capacity_per_week days, first "
+            "come first served.",
+            unit="people a week",
+            source="assumption, fitted so about 50 % are examined within 3 months (National "
+            f'Audit Office, quoted in {DS_RECOMMENDATIONS}: "only 50 %")',
+        ),
+    ]
+    limit_days: Annotated[
+        Positive,
+        about(
+            "Days from the case's opening within which it should happen; the share that "
+            "does is an output.",
+            unit="days",
+            source="Executive Order on health assessments of newly arrived refugees (2013): "
+            "offered within 3 months",
+        ),
+    ]
 
 
 class External(Strict):
     """External services the caseworkers refer people to."""
 
-    health_examination: ExternalService | None = None
+    health_examination: Annotated[
+        ExternalService | None,
+        about(
+            "The health examination (helbredsundersøgelse) by general practitioners (GPs) "
+            "after the caseworker's referral. Leave out for no such queue."
+        ),
+    ] = None
 
 
 # --------------------------------------------------------------------------- scenario
@@ -555,24 +1327,69 @@ class External(Strict):
 class Scenario(Strict):
     """A whole scenario. Build one with `load_scenario`."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    description: str = ""
-    simulation: Simulation
-    calendar: Calendar = Calendar()
-    caseworkers: Caseworkers
-    arrivals: Arrivals
-    households: dict[str, HouseholdType] = Field(min_length=1)
-    reunification: Reunification | None = None
-    case_mix: CaseMix | None = None
-    exit: Exit
-    tasks: dict[str, Task] = Field(min_length=1)
-    external: External = External()
-    interpreting: Interpreting | None = None
-    absence: Absence | None = None
-    stress: Stress = Stress()
-    turnover: Turnover | None = None
-    triage: Triage | None = None
-    overtime: Overtime | None = None
+    name: Annotated[
+        str,
+        about(
+            "A short name (letters, digits, _ . -): results go to results/<name>/ unless "
+            "told otherwise."
+        ),
+    ] = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: Annotated[str, about("What the scenario asks, in a sentence (a label only).")] = ""
+    simulation: Annotated[Simulation, about("The simulated period and the seed.")]
+    calendar: Annotated[Calendar, about("Working days and hours.")] = Calendar()
+    caseworkers: Annotated[Caseworkers, about("Staffing, working time and how cases are shared.")]
+    arrivals: Annotated[Arrivals, about("Refugees placed in the municipality over time.")]
+    households: Annotated[
+        dict[str, HouseholdType],
+        about("The kinds of household placed, each by a name you choose.", entry="type"),
+    ] = Field(min_length=1)
+    reunification: Annotated[
+        Reunification | None,
+        about("Family reunification (familiesammenføring). Leave out for none."),
+    ] = None
+    case_mix: Annotated[
+        CaseMix | None,
+        about(
+            "Who the people are. Leave out: all refugees have convention status, none is "
+            "traumatised or needs an interpreter."
+        ),
+    ] = None
+    exit: Annotated[Exit, about("When cases close before the integration period ends.")]
+    tasks: Annotated[
+        dict[str, Task],
+        about(
+            "The task catalogue: one table per kind of task, by a name you choose.", entry="name"
+        ),
+    ] = Field(min_length=1)
+    external: Annotated[
+        External, about("Services outside the municipality that caseworkers refer people to.")
+    ] = External()
+    interpreting: Annotated[
+        Interpreting | None,
+        about(
+            "Interpreters as a limited pool. Leave out: meetings need no interpreter and "
+            "take no longer."
+        ),
+    ] = None
+    absence: Annotated[
+        Absence | None,
+        about("Vacation and sick leave. Leave out: caseworkers are never away."),
+    ] = None
+    stress: Annotated[
+        Stress,
+        about("How the stress index is computed (it drives sick leave, turnover and triage)."),
+    ] = Stress()
+    turnover: Annotated[
+        Turnover | None,
+        about("Resignations, recruitment and learning. Leave out: nobody leaves."),
+    ] = None
+    triage: Annotated[
+        Triage | None,
+        about("Dropping or setting aside optional tasks under pressure. Leave out for none."),
+    ] = None
+    overtime: Annotated[
+        Overtime | None, about("Extra hours under pressure. Leave out for none.")
+    ] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
