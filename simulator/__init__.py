@@ -10,6 +10,11 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
     load_sweep_results(folder)                      -> pandas.DataFrame, one row per run
     calibrate(), new_scenario(name, folder)
+    pair(results_a, results_b)                      -> Comparison, from two runs already made
+    weekly_bands(results, metric)                   mean, 95 % CI of the mean, 10th-90th percentile
+    waiting_theory(results, utilisation)            queueing theory's wait (Erlang C) beside a run
+    offered_staffing(scenario)                      the instant answer: caseworkers per quarter
+    explain(key_path)                               a scenario key in plain words, where known
     Scenario, Results, Comparison, ScenarioError    the types these return or raise
 """
 
@@ -24,12 +29,17 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     calibrate,
     compare,
     describe,
+    explain,
     load_scenario,
     load_sweep,
     load_sweep_results,
     new_scenario,
+    offered_staffing,
+    pair,
     run,
     run_sweep,
+    waiting_theory,
+    weekly_bands,
     write_comparison,
     write_results,
 )
@@ -62,12 +72,17 @@ __all__ = [
     "calibrate",
     "compare",
     "describe",
+    "explain",
     "load_scenario",
     "load_sweep",
     "load_sweep_results",
     "new_scenario",
+    "offered_staffing",
+    "pair",
     "run",
     "run_sweep",
+    "waiting_theory",
+    "weekly_bands",
     "write_comparison",
     "write_results",
 ]
