@@ -7,6 +7,7 @@
     caseload calibrate
     caseload sweep SPEC [--out DIR] [--workers N | --scheduler ADDRESS]   (docs/sweeps.md)
     caseload analyze DIR
+    caseload app [SCENARIO] [--port P]     the trainers' app in the browser (the app extra)
 
 A scenario is a file or the name of a shipped one (`caseload run baseline`). Bad input
 (a missing or malformed file, an unknown key, a value out of range) is reported with the
@@ -21,7 +22,7 @@ import sys
 from types import ModuleType
 
 from simulator import __version__
-from simulator.cli import analyze, calibrate, compare, new, run, sweep, validate
+from simulator.cli import analyze, app, calibrate, compare, new, run, sweep, validate
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -33,6 +34,7 @@ COMMANDS: dict[str, ModuleType] = {
     "calibrate": calibrate,
     "sweep": sweep,
     "analyze": analyze,
+    "app": app,
 }
 
 
