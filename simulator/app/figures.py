@@ -112,7 +112,43 @@ class Span:
 
 def _figure(width: float, height: float) -> Figure:
     with matplotlib.rc_context(STYLE):
-        return Figure(figsize=(width, height), dpi=90, layout="constrained")
+        return Figure(figsize=(width, height), dpi=100)
+
+
+# A fixed layout in inches (matplotlib's constrained layout measured every label again
+# and doubled the time to draw a figure, which a slider's first answer cannot spare).
+LEFT_IN, RIGHT_IN, TITLE_IN, TICKS_IN, ENTRY_IN = 0.95, 0.2, 0.75, 0.55, 0.26
+
+
+def _arrange(
+    fig: Figure,
+    title: str,
+    axes_in: float,
+    entries: int,
+    *,
+    columns: int = 1,
+    gap: float = 0.0,
+    below_in: float = 0.0,
+) -> None:
+    """Size `fig` for `axes_in` inches of axes and a legend of `entries` entries below
+    them (`below_in` more for an axis label), place its axes and its `title`; `gap` is
+    the space between stacked axes (inches)."""
+    width = fig.get_figwidth()
+    legend_in = ENTRY_IN * -(-entries // columns) + (0.15 if entries else 0.0) + below_in
+    height = TITLE_IN + axes_in + TICKS_IN + legend_in
+    fig.set_size_inches(width, height)
+    rows = max(1, len(fig.axes))
+    mean_axis = max((axes_in - gap * (rows - 1)) / rows, 0.1)
+    fig.subplots_adjust(
+        left=LEFT_IN / width,
+        right=1 - RIGHT_IN / width,
+        top=1 - TITLE_IN / height,
+        bottom=(TICKS_IN + legend_in) / height,
+        hspace=gap / mean_axis,
+    )
+    fig.suptitle(
+        title, x=0.01, y=1 - 0.12 / height, ha="left", va="top", fontsize=15, fontweight="bold"
+    )
 
 
 def _bands(ax: Axes, line: Line, *, percent: bool) -> int:
@@ -167,10 +203,9 @@ def time_figure(
     panel_height: float = 2.6,
 ) -> Figure:
     """Stacked panels over time sharing one date axis, one legend below them all."""
-    fig = _figure(width, panel_height * len(panels) + 1.9)
+    fig = _figure(width, panel_height * len(panels) + 2.0)
     with matplotlib.rc_context(STYLE):
         axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
-        fig.suptitle(title, fontsize=15, fontweight="bold", x=0.01, ha="left")
         handles: dict[str, object] = {}
         most = 0
         for ax, panel in zip(axes, panels, strict=True):
@@ -221,7 +256,14 @@ def time_figure(
             )
         _date_axis(axes[-1])
         handles.update(band_handles(most))
-        fig.legend(list(handles.values()), list(handles), loc="outside lower left", ncols=1)
+        _arrange(fig, title, panel_height * len(panels), len(handles), gap=0.55)
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="lower left",
+            bbox_to_anchor=(0.0, 0.0),
+            ncols=1,
+        )
     return fig
 
 
@@ -238,7 +280,6 @@ def hockey_figure(
     fig = _figure(11.5, 7.4)
     with matplotlib.rc_context(STYLE):
         ax = fig.subplots()
-        fig.suptitle(title, fontsize=15, fontweight="bold", x=0.01, ha="left")
         x = theory["utilisation"].to_numpy() * 100
         ax.plot(
             x,
@@ -313,7 +354,9 @@ def hockey_figure(
         ax.axvline(100, color=GREY, linewidth=1.5)
         ax.set_xlabel(x_label)
         ax.set_ylabel("mean wait before a task is started (days)")
-        fig.legend(loc="outside lower left", ncols=1)
+        entries = len(ax.get_legend_handles_labels()[1])
+        _arrange(fig, title, 5.2, entries, below_in=0.3)
+        fig.legend(loc="lower left", bbox_to_anchor=(0.0, 0.0), ncols=1)
     return fig
 
 
@@ -330,7 +373,6 @@ def differences_figure(rows: pd.DataFrame, *, title: str) -> Figure:
     fig = _figure(11.5, 1.0 + 0.75 * len(rows))
     with matplotlib.rc_context(STYLE):
         axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
-        fig.suptitle(title, fontsize=15, fontweight="bold", x=0.01, ha="left")
         for ax, (_, row) in zip(axes, rows.iterrows(), strict=True):
             d, lo, hi = row["difference"], row["ci_low"], row["ci_high"]
             colour = GREY if not (np.isfinite(lo) and (lo > 0 or hi < 0)) else BLUE
@@ -347,6 +389,7 @@ def differences_figure(rows: pd.DataFrame, *, title: str) -> Figure:
             ax.spines["left"].set_visible(False)
             ax.set_title(row["label"], fontsize=12.5, fontweight="normal")
         axes[-1].set_xlabel("B − A: dot = mean difference, bar = paired 95 % interval")
+        _arrange(fig, title, 0.45 * len(rows) + 0.5 * (len(rows) - 1), 0, gap=0.5, below_in=0.3)
     return fig
 
 
@@ -358,7 +401,6 @@ def guess_figure(
     fig = _figure(11.5, 2.9)
     with matplotlib.rc_context(STYLE):
         ax = fig.subplots()
-        fig.suptitle(title, fontsize=15, fontweight="bold", x=0.01, ha="left")
         y, s = 0.0, scale
         if np.isfinite(result.y_p10):
             ax.plot(
@@ -407,5 +449,7 @@ def guess_figure(
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
         ax.set_xlabel(unit)
-        fig.legend(loc="outside lower left", ncols=2)
+        entries = len(ax.get_legend_handles_labels()[1])
+        _arrange(fig, title, 0.9, entries, columns=2, below_in=0.3)
+        fig.legend(loc="lower left", bbox_to_anchor=(0.0, 0.0), ncols=2)
     return fig

@@ -352,7 +352,7 @@ def draw_debrief(
             "paired 95 % interval": "fixed by the plans",
         },
     )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
     lines = []
     panels = []
     for metric, words, unit, ds in (

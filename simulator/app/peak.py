@@ -151,14 +151,20 @@ def outlast(backlog: pd.DataFrame, peak: Peak) -> int | None:
     return months_between(peak.end, first.date())
 
 
-def key_numbers(results: Results, peak: Peak) -> KeyNumbers:
-    """The page's key numbers from a run."""
-    backlog = cl.weekly_bands(results, "backlog_hours")
-    caseload = cl.weekly_bands(results, "caseload_per_worker")
-    on_time = cl.weekly_bands(results, "statutory_on_time_share")
+METRICS = ("backlog_hours", "caseload_per_worker", "statutory_on_time_share", "caseworkers")
+
+
+def bands_of(results: Results) -> dict[str, pd.DataFrame]:
+    """The weekly series the page reads, over replications (`simulator.weekly_bands`)."""
+    return {m: cl.weekly_bands(results, m) for m in METRICS}
+
+
+def key_numbers(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> KeyNumbers:
+    """The page's key numbers from a run's weekly series (`bands_of`)."""
+    backlog = bands["backlog_hours"]
     shown = backlog[pd.to_datetime(backlog["date"]) >= pd.Timestamp(peak.start)]
     top = shown.loc[shown["mean"].idxmax()]
-    staff = cl.weekly_bands(results, "caseworkers")
+    staff = bands["caseworkers"]
     staff_then = float(staff.loc[staff["date"] == top["date"], "mean"].iloc[0])
     week_hours = results.scenario.caseworkers.casework_hours_per_day * 5
     return KeyNumbers(
@@ -166,26 +172,27 @@ def key_numbers(results: Results, peak: Peak) -> KeyNumbers:
         backlog_peak_hours=float(top["mean"]),
         backlog_peak_date=pd.Timestamp(top["date"]).date(),
         team_weeks=float(top["mean"]) / max(staff_then * week_hours, 1e-9),
-        lowest_on_time=float(quarterly(on_time).min()),
-        highest_caseload=float(caseload["mean"].max()),
+        lowest_on_time=float(quarterly(bands["statutory_on_time_share"]).min()),
+        highest_caseload=float(bands["caseload_per_worker"]["mean"].max()),
     )
 
 
 def draw(results: Results, peak: Peak, final: bool) -> None:
     """The key numbers and the figure of one answer."""
-    numbers = key_numbers(results, peak)
+    bands = bands_of(results)
+    numbers = key_numbers(results, peak, bands)
     a, b, c, d = st.columns(4)
     if numbers.outlast_months is None:
         a.metric(
-            "Backlog back to normal",
-            "not in the run",
+            "Backlog back to normal after",
+            "> the run",
             help="The backlog is still above its level of the year before the peak "
             f"{TAIL_MONTHS} months after the peak ended.",
         )
     else:
         a.metric(
-            "Backlog back to normal",
-            f"{numbers.outlast_months} months after the peak",
+            "Backlog back to normal after",
+            f"{numbers.outlast_months} months",
             help="Months from the end of the peak until the backlog (quarterly mean) is "
             "back at or below its highest quarter of the year before the peak.",
         )
@@ -217,10 +224,6 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
             )
         )
     start = add_months(peak.start, -BEFORE_MONTHS)
-    bands = {
-        m: cl.weekly_bands(results, m)
-        for m in ("backlog_hours", "caseload_per_worker", "statutory_on_time_share")
-    }
     panels = [
         figures.Panel(
             "Backlog: hours of work waiting to be started",
