@@ -30,7 +30,7 @@ need("streamlit")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from simulator.app import flight, peak, planner  # noqa: E402
+from simulator.app import flight, peak, planner, side_by_side  # noqa: E402
 from simulator.app.runs import Job, Runner, execute  # noqa: E402
 
 MAIN = Path(__file__).resolve().parent.parent / "simulator" / "app" / "main.py"
@@ -126,6 +126,18 @@ def test_the_debrief_compares_with_the_instant_answer_until_the_planner_exists(
     planned = planner.comparison_plan(game, start, end)
     assert planned.name == "the planner"
     assert planned.staffing == [(dt.date(2015, 1, 1), 6), (dt.date(2015, 4, 1), 9)]
+
+
+def test_a_full_answer_beside_a_first_look_is_drawn_without_pairing() -> None:
+    """While one side's full answer is in and the other's is not, the page draws both
+    without pairing replications that do not match (Streamlit's bare mode: no page)."""
+    short = cl.load_scenario("baseline", changes={"simulation.duration_years": 3.5})
+    full, first = execute(Job(short, 3, 5)), execute(Job(short, 1, 5))
+    side_by_side.draw([full, first], False)
+    game = cl.load_scenario("peak_without_hiring")
+    plan = planner.instant(game, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
+    staffing = [flight.staffing_with(game, []), flight.staffing_of(game, plan)]
+    flight.draw_debrief([full, first], plan, staffing, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
 
 
 # --------------------------------------------------------------------------- the runner

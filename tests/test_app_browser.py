@@ -34,6 +34,9 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# first look and full answer: few for the tests (the trainers' default is 1 and 10)
+REPLICATIONS = os.environ.get("CASELOAD_APP_REPLICATIONS", "1,4")
+FULL = f"Full answer: {REPLICATIONS.split(',')[1]} replications"
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 NEW_FIGURE = """old => {
     const img = document.querySelector('[data-testid=stImage] img');
@@ -76,7 +79,7 @@ def free_port() -> int:
 def server() -> Iterator[str]:
     """`caseload app` on a free port, in its own process group; its address."""
     port = free_port()
-    env = {**os.environ, "CASELOAD_APP_REPLICATIONS": "1,4"}
+    env = {**os.environ, "CASELOAD_APP_REPLICATIONS": REPLICATIONS}
     env.pop("CASELOAD_APP_WORKERS", None)
     caseload = Path(sys.executable).with_name("caseload")
     proc = subprocess.Popen(
@@ -170,7 +173,7 @@ def test_every_page_renders_without_an_error(server: str, page: object, tmp_path
             assert "For the trainer, to read out" in text, path
         if path in ("peak", "hockey-stick", "side-by-side"):
             assert page.locator("[data-testid=stImage] img").count() >= 1, path
-            assert "Full answer: 4 replications" in text, path
+            assert FULL in text, path
         shot(page, tmp_path, f"app_{path}.png")
 
 
@@ -185,7 +188,7 @@ def test_a_slider_moves_the_figure_and_the_numbers(
         page.keyboard.press("ArrowRight")
     page.wait_for_function(NEW_FIGURE, arg=picture)
     idle(page)
-    page.get_by_text("Full answer: 4 replications").wait_for()
+    page.get_by_text(FULL).wait_for()
     bigger = number(metric(page, "Highest backlog"))
     assert bigger > before
     assert figure_source(page) != picture
@@ -226,7 +229,7 @@ def test_the_flight_simulator_advances_quarters_to_the_debrief(
     page.get_by_role("button", name="Run quarter 3 of 3").click()
     page.get_by_role("heading", name="Debrief").wait_for()
     try:
-        page.get_by_text("Full answer: 4 replications").wait_for(timeout=180_000)
+        page.get_by_text(FULL).wait_for(timeout=180_000)
     finally:
         shot(page, tmp_path, "app_flight_debrief.png")
     idle(page)

@@ -375,7 +375,8 @@ def differences_figure(rows: pd.DataFrame, *, title: str) -> Figure:
         axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
         for ax, (_, row) in zip(axes, rows.iterrows(), strict=True):
             d, lo, hi = row["difference"], row["ci_low"], row["ci_high"]
-            colour = GREY if not (np.isfinite(lo) and (lo > 0 or hi < 0)) else BLUE
+            clear = bool(np.isfinite(lo) and (lo > 0 or hi < 0))
+            colour = BLUE if clear else GREY
             ax.axvline(0, color=BLACK, linewidth=1.2)
             if np.isfinite(lo) and np.isfinite(hi):
                 ax.plot(
@@ -387,9 +388,10 @@ def differences_figure(rows: pd.DataFrame, *, title: str) -> Figure:
             ax.set_yticks([])
             ax.grid(False)
             ax.spines["left"].set_visible(False)
-            ax.set_title(row["label"], fontsize=12.5, fontweight="normal")
+            chance = "" if clear else "  (the interval includes zero: could be chance)"
+            ax.set_title(row["label"] + chance, fontsize=12.5, fontweight="normal")
         axes[-1].set_xlabel("B − A: dot = mean difference, bar = paired 95 % interval")
-        _arrange(fig, title, 0.45 * len(rows) + 0.5 * (len(rows) - 1), 0, gap=0.5, below_in=0.3)
+        _arrange(fig, title, 0.45 * len(rows) + 0.8 * (len(rows) - 1), 0, gap=0.8, below_in=0.3)
     return fig
 
 
@@ -450,6 +452,6 @@ def guess_figure(
         ax.spines["left"].set_visible(False)
         ax.set_xlabel(unit)
         entries = len(ax.get_legend_handles_labels()[1])
-        _arrange(fig, title, 0.9, entries, columns=2, below_in=0.3)
-        fig.legend(loc="lower left", bbox_to_anchor=(0.0, 0.0), ncols=2)
+        _arrange(fig, title, 0.9, entries, below_in=0.3)
+        fig.legend(loc="lower left", bbox_to_anchor=(0.0, 0.0), ncols=1)
     return fig

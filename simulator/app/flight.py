@@ -322,7 +322,7 @@ def draw_debrief(
         return
     cost = [caseworker_years(s, start, end) for s in staffing]
     rows = []
-    if yours.replications >= 2:
+    if yours.replications == theirs.replications >= 2:
         table = cl.pair(yours, theirs).table.set_index("metric")
         for metric, words, scale in (
             ("caseload_per_worker_mean", "open cases per caseworker", 1.0),

@@ -182,6 +182,7 @@ def page() -> None:
         min_value=0.0,
         value=0.0,
         step=1.0,
+        format="%.1f",
         key="predict-guess",
         help=texts.tip("guess"),
         disabled=frozen,

@@ -147,8 +147,10 @@ def draw(answers: list[Results | None], final: bool) -> None:
         )
     start = a.scenario.simulation.warmup_end
     title = "A (blue, solid) and B (orange, dashed) on the same arrivals"
-    if a.replications < 2 or b.replications < 2:
-        st.caption("Paired differences need two replications or more: they are coming.")
+    if min(a.replications, b.replications) < 2 or a.replications != b.replications:
+        st.caption(
+            "Paired differences need both sides run with the same replications: they are coming."
+        )
         show.figure(figures.time_figure(panels, title=title, start=start))
         return
     rows = differences(a, b)
