@@ -140,6 +140,15 @@ def test_a_full_answer_beside_a_first_look_is_drawn_without_pairing() -> None:
     flight.draw_debrief([full, first], plan, staffing, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
 
 
+def test_the_readme_s_session_plan_is_the_app_s() -> None:
+    from simulator.app import texts
+
+    readme = (MAIN.parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("**A 20-minute session**", 1)[1].split("\n\n")[1]
+    rows = [line.strip("| ").split(" | ") for line in table.splitlines()[2:]]
+    assert [tuple(row) for row in rows] == texts.SESSION_PLAN
+
+
 # --------------------------------------------------------------------------- the runner
 
 

@@ -184,15 +184,15 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
     a, b, c, d = st.columns(4)
     if numbers.outlast_months is None:
         a.metric(
-            "Backlog back to normal after",
-            "> the run",
+            "Backlog back to normal",
+            "not in the run",
             help="The backlog is still above its level of the year before the peak "
             f"{TAIL_MONTHS} months after the peak ended.",
         )
     else:
         a.metric(
-            "Backlog back to normal after",
-            f"{numbers.outlast_months} months",
+            "Backlog back to normal",
+            f"after {numbers.outlast_months} months",
             help="Months from the end of the peak until the backlog (quarterly mean) is "
             "back at or below its highest quarter of the year before the peak.",
         )

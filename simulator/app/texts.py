@@ -171,8 +171,8 @@ municipalities like this one would see* (10th–90th percentile over replication
 look appears at once, from one replication; the full answer follows within seconds.
 """
 
-SESSION_PLAN = [
-    ("0–3 min", "Start here", "What the model is; how to read the bands. Set the room's seed."),
+SESSION_PLAN = [  # the README's "A 20-minute session" says the same (a test checks)
+    ("0–3 min", "Start here", "What the model is, how to read the bands. Give the room a seed."),
     (
         "3–8 min",
         "The peak",
@@ -182,20 +182,19 @@ SESSION_PLAN = [
     (
         "8–11 min",
         "The hockey stick",
-        "Ask: one more refugee a month, how much longer do tasks wait? Move arrivals up "
-        "from 9 to 12 a month and watch the point climb.",
+        "Ask: one more refugee a month, how much longer do tasks wait? Move arrivals from 9 "
+        "to 12 a month and watch the point climb.",
     ),
     (
         "11–13 min",
         "Side by side",
-        "A: today. B: one more caseworker, or triage on. Read the paired differences: which "
-        "could be chance?",
+        "A: today. B: one more caseworker, or triage on. Which differences could be chance?",
     ),
     (
         "13–18 min",
         "The flight simulator",
-        "Everyone with the same seed plays eight quarters (about 30 s each), then the "
-        "debrief compares hires, cost and outcomes with the plan.",
+        "Everyone with the same seed plays eight quarters (about 30 s each), then reads the "
+        "debrief: hires, cost and outcomes beside the plan.",
     ),
     (
         "18–20 min",
