@@ -219,6 +219,34 @@ def test_every_page_runs_and_every_slider_has_a_tooltip(app: AppTest, name: str)
         assert slider.help, f"the slider {slider.label!r} has no tooltip"
 
 
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_runs_on_a_scenario_given_to_the_app(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """surge_2015: yearly quotas instead of a monthly level, and staff that change."""
+    monkeypatch.setenv("CASELOAD_APP_WORKERS", "0")
+    monkeypatch.setenv("CASELOAD_APP_REPLICATIONS", "1,2")
+    monkeypatch.setenv("CASELOAD_APP_SCENARIO", "surge_2015")
+    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
+    at = page(at, name)
+    assert not at.error, [e.value for e in at.error]
+    assert "surge_2015" in " ".join(m.value for m in at.sidebar.markdown)
+    if name == "flight":
+        at.slider(key="flight-quarters").set_value(2).run()
+        next(b for b in at.button if b.label == "Start the game").click().run()
+        assert "You take over the office on 01 January 2013" in at.subheader[0].value
+        assert metric(at, "Caseworkers now") == "5"
+
+
+def test_caseload_app_checks_the_scenario_before_serving(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from simulator.cli import main
+
+    assert main(["app", "no_such_scenario"]) == 2
+    assert "no such scenario file" in capsys.readouterr().err
+
+
 def test_a_bigger_peak_builds_a_bigger_backlog_and_hiring_early_cuts_it(app: AppTest) -> None:
     at = page(app, "peak")
     assert "Full answer: 3 replications" in " ".join(c.value for c in at.caption)

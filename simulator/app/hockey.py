@@ -18,6 +18,7 @@ import streamlit as st
 
 import simulator as cl
 from simulator.app import figures, show, texts
+from simulator.app.peak import normal_level
 from simulator.app.runs import Job, variant
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def page() -> None:
         "Refugees a month",
         1,
         40,
-        round(base.arrivals.per_month or 11),
+        max(1, round(normal_level(base))),
         key="hockey-arrivals",
         help=texts.tip("per_month"),
         persist_state="session",

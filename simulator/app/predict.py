@@ -19,6 +19,7 @@ import streamlit as st
 import simulator as cl
 from simulator.app import figures, show, texts
 from simulator.app.hockey import point
+from simulator.app.peak import normal_level
 from simulator.app.runs import Job
 from simulator.app.side_by_side import Side, side_scenario
 
@@ -172,7 +173,7 @@ def page() -> None:
         "Refugees a month",
         1,
         40,
-        round(base.arrivals.per_month or 11),
+        max(1, round(normal_level(base))),
         key="predict-arrivals",
         help=texts.tip("per_month"),
         disabled=frozen,

@@ -17,6 +17,7 @@ import streamlit as st
 
 import simulator as cl
 from simulator.app import figures, show, texts
+from simulator.app.peak import normal_level
 from simulator.app.runs import Job, variant
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ def page() -> None:
     base = show.base_scenario()
     start = Side(
         base.caseworkers.staffing[0].caseworkers,
-        float(base.arrivals.per_month or 11),
+        float(max(1, round(normal_level(base)))),
         base.triage is not None,
         base.caseworkers.assignment,
     )
