@@ -195,16 +195,16 @@ def progressive(
     def answers() -> list[Results | None]:
         return [_result(f) for f in futures]
 
-    if not all(f.done() for f in futures):
+    if not all(_ready(f) for f in futures):
         firsts = []
         for job, future in zip(quick, futures, strict=True):
             firsts.append(_result(future) or (run.now(job) if job is not None else None))
         with area.container():
             draw(firsts, False)
         started, drawn, shown = time.monotonic(), time.monotonic(), 0
-        while not all(f.done() for f in futures):
+        while not all(_ready(f) for f in futures):
             waited = time.monotonic() - started
-            ready = sum(f.done() for f in futures)
+            ready = sum(_ready(f) for f in futures)
             status.caption(
                 f"{FIRST_LOOK}: {_count(quick)}. The {FULL_ANSWER.lower()} "
                 f"({full[0].replications} replications) is running… {waited:.0f} s"
@@ -228,6 +228,11 @@ def progressive(
     n = full[0].replications if full else 0
     status.caption(f"{FULL_ANSWER}: {n} replications, seed {full[0].seed if full else '-'}.")
     return results
+
+
+def _ready(future: Future[Results]) -> bool:
+    """Done, and not withdrawn (a withdrawn run is asked for again)."""
+    return future.done() and not future.cancelled()
 
 
 def _result(future: Future[Results]) -> Results | None:
