@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -178,6 +179,19 @@ def test_a_worker_process_gives_the_answer_this_process_would() -> None:
         run.withdraw([Job(short, 2, 14).key])
         assert late[-1].cancelled() or late[-1].done()
         assert run.cached(job) is found
+        for future in late:
+            if not future.cancelled():
+                future.result(timeout=300)
+        ahead = Job(short, 1, 21)
+        busy = run.submit(Job(short, 2, 22))
+        run.prefetch([Job(short, 1, 23)])  # the worker is busy: nothing is fetched ahead
+        busy.result(timeout=300)
+        run.prefetch([ahead])  # idle now: the first look one step away runs there
+        deadline = time.monotonic() + 300
+        while run.cached(ahead) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert run.now(ahead) is run.cached(ahead) is not None
+        assert run.cached(Job(short, 1, 23)) is None
     finally:
         run.close()
 

@@ -267,8 +267,16 @@ def advance() -> None:
 
 def turn(scenario: Scenario, game: Game) -> None:
     """One quarter: the situation, then the decision."""
-    results = show.runner().now(Job(played_scenario(scenario, game), 1, game.seed))
+    run = show.runner()
+    results = run.now(Job(played_scenario(scenario, game), 1, game.seed))
     situation(results, scenario, game)
+    # the next quarter for the usual decisions (0, 1 or 2 hires), run ahead in the worker
+    run.prefetch(
+        [
+            Job(played_scenario(scenario, replace(game, hires=[*game.hires, n])), 1, game.seed)
+            for n in (0, 1, 2)
+        ]
+    )
     lag = recruitment_days(scenario)
     with st.container(border=True):
         st.markdown(f"**Your decision for quarter {game.played + 1}** (of {game.quarters})")

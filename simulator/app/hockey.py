@@ -109,6 +109,17 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
     show.figure(figures.hockey_figure(theory, others, here, title=title))
 
 
+def one_step(caseworkers: int, per_month: float) -> list[tuple[int, float]]:
+    """The settings one slider step away."""
+    steps = [
+        (caseworkers, per_month + 1),
+        (caseworkers, per_month - 1),
+        (caseworkers + 1, per_month),
+        (caseworkers - 1, per_month),
+    ]
+    return [(c, m) for c, m in steps if 1 <= c <= 12 and 1 <= m <= 40]
+
+
 def page() -> None:
     """The page."""
     show.header("hockey", "The hockey stick")
@@ -155,5 +166,9 @@ def page() -> None:
         full,
         quick,
         lambda answers, final: draw(answers, int(caseworkers), float(per_month)),
+        ahead=lambda: [
+            Job(setting(base, c, m), room.quick, room.seed)
+            for c, m in one_step(int(caseworkers), float(per_month))
+        ],
     )
     show.debrief("hockey")

@@ -12,7 +12,7 @@ nothing here models the office.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -310,6 +310,19 @@ def controls(base: Scenario) -> Peak:
     return Peak(float(extra), start, int(months), int(hires), int(after))
 
 
+def one_step(peak: Peak) -> list[Peak]:
+    """The peaks one slider step away (the size, the length, the hires)."""
+    steps = [
+        replace(peak, extra=peak.extra + 1),
+        replace(peak, extra=peak.extra - 1),
+        replace(peak, hires=peak.hires + 1),
+        replace(peak, hires=peak.hires - 1),
+        replace(peak, months=peak.months + 1),
+        replace(peak, months=peak.months - 1),
+    ]
+    return [p for p in steps if 0 <= p.extra <= 25 and 0 <= p.hires <= 6 and 1 <= p.months <= 24]
+
+
 def page() -> None:
     """The page."""
     show.header("peak", "The peak")
@@ -326,5 +339,6 @@ def page() -> None:
         [Job(scenario, room.full, room.seed)],
         [Job(scenario, room.quick, room.seed)],
         lambda answers, final: draw(answers[0], peak, final) if answers[0] else None,
+        ahead=lambda: [Job(peak_scenario(base, p), room.quick, room.seed) for p in one_step(peak)],
     )
     show.debrief("peak")

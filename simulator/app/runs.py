@@ -22,7 +22,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,7 @@ class Runner:
         self._done: OrderedDict[Key, Results] = OrderedDict()
         self._pending: dict[Key, Future[Results]] = {}
         self._lock = threading.Lock()
+        self._ahead: list[Key] = []  # runs fetched ahead (`prefetch`)
         self._pool: ProcessPoolExecutor | None = None
         if self.workers:
             self._pool = ProcessPoolExecutor(
@@ -110,12 +111,43 @@ class Runner:
             return found
 
     def now(self, job: Job) -> Results:
-        """The run of `job`: from the cache, or run here and now."""
+        """The run of `job`: from the cache, from the worker if it is running it already
+        (a run fetched ahead), or run here and now."""
         found = self.cached(job)
-        if found is None:
-            found = execute(job)
-            self._store(job.key, found)
+        if found is not None:
+            return found
+        with self._lock:
+            pending = self._pending.get(job.key)
+        if pending is not None and pending.running():
+            try:
+                return pending.result()
+            except (Exception, CancelledError):  # cancelled or failed there: run it here
+                pass
+        found = execute(job)
+        self._store(job.key, found)
         return found
+
+    def prefetch(self, jobs: Sequence[Job]) -> None:
+        """Run `jobs` ahead in the worker, if it has nothing else to do: the first looks
+        of the settings one slider step away, so that the next step shows its first
+        answer at once. Withdrawn like any run when the room asks for something else."""
+        if self._pool is None:
+            return
+        with self._lock:
+            busy = any(not f.done() for f in self._pending.values())
+        if busy:
+            return
+        for job in jobs:
+            if self.cached(job) is None:
+                self.submit(job)
+        with self._lock:
+            self._ahead = [job.key for job in jobs]
+
+    def withdraw_ahead(self, keep: Iterable[Key] = ()) -> None:
+        """Cancel the runs fetched ahead that have not started, but those in `keep`."""
+        with self._lock:
+            ahead, self._ahead = self._ahead, []
+        self.withdraw(ahead, keep)
 
     def submit(self, job: Job) -> Future[Results]:
         """A future of the run of `job`: done at once if cached, the same future as

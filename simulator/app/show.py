@@ -175,6 +175,7 @@ def progressive(
     full: Sequence[Job],
     quick: Sequence[Job | None],
     draw: Draw,
+    ahead: Callable[[], Sequence[Job]] | None = None,
 ) -> list[Results | None]:
     """Draw a first look, then the full answer, as fast as the machine allows.
 
@@ -227,6 +228,8 @@ def progressive(
         draw(results, True)
     n = full[0].replications if full else 0
     status.caption(f"{FULL_ANSWER}: {n} replications, seed {full[0].seed if full else '-'}.")
+    if ahead is not None:
+        run.prefetch(ahead())
     return results
 
 

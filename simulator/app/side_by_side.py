@@ -175,6 +175,17 @@ def draw(answers: list[Results | None], final: bool) -> None:
     st.dataframe(table.round(2), hide_index=True)
 
 
+def one_step(side: Side) -> list[Side]:
+    """The settings of one side one slider step away."""
+    steps = [
+        replace(side, caseworkers=side.caseworkers + 1),
+        replace(side, caseworkers=side.caseworkers - 1),
+        replace(side, per_month=side.per_month + 1),
+        replace(side, per_month=side.per_month - 1),
+    ]
+    return [s for s in steps if 1 <= s.caseworkers <= 12 and 1 <= s.per_month <= 40]
+
+
 def page() -> None:
     """The page."""
     show.header("side_by_side", "Side by side")
@@ -201,5 +212,8 @@ def page() -> None:
         [Job(s, room.full, room.seed) for s in scenarios],
         [Job(s, room.quick, room.seed) for s in scenarios],
         draw,
+        ahead=lambda: [
+            Job(side_scenario(base, s), room.quick, room.seed) for s in one_step(a) + one_step(b)
+        ],
     )
     show.debrief("side_by_side")
