@@ -3,6 +3,8 @@
 Read `household` and `case` for what happens to people; everything else
 (sampling, the caseworkers' queues, recording, statistics) lives in its own
 module. One `Municipality` is one replication of one scenario.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

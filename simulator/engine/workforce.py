@@ -29,6 +29,8 @@ Each caseworker has their own streams (``vacation:<id>``, ``sick:<id>``,
 ``resign:<id>``), drawing the same number of values a day whatever happens, so one
 caseworker's sick leave does not shift another's. Everything is recorded in
 `WorkforceLog`, a row per caseworker and working day.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
@@ -213,7 +215,7 @@ class Workforce:
             overtime = self.overtime.hours_per_week / 5
         worker.overtime = overtime
         if worker.deferred:
-            self.office.review_deferred(worker, self.env.now)
+            self.office.triage.review(worker, self.env.now)
         self.log_day((day, worker.id, status, stress, overtime))
 
     def _hazards(
