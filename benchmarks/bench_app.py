@@ -10,7 +10,7 @@ step at a time, each step to a setting not run before, and times from the key pr
 - **full answer**: until the app is idle again with the full answer drawn (10
   replications, with the 95 % interval and the range 8 of 10 municipalities would see).
 
-Targets (issue 14): first result within 1.5 s, full answer within 10 s, on this 2-core
+Targets: first result within 1.5 s, full answer within 10 s, on this 2-core
 machine. Prints the median and the largest time per slider. Run it on a quiet machine
 (``uptime``): the app shares the two cores with whatever else runs.
 """

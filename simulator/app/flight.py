@@ -7,7 +7,7 @@ decision plus the recruitment time (the scenario's `turnover.recruitment_days`, 
 90 days without it). Then the whole history is simulated again from the scenario's
 start to the end of the quarter, with the room's seed: common random numbers make the
 past identical, so each quarter only adds to what the trainee has seen. Triage by date
-needs the policy timeline (issue 11) and is shown as coming.
+needs a policy timeline (rules that change by date), not in the model yet: shown as coming.
 
 After the last quarter the debrief runs the trainee's staffing and the comparison plan
 (`planner.comparison_plan`: the planner once it exists, else the instant answer) over
@@ -389,7 +389,7 @@ def debrief(scenario: Scenario, game: Game) -> None:
     start, end = game_start(scenario), quarter_start(scenario, game.quarters)
     if not planner.planner_available():
         st.warning(
-            "The planner (`caseload plan`, issue 13) is not available yet. The debrief "
+            "The planner (`caseload plan`) is not available yet. The debrief "
             "compares your decisions with the instant answer instead: caseworkers per "
             "quarter for at most 45 open cases each, with 90 % probability, computed from "
             "the arrivals alone. It does not look at deadlines or the backlog."

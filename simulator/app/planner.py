@@ -1,7 +1,7 @@
 """The plans the flight simulator's debrief compares the trainee with.
 
 The debrief should compare the trainee's hiring with the plan that `caseload plan`
-(issue 13) finds for the same arrivals. Until the planner is in the package, it uses the
+finds for the same arrivals. Until the planner is in the package, it uses the
 instant answer (`simulator.offered_staffing`: caseworkers per quarter for at most 45
 cases each, with 90 % probability, from the offered load), and says so plainly. No plan
 is ever made up here: both come from the package.
@@ -38,16 +38,16 @@ class Plan:
 
 
 def planner_available() -> bool:
-    """Whether the package has the planner (`caseload plan`, issue 13)."""
+    """Whether the package has the planner (`caseload plan`)."""
     return callable(getattr(cl, "plan", None))
 
 
 def planned(scenario: Scenario, start: dt.date, end: dt.date) -> Plan | None:
     """The planner's plan for `scenario` from `start` to `end`, or None until it exists.
 
-    PLANNER HOOK (issue 13): `simulator.plan` is called here once it lands. Issue 13
-    specifies its table (`plan.csv`): one row per quarter with `quarter` and
-    `caseworkers`; read from the returned object's `table`. Adjust this call to the
+    PLANNER HOOK: `simulator.plan` is called here once it lands. The planner is
+    specified to give a table (`plan.csv`) with one row per quarter, `quarter` and
+    `caseworkers`; it is read from the returned object's `table`. Adjust this call to the
     planner's final signature when it lands; everything else in the debrief stays.
     """
     if not planner_available():

@@ -125,8 +125,9 @@ TIPS = {
         "and are paid from then on."
     ),
     "triage_timeline": (
-        "Coming: switching triage on or off from a given quarter needs the policy "
-        "timeline (issue 11). Until then the office never drops optional tasks."
+        "Coming: switching triage on or off from a given quarter needs a policy timeline "
+        "(rules that change by date), not in the model yet. Until then the office never "
+        "drops optional tasks."
     ),
     "quarters": "How many quarters the trainee runs the office before the debrief.",
     "guess": "The room's guess, agreed before the run.",
