@@ -17,6 +17,7 @@ first answer (this process) and the full one (the worker) each have a core of th
 
 from __future__ import annotations
 
+import inspect
 import multiprocessing
 import os
 import threading
@@ -51,8 +52,13 @@ class Job:
 
 def execute(job: Job) -> Results:
     """Run `job` through the public API, without the one-row-per-task table (the app
-    never reads it; dropping it keeps the cache and the copy between processes small)."""
-    results = cl.run(job.scenario, replications=job.replications, seed=job.seed)
+    never reads it; dropping it keeps the cache and the copy between processes small).
+
+    Each run stays in the process that asks for it: the app has its own worker process,
+    and a `simulator.run` that spreads replications over processes of its own (the
+    `workers` argument, where the API has it) would start a pool for every slider."""
+    options = {"workers": 1} if "workers" in inspect.signature(cl.run).parameters else {}
+    results = cl.run(job.scenario, replications=job.replications, seed=job.seed, **options)
     return replace(results, tasks=results.tasks.iloc[:0])
 
 
