@@ -61,3 +61,8 @@ class Policy:
     def waiting(self) -> list[Task]:
         """The tasks the policy holds, not yet worked (at the end of a run)."""
         return []
+
+    def withdraw(self, task: Task) -> bool:
+        """`task` is given up (`Office.abandon`): if the policy holds it, let it go and
+        say so."""
+        return False

@@ -137,3 +137,10 @@ class Interpreters(Policy):
 
     def waiting(self) -> list[Task]:
         return [t for t, _ in self.waiting_list]
+
+    def withdraw(self, task: Task) -> bool:
+        for i, (waiting, _) in enumerate(self.waiting_list):
+            if waiting is task:
+                del self.waiting_list[i]
+                return True
+        return False

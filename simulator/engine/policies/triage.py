@@ -96,3 +96,11 @@ class Triage(Policy):
 
     def waiting(self) -> list[Task]:
         return [t for w in self.office.everyone for _, t in w.deferred]
+
+    def withdraw(self, task: Task) -> bool:
+        for worker in self.office.everyone:
+            for i, (_, deferred) in enumerate(worker.deferred):
+                if deferred is task:
+                    del worker.deferred[i]
+                    return True
+        return False
