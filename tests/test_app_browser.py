@@ -184,7 +184,7 @@ def test_a_slider_moves_the_figure_and_the_numbers(
     before, picture = number(metric(page, "Highest backlog")), figure_source(page)
     slider = page.get_by_role("slider", name="Extra refugees a month during the peak")
     slider.focus()
-    for _ in range(6):  # 8 -> 14 extra refugees a month
+    for _ in range(6):  # 19 -> 25 extra refugees a month
         page.keyboard.press("ArrowRight")
     page.wait_for_function(NEW_FIGURE, arg=picture)
     idle(page)

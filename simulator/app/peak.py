@@ -35,7 +35,7 @@ START_CHOICES = 36  # the peak may start in any of the three years after the war
 class Peak:
     """A peak of arrivals and the hiring it meets."""
 
-    extra: float = 8.0  # refugees a month on top of the normal level
+    extra: float = 19.0  # refugees a month on top of the normal level (11 + 19 = 30)
     start: dt.date = dt.date(2015, 7, 1)
     months: int = 12
     hires: int = 0
@@ -258,7 +258,7 @@ def controls(base: Scenario) -> Peak:
         extra = st.slider(
             "Extra refugees a month during the peak",
             0,
-            25,
+            40,
             int(Peak.extra),
             key="peak-extra",
             help=texts.tip("extra"),
@@ -319,7 +319,7 @@ def one_step(peak: Peak) -> list[Peak]:
         replace(peak, hires=peak.hires + 1),
         replace(peak, hires=peak.hires - 1),
     ]
-    return [p for p in steps if 0 <= p.extra <= 25 and 0 <= p.hires <= 6 and 1 <= p.months <= 24]
+    return [p for p in steps if 0 <= p.extra <= 40 and 0 <= p.hires <= 6 and 1 <= p.months <= 24]
 
 
 def page() -> None:
