@@ -134,8 +134,9 @@ def quarterly(bands: pd.DataFrame) -> pd.Series:
 
 def outlast(backlog: pd.DataFrame, peak: Peak) -> int | None:
     """Months from the end of the peak until the backlog is back to normal: the first
-    quarter starting after the peak whose mean backlog is at or below the highest
-    quarter of the year before the peak. None if that never happens in the run."""
+    quarter starting after the peak whose mean backlog has come down 90 % of the way from
+    its highest quarter to its level before the peak (the highest quarter of the year
+    before). None if that never happens in the run."""
     by_quarter = quarterly(backlog)
     start, end = pd.Timestamp(peak.start), pd.Timestamp(peak.end)
     before = by_quarter[(by_quarter.index >= start - pd.DateOffset(months=12))]
@@ -143,12 +144,12 @@ def outlast(backlog: pd.DataFrame, peak: Peak) -> int | None:
     if before.empty:
         return None
     normal = float(before.max())
+    highest = float(by_quarter[by_quarter.index >= start].max())
     after = by_quarter[by_quarter.index >= end]
-    back = after[after <= normal]
+    back = after[after <= normal + 0.1 * max(highest - normal, 0.0)]
     if back.empty:
         return None
-    first = back.index[0]
-    return months_between(peak.end, first.date())
+    return months_between(peak.end, back.index[0].date())
 
 
 METRICS = ("backlog_hours", "caseload_per_worker", "statutory_on_time_share", "caseworkers")
@@ -186,15 +187,15 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
         a.metric(
             "Backlog back to normal",
             "not in the run",
-            help="The backlog is still above its level of the year before the peak "
-            f"{TAIL_MONTHS} months after the peak ended.",
+            help="The backlog has not come down 90 % of the way to its level before the "
+            f"peak {TAIL_MONTHS} months after the peak ended.",
         )
     else:
         a.metric(
             "Backlog back to normal",
             f"after {numbers.outlast_months} months",
-            help="Months from the end of the peak until the backlog (quarterly mean) is "
-            "back at or below its highest quarter of the year before the peak.",
+            help="Months from the end of the peak until the backlog (quarterly mean) has "
+            "come down 90 % of the way to its level before the peak.",
         )
     b.metric(
         "Highest backlog",

@@ -60,9 +60,10 @@ ASK = {
 
 DEBRIEF = {
     "peak": (
-        "Point at the shaded peak, then at the backlog after it: it goes on growing after "
-        "arrivals are back to normal, and stays high for years. Hiring late helps less "
-        "than hiring early: slide the hiring later and watch."
+        "Point at the shaded peak, then at the backlog after it: it is highest when "
+        "arrivals are already back to normal and takes more than a year to drain, while "
+        "the caseload stays high for two years. Hiring late helps less than hiring early: "
+        "slide the hiring later and watch."
     ),
     "hockey": (
         "Near the wall at 100 %, a little more work gives a lot more waiting. An office "
