@@ -185,15 +185,15 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
     a, b, c, d = st.columns(4)
     if numbers.outlast_months is None:
         a.metric(
-            "Backlog back to normal",
+            "Backlog normal again after",
             "not in the run",
             help="The backlog has not come down 90 % of the way to its level before the "
             f"peak {TAIL_MONTHS} months after the peak ended.",
         )
     else:
         a.metric(
-            "Backlog back to normal",
-            f"after {numbers.outlast_months} months",
+            "Backlog normal again after",
+            f"{numbers.outlast_months} months",
             help="Months from the end of the peak until the backlog (quarterly mean) has "
             "come down 90 % of the way to its level before the peak.",
         )
