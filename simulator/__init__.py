@@ -15,7 +15,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     waiting_theory(results, utilisation)            queueing theory's wait (Erlang C) beside a run
     offered_staffing(scenario)                      the instant answer: caseworkers per quarter
     explain(key_path)                               a scenario key in plain words, where known
-    staffing_plan(scenario, caseload_limit=45, on_time=0.95, ...) -> Plan  (docs/plan.md)
+    staffing_plan(scenario, caseload_limit=45, on_time=0.95, ...) -> Plan  (docs/planning.md)
     write_plan(plan, folder)                        plan.csv, the page (PDF, PNG), evidence
     check_plan_folder(folder)                       may a plan be written there? (before work)
     Scenario, Results, Comparison, Plan, ScenarioError   the types these return or raise

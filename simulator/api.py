@@ -238,7 +238,7 @@ def staffing_plan(
     statutory tasks done on time, each quarter, in at least `confidence` of simulated
     futures (`meet="probability"`) or on average (`meet="mean"`): offered-load start,
     simulation search with common random numbers, a sequential check on fresh
-    replications, and one fewer caseworker shown to miss. docs/plan.md.
+    replications, and one fewer caseworker shown to miss. docs/planning.md.
 
     `caseload_measure`: "average" (open cases ÷ caseworkers on the staff), "peak_week" or
     "each" (every caseworker's own). `max_change`: most posts added or cut a period;

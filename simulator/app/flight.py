@@ -10,7 +10,7 @@ past identical, so each quarter only adds to what the trainee has seen. Triage b
 needs a policy timeline (rules that change by date), not in the model yet: shown as coming.
 
 After the last quarter the debrief runs the trainee's staffing and the comparison plan
-(`planner.comparison_plan`: the planner once it exists, else the instant answer) over
+(`planner.comparison_plan`: the planner's, else the instant answer where it cannot answer) over
 the game with the room's replications, on the same arrivals, and pairs them.
 """
 
@@ -387,15 +387,16 @@ def debrief(scenario: Scenario, game: Game) -> None:
     """The debrief: your decisions beside the plan's."""
     st.subheader("Debrief")
     start, end = game_start(scenario), quarter_start(scenario, game.quarters)
-    if not planner.planner_available():
+    room = show.settings()
+    with st.spinner("The planner is finding the least staffing for the same arrivals ..."):
+        jobs, plan, staffing = debrief_jobs(scenario, game, room.full)
+    if plan.name != "the planner":
         st.warning(
-            "The planner (`caseload plan`) is not available yet. The debrief "
+            "The planner (`caseload plan`) could not answer for this setting. The debrief "
             "compares your decisions with the instant answer instead: caseworkers per "
             "quarter for at most 45 open cases each, with 90 % probability, computed from "
             "the arrivals alone. It does not look at deadlines or the backlog."
         )
-    room = show.settings()
-    jobs, plan, staffing = debrief_jobs(scenario, game, room.full)
     hired = ", ".join(
         f"{n} in {quarter_name(quarter_start(scenario, q))}" for q, n in enumerate(game.hires) if n
     )

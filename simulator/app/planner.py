@@ -1,14 +1,11 @@
 """The plans the flight simulator's debrief compares the trainee with.
 
-The debrief should compare the trainee's hiring with the plan that `caseload plan`
-finds for the same arrivals. Until the planner is in the package, it uses the
-instant answer (`simulator.offered_staffing`: caseworkers per quarter for at most 45
-cases each, with 90 % probability, from the offered load), and says so plainly. No plan
-is ever made up here: both come from the package.
-
-**The place to wire the planner** is `planned`: once `simulator.plan` exists it is called
-there, and its answer (one row per quarter with the caseworkers to employ) becomes the
-staffing the debrief runs beside the trainee's.
+The debrief compares the trainee's hiring with the plan that `caseload plan` finds for
+the same arrivals (`simulator.staffing_plan`: the least posts per quarter for at most 45
+cases each and 95 % of statutory tasks on time, each with 90 % probability). Where the
+planner cannot answer (it raises a `ScenarioError` for the setting), the debrief uses
+the instant answer (`simulator.offered_staffing`, from the offered load) and says so
+plainly. No plan is ever made up here: both come from the package.
 """
 
 from __future__ import annotations
@@ -26,6 +23,8 @@ if TYPE_CHECKING:
 
 CASELOAD_LIMIT = 45.0  # the top of the DS recommendation
 LEVEL = 0.9  # the probability of staying within it
+REPLICATIONS = 10  # the planner's search sample, kept small: a debrief waits for it
+MAX_REPLICATIONS = 40  # and the most fresh replications its check runs
 
 
 @dataclass(frozen=True)
@@ -39,32 +38,30 @@ class Plan:
 
 def planner_available() -> bool:
     """Whether the package has the planner (`caseload plan`)."""
-    return callable(getattr(cl, "plan", None))
+    return callable(getattr(cl, "staffing_plan", None))
 
 
 def planned(scenario: Scenario, start: dt.date, end: dt.date) -> Plan | None:
-    """The planner's plan for `scenario` from `start` to `end`, or None until it exists.
-
-    PLANNER HOOK: `simulator.plan` is called here once it lands. The planner is
-    specified to give a table (`plan.csv`) with one row per quarter, `quarter` and
-    `caseworkers`; it is read from the returned object's `table`. Adjust this call to the
-    planner's final signature when it lands; everything else in the debrief stays.
-    """
+    """The planner's plan for `scenario` from `start` to `end` (quarterly posts), or None
+    where the planner cannot answer for this setting."""
     if not planner_available():
         return None
-    answer: Any = cl.plan(  # type: ignore[attr-defined]
-        scenario,
-        caseload_limit=CASELOAD_LIMIT,
-        on_time=0.95,
-        confidence=LEVEL,
-        start=start,
-        until=end,
-    )
-    table = answer.table
-    rows = [
-        (pd.Timestamp(q).date(), int(c))
-        for q, c in zip(table["quarter"], table["caseworkers"], strict=True)
-    ]
+    try:
+        answer: Any = cl.staffing_plan(
+            scenario,
+            caseload_limit=CASELOAD_LIMIT,
+            on_time=0.95,
+            confidence=LEVEL,
+            start=start,
+            until=end,
+            replications=REPLICATIONS,
+            max_replications=MAX_REPLICATIONS,
+            evidence=False,
+            workers=1,
+        )
+    except cl.ScenarioError:
+        return None
+    rows = [(d, int(n)) for d, n in zip(answer.periods.dates, answer.posts, strict=True)]
     return Plan(
         "the planner",
         "the planner (`caseload plan`): at most 45 cases per caseworker and 95 % of "

@@ -8,7 +8,7 @@
     caseload sweep SPEC [--out DIR] [--workers N | --scheduler ADDRESS]   (docs/sweeps.md)
     caseload analyze DIR
     caseload app [SCENARIO] [--port P]     the trainers' app in the browser (the app extra)
-    caseload plan SCENARIO [--caseload-limit 45] [--on-time 0.95] ...    (docs/plan.md)
+    caseload plan SCENARIO [--caseload-limit 45] [--on-time 0.95] ...    (docs/planning.md)
 
 A scenario is a file or the name of a shipped one (`caseload run baseline`). Bad input
 (a missing or malformed file, an unknown key, a value out of range) is reported with the

@@ -1,5 +1,5 @@
 """`caseload plan`: the least caseworker posts per quarter that meet the targets, certified,
-with plan.csv and a one-page report for the council (docs/plan.md)."""
+with plan.csv and a one-page report for the council (docs/planning.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the caseload per caseworker at most --caseload-limit and get at least --on-time of "
         "the statutory tasks due done on time, in at least --confidence of simulated futures; "
         "check the plan on fresh replications, show one fewer misses, and write plan.csv and "
-        "the page for the council (PDF and PNG). Method and definitions: docs/plan.md.",
+        "the page for the council (PDF and PNG). Method and definitions: docs/planning.md.",
     )
     scenario_arguments(p)
     p.add_argument(

@@ -2,7 +2,7 @@
 
 The folder (default ``results/plan_<scenario>/``) holds:
 
-- ``plan.csv``: one row per period (docs/plan.md lists the columns);
+- ``plan.csv``: one row per period (docs/planning.md lists the columns);
 - ``evidence.csv``: the current staffing, the naive plans and the plan shifted by −2 .. +1,
   on the same futures;
 - ``page.pdf`` and ``page.png``: the page for the council;

@@ -282,7 +282,7 @@ def _footer(plan: Plan) -> str:
     return (
         f"caseload {__version__} · scenario '{s.name}' (hash {s.digest()}) · seed {plan.seed} · "
         f"{plan.runs} simulated runs ({plan.simulated_years:.0f} simulated years) · method: "
-        "offered load, iterative staffing, sequential feasibility check (docs/plan.md)"
+        "offered load, iterative staffing, sequential feasibility check (docs/planning.md)"
     )
 
 

@@ -1,6 +1,6 @@
 """`make_plan`: the least staffing plan that meets the targets, certified, with its evidence.
 
-The steps (docs/plan.md has the method, its references and a worked example):
+The steps (docs/planning.md has the method, its references and a worked example):
 
 1. **Instant start.** The offered load per period (`naive.period_load`) gives the first
    guess, ⌈open cases at the confidence quantile ÷ limit⌉ posts.
@@ -65,7 +65,7 @@ EVIDENCE = 8  # replications of each other plan (the first of the certificate's)
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """Everything `caseload plan` asks (docs/plan.md)."""
+    """Everything `caseload plan` asks (docs/planning.md)."""
 
     targets: Targets = field(default_factory=Targets)
     start: dt.date | None = None

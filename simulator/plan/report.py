@@ -24,7 +24,7 @@ MONTH_DAYS = 365.25 / 12
 
 
 def period_table(plan: Plan) -> pd.DataFrame:
-    """plan.csv: one row per period (docs/plan.md lists the columns)."""
+    """plan.csv: one row per period (docs/planning.md lists the columns)."""
     targets = plan.options.targets
     sample = plan.certificate.sample
     load, share = caseloads(sample, targets), on_time_shares(sample)
