@@ -90,13 +90,7 @@ class Municipality:
             rebalance=staff.rebalance_on_staff_change,
             tasks=self.task_log,
             assignments=AssignmentLog(),
-            policies=Policies(
-                interpreting=scenario.interpreting,
-                triage=scenario.triage,
-                caseload_cap=staff.caseload_cap,
-                cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
-                week_hours=staff.casework_hours_per_day * 5,
-            ),
+            policies=self.policies(scenario),
         )
         self.workforce_log = WorkforceLog()
         self.workforce = Workforce(
@@ -328,6 +322,18 @@ class Municipality:
             if at > 0:
                 yield from self.wait_until(at)
                 self.workforce.plan(change.caseworkers)
+
+    @staticmethod
+    def policies(rules: Scenario) -> Policies:
+        """The office's policies under a scenario's rules."""
+        staff = rules.caseworkers
+        return Policies(
+            interpreting=rules.interpreting_rules,
+            triage=rules.triage,
+            caseload_cap=staff.caseload_cap,
+            cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
+            week_hours=staff.casework_hours_per_day * 5,
+        )
 
     def run(self, progress: Any = None) -> RunRecord:
         """Simulate to the end of the scenario and return what was recorded.

@@ -321,12 +321,15 @@ class Caseworkers(Strict):
 
 
 class Interpreting(Strict):
-    """Interpreters (tolke): a limited pool that interpreted meetings must book.
+    """Interpreters (tolke): how meetings with people who need one are interpreted.
 
-    `interpreters` is how many meetings can be interpreted in person at once, in the
-    casework hours; leave it out for an unlimited pool. `phone` decides when a meeting
-    is interpreted by telephone instead: never, always, or when no interpreter is free
-    (which trades waiting for a longer meeting).
+    Every meeting with a person who needs an interpreter (`case_mix.interpreter_share`)
+    is interpreted and takes longer, in person or by telephone. `interpreters` is how
+    many meetings can be interpreted in person at once, in the casework hours; leave it
+    out for an unlimited pool. `phone` decides when a meeting is interpreted by
+    telephone instead: never, always, or when no interpreter is free (which trades
+    waiting for a longer meeting). A scenario without this table interprets in person
+    with an unlimited pool at the default multipliers.
     """
 
     interpreters: Annotated[
@@ -958,8 +961,9 @@ class CaseMix(Strict):
     interpreter_share: Annotated[
         Probability,
         about(
-            "Share of people who need an interpreter (tolk) at their meetings. It matters "
-            "only with an [interpreting] table.",
+            "Share of people who need an interpreter (tolk) at their meetings: each of "
+            "their meetings is interpreted and takes longer ([interpreting]; without that "
+            "table, in person at 1.16 times the duration, as many interpreters as needed).",
             unit="share of people",
             source="assumption (the baseline's 0.7): no Danish figure (docs/domain.md 6.8)",
         ),
@@ -1367,8 +1371,10 @@ class Scenario(Strict):
     interpreting: Annotated[
         Interpreting | None,
         about(
-            "Interpreters as a limited pool. Leave out: meetings need no interpreter and "
-            "take no longer."
+            "How meetings with people who need an interpreter are interpreted, and a "
+            "limited pool of interpreters. Leave out: in person, as many interpreters as "
+            "needed, at the default multipliers (case_mix.interpreter_share says who needs "
+            "one)."
         ),
     ] = None
     absence: Annotated[
@@ -1421,6 +1427,16 @@ class Scenario(Strict):
     @property
     def enabled_tasks(self) -> dict[str, Task]:
         return {name: t for name, t in self.tasks.items() if t.enabled}
+
+    @property
+    def interpreting_rules(self) -> Interpreting | None:
+        """How meetings are interpreted: the [interpreting] table; without one, in person
+        with as many interpreters as needed at the default multipliers whenever anyone
+        needs an interpreter; None when nobody does (interpreting changes nothing)."""
+        if self.interpreting is not None:
+            return self.interpreting
+        needs = self.case_mix is not None and self.case_mix.interpreter_share > 0
+        return Interpreting() if needs else None
 
     def to_dict(self) -> dict[str, Any]:
         """The full scenario as plain data (dates stay dates), for TOML and hashing."""

@@ -3,7 +3,8 @@
 A meeting with a citizen who needs an interpreter is held when its caseworker and an
 interpreter of the pool are both free; until then it waits on the interpreters' list
 (or goes by phone, as the settings say) and the caseworker goes on with other work. An
-interpreted meeting takes longer, by phone longer still.
+interpreted meeting takes longer, by phone longer still. With an unlimited pool (the
+default) no meeting waits, but each still takes longer.
 
 An interpreter is booked when the meeting starts, never before: a meeting the
 caseworker takes from the list goes through the other policies first (triage may still
