@@ -400,6 +400,22 @@ class Vacation(Strict):
         ),
     ] = True
 
+    max_share_away: Annotated[
+        float,
+        Field(gt=0, le=1),
+        about(
+            "Staggering: at most this share of the team (the caseworkers employed when a "
+            "year's vacations are planned, rounded down, at least one) is on vacation on "
+            "any working day. A block of vacation that would break the rule moves to the "
+            "nearest week that keeps it with as many working days (the summer weeks within "
+            "1 May to 30 September), so nobody loses vacation. 1 for no rule.",
+            unit="share of the team",
+            source="assumption: at least half the team at work; the Danish Holiday Act "
+            "(ferieloven) lets the employer set when holidays are taken, the three-week "
+            "main holiday between 1 May and 30 September",
+        ),
+    ] = 0.5
+
     @model_validator(mode="after")
     def _fits(self) -> Vacation:
         if self.summer_weeks + (1 if self.christmas else 0) > self.weeks_per_year:
