@@ -41,6 +41,12 @@ class ExternalQueue:
         self.wake: simpy.Event | None = None
         env.process(self._serve())
 
+    def configure(self, spec: ExternalService) -> None:
+        """The capacity and limit from now on (a policy timeline): the next slot opens at
+        the new pace, and people whose case opens from now get the new limit."""
+        self.service_days = 7.0 / spec.capacity_per_week
+        self.limit = spec.limit_days
+
     def expect(self, case: Case) -> None:
         """A new case that should be seen (its catalogue includes the referral)."""
         self.log.expect(case.id, case.opened + self.limit)

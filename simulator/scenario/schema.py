@@ -13,15 +13,18 @@ The scenario holds data only; the SimPy objects of a run live in
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import itertools
 import json
 from typing import Annotated, Any, ClassVar, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator.scenario.distributions import Distribution, Fixed, Lognormal
+from simulator.scenario.errors import problems
+from simulator.scenario.keys import with_value, without
 
 
 def about(
@@ -399,7 +402,6 @@ class Vacation(Strict):
             source="assumption: the days between Christmas and New Year",
         ),
     ] = True
-
     max_share_away: Annotated[
         float,
         Field(gt=0, le=1),
@@ -1341,6 +1343,90 @@ class External(Strict):
     ] = None
 
 
+# --------------------------------------------------------------------------- the timeline
+
+# The keys a timeline entry may change, as key paths (`*`: any name, here any task), each
+# with what it changes from the entry's date. A key below one of these may change too.
+DATED_KEYS: dict[str, str] = {
+    "reunification.waiting_years": "the waiting rule, for applications from the date",
+    "reunification.processing_days": "the Immigration Service's time, for applications sent "
+    "from the date",
+    "reunification.travel_days": "the family's travel time, for applications sent from the date",
+    "tasks.*.deadline_days": "the deadline of tasks falling due from the date",
+    "tasks.*.enabled": "whether tasks falling due from the date apply",
+    "caseworkers.weekly_hours": "casework hours from the date",
+    "caseworkers.casework_share": "casework hours from the date",
+    "caseworkers.caseload_cap": "the caseload cap",
+    "caseworkers.absence_cover": "cover of absent colleagues",
+    "interpreting": "interpreting and the interpreter pool",
+    "triage": "triage",
+    "overtime": "overtime",
+    "external.health_examination.capacity_per_week": "the GPs' capacity",
+    "external.health_examination.limit_days": "the limit for people whose case opens from the date",
+}
+
+
+class TimelineEntry(Strict):
+    """A change of rules from a date: keys set (by key path, as `caseload run --set`
+    takes them) and keys removed, from that day on.
+
+    Entries apply in date order, each to the scenario as the ones before left it. Only the
+    rules a municipality lives under may change by date (the keys listed under `set`);
+    each entry is checked by applying it and validating the scenario that results, and a
+    problem names the entry by its index and date.
+    """
+
+    date: Annotated[
+        dt.date,
+        about(
+            "The day from which the change applies (from midnight, before anything else "
+            "that day). An entry on or before simulation.start_date applies from the start."
+        ),
+    ]
+    description: Annotated[str, about("What changes, in a sentence (a label only).")] = ""
+    source: Annotated[
+        str, about("The law, agreement or figure behind the change (a label only).")
+    ] = ""
+    set: Annotated[
+        dict[str, Any],
+        about(
+            "Key paths and their values from the date, as caseload run --set takes them, "
+            'e.g. { "reunification.waiting_years.temporary" = 1.0, '
+            '"tasks.integration_plan.enabled" = false }. A table value merges into the '
+            "table there. Keys that may change by date: " + ", ".join(DATED_KEYS) + ".",
+            entry="key path",
+        ),
+    ] = Field(default_factory=dict)
+    unset: Annotated[
+        list[str],
+        about(
+            "Key paths removed from the date, so that their default applies again: a "
+            'table left out is off ("triage", "caseworkers.caseload_cap"), an interpreter '
+            'pool left out is unlimited ("interpreting.interpreters").'
+        ),
+    ] = Field(default_factory=list)
+
+
+def _dated(path: list[str]) -> bool:
+    """Whether a key at `path` may change by date (it is, or is below, a key of DATED_KEYS)."""
+    for key in DATED_KEYS:
+        parts = key.split(".")
+        head = path[: len(parts)]
+        if len(head) == len(parts) and all(p in ("*", q) for p, q in zip(parts, head, strict=True)):
+            return True
+    return False
+
+
+def _changed(before: Any, after: Any, path: tuple[str, ...] = ()) -> list[list[str]]:
+    """The key paths at which two scenarios' data differ (a list or a new table whole)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            out += _changed(before.get(key), after.get(key), (*path, key))
+        return out
+    return [] if before == after else [list(path)]
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -1412,6 +1498,17 @@ class Scenario(Strict):
     overtime: Annotated[
         Overtime | None, about("Extra hours under pressure. Leave out for none.")
     ] = None
+    timeline: Annotated[
+        list[TimelineEntry],
+        about(
+            "Rules that change by date ([[timeline]] entries, in date order): each sets "
+            "(or removes) keys from its date on, such as the reunification waiting rule, "
+            "deadlines, casework hours, the interpreter pool, the GPs' capacity, triage and "
+            "caps. Leave out for rules that never change.",
+            source="docs/domain.md, section 2: what changed, and when",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -1440,6 +1537,12 @@ class Scenario(Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _timeline_valid(self) -> Scenario:
+        if self.timeline:
+            self.timeline_states()
+        return self
+
     @property
     def enabled_tasks(self) -> dict[str, Task]:
         return {name: t for name, t in self.tasks.items() if t.enabled}
@@ -1454,9 +1557,70 @@ class Scenario(Strict):
         needs = self.case_mix is not None and self.case_mix.interpreter_share > 0
         return Interpreting() if needs else None
 
+    def timeline_states(self) -> list[tuple[dt.date, Scenario]]:
+        """The scenario in force from each timeline entry's date, without a timeline.
+
+        Each entry applies to the scenario as the entries before it left it (its `set`
+        with the one key-path setter, then its `unset`), and the result is validated like
+        any scenario. Raises ValueError listing every problem, each named by the entry's
+        index and date, when an entry does not fit, changes a key that cannot change by
+        date (`DATED_KEYS`), or leaves a scenario that is not valid.
+        """
+        data = self.to_dict()
+        data.pop("timeline", None)
+        states: list[tuple[dt.date, Scenario]] = []
+        found: list[str] = []
+        last = None
+        for i, entry in enumerate(self.timeline):
+            where = f"timeline.{i} ({entry.date})"
+            if last is not None and entry.date < last:
+                found.append(f"{where}: entries must be in date order (the one before is {last})")
+            last = entry.date
+            try:
+                after = data
+                for key, value in entry.set.items():
+                    after = with_value(after, key, value)
+                for key in entry.unset:
+                    after = without(after, key)
+            except KeyError as exc:
+                found.append(f"{where}: {exc.args[0]}")
+                continue
+            changed = _changed(data, after)
+            new_tasks = sorted(
+                {p[1] for p in changed if p[0] == "tasks" and p[1] not in data["tasks"]}
+            )
+            if new_tasks:
+                close = difflib.get_close_matches(new_tasks[0], data["tasks"], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                found.append(f"{where}: tasks.{new_tasks[0]}: no such task{hint}")
+                continue
+            fixed = [".".join(p) for p in changed if not _dated(p)]
+            if fixed:
+                found.append(
+                    f"{where}: {', '.join(fixed)} cannot change by date. Keys that can: "
+                    + ", ".join(DATED_KEYS)
+                )
+                continue
+            try:
+                state = Scenario.model_validate(after, strict=True)
+            except ValidationError as exc:
+                found += [f"{where}: {line}" for line in problems(exc, Scenario)]
+                continue
+            states.append((entry.date, state))
+            data = after
+        if found:
+            raise ValueError("\n".join(found))
+        return states
+
     def to_dict(self) -> dict[str, Any]:
-        """The full scenario as plain data (dates stay dates), for TOML and hashing."""
-        return self.model_dump(mode="python", by_alias=True, exclude_none=True)
+        """The full scenario as plain data (dates stay dates), for TOML and hashing.
+
+        An empty timeline is left out: a scenario whose rules never change reads as it
+        did before timelines existed."""
+        data = self.model_dump(mode="python", by_alias=True, exclude_none=True)
+        if not data.get("timeline"):
+            data.pop("timeline", None)
+        return data
 
     def to_toml(self, header: str = "", **simulation: Any) -> str:
         """The full scenario as TOML (every key resolved), with `simulation` keys replaced."""
@@ -1472,6 +1636,8 @@ class Scenario(Strict):
         """
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         data.pop("name"), data.pop("description")
+        if not data.get("timeline"):
+            data.pop("timeline", None)
         data["simulation"].pop("seed"), data["simulation"].pop("replications")
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
