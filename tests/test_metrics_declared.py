@@ -34,7 +34,7 @@ EVERY_MECHANISM_ON = [
     "simulation.replications=1",
     "simulation.duration_years=1.5",
     "simulation.warmup_years=0.5",
-    "caseworkers.caseload_cap=40",  # binds: new cases wait for a caseworker with room
+    "caseworkers.caseload_cap=25",  # binds: new cases wait for a caseworker with room
 ]
 
 

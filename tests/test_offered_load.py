@@ -371,6 +371,51 @@ def test_survival_follows_the_person_sampler(kind: str, changes: dict[str, Any])
     assert gap.max() <= epsilon + 1e-4
 
 
+def test_survival_follows_the_simulator_when_the_employment_effort_begins_late() -> None:
+    """The exit rule with the employment effort (`exit.before_effort_multiplier`): the
+    simulator against `survival`. Single adults, ample caseworkers round the clock (an
+    employment task is started the moment it falls due: the module's effort_days = 0),
+    the employment task 200 days in and a multiplier of 0.2, so that the effort moves
+    survival by about 0.05 at 200 days. Cases opened at least 600 days before the end
+    (their effort, after at most a year's treatment wait and 200 days, has begun) give
+    about 6,400 exits: by the Dvoretzky–Kiefer–Wolfowitz inequality the empirical
+    survival is within ε = sqrt(ln(2/α) / 2n) of the truth at α = 0.001. The law
+    without the effort (the usual hazard throughout) must be further off than ε."""
+    data = single_adults(ample_staff(3.0))
+    data["calendar"] = {"mode": "continuous"}
+    data["arrivals"] = {"process": "poisson", "counts": "adults", "per_month": 400.0}
+    data["tasks"]["skills"] = {
+        "statutory": True,
+        "trigger": {"on": "after", "days": 200.0},
+        "deadline_days": 60.0,
+        "duration_hours": {"dist": "fixed", "value": 1.0},
+        "employment": True,
+    }
+    data["exit"] = {**data["exit"], "before_effort_multiplier": 0.2}
+    sc = scenario(data)
+    record = run_scenario_record(sc)
+    c = record.cases
+    followed = c["opened"] < sc.simulation.duration_days - 600.0
+    drawn = np.sort((c["exit"] - c["opened"])[followed])
+    n = drawn.size
+    s = np.linspace(0.0, sc.exit.period_years * DAYS_PER_YEAR - 0.01, 400)
+    empirical = 1 - np.searchsorted(drawn, s, side="right") / n
+    gap = np.abs(empirical - survival(sc, "refugee", s)).max()
+    usual = scenario({**data, "exit": {**data["exit"], "before_effort_multiplier": 1.0}})
+    gap_usual = np.abs(empirical - survival(usual, "refugee", s)).max()
+    epsilon = np.sqrt(np.log(2 / 0.001) / (2 * n))
+    print(f"\n{n} exits: gap {gap:.4f}, without the effort {gap_usual:.4f} (ε {epsilon:.4f})")
+    assert gap <= epsilon + 1e-4
+    assert gap_usual > epsilon
+
+
+def run_scenario_record(sc: Scenario) -> Any:
+    """One replication's records."""
+    from simulator.engine.model import Municipality
+
+    return Municipality(sc, 0).run()
+
+
 # --------------------------------------------------------------------------- quantiles, staff
 
 
@@ -417,12 +462,14 @@ def test_caseworkers_needed_is_quantile_over_limit_over_share_at_work() -> None:
 
 def test_periods_and_openings_follow_the_schedule() -> None:
     """Quarters start on calendar quarters, and a quarter's expected openings are the
-    schedule's: 3 × 11 placed adults a quarter in the baseline, spouses at 11 ÷ 1.35
-    households a month × 0.6 applying × 0.46 spouses once the first delays have passed."""
+    schedule's: the baseline places 11 persons a month, households of 2.075 persons and
+    1.35 adults on average (0.6 × 1 + 0.1 × 2 + 0.25 × (2 + 2.5) + 0.05 × (1 + 2)), so
+    3 × 11 ÷ 2.075 × 1.35 adults a quarter; spouses at 11 ÷ 2.075 households a month
+    × 0.6 applying × 0.6 single adults × 0.46 spouses once the first delays have passed."""
     sc = scenario(ample_staff(4.0))
     load = offered_load(sc, step="quarter")
     assert load.dates[:3] == [dt.date(2012, 1, 1), dt.date(2012, 4, 1), dt.date(2012, 7, 1)]
     assert len(load.dates) == 16
-    np.testing.assert_allclose(load.openings["refugee"], 33.0, rtol=1e-9)
-    spouses_per_quarter = 3 * 11 / 1.35 * 0.6 * 0.6 * 0.46
+    np.testing.assert_allclose(load.openings["refugee"], 3 * 11 / 2.075 * 1.35, rtol=1e-9)
+    spouses_per_quarter = 3 * 11 / 2.075 * 0.6 * 0.6 * 0.46
     np.testing.assert_allclose(load.openings["reunified"][4:], spouses_per_quarter, rtol=0.03)

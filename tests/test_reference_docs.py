@@ -66,6 +66,7 @@ def test_the_page_has_a_section_per_table_in_the_order_of_the_schema() -> None:
         "`[turnover]`",
         "`[triage]`",
         "`[overtime]`",
+        "`[costs]`",
         "`[[timeline]]`",
     ]
 

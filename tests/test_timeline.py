@@ -191,7 +191,12 @@ def test_an_interpreter_pool_limited_on_a_date_makes_meetings_wait_from_then_on(
 def test_gp_capacity_changes_on_its_date():
     """From the date the GPs see one person a week (2.55 before): examinations are at least
     seven days apart after it, closer before."""
-    _, record, _ = dated('"external.health_examination.capacity_per_week" = 1.0')
+    _, record, _ = run_baseline(
+        baseline(
+            "external.health_examination.capacity_per_week=2.55",  # a fixed capacity
+            on(DATE, '"external.health_examination.capacity_per_week" = 1.0'),
+        )
+    )
     seen = np.sort(record.examinations["examined"])
     seen = seen[~np.isnan(seen)]
     gaps = np.diff(seen)
@@ -208,12 +213,12 @@ def test_triage_switched_on_on_a_date_drops_tasks_from_then_on():
 
 
 def test_a_cap_from_a_date_and_lifted_later():
-    """A cap of 35 cases from 2013: cases wait for a caseworker from then only; lifted in
+    """A cap of 15 cases from 2013: cases wait for a caseworker from then only; lifted in
     July 2013, those waiting are assigned at once and none waits after."""
     lifted = dt.date(2013, 7, 1)
     day = float((lifted - dt.date(2012, 1, 1)).days)
     scenario = baseline(
-        f'timeline=[{{ date = {DATE}, set = {{ "caseworkers.caseload_cap" = 35 }} }}, '
+        f'timeline=[{{ date = {DATE}, set = {{ "caseworkers.caseload_cap" = 15 }} }}, '
         f'{{ date = {lifted}, unset = ["caseworkers.caseload_cap"] }}]'
     )
     model, record, _ = run_baseline(scenario)

@@ -91,6 +91,7 @@ class _Group:
     parts: list[tuple[_Agenda, float, bool]] = field(default_factory=list)
     events: dict[str, list[tuple[TaskType, float]]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    employment: bool = False  # the agenda has employment work: the effort can begin
 
 
 Due = tuple[float, int, TaskType, float, Visits]
@@ -123,6 +124,7 @@ class Catalogue:
                 sample_hours=sampler(spec.duration_hours, streams[f"duration:{name}"]),
                 meeting=spec.meeting,
                 closes=spec.trigger.on == "closure",
+                employment=spec.employment,
             )
             if spec.repeat is not None:
                 tt.later_visits = _return_sampler(spec, streams[f"repeat:{name}"], tt.sample_hours)
@@ -170,6 +172,11 @@ class Catalogue:
             applies = enabled
         return applies
 
+    def has_employment(self, case: Case) -> bool:
+        """Whether this case's agenda has employment work, whose start begins the
+        person's employment effort (`simulator.engine.model.Municipality.effort_begins`)."""
+        return self._groups[case.kind, case.traumatised, case.children].employment
+
     def agenda(self, case: Case) -> list[Due]:
         """(time, order, task type, hours, later visits) of every task due before the case
         exits, in time order.
@@ -216,6 +223,7 @@ def _group(
         group.names.add(tt.name)
         scale = longer if traumatised and spec.meeting else 1.0
         if spec.trigger.on in AGENDA_TRIGGERS:
+            group.employment = group.employment or spec.employment
             paused = traumatised and spec.employment
             parts.setdefault((scale, paused), _Agenda()).add(spec.trigger, tt, streams)
         else:

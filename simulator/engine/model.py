@@ -27,6 +27,9 @@ from simulator.engine.entities import Case, Task, TaskType, Visits
 from simulator.engine.external import ExternalQueue
 from simulator.engine.office import Office, Policies
 from simulator.engine.records import (
+    LEFT,
+    PERIOD_END,
+    SELF_SUPPORT,
     AssignmentLog,
     CaseLog,
     FamilyLog,
@@ -69,10 +72,15 @@ class Municipality:
         self.catalogue = Catalogue(
             scenario.tasks, streams, scenario.case_mix, self.timeline.applicability()
         )
+        exam = scenario.external.health_examination
         self.people = {
-            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams)
+            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams, exam)
             for kind in PERSON_KINDS
         }
+        self.before_effort = scenario.exit.before_effort_multiplier
+        for tt in self.catalogue.types:
+            if tt.employment:
+                tt.on_start = self.effort_begins
         self.families = FamilySampler(
             scenario.reunification, streams["reunification"], self.people["reunified"]
         )
@@ -82,7 +90,6 @@ class Municipality:
         spouses, stream = scenario.arrivals.danish_spouses, streams["arrivals:danish_spouse"]
         self.danish_spouse_arrivals = [] if spouses is None else arrival_times(spouses, sim, stream)
         self.task_log, self.case_log, self.family_log = TaskLog(), CaseLog(), FamilyLog()
-        exam = scenario.external.health_examination
         self.health = None if exam is None else ExternalQueue(self.env, exam)
         if self.health is not None:
             for tt in self.catalogue.types:
@@ -144,25 +151,37 @@ class Municipality:
         may_apply = self.timeline.may_apply(placement.time, principal.status)
         yield from self.wait_until(may_apply if waits else placement.time)
         reunion.may_apply = self.env.now
-        reunion.aided = yield from self.application(principal, spec.unaided_delay_days)
+        reunion.aided = yield from self.application(
+            principal, spec.unaided_delay_days, spec.help_abandoned_after_days
+        )
         reunion.applied = self.env.now
         yield self.env.timeout(self.timeline.family_delay(family, later, self.env.now))
         reunion.arrived = self.env.now
         self.family_arrives(household, principal, family, children)
 
-    def application(self, applicant: Case, unaided: float) -> Generator[simpy.Event, Any, bool]:
+    def application(
+        self, applicant: Case, unaided: float, give_up: float | None = None
+    ) -> Generator[simpy.Event, Any, bool]:
         """The reunification application is sent: when the help task is done, or unaided.
 
         The help falls due now. If it is done, the application goes at once. If it never
         is (the task is not in the catalogue, or was dropped, or lapsed because the case
-        exited first), the applicant sends it `unaided` days after that is clear.
-        Returns whether the help was given.
+        exited first, or no caseworker had started it `give_up` days after it fell due, so
+        the family gave up waiting: it is abandoned), the applicant sends it `unaided`
+        days after that is clear. Returns whether the help was given.
         """
         helping = self.trigger(applicant, "reunification_application")
         if helping:
             ended = self.env.all_of([self.awaited(task) for task in helping])
-            yield ended | self.env.timeout(max(applicant.exit_time - self.env.now, 0.0))
-            # if the case exited first: help under way is finished, the rest has lapsed
+            waits = [ended, self.exited(applicant)]
+            if give_up is not None:
+                waits.append(self.env.timeout(give_up))
+            yield self.env.any_of(waits)
+            if not ended.triggered and applicant.is_open:  # waited too long: given up
+                for task in helping:
+                    if task.worker == -1 and task.state < 0:  # not started, not ended
+                        self.office.abandon(task)
+            # help under way is finished; the rest has lapsed or was given up
             under_way = [self.awaited(t) for t in helping if t.worker != -1]
             if not all(done.triggered for done in under_way):
                 yield self.env.all_of(under_way)
@@ -185,14 +204,18 @@ class Municipality:
         """
         timeout, create_task = self.env.timeout, self.create_task
         agenda = self.catalogue.agenda(case)
-        now = case.opened
+        now: float = case.opened
         for due, _, task_type, hours, later_visits in agenda:
             if due > now:
                 yield timeout(due - now)
                 now += due - now  # the time SimPy resumes us at, without asking it
+            if now >= case.exit_time:  # the exit came sooner: the employment effort began
+                break
             create_task(case, task_type, hours, later_visits, now)
-        yield timeout(case.exit_time - now)
-        yield from self.close(case)
+        if case.exit_time > now:
+            yield timeout(case.exit_time - now)
+        if case.is_open:  # unless an earlier exit has closed it (`exit_at`)
+            yield from self.close(case)
 
     # ------------------------------------------------------------------ steps
 
@@ -203,20 +226,76 @@ class Municipality:
             household,
             person.kind,
             opened=now,
-            exit_time=now + person.days_open,
+            exit_time=math.inf,  # schedule_exit sets it
             status=person.status,
             traumatised=person.traumatised,
             needs_interpreter=person.needs_interpreter,
             children=children,
             treatment_from=now + person.treatment_wait,
         )
+        case.support_target = person.support_target
+        case.leaves_at = now + person.leaves
+        if self.catalogue.has_employment(case):
+            case.before_effort = self.before_effort
+        self.schedule_exit(case, math.inf)
         self._next_case += 1
         self.cases[case.id] = case
         self.office.assign(case)
         if self.health is not None and self.catalogue.applies(self.health.after_task, case):
-            self.health.expect(case)
+            self.health.expect(case, person.exam_wait)
         self.env.process(self.case(case))
         return case
+
+    def schedule_exit(self, case: Case, effort: float) -> None:
+        """When and why the case exits, its employment effort having begun at `effort`
+        (infinite: not yet). Self-support comes when the person's drawn target is reached,
+        at `before_effort` times the usual hazard until the effort begins and the usual
+        after it (its clock starts with trauma treatment); leaving or the period's end,
+        if sooner."""
+        clock = case.treatment_from
+        age = effort - clock if effort < math.inf else math.inf
+        exits = self.people[case.kind].exits
+        supported = clock + exits.self_support_age(
+            case.kind, case.support_target, case.before_effort, max(age, 0.0)
+        )
+        if supported < case.leaves_at:
+            case.exit_time, case.exit_reason = supported, SELF_SUPPORT
+        else:
+            case.exit_time = case.leaves_at
+            period_end = case.leaves_at - case.opened >= exits.period
+            case.exit_reason = PERIOD_END if period_end else LEFT
+
+    def effort_begins(self, task: Task) -> None:
+        """A caseworker has started employment work (`TaskType.on_start`): the first such
+        start begins the person's employment effort, and their self-support may now come
+        sooner. If the exit moves, `exit_at` closes the case at its new time (its own
+        process may be waiting for a later task or the old exit)."""
+        case = task.case
+        if case.effort_from == case.effort_from or not case.is_open:  # begun already (not NaN)
+            return
+        now: float = self.env.now
+        case.effort_from = now
+        if case.before_effort == 1.0:
+            return  # the effort changes nothing
+        before = case.exit_time
+        self.schedule_exit(case, now)
+        case.exit_time = max(case.exit_time, now)
+        if case.exit_time < before:
+            self.env.process(self.exit_at(case))
+
+    def exit_at(self, case: Case) -> Process:
+        """Close the case at its (moved) exit time, unless it has closed by then."""
+        yield self.env.timeout(case.exit_time - self.env.now)
+        if case.is_open:
+            yield from self.close(case)
+
+    def exited(self, case: Case) -> simpy.Event:
+        """The event that fires when `case` exits (at once if it has)."""
+        if case.closing is None:
+            case.closing = self.env.event()
+            if not case.is_open:
+                case.closing.succeed()
+        return case.closing
 
     def family_arrives(
         self, household: int, applicant: Case, family: Family, had_children: bool
@@ -239,6 +318,8 @@ class Municipality:
     def close(self, case: Case) -> Process:
         """Exit: queued tasks lapse; the closure task is done; the case leaves the caseload."""
         case.is_open = False  # from now on its queued tasks lapse
+        if case.closing is not None:
+            case.closing.succeed()
         self.office.lapse(case)
         closing = [self.create_task(case, *due) for due in self.catalogue.on("closure", case)]
         # a closure nobody can do (the case never had a caseworker) ends at once
@@ -424,6 +505,7 @@ class Municipality:
             wall_seconds=wall_seconds,
             families=self.family_log.arrays(),
             examinations={} if self.health is None else self.health.log.arrays(),
+            costs=dict(self.scenario.costs),
         )
 
 

@@ -43,7 +43,14 @@ from simulator.engine.policies.caseload_cap import CaseloadCap
 from simulator.engine.policies.cover import Cover
 from simulator.engine.policies.interpreting import Interpreters
 from simulator.engine.policies.triage import Triage
-from simulator.engine.records import DROPPED, IN_PROGRESS, PENDING, TRIAGED, AssignmentLog, TaskLog
+from simulator.engine.records import (
+    ABANDONED,
+    DROPPED,
+    IN_PROGRESS,
+    PENDING,
+    AssignmentLog,
+    TaskLog,
+)
 from simulator.scenario.schema import Interpreting
 from simulator.scenario.schema import Triage as TriageSettings
 
@@ -301,7 +308,7 @@ class Office:
         for task in queued:
             task.holder = TAKEN  # its entry in the old queue no longer counts
         for rule in self.rules:  # set aside, or waiting for an interpreter: they wait too
-            queued += rule.withdraw(case)
+            queued += rule.take_back(case)
         old.drop_case(case)  # none of its work counts in a backlog until it is assigned
         case.worker = NOBODY
         self.cap.rejoin(case, queued)
@@ -410,8 +417,28 @@ class Office:
 
     def end(self, task: Task, state: int) -> None:
         """Record a task that ends without being worked, and tell whoever waits for it."""
-        self.log.add(task, state, at=self.env.now if state == TRIAGED else None)
+        self.log.add(task, state, at=None if state == DROPPED else self.env.now)
         task.release()
+
+    def abandon(self, task: Task) -> None:
+        """Give up a task of an open case that no caseworker has started (the family
+        stopped waiting for help): it ends as ABANDONED wherever it waits.
+
+        A queued entry stays in its heap and is skipped when it comes up (its holder is
+        TAKEN); a policy holding the task (set aside by triage, waiting for an
+        interpreter, held while its case waits for a caseworker) lets it go
+        (`Policy.withdraw`). Its hours leave the backlog they were counted in: none, for
+        a case waiting for a caseworker.
+        """
+        case = task.case
+        waiting_case = self.fixed and case.worker == NOBODY
+        for policy in (self.triage, self.interpreters, self.cap):
+            if policy.withdraw(task):
+                break
+        if not waiting_case:
+            self.account_of(case).take(task)
+        task.holder = TAKEN
+        self.end(task, ABANDONED)
 
     def _wake(self, worker: Caseworker) -> None:
         wake, worker.wake = worker.wake, None
@@ -512,8 +539,11 @@ class Office:
                 task = first
             elif queue:
                 task = pop(queue)[-1]
-                if fixed and not self.take_from(worker, task):
-                    continue  # moved to someone else, or a second entry already taken
+                if fixed:
+                    if not self.take_from(worker, task):
+                        continue  # moved, a second entry already taken, or abandoned
+                elif task.holder == TAKEN:
+                    continue  # abandoned while it waited in the pool
             else:
                 beyond = self._beyond_queue(worker) if self.special else None
                 if beyond is None:
@@ -534,6 +564,8 @@ class Office:
             if worker.productivity != 1.0:
                 hours /= worker.productivity
             task.started, task.worker, worker.current = now, me, task
+            if task.type.on_start is not None:
+                task.type.on_start(task)  # employment work begins the person's effort
             finish: float = now + hours / 24
             if finish > closes:  # the task runs on into the next working day(s)
                 finish = calendar.finish_time(now, hours, worker.overtime)
@@ -559,7 +591,8 @@ class Office:
         for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
-                if worker is None or task.holder == worker.id:  # each task once
+                mine = task.holder != TAKEN if worker is None else task.holder == worker.id
+                if mine:  # each task once; abandoned tasks are recorded already
                     self.log.add(task, DROPPED if task.lapsed else PENDING)
         held: list[Policy] = [self.triage, self.interpreters, self.cap]
         waiting = [task for policy in held for task in policy.waiting()]

@@ -9,8 +9,9 @@ Eick, Massey & Whitt ("The physics of the M_t/G/∞ queue", *Operations Research
 
 λ being the rate at which cases open. Here λ has three parts, as in `simulator.engine.model`:
 
-- refugees (adults) placed by the arrival schedule (`simulator.engine.arrivals`); households are
-  placed at the rate adults ÷ mean adults per household, and each adult opens a case;
+- refugees placed by the arrival schedule (`simulator.engine.arrivals`): households are
+  placed at the rate persons ÷ mean persons per household (or adults ÷ mean adults, as
+  `arrivals.counts` says), and each adult opens a case;
 - spouses reunified to them, a delayed second stream: λ_fam(t) = ∫ λ_households(u) ·
   (spouse cases per household) · f_delay(t − u) du, the delay being the waiting rule,
   the application, the Immigration Service's processing and the family's travel;
@@ -18,16 +19,18 @@ Eick, Massey & Whitt ("The physics of the M_t/G/∞ queue", *Operations Research
 
 P(open > s) follows the exit rules of `simulator.engine.sampling` (`ExitSampler`,
 `PersonSampler`): a self-support hazard constant within each year per person kind, a
-constant hazard of leaving for other reasons, the end of the integration period, and for
+constant hazard of leaving for other reasons, the end of the integration period, for
 the traumatised share no self-support until treatment starts (the treatment wait is
-integrated over numerically) and a multiplied hazard after it.
+integrated over numerically) and a multiplied hazard after it, and, for people whose
+catalogue has employment work, `exit.before_effort_multiplier` times the hazard until
+their employment effort begins (see the assumptions).
 
 **The spread is compound Poisson, not Poisson.** A couple's two adults open their cases
 together, and a spouse who follows belongs to the same household, so cases do not arrive
 one at a time. Households still arrive as a Poisson process and each one's cases run
 independently of every other household's, so the households with k cases open at time t
 form independent Poisson counts M_k(t) with means μ_k(t), and the open cases are
-N(t) = Σ_k k · M_k(t): mean m(t) = Σ_k k μ_k(t), variance Σ_k k² μ_k(t) (1.44 m(t) in the
+N(t) = Σ_k k · M_k(t): mean m(t) = Σ_k k μ_k(t), variance Σ_k k² μ_k(t) (1.52 m(t) in the
 baseline at steady state). When every household brings one adult and no family
 follows, this is the Poisson law of Eick, Massey & Whitt. The quantiles below are those
 of N(t), computed exactly from its probability generating function.
@@ -40,10 +43,18 @@ of N(t), computed exactly from its probability generating function.
   and travel. If the principal's case
   has closed by then, or the catalogue has no help task for them, it is sent
   `unaided_delay_days` later, as in `Municipality.application`.
+- The employment effort begins when the first employment task falls due (by its
+  trigger, counted from treatment for the traumatised, as the catalogue lays it out) plus
+  `effort_days` (default 0): with ample staff the task is started when the next casework
+  window opens (under a day on average in the baseline calendar; before the effort the
+  hazard is 0.77 times the usual, so leaving the delay out moves P(open) by about 1e-4
+  at most). Employment
+  tasks that require children are left out of that first time; a rate-triggered one is
+  taken to fall due at its mean time to the first occurrence (an approximation).
 - A case is open from its opening until the closure task is done; the closure task is
   taken to add `closure_days` (default 0). With ample staff it is done in the next
   casework window: 0.89 days on average in the baseline calendar (nights, weekends and
-  holidays), which adds 0.36 open cases to the baseline's 289 (0.1 %); pass it as
+  holidays), which adds 0.23 open cases to the baseline's 231 (0.1 %); pass it as
   `closure_days` to include it.
 - With `process = "exact"` arrivals are not Poisson: the mean holds, the quantiles then
   overstate the spread.
@@ -69,7 +80,16 @@ from simulator.engine.arrivals import month_starts, monthly_expected
 from simulator.engine.calendar import WorkCalendar
 from simulator.engine.sampling import yearly_hazards
 from simulator.scenario.distributions import Distribution, Empirical, Exponential, Fixed, Lognormal
-from simulator.scenario.schema import DAYS_PER_YEAR, STATUSES, Scenario, Schedule, Simulation
+from simulator.scenario.schema import (
+    DAYS_PER_YEAR,
+    STATUSES,
+    After,
+    AtRate,
+    Every,
+    Scenario,
+    Schedule,
+    Simulation,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -202,26 +222,28 @@ def offered_load(
     resolution_days: float = 0.25,
     application_days: float = 0.0,
     closure_days: float = 0.0,
+    effort_days: float = 0.0,
 ) -> OfferedLoad:
     """The offered load of `scenario` per `step`, over the scenario's simulated period.
 
     `resolution_days` is the grid the integrals are computed on (1 / a whole number of
     days). `application_days` is the time from when a principal may apply for family
     reunification until the application is sent, when the caseworker helps;
-    `closure_days` the time the closure task keeps a case open after its exit (both 0
-    with ample staff: see the module's docstring).
+    `closure_days` the time the closure task keeps a case open after its exit;
+    `effort_days` the time from the first employment task falling due to its start (all
+    0 with ample staff: see the module's docstring).
     """
     if step not in STEPS:
         raise ValueError(f"step must be one of {STEPS}, not {step!r}")
     if any(not 0 < level < 1 for level in levels):
         raise ValueError("levels must lie strictly between 0 and 1")
-    if application_days < 0 or closure_days < 0:
-        raise ValueError("application_days and closure_days must not be negative")
+    if application_days < 0 or closure_days < 0 or effort_days < 0:
+        raise ValueError("application_days, closure_days and effort_days must not be negative")
     h = _resolution(resolution_days)
     sim = scenario.simulation
     end = sim.duration_days
     n = math.ceil(end / h - 1e-9)
-    grid = _load_grid(scenario, n, h, application_days, closure_days)
+    grid = _load_grid(scenario, n, h, application_days, closure_days, effort_days)
 
     bounds = _period_bounds(sim.start_date, end, step)
     index = np.minimum(np.rint(np.asarray(bounds) / h).astype(int), n)
@@ -265,17 +287,19 @@ def survival(
     days: ArrayLike,
     *,
     closure_days: float = 0.0,
+    effort_days: float = 0.0,
     resolution_days: float = 0.25,
 ) -> np.ndarray:
     """P(a new case of person `kind` is still open `days` after opening).
 
-    As `PersonSampler` draws it: the traumatised share's treatment wait is integrated
-    over on a grid of `resolution_days`. `closure_days` is added to every case's time
-    open (the closure task). Negative `days` give 1.
+    As `PersonSampler` draws it and the model moves it when the employment effort begins
+    (`effort_days` after the first employment task falls due): the traumatised share's
+    treatment wait is integrated over on a grid of `resolution_days`. `closure_days` is
+    added to every case's time open (the closure task). Negative `days` give 1.
     """
     if kind not in STREAMS:
         raise ValueError(f"kind must be one of {STREAMS}, not {kind!r}")
-    law = _exit_law(scenario, kind)
+    law = _exit_law(scenario, kind, effort_days)
     ages = np.asarray(days, dtype=float) - closure_days
     out = law.alive(ages) * law.self_support_survival(ages, _resolution(resolution_days))
     return np.where(ages < 0, 1.0, out)
@@ -350,6 +374,9 @@ class _ExitLaw:
     trauma_share: float
     factor: float  # self-support hazard multiplier for the traumatised, once treated
     wait: Distribution | None  # treatment wait of the traumatised (days)
+    before: float = 1.0  # hazard multiplier until the employment effort begins
+    effort: float = 0.0  # days from the clock's start (treatment) to the effort; inf: never
+    effort_traumatised: float = 0.0  # the same for the traumatised (their catalogue)
 
     def alive(self, ages: np.ndarray) -> np.ndarray:
         """P(no exit for other reasons and the period not over) at each age."""
@@ -357,11 +384,21 @@ class _ExitLaw:
 
     def untreated(self, ages: np.ndarray) -> np.ndarray:
         """P(not yet self-supporting) for someone not traumatised."""
-        return np.exp(-_cumulative_hazard(self.hazards, ages))
+        return np.exp(-self._with_effort(ages, self.effort))
 
     def treated(self, ages: np.ndarray) -> np.ndarray:
         """P(not yet self-supporting) `ages` days after treatment starts."""
-        return np.exp(-self.factor * _cumulative_hazard(self.hazards, ages))
+        return np.exp(-self.factor * self._with_effort(ages, self.effort_traumatised))
+
+    def _with_effort(self, ages: np.ndarray, effort: float) -> np.ndarray:
+        """The cumulative hazard at `ages` with the employment effort beginning at age
+        `effort`: `before` times the usual until then, the usual after
+        (`ExitSampler.self_support_age` inverts it)."""
+        usual = _cumulative_hazard(self.hazards, ages)
+        if self.before == 1.0 or effort <= 0:
+            return usual
+        until = _cumulative_hazard(self.hazards, np.minimum(np.asarray(ages, float), effort))
+        return self.before * until + (usual - until)
 
     def self_support_survival(self, ages: np.ndarray, h: float) -> np.ndarray:
         """P(not yet self-supporting) at any ages: the mix over the trauma share, with the
@@ -408,7 +445,7 @@ class _ExitLaw:
         return out
 
 
-def _exit_law(scenario: Scenario, kind: str) -> _ExitLaw:
+def _exit_law(scenario: Scenario, kind: str, effort_days: float = 0.0) -> _ExitLaw:
     spec, mix = scenario.exit, scenario.case_mix
     return _ExitLaw(
         hazards=np.asarray(yearly_hazards(spec.self_support.get(kind, [])), dtype=float),
@@ -417,7 +454,35 @@ def _exit_law(scenario: Scenario, kind: str) -> _ExitLaw:
         trauma_share=mix.trauma_share.get(kind, 0.0) if mix else 0.0,
         factor=mix.self_support_multiplier_traumatised if mix else 1.0,
         wait=mix.treatment_wait_days if mix else None,
+        before=spec.before_effort_multiplier,
+        effort=_first_effort(scenario, kind, traumatised=False) + effort_days,
+        effort_traumatised=_first_effort(scenario, kind, traumatised=True) + effort_days,
     )
+
+
+def _first_effort(scenario: Scenario, kind: str, traumatised: bool) -> float:
+    """Days from the self-support clock's start (the opening; treatment for the
+    traumatised) until the first employment task of a case of this kind falls due; 0 if
+    the catalogue has none for them (the effort plays no part: the usual hazard
+    throughout), as `Catalogue.has_employment` decides. Tasks that require children are
+    left out; a rate trigger counts at its mean time to the first occurrence."""
+    traits = {"traumatised": traumatised, "children": False}
+    firsts = []
+    for task in scenario.enabled_tasks.values():
+        if not task.employment or kind not in task.applies_to:
+            continue
+        if not all(traits[r] for r in task.requires):
+            continue
+        trigger = task.trigger
+        if isinstance(trigger, After):
+            firsts.append(trigger.days)
+        elif isinstance(trigger, Every):
+            firsts.append(trigger.days if trigger.start_days is None else trigger.start_days)
+        elif isinstance(trigger, AtRate):
+            firsts.append(DAYS_PER_YEAR / trigger.per_year)
+        else:  # on arrival
+            firsts.append(0.0)
+    return min(firsts) if firsts else 0.0
 
 
 def _cumulative_hazard(hazards: np.ndarray, ages: np.ndarray) -> np.ndarray:
@@ -435,7 +500,12 @@ def _cumulative_hazard(hazards: np.ndarray, ages: np.ndarray) -> np.ndarray:
 
 
 def _load_grid(
-    scenario: Scenario, n: int, h: float, application_days: float, closure_days: float
+    scenario: Scenario,
+    n: int,
+    h: float,
+    application_days: float,
+    closure_days: float,
+    effort_days: float = 0.0,
 ) -> LoadGrid:
     """Openings per grid cell, and the batch rates μ_k at every grid time.
 
@@ -445,13 +515,20 @@ def _load_grid(
     """
     sim = scenario.simulation
     kernels = {
-        kind: _exit_law(scenario, kind).kernel(n, h, closure_days)
+        kind: _exit_law(scenario, kind, effort_days).kernel(n, h, closure_days)
         for kind in STREAMS
         if kind != "danish_spouse" or scenario.arrivals.danish_spouses is not None
     }
     types = scenario.households.values()
-    adults = _cell_arrivals(scenario.arrivals, sim, n, h)
-    households = adults / sum(t.share * t.adults for t in types)
+    counted = _cell_arrivals(scenario.arrivals, sim, n, h)
+    mean_adults = sum(t.share * t.adults for t in types)
+    if scenario.arrivals.counts == "persons":  # as `arrivals.HouseholdSampler` counts
+        households = counted / sum(
+            t.share * (t.adults + (t.children_min + t.children_max) / 2) for t in types
+        )
+    else:
+        households = counted / mean_adults
+    adults = households * mean_adults
     spec = scenario.reunification
     waiting_from = spec.waiting_from if spec is not None else None
     # who waits: everyone without a rule date, else those placed from that date on
@@ -465,7 +542,7 @@ def _load_grid(
     batches = np.zeros((MAX_BATCH, n + 1))
     spouse_openings, spouse_open = np.zeros(n), np.zeros(n + 1)
     for placed, waits in groups:
-        family = _household_kernels(scenario, kernels, n, h, waits, application_days)
+        family = _household_kernels(scenario, kernels, n, h, waits, application_days, effort_days)
         for k in range(MAX_BATCH):
             batches[k] += _convolve(placed, family.batches[k], n + 1)
         spouse_openings += _convolve(placed, family.spouse_delay, n)
@@ -506,6 +583,7 @@ def _household_kernels(
     h: float,
     waits: bool,
     application_days: float,
+    effort_days: float = 0.0,
 ) -> _Household:
     """What one household placed at time 0 contributes at each later grid time.
 
@@ -523,7 +601,7 @@ def _household_kernels(
     """
     spec = scenario.reunification
     survival_r = kernels["refugee"]
-    law_r = _exit_law(scenario, "refugee")
+    law_r = _exit_law(scenario, "refugee", effort_days)
     batches = np.zeros((MAX_BATCH, n + 1))
     spouse_delay, spouse_open = np.zeros(n), np.zeros(n + 1)
     if spec is not None:

@@ -17,6 +17,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import math
 from typing import Annotated, Any, ClassVar, Literal
 
 import tomli_w
@@ -146,6 +147,11 @@ class Simulation(Strict):
     @property
     def duration_days(self) -> float:
         return years_to_days(self.start_date, self.duration_years)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day simulated (in part, if the run ends during it)."""
+        return self.start_date + dt.timedelta(days=math.ceil(self.duration_days) - 1)
 
     @property
     def warmup_days(self) -> float:
@@ -684,19 +690,22 @@ class YearQuota(Strict):
     refugees: Annotated[
         NonNegative,
         about(
-            "People placed in that year (refugees who become cases, or spouses of Danish "
-            "citizens under [arrivals.danish_spouses]), spread over its months by "
-            "monthly_profile.",
+            "People placed in that year (refugees, counted as arrivals.counts says, or "
+            "spouses of Danish citizens under [arrivals.danish_spouses]), spread over its "
+            "months by monthly_profile. 0 says the year has none (a run year left out of "
+            "yearly is an error).",
             unit="people a year",
         ),
     ]
 
 
 class Schedule(Strict):
-    """People arriving per month, each a case.
+    """People arriving per month.
 
-    Give exactly one of: `per_month` (constant), `monthly` (one count per month
-    from the start month on), or `yearly` quotas spread by `monthly_profile`.
+    Give exactly one of: `per_month` (constant: the same count every calendar month, or a
+    constant daily rate, as `per_month_basis` says), `monthly` (one count per month from
+    the start month on), or `yearly` quotas spread by `monthly_profile` (every year of the
+    run must be listed; a year with none says so with 0).
     """
 
     WHO: ClassVar[str] = "people"
@@ -710,12 +719,22 @@ class Schedule(Strict):
     per_month: Annotated[
         NonNegative | None,
         about(
-            "The same number of people every month. For refugees, the adults, each a case; "
-            "their children come on top.",
+            "The same number of people every month (refugees counted as arrivals.counts "
+            "says). per_month_basis says whether every calendar month gets this count or "
+            "the count is a constant daily rate.",
             unit="people a month",
             source=f'the baseline\'s 11 refugees: {DS_POLL}: "10-13 new refugees a month"',
         ),
     ] = None
+    per_month_basis: Annotated[
+        Literal["calendar_month", "daily_rate"],
+        about(
+            "With per_month: calendar_month gives every calendar month per_month people, "
+            "February as many as January; daily_rate places per_month × 12 / 365.25 people "
+            "a day, so a 31-day month gets 2 % more than average and February 8 % less. "
+            "Both give 12 × per_month a year."
+        ),
+    ] = "calendar_month"
     monthly: Annotated[
         list[NonNegative] | None,
         about(
@@ -728,7 +747,9 @@ class Schedule(Strict):
         list[YearQuota] | None,
         about(
             "Yearly quotas (kommunekvoter), each { year, refugees }, spread over the months "
-            "by monthly_profile (evenly without one); years not listed get none.",
+            "by monthly_profile (evenly without one). Every year the run touches must be "
+            "listed (a year with none as { year = ..., refugees = 0 }): a run year left "
+            "out is an error, not a silent year without arrivals.",
             source="Ministry placement figures (visiteringskvoter) for real years",
             entry="i",
         ),
@@ -775,14 +796,44 @@ class Schedule(Strict):
         exact, monthly = self.process == "exact", self.monthly or []
         if exact and any(c != int(c) for c in monthly):
             raise ValueError("with process = 'exact', monthly counts must be whole numbers")
+        if self.per_month is None and self.per_month_basis != "calendar_month":
+            raise ValueError("per_month_basis applies only with 'per_month'")
         return self
+
+    def missing_years(self, sim: Simulation) -> list[int]:
+        """Years of the run (from the start date to the last day simulated, before `until`)
+        that a `yearly` schedule does not list; none for the other schedules."""
+        if self.yearly is None:
+            return []
+        last = sim.last_day
+        if self.until is not None:
+            last = min(last, self.until - dt.timedelta(days=1))
+        listed = {q.year for q in self.yearly}
+        return [y for y in range(sim.start_date.year, last.year + 1) if y not in listed]
 
 
 class Arrivals(Schedule):
-    """Refugees (adults, each a case) placed in the municipality per month, and
-    optionally spouses of Danish citizens (`danish_spouses`, a schedule of its own)."""
+    """Refugees placed in the municipality per month, and optionally spouses of Danish
+    citizens (`danish_spouses`, a schedule of its own).
+
+    `counts` says what the numbers count: persons (children included, as quotas count
+    them), which the household mix turns into households and adults (each adult a case),
+    or adults only (each a case), children coming on top.
+    """
 
     WHO: ClassVar[str] = "refugees"
+    counts: Annotated[
+        Literal["persons", "adults"],
+        about(
+            "What the schedule's numbers count. persons: everyone placed, children "
+            "included, as municipal quotas (kommunekvoter) and the Ministry's placement "
+            "figures count them; households are drawn until their persons make up the "
+            "count, and each adult opens a case. adults: refugees who become cases; their "
+            "children come on top.",
+            source="docs/domain.md 3: quotas count persons, children included; the "
+            "baseline reads the quote's 10-13 new refugees a month as placements (persons)",
+        ),
+    ] = "adults"
     danish_spouses: Annotated[
         Schedule | None,
         about(
@@ -852,7 +903,8 @@ class Reunification(Strict):
     years); with `waiting_from`, only those placed from that date on wait (the law's
     date). The application-help task (trigger `reunification_application`) falls due
     then and the application is sent when it is done; without help (task disabled,
-    dropped or lapsed) the applicant sends it `unaided_delay_days` later. The
+    dropped or lapsed, or not started within `help_abandoned_after_days`) the applicant
+    sends it `unaided_delay_days` later. The
     Immigration Service decides after `processing_days`; the family arrives
     `travel_days` after the permit.
     """
@@ -888,12 +940,25 @@ class Reunification(Strict):
     unaided_delay_days: Annotated[
         NonNegative,
         about(
-            "When no help comes (the help task is left out, dropped by triage, or lapses "
-            "with the case), the applicant sends the application alone this much later.",
+            "When no help comes (the help task is left out, dropped by triage, lapses with "
+            "the case, or is abandoned), the applicant sends the application alone this "
+            "much later.",
             unit="days",
             source="assumption: without the caseworker's help a family takes a month longer",
         ),
     ] = 0.0
+    help_abandoned_after_days: Annotated[
+        Positive | None,
+        about(
+            "An application-help task that no caseworker has started this many days after "
+            "it fell due is given up (counted as abandoned): the family stops waiting and "
+            "sends the application alone, unaided_delay_days later. Leave out: the family "
+            "waits for the help however long it takes.",
+            unit="days",
+            source="assumption (the baseline's 60: twice the help task's 30-day deadline); "
+            f'{DS_POLL}: "we no longer help fill in family reunification forms"',
+        ),
+    ] = None
     processing_days: Annotated[
         Distribution,
         about(
@@ -1044,8 +1109,9 @@ class Exit(Strict):
     """When a case closes before the integration period ends.
 
     `self_support` gives, per person kind, the cumulative share self-supporting
-    by the end of year 1, 2, 3 (a piecewise-constant hazard per year).
-    `other_per_year` is a constant hazard of leaving for other reasons.
+    by the end of year 1, 2, 3 (a piecewise-constant hazard per year), once the person's
+    employment effort has begun; before it, the hazard is `before_effort_multiplier`
+    times that. `other_per_year` is a constant hazard of leaving for other reasons.
     """
 
     period_years: Annotated[
@@ -1076,11 +1142,28 @@ class Exit(Strict):
             "Yearly hazard of leaving for other reasons (moving away), constant over the "
             "integration period.",
             unit="a year",
-            source="assumption (the baseline's 0.20), fitted so the baseline's caseload is "
-            "70-75; Integration i tal 1/2016 (19 % moved within 3 years) suggests about "
-            "0.05 (docs/domain.md 6.7)",
+            source="the baseline's 0.05: Ministry, Integration i tal no. 1, 1 Mar 2016: 81 % "
+            "of refugees still lived in their first municipality after 3 years (a hazard of "
+            "0.070 a year), less the 40 % of movers who changed labour-market status at the "
+            "same time (0.040); docs/domain.md 6.7",
         ),
     ] = 0.0
+    before_effort_multiplier: Annotated[
+        float,
+        Field(ge=0, le=1),
+        about(
+            "Until a person's employment effort begins (a caseworker starts the first task "
+            "marked employment for them), their self-support hazard is this many times the "
+            "usual; from then on, the usual. 1 makes the effort's start irrelevant; 0 makes "
+            "self-support impossible before it. People whose catalogue has no employment "
+            "task have the usual hazard throughout.",
+            unit="times the hazard",
+            source="the baseline's 0.77 = 1 / 1.3: Graversen & van Ours, J. Public Economics "
+            "92 (2008), a randomised Danish trial of early intensive activation: job-finding "
+            "hazard 30 % higher; for insured unemployed Danes, not refugees, so an "
+            "assumption for refugees (range 0.67-1; docs/domain.md 6.1)",
+        ),
+    ] = 1.0
 
     @model_validator(mode="after")
     def _shares(self) -> Exit:
@@ -1298,27 +1381,56 @@ class Task(Strict):
 
 
 class ExternalService(Strict):
-    """A service outside the municipality with limited capacity: after `after_task` is done
-    the person queues (first come, first served) for one of `capacity_per_week` slots; it
-    should happen within `limit_days` of the case's opening."""
+    """A service outside the municipality that people are referred to: after `after_task`
+    is done, a referred person is seen by it, and it should happen within `limit_days` of
+    the case's opening.
+
+    A share `never_share` of those referred is never seen (not offered, declined, moved).
+    The rest wait `wait_days` (drawn for each person: the service's capacity follows
+    demand, so the wait does not grow with the number referred), or, with
+    `capacity_per_week` instead, queue first come, first served for a limited number of
+    slots a week (a capacity set on purpose: the queue grows when demand exceeds it).
+    Give exactly one of `wait_days` and `capacity_per_week`.
+    """
 
     after_task: Annotated[
         str,
         about(
-            "The task (a name under [tasks]) whose completion puts the person in the "
-            "queue; for the health examination, the caseworker's referral."
+            "The task (a name under [tasks]) whose completion refers the person; for the "
+            "health examination, the caseworker's referral."
         ),
     ]
-    capacity_per_week: Annotated[
-        Positive,
+    never_share: Annotated[
+        Probability,
         about(
-            "People the service takes a week: one every 7 / capacity_per_week days, first "
-            "come first served.",
-            unit="people a week",
-            source="assumption, fitted so about 50 % are examined within 3 months (National "
-            f'Audit Office, quoted in {DS_RECOMMENDATIONS}: "only 50 %")',
+            "Share of the people referred who are never seen: not offered, declined (the "
+            "examination is voluntary), no GP available, moved. Drawn for each person.",
+            unit="share of people referred",
+            source="the baseline's 0.5: National Audit Office, report 8/2014 (25 Feb 2015), "
+            f'quoted in {DS_RECOMMENDATIONS}: "only 50 %" of refugees had had the health '
+            "examination, read as a stable share never examined (docs/domain.md 5)",
         ),
-    ]
+    ] = 0.0
+    wait_days: Annotated[
+        Distribution | None,
+        about(
+            "Time from the referral to the examination for those who are seen, drawn for "
+            "each person: the GPs' capacity follows the number of people to examine. "
+            "Someone whose case closes first is not seen.",
+            unit="days",
+            source="assumption (the baseline's lognormal, mean 30 days, sd 20): a GP "
+            "appointment with an interpreter within weeks; no Danish figure found",
+        ),
+    ] = None
+    capacity_per_week: Annotated[
+        Positive | None,
+        about(
+            "Instead of wait_days, a fixed capacity: people the service takes a week, one "
+            "every 7 / capacity_per_week days, first come first served. Below demand, the "
+            "queue grows through the run; use it to study a capacity limited on purpose.",
+            unit="people a week",
+        ),
+    ] = None
     limit_days: Annotated[
         Positive,
         about(
@@ -1329,6 +1441,15 @@ class ExternalService(Strict):
             "offered within 3 months",
         ),
     ]
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> ExternalService:
+        if (self.wait_days is None) == (self.capacity_per_week is None):
+            raise ValueError(
+                "give exactly one of wait_days (capacity follows demand) and "
+                "capacity_per_week (a fixed capacity)"
+            )
+        return self
 
 
 class External(Strict):
@@ -1341,6 +1462,42 @@ class External(Strict):
             "after the caseworker's referral. Leave out for no such queue."
         ),
     ] = None
+
+
+# --------------------------------------------------------------------------- costs
+
+
+class Costs(Strict):
+    """Prices that turn people on benefit and caseworkers on the staff into money.
+
+    They change no result but the cost outputs: the benefit paid while cases are open
+    beside the salaries of the caseworkers who run them.
+    """
+
+    benefit_dkk_per_person_month: Annotated[
+        NonNegative,
+        about(
+            "Benefit paid per adult per month while their case is open (until self-support, "
+            "moving away or the end of the integration period): gross public transfers.",
+            unit="DKK per person-month",
+            source="Ministry of Employment rate tables (Vejledning om satser) 2015: cash "
+            "benefit (kontanthjælp) at 30 or over, 14,416 DKK supporting children, 10,849 "
+            "others, weighted by the baseline's household mix: about 12,300 DKK; the "
+            "integration benefit (integrationsydelse) from 1 Sep 2015: about 7,000 DKK "
+            "(docs/domain.md 6.2)",
+        ),
+    ] = 12300.0
+    salary_dkk_per_caseworker_year: Annotated[
+        NonNegative,
+        about(
+            "Salary cost of one caseworker on the staff for a year, pension included "
+            "(office, management and IT overhead not included).",
+            unit="DKK per caseworker-year",
+            source="interpolated, 2015: Pay Commission (Lønkommissionen) 2010, municipal "
+            "social workers about 366,000 DKK a year in 2007; DS: 474,528 DKK in the state "
+            "in 2022; range 400,000-470,000 (docs/domain.md 6.3)",
+        ),
+    ] = 430000.0
 
 
 # --------------------------------------------------------------------------- the timeline
@@ -1361,7 +1518,7 @@ DATED_KEYS: dict[str, str] = {
     "interpreting": "interpreting and the interpreter pool",
     "triage": "triage",
     "overtime": "overtime",
-    "external.health_examination.capacity_per_week": "the GPs' capacity",
+    "external.health_examination.capacity_per_week": "the GPs' capacity, where it is fixed",
     "external.health_examination.limit_days": "the limit for people whose case opens from the date",
 }
 
@@ -1498,6 +1655,10 @@ class Scenario(Strict):
     overtime: Annotated[
         Overtime | None, about("Extra hours under pressure. Leave out for none.")
     ] = None
+    costs: Annotated[
+        Costs,
+        about("Benefit and salary rates for the cost outputs (they change no other result)."),
+    ] = Costs()
     timeline: Annotated[
         list[TimelineEntry],
         about(
@@ -1527,6 +1688,20 @@ class Scenario(Strict):
                 raise ValueError(
                     f"external.{name}.after_task: unknown task {service.after_task!r}; "
                     f"known: {sorted(self.tasks)}"
+                )
+        schedules = {
+            "arrivals": self.arrivals,
+            "arrivals.danish_spouses": self.arrivals.danish_spouses,
+        }
+        for path, schedule in schedules.items():
+            missing = [] if schedule is None else schedule.missing_years(self.simulation)
+            if missing:
+                sim = self.simulation
+                span = f"{sim.start_date.year}-{sim.last_day.year}"
+                raise ValueError(
+                    f"{path}.yearly: no quota for {_listed(missing)}, in the run ({span}); "
+                    "list every year of the run, with { year = ..., refugees = 0 } for a "
+                    "year that has none"
                 )
         if not any(t.enabled for t in self.tasks.values()):
             raise ValueError("tasks: at least one task must be enabled")
@@ -1641,6 +1816,12 @@ class Scenario(Strict):
         data["simulation"].pop("seed"), data["simulation"].pop("replications")
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _listed(years: list[int]) -> str:
+    """2012 / 2012 and 2017 / 2012, 2013 and 2017."""
+    names = [str(y) for y in years]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _toml_ready(value: Any) -> Any:

@@ -8,7 +8,7 @@ weekly series right above the code that computes them:
 - `staffing`: caseload per caseworker, utilisation, presence, absence, stress, turnover,
   overtime, and the office's policies (triage, interpreting, the caseload cap);
 - `people`: cases opened and closed, the traumatised share, family reunification, the GPs'
-  health examination;
+  health examination, self-support, months on benefit and the costs of benefit and staff;
 
 over the shared `context` (weekly bins, the measurement window, open cases and staffing)
 and the small monitor in `intervals`. `PARTS` puts the parts in the order of the rows of
@@ -58,6 +58,7 @@ PARTS: tuple[Part, ...] = (
     staffing.interpreting,
     staffing.assignment,
     people.families_and_health,
+    people.self_support_and_costs,
 )
 
 SUMMARY_METRICS: list[Metric] = [metric for part in PARTS for metric in part.summary]

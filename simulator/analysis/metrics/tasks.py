@@ -15,7 +15,7 @@ import pandas as pd
 
 from simulator.analysis.metrics.context import Context, Measured, Metric, measures
 from simulator.analysis.metrics.intervals import mean, nanmax, safe_ratio
-from simulator.engine.records import DONE, DROPPED, IN_PROGRESS, PENDING, TRIAGED
+from simulator.engine.records import ABANDONED, DONE, DROPPED, IN_PROGRESS, PENDING, TRIAGED
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def work_waiting(run: Context) -> Measured:
                "Of the tasks created in the window, those queued or in progress at the end"),
         Metric("tasks_dropped", "tasks",
                "Of the tasks created in the window, those dropped: lapsed because the case "
-               "closed, or optional tasks dropped by triage"),
+               "closed, optional tasks dropped by triage, or help abandoned unstarted"),
     ],
     timeseries={
         "tasks_created": "tasks created in the week",
@@ -135,7 +135,9 @@ def task_flow(run: Context) -> Measured:
             "tasks_pending_end": float(
                 (cohort & ((state == PENDING) | (state == IN_PROGRESS))).sum()
             ),
-            "tasks_dropped": float((cohort & ((state == DROPPED) | (state == TRIAGED))).sum()),
+            "tasks_dropped": float(
+                (cohort & ((state == DROPPED) | (state == TRIAGED) | (state == ABANDONED))).sum()
+            ),
         },
         weekly={
             "tasks_created": run.per_week(t["created"]),
@@ -169,7 +171,7 @@ def by_task_type(run: Context) -> pd.DataFrame:
                 "statutory": run.record.task_statutory[i],
                 "created": int((mine & cohort).sum()),
                 "completed": int((mine & cohort & (state == DONE)).sum()),
-                "dropped": int((mine & cohort & (state == DROPPED)).sum()),
+                "dropped": int((mine & cohort & ((state == DROPPED) | (state == ABANDONED))).sum()),
                 "triaged": int((mine & cohort & (state == TRIAGED)).sum()),
                 "hours_mean": float(tasks["hours"][mine].mean()) if mine.any() else float("nan"),
                 "wait_days_mean": mean(w),

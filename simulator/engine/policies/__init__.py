@@ -31,16 +31,20 @@ hours, now)``                      The hours, or None: the policy has dropped th
                                    away with some, or some arrived). (cover: wake a colleague)
 ``leaving(worker)``                A caseworker leaves; their cases have gone to colleagues
                                    already. (triage: the tasks they set aside go back)
-``withdraw(case)``                 A leaver's case that no colleague has room for waits for
+``take_back(case)``                A leaver's case that no colleague has room for waits for
                                    assignment: the tasks of it the policy holds go with it
                                    (triage: set aside; interpreting: on the list).
 ``waiting()``                      At the end of the run: the tasks the policy holds (set
                                    aside, waiting for an interpreter, for assignment).
+``withdraw(task)``                 A task is given up unstarted (`Office.abandon`: help
+                                   the family stopped waiting for): if the policy holds
+                                   it, it lets it go and says so.
 =================================  ===========================================================
 
 Every hook does nothing in `base.Policy`, so a policy overrides only those it needs.
 The loop calls the hooks only while some policy is on (`Office.special`): with all of
-them off, a task costs what it would cost without policies.
+them off, a task costs what it would cost without policies. (`withdraw` is asked of every
+policy, on or off: a policy switched off during a run may still hold tasks.)
 
 **Settings at run time.** Each policy keeps its settings in one attribute and takes new
 ones with ``configure(settings)`` (None: off), which also settles what the change means

@@ -58,7 +58,7 @@ class Policy:
     def leaving(self, worker: Caseworker) -> None:
         """`worker` leaves the office (their cases have gone to colleagues already)."""
 
-    def withdraw(self, case: Case) -> list[Task]:
+    def take_back(self, case: Case) -> list[Task]:
         """The tasks of `case` the policy holds, taken back: the case waits for assignment
         (a leaver's case no colleague has room for), and its tasks wait with it."""
         return []
@@ -66,3 +66,8 @@ class Policy:
     def waiting(self) -> list[Task]:
         """The tasks the policy holds, not yet worked (at the end of a run)."""
         return []
+
+    def withdraw(self, task: Task) -> bool:
+        """`task` is given up (`Office.abandon`): if the policy holds it, let it go and
+        say so."""
+        return False

@@ -108,3 +108,10 @@ class CaseloadCap(Policy):
 
     def waiting(self) -> list[Task]:
         return [t for held in self.held.values() for t in held]
+
+    def withdraw(self, task: Task) -> bool:
+        held = self.held.get(task.case.id)
+        if held is None or task not in held:
+            return False
+        held.remove(task)
+        return True

@@ -149,7 +149,7 @@ class Interpreters(Policy):
                     office.rouse(worker)
                     return
 
-    def withdraw(self, case: Case) -> list[Task]:
+    def take_back(self, case: Case) -> list[Task]:
         """The meetings of `case` on the list."""
         if not any(task.case is case for task, _ in self.waiting_list):
             return []
@@ -159,3 +159,10 @@ class Interpreters(Policy):
 
     def waiting(self) -> list[Task]:
         return [t for t, _ in self.waiting_list]
+
+    def withdraw(self, task: Task) -> bool:
+        for i, (waiting, _) in enumerate(self.waiting_list):
+            if waiting is task:
+                del self.waiting_list[i]
+                return True
+        return False

@@ -89,7 +89,7 @@ class Triage(Policy):
         """The tasks a leaver set aside go to whoever holds their cases now."""
         self._give_back(worker)
 
-    def withdraw(self, case: Case) -> list[Task]:
+    def take_back(self, case: Case) -> list[Task]:
         """The tasks of `case` set aside, by whichever caseworker set them aside."""
         out: list[Task] = []
         for worker in self.office.everyone:
@@ -105,3 +105,11 @@ class Triage(Policy):
 
     def waiting(self) -> list[Task]:
         return [t for w in self.office.everyone for _, t in w.deferred]
+
+    def withdraw(self, task: Task) -> bool:
+        for worker in self.office.everyone:
+            for i, (_, deferred) in enumerate(worker.deferred):
+                if deferred is task:
+                    del worker.deferred[i]
+                    return True
+        return False
