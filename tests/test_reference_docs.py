@@ -68,6 +68,7 @@ def test_the_page_has_a_section_per_table_in_the_order_of_the_schema() -> None:
         "`[overtime]`",
         "`[costs]`",
         "`[initial_state]`",
+        "`[[timeline]]`",
     ]
 
 

@@ -39,6 +39,7 @@ from simulator.engine.records import (
 )
 from simulator.engine.sampling import Family, FamilySampler, Person, PersonSampler
 from simulator.engine.streams import Stream, Streams, sampler
+from simulator.engine.timeline import Timeline
 from simulator.engine.workforce import Workforce
 from simulator.scenario.schema import (
     DAYS_PER_YEAR,
@@ -58,11 +59,13 @@ class Municipality:
     """One replication: the municipality's caseworkers, its households and their cases."""
 
     def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None) -> None:
+        self.seed = scenario.simulation.seed if seed is None else seed
+        streams = Streams(self.seed, replication)
+        self.timeline = Timeline(scenario, streams)  # the rules by date
+        scenario = self.timeline.first  # those in force at the start
         self.scenario = scenario
         self.replication = replication
-        self.seed = scenario.simulation.seed if seed is None else seed
         self.env = simpy.Environment()
-        streams = Streams(self.seed, replication)
         sim, staff = scenario.simulation, scenario.caseworkers
         self.end = sim.duration_days
         self.calendar = WorkCalendar(
@@ -73,8 +76,11 @@ class Municipality:
             start_hour=scenario.calendar.workday_start_hour,
             public_holidays=scenario.calendar.public_holidays,
             closed_month_days=scenario.calendar.closed_month_days,
+            hours_from=self.timeline.hours(),
         )
-        self.catalogue = Catalogue(scenario.tasks, streams, scenario.case_mix)
+        self.catalogue = Catalogue(
+            scenario.tasks, streams, scenario.case_mix, self.timeline.applicability()
+        )
         exam = scenario.external.health_examination
         self.people = {
             kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams, exam)
@@ -106,13 +112,7 @@ class Municipality:
             rebalance=staff.rebalance_on_staff_change,
             tasks=self.task_log,
             assignments=AssignmentLog(),
-            policies=Policies(
-                interpreting=scenario.interpreting,
-                triage=scenario.triage,
-                caseload_cap=staff.caseload_cap,
-                cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
-                week_hours=staff.casework_hours_per_day * 5,
-            ),
+            policies=self.policies(scenario),
         )
         self.workforce_log = WorkforceLog()
         self.workforce = Workforce(
@@ -148,6 +148,7 @@ class Municipality:
         if children:
             self.trigger(principal, "children")
         family = self.families.draw(placement.household_type)
+        later = self.timeline.draw_family_delays()  # under rules of later dates, if any
         if family is None:
             return
         spec = self.scenario.reunification
@@ -156,14 +157,14 @@ class Municipality:
             household, placement.time, family.spouse is not None, family.children
         )
         waits = placement.time >= self.waiting_from  # placed after the waiting rule came in
-        wait = spec.waiting_days(principal.status) if waits else 0.0
-        yield from self.wait_until(placement.time + wait)
+        may_apply = self.timeline.may_apply(placement.time, principal.status)
+        yield from self.wait_until(may_apply if waits else placement.time)
         reunion.may_apply = self.env.now
         reunion.aided = yield from self.application(
             principal, spec.unaided_delay_days, spec.help_abandoned_after_days
         )
         reunion.applied = self.env.now
-        yield self.env.timeout(family.processing + family.travel)
+        yield self.env.timeout(self.timeline.family_delay(family, later, self.env.now))
         reunion.arrived = self.env.now
         self.family_arrives(household, principal, family, children)
 
@@ -373,7 +374,7 @@ class Municipality:
             return  # dropped, not done: it does not come back
         (delay, hours), *rest = task.later_visits
         yield self.env.timeout(delay)
-        if task.case.is_open:
+        if task.case.is_open and task.type.applies:
             self.create_task(task.case, task.type, hours, tuple(rest))
 
     def referred(self, task: Task, _event: simpy.Event | None = None) -> None:
@@ -579,6 +580,38 @@ class Municipality:
                 yield from self.wait_until(at)
                 self.workforce.plan(change.caseworkers)
 
+    def _timeline(self) -> Process:
+        """The policy timeline: on each entry's date, before anything else due then, the
+        rules it changes are swapped in (`simulator.engine.timeline`)."""
+        for day, rules in self.timeline.changes:
+            yield self.timeline.at(self.env, day)
+            self.rules_change(rules)
+
+    def rules_change(self, rules: Scenario) -> None:
+        """From now on, the rules of `rules` (the scenario in force from today): the office's
+        policies, deadlines and which tasks apply, the GPs' capacity, overtime. (Casework
+        hours and the reunification rules by date are read where they act.)"""
+        policies = self.policies(rules)
+        if policies != self.office.policies:
+            self.office.configure(policies)
+        self.catalogue.set_rules(rules.tasks)
+        exam = rules.external.health_examination
+        if self.health is not None and exam is not None:
+            self.health.configure(exam)
+        self.workforce.overtime = rules.overtime
+
+    @staticmethod
+    def policies(rules: Scenario) -> Policies:
+        """The office's policies under a scenario's rules."""
+        staff = rules.caseworkers
+        return Policies(
+            interpreting=rules.interpreting_rules,
+            triage=rules.triage,
+            caseload_cap=staff.caseload_cap,
+            cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
+            week_hours=staff.casework_hours_per_day * 5,
+        )
+
     def run(self, progress: Any = None) -> RunRecord:
         """Simulate to the end of the scenario and return what was recorded.
 
@@ -597,6 +630,8 @@ class Municipality:
         self.workforce.plan(initial[-1].caseworkers)
         if self.scenario.initial_state is not None:
             self._initial_cases()
+        if self.timeline.changes:
+            self.env.process(self._timeline())
         self.env.process(self.workforce.days())
         self.env.process(self._staffing())
         self.env.process(self._placements())
