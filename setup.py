@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import importlib.machinery
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "simulator"))
@@ -65,4 +67,17 @@ def compiled_extensions() -> list[Extension]:
     return extensions
 
 
-setup(ext_modules=compiled_extensions())
+class BuildWithScenarios(build_py):
+    """Ship the repository's scenarios/ inside the package, as simulator/scenario/shipped/,
+    so that an installed `caseload` finds them by name from any folder. (An editable
+    install reads scenarios/ in the checkout: `simulator.scenario.shipped`.)"""
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, "editable_mode", False):
+            return
+        target = Path(self.build_lib) / "simulator" / "scenario" / "shipped"
+        shutil.copytree(ROOT / "scenarios", target, dirs_exist_ok=True)
+
+
+setup(ext_modules=compiled_extensions(), cmdclass={"build_py": BuildWithScenarios})

@@ -12,7 +12,16 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
     load_sweep_results(folder)                      -> pandas.DataFrame, one row per run
     calibrate(), new_scenario(name, folder)
-    Scenario, Results, Comparison, ScenarioError, FiguresFailed   the types these return or raise
+    pair(results_a, results_b)                      -> Comparison, from two runs already made
+    weekly_bands(results, metric)                   mean, 95 % CI of the mean, 10th-90th percentile
+    waiting_theory(results, utilisation)            queueing theory's wait (Erlang C) beside a run
+    offered_staffing(scenario)                      the instant answer: caseworkers per quarter
+    explain(key_path)                               a scenario key in plain words, where known
+    staffing_plan(scenario, caseload_limit=45, on_time=0.95, ...) -> Plan  (docs/planning.md)
+    write_plan(plan, folder)                        plan.csv, the page (PDF, PNG), evidence
+    check_plan_folder(folder)                       may a plan be written there? (before work)
+    Scenario, Results, Comparison, Plan, ScenarioError, FiguresFailed   the types these return
+                                                    or raise
 """
 
 from typing import Any
@@ -24,19 +33,27 @@ native.choose()  # the compiled event loop if it is current, else the plain Pyth
 from simulator.api import (  # noqa: E402  (after the build is chosen)
     analyze_sweep,
     calibrate,
+    check_plan_folder,
     check_size,
     compare,
     comparison_folder,
     describe,
     estimate,
+    explain,
     load_scenario,
     load_sweep,
     load_sweep_results,
     new_scenario,
+    offered_staffing,
+    pair,
     results_folder,
     run,
     run_sweep,
+    staffing_plan,
+    waiting_theory,
+    weekly_bands,
     write_comparison,
+    write_plan,
     write_results,
 )
 from simulator.version import __version__  # noqa: E402
@@ -47,6 +64,7 @@ _TYPES = {
     "Results": "simulator.experiments.run",
     "Comparison": "simulator.experiments.run",
     "FiguresFailed": "simulator.reporting.files",
+    "Plan": "simulator.plan.planner",
 }
 
 
@@ -62,24 +80,33 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Comparison",
     "FiguresFailed",
+    "Plan",
     "Results",
     "Scenario",
     "ScenarioError",
     "__version__",
     "analyze_sweep",
     "calibrate",
+    "check_plan_folder",
     "check_size",
     "compare",
     "comparison_folder",
     "describe",
     "estimate",
+    "explain",
     "load_scenario",
     "load_sweep",
     "load_sweep_results",
     "new_scenario",
+    "offered_staffing",
+    "pair",
     "results_folder",
     "run",
     "run_sweep",
+    "staffing_plan",
+    "waiting_theory",
+    "weekly_bands",
     "write_comparison",
+    "write_plan",
     "write_results",
 ]

@@ -44,7 +44,7 @@ def layer_of(part: str) -> int | None:
 def imported(path: Path) -> set[str]:
     """The top-level parts of the package that the module at `path` imports."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    parts = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()}
+    parts = {p.stem if p.is_file() else p.name for p in PACKAGE.iterdir()} | OUTSIDE
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

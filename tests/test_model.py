@@ -124,6 +124,7 @@ def test_invariants_hold_on_the_baseline(assignment, queue_order):
         [
             f"caseworkers.assignment={assignment!r}",
             f"caseworkers.queue_order={queue_order!r}",
+            "caseworkers.staffing.0.caseworkers=3",  # busy enough that work is queued
             "simulation.duration_years=2",
             "simulation.warmup_years=0.5",
         ],
@@ -195,11 +196,14 @@ def test_staffing_changes_nothing_but_the_service():
 
     The help with the family-reunification application is switched off here: with it, a
     family arrives when the application is sent, after the caseworker's help, so its
-    arrival depends on the staffing by design (the placements do not; test_compare)."""
+    arrival depends on the staffing by design (the placements do not; test_compare). So
+    is the start of the employment effort made irrelevant (multiplier 1): with it, when
+    people become self-supporting depends on the staffing by design (test_self_support)."""
     base = [
         "simulation.duration_years=2",
         "simulation.warmup_years=0",
         "tasks.reunification_help.enabled=false",
+        "exit.before_effort_multiplier=1.0",
     ]
     few = load_scenario("scenarios/baseline.toml", base)
     many = load_scenario(
@@ -222,11 +226,13 @@ def test_staffing_changes_nothing_but_the_service():
 
 def test_new_task_type_shifts_no_other_stream():
     # without the help with reunification applications, whose wait for a caseworker (and
-    # so the family's arrival) the new task's work would change: see the test above
+    # so the family's arrival) the new task's work would change: see the test above; and
+    # with exits that do not wait for the employment effort, whose start it would change
     base = [
         "simulation.duration_years=1",
         "simulation.warmup_years=0",
         "tasks.reunification_help.enabled=false",
+        "exit.before_effort_multiplier=1.0",
     ]
     plain = load_scenario("scenarios/baseline.toml", base)
     extra = load_scenario(

@@ -1,4 +1,4 @@
-"""People: case mix, family reunification, Danish spouses, external capacity (issue 4).
+"""People: case mix, family reunification, Danish spouses, external capacity.
 
 Each mechanism is shown to act in the right direction with every other random stream
 held fixed: the two runs compared differ in one lever only, so they see the same

@@ -1,8 +1,8 @@
-"""The workforce and the office's policies act in the right direction.
+"""The workforce acts in the right direction: absence, stress, turnover, overtime; and
+the invariants with every mechanism and policy on.
 
-Each test compares runs that differ in one lever only, with the same seed: arrivals,
-households, exits and task durations draw from their own streams, so both runs see
-the same people (checked), and the difference is the lever's doing.
+Paired runs as in `levers`; each policy of the office has its tests beside its module,
+in tests/engine/policies/.
 """
 
 from __future__ import annotations
@@ -11,46 +11,11 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from levers import baseline, run, same_people
 from test_model import check_invariants
 
-from simulator.analysis.metrics import analyse, level_peak
-from simulator.engine.model import Municipality
-from simulator.engine.records import TRIAGED
 from simulator.engine.workforce import SICK, VACATION
 from simulator.scenario import load_scenario
-
-SHORT = ["simulation.duration_years=3", "simulation.warmup_years=1"]
-
-
-def run(scenario, replication=0):
-    model = Municipality(scenario, replication)
-    record = model.run()
-    return model, record, analyse(record, model.calendar)
-
-
-def baseline(*overrides: str):
-    return load_scenario("scenarios/baseline.toml", [*SHORT, *overrides])
-
-
-def same_people(a, b) -> None:
-    """The two runs placed the same refugees at the same times, with the same exits.
-
-    (Reunified families may arrive at other times: the application waits for the
-    caseworker's help, so it depends on how busy the caseworkers are.)"""
-    placed_a, placed_b = a.cases["kind"] == 0, b.cases["kind"] == 0
-    for column in ("opened", "exit"):
-        assert np.array_equal(
-            np.sort(a.cases[column][placed_a]), np.sort(b.cases[column][placed_b])
-        )
-
-
-def assert_cap_held(record, cap: int) -> None:
-    """No caseworker ever held more than `cap` cases at once."""
-    a = record.assignments
-    for worker in np.unique(a["worker"]):
-        mine = a["worker"] == worker
-        assert level_peak(a["start"][mine], a["end"][mine], 0, record.end) <= cap
-
 
 # ---------------------------------------------------------------- absence
 
@@ -94,22 +59,55 @@ def test_vacation_is_mostly_in_july_and_the_weeks_add_up():
     assert 24 <= stats.summary["vacation_days_per_worker_year"] <= 30
 
 
-def test_absence_lowers_capacity_and_cover_shortens_waits():
-    """Away caseworkers' tasks wait for them, or colleagues with nothing of their own to
-    do take them. Absences then differ between the two runs (stress differs), so one
-    replication can go either way: compared over four paired replications."""
+def vacation_by_day(share: float, staff: int, years: int = 6):
+    """(caseworkers on vacation, caseworkers employed, vacation days per caseworker) per
+    working day of a run of `years` whole years with `staff` caseworkers and vacation only
+    (no sick leave, nobody leaves), under a staggering rule of `share` (1: none)."""
+    scenario = load_scenario(
+        "scenarios/baseline.toml",
+        [
+            f"simulation.duration_years={years}",
+            "simulation.warmup_years=1",
+            f"caseworkers.staffing=[{{ date = 2012-01-01, caseworkers = {staff} }}]",
+            f"absence={{ vacation = {{ max_share_away = {share} }} }}",
+            "absence.sick_leave.days_per_year=0",
+        ],
+    )
+    _, record, _ = run(scenario)
+    d = record.workforce["days"]
+    working = ~np.isnan(d["stress"])
+    days = np.unique(d["day"][working])
+    away = np.bincount(
+        np.searchsorted(days, d["day"][working & (d["status"] == VACATION)]), minlength=days.size
+    )
+    employed = np.bincount(np.searchsorted(days, d["day"][working]), minlength=days.size)
+    per_worker = np.bincount(d["worker"][working & (d["status"] == VACATION)], minlength=staff)
+    return away, employed, per_worker
+
+
+@pytest.mark.parametrize("staff", [4, 7])
+def test_staggered_vacations_keep_the_share_away_and_every_vacation_day(staff):
+    """At most half the team on vacation on any working day (4 caseworkers: 2; 7: 3),
+    where without the rule the whole team is away at times (between Christmas and New
+    Year, some summer days); and each caseworker takes exactly the vacation days they
+    would take without the rule: blocks move, none is lost."""
+    free_away, free_employed, free_days = vacation_by_day(1.0, staff)
+    away, employed, days = vacation_by_day(0.5, staff)
+    assert (employed == staff).all() and (free_employed == staff).all()
+    assert free_away.max() == staff  # without the rule, everyone away together at times
+    assert away.max() == staff // 2
+    assert (days == free_days).all() and days.sum() > 0
+    assert days.sum() == free_days.sum() == away.sum()
+
+
+def test_absence_lowers_capacity_and_lengthens_waits():
+    """Away caseworkers' tasks wait for them (cover: tests/engine/policies/test_cover.py)."""
     away = baseline("absence={}", 'caseworkers.absence_cover="wait"')
-    covered = baseline("absence={}", 'caseworkers.absence_cover="pool"')
     _, r0, none = run(baseline())
     _, r1, wait = run(away)
     same_people(r0, r1)
     assert wait.summary["caseworkers_present_mean"] < none.summary["caseworkers_present_mean"]
     assert wait.summary["task_wait_days_mean"] > none.summary["task_wait_days_mean"]
-    waits = {
-        name: [run(s, rep)[2].summary["task_wait_days_mean"] for rep in range(4)]
-        for name, s in (("wait", away), ("cover", covered))
-    }
-    assert np.mean(waits["cover"]) < np.mean(waits["wait"])
 
 
 # ---------------------------------------------------------------- turnover
@@ -154,6 +152,7 @@ def test_new_hires_learn_the_job():
         "turnover={ resignations_per_year = 0.0, start_productivity = 0.5, learning_days = 90 }",
         "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 4 }, "
         "{ date = 2013-01-01, caseworkers = 5 }]",
+        "case_mix.interpreter_share=0.0",  # interpreted meetings would take longer still
     )
     model, record, _ = run(scenario)
     t = record.tasks
@@ -171,64 +170,7 @@ def test_new_hires_learn_the_job():
     assert slowness[late] == pytest.approx(1.0)
 
 
-# ---------------------------------------------------------------- policies
-
-
-def test_triage_lowers_overdue_statutory_work_by_dropping_optional_tasks():
-    """In first-come-first-served order statutory tasks queue behind optional ones, so
-    dropping optional tasks under pressure brings statutory work forward."""
-    staff = "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 3 }]"
-    pressed = baseline(staff, 'caseworkers.queue_order="fifo"')
-    triaged = baseline(
-        staff,
-        'caseworkers.queue_order="fifo"',
-        'triage={ measure = "backlog", above = 1.0, action = "drop" }',
-    )
-    _, ra, a = run(pressed)
-    _, rb, b = run(triaged)
-    same_people(ra, rb)
-    assert a.summary["optional_tasks_dropped"] == 0
-    assert b.summary["optional_tasks_dropped"] > 0
-    triaged_types = {rb.task_names[k] for k in rb.tasks["type"][rb.tasks["state"] == TRIAGED]}
-    statutory = {n for n, s in zip(rb.task_names, rb.task_statutory, strict=True) if s}
-    assert triaged_types and not triaged_types & statutory  # only "kan" tasks are dropped
-    assert b.summary["statutory_on_time_share"] > a.summary["statutory_on_time_share"]
-    assert b.summary["overdue_tasks_mean"] < a.summary["overdue_tasks_mean"]
-    # dropped help with reunification applications: the families apply without it
-    assert "reunification_help" in triaged_types
-    assert b.summary["reunification_unaided_share"] > a.summary["reunification_unaided_share"]
-
-
-def test_deferred_optional_tasks_come_back_when_the_pressure_eases():
-    scenario = baseline('triage={ measure = "backlog", above = 0.5, action = "defer" }')
-    model, record, stats = run(scenario)
-    check_invariants(scenario, record, model.calendar, stats)
-    t = record.tasks
-    optional = ~np.asarray(record.task_statutory)[t["type"]]
-    assert stats.summary["optional_tasks_dropped"] == 0  # deferred, never dropped
-    assert (optional & (t["state"] == 0)).any()
-
-
-def test_a_caseload_cap_is_never_exceeded_and_new_cases_wait():
-    cap = 60
-    scenario = baseline(f"caseworkers.caseload_cap={cap}")
-    model, record, stats = run(scenario)
-    assert_cap_held(record, cap)
-    assert stats.summary["cases_waiting_assignment_mean"] > 0
-    assert stats.summary["assignment_wait_days_mean"] > 0
-    uncapped = run(baseline())[2]
-    assert uncapped.summary["caseload_individual_peak"] > cap  # the cap did bind
-    check_invariants(scenario, record, model.calendar, stats)
-
-
-def test_a_cap_holds_when_staff_leave():
-    scenario = baseline(
-        "caseworkers.caseload_cap=70",
-        "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 4 }, "
-        "{ date = 2013-06-01, caseworkers = 3 }]",
-    )
-    _, record, _ = run(scenario)
-    assert_cap_held(record, 70)
+# ---------------------------------------------------------------- overtime
 
 
 def test_overtime_adds_hours_when_the_backlog_is_high():
@@ -262,51 +204,7 @@ def test_invariants_hold_with_every_mechanism_on(assignment):
     check_invariants(scenario, record, model.calendar, stats)
 
 
-# ---------------------------------------------------------------- interpreting
-
-
-def interpreted(*overrides: str):
-    return baseline("case_mix.interpreter_share=0.6", *overrides)
-
-
-def test_an_unlimited_interpreter_pool_removes_interpreter_waits():
-    _, ra, scarce = run(interpreted("interpreting={ interpreters = 1 }"))
-    _, rb, unlimited = run(interpreted("interpreting={}"))
-    same_people(ra, rb)
-    assert scarce.summary["interpreter_wait_days_mean"] > 0
-    assert unlimited.summary["interpreter_wait_days_mean"] == 0
-    assert unlimited.summary["task_wait_days_mean"] < scarce.summary["task_wait_days_mean"]
-    i = rb.interpreting
-    assert i["task"].size > 0 and np.all(i["booked"] == i["asked"])
-
-
-def test_interpreted_meetings_take_longer_in_person_and_longer_still_by_phone():
-    """A fixed-duration meeting (1 h) of a citizen who needs an interpreter takes 1.16 h in
-    person and 1.30 h by phone (trauma's own multiplier set to 1 here)."""
-    for phone, factor in (("never", 1.16), ("always", 1.30)):
-        scenario = interpreted(
-            f'interpreting={{ phone = "{phone}" }}',
-            'tasks.reception.duration_hours={ dist = "fixed", value = 1.0 }',
-            "case_mix.meeting_multiplier_traumatised=1.0",
-        )
-        model, record, _ = run(scenario)
-        t = record.tasks
-        reception = (t["type"] == record.task_names.index("reception")) & (t["state"] == 0)
-        o = model.calendar.open_time  # casework hours happen in working windows only
-        hours = (o(t["finished"][reception]) - o(t["started"][reception])) * 24
-        needs = np.isin(t["task"][reception], record.interpreting["task"])
-        assert needs.any() and (~needs).any()
-        assert hours[needs] == pytest.approx(np.full(needs.sum(), factor))
-        assert hours[~needs] == pytest.approx(np.ones((~needs).sum()))
-
-
-def test_phone_when_busy_trades_waiting_for_longer_meetings():
-    _, _, booked = run(interpreted("interpreting={ interpreters = 1 }"))
-    _, _, phone = run(interpreted('interpreting={ interpreters = 1, phone = "when_busy" }'))
-    assert booked.summary["interpreted_by_phone_share"] == 0
-    assert phone.summary["interpreted_by_phone_share"] > 0
-    assert phone.summary["interpreter_wait_days_mean"] == 0
-    assert phone.summary["task_wait_days_mean"] < booked.summary["task_wait_days_mean"]
+# ---------------------------------------------------------------- extremes
 
 
 def test_an_overloaded_office_with_absence_is_busy_all_its_present_time_and_no_more():

@@ -1,11 +1,15 @@
 """Arrivals: when households are placed in the municipality and who is in them.
 
-The schedule counts refugees who become cases (adults), per calendar month; the
-municipality takes over on arrival. With ``process = "exact"`` each month gets
-exactly its count, households spaced evenly through the month. With
-``process = "poisson"`` households arrive as a non-homogeneous Poisson process
-whose rate is constant within a month, with the month's expected count of
-adults (its rate divided by the mean number of adults per household).
+The schedule counts, per calendar month, either persons (``counts = "persons"``: everyone
+placed, children included, as quotas count them) or adults (``"adults"``: refugees who
+become cases, children on top); the municipality takes over on arrival. With
+``process = "exact"`` each month gets exactly its count, households spaced evenly
+through the month (the last household of a month is fitted to what remains: a smaller
+type, fewer children). With ``process = "poisson"`` households arrive as a
+non-homogeneous Poisson process whose rate is constant within a month, with the month's
+expected count (its rate divided by the mean number of persons, or adults, per household).
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from simulator.engine.streams import Stream
-from simulator.scenario.schema import HouseholdType, Scenario, Schedule, Simulation
+from simulator.scenario.schema import DAYS_PER_YEAR, HouseholdType, Scenario, Schedule, Simulation
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +45,8 @@ def month_starts(start: dt.date, end_day: float) -> list[tuple[dt.date, float, f
 
 
 def monthly_expected(arrivals: Schedule, start: dt.date, end_day: float) -> list[float]:
-    """Adults expected in each calendar month of the run (partial months pro rata)."""
+    """People expected in each calendar month of the run (partial months pro rata), in the
+    schedule's unit (for refugees, persons or adults as `Arrivals.counts` says)."""
     out = []
     for i, (first, t0, t1) in enumerate(month_starts(start, end_day)):
         days_in_month = float(
@@ -51,7 +56,10 @@ def monthly_expected(arrivals: Schedule, start: dt.date, end_day: float) -> list
         if arrivals.until is not None and first >= arrivals.until:
             out.append(0.0)
         elif arrivals.per_month is not None:
-            out.append(arrivals.per_month * covered)
+            if arrivals.per_month_basis == "daily_rate":  # a constant rate a day
+                out.append(arrivals.per_month * 12.0 / DAYS_PER_YEAR * (t1 - t0))
+            else:  # the same count every calendar month
+                out.append(arrivals.per_month * covered)
         elif arrivals.monthly is not None:
             out.append(arrivals.monthly[i] if i < len(arrivals.monthly) else 0.0)
         else:
@@ -74,17 +82,37 @@ class HouseholdSampler:
             self.cumulative.append(total)
         self.stream = stream
         self.mean_adults = sum(t.share * t.adults for t in self.types)
+        self.mean_persons = sum(
+            t.share * (t.adults + (t.children_min + t.children_max) / 2) for t in self.types
+        )
 
-    def draw(self, max_adults: int | None = None) -> tuple[str, int, int]:
-        """(type name, adults, children); with `max_adults`, only types that fit."""
+    def draw(
+        self, max_adults: int | None = None, max_persons: int | None = None
+    ) -> tuple[str, int, int]:
+        """(type name, adults, children); with `max_adults` (or `max_persons`), only types
+        that fit, and with `max_persons` no more children than fit. Every household draws
+        the same two numbers whatever fits."""
         i = self.stream.choice(self.cumulative)
-        if max_adults is not None and self.types[i].adults > max_adults:
+        u = self.stream.uniform()
+        if max_persons is not None:
+            if self.types[i].adults + self.types[i].children_min > max_persons:
+                fitting = [j for j, t in enumerate(self.types)
+                           if t.adults + t.children_min <= max_persons]  # fmt: skip
+                if fitting:
+                    i = min(fitting, key=lambda j: (self._smallest(j), -self.types[j].share))
+        elif max_adults is not None and self.types[i].adults > max_adults:
             fitting = [j for j, t in enumerate(self.types) if t.adults <= max_adults]
             i = min(fitting, key=lambda j: (self.types[j].adults, -self.types[j].share))
         t = self.types[i]
         span = t.children_max - t.children_min
-        children = t.children_min + min(int(self.stream.uniform() * (span + 1)), span)
+        children = t.children_min + min(int(u * (span + 1)), span)
+        if max_persons is not None:
+            children = max(min(children, max_persons - t.adults), 0)
         return self.names[i], t.adults, children
+
+    def _smallest(self, j: int) -> int:
+        """The fewest persons a household of type j can have."""
+        return self.types[j].adults + self.types[j].children_min
 
 
 def placements(scenario: Scenario, arrival_stream: Stream, households: Stream) -> list[Placement]:
@@ -93,17 +121,23 @@ def placements(scenario: Scenario, arrival_stream: Stream, households: Stream) -
     sampler = HouseholdSampler(scenario.households, households)
     months = month_starts(sim.start_date, sim.duration_days)
     expected = monthly_expected(scenario.arrivals, sim.start_date, sim.duration_days)
+    persons = scenario.arrivals.counts == "persons"
+    per_household = sampler.mean_persons if persons else sampler.mean_adults
     out: list[Placement] = []
-    for (_, t0, t1), adults_expected in zip(months, expected, strict=True):
+    for (_, t0, t1), count in zip(months, expected, strict=True):
         if scenario.arrivals.process == "exact":
-            remaining, drawn = round(adults_expected), []
+            remaining, drawn = round(count), []
             while remaining > 0:
-                name, adults, children = sampler.draw(max_adults=remaining)
+                if persons:
+                    name, adults, children = sampler.draw(max_persons=remaining)
+                    remaining -= adults + children
+                else:
+                    name, adults, children = sampler.draw(max_adults=remaining)
+                    remaining -= adults
                 drawn.append((name, adults, children))
-                remaining -= adults
             times = _spread(t0, t1, len(drawn))
         else:
-            n = arrival_stream.poisson(adults_expected / sampler.mean_adults)
+            n = arrival_stream.poisson(count / per_household)
             times = _spread(t0, t1, n, arrival_stream)
             drawn = [sampler.draw() for _ in range(n)]
         out.extend(Placement(t, *hh) for t, hh in zip(times, drawn, strict=True))

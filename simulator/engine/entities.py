@@ -3,6 +3,8 @@
 These are plain slotted objects, created by `simulator.engine.model` for one run and
 never stored on the scenario. They carry state only; behaviour lives in the
 model (what happens to a case) and the office (who works on what, when).
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ class TaskType:
     sample_hours: Sampler
     meeting: bool
     closes: bool = False  # the closure task: created when the case exits, never lapses
+    applies: bool = True  # falls due at all now (a policy timeline may repeal it or bring it in)
     later_visits: Callable[[], Visits] | None = None  # draws the visits after the first
     followed_by: Any = None  # an external service the person joins once this task is done
+    employment: bool = False  # employment work: starting it begins the person's effort
+    on_start: Any = None  # called with the task when a caseworker starts it (or None)
 
     def draw_later_visits(self) -> Visits:
         """(delay in days, hours) of each later visit a new task of this type will need."""
@@ -54,16 +59,22 @@ class Case:
 
     __slots__ = (
         "assigned_at",
+        "before_effort",
         "children",
+        "closing",
+        "effort_from",
+        "exit_reason",
         "exit_time",
         "household",
         "id",
         "is_open",
         "kind",
+        "leaves_at",
         "needs_interpreter",
         "opened",
         "queued",
         "status",
+        "support_target",
         "traumatised",
         "treatment_from",
         "worker",
@@ -99,6 +110,13 @@ class Case:
         self.children = children  # the household has children
         self.treatment_from = treatment_from  # trauma treatment starts (employment work waits)
         self.queued = 0.0  # hours of its tasks waiting for a caseworker (simulator.engine.office)
+        # when the case exits, and why (simulator.engine.model.Municipality.schedule_exit)
+        self.support_target = INF  # cumulative usual self-support hazard, from treatment
+        self.leaves_at = INF  # leaving for other reasons, or the end of the period
+        self.before_effort = 1.0  # self-support hazard multiplier until the effort begins
+        self.effort_from = NAN  # the employment effort began (a caseworker started it)
+        self.exit_reason = -1  # SELF_SUPPORT, LEFT or PERIOD_END (simulator.engine.records)
+        self.closing: simpy.Event | None = None  # fires when the case exits, if awaited
 
     def __repr__(self) -> str:
         return f"Case(id={self.id}, household={self.household}, kind={self.kind!r})"

@@ -3,6 +3,8 @@
 Read `household` and `case` for what happens to people; everything else
 (sampling, the caseworkers' queues, recording, statistics) lives in its own
 module. One `Municipality` is one replication of one scenario.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -25,6 +27,9 @@ from simulator.engine.entities import Case, Task, TaskType, Visits
 from simulator.engine.external import ExternalQueue
 from simulator.engine.office import Office, Policies
 from simulator.engine.records import (
+    LEFT,
+    PERIOD_END,
+    SELF_SUPPORT,
     AssignmentLog,
     CaseLog,
     FamilyLog,
@@ -33,9 +38,19 @@ from simulator.engine.records import (
     WorkforceLog,
 )
 from simulator.engine.sampling import Family, FamilySampler, Person, PersonSampler
-from simulator.engine.streams import Streams
+from simulator.engine.streams import Stream, Streams, sampler
+from simulator.engine.timeline import Timeline
 from simulator.engine.workforce import Workforce
-from simulator.scenario.schema import PERSON_KINDS, Scenario
+from simulator.scenario.schema import (
+    DAYS_PER_YEAR,
+    PERSON_KINDS,
+    After,
+    Every,
+    OnArrival,
+    Reunification,
+    Scenario,
+    takeover_span,
+)
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -44,11 +59,13 @@ class Municipality:
     """One replication: the municipality's caseworkers, its households and their cases."""
 
     def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None) -> None:
+        self.seed = scenario.simulation.seed if seed is None else seed
+        streams = Streams(self.seed, replication)
+        self.timeline = Timeline(scenario, streams)  # the rules by date
+        scenario = self.timeline.first  # those in force at the start
         self.scenario = scenario
         self.replication = replication
-        self.seed = scenario.simulation.seed if seed is None else seed
         self.env = simpy.Environment()
-        streams = Streams(self.seed, replication)
         sim, staff = scenario.simulation, scenario.caseworkers
         self.end = sim.duration_days
         self.calendar = WorkCalendar(
@@ -59,12 +76,20 @@ class Municipality:
             start_hour=scenario.calendar.workday_start_hour,
             public_holidays=scenario.calendar.public_holidays,
             closed_month_days=scenario.calendar.closed_month_days,
+            hours_from=self.timeline.hours(),
         )
-        self.catalogue = Catalogue(scenario.tasks, streams, scenario.case_mix)
+        self.catalogue = Catalogue(
+            scenario.tasks, streams, scenario.case_mix, self.timeline.applicability()
+        )
+        exam = scenario.external.health_examination
         self.people = {
-            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams)
+            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams, exam)
             for kind in PERSON_KINDS
         }
+        self.before_effort = scenario.exit.before_effort_multiplier
+        for tt in self.catalogue.types:
+            if tt.employment:
+                tt.on_start = self.effort_begins
         self.families = FamilySampler(
             scenario.reunification, streams["reunification"], self.people["reunified"]
         )
@@ -74,7 +99,6 @@ class Municipality:
         spouses, stream = scenario.arrivals.danish_spouses, streams["arrivals:danish_spouse"]
         self.danish_spouse_arrivals = [] if spouses is None else arrival_times(spouses, sim, stream)
         self.task_log, self.case_log, self.family_log = TaskLog(), CaseLog(), FamilyLog()
-        exam = scenario.external.health_examination
         self.health = None if exam is None else ExternalQueue(self.env, exam)
         if self.health is not None:
             for tt in self.catalogue.types:
@@ -88,13 +112,7 @@ class Municipality:
             rebalance=staff.rebalance_on_staff_change,
             tasks=self.task_log,
             assignments=AssignmentLog(),
-            policies=Policies(
-                interpreting=scenario.interpreting,
-                triage=scenario.triage,
-                caseload_cap=staff.caseload_cap,
-                cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
-                week_hours=staff.casework_hours_per_day * 5,
-            ),
+            policies=self.policies(scenario),
         )
         self.workforce_log = WorkforceLog()
         self.workforce = Workforce(
@@ -130,6 +148,7 @@ class Municipality:
         if children:
             self.trigger(principal, "children")
         family = self.families.draw(placement.household_type)
+        later = self.timeline.draw_family_delays()  # under rules of later dates, if any
         if family is None:
             return
         spec = self.scenario.reunification
@@ -138,28 +157,40 @@ class Municipality:
             household, placement.time, family.spouse is not None, family.children
         )
         waits = placement.time >= self.waiting_from  # placed after the waiting rule came in
-        wait = spec.waiting_days(principal.status) if waits else 0.0
-        yield from self.wait_until(placement.time + wait)
+        may_apply = self.timeline.may_apply(placement.time, principal.status)
+        yield from self.wait_until(may_apply if waits else placement.time)
         reunion.may_apply = self.env.now
-        reunion.aided = yield from self.application(principal, spec.unaided_delay_days)
+        reunion.aided = yield from self.application(
+            principal, spec.unaided_delay_days, spec.help_abandoned_after_days
+        )
         reunion.applied = self.env.now
-        yield self.env.timeout(family.processing + family.travel)
+        yield self.env.timeout(self.timeline.family_delay(family, later, self.env.now))
         reunion.arrived = self.env.now
         self.family_arrives(household, principal, family, children)
 
-    def application(self, applicant: Case, unaided: float) -> Generator[simpy.Event, Any, bool]:
+    def application(
+        self, applicant: Case, unaided: float, give_up: float | None = None
+    ) -> Generator[simpy.Event, Any, bool]:
         """The reunification application is sent: when the help task is done, or unaided.
 
         The help falls due now. If it is done, the application goes at once. If it never
         is (the task is not in the catalogue, or was dropped, or lapsed because the case
-        exited first), the applicant sends it `unaided` days after that is clear.
-        Returns whether the help was given.
+        exited first, or no caseworker had started it `give_up` days after it fell due, so
+        the family gave up waiting: it is abandoned), the applicant sends it `unaided`
+        days after that is clear. Returns whether the help was given.
         """
         helping = self.trigger(applicant, "reunification_application")
         if helping:
             ended = self.env.all_of([self.awaited(task) for task in helping])
-            yield ended | self.env.timeout(max(applicant.exit_time - self.env.now, 0.0))
-            # if the case exited first: help under way is finished, the rest has lapsed
+            waits = [ended, self.exited(applicant)]
+            if give_up is not None:
+                waits.append(self.env.timeout(give_up))
+            yield self.env.any_of(waits)
+            if not ended.triggered and applicant.is_open:  # waited too long: given up
+                for task in helping:
+                    if task.worker == -1 and task.state < 0:  # not started, not ended
+                        self.office.abandon(task)
+            # help under way is finished; the rest has lapsed or was given up
             under_way = [self.awaited(t) for t in helping if t.worker != -1]
             if not all(done.triggered for done in under_way):
                 yield self.env.all_of(under_way)
@@ -182,14 +213,18 @@ class Municipality:
         """
         timeout, create_task = self.env.timeout, self.create_task
         agenda = self.catalogue.agenda(case)
-        now = case.opened
+        now: float = case.opened
         for due, _, task_type, hours, later_visits in agenda:
             if due > now:
                 yield timeout(due - now)
                 now += due - now  # the time SimPy resumes us at, without asking it
+            if now >= case.exit_time:  # the exit came sooner: the employment effort began
+                break
             create_task(case, task_type, hours, later_visits, now)
-        yield timeout(case.exit_time - now)
-        yield from self.close(case)
+        if case.exit_time > now:
+            yield timeout(case.exit_time - now)
+        if case.is_open:  # unless an earlier exit has closed it (`exit_at`)
+            yield from self.close(case)
 
     # ------------------------------------------------------------------ steps
 
@@ -200,20 +235,76 @@ class Municipality:
             household,
             person.kind,
             opened=now,
-            exit_time=now + person.days_open,
+            exit_time=math.inf,  # schedule_exit sets it
             status=person.status,
             traumatised=person.traumatised,
             needs_interpreter=person.needs_interpreter,
             children=children,
             treatment_from=now + person.treatment_wait,
         )
+        case.support_target = person.support_target
+        case.leaves_at = now + person.leaves
+        if self.catalogue.has_employment(case):
+            case.before_effort = self.before_effort
+        self.schedule_exit(case, math.inf)
         self._next_case += 1
         self.cases[case.id] = case
         self.office.assign(case)
         if self.health is not None and self.catalogue.applies(self.health.after_task, case):
-            self.health.expect(case)
+            self.health.expect(case, person.exam_wait)
         self.env.process(self.case(case))
         return case
+
+    def schedule_exit(self, case: Case, effort: float) -> None:
+        """When and why the case exits, its employment effort having begun at `effort`
+        (infinite: not yet). Self-support comes when the person's drawn target is reached,
+        at `before_effort` times the usual hazard until the effort begins and the usual
+        after it (its clock starts with trauma treatment); leaving or the period's end,
+        if sooner."""
+        clock = case.treatment_from
+        age = effort - clock if effort < math.inf else math.inf
+        exits = self.people[case.kind].exits
+        supported = clock + exits.self_support_age(
+            case.kind, case.support_target, case.before_effort, max(age, 0.0)
+        )
+        if supported < case.leaves_at:
+            case.exit_time, case.exit_reason = supported, SELF_SUPPORT
+        else:
+            case.exit_time = case.leaves_at
+            period_end = case.leaves_at - case.opened >= exits.period
+            case.exit_reason = PERIOD_END if period_end else LEFT
+
+    def effort_begins(self, task: Task) -> None:
+        """A caseworker has started employment work (`TaskType.on_start`): the first such
+        start begins the person's employment effort, and their self-support may now come
+        sooner. If the exit moves, `exit_at` closes the case at its new time (its own
+        process may be waiting for a later task or the old exit)."""
+        case = task.case
+        if case.effort_from == case.effort_from or not case.is_open:  # begun already (not NaN)
+            return
+        now: float = self.env.now
+        case.effort_from = now
+        if case.before_effort == 1.0:
+            return  # the effort changes nothing
+        before = case.exit_time
+        self.schedule_exit(case, now)
+        case.exit_time = max(case.exit_time, now)
+        if case.exit_time < before:
+            self.env.process(self.exit_at(case))
+
+    def exit_at(self, case: Case) -> Process:
+        """Close the case at its (moved) exit time, unless it has closed by then."""
+        yield self.env.timeout(case.exit_time - self.env.now)
+        if case.is_open:
+            yield from self.close(case)
+
+    def exited(self, case: Case) -> simpy.Event:
+        """The event that fires when `case` exits (at once if it has)."""
+        if case.closing is None:
+            case.closing = self.env.event()
+            if not case.is_open:
+                case.closing.succeed()
+        return case.closing
 
     def family_arrives(
         self, household: int, applicant: Case, family: Family, had_children: bool
@@ -236,6 +327,8 @@ class Municipality:
     def close(self, case: Case) -> Process:
         """Exit: queued tasks lapse; the closure task is done; the case leaves the caseload."""
         case.is_open = False  # from now on its queued tasks lapse
+        if case.closing is not None:
+            case.closing.succeed()
         self.office.lapse(case)
         closing = [self.create_task(case, *due) for due in self.catalogue.on("closure", case)]
         # a closure nobody can do (the case never had a caseworker) ends at once
@@ -281,7 +374,7 @@ class Municipality:
             return  # dropped, not done: it does not come back
         (delay, hours), *rest = task.later_visits
         yield self.env.timeout(delay)
-        if task.case.is_open:
+        if task.case.is_open and task.type.applies:
             self.create_task(task.case, task.type, hours, tuple(rest))
 
     def referred(self, task: Task, _event: simpy.Event | None = None) -> None:
@@ -303,6 +396,166 @@ class Municipality:
     def wait_until(self, t: float) -> Process:
         if t > self.env.now:
             yield self.env.timeout(t - self.env.now)
+
+    # ------------------------------------------------------------------ the state at the start
+
+    def _initial_cases(self) -> None:
+        """Open the cases the municipality holds at the start (`initial_state`), at time 0.
+
+        Each open case is a household of its own, taken over at a time before the start
+        (the entries' months, cases spread evenly over each month up to the start). Who the
+        person is and how long the case stays open are drawn as for a new case, again
+        until it is still open at the start: that is the law of a case given its age.
+        Tasks due before the start are taken as done then (`_aged_case`). Pending family
+        reunification applications go to the latest refugee cases taken over by the month
+        they were sent; the family arrives after the rest of its processing and travel.
+        Who they are, their exits and their families are drawn from streams of their own
+        (``initial:<name>``), so the households placed later, who they are and when their
+        cases close are those of the same run without them (task durations come from each
+        task type's stream, as for every case).
+        """
+        state = self.scenario.initial_state
+        assert state is not None
+        streams = _InitialStreams(self.seed, self.replication)
+        scenario = self.scenario
+        people = {
+            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams)
+            for kind in PERSON_KINDS
+        }
+        children = streams["children"]
+        share = _children_share(scenario)
+        start = scenario.simulation.start_date
+        refugees: list[tuple[float, Case]] = []  # (takeover month, case) of refugee cases
+        period = scenario.exit.period_years * DAYS_PER_YEAR
+        for entry in sorted(state.open_cases, key=lambda e: e.takeover.replace(day=1)):
+            month = entry.takeover.replace(day=1)
+            t0, t1 = takeover_span(month, start, period)
+            for k in range(entry.cases):
+                opened = t0 + (t1 - t0) * (k + 0.5) / entry.cases
+                with_children = children.uniform() < share
+                for _redraw in range(_MAX_REDRAWS):
+                    case = self._aged_case_of(people[entry.kind].draw(), opened, with_children)
+                    if case.exit_time > 0.0:
+                        break
+                else:
+                    raise RuntimeError(
+                        f"initial_state: no {entry.kind} case taken over in {month:%Y-%m} "
+                        f"stayed open to the start in {_MAX_REDRAWS} draws"
+                    )
+                self._take_over(case)
+                if entry.kind == "refugee":
+                    refugees.append((float((month - start).days), case))
+        spec = scenario.reunification
+        if spec is None or not state.pending_reunifications:
+            return
+        stream = streams["reunification"]
+        processing = sampler(spec.processing_days, stream)
+        travel = sampler(spec.travel_days, stream)
+        free = list(refugees)
+        for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
+            applied = float((pending.applied - start).days)
+            by = float((pending.applied.replace(day=1) - start).days)
+            for _ in range(pending.applications):
+                # the latest refugee case taken over by the month of the application
+                i = max(j for j, (taken, _) in enumerate(free) if taken <= by)
+                applicant = free.pop(i)[1]
+                family = _pending_family(spec, stream, processing, travel, people["reunified"])
+                for _redraw in range(_MAX_REDRAWS):  # the family has not arrived by the start
+                    if applied + family.processing + family.travel > 0:
+                        break
+                    family.processing, family.travel = processing(), travel()
+                self.env.process(self._pending_reunification(applicant, applied, family))
+
+    def _aged_case_of(self, person: Person, opened: float, children: bool) -> Case:
+        """The case of `person`, taken over at time `opened` (< 0), with its exit as the
+        model works it out (`schedule_exit`). Its employment effort began before the start
+        if its first employment task fell due before it (`_effort_before_start`): that task
+        is history, taken as done when it fell due."""
+        case = Case(
+            -1,
+            self._next_household,
+            person.kind,
+            opened=opened,
+            exit_time=math.inf,
+            status=person.status,
+            traumatised=person.traumatised,
+            needs_interpreter=person.needs_interpreter,
+            children=children,
+            treatment_from=opened + person.treatment_wait,
+        )
+        case.support_target = person.support_target
+        case.leaves_at = opened + person.leaves
+        effort = math.inf
+        if self.catalogue.has_employment(case):
+            case.before_effort = self.before_effort
+            effort = self._effort_before_start(case)
+            if effort < 0.0:
+                case.effort_from = effort
+        self.schedule_exit(case, effort)
+        return case
+
+    def _effort_before_start(self, case: Case) -> float:
+        """When the first employment task of an open case fell due, if before the start
+        (else infinity): the earliest due time of the employment tasks that apply to it and
+        fall due at set times (on arrival, after, every), on its self-support clock (from
+        trauma treatment, for the traumatised; `Catalogue`)."""
+        traits = {"traumatised": case.traumatised, "children": case.children}
+        first = math.inf
+        for spec in self.scenario.enabled_tasks.values():
+            if not spec.employment or case.kind not in spec.applies_to:
+                continue
+            if not all(traits[t] for t in spec.requires):
+                continue
+            trigger = spec.trigger
+            if isinstance(trigger, OnArrival):
+                first = min(first, 0.0)
+            elif isinstance(trigger, After):
+                first = min(first, trigger.days)
+            elif isinstance(trigger, Every):
+                start = trigger.start_days
+                first = min(first, trigger.days if start is None else start)
+        due = case.treatment_from + first
+        return due if due < 0.0 else math.inf
+
+    def _take_over(self, case: Case) -> None:
+        """Open an aged case at the start: its own household, its caseworker, its process."""
+        case.id = self._next_case
+        self._next_case += 1
+        self._next_household += 1
+        self.cases[case.id] = case
+        self.office.assign(case)
+        self.env.process(self._aged_case(case))
+
+    def _aged_case(self, case: Case) -> Process:
+        """A case open at the start: as `case`, but the tasks of its agenda that fell due
+        before the start are taken as done then and not created (its health examination,
+        due in the first months, is history too: the GPs' queue does not expect it)."""
+        timeout, create_task = self.env.timeout, self.create_task
+        now = 0.0
+        for due, _, task_type, hours, later_visits in self.catalogue.agenda(case):
+            if due < 0.0:
+                continue
+            if due > now:
+                yield timeout(due - now)
+                now = due
+            if now >= case.exit_time:  # the exit came sooner: the employment effort began
+                break
+            create_task(case, task_type, hours, later_visits, now)
+        if case.exit_time > now:
+            yield timeout(case.exit_time - now)
+        if case.is_open:  # unless an earlier exit has closed it (`exit_at`)
+            yield from self.close(case)
+
+    def _pending_reunification(self, applicant: Case, applied: float, family: Family) -> Process:
+        """A family reunification applied for at `applied` (< 0): the family arrives after
+        its processing and travel."""
+        reunion = self.family_log.start(
+            applicant.household, applicant.opened, family.spouse is not None, family.children
+        )
+        reunion.may_apply = reunion.applied = applied
+        yield self.env.timeout(max(applied + family.processing + family.travel, 0.0))
+        reunion.arrived = self.env.now
+        self.family_arrives(applicant.household, applicant, family, applicant.children)
 
     # ------------------------------------------------------------------ running
 
@@ -327,6 +580,38 @@ class Municipality:
                 yield from self.wait_until(at)
                 self.workforce.plan(change.caseworkers)
 
+    def _timeline(self) -> Process:
+        """The policy timeline: on each entry's date, before anything else due then, the
+        rules it changes are swapped in (`simulator.engine.timeline`)."""
+        for day, rules in self.timeline.changes:
+            yield self.timeline.at(self.env, day)
+            self.rules_change(rules)
+
+    def rules_change(self, rules: Scenario) -> None:
+        """From now on, the rules of `rules` (the scenario in force from today): the office's
+        policies, deadlines and which tasks apply, the GPs' capacity, overtime. (Casework
+        hours and the reunification rules by date are read where they act.)"""
+        policies = self.policies(rules)
+        if policies != self.office.policies:
+            self.office.configure(policies)
+        self.catalogue.set_rules(rules.tasks)
+        exam = rules.external.health_examination
+        if self.health is not None and exam is not None:
+            self.health.configure(exam)
+        self.workforce.overtime = rules.overtime
+
+    @staticmethod
+    def policies(rules: Scenario) -> Policies:
+        """The office's policies under a scenario's rules."""
+        staff = rules.caseworkers
+        return Policies(
+            interpreting=rules.interpreting_rules,
+            triage=rules.triage,
+            caseload_cap=staff.caseload_cap,
+            cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
+            week_hours=staff.casework_hours_per_day * 5,
+        )
+
     def run(self, progress: Any = None) -> RunRecord:
         """Simulate to the end of the scenario and return what was recorded.
 
@@ -338,10 +623,15 @@ class Municipality:
         return self._record(time.perf_counter() - started)
 
     def start(self) -> None:
-        """Put the first caseworkers in place and start the arrivals and staffing processes."""
+        """Put the first caseworkers in place, open the cases held at the start, and start
+        the arrivals and staffing processes."""
         staffing = self.scenario.caseworkers.staffing
         initial = [c for c in staffing if self.calendar.day_of(c.date) <= 0]
         self.workforce.plan(initial[-1].caseworkers)
+        if self.scenario.initial_state is not None:
+            self._initial_cases()
+        if self.timeline.changes:
+            self.env.process(self._timeline())
         self.env.process(self.workforce.days())
         self.env.process(self._staffing())
         self.env.process(self._placements())
@@ -387,7 +677,49 @@ class Municipality:
             wall_seconds=wall_seconds,
             families=self.family_log.arrays(),
             examinations={} if self.health is None else self.health.log.arrays(),
+            costs=dict(self.scenario.costs),
         )
+
+
+_MAX_REDRAWS = 10_000  # draws of an open case's person before giving up (`_initial_cases`)
+
+
+class _InitialStreams(Streams):
+    """The streams of what is open at the start: stream `name` is ``initial:<name>``."""
+
+    def __getitem__(self, name: str) -> Stream:
+        return super().__getitem__("initial:" + name)
+
+
+def _children_share(scenario: Scenario) -> float:
+    """Share of placed adults whose household has children (children drawn uniformly from
+    children_min to children_max): who of the cases open at the start has children."""
+    adults = with_children = 0.0
+    for household in scenario.households.values():
+        span = household.children_max - household.children_min
+        chance = 1.0 if household.children_min > 0 else span / (span + 1)
+        adults += household.share * household.adults
+        with_children += household.share * household.adults * chance
+    return with_children / adults if adults > 0 else 0.0
+
+
+def _pending_family(
+    spec: Reunification,
+    stream: Stream,
+    processing: Callable[[], float],
+    travel: Callable[[], float],
+    spouses: PersonSampler,
+) -> Family:
+    """The family of a pending application: a spouse and children as `FamilySampler` draws
+    them, given that at least one of them comes."""
+    for _ in range(_MAX_REDRAWS):
+        spouse = stream.uniform() < spec.spouse_share
+        children = stream.poisson(spec.children_mean)
+        if spouse or children:
+            break
+    else:
+        spouse = True
+    return Family(processing(), travel(), spouses.draw() if spouse else None, children)
 
 
 @contextmanager

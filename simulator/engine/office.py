@@ -14,25 +14,21 @@ Queues are heaps with lazy deletion: a task that lapses (its case closed) or
 moves (its case went to another caseworker) is marked, and skipped when it
 reaches the top. That keeps every operation O(log n).
 
-The office's policies, each off unless the scenario sets it:
-
-- *interpreting*: a meeting with a citizen who needs an interpreter is held when a
-  caseworker and an interpreter of a limited pool are both free; until then it waits
-  (or goes by phone) and the caseworker goes on with other work;
-- *absence cover*: while a caseworker is away, colleagues with nothing of their
-  own to do take the tasks in the absent colleague's queue;
-- *triage*: under pressure, optional tasks are dropped or set aside;
-- *caseload cap*: a new case waits for assignment while every caseworker holds
-  the maximum.
+The office's policies, each off unless the scenario sets it, live in
+`simulator.engine.policies` (which describes the hooks the caseworker loop calls):
+*interpreting* (a limited interpreter pool), *triage* (optional tasks dropped or set
+aside under pressure), *absence cover* (colleagues take an absent caseworker's queue)
+and the *caseload cap* (new cases wait for a caseworker with room). `Office.configure`
+changes them during a run.
 
 Who is away, stress, resignations and hiring are decided in `simulator.engine.workforce`,
 which tells the office through `set_present`, `hire` and `remove`.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 from heapq import heappop, heappush
@@ -42,46 +38,69 @@ import simpy
 
 from simulator.engine.calendar import WorkCalendar
 from simulator.engine.entities import Case, Task
+from simulator.engine.policies.base import Policy
+from simulator.engine.policies.caseload_cap import CaseloadCap
+from simulator.engine.policies.cover import Cover
+from simulator.engine.policies.interpreting import Interpreters
+from simulator.engine.policies.triage import Triage
 from simulator.engine.records import (
+    ABANDONED,
     DROPPED,
     IN_PROGRESS,
     PENDING,
-    TRIAGED,
     AssignmentLog,
-    InterpretingLog,
     TaskLog,
 )
-from simulator.scenario.schema import Interpreting, Triage
+from simulator.scenario.schema import Interpreting
+from simulator.scenario.schema import Triage as TriageSettings
 
 Entry = tuple[Any, ...]
+NOBODY: Final = -1  # Case.worker without a caseworker (a pool, or waiting); Task.holder at first
 TAKEN: Final = -2  # Task.holder once a caseworker has taken the task from its queue
-IN_PERSON: Final = 0
-PHONE: Final = 1
+NO_WINDOW: Final = -1.0  # a caseworker's casework window before they have looked one up
 
 
 @dataclass(frozen=True)
 class Policies:
-    """The office's rules beyond assignment and queue order; all off by default."""
+    """The settings of the office's rules beyond assignment and queue order; all off by
+    default. `Office.configure` takes a new set during a run."""
 
     interpreting: Interpreting | None = None
-    triage: Triage | None = None
+    triage: TriageSettings | None = None
     caseload_cap: int | None = None
     cover: bool = False
     week_hours: float = 1.0  # one caseworker's casework hours in a week: the unit of pressure
 
-    @property
-    def special(self) -> bool:
-        """Whether any rule needs a look at each task, or at work beyond the own queue."""
-        return self.interpreting is not None or self.triage is not None or self.cover
-
 
 class Account:
-    """Hours of work waiting (queued, set aside, or waiting for an interpreter)."""
+    """Hours of work waiting for a caseworker (fixed assignment) or the pool: queued, set
+    aside, or waiting for an interpreter. Each case keeps its share (`Case.queued`), which
+    moves or leaves with the case. Both change only through these methods."""
 
     __slots__ = ("backlog",)
 
     def __init__(self) -> None:
         self.backlog = 0.0
+
+    def add(self, task: Task) -> None:
+        """`task` joins the work waiting."""
+        self.backlog += task.hours
+        task.case.queued += task.hours
+
+    def take(self, task: Task) -> None:
+        """`task` leaves the work waiting: it is started, or dropped by triage."""
+        self.backlog -= task.hours
+        task.case.queued -= task.hours
+
+    def drop_case(self, case: Case) -> None:
+        """The work waiting for `case` leaves: it exited, or it waits for assignment."""
+        self.backlog -= case.queued
+        case.queued = 0.0
+
+    def hand_over(self, case: Case, to: Account) -> None:
+        """The work waiting for `case` goes with it to another caseworker."""
+        self.backlog -= case.queued
+        to.backlog += case.queued
 
 
 class Caseworker(Account):
@@ -116,17 +135,6 @@ class Caseworker(Account):
         self.current: Task | None = None
 
 
-class Interpreters:
-    """The interpreter pool: one meeting at a time each; meetings wait first come, first
-    served for a moment when their caseworker and an interpreter are both free."""
-
-    def __init__(self, spec: Interpreting) -> None:
-        self.spec = spec
-        self.free: float = math.inf if spec.interpreters is None else spec.interpreters
-        self.holding: set[int] = set()  # ids of the meetings being interpreted
-        self.waiting: list[tuple[Task, float]] = []  # (meeting, when it asked), oldest first
-
-
 class Office:
     """The caseworkers of the municipality and the rules for handing out work."""
 
@@ -149,7 +157,6 @@ class Office:
         self.rebalance = rebalance
         self.log = tasks
         self.assignments = assignments
-        self.policies = policies or Policies()
         self.workers: list[Caseworker] = []  # active caseworkers
         self.everyone: list[Caseworker] = []
         self.pool: list[Entry] = []
@@ -158,13 +165,30 @@ class Office:
         self.staff_changes: list[tuple[float, int]] = []
         self.n_present = 0
         self.departures: list[tuple[int, float]] = []  # (worker, when they left)
-        it = self.policies.interpreting
-        self.interpreters = Interpreters(it) if it is not None else None
-        self.interpreting = InterpretingLog()
-        self.cap = self.policies.caseload_cap
-        self.unassigned: deque[Case] = deque()  # cases waiting for a caseworker under the cap
-        self.held: dict[int, list[Task]] = {}  # their tasks, by case id
-        self.assignment_waits: list[tuple[float, float]] = []  # (opened, first assigned)
+        self.triage = Triage(self)  # each off until configured
+        self.interpreters = Interpreters(self)
+        self.cover = Cover(self)
+        self.cap = CaseloadCap(self)
+        self.interpreting = self.interpreters.log  # records, collected by the model
+        self.assignment_waits = self.cap.waits  # (opened, first assigned)
+        self.rules: list[Policy] = []  # the policies on, in the order the loop asks them
+        self.special = False  # whether any is on: the loop asks them at all
+        self.policies = Policies()
+        self.week_hours = 1.0
+        self.configure(policies or Policies())
+
+    def configure(self, policies: Policies) -> None:
+        """The office's rules from now on; each policy settles what the change means for
+        the work in hand (see `simulator.engine.policies`)."""
+        self.policies = policies
+        self.week_hours = policies.week_hours
+        self.triage.configure(policies.triage)
+        self.interpreters.configure(policies.interpreting)
+        self.cover.configure(policies.cover)
+        self.cap.configure(policies.caseload_cap)
+        loop: list[Policy] = [self.triage, self.interpreters, self.cover]  # admit: triage first
+        self.rules = [policy for policy in loop if policy.on]
+        self.special = bool(self.rules)
 
     # ------------------------------------------------------------------ staffing
 
@@ -190,7 +214,7 @@ class Office:
         self.n_present += 1
         self.env.process(self._work(worker))
         self.staff_changes.append((self.env.now, len(self.workers)))
-        self._assign_waiting()
+        self.cap.assign_waiting()
         return worker
 
     def remove(self, worker: Caseworker, rebalance: bool = True) -> None:
@@ -204,14 +228,13 @@ class Office:
         if worker.wake is not None:
             self._wake(worker)
         for case in list(worker.cases.values()):
-            target = self._least_loaded() if self.workers else None
-            if target is None or (self.cap is not None and len(target.cases) >= self.cap):
+            target = self.least_loaded() if self.workers else None
+            if target is None or not self.cap.has_room(target):
                 self._unassign(case, worker)
             else:
                 self._move(case, target)
-        deferred, worker.deferred = worker.deferred, []
-        for _, task in deferred:
-            self._requeue(task)
+        for rule in self.rules:
+            rule.leaving(worker)
         self.staff_changes.append((self.env.now, len(self.workers)))
         if rebalance:
             self.balance()
@@ -228,10 +251,10 @@ class Office:
             return
         if worker in self.idle:
             self.idle.remove(worker)
-        if self.policies.cover and worker.queue:
-            self._wake_cover()
+        if worker.queue:
+            self._unattended(worker)
 
-    def _least_loaded(self) -> Caseworker:
+    def least_loaded(self) -> Caseworker:
         """The active caseworker with the fewest cases (the first of them on a tie)."""
         if not self.workers:
             raise RuntimeError("there are no caseworkers to take the case")
@@ -258,44 +281,37 @@ class Office:
         """
         if not self.fixed:
             return
-        worker = self._least_loaded() if self.workers else None
-        full = self.cap is not None and worker is not None and len(worker.cases) >= self.cap
-        if worker is None or self.unassigned or full:  # nobody to take it, or nobody with room
-            self.unassigned.append(case)
-            self.held[case.id] = []
+        cap = self.cap
+        worker = self.least_loaded() if self.workers else None
+        if worker is None or cap.must_wait(worker):  # nobody to take it, or nobody with room
+            cap.join(case)
             return
-        self._give(case, worker)
-        if self.cap is not None:
-            self.assignment_waits.append((case.opened, self.env.now))
+        self.give(case, worker)
+        if cap.on:
+            cap.assigned(case)
 
-    def _give(self, case: Case, worker: Caseworker) -> None:
+    def give(self, case: Case, worker: Caseworker) -> None:
+        """`case`, new or waiting, goes to `worker`."""
         worker.cases[case.id] = case
         case.worker, case.assigned_at = worker.id, self.env.now
 
-    def _assign_waiting(self) -> None:
-        """Cases waiting under the cap go to caseworkers with room, oldest first."""
-        while self.unassigned and self.workers:
-            worker = self._least_loaded()
-            if self.cap is not None and len(worker.cases) >= self.cap:
-                return
-            case = self.unassigned.popleft()
-            self._give(case, worker)
-            self.assignment_waits.append((case.opened, self.env.now))
-            for task in self.held.pop(case.id):
-                self.submit(task)
+    def _queued_tasks(self, case: Case, worker: Caseworker) -> list[Task]:
+        """The tasks of `case` that count in `worker`'s queue. Cases move rarely (staff
+        changes), so they are found by a scan."""
+        return [e[-1] for e in worker.queue if e[-1].case is case and e[-1].holder == worker.id]
 
     def _unassign(self, case: Case, old: Caseworker) -> None:
         """A leaving caseworker's case that no colleague has room for waits for assignment."""
         del old.cases[case.id]
         self.assignments.add(case.id, old.id, case.assigned_at, self.env.now)
-        queued = [e[-1] for e in old.queue if e[-1].case is case and e[-1].holder == old.id]
+        queued = self._queued_tasks(case, old)
         for task in queued:
             task.holder = TAKEN  # its entry in the old queue no longer counts
-        old.backlog -= case.queued
-        case.queued = 0.0
-        case.worker = -1
-        self.unassigned.appendleft(case)  # it was assigned before any case now waiting
-        self.held[case.id] = queued
+        for rule in self.rules:  # set aside, or waiting for an interpreter: they wait too
+            queued += rule.take_back(case)
+        old.drop_case(case)  # none of its work counts in a backlog until it is assigned
+        case.worker = NOBODY
+        self.cap.rejoin(case, queued)
 
     def lapse(self, case: Case) -> None:
         """The case has exited: the work still waiting for it no longer counts as backlog.
@@ -303,24 +319,16 @@ class Office:
         Its queued tasks lapse where they are (they are recorded when a caseworker
         comes to them); the tasks of a case still waiting for assignment lapse now.
         """
-        if case.id in self.held:
-            self.unassigned.remove(case)
-            for task in self.held.pop(case.id):
-                self._end(task, DROPPED)
-            self.assignment_waits.append((case.opened, math.nan))
-            return
-        account = self.everyone[case.worker] if self.fixed else self.shared
-        account.backlog -= case.queued
-        case.queued = 0.0
+        if not self.cap.lapse(case):
+            self.account_of(case).drop_case(case)
 
     def release(self, case: Case) -> None:
         """The case has closed: it leaves its caseworker's caseload."""
-        if self.fixed and case.worker >= 0:
+        if self.fixed and case.worker != NOBODY:
             worker = self.everyone[case.worker]
             del worker.cases[case.id]
             self.assignments.add(case.id, worker.id, case.assigned_at, self.env.now)
-            if self.unassigned:
-                self._assign_waiting()
+            self.cap.assign_waiting()
 
     def _move(self, case: Case, to: Caseworker) -> None:
         old = self.everyone[case.worker]
@@ -328,15 +336,17 @@ class Office:
         self.assignments.add(case.id, old.id, case.assigned_at, self.env.now)
         to.cases[case.id] = case
         case.worker, case.assigned_at = to.id, self.env.now
-        old.backlog -= case.queued
-        to.backlog += case.queued
-        # moves are rare (staff changes), so the case's queued tasks are found by a scan
-        moving = [e[-1] for e in old.queue if e[-1].case is case and e[-1].holder == old.id]
+        old.hand_over(case, to)
+        moving = self._queued_tasks(case, old)
         for task in moving:
             task.holder = to.id
             heappush(to.queue, self._entry(task))
         if moving and to.wake is not None:
             self._wake(to)
+
+    def account_of(self, case: Case) -> Account:
+        """Where the work waiting for `case` is counted."""
+        return self.everyone[case.worker] if self.fixed else self.shared
 
     # ------------------------------------------------------------------ tasks
 
@@ -353,39 +363,39 @@ class Office:
             entry: Entry = (not task.type.statutory, task.due, task.id, task)
         else:
             entry = (task.id, task)
-        case, hours = task.case, task.hours
+        case = task.case
         if self.fixed:
-            if case.worker < 0:  # waiting for assignment under the caseload cap
-                self._hold(task)
+            if case.worker == NOBODY:  # waiting for assignment (caseload cap, nobody employed)
+                if case.is_open:
+                    self.cap.hold(task)
+                else:  # the closure of a case no caseworker holds: there is nothing to close
+                    self.end(task, DROPPED)
                 return
             worker = self.everyone[case.worker]
-            worker.backlog += hours
-            case.queued += hours
+            worker.add(task)
             task.holder = worker.id
             heappush(worker.queue, entry)
             if worker.wake is not None:
                 self._wake_for(worker)
         else:
-            self.shared.backlog += hours
-            case.queued += hours
+            self.shared.add(task)
             heappush(self.pool, entry)
             if self.idle:
                 self._wake(self.idle.pop())
 
-    def _hold(self, task: Task) -> None:
-        if task.case.is_open:
-            self.held[task.case.id].append(task)
-        else:  # the closure of a case no caseworker ever held: there is nothing to close
-            self._end(task, DROPPED)
-
-    def _requeue(self, task: Task) -> None:
+    def requeue(self, task: Task) -> None:
         """Put a task that was set aside back in the queue of whoever holds its case now.
 
-        It is still counted in the backlog it was counted in when it was set aside.
+        It is still counted in the backlog it was counted in when it was set aside. A task
+        of a case that waits for assignment waits with it; one whose case has exited
+        lapses now.
         """
         if self.fixed:
-            if task.case.worker < 0:
-                self.held[task.case.id].append(task)
+            if task.case.worker == NOBODY:
+                if task.case.is_open:
+                    self.cap.hold(task)
+                else:
+                    self.end(task, DROPPED)
                 return
             worker = self.everyone[task.case.worker]
             task.holder = worker.id
@@ -397,71 +407,94 @@ class Office:
             if self.idle:
                 self._wake(self.idle.pop())
 
-    def _end(self, task: Task, state: int) -> None:
+    def take_from(self, worker: Caseworker, task: Task) -> bool:
+        """Whether `task`, popped from `worker`'s queue, still counted there (else it moved
+        to someone else, or this is the second entry of one taken); it is taken now."""
+        if task.holder != worker.id:
+            return False
+        task.holder = TAKEN
+        return True
+
+    def end(self, task: Task, state: int) -> None:
         """Record a task that ends without being worked, and tell whoever waits for it."""
-        self.log.add(task, state, at=self.env.now if state == TRIAGED else None)
+        self.log.add(task, state, at=None if state == DROPPED else self.env.now)
         task.release()
+
+    def abandon(self, task: Task) -> None:
+        """Give up a task of an open case that no caseworker has started (the family
+        stopped waiting for help): it ends as ABANDONED wherever it waits.
+
+        A queued entry stays in its heap and is skipped when it comes up (its holder is
+        TAKEN); a policy holding the task (set aside by triage, waiting for an
+        interpreter, held while its case waits for a caseworker) lets it go
+        (`Policy.withdraw`). Its hours leave the backlog they were counted in: none, for
+        a case waiting for a caseworker.
+        """
+        case = task.case
+        waiting_case = self.fixed and case.worker == NOBODY
+        for policy in (self.triage, self.interpreters, self.cap):
+            if policy.withdraw(task):
+                break
+        if not waiting_case:
+            self.account_of(case).take(task)
+        task.holder = TAKEN
+        self.end(task, ABANDONED)
 
     def _wake(self, worker: Caseworker) -> None:
         wake, worker.wake = worker.wake, None
         wake.succeed()  # type: ignore[union-attr]
 
+    def rouse(self, worker: Caseworker) -> None:
+        """Wake a caseworker who waits for work (and is no longer idle in the pool)."""
+        if worker in self.idle:
+            self.idle.remove(worker)
+        self._wake(worker)
+
     def _wake_for(self, worker: Caseworker) -> None:
-        """New work in a waiting caseworker's queue: wake them, or if they are away,
-        a colleague who covers."""
+        """New work in a waiting caseworker's queue: wake them, or if they are away, tell
+        the policies (a colleague may cover)."""
         if worker.present:
             self._wake(worker)
-        elif self.policies.cover:
-            self._wake_cover()
+        elif self.special:
+            self._unattended(worker)
 
-    def _wake_cover(self) -> None:
-        """Wake a present colleague with nothing to do, to cover an absent one's queue."""
-        for worker in self.workers:
-            if worker.present and worker.wake is not None and not worker.queue:
-                if worker in self.idle:
-                    self.idle.remove(worker)
-                self._wake(worker)
-                return
+    # ------------------------------------------------------------------ the policies' hooks
 
-    def _other_work(self, worker: Caseworker) -> bool:
-        """Work beside the own queue: an absent colleague's queue to cover, or a meeting
-        of theirs whose interpreter is free now."""
-        if self.policies.cover and any(not w.present and w.queue for w in self.workers):
-            return True
-        pool = self.interpreters
-        return bool(pool and pool.free > 0 and any(self._mine(worker, t) for t, _ in pool.waiting))
+    def _has_other_work(self, worker: Caseworker) -> bool:
+        return any(rule.has_work(worker) for rule in self.rules)
 
-    def _mine(self, worker: Caseworker, task: Task) -> bool:
-        return not self.fixed or task.case.worker == worker.id
-
-    def _interpreted_meeting(self, worker: Caseworker) -> Task | None:
-        """The longest-waiting meeting of this caseworker's, if an interpreter is free."""
-        pool = self.interpreters
-        if pool is None or not pool.waiting or pool.free <= 0:
-            return None
-        for i, (task, asked) in enumerate(pool.waiting):
-            if self._mine(worker, task):
-                del pool.waiting[i]
-                if not task.case.is_open and not task.type.closes:
-                    self._end(task, DROPPED)
-                    return None
-                pool.free -= 1
-                pool.holding.add(task.id)
-                self.interpreting.add(task.id, asked, self.env.now, IN_PERSON)
+    def _before_queue(self, worker: Caseworker) -> Task | None:
+        for rule in self.rules:
+            task = rule.before_queue(worker)
+            if task is not None:
                 return task
         return None
 
-    def _take_cover(self) -> tuple[Task, Account] | None:
-        """The most urgent live task in the queues of absent colleagues, taken."""
-        while True:
-            absent = [w for w in self.workers if not w.present and w.queue]
-            if not absent:
+    def _beyond_queue(self, worker: Caseworker) -> Task | None:
+        for rule in self.rules:
+            task = rule.beyond_queue(worker)
+            if task is not None:
+                return task
+        return None
+
+    def _admit(self, worker: Caseworker, owner: Account, task: Task, now: float) -> float | None:
+        hours: float = task.hours
+        for rule in self.rules:
+            admitted = rule.admit(worker, owner, task, hours, now)
+            if admitted is None:
                 return None
-            owner = min(absent, key=lambda w: w.queue[0])
-            task = heappop(owner.queue)[-1]
-            if task.holder == owner.id:
-                task.holder = TAKEN
-                return task, owner
+            hours = admitted
+        return hours
+
+    def _finished(self, task: Task, now: float) -> None:
+        for rule in self.rules:
+            rule.finished(task, now)
+
+    def _unattended(self, worker: Caseworker) -> None:
+        for rule in self.rules:
+            rule.unattended(worker)
+
+    # ------------------------------------------------------------------ the caseworker
 
     def _work(self, worker: Caseworker) -> Generator[simpy.Event, Any, None]:
         """A caseworker's day: take the first task in the queue, work it, repeat.
@@ -470,21 +503,23 @@ class Office:
         case has exited is recorded as lapsed, and entries that no longer count are
         skipped: the old entry of a task that moved to another caseworker, and the
         second entry of one whose case moved away and back (its holder is TAKEN).
+        The policies that are on are asked on the way (`simulator.engine.policies`).
         """
         # Written for the compiled build (setup.py): typed locals are native doubles there,
         # and methods of the compiled classes are called directly, not through locals.
+        # `self.special` is read where it is asked, not kept in a local: policies switched
+        # on during a run (Office.configure) reach the caseworkers already at work.
         env, fixed, calendar = self.env, self.fixed, self.calendar
         timeout, done = env.timeout, self.log.add_done
         queue = worker.queue if fixed else self.pool
         account = worker if fixed else self.shared
         me: int = worker.id
         pop = heappop  # a local: a module-level name is a dictionary look-up, compiled too
-        special = self.policies.special
-        opens: float = -1.0  # today's casework window, as far as this caseworker knows
-        closes: float = -1.0
+        opens: float = NO_WINDOW  # today's casework window, as far as this caseworker knows
+        closes: float = NO_WINDOW
         now: float = env.now
         while worker.active:
-            if not worker.present or not (queue or (special and self._other_work(worker))):
+            if not worker.present or not (queue or (self.special and self._has_other_work(worker))):
                 worker.wake = env.event()
                 if not fixed and worker.present:
                     self.idle.append(worker)
@@ -499,35 +534,38 @@ class Office:
                     now = env.now
                     continue
             owner = account
-            meeting = self._interpreted_meeting(worker) if special else None
-            if meeting is not None:
-                task = meeting
+            first = self._before_queue(worker) if self.special else None
+            if first is not None:
+                task = first
             elif queue:
                 task = pop(queue)[-1]
                 if fixed:
-                    if task.holder != me:
-                        continue  # moved to someone else, or a second entry already taken
-                    task.holder = TAKEN
+                    if not self.take_from(worker, task):
+                        continue  # moved, a second entry already taken, or abandoned
+                elif task.holder == TAKEN:
+                    continue  # abandoned while it waited in the pool
             else:
-                taken = self._take_cover() if self.policies.cover else None
-                if taken is None:
+                beyond = self._beyond_queue(worker) if self.special else None
+                if beyond is None:
                     continue
-                task, owner = taken
+                task = beyond
+                owner = self.account_of(task.case)  # the absent colleague's
             case = task.case
             if not case.is_open and not task.type.closes:  # Task.lapsed, inlined
-                self._end(task, DROPPED)
+                self.end(task, DROPPED)
                 continue
             hours: float = task.hours
-            if special:
-                prepared = self._prepare(worker, owner, task, now)
-                if prepared is None:
-                    continue  # dropped or set aside
-                hours = prepared
-            owner.backlog -= task.hours
-            case.queued -= task.hours
+            if self.special:
+                admitted = self._admit(worker, owner, task, now)
+                if admitted is None:
+                    continue  # dropped, set aside, or waiting for an interpreter
+                hours = admitted
+            owner.take(task)
             if worker.productivity != 1.0:
                 hours /= worker.productivity
             task.started, task.worker, worker.current = now, me, task
+            if task.type.on_start is not None:
+                task.type.on_start(task)  # employment work begins the person's effort
             finish: float = now + hours / 24
             if finish > closes:  # the task runs on into the next working day(s)
                 finish = calendar.finish_time(now, hours, worker.overtime)
@@ -537,111 +575,28 @@ class Office:
             done(task)
             if task.done is not None:
                 task.done.succeed()
-            if special and self.interpreters is not None and task.id in self.interpreters.holding:
-                self._release_interpreter(task, now)
+            if self.special:
+                self._finished(task, now)
 
-    # ------------------------------------------------------------------ policies
+    # ------------------------------------------------------------------ pressure, the end
 
     def pressure(self, worker: Caseworker) -> float:
         """Weeks of work waiting for this caseworker (in a pool: their share of it)."""
         if self.fixed:
-            return worker.backlog / self.policies.week_hours
-        return self.shared.backlog / max(self.n_present, 1) / self.policies.week_hours
-
-    def _prepare(self, worker: Caseworker, owner: Account, task: Task, now: float) -> float | None:
-        """The hours `task` takes now, or None if it is dropped or set aside."""
-        triage = self.policies.triage
-        if triage is not None and not task.type.statutory:
-            level = worker.stress if triage.measure == "stress" else self.pressure(worker)
-            if level > triage.above:
-                if triage.action == "drop":
-                    owner.backlog -= task.hours
-                    task.case.queued -= task.hours
-                    self._end(task, TRIAGED)
-                else:
-                    worker.deferred.append((now, task))
-                return None
-        hours = task.hours
-        if self.interpreters is not None and task.type.meeting and task.case.needs_interpreter:
-            factor = self._interpreter(task, now)
-            if factor is None:
-                return None
-            hours *= factor
-        return hours
-
-    def _interpreter(self, task: Task, now: float) -> float | None:
-        """Book an interpreter for a meeting: the duration factor, or None if it must wait."""
-        pool = self.interpreters
-        assert pool is not None
-        spec = pool.spec
-        if task.id in pool.holding:  # an interpreter was free when it was taken from the list
-            return spec.in_person_multiplier
-        if spec.phone == "always":
-            self.interpreting.add(task.id, now, now, PHONE)
-            return spec.phone_multiplier
-        if pool.free > 0:
-            pool.free -= 1
-            pool.holding.add(task.id)
-            self.interpreting.add(task.id, now, now, IN_PERSON)
-            return spec.in_person_multiplier
-        if spec.phone == "when_busy":
-            self.interpreting.add(task.id, now, now, PHONE)
-            return spec.phone_multiplier
-        pool.waiting.append((task, now))
-        return None
-
-    def _release_interpreter(self, task: Task, now: float) -> None:
-        """The meeting is over: the interpreter is free, and a caseworker waiting with
-        nothing to do whose meeting waits for one is woken."""
-        pool = self.interpreters
-        assert pool is not None
-        pool.holding.discard(task.id)
-        pool.free += 1
-        for waiting, _ in pool.waiting:
-            for worker in self.workers:
-                if worker.wake is not None and worker.present and self._mine(worker, waiting):
-                    if worker in self.idle:
-                        self.idle.remove(worker)
-                    self._wake(worker)
-                    return
-
-    def review_deferred(self, worker: Caseworker, now: float) -> None:
-        """Triage, daily: set-aside tasks return when the pressure has eased; tasks set
-        aside too long are dropped; those whose case has closed lapse."""
-        triage = self.policies.triage
-        if triage is None or not worker.deferred:
-            return
-        level = worker.stress if triage.measure == "stress" else self.pressure(worker)
-        keep = []
-        for since, task in worker.deferred:
-            if not task.case.is_open:
-                self._end(task, DROPPED)
-            elif triage.drop_after_days is not None and now - since > triage.drop_after_days:
-                self._account_of(task).backlog -= task.hours
-                task.case.queued -= task.hours
-                self._end(task, TRIAGED)
-            elif level <= triage.above:
-                self._requeue(task)
-            else:
-                keep.append((since, task))
-        worker.deferred = keep
-
-    def _account_of(self, task: Task) -> Account:
-        if not self.fixed:
-            return self.shared
-        return self.everyone[task.case.worker]
+            return worker.backlog / self.week_hours
+        return self.shared.backlog / max(self.n_present, 1) / self.week_hours
 
     def record_unfinished(self) -> None:
         """At the end of a run, record the tasks still waiting or being worked on."""
         for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
-                if worker is None or task.holder == worker.id:  # each task once
+                mine = task.holder != TAKEN if worker is None else task.holder == worker.id
+                if mine:  # each task once; abandoned tasks are recorded already
                     self.log.add(task, DROPPED if task.lapsed else PENDING)
-        waiting = [t for w in self.everyone for _, t in w.deferred]
-        waiting += [t for t, _ in self.interpreters.waiting] if self.interpreters else []
-        waiting += [t for held in self.held.values() for t in held]
-        self.assignment_waits.extend((case.opened, math.nan) for case in self.unassigned)
+        held: list[Policy] = [self.triage, self.interpreters, self.cap]
+        waiting = [task for policy in held for task in policy.waiting()]
+        self.cap.finish()
         for task in waiting:
             self.log.add(task, DROPPED if task.lapsed else PENDING)
         for worker in self.everyone:

@@ -5,6 +5,8 @@ closes); everything still open when the run stops is flushed at the end. Rows
 are kept in compact arrays, not objects, so a national-scale run stays small.
 All statistics are computed afterwards from these records (`simulator.analysis.metrics`),
 which keeps monitoring out of the model.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
@@ -26,13 +28,20 @@ DROPPED: Final = 1
 PENDING: Final = 2
 IN_PROGRESS: Final = 3
 TRIAGED: Final = 4
+ABANDONED: Final = 5
 STATE_NAMES = {
     DONE: "done",
     DROPPED: "dropped",  # lapsed: its case exited before the work started
     PENDING: "pending",
     IN_PROGRESS: "in_progress",
     TRIAGED: "triaged",  # an optional task dropped under pressure
+    ABANDONED: "abandoned",  # help not started in time: the family applied alone
 }
+
+# why a case exited (the case table's exit_reason)
+SELF_SUPPORT: Final = 0
+LEFT: Final = 1  # moved away, or left for another reason
+PERIOD_END: Final = 2  # the integration period ended
 
 
 class TaskLog:
@@ -64,7 +73,7 @@ class TaskLog:
 
     def _dropped(self, t: Task) -> float:
         """When a task stopped being waited for without being worked: a lapsed task when
-        its case exited, a triaged one when it was dropped."""
+        its case exited, a triaged or abandoned one when it was dropped."""
         if t.state == DROPPED:
             return t.case.exit_time
         return self._dropped_at.get(t.id, NAN)
@@ -115,19 +124,23 @@ class CaseLog:
 
     `kind` is the index of the person kind in `simulator.scenario.PERSON_KINDS`, `status`
     that of the residence status in `STATUSES` (-1: none, not a refugee);
-    `treatment_from` is when trauma treatment starts (the opening, if not traumatised).
+    `treatment_from` is when trauma treatment starts (the opening, if not traumatised);
+    `exit_reason` why the case exits at `exit` (SELF_SUPPORT, LEFT, PERIOD_END);
+    `effort_from` when the employment effort began (NaN: it had not).
     """
 
     def __init__(self) -> None:
         self._table = Columns(case="q", household="q", reunified="b", opened="d", exit="d",
                               closed="d", kind="b", status="b", traumatised="b",
-                              interpreter="b", treatment_from="d")  # fmt: skip
+                              interpreter="b", treatment_from="d", exit_reason="b",
+                              effort_from="d")  # fmt: skip
 
     def add(self, c: Case, closed: float) -> None:
         self._table.add(c.id, c.household, c.reunified, c.opened, c.exit_time, closed,
                         PERSON_KINDS.index(c.kind),
                         STATUSES.index(c.status) if c.status else -1,
-                        c.traumatised, c.needs_interpreter, c.treatment_from)  # fmt: skip
+                        c.traumatised, c.needs_interpreter, c.treatment_from,
+                        c.exit_reason, c.effort_from)  # fmt: skip
 
     def arrays(self) -> dict[str, np.ndarray]:
         cols = self._table.arrays()
@@ -229,20 +242,21 @@ class Examination:
 
     case: int
     limit: float  # the case opened + the limit
-    referred: float = NAN  # the referral task was done: the person joins the queue
+    wait: float = 0.0  # from the referral, if seen (drawn; infinite: never seen)
+    referred: float = NAN  # the referral task was done: the person is referred
     examined: float = NAN
 
 
 class ExaminationLog:
     """Everyone an external service should see (their case gets the referral task)."""
 
-    COLUMNS = ("case", "limit", "referred", "examined")
+    COLUMNS = ("case", "limit", "wait", "referred", "examined")
 
     def __init__(self) -> None:
         self.rows: dict[int, Examination] = {}
 
-    def expect(self, case: int, limit: float) -> None:
-        self.rows[case] = Examination(case, limit)
+    def expect(self, case: int, limit: float, wait: float) -> None:
+        self.rows[case] = Examination(case, limit, wait)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return _columns(list(self.rows.values()), self.COLUMNS)
@@ -281,3 +295,5 @@ class RunRecord:
     wall_seconds: float
     families: dict[str, np.ndarray] = field(default_factory=dict)  # FamilyLog columns
     examinations: dict[str, np.ndarray] = field(default_factory=dict)  # health examinations
+    # the scenario's [costs]: benefit_dkk_per_person_month, salary_dkk_per_caseworker_year
+    costs: dict[str, float] = field(default_factory=dict)

@@ -6,6 +6,8 @@ whatever the outcome, so changing one share or policy does not shift the draws o
 anyone else. People of each kind (placed refugees, their reunified spouses, spouses of
 Danish citizens) draw from streams of their own, in an order that does not depend on
 the others: refugees and their spouses in placement order, Danish spouses in theirs.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations
@@ -13,15 +15,27 @@ from __future__ import annotations
 import math
 
 from simulator.engine.streams import Sampler, Stream, Streams, sampler
-from simulator.scenario.schema import DAYS_PER_YEAR, STATUSES, CaseMix, Exit, Reunification
+from simulator.scenario.schema import (
+    DAYS_PER_YEAR,
+    STATUSES,
+    CaseMix,
+    Exit,
+    ExternalService,
+    Reunification,
+)
 
 
 class ExitSampler:
-    """Days from opening until a case exits: self-support, leaving, or the period's end.
+    """When a case exits: self-support, leaving, or the period's end.
 
     Self-support follows a hazard that is constant within each year and chosen so
     that the cumulative shares by the end of years 1, 2, 3 are those given; after
-    the last given year the hazard stays at the last year's value.
+    the last given year the hazard stays at the last year's value. A person draws,
+    when their case opens, the cumulative hazard at which they become self-supporting
+    (`Exit.target`, exponential with mean 1) and when they would leave for other
+    reasons; when self-support then happens depends on when their employment effort
+    begins (`self_support_age`), which the caseworkers decide, but the numbers drawn do
+    not: each person draws the same two values whatever happens.
     """
 
     def __init__(self, spec: Exit, stream: Stream) -> None:
@@ -30,18 +44,43 @@ class ExitSampler:
         self.stream = stream
         self.hazards = {kind: yearly_hazards(shares) for kind, shares in spec.self_support.items()}
 
+    def draw(self, factor: float = 1.0) -> tuple[float, float]:
+        """(target, leaves): the cumulative usual self-support hazard, counted from when
+        the self-support clock starts, at which the person becomes self-supporting (the
+        drawn exponential over `factor`, their hazard multiplier; infinite at 0), and the
+        days from opening until they leave for other reasons or the period ends."""
+        target = self.stream.exponential()  # cumulative hazard at which self-support happens
+        other = self.stream.exponential()
+        t_other = other / self.other if self.other > 0 else math.inf
+        return (target / factor if factor > 0 else math.inf), min(t_other, self.period)
+
     def days_open(self, kind: str, pause: float = 0.0, factor: float = 1.0) -> float:
-        """Sample how long a new case of this kind of person stays open.
+        """Sample how long a new case of this kind of person stays open, with the usual
+        hazard from the start (an employment effort begun at once, or irrelevant).
 
         With `pause`, self-support is impossible for that many days (waiting for trauma
         treatment) and its clock starts after them; `factor` multiplies its hazard.
         """
-        target = self.stream.exponential()  # cumulative hazard at which self-support happens
-        other = self.stream.exponential()
-        t_other = other / self.other if self.other > 0 else math.inf
+        target, leaves = self.draw(factor)
+        return min(pause + self.self_support_age(kind, target), leaves)
+
+    def self_support_age(
+        self, kind: str, target: float, before: float = 1.0, effort: float = 0.0
+    ) -> float:
+        """Days after the self-support clock starts at which the cumulative hazard reaches
+        `target`, the hazard being `before` times the usual until `effort` days (when the
+        employment effort begins; infinite if it has not) and the usual after.
+
+        Solves before·H(a) = target if that happens before the effort, else
+        before·H(effort) + H(a) − H(effort) = target, H the usual cumulative hazard.
+        """
         hazards = self.hazards.get(kind, [])
-        t_self = pause + _invert(hazards, target / factor) if factor > 0 else math.inf
-        return min(t_self, t_other, self.period)
+        if effort > 0 and before != 1.0:
+            reached = before * _cumulative(hazards, effort) if effort < math.inf else math.inf
+            if reached >= target:  # self-supporting before the effort begins
+                return _invert(hazards, target / before) if before > 0 else math.inf
+            target += (1.0 - before) * _cumulative(hazards, effort)
+        return _invert(hazards, target)
 
 
 def yearly_hazards(cumulative: list[float]) -> list[float]:
@@ -67,8 +106,27 @@ def _invert(hazards: list[float], target: float) -> float:
     return math.inf
 
 
+def _cumulative(hazards: list[float], age: float) -> float:
+    """The piecewise-constant cumulative hazard at `age` (the inverse of `_invert`)."""
+    total, t = 0.0, 0.0
+    for i, h in enumerate(hazards):
+        last = i == len(hazards) - 1
+        span = math.inf if last else DAYS_PER_YEAR
+        if age <= t + span:
+            return total + h * (age - t)
+        total += h * span
+        t += span
+    return total
+
+
 class Person:
-    """Who a new case is, and how long it will stay open.
+    """Who a new case is, and the numbers that decide when their case will exit.
+
+    `days_open` is how long the case stays open with the usual self-support hazard from
+    the start; the model works out the exit from `support_target` and `leaves` when the
+    case opens and again when the employment effort begins (`ExitSampler`).
+    `exam_wait` is the wait for an external service's examination once referred
+    (infinite: never seen; 0 under a fixed capacity, where the queue decides).
 
     Person and Family are slotted classes with a written-out ``__init__``, for the reason
     `simulator.engine.entities.Case` gives: one is made per case and per household.
@@ -76,9 +134,12 @@ class Person:
 
     __slots__ = (
         "days_open",
+        "exam_wait",
         "kind",
+        "leaves",
         "needs_interpreter",
         "status",
+        "support_target",
         "traumatised",
         "treatment_wait",
     )
@@ -91,6 +152,9 @@ class Person:
         traumatised: bool = False,
         treatment_wait: float = 0.0,
         needs_interpreter: bool = False,
+        support_target: float = math.inf,
+        leaves: float = math.inf,
+        exam_wait: float = 0.0,
     ) -> None:
         self.kind = kind
         self.days_open = days_open
@@ -98,21 +162,38 @@ class Person:
         self.traumatised = traumatised
         self.treatment_wait = treatment_wait  # days from opening until trauma treatment starts
         self.needs_interpreter = needs_interpreter
+        self.support_target = support_target  # cumulative usual hazard, from treatment
+        self.leaves = leaves  # days from opening until leaving or the period's end
+        self.exam_wait = exam_wait
 
 
 class PersonSampler:
     """Draws the people of one kind: their exit and, with a case mix, their profile.
 
     Each attribute has its own stream (``profile:status``, ``profile:trauma``,
-    ``profile:treatment``, ``profile:interpreter``; for kinds other than refugees the
+    ``profile:treatment``, ``profile:interpreter``, and with an external examination
+    ``profile:health`` and ``profile:health_wait``; for kinds other than refugees the
     stream names end in ``:<kind>``, as does their ``exit`` stream), and every person
     draws once from each whatever the outcome.
     """
 
-    def __init__(self, kind: str, exit_spec: Exit, mix: CaseMix | None, streams: Streams) -> None:
+    def __init__(
+        self,
+        kind: str,
+        exit_spec: Exit,
+        mix: CaseMix | None,
+        streams: Streams,
+        exam: ExternalService | None = None,
+    ) -> None:
         suffix = "" if kind == "refugee" else f":{kind}"
         self.kind = kind
         self.exits = ExitSampler(exit_spec, streams[f"exit{suffix}"])
+        self.exam_never = 0.0 if exam is None else exam.never_share
+        self.exam: Stream | None = None if exam is None else streams[f"profile:health{suffix}"]
+        wait = None if exam is None else exam.wait_days
+        self.exam_wait: Sampler | None = (
+            None if wait is None else sampler(wait, streams[f"profile:health_wait{suffix}"])
+        )
         self.mix = mix
         if mix is None:
             return
@@ -124,26 +205,41 @@ class PersonSampler:
             self.status_cumulative[i] = total
         self.trauma = streams[f"profile:trauma{suffix}"]
         self.trauma_share = mix.trauma_share.get(kind, 0.0)
-        wait = mix.treatment_wait_days
+        wait_days = mix.treatment_wait_days
         self.treatment: Sampler | None = (
-            sampler(wait, streams[f"profile:treatment{suffix}"]) if wait else None
+            sampler(wait_days, streams[f"profile:treatment{suffix}"]) if wait_days else None
         )
         self.interpreter = streams[f"profile:interpreter{suffix}"]
 
     def draw(self) -> Person:
         mix = self.mix
+        exam_wait = self._exam_wait()
+        exits = self.exits
         if mix is None:
-            return Person(self.kind, self.exits.days_open(self.kind))
+            target, leaves = exits.draw()
+            days_open = min(exits.self_support_age(self.kind, target), leaves)
+            return Person(self.kind, days_open, support_target=target, leaves=leaves,
+                          exam_wait=exam_wait)  # fmt: skip
         status = STATUSES[self.status.choice(self.status_cumulative)] if self.status else ""
         traumatised = self.trauma.uniform() < self.trauma_share
         wait = self.treatment() if self.treatment is not None else 0.0
         interpreter = self.interpreter.uniform() < mix.interpreter_share
         if traumatised:
-            factor = mix.self_support_multiplier_traumatised
-            days_open = self.exits.days_open(self.kind, wait, factor)
+            target, leaves = exits.draw(mix.self_support_multiplier_traumatised)
         else:
-            days_open, wait = self.exits.days_open(self.kind), 0.0
-        return Person(self.kind, days_open, status, traumatised, wait, interpreter)
+            (target, leaves), wait = exits.draw(), 0.0
+        days_open = min(wait + exits.self_support_age(self.kind, target), leaves)
+        return Person(self.kind, days_open, status, traumatised, wait, interpreter,
+                      target, leaves, exam_wait)  # fmt: skip
+
+    def _exam_wait(self) -> float:
+        """The wait for the examination once referred (infinite: never seen); drawn for
+        everyone, whether or not they will be referred."""
+        if self.exam is None:
+            return 0.0
+        never = self.exam.uniform() < self.exam_never
+        wait = self.exam_wait() if self.exam_wait is not None else 0.0
+        return math.inf if never else wait
 
 
 class Family:

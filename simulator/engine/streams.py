@@ -9,6 +9,8 @@ run with the same seed see the same arrivals (common random numbers).
 
 Draws are taken from numpy in blocks and handed out one at a time, which is far
 faster than one numpy call per draw and keeps the sequence fully deterministic.
+
+Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
 from __future__ import annotations

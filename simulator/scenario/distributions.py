@@ -9,19 +9,24 @@ mathematical parameters.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+# A parameter's unit is the unit of the key the distribution is given for: hours for a
+# task's duration_hours, days for a delay (`reference.describe` fills it in).
+FIELD_UNIT = "the key's unit"
+_IN_FIELD_UNIT: dict[str, Any] = {"unit": FIELD_UNIT}
+_KIND = "The kind of distribution."
 
 
 class Fixed(BaseModel):
     """Always the same value."""
 
     model_config = _STRICT
-    dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    dist: Literal["fixed"] = Field(description=_KIND)
+    value: float = Field(ge=0, description="The value.", json_schema_extra=_IN_FIELD_UNIT)
 
     def mean(self) -> float:
         return self.value
@@ -31,8 +36,10 @@ class Exponential(BaseModel):
     """Exponential with the given mean (memoryless; the queueing-theory reference)."""
 
     model_config = _STRICT
-    dist: Literal["exponential"]
-    mean_: float = Field(gt=0, alias="mean")
+    dist: Literal["exponential"] = Field(description=_KIND)
+    mean_: float = Field(
+        gt=0, alias="mean", description="The mean.", json_schema_extra=_IN_FIELD_UNIT
+    )
 
     def mean(self) -> float:
         return self.mean_
@@ -42,9 +49,15 @@ class Lognormal(BaseModel):
     """Lognormal with the given mean and standard deviation (right-skewed task times)."""
 
     model_config = _STRICT
-    dist: Literal["lognormal"]
-    mean_: float = Field(gt=0, alias="mean")
-    sd: float = Field(ge=0)
+    dist: Literal["lognormal"] = Field(description=_KIND)
+    mean_: float = Field(
+        gt=0, alias="mean", description="The mean.", json_schema_extra=_IN_FIELD_UNIT
+    )
+    sd: float = Field(
+        ge=0,
+        description="The standard deviation: the typical spread around the mean.",
+        json_schema_extra=_IN_FIELD_UNIT,
+    )
 
     def mean(self) -> float:
         return self.mean_
@@ -54,10 +67,12 @@ class Triangular(BaseModel):
     """Triangular between `low` and `high` with its peak at `mode`."""
 
     model_config = _STRICT
-    dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    dist: Literal["triangular"] = Field(description=_KIND)
+    low: float = Field(ge=0, description="The least value.", json_schema_extra=_IN_FIELD_UNIT)
+    mode: float = Field(
+        ge=0, description="The most likely value.", json_schema_extra=_IN_FIELD_UNIT
+    )
+    high: float = Field(ge=0, description="The greatest value.", json_schema_extra=_IN_FIELD_UNIT)
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -73,9 +88,16 @@ class Empirical(BaseModel):
     """One of the observed `values`, with optional `weights` (default: equally likely)."""
 
     model_config = _STRICT
-    dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    dist: Literal["empirical"] = Field(description=_KIND)
+    values: list[Annotated[float, Field(ge=0)]] = Field(
+        min_length=1, description="The values observed.", json_schema_extra=_IN_FIELD_UNIT
+    )
+    weights: list[Annotated[float, Field(ge=0)]] | None = Field(
+        default=None,
+        description="How often each value occurs, one weight per value, relative to each "
+        "other (default: all equally often).",
+        json_schema_extra={"unit": "relative weights"},
+    )
 
     @model_validator(mode="after")
     def _weights_match(self) -> Empirical:

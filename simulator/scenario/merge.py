@@ -2,7 +2,8 @@
 
 Tables merge key by key; anything else (values, lists) replaces. A distribution or
 trigger of another kind replaces the old one whole, and keys that are alternatives to
-each other (the arrival schedules) drop the others when one is given.
+each other (the arrival schedules; an external service's wait or fixed capacity) drop the
+others when one is given.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from typing import Any
 
 # Keys that are alternatives to each other: a scenario that gives one of a group drops
 # whatever the scenario it extends gave for the others (TOML cannot delete a key).
+SCHEDULES = [{"per_month", "per_month_basis"}, {"monthly"}, {"yearly", "monthly_profile"}]
 ALTERNATIVES: dict[tuple[str, ...], list[set[str]]] = {
-    ("arrivals",): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
-    ("arrivals", "danish_spouses"): [{"per_month"}, {"monthly"}, {"yearly", "monthly_profile"}],
+    ("arrivals",): SCHEDULES,
+    ("arrivals", "danish_spouses"): SCHEDULES,
+    # an external service's waiting time follows demand, or its capacity is fixed
+    ("external", "health_examination"): [{"wait_days"}, {"capacity_per_week"}],
 }
 
 
