@@ -3,10 +3,11 @@
 A scenario can ask for more than any machine has: a rate of 10^9 tasks a year, 100,000
 caseworkers, a follow-up every few seconds, 10^9 replications. Such a run would fill the
 memory or run for weeks before failing. `estimate` works out, in microseconds and from
-the scenario alone, what a run will hold: the horizon, the arrivals (cases), the
-caseworkers, the tasks and events of one replication, and the memory a run of so many
-replications needs. `check` stops a run above `LIMITS` with a message naming each cause
-and its estimate; a user who means it passes ``--no-limits`` (``limits=False``).
+the scenario alone, what a run will hold: the horizon, the arrivals and the cases open
+at the start (cases), the caseworkers, the tasks and events of one replication, and the
+memory a run of so many replications needs. `check` stops a run above `LIMITS` with a
+message naming each cause and its estimate; a user who means it passes ``--no-limits``
+(``limits=False``).
 
 The estimates are upper bounds of the expected size, not predictions: every task counts
 for every case (whatever its `applies_to` and `requires`), every case stays open for the
@@ -59,6 +60,7 @@ class Estimate:
     replications: int
     memory_bytes: float  # the whole run
     tasks_by_type: dict[str, float] = field(default_factory=dict)  # per replication
+    open_at_start: float = 0.0  # of `cases`: open at the start, with pending families
 
     def exceeded(self, limits: dict[str, float] | None = None) -> list[str]:
         """One line per limit this estimate passes, naming the cause."""
@@ -75,7 +77,12 @@ class Estimate:
                 f"(limit {limit['caseworkers']:,})",
             ),
             (
-                self.cases > limit["cases"],
+                self.open_at_start > limit["cases"],
+                f"initial_state: {_n(self.open_at_start)} cases open at the start, with the "
+                f"families pending (limit {_n(limit['cases'])})",
+            ),
+            (
+                self.cases > limit["cases"] and self.open_at_start <= limit["cases"],
                 f"arrivals: about {_n(self.cases)} cases per replication "
                 f"(limit {_n(limit['cases'])})",
             ),
@@ -123,6 +130,8 @@ def estimate(scenario: Scenario, replications: int | None = None) -> Estimate:
     cases = refugees + _reunified_spouses(scenario, refugees)
     if scenario.arrivals.danish_spouses is not None:
         cases += _placed(scenario.arrivals.danish_spouses, scenario)
+    open_at_start = _open_at_start(scenario)
+    cases += open_at_start
     open_days = min(scenario.exit.period_years * DAYS_PER_YEAR, horizon)
     by_type = {
         name: cases * _per_case(task, open_days) for name, task in scenario.enabled_tasks.items()
@@ -144,6 +153,7 @@ def estimate(scenario: Scenario, replications: int | None = None) -> Estimate:
         replications=reps,
         memory_bytes=memory,
         tasks_by_type=by_type,
+        open_at_start=open_at_start,
     )
 
 
@@ -174,6 +184,18 @@ def check_runs(runs: int, source: str, limit: int = 1_000_000) -> None:
 def _placed(schedule: Schedule, scenario: Scenario) -> float:
     sim = scenario.simulation
     return sum(monthly_expected(schedule, sim.start_date, sim.duration_days))
+
+
+def _open_at_start(scenario: Scenario) -> float:
+    """The cases open at the start (`initial_state`) and the family members of the
+    reunification applications pending then (a spouse and the children, at most)."""
+    state = scenario.initial_state
+    if state is None:
+        return 0.0
+    family = scenario.reunification
+    members = 1.0 + (family.children_mean if family is not None else 0.0)
+    pending = sum(p.applications for p in state.pending_reunifications)
+    return float(sum(entry.cases for entry in state.open_cases)) + pending * members
 
 
 def _reunified_spouses(scenario: Scenario, refugees: float) -> float:
