@@ -18,8 +18,8 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     offered_staffing(scenario)                      the instant answer: caseworkers per quarter
     explain(key_path)                               a scenario key in plain words, where known
     staffing_plan(scenario, caseload_limit=45, on_time=0.95, ...) -> Plan  (docs/planning.md)
+    plan_folder(scenario, out), check_plan_size(scenario)   checked before the planning
     write_plan(plan, folder)                        plan.csv, the page (PDF, PNG), evidence
-    check_plan_folder(folder)                       may a plan be written there? (before work)
     Scenario, Results, Comparison, Plan, ScenarioError, FiguresFailed   the types these return
                                                     or raise
 """
@@ -33,7 +33,7 @@ native.choose()  # the compiled event loop if it is current, else the plain Pyth
 from simulator.api import (  # noqa: E402  (after the build is chosen)
     analyze_sweep,
     calibrate,
-    check_plan_folder,
+    check_plan_size,
     check_size,
     compare,
     comparison_folder,
@@ -46,6 +46,7 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     new_scenario,
     offered_staffing,
     pair,
+    plan_folder,
     results_folder,
     run,
     run_sweep,
@@ -87,7 +88,7 @@ __all__ = [
     "__version__",
     "analyze_sweep",
     "calibrate",
-    "check_plan_folder",
+    "check_plan_size",
     "check_size",
     "compare",
     "comparison_folder",
@@ -100,6 +101,7 @@ __all__ = [
     "new_scenario",
     "offered_staffing",
     "pair",
+    "plan_folder",
     "results_folder",
     "run",
     "run_sweep",

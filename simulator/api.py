@@ -252,7 +252,7 @@ def run_sweep(
     before the executor starts (`limits=False` lifts the size limits). `options` go to
     `simulator.sweep.runner.run_sweep`.
     """
-    from simulator.experiments.executors import make_executor
+    from simulator.experiments.executors import closing, make_executor
     from simulator.sweep.runner import prepare
     from simulator.sweep.runner import run_sweep as run_all
     from simulator.sweep.store import check_destination
@@ -263,26 +263,12 @@ def run_sweep(
     design = options.pop("design", None)
     if design is None:
         design = prepare(sweep, check_limits=limits)
-    own = executor is None
-    executor = executor or make_executor(workers, scheduler, security)
-    try:
-        outcome = run_all(
-            sweep,
-            folder,
-            executor,
-            design=design,
-            retry_failed=retry_failed,
-            show_progress=progress,
-            command=command,
-            **options,
-        )
-    except BaseException:
-        if own:
-            executor.close(abort=True)  # stop the workers now, not when their chunks end
-        raise
-    if own:
-        executor.close()
-    return outcome
+    if executor is not None:  # the caller's: left open
+        return run_all(sweep, folder, executor, design=design, retry_failed=retry_failed,
+                       show_progress=progress, command=command, **options)  # fmt: skip
+    with closing(make_executor(workers, scheduler, security)) as own:
+        return run_all(sweep, folder, own, design=design, retry_failed=retry_failed,
+                       show_progress=progress, command=command, **options)  # fmt: skip
 
 
 def analyze_sweep(folder: str | Path, **options: Any) -> Path:
@@ -323,6 +309,7 @@ def staffing_plan(
     seed: int | None = None,
     workers: int | None = None,
     evidence: bool = True,
+    limits: bool = True,
 ) -> Plan:
     """The least caseworker posts per quarter (or month) from `start` to `until` that keep
     the caseload per caseworker at most `caseload_limit` and get at least `on_time` of the
@@ -336,7 +323,8 @@ def staffing_plan(
     `no_firing`: posts never fall. `arrivals_range`: factors (low, high) on the scenario's
     quotas; the plan holds up to the high end. `replications`: the search's sample;
     `max_replications`: the most fresh ones the check runs. `workers`: processes (default:
-    every core; 1 runs in this process).
+    every core; 1 runs in this process). A scenario whose runs (at the high end of
+    `arrivals_range`) are larger than the limits is refused unless `limits=False`.
     """
     from simulator.plan.planner import PlanOptions, make_plan
     from simulator.plan.targets import Targets
@@ -360,26 +348,51 @@ def staffing_plan(
         )
     except ValueError as exc:
         raise ScenarioError(f"plan: {exc}") from None
+    if limits:
+        check_plan_size(scenario, arrivals_range, replications)
     return make_plan(scenario, options)
 
 
+def check_plan_size(
+    scenario: Scenario,
+    arrivals_range: tuple[float, float] | None = None,
+    replications: int = 20,
+    what: str = "",
+) -> Estimate:
+    """`check_size` for the planner: each of its runs, at the high end of `arrivals_range`."""
+    from simulator.plan.planner import planned_arrivals
+
+    high = planned_arrivals(scenario, arrivals_range[1] if arrivals_range else 1.0)
+    return check_size(high, replications, what)
+
+
+def plan_folder(
+    scenario: Scenario, out: str | Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where a plan goes (default results/plan_<name>/), checked before the work as
+    `results_folder` checks a run's: a plan folder caseload wrote is replaced only with
+    `force` or when it is the default folder of the same scenario."""
+    from simulator.plan.files import plan_destination
+
+    return plan_destination(scenario.name, out, force=force)
+
+
 def write_plan(
-    plan: Plan, folder: str | Path | None = None, *, command: list[str] | None = None
+    plan: Plan,
+    folder: str | Path | Destination | None = None,
+    *,
+    force: bool = False,
+    command: list[str] | None = None,
 ) -> Path:
     """Write a plan's folder (plan.csv, the page as PDF and PNG, evidence, the planned
-    scenario, a manifest) at once; default results/plan_<scenario>/."""
-    from simulator.plan.files import default_folder
+    scenario, a manifest) at once, where `plan_folder` allows. Raises `FiguresFailed`
+    (the tables written) if the page could not be drawn."""
+    from simulator.experiments.outputs import Destination
     from simulator.plan.files import write_plan as write
 
-    where = Path(folder) if folder is not None else default_folder(plan.scenario.name)
-    return write(plan, where, command=command)
-
-
-def check_plan_folder(folder: str | Path) -> None:
-    """Raise `ScenarioError` if `folder` may not receive a plan (checked before the work)."""
-    from simulator.plan.files import check_destination
-
-    check_destination(Path(folder))
+    if not isinstance(folder, Destination):
+        folder = plan_folder(plan.scenario, folder, force=force)
+    return write(plan, folder, command=command)
 
 
 def calibrate(replications: int = 10, municipalities: int = 30) -> str:
@@ -389,11 +402,12 @@ def calibrate(replications: int = 10, municipalities: int = 30) -> str:
     return report(replications, municipalities)
 
 
-def new_scenario(name: str, folder: str | Path = ".") -> Path:
-    """Write `<folder>/<name>.toml`, a commented starter scenario that extends the baseline."""
+def new_scenario(name: str, folder: str | Path = ".", *, force: bool = False) -> Path:
+    """Write `<folder>/<name>.toml`, a commented starter scenario that extends the baseline;
+    an existing file is replaced only with `force`."""
     from simulator.scenario.starter import write_starter
 
-    return write_starter(name, Path(folder))
+    return write_starter(name, Path(folder), force=force)
 
 
 def pair(a: Results, b: Results) -> Comparison:

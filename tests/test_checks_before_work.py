@@ -133,3 +133,39 @@ def test_a_comparison_figure_that_fails_keeps_the_comparison(tmp_path, monkeypat
     assert main([*argv, "--out", str(out)]) == 1
     assert "no figure today" in one_error(capsys)
     assert (out / "comparison.csv").is_file() and (out / "summary_b.csv").is_file()
+
+
+def test_a_plan_page_that_fails_keeps_the_plan_and_says_so(tmp_path, monkeypatch, capsys):
+    import tomli_w
+    from sweep_builders import BASE
+
+    import simulator.plan.files as plan_files
+
+    def broken(plan, folder):
+        (folder / "page.pdf").write_bytes(b"%PDF-")  # half drawn
+        raise ValueError("the page would not fit")
+
+    monkeypatch.setattr(plan_files, "write_page", broken)
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(tomli_w.dumps(BASE), encoding="utf-8")
+    out = tmp_path / "plan"
+    argv = ["plan", str(scenario), "--workers", "1", "--replications", "2", "-q"]
+    assert main([*argv, "--max-replications", "4", "--out", str(out)]) == 1
+    err = one_error(capsys)
+    assert "could not all be drawn (ValueError: the page would not fit" in err
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".caseload", "evidence.csv", "manifest.json", "plan.csv", "scenario.planned.toml",
+    ]  # fmt: skip
+    assert pd.read_csv(out / "plan.csv")["caseworkers"].notna().all()
+    assert json.loads((out / "manifest.json").read_text())["page"].startswith("failed: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan", "tiny.toml"]
+
+
+def test_a_plan_output_that_cannot_be_made_is_refused_before_the_planning(
+    tmp_path, no_simulation, capsys
+):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    argv = ["plan", str(BASELINE), "--workers", "1", "-q", "--out", str(blocker / "plan")]
+    assert main(argv) == 2
+    assert "is not a folder" in one_error(capsys)

@@ -98,6 +98,48 @@ def test_sweep_levels_that_are_not_finite_are_refused(tmp_path: Path, capsys):
     assert "factors.arrivals: 'range' must be finite numbers" in one_error(capsys)
 
 
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--caseload-limit", "inf"],
+        ["--caseload-limit", "nan"],
+        ["--on-time", "nan"],
+        ["--confidence", "inf"],
+        ["--arrivals-range", "0.5,inf"],
+        ["--arrivals-range", "nan,1.5"],
+    ],
+    ids=lambda option: " ".join(option),
+)
+def test_inf_and_nan_plan_options_are_refused(option: list[str], capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(["plan", str(BASELINE), *option])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option[0]}" in err and "Traceback" not in err
+
+
+def test_a_plan_too_large_stops_before_it_starts(tmp_path: Path, capsys):
+    out = tmp_path / "o"
+    argv = ["plan", str(BASELINE), "-q", "--out", str(out), "--workers", "1"]
+    started = time.perf_counter()
+    assert main([*argv, "--set", "caseworkers.staffing.0.caseworkers=100000"]) == 2
+    err = one_error(capsys)
+    assert f"{BASELINE}: the run would be too large" in err and "100,000 caseworkers" in err
+    assert main([*argv, "--arrivals-range", "1,100000"]) == 2  # the planned range's high end
+    assert "arrivals: about" in one_error(capsys)
+    assert time.perf_counter() - started < 10 and not out.exists()
+
+
+def test_cases_open_at_the_start_count_towards_the_limits(capsys):
+    today = REPO / "scenarios" / "today.toml"
+    assert main(["validate", str(today)]) == 0
+    capsys.readouterr()
+    huge = "initial_state.open_cases=[{takeover=2014-06-01, cases=100000000}]"
+    assert main(["validate", str(today), "--set", huge]) == 2
+    err = one_error(capsys)
+    assert "initial_state: 1e+08 cases open at the start" in err
+
+
 def test_validate_states_the_size_of_a_run(capsys):
     assert main(["validate", str(BASELINE)]) == 0
     out = capsys.readouterr().out
@@ -165,6 +207,8 @@ WORST = [
     ["run", str(BASELINE), "--set", "simulation.duration_years=1000"],
     ["run", str(BASELINE), "--set", "tasks.reception.deadline_days=1e300"],
     ["compare", str(BASELINE), str(BASELINE), "--replications", "1000000000"],
+    ["plan", str(BASELINE), "--set", "arrivals.per_month=1e7"],
+    ["plan", str(BASELINE), "--arrivals-range", "1,1e6"],
 ]
 MEMORY_LIMIT = 2 * 2**30  # address space: the interpreter, numpy, pandas and a margin
 

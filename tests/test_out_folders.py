@@ -1,10 +1,11 @@
 """Output folders never destroy what the user did not ask to replace.
 
-`--out` of run, compare and analyze refuses a link, a file, a folder caseload did not
+`--out` of run, compare, analyze and plan refuses a link, a file, a folder caseload did not
 write, and a results folder holding files of the user's; a results folder is replaced
 only with --force or when it is the command's own default folder for the same scenario;
 a sweep's folder and its run data are never written by anything but the sweep; scenario
-and sweep names cannot climb out of results/.
+and sweep names cannot climb out of results/. `caseload new` never replaces a file
+without --force, and never a link.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import os
 from pathlib import Path
 
 import pytest
-from sweep_builders import write_sweep
+import tomli_w
+from sweep_builders import BASE, write_sweep
 
 from simulator.cli import main
 
@@ -222,3 +224,100 @@ def test_a_sweep_refuses_a_link_and_a_dotted_name(tmp_path: Path, users_folder, 
     spec.write_text(spec.read_text().replace('name = "tiny_sweep"', 'name = ".."'))
     assert main(["sweep", str(spec), "--check"]) == 2
     assert "name: '..' cannot name a results folder" in error(capsys)
+
+
+# --------------------------------------------------------------------------- plan
+
+PLAN_QUICK = ["--workers", "1", "--replications", "2", "--max-replications", "4", "-q"]
+PLAN_QUICK += ["--caseload-limit", "60"]
+
+
+@pytest.fixture
+def tiny_scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "inputs" / "tiny.toml"
+    path.parent.mkdir()
+    path.write_text(tomli_w.dumps(BASE), encoding="utf-8")
+    return path
+
+
+def plan(scenario: Path, out: Path | None, *extra: str) -> int:
+    return main(["plan", str(scenario), *PLAN_QUICK, *(["--out", str(out)] if out else []), *extra])
+
+
+def test_plan_refuses_a_users_folder_a_file_a_link_and_a_sweep(
+    tiny_scenario, users_folder, sweep_folder, tmp_path, capsys
+):
+    before = snapshot(users_folder)
+    assert plan(tiny_scenario, users_folder, "--force") == 2
+    assert "is not a folder caseload wrote" in error(capsys)
+    assert snapshot(users_folder) == before
+    file = tmp_path / "notes.txt"
+    file.write_text("mine")
+    assert plan(tiny_scenario, file) == 2
+    assert "is a file, not a folder" in error(capsys) and file.read_text() == "mine"
+    link = tmp_path / "link"
+    link.symlink_to(users_folder)
+    assert plan(tiny_scenario, link) == 2
+    assert "is a symbolic link" in error(capsys) and snapshot(users_folder) == before
+    sweep = snapshot(sweep_folder)
+    for out in (sweep_folder, sweep_folder / "runs" / "plan"):
+        assert plan(tiny_scenario, out, "--force") == 2
+        error(capsys)
+    assert snapshot(sweep_folder) == sweep
+
+
+def test_plan_replaces_its_default_folder_and_others_only_with_force(
+    tiny_scenario, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    assert plan(tiny_scenario, None) == 0
+    default = tmp_path / "results" / "plan_tiny"
+    assert '"kind": "plan"' in (default / ".caseload").read_text()
+    assert plan(tiny_scenario, None) == 0  # results/plan_tiny/ again: the command's own
+    results = tmp_path / "results" / "tiny"
+    assert run(results, "--set", "name=tiny") == 0
+    assert plan(tiny_scenario, results) == 2  # a run's folder: only with --force
+    assert "Add --force" in error(capsys)
+    assert (results / "summary.csv").is_file()
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["plan_tiny", "tiny"]
+
+
+def test_a_plan_folder_of_an_earlier_version_is_recognised(tiny_scenario, tmp_path, capsys):
+    out = tmp_path / "p"
+    assert plan(tiny_scenario, out) == 0
+    (out / ".caseload").unlink()  # as written before the marker existed: manifest only
+    assert plan(tiny_scenario, out) == 2 and "Add --force" in error(capsys)
+    (out / "mine.txt").write_text("mine")
+    assert plan(tiny_scenario, out, "--force") == 2
+    assert "is not a folder caseload wrote" in error(capsys)
+    (out / "mine.txt").unlink()
+    assert plan(tiny_scenario, out, "--force") == 0
+
+
+# --------------------------------------------------------------------------- new
+
+
+def test_new_never_replaces_a_file_without_force_and_never_a_link(tmp_path: Path, capsys):
+    assert main(["new", "town", "--folder", str(tmp_path)]) == 0
+    capsys.readouterr()
+    path = tmp_path / "town.toml"
+    path.write_text("# my edits\n")
+    assert main(["new", "town", "--folder", str(tmp_path)]) == 2
+    assert "exists; it is left as it is" in error(capsys)
+    assert path.read_text() == "# my edits\n"
+    assert main(["new", "town", "--folder", str(tmp_path), "--force"]) == 0
+    assert 'name = "town"' in path.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["town.toml"]  # no temporary file
+    capsys.readouterr()
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep")
+    (tmp_path / "linked.toml").symlink_to(target)
+    assert main(["new", "linked", "--folder", str(tmp_path), "--force"]) == 2
+    assert "is no plain file" in error(capsys) and target.read_text() == "keep"
+
+
+@pytest.mark.parametrize("name", [".", "..", ".hidden", "a b", "a/b", "con"])
+def test_new_refuses_names_that_cannot_name_a_scenario(name: str, tmp_path: Path, capsys):
+    assert main(["new", name, "--folder", str(tmp_path)]) == 2
+    assert "new: " in error(capsys)
+    assert list(tmp_path.iterdir()) == []

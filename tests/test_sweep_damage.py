@@ -3,7 +3,8 @@
 A part cut short, emptied or with flipped bytes is never read silently: resuming moves it
 into runs/quarantine/, says so, and runs its runs again (the same rows, bit for bit);
 `analyze` skips it and says so. Killing the sweep's main process, however, leaves no
-worker behind; SIGTERM during `run` or `compare` leaves no temporary folder.
+worker behind (nor does SIGTERM of the planner); SIGTERM during `run`, `compare` or
+`plan` leaves no temporary folder.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from sweep_builders import same_results, spec, write_sweep
+import tomli_w
+from sweep_builders import BASE, same_results, spec, write_sweep
 
 from simulator.cli import main
 from simulator.sweep.store import load_results
@@ -166,16 +168,33 @@ def _alive(pid: int) -> bool:
 )
 def test_no_worker_outlives_the_sweep_however_it_is_stopped(sig, tmp_path: Path):
     path = write_sweep(tmp_path, spec(replications=400))
+    argv = ["sweep", str(path), "--workers", "2", "-q", "--out", str(tmp_path / "o")]
+    status = _stopped(argv, tmp_path, sig, lambda: list((tmp_path / "o" / "runs").glob("part-*")))
+    if sig != signal.SIGKILL:
+        assert status == (143 if sig == signal.SIGTERM else 130)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--check"]) == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_no_worker_outlives_the_planner_stopped_by_sigterm(tmp_path: Path):
+    argv = ["plan", str(BASELINE), "--workers", "2", "-q", "--out", str(tmp_path / "o")]
+    started = time.monotonic()
+    busy = lambda: time.monotonic() - started > 4  # noqa: E731 - started, spawned, planning
+    assert _stopped(argv, tmp_path, signal.SIGTERM, busy) == 143
+    assert list(tmp_path.iterdir()) == []
+
+
+def _stopped(argv: list[str], cwd: Path, sig: signal.Signals, busy) -> int:
+    """Run `caseload argv`, send `sig` once `busy()` and its workers are there, assert that
+    none of its processes outlives it by 5 seconds; its exit status."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    argv = [sys.executable, "-m", "simulator", "sweep", str(path), "--workers", "2", "-q"]
-    process = subprocess.Popen([*argv, "--out", str(tmp_path / "o")], env=env, cwd=tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "simulator", *argv], env=env, cwd=cwd)
     try:
         deadline = time.monotonic() + 60
-        while not list((tmp_path / "o" / "runs").glob("part-*")):  # workers are busy
+        while not (busy() and len(_descendants(process.pid)) >= 2):  # workers are busy
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.1)
         workers = _descendants(process.pid)
-        assert len(workers) >= 2
         os.kill(process.pid, sig)
         process.wait(timeout=30)
         deadline = time.monotonic() + 5
@@ -185,9 +204,7 @@ def test_no_worker_outlives_the_sweep_however_it_is_stopped(sig, tmp_path: Path)
     finally:
         process.kill()
         process.wait()
-    if sig != signal.SIGKILL:
-        assert process.returncode == (143 if sig == signal.SIGTERM else 130)
-    assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--check"]) == 0
+    return process.returncode
 
 
 def test_a_sweep_survives_a_killed_dask_worker(tmp_path: Path):
@@ -226,18 +243,26 @@ def slow(*args, **kwargs):
 
 figures.write_figures = slow
 figures.write_comparison_figure = slow
+import simulator.plan.files as plan_files
+plan_files.write_page = slow
 from simulator.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-@pytest.mark.parametrize("command", ["run", "compare"])
-def test_sigterm_while_writing_leaves_no_temporary_folder(command: str, tmp_path: Path):
+@pytest.mark.parametrize("command", ["run", "compare", "plan"])
+def test_sigterm_while_writing_leaves_no_temporary_folder(
+    command: str, tmp_path: Path, tmp_path_factory
+):
     scenarios = [str(BASELINE)] * (2 if command == "compare" else 1)
     short = ["--set", "simulation.duration_years=0.5", "--set", "simulation.warmup_years=0"]
+    if command == "plan":
+        tiny = tmp_path_factory.mktemp("inputs") / "tiny.toml"
+        tiny.write_text(tomli_w.dumps(BASE), encoding="utf-8")
+        scenarios, short = [str(tiny)], ["--workers", "1", "--max-replications", "4"]
     argv = [command, *scenarios, "--replications", "2", "-q", "--out", str(tmp_path / "o")]
-    if command == "run":
+    if command != "compare":
         argv += short
     env = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
     done = subprocess.run(

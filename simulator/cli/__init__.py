@@ -3,7 +3,7 @@
     caseload run SCENARIO [--seed S] [--replications N|auto] [--out DIR] [--set key.path=value ...]
     caseload compare A B [--replications N] [--out DIR]
     caseload validate SCENARIO [--set key.path=value ...]
-    caseload new NAME [--folder DIR]
+    caseload new NAME [--folder DIR] [--force]
     caseload calibrate
     caseload sweep SPEC [--out DIR] [--workers N | --scheduler ADDRESS]   (docs/sweeps.md)
     caseload analyze DIR

@@ -1,9 +1,30 @@
-"""Argument types and options shared by several commands."""
+"""Argument types and options shared by several commands, and how they end."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+EXIT_FIGURES_FAILED = 1  # the results are written, a figure (or the plan's page) is missing
+
+
+def write_and_describe(write: Callable[[], Any], what: Any, folder: Path, quiet: bool) -> int:
+    """Write a command's folder (`write()`), then print what the console shows of `what`.
+    If a figure failed, the tables are written: say so, with the key figures, on stderr."""
+    import simulator as cl
+
+    try:
+        write()
+    except cl.FiguresFailed as exc:
+        print(cl.describe(what, folder), file=sys.stderr)
+        print(f"caseload: error: {exc}", file=sys.stderr)
+        return EXIT_FIGURES_FAILED
+    if not quiet:
+        print(cl.describe(what, folder))
+    return 0
 
 
 def scenario_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,8 +46,8 @@ def quiet(p: argparse.ArgumentParser) -> None:
 
 
 FORCE_HELP = (
-    "replace the results folder at --out (only one caseload wrote, holding nothing else; "
-    "a sweep's folder never)"
+    "replace the folder at --out if caseload wrote it and it holds nothing else (a sweep's "
+    "folder never)"
 )
 NO_LIMITS_HELP = (
     "run even if the run is estimated too large (caseworkers, cases, tasks, events or "

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from functools import partial
 from pathlib import Path
 
-from simulator.cli.arguments import force, no_limits, quiet
-
-EXIT_FIGURES_FAILED = 1  # the comparison is written, its figure is missing
+from simulator.cli.arguments import force, no_limits, quiet, write_and_describe
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -43,12 +41,5 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         progress=not args.quiet,
         limits=False,
     )
-    try:
-        cl.write_comparison(result, out, command=command)
-    except cl.FiguresFailed as exc:
-        print(cl.describe(result, out.path), file=sys.stderr)
-        print(f"caseload: error: {exc}", file=sys.stderr)
-        return EXIT_FIGURES_FAILED
-    if not args.quiet:
-        print(cl.describe(result, out.path))
-    return 0
+    write = partial(cl.write_comparison, result, out, command=command)
+    return write_and_describe(write, result, out.path, args.quiet)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from functools import partial
 from pathlib import Path
 
-from simulator.cli.arguments import force, no_limits, quiet, replications, scenario_arguments
-
-EXIT_FIGURES_FAILED = 1  # the results are written, a figure is missing
+from simulator.cli.arguments import (
+    force,
+    no_limits,
+    quiet,
+    replications,
+    scenario_arguments,
+    write_and_describe,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,12 +63,5 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         progress=not args.quiet,
         limits=False,
     )
-    try:
-        cl.write_results(results, out, figures=not args.no_figures, command=command)
-    except cl.FiguresFailed as exc:
-        print(cl.describe(results, out.path), file=sys.stderr)
-        print(f"caseload: error: {exc}", file=sys.stderr)
-        return EXIT_FIGURES_FAILED
-    if not args.quiet:
-        print(cl.describe(results, out.path))
-    return 0
+    write = partial(cl.write_results, results, out, figures=not args.no_figures, command=command)
+    return write_and_describe(write, results, out.path, args.quiet)

@@ -23,6 +23,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from simulator.scenario.errors import ScenarioError
@@ -247,6 +248,18 @@ def _bounded(
     finally:
         for future in pending:
             future.cancel()
+
+
+@contextmanager
+def closing(executor: Executor) -> Iterator[Executor]:
+    """Close `executor` when the block ends: after its chunks if the block ended well, at
+    once (its workers stopped, `close(abort=True)`) if it failed or was interrupted."""
+    try:
+        yield executor
+    except BaseException:
+        executor.close(abort=True)
+        raise
+    executor.close()
 
 
 def make_executor(

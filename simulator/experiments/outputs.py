@@ -1,8 +1,9 @@
 """Output folders that never destroy what this tool did not create.
 
-Every command that writes a folder (run, compare, analyze, sweep, and any later one: the
-planner, the app's exports) asks `destination` first, before any work starts, whether it
-may write there. The rules, as the most trusted command-line tools keep them:
+Every command that writes a folder (run, compare, analyze, sweep, plan, and any later
+one) asks `destination` (or `checked`, for a command with a default folder) first, before
+any work starts, whether it may write there. The rules, as the most trusted command-line
+tools keep them:
 
 - A path that does not exist is created (with its missing parents), if the nearest
   existing folder above it can be written in; it is tried, not guessed.
@@ -11,12 +12,13 @@ may write there. The rules, as the most trusted command-line tools keep them:
   for folders written before the marker existed, the manifest, says so), it holds
   nothing the tool did not write, and the user asked for it (`force`) or it is the
   command's own default folder for the same owner (`results/<scenario>/` by `run` of
-  that scenario). An empty folder holds nothing to lose and is used as it is.
+  that scenario, `results/plan_<scenario>/` by `plan` of it). An empty folder holds
+  nothing to lose and is used as it is.
 - A sweep's folder is never replaced (its runs may be hours of work), and nothing is
   written inside a sweep's run data (`runs/`).
 
 The marker, `.caseload` in the folder, is JSON: the package, what the folder is (`kind`:
-results, comparison, analysis, sweep), whose it is (`owner`: the scenario, the pair, the
+results, comparison, analysis, sweep, plan), whose it is (`owner`: the scenario, the pair, the
 sweep), the version, and every file the tool wrote. It is written last, so a folder
 with a marker is complete. Every refusal is an `OutputError` (exit status 2) that names
 the path and what to do instead.
@@ -36,7 +38,7 @@ from simulator.version import __version__
 
 MARKER = ".caseload"
 PACKAGE = "caseload-simulator"
-KINDS = ("results", "comparison", "analysis", "sweep")
+KINDS = ("results", "comparison", "analysis", "sweep", "plan")
 NEVER_REPLACED = ("sweep",)
 RUN_DATA = "runs"  # a sweep's results store, which nothing else may write in
 
@@ -57,6 +59,11 @@ LEGACY = {
         "report.md",
         {"points.csv", "main_effects.csv", "ranking.csv", "sobol_indices.csv",
          "failures.csv", "figures", "report.md"},
+    ),
+    "plan": (
+        "manifest.json",
+        {"plan.csv", "evidence.csv", "page.pdf", "page.png", "scenario.planned.toml",
+         "manifest.json"},
     ),
 }  # fmt: skip
 
@@ -148,6 +155,16 @@ def destination(
     return Destination(path, kind, owner, True, force, default)
 
 
+def checked(
+    out: str | Path | None, default: Path, *, kind: str, owner: str, force: bool = False
+) -> Destination:
+    """`destination` for a command whose folder is `out`, or its own `default` folder when
+    `out` is None (an `out` naming the default folder is the default folder too)."""
+    path = Path(out) if out is not None else default
+    is_default = os.path.abspath(path) == os.path.abspath(default)
+    return destination(path, kind=kind, owner=owner, force=force, default=is_default)
+
+
 def check_writable(path: Path, *, existing: bool = False) -> None:
     """Try writing where the folder `path` will be made: in its nearest existing ancestor
     (which must be a folder), or with `existing`, beside the folder `path` (the work is
@@ -216,6 +233,8 @@ def _legacy_marker(folder: Path) -> dict[str, Any] | None:
             first = manifest.get("a", manifest) if kind == "comparison" else manifest
             if not isinstance(first, dict) or first.get("package") != PACKAGE:
                 continue
+            if (first.get("kind") == "plan") != (kind == "plan"):
+                continue
         files = _legacy_files(folder, allowed)
         if files is not None:
             owner = _legacy_owner(kind, folder)
@@ -240,7 +259,7 @@ def _legacy_files(folder: Path, allowed: set[str]) -> list[str] | None:
 
 def _legacy_owner(kind: str, folder: Path) -> str | None:
     manifest = _json(folder / "manifest.json") or {}
-    if kind == "results":
+    if kind in ("results", "plan"):
         return manifest.get("scenario")
     if kind == "comparison":
         a, b = manifest.get("a") or {}, manifest.get("b") or {}

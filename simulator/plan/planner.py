@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from simulator.engine.calendar import WorkCalendar
-from simulator.experiments.executors import make_executor
+from simulator.experiments.executors import closing, make_executor
 from simulator.plan.certify import MET, MISSED, Certificate, OneFewer, certify, one_fewer
 from simulator.plan.naive import (
     PeriodLoad,
@@ -181,13 +181,12 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         raise PlanError(str(exc)) from None
     seed = scenario.simulation.seed if options.seed is None else options.seed
     factor = options.arrivals_range[1] if options.arrivals_range else 1.0
-    planned = scenario if factor == 1.0 else _scaled(scenario, factor)
+    planned = planned_arrivals(scenario, factor)
     load = period_load(offered_load(planned, step="month"), periods.bounds, planned)
     notes: list[str] = []
     if targets.caseload == "each" and scenario.caseworkers.assignment != "fixed":
         raise PlanError("--caseload-measure each needs caseworkers.assignment = 'fixed'")
-    executor = make_executor(options.workers)
-    try:
+    with closing(make_executor(options.workers)) as executor:
         simulator = Simulator(scenario, periods, executor, seed, factor)
         search_reps = range(options.replications)
         fresh = list(range(options.replications, options.replications + options.max_replications))
@@ -250,8 +249,6 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         plan.simulated_years = simulator.simulated_days / 365.25
         plan.events = simulator.events
         plan.cpu_seconds = simulator.cpu_seconds
-    finally:
-        executor.close()
     plan.notes.extend(_notes(plan))
     plan.wall_seconds = time.perf_counter() - started
     return plan
@@ -347,7 +344,10 @@ def post_hours(scenario: Scenario, periods: Periods) -> list[float]:
             for b0, b1 in itertools.pairwise(b)]  # fmt: skip
 
 
-def _scaled(scenario: Scenario, factor: float) -> Scenario:
+def planned_arrivals(scenario: Scenario, factor: float) -> Scenario:
+    """`scenario` with its quotas multiplied by `factor` (the planned range's high end)."""
+    if factor == 1.0:
+        return scenario
     return changed_scenario(scaled_arrivals(scenario.to_dict(), factor), {}, "<plan arrivals>")
 
 

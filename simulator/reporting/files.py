@@ -12,7 +12,6 @@ wrote (task names) is written to CSV so that no spreadsheet reads it as a formul
 from __future__ import annotations
 
 import json
-import os
 import platform
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pandas as pd
 
 from simulator import native
 from simulator.experiments.atomic import atomic_folder
-from simulator.experiments.outputs import Destination, destination
+from simulator.experiments.outputs import Destination, checked
 from simulator.experiments.run import Comparison, Results
 from simulator.version import __version__
 
@@ -44,20 +43,15 @@ class FiguresFailed(Exception):
 def results_destination(name: str, out: Path | None = None, *, force: bool = False) -> Destination:
     """Where `run` of the scenario `name` writes: `out`, or its default results/<name>/;
     checked now (`simulator.experiments.outputs.destination`)."""
-    return _checked(RESULTS / name, out, "results", name, force)
+    return checked(out, RESULTS / name, kind="results", owner=name, force=force)
 
 
 def comparison_destination(
     a: str, b: str, out: Path | None = None, *, force: bool = False
 ) -> Destination:
     """Where `compare` of the scenarios `a` and `b` writes (default results/compare_a_vs_b/)."""
-    return _checked(RESULTS / f"compare_{a}_vs_{b}", out, "comparison", f"{a}_vs_{b}", force)
-
-
-def _checked(default: Path, out: Path | None, kind: str, owner: str, force: bool) -> Destination:
-    path = Path(out) if out is not None else default
-    is_default = os.path.abspath(path) == os.path.abspath(default)
-    return destination(path, kind=kind, owner=owner, force=force, default=is_default)
+    default = RESULTS / f"compare_{a}_vs_{b}"
+    return checked(out, default, kind="comparison", owner=f"{a}_vs_{b}", force=force)
 
 
 def write_results(

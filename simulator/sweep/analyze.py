@@ -41,7 +41,7 @@ import pandas as pd
 from simulator.analysis.metrics import METRICS
 from simulator.analysis.stats import mean_ci
 from simulator.experiments.atomic import atomic_folder
-from simulator.experiments.outputs import Destination, destination
+from simulator.experiments.outputs import Destination, checked
 from simulator.reporting.files import write_csv
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
 from simulator.sweep.store import DESIGN, load_results, read_manifest
@@ -371,9 +371,8 @@ def analysis_destination(folder: Path, out: Path | None, force: bool) -> Destina
             f"--out {path}: is the sweep's own folder; the analysis goes beside its runs, "
             f"never over them (default: {default})"
         )
-    is_default = os.path.abspath(path) == os.path.abspath(default)
     owner = Path(os.path.abspath(folder)).name  # the sweep's folder, also when given as "."
-    return destination(path, kind="analysis", owner=owner, force=force, default=is_default)
+    return checked(out, default, kind="analysis", owner=owner, force=force)
 
 
 def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:
