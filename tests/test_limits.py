@@ -130,6 +130,17 @@ def test_a_plan_too_large_stops_before_it_starts(tmp_path: Path, capsys):
     assert time.perf_counter() - started < 10 and not out.exists()
 
 
+def test_more_worker_processes_than_the_machine_can_hold_are_refused(tmp_path: Path, capsys):
+    path = write_sweep(tmp_path, spec())
+    for argv in (
+        ["sweep", str(path), "-q", "--workers", "100000", "--out", str(tmp_path / "o")],
+        ["plan", str(BASELINE), "-q", "--workers", "100000", "--out", str(tmp_path / "o")],
+    ):
+        assert main(argv) == 2
+        assert "--workers: 100,000 processes for" in one_error(capsys)
+        assert not (tmp_path / "o").exists()
+
+
 def test_cases_open_at_the_start_count_towards_the_limits(capsys):
     today = REPO / "scenarios" / "today.toml"
     assert main(["validate", str(today)]) == 0

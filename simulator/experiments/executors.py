@@ -33,6 +33,9 @@ R = TypeVar("R")
 WORK_MODULE = "simulator.experiments.work"  # what worker processes load before any task
 
 
+WORKERS_PER_CORE = 8  # local worker processes: each holds the simulator (about 100 MB)
+
+
 class ExecutorError(ScenarioError):
     """An executor that cannot start (a scheduler out of reach, a missing extra)."""
 
@@ -269,7 +272,13 @@ def make_executor(
     `security`, a `distributed.security.Security`), else processes or serial."""
     if scheduler is not None:
         return DaskExecutor(scheduler, security)
-    workers = workers or available_cores()
+    cores = available_cores()
+    if workers is not None and workers > WORKERS_PER_CORE * cores:
+        raise ExecutorError(
+            f"--workers: {workers:,} processes for {cores} cores (at most {WORKERS_PER_CORE} "
+            "per core: more only slow the work and fill the memory)"
+        )
+    workers = workers or cores
     return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
 
 
