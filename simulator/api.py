@@ -349,7 +349,7 @@ def staffing_plan(
     except ValueError as exc:
         raise ScenarioError(f"plan: {exc}") from None
     if limits:
-        check_plan_size(scenario, arrivals_range, replications)
+        check_plan_size(scenario, arrivals_range, replications, start=start, until=until, step=step)
     return make_plan(scenario, options)
 
 
@@ -358,12 +358,24 @@ def check_plan_size(
     arrivals_range: tuple[float, float] | None = None,
     replications: int = 20,
     what: str = "",
+    *,
+    start: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    step: str = "quarter",
 ) -> Estimate:
-    """`check_size` for the planner: each of its runs, at the high end of `arrivals_range`."""
-    from simulator.plan.planner import planned_arrivals
+    """`check_size` for the planner's runs: the periods `start` to `until` checked (a
+    `ScenarioError` naming --from or --until), the runs at the high end of
+    `arrivals_range` and as long as `until` asks."""
+    from simulator.plan.planner import planned_runs
+    from simulator.plan.targets import planning_periods
+    from simulator.scenario import ScenarioError
 
-    high = planned_arrivals(scenario, arrivals_range[1] if arrivals_range else 1.0)
-    return check_size(high, replications, what)
+    try:
+        periods = planning_periods(scenario, _date("start", start), _date("until", until), step)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ScenarioError(f"plan: {exc}") from None
+    runs = planned_runs(scenario, arrivals_range[1] if arrivals_range else 1.0, periods)
+    return check_size(runs, replications, what)
 
 
 def plan_folder(

@@ -127,6 +127,10 @@ def test_a_plan_too_large_stops_before_it_starts(tmp_path: Path, capsys):
     assert f"{BASELINE}: the run would be too large" in err and "100,000 caseworkers" in err
     assert main([*argv, "--arrivals-range", "1,100000"]) == 2  # the planned range's high end
     assert "arrivals: about" in one_error(capsys)
+    assert main([*argv, "--until", "2200-01-01"]) == 2  # the runs last until --until
+    assert "simulation.duration_years: a horizon of 188 years" in one_error(capsys)
+    assert main([*argv, "--until", "9999-12-31"]) == 2
+    assert "--until 9999-12-31 is after 2262-04-10, the last date" in one_error(capsys)
     assert time.perf_counter() - started < 10 and not out.exists()
 
 

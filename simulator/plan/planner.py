@@ -48,7 +48,14 @@ from simulator.plan.naive import (
 )
 from simulator.plan.offered_load import _cdf, offered_load, share_at_work
 from simulator.plan.search import REACH, Search, least_staffing
-from simulator.plan.simulate import PlanError, Sample, Simulator, scaled_arrivals
+from simulator.plan.simulate import (
+    KEYS,
+    PlanError,
+    Sample,
+    Simulator,
+    duration_years,
+    scaled_arrivals,
+)
 from simulator.plan.targets import Periods, PeriodStep, Targets, planning_periods
 from simulator.scenario import changed_scenario
 from simulator.scenario.schema import Scenario, Turnover
@@ -342,6 +349,20 @@ def post_hours(scenario: Scenario, periods: Periods) -> list[float]:
     at_work = share_at_work(scenario)
     return [float(working[b1] - working[b0]) * per_day * at_work
             for b0, b1 in itertools.pairwise(b)]  # fmt: skip
+
+
+def planned_runs(
+    scenario: Scenario, factor: float = 1.0, periods: Periods | None = None
+) -> Scenario:
+    """The scenario the planner's runs simulate: quotas times `factor`, and the horizon
+    to the end of `periods` where that is later than the scenario's end (as `Simulator`
+    extends it)."""
+    planned = planned_arrivals(scenario, factor)
+    sim = planned.simulation
+    if periods is None or float(periods.bounds[-1]) <= sim.duration_days + 1e-9:
+        return planned
+    years = duration_years(periods.start, float(periods.bounds[-1]))
+    return changed_scenario(planned.to_dict(), {KEYS["duration"]: years}, "--until")
 
 
 def planned_arrivals(scenario: Scenario, factor: float) -> Scenario:
