@@ -155,6 +155,13 @@ def test_cases_open_at_the_start_count_towards_the_limits(capsys):
     assert "initial_state: 1e+08 cases open at the start" in err
 
 
+def test_a_lognormal_spread_that_would_overflow_is_refused_with_the_key(capsys):
+    change = "tasks.reception.duration_hours={dist='lognormal', mean=2.0, sd=1e155}"
+    assert main(["validate", str(BASELINE), "--set", change]) == 2
+    err = one_error(capsys)
+    assert "tasks.reception.duration_hours: sd: 1e+155 is more than 100 times the mean" in err
+
+
 def test_validate_states_the_size_of_a_run(capsys):
     assert main(["validate", str(BASELINE)]) == 0
     out = capsys.readouterr().out
