@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.timings import phase
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -46,13 +48,15 @@ def load_scenario(
     `changes` sets keys by their dotted path (``{"caseworkers.weekly_hours": 30}``; a
     number indexes a list); `overrides` are command-line ``key.path=value`` texts.
     """
-    from simulator.scenario import changed_scenario, keys
-    from simulator.scenario import load_scenario as load_file
+    with phase("import"):
+        from simulator.scenario import changed_scenario, keys
+        from simulator.scenario import load_scenario as load_file
 
-    if isinstance(source, Mapping):
-        data = keys.apply_overrides(dict(source), overrides or [])
-        return changed_scenario(data, changes or {}, "<scenario data>")
-    return load_file(source, overrides, changes)
+    with phase("scenario"):
+        if isinstance(source, Mapping):
+            data = keys.apply_overrides(dict(source), overrides or [])
+            return changed_scenario(data, changes or {}, "<scenario data>")
+        return load_file(source, overrides, changes)
 
 
 def run(
@@ -70,9 +74,10 @@ def run(
     within `precision` of its mean (Hoad, Robinson & Davies 2010), at most
     `max_replications`. `progress=True` shows a console bar (only on a terminal).
     """
-    from simulator.analysis.replications import AutoReplications
-    from simulator.experiments.run import run_scenario
-    from simulator.scenario import ScenarioError
+    with phase("import"):
+        from simulator.analysis.replications import AutoReplications
+        from simulator.experiments.run import run_scenario
+        from simulator.scenario import ScenarioError
 
     count: int | AutoReplications | None
     if replications == "auto":
@@ -98,7 +103,8 @@ def compare(
     progress: Progress = False,
 ) -> Comparison:
     """Run `a` and `b` with common random numbers; B - A per metric with paired intervals."""
-    from simulator.experiments.run import compare as paired
+    with phase("import"):
+        from simulator.experiments.run import compare as paired
 
     _count("replications", replications, minimum=2)
     _check_seed(seed)
@@ -110,7 +116,8 @@ def write_results(
     results: Results, folder: str | Path, *, figures: bool = True, command: list[str] | None = None
 ) -> Path:
     """Write the results folder (tables, figures, the scenario as run, a manifest) at once."""
-    from simulator.reporting.files import write_results as write
+    with phase("import"):
+        from simulator.reporting.files import write_results as write
 
     return write(results, Path(folder), command=command, figures=figures)
 
@@ -119,7 +126,8 @@ def write_comparison(
     comparison: Comparison, folder: str | Path, *, command: list[str] | None = None
 ) -> Path:
     """Write a comparison folder (the paired table, both summaries, a figure) at once."""
-    from simulator.reporting.files import write_comparison as write
+    with phase("import"):
+        from simulator.reporting.files import write_comparison as write
 
     return write(comparison, Path(folder), command=command)
 

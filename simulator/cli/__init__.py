@@ -20,7 +20,7 @@ import argparse
 import sys
 from types import ModuleType
 
-from simulator import __version__
+from simulator import __version__, timings
 from simulator.cli import analyze, calibrate, compare, new, run, sweep, validate
 
 EXIT_BAD_INPUT = 2
@@ -63,3 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("caseload: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if timings.enabled():
+            print(timings.report(), file=sys.stderr)

@@ -20,6 +20,7 @@ from simulator.analysis.replications import AutoReplications
 from simulator.analysis.tables import first_column, summarise, task_table
 from simulator.engine.model import Municipality
 from simulator.scenario import Scenario
+from simulator.timings import phase
 
 Progress = Callable[[int, float], None]  # (replication, fraction of it done)
 
@@ -61,30 +62,39 @@ def run_scenario(
     per_rep, weekly, by_task, tasks, events = [], [], [], [], 0
     history: dict[str, list[float]] = {}
     for rep in range(n):
-        model = Municipality(scenario, replication=rep, seed=seed)
-        report = None if progress is None else (lambda f, rep=rep: progress(rep, f))
-        record = model.run(progress=report)
-        stats = analyse(record, model.calendar)
-        events += record.events
-        per_rep.append(pd.DataFrame({"replication": rep, "metric": list(stats.summary),
-                                     "value": list(stats.summary.values())}))  # fmt: skip
-        weekly.append(stats.weekly.assign(replication=rep))
-        by_task.append(stats.by_task.assign(replication=rep))
-        tasks.append(task_table(record, scenario))
+        with phase("simulation"):
+            model = Municipality(scenario, replication=rep, seed=seed)
+            report = None if progress is None else (lambda f, rep=rep: progress(rep, f))
+            record = model.run(progress=report)
+        with phase("statistics"):
+            stats = analyse(record, model.calendar)
+        with phase("tables"):
+            events += record.events
+            per_rep.append(pd.DataFrame({"replication": rep, "metric": list(stats.summary),
+                                         "value": list(stats.summary.values())}))  # fmt: skip
+            weekly.append(stats.weekly.assign(replication=rep))
+            by_task.append(stats.by_task.assign(replication=rep))
+            tasks.append(task_table(record, scenario))
         for metric, value in stats.summary.items():
             history.setdefault(metric, []).append(value)
         if rule and rule.stop(history):
             break
-    per_replication = pd.concat(per_rep, ignore_index=True)
+    with phase("tables"):
+        per_replication = pd.concat(per_rep, ignore_index=True)
+        weekly_table = first_column(pd.concat(weekly, ignore_index=True), "replication")
+        by_task_table = first_column(pd.concat(by_task, ignore_index=True), "replication")
+        task_rows = pd.concat(tasks, ignore_index=True)
+    with phase("statistics"):
+        summary = summarise(per_replication)
     return Results(
         scenario=scenario,
         seed=seed,
         replications=len(per_rep),
-        summary=summarise(per_replication),
+        summary=summary,
         per_replication=per_replication,
-        weekly=first_column(pd.concat(weekly, ignore_index=True), "replication"),
-        by_task=first_column(pd.concat(by_task, ignore_index=True), "replication"),
-        tasks=pd.concat(tasks, ignore_index=True),
+        weekly=weekly_table,
+        by_task=by_task_table,
+        tasks=task_rows,
         wall_seconds=time.perf_counter() - started,
         events=events,
         auto=rule,

@@ -18,6 +18,7 @@ import pandas as pd
 from simulator import native
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.run import Comparison, Results
+from simulator.timings import phase
 from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
@@ -32,7 +33,7 @@ def write_results(
 ) -> Path:
     """Write every output of `results` into the folder `destination`, atomically
     (the PNG figures too, unless `figures` is False)."""
-    with atomic_folder(destination) as folder:
+    with atomic_folder(destination) as folder, phase("tables"):
         results.summary.to_csv(
             folder / "summary.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
         )
@@ -43,16 +44,18 @@ def write_results(
         results.tasks.to_parquet(folder / "tasks.parquet", index=False)
         (folder / "scenario.resolved.toml").write_text(resolved_toml(results), encoding="utf-8")
         if figures:
-            from simulator.reporting.figures import write_figures
+            with phase("import"):
+                from simulator.reporting.figures import write_figures
 
-            write_figures(
-                folder / "figures",
-                results.weekly,
-                results.by_task,
-                title=results.scenario.name,
-                warmup_end=results.scenario.simulation.warmup_end,
-                stress_threshold=results.scenario.stress.threshold,
-            )
+            with phase("figures"):
+                write_figures(
+                    folder / "figures",
+                    results.weekly,
+                    results.by_task,
+                    title=results.scenario.name,
+                    warmup_end=results.scenario.simulation.warmup_end,
+                    stress_threshold=results.scenario.stress.threshold,
+                )
         manifest = build_manifest(results, command)
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return destination
