@@ -1,7 +1,8 @@
 """The `caseload` command (also `python -m simulator`): one module per command.
 
     caseload run SCENARIO [--seed S] [--replications N|auto] [--out DIR] [--set key.path=value ...]
-    caseload compare A B [--replications N] [--out DIR]
+                          [--workers N]
+    caseload compare A B [--replications N] [--out DIR] [--workers N]
     caseload validate SCENARIO [--set key.path=value ...]
     caseload new NAME [--folder DIR]
     caseload calibrate
