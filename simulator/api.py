@@ -140,13 +140,23 @@ def compare(
 
 
 def write_results(
-    results: Results, folder: str | Path, *, figures: bool = True, command: list[str] | None = None
+    results: Results,
+    folder: str | Path,
+    *,
+    figures: bool = True,
+    command: list[str] | None = None,
+    workers: int | None = None,
 ) -> Path:
-    """Write the results folder (tables, figures, the scenario as run, a manifest) at once."""
+    """Write the results folder (tables, figures, the scenario as run, a manifest) at once.
+
+    The figures are drawn on `workers` processes (default: one per core where the run
+    had more than two replications, else in this process).
+    """
+    _count("workers", workers, minimum=1)
     with phase("import"):
         from simulator.reporting.files import write_results as write
 
-    return write(results, Path(folder), command=command, figures=figures)
+    return write(results, Path(folder), command=command, figures=figures, workers=workers)
 
 
 def write_comparison(

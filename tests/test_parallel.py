@@ -71,6 +71,18 @@ def test_the_figures_draw_the_data_they_drew_before_they_were_made_faster() -> N
     pd.testing.assert_frame_equal(from_folder(REFERENCE / "run"), stored, check_exact=True)
 
 
+def test_figures_drawn_on_processes_are_those_drawn_here(
+    scenario: cl.Scenario, tmp_path: Path
+) -> None:
+    results = cl.run(scenario, replications=3, workers=1)
+    here = cl.write_results(results, tmp_path / "here", workers=1) / "figures"
+    there = cl.write_results(results, tmp_path / "there", workers=2) / "figures"
+    names = sorted(p.name for p in here.glob("*.png"))
+    assert len(names) >= 6 and names == sorted(p.name for p in there.glob("*.png"))
+    for name in names:
+        assert (there / name).read_bytes() == (here / name).read_bytes(), name
+
+
 def test_parallel_results_are_the_serial_results_in_memory(scenario: cl.Scenario) -> None:
     serial = cl.run(scenario, replications=3, workers=1)
     parallel = cl.run(scenario, replications=3, workers=3)

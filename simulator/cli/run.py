@@ -51,7 +51,9 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         progress=not args.quiet,
         workers=args.workers,
     )
-    cl.write_results(results, out, figures=not args.no_figures, command=command)
+    cl.write_results(
+        results, out, figures=not args.no_figures, command=command, workers=args.workers
+    )
     if not args.quiet:
         print(cl.describe(results, out))
     return 0
