@@ -23,6 +23,9 @@ from simulator.scenario.errors import ScenarioError
 T = TypeVar("T")
 R = TypeVar("R")
 WORK_MODULE = "simulator.experiments.work"  # what worker processes load before any task
+# ... and, in a fork server, what the work calendar loads at its first use: the holiday
+# calendars of every country the `holidays` package knows (0.1 s, once, not per worker)
+PRELOAD = [WORK_MODULE, "holidays.countries"]
 
 
 class ExecutorError(ScenarioError):
@@ -73,7 +76,7 @@ class ProcessExecutor:
         self.workers = workers or available_cores()
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([WORK_MODULE])
+            context.set_forkserver_preload(PRELOAD)
             from multiprocessing import forkserver  # POSIX only
 
             forkserver.ensure_running()  # returns at once: the server loads meanwhile
