@@ -1,7 +1,9 @@
 """Time to answer: how long a user waits for `caseload`, and where the time goes.
 
-Run as ``python benchmarks/bench_answer.py [--repeats N] [--workers N] [--json FILE]``
-(``make bench-answer``), and ``--build`` to time a first ``make run`` on a fresh clone.
+Run as ``python benchmarks/bench_answer.py [--repeats N] [--workers N] [--json FILE]``;
+``--against OTHER/.venv/bin/caseload`` runs another build's command in turn with this
+one (e.g. a worktree of the commit before a change), and ``--build`` times a first
+``make run`` on a fresh clone.
 
 Each case is the whole command in a fresh process, as a user starts it:
 ``caseload --help``, ``caseload validate scenarios/baseline.toml`` and
@@ -72,9 +74,10 @@ BUILD_TARGET_S = 120.0
 
 @dataclass
 class Timed:
-    """The repeats of one case: wall seconds and phase seconds of each."""
+    """The repeats of one case with one build: wall seconds and phase seconds of each."""
 
     case: Case
+    build: tuple[str, ...]  # the command that runs the build's `caseload`
     walls: list[float] = field(default_factory=list)
     phases: list[dict[str, float]] = field(default_factory=list)
 
@@ -91,9 +94,11 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "simulator"]
 
 
-def run_once(case: Case, workers: int | None, scratch: Path) -> tuple[float, dict[str, float]]:
+def run_once(
+    case: Case, build: tuple[str, ...], workers: int | None, scratch: Path
+) -> tuple[float, dict[str, float]]:
     """Run `case` in a fresh process; its wall time and phases (start-up: the rest)."""
-    argv = [*command(), *case.args]
+    argv = [*build, *case.args]
     if case.writes:
         argv += ["--out", str(scratch / "out"), "-q"]
         if workers is not None:
@@ -112,16 +117,18 @@ def run_once(case: Case, workers: int | None, scratch: Path) -> tuple[float, dic
     return wall, phases
 
 
-def measure(cases: tuple[Case, ...], repeats: int, workers: int | None) -> list[Timed]:
-    """Every case `repeats` times, interleaved, after one untimed round."""
-    timed = [Timed(case) for case in cases]
+def measure(
+    cases: tuple[Case, ...], builds: list[tuple[str, ...]], repeats: int, workers: int | None
+) -> list[Timed]:
+    """Every case with every build `repeats` times, interleaved, after one untimed round."""
+    timed = [Timed(case, build) for case in cases for build in builds]
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
-        for case in cases:
-            run_once(case, workers, scratch)
+        for t in timed:
+            run_once(t.case, t.build, workers, scratch)
         for _ in range(repeats):
             for t in timed:
-                wall, phases = run_once(t.case, workers, scratch)
+                wall, phases = run_once(t.case, t.build, workers, scratch)
                 t.walls.append(wall)
                 t.phases.append(phases)
     return timed
@@ -131,9 +138,9 @@ def verdict(ok: bool) -> str:
     return "MET" if ok else "MISSED"
 
 
-def report(timed: list[Timed], load: tuple[str, str]) -> str:
-    """The table of medians with targets, and the breakdown of the runs."""
-    lines = [f"load average (1, 5, 15 min): before {load[0]}; after {load[1]}", ""]
+def report(timed: list[Timed]) -> str:
+    """The table of medians with targets, and the breakdown of the runs, of one build."""
+    lines = [f"{' '.join(timed[0].build)}", ""]
     lines.append(f"{'command':34} {'median':>7} {'min':>6} {'max':>6}  target")
     for t in timed:
         target = t.case.target
@@ -204,17 +211,27 @@ def main() -> None:
     ap.add_argument("--workers", type=int, help="--workers for the runs (default: the command's)")
     ap.add_argument("--only", help="only the cases whose label contains this text")
     ap.add_argument("--json", type=Path, help="also write every timing to this file")
+    ap.add_argument("--against", type=Path, help="another build's caseload, run in turn")
     ap.add_argument("--build", action="store_true", help="also time `make run` on a fresh clone")
     ap.add_argument("--python", default="python3", help="the Python for --build (python3)")
     args = ap.parse_args()
     cases = tuple(c for c in CASES if args.only is None or args.only in c.label)
+    builds = [tuple(command())] + ([(str(args.against),)] if args.against else [])
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    timed = measure(cases, args.repeats, args.workers)
+    timed = measure(cases, builds, args.repeats, args.workers)
     load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"{args.repeats} repeats per command, {os.cpu_count()} cores, {command()[0]}")
-    print(report(timed, (load_before, load_after)))
+    print(
+        f"{args.repeats} repeats per command, {os.cpu_count()} cores; load average "
+        f"(1, 5, 15 min) {load_before} before, {load_after} after"
+    )
+    for build in builds:
+        print()
+        print(report([t for t in timed if t.build == build]))
     if args.json:
-        rows = [{"case": t.case.label, "walls": t.walls, "phases": t.phases} for t in timed]
+        rows = [
+            {"case": t.case.label, "build": " ".join(t.build), "walls": t.walls, "phases": t.phases}
+            for t in timed
+        ]
         args.json.write_text(json.dumps(rows, indent=1) + "\n")
     if args.build:
         if shutil.which("make") is None:
