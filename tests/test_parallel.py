@@ -163,3 +163,15 @@ def test_validate_loads_no_tables_and_no_simulator(tmp_path: Path) -> None:
 def test_a_run_without_figures_loads_neither_scipy_nor_matplotlib(tmp_path: Path) -> None:
     argv = ["run", "reference.toml", "--replications", "1", "--no-figures", "-q"]
     assert loaded([*argv, "--out", str(tmp_path / "out")]) == {"pandas", "pyarrow", "simpy"}
+
+
+def test_a_script_without_a_main_guard_is_told_how_to_run_on_processes(tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"  # workers import it again, and would start workers
+    script.write_text(
+        "import simulator as cl\n"
+        f"scenario = cl.load_scenario({str(REFERENCE / 'reference.toml')!r})\n"
+        "cl.run(scenario, replications=3, workers=2)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -31,6 +32,11 @@ from simulator.scenario import Scenario
 from simulator.timings import phase
 
 Progress = Callable[[int, float], None]  # (replication, fraction of it done)
+BROKEN = (
+    "a worker process ended abruptly: it ran out of memory or was killed, or a script "
+    "started worker processes while being imported by them (start a script that runs "
+    'replications on processes with `if __name__ == "__main__":`, or ask for one worker)'
+)
 
 
 @dataclass
@@ -118,6 +124,8 @@ def _in_order(
             waiting[index] = result
             while count - len(waiting) in waiting:
                 yield waiting.pop(count - len(waiting))
+    except BrokenProcessPool as exc:
+        raise RuntimeError(BROKEN) from exc
     finally:
         getattr(results, "close", lambda: None)()  # the executors' generators cancel the rest
         wall, total = time.perf_counter() - started, sum(spent.values())
