@@ -1,9 +1,9 @@
 """Time to answer: how long a user waits for `caseload`, and where the time goes.
 
-Run as ``python benchmarks/bench_answer.py [--repeats N] [--workers N] [--json FILE]``;
-``--against OTHER/.venv/bin/caseload`` runs another build's command in turn with this
-one (e.g. a worktree of the commit before a change), and ``--build`` times a first
-``make run`` on a fresh clone.
+Run as ``python benchmarks/bench_answer.py [--repeats N] [--workers N] [--json FILE]``
+(``make bench-answer``); ``--against OTHER/.venv/bin/caseload`` runs another build's
+command in turn with this one (e.g. a worktree of the commit before a change), and
+``--build`` times a first ``make run`` on a fresh clone.
 
 Each case is the whole command in a fresh process, as a user starts it:
 ``caseload --help``, ``caseload validate scenarios/baseline.toml`` and
