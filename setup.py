@@ -49,8 +49,17 @@ def remove_earlier_build() -> None:
     (package / RECORD).unlink(missing_ok=True)
 
 
+def reading_metadata() -> bool:
+    """Whether setup.py runs only for the package's metadata: pip runs it three times for
+    an install (requirements, metadata, build) and only the build needs mypyc, which
+    type-checks and writes the C afresh each time it is asked (10-20 s)."""
+    return bool({"egg_info", "dist_info"} & set(sys.argv[1:]))
+
+
 def compiled_extensions() -> list[Extension]:
     """mypyc's extensions for the COMPILED modules, or none (pure Python)."""
+    if reading_metadata():
+        return []
     remove_earlier_build()
     if os.environ.get("CASELOAD_PURE_PYTHON"):
         print("CASELOAD_PURE_PYTHON is set: building without compiled modules")
