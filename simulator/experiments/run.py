@@ -29,7 +29,6 @@ from simulator.analysis.tables import first_column, summarise
 from simulator.experiments.executors import Executor, SerialExecutor
 from simulator.experiments.work import Replicated, Replication, replicate_numbered
 from simulator.scenario import Scenario
-from simulator.timings import phase
 
 Progress = Callable[[int, float], None]  # (replication, fraction of it done)
 BROKEN = (
@@ -111,8 +110,8 @@ def _in_order(
         numbered = ((i, replace(job, progress=partial(_within, advance, i))) for i, job in numbered)
     started = time.perf_counter()
     spent: dict[str, float] = {}
-    waiting: dict[int, Replicated] = {}
-    count = 0
+    waiting: dict[int, Replicated] = {}  # done, but not all before them yet
+    count = following = 0
     results = executor.imap_unordered(replicate_numbered, numbered)
     try:
         for index, result in results:
@@ -122,8 +121,9 @@ def _in_order(
             if advance is not None and not local:
                 advance(count)
             waiting[index] = result
-            while count - len(waiting) in waiting:
-                yield waiting.pop(count - len(waiting))
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
     except BrokenProcessPool as exc:
         raise RuntimeError(BROKEN) from exc
     finally:
@@ -156,12 +156,12 @@ def _gather(
     scenario: Scenario, seed: int, done: Sequence[Replicated], wall_seconds: float
 ) -> Results:
     """The replications `done` (in order) as one run's tables."""
-    with phase("tables"):
+    with timings.phase("tables"):
         per_replication = pd.concat([_per_replication(r) for r in done], ignore_index=True)
         weekly = first_column(pd.concat([r.weekly for r in done], ignore_index=True), "replication")
         by_task = pd.concat([r.by_task for r in done], ignore_index=True)
         tasks = pd.concat([r.tasks for r in done], ignore_index=True)
-    with phase("statistics"):
+    with timings.phase("statistics"):
         summary = summarise(per_replication)
     return Results(
         scenario=scenario,
