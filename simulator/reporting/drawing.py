@@ -48,20 +48,24 @@ class Planner:
         return [*PLANNER_FIGURES, *([DROPPED_FIGURE] if triaged else [])]
 
 
-def draw(job: tuple[Planner, str, Path]) -> Path:
-    """Draw one planner figure (planner, file name, path) and write it; return the path."""
+def draw(job: tuple[Planner, list[str], Path]) -> list[Path]:
+    """Draw planner figures (planner, file names, folder) and write them; their paths."""
     with phase("import"):  # matplotlib, where the first figure is drawn
         from simulator.reporting.figures import draw_planner_figure
 
-    return draw_planner_figure(*job)
+    planner, names, folder = job
+    return [draw_planner_figure(planner, name, folder / name) for name in names]
 
 
 def draw_figures(folder: Path, planner: Planner, executor: Executor | None = None) -> list[Path]:
-    """Write `planner`'s figures into `folder` (created if missing), each drawn on one of
-    `executor`'s processes (default: in this process); their paths, in order."""
+    """Write `planner`'s figures into `folder` (created if missing): in this process, or
+    shared out between `executor`'s processes (the tables travel once to each); their
+    paths, in order."""
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [(planner, name, folder / name) for name in planner.names()]
+    names = planner.names()
     if executor is None:
-        return [draw(job) for job in jobs]
-    written = set(executor.imap_unordered(draw, jobs))
-    return [path for _, _, path in jobs if path in written]
+        return draw((planner, names, folder))
+    shares = [names[i :: executor.workers] for i in range(min(executor.workers, len(names)))]
+    jobs = [(planner, share, folder) for share in shares]
+    written = {path for paths in executor.imap_unordered(draw, jobs) for path in paths}
+    return [folder / name for name in names if folder / name in written]
