@@ -72,3 +72,16 @@ def test_the_generated_reference_pages_are_current(page: str, module: str) -> No
     assert (DOCS / "reference" / page).read_text(encoding="utf-8") == generated, (
         f"docs/reference/{page} is stale: python -m {module} > docs/reference/{page}"
     )
+
+
+def test_every_module_path_the_docs_name_exists() -> None:
+    """A page that names `simulator/...py` (or a folder) points at something in the tree:
+    a move of code must carry its docs along."""
+    pages = [REPO / "README.md", *DOCS.rglob("*.md")]
+    named = {
+        (page.relative_to(REPO).as_posix(), path)
+        for page in pages
+        for path in re.findall(r"`(simulator/[\w/]+(?:\.py)?)`", page.read_text(encoding="utf-8"))
+    }
+    missing = sorted((page, path) for page, path in named if not (REPO / path).exists())
+    assert named and not missing, missing
