@@ -118,8 +118,8 @@ def share_ci(
     far from both. Where every replication gave the same share (0 and 1 included) the
     interval is that point, as the t-interval's is; with fewer than two values there is
     none (NaN), as in `mean_ci`. A series with values outside [0, 1] (not a share after
-    all) gets the t-interval of `nonnegative_ci`. docs/validation.md says why this method. Returns (mean, low, high), each
-    with `axis` removed.
+    all) gets the t-interval of `nonnegative_ci`. docs/validation.md says why this method.
+    Returns (mean, low, high), each with `axis` removed.
     """
     x = np.asarray(values, dtype=float)
     mean, t, se = _mean_t_se(x, axis, confidence)
