@@ -368,39 +368,19 @@ def pair(a: Results, b: Results) -> Comparison:
 
 def weekly_bands(results: Results, metric: str, *, scale: float = 1.0) -> pd.DataFrame:
     """One weekly metric over the replications, per date: `mean`; `ci_low`, `ci_high`, the
-    95 % interval of the mean (where the average over many such municipalities lies);
-    `p10`, `p90`, the 10th and 90th percentiles over replications (the range 8 of 10
-    municipalities like this one would see); and `replications` with a value that week.
-    Values are multiplied by `scale` (100 for a share in per cent)."""
-    import numpy as np
-    import pandas as pd
-
-    from simulator.analysis.stats import mean_ci
+    95 % interval of the mean (where the average over many such municipalities lies; for a
+    share, inside [0, 1]); `p10`, `p90`, the 10th and 90th percentiles over replications
+    (the range 8 of 10 municipalities like this one would see; none with fewer than two
+    replications); and `replications` with a value that week. Values are multiplied by
+    `scale` (100 for a share in per cent). The figures of `write_results` draw the same
+    bands (`simulator.analysis.tables.weekly_bands`)."""
+    from simulator.analysis.tables import weekly_bands as bands
     from simulator.scenario import ScenarioError
 
-    rows = results.weekly[results.weekly["metric"] == metric]
-    if rows.empty:
-        known = ", ".join(sorted(results.weekly["metric"].unique()))
-        raise ScenarioError(f"weekly_bands: no weekly metric {metric!r}; known: {known}")
-    table = rows.pivot(index="date", columns="replication", values="value").sort_index()
-    values = table.to_numpy(dtype=float) * scale
-    mean, low, high = mean_ci(values, axis=1)
-    counted = np.sum(~np.isnan(values), axis=1)
-    p10, p90 = np.full(len(values), np.nan), np.full(len(values), np.nan)
-    seen = counted > 0
-    if seen.any():
-        p10[seen], p90[seen] = np.nanpercentile(values[seen], [10, 90], axis=1)
-    return pd.DataFrame(
-        {
-            "date": table.index,
-            "mean": mean,
-            "ci_low": low,
-            "ci_high": high,
-            "p10": p10,
-            "p90": p90,
-            "replications": counted,
-        }
-    )
+    try:
+        return bands(results.weekly, metric, scale=scale)
+    except KeyError as exc:
+        raise ScenarioError(f"weekly_bands: {exc.args[0]}") from None
 
 
 def waiting_theory(results: Results, utilisation: Sequence[float]) -> pd.DataFrame:

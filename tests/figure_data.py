@@ -34,7 +34,8 @@ def figure_data(weekly: pd.DataFrame, by_task: pd.DataFrame) -> pd.DataFrame:
     parts = {f"series {metric} x{scale:g}": figures._series(weekly, metric, scale)
              for metric, scale in SERIES}  # fmt: skip
     parts["staff"] = figures.staff_table(weekly)
-    parts["on time"] = figures._on_time_table(by_task).set_index("task")
+    on_time = figures._on_time_table(by_task)
+    parts["on time"] = on_time.astype({"statutory": float}).set_index("task")  # 1: statutory
     parts["dropped"] = figures.dropped_table(by_task).set_index("task")
     long = []
     for name, table in parts.items():

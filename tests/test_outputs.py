@@ -51,10 +51,12 @@ def test_results_folder_has_every_output(results_dir: Path):
 def test_summary_has_every_metric_and_empty_ci_for_one_replication(results_dir: Path):
     summary = pd.read_csv(results_dir / "summary.csv")
     assert list(summary.columns) == [
-        "metric", "unit", "mean", "ci_low", "ci_high", "replications", "description",
+        "metric", "unit", "mean", "ci_low", "ci_high", "p10", "p90", "replications",
+        "mechanism", "description",
     ]  # fmt: skip
     assert list(summary["metric"]) == [m.name for m in SUMMARY_METRICS]
-    assert summary["ci_low"].isna().all() and summary["ci_high"].isna().all()
+    for column in ("ci_low", "ci_high", "p10", "p90"):  # one run: no interval, no range
+        assert summary[column].isna().all(), column
     # a metric of a mechanism the scenario leaves off (interpreting, say) has no value
     measured = summary["mean"].notna()
     assert (summary.loc[measured, "replications"] == 1).all()

@@ -1,4 +1,14 @@
-"""Confidence intervals over replications.
+"""Confidence intervals over replications, and the range of the replications themselves.
+
+Two different questions get two different answers, and every output says which it gives:
+
+- the 95 % confidence interval of the mean (`mean_ci`): where the average over many such
+  municipalities lies; it narrows as replications are added;
+- the 10th to 90th percentile of the replications (`percentile_range`): the range a single
+  municipality like this one may see, 8 runs in 10; it does not narrow with more of them.
+
+A share (a value between 0 and 1) gets its interval on the logit scale (`share_ci`), so
+that it stays inside [0, 1]; docs/validation.md says why this method.
 
 The Student-t quantile is computed here, not taken from SciPy: importing
 `scipy.stats` takes longer than a whole baseline replication, and a command would pay
@@ -60,6 +70,16 @@ def mean_ci(
     Where n < 2 no interval exists and the bounds are NaN; where n = 0 the mean is NaN too.
     Returns (mean, low, high), each with `axis` removed.
     """
+    mean, t, se = _mean_t_se(values, axis, confidence)
+    half = t * se
+    return mean, mean - half, mean + half
+
+
+def _mean_t_se(
+    values: np.ndarray | list[float], axis: int, confidence: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, the t quantile of the interval and the standard error of the mean along
+    `axis`, ignoring NaN; t and the standard error are NaN with fewer than two values."""
     x = np.asarray(values, dtype=float)
     n = np.sum(~np.isnan(x), axis=axis)
     with warnings.catch_warnings():  # all-NaN slices and n < 2 are handled below
@@ -70,8 +90,8 @@ def mean_ci(
     df = np.where(enough, n - 1, 1)
     quantiles = {d: t_quantile(confidence, d) for d in np.unique(df).tolist()}
     t = np.array([quantiles[d] for d in df.ravel().tolist()]).reshape(df.shape)
-    half = np.where(enough, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
-    return mean, mean - half, mean + half
+    se = np.where(enough, sd / np.sqrt(np.maximum(n, 1)), np.nan)
+    return mean, np.where(enough, t, np.nan), se
 
 
 def t_interval(
@@ -80,6 +100,86 @@ def t_interval(
     """(mean, low, high) of one metric over replications; NaN bounds with one value."""
     mean, low, high = mean_ci(np.asarray(values, dtype=float).ravel(), confidence=level)
     return float(mean), float(low), float(high)
+
+
+def share_ci(
+    values: np.ndarray | list[float], axis: int = 0, confidence: float = LEVEL
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and confidence interval of a share (values in [0, 1]) along `axis`, ignoring NaN:
+    the Wilson score interval at the replications' effective sample size, so that it stays
+    inside [0, 1].
+
+    With m the mean of n replications' shares and s its standard error, the effective
+    sample size is n_eff = m (1 − m) / s² (the number of independent yes/no outcomes that
+    would give the same standard error; Korn & Graubard 1998), and the interval is Wilson's
+    for m out of n_eff, with Student's t on n − 1 degrees of freedom in place of the normal
+    quantile: (m + t²/2n_eff ± t √(s² + t²/4n_eff²)) / (1 + t²/n_eff). It lies inside
+    [0, 1], is asymmetric near 0 and 1, and agrees with the plain t-interval where m is
+    far from both. Where every replication gave the same share (0 and 1 included) the
+    interval is that point, as the t-interval's is; with fewer than two values there is
+    none (NaN), as in `mean_ci`. A series with values outside [0, 1] (not a share after
+    all) gets the t-interval of `nonnegative_ci`. docs/validation.md says why this method.
+    Returns (mean, low, high), each with `axis` removed.
+    """
+    x = np.asarray(values, dtype=float)
+    mean, t, se = _mean_t_se(x, axis, confidence)
+    m = np.asarray(mean, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = se > 0.0
+        n_eff = np.where(spread, m * (1.0 - m) / (se * se), np.inf)
+        q2 = t * t / n_eff
+        centre = (m + q2 / 2.0) / (1.0 + q2)
+        half = t / (1.0 + q2) * np.sqrt(se * se + q2 / n_eff / 4.0)
+    no_interval = np.isnan(se)
+    with warnings.catch_warnings():  # all-NaN slices have no interval anyway
+        warnings.simplefilter("ignore", RuntimeWarning)
+        outside = (
+            (np.nanmin(x, axis=axis) < 0.0) | (np.nanmax(x, axis=axis) > 1.0)
+            if x.size
+            else np.zeros(np.shape(mean), dtype=bool)
+        )
+    _, plain_low, plain_high = nonnegative_ci(x, axis=axis, confidence=confidence)
+    # Wilson's bounds lie in [0, 1]; the clip only keeps rounding from stepping past them
+    wilson_low = np.where(spread, np.clip(centre - half, 0.0, 1.0), m)
+    wilson_high = np.where(spread, np.clip(centre + half, 0.0, 1.0), m)
+    return (
+        mean,
+        np.where(no_interval, np.nan, np.where(outside, plain_low, wilson_low)),
+        np.where(no_interval, np.nan, np.where(outside, plain_high, wilson_high)),
+    )
+
+
+def nonnegative_ci(
+    values: np.ndarray | list[float], axis: int = 0, confidence: float = LEVEL
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`mean_ci` of a quantity that cannot be negative (a count, hours, days): where no
+    value along `axis` is negative, the lower bound is cut at 0. The mean of such values
+    cannot lie below 0, so the cut removes only impossible values and keeps the coverage;
+    it spares a planner "-44 to 51 cases" from two runs."""
+    x = np.asarray(values, dtype=float)
+    mean, low, high = mean_ci(x, axis=axis, confidence=confidence)
+    with warnings.catch_warnings():  # all-NaN slices have no interval anyway
+        warnings.simplefilter("ignore", RuntimeWarning)
+        smallest = np.nanmin(x, axis=axis) if x.size else np.nan
+    return mean, np.where(smallest >= 0.0, np.maximum(low, 0.0), low), high
+
+
+def percentile_range(
+    values: np.ndarray | list[float], axis: int = 0, low: float = 10.0, high: float = 90.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The `low`th and `high`th percentiles of `values` along `axis` (the replications),
+    ignoring NaN: by default the range 8 runs in 10 lie in, the range a single municipality
+    may see. Linear interpolation between the runs (numpy's default). With fewer than two
+    values there is no range (NaN): one run says nothing of how runs differ."""
+    x = np.moveaxis(np.asarray(values, dtype=float), axis, -1)
+    if x.shape[-1] == 0:  # no replication: no range
+        return np.full(x.shape[:-1], np.nan), np.full(x.shape[:-1], np.nan)
+    rows = x.reshape(-1, x.shape[-1])  # one row per series, the replications along it
+    lo, hi = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    enough = np.sum(~np.isnan(rows), axis=1) >= 2
+    if enough.any():
+        lo[enough], hi[enough] = np.nanpercentile(rows[enough], [low, high], axis=1)
+    return lo.reshape(x.shape[:-1]), hi.reshape(x.shape[:-1])
 
 
 def t_quantile(confidence: float, df: int) -> float:

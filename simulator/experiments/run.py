@@ -50,6 +50,7 @@ class Results:
     weekly: pd.DataFrame  # replication, date, metric, value
     by_task: pd.DataFrame  # replication, task, statutory, created, ... on_time_share
     tasks: pd.DataFrame  # one row per task and replication
+    counts: pd.DataFrame  # replication, period (month "YYYY-MM", or "window"), metric, value
     wall_seconds: float
     events: int
     auto: AutoReplications | None = None  # the rule, where the count was chosen automatically
@@ -161,8 +162,9 @@ def _gather(
         weekly = first_column(pd.concat([r.weekly for r in done], ignore_index=True), "replication")
         by_task = pd.concat([r.by_task for r in done], ignore_index=True)
         tasks = pd.concat([r.tasks for r in done], ignore_index=True)
+        counts = first_column(pd.concat([r.counts for r in done], ignore_index=True), "replication")
     with timings.phase("statistics"):
-        summary = summarise(per_replication)
+        summary = summarise(per_replication, scenario)
     return Results(
         scenario=scenario,
         seed=seed,
@@ -172,6 +174,7 @@ def _gather(
         weekly=weekly,
         by_task=first_column(by_task, "replication"),
         tasks=tasks,
+        counts=counts,
         wall_seconds=wall_seconds,
         events=sum(r.events for r in done),
     )

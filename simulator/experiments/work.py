@@ -4,7 +4,8 @@ numbers (`run_chunk`, for sweeps).
 
 A replication (`Replication`) carries its scenario, replication number and seed; a
 worker runs it and returns its tables (`Replicated`): the summary metrics, the weekly
-series, the per-task-type table, the task table, and where its time went.
+series, the per-task-type table, the task table, the counts by month, and where its time
+went.
 
 A run is a base scenario (plain data) with some keys set (`simulator.scenario.keys`),
 one replication, one seed. Runs travel in chunks (`Chunk`): plain data only (the base
@@ -60,6 +61,7 @@ class Replicated:
     weekly: pd.DataFrame  # date, metric, value, replication
     by_task: pd.DataFrame  # task, statutory, created, ..., replication
     tasks: pd.DataFrame  # one row per task
+    counts: pd.DataFrame  # period (month, or the window), metric, value, replication
     events: int
     seconds: dict[str, float]  # simulation, statistics, tables: where its time went
 
@@ -79,6 +81,7 @@ def replicate(job: Replication) -> Replicated:
         weekly=stats.weekly.assign(replication=rep),
         by_task=stats.by_task.assign(replication=rep),
         tasks=task_table(record, job.scenario),
+        counts=stats.counts.assign(replication=rep),
         events=record.events,
         seconds={},
     )

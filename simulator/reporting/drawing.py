@@ -29,6 +29,7 @@ PLANNER_FIGURES = (  # always drawn, in this order
     "stress.png",
 )
 DROPPED_FIGURE = "optional_tasks_dropped_by_task.png"  # where triage dropped optional tasks
+ARRIVALS_FIGURE = "arrivals_by_month.png"  # where the results have counts by month
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,17 @@ class Planner:
     warmup_end: dt.date | None
     band: tuple[float, float] = (35.0, 45.0)
     stress_threshold: float | None = None
+    counts: pd.DataFrame | None = None  # by month (`Results.counts`), for ARRIVALS_FIGURE
 
     def names(self) -> list[str]:
         """The files of the figures to draw, in order."""
         triaged = "triaged" in self.by_task.columns and self.by_task["triaged"].sum() > 0
-        return [*PLANNER_FIGURES, *([DROPPED_FIGURE] if triaged else [])]
+        counted = self.counts is not None and len(self.counts) > 0
+        return [
+            *PLANNER_FIGURES,
+            *([ARRIVALS_FIGURE] if counted else []),
+            *([DROPPED_FIGURE] if triaged else []),
+        ]
 
 
 def draw(job: tuple[Planner, list[str], Path]) -> list[Path]:

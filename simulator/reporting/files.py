@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 from simulator import native
+from simulator.analysis.mechanisms import mechanisms
+from simulator.analysis.tables import counts_by_year
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.executors import replication_executor
 from simulator.experiments.run import Comparison, Results
@@ -44,6 +46,10 @@ def write_results(
         results.by_task.to_csv(
             folder / "tasks_by_type.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
         )
+        sim = results.scenario.simulation
+        counts_by_year(results.counts, sim.start_date, sim.duration_days, sim.warmup_days).to_csv(
+            folder / "counts_by_year.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
+        )
         results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
         results.tasks.to_parquet(folder / "tasks.parquet", index=False)
         (folder / "scenario.resolved.toml").write_text(resolved_toml(results), encoding="utf-8")
@@ -64,6 +70,7 @@ def _write_figures(results: Results, folder: Path, workers: int | None) -> None:
         title=scenario.name,
         warmup_end=scenario.simulation.warmup_end,
         stress_threshold=scenario.stress.threshold,
+        counts=results.counts,
     )
     executor = replication_executor(results.replications, workers)
     try:
@@ -104,6 +111,7 @@ def build_manifest(results: Results, command: list[str] | None) -> dict[str, Any
                 "converged_at": results.converged_at,
             }
         ),
+        "mechanisms": {m.name: m.state for m in mechanisms(results.scenario)},
         "wall_seconds": round(results.wall_seconds, 3),
         "events": results.events,
         "command": command,
