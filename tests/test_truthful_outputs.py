@@ -120,7 +120,8 @@ def test_the_console_says_a_switched_off_mechanism_is_off(baseline_short: Result
 @pytest.mark.parametrize(
     "values",
     [[0.0, 0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.99], [0.0, 0.02], [0.0, 0.0, 0.01],
-     [1.0, 1.0, 1.0, 0.5], [0.3, 0.3]],
+     [1.0, 1.0, 1.0, 0.5], [0.3, 0.3],
+     [1.0, 0.9999999999999999]],  # the mean rounds to 1 though the runs differ
 )  # fmt: skip
 def test_the_interval_of_a_share_stays_inside_0_and_1(values: list[float]) -> None:
     mean, low, high = (float(v) for v in share_ci(values))

@@ -139,9 +139,14 @@ def share_ci(
             else np.zeros(np.shape(mean), dtype=bool)
         )
     _, plain_low, plain_high = nonnegative_ci(x, axis=axis, confidence=confidence)
-    # Wilson's bounds lie in [0, 1]; the clip only keeps rounding from stepping past them
+    # Wilson's bounds lie in [0, 1]; the clip only keeps rounding from stepping past them.
+    # Where the mean rounds to 0 or 1 though the runs differ (by one unit in the last
+    # place), Wilson's is undefined (n_eff = 0): the t-interval, clipped, stands in.
+    defined = spread & np.isfinite(centre) & np.isfinite(half)
     wilson_low = np.where(spread, np.clip(centre - half, 0.0, 1.0), m)
     wilson_high = np.where(spread, np.clip(centre + half, 0.0, 1.0), m)
+    wilson_low = np.where(spread & ~defined, np.clip(plain_low, 0.0, m), wilson_low)
+    wilson_high = np.where(spread & ~defined, np.clip(plain_high, m, 1.0), wilson_high)
     return (
         mean,
         np.where(no_interval, np.nan, np.where(outside, plain_low, wilson_low)),
