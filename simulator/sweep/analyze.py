@@ -28,6 +28,7 @@ the level where it is highest); what main effects leave unexplained is interacti
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ from simulator.analysis.metrics import METRICS
 from simulator.analysis.stats import mean_ci
 from simulator.reporting.files import atomic_folder
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
+from simulator.sweep.stability import DIVERGENT, stable_point_ids, unstable_points
 from simulator.sweep.store import DESIGN, load_results, read_manifest
 
 TARGET = "backlog_hours_mean"
@@ -81,6 +83,19 @@ class SweepData:
 
     def label(self, factor: str) -> str:
         return self.factors[factor]["label"]
+
+    @property
+    def has_unstable(self) -> bool:
+        """Whether any successful run's backlog was still rising at its end."""
+        return "unstable" in self.ok.columns and bool((self.ok["unstable"] > 0).any())
+
+    def for_metric(self, metric: str) -> SweepData:
+        """The data to analyse `metric` on: for a time mean of the work waiting (which
+        measures run length where the backlog diverges), the stable design points only."""
+        if metric not in DIVERGENT or not self.has_unstable:
+            return self
+        stable = stable_point_ids(self.runs)
+        return dataclasses.replace(self, runs=self.runs[self.runs["point"].isin(stable)])
 
     def point_means(self, metric: str) -> pd.Series:
         """The metric's mean over successful replications, per design point (NaN if none)."""
@@ -130,6 +145,8 @@ def read_sweep(folder: str | Path) -> SweepData:
     manifest = read_manifest(folder)
     design = pd.read_parquet(folder / DESIGN)
     runs = load_results(folder)
+    if "unstable" in runs.columns:  # true/false, as a share when averaged
+        runs["unstable"] = runs["unstable"].map({True: 1.0, False: 0.0}).astype(float)
     taken = set(RUN_COLUMNS) | set(manifest["factors"])
     metrics = [c for c in runs.columns if c not in taken]
     return SweepData(folder, manifest, design, runs, metrics)
@@ -316,11 +333,20 @@ def analyze_sweep(
     with atomic_folder(out) as work:
         (work / "figures").mkdir()
         _csv(point_table(data), work / "points.csv")
-        effects = pd.concat([main_effects(data, m) for m in metrics], ignore_index=True)
+        if data.has_unstable:
+            metrics += [
+                m for m in ("unstable", "backlog_growth_hours_per_year") if m not in metrics
+            ]
+        effects = pd.concat(
+            [main_effects(data.for_metric(m), m) for m in metrics], ignore_index=True
+        )
         _csv(effects, work / "main_effects.csv")
-        ranked = pd.concat([ranking(data, m) for m in metrics], ignore_index=True)
+        ranked = pd.concat([ranking(data.for_metric(m), m) for m in metrics], ignore_index=True)
         _csv(ranked, work / "ranking.csv")
-        sobol = [s for s in (sobol_indices(data, m) for m in metrics) if s is not None]
+        _csv(unstable_points(data.runs, names), work / "unstable.csv")
+        sobol = [
+            s for s in (sobol_indices(data.for_metric(m), m) for m in metrics) if s is not None
+        ]
         if sobol:
             _csv(pd.concat(sobol, ignore_index=True), work / "sobol_indices.csv")
         failed = data.runs[data.runs["status"] != "ok"]
@@ -328,7 +354,7 @@ def analyze_sweep(
         _csv(failed[columns], work / "failures.csv")
         for metric in metrics:
             if pair:
-                table = heatmap_table(data, pair[0], pair[1], metric)
+                table = heatmap_table(data.for_metric(metric), pair[0], pair[1], metric)
                 path = work / "figures" / f"heatmap_{pair[0]}_{pair[1]}_{metric}.png"
                 figures.heatmap(table, metric, (labels[pair[0]], labels[pair[1]]), path)
             part = effects[effects["metric"] == metric]
@@ -338,7 +364,7 @@ def analyze_sweep(
         for indices in sobol:
             metric = indices["metric"].iloc[0]
             figures.sobol_bars(indices, metric, labels, work / "figures" / f"sobol_{metric}.png")
-        report = report_text(data, ranked[ranked["metric"] == target], target)
+        report = report_text(data, ranked, target)
         (work / "report.md").write_text(report, encoding="utf-8")
     return out
 
@@ -357,8 +383,64 @@ def _csv(table: pd.DataFrame, path: Path) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
-    """A short markdown answer to "which factors drive the target metric (the backlog)"."""
+def unstable_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
+    """The report's section on the design points whose backlog was still rising at the end."""
+    table = unstable_points(data.runs, list(data.factors))
+    stable = stable_point_ids(data.runs)
+    points = data.ok["point"].nunique()
+    excluded = points - len(stable)
+    lines = [
+        "## Unstable points",
+        "",
+        f"In {len(table)} of {points} design points at least one run's backlog (or tasks "
+        "waiting) was still rising at the end of the run (a trend test on the final half of "
+        f"the measurement window); in {excluded} of them, half the replications or more. "
+        "There the office does not keep up, and a time mean of the backlog measures how long "
+        "the run was, not the factors: "
+        + (
+            f"`{target}` is ranked below over the {len(stable)} stable points only, so each "
+            "level's mean leaves out its unstable points (levels are compared over different "
+            "sets of points: read them beside the heatmap). "
+            if target in DIVERGENT
+            else ""
+        )
+        + "`unstable.csv` lists every unstable point, and the ranking of `unstable` (the "
+        "share of unstable runs) and of `backlog_growth_hours_per_year` (how fast the backlog "
+        "grows, about 0 where the office keeps up) says which factors make the office fall "
+        "behind.",
+        "",
+        "| point | " + " | ".join(data.label(f) for f in data.factors) + " | unstable runs | "
+        "backlog growth (hours a year) |",
+        "| --- | " + " | ".join("---" for _ in data.factors) + " | --- | --- |",
+    ]
+    for r in table.head(10).to_dict("records"):
+        lines.append(
+            f"| {int(r['point'])} | "
+            + " | ".join(fmt(r[f]) for f in data.factors)
+            + f" | {_pct(r['unstable_share'])} of {int(r['replications'])} | "
+            f"{num(r['backlog_growth_hours_per_year'])} |"
+        )
+    if len(table) > 10:
+        lines.append(f"\n... and {len(table) - 10} more in `unstable.csv`.")
+    share = ranked[ranked["metric"] == "unstable"]
+    if not share.empty and np.isfinite(share.iloc[0]["variance_share"]):
+        top = share.iloc[0]
+        lines += [
+            "",
+            f"Instability is driven above all by **{top['label']}** ({top['kind']}): the share "
+            f"of unstable runs goes from {_pct(top['lowest_mean'])} at {top['lowest_at']} to "
+            f"{_pct(top['highest_mean'])} at {top['highest_at']}.",
+        ]
+    return "\n".join([*lines, ""])
+
+
+def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
+    """A short markdown answer to "which factors drive the target metric (the backlog)".
+
+    `every` is the ranking of every metric analysed; unstable points come first when
+    there are any (the target's ranking leaves them out if it is a time mean of the
+    work waiting)."""
+    ranked = every[every["metric"] == target]
     m = data.manifest
     runs, ok = len(data.runs), len(data.ok)
     design = m["design"]["kind"].replace("_", " ")
@@ -377,6 +459,8 @@ def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
         f"**{target}** ({unit}): {described}.",
         "",
     ]
+    if data.has_unstable:
+        lines.append(unstable_text(data, every, target))
     sobol = "ST" in ranked.columns
     header = "| rank | factor | kind | lowest mean at | highest mean at | range |"
     rule = "| --- | --- | --- | --- | --- | --- |"

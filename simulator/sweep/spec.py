@@ -27,10 +27,11 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from simulator.analysis.metrics import METRICS
+from simulator.analysis.metrics import METRICS, TIMESERIES_METRICS
 from simulator.scenario import Scenario, ScenarioError, changed_scenario, load_scenario
 from simulator.scenario.errors import report
 from simulator.scenario.schema import Strict
+from simulator.sweep.stability import STABILITY_COLUMNS
 
 # Columns every row of the results dataset has; factor names may not take them.
 RUN_COLUMNS = ("run_id", "point", "replication", "seed", "status", "error", "wall_seconds")
@@ -146,10 +147,23 @@ class SweepSpec(Strict):
     common_random_numbers: bool = True
     design: Design
     factors: dict[str, Factor] = Field(min_length=1)
+    series: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _series_known(self) -> SweepSpec:
+        for name in self.series:
+            if name not in TIMESERIES_METRICS:
+                raise ValueError(
+                    f"series: no weekly series {name!r}. Allowed: "
+                    + ", ".join(sorted(TIMESERIES_METRICS))
+                )
+        if len(set(self.series)) != len(self.series):
+            raise ValueError("series: a series is named twice")
+        return self
 
     @model_validator(mode="after")
     def _factor_names(self) -> SweepSpec:
-        taken = set(RUN_COLUMNS) | set(METRICS)
+        taken = set(RUN_COLUMNS) | set(METRICS) | set(STABILITY_COLUMNS)
         for name, factor in self.factors.items():
             if not re.fullmatch(_NAME, name):
                 raise ValueError(

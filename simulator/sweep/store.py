@@ -60,7 +60,8 @@ class SweepStore:
                 (work / RUNS).mkdir()
                 manifest = build_manifest(sweep, design, command)
                 (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        return Store.open(folder, {name: f.value_type for name, f in sweep.factors.items()})
+        types = {name: f.value_type for name, f in sweep.factors.items()}
+        return Store.open(folder, {**types, "unstable": "boolean"})
 
 
 def check_folder(folder: Path, sweep: Sweep) -> dict[str, Any]:
@@ -139,4 +140,8 @@ def load_results(folder: str | Path) -> pd.DataFrame:
     folder = Path(folder)
     factors = list(read_manifest(folder)["factors"])
     head = ["run_id", "point", "replication", "seed", *factors, "status", "error", "wall_seconds"]
-    return read_runs(folder, head)
+    runs = read_runs(folder, head)
+    if "unstable" in runs.columns:  # true/false, empty where a run failed
+        flags = runs["unstable"].astype("boolean")
+        runs["unstable"] = flags.astype(bool) if flags.notna().all() else flags
+    return runs
