@@ -7,6 +7,7 @@
 - `main_effects.csv`: per metric, factor and level, the mean and its 95 % CI;
 - `ranking.csv`: the factors ranked by their effect on the target metric (backlog);
 - `sobol_indices.csv` (Sobol designs): first-order and total indices with 95 % CIs;
+- `morris_indices.csv` (Morris designs): μ* with its 95 % CI, μ and σ (`screening.py`);
 - `failures.csv`: the runs that raised, with their errors;
 - `figures/`: heatmaps of two factors against a metric, main-effect plots, Sobol bars;
 - `report.md`: which factors drive the target, levers and uncertainties apart.
@@ -40,6 +41,7 @@ import pandas as pd
 from simulator.analysis.metrics import METRICS
 from simulator.analysis.stats import mean_ci
 from simulator.reporting.files import atomic_folder
+from simulator.sweep.screening import morris_indices
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
 from simulator.sweep.stability import DIVERGENT, stable_point_ids, unstable_points
 from simulator.sweep.store import DESIGN, load_results, read_manifest
@@ -285,9 +287,13 @@ def ranking(data: SweepData, metric: str) -> pd.DataFrame:
         )
     table = pd.DataFrame(rows)
     sobol = sobol_indices(data, metric)
+    morris = morris_indices(data, metric)
     if sobol is not None:
         table = table.merge(sobol.drop(columns=["metric", "kind"]), on="factor", how="left")
         table = table.sort_values("ST", ascending=False)
+    elif morris is not None:
+        table = table.merge(morris.drop(columns=["metric", "kind"]), on="factor", how="left")
+        table = table.sort_values("mu_star", ascending=False)
     else:
         table = table.sort_values("variance_share", ascending=False)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
@@ -364,6 +370,15 @@ def analyze_sweep(
         for indices in sobol:
             metric = indices["metric"].iloc[0]
             figures.sobol_bars(indices, metric, labels, work / "figures" / f"sobol_{metric}.png")
+        morris = [
+            s for s in (morris_indices(data.for_metric(m), m) for m in metrics) if s is not None
+        ]
+        if morris:
+            _csv(pd.concat(morris, ignore_index=True), work / "morris_indices.csv")
+        for indices in morris:
+            metric = indices["metric"].iloc[0]
+            path = work / "figures" / f"morris_{metric}.png"
+            figures.morris_plane(indices, metric, labels, path)
         report = report_text(data, ranked, target)
         (work / "report.md").write_text(report, encoding="utf-8")
     return out
@@ -462,10 +477,14 @@ def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
     if data.has_unstable:
         lines.append(unstable_text(data, every, target))
     sobol = "ST" in ranked.columns
+    morris = "mu_star" in ranked.columns
     header = "| rank | factor | kind | lowest mean at | highest mean at | range |"
     rule = "| --- | --- | --- | --- | --- | --- |"
     if sobol:
         header += " first-order S1 [95 % CI] | total ST [95 % CI] |"
+        rule += " --- | --- |"
+    elif morris:
+        header += " Morris μ* [95 % CI] | σ |"
         rule += " --- | --- |"
     else:
         header += " share of variance (main effect) |"
@@ -480,6 +499,11 @@ def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
         )
         if sobol:
             row += f" {_ci(r['S1'], r['S1_conf'])} | {_ci(r['ST'], r['ST_conf'])} |"
+        elif morris:
+            row += (
+                f" {num(r['mu_star'], unit)} [{num(r['mu_star'] - r['mu_star_conf'], unit)}, "
+                f"{num(r['mu_star'] + r['mu_star_conf'], unit)}] | {num(r['sigma'], unit)} |"
+            )
         else:
             row += f" {_pct(r['variance_share'])} |"
         lines.append(row)
@@ -489,6 +513,14 @@ def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
             "",
             f"Sobol indices need a successful run at every design point; {missing} of "
             f"{m['points']} have none yet, so the factors are ranked by their main effects.",
+        ]
+    if morris:
+        lines += [
+            "",
+            "Morris screening: μ* is how far the metric moves, on average, when the factor "
+            "moves one step of the grid (whatever the others do); σ large beside μ* means the "
+            "effect depends on the other factors. Factors with a μ* small beside the others' "
+            "can be left out of a Sobol design (`morris_indices.csv`, `figures/morris_*.png`).",
         ]
     lines += ["", "## Answer", "", *_answer(ranked, target, unit, sobol)]
     lines += [

@@ -46,6 +46,10 @@ def unit_sample(sweep: Sweep) -> np.ndarray:
         from scipy.stats import qmc
 
         return qmc.LatinHypercube(d=k, rng=np.random.default_rng(sweep.seed)).random(design.n)
+    if design.kind == "morris":
+        return _salib("sample.morris").sample(
+            sobol_problem(sweep), design.n, num_levels=design.grid_levels, seed=sweep.seed
+        )
     if design.kind == "sobol":
         sobol = _salib("sample.sobol")
         return sobol.sample(
@@ -98,5 +102,5 @@ def _salib(module: str) -> Any:
         return importlib.import_module(f"SALib.{module}")
     except ImportError:
         raise SweepError(
-            "sobol designs need SALib: pip install 'caseload-simulator[sweep]'"
+            "sobol and morris designs need SALib: pip install 'caseload-simulator[sweep]'"
         ) from None

@@ -53,12 +53,15 @@ class Design(Strict):
     points, each factor's range cut into `n` equal strata sampled once each.
     `sobol`: Saltelli's scheme on a scrambled Sobol' sequence (SALib), `n` base samples
     (a power of 2) giving n·(k+2) points for k factors, n·(2k+2) with `second_order`,
-    from which SALib estimates first-order and total Sobol indices.
+    from which SALib estimates first-order and total Sobol indices. `morris`: Morris
+    screening (SALib), `n` trajectories of k+1 points each on a grid of `levels` (even,
+    default 4), from which SALib estimates μ* and σ of each factor's elementary effects.
     """
 
-    kind: Literal["full_factorial", "latin_hypercube", "sobol"]
+    kind: Literal["full_factorial", "latin_hypercube", "sobol", "morris"]
     n: int | None = Field(default=None, ge=1)
     second_order: bool = False
+    levels: int | None = Field(default=None, ge=2)
 
     @model_validator(mode="after")
     def _n_fits_kind(self) -> Design:
@@ -70,7 +73,20 @@ class Design(Strict):
             raise ValueError(f"a sobol design needs 'n' a power of 2 (16, 32, ...), got {self.n}")
         if self.second_order and self.kind != "sobol":
             raise ValueError("second_order applies to sobol designs only")
+        if self.levels is not None and self.kind != "morris":
+            raise ValueError(
+                "'levels' (the grid of a Morris design) applies to morris designs only"
+            )
+        if self.kind == "morris" and self.levels is not None and self.levels % 2:
+            raise ValueError(f"a morris design needs an even number of 'levels', got {self.levels}")
+        if self.kind == "morris" and self.n is not None and self.n < 2:
+            raise ValueError("a morris design needs 'n' >= 2 trajectories (for a σ)")
         return self
+
+    @property
+    def grid_levels(self) -> int:
+        """The Morris grid's levels (default 4)."""
+        return self.levels or 4
 
 
 class Factor(Strict):
