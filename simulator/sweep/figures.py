@@ -166,3 +166,50 @@ def morris_plane(indices: pd.DataFrame, metric: str, labels: dict[str, str], pat
     figure.tight_layout()
     figure.savefig(path)
     return path
+
+
+def peeling(trajectory: pd.DataFrame, chosen: int, threshold: float, rule: str, path: Path) -> Path:
+    """PRIM's peeling trajectory: coverage against density, coloured by restricted factors."""
+    figure = Figure(figsize=(6.5, 4.6), dpi=DPI)
+    ax = figure.add_subplot()
+    points = ax.scatter(
+        trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis"
+    )
+    figure.colorbar(points, ax=ax, label="factors restricted")
+    pick = trajectory.loc[chosen]
+    ax.scatter([pick["coverage"]], [pick["density"]], s=160, facecolors="none",
+               edgecolors=OVER_COLOUR, linewidths=1.5, label="the box reported")  # fmt: skip
+    ax.axhline(threshold, color="#999999", linewidth=0.8, linestyle="--", label="threshold")
+    ax.set_xlabel("coverage: share of all failures inside the box")
+    ax.set_ylabel("density: share of the box's runs that fail")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(f"PRIM peeling trajectory, failure: {rule}", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
+
+
+def box_limits(
+    box: pd.DataFrame, x: pd.DataFrame, labels: dict[str, str], rule: str, path: Path
+) -> Path:
+    """The PRIM box: each restricted numeric factor's range inside its swept range."""
+    numeric = box.dropna(subset=["low"])
+    figure = Figure(figsize=(6.5, 0.6 * max(len(numeric), 1) + 1.8), dpi=DPI)
+    ax = figure.add_subplot()
+    for i, row in enumerate(numeric.itertuples()):
+        lowest, highest = float(x[row.factor].min()), float(x[row.factor].max())
+        span = highest - lowest or 1.0
+        ax.barh(i, 1.0, color="#e5e5e5")
+        ax.barh(i, (row.high - row.low) / span, left=(row.low - lowest) / span,
+                color=OVER_COLOUR)  # fmt: skip
+        ax.text(0, i + 0.32, f"{lowest:.3g}", fontsize=7, ha="left")
+        ax.text(1, i + 0.32, f"{highest:.3g}", fontsize=7, ha="right")
+    ax.set_yticks(range(len(numeric)), [labels[f] for f in numeric["factor"]])
+    ax.set_xticks([])
+    ax.set_xlim(0, 1)
+    ax.set_title(f"Where {rule}: the box (red) within the swept ranges (grey)", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
