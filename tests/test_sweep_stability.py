@@ -90,3 +90,37 @@ def test_the_backlog_ranking_leaves_unstable_points_out_and_says_so(overloaded: 
     assert "## Unstable points" in report
     assert "ranked below over the 3 stable points only" in report
     assert report.index("## Unstable points") < report.index("| rank |")
+
+
+def test_weekly_series_are_stored_partitioned_and_drawn(tmp_path: Path):
+    data = spec(replications=2, series=["backlog_hours", "pending_tasks"])
+    out = tmp_path / "out"
+    sweep = load_sweep(write_sweep(tmp_path, data))
+    # a part every 5 runs: several parts per series, as a long sweep writes them
+    run_sweep(sweep, out, SerialExecutor(), show_progress=False, batch=5)
+    parts = sorted((out / "series" / "metric=backlog_hours").glob("part-*.parquet"))
+    assert len(parts) == 3  # 12 runs in batches of 5
+    from simulator import load_sweep_series
+
+    series = load_sweep_series(out, "backlog_hours", points=[1, 4])
+    assert set(series["point"]) == {1, 4}
+    weeks = series.groupby("run_id").size()
+    assert len(weeks) == 4 and weeks.nunique() == 1  # 2 points x 2 replications, whole runs
+    # the stored weekly series is the one the run's backlog mean was computed from
+    runs = load_results(out).set_index("run_id")
+    for run_id, rows in series.groupby("run_id"):
+        assert rows["value"].iloc[-4:].mean() == pytest.approx(
+            runs.loc[run_id, "backlog_hours_end"]
+        )
+    assert main(["analyze", str(out), "-q", "--series", "1", "4"]) == 0
+    bands = pd.read_csv(out / "analysis" / "series_backlog_hours.csv")
+    week = series[series["week"] == 10].groupby("point")["value"]
+    got = bands[bands["week"] == 10].set_index("point")
+    assert got["mean"].to_dict() == pytest.approx(week.mean().to_dict())
+    assert (out / "analysis" / "figures" / "series_pending_tasks.png").is_file()
+
+
+def test_an_unknown_series_is_refused(tmp_path: Path, capsys):
+    data = spec(series=["backlog_hour"])
+    assert main(["sweep", str(write_sweep(tmp_path, data)), "--check"]) == 2
+    assert "no weekly series 'backlog_hour'" in capsys.readouterr().err

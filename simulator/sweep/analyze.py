@@ -311,12 +311,15 @@ def analyze_sweep(
     pair: tuple[str, str] | None = None,
     target: str = TARGET,
     out: Path | None = None,
+    series_points: list[int] | None = None,
 ) -> Path:
     """Write tables, figures and report.md for the sweep in `folder`; returns the folder written.
 
     `metrics` get heatmaps and main-effect plots (default: caseload per worker,
     statutory on-time share and the target); `pair` are the heatmap's two factors
-    (default: the first two); `target` is the metric the report ranks factors by.
+    (default: the first two); `target` is the metric the report ranks factors by;
+    `series_points` are design points whose stored weekly series are drawn (mean and 10th–90th
+    percentile over replications), one figure per stored series.
     """
     from simulator.sweep import figures
 
@@ -335,6 +338,7 @@ def analyze_sweep(
     if data.ok.empty:
         raise SweepError(f"{data.folder}: no successful runs to analyse yet")
     labels = {f: data.label(f) for f in names}
+    bands = _series(data, series_points) if series_points else {}
     out = Path(out) if out else data.folder / "analysis"
     with atomic_folder(out) as work:
         (work / "figures").mkdir()
@@ -379,9 +383,31 @@ def analyze_sweep(
             metric = indices["metric"].iloc[0]
             path = work / "figures" / f"morris_{metric}.png"
             figures.morris_plane(indices, metric, labels, path)
+        for metric, table in bands.items():
+            _csv(table, work / f"series_{metric}.csv")
+            figures.series(
+                table, metric, data.design, labels, work / "figures" / f"series_{metric}.png"
+            )
         report = report_text(data, ranked, target)
         (work / "report.md").write_text(report, encoding="utf-8")
     return out
+
+
+def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
+    """Each stored weekly series of the chosen points: mean and band per point and week."""
+    from simulator.sweep.series import load_series, series_bands, series_metrics
+
+    stored = series_metrics(data.folder)
+    if not stored:
+        raise SweepError(
+            f"{data.folder}: no weekly series stored (give the spec 'series = [...]' to keep them)"
+        )
+    unknown = sorted(set(points) - set(data.design["point"]))
+    if unknown:
+        raise SweepError(
+            f"{data.folder}: no design point {unknown[0]}; points are 0 to {len(data.design) - 1}"
+        )
+    return {m: series_bands(load_series(data.folder, m, list(points))) for m in stored}
 
 
 def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:

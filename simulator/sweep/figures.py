@@ -213,3 +213,32 @@ def box_limits(
     figure.tight_layout()
     figure.savefig(path)
     return path
+
+
+def series(
+    bands: pd.DataFrame, metric: str, design: pd.DataFrame, labels: dict[str, str], path: Path
+) -> Path:
+    """A weekly series of chosen design points: the mean over replications and the band
+    from the 10th to the 90th percentile of the replications (the range 8 of 10 runs fall in,
+    not a confidence interval)."""
+    figure = Figure(figsize=(8.0, 4.2), dpi=DPI)
+    ax = figure.add_subplot()
+    factors = [c for c in design.columns if c != "point"]
+    for point, rows in bands.groupby("point"):
+        values = design.set_index("point").loc[point]
+        name = ", ".join(f"{labels[f]} {values[f]}" for f in factors)
+        line = ax.plot(rows["date"], rows["mean"], linewidth=1.2, label=f"point {point}: {name}")
+        ax.fill_between(rows["date"], rows["p10"], rows["p90"], alpha=0.2,
+                        color=line[0].get_color(), linewidth=0)  # fmt: skip
+    ax.set_ylabel(metric.replace("_", " "))
+    replications = int(bands["replications"].max())
+    ax.set_title(
+        f"Weekly {metric.replace('_', ' ')}: mean over {replications} replications, "
+        "band 10th–90th percentile of runs",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7, loc="upper left")
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
