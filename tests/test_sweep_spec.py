@@ -206,3 +206,17 @@ def test_labels_and_descriptions_do_not_change_the_hash(tmp_path: Path):
     assert first.digest() == second.digest()
     third = load_sweep(write_sweep(tmp_path, spec(seed=12), name="third.toml"))
     assert third.digest() != first.digest()
+
+
+def test_a_log_range_spreads_points_by_ratio(tmp_path: Path):
+    hours = {"key": "tasks.reception.duration_hours.mean", "kind": "uncertainty"}
+    factors = {"hours": {**hours, "range": [1.0, 100.0], "steps": 3, "log": True}}
+    sweep = load_sweep(write_sweep(tmp_path, spec(factors=factors)))
+    assert list(build_design(sweep)["hours"]) == pytest.approx([1.0, 10.0, 100.0])
+    factors = {"hours": {**hours, "range": [1.0, 100.0], "log": True}}
+    data = spec(factors=factors, design={"kind": "latin_hypercube", "n": 200})
+    values = build_design(load_sweep(write_sweep(tmp_path, data)))["hours"]
+    assert 0.4 < (values < 10.0).mean() < 0.6  # half the points in each decade
+    bad = spec(factors={"hours": {**hours, "range": [0.0, 100.0], "steps": 3, "log": True}})
+    with pytest.raises(SweepError, match="low > 0"):
+        load_sweep(write_sweep(tmp_path, bad))

@@ -72,7 +72,8 @@ def grid(factor: Factor) -> list[Any]:
     if factor.levels is not None:
         return list(factor.levels)
     low, high = factor.range
-    values = np.linspace(low, high, factor.steps)
+    space = np.geomspace if factor.log else np.linspace
+    values = space(low, high, factor.steps)
     if factor.value_type == "integer":
         return [int(v) for v in np.round(values)]
     return [float(v) for v in values]
@@ -81,8 +82,8 @@ def grid(factor: Factor) -> list[Any]:
 def from_unit(factor: Factor, u: np.ndarray) -> list[Any]:
     """Values of `factor` for unit coordinates `u` in [0, 1).
 
-    A real range maps linearly; an integer range and a list of levels are cut into
-    equal strata, one a value, so each value is equally likely.
+    A real range maps linearly (log-linearly with `log = true`); an integer range and a
+    list of levels are cut into equal strata, one a value, so each value is equally likely.
     """
     u = np.clip(np.asarray(u, dtype=float), 0.0, np.nextafter(1.0, 0.0))
     if factor.levels is not None:
@@ -91,6 +92,8 @@ def from_unit(factor: Factor, u: np.ndarray) -> list[Any]:
     low, high = factor.range
     if factor.value_type == "integer":
         return [int(v) for v in low + np.floor(u * (high - low + 1))]
+    if factor.log:  # equal ratios, not equal steps: each decade equally likely
+        return [float(v) for v in low * (high / low) ** u]
     return [float(v) for v in low + u * (high - low)]
 
 

@@ -102,11 +102,16 @@ class Factor(Strict):
     levels: list[Any] | None = None
     range: list[Any] | None = None
     steps: int | None = Field(default=None, ge=2)
+    log: bool = False
     label: str = ""
     description: str = ""
 
     @model_validator(mode="after")
     def _levels_or_range(self) -> Factor:
+        if self.log and (self.range is None or _value_type(self.range, "range") != "real"):
+            raise ValueError("'log' goes with a 'range' of decimals (a real factor)")
+        if self.log and not self.range[0] > 0:
+            raise ValueError("a 'log' range needs low > 0")
         if (self.levels is None) == (self.range is None):
             raise ValueError("give either 'levels' or 'range' (not both)")
         if self.levels is not None:
