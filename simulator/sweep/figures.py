@@ -175,7 +175,8 @@ def peeling(trajectory: pd.DataFrame, chosen: int, threshold: float, rule: str, 
     points = ax.scatter(
         trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis"
     )
-    figure.colorbar(points, ax=ax, label="factors restricted")
+    bar = figure.colorbar(points, ax=ax, label="factors restricted")
+    bar.set_ticks(sorted(trajectory["res_dim"].unique()))
     pick = trajectory.loc[chosen]
     ax.scatter([pick["coverage"]], [pick["density"]], s=160, facecolors="none",
                edgecolors=OVER_COLOUR, linewidths=1.5, label="the box reported")  # fmt: skip
@@ -209,7 +210,11 @@ def box_limits(
     ax.set_yticks(range(len(numeric)), [labels[f] for f in numeric["factor"]])
     ax.set_xticks([])
     ax.set_xlim(0, 1)
-    ax.set_title(f"Where {rule}: the box (red) within the swept ranges (grey)", fontsize=9)
+    if numeric.empty:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no numeric factor is restricted:\nthe box is the whole swept range",
+                ha="center", va="center", fontsize=10)  # fmt: skip
+    ax.set_title(f"Where {rule}:\nthe box (red) within the swept ranges (grey)", fontsize=9)
     figure.tight_layout()
     figure.savefig(path)
     return path
