@@ -61,15 +61,18 @@ class Outcome:
 def prepare(sweep: Sweep) -> pd.DataFrame:
     """The sweep's design, every point checked as a scenario before anything runs."""
     design = build_design(sweep)
-    base, keys = sweep.base_data(), sweep.keys()
+    base = sweep.base_data()
     for point, values in zip(design["point"], _values(sweep, design), strict=True):
-        build_scenario(base, keys, values, f"{sweep.path}: design point {point} {values}")
+        changes = sweep.changes(values, base)
+        build_scenario(base, changes, f"{sweep.path}: design point {point} {values}")
     return design
 
 
 def plan(sweep: Sweep, design: pd.DataFrame, done: set[int]) -> list[Run]:
     """Every run not in `done`, replication by replication."""
     values = _values(sweep, design)
+    base = sweep.base_data()
+    changes = [sweep.changes(v, base) for v in values]
     points = len(design)
     runs = []
     for replication in range(sweep.spec.replications):
@@ -77,7 +80,7 @@ def plan(sweep: Sweep, design: pd.DataFrame, done: set[int]) -> list[Run]:
             run_id = replication * points + point
             if run_id not in done:
                 seed = run_seed(sweep.seed, point, common=sweep.spec.common_random_numbers)
-                runs.append(Run(run_id, point, replication, seed, values[point]))
+                runs.append(Run(run_id, point, replication, seed, values[point], changes[point]))
     return runs
 
 
@@ -199,7 +202,7 @@ def describe(sweep: Sweep) -> str:
     ]
     for name, f in sweep.factors.items():
         values = f.levels if f.levels is not None else f"range {f.range}"
-        lines.append(f"  {name} ({f.kind}, {f.value_type}): {f.key} = {values}")
+        lines.append(f"  {name} ({f.kind}, {f.value_type}): {f.target} = {values}")
     return "\n".join(lines)
 
 

@@ -90,14 +90,25 @@ class Design(Strict):
 
 
 class Factor(Strict):
-    """One scenario key varied by the sweep.
+    """One input varied by the sweep: a scenario key, several keys, or named variants.
 
     Give `levels` (numbers, strings or true/false: used as they are) or `range` =
-    [low, high] (whole numbers give an integer factor, decimals a real one). A range
-    in a full factorial design needs `steps`, the number of evenly spaced levels.
+    [low, high] (whole numbers give an integer factor, decimals a real one; `log` spreads
+    a range of decimals by ratio). A range in a full factorial design needs `steps`, the
+    number of evenly spaced levels. What a value sets:
+
+    - `key`: one key path;
+    - `keys`: several key paths, all set to the same value (moved together);
+    - `variants`: named sets of changes (``{name = {"key.path" = value, ...}}``), for
+      example whole staffing plans or policy timelines; the factor's values are the names;
+    - `key` with `scale = "field"`: the key is a list of tables (``caseworkers.staffing``)
+      and the value multiplies `field` in every entry (whole numbers stay whole, rounded).
     """
 
-    key: str = Field(pattern=_KEY)
+    key: str | None = Field(default=None, pattern=_KEY)
+    keys: list[str] | None = None
+    variants: dict[str, dict[str, Any]] | None = None
+    scale: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     kind: Literal["lever", "uncertainty"]
     levels: list[Any] | None = None
     range: list[Any] | None = None
@@ -105,6 +116,39 @@ class Factor(Strict):
     log: bool = False
     label: str = ""
     description: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _variants_are_levels(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("variants"), dict):
+            if "levels" in data or "range" in data:
+                raise ValueError("'variants' name the factor's values: give no 'levels' or 'range'")
+            data = {**data, "levels": list(data["variants"])}
+        return data
+
+    @model_validator(mode="after")
+    def _what_it_sets(self) -> Factor:
+        given = [w for w in ("key", "keys", "variants") if getattr(self, w) is not None]
+        if len(given) != 1:
+            raise ValueError("give one of 'key', 'keys' or 'variants' (what the factor sets)")
+        for path in self.keys or []:
+            if not re.fullmatch(_KEY, path):
+                raise ValueError(f"keys: {path!r} is not a key path (a.b.0.c)")
+        if self.keys is not None and (not self.keys or len(set(self.keys)) != len(self.keys)):
+            raise ValueError("'keys' must name one key path or more, without repeats")
+        for name, changes in (self.variants or {}).items():
+            if not changes:
+                raise ValueError(f"variants.{name}: a variant changes at least one key")
+            for path in changes:
+                if not re.fullmatch(_KEY, path):
+                    raise ValueError(f"variants.{name}: {path!r} is not a key path (a.b.0.c)")
+        if self.scale is not None and (
+            self.key is None or self.value_type not in ("integer", "real")
+        ):
+            raise ValueError(
+                "'scale' goes with 'key' (a list of tables) and numbers to multiply by"
+            )
+        return self
 
     @model_validator(mode="after")
     def _levels_or_range(self) -> Factor:
@@ -138,8 +182,48 @@ class Factor(Strict):
         return _value_type(self.levels if self.levels is not None else self.range, "levels")
 
     @property
-    def path(self) -> list[str]:
-        return self.key.split(".")
+    def key_paths(self) -> list[str]:
+        """Every scenario key the factor sets."""
+        if self.variants is not None:
+            return list(dict.fromkeys(k for changes in self.variants.values() for k in changes))
+        return list(self.keys) if self.keys is not None else [str(self.key)]
+
+    @property
+    def target(self) -> str:
+        """What the factor sets, in a few words (for the console and the manifest)."""
+        if self.variants is not None:
+            return "variants of " + ", ".join(self.key_paths)
+        if self.scale is not None:
+            return f"{self.key} (every entry's {self.scale} times the value)"
+        return ", ".join(self.key_paths)
+
+    def changes(self, value: Any, base: dict[str, Any]) -> dict[str, Any]:
+        """The scenario changes (key path -> value) this factor makes at `value`."""
+        if self.variants is not None:
+            return dict(self.variants[value])
+        if self.keys is not None:
+            return dict.fromkeys(self.keys, value)
+        if self.scale is not None:
+            return {str(self.key): _scaled(base, str(self.key), self.scale, value)}
+        return {str(self.key): value}
+
+
+def _scaled(base: dict[str, Any], key: str, field: str, factor: float) -> list[Any]:
+    """The list of tables at `key` in `base`, each entry's `field` multiplied by `factor`."""
+    node: Any = base
+    for part in key.split("."):
+        try:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError):
+            raise SweepError(f"scale: the base scenario has no {key!r}") from None
+    if not isinstance(node, list) or not all(isinstance(e, dict) and field in e for e in node):
+        raise SweepError(f"scale: {key!r} is not a list of tables that all have {field!r}")
+    scaled = []
+    for entry in node:
+        old = entry[field]
+        new = old * factor
+        scaled.append({**entry, field: round(new) if isinstance(old, int) else float(new)})
+    return scaled
 
 
 def _value_type(values: list[Any], what: str) -> Literal["integer", "real", "boolean", "text"]:
@@ -197,12 +281,12 @@ class SweepSpec(Strict):
                 raise ValueError(f"factors.{name}: a range in a full factorial needs 'steps'")
             if self.design.kind != "full_factorial" and factor.steps is not None:
                 raise ValueError(f"factors.{name}: 'steps' applies to full_factorial designs only")
-            if factor.key in RUN_SETTINGS:
+            for key in set(factor.key_paths) & set(RUN_SETTINGS):
                 raise ValueError(
-                    f"factors.{name}: {factor.key} is set by the sweep's own "
+                    f"factors.{name}: {key} is set by the sweep's own "
                     "'seed' and 'replications', not by a factor"
                 )
-        keys = [f.key for f in self.factors.values()]
+        keys = [k for f in self.factors.values() for k in f.key_paths]
         for key in {k for k in keys if keys.count(k) > 1}:
             raise ValueError(f"factors: two factors set the same key {key!r}")
         return self
@@ -237,11 +321,19 @@ class Sweep:
 
     def scenario(self, values: dict[str, Any], source: str) -> Scenario:
         """The base with each factor set to its value in `values`, validated."""
-        return build_scenario(self.base_data(), self.keys(), values, source)
+        return build_scenario(self.base_data(), self.changes(values), source)
+
+    def changes(self, values: dict[str, Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The scenario changes (key path -> value) the factors make at `values`."""
+        base = self.base_data() if base is None else base
+        changes: dict[str, Any] = {}
+        for name, value in values.items():
+            changes.update(self.factors[name].changes(value, base))
+        return changes
 
     def keys(self) -> dict[str, str]:
-        """Each factor's scenario key path, by factor name."""
-        return {name: f.key for name, f in self.factors.items()}
+        """Each factor's scenario key paths, by factor name (for messages)."""
+        return {name: f.target for name, f in self.factors.items()}
 
     def digest(self) -> str:
         """A hash of everything that decides the runs' results (not descriptions or labels)."""
@@ -257,12 +349,10 @@ class Sweep:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def build_scenario(
-    base: dict[str, Any], keys: dict[str, str], values: dict[str, Any], source: str
-) -> Scenario:
-    """`base` with each factor's key set to its value, validated; errors name `source`."""
+def build_scenario(base: dict[str, Any], changes: dict[str, Any], source: str) -> Scenario:
+    """`base` with each key path of `changes` set, validated; errors name `source`."""
     try:
-        return changed_scenario(base, {keys[n]: v for n, v in values.items()}, source)
+        return changed_scenario(base, changes, source)
     except ScenarioError as exc:
         raise SweepError(str(exc)) from None
 
@@ -292,12 +382,12 @@ def load_sweep(path: str | Path) -> Sweep:
 
 def check_factors(sweep: Sweep) -> None:
     """Set every level of every factor (both ends of a range) on the base, and validate."""
-    base, keys = sweep.base_data(), sweep.keys()
+    base = sweep.base_data()
     for name, factor in sweep.factors.items():
         levels = factor.levels if factor.levels is not None else factor.range
         for value in levels:
-            source = f"{sweep.path}: factors.{name} ({factor.key} = {_show(value)})"
-            build_scenario(base, keys, {name: value}, source)
+            source = f"{sweep.path}: factors.{name} ({factor.target} = {_show(value)})"
+            build_scenario(base, sweep.changes({name: value}, base), source)
 
 
 def _show(value: Any) -> str:

@@ -105,6 +105,8 @@ def build_manifest(sweep: Sweep, design: pd.DataFrame, command: list[str] | None
         "factors": {
             name: {
                 "key": f.key,
+                "keys": f.key_paths,
+                "sets": f.target,
                 "kind": f.kind,
                 "type": f.value_type,
                 "label": f.label or name,
