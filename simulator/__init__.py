@@ -12,6 +12,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     load_sweep_series(folder, metric, points)       a sweep's stored weekly series
     discover(folder, metric, below=...)             PRIM and CART boxes where runs fail
     robustness(folder)                              each policy across the uncertainties
+    ema_model(spec)                                 a sweep spec as an EMA-workbench Model
     calibrate(), new_scenario(name, folder)
     pair(results_a, results_b)                      -> Comparison, from two runs already made
     weekly_bands(results, metric)                   mean, 95 % CI of the mean, 10th-90th percentile
@@ -37,6 +38,7 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     compare,
     describe,
     discover,
+    ema_model,
     explain,
     load_scenario,
     load_sweep,
@@ -88,6 +90,7 @@ __all__ = [
     "compare",
     "describe",
     "discover",
+    "ema_model",
     "explain",
     "load_scenario",
     "load_sweep",

@@ -242,6 +242,15 @@ def discover(
     )
 
 
+def ema_model(spec: str | Path | Any, outcomes: tuple[str, ...] | None = None) -> Any:
+    """A sweep spec as an EMA-workbench `Model` (for `perform_experiments`): factors as its
+    uncertainties and levers, metrics as its outcomes; see `simulator.sweep.ema`."""
+    from simulator.sweep.ema import OUTCOMES
+    from simulator.sweep.ema import ema_model as adapt
+
+    return adapt(spec, tuple(outcomes) if outcomes else OUTCOMES)
+
+
 def robustness(
     folder: str | Path,
     metrics: list[str] | None = None,
