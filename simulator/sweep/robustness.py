@@ -146,7 +146,7 @@ def _figure(values: pd.DataFrame, metric: str, levers: list[str], path: Path) ->
     figure = Figure(figsize=(7.0, 0.45 * len(values) + 1.8), dpi=DPI)
     ax = figure.add_subplot()
     rows = values.to_numpy(dtype=float)
-    ax.boxplot(list(rows), vert=False, whis=(10, 90), showfliers=False)
+    ax.boxplot(list(rows), orientation="horizontal", whis=(10, 90), showfliers=False)
     for i, row in enumerate(rows):
         ax.scatter(row, np.full(len(row), i + 1), s=9, color="#555555", zorder=3)
     names = [", ".join(fmt(v) for v in (p if isinstance(p, tuple) else (p,))) for p in values.index]
