@@ -3,8 +3,8 @@
 The public API (docs/api.md), used by the command line, the app and notebooks alike:
 
     load_scenario(file | shipped name | dict, changes=..., overrides=...) -> Scenario
-    run(scenario, replications=..., seed=..., progress=...)               -> Results
-    compare(a, b, replications=..., seed=...)                             -> Comparison
+    run(scenario, replications=..., seed=..., progress=..., workers=...)  -> Results
+    compare(a, b, replications=..., seed=..., workers=...)                -> Comparison
     write_results(results, folder), write_comparison(comparison, folder)
     describe(results | comparison)                  the key figures as the console shows
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)

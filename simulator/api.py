@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.timings import phase
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -48,13 +50,15 @@ def load_scenario(
     `changes` sets keys by their dotted path (``{"caseworkers.weekly_hours": 30}``; a
     number indexes a list); `overrides` are command-line ``key.path=value`` texts.
     """
-    from simulator.scenario import changed_scenario, keys
-    from simulator.scenario import load_scenario as load_file
+    with phase("import"):
+        from simulator.scenario import changed_scenario, keys
+        from simulator.scenario import load_scenario as load_file
 
-    if isinstance(source, Mapping):
-        data = keys.apply_overrides(dict(source), overrides or [])
-        return changed_scenario(data, changes or {}, "<scenario data>")
-    return load_file(source, overrides, changes)
+    with phase("scenario"):
+        if isinstance(source, Mapping):
+            data = keys.apply_overrides(dict(source), overrides or [])
+            return changed_scenario(data, changes or {}, "<scenario data>")
+        return load_file(source, overrides, changes)
 
 
 def run(
@@ -65,30 +69,44 @@ def run(
     precision: float = 0.05,
     max_replications: int = 100,
     progress: Progress = False,
+    workers: int | None = None,
 ) -> Results:
     """Run replications of `scenario` (default: its own count) and gather them in tables.
 
     `replications="auto"` adds replications until every key metric's 95 % interval is
     within `precision` of its mean (Hoad, Robinson & Davies 2010), at most
     `max_replications`. `progress=True` shows a console bar (only on a terminal).
+    The replications run on `workers` processes (default: one per core, but in this
+    process for a run of two replications or fewer); the results are the same however
+    many.
     """
-    from simulator.analysis.replications import AutoReplications
-    from simulator.experiments.run import run_scenario
-    from simulator.scenario import ScenarioError
+    with phase("import"):
+        from simulator.experiments.executors import replication_executor
+        from simulator.scenario import ScenarioError
 
-    count: int | AutoReplications | None
-    if replications == "auto":
-        try:
-            count = AutoReplications(precision=precision, maximum=max_replications)
-        except ValueError as exc:
-            raise ScenarioError(f"replications auto: {exc}") from None
-    else:
-        count = _count("replications", replications, minimum=1)
+    auto = replications == "auto"
+    count = None if auto else _count("replications", replications, minimum=1)
     _check_seed(seed)
-    total = count.maximum if isinstance(count, AutoReplications) else count
-    total = total or scenario.simulation.replications
-    with _progress(progress, total) as report:
-        return run_scenario(scenario, replications=count, seed=seed, progress=report)
+    _count("workers", workers, minimum=1)
+    total = max_replications if auto else count or scenario.simulation.replications
+    executor = replication_executor(total, workers)  # processes start loading at once
+    try:
+        with phase("import"):
+            from simulator.analysis.replications import AutoReplications
+            from simulator.experiments.run import run_scenario
+
+        rule: int | AutoReplications | None = count
+        if auto:
+            try:
+                rule = AutoReplications(precision=precision, maximum=max_replications)
+            except ValueError as exc:
+                raise ScenarioError(f"replications auto: {exc}") from None
+        with _progress(progress, total) as report:
+            return run_scenario(
+                scenario, replications=rule, seed=seed, progress=report, executor=executor
+            )
+    finally:
+        executor.close()
 
 
 def compare(
@@ -98,30 +116,57 @@ def compare(
     replications: int = 10,
     seed: int | None = None,
     progress: Progress = False,
+    workers: int | None = None,
 ) -> Comparison:
-    """Run `a` and `b` with common random numbers; B - A per metric with paired intervals."""
-    from simulator.experiments.run import compare as paired
+    """Run `a` and `b` with common random numbers; B - A per metric with paired intervals.
+
+    Both scenarios' replications run on `workers` processes (as in `run`).
+    """
+    with phase("import"):
+        from simulator.experiments.executors import replication_executor
 
     _count("replications", replications, minimum=2)
     _check_seed(seed)
-    with _progress(progress, replications) as report:
-        return paired(a, b, replications=replications, seed=seed, progress=report)
+    _count("workers", workers, minimum=1)
+    executor = replication_executor(2 * replications, workers)
+    try:
+        with phase("import"):
+            from simulator.experiments.run import compare as paired
+
+        with _progress(progress, replications) as report:
+            return paired(
+                a, b, replications=replications, seed=seed, progress=report, executor=executor
+            )
+    finally:
+        executor.close()
 
 
 def write_results(
-    results: Results, folder: str | Path, *, figures: bool = True, command: list[str] | None = None
+    results: Results,
+    folder: str | Path,
+    *,
+    figures: bool = True,
+    command: list[str] | None = None,
+    workers: int | None = None,
 ) -> Path:
-    """Write the results folder (tables, figures, the scenario as run, a manifest) at once."""
-    from simulator.reporting.files import write_results as write
+    """Write the results folder (tables, figures, the scenario as run, a manifest) at once.
 
-    return write(results, Path(folder), command=command, figures=figures)
+    The figures are drawn on `workers` processes (default: one per core where the run
+    had more than two replications, else in this process).
+    """
+    _count("workers", workers, minimum=1)
+    with phase("import"):
+        from simulator.reporting.files import write_results as write
+
+    return write(results, Path(folder), command=command, figures=figures, workers=workers)
 
 
 def write_comparison(
     comparison: Comparison, folder: str | Path, *, command: list[str] | None = None
 ) -> Path:
     """Write a comparison folder (the paired table, both summaries, a figure) at once."""
-    from simulator.reporting.files import write_comparison as write
+    with phase("import"):
+        from simulator.reporting.files import write_comparison as write
 
     return write(comparison, Path(folder), command=command)
 

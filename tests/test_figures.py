@@ -17,8 +17,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from simulator.experiments.run import Results, run_scenario
-from simulator.reporting import figures as figures_module
+from simulator.reporting import files as files_module
 from simulator.reporting.console import console_summary
+from simulator.reporting.drawing import Planner, draw_figures
 from simulator.reporting.figures import (
     STAFF_STATES,
     _on_time_table,
@@ -293,11 +294,11 @@ def test_results_folder_gets_every_figure_with_the_scenarios_threshold(
 ) -> None:
     given: dict[str, object] = {}
 
-    def spy(*args: object, **kwargs: object) -> list[Path]:
-        given.update(kwargs)
-        return write_figures(*args, **kwargs)  # type: ignore[arg-type]
+    def spy(folder: Path, planner: Planner, executor: object = None) -> list[Path]:
+        given["stress_threshold"] = planner.stress_threshold
+        return draw_figures(folder, planner, executor)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(figures_module, "write_figures", spy)
+    monkeypatch.setattr(files_module, "draw_figures", spy)
     write_results(absence_on, tmp_path / "out")
     assert given["stress_threshold"] == absence_on.scenario.stress.threshold == 2.5
     paths = sorted((tmp_path / "out" / "figures").iterdir())

@@ -13,7 +13,7 @@ from simulator import native
 from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.cli import main
 from simulator.experiments.run import run_scenario
-from simulator.reporting import figures
+from simulator.reporting import files
 from simulator.reporting.files import write_results
 from simulator.scenario import load_scenario
 
@@ -115,7 +115,7 @@ def test_failure_while_writing_leaves_no_folder_and_no_debris(tmp_path: Path, mo
     def broken_figures(*args, **kwargs):
         raise KeyboardInterrupt  # as if Ctrl-C came while figures were drawn
 
-    monkeypatch.setattr(figures, "write_figures", broken_figures)
+    monkeypatch.setattr(files, "draw_figures", broken_figures)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         write_results(results, out)
@@ -132,7 +132,7 @@ def test_failure_keeps_the_previous_results(tmp_path: Path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(figures, "write_figures", broken)
+    monkeypatch.setattr(files, "draw_figures", broken)
     with pytest.raises(RuntimeError):
         write_results(results, out)
     assert (out / "summary.csv").read_bytes() == before

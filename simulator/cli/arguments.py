@@ -24,6 +24,16 @@ def quiet(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
 
 
+def workers(p: argparse.ArgumentParser) -> None:
+    """--workers, as `run` and `compare` take it."""
+    p.add_argument(
+        "--workers",
+        type=positive,
+        help="processes to run the replications on (default: one per core, but this "
+        "process alone for 2 replications or fewer); results are the same however many",
+    )
+
+
 def positive(text: str) -> int:
     """A whole number >= 1."""
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.cli.arguments import quiet
+from simulator.cli.arguments import quiet, workers
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replications", type=int, default=10, help="paired replications (10)")
     p.add_argument("--seed", type=int, help="random seed (default: A's)")
     p.add_argument("--out", type=Path, help="folder (default: results/compare_<A>_vs_<B>)")
+    workers(p)
     quiet(p)
 
 
@@ -30,7 +31,12 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         raise cl.ScenarioError("--seed: must be a whole number >= 0")
     out = args.out or Path("results") / f"compare_{a.name}_vs_{b.name}"
     result = cl.compare(
-        a, b, replications=args.replications, seed=args.seed, progress=not args.quiet
+        a,
+        b,
+        replications=args.replications,
+        seed=args.seed,
+        progress=not args.quiet,
+        workers=args.workers,
     )
     cl.write_comparison(result, out, command=command)
     if not args.quiet:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.cli.arguments import quiet, replications, scenario_arguments
+from simulator.cli.arguments import quiet, replications, scenario_arguments, workers
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    workers(p)
     quiet(p)
 
 
@@ -48,8 +49,11 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         precision=args.precision,
         max_replications=args.max_replications,
         progress=not args.quiet,
+        workers=args.workers,
     )
-    cl.write_results(results, out, figures=not args.no_figures, command=command)
+    cl.write_results(
+        results, out, figures=not args.no_figures, command=command, workers=args.workers
+    )
     if not args.quiet:
         print(cl.describe(results, out))
     return 0

@@ -23,6 +23,9 @@ from simulator.scenario.errors import ScenarioError
 T = TypeVar("T")
 R = TypeVar("R")
 WORK_MODULE = "simulator.experiments.work"  # what worker processes load before any task
+# ... and, in a fork server, what the work calendar loads at its first use: the holiday
+# calendars of every country the `holidays` package knows (0.1 s, once, not per worker)
+PRELOAD = [WORK_MODULE, "holidays.countries"]
 
 
 class ExecutorError(ScenarioError):
@@ -64,14 +67,19 @@ class ProcessExecutor:
 
     On POSIX the workers are forked from a fork server that has imported the simulator
     already, so a worker starts in milliseconds without re-importing numpy, pandas and
-    SimPy, and without inheriting the threads of the calling process.
+    SimPy, and without inheriting the threads of the calling process. The fork server
+    starts loading at once, while the caller goes on (e.g. to import what it needs
+    itself), and stays for the next executor of this process.
     """
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or available_cores()
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([WORK_MODULE])
+            context.set_forkserver_preload(PRELOAD)
+            from multiprocessing import forkserver  # POSIX only
+
+            forkserver.ensure_running()  # returns at once: the server loads meanwhile
         else:  # Windows and others: spawn, which imports afresh in each worker
             context = multiprocessing.get_context("spawn")
         self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
@@ -183,6 +191,20 @@ def make_executor(workers: int | None = None, scheduler: str | None = None) -> E
         return DaskExecutor(scheduler)
     workers = workers or available_cores()
     return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+SERIAL_UP_TO = 2  # replications: so few run faster here than on processes still starting
+
+
+def replication_executor(replications: int, workers: int | None = None) -> Executor:
+    """An executor for `replications` independent replications: `workers` processes, at
+    most one per replication. By default one per core, but in this process for a run of
+    `SERIAL_UP_TO` replications or fewer, where starting processes costs more than it
+    saves; one worker is this process."""
+    if workers is None:
+        workers = 1 if replications <= SERIAL_UP_TO else available_cores()
+    workers = min(workers, replications)
+    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)
 
 
 def available_cores() -> int:

@@ -12,7 +12,11 @@ replications per week and a shaded band (or error bar) the 95 % t confidence
 interval of that mean, so a planner can tell a real difference from noise.
 
 The object-oriented API (`matplotlib.figure.Figure`) is used throughout, without
-pyplot: no GUI backend, no global figure state, safe in worker processes.
+pyplot: no GUI backend, no global figure state, safe in worker processes. The figures
+are laid out by measuring only what decides their margins (tick labels, axis labels,
+title, legend and note: `_lay_out`), not by matplotlib's constrained layout, whose
+extra pass over every artist took a third of the drawing time; and where the results
+have many replications they are drawn on several processes (`write_figures`).
 """
 
 from __future__ import annotations
@@ -20,15 +24,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import PercentFormatter
 
 from simulator.analysis.stats import mean_ci
+from simulator.reporting.drawing import DROPPED_FIGURE, Planner, draw_figures
+
+if TYPE_CHECKING:
+    from simulator.experiments.executors import Executor
 
 DPI = 150
 LINE_COLOUR = "#1f5fa8"
@@ -82,6 +94,99 @@ def staff_table(weekly: pd.DataFrame) -> pd.DataFrame:
         {metric: _series(weekly, metric)["mean"].reindex(dates) for metric, _, _ in STAFF_STATES},
         index=dates,
     )
+
+
+# --- layout -------------------------------------------------------------------------------------
+
+POINT = 1 / 72  # inch
+EDGE = 0.1  # inch between the outermost text and the figure's edge
+GAP = 0.15  # inch between stacked panels, and between a title and what is under it
+LINE = 1.25  # height of a line of text over its font size
+TITLE_SIZE, NOTE_SIZE, LEGEND_SIZE = 13.0, 8.0, 9.0
+_TEXT = TextToPath()
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width in inches of one line of `text` in the default font at `size` points."""
+    width, _, _ = _TEXT.get_text_width_height_descent(text, FontProperties(size=size), False)
+    return float(width) * POINT
+
+
+def _tick_room(axis: Axis) -> float:
+    """Inches from the axes' edge to the far side of `axis`'s tick labels."""
+    low, high = sorted(axis.get_view_interval())
+    ticks = [x for x in axis.get_majorticklocs() if low - 1e-9 <= x <= high + 1e-9]
+    labels = [text for text in axis.get_major_formatter().format_ticks(ticks) if text]
+    if not labels:
+        return 0.0
+    tick = axis.get_major_ticks(1)[0]
+    size = tick.label1.get_fontsize()
+    reach = max(tick.get_tick_padding(), 0.0) + tick.get_pad()
+    if axis.axis_name == "x":
+        return (reach + size * LINE) * POINT
+    return reach * POINT + max(_text_width(text, size) for text in labels)
+
+
+def _label_room(axis: Axis) -> float:
+    """Inches `axis`'s label takes beyond its tick labels (0 without one)."""
+    text = axis.label.get_text()
+    if not text:
+        return 0.0
+    lines = text.count("\n") + 1
+    return (axis.labelpad + lines * axis.label.get_fontsize() * LINE) * POINT
+
+
+def _lay_out(fig: Figure, *, top: float, bottom: float, right: float = 0.0) -> None:
+    """Place the figure's panels (stacked, sharing the width) inside margins that fit
+    their y tick labels and y labels on the left, `right` inches on the right (e.g. a
+    value axis), and `top` and `bottom` inches for the title, legend, x axis and note."""
+    panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_visible()]
+    main = [ax for ax in panels if ax.yaxis.get_label_position() == "left"]
+    left = EDGE + max(_tick_room(ax.yaxis) + _label_room(ax.yaxis) for ax in main)
+    width, height = fig.get_size_inches()
+    rows = main[0].get_subplotspec().get_gridspec().nrows
+    inside = height - top - bottom - GAP * (rows - 1)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - (EDGE + right) / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        hspace=GAP / (inside / rows),
+    )
+
+
+def _title_room() -> float:
+    """Inches from the top edge to below the title."""
+    return EDGE + TITLE_SIZE * LINE * POINT + GAP / 2
+
+
+def _note_room() -> float:
+    """Inches from the bottom edge to above the note."""
+    return EDGE / 2 + NOTE_SIZE * LINE * POINT + GAP / 2
+
+
+def _lay_out_time_figure(fig: Figure, axes: list[Axes], legend: bool) -> None:
+    """Margins of a figure of stacked time panels (legend above the first one)."""
+    legend_room = LEGEND_SIZE * (LINE + 1.0) * POINT if legend else 0.0
+    x_axis = axes[-1].xaxis
+    ticks = _tick_room(x_axis)  # formats the ticks, and so the offset ("2012-Jan")
+    offset = x_axis.get_major_formatter().get_offset() if ticks else ""
+    bottom = _note_room() + ticks * (2 if offset else 1) + _label_room(x_axis)
+    _lay_out(fig, top=_title_room() + legend_room, bottom=bottom, right=0.25)
+
+
+def _lay_out_bar_figure(fig: Figure, ax: Axes) -> None:
+    """Margins of a bar figure: task names on the left, values on the right."""
+    values = [other for other in fig.axes if other is not ax]
+    right = max((_tick_room(v.yaxis) for v in values), default=0.0)
+    bottom = _note_room() + _tick_room(ax.xaxis) + _label_room(ax.xaxis)
+    _lay_out(fig, top=_title_room(), bottom=bottom, right=right)
+
+
+def _heading(fig: Figure, text: str) -> None:
+    """The figure's title, at the top edge."""
+    y = 1 - EDGE / fig.get_size_inches()[1]
+    fig.suptitle(text, fontsize=TITLE_SIZE, fontweight="bold", y=y, va="top")
 
 
 # --- drawing helpers ----------------------------------------------------------------------------
@@ -150,7 +255,7 @@ def _date_axis(ax: Axes) -> None:
 
 def _time_panels(ratios: tuple[int, ...], height: float) -> tuple[Figure, list[Axes]]:
     """A figure of stacked panels sharing one date axis."""
-    fig = Figure(figsize=(10, height), layout="constrained")
+    fig = Figure(figsize=(10, height))
     axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
     axes = list(np.atleast_1d(axes))
     for ax in axes:
@@ -182,17 +287,19 @@ def _finish_time_figure(
             loc="lower left",
             bbox_to_anchor=(0, 1.0),
             ncol=min(len(handles), 4) or 1,
-            fontsize=9,
+            fontsize=LEGEND_SIZE,
             frameon=False,
             borderaxespad=0.2,
         )
-    fig.suptitle(heading, fontsize=13, fontweight="bold")
+    _heading(fig, heading)
     _note(fig, _method_note(_replications(weekly)) if note is None else note)
+    _lay_out_time_figure(fig, axes, legend=bool(handles))
 
 
 def _note(fig: Figure, text: str) -> None:
     """A small grey note under the figure saying what lines, bands and bars are."""
-    fig.supxlabel(text, fontsize=8, color="#555555", x=0.99, ha="right")
+    y = EDGE / 2 / fig.get_size_inches()[1]
+    fig.supxlabel(text, fontsize=NOTE_SIZE, color="#555555", x=0.99, ha="right", y=y, va="bottom")
 
 
 def _method_note(n: int) -> str:
@@ -389,9 +496,9 @@ def _value_axis(ax: Axes, y: np.ndarray, labels: list[str]) -> None:
 
 def _bar_figure(heading: str, rows: int) -> tuple[Figure, Axes]:
     """A figure for one horizontal bar per task type, tall enough for `rows` bars."""
-    fig = Figure(figsize=(10, 1.6 + 0.42 * max(rows, 3)), layout="constrained")
+    fig = Figure(figsize=(10, 1.6 + 0.42 * max(rows, 3)))
     ax = fig.subplots()
-    fig.suptitle(heading, fontsize=13, fontweight="bold")
+    _heading(fig, heading)
     return fig, ax
 
 
@@ -448,6 +555,7 @@ def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
     _task_bars(
         fig, ax, table, _replications(by_task), "{:.0f} %", ("due", "tasks falling due"), empty
     )
+    _lay_out_bar_figure(fig, ax)
     return fig
 
 
@@ -461,10 +569,31 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
         fig, ax, table, _replications(by_task), "{:.1f}", ("created", "tasks created"), empty
     )
     ax.set_xlim(left=0)
+    _lay_out_bar_figure(fig, ax)
     return fig
 
 
 # --- entry point --------------------------------------------------------------------------------
+
+
+def draw_planner_figure(planner: Planner, name: str, path: Path) -> Path:
+    """Draw the planner figure written as file `name` and write it at `path`."""
+    return _save(planner_figure(planner, name), path)
+
+
+def planner_figure(planner: Planner, name: str) -> Figure:
+    """The planner figure written as file `name` (one of `simulator.reporting.drawing`'s)."""
+    w, t, end = planner.weekly, planner.title, planner.warmup_end
+    makers: dict[str, Callable[[], Figure]] = {
+        "caseload_per_worker.png": lambda: caseload_figure(w, t, end, planner.band),
+        "backlog_hours.png": lambda: backlog_figure(w, t, end),
+        "statutory_on_time_by_task.png": lambda: on_time_figure(planner.by_task, t),
+        "utilisation.png": lambda: utilisation_figure(w, t, end),
+        "staff_by_absence.png": lambda: staff_by_absence_figure(w, t, end),
+        "stress.png": lambda: stress_figure(w, t, end, planner.stress_threshold),
+        DROPPED_FIGURE: lambda: dropped_figure(planner.by_task, t),
+    }
+    return makers[name]()
 
 
 def write_figures(
@@ -476,6 +605,7 @@ def write_figures(
     warmup_end: dt.date | None,
     band: tuple[float, float] = (35.0, 45.0),
     stress_threshold: float | None = None,
+    executor: Executor | None = None,
 ) -> list[Path]:
     """Write the planner figures as PNGs into `folder` (created if missing); return their paths.
 
@@ -483,27 +613,15 @@ def write_figures(
     `by_task` the per-(replication, task type) table; `warmup_end` is shaded as
     warm-up before it (None: no warm-up); `band` is the recommended caseload range;
     `stress_threshold` is the scenario's `stress.threshold`, drawn as a line on the
-    stress figure (None: no line).
+    stress figure (None: no line). The figures are drawn on `executor`'s processes
+    (default: in this process).
     Always writes these six files, in this order: caseload_per_worker.png,
     backlog_hours.png, statutory_on_time_by_task.png, utilisation.png,
     staff_by_absence.png, stress.png; then optional_tasks_dropped_by_task.png where
     triage dropped optional tasks created in the measurement window.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    makers: list[tuple[str, Callable[[], Figure]]] = [
-        ("caseload_per_worker.png", lambda: caseload_figure(weekly, title, warmup_end, band)),
-        ("backlog_hours.png", lambda: backlog_figure(weekly, title, warmup_end)),
-        ("statutory_on_time_by_task.png", lambda: on_time_figure(by_task, title)),
-        ("utilisation.png", lambda: utilisation_figure(weekly, title, warmup_end)),
-        ("staff_by_absence.png", lambda: staff_by_absence_figure(weekly, title, warmup_end)),
-        ("stress.png", lambda: stress_figure(weekly, title, warmup_end, stress_threshold)),
-    ]
-    if "triaged" in by_task.columns and by_task["triaged"].sum() > 0:
-        makers.append(
-            ("optional_tasks_dropped_by_task.png", lambda: dropped_figure(by_task, title))
-        )
-    return [_save(make(), folder / name) for name, make in makers]
+    planner = Planner(weekly, by_task, title, warmup_end, band, stress_threshold)
+    return draw_figures(Path(folder), planner, executor)
 
 
 def comparison_figure(

@@ -17,7 +17,10 @@ import pandas as pd
 
 from simulator import native
 from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.executors import replication_executor
 from simulator.experiments.run import Comparison, Results
+from simulator.reporting.drawing import Planner, draw_figures
+from simulator.timings import phase
 from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
@@ -29,10 +32,12 @@ def write_results(
     *,
     command: list[str] | None = None,
     figures: bool = True,
+    workers: int | None = None,
 ) -> Path:
     """Write every output of `results` into the folder `destination`, atomically
-    (the PNG figures too, unless `figures` is False)."""
-    with atomic_folder(destination) as folder:
+    (the PNG figures too, unless `figures` is False: on `workers` processes, by default
+    one per core where the run had more than a few replications, else in this one)."""
+    with atomic_folder(destination) as folder, phase("tables"):
         results.summary.to_csv(
             folder / "summary.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
         )
@@ -43,19 +48,28 @@ def write_results(
         results.tasks.to_parquet(folder / "tasks.parquet", index=False)
         (folder / "scenario.resolved.toml").write_text(resolved_toml(results), encoding="utf-8")
         if figures:
-            from simulator.reporting.figures import write_figures
-
-            write_figures(
-                folder / "figures",
-                results.weekly,
-                results.by_task,
-                title=results.scenario.name,
-                warmup_end=results.scenario.simulation.warmup_end,
-                stress_threshold=results.scenario.stress.threshold,
-            )
+            with phase("figures"):
+                _write_figures(results, folder / "figures", workers)
         manifest = build_manifest(results, command)
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return destination
+
+
+def _write_figures(results: Results, folder: Path, workers: int | None) -> None:
+    """The planner figures, on as many processes as the replications ran on by default."""
+    scenario = results.scenario
+    planner = Planner(
+        results.weekly,
+        results.by_task,
+        title=scenario.name,
+        warmup_end=scenario.simulation.warmup_end,
+        stress_threshold=scenario.stress.threshold,
+    )
+    executor = replication_executor(results.replications, workers)
+    try:
+        draw_figures(folder, planner, None if executor.workers == 1 else executor)
+    finally:
+        executor.close()
 
 
 def resolved_toml(results: Results) -> str:
