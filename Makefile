@@ -20,7 +20,7 @@ $(VENV)/.installed: $(BUILD_INPUTS) | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: $(BUILD_INPUTS) | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,sweep,app]'
+	$(BIN)/pip install --quiet -e '.[test,sweep,app,research]'
 	touch $(VENV)/.installed $(VENV)/.installed-app $@
 
 $(VENV)/.installed-app: $(BUILD_INPUTS) | $(BIN)/python

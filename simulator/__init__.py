@@ -9,6 +9,10 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     describe(results | comparison)                  the key figures as the console shows
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
     load_sweep_results(folder)                      -> pandas.DataFrame, one row per run
+    load_sweep_series(folder, metric, points)       a sweep's stored weekly series
+    discover(folder, metric, below=...)             PRIM and CART boxes where runs fail
+    robustness(folder)                              each policy across the uncertainties
+    ema_model(spec)                                 a sweep spec as an EMA-workbench Model
     calibrate(), new_scenario(name, folder)
     pair(results_a, results_b)                      -> Comparison, from two runs already made
     weekly_bands(results, metric)                   mean, 95 % CI of the mean, 10th-90th percentile
@@ -33,13 +37,17 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     check_plan_folder,
     compare,
     describe,
+    discover,
+    ema_model,
     explain,
     load_scenario,
     load_sweep,
     load_sweep_results,
+    load_sweep_series,
     new_scenario,
     offered_staffing,
     pair,
+    robustness,
     run,
     run_sweep,
     staffing_plan,
@@ -81,13 +89,17 @@ __all__ = [
     "check_plan_folder",
     "compare",
     "describe",
+    "discover",
+    "ema_model",
     "explain",
     "load_scenario",
     "load_sweep",
     "load_sweep_results",
+    "load_sweep_series",
     "new_scenario",
     "offered_staffing",
     "pair",
+    "robustness",
     "run",
     "run_sweep",
     "staffing_plan",

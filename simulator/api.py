@@ -258,6 +258,59 @@ def load_sweep_results(folder: str | Path) -> pd.DataFrame:
     return load_results(folder)
 
 
+def load_sweep_series(
+    folder: str | Path, metric: str, points: list[int] | None = None
+) -> pd.DataFrame:
+    """One weekly series stored by a sweep (its spec's `series`): run_id, point,
+    replication, week, date, value; `points` reads those design points only."""
+    from simulator.sweep.series import load_series
+
+    return load_series(folder, metric, points)
+
+
+def discover(
+    folder: str | Path,
+    metric: str,
+    *,
+    below: float | None = None,
+    above: float | None = None,
+    policy: dict[str, Any] | None = None,
+    threshold: float = 0.8,
+    out: str | Path | None = None,
+) -> Any:
+    """Scenario discovery (PRIM and CART, EMA workbench): the box of factor values in which
+    runs fail (`metric` below or above a threshold); see `simulator.sweep.discovery`."""
+    from simulator.sweep.discovery import discover as find
+
+    return find(
+        folder, metric, below=below, above=above, policy=policy, threshold=threshold, out=out
+    )
+
+
+def ema_model(spec: str | Path | Any, outcomes: tuple[str, ...] | None = None) -> Any:
+    """A sweep spec as an EMA-workbench `Model` (for `perform_experiments`): factors as its
+    uncertainties and levers, metrics as its outcomes; see `simulator.sweep.ema`."""
+    from simulator.sweep.ema import OUTCOMES
+    from simulator.sweep.ema import ema_model as adapt
+
+    return adapt(spec, tuple(outcomes) if outcomes else OUTCOMES)
+
+
+def robustness(
+    folder: str | Path,
+    metrics: list[str] | None = None,
+    *,
+    caseload_limit: float = 45.0,
+    on_time: float = 0.95,
+    out: str | Path | None = None,
+) -> Path:
+    """Each policy (lever setting) across the uncertainties: mean, bad decile, maximum
+    regret, share of scenarios meeting the targets; see `simulator.sweep.robustness`."""
+    from simulator.sweep.robustness import robustness as assess
+
+    return assess(folder, metrics, caseload_limit=caseload_limit, on_time=on_time, out=out)
+
+
 def staffing_plan(
     scenario: Scenario,
     *,

@@ -10,6 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +33,9 @@ def test_the_api_example_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "caseworkers.weekly_hour: unknown key; did you mean 'weekly_hours'?" in done.stdout
     assert (tmp_path / "results" / "api_example" / "summary.csv").is_file()
+    runs = pd.read_parquet(tmp_path / "results" / "small_sweep" / "runs")
+    assert len(runs) == 8 and set(runs["caseworkers"]) == {3, 5}  # the notebook's sweep ran
+    assert (tmp_path / "results" / "small_sweep" / "robustness" / "robustness.csv").is_file()
 
 
 @pytest.mark.parametrize("page", ["tutorial.md"])

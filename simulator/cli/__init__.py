@@ -8,6 +8,8 @@
     caseload calibrate
     caseload sweep SPEC [--out DIR] [--workers N | --scheduler ADDRESS]   (docs/sweeps.md)
     caseload analyze DIR
+    caseload discover DIR --metric NAME (--below X | --above X)   PRIM and CART (research extra)
+    caseload robustness DIR          each policy across the uncertainties: regret, satisficing
     caseload app [SCENARIO] [--port P]     the trainers' app in the browser (the app extra)
     caseload plan SCENARIO [--caseload-limit 45] [--on-time 0.95] ...    (docs/planning.md)
 
@@ -25,7 +27,19 @@ import sys
 from types import ModuleType
 
 from simulator import __version__, timings
-from simulator.cli import analyze, app, calibrate, compare, new, plan, run, sweep, validate
+from simulator.cli import (
+    analyze,
+    app,
+    calibrate,
+    compare,
+    discover,
+    new,
+    plan,
+    robustness,
+    run,
+    sweep,
+    validate,
+)
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -37,6 +51,8 @@ COMMANDS: dict[str, ModuleType] = {
     "calibrate": calibrate,
     "sweep": sweep,
     "analyze": analyze,
+    "discover": discover,
+    "robustness": robustness,
     "app": app,
     "plan": plan,
 }

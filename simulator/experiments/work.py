@@ -107,6 +107,8 @@ class Run:
     replication: int
     seed: int
     values: dict[str, Any]
+    # the scenario changes (key path -> value); None: each value sets its key in `Chunk.keys`
+    changes: dict[str, Any] | None = None
 
 
 def summary_metrics(scenario: Scenario, replication: int, seed: int) -> dict[str, Any]:
@@ -156,7 +158,10 @@ def run_chunk(chunk: Chunk) -> list[Row]:
         }
         try:
             source = f"{chunk.source}: point {run.point}"
-            scenario = build_scenario(chunk.base, chunk.keys, run.values, source)
+            if run.changes is not None:
+                scenario = changed_scenario(chunk.base, run.changes, source)
+            else:
+                scenario = build_scenario(chunk.base, chunk.keys, run.values, source)
             measure = chunk.measure or summary_metrics
             metrics = measure(scenario, run.replication, run.seed)
             row.update(status="ok", error=None)

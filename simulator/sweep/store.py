@@ -60,7 +60,8 @@ class SweepStore:
                 (work / RUNS).mkdir()
                 manifest = build_manifest(sweep, design, command)
                 (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        return Store.open(folder, {name: f.value_type for name, f in sweep.factors.items()})
+        types = {name: f.value_type for name, f in sweep.factors.items()}
+        return Store.open(folder, {**types, "unstable": "boolean"})
 
 
 def check_folder(folder: Path, sweep: Sweep) -> dict[str, Any]:
@@ -104,6 +105,8 @@ def build_manifest(sweep: Sweep, design: pd.DataFrame, command: list[str] | None
         "factors": {
             name: {
                 "key": f.key,
+                "keys": f.key_paths,
+                "sets": f.target,
                 "kind": f.kind,
                 "type": f.value_type,
                 "label": f.label or name,
@@ -139,4 +142,8 @@ def load_results(folder: str | Path) -> pd.DataFrame:
     folder = Path(folder)
     factors = list(read_manifest(folder)["factors"])
     head = ["run_id", "point", "replication", "seed", *factors, "status", "error", "wall_seconds"]
-    return read_runs(folder, head)
+    runs = read_runs(folder, head)
+    if "unstable" in runs.columns:  # true/false, empty where a run failed
+        flags = runs["unstable"].astype("boolean")
+        runs["unstable"] = flags.astype(bool) if flags.notna().all() else flags
+    return runs
