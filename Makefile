@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 # mypyc compiles the package simulator/engine (simulator/native.py): an edit there recompiles.
 BUILD_INPUTS := pyproject.toml setup.py simulator/native.py $(shell find simulator/engine -name '*.py')
 
-.PHONY: run test app chromium lint format bench clean
+.PHONY: run test app chromium lint format bench bench-answer clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ $(VENV)/.installed: $(BUILD_INPUTS) | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: $(BUILD_INPUTS) | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,sweep,app]'
+	$(BIN)/pip install --quiet -e '.[test,sweep,app,research]'
 	touch $(VENV)/.installed $(VENV)/.installed-app $@
 
 $(VENV)/.installed-app: $(BUILD_INPUTS) | $(BIN)/python
@@ -60,6 +60,9 @@ format: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_engine.py
+
+bench-answer: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_answer.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info simulator/_compiled.py

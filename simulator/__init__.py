@@ -4,13 +4,17 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
 
     load_scenario(file | shipped name | dict, changes=..., overrides=...) -> Scenario
     estimate(scenario), check_size(scenario)        how large a run is; within the limits?
-    run(scenario, replications=..., seed=..., progress=...)               -> Results
-    compare(a, b, replications=..., seed=...)                             -> Comparison
+    run(scenario, replications=..., seed=..., progress=..., workers=...)  -> Results
+    compare(a, b, replications=..., seed=..., workers=...)                -> Comparison
     results_folder(scenario, out), comparison_folder(a, b, out)  checked before the work
     write_results(results, folder), write_comparison(comparison, folder)
     describe(results | comparison)                  the key figures as the console shows
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
     load_sweep_results(folder)                      -> pandas.DataFrame, one row per run
+    load_sweep_series(folder, metric, points)       a sweep's stored weekly series
+    discover(folder, metric, below=...)             PRIM and CART boxes where runs fail
+    robustness(folder)                              each policy across the uncertainties
+    ema_model(spec)                                 a sweep spec as an EMA-workbench Model
     calibrate(), new_scenario(name, folder)
     pair(results_a, results_b)                      -> Comparison, from two runs already made
     weekly_bands(results, metric)                   mean, 95 % CI of the mean, 10th-90th percentile
@@ -38,16 +42,20 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     compare,
     comparison_folder,
     describe,
+    discover,
+    ema_model,
     estimate,
     explain,
     load_scenario,
     load_sweep,
     load_sweep_results,
+    load_sweep_series,
     new_scenario,
     offered_staffing,
     pair,
     plan_folder,
     results_folder,
+    robustness,
     run,
     run_sweep,
     staffing_plan,
@@ -93,16 +101,20 @@ __all__ = [
     "compare",
     "comparison_folder",
     "describe",
+    "discover",
+    "ema_model",
     "estimate",
     "explain",
     "load_scenario",
     "load_sweep",
     "load_sweep_results",
+    "load_sweep_series",
     "new_scenario",
     "offered_staffing",
     "pair",
     "plan_folder",
     "results_folder",
+    "robustness",
     "run",
     "run_sweep",
     "staffing_plan",

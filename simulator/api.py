@@ -24,6 +24,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.timings import phase
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -50,13 +52,15 @@ def load_scenario(
     `changes` sets keys by their dotted path (``{"caseworkers.weekly_hours": 30}``; a
     number indexes a list); `overrides` are command-line ``key.path=value`` texts.
     """
-    from simulator.scenario import changed_scenario, keys
-    from simulator.scenario import load_scenario as load_file
+    with phase("import"):
+        from simulator.scenario import changed_scenario, keys
+        from simulator.scenario import load_scenario as load_file
 
-    if isinstance(source, Mapping):
-        data = keys.apply_overrides(dict(source), overrides or [])
-        return changed_scenario(data, changes or {}, "<scenario data>")
-    return load_file(source, overrides, changes)
+    with phase("scenario"):
+        if isinstance(source, Mapping):
+            data = keys.apply_overrides(dict(source), overrides or [])
+            return changed_scenario(data, changes or {}, "<scenario data>")
+        return load_file(source, overrides, changes)
 
 
 def run(
@@ -67,6 +71,7 @@ def run(
     precision: float = 0.05,
     max_replications: int = 100,
     progress: Progress = False,
+    workers: int | None = None,
     limits: bool = True,
 ) -> Results:
     """Run replications of `scenario` (default: its own count) and gather them in tables.
@@ -74,27 +79,39 @@ def run(
     `replications="auto"` adds replications until every key metric's 95 % interval is
     within `precision` of its mean (Hoad, Robinson & Davies 2010), at most
     `max_replications`. `progress=True` shows a console bar (only on a terminal).
-    A run larger than the limits (`estimate`) is refused unless `limits=False`.
+    The replications run on `workers` processes (default: one per core, but in this
+    process for a run of two replications or fewer); the results are the same however
+    many. A run larger than the limits (`estimate`) is refused unless `limits=False`.
     """
-    from simulator.analysis.replications import AutoReplications
-    from simulator.experiments.run import run_scenario
-    from simulator.scenario import ScenarioError
+    with phase("import"):
+        from simulator.experiments.executors import replication_executor
+        from simulator.scenario import ScenarioError
 
-    count: int | AutoReplications | None
-    if replications == "auto":
-        try:
-            count = AutoReplications(precision=precision, maximum=max_replications)
-        except ValueError as exc:
-            raise ScenarioError(f"replications auto: {exc}") from None
-    else:
-        count = _count("replications", replications, minimum=1)
+    auto = replications == "auto"
+    count = None if auto else _count("replications", replications, minimum=1)
     _check_seed(seed)
-    total = count.maximum if isinstance(count, AutoReplications) else count
-    total = total or scenario.simulation.replications
+    _count("workers", workers, minimum=1)
+    total = max_replications if auto else count or scenario.simulation.replications
     if limits:
         check_size(scenario, total)
-    with _progress(progress, total) as report:
-        return run_scenario(scenario, replications=count, seed=seed, progress=report)
+    executor = replication_executor(total, workers)  # processes start loading at once
+    try:
+        with phase("import"):
+            from simulator.analysis.replications import AutoReplications
+            from simulator.experiments.run import run_scenario
+
+        rule: int | AutoReplications | None = count
+        if auto:
+            try:
+                rule = AutoReplications(precision=precision, maximum=max_replications)
+            except ValueError as exc:
+                raise ScenarioError(f"replications auto: {exc}") from None
+        with _progress(progress, total) as report:
+            return run_scenario(
+                scenario, replications=rule, seed=seed, progress=report, executor=executor
+            )
+    finally:
+        executor.close()
 
 
 def compare(
@@ -104,19 +121,34 @@ def compare(
     replications: int = 10,
     seed: int | None = None,
     progress: Progress = False,
+    workers: int | None = None,
     limits: bool = True,
 ) -> Comparison:
     """Run `a` and `b` with common random numbers; B - A per metric with paired intervals.
-    Each run larger than the limits is refused unless `limits=False`."""
-    from simulator.experiments.run import compare as paired
+
+    Both scenarios' replications run on `workers` processes (as in `run`). Each run
+    larger than the limits is refused unless `limits=False`.
+    """
+    with phase("import"):
+        from simulator.experiments.executors import replication_executor
 
     _count("replications", replications, minimum=2)
     _check_seed(seed)
+    _count("workers", workers, minimum=1)
     if limits:
         check_size(a, replications, "A")
         check_size(b, replications, "B")
-    with _progress(progress, replications) as report:
-        return paired(a, b, replications=replications, seed=seed, progress=report)
+    executor = replication_executor(2 * replications, workers)
+    try:
+        with phase("import"):
+            from simulator.experiments.run import compare as paired
+
+        with _progress(progress, replications) as report:
+            return paired(
+                a, b, replications=replications, seed=seed, progress=report, executor=executor
+            )
+    finally:
+        executor.close()
 
 
 def estimate(scenario: Scenario, replications: int | None = None) -> Estimate:
@@ -162,16 +194,23 @@ def write_results(
     figures: bool = True,
     force: bool = False,
     command: list[str] | None = None,
+    workers: int | None = None,
 ) -> Path:
     """Write the results folder (tables, figures, the scenario as run, a manifest) at once,
     where `results_folder` allows. Raises `FiguresFailed` (the tables written) if a
-    figure could not be drawn."""
-    from simulator.experiments.outputs import Destination
-    from simulator.reporting.files import write_results as write
+    figure could not be drawn.
+
+    The figures are drawn on `workers` processes (default: one per core where the run
+    had more than two replications, else in this process).
+    """
+    _count("workers", workers, minimum=1)
+    with phase("import"):
+        from simulator.experiments.outputs import Destination
+        from simulator.reporting.files import write_results as write
 
     if not isinstance(folder, Destination):
         folder = results_folder(results.scenario, folder, force=force)
-    return write(results, folder, command=command, figures=figures)
+    return write(results, folder, command=command, figures=figures, workers=workers)
 
 
 def write_comparison(
@@ -182,8 +221,9 @@ def write_comparison(
     command: list[str] | None = None,
 ) -> Path:
     """Write a comparison folder (the paired table, both summaries, a figure) at once."""
-    from simulator.experiments.outputs import Destination
-    from simulator.reporting.files import write_comparison as write
+    with phase("import"):
+        from simulator.experiments.outputs import Destination
+        from simulator.reporting.files import write_comparison as write
 
     if not isinstance(folder, Destination):
         folder = comparison_folder(
@@ -288,6 +328,67 @@ def load_sweep_results(folder: str | Path) -> pd.DataFrame:
     from simulator.sweep.store import load_results
 
     return load_results(folder)
+
+
+def load_sweep_series(
+    folder: str | Path, metric: str, points: list[int] | None = None
+) -> pd.DataFrame:
+    """One weekly series stored by a sweep (its spec's `series`): run_id, point,
+    replication, week, date, value; `points` keeps those design points only (a damaged
+    part of the series is skipped, with a warning)."""
+    from simulator.sweep.series import load_series
+
+    return load_series(folder, metric, points)
+
+
+def discover(
+    folder: str | Path,
+    metric: str,
+    *,
+    below: float | None = None,
+    above: float | None = None,
+    policy: dict[str, Any] | None = None,
+    threshold: float = 0.8,
+    out: str | Path | None = None,
+    force: bool = False,
+) -> Any:
+    """Scenario discovery (PRIM and CART, EMA workbench): the box of factor values in which
+    runs fail (`metric` below or above a threshold); see `simulator.sweep.discovery`.
+    `out` (default FOLDER/discovery_<metric>) is checked as `analyze_sweep`'s."""
+    from simulator.sweep.discovery import discover as find
+
+    return find(
+        folder, metric, below=below, above=above, policy=policy, threshold=threshold, out=out,
+        force=force,
+    )  # fmt: skip
+
+
+def ema_model(spec: str | Path | Any, outcomes: tuple[str, ...] | None = None) -> Any:
+    """A sweep spec as an EMA-workbench `Model` (for `perform_experiments`): factors as its
+    uncertainties and levers, metrics as its outcomes; see `simulator.sweep.ema`."""
+    from simulator.sweep.ema import OUTCOMES
+    from simulator.sweep.ema import ema_model as adapt
+
+    return adapt(spec, tuple(outcomes) if outcomes else OUTCOMES)
+
+
+def robustness(
+    folder: str | Path,
+    metrics: list[str] | None = None,
+    *,
+    caseload_limit: float = 45.0,
+    on_time: float = 0.95,
+    out: str | Path | None = None,
+    force: bool = False,
+) -> Path:
+    """Each policy (lever setting) across the uncertainties: mean, bad decile, maximum
+    regret, share of scenarios meeting the targets; see `simulator.sweep.robustness`.
+    `out` (default FOLDER/robustness) is checked as `analyze_sweep`'s."""
+    from simulator.sweep.robustness import robustness as assess
+
+    return assess(
+        folder, metrics, caseload_limit=caseload_limit, on_time=on_time, out=out, force=force
+    )
 
 
 def staffing_plan(
@@ -440,39 +541,19 @@ def pair(a: Results, b: Results) -> Comparison:
 
 def weekly_bands(results: Results, metric: str, *, scale: float = 1.0) -> pd.DataFrame:
     """One weekly metric over the replications, per date: `mean`; `ci_low`, `ci_high`, the
-    95 % interval of the mean (where the average over many such municipalities lies);
-    `p10`, `p90`, the 10th and 90th percentiles over replications (the range 8 of 10
-    municipalities like this one would see); and `replications` with a value that week.
-    Values are multiplied by `scale` (100 for a share in per cent)."""
-    import numpy as np
-    import pandas as pd
-
-    from simulator.analysis.stats import mean_ci
+    95 % interval of the mean (where the average over many such municipalities lies; for a
+    share, inside [0, 1]); `p10`, `p90`, the 10th and 90th percentiles over replications
+    (the range 8 of 10 municipalities like this one would see; none with fewer than two
+    replications); and `replications` with a value that week. Values are multiplied by
+    `scale` (100 for a share in per cent). The figures of `write_results` draw the same
+    bands (`simulator.analysis.tables.weekly_bands`)."""
+    from simulator.analysis.tables import weekly_bands as bands
     from simulator.scenario import ScenarioError
 
-    rows = results.weekly[results.weekly["metric"] == metric]
-    if rows.empty:
-        known = ", ".join(sorted(results.weekly["metric"].unique()))
-        raise ScenarioError(f"weekly_bands: no weekly metric {metric!r}; known: {known}")
-    table = rows.pivot(index="date", columns="replication", values="value").sort_index()
-    values = table.to_numpy(dtype=float) * scale
-    mean, low, high = mean_ci(values, axis=1)
-    counted = np.sum(~np.isnan(values), axis=1)
-    p10, p90 = np.full(len(values), np.nan), np.full(len(values), np.nan)
-    seen = counted > 0
-    if seen.any():
-        p10[seen], p90[seen] = np.nanpercentile(values[seen], [10, 90], axis=1)
-    return pd.DataFrame(
-        {
-            "date": table.index,
-            "mean": mean,
-            "ci_low": low,
-            "ci_high": high,
-            "p10": p10,
-            "p90": p90,
-            "replications": counted,
-        }
-    )
+    try:
+        return bands(results.weekly, metric, scale=scale)
+    except KeyError as exc:
+        raise ScenarioError(f"weekly_bands: {exc.args[0]}") from None
 
 
 def waiting_theory(results: Results, utilisation: Sequence[float]) -> pd.DataFrame:

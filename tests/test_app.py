@@ -125,6 +125,37 @@ def test_each_quarter_replays_the_same_past(baseline: cl.Scenario) -> None:
     assert (both["value_1"] == both["value_2"]).all()
 
 
+def test_triage_switched_by_quarter_is_a_dated_rule_from_that_quarter() -> None:
+    game = cl.load_scenario("peak_without_hiring")
+    assert game.triage is None
+    entries = flight.triage_timeline(game, [False, True, True, False])
+    assert [(e["date"], "set" in e, "unset" in e) for e in entries] == [
+        (dt.date(2015, 4, 1), True, False),  # on from quarter 2
+        (dt.date(2015, 10, 1), False, True),  # off from quarter 4
+    ]
+    assert flight.triage_timeline(game, [False, False]) == []
+    played = flight.played_scenario(game, flight.Game(3, 4, hires=[0, 0], triage=[False, True]))
+    states = dict(played.timeline_states())
+    assert states[dt.date(2015, 4, 1)].triage is not None
+    assert played.triage is None  # not before its quarter
+
+
+def test_triage_from_a_quarter_drops_optional_tasks_from_then_on_only() -> None:
+    """The same arrivals with triage on from the second quarter: nothing differs before
+    it; after it optional tasks are dropped (the peak presses the office)."""
+    game = cl.load_scenario("peak_without_hiring")
+    off = flight.Game(seed=3, quarters=4, hires=[0, 0, 0], triage=[False, False, False])
+    on = flight.Game(seed=3, quarters=4, hires=[0, 0, 0], triage=[False, True, True])
+    results = [execute(Job(flight.played_scenario(game, g), 1, 3)) for g in (off, on)]
+    weeks = [flight.complete_weeks(r) for r in results]
+    merged = weeks[0].merge(weeks[1], on=["date", "metric"], suffixes=("_off", "_on"))
+    switch = pd.Timestamp(flight.quarter_start(game, 1))
+    before = merged[merged["date"] < switch - pd.Timedelta(days=7)].dropna()
+    assert len(before) and (before["value_off"] == before["value_on"]).all()
+    dropped = [r.summary.set_index("metric").loc["optional_tasks_dropped", "mean"] for r in results]
+    assert dropped[0] == 0 < dropped[1]
+
+
 def test_the_debrief_compares_with_the_planner_and_else_with_the_instant_answer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -329,6 +360,8 @@ def test_the_flight_simulator_runs_quarters_to_the_debrief(app: AppTest) -> None
     assert at.subheader[0].value == "Quarter 1 of 2 done: Q1 2015"
     assert metric(at, "Caseworkers now") == "6"  # recruited in January, at work from April
     assert at.number_input(key="flight-hires").value == 0
+    assert at.toggle(key="flight-triage").value is False  # the scenario has no triage
+    at.toggle(key="flight-triage").set_value(True).run()
     next(b for b in at.button if b.label == "Run quarter 2 of 2").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.subheader[0].value == "Debrief"
@@ -337,6 +370,7 @@ def test_the_flight_simulator_runs_quarters_to_the_debrief(app: AppTest) -> None
     cost = table.loc["caseworker-years paid in the game (cost)", "you"]
     assert cost == pytest.approx((4 * 90 + 6 * 91) / 365.25, abs=0.05)  # shown to 0.1
     assert "open cases per caseworker" in table.index
+    assert any("triage on from Q2 2015" in m.value for m in at.markdown)
     next(b for b in at.button if b.label == "Start again").click().run()
     assert any(b.label == "Start the game" for b in at.button)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import simulator.experiments.run as running
+import simulator.experiments.work as running
 from simulator.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -102,13 +102,13 @@ def test_a_dollar_in_a_task_name_does_not_break_the_figures(tmp_path: Path):
 
 
 def test_a_figure_that_fails_keeps_the_tables_and_says_so(tmp_path, monkeypatch, capsys):
-    import simulator.reporting.figures as figures
+    import simulator.reporting.files as files
 
     def broken(folder, *args, **kwargs):
         folder.mkdir()
         raise ValueError("matplotlib gave up")
 
-    monkeypatch.setattr(figures, "write_figures", broken)
+    monkeypatch.setattr(files, "draw_figures", broken)
     out = tmp_path / "out"
     assert main(["run", str(BASELINE), *QUICK, "--out", str(out)]) == 1
     err = one_error(capsys)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from simulator.analysis.stats import t_interval
 from simulator.cli import main
@@ -35,6 +37,13 @@ def test_more_caseworkers_lower_the_caseload_and_pairing_narrows_the_interval():
     own = per_a.loc[per_a["metric"] == "caseload_per_worker_mean", "value"].to_numpy()
     _, low_a, high_a = t_interval(own)
     assert row["ci_high"] - row["ci_low"] < (high_a - low_a) / 2
+    # the range of the paired differences: 8 runs in 10, wider than the mean's interval
+    wide_a = per_a.pivot(index="replication", columns="metric", values="value")
+    per_b = result.b.per_replication
+    wide_b = per_b.pivot(index="replication", columns="metric", values="value")
+    differences = (wide_b - wide_a)["caseload_per_worker_mean"].to_numpy()
+    assert (row["p10"], row["p90"]) == pytest.approx(tuple(np.percentile(differences, [10, 90])))
+    assert row["p10"] <= row["difference"] <= row["p90"]
     # and both sides saw the same placements (families that follow arrive when their
     # application is sent, which waits for the caseworker's help, so their dates may differ)
     for rep in range(5):
@@ -61,7 +70,8 @@ def test_compare_command_writes_its_folder(tmp_path: Path):
     }  # fmt: skip
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == [
-        "metric", "unit", "mean_a", "mean_b", "difference", "ci_low", "ci_high", "verdict",
+        "metric", "unit", "mean_a", "mean_b", "difference", "ci_low", "ci_high", "p10",
+        "p90", "verdict",
     ]  # fmt: skip
 
 

@@ -10,6 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,6 +33,9 @@ def test_the_api_example_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "caseworkers.weekly_hour: unknown key; did you mean 'weekly_hours'?" in done.stdout
     assert (tmp_path / "results" / "api_example" / "summary.csv").is_file()
+    runs = pd.read_parquet(tmp_path / "results" / "small_sweep" / "runs")
+    assert len(runs) == 8 and set(runs["caseworkers"]) == {3, 5}  # the notebook's sweep ran
+    assert (tmp_path / "results" / "small_sweep" / "robustness" / "robustness.csv").is_file()
 
 
 @pytest.mark.parametrize("page", ["tutorial.md"])
@@ -72,3 +76,16 @@ def test_the_generated_reference_pages_are_current(page: str, module: str) -> No
     assert (DOCS / "reference" / page).read_text(encoding="utf-8") == generated, (
         f"docs/reference/{page} is stale: python -m {module} > docs/reference/{page}"
     )
+
+
+def test_every_module_path_the_docs_name_exists() -> None:
+    """A page that names `simulator/...py` (or a folder) points at something in the tree:
+    a move of code must carry its docs along."""
+    pages = [REPO / "README.md", *DOCS.rglob("*.md")]
+    named = {
+        (page.relative_to(REPO).as_posix(), path)
+        for page in pages
+        for path in re.findall(r"`(simulator/[\w/]+(?:\.py)?)`", page.read_text(encoding="utf-8"))
+    }
+    missing = sorted((page, path) for page, path in named if not (REPO / path).exists())
+    assert named and not missing, missing

@@ -17,8 +17,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from simulator.experiments.run import Results, run_scenario
-from simulator.reporting import figures as figures_module
+from simulator.reporting import files as files_module
 from simulator.reporting.console import console_summary
+from simulator.reporting.drawing import Planner, draw_figures
 from simulator.reporting.figures import (
     STAFF_STATES,
     _on_time_table,
@@ -45,6 +46,7 @@ NAMES = [
     "stress.png",
 ]
 DROPPED = "optional_tasks_dropped_by_task.png"
+ARRIVALS = "arrivals_by_month.png"
 TWO_YEARS = ["simulation.duration_years=2", "simulation.warmup_years=1"]
 STATES = [metric for metric, _, _ in STAFF_STATES]
 START = dt.date(2012, 1, 2)
@@ -159,7 +161,8 @@ def assert_valid_pngs(paths: list[Path]) -> None:
 def test_write_figures_writes_valid_pngs(
     tmp_path: Path, n_reps: int, drops: dict[str, list[int]], names: list[str]
 ) -> None:
-    """Six figures always; the seventh only where triage dropped optional tasks."""
+    """Six figures always (the arrivals by month only with counts by month); one more
+    only where triage dropped optional tasks."""
     folder = tmp_path / "figures" / "new"  # not there yet: write_figures creates it
     paths = write_figures(
         folder,
@@ -196,15 +199,21 @@ def test_series_pools_replications_per_date() -> None:
     assert (s["low"] < s["mean"]).all() and (s["high"] > s["mean"]).all()
 
 
-def test_on_time_table_keeps_only_statutory_tasks_that_fell_due() -> None:
+def test_on_time_table_keeps_tasks_that_fell_due_statutory_and_optional_apart() -> None:
     table = _on_time_table(make_by_task(3))
-    assert set(table["task"]) == {
+    statutory = table[table["statutory"]]
+    optional = table[~table["statutory"]]
+    assert set(statutory["task"]) == {
         "reception",
         "integration_contract",
         "health_examination_referral",
     }
+    assert list(optional["task"]) == ["coordination"]  # the optional ("kan") task, shown too
+    assert list(table["statutory"]) == sorted(table["statutory"])  # statutory drawn on top
     assert table["mean"].between(0, 100).all()
-    assert list(table["mean"]) == sorted(table["mean"], reverse=True)  # worst drawn on top
+    assert (table["low"] >= 0).all() and (table["high"] <= 100).all()
+    for group in (statutory, optional):  # the worst of each group drawn at its top
+        assert list(group["mean"]) == sorted(group["mean"], reverse=True)
 
 
 def test_warmup_longer_than_series_does_not_stretch_the_time_axis() -> None:
@@ -293,15 +302,15 @@ def test_results_folder_gets_every_figure_with_the_scenarios_threshold(
 ) -> None:
     given: dict[str, object] = {}
 
-    def spy(*args: object, **kwargs: object) -> list[Path]:
-        given.update(kwargs)
-        return write_figures(*args, **kwargs)  # type: ignore[arg-type]
+    def spy(folder: Path, planner: Planner, executor: object = None) -> list[Path]:
+        given["stress_threshold"] = planner.stress_threshold
+        return draw_figures(folder, planner, executor)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(figures_module, "write_figures", spy)
+    monkeypatch.setattr(files_module, "draw_figures", spy)
     write_results(absence_on, tmp_path / "out")
     assert given["stress_threshold"] == absence_on.scenario.stress.threshold == 2.5
     paths = sorted((tmp_path / "out" / "figures").iterdir())
-    assert {p.name for p in paths} == {*NAMES, DROPPED}  # triage dropped some optional tasks
+    assert {p.name for p in paths} == {*NAMES, ARRIVALS, DROPPED}  # triage dropped some
     assert_valid_pngs(paths)
 
 
@@ -357,5 +366,9 @@ def test_console_shows_workforce_lines_only_where_they_mean_something(
         assert label in on and label not in off, label
     for label in NEVER_HERE:
         assert label not in on and label not in off, label
-    assert off.splitlines()[-4] == "Workforce"  # a short block: three lines
-    assert re.search(r"Sick days per caseworker-year +0\.0 ", off)  # shown though zero
+    block = off.splitlines()
+    workforce = block.index("Workforce")
+    assert block[workforce + 4].startswith("Mechanisms")  # a short block: three lines
+    # sick leave is off: said so, not shown as a zero that reads as a finding
+    assert re.search(r"Sick days per caseworker-year +off \(sick leave is not modelled\)", off)
+    assert re.search(r"Sick days per caseworker-year +\d+\.\d", on)  # on: a number

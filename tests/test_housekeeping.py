@@ -41,3 +41,16 @@ def test_each_compiled_module_says_so_and_points_to_the_howto(name: str) -> None
 def test_the_changelog_and_the_citation_are_there() -> None:
     assert (REPO / "CHANGES.md").read_text(encoding="utf-8").startswith("# Changes")
     assert "cff-version" in (REPO / "CITATION.cff").read_text(encoding="utf-8")
+
+
+def test_nothing_points_outside_the_repository_for_the_domain() -> None:
+    """The domain's sources are the project's own docs/domain.md: no code, scenario or page
+    sends a reader to a file outside the repository (the team's shared notes)."""
+    pages = [REPO / "README.md", *(REPO / "docs").rglob("*.md")]
+    outside = re.compile(r"DOMAIN\.md|\.\./shared|shared/seeds")
+    found = [
+        str(p.relative_to(REPO))
+        for p in [*sources(), *pages]
+        if p.name != "test_housekeeping.py" and outside.search(p.read_text(encoding="utf-8"))
+    ]
+    assert not found, f"point to docs/domain.md instead: {found}"

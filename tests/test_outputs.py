@@ -13,7 +13,7 @@ from simulator import native
 from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.cli import main
 from simulator.experiments.run import run_scenario
-from simulator.reporting import figures
+from simulator.reporting import files
 from simulator.reporting.files import FiguresFailed, results_destination, write_results
 from simulator.scenario import load_scenario
 
@@ -51,10 +51,12 @@ def test_results_folder_has_every_output(results_dir: Path):
 def test_summary_has_every_metric_and_empty_ci_for_one_replication(results_dir: Path):
     summary = pd.read_csv(results_dir / "summary.csv")
     assert list(summary.columns) == [
-        "metric", "unit", "mean", "ci_low", "ci_high", "replications", "description",
+        "metric", "unit", "mean", "ci_low", "ci_high", "p10", "p90", "replications",
+        "mechanism", "description",
     ]  # fmt: skip
     assert list(summary["metric"]) == [m.name for m in SUMMARY_METRICS]
-    assert summary["ci_low"].isna().all() and summary["ci_high"].isna().all()
+    for column in ("ci_low", "ci_high", "p10", "p90"):  # one run: no interval, no range
+        assert summary[column].isna().all(), column
     # a metric of a mechanism the scenario leaves off (interpreting, say) has no value
     measured = summary["mean"].notna()
     assert (summary.loc[measured, "replications"] == 1).all()
@@ -115,7 +117,7 @@ def test_failure_while_writing_leaves_no_folder_and_no_debris(tmp_path: Path, mo
     def broken_figures(*args, **kwargs):
         raise KeyboardInterrupt  # as if Ctrl-C came while figures were drawn
 
-    monkeypatch.setattr(figures, "write_figures", broken_figures)
+    monkeypatch.setattr(files, "draw_figures", broken_figures)
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         write_results(results, out)
@@ -146,7 +148,7 @@ def test_a_figure_that_fails_costs_the_figures_not_the_results(tmp_path: Path, m
     def broken(*args, **kwargs):
         raise ValueError("Expected \\frac{num}{den}")  # what mathtext said of a '$' name
 
-    monkeypatch.setattr(figures, "write_figures", broken)
+    monkeypatch.setattr(files, "draw_figures", broken)
     out = tmp_path / "out"
     with pytest.raises(FiguresFailed, match=r"could not all be drawn .*frac"):
         write_results(results, out)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.analysis.stats import mean_ci, t_interval
+from simulator.analysis.stats import T95, mean_ci, t_interval, t_quantile
 
 
 def test_mean_ci_matches_hand_computed_t_interval() -> None:
@@ -40,3 +40,36 @@ def test_t_interval_is_the_scalar_form_of_mean_ci() -> None:
     half = stats.t.ppf(0.975, 3) * np.std(values, ddof=1) / math.sqrt(4)
     assert (mean, low, high) == pytest.approx((5.0, 5.0 - half, 5.0 + half))
     assert math.isnan(t_interval([2.0])[1])
+
+
+def test_the_stored_95_percent_quantiles_are_scipys_bit_for_bit() -> None:
+    for df, t in enumerate(T95, start=1):
+        assert t == stats.t.ppf(0.5 + 0.95 / 2, df), df
+        assert t_quantile(0.95, df) == t
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.9, 0.95, 0.99, 0.999])
+def test_t_quantile_agrees_with_scipy_at_every_level_and_many_degrees_of_freedom(
+    confidence: float,
+) -> None:
+    for df in [*range(1, 130), 150, 200, 333, 500, 1000, 2000]:
+        want = stats.t.ppf(0.5 + confidence / 2, df)
+        assert t_quantile(confidence, df) == pytest.approx(want, rel=1e-11), df
+
+
+def test_t_quantile_refuses_impossible_arguments() -> None:
+    for confidence, df in [(0.0, 5), (1.0, 5), (1.2, 5), (0.95, 0)]:
+        with pytest.raises(ValueError):
+            t_quantile(confidence, df)
+
+
+def test_mean_ci_uses_each_columns_own_degrees_of_freedom() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(12, 3))
+    values[4:, 1] = np.nan  # 4 values in column 1
+    mean, low, high = mean_ci(values, axis=0, confidence=0.9)
+    for column in range(3):
+        x = values[:, column][~np.isnan(values[:, column])]
+        half = stats.t.ppf(0.95, x.size - 1) * np.std(x, ddof=1) / math.sqrt(x.size)
+        assert high[column] - mean[column] == pytest.approx(half, rel=1e-11)
+        assert mean[column] - low[column] == pytest.approx(half, rel=1e-11)

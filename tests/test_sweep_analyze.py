@@ -136,11 +136,53 @@ def test_latin_hypercube_bins_a_real_factor_for_effects_and_heatmaps(tmp_path: P
     data = spec(replications=1, factors={"hours": hours, "arrivals": ARRIVALS})
     data["design"] = {"kind": "latin_hypercube", "n": 20}
     out = swept(tmp_path, data)
-    assert main(["analyze", str(out), "-q"]) == 0
+    growth = "backlog_growth_hours_per_year"  # meaningful at every point, stable or not
+    assert main(["analyze", str(out), "-q", "--metric", growth]) == 0
     effects = pd.read_csv(out / "analysis" / "main_effects.csv")
-    bins = effects.query("metric == 'backlog_hours_mean' and factor == 'hours'")
+    bins = effects.query(f"metric == '{growth}' and factor == 'hours'")
     assert len(bins) == 5 and bins["level"].str.contains("–").all()
     assert (bins["n"] == 4).all()  # 20 points, quantile bins of 4
-    assert bins["mean"].iloc[0] > bins["mean"].iloc[-1]  # more hours, less backlog
+    assert bins["mean"].iloc[0] > bins["mean"].iloc[-1]  # more hours, a backlog growing less
     figures = out / "analysis" / "figures"
     assert (figures / "heatmap_hours_arrivals_backlog_hours_mean.png").is_file()
+
+
+def test_morris_screening_gives_mu_star_and_sigma_per_factor(tmp_path: Path):
+    factors = {"caseworkers": CASEWORKERS, "arrivals": ARRIVALS, "dummy": DUMMY}
+    data = spec(replications=1, factors=factors, design={"kind": "morris", "n": 4})
+    out = swept(tmp_path, data)
+    metric = "caseload_per_worker_mean"
+    assert main(["analyze", str(out), "-q", "--metric", metric, "--target", metric]) == 0
+    analysis = out / "analysis"
+    indices = pd.read_csv(analysis / "morris_indices.csv").query("metric == @metric")
+    indices = indices.set_index("factor")
+    assert len(load_results(out)) == 4 * (3 + 1)  # n trajectories of k + 1 points
+    # the elementary effects by hand: along each trajectory one factor moves one grid step
+    # (2/3 of the unit range with 4 levels); mu* is the mean absolute change per unit
+    from simulator.sweep.analyze import read_sweep
+    from simulator.sweep.screening import morris_unit_sample
+
+    unit = morris_unit_sample(read_sweep(out))
+    y = load_results(out).set_index("point")[metric].to_numpy()
+    effects = {name: [] for name in factors}
+    for start in range(0, len(unit), 4):
+        for step in range(start, start + 3):
+            moved = np.flatnonzero(unit[step + 1] != unit[step])
+            assert len(moved) == 1
+            delta = unit[step + 1, moved[0]] - unit[step, moved[0]]
+            effects[list(factors)[moved[0]]].append((y[step + 1] - y[step]) / delta)
+    for name, values in effects.items():
+        assert indices.loc[name, "mu_star"] == pytest.approx(np.mean(np.abs(values)))
+        assert indices.loc[name, "sigma"] == pytest.approx(np.std(values, ddof=1))
+    assert indices.loc["dummy", "mu_star"] == 0  # common random numbers: exactly no effect
+    assert indices.loc["caseworkers", "mu_star"] > 0
+    ranking = pd.read_csv(analysis / "ranking.csv").query("metric == @metric")
+    assert ranking.set_index("factor").loc["dummy", "rank"] == 3
+    assert (analysis / "figures" / f"morris_{metric}.png").stat().st_size > 10_000
+    assert "Morris μ*" in (analysis / "report.md").read_text()
+
+
+def test_a_morris_design_needs_an_even_grid(tmp_path: Path, capsys):
+    data = spec(design={"kind": "morris", "n": 4, "levels": 3})
+    assert main(["sweep", str(write_sweep(tmp_path, data)), "--check"]) == 2
+    assert "even number of 'levels'" in capsys.readouterr().err

@@ -241,7 +241,8 @@ def slow(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGTERM)  # terminated while the folder is being written
     time.sleep(30)
 
-figures.write_figures = slow
+import simulator.reporting.files as files
+files.draw_figures = slow
 figures.write_comparison_figure = slow
 import simulator.plan.files as plan_files
 plan_files.write_page = slow

@@ -16,9 +16,9 @@ import pytest
 from sweep_builders import ARRIVALS, CASEWORKERS, same_results, spec, write_sweep
 
 from simulator.cli import main
-from simulator.experiments import work
 from simulator.experiments.executors import ProcessExecutor, SerialExecutor
 from simulator.experiments.store import StoreError
+from simulator.sweep import runner
 from simulator.sweep.runner import Progress, prepare, run_sweep
 from simulator.sweep.spec import load_sweep
 from simulator.sweep.store import SweepStore, load_results
@@ -127,14 +127,14 @@ def test_a_killed_sweep_resumes_without_lost_or_duplicated_runs(tmp_path: Path):
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
     reference, tmp_path: Path, monkeypatch, capsys
 ):
-    real = work.summary_metrics
+    real = runner.measure
 
-    def flaky(scenario, replication, seed):
+    def flaky(scenario, replication, seed, series=()):
         if scenario.caseworkers.staffing[0].caseworkers == 2 and replication == 1:
             raise RuntimeError("the queue exploded")
-        return real(scenario, replication, seed)
+        return real(scenario, replication, seed, series)
 
-    monkeypatch.setattr(work, "summary_metrics", flaky)
+    monkeypatch.setattr(runner, "measure", flaky)
     path, out = write_sweep(tmp_path), tmp_path / "out"
     command = ["sweep", str(path), "--out", str(out), "--workers", "1"]
     assert main(command) == 1
@@ -150,7 +150,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
     assert failed["backlog_hours_mean"].isna().all()
     assert main(command) == 1  # run again: nothing to do, the failures are still there
     assert "(0 run now" in capsys.readouterr().out
-    monkeypatch.setattr(work, "summary_metrics", real)
+    monkeypatch.setattr(runner, "measure", real)
     assert main([*command, "--retry-failed"]) == 0
     assert "(2 run now" in capsys.readouterr().out
     same_results(load_results(out), reference[1])

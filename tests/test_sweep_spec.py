@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sweep_builders import ARRIVALS, BASE, CASEWORKERS, DUMMY, spec, write_sweep
+from sweep_builders import ARRIVALS, BASE, CASEWORKERS, DUMMY, START, spec, write_sweep
 
 from simulator.cli import main
+from simulator.experiments.executors import SerialExecutor
 from simulator.scenario.keys import with_value
 from simulator.sweep.design import build_design, from_unit
-from simulator.sweep.runner import prepare
+from simulator.sweep.runner import prepare, run_sweep
 from simulator.sweep.spec import Factor, SweepError, load_sweep
+from simulator.sweep.store import load_results
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "scenarios" / "sweeps" / "staffing_vs_arrivals.toml"
@@ -206,3 +209,73 @@ def test_labels_and_descriptions_do_not_change_the_hash(tmp_path: Path):
     assert first.digest() == second.digest()
     third = load_sweep(write_sweep(tmp_path, spec(seed=12), name="third.toml"))
     assert third.digest() != first.digest()
+
+
+def test_a_log_range_spreads_points_by_ratio(tmp_path: Path):
+    hours = {"key": "tasks.reception.duration_hours.mean", "kind": "uncertainty"}
+    factors = {"hours": {**hours, "range": [1.0, 100.0], "steps": 3, "log": True}}
+    sweep = load_sweep(write_sweep(tmp_path, spec(factors=factors)))
+    assert list(build_design(sweep)["hours"]) == pytest.approx([1.0, 10.0, 100.0])
+    factors = {"hours": {**hours, "range": [1.0, 100.0], "log": True}}
+    data = spec(factors=factors, design={"kind": "latin_hypercube", "n": 200})
+    values = build_design(load_sweep(write_sweep(tmp_path, data)))["hours"]
+    assert 0.4 < (values < 10.0).mean() < 0.6  # half the points in each decade
+    bad = spec(factors={"hours": {**hours, "range": [0.0, 100.0], "steps": 3, "log": True}})
+    with pytest.raises(SweepError, match="low > 0"):
+        load_sweep(write_sweep(tmp_path, bad))
+
+
+PLANS = {
+    "steady": {"caseworkers.staffing": [{"date": START, "caseworkers": 1}]},
+    "hire": {
+        "caseworkers.staffing": [
+            {"date": START, "caseworkers": 1},
+            {"date": START + dt.timedelta(days=28), "caseworkers": 3},
+        ],
+        "caseworkers.weekly_hours": 37.0,
+    },
+}
+
+
+def test_structured_factors_set_variants_several_keys_or_a_scaled_list(tmp_path: Path):
+    factors = {
+        "plan": {"kind": "lever", "variants": PLANS},
+        "deadlines": {
+            "kind": "uncertainty",
+            "keys": ["tasks.reception.deadline_days", "tasks.reception.duration_hours.mean"],
+            "levels": [5.0, 8.0],
+        },
+    }
+    sweep = load_sweep(write_sweep(tmp_path, spec(factors=factors)))
+    design = build_design(sweep)
+    assert list(design["plan"].unique()) == ["steady", "hire"]  # the names are the values
+    hire = sweep.scenario({"plan": "hire", "deadlines": 8.0}, "<test>")
+    assert [s.caseworkers for s in hire.caseworkers.staffing] == [1, 3]
+    assert hire.caseworkers.weekly_hours == 37.0
+    assert hire.tasks["reception"].deadline_days == 8.0
+    assert hire.tasks["reception"].duration_hours.mean_ == 8.0
+    out = tmp_path / "out"
+    run_sweep(sweep, out, SerialExecutor(), show_progress=False)
+    runs = load_results(out)
+    assert set(runs["plan"]) == {"steady", "hire"}
+    backlog = runs.groupby("plan")["backlog_hours_mean"].mean()
+    assert backlog["hire"] < backlog["steady"]  # three caseworkers from the fifth week
+    scale = {"key": "caseworkers.staffing", "scale": "caseworkers", "kind": "lever"}
+    sweep = load_sweep(write_sweep(tmp_path, spec(factors={"s": {**scale, "levels": [2.0, 3.0]}})))
+    assert sweep.scenario({"s": 3.0}, "<test>").caseworkers.staffing[0].caseworkers == 3
+
+
+@pytest.mark.parametrize(
+    ("factor", "message"),
+    [
+        ({"kind": "lever", "variants": {"a": {"caseworkers.weekly_hour": 30.0}}}, "weekly_hour"),
+        ({"kind": "lever", "variants": PLANS, "levels": ["a"]}, "give no 'levels'"),
+        ({"kind": "lever", "key": "arrivals.per_month", "variants": PLANS}, "give one of"),
+        ({"kind": "lever", "key": "arrivals.per_month", "scale": "x", "levels": [2.0]}, "scale"),
+        ({"kind": "lever", "keys": [], "levels": [1.0]}, "'keys' must name"),
+    ],
+)
+def test_structured_factors_are_validated(tmp_path: Path, capsys, factor, message):
+    path = write_sweep(tmp_path, spec(factors={"f": factor}))
+    assert main(["sweep", str(path), "--check"]) == 2
+    assert message in capsys.readouterr().err

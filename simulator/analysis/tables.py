@@ -1,27 +1,48 @@
-"""Records and statistics of replications as tidy tables: the summary, the task table.
+"""Records and statistics of replications as tidy tables: the summary, the weekly bands,
+the counts by year, the task table.
 
-`summarise` turns per-replication metric values into one row per metric with its mean
-and 95 % t-interval; `task_table` turns one replication's task records into a table
-with calendar dates and task names.
+`summarise` turns per-replication metric values into one row per metric with its mean,
+the 95 % interval of the mean (for a share, inside [0, 1]), and the 10th to 90th
+percentile over replications, the range a single municipality may see; `weekly_bands`
+does the same week by week for one weekly series, `monthly_counts` month by month for one
+count, and `counts_by_year` for every count by calendar year; `task_table` turns one replication's
+task records into a table with calendar dates and task names.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
-from simulator.analysis.metrics import METRICS, SUMMARY_METRICS
-from simulator.analysis.stats import t_interval
+from simulator.analysis.mechanisms import mechanisms, metric_mechanisms
+from simulator.analysis.metrics import METRICS, SUMMARY_METRICS, WEEKLY_SHARES
+from simulator.analysis.metrics.counts import COUNT_METRICS, WINDOW
+from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
 from simulator.engine.records import STATE_NAMES, RunRecord
 from simulator.scenario import Scenario
 
+SUMMARY_COLUMNS = ["metric", "unit", "mean", "ci_low", "ci_high", "p10", "p90", "replications",
+                   "mechanism", "description"]  # fmt: skip
 
-def summarise(per_replication: pd.DataFrame) -> pd.DataFrame:
-    """One row per metric: mean and 95 % t-interval over replications."""
+
+def summarise(per_replication: pd.DataFrame, scenario: Scenario | None = None) -> pd.DataFrame:
+    """One row per metric (`SUMMARY_COLUMNS`): the mean over replications; `ci_low`,
+    `ci_high`, its 95 % confidence interval (t; for a share, Wilson's, inside [0, 1]:
+    `simulator.analysis.stats.share_ci`); `p10`, `p90`, the 10th and 90th percentiles of the
+    replications (the range a single municipality may see); the replications with a value;
+    a quantity that cannot be negative has its interval cut at 0 (`nonnegative_ci`);
+    and `mechanism`, for a metric a mechanism drives, whether `scenario` has it on (empty
+    without a scenario)."""
+    switched = metric_mechanisms(mechanisms(scenario)) if scenario is not None else {}
     rows = []
     for metric in SUMMARY_METRICS:
-        values = per_replication.loc[per_replication["metric"] == metric.name, "value"].to_numpy()
-        mean, low, high = t_interval(values)
+        rows_of = per_replication["metric"] == metric.name
+        values = per_replication.loc[rows_of, "value"].to_numpy(dtype=float)
+        interval = share_ci if metric.unit == "share" else nonnegative_ci
+        mean, low, high = (float(v) for v in interval(values))
+        p10, p90 = (float(v) for v in percentile_range(values))
         rows.append(
             {
                 "metric": metric.name,
@@ -29,11 +50,112 @@ def summarise(per_replication: pd.DataFrame) -> pd.DataFrame:
                 "mean": mean,
                 "ci_low": low,
                 "ci_high": high,
+                "p10": p10,
+                "p90": p90,
                 "replications": int(np.count_nonzero(~np.isnan(values))),
+                "mechanism": switched.get(metric.name, ""),
                 "description": METRICS[metric.name].description,
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def weekly_bands(weekly: pd.DataFrame, metric: str, *, scale: float = 1.0) -> pd.DataFrame:
+    """One weekly series over the replications, per date (in order): `mean`; `ci_low`,
+    `ci_high`, the 95 % interval of the mean (where the average over many such
+    municipalities lies; for a share, Wilson's, inside [0, 1]); `p10`, `p90`, the 10th and
+    90th percentiles of the replications (the range 8 in 10 municipalities like this one
+    would see; none with fewer than two); and `replications` with a value that week.
+    `weekly` is the long table (replication, date, metric, value); values are multiplied by
+    `scale` (100 for a share in per cent). An unknown `metric` raises KeyError naming the
+    known ones."""
+    rows = weekly[weekly["metric"] == metric]
+    if rows.empty:
+        known = ", ".join(sorted(weekly["metric"].unique()))
+        raise KeyError(f"no weekly metric {metric!r}; known: {known}")
+    table = rows.pivot_table(
+        index="date", columns="replication", values="value", aggfunc="mean", dropna=False
+    ).sort_index()
+    bands = _bands(table.to_numpy(dtype=float), share=metric in WEEKLY_SHARES, scale=scale)
+    return pd.DataFrame({"date": table.index, **bands})
+
+
+def _bands(values: np.ndarray, *, share: bool, scale: float = 1.0) -> dict[str, np.ndarray]:
+    """Per row of `values` (one column per replication): mean, the 95 % interval of the mean
+    (Wilson's for a share), the 10th and 90th percentiles, and the replications counted,
+    each multiplied by `scale` (but the count)."""
+    mean, low, high = (share_ci if share else nonnegative_ci)(values, axis=1)
+    p10, p90 = percentile_range(values, axis=1)
+    return {
+        "mean": mean * scale,
+        "ci_low": low * scale,
+        "ci_high": high * scale,
+        "p10": p10 * scale,
+        "p90": p90 * scale,
+        "replications": np.sum(~np.isnan(values), axis=1),
+    }
+
+
+def monthly_counts(counts: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One count of `simulator.analysis.metrics.counts` per calendar month over the
+    replications: `month` (its first day), then as `weekly_bands`."""
+    rows = counts[(counts["metric"] == metric) & (counts["period"] != WINDOW)]
+    table = rows.pivot_table(
+        index="period", columns="replication", values="value", aggfunc="sum", dropna=False
+    ).sort_index()
+    months = pd.to_datetime(table.index, format="%Y-%m")
+    return pd.DataFrame({"month": months, **_bands(table.to_numpy(dtype=float), share=False)})
+
+
+YEAR_COLUMNS = ["year", "days", "days_in_window", "metric", "unit", "mean", "ci_low", "ci_high",
+                "p10", "p90", "replications", "description"]  # fmt: skip
+
+
+def counts_by_year(
+    counts: pd.DataFrame, start: dt.date, end_day: float, warmup_day: float
+) -> pd.DataFrame:
+    """The counts per calendar year of the run and over the measurement window (`year`
+    "window"), over the replications (`YEAR_COLUMNS`): the mean, the 95 % interval of the
+    mean, the 10th to 90th percentile of the replications, and how many of the year's days
+    the run covers (`days`) and the measurement window does (`days_in_window`), so that a
+    year cut by the start, the warm-up or the end is read as such. `start` is the run's
+    first day, `end_day` and `warmup_day` its length and warm-up in days."""
+    periods = counts.assign(
+        year=np.where(counts["period"] == WINDOW, WINDOW, counts["period"].str[:4])
+    )
+    table = periods.pivot_table(
+        index=["year", "metric"], columns="replication", values="value", aggfunc="sum"
+    )
+    order = {m: i for i, m in enumerate(COUNT_METRICS)}
+    keys = sorted(table.index, key=lambda k: (k[0] == WINDOW, k[0], order[k[1]]))
+    table = table.loc[keys]
+    bands = _bands(table.to_numpy(dtype=float), share=False)
+    years = table.index.get_level_values("year")
+    metrics = table.index.get_level_values("metric")
+    covered = {y: _days(start, y, end_day, 0.0, warmup_day) for y in set(years)}
+    in_window = {y: _days(start, y, end_day, warmup_day, warmup_day) for y in set(years)}
+    out = pd.DataFrame(
+        {
+            "year": years,
+            "days": [covered[y] for y in years],
+            "days_in_window": [in_window[y] for y in years],
+            "metric": metrics,
+            "unit": [COUNT_METRICS[m].unit for m in metrics],
+            **bands,
+            "description": [COUNT_METRICS[m].description for m in metrics],
+        }
+    )
+    return out[YEAR_COLUMNS].reset_index(drop=True)
+
+
+def _days(start: dt.date, year: str, end_day: float, from_day: float, warmup_day: float) -> int:
+    """Days of `year` from day `from_day` to `end_day` of the run (the window's length for
+    the measurement window)."""
+    if year == WINDOW:
+        return round(end_day - warmup_day)
+    first = max(float((dt.date(int(year), 1, 1) - start).days), from_day)
+    last = min(float((dt.date(int(year) + 1, 1, 1) - start).days), end_day)
+    return round(max(last - first, 0.0))
 
 
 def task_table(record: RunRecord, scenario: Scenario) -> pd.DataFrame:

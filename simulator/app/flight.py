@@ -6,8 +6,10 @@ caseworkers to recruit; each hire becomes a `caseworkers.staffing` entry dated t
 decision plus the recruitment time (the scenario's `turnover.recruitment_days`, mean;
 90 days without it). Then the whole history is simulated again from the scenario's
 start to the end of the quarter, with the room's seed: common random numbers make the
-past identical, so each quarter only adds to what the trainee has seen. Triage by date
-needs a policy timeline (rules that change by date), not in the model yet: shown as coming.
+past identical, so each quarter only adds to what the trainee has seen. The trainee also
+decides, each quarter, whether the office drops optional tasks under pressure (triage)
+from that quarter on: a `[[timeline]]` entry dated the quarter's start, added to the
+scenario's own.
 
 After the last quarter the debrief runs the trainee's staffing and the comparison plan
 (`planner.comparison_plan`: the planner's, else the instant answer where it cannot answer) over
@@ -35,15 +37,21 @@ STATE = "flight"
 DEFAULT_QUARTERS = 8
 DEFAULT_RECRUITMENT_DAYS = 90.0  # the schema's default for turnover.recruitment_days
 HIRES_KEY = "flight-hires"
+TRIAGE_KEY = "flight-triage"
+# triage as the trainee switches it on where the scenario has none: optional tasks a
+# caseworker comes to are dropped above two weeks of work waiting (the schema's defaults)
+TRIAGE_ON: dict[str, Any] = {"measure": "backlog", "above": 2.0, "action": "drop"}
 
 
 @dataclass
 class Game:
-    """One trainee's game: the seed, its length, and the hires decided each quarter."""
+    """One trainee's game: the seed, its length, and the hires and triage decided each
+    quarter."""
 
     seed: int
     quarters: int
     hires: list[int] = field(default_factory=list)  # one per quarter played
+    triage: list[bool] = field(default_factory=list)  # from each quarter played on
 
     @property
     def played(self) -> int:
@@ -97,6 +105,30 @@ def staffing_with(scenario: Scenario, hires: list[tuple[dt.date, int]]) -> list[
     return [{"date": d, "caseworkers": level(d)} for d in dates]
 
 
+def triage_in_force(scenario: Scenario, game: Game) -> bool:
+    """Whether the office triages now: the last quarter's decision, else the scenario's."""
+    return game.triage[-1] if game.triage else scenario.triage is not None
+
+
+def triage_timeline(scenario: Scenario, triage: list[bool]) -> list[dict[str, Any]]:
+    """The scenario's own timeline plus an entry at the start of each quarter whose
+    decision switches triage on (the scenario's settings, else `TRIAGE_ON`) or off."""
+    entries = [entry.model_dump(exclude_defaults=True) for entry in scenario.timeline]
+    on = scenario.triage is not None
+    settings = scenario.triage.model_dump() if scenario.triage is not None else TRIAGE_ON
+    for quarter, wanted in enumerate(triage):
+        if wanted == on:
+            continue
+        on = wanted
+        entry: dict[str, Any] = {
+            "date": quarter_start(scenario, quarter),
+            "description": "The trainee switches triage " + ("on" if on else "off"),
+        }
+        entry.update({"set": {"triage": settings}} if on else {"unset": ["triage"]})
+        entries.append(entry)
+    return sorted(entries, key=lambda entry: entry["date"])
+
+
 def staffing_of(scenario: Scenario, plan: planner.Plan) -> list[dict[str, Any]]:
     """The scenario's staffing until the plan's first date, then the plan's."""
     first = plan.staffing[0][0] if plan.staffing else dt.date.max
@@ -108,10 +140,15 @@ def staffing_of(scenario: Scenario, plan: planner.Plan) -> list[dict[str, Any]]:
 
 
 def until(
-    scenario: Scenario, day: dt.date, staffing: list[dict[str, Any]], warmup: bool
+    scenario: Scenario,
+    day: dt.date,
+    staffing: list[dict[str, Any]],
+    warmup: bool,
+    triage: list[bool] | None = None,
 ) -> Scenario:
-    """`scenario` with `staffing`, run until `day`; statistics from the game's start
-    (`warmup`) or over the whole run (the quarter-by-quarter view draws the series only)."""
+    """`scenario` with `staffing` and the trainee's `triage` by quarter (None: the
+    scenario's own), run until `day`; statistics from the game's start (`warmup`) or over
+    the whole run (the quarter-by-quarter view draws the series only)."""
     sim = scenario.simulation
     first = dt.date(sim.start_date.year, sim.start_date.month, 1)
     years = months_between(first, day) / 12
@@ -121,6 +158,8 @@ def until(
         "simulation.duration_years": years,
         "simulation.warmup_years": start_years if warmup else 0.0,
     }
+    if triage is not None:
+        changes["timeline"] = triage_timeline(scenario, triage)
     return variant(scenario, changes)
 
 
@@ -128,7 +167,8 @@ def played_scenario(scenario: Scenario, game: Game) -> Scenario:
     """The history the trainee has seen: from the start to the end of the last quarter
     played (to the game's start before the first decision)."""
     staffing = staffing_with(scenario, hire_dates(scenario, game.hires))
-    return until(scenario, quarter_start(scenario, game.played), staffing, warmup=False)
+    day = quarter_start(scenario, game.played)
+    return until(scenario, day, staffing, warmup=False, triage=game.triage)
 
 
 def caseworker_years(staffing: list[dict[str, Any]], start: dt.date, end: dt.date) -> float:
@@ -262,6 +302,7 @@ def advance() -> None:
     """The button's callback: the quarter's decision is taken."""
     game: Game = st.session_state[STATE]
     game.hires.append(int(st.session_state.get(HIRES_KEY, 0)))
+    game.triage.append(bool(st.session_state.get(TRIAGE_KEY, False)))
     st.session_state[HIRES_KEY] = 0
 
 
@@ -270,13 +311,22 @@ def turn(scenario: Scenario, game: Game) -> None:
     run = show.runner()
     results = run.now(Job(played_scenario(scenario, game), 1, game.seed))
     situation(results, scenario, game)
-    # the next quarter for the usual decisions (0, 1 or 2 hires), run ahead in the worker
+    # the next quarter for the usual decisions (0, 1 or 2 hires, triage as it is), run
+    # ahead in the worker
+    triage = triage_in_force(scenario, game)
     run.prefetch(
         [
-            Job(played_scenario(scenario, replace(game, hires=[*game.hires, n])), 1, game.seed)
+            Job(
+                played_scenario(
+                    scenario, replace(game, hires=[*game.hires, n], triage=[*game.triage, triage])
+                ),
+                1,
+                game.seed,
+            )
             for n in (0, 1, 2)
         ]
     )
+    st.session_state.setdefault(TRIAGE_KEY, triage)
     lag = recruitment_days(scenario)
     with st.container(border=True):
         st.markdown(f"**Your decision for quarter {game.played + 1}** (of {game.quarters})")
@@ -290,10 +340,9 @@ def turn(scenario: Scenario, game: Game) -> None:
             help=texts.tip("hire_now"),
         )
         right.toggle(
-            "Drop optional tasks under pressure (coming)",
-            False,
-            disabled=True,
-            help=texts.tip("triage_timeline"),
+            "Drop optional tasks under pressure (triage) from this quarter",
+            key=TRIAGE_KEY,
+            help=texts.tip("triage_quarter"),
         )
         st.button(
             f"Run quarter {game.played + 1} of {game.quarters}",
@@ -311,8 +360,8 @@ def debrief_jobs(
     plan = planner.comparison_plan(until(scenario, end, yours, warmup=True), start, end)
     theirs = staffing_of(scenario, plan)
     jobs = [
-        Job(until(scenario, end, staffing, warmup=True), replications, game.seed)
-        for staffing in (yours, theirs)
+        Job(until(scenario, end, yours, warmup=True, triage=game.triage), replications, game.seed),
+        Job(until(scenario, end, theirs, warmup=True), replications, game.seed),
     ]
     return jobs, plan, [yours, theirs]
 
@@ -400,15 +449,22 @@ def debrief(scenario: Scenario, game: Game) -> None:
     hired = ", ".join(
         f"{n} in {quarter_name(quarter_start(scenario, q))}" for q, n in enumerate(game.hires) if n
     )
+    switches = [
+        f"{'on' if on else 'off'} from {quarter_name(quarter_start(scenario, q))}"
+        for q, on in enumerate(game.triage)
+        if on != (game.triage[q - 1] if q else scenario.triage is not None)
+    ]
+    own = "on" if scenario.triage is not None else "off"
+    triage = f"triage {', then '.join(switches)}" if switches else f"triage {own} throughout"
     changes = [
         f"{row['caseworkers']} from {row['date']:%b %Y}"
         for row in staffing[1]
         if row["date"] >= start
     ]
     st.markdown(
-        f"**Your decisions:** {hired or 'no one hired'}. **Compared with** {plan.source}: "
-        f"{', then '.join(changes) or 'no change'} (a plan made in advance: its recruiting "
-        "starts a recruitment time before each date)."
+        f"**Your decisions:** {hired or 'no one hired'}; {triage}. **Compared with** "
+        f"{plan.source}: {', then '.join(changes) or 'no change'}, triage {own} throughout "
+        "(a plan made in advance: its recruiting starts a recruitment time before each date)."
     )
     quick = [Job(j.scenario, max(2, room.quick), j.seed) for j in jobs]
     show.progressive(
@@ -454,4 +510,5 @@ def page() -> None:
         turn(scenario, game)
     if st.button("Start again"):
         del st.session_state[STATE]
+        st.session_state.pop(TRIAGE_KEY, None)
         st.rerun()

@@ -125,10 +125,11 @@ TIPS = {
         "Caseworkers to recruit now. They start work after the recruitment time shown, "
         "and are paid from then on."
     ),
-    "triage_timeline": (
-        "Coming: switching triage on or off from a given quarter needs a policy timeline "
-        "(rules that change by date), not in the model yet. Until then the office never "
-        "drops optional tasks."
+    "triage_quarter": (
+        "On: from the start of this quarter, a caseworker with more than two weeks of work "
+        "waiting drops the optional tasks they come to (statutory tasks are never dropped). "
+        "Off: every task is done, first come first served. It stays as you set it until "
+        "you change it."
     ),
     "quarters": "How many quarters the trainee runs the office before the debrief.",
     "guess": "The room's guess, agreed before the run.",

@@ -35,6 +35,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="the metric report.md ranks the factors by (default: backlog_hours_mean)",
     )
     analyze.add_argument(
+        "--series",
+        nargs="+",
+        type=int,
+        metavar="POINT",
+        help="draw the stored weekly series of these design points (spec 'series')",
+    )
+    analyze.add_argument(
         "--out",
         type=Path,
         help="folder to write (default: FOLDER/analysis; never the sweep's folder or runs/)",
@@ -53,6 +60,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         pair=tuple(args.heatmap) if args.heatmap else None,
         target=args.target,
         out=args.out,
+        series_points=args.series,
         force=args.force,
         on_damaged=damaged.append,
     )

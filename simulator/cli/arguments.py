@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,16 @@ def _flag(p: argparse.ArgumentParser, option: str, help: str) -> None:
     p.add_argument(option, action="store_true", help=help)
 
 
+def workers(p: argparse.ArgumentParser) -> None:
+    """--workers, as `run` and `compare` take it."""
+    p.add_argument(
+        "--workers",
+        type=positive,
+        help="processes to run the replications on (default: one per core, but this "
+        "process alone for 2 replications or fewer); results are the same however many",
+    )
+
+
 def positive(text: str) -> int:
     """A whole number >= 1."""
     try:
@@ -76,6 +87,33 @@ def positive(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
     return n
+
+
+def finite(text: str) -> float:
+    """A number that is not inf or nan."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """A finite number > 0."""
+    value = finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def share(text: str) -> float:
+    """A share: a number above 0, at most 1."""
+    value = positive_number(text)
+    if value >= 1 and text.strip() not in ("1", "1.0"):
+        raise argparse.ArgumentTypeError(f"a share from 0 to 1, got {text}")
+    return value
 
 
 def replications(text: str) -> int | str:

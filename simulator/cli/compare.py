@@ -6,7 +6,7 @@ import argparse
 from functools import partial
 from pathlib import Path
 
-from simulator.cli.arguments import force, no_limits, quiet, write_and_describe
+from simulator.cli.arguments import force, no_limits, quiet, workers, write_and_describe
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="folder (default: results/compare_<A>_vs_<B>)")
     force(p)
     no_limits(p)
+    workers(p)
     quiet(p)
 
 
@@ -39,6 +40,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         replications=args.replications,
         seed=args.seed,
         progress=not args.quiet,
+        workers=args.workers,
         limits=False,
     )
     write = partial(cl.write_comparison, result, out, command=command)

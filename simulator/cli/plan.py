@@ -13,8 +13,10 @@ from simulator.cli.arguments import (
     force,
     no_limits,
     positive,
+    positive_number,
     quiet,
     scenario_arguments,
+    share,
     write_and_describe,
 )
 
@@ -32,21 +34,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     scenario_arguments(p)
     p.add_argument(
         "--caseload-limit",
-        type=_positive_float,
+        type=positive_number,
         default=45.0,
         metavar="CASES",
         help="most cases per caseworker (default 45, the DS recommendation)",
     )
     p.add_argument(
         "--on-time",
-        type=_share,
+        type=share,
         default=0.95,
         metavar="SHARE",
         help="least share of statutory tasks due done by the deadline (default 0.95)",
     )
     p.add_argument(
         "--confidence",
-        type=_share,
+        type=share,
         default=0.9,
         metavar="P",
         help="share of simulated futures in which each quarter must meet both "
@@ -164,25 +166,6 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = _positive_float(text)
-    if value >= 1 and text.strip() not in ("1", "1.0"):
-        raise argparse.ArgumentTypeError(f"a share from 0 to 1, got {text}")
-    return value
 
 
 def _at_least_two(text: str) -> int:

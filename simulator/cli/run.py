@@ -12,6 +12,7 @@ from simulator.cli.arguments import (
     quiet,
     replications,
     scenario_arguments,
+    workers,
     write_and_describe,
 )
 
@@ -43,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     force(p)
     no_limits(p)
+    workers(p)
     quiet(p)
 
 
@@ -61,7 +63,15 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         precision=args.precision,
         max_replications=args.max_replications,
         progress=not args.quiet,
+        workers=args.workers,
         limits=False,
     )
-    write = partial(cl.write_results, results, out, figures=not args.no_figures, command=command)
+    write = partial(
+        cl.write_results,
+        results,
+        out,
+        figures=not args.no_figures,
+        command=command,
+        workers=args.workers,
+    )
     return write_and_describe(write, results, out.path, args.quiet)

@@ -6,7 +6,7 @@ Danish public holidays or other closed days) in one window a day that starts at
 `workday_start_hour` and lasts `casework_hours_per_day` (weekly hours times the
 share of time available for casework, over five days). The rest of the working
 day goes to work that is not tied to a case (meetings, training, administration),
-which the time studies quoted in DOMAIN.md put at 24-40 %.
+which the time studies in docs/domain.md (section 6.6) put at 24-40 %.
 
 A task that does not fit in what is left of today's window continues in the next
 window, so finishing a task is a single calculation (`finish_time`), not a chain

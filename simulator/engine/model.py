@@ -678,6 +678,7 @@ class Municipality:
             families=self.family_log.arrays(),
             examinations={} if self.health is None else self.health.log.arrays(),
             costs=dict(self.scenario.costs),
+            placements=_placement_table(self.arrivals, self.end),
         )
 
 
@@ -743,6 +744,16 @@ def no_cyclic_gc() -> Iterator[None]:
 def _waits(waits: list[tuple[float, float]]) -> np.ndarray:
     """(opened, first assigned) rows; NaN where the case was still waiting or exited first."""
     return np.array(waits, dtype=float).reshape(-1, 2)
+
+
+def _placement_table(rows: list[Placement], end: float) -> dict[str, np.ndarray]:
+    """The households placed before `end`: when (days), adults and children, one row each."""
+    placed = [p for p in rows if p.time < end]
+    return {
+        "time": np.array([p.time for p in placed], dtype=float),
+        "adults": np.array([p.adults for p in placed], dtype=float),
+        "children": np.array([p.children for p in placed], dtype=float),
+    }
 
 
 def _events_scheduled(env: simpy.Environment) -> int:

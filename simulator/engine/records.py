@@ -297,3 +297,5 @@ class RunRecord:
     examinations: dict[str, np.ndarray] = field(default_factory=dict)  # health examinations
     # the scenario's [costs]: benefit_dkk_per_person_month, salary_dkk_per_caseworker_year
     costs: dict[str, float] = field(default_factory=dict)
+    # the households placed in the run: time (days), adults, children (one row each)
+    placements: dict[str, np.ndarray] = field(default_factory=dict)

@@ -5,7 +5,9 @@ place only when every file is written, so a crash, Ctrl-C or SIGTERM never leave
 half-written folder. Where it goes was checked before the work started
 (`outputs.destination`) and is checked again just before the rename: an older folder at
 the same place is replaced only then, and only if it is one this tool wrote and may
-replace. The folder's `.caseload` marker is written last.
+replace. The folder's `.caseload` marker is written last. It gets the permissions any
+folder the user creates gets (the umask's), not the owner-only ones of a temporary
+folder, so colleagues in the user's group can read the results.
 """
 
 from __future__ import annotations
@@ -13,11 +15,22 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from simulator.experiments.outputs import Destination, OutputError, write_marker
+
+_UMASK_LOCK = threading.Lock()
+
+
+def umask() -> int:
+    """The process's file-creation mask (os.umask can only be read by setting it)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 @contextmanager
@@ -26,6 +39,7 @@ def atomic_folder(destination: Destination) -> Iterator[Path]:
     path = destination.path
     path.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
+    work.chmod(0o777 & ~umask())  # mkdtemp makes it 0700: as any folder the user creates
     try:
         yield work
         write_marker(work, destination.kind, destination.owner)

@@ -31,6 +31,9 @@ from simulator.scenario.errors import ScenarioError
 T = TypeVar("T")
 R = TypeVar("R")
 WORK_MODULE = "simulator.experiments.work"  # what worker processes load before any task
+# ... and, in a fork server, what the work calendar loads at its first use: the holiday
+# calendars of every country the `holidays` package knows (0.1 s, once, not per worker)
+PRELOAD = [WORK_MODULE, "holidays.countries"]
 
 
 WORKERS_PER_CORE = 8  # local worker processes: each holds the simulator (about 100 MB)
@@ -75,14 +78,19 @@ class ProcessExecutor:
 
     On POSIX the workers are forked from a fork server that has imported the simulator
     already, so a worker starts in milliseconds without re-importing numpy, pandas and
-    SimPy, and without inheriting the threads of the calling process.
+    SimPy, and without inheriting the threads of the calling process. The fork server
+    starts loading at once, while the caller goes on (e.g. to import what it needs
+    itself), and stays for the next executor of this process.
     """
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or available_cores()
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([WORK_MODULE])
+            context.set_forkserver_preload(PRELOAD)
+            from multiprocessing import forkserver  # POSIX only
+
+            forkserver.ensure_running()  # returns at once: the server loads meanwhile
         else:  # Windows and others: spawn, which imports afresh in each worker
             context = multiprocessing.get_context("spawn")
         self._pool = cf.ProcessPoolExecutor(
@@ -272,14 +280,34 @@ def make_executor(
     `security`, a `distributed.security.Security`), else processes or serial."""
     if scheduler is not None:
         return DaskExecutor(scheduler, security)
+    check_workers(workers)
+    workers = workers or available_cores()
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+def check_workers(workers: int | None) -> None:
+    """Refuse more local worker processes than the machine can hold (`WORKERS_PER_CORE`)."""
     cores = available_cores()
     if workers is not None and workers > WORKERS_PER_CORE * cores:
         raise ExecutorError(
             f"--workers: {workers:,} processes for {cores} cores (at most {WORKERS_PER_CORE} "
             "per core: more only slow the work and fill the memory)"
         )
-    workers = workers or cores
-    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+SERIAL_UP_TO = 2  # replications: so few run faster here than on processes still starting
+
+
+def replication_executor(replications: int, workers: int | None = None) -> Executor:
+    """An executor for `replications` independent replications: `workers` processes, at
+    most one per replication. By default one per core, but in this process for a run of
+    `SERIAL_UP_TO` replications or fewer, where starting processes costs more than it
+    saves; one worker is this process."""
+    check_workers(workers)
+    if workers is None:
+        workers = 1 if replications <= SERIAL_UP_TO else available_cores()
+    workers = min(workers, replications)
+    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)
 
 
 def available_cores() -> int:

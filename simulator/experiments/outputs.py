@@ -15,13 +15,13 @@ tools keep them:
   that scenario, `results/plan_<scenario>/` by `plan` of it). An empty folder holds
   nothing to lose and is used as it is.
 - A sweep's folder is never replaced (its runs may be hours of work), and nothing is
-  written inside a sweep's run data (`runs/`).
+  written inside a sweep's run data (`runs/`, and the weekly series in `series/`).
 
 The marker, `.caseload` in the folder, is JSON: the package, what the folder is (`kind`:
-results, comparison, analysis, sweep, plan), whose it is (`owner`: the scenario, the pair, the
-sweep), the version, and every file the tool wrote. It is written last, so a folder
-with a marker is complete. Every refusal is an `OutputError` (exit status 2) that names
-the path and what to do instead.
+results, comparison, analysis, discovery, robustness, sweep, plan), whose it is (`owner`:
+the scenario, the pair, the sweep), the version, and every file the tool wrote. It is
+written last, so a folder with a marker is complete. Every refusal is an `OutputError`
+(exit status 2) that names the path and what to do instead.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +39,17 @@ from simulator.version import __version__
 
 MARKER = ".caseload"
 PACKAGE = "caseload-simulator"
-KINDS = ("results", "comparison", "analysis", "sweep", "plan")
+KINDS = ("results", "comparison", "analysis", "discovery", "robustness", "sweep", "plan")
 NEVER_REPLACED = ("sweep",)
-RUN_DATA = "runs"  # a sweep's results store, which nothing else may write in
+RUN_DATA = ("runs", "series")  # a sweep's results store and weekly series: the sweep's only
 
 # What folders written before the marker existed hold: (required file, every entry allowed
-# at the top; "figures" may hold PNG files).
+# at the top, as patterns; "figures" may hold PNG files).
 LEGACY = {
     "results": (
         "manifest.json",
-        {"summary.csv", "tasks_by_type.csv", "timeseries.parquet", "tasks.parquet",
-         "scenario.resolved.toml", "figures", "manifest.json"},
+        {"summary.csv", "tasks_by_type.csv", "counts_by_year.csv", "timeseries.parquet",
+         "tasks.parquet", "scenario.resolved.toml", "figures", "manifest.json"},
     ),
     "comparison": (
         "manifest.json",
@@ -58,8 +59,14 @@ LEGACY = {
     "analysis": (
         "report.md",
         {"points.csv", "main_effects.csv", "ranking.csv", "sobol_indices.csv",
-         "failures.csv", "figures", "report.md"},
+         "morris_indices.csv", "unstable.csv", "series_*.csv", "failures.csv", "figures",
+         "report.md"},
     ),
+    "discovery": (
+        "peeling.csv",
+        {"peeling.csv", "box.csv", "cart.csv", "peeling.png", "box.png", "report.md"},
+    ),
+    "robustness": ("robustness.csv", {"robustness.csv", "robustness_*.png", "report.md"}),
     "plan": (
         "manifest.json",
         {"plan.csv", "evidence.csv", "page.pdf", "page.png", "scenario.planned.toml",
@@ -184,10 +191,11 @@ def check_writable(path: Path, *, existing: bool = False) -> None:
 
 
 def check_not_in_run_data(path: Path) -> None:
-    """Refuse a path inside a sweep's run data (its `runs/` folder, or that folder itself)."""
+    """Refuse a path inside a sweep's run data (its `runs/` or `series/` folder, or that
+    folder itself)."""
     absolute = Path(os.path.abspath(path))
     for folder in (absolute, *absolute.parents):
-        if folder.name == RUN_DATA and _is_sweep(folder.parent):
+        if folder.name in RUN_DATA and _is_sweep(folder.parent):
             raise OutputError(
                 f"{path}: is inside the run data of the sweep in {folder.parent}; nothing but "
                 "the sweep writes there. Choose another --out"
@@ -228,7 +236,7 @@ def _legacy_marker(folder: Path) -> dict[str, Any] | None:
     for kind, (required, allowed) in LEGACY.items():
         if not (folder / required).is_file():
             continue
-        if kind != "analysis":
+        if required == "manifest.json":
             manifest = _json(folder / required) or {}
             first = manifest.get("a", manifest) if kind == "comparison" else manifest
             if not isinstance(first, dict) or first.get("package") != PACKAGE:
@@ -248,7 +256,9 @@ def _legacy_files(folder: Path, allowed: set[str]) -> list[str] | None:
     for path in folder.rglob("*"):
         relative = path.relative_to(folder)
         top = relative.parts[0]
-        if top not in allowed or (len(relative.parts) > 1 and top != "figures"):
+        if not any(fnmatch(top, pattern) for pattern in allowed) or (
+            len(relative.parts) > 1 and top != "figures"
+        ):
             return None
         if path.is_file():
             if top == "figures" and path.suffix != ".png":
@@ -264,7 +274,7 @@ def _legacy_owner(kind: str, folder: Path) -> str | None:
     if kind == "comparison":
         a, b = manifest.get("a") or {}, manifest.get("b") or {}
         return f"{a.get('scenario')}_vs_{b.get('scenario')}"
-    return Path(os.path.abspath(folder)).parent.name  # an analysis: its sweep's folder
+    return Path(os.path.abspath(folder)).parent.name  # from a sweep: its sweep's folder
 
 
 def _json(path: Path) -> Any:

@@ -1,27 +1,41 @@
-"""Running a scenario: replications in turn, gathered into tidy tables; and comparing two.
+"""Running a scenario: its replications, gathered into tidy tables; and comparing two.
 
 `run_scenario` is what the command line, the app and notebooks call (through the public
 API, `simulator`). It returns plain pandas tables in long format, each carrying its
 replication number, so that writing, plotting and comparing need nothing else.
 `compare` runs two scenarios with common random numbers and pairs their replications.
+
+The replications run on an executor (`simulator.experiments.executors`): worker
+processes on every core, or this process. Each replication seeds itself from the seed
+and its number (`simulator.experiments.work.replicate`), and the results are gathered
+in replication order, so the tables are the same, byte for byte, however many
+processes ran them.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from functools import partial
 
 import pandas as pd
 
+from simulator import timings
 from simulator.analysis.comparison import paired_table
-from simulator.analysis.metrics import analyse
 from simulator.analysis.replications import AutoReplications
-from simulator.analysis.tables import first_column, summarise, task_table
-from simulator.engine.model import Municipality
+from simulator.analysis.tables import first_column, summarise
+from simulator.experiments.executors import Executor, SerialExecutor
+from simulator.experiments.work import Replicated, Replication, replicate_numbered
 from simulator.scenario import Scenario
 
 Progress = Callable[[int, float], None]  # (replication, fraction of it done)
+BROKEN = (
+    "a worker process ended abruptly: it ran out of memory or was killed, or a script "
+    "started worker processes while being imported by them (start a script that runs "
+    'replications on processes with `if __name__ == "__main__":`, or ask for one worker)'
+)
 
 
 @dataclass
@@ -36,6 +50,7 @@ class Results:
     weekly: pd.DataFrame  # replication, date, metric, value
     by_task: pd.DataFrame  # replication, task, statutory, created, ... on_time_share
     tasks: pd.DataFrame  # one row per task and replication
+    counts: pd.DataFrame  # replication, period (month "YYYY-MM", or "window"), metric, value
     wall_seconds: float
     events: int
     auto: AutoReplications | None = None  # the rule, where the count was chosen automatically
@@ -48,47 +63,120 @@ def run_scenario(
     replications: int | AutoReplications | None = None,
     seed: int | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Results:
-    """Run independent replications and gather them.
+    """Run independent replications on `executor` (default: this process) and gather them.
 
     `replications` is a number (default: the scenario's) or an `AutoReplications`
-    rule, which adds replications until the key metrics are precise enough.
+    rule, which adds replications until the key metrics are precise enough (on worker
+    processes a few run ahead; those past the stopping point are left out).
     """
     rule = replications if isinstance(replications, AutoReplications) else None
     n = rule.maximum if rule else (replications or scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     started = time.perf_counter()
-    per_rep, weekly, by_task, tasks, events = [], [], [], [], 0
+    jobs = (Replication(scenario, rep, seed) for rep in range(n))
+    done: list[Replicated] = []
     history: dict[str, list[float]] = {}
-    for rep in range(n):
-        model = Municipality(scenario, replication=rep, seed=seed)
-        report = None if progress is None else (lambda f, rep=rep: progress(rep, f))
-        record = model.run(progress=report)
-        stats = analyse(record, model.calendar)
-        events += record.events
-        per_rep.append(pd.DataFrame({"replication": rep, "metric": list(stats.summary),
-                                     "value": list(stats.summary.values())}))  # fmt: skip
-        weekly.append(stats.weekly.assign(replication=rep))
-        by_task.append(stats.by_task.assign(replication=rep))
-        tasks.append(task_table(record, scenario))
-        for metric, value in stats.summary.items():
-            history.setdefault(metric, []).append(value)
-        if rule and rule.stop(history):
-            break
-    per_replication = pd.concat(per_rep, ignore_index=True)
+    runs = _in_order(jobs, executor or SerialExecutor(), progress, per_job=1.0)
+    try:
+        for result in runs:
+            done.append(result)
+            for metric, value in result.summary.items():
+                history.setdefault(metric, []).append(value)
+            if rule and rule.stop(history):
+                break
+    finally:
+        runs.close()
+    results = _gather(scenario, seed, done, time.perf_counter() - started)
+    if rule:
+        results.auto, results.converged_at = rule, rule.converged_at(history)
+    return results
+
+
+def _in_order(
+    jobs: Iterable[Replication], executor: Executor, progress: Progress | None, per_job: float
+) -> Iterator[Replicated]:
+    """Run `jobs` on `executor` and yield their results in the order of `jobs`.
+
+    `progress` hears how many replications are done: as they run, in this process; as
+    each ends, on worker processes (`per_job`: how much of a replication one job is).
+    The jobs' phases (simulation, statistics, tables) go to `simulator.timings` as
+    shares of the wall time the jobs took here.
+    """
+    local = isinstance(executor, SerialExecutor)
+    advance = None if progress is None else partial(_advance, progress, per_job)
+    numbered: Iterable[tuple[int, Replication]] = enumerate(jobs)
+    if local and advance is not None:
+        numbered = ((i, replace(job, progress=partial(_within, advance, i))) for i, job in numbered)
+    started = time.perf_counter()
+    spent: dict[str, float] = {}
+    waiting: dict[int, Replicated] = {}  # done, but not all before them yet
+    count = following = 0
+    results = executor.imap_unordered(replicate_numbered, numbered)
+    try:
+        for index, result in results:
+            count += 1
+            for name, seconds in result.seconds.items():
+                spent[name] = spent.get(name, 0.0) + seconds
+            if advance is not None and not local:
+                advance(count)
+            waiting[index] = result
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
+    except BrokenProcessPool as exc:
+        raise RuntimeError(BROKEN) from exc
+    finally:
+        getattr(results, "close", lambda: None)()  # the executors' generators cancel the rest
+        wall, total = time.perf_counter() - started, sum(spent.values())
+        if total > 0:
+            timings.add({name: wall * seconds / total for name, seconds in spent.items()})
+
+
+def _per_replication(result: Replicated) -> pd.DataFrame:
+    """One replication's summary metrics as rows (replication, metric, value)."""
+    values = result.summary
+    return pd.DataFrame(
+        {"replication": result.replication, "metric": list(values), "value": list(values.values())}
+    )
+
+
+def _advance(progress: Progress, per_job: float, jobs_done: float) -> None:
+    """Tell `progress` how many replications' worth of `jobs_done` is done."""
+    done = jobs_done * per_job
+    progress(int(done), done - int(done))
+
+
+def _within(advance: Callable[[float], None], index: int, fraction: float) -> None:
+    """Job `index` (from 0) is `fraction` done, those before it all done."""
+    advance(index + fraction)
+
+
+def _gather(
+    scenario: Scenario, seed: int, done: Sequence[Replicated], wall_seconds: float
+) -> Results:
+    """The replications `done` (in order) as one run's tables."""
+    with timings.phase("tables"):
+        per_replication = pd.concat([_per_replication(r) for r in done], ignore_index=True)
+        weekly = first_column(pd.concat([r.weekly for r in done], ignore_index=True), "replication")
+        by_task = pd.concat([r.by_task for r in done], ignore_index=True)
+        tasks = pd.concat([r.tasks for r in done], ignore_index=True)
+        counts = first_column(pd.concat([r.counts for r in done], ignore_index=True), "replication")
+    with timings.phase("statistics"):
+        summary = summarise(per_replication, scenario)
     return Results(
         scenario=scenario,
         seed=seed,
-        replications=len(per_rep),
-        summary=summarise(per_replication),
+        replications=len(done),
+        summary=summary,
         per_replication=per_replication,
-        weekly=first_column(pd.concat(weekly, ignore_index=True), "replication"),
-        by_task=first_column(pd.concat(by_task, ignore_index=True), "replication"),
-        tasks=pd.concat(tasks, ignore_index=True),
-        wall_seconds=time.perf_counter() - started,
-        events=events,
-        auto=rule,
-        converged_at=rule.converged_at(history) if rule else None,
+        weekly=weekly,
+        by_task=first_column(by_task, "replication"),
+        tasks=tasks,
+        counts=counts,
+        wall_seconds=wall_seconds,
+        events=sum(r.events for r in done),
     )
 
 
@@ -108,12 +196,19 @@ def compare(
     replications: int,
     seed: int | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Comparison:
-    """Run `a` and `b` with common random numbers and compare them metric by metric."""
+    """Run `a` and `b` with common random numbers and compare them metric by metric.
+
+    Both run on `executor` (default: this process) together; each side's `wall_seconds`
+    is the wall time of the whole comparison.
+    """
     seed = a.simulation.seed if seed is None else seed
-    done_a = None if progress is None else (lambda rep, f: progress(rep, f / 2))
-    done_b = None if progress is None else (lambda rep, f: progress(rep, 0.5 + f / 2))
-    result_a = run_scenario(a, replications=replications, seed=seed, progress=done_a)
-    result_b = run_scenario(b, replications=replications, seed=seed, progress=done_b)
+    started = time.perf_counter()
+    jobs = [Replication(s, rep, seed) for s in (a, b) for rep in range(replications)]
+    done = list(_in_order(jobs, executor or SerialExecutor(), progress, per_job=0.5))
+    wall = time.perf_counter() - started
+    result_a = _gather(a, seed, done[:replications], wall)
+    result_b = _gather(b, seed, done[replications:], wall)
     table = paired_table(result_a.per_replication, result_b.per_replication)
     return Comparison(result_a, result_b, table)

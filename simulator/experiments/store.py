@@ -127,17 +127,8 @@ class Store:
     def write(self, rows: list[dict[str, Any]]) -> Path:
         """Store finished runs as one new part file, atomically (temporary name, fsync,
         rename), with page checksums and a digest of its rows."""
-        parts = self.parts()
-        number = int(parts[-1].stem.removeprefix("part-")) + 1 if parts else 1
-        final = self.folder / RUNS / f"part-{number:06d}.parquet"
-        temporary = final.with_name(f".{final.stem}.tmp")
         table = pa.Table.from_pylist(rows, schema=self._schema(rows))
-        table = table.replace_schema_metadata({DIGEST_KEY: digest(table).encode()})
-        with open(temporary, "wb") as file:
-            pq.write_table(table, file, write_page_checksum=True)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, final)
+        final = write_part(self.folder / RUNS, table)
         self._note([row["run_id"] for row in rows], [row["status"] for row in rows])
         return final
 
@@ -172,6 +163,23 @@ class Store:
             self._lock = None
 
 
+def write_part(folder: Path, table: pa.Table) -> Path:
+    """`table` as the next part file of `folder` (part-000001.parquet, ...), atomically
+    (temporary name, fsync, rename), with page checksums and a digest of its rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = sorted(folder.glob("part-*.parquet"))
+    number = int(parts[-1].stem.removeprefix("part-")) + 1 if parts else 1
+    final = folder / f"part-{number:06d}.parquet"
+    temporary = final.with_name(f".{final.stem}.tmp")
+    table = table.replace_schema_metadata({DIGEST_KEY: digest(table).encode()})
+    with open(temporary, "wb") as file:
+        pq.write_table(table, file, write_page_checksum=True)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, final)
+    return final
+
+
 def read_runs(
     folder: Path, first: list[str], on_damaged: Callable[[str], None] | None = None
 ) -> pd.DataFrame:
@@ -197,10 +205,12 @@ def read_runs(
     return table[first + [c for c in table.columns if c not in first]].reset_index(drop=True)
 
 
-def read_part(path: Path, *, require_digest: bool = True) -> pa.Table:
+def read_part(
+    path: Path, *, require_digest: bool = True, columns: tuple[str, ...] = ("run_id", "status")
+) -> pa.Table:
     """A part file's rows, verified: its page checksums as it is read, then the digest of
-    its rows. Raises `DamagedPart` saying what is wrong (without a digest, a part of a
-    store from before checksums is accepted unless `require_digest`)."""
+    its rows, and that it has `columns`. Raises `DamagedPart` saying what is wrong (without
+    a digest, a part of a store from before checksums is accepted unless `require_digest`)."""
     try:
         table = pq.read_table(path, page_checksum_verification=True)
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -216,8 +226,9 @@ def read_part(path: Path, *, require_digest: bool = True) -> pa.Table:
         raise DamagedPart(f"unreadable ({_first_line(exc)})") from None
     if stored.decode(errors="replace") != rows:
         raise DamagedPart("its rows do not match their checksum")
-    if "run_id" not in table.column_names or "status" not in table.column_names:
-        raise DamagedPart("no run_id or status column")
+    missing = [c for c in columns if c not in table.column_names]
+    if missing:
+        raise DamagedPart(f"no {' or '.join(missing)} column")
     return table
 
 

@@ -1,4 +1,11 @@
-"""The unit of work of every batch: one run of a changed scenario, as one row of numbers.
+"""The units of work of every batch: one replication of a scenario as tables
+(`replicate`, for `run` and `compare`), and one run of a changed scenario as one row of
+numbers (`run_chunk`, for sweeps).
+
+A replication (`Replication`) carries its scenario, replication number and seed; a
+worker runs it and returns its tables (`Replicated`): the summary metrics, the weekly
+series, the per-task-type table, the task table, the counts by month, and where its time
+went.
 
 A run is a base scenario (plain data) with some keys set (`simulator.scenario.keys`),
 one replication, one seed. Runs travel in chunks (`Chunk`): plain data only (the base
@@ -21,11 +28,74 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
 from simulator.analysis.metrics import analyse
+from simulator.analysis.tables import task_table
 from simulator.engine.model import Municipality
 from simulator.scenario import Scenario, changed_scenario
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Replication:
+    """Replication `replication` of `scenario`, seeded `seed`.
+
+    `progress` (the fraction of the simulated time done) is for a replication run in
+    this process only: a function does not travel to another one.
+    """
+
+    scenario: Scenario
+    replication: int
+    seed: int
+    progress: Callable[[float], None] | None = None
+
+
+@dataclass(frozen=True)
+class Replicated:
+    """What one replication produced, as tables carrying its replication number."""
+
+    replication: int
+    summary: dict[str, float]  # metric -> value
+    weekly: pd.DataFrame  # date, metric, value, replication
+    by_task: pd.DataFrame  # task, statutory, created, ..., replication
+    tasks: pd.DataFrame  # one row per task
+    counts: pd.DataFrame  # period (month, or the window), metric, value, replication
+    events: int
+    seconds: dict[str, float]  # simulation, statistics, tables: where its time went
+
+
+def replicate(job: Replication) -> Replicated:
+    """Run one replication and turn its records into tables (the same wherever it runs)."""
+    started = time.perf_counter()
+    model = Municipality(job.scenario, replication=job.replication, seed=job.seed)
+    record = model.run(progress=job.progress)
+    simulated = time.perf_counter()
+    stats = analyse(record, model.calendar)
+    analysed = time.perf_counter()
+    rep = job.replication
+    result = Replicated(
+        replication=rep,
+        summary=stats.summary,
+        weekly=stats.weekly.assign(replication=rep),
+        by_task=stats.by_task.assign(replication=rep),
+        tasks=task_table(record, job.scenario),
+        counts=stats.counts.assign(replication=rep),
+        events=record.events,
+        seconds={},
+    )
+    done = time.perf_counter()
+    result.seconds.update(
+        simulation=simulated - started, statistics=analysed - simulated, tables=done - analysed
+    )
+    return result
+
+
+def replicate_numbered(item: tuple[int, Replication]) -> tuple[int, Replicated]:
+    """`replicate` for an executor, which returns results out of order: keeps the number."""
+    number, job = item
+    return number, replicate(job)
 
 
 @dataclass(frozen=True)
@@ -37,6 +107,8 @@ class Run:
     replication: int
     seed: int
     values: dict[str, Any]
+    # the scenario changes (key path -> value); None: each value sets its key in `Chunk.keys`
+    changes: dict[str, Any] | None = None
 
 
 def summary_metrics(scenario: Scenario, replication: int, seed: int) -> dict[str, Any]:
@@ -86,7 +158,10 @@ def run_chunk(chunk: Chunk) -> list[Row]:
         }
         try:
             source = f"{chunk.source}: point {run.point}"
-            scenario = build_scenario(chunk.base, chunk.keys, run.values, source)
+            if run.changes is not None:
+                scenario = changed_scenario(chunk.base, run.changes, source)
+            else:
+                scenario = build_scenario(chunk.base, chunk.keys, run.values, source)
             measure = chunk.measure or summary_metrics
             metrics = measure(scenario, run.replication, run.seed)
             row.update(status="ok", error=None)

@@ -8,12 +8,15 @@ The search works on one fixed set of replications (the *search sample*, replicat
    queues to achieve time-stable performance", *Management Science* 2008): simulate the
    current plan, read each period's performance, set every period to the least staffing
    that meets its target *as the simulation shows it*, and repeat until the plan stops
-   changing (at most `ISA_ROUNDS` times). For the caseload the least staffing can be read
-   off a run at any staffing: open cases do not depend on the caseworkers (who leaves
-   the programme when is drawn when the case opens) and a caseload is open cases over
-   caseworkers on the staff, so in replication r, period k, the caseload with n posts is
-   the one measured with s_k posts times s_k / n (vacancies scale with the posts). The
-   on-time share has no such shortcut: a period that misses it gets one more caseworker.
+   changing (at most `ISA_ROUNDS` times). For the caseload the least staffing is first
+   read off a run at another staffing: a caseload is open cases over caseworkers on the
+   staff, so in replication r, period k, the caseload with n posts is taken to be the one
+   measured with s_k posts times s_k / n (vacancies scale with the posts). Open cases
+   depend on the caseworkers only through when a person's employment effort begins (the
+   clock of self-support starts there): with fewer posts cases stay open a little
+   longer, so the shortcut understates the caseload below s_k (a lower bound on the
+   posts needed) and overstates it above; every guess is then simulated. The on-time
+   share has no such shortcut: a period that misses it gets one more caseworker.
 2. **Forward, period by period, in time order** (as LETRIS, Corominas & Lusa 2012): for
    k = 1, 2, ... with the periods before k fixed, find the least posts for period k: while
    it misses its targets, add posts (at least one; for the on-time share at least as many

@@ -6,13 +6,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.analysis.mechanisms import Mechanism, mechanisms
+from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.replications import relative_half_width
+from simulator.analysis.tables import counts_by_year
 from simulator.experiments.run import Comparison, Results
 
 # The console's people and workforce blocks: (metric, label, format, scale, when shown), shown
 # "always", when "measured" (a value, so the mechanism is on), or, for counts and the wait
 # for an interpreter (nil by construction with an unlimited pool, the default), when
-# "nonzero". {t} in a label is the stress threshold.
+# "nonzero". {t} in a label is the stress threshold. A line whose mechanism the scenario
+# leaves off says so instead of showing its zero.
 WORKFORCE_LINES = (
     ("caseworkers_present_mean", "Caseworkers at work, mean", "{:.1f}", 1, "measured"),
     ("sick_days_per_worker_year", "Sick days per caseworker-year", "{:.1f}", 1, "always"),
@@ -22,7 +26,6 @@ WORKFORCE_LINES = (
     ("overtime_hours", "Overtime hours", "{:.0f}", 1, "nonzero"),
     ("optional_tasks_dropped", "Optional tasks dropped by triage", "{:.0f}", 1, "nonzero"),
     ("interpreter_wait_days_mean", "Wait for an interpreter, days", "{:.1f}", 1, "nonzero"),
-    ("cases_waiting_assignment_mean", "Cases waiting for assignment, mean", "{:.1f}", 1, "nonzero"),
 )
 PEOPLE_LINES = (
     (
@@ -34,30 +37,62 @@ PEOPLE_LINES = (
     ),
     ("family_members_arrived", "Family members reunified", "{:.0f}", 1, "nonzero"),
 )
+LABEL = 40  # width of the label column
+# the per-year block: (heading, counts summed); the CSV has every count with its intervals
+YEAR_COLUMNS = (
+    ("placed", ("persons_placed",)),
+    ("families", ("families_arrived",)),
+    ("opened", ("cases_opened",)),
+    ("exits", ("exits_self_support", "exits_moved", "exits_period_end")),
+    ("tasks done", ("tasks_done",)),
+    ("done late", ("tasks_done_late",)),
+    ("statutory late", ("statutory_late",)),
+)
 
 
 def console_summary(results: Results, destination: Path | None = None) -> str:
-    """A short, readable summary of the key figures for the terminal."""
+    """A short, readable summary of the key figures for the terminal: each with the 95 %
+    interval of its mean and the range 8 runs in 10 lie in, said apart; which mechanisms
+    the scenario has on and off; and the counts per year."""
     s = results.summary.set_index("metric")
     sim = results.scenario.simulation
     window_start = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)
     window_end = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.duration_days)
+    found = mechanisms(results.scenario)
+    off_metrics = {m: mech for mech in found if not mech.ever_on for m in mech.metrics}
+    several = results.replications > 1
 
     def show(metric: str, label: str, fmt: str = "{:.1f}", scale: float = 1.0) -> str:
         row = s.loc[metric]
-        text = fmt.format(row["mean"] * scale)
-        if pd.notna(row["ci_low"]):
-            low, high = fmt.format(row["ci_low"] * scale), fmt.format(row["ci_high"] * scale)
-            text += f"  (95% CI {low} to {high})"
-        return f"  {label:<38}{text}"
+        if metric in off_metrics:
+            return f"  {label:<{LABEL}}off ({off_metrics[metric].name} is not modelled)"
+        if pd.isna(row["mean"]):
+            return f"  {label:<{LABEL}}-"
+        text = f"{fmt.format(row['mean'] * scale):>8}"
+        if several and pd.notna(row["ci_low"]):
+            text += f"   {_span(fmt, row['ci_low'] * scale, row['ci_high'] * scale):<21}"
+            if pd.notna(row["p10"]):
+                text += f"{_span(fmt, row['p10'] * scale, row['p90'] * scale)}"
+        return f"  {label:<{LABEL}}{text}".rstrip()
 
+    capped = any(m.name == "caseload cap" and m.ever_on for m in found)
     lines = [
         f"Scenario {results.scenario.name}: {results.replications} replication(s), "
         f"seed {results.seed}, statistics {window_start:%Y-%m-%d} to {window_end:%Y-%m-%d}",
+        *_how_to_read(results.replications),
         show("caseload_per_worker_mean", "Open cases per caseworker, mean"),
+        *(
+            [
+                show("caseload_assigned_per_worker_mean", "  of them held by a caseworker"),
+                show("cases_waiting_assignment_mean", "Cases waiting for a caseworker, mean"),
+            ]
+            if capped
+            else []
+        ),
         show("caseload_per_worker_peak", "Open cases per caseworker, peak week"),
         show("backlog_hours_mean", "Backlog (hours of work waiting), mean"),
-        show("statutory_on_time_share", "Statutory tasks done on time", "{:.0f} %", 100),
+        show("statutory_on_time_share", 'Statutory ("skal") tasks done on time', "{:.0f} %", 100),
+        show("optional_on_time_share", 'Optional ("kan") tasks done on time', "{:.0f} %", 100),
         show("task_wait_days_mean", "Wait for a task to start, days"),
         show("utilisation_mean", "Caseworker utilisation", "{:.0f} %", 100),
         show("cases_opened", "Cases opened", "{:.0f}"),
@@ -73,11 +108,94 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
             if when == "always" or (pd.notna(mean) and (when == "measured" or mean > 0)):
                 shown.append(show(metric, label.format(t=threshold), fmt, scale))
         lines += [header, *shown] if shown else []
+    lines += _mechanism_lines(found)
+    lines += _year_lines(results)
     if results.auto is not None:
         lines.append(_auto_line(results))
     if destination is not None:
         lines.append(f"Results written to {destination}/")
     return "\n".join(lines)
+
+
+def _span(fmt: str, low: float, high: float) -> str:
+    """ "72.9 to 75.3", "97 to 100 %": a range in the line's format, its unit once."""
+    first, last = fmt.format(low), fmt.format(high)
+    unit = " %" if fmt.endswith(" %") else ""
+    return f"{first.removesuffix(unit)} to {last}"
+
+
+def _how_to_read(replications: int) -> list[str]:
+    """What the columns are, in words a planner reads."""
+    if replications <= 1:
+        return [
+            "  One run: no interval and no range (run 10 or more replications for them).",
+        ]
+    return [
+        f'  Each figure is the mean of {replications} runs. "95% CI of the mean": where the '
+        "average of many",
+        '  municipalities like this one lies. "8 in 10 runs": the range a single '
+        "municipality may see",
+        "  (8 runs in 10 lie in it: the 10th to 90th percentile of the runs).",
+        f"  {'':<{LABEL}}{'mean':>8}   {'95% CI of the mean':<21}8 in 10 runs",
+    ]
+
+
+def _mechanism_lines(found: tuple[Mechanism, ...]) -> list[str]:
+    """Which mechanisms are on and off: an off mechanism's figures are zero or blank by
+    construction, not findings."""
+    on = [m.describe().replace(": on", "", 1) for m in found if m.ever_on]
+    off = [m.name for m in found if not m.ever_on]
+    return [
+        "Mechanisms (an off one is not modelled: its zeros and blanks are not findings)",
+        *_wrapped("on:  ", on),
+        *_wrapped("off: ", off),
+    ]
+
+
+def _wrapped(head: str, items: list[str], width: int = 96) -> list[str]:
+    """`items`, separated by semicolons, after `head`, wrapped to `width`."""
+    if not items:
+        return [f"  {head}none"]
+    lines, line = [], f"  {head}"
+    for i, item in enumerate(items):
+        text = item + (";" if i < len(items) - 1 else "")
+        if len(line) + len(text) > width and line.strip() != head.strip():
+            lines.append(line.rstrip())
+            line = "  " + " " * len(head)
+        line += text + " "
+    return [*lines, line.rstrip()]
+
+
+def _year_lines(results: Results) -> list[str]:
+    """The counts per calendar year of the measurement window (means of the runs)."""
+    sim = results.scenario.simulation
+    years = counts_by_year(results.counts, sim.start_date, sim.duration_days, sim.warmup_days)
+    years = years[years["days_in_window"] > 0]
+    means = years.pivot_table(index="year", columns="metric", values="mean", sort=False)
+    days = years.drop_duplicates("year").set_index("year")
+    runs = "one run" if results.replications == 1 else f"means of {results.replications} runs"
+    head = f"  {'':<16}" + "".join(f"{name:>11}" if len(name) < 11 else f" {name}"
+                                     for name, _ in YEAR_COLUMNS)  # fmt: skip
+    lines = [
+        f"Per year, in the measurement window ({runs}; counts_by_year.csv has the ranges)",
+        head,
+    ]
+    for year, row in means.iterrows():
+        label = "whole window" if year == WINDOW else str(year)
+        whole = days.loc[year, "days"] >= 365 and (
+            days.loc[year, "days_in_window"] >= days.loc[year, "days"] - 1
+        )
+        if year != WINDOW and not whole:
+            label += " (part)"
+        cells = [sum(row[m] for m in metrics) for _, metrics in YEAR_COLUMNS]
+        lines.append(
+            f"  {label:<16}"
+            + "".join(
+                f"{v:>{max(11, len(n) + 1)}.0f}"
+                for v, (n, _) in zip(cells, YEAR_COLUMNS, strict=True)
+            )
+        )
+    return lines
 
 
 def _auto_line(results: Results) -> str:
@@ -106,7 +224,10 @@ def comparison_summary(result: Comparison, destination: Path | None = None) -> s
     lines = [
         f"A = {a}, B = {b}: {result.a.replications} paired replications, seed "
         f"{result.a.seed} (common random numbers)",
-        f"  {'metric':32}{'A':>10}{'B':>10}{'B - A':>10}   95% CI of B - A",
+        '  "95% CI of B - A": where the mean difference lies; "8 in 10 runs": the range',
+        "  the difference itself takes in 8 runs in 10 (what one municipality may see).",
+        f"  {'metric':32}{'A':>10}{'B':>10}{'B - A':>10}   {'95% CI of B - A':<22}"
+        f"{'8 in 10 runs':<22}verdict",
     ]
     shown = (
         "caseload_per_worker_mean",
@@ -121,9 +242,10 @@ def comparison_summary(result: Comparison, destination: Path | None = None) -> s
     for row in result.table.itertuples():
         if row.metric in shown:
             ci = "" if pd.isna(row.ci_low) else f"{row.ci_low:.3g} to {row.ci_high:.3g}"
+            spread = "" if pd.isna(row.p10) else f"{row.p10:.3g} to {row.p90:.3g}"
             lines.append(
                 f"  {row.metric:32}{row.mean_a:>10.3g}{row.mean_b:>10.3g}"
-                f"{row.difference:>10.3g}   {ci}  {row.verdict}"
+                f"{row.difference:>10.3g}   {ci:<22}{spread:<22}{row.verdict}"
             )
     if destination is not None:
         lines.append(f"Comparison written to {destination}/")

@@ -3,16 +3,24 @@
 `write_figures` turns the weekly series and the per-task-type table of one scenario
 (one or several replications) into PNG files a municipal planner can read at a
 glance: caseload per caseworker against the DS recommendation, the backlog, the
-share of statutory tasks done on time, caseworker utilisation, the caseworkers at
-work and away (vacation, sick leave, vacant positions), and the stress index against
-its threshold; where triage dropped optional tasks, also those per task type.
+share of tasks done on time per task type (statutory and optional apart), caseworker
+utilisation, the caseworkers at work and away (vacation, sick leave, vacant positions),
+the stress index against its threshold, and the people placed and the family members
+arriving per month; where triage dropped optional tasks, also those per task type.
 
 With one replication a line shows the run. With several, the line is the mean across
-replications per week and a shaded band (or error bar) the 95 % t confidence
-interval of that mean, so a planner can tell a real difference from noise.
+replications per week, a darker band (or error bar) the 95 % confidence interval of that
+mean (for a share, inside 0-100 %), so a planner can tell a real difference from noise,
+and a lighter band the 10th to 90th percentile of the runs: the range a single
+municipality may see, which does not narrow with more runs. The bands are computed in one
+place, `simulator.analysis.tables` (the app draws the same).
 
 The object-oriented API (`matplotlib.figure.Figure`) is used throughout, without
-pyplot: no GUI backend, no global figure state, safe in worker processes.
+pyplot: no GUI backend, no global figure state, safe in worker processes. The figures
+are laid out by measuring only what decides their margins (tick labels, axis labels,
+title, legend and note: `_lay_out`), not by matplotlib's constrained layout, whose
+extra pass over every artist took a third of the drawing time; and where the results
+have many replications they are drawn on several processes (`write_figures`).
 """
 
 from __future__ import annotations
@@ -20,15 +28,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import PercentFormatter
 
-from simulator.analysis.stats import mean_ci
+from simulator.analysis.stats import nonnegative_ci, share_ci
+from simulator.analysis.tables import monthly_counts, weekly_bands
+from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, Planner, draw_figures
+
+if TYPE_CHECKING:
+    from simulator.experiments.executors import Executor
 
 DPI = 150
 LINE_COLOUR = "#1f5fa8"
@@ -51,17 +68,19 @@ STAFF_STATES = (
 # --- statistics ---------------------------------------------------------------------------------
 
 
-def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFrame:
-    """One metric as a frame indexed by date with columns mean, low, high (n runs pooled).
+RANGE_LABEL = "8 in 10 runs (10th–90th pct.)"
+CI_LABEL = "95 % CI of the mean"
 
-    This is the one place where replications are combined for the line plots.
-    """
-    rows = weekly[weekly["metric"] == metric]
-    table = rows.pivot_table(
-        index="date", columns="replication", values="value", aggfunc="mean", dropna=False
-    ).sort_index()
-    mean, low, high = mean_ci(table.to_numpy(dtype=float) * scale, axis=1)
-    return pd.DataFrame({"mean": mean, "low": low, "high": high}, index=table.index)
+
+def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFrame:
+    """One metric as a frame indexed by date with columns mean, low, high (the 95 % interval
+    of the mean) and p10, p90 (the range of the runs), from `weekly_bands`; empty where the
+    metric is missing."""
+    if not (weekly["metric"] == metric).any():
+        return pd.DataFrame(columns=["mean", "low", "high", "p10", "p90"], dtype=float)
+    bands = weekly_bands(weekly, metric, scale=scale).set_index("date")
+    bands = bands.rename(columns={"ci_low": "low", "ci_high": "high"})
+    return bands[["mean", "low", "high", "p10", "p90"]]
 
 
 def _replications(table: pd.DataFrame) -> int:
@@ -84,6 +103,101 @@ def staff_table(weekly: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# --- layout -------------------------------------------------------------------------------------
+
+POINT = 1 / 72  # inch
+EDGE = 0.1  # inch between the outermost text and the figure's edge
+GAP = 0.15  # inch between stacked panels, and between a title and what is under it
+LINE = 1.25  # height of a line of text over its font size
+TITLE_SIZE, NOTE_SIZE, LEGEND_SIZE = 13.0, 8.0, 9.0
+LEGEND_COLUMNS = 3
+_TEXT = TextToPath()
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width in inches of one line of `text` in the default font at `size` points."""
+    width, _, _ = _TEXT.get_text_width_height_descent(text, FontProperties(size=size), False)
+    return float(width) * POINT
+
+
+def _tick_room(axis: Axis) -> float:
+    """Inches from the axes' edge to the far side of `axis`'s tick labels."""
+    low, high = sorted(axis.get_view_interval())
+    ticks = [x for x in axis.get_majorticklocs() if low - 1e-9 <= x <= high + 1e-9]
+    labels = [text for text in axis.get_major_formatter().format_ticks(ticks) if text]
+    if not labels:
+        return 0.0
+    tick = axis.get_major_ticks(1)[0]
+    size = tick.label1.get_fontsize()
+    reach = max(tick.get_tick_padding(), 0.0) + tick.get_pad()
+    if axis.axis_name == "x":
+        return (reach + size * LINE) * POINT
+    return reach * POINT + max(_text_width(text, size) for text in labels)
+
+
+def _label_room(axis: Axis) -> float:
+    """Inches `axis`'s label takes beyond its tick labels (0 without one)."""
+    text = axis.label.get_text()
+    if not text:
+        return 0.0
+    lines = text.count("\n") + 1
+    return (axis.labelpad + lines * axis.label.get_fontsize() * LINE) * POINT
+
+
+def _lay_out(fig: Figure, *, top: float, bottom: float, right: float = 0.0) -> None:
+    """Place the figure's panels (stacked, sharing the width) inside margins that fit
+    their y tick labels and y labels on the left, `right` inches on the right (e.g. a
+    value axis), and `top` and `bottom` inches for the title, legend, x axis and note."""
+    panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_visible()]
+    main = [ax for ax in panels if ax.yaxis.get_label_position() == "left"]
+    left = EDGE + max(_tick_room(ax.yaxis) + _label_room(ax.yaxis) for ax in main)
+    width, height = fig.get_size_inches()
+    rows = main[0].get_subplotspec().get_gridspec().nrows
+    inside = height - top - bottom - GAP * (rows - 1)
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - (EDGE + right) / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+        hspace=GAP / (inside / rows),
+    )
+
+
+def _title_room() -> float:
+    """Inches from the top edge to below the title."""
+    return EDGE + TITLE_SIZE * LINE * POINT + GAP / 2
+
+
+def _note_room() -> float:
+    """Inches from the bottom edge to above the note."""
+    return EDGE / 2 + NOTE_SIZE * LINE * POINT + GAP / 2
+
+
+def _lay_out_time_figure(fig: Figure, axes: list[Axes], legend_rows: int) -> None:
+    """Margins of a figure of stacked time panels (a legend of `legend_rows` rows above the
+    first one)."""
+    legend_room = LEGEND_SIZE * (LINE * legend_rows + 1.0) * POINT if legend_rows else 0.0
+    x_axis = axes[-1].xaxis
+    ticks = _tick_room(x_axis)  # formats the ticks, and so the offset ("2012-Jan")
+    offset = x_axis.get_major_formatter().get_offset() if ticks else ""
+    bottom = _note_room() + ticks * (2 if offset else 1) + _label_room(x_axis)
+    _lay_out(fig, top=_title_room() + legend_room, bottom=bottom, right=0.25)
+
+
+def _lay_out_bar_figure(fig: Figure, ax: Axes) -> None:
+    """Margins of a bar figure: task names on the left, values on the right."""
+    values = [other for other in fig.axes if other is not ax]
+    right = max((_tick_room(v.yaxis) for v in values), default=0.0)
+    bottom = _note_room() + _tick_room(ax.xaxis) + _label_room(ax.xaxis)
+    _lay_out(fig, top=_title_room(), bottom=bottom, right=right)
+
+
+def _heading(fig: Figure, text: str) -> None:
+    """The figure's title, at the top edge."""
+    y = 1 - EDGE / fig.get_size_inches()[1]
+    fig.suptitle(text, fontsize=TITLE_SIZE, fontweight="bold", y=y, va="top")
+
+
 # --- drawing helpers ----------------------------------------------------------------------------
 
 
@@ -92,23 +206,38 @@ def _plot_series(
     s: pd.DataFrame,
     label: str,
     colour: str = LINE_COLOUR,
-    band_label: str = "95 % confidence interval",
+    band_label: str = CI_LABEL,
+    range_label: str | None = RANGE_LABEL,
 ) -> None:
-    """Draw the mean line and, where it exists, the shaded 95 % confidence band."""
+    """Draw the mean line and, where they exist, the 10th–90th percentile of the runs (a
+    light band, hatched, labelled `range_label`) and the 95 % interval of the mean (a darker
+    band, labelled `band_label`)."""
     if s.empty or s["mean"].isna().all():
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center")
         return
-    ax.plot(s.index, s["mean"], color=colour, linewidth=1.6, label=label)
+    if "p10" in s.columns and s["p10"].notna().any():
+        ax.fill_between(
+            s.index,
+            s["p10"],
+            s["p90"],
+            facecolor="none",
+            edgecolor=colour,
+            hatch="////",
+            alpha=0.35,
+            linewidth=0,
+            label=range_label,
+        )
     if s["low"].notna().any():
         ax.fill_between(
             s.index,
             s["low"],
             s["high"],
             color=colour,
-            alpha=0.2,
+            alpha=0.25,
             linewidth=0,
             label=band_label,
         )
+    ax.plot(s.index, s["mean"], color=colour, linewidth=1.6, label=label)
 
 
 def _shade_warmup(
@@ -150,7 +279,7 @@ def _date_axis(ax: Axes) -> None:
 
 def _time_panels(ratios: tuple[int, ...], height: float) -> tuple[Figure, list[Axes]]:
     """A figure of stacked panels sharing one date axis."""
-    fig = Figure(figsize=(10, height), layout="constrained")
+    fig = Figure(figsize=(10, height))
     axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
     axes = list(np.atleast_1d(axes))
     for ax in axes:
@@ -181,25 +310,30 @@ def _finish_time_figure(
         axes[0].legend(
             loc="lower left",
             bbox_to_anchor=(0, 1.0),
-            ncol=min(len(handles), 4) or 1,
-            fontsize=9,
+            ncol=LEGEND_COLUMNS,
+            fontsize=LEGEND_SIZE,
             frameon=False,
             borderaxespad=0.2,
         )
-    fig.suptitle(heading, fontsize=13, fontweight="bold")
+    _heading(fig, heading)
     _note(fig, _method_note(_replications(weekly)) if note is None else note)
+    _lay_out_time_figure(fig, axes, -(-len(handles) // LEGEND_COLUMNS))
 
 
 def _note(fig: Figure, text: str) -> None:
     """A small grey note under the figure saying what lines, bands and bars are."""
-    fig.supxlabel(text, fontsize=8, color="#555555", x=0.99, ha="right")
+    y = EDGE / 2 / fig.get_size_inches()[1]
+    fig.supxlabel(text, fontsize=NOTE_SIZE, color="#555555", x=0.99, ha="right", y=y, va="bottom")
 
 
-def _method_note(n: int) -> str:
-    """Subtitle: how many runs the lines summarise."""
+def _method_note(n: int, per: str = "week") -> str:
+    """Subtitle: how many runs the lines summarise, and what the two bands are."""
     if n <= 1:
-        return "One simulation run; weekly means."
-    return f"Mean of {n} simulation runs per week; shaded: 95 % confidence interval of the mean."
+        return f"One simulation run, per {per}: no interval and no range of runs."
+    return (
+        f"Line: mean of {n} runs per {per}. Shaded: its 95 % CI. Hatched: 8 runs in 10 "
+        "(10th–90th percentile), the range one municipality may see."
+    )
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -236,6 +370,11 @@ def caseload_figure(
     _plot_series(
         top, _series(weekly, "caseload_per_worker"), _run_label(weekly, "open cases per caseworker")
     )
+    waiting = weekly.loc[weekly["metric"] == "cases_waiting_assignment", "value"]
+    if waiting.fillna(0.0).gt(0.0).any():  # under a caseload cap: those held, apart
+        held = _series(weekly, "caseload_assigned_per_worker")["mean"]
+        top.plot(held.index, held, color=SECONDARY_COLOUR, linewidth=1.2, linestyle="--",
+                 label="held by a caseworker (the rest wait for one)")  # fmt: skip
     top.set_ylabel("open cases per caseworker")
     top.set_ylim(bottom=0)
     _plot_series(bottom, _series(weekly, "caseworkers"), "caseworkers", SECONDARY_COLOUR)
@@ -268,7 +407,7 @@ def utilisation_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | N
     ax.axhline(100, color="black", linestyle="--", linewidth=1.0, label="100 % (fully used)")
     ax.yaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
     ax.set_ylabel("share of casework hours worked")
-    top = np.nanmax(s[["mean", "high"]].to_numpy()) if s["mean"].notna().any() else 100.0
+    top = np.nanmax(s[["mean", "high", "p90"]].to_numpy()) if s["mean"].notna().any() else 100.0
     ax.set_ylim(0, max(115.0, float(np.nan_to_num(top, nan=100.0)) * 1.08))
     _finish_time_figure(fig, [ax], weekly, warmup_end, f"{title}: caseworker utilisation")
     return fig
@@ -292,13 +431,20 @@ def staff_by_absence_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.dat
         )
         top = np.nanmax(table.sum(axis=1, min_count=1).to_numpy(dtype=float))
         ax.set_ylim(0, max(1.0, float(np.nan_to_num(top, nan=1.0))) * 1.08)
+        at_work = _series(weekly, "caseworkers_present")
+        if n > 1 and at_work["p10"].notna().any():
+            for edge in ("p10", "p90"):
+                label = f"at work: {RANGE_LABEL}" if edge == "p10" else None
+                ax.plot(at_work.index, at_work[edge], color="black", linewidth=0.8,
+                        linestyle=":", label=label)  # fmt: skip
     ax.set_ylabel("caseworkers (positions)")
     means = "" if n <= 1 else f" (means of {n} runs)"
-    runs = "One simulation run." if n <= 1 else f"Stacked means of {n} simulation runs per week."
-    note = (
-        "At work, on vacation, on sick leave: mean over the week's working days; "
-        f"vacant positions: mean over the week. {runs}"
+    runs = (
+        "One simulation run."
+        if n <= 1
+        else f"Stacked means of {n} runs. Dotted: at work in 8 runs in 10 (10th–90th pct.)."
     )
+    note = f"At work and away: mean over the week's working days; vacant: over the week. {runs}"
     _finish_time_figure(
         fig, [ax], weekly, warmup_end, f"{title}: caseworkers at work and away{means}", note
     )
@@ -335,36 +481,63 @@ def stress_figure(
     return fig
 
 
+def arrivals_figure(counts: pd.DataFrame, title: str, warmup_end: dt.date | None) -> Figure:
+    """People placed in the municipality and family members arriving, per calendar month."""
+    fig, axes = _time_panels((1, 1), height=6.5)
+    panels = (
+        ("persons_placed", "people placed a month", "refugees placed (children included)",
+         LINE_COLOUR),
+        ("family_members_arrived", "family members a month", "family members arriving",
+         COMPARE_COLOUR),
+    )  # fmt: skip
+    n = int(counts["replication"].nunique()) if len(counts) else 0
+    for ax, (metric, ylabel, label, colour) in zip(axes, panels, strict=True):
+        months = monthly_counts(counts, metric).set_index("month")
+        months = months.rename(columns={"ci_low": "low", "ci_high": "high"})
+        _plot_series(ax, months, label if n <= 1 else f"{label} (mean of {n} runs)", colour)
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(bottom=0)
+    span = pd.DataFrame({"date": [months.index.min(), months.index.max()]})
+    heading = f"{title}: people placed and family members arriving, per month"
+    _finish_time_figure(fig, axes, span, warmup_end, heading, _method_note(n, "month"))
+    return fig
+
+
 def _task_means(
-    rows: pd.DataFrame, column: str, count: str, scale: float = 1.0, top: float = np.inf
+    rows: pd.DataFrame, column: str, count: str, scale: float = 1.0, share: bool = False
 ) -> pd.DataFrame:
-    """Per task type: the mean over replications of `column` (times `scale`), its 95 % CI
-    clipped to 0–`top`, and the mean of `count` per replication (column "count")."""
+    """Per task type: the mean over replications of `column` (times `scale`), its 95 %
+    interval (for a `share`, Wilson's, inside 0 to `scale`; else cut at 0), and the mean of
+    `count` per replication (column "count")."""
     out = []
     for task, group in rows.groupby("task", sort=False):
-        mean, low, high = mean_ci(group[column].to_numpy(dtype=float) * scale)
+        values = group[column].to_numpy(dtype=float)
+        mean, low, high = (share_ci if share else nonnegative_ci)(values)
         out.append(
             {
                 "task": task,
-                "mean": float(mean),
+                "mean": float(mean) * scale,
                 "count": float(group[count].mean()),
-                "low": max(float(low), 0.0),
-                "high": min(float(high), top),
+                "low": float(low) * scale,
+                "high": float(high) * scale,
             }
         )
     return pd.DataFrame(out, columns=["task", "mean", "low", "high", "count"])
 
 
 def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:
-    """Per statutory task type: mean on-time share in %, its CI, and mean number due per run.
-
-    Only task types that fell due in the window are kept (others have no share).
-    The interval is clipped to 0–100 %, the range a share can take.
-    Sorted so the worst task type is drawn at the top of a horizontal bar chart.
-    """
-    rows = by_task[by_task["statutory"].astype(bool) & (by_task["due_in_window"] > 0)]
-    table = _task_means(rows, "on_time_share", "due_in_window", scale=100.0, top=100.0)
-    return table.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
+    """Per task type that fell due in the window (others have no share): the mean on-time
+    share in %, its 95 % interval (inside 0–100 %), the mean number due per run, and
+    whether it is statutory. Optional types first, then statutory ones (drawn from the
+    bottom up: statutory on top), each sorted so the worst is drawn at the top of its group."""
+    statutory = by_task["statutory"].astype(bool)
+    parts = []
+    for kind in (False, True):  # bars are drawn from the bottom: statutory on top
+        rows = by_task[(statutory == kind) & (by_task["due_in_window"] > 0)]
+        table = _task_means(rows, "on_time_share", "due_in_window", scale=100.0, share=True)
+        table = table.sort_values("mean", ascending=False, kind="stable")
+        parts.append(table.assign(statutory=kind))
+    return pd.concat(parts, ignore_index=True)
 
 
 def dropped_table(by_task: pd.DataFrame) -> pd.DataFrame:
@@ -395,9 +568,9 @@ def _value_axis(ax: Axes, y: np.ndarray, labels: list[str]) -> None:
 
 def _bar_figure(heading: str, rows: int) -> tuple[Figure, Axes]:
     """A figure for one horizontal bar per task type, tall enough for `rows` bars."""
-    fig = Figure(figsize=(10, 1.6 + 0.42 * max(rows, 3)), layout="constrained")
+    fig = Figure(figsize=(10, 1.6 + 0.42 * max(rows, 3)))
     ax = fig.subplots()
-    fig.suptitle(heading, fontsize=13, fontweight="bold")
+    _heading(fig, heading)
     return fig, ax
 
 
@@ -421,17 +594,25 @@ def _task_bars(
     y = np.arange(len(table))
     err = np.vstack([table["mean"] - table["low"], table["high"] - table["mean"]])
     has_err = n_runs > 1 and np.isfinite(err).any()
+    kinds = (
+        table["statutory"].astype(bool) if "statutory" in table else pd.Series(True, table.index)
+    )
     ax.barh(
         y,
         table["mean"],
-        color=LINE_COLOUR,
+        color=[LINE_COLOUR if kind else COMPARE_COLOUR for kind in kinds],
         height=0.65,
         xerr=np.nan_to_num(err) if has_err else None,
         error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1},
     )
-    pairs = zip(table["task"], table["count"], strict=True)
-    ticks = [f"{plain_text(task.replace('_', ' '))}  ({n:,.0f} {counted[0]})" for task, n in pairs]
-    ax.set_yticks(y, ticks)
+    pairs = zip(table["task"], table["count"], kinds, strict=True)
+    ax.set_yticks(
+        y,
+        [f"{plain_text(task.replace('_', ' '))}{'' if kind else ' (kan)'}  ({n:,.0f} {counted[0]})"
+         for task, n, kind in pairs],
+    )  # fmt: skip
+    if "statutory" in table and kinds.any() and not kinds.all():
+        ax.axhline(int((~kinds).sum()) - 0.5, color="black", linewidth=0.8)
     ax.set_ylim(-0.6, len(table) - 0.4)
     _value_axis(ax, y, ["–" if np.isnan(m) else value.format(m) for m in table["mean"]])
     ax.grid(True, axis="x", color="#e3e3e3", linewidth=0.8)
@@ -445,16 +626,19 @@ def _task_bars(
 
 
 def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
-    """Horizontal bars: share of statutory tasks done by their deadline, per task type."""
+    """Horizontal bars: share of tasks done by their deadline, per task type: statutory
+    ("skal") ones in blue above the line, optional ("kan") ones in orange below it."""
     table = _on_time_table(by_task)
-    fig, ax = _bar_figure(f"{title}: statutory tasks done by their deadline", len(table))
+    heading = f"{title}: tasks done on time (blue: statutory, orange: optional)"
+    fig, ax = _bar_figure(heading, len(table))
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
     ax.set_xlabel("share done on time (measurement window)")
-    empty = "no statutory task fell due in the measurement window"
+    empty = "no task fell due in the measurement window"
     _task_bars(
         fig, ax, table, _replications(by_task), "{:.0f} %", ("due", "tasks falling due"), empty
     )
+    _lay_out_bar_figure(fig, ax)
     return fig
 
 
@@ -468,10 +652,32 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
         fig, ax, table, _replications(by_task), "{:.1f}", ("created", "tasks created"), empty
     )
     ax.set_xlim(left=0)
+    _lay_out_bar_figure(fig, ax)
     return fig
 
 
 # --- entry point --------------------------------------------------------------------------------
+
+
+def draw_planner_figure(planner: Planner, name: str, path: Path) -> Path:
+    """Draw the planner figure written as file `name` and write it at `path`."""
+    return _save(planner_figure(planner, name), path)
+
+
+def planner_figure(planner: Planner, name: str) -> Figure:
+    """The planner figure written as file `name` (one of `simulator.reporting.drawing`'s)."""
+    w, t, end = planner.weekly, planner.title, planner.warmup_end
+    makers: dict[str, Callable[[], Figure]] = {
+        "caseload_per_worker.png": lambda: caseload_figure(w, t, end, planner.band),
+        "backlog_hours.png": lambda: backlog_figure(w, t, end),
+        "statutory_on_time_by_task.png": lambda: on_time_figure(planner.by_task, t),
+        "utilisation.png": lambda: utilisation_figure(w, t, end),
+        "staff_by_absence.png": lambda: staff_by_absence_figure(w, t, end),
+        "stress.png": lambda: stress_figure(w, t, end, planner.stress_threshold),
+        DROPPED_FIGURE: lambda: dropped_figure(planner.by_task, t),
+        ARRIVALS_FIGURE: lambda: arrivals_figure(planner.counts, t, end),
+    }
+    return makers[name]()
 
 
 def write_figures(
@@ -483,6 +689,7 @@ def write_figures(
     warmup_end: dt.date | None,
     band: tuple[float, float] = (35.0, 45.0),
     stress_threshold: float | None = None,
+    executor: Executor | None = None,
 ) -> list[Path]:
     """Write the planner figures as PNGs into `folder` (created if missing); return their paths.
 
@@ -490,27 +697,15 @@ def write_figures(
     `by_task` the per-(replication, task type) table; `warmup_end` is shaded as
     warm-up before it (None: no warm-up); `band` is the recommended caseload range;
     `stress_threshold` is the scenario's `stress.threshold`, drawn as a line on the
-    stress figure (None: no line).
+    stress figure (None: no line). The figures are drawn on `executor`'s processes
+    (default: in this process).
     Always writes these six files, in this order: caseload_per_worker.png,
     backlog_hours.png, statutory_on_time_by_task.png, utilisation.png,
     staff_by_absence.png, stress.png; then optional_tasks_dropped_by_task.png where
     triage dropped optional tasks created in the measurement window.
     """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    makers: list[tuple[str, Callable[[], Figure]]] = [
-        ("caseload_per_worker.png", lambda: caseload_figure(weekly, title, warmup_end, band)),
-        ("backlog_hours.png", lambda: backlog_figure(weekly, title, warmup_end)),
-        ("statutory_on_time_by_task.png", lambda: on_time_figure(by_task, title)),
-        ("utilisation.png", lambda: utilisation_figure(weekly, title, warmup_end)),
-        ("staff_by_absence.png", lambda: staff_by_absence_figure(weekly, title, warmup_end)),
-        ("stress.png", lambda: stress_figure(weekly, title, warmup_end, stress_threshold)),
-    ]
-    if "triaged" in by_task.columns and by_task["triaged"].sum() > 0:
-        makers.append(
-            ("optional_tasks_dropped_by_task.png", lambda: dropped_figure(by_task, title))
-        )
-    return [_save(make(), folder / name) for name, make in makers]
+    planner = Planner(weekly, by_task, title, warmup_end, band, stress_threshold)
+    return draw_figures(Path(folder), planner, executor)
 
 
 def comparison_figure(
@@ -526,9 +721,9 @@ def comparison_figure(
                 label=f"DS recommendation {band[0]:g}–{band[1]:g}")  # fmt: skip
     for weekly, label, colour in ((weekly_a, labels[0], LINE_COLOUR),
                                   (weekly_b, labels[1], COMPARE_COLOUR)):  # fmt: skip
-        ci = f"{label}: 95 % CI"
-        _plot_series(top, _series(weekly, "caseload_per_worker"), label, colour, ci)
-        _plot_series(bottom, _series(weekly, "backlog_hours"), label, colour, ci)
+        ci, spread = f"{label}: 95 % CI", f"{label}: 8 in 10 runs"
+        _plot_series(top, _series(weekly, "caseload_per_worker"), label, colour, ci, spread)
+        _plot_series(bottom, _series(weekly, "backlog_hours"), label, colour, ci, spread)
     top.set_ylabel("open cases per caseworker")
     bottom.set_ylabel("hours of work waiting")
     for ax in (top, bottom):

@@ -19,9 +19,14 @@ from typing import Any
 import pandas as pd
 
 from simulator import native
+from simulator.analysis.mechanisms import mechanisms
+from simulator.analysis.tables import counts_by_year
 from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.executors import replication_executor
 from simulator.experiments.outputs import Destination, checked
 from simulator.experiments.run import Comparison, Results
+from simulator.reporting.drawing import Planner, draw_figures
+from simulator.timings import phase
 from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
@@ -60,9 +65,12 @@ def write_results(
     *,
     command: list[str] | None = None,
     figures: bool = True,
+    workers: int | None = None,
 ) -> Path:
     """Write every output of `results` into the folder `where`, atomically (the PNG figures
-    too, unless `figures` is False). A plain path is checked as `--out` without --force.
+    too, unless `figures` is False: on `workers` processes, by default one per core where
+    the run had more than a few replications, else in this one). A plain path is checked
+    as `--out` without --force.
 
     Raises `FiguresFailed`, once the folder is in place, if a figure could not be drawn.
     """
@@ -70,14 +78,21 @@ def write_results(
         where = results_destination(results.scenario.name, where)
     failure = None
     with atomic_folder(where) as folder:
-        write_csv(results.summary, folder / "summary.csv")
-        write_csv(results.by_task, folder / "tasks_by_type.csv")
-        results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
-        results.tasks.to_parquet(folder / "tasks.parquet", index=False)
-        (folder / "scenario.resolved.toml").write_text(resolved_toml(results), encoding="utf-8")
+        with phase("tables"):
+            write_csv(results.summary, folder / "summary.csv")
+            write_csv(results.by_task, folder / "tasks_by_type.csv")
+            sim = results.scenario.simulation
+            by_year = counts_by_year(
+                results.counts, sim.start_date, sim.duration_days, sim.warmup_days
+            )
+            write_csv(by_year, folder / "counts_by_year.csv")
+            results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
+            results.tasks.to_parquet(folder / "tasks.parquet", index=False)
+            toml = resolved_toml(results)
+            (folder / "scenario.resolved.toml").write_text(toml, encoding="utf-8")
         manifest = build_manifest(results, command)
         if figures:
-            failure = _figures(results, folder / "figures")
+            failure = _figures(results, folder / "figures", workers)
             manifest["figures"] = "failed: " + failure if failure else "complete"
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if failure:
@@ -85,19 +100,11 @@ def write_results(
     return where.path
 
 
-def _figures(results: Results, folder: Path) -> str | None:
+def _figures(results: Results, folder: Path, workers: int | None) -> str | None:
     """Draw the figures into `folder`; what went wrong, if anything (the tables are safe)."""
-    from simulator.reporting.figures import write_figures
-
     try:
-        write_figures(
-            folder,
-            results.weekly,
-            results.by_task,
-            title=results.scenario.name,
-            warmup_end=results.scenario.simulation.warmup_end,
-            stress_threshold=results.scenario.stress.threshold,
-        )
+        with phase("figures"):
+            _write_figures(results, folder, workers)
     except Exception as exc:  # matplotlib may fail on anything; the run must not be lost
         drawn = sorted(p.name for p in folder.glob("*.png")) if folder.is_dir() else []
         return f"{type(exc).__name__}: {exc}; drawn: {', '.join(drawn) or 'none'}"
@@ -133,6 +140,24 @@ def _inert(value: Any) -> Any:
         return "'" + value
 
 
+def _write_figures(results: Results, folder: Path, workers: int | None) -> None:
+    """The planner figures, on as many processes as the replications ran on by default."""
+    scenario = results.scenario
+    planner = Planner(
+        results.weekly,
+        results.by_task,
+        title=scenario.name,
+        warmup_end=scenario.simulation.warmup_end,
+        stress_threshold=scenario.stress.threshold,
+        counts=results.counts,
+    )
+    executor = replication_executor(results.replications, workers)
+    try:
+        draw_figures(folder, planner, None if executor.workers == 1 else executor)
+    finally:
+        executor.close()
+
+
 def resolved_toml(results: Results) -> str:
     """The full scenario after `extends` and `--set`, as TOML, with the run's seed."""
     header = (
@@ -165,6 +190,7 @@ def build_manifest(results: Results, command: list[str] | None) -> dict[str, Any
                 "converged_at": results.converged_at,
             }
         ),
+        "mechanisms": {m.name: m.state for m in mechanisms(results.scenario)},
         "wall_seconds": round(results.wall_seconds, 3),
         "events": results.events,
         "command": command,

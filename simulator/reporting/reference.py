@@ -5,7 +5,10 @@ python -m simulator.reporting.reference > docs/reference/outputs.md
 
 from __future__ import annotations
 
+from simulator.analysis.mechanisms import SWITCHES, TIMELINE
 from simulator.analysis.metrics import SUMMARY_METRICS, TIMESERIES_METRICS
+from simulator.analysis.metrics.counts import COUNTS
+from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, PLANNER_FIGURES
 
 FILES = """\
 # Outputs reference
@@ -21,18 +24,52 @@ no half-written folder. The same scenario and seed give a byte-identical `summar
 {files}
 
 `caseload compare A B` writes `results/compare_<A>_vs_<B>/`: `comparison.csv` (`metric,
-unit, mean_a, mean_b, difference, ci_low, ci_high, verdict`: B − A with its paired 95 %
-interval), both summaries, both resolved scenarios, `comparison.png` and a manifest.
+unit, mean_a, mean_b, difference, ci_low, ci_high, p10, p90, verdict`: B − A with its
+paired 95 % interval of the mean, and the 10th-90th percentile of the paired differences,
+the range the lever's effect takes in 8 runs in 10), both summaries, both resolved
+scenarios, `comparison.png` and a manifest.
 
 Statistics cover the measurement window, after the warm-up; the weekly series cover the
 whole run.
+
+## Two ranges, said apart
+
+Every summary metric, count and weekly series comes with two ranges over the replications,
+which answer different questions:
+
+- `ci_low`, `ci_high`: the **95 % confidence interval of the mean**, where the average
+  over many municipalities like this one lies. It narrows as replications are added. For a
+  share it is Wilson's score interval at the replications' effective sample size, so it
+  stays inside [0, 1]; for a count, hours or days it is the t-interval, cut at 0
+  (docs/validation.md says why).
+- `p10`, `p90`: the **10th and 90th percentiles of the replications**, the range a single
+  municipality may see: 8 runs in 10 lie in it. It does not narrow with more replications.
+
+With one replication there is neither (empty). The console prints both, labelled "95% CI of
+the mean" and "8 in 10 runs"; the time-series figures draw the first shaded and the second
+hatched.
+
+## Mechanisms on and off
+
+A metric driven by a mechanism the scenario leaves off is zero or blank by construction,
+not a finding. `summary.csv`'s `mechanism` column says, for each such metric, whether its
+mechanism is on ("sick leave: off"; "triage: off, on from 2016-02-01" where the timeline
+switches it), the console lists every mechanism on and off, and `manifest.json` records
+them (`mechanisms`). The mechanisms and the metrics they drive:
+
+{mechanisms}
 """
 
 
 FILE_ROWS = (
     ("summary.csv", "one row per summary metric (below): `metric, unit, mean, ci_low, "
-     "ci_high, replications, description`; the interval is the 95 % t-interval of the mean "
-     "over replications (empty with one replication)"),
+     "ci_high, p10, p90, replications, mechanism, description`: the mean over replications, "
+     "the 95 % interval of the mean, the 10th-90th percentile of the replications, and "
+     "whether the mechanism behind the metric is on (below)"),
+    ("counts_by_year.csv", "the counts below per calendar year of the run and over the "
+     "measurement window (`year` \"window\"): `year, days, days_in_window, metric, unit, "
+     "mean, ci_low, ci_high, p10, p90, replications, description`; `days` and "
+     "`days_in_window` say how much of a year the run and the window cover"),
     ("timeseries.parquet", "weekly, long format: `replication, date, metric, value`, one "
      "metric per time-series name below"),
     ("tasks.parquet", "one row per task and replication: `replication, task, case, "
@@ -40,12 +77,14 @@ FILE_ROWS = (
      "hours, wait_days, state`"),
     ("tasks_by_type.csv", "per task type and replication: `task, statutory, created, "
      "completed, dropped, triaged, hours_mean, wait_days_mean, due_in_window, on_time_share`"),
-    ("figures/", "the PNG figures (with `--no-figures`, none)"),
+    ("figures/", "the PNG figures (with `--no-figures`, none): " + ", ".join(
+        f"`{name}`" for name in (*PLANNER_FIGURES, ARRIVALS_FIGURE)) + f"; `{DROPPED_FIGURE}` "
+     "where triage dropped optional tasks"),
     ("scenario.resolved.toml", "the scenario as run, after `extends` and `--set`: it runs "
      "again as it is"),
     ("manifest.json", "package version, build (compiled or plain), scenario hash, seed, "
-     "replications, wall time, library versions, the command, whether every figure was "
-     "drawn (`figures`)"),
+     "replications, the mechanisms on and off, wall time, library versions, the command, "
+     "whether every figure was drawn (`figures`)"),
     (".caseload", "the marker, written last: what caseload wrote here (kind, owner, version, "
      "every file); only such a folder is ever replaced, with `--force` or as the default "
      "folder of the same scenario (docs/robustness.md)"),
@@ -59,13 +98,29 @@ def markdown() -> str:
     files = "\n".join(
         ["| file | content |", "| --- | --- |", *(f"| `{f}` | {text} |" for f, text in FILE_ROWS)]
     )
+    switches = "\n".join(
+        [
+            "| mechanism | metrics |",
+            "| --- | --- |",
+            *(f"| {s.name} | {', '.join(f'`{m}`' for m in s.metrics)} |" for s in SWITCHES),
+            f"| {TIMELINE} | (rules that change by date; their mechanisms say from when) |",
+        ]
+    )
+    counts = [f"| `{m.name}` | {m.unit} | {m.description} |" for m in COUNTS]
     return "\n".join(
         [
-            FILES.format(files=files),
+            FILES.format(files=files, mechanisms=switches),
             "## Summary metrics (`summary.csv`)\n",
             "| metric | unit | what it is |",
             "| --- | --- | --- |",
             *rows,
+            "",
+            "## Counts by year (`counts_by_year.csv`) and month (`arrivals_by_month.png`)\n",
+            "Events counted where they happen: per calendar month, summed into years, and over "
+            "the measurement window.\n",
+            "| count | unit | what it is |",
+            "| --- | --- | --- |",
+            *counts,
             "",
             "## Weekly series (`timeseries.parquet`)\n",
             "| metric | what it is |",

@@ -7,6 +7,7 @@
 - `main_effects.csv`: per metric, factor and level, the mean and its 95 % CI;
 - `ranking.csv`: the factors ranked by their effect on the target metric (backlog);
 - `sobol_indices.csv` (Sobol designs): first-order and total indices with 95 % CIs;
+- `morris_indices.csv` (Morris designs): μ* with its 95 % CI, μ and σ (`screening.py`);
 - `failures.csv`: the runs that raised, with their errors;
 - `figures/`: heatmaps of two factors against a metric, main-effect plots, Sobol bars;
 - `report.md`: which factors drive the target, levers and uncertainties apart.
@@ -28,6 +29,7 @@ the level where it is highest); what main effects leave unexplained is interacti
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from collections.abc import Callable
@@ -43,7 +45,9 @@ from simulator.analysis.stats import mean_ci
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
 from simulator.reporting.files import write_csv
+from simulator.sweep.screening import morris_indices
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
+from simulator.sweep.stability import DIVERGENT, stable_point_ids, unstable_points
 from simulator.sweep.store import DESIGN, load_results, read_manifest
 
 TARGET = "backlog_hours_mean"
@@ -86,6 +90,19 @@ class SweepData:
 
     def label(self, factor: str) -> str:
         return self.factors[factor]["label"]
+
+    @property
+    def has_unstable(self) -> bool:
+        """Whether any successful run's backlog was still rising at its end."""
+        return "unstable" in self.ok.columns and bool((self.ok["unstable"] > 0).any())
+
+    def for_metric(self, metric: str) -> SweepData:
+        """The data to analyse `metric` on: for a time mean of the work waiting (which
+        measures run length where the backlog diverges), the stable design points only."""
+        if metric not in DIVERGENT or not self.has_unstable:
+            return self
+        stable = stable_point_ids(self.runs)
+        return dataclasses.replace(self, runs=self.runs[self.runs["point"].isin(stable)])
 
     def point_means(self, metric: str) -> pd.Series:
         """The metric's mean over successful replications, per design point (NaN if none)."""
@@ -139,6 +156,8 @@ def read_sweep(folder: str | Path) -> SweepData:
         raise SweepError(f"{folder / DESIGN}: damaged or missing ({exc})") from None
     damaged: list[str] = []
     runs = load_results(folder, on_damaged=damaged.append)
+    if "unstable" in runs.columns:  # true/false, as a share when averaged
+        runs["unstable"] = runs["unstable"].map({True: 1.0, False: 0.0}).astype(float)
     taken = set(RUN_COLUMNS) | set(manifest["factors"])
     metrics = [c for c in runs.columns if c not in taken]
     return SweepData(folder, manifest, design, runs, metrics, damaged)
@@ -277,9 +296,13 @@ def ranking(data: SweepData, metric: str) -> pd.DataFrame:
         )
     table = pd.DataFrame(rows)
     sobol = sobol_indices(data, metric)
+    morris = morris_indices(data, metric)
     if sobol is not None:
         table = table.merge(sobol.drop(columns=["metric", "kind"]), on="factor", how="left")
         table = table.sort_values("ST", ascending=False)
+    elif morris is not None:
+        table = table.merge(morris.drop(columns=["metric", "kind"]), on="factor", how="left")
+        table = table.sort_values("mu_star", ascending=False)
     else:
         table = table.sort_values("variance_share", ascending=False)
     table.insert(0, "rank", np.arange(1, len(table) + 1))
@@ -297,6 +320,7 @@ def analyze_sweep(
     pair: tuple[str, str] | None = None,
     target: str = TARGET,
     out: Path | None = None,
+    series_points: list[int] | None = None,
     force: bool = False,
     on_damaged: Callable[[str], None] | None = None,
 ) -> Path:
@@ -304,7 +328,9 @@ def analyze_sweep(
 
     `metrics` get heatmaps and main-effect plots (default: caseload per worker,
     statutory on-time share and the target); `pair` are the heatmap's two factors
-    (default: the first two); `target` is the metric the report ranks factors by.
+    (default: the first two); `target` is the metric the report ranks factors by;
+    `series_points` are design points whose stored weekly series are drawn (mean and 10th–90th
+    percentile over replications), one figure per stored series.
     `out` (default `folder`/analysis) is checked first like any results folder
     (`outputs.destination`; `force` replaces one caseload wrote); it is never the sweep's
     own folder nor inside its run data. Damaged parts of the results are skipped, listed
@@ -314,6 +340,7 @@ def analyze_sweep(
 
     where = analysis_destination(Path(folder), out, force)
     data = read_sweep(folder)
+    bands = _series(data, series_points) if series_points else {}  # damaged parts noted
     for problem in data.damaged:
         if on_damaged is not None:
             on_damaged(problem)
@@ -334,11 +361,20 @@ def analyze_sweep(
     with atomic_folder(where) as work:
         (work / "figures").mkdir()
         _csv(point_table(data), work / "points.csv")
-        effects = pd.concat([main_effects(data, m) for m in metrics], ignore_index=True)
+        if data.has_unstable:
+            metrics += [
+                m for m in ("unstable", "backlog_growth_hours_per_year") if m not in metrics
+            ]
+        effects = pd.concat(
+            [main_effects(data.for_metric(m), m) for m in metrics], ignore_index=True
+        )
         _csv(effects, work / "main_effects.csv")
-        ranked = pd.concat([ranking(data, m) for m in metrics], ignore_index=True)
+        ranked = pd.concat([ranking(data.for_metric(m), m) for m in metrics], ignore_index=True)
         _csv(ranked, work / "ranking.csv")
-        sobol = [s for s in (sobol_indices(data, m) for m in metrics) if s is not None]
+        _csv(unstable_points(data.runs, names), work / "unstable.csv")
+        sobol = [
+            s for s in (sobol_indices(data.for_metric(m), m) for m in metrics) if s is not None
+        ]
         if sobol:
             _csv(pd.concat(sobol, ignore_index=True), work / "sobol_indices.csv")
         failed = data.runs[data.runs["status"] != "ok"]
@@ -346,7 +382,7 @@ def analyze_sweep(
         _csv(failed[columns], work / "failures.csv")
         for metric in metrics:
             if pair:
-                table = heatmap_table(data, pair[0], pair[1], metric)
+                table = heatmap_table(data.for_metric(metric), pair[0], pair[1], metric)
                 path = work / "figures" / f"heatmap_{pair[0]}_{pair[1]}_{metric}.png"
                 figures.heatmap(table, metric, (labels[pair[0]], labels[pair[1]]), path)
             part = effects[effects["metric"] == metric]
@@ -356,7 +392,21 @@ def analyze_sweep(
         for indices in sobol:
             metric = indices["metric"].iloc[0]
             figures.sobol_bars(indices, metric, labels, work / "figures" / f"sobol_{metric}.png")
-        report = report_text(data, ranked[ranked["metric"] == target], target)
+        morris = [
+            s for s in (morris_indices(data.for_metric(m), m) for m in metrics) if s is not None
+        ]
+        if morris:
+            _csv(pd.concat(morris, ignore_index=True), work / "morris_indices.csv")
+        for indices in morris:
+            metric = indices["metric"].iloc[0]
+            path = work / "figures" / f"morris_{metric}.png"
+            figures.morris_plane(indices, metric, labels, path)
+        for metric, table in bands.items():
+            _csv(table, work / f"series_{metric}.csv")
+            figures.series(
+                table, metric, data.design, labels, work / "figures" / f"series_{metric}.png"
+            )
+        report = report_text(data, ranked, target)
         (work / "report.md").write_text(report, encoding="utf-8")
     return where.path
 
@@ -364,15 +414,46 @@ def analyze_sweep(
 def analysis_destination(folder: Path, out: Path | None, force: bool) -> Destination:
     """Where the analysis of the sweep in `folder` goes, checked before any work: `out`, or
     `folder`/analysis, its default (replaced without asking when it holds an analysis)."""
-    default = folder / "analysis"
+    return sweep_output(folder, out, "analysis", kind="analysis", force=force)
+
+
+def sweep_output(
+    folder: str | Path, out: str | Path | None, name: str, *, kind: str, force: bool
+) -> Destination:
+    """Where a command writes what it read from the sweep in `folder` (an analysis, a
+    discovery, a robustness table), checked before any work: `out`, or `folder`/`name`, its
+    default (replaced without asking when it holds the same kind of folder of this sweep).
+    Never the sweep's own folder nor inside its run data (`outputs.destination`)."""
+    folder = Path(folder)
+    default = folder / name
     path = Path(out) if out is not None else default
     if os.path.abspath(path) == os.path.abspath(folder):
         raise SweepError(
-            f"--out {path}: is the sweep's own folder; the analysis goes beside its runs, "
+            f"--out {path}: is the sweep's own folder; the {kind} goes beside its runs, "
             f"never over them (default: {default})"
         )
     owner = Path(os.path.abspath(folder)).name  # the sweep's folder, also when given as "."
-    return checked(out, default, kind="analysis", owner=owner, force=force)
+    return checked(out, default, kind=kind, owner=owner, force=force)
+
+
+def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
+    """Each stored weekly series of the chosen points: mean and band per point and week."""
+    from simulator.sweep.series import load_series, series_bands, series_metrics
+
+    stored = series_metrics(data.folder)
+    if not stored:
+        raise SweepError(
+            f"{data.folder}: no weekly series stored (give the spec 'series = [...]' to keep them)"
+        )
+    unknown = sorted(set(points) - set(data.design["point"]))
+    if unknown:
+        raise SweepError(
+            f"{data.folder}: no design point {unknown[0]}; points are 0 to {len(data.design) - 1}"
+        )
+    return {
+        m: series_bands(load_series(data.folder, m, list(points), data.damaged.append))
+        for m in stored
+    }
 
 
 def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:
@@ -389,8 +470,64 @@ def _csv(table: pd.DataFrame, path: Path) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
-    """A short markdown answer to "which factors drive the target metric (the backlog)"."""
+def unstable_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
+    """The report's section on the design points whose backlog was still rising at the end."""
+    table = unstable_points(data.runs, list(data.factors))
+    stable = stable_point_ids(data.runs)
+    points = data.ok["point"].nunique()
+    excluded = points - len(stable)
+    lines = [
+        "## Unstable points",
+        "",
+        f"In {len(table)} of {points} design points at least one run's backlog (or tasks "
+        "waiting) was still rising at the end of the run (a trend test on the final half of "
+        f"the measurement window); in {excluded} of them, half the replications or more. "
+        "There the office does not keep up, and a time mean of the backlog measures how long "
+        "the run was, not the factors: "
+        + (
+            f"`{target}` is ranked below over the {len(stable)} stable points only, so each "
+            "level's mean leaves out its unstable points (levels are compared over different "
+            "sets of points: read them beside the heatmap). "
+            if target in DIVERGENT
+            else ""
+        )
+        + "`unstable.csv` lists every unstable point, and the ranking of `unstable` (the "
+        "share of unstable runs) and of `backlog_growth_hours_per_year` (how fast the backlog "
+        "grows, about 0 where the office keeps up) says which factors make the office fall "
+        "behind.",
+        "",
+        "| point | " + " | ".join(data.label(f) for f in data.factors) + " | unstable runs | "
+        "backlog growth (hours a year) |",
+        "| --- | " + " | ".join("---" for _ in data.factors) + " | --- | --- |",
+    ]
+    for r in table.head(10).to_dict("records"):
+        lines.append(
+            f"| {int(r['point'])} | "
+            + " | ".join(fmt(r[f]) for f in data.factors)
+            + f" | {_pct(r['unstable_share'])} of {int(r['replications'])} | "
+            f"{num(r['backlog_growth_hours_per_year'])} |"
+        )
+    if len(table) > 10:
+        lines.append(f"\n... and {len(table) - 10} more in `unstable.csv`.")
+    share = ranked[ranked["metric"] == "unstable"]
+    if not share.empty and np.isfinite(share.iloc[0]["variance_share"]):
+        top = share.iloc[0]
+        lines += [
+            "",
+            f"Instability is driven above all by **{top['label']}** ({top['kind']}): the share "
+            f"of unstable runs goes from {_pct(top['lowest_mean'])} at {top['lowest_at']} to "
+            f"{_pct(top['highest_mean'])} at {top['highest_at']}.",
+        ]
+    return "\n".join([*lines, ""])
+
+
+def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
+    """A short markdown answer to "which factors drive the target metric (the backlog)".
+
+    `every` is the ranking of every metric analysed; unstable points come first when
+    there are any (the target's ranking leaves them out if it is a time mean of the
+    work waiting)."""
+    ranked = every[every["metric"] == target]
     m = data.manifest
     runs, ok = len(data.runs), len(data.ok)
     design = m["design"]["kind"].replace("_", " ")
@@ -410,11 +547,17 @@ def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
         f"**{target}** ({unit}): {described}.",
         "",
     ]
+    if data.has_unstable:
+        lines.append(unstable_text(data, every, target))
     sobol = "ST" in ranked.columns
+    morris = "mu_star" in ranked.columns
     header = "| rank | factor | kind | lowest mean at | highest mean at | range |"
     rule = "| --- | --- | --- | --- | --- | --- |"
     if sobol:
         header += " first-order S1 [95 % CI] | total ST [95 % CI] |"
+        rule += " --- | --- |"
+    elif morris:
+        header += " Morris μ* [95 % CI] | σ |"
         rule += " --- | --- |"
     else:
         header += " share of variance (main effect) |"
@@ -429,6 +572,11 @@ def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
         )
         if sobol:
             row += f" {_ci(r['S1'], r['S1_conf'])} | {_ci(r['ST'], r['ST_conf'])} |"
+        elif morris:
+            row += (
+                f" {num(r['mu_star'], unit)} [{num(r['mu_star'] - r['mu_star_conf'], unit)}, "
+                f"{num(r['mu_star'] + r['mu_star_conf'], unit)}] | {num(r['sigma'], unit)} |"
+            )
         else:
             row += f" {_pct(r['variance_share'])} |"
         lines.append(row)
@@ -438,6 +586,14 @@ def report_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
             "",
             f"Sobol indices need a successful run at every design point; {missing} of "
             f"{m['points']} have none yet, so the factors are ranked by their main effects.",
+        ]
+    if morris:
+        lines += [
+            "",
+            "Morris screening: μ* is how far the metric moves, on average, when the factor "
+            "moves one step of the grid (whatever the others do); σ large beside μ* means the "
+            "effect depends on the other factors. Factors with a μ* small beside the others' "
+            "can be left out of a Sobol design (`morris_indices.csv`, `figures/morris_*.png`).",
         ]
     lines += ["", "## Answer", "", *_answer(ranked, target, unit, sobol)]
     lines += [

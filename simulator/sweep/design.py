@@ -34,6 +34,8 @@ def design_size(sweep: Sweep) -> int:
     assert design.n is not None
     if design.kind == "sobol":
         return design.n * (2 * k + 2 if design.second_order else k + 2)
+    if design.kind == "morris":
+        return design.n * (k + 1)  # trajectories of k + 1 points
     return design.n
 
 
@@ -61,6 +63,10 @@ def unit_sample(sweep: Sweep) -> np.ndarray:
         from scipy.stats import qmc
 
         return qmc.LatinHypercube(d=k, rng=np.random.default_rng(sweep.seed)).random(design.n)
+    if design.kind == "morris":
+        return _salib("sample.morris").sample(
+            sobol_problem(sweep), design.n, num_levels=design.grid_levels, seed=sweep.seed
+        )
     if design.kind == "sobol":
         sobol = _salib("sample.sobol")
         return sobol.sample(
@@ -83,7 +89,8 @@ def grid(factor: Factor) -> list[Any]:
     if factor.levels is not None:
         return list(factor.levels)
     low, high = factor.range
-    values = np.linspace(low, high, factor.steps)
+    space = np.geomspace if factor.log else np.linspace
+    values = space(low, high, factor.steps)
     if factor.value_type == "integer":
         return [int(v) for v in np.round(values)]
     return [float(v) for v in values]
@@ -92,8 +99,8 @@ def grid(factor: Factor) -> list[Any]:
 def from_unit(factor: Factor, u: np.ndarray) -> list[Any]:
     """Values of `factor` for unit coordinates `u` in [0, 1).
 
-    A real range maps linearly; an integer range and a list of levels are cut into
-    equal strata, one a value, so each value is equally likely.
+    A real range maps linearly (log-linearly with `log = true`); an integer range and a
+    list of levels are cut into equal strata, one a value, so each value is equally likely.
     """
     u = np.clip(np.asarray(u, dtype=float), 0.0, np.nextafter(1.0, 0.0))
     if factor.levels is not None:
@@ -102,6 +109,8 @@ def from_unit(factor: Factor, u: np.ndarray) -> list[Any]:
     low, high = factor.range
     if factor.value_type == "integer":
         return [int(v) for v in low + np.floor(u * (high - low + 1))]
+    if factor.log:  # equal ratios, not equal steps: each decade equally likely
+        return [float(v) for v in low * (high / low) ** u]
     return [float(v) for v in low + u * (high - low)]
 
 
@@ -113,5 +122,5 @@ def _salib(module: str) -> Any:
         return importlib.import_module(f"SALib.{module}")
     except ImportError:
         raise SweepError(
-            "sobol designs need SALib: pip install 'caseload-simulator[sweep]'"
+            "sobol and morris designs need SALib: pip install 'caseload-simulator[sweep]'"
         ) from None

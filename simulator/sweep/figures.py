@@ -142,3 +142,112 @@ def sobol_bars(indices: pd.DataFrame, metric: str, labels: dict[str, str], path:
     figure.tight_layout()
     figure.savefig(path)
     return path
+
+
+def morris_plane(indices: pd.DataFrame, metric: str, labels: dict[str, str], path: Path) -> Path:
+    """Morris screening: μ* (how much) against σ (how much it depends on the others), with
+    μ*'s 95 % CI; factors near the origin can be dropped before a Sobol design."""
+    figure = Figure(figsize=(6.5, 4.6), dpi=DPI)
+    ax = figure.add_subplot()
+    for row in indices.itertuples():
+        colour = LEVER_COLOUR if row.kind == "lever" else UNCERTAINTY_COLOUR
+        ax.errorbar(row.mu_star, row.sigma, xerr=row.mu_star_conf, fmt="o", color=colour, capsize=3)
+        ax.annotate(plain_text(labels[row.factor]), (row.mu_star, row.sigma), fontsize=8,
+                    xytext=(4, 4), textcoords="offset points")  # fmt: skip
+    top = float(np.nanmax(indices[["mu_star", "sigma"]].to_numpy())) * 1.15 or 1.0
+    ax.plot([0, top], [0, top], color="#999999", linewidth=0.8, linestyle="--")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("μ*: mean absolute elementary effect (metric per grid step)")
+    ax.set_ylabel("σ: spread of the elementary effects")
+    ax.set_title(
+        f"Morris screening of {metric_label(metric)}\n(blue: levers, orange: uncertainties; "
+        "above the dashed line: interactions or non-linearity)",
+        fontsize=9,
+    )
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
+
+
+def peeling(trajectory: pd.DataFrame, chosen: int, threshold: float, rule: str, path: Path) -> Path:
+    """PRIM's peeling trajectory: coverage against density, coloured by restricted factors."""
+    figure = Figure(figsize=(6.5, 4.6), dpi=DPI)
+    ax = figure.add_subplot()
+    points = ax.scatter(
+        trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"], cmap="viridis"
+    )
+    bar = figure.colorbar(points, ax=ax, label="factors restricted")
+    bar.set_ticks(sorted(trajectory["res_dim"].unique()))
+    pick = trajectory.loc[chosen]
+    ax.scatter([pick["coverage"]], [pick["density"]], s=160, facecolors="none",
+               edgecolors=OVER_COLOUR, linewidths=1.5, label="the box reported")  # fmt: skip
+    ax.axhline(threshold, color="#999999", linewidth=0.8, linestyle="--", label="threshold")
+    ax.set_xlabel("coverage: share of all failures inside the box")
+    ax.set_ylabel("density: share of the box's runs that fail")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="lower left", fontsize=8)
+    ax.set_title(f"PRIM peeling trajectory, failure: {rule}", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
+
+
+def box_limits(
+    box: pd.DataFrame, x: pd.DataFrame, labels: dict[str, str], rule: str, path: Path
+) -> Path:
+    """The PRIM box: each restricted numeric factor's range inside its swept range."""
+    numeric = box.dropna(subset=["low"])
+    figure = Figure(figsize=(6.5, 0.6 * max(len(numeric), 1) + 1.8), dpi=DPI)
+    ax = figure.add_subplot()
+    for i, row in enumerate(numeric.itertuples()):
+        lowest, highest = float(x[row.factor].min()), float(x[row.factor].max())
+        span = highest - lowest or 1.0
+        ax.barh(i, 1.0, color="#e5e5e5")
+        ax.barh(i, (row.high - row.low) / span, left=(row.low - lowest) / span,
+                color=OVER_COLOUR)  # fmt: skip
+        ax.text(0, i + 0.32, f"{lowest:.3g}", fontsize=7, ha="left")
+        ax.text(1, i + 0.32, f"{highest:.3g}", fontsize=7, ha="right")
+    ax.set_yticks(range(len(numeric)), [plain_text(labels[f]) for f in numeric["factor"]])
+    ax.set_xticks([])
+    ax.set_xlim(0, 1)
+    if numeric.empty:
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no numeric factor is restricted:\nthe box is the whole swept range",
+                ha="center", va="center", fontsize=10)  # fmt: skip
+    ax.set_title(f"Where {rule}:\nthe box (red) within the swept ranges (grey)", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path)
+    return path
+
+
+def series(
+    bands: pd.DataFrame, metric: str, design: pd.DataFrame, labels: dict[str, str], path: Path
+) -> Path:
+    """A weekly series of chosen design points: the mean over replications and the band
+    from the 10th to the 90th percentile of the replications (the range 8 of 10 runs fall in,
+    not a confidence interval)."""
+    figure = Figure(figsize=(8.0, 4.2), dpi=DPI)
+    ax = figure.add_subplot()
+    factors = [c for c in design.columns if c != "point"]
+    for point, rows in bands.groupby("point"):
+        values = design.set_index("point").loc[point]
+        name = ", ".join(f"{labels[f]} {values[f]}" for f in factors)
+        line = ax.plot(
+            rows["date"], rows["mean"], linewidth=1.2, label=plain_text(f"point {point}: {name}")
+        )
+        ax.fill_between(rows["date"], rows["p10"], rows["p90"], alpha=0.2,
+                        color=line[0].get_color(), linewidth=0)  # fmt: skip
+    ax.set_ylabel(metric.replace("_", " "))
+    replications = int(bands["replications"].max())
+    ax.set_title(
+        f"Weekly {metric.replace('_', ' ')}: mean over {replications} replications, "
+        "band 10th–90th percentile of runs",
+        fontsize=9,
+    )
+    ax.legend(fontsize=7, loc="upper left")
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    figure.savefig(path)
+    return path

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ from simulator.experiments.executors import Executor
 from simulator.experiments.seeding import run_seed
 from simulator.experiments.work import Chunk, Row, Run, run_chunk
 from simulator.sweep.design import build_design, design_size
+from simulator.sweep.measure import measure
+from simulator.sweep.series import take_series, write_series
 from simulator.sweep.spec import Sweep, SweepError, build_scenario
 from simulator.sweep.store import SweepStore
 
@@ -64,10 +67,10 @@ def prepare(sweep: Sweep, *, check_limits: bool = True) -> pd.DataFrame:
         runs = design_size(sweep) * sweep.spec.replications
         limits.check_runs(runs, f"{sweep.path}: {sweep.spec.design.kind} design")
     design = build_design(sweep)
-    base, keys = sweep.base_data(), sweep.keys()
+    base = sweep.base_data()
     for point, values in zip(design["point"], _values(sweep, design), strict=True):
         source = f"{sweep.path}: design point {point} {values}"
-        scenario = build_scenario(base, keys, values, source)
+        scenario = build_scenario(base, sweep.changes(values, base), source)
         if check_limits:
             try:
                 limits.check(scenario, 1, source)
@@ -79,6 +82,8 @@ def prepare(sweep: Sweep, *, check_limits: bool = True) -> pd.DataFrame:
 def plan(sweep: Sweep, design: pd.DataFrame, done: set[int]) -> list[Run]:
     """Every run not in `done`, replication by replication."""
     values = _values(sweep, design)
+    base = sweep.base_data()
+    changes = [sweep.changes(v, base) for v in values]
     points = len(design)
     runs = []
     for replication in range(sweep.spec.replications):
@@ -86,7 +91,7 @@ def plan(sweep: Sweep, design: pd.DataFrame, done: set[int]) -> list[Run]:
             run_id = replication * points + point
             if run_id not in done:
                 seed = run_seed(sweep.seed, point, common=sweep.spec.common_random_numbers)
-                runs.append(Run(run_id, point, replication, seed, values[point]))
+                runs.append(Run(run_id, point, replication, seed, values[point], changes[point]))
     return runs
 
 
@@ -95,10 +100,14 @@ def _values(sweep: Sweep, design: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def chunks(sweep: Sweep, runs: list[Run], size: int) -> Iterator[Chunk]:
-    """`runs` in chunks of `size`, each carrying the base scenario as plain data."""
+    """`runs` in chunks of `size`, each carrying the base scenario as plain data.
+
+    Each run measures its summary metrics, its stability and the spec's weekly series
+    (`measure.py`)."""
     base, keys, source = sweep.base_data(), sweep.keys(), str(sweep.path)
+    what = partial(measure, series=tuple(sweep.spec.series))
     for start in range(0, len(runs), size):
-        yield Chunk(base, keys, tuple(runs[start : start + size]), source)
+        yield Chunk(base, keys, tuple(runs[start : start + size]), source, what)
 
 
 def chunk_size(runs: int, workers: int) -> int:
@@ -148,16 +157,22 @@ def run_sweep(
                     outcome.failures += [(r["run_id"], r["error"]) for r in rows if r["error"]]
                     bar.advance(len(rows), sum(r["status"] != "ok" for r in rows))
                     if len(buffer) >= batch or time.monotonic() - last_write >= batch_seconds:
-                        store.write(buffer)
+                        _write(store, buffer)
                         buffer, last_write = [], time.monotonic()
             finally:
                 if buffer:
-                    store.write(buffer)
+                    _write(store, buffer)
         outcome.failed = store.failed_count()
     finally:
         store.close()
     outcome.wall_seconds = time.perf_counter() - started
     return outcome
+
+
+def _write(store: Any, rows: list[Row]) -> None:
+    """Store finished rows: their weekly series first (if any), then the runs."""
+    write_series(store.folder, take_series(rows))
+    store.write(rows)
 
 
 class Progress:
@@ -201,7 +216,7 @@ def describe(sweep: Sweep, *, check_limits: bool = True) -> str:
     ]
     for name, f in sweep.factors.items():
         values = f.levels if f.levels is not None else f"range {f.range}"
-        lines.append(f"  {name} ({f.kind}, {f.value_type}): {f.key} = {values}")
+        lines.append(f"  {name} ({f.kind}, {f.value_type}): {f.target} = {values}")
     return "\n".join(lines)
 
 

@@ -26,11 +26,12 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from simulator.analysis.metrics import METRICS
+from simulator.analysis.metrics import METRICS, TIMESERIES_METRICS
 from simulator.scenario import Scenario, ScenarioError, bounds, changed_scenario, load_scenario
 from simulator.scenario.errors import report
 from simulator.scenario.files import read_table_file
 from simulator.scenario.schema import Strict
+from simulator.sweep.stability import STABILITY_COLUMNS
 
 # Columns every row of the results dataset has; factor names may not take them.
 RUN_COLUMNS = ("run_id", "point", "replication", "seed", "status", "error", "wall_seconds")
@@ -52,12 +53,15 @@ class Design(Strict):
     points, each factor's range cut into `n` equal strata sampled once each.
     `sobol`: Saltelli's scheme on a scrambled Sobol' sequence (SALib), `n` base samples
     (a power of 2) giving n·(k+2) points for k factors, n·(2k+2) with `second_order`,
-    from which SALib estimates first-order and total Sobol indices.
+    from which SALib estimates first-order and total Sobol indices. `morris`: Morris
+    screening (SALib), `n` trajectories of k+1 points each on a grid of `levels` (even,
+    default 4), from which SALib estimates μ* and σ of each factor's elementary effects.
     """
 
-    kind: Literal["full_factorial", "latin_hypercube", "sobol"]
+    kind: Literal["full_factorial", "latin_hypercube", "sobol", "morris"]
     n: int | None = Field(default=None, ge=1)
     second_order: bool = False
+    levels: int | None = Field(default=None, ge=2)
 
     @model_validator(mode="after")
     def _n_fits_kind(self) -> Design:
@@ -69,27 +73,89 @@ class Design(Strict):
             raise ValueError(f"a sobol design needs 'n' a power of 2 (16, 32, ...), got {self.n}")
         if self.second_order and self.kind != "sobol":
             raise ValueError("second_order applies to sobol designs only")
+        if self.levels is not None and self.kind != "morris":
+            raise ValueError(
+                "'levels' (the grid of a Morris design) applies to morris designs only"
+            )
+        if self.kind == "morris" and self.levels is not None and self.levels % 2:
+            raise ValueError(f"a morris design needs an even number of 'levels', got {self.levels}")
+        if self.kind == "morris" and self.n is not None and self.n < 2:
+            raise ValueError("a morris design needs 'n' >= 2 trajectories (for a σ)")
         return self
+
+    @property
+    def grid_levels(self) -> int:
+        """The Morris grid's levels (default 4)."""
+        return self.levels or 4
 
 
 class Factor(Strict):
-    """One scenario key varied by the sweep.
+    """One input varied by the sweep: a scenario key, several keys, or named variants.
 
     Give `levels` (numbers, strings or true/false: used as they are) or `range` =
-    [low, high] (whole numbers give an integer factor, decimals a real one). A range
-    in a full factorial design needs `steps`, the number of evenly spaced levels.
+    [low, high] (whole numbers give an integer factor, decimals a real one; `log` spreads
+    a range of decimals by ratio). A range in a full factorial design needs `steps`, the
+    number of evenly spaced levels. What a value sets:
+
+    - `key`: one key path;
+    - `keys`: several key paths, all set to the same value (moved together);
+    - `variants`: named sets of changes (``{name = {"key.path" = value, ...}}``), for
+      example whole staffing plans or policy timelines; the factor's values are the names;
+    - `key` with `scale = "field"`: the key is a list of tables (``caseworkers.staffing``)
+      and the value multiplies `field` in every entry (whole numbers stay whole, rounded).
     """
 
-    key: str = Field(pattern=_KEY)
+    key: str | None = Field(default=None, pattern=_KEY)
+    keys: list[str] | None = None
+    variants: dict[str, dict[str, Any]] | None = None
+    scale: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     kind: Literal["lever", "uncertainty"]
     levels: list[Any] | None = None
     range: list[Any] | None = None
     steps: int | None = Field(default=None, ge=2)
+    log: bool = False
     label: str = ""
     description: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _variants_are_levels(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("variants"), dict):
+            if "levels" in data or "range" in data:
+                raise ValueError("'variants' name the factor's values: give no 'levels' or 'range'")
+            data = {**data, "levels": list(data["variants"])}
+        return data
+
+    @model_validator(mode="after")
+    def _what_it_sets(self) -> Factor:
+        given = [w for w in ("key", "keys", "variants") if getattr(self, w) is not None]
+        if len(given) != 1:
+            raise ValueError("give one of 'key', 'keys' or 'variants' (what the factor sets)")
+        for path in self.keys or []:
+            if not re.fullmatch(_KEY, path):
+                raise ValueError(f"keys: {path!r} is not a key path (a.b.0.c)")
+        if self.keys is not None and (not self.keys or len(set(self.keys)) != len(self.keys)):
+            raise ValueError("'keys' must name one key path or more, without repeats")
+        for name, changes in (self.variants or {}).items():
+            if not changes:
+                raise ValueError(f"variants.{name}: a variant changes at least one key")
+            for path in changes:
+                if not re.fullmatch(_KEY, path):
+                    raise ValueError(f"variants.{name}: {path!r} is not a key path (a.b.0.c)")
+        if self.scale is not None and (
+            self.key is None or self.value_type not in ("integer", "real")
+        ):
+            raise ValueError(
+                "'scale' goes with 'key' (a list of tables) and numbers to multiply by"
+            )
+        return self
+
     @model_validator(mode="after")
     def _levels_or_range(self) -> Factor:
+        if self.log and (self.range is None or _value_type(self.range, "range") != "real"):
+            raise ValueError("'log' goes with a 'range' of decimals (a real factor)")
+        if self.log and not self.range[0] > 0:
+            raise ValueError("a 'log' range needs low > 0")
         if (self.levels is None) == (self.range is None):
             raise ValueError("give either 'levels' or 'range' (not both)")
         if self.levels is not None:
@@ -116,8 +182,48 @@ class Factor(Strict):
         return _value_type(self.levels if self.levels is not None else self.range, "levels")
 
     @property
-    def path(self) -> list[str]:
-        return self.key.split(".")
+    def key_paths(self) -> list[str]:
+        """Every scenario key the factor sets."""
+        if self.variants is not None:
+            return list(dict.fromkeys(k for changes in self.variants.values() for k in changes))
+        return list(self.keys) if self.keys is not None else [str(self.key)]
+
+    @property
+    def target(self) -> str:
+        """What the factor sets, in a few words (for the console and the manifest)."""
+        if self.variants is not None:
+            return "variants of " + ", ".join(self.key_paths)
+        if self.scale is not None:
+            return f"{self.key} (every entry's {self.scale} times the value)"
+        return ", ".join(self.key_paths)
+
+    def changes(self, value: Any, base: dict[str, Any]) -> dict[str, Any]:
+        """The scenario changes (key path -> value) this factor makes at `value`."""
+        if self.variants is not None:
+            return dict(self.variants[value])
+        if self.keys is not None:
+            return dict.fromkeys(self.keys, value)
+        if self.scale is not None:
+            return {str(self.key): _scaled(base, str(self.key), self.scale, value)}
+        return {str(self.key): value}
+
+
+def _scaled(base: dict[str, Any], key: str, field: str, factor: float) -> list[Any]:
+    """The list of tables at `key` in `base`, each entry's `field` multiplied by `factor`."""
+    node: Any = base
+    for part in key.split("."):
+        try:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError):
+            raise SweepError(f"scale: the base scenario has no {key!r}") from None
+    if not isinstance(node, list) or not all(isinstance(e, dict) and field in e for e in node):
+        raise SweepError(f"scale: {key!r} is not a list of tables that all have {field!r}")
+    scaled = []
+    for entry in node:
+        old = entry[field]
+        new = old * factor
+        scaled.append({**entry, field: round(new) if isinstance(old, int) else float(new)})
+    return scaled
 
 
 def _value_type(values: list[Any], what: str) -> Literal["integer", "real", "boolean", "text"]:
@@ -149,10 +255,23 @@ class SweepSpec(Strict):
     common_random_numbers: bool = True
     design: Design
     factors: dict[str, Factor] = Field(min_length=1)
+    series: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _series_known(self) -> SweepSpec:
+        for name in self.series:
+            if name not in TIMESERIES_METRICS:
+                raise ValueError(
+                    f"series: no weekly series {name!r}. Allowed: "
+                    + ", ".join(sorted(TIMESERIES_METRICS))
+                )
+        if len(set(self.series)) != len(self.series):
+            raise ValueError("series: a series is named twice")
+        return self
 
     @model_validator(mode="after")
     def _factor_names(self) -> SweepSpec:
-        taken = set(RUN_COLUMNS) | set(METRICS)
+        taken = set(RUN_COLUMNS) | set(METRICS) | set(STABILITY_COLUMNS)
         for name, factor in self.factors.items():
             if not re.fullmatch(_NAME, name):
                 raise ValueError(
@@ -165,12 +284,12 @@ class SweepSpec(Strict):
                 raise ValueError(f"factors.{name}: a range in a full factorial needs 'steps'")
             if self.design.kind != "full_factorial" and factor.steps is not None:
                 raise ValueError(f"factors.{name}: 'steps' applies to full_factorial designs only")
-            if factor.key in RUN_SETTINGS:
+            for key in set(factor.key_paths) & set(RUN_SETTINGS):
                 raise ValueError(
-                    f"factors.{name}: {factor.key} is set by the sweep's own "
+                    f"factors.{name}: {key} is set by the sweep's own "
                     "'seed' and 'replications', not by a factor"
                 )
-        keys = [f.key for f in self.factors.values()]
+        keys = [k for f in self.factors.values() for k in f.key_paths]
         for key in {k for k in keys if keys.count(k) > 1}:
             raise ValueError(f"factors: two factors set the same key {key!r}")
         return self
@@ -205,11 +324,19 @@ class Sweep:
 
     def scenario(self, values: dict[str, Any], source: str) -> Scenario:
         """The base with each factor set to its value in `values`, validated."""
-        return build_scenario(self.base_data(), self.keys(), values, source)
+        return build_scenario(self.base_data(), self.changes(values), source)
+
+    def changes(self, values: dict[str, Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The scenario changes (key path -> value) the factors make at `values`."""
+        base = self.base_data() if base is None else base
+        changes: dict[str, Any] = {}
+        for name, value in values.items():
+            changes.update(self.factors[name].changes(value, base))
+        return changes
 
     def keys(self) -> dict[str, str]:
-        """Each factor's scenario key path, by factor name."""
-        return {name: f.key for name, f in self.factors.items()}
+        """Each factor's scenario key paths, by factor name (for messages)."""
+        return {name: f.target for name, f in self.factors.items()}
 
     def digest(self) -> str:
         """A hash of everything that decides the runs' results (not descriptions or labels)."""
@@ -225,12 +352,10 @@ class Sweep:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def build_scenario(
-    base: dict[str, Any], keys: dict[str, str], values: dict[str, Any], source: str
-) -> Scenario:
-    """`base` with each factor's key set to its value, validated; errors name `source`."""
+def build_scenario(base: dict[str, Any], changes: dict[str, Any], source: str) -> Scenario:
+    """`base` with each key path of `changes` set, validated; errors name `source`."""
     try:
-        return changed_scenario(base, {keys[n]: v for n, v in values.items()}, source)
+        return changed_scenario(base, changes, source)
     except ScenarioError as exc:
         raise SweepError(str(exc)) from None
 
@@ -258,12 +383,12 @@ def load_sweep(path: str | Path) -> Sweep:
 
 def check_factors(sweep: Sweep) -> None:
     """Set every level of every factor (both ends of a range) on the base, and validate."""
-    base, keys = sweep.base_data(), sweep.keys()
+    base = sweep.base_data()
     for name, factor in sweep.factors.items():
         levels = factor.levels if factor.levels is not None else factor.range
         for value in levels:
-            source = f"{sweep.path}: factors.{name} ({factor.key} = {_show(value)})"
-            build_scenario(base, keys, {name: value}, source)
+            source = f"{sweep.path}: factors.{name} ({factor.target} = {_show(value)})"
+            build_scenario(base, sweep.changes({name: value}, base), source)
 
 
 def _show(value: Any) -> str:

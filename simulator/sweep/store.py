@@ -63,7 +63,8 @@ class SweepStore:
                 (work / RUNS).mkdir()
                 manifest = build_manifest(sweep, design, command)
                 (work / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        return Store.open(folder, {name: f.value_type for name, f in sweep.factors.items()})
+        types = {name: f.value_type for name, f in sweep.factors.items()}
+        return Store.open(folder, {**types, "unstable": "boolean"})
 
 
 def check_destination(folder: Path, sweep: Sweep) -> bool:
@@ -128,6 +129,8 @@ def build_manifest(sweep: Sweep, design: pd.DataFrame, command: list[str] | None
         "factors": {
             name: {
                 "key": f.key,
+                "keys": f.key_paths,
+                "sets": f.target,
                 "kind": f.kind,
                 "type": f.value_type,
                 "label": f.label or name,
@@ -172,7 +175,11 @@ def load_results(
     folder = Path(folder)
     factors = list(read_manifest(folder)["factors"])
     head = ["run_id", "point", "replication", "seed", *factors, "status", "error", "wall_seconds"]
-    return read_runs(folder, head, on_damaged or _warn)
+    runs = read_runs(folder, head, on_damaged or _warn)
+    if "unstable" in runs.columns:  # true/false, empty where a run failed
+        flags = runs["unstable"].astype("boolean")
+        runs["unstable"] = flags.astype(bool) if flags.notna().all() else flags
+    return runs
 
 
 def _warn(problem: str) -> None:

@@ -10,6 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin/caseload" sweep "$here/reference_sweep.toml" --out "$tmp/sweep" --workers 1 -q
 rm -rf "$here/run" && mkdir "$here/run"
 cp "$tmp/run/summary.csv" "$tmp/run/tasks_by_type.csv" "$tmp/run/timeseries.parquet" "$tmp/run/tasks.parquet" "$here/run/"
+"$bin/python" "$here/../figure_data.py" "$here/run"
 "$bin/python" - "$tmp/sweep" "$here/sweep_rows.parquet" <<'PY'
 import sys
 import pandas as pd

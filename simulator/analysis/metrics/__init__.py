@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simulator.analysis.metrics import people, staffing, tasks
+from simulator.analysis.metrics import counts, people, staffing, tasks
 from simulator.analysis.metrics.context import Context, Metric, Part
 from simulator.analysis.metrics.intervals import interval_areas, level_peak
 from simulator.analysis.metrics.staffing import caseload_by_worker
@@ -39,6 +39,7 @@ __all__ = [
     "PARTS",
     "SUMMARY_METRICS",
     "TIMESERIES_METRICS",
+    "WEEKLY_SHARES",
     "Metric",
     "RunStats",
     "analyse",
@@ -66,6 +67,12 @@ METRICS: dict[str, Metric] = {m.name: m for m in SUMMARY_METRICS}
 TIMESERIES_METRICS: dict[str, str] = {
     name: description for part in PARTS for name, description in part.timeseries.items()
 }
+# the weekly series that are shares (0 to 1): their intervals stay inside [0, 1]
+# (utilisation is not: with overtime, the hours worked can exceed the casework hours)
+WEEKLY_SHARES = frozenset(
+    {"statutory_on_time_share", "stress_share_above", "traumatised_open_share",
+     "health_exam_within_limit_share"}
+)  # fmt: skip
 
 
 @dataclass
@@ -75,6 +82,7 @@ class RunStats:
     summary: dict[str, float]
     weekly: pd.DataFrame  # date, metric, value
     by_task: pd.DataFrame  # task, statutory, created, completed, dropped, wait, on-time
+    counts: pd.DataFrame  # period (month "YYYY-MM", or "window"), metric, value
 
 
 def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
@@ -86,7 +94,7 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
         measured = part(run)
         summary.update(measured.summary)
         weekly.update(measured.weekly)
-    return RunStats(summary, _long_table(run, weekly), tasks.by_task_type(run))
+    return RunStats(summary, _long_table(run, weekly), tasks.by_task_type(run), counts.counts(run))
 
 
 def _long_table(run: Context, weekly: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -28,7 +28,12 @@ from simulator.engine.workforce import SICK, VACATION
 @measures(
     summary=[
         Metric("caseload_per_worker_mean", "cases",
-               "Open cases per caseworker, time-weighted mean over the measurement window"),
+               "Open cases per caseworker, time-weighted mean over the measurement window "
+               "(under a caseload cap, the cases waiting for a caseworker included)"),
+        Metric("caseload_assigned_per_worker_mean", "cases",
+               "Cases held by a caseworker (assigned), per caseworker, time-weighted mean: "
+               "under a caseload cap, without the cases waiting for assignment (fixed "
+               "assignment; none with a pool)"),
         Metric("caseload_per_worker_peak", "cases",
                "Highest weekly mean of open cases per caseworker in the measurement window"),
         Metric("caseload_individual_peak", "cases",
@@ -38,14 +43,23 @@ from simulator.engine.workforce import SICK, VACATION
         "caseworkers": "caseworkers (mean over the week)",
         "open_cases": "open cases (mean over the week)",
         "caseload_per_worker": "open cases per caseworker (mean over the week)",
+        "caseload_assigned_per_worker":
+            "cases held by a caseworker (assigned), per caseworker (mean over the week)",
     },
 )  # fmt: skip
 def caseload(run: Context) -> Measured:
-    """Caseworkers on the staff, open cases, and open cases per caseworker."""
+    """Caseworkers on the staff, open cases, and open cases per caseworker: all of them, and
+    those a caseworker holds (under a caseload cap, some wait for one)."""
     per_worker = safe_ratio(run.open_w, run.staff_w)
+    held_w, held = _held(run)
+    nothing = np.full(run.n_weeks, np.nan)
+    pooled = run.record.assignments["case"].size == 0  # a pool, or nobody assigned: no caseloads
     return Measured(
         summary={
             "caseload_per_worker_mean": float(safe_ratio(run.open_total, run.staff_total)),
+            "caseload_assigned_per_worker_mean": np.nan
+            if pooled
+            else float(safe_ratio(held, run.staff_total)),
             "caseload_per_worker_peak": nanmax(per_worker[run.weeks_in_window]),
             "caseload_individual_peak": _individual_peak(run.record, run.w0, run.end),
         },
@@ -53,6 +67,7 @@ def caseload(run: Context) -> Measured:
             "caseworkers": run.staff_w / run.width,
             "open_cases": run.open_w / run.width,
             "caseload_per_worker": per_worker,
+            "caseload_assigned_per_worker": nothing if pooled else safe_ratio(held_w, run.staff_w),
         },
     )
 
@@ -325,10 +340,17 @@ def interpreting(run: Context) -> Measured:
     },
 )  # fmt: skip
 def assignment(run: Context) -> Measured:
-    """New cases waiting for a caseworker with room under the caseload cap."""
+    """New cases waiting for a caseworker with room under the caseload cap.
+
+    A case waits from its opening (or from when its caseworker left and nobody had room)
+    until a caseworker takes it, or until it closes unassigned: the open case-time that no
+    caseworker held. Without a cap every case is held from its opening, and none waits."""
     w = run.record.assignment_waits
-    assigned = np.where(np.isnan(w[:, 1]), run.end, w[:, 1])
-    waiting_w, waiting = run.both(w[:, 0], assigned)
+    if w.size == 0:  # no cap: nobody waits
+        waiting_w, waiting = np.zeros(run.n_weeks), 0.0
+    else:
+        held_w, held = _held(run)
+        waiting_w, waiting = np.maximum(run.open_w - held_w, 0.0), max(run.open_total - held, 0.0)
     cohort = (w[:, 0] >= run.w0) & ~np.isnan(w[:, 1])
     return Measured(
         summary={
@@ -337,3 +359,9 @@ def assignment(run: Context) -> Measured:
         },
         weekly={"cases_waiting_assignment": waiting_w / run.width},
     )
+
+
+def _held(run: Context) -> tuple[np.ndarray, float]:
+    """Case-days held by a caseworker (fixed assignment), per week and in the window."""
+    a = run.record.assignments
+    return run.both(a["start"], a["end"])

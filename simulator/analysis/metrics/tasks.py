@@ -2,8 +2,10 @@
 statutory deadlines met, the tasks created and finished, and the per-task-type table.
 
 A task waits from its creation until work on it starts, it lapses (its case closed or triage
-dropped it) or the run ends. A statutory task counts towards the share on time if it falls
-due by the end of the run and did not lapse before its deadline.
+dropped it) or the run ends. A task counts towards the share on time if it falls due by the
+end of the run and did not lapse with its case before its deadline; statutory ("skal") and
+optional ("kan") tasks are counted apart. An optional task dropped by triage or given up
+unstarted is not done on time.
 """
 
 from __future__ import annotations
@@ -20,20 +22,27 @@ from simulator.engine.records import ABANDONED, DONE, DROPPED, IN_PROGRESS, PEND
 
 @dataclass(frozen=True)
 class _Deadlines:
-    """Which tasks count towards the statutory share on time, and which met their deadline."""
+    """Which tasks count towards a share on time, and which met their deadline."""
 
-    counted: np.ndarray  # statutory, due by the end of the run, not lapsed before the deadline
+    counted: np.ndarray  # due by the end of the run, not lapsed with the case before it
     in_window: np.ndarray  # counted and due in the measurement window
     on_time: np.ndarray  # finished by the deadline (whether counted or not)
+    statutory: np.ndarray  # a statutory ("skal") task; the others are optional ("kan")
 
 
 def _deadlines(run: Context) -> _Deadlines:
     t = run.record.tasks
     statutory = np.asarray(run.record.task_statutory, bool)[t["type"]]
     lapsed_before_due = (t["state"] == DROPPED) & (t["dropped"] <= t["due"])
-    counted = statutory & ~lapsed_before_due & (t["due"] <= run.end)
+    counted = ~lapsed_before_due & (t["due"] <= run.end)
     on_time = t["finished"] <= t["due"]  # NaN compares False
-    return _Deadlines(counted, counted & (t["due"] >= run.w0), on_time)
+    return _Deadlines(counted, counted & (t["due"] >= run.w0), on_time, statutory)
+
+
+def _share_on_time(deadlines: _Deadlines, kind: np.ndarray) -> float:
+    """Of the tasks of `kind` due in the window (and counted), the share done on time."""
+    due = deadlines.in_window & kind
+    return float(safe_ratio((due & deadlines.on_time).sum(), due.sum()))
 
 
 def _started_in_window(run: Context) -> np.ndarray:
@@ -56,6 +65,10 @@ def _started_in_window(run: Context) -> np.ndarray:
         Metric("statutory_on_time_share", "share",
                "Statutory tasks due in the window that were finished by their deadline "
                "(tasks that lapsed before their deadline are not counted)"),
+        Metric("optional_on_time_share", "share",
+               "Optional ('kan') tasks due in the window that were finished by their "
+               "deadline (those dropped by triage or given up count as not on time; those "
+               "that lapsed with their case before it are not counted)"),
         Metric("task_wait_days_mean", "days",
                "Mean time from a task's creation to the start of work on it (tasks started "
                "in the window)"),
@@ -80,7 +93,6 @@ def work_waiting(run: Context) -> Measured:
     overdue_w, overdue_total = run.both(np.minimum(due, waited_until), waited_until)
     backlog_weekly = backlog_w / run.width
     deadlines = _deadlines(run)
-    window_due = deadlines.in_window
     waits = (started - created)[_started_in_window(run)]
     return Measured(
         summary={
@@ -89,9 +101,8 @@ def work_waiting(run: Context) -> Measured:
             "backlog_hours_per_worker_mean": float(safe_ratio(backlog_total, run.staff_total)),
             "pending_tasks_mean": pending_total / run.span,
             "overdue_tasks_mean": overdue_total / run.span,
-            "statutory_on_time_share": float(
-                safe_ratio((window_due & deadlines.on_time).sum(), window_due.sum())
-            ),
+            "statutory_on_time_share": _share_on_time(deadlines, deadlines.statutory),
+            "optional_on_time_share": _share_on_time(deadlines, ~deadlines.statutory),
             "task_wait_days_mean": mean(waits),
             "task_wait_days_p90": float(np.percentile(waits, 90)) if waits.size else float("nan"),
         },
@@ -127,7 +138,8 @@ def task_flow(run: Context) -> Measured:
     state = t["state"]
     cohort = t["created"] >= run.w0
     deadlines = _deadlines(run)
-    due_w = run.per_week(t["due"], deadlines.counted)
+    statutory = deadlines.counted & deadlines.statutory
+    due_w = run.per_week(t["due"], statutory)
     return Measured(
         summary={
             "tasks_created": float(cohort.sum()),
@@ -144,7 +156,7 @@ def task_flow(run: Context) -> Measured:
             "tasks_completed": run.per_week(t["finished"]),
             "statutory_due": due_w,
             "statutory_on_time_share": safe_ratio(
-                run.per_week(t["due"], deadlines.counted & deadlines.on_time), due_w
+                run.per_week(t["due"], statutory & deadlines.on_time), due_w
             ),
         },
     )
@@ -152,7 +164,7 @@ def task_flow(run: Context) -> Measured:
 
 def by_task_type(run: Context) -> pd.DataFrame:
     """Per task type: tasks created in the window and what became of them, hours, waits, and
-    the statutory deadlines falling in the window that were met."""
+    the deadlines falling in the window that were met (statutory and optional alike)."""
     tasks = run.record.tasks
     kind, state = tasks["type"], tasks["state"]
     cohort = tasks["created"] >= run.w0

@@ -1,0 +1,280 @@
+"""Time to answer: how long a user waits for `caseload`, and where the time goes.
+
+Run as ``python benchmarks/bench_answer.py [--repeats N] [--workers N] [--json FILE]``
+(``make bench-answer``); ``--against OTHER/.venv/bin/caseload`` runs another build's
+command in turn with this one (e.g. a worktree of the commit before a change), and
+``--build`` times a first ``make run`` on a fresh clone.
+
+Each case is the whole command in a fresh process, as a user starts it:
+``caseload --help``, ``caseload validate scenarios/baseline.toml`` and
+``caseload run scenarios/baseline.toml`` with 1 and 10 replications, with and without
+the figures. The cases are run in turn (A, B, C, ..., A, B, C, ...) because the machine
+is shared and noisy, after one untimed round that fills the disk cache; the medians are
+reported, with the load average before and after.
+
+CPU is the processor time of the command and every process it started (the fork server
+and the workers too: this benchmark adopts them as a Linux "subreaper"). On a shared
+machine it is steadier than wall time, and under load wall time follows it: when other
+sessions keep both cores busy, a command gets no more than its share whatever the
+number of its processes.
+
+The breakdown comes from the command itself: with CASELOAD_TIMINGS=1 it prints the
+seconds of each phase (`simulator.timings`: import, scenario, simulation, statistics,
+tables, figures) to stderr. What no phase covers (starting Python, importing the
+package and the command line, parsing the arguments, exiting) is "start-up". Where
+replications run in worker processes, the section of the run they take is split between
+simulation, statistics and tables in the proportions the workers measured.
+
+Targets (medians on the 2-core machine; docs/model.md, Speed): 10 replications with figures within
+3 s, without figures within 1.5 s, at least half of the former's wall time simulating;
+validate and --help within 0.5 s; a first ``make run`` on a fresh clone within 2 min.
+The event loop's own targets are benchmarks/bench_engine.py's (``make bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "scenarios/baseline.toml"
+PHASES = ("start-up", "import", "scenario", "simulation", "statistics", "tables", "figures")
+PREFIX = "caseload timings: "  # simulator.timings.PREFIX (not imported: the bench stays light)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One command, its wall-time target (None: none) and whether it writes a folder."""
+
+    label: str
+    args: tuple[str, ...]
+    target: float | None = None
+    writes: bool = False
+
+
+CASES = (
+    Case("caseload --help", ("--help",), 0.5),
+    Case("caseload validate", ("validate", BASELINE), 0.5),
+    Case(
+        "run, 1 replication, no figures",
+        ("run", BASELINE, "--replications", "1", "--no-figures"),
+        writes=True,
+    ),
+    Case("run, 1 replication, figures", ("run", BASELINE, "--replications", "1"), writes=True),
+    Case("run, 10 replications, no figures", ("run", BASELINE, "--no-figures"), 1.5, True),
+    Case("run, 10 replications, figures", ("run", BASELINE), 3.0, True),
+)
+SIMULATING_CASE = "run, 10 replications, figures"
+SIMULATING_TARGET = 0.5
+BUILD_TARGET_S = 120.0
+
+
+@dataclass
+class Timed:
+    """The repeats of one case with one build: wall seconds and phase seconds of each."""
+
+    case: Case
+    build: tuple[str, ...]  # the command that runs the build's `caseload`
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    phases: list[dict[str, float]] = field(default_factory=list)
+
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    def median_phases(self) -> dict[str, float]:
+        return {p: statistics.median(run.get(p, 0.0) for run in self.phases) for p in PHASES}
+
+
+def command() -> list[str]:
+    """The `caseload` of the Python running this benchmark (its virtual environment)."""
+    script = Path(sys.executable).parent / "caseload"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "simulator"]
+
+
+def adopt_orphans() -> None:
+    """Become the parent of the processes our commands leave (Linux's child subreaper),
+    so that their processor time is ours to count when they end."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: CPU of the command only
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def children_cpu() -> float:
+    """Processor seconds of every ended (and reaped) process started from here."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def reap_all() -> None:
+    """Wait for every process left from the last command (the fork server ends last)."""
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def run_once(
+    case: Case, build: tuple[str, ...], workers: int | None, scratch: Path
+) -> tuple[float, float, dict[str, float]]:
+    """Run `case` in a fresh process: its wall time, the processor time of it and all it
+    started, and its phases (start-up: the rest)."""
+    argv = [*build, *case.args]
+    if case.writes:
+        argv += ["--out", str(scratch / "out"), "-q"]
+        if workers is not None:
+            argv += ["--workers", str(workers)]
+    env = {**os.environ, "CASELOAD_TIMINGS": "1"}
+    cpu = children_cpu()
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    reap_all()
+    cpu = children_cpu() - cpu
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr}")
+    phases: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        if line.startswith(PREFIX):
+            phases = json.loads(line.removeprefix(PREFIX))
+    phases["start-up"] = max(0.0, wall - sum(phases.values()))
+    return wall, cpu, phases
+
+
+def measure(
+    cases: tuple[Case, ...], builds: list[tuple[str, ...]], repeats: int, workers: int | None
+) -> list[Timed]:
+    """Every case with every build `repeats` times, interleaved, after one untimed round."""
+    timed = [Timed(case, build) for case in cases for build in builds]
+    adopt_orphans()
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        for t in timed:
+            run_once(t.case, t.build, workers, scratch)
+        for _ in range(repeats):
+            for t in timed:
+                wall, cpu, phases = run_once(t.case, t.build, workers, scratch)
+                t.walls.append(wall)
+                t.cpus.append(cpu)
+                t.phases.append(phases)
+    return timed
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def report(timed: list[Timed]) -> str:
+    """The table of medians with targets, and the breakdown of the runs, of one build."""
+    lines = [f"{' '.join(timed[0].build)}", ""]
+    lines.append(f"{'command':34} {'median':>7} {'min':>6} {'max':>6} {'CPU':>6}  target")
+    for t in timed:
+        target = t.case.target
+        aim = "" if target is None else f"≤ {target:.1f} s  {verdict(t.median() <= target)}"
+        walls = f"{t.median():6.2f}s {min(t.walls):5.2f}s {max(t.walls):5.2f}s"
+        lines.append(f"{t.case.label:34} {walls} {statistics.median(t.cpus):5.2f}s  {aim}")
+    lines += ["", "breakdown, median seconds per phase (start-up: Python, the package, exit)"]
+    lines.append(f"{'command':34} " + " ".join(f"{p:>10}" for p in PHASES) + "  simulating")
+    for t in timed:
+        if not t.case.writes:
+            continue
+        ph = t.median_phases()
+        share = statistics.median(
+            run.get("simulation", 0.0) / w for run, w in zip(t.phases, t.walls, strict=True)
+        )
+        lines.append(
+            f"{t.case.label:34} " + " ".join(f"{ph[p]:10.2f}" for p in PHASES) + f"  {share:9.0%}"
+        )
+        if t.case.label == SIMULATING_CASE:
+            lines.append(
+                f"{'':34} share simulating ≥ {SIMULATING_TARGET:.0%}: "
+                f"{verdict(share >= SIMULATING_TARGET)}"
+            )
+    return "\n".join(lines)
+
+
+def time_fresh_build(python: str) -> str:
+    """A first `make run` on a fresh clone of this repository's HEAD, timed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        started = time.perf_counter()
+        before = os.times()
+        done = subprocess.run(
+            ["make", "run", f"PYTHON={python}"],
+            cwd=clone,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        after = os.times()
+        cpu = (after.children_user - before.children_user) + (
+            after.children_system - before.children_system
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"make run failed:\n{done.stdout}\n{done.stderr}")
+        built = subprocess.run(
+            [
+                str(clone / ".venv/bin/python"),
+                "-c",
+                "from simulator import native; print(native.describe())",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    return (
+        f"first `make run` on a fresh clone: {wall:.0f} s wall, {cpu:.0f} s CPU; build: {built}; "
+        f"target ≤ {BUILD_TARGET_S:.0f} s: {verdict(wall <= BUILD_TARGET_S)}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=5, help="timed runs of each case (5)")
+    ap.add_argument("--workers", type=int, help="--workers for the runs (default: the command's)")
+    ap.add_argument("--only", help="only the cases whose label contains this text")
+    ap.add_argument("--json", type=Path, help="also write every timing to this file")
+    ap.add_argument("--against", type=Path, help="another build's caseload, run in turn")
+    ap.add_argument("--build", action="store_true", help="also time `make run` on a fresh clone")
+    ap.add_argument("--python", default="python3", help="the Python for --build (python3)")
+    args = ap.parse_args()
+    cases = tuple(c for c in CASES if args.only is None or args.only in c.label)
+    builds = [tuple(command())] + ([(str(args.against),)] if args.against else [])
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    timed = measure(cases, builds, args.repeats, args.workers)
+    load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(
+        f"{args.repeats} repeats per command, {os.cpu_count()} cores; load average "
+        f"(1, 5, 15 min) {load_before} before, {load_after} after"
+    )
+    for build in builds:
+        print()
+        print(report([t for t in timed if t.build == build]))
+    if args.json:
+        rows = [
+            {"case": t.case.label, "build": " ".join(t.build), "walls": t.walls, "phases": t.phases}
+            for t in timed
+        ]
+        args.json.write_text(json.dumps(rows, indent=1) + "\n")
+    if args.build:
+        if shutil.which("make") is None:
+            raise SystemExit("--build needs make")
+        print(time_fresh_build(args.python))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""`caseload robustness`: each policy's performance across the uncertainties of a sweep."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from simulator.cli.arguments import force, positive_number, quiet, share
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    robust = sub.add_parser(
+        "robustness",
+        help="each lever setting's performance across the uncertainties: regret, satisficing",
+        description="For a sweep with levers and uncertainties: per policy (lever setting) "
+        "the mean across scenarios, the bad decile, the maximum regret against the best "
+        "policy of each scenario, and the share of scenarios meeting the targets. Writes "
+        "DIR/robustness/.",
+    )
+    robust.add_argument("folder", type=Path, help="a sweep's results folder")
+    robust.add_argument(
+        "--metric",
+        dest="metrics",
+        action="append",
+        metavar="NAME",
+        help="metric to assess (repeatable; default: statutory_on_time_share, "
+        "caseload_per_worker_mean, backlog_growth_hours_per_year)",
+    )
+    robust.add_argument(
+        "--caseload-limit",
+        type=positive_number,
+        default=45.0,
+        metavar="N",
+        help="target (default 45)",
+    )
+    robust.add_argument(
+        "--on-time", type=share, default=0.95, metavar="SHARE", help="target (default 0.95)"
+    )
+    robust.add_argument(
+        "--out",
+        type=Path,
+        help="folder to write (default: DIR/robustness; never the sweep's folder or its run data)",
+    )
+    force(robust)
+    quiet(robust)
+
+
+def main(args: argparse.Namespace, command: list[str]) -> int:
+    import simulator as cl
+
+    out = cl.robustness(
+        args.folder,
+        args.metrics,
+        caseload_limit=args.caseload_limit,
+        on_time=args.on_time,
+        out=args.out,
+        force=args.force,
+    )
+    if not args.quiet:
+        print((out / "report.md").read_text(encoding="utf-8"))
+        print(f"written: {out}")
+    return 0

@@ -1,0 +1,220 @@
+"""Robustness: how each lever setting (a policy) performs across the uncertainties.
+
+In a sweep with both levers and uncertainties, a policy is one combination of the levers'
+values and a scenario one combination of the uncertainties'. For every policy and
+scenario the metric is its mean over replications (with common random numbers, every
+policy meets the same arrivals in replication r of a scenario). Per policy and metric:
+
+- `mean` over the scenarios, and the bad tail: the 10th percentile where more is better
+  (statutory deadlines met), the 90th where less is better (caseload, backlog);
+- `max_regret`: in each scenario the best policy sets the bar; a policy's regret there is
+  how far it falls short of it; the maximum over scenarios is Savage's minimax-regret
+  criterion (robust against the worst surprise, relative to what was possible);
+- `satisficing`: the share of scenarios in which the policy meets the planner's targets:
+  caseload per caseworker at most `caseload_limit` (45) and statutory tasks on time at
+  least `on_time` (95 %), both as the mean over replications.
+
+Scenarios are equally weighted (the design's points are the sample of the uncertainties).
+Regret needs every policy at every scenario: a full factorial over the levers crossed with
+the uncertainties' points (any design in which each lever setting meets the same
+uncertainty points). The arithmetic is a few lines of pandas; the EMA workbench's
+`robustness` helpers would add a dependency for no gain here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulator.experiments.atomic import atomic_folder
+from simulator.reporting.figures import DPI, plain_text
+from simulator.reporting.files import write_csv
+from simulator.sweep.analyze import SweepData, _check_choice, fmt, read_sweep, sweep_output
+from simulator.sweep.spec import SweepError
+
+CASELOAD = "caseload_per_worker_mean"
+ON_TIME = "statutory_on_time_share"
+MORE_IS_BETTER = {ON_TIME}
+DEFAULT_METRICS = (ON_TIME, CASELOAD, "backlog_growth_hours_per_year")
+
+
+def split_factors(data: SweepData) -> tuple[list[str], list[str]]:
+    """The sweep's levers and uncertainties; an error unless there are some of each."""
+    levers = [n for n, f in data.factors.items() if f["kind"] == "lever"]
+    uncertain = [n for n, f in data.factors.items() if f["kind"] == "uncertainty"]
+    if not levers or not uncertain:
+        raise SweepError(
+            f"{data.folder}: robustness needs both levers and uncertainties among the factors "
+            f"(levers: {', '.join(levers) or 'none'}; uncertainties: "
+            f"{', '.join(uncertain) or 'none'})"
+        )
+    return levers, uncertain
+
+
+def performance(
+    data: SweepData, metric: str, levers: list[str], uncertain: list[str]
+) -> pd.DataFrame:
+    """The metric's mean over replications: one row per policy, one column per scenario."""
+    means = data.ok.groupby([*levers, *uncertain], sort=True)[metric].mean()
+    table = means.unstack(uncertain) if uncertain else means.to_frame()
+    if table.isna().any().any():
+        missing = int(table.isna().sum().sum())
+        raise SweepError(
+            f"{data.folder}: {missing} (policy, scenario) pairs have no successful run of "
+            f"{metric}: regret compares every lever setting in every scenario, so the levers "
+            "must be crossed with the same uncertainty points (a full factorial)"
+        )
+    return table
+
+
+def robustness_table(
+    data: SweepData,
+    metrics: list[str] | None = None,
+    *,
+    caseload_limit: float = 45.0,
+    on_time: float = 0.95,
+) -> pd.DataFrame:
+    """Per policy and metric: mean, bad-tail decile, maximum regret, and the share of
+    scenarios meeting the targets (the same for every metric of a policy)."""
+    levers, uncertain = split_factors(data)
+    metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
+    for metric in metrics:
+        _check_choice("metric", metric, data.metrics, data.folder)
+    for needed in (CASELOAD, ON_TIME):
+        _check_choice("metric", needed, data.metrics, data.folder)
+    meets = (performance(data, CASELOAD, levers, uncertain) <= caseload_limit) & (
+        performance(data, ON_TIME, levers, uncertain) >= on_time
+    )
+    rows = []
+    for metric in metrics:
+        table = performance(data, metric, levers, uncertain)
+        values = table.to_numpy(dtype=float)
+        more = metric in MORE_IS_BETTER
+        best = values.max(axis=0) if more else values.min(axis=0)
+        regret = (best - values) if more else (values - best)
+        tail = np.percentile(values, 10 if more else 90, axis=1)
+        for i, policy in enumerate(table.index):
+            policy = policy if isinstance(policy, tuple) else (policy,)
+            rows.append(
+                {
+                    **dict(zip(levers, policy, strict=True)),
+                    "metric": metric,
+                    "better": "higher" if more else "lower",
+                    "mean": float(values[i].mean()),
+                    "bad_decile": float(tail[i]),
+                    "worst": float(values[i].min() if more else values[i].max()),
+                    "max_regret": float(regret[i].max()),
+                    "satisficing": float(meets.to_numpy()[i].mean()),
+                    "scenarios": values.shape[1],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def robustness(
+    folder: str | Path,
+    metrics: list[str] | None = None,
+    *,
+    caseload_limit: float = 45.0,
+    on_time: float = 0.95,
+    out: str | Path | None = None,
+    force: bool = False,
+) -> Path:
+    """Write `robustness.csv`, a figure per metric and `report.md`; returns the folder.
+
+    `out` (default `folder`/robustness) is checked before any work as an analysis's is
+    (`analyze.sweep_output`): never the sweep's folder or its run data; a folder caseload
+    wrote is replaced with `force`, or when it is the default of this sweep.
+    """
+    if not (math.isfinite(caseload_limit) and caseload_limit > 0):
+        raise SweepError(f"--caseload-limit: a positive number, got {caseload_limit}")
+    if not 0 < on_time <= 1:  # nan too
+        raise SweepError(f"--on-time: a share in (0, 1], got {on_time}")
+    where = sweep_output(folder, out, "robustness", kind="robustness", force=force)
+    data = read_sweep(folder)
+    table = robustness_table(data, metrics, caseload_limit=caseload_limit, on_time=on_time)
+    levers, uncertain = split_factors(data)
+    with atomic_folder(where) as work:
+        write_csv(table, work / "robustness.csv", "%.6g")  # text levers: user text
+        for metric in table["metric"].unique():
+            values = performance(data, metric, levers, uncertain)
+            _figure(values, metric, levers, work / f"robustness_{metric}.png")
+        (work / "report.md").write_text(
+            _report(data, table, levers, uncertain, caseload_limit, on_time), encoding="utf-8"
+        )
+    return where.path
+
+
+def _policy(row: pd.Series | dict, levers: list[str]) -> str:
+    return ", ".join(f"{lever} {fmt(row[lever])}" for lever in levers)
+
+
+def _figure(values: pd.DataFrame, metric: str, levers: list[str], path: Path) -> None:
+    """Each policy's values across the scenarios: a box of their spread, and every scenario."""
+    figure = Figure(figsize=(7.0, 0.45 * len(values) + 1.8), dpi=DPI)
+    ax = figure.add_subplot()
+    rows = values.to_numpy(dtype=float)
+    ax.boxplot(list(rows), orientation="horizontal", whis=(10, 90), showfliers=False)
+    for i, row in enumerate(rows):
+        ax.scatter(row, np.full(len(row), i + 1), s=9, color="#555555", zorder=3)
+    names = [", ".join(fmt(v) for v in (p if isinstance(p, tuple) else (p,))) for p in values.index]
+    ax.set_yticks(range(1, len(rows) + 1), [plain_text(n) for n in names])
+    ax.set_ylabel(" / ".join(levers))
+    ax.set_xlabel(metric.replace("_", " "))
+    ax.set_title(
+        f"{metric.replace('_', ' ')} of each policy across {rows.shape[1]} scenarios\n"
+        "(box: quartiles, whiskers 10th–90th percentile; dots: each scenario's mean)",
+        fontsize=9,
+    )
+    figure.tight_layout()
+    figure.savefig(path)
+
+
+def _report(
+    data: SweepData,
+    table: pd.DataFrame,
+    levers: list[str],
+    uncertain: list[str],
+    caseload_limit: float,
+    on_time: float,
+) -> str:
+    first = table[table["metric"] == table["metric"].iloc[0]]
+    scenarios = int(first["scenarios"].iloc[0])
+    lines = [
+        f"# Robustness of each policy: sweep `{data.manifest['name']}`",
+        "",
+        f"{len(first)} policies ({', '.join(levers)}) across {scenarios} scenarios "
+        f"({', '.join(uncertain)}), equally weighted; each figure a mean over replications. "
+        f"Targets: caseload per caseworker ≤ {fmt(caseload_limit)} and statutory on time ≥ "
+        f"{100 * on_time:.0f} %.",
+        "",
+        "| policy | meets the targets in | "
+        + " | ".join(f"{m}: mean / bad decile / max regret" for m in table["metric"].unique())
+        + " |",
+        "| --- | --- | " + " | ".join("---" for _ in table["metric"].unique()) + " |",
+    ]
+    by_policy = table.groupby(levers, sort=False)
+    for _, rows in by_policy:
+        first_row = rows.iloc[0]
+        cells = [
+            f"{fmt(r['mean'])} / {fmt(r['bad_decile'])} / {fmt(r['max_regret'])}"
+            for _, r in rows.iterrows()
+        ]
+        lines.append(
+            f"| {_policy(first_row, levers)} | {100 * first_row['satisficing']:.0f} % of "
+            f"scenarios | " + " | ".join(cells) + " |"
+        )
+    best = first.sort_values(["satisficing", "max_regret"], ascending=[False, True]).iloc[0]
+    lines += [
+        "",
+        f"Most robust by the targets: **{_policy(best, levers)}**, which meets them in "
+        f"{100 * best['satisficing']:.0f} % of the scenarios. Bad decile: the 10th percentile "
+        "where more is better, the 90th where less is; max regret: the largest shortfall "
+        "against the best policy of the same scenario.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""Each run's weekly series, stored beside the runs as a partitioned Parquet dataset.
+
+    DIR/series/metric=<name>/part-000001.parquet   run_id, point, replication, week, date, value
+
+A spec with ``series = ["backlog_hours", ...]`` stores those weekly series of every run
+(`simulator.analysis.metrics.TIMESERIES_METRICS` names them). The dataset is partitioned
+by metric (Hive style, so `pyarrow.dataset` and pandas read one metric without touching
+the others) and written in parts, one per metric each time the runs are written: a sweep
+of thousands of runs never holds its series in memory, and reading the series of a few
+design points reads only their rows (a filter pushed down to the Parquet row groups).
+Parts are written like the runs' (`experiments.store.write_part`: temporary name,
+flushed, renamed, with page checksums and a digest of the rows), the series before the
+runs they belong to, so a stored run always has its series; a run's series written again
+after an interruption is read once (the latest).
+
+Damage. A part is verified as it is read (`experiments.store.read_part`); a damaged one
+is skipped and reported (`on_damaged`, by default a warning), never read silently. It is
+not quarantined: resuming a sweep reads the runs, never the series, so a damaged series
+part blocks nothing, and reading changes nothing (a sweep may be writing). Only the
+series of the runs in that part are missing; the runs themselves are intact.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from simulator.experiments.store import RUNS, DamagedPart, checksummed, read_part, write_part
+from simulator.sweep.measure import SERIES_KEY
+from simulator.sweep.spec import SweepError
+
+SERIES = "series"
+SCHEMA = pa.schema(
+    [
+        ("run_id", pa.int64()),
+        ("point", pa.int64()),
+        ("replication", pa.int64()),
+        ("week", pa.int64()),
+        ("date", pa.date32()),
+        ("value", pa.float64()),
+    ]
+)
+
+
+def take_series(rows: list[dict[str, Any]]) -> list[tuple[int, int, int, dict[str, np.ndarray]]]:
+    """Remove the series from finished rows: (run_id, point, replication, series) each."""
+    taken = []
+    for row in rows:
+        payload = row.pop(SERIES_KEY, None)
+        if payload is not None:
+            taken.append((row["run_id"], row["point"], row["replication"], payload))
+    return taken
+
+
+def write_series(folder: Path, runs: list[tuple[int, int, int, dict[str, np.ndarray]]]) -> None:
+    """Append the series of `runs` to `folder`/series, one new part per metric, atomically."""
+    if not runs:
+        return
+    metrics = [name for name in runs[0][3] if name != "__dates__"]
+    for metric in metrics:
+        columns: dict[str, list[np.ndarray]] = {name: [] for name in SCHEMA.names}
+        for run_id, point, replication, payload in runs:
+            values = payload[metric]
+            n = len(values)
+            columns["run_id"].append(np.full(n, run_id, dtype="int64"))
+            columns["point"].append(np.full(n, point, dtype="int64"))
+            columns["replication"].append(np.full(n, replication, dtype="int64"))
+            columns["week"].append(np.arange(n, dtype="int64"))
+            columns["date"].append(payload["__dates__"][:n])
+            columns["value"].append(values)
+        table = pa.table(
+            {name: np.concatenate(parts) for name, parts in columns.items()}, schema=SCHEMA
+        )
+        write_part(folder / SERIES / f"metric={metric}", table)
+
+
+def series_metrics(folder: str | Path) -> list[str]:
+    """The weekly series stored in a sweep's folder."""
+    root = Path(folder) / SERIES
+    if not root.is_dir():
+        return []
+    return sorted(p.name.removeprefix("metric=") for p in root.glob("metric=*") if p.is_dir())
+
+
+def load_series(
+    folder: str | Path,
+    metric: str,
+    points: list[int] | None = None,
+    on_damaged: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """One stored weekly series of a sweep: run_id, point, replication, week, date, value.
+
+    `points` keeps those design points only. One row per (run, week): a run's series
+    stored twice (a sweep interrupted and resumed) is read once. Each part is verified as
+    a whole before its rows are used (its digest covers every row), so every part is read;
+    a damaged one is skipped and reported to `on_damaged` (default: a warning).
+    """
+    stored = series_metrics(folder)
+    if metric not in stored:
+        raise SweepError(
+            f"{folder}: no weekly series {metric!r} stored"
+            + (f"; stored: {', '.join(stored)}" if stored else "; the spec's 'series' was empty")
+        )
+    partition = Path(folder) / SERIES / f"metric={metric}"
+    checked = checksummed(Path(folder) / RUNS)  # a sweep made with checksums: every part
+    tables = []
+    for part in sorted(partition.glob("part-*.parquet")):
+        try:
+            table = read_part(part, require_digest=checked, columns=tuple(SCHEMA.names))
+            tables.append(table.select(SCHEMA.names).cast(SCHEMA))
+        except (DamagedPart, pa.ArrowException, ValueError) as exc:
+            (on_damaged or _warn)(f"{part}: {exc}")
+    table = pa.concat_tables(tables or [SCHEMA.empty_table()]).to_pandas()
+    if points is not None:
+        table = table[table["point"].isin(points)]
+    table = table.drop_duplicates(["run_id", "week"], keep="last")
+    table["date"] = pd.to_datetime(table["date"])
+    return table.sort_values(["point", "replication", "week"]).reset_index(drop=True)
+
+
+def _warn(problem: str) -> None:
+    warnings.warn(f"skipped a damaged part of the weekly series: {problem}", stacklevel=3)
+
+
+def series_bands(series: pd.DataFrame) -> pd.DataFrame:
+    """Per point and week: the mean over replications and the 10th–90th percentile band."""
+    grouped = series.groupby(["point", "week", "date"])["value"]
+    table = grouped.agg(
+        mean="mean",
+        p10=lambda v: float(np.percentile(v, 10)),
+        p90=lambda v: float(np.percentile(v, 90)),
+        replications="size",
+    )
+    return table.reset_index()

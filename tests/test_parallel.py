@@ -1,0 +1,178 @@
+"""Replications on worker processes give what they give in turn, byte for byte; and a
+command loads only what it needs.
+
+The reference scenario (every workforce mechanism and policy on) runs four replications
+in this process and on two worker processes; the written tables, the comparison and the
+data behind the figures must be identical. The figures' data of the stored reference
+run must be what they were before the figures were made faster.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from figure_data import FILE, figure_data, from_folder
+
+import simulator as cl
+from simulator.experiments.executors import (
+    SERIAL_UP_TO,
+    ProcessExecutor,
+    SerialExecutor,
+    replication_executor,
+)
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
+REPLICATIONS = 4
+
+
+@pytest.fixture(scope="module")
+def scenario() -> cl.Scenario:
+    return cl.load_scenario(REFERENCE / "reference.toml")
+
+
+@pytest.fixture(scope="module")
+def folders(scenario: cl.Scenario, tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    """The reference scenario's results folder, run on 1 and on 2 workers."""
+    out = tmp_path_factory.mktemp("parallel")
+    folders = {}
+    for workers in (1, 2):
+        results = cl.run(scenario, replications=REPLICATIONS, workers=workers)
+        folders[workers] = cl.write_results(results, out / f"workers{workers}", figures=False)
+    return folders
+
+
+@pytest.mark.parametrize("name", ["summary.csv", "tasks_by_type.csv", "scenario.resolved.toml"])
+def test_parallel_replications_write_the_same_files_byte_for_byte(
+    folders: dict[int, Path], name: str
+) -> None:
+    assert (folders[2] / name).read_bytes() == (folders[1] / name).read_bytes()
+
+
+@pytest.mark.parametrize("name", ["timeseries.parquet", "tasks.parquet"])
+def test_parallel_replications_write_the_same_parquet_tables(
+    folders: dict[int, Path], name: str
+) -> None:
+    serial, parallel = (pd.read_parquet(folders[w] / name) for w in (1, 2))
+    assert len(serial) > 0
+    pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
+
+
+def test_parallel_replications_give_the_figures_the_same_data(folders: dict[int, Path]) -> None:
+    serial, parallel = (from_folder(folders[w]) for w in (1, 2))
+    pd.testing.assert_frame_equal(parallel, serial, check_exact=True)
+
+
+def test_the_figures_draw_the_data_they_drew_before_they_were_made_faster() -> None:
+    stored = pd.read_parquet(REFERENCE / "run" / FILE)
+    pd.testing.assert_frame_equal(from_folder(REFERENCE / "run"), stored, check_exact=True)
+
+
+def test_figures_drawn_on_processes_are_those_drawn_here(
+    scenario: cl.Scenario, tmp_path: Path
+) -> None:
+    results = cl.run(scenario, replications=3, workers=1)
+    here = cl.write_results(results, tmp_path / "here", workers=1) / "figures"
+    there = cl.write_results(results, tmp_path / "there", workers=2) / "figures"
+    names = sorted(p.name for p in here.glob("*.png"))
+    assert len(names) >= 6 and names == sorted(p.name for p in there.glob("*.png"))
+    for name in names:
+        assert (there / name).read_bytes() == (here / name).read_bytes(), name
+
+
+def test_parallel_results_are_the_serial_results_in_memory(scenario: cl.Scenario) -> None:
+    serial = cl.run(scenario, replications=3, workers=1)
+    parallel = cl.run(scenario, replications=3, workers=3)
+    for table in ("summary", "per_replication", "weekly", "by_task", "tasks"):
+        pd.testing.assert_frame_equal(
+            getattr(parallel, table), getattr(serial, table), check_exact=True
+        )
+    assert parallel.events == serial.events
+    pd.testing.assert_frame_equal(
+        figure_data(parallel.weekly, parallel.by_task),
+        figure_data(serial.weekly, serial.by_task),
+        check_exact=True,
+    )
+
+
+def test_a_parallel_comparison_is_the_serial_one(scenario: cl.Scenario) -> None:
+    other = cl.load_scenario(REFERENCE / "reference.toml", changes={"overtime.hours_per_week": 8.0})
+    serial = cl.compare(scenario, other, replications=3, workers=1)
+    parallel = cl.compare(scenario, other, replications=3, workers=2)
+    pd.testing.assert_frame_equal(parallel.table, serial.table, check_exact=True)
+    for side in ("a", "b"):
+        pd.testing.assert_frame_equal(
+            getattr(parallel, side).weekly, getattr(serial, side).weekly, check_exact=True
+        )
+
+
+def test_automatic_replications_stop_where_they_stop_in_turn(scenario: cl.Scenario) -> None:
+    # the rule stops a look-ahead after it converges: room for both under the maximum
+    options = {"replications": "auto", "precision": 0.5, "max_replications": 16}
+    serial = cl.run(scenario, workers=1, **options)
+    parallel = cl.run(scenario, workers=2, **options)
+    assert parallel.replications == serial.replications < 16
+    assert parallel.converged_at == serial.converged_at
+    pd.testing.assert_frame_equal(parallel.summary, serial.summary, check_exact=True)
+
+
+def test_progress_hears_of_every_replication_on_workers(scenario: cl.Scenario) -> None:
+    heard: list[float] = []
+    cl.run(scenario, replications=3, workers=2, progress=lambda rep, f: heard.append(rep + f))
+    assert heard == [1.0, 2.0, 3.0]
+
+
+def test_small_runs_and_one_worker_stay_in_this_process() -> None:
+    assert isinstance(replication_executor(SERIAL_UP_TO), SerialExecutor)
+    assert isinstance(replication_executor(10, workers=1), SerialExecutor)
+    assert isinstance(replication_executor(1, workers=4), SerialExecutor)
+    executor = replication_executor(2, workers=2)  # asked for: processes even so
+    try:
+        assert isinstance(executor, ProcessExecutor) and executor.workers == 2
+    finally:
+        executor.close()
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_workers_must_be_a_whole_number_from_one(scenario: cl.Scenario, workers: object) -> None:
+    with pytest.raises(cl.ScenarioError, match="workers"):
+        cl.run(scenario, replications=1, workers=workers)  # type: ignore[arg-type]
+
+
+def loaded(argv: list[str]) -> set[str]:
+    """Which of the heavy libraries a `caseload` command loads, in a fresh process."""
+    code = (
+        "import sys\n"
+        "from simulator.cli import main\n"
+        f"main({argv!r})\n"
+        "heavy = ('scipy', 'matplotlib', 'pandas', 'pyarrow', 'simpy')\n"
+        "print('loaded:', *(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
+    )
+    return set(done.stdout.splitlines()[-1].split()[1:])
+
+
+def test_validate_loads_no_tables_and_no_simulator(tmp_path: Path) -> None:
+    assert loaded(["validate", "reference.toml"]) == set()
+
+
+def test_a_run_without_figures_loads_neither_scipy_nor_matplotlib(tmp_path: Path) -> None:
+    argv = ["run", "reference.toml", "--replications", "1", "--no-figures", "-q"]
+    assert loaded([*argv, "--out", str(tmp_path / "out")]) == {"pandas", "pyarrow", "simpy"}
+
+
+def test_a_script_without_a_main_guard_is_told_how_to_run_on_processes(tmp_path: Path) -> None:
+    script = tmp_path / "unguarded.py"  # workers import it again, and would start workers
+    script.write_text(
+        "import simulator as cl\n"
+        f"scenario = cl.load_scenario({str(REFERENCE / 'reference.toml')!r})\n"
+        "cl.run(scenario, replications=3, workers=2)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]

@@ -1,0 +1,105 @@
+"""Scenario discovery (PRIM and CART) and robustness (regret, satisficing) on a small sweep,
+checked against the runs themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sweep_builders import ARRIVALS, CASEWORKERS, DUMMY, spec, write_sweep
+
+from simulator.cli import main
+from simulator.experiments.executors import SerialExecutor
+from simulator.sweep.runner import run_sweep
+from simulator.sweep.spec import load_sweep
+from simulator.sweep.store import load_results
+
+pytest.importorskip("ema_workbench", reason="scenario discovery needs the research extra")
+
+ON_TIME = "statutory_on_time_share"
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory) -> Path:
+    """caseworkers (lever, 1-3) x arrivals (uncertainty, 3 levels) x a factor with no effect."""
+    folder = tmp_path_factory.mktemp("research")
+    arrivals = {**ARRIVALS, "levels": [15.0, 25.0, 35.0]}
+    factors = {"caseworkers": CASEWORKERS, "arrivals": arrivals, "dummy": DUMMY}
+    out = folder / "out"
+    data = spec(replications=2, factors=factors)
+    run_sweep(load_sweep(write_sweep(folder, data)), out, SerialExecutor(), show_progress=False)
+    return out
+
+
+def test_prim_finds_the_box_where_deadlines_are_missed(swept: Path, capsys):
+    command = ["discover", str(swept), "--metric", ON_TIME, "--below", "0.95"]
+    assert main(command) == 0
+    assert "PRIM (EMA workbench) found the box" in capsys.readouterr().out
+    found = swept / f"discovery_{ON_TIME}"
+    box = pd.read_csv(found / "box.csv")
+    assert "caseworkers" in set(box["factor"]) and "dummy" not in set(box["factor"])
+    # coverage and density, recomputed from the runs inside the box's limits
+    runs = load_results(swept)
+    fails = runs[ON_TIME] < 0.95
+    inside = pd.Series(True, index=runs.index)
+    for row in box.itertuples():
+        inside &= runs[row.factor].between(row.low, row.high)
+    peeling = pd.read_csv(found / "peeling.csv")
+    report = (found / "report.md").read_text()
+    coverage, density = (fails & inside).sum() / fails.sum(), fails[inside].mean()
+    assert f"Coverage {100 * coverage:.0f} %" in report
+    assert f"density {100 * density:.0f} %" in report
+    assert density >= 0.8  # the threshold
+    assert peeling["coverage"].iloc[0] == 1.0 and peeling["mass"].is_monotonic_decreasing
+    cart = pd.read_csv(found / "cart.csv")
+    assert cart["coverage"].sum() == pytest.approx(1.0)  # CART's leaves partition the runs
+    assert (found / "peeling.png").stat().st_size > 10_000
+    assert (found / "box.png").stat().st_size > 5_000
+
+
+def test_discovery_errors_name_what_is_allowed(swept: Path, capsys):
+    assert main(["discover", str(swept), "--metric", "nonsense", "--below", "1"]) == 2
+    assert "no metric 'nonsense'" in capsys.readouterr().err
+    assert main(["discover", str(swept), "--metric", ON_TIME, "--below", "-1"]) == 2
+    assert "no run fails" in capsys.readouterr().err
+    command = ["discover", str(swept), "--metric", ON_TIME, "--below", "0.95"]
+    assert main([*command, "--policy", "caseworkers=9"]) == 2
+    assert "no successful run with caseworkers = 9" in capsys.readouterr().err
+
+
+def test_robustness_gives_regret_and_satisficing_per_policy(swept: Path):
+    assert main(["robustness", str(swept), "-q", "--caseload-limit", "45"]) == 0
+    table = pd.read_csv(swept / "robustness" / "robustness.csv")
+    runs = load_results(swept)
+    means = (
+        runs.groupby(["caseworkers", "arrivals", "dummy"])[ON_TIME]
+        .mean()
+        .unstack(["arrivals", "dummy"])
+    )
+    best = means.max(axis=0)
+    caseload = (
+        runs.groupby(["caseworkers", "arrivals", "dummy"])["caseload_per_worker_mean"]
+        .mean()
+        .unstack(["arrivals", "dummy"])
+    )
+    for caseworkers in (1, 2, 3):
+        row = table.query("metric == @ON_TIME and caseworkers == @caseworkers").iloc[0]
+        assert row["mean"] == pytest.approx(means.loc[caseworkers].mean())
+        assert row["max_regret"] == pytest.approx((best - means.loc[caseworkers]).max())
+        assert row["bad_decile"] == pytest.approx(np.percentile(means.loc[caseworkers], 10))
+        meets = (means.loc[caseworkers] >= 0.95) & (caseload.loc[caseworkers] <= 45)
+        assert row["satisficing"] == pytest.approx(meets.mean())
+        assert row["scenarios"] == 6
+    on_time = table[table["metric"] == ON_TIME].set_index("caseworkers")
+    assert on_time.loc[1, "max_regret"] > on_time.loc[3, "max_regret"]
+    assert (swept / "robustness" / f"robustness_{ON_TIME}.png").is_file()
+
+
+def test_robustness_needs_levers_and_uncertainties(tmp_path: Path, capsys):
+    out = tmp_path / "out"
+    data = spec(replications=1, factors={"caseworkers": CASEWORKERS})
+    run_sweep(load_sweep(write_sweep(tmp_path, data)), out, SerialExecutor(), show_progress=False)
+    assert main(["robustness", str(out)]) == 2
+    assert "needs both levers and uncertainties" in capsys.readouterr().err
