@@ -23,6 +23,7 @@ the count of inputs tried and handled cleanly, by kind.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import math
@@ -39,6 +40,7 @@ import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sweep_builders import BASE as SWEEP_BASE
 
 from simulator.cli import main
 from simulator.experiments import limits
@@ -280,3 +282,104 @@ def test_the_mutations_cover_every_kind():
     draw()
     assert set(seen) - {"changed"} == set(KINDS)
     assert seen["changed"] > 0.9 * 200
+
+
+# --------------------------------------------------------------------------- sweep specs
+
+# A spec with every kind of factor and design option research added: named variants, keys
+# moved together, a list scaled, a log range, weekly series, a Morris design.
+RESEARCH_SPEC: dict[str, Any] = {
+    "name": "fuzzed_sweep",
+    "base": "base.toml",
+    "replications": 2,
+    "seed": 3,
+    "design": {"kind": "morris", "n": 2, "levels": 4},
+    "series": ["backlog_hours", "pending_tasks"],
+    "factors": {
+        "hours": {
+            "kind": "lever",
+            "variants": {
+                "short": {"caseworkers.weekly_hours": 30.0},
+                "long": {"caseworkers.weekly_hours": 37.0, "caseworkers.casework_share": 0.8},
+            },
+        },
+        "arrivals": {"kind": "uncertainty", "key": "arrivals.per_month", "range": [10.0, 40.0],
+                     "log": True},
+        "staff": {"kind": "lever", "key": "caseworkers.staffing", "scale": "caseworkers",
+                  "range": [1.0, 3.0]},
+        "exits": {"kind": "uncertainty", "keys": ["exit.other_per_year"], "range": [0.0, 0.2]},
+    },
+}  # fmt: skip
+
+
+@st.composite
+def spec_mutations(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
+    """(kind, where, the mutated spec): one place of `RESEARCH_SPEC` changed as a scenario's."""
+    data = copy.deepcopy(RESEARCH_SPEC)
+    kind = draw(st.sampled_from([k for k in KINDS if k != "extends"]))
+    path = draw(st.sampled_from(places(data)))
+    old = get(data, path)
+    numeric = isinstance(old, int | float) and not isinstance(old, bool)
+    where = ".".join(map(str, path))
+    if kind == "type":
+        put(
+            data, path, draw(st.sampled_from([v for v in OTHER_VALUES if type(v) is not type(old)]))
+        )
+    elif kind == "sign" and numeric:
+        put(data, path, -old if old else -1)
+    elif kind == "nonfinite":
+        put(data, path, draw(st.sampled_from([math.inf, -math.inf, math.nan])))
+    elif kind == "huge":
+        exponent = draw(st.integers(2, 300))
+        if isinstance(old, int) and not isinstance(old, bool):
+            put(data, path, 10 ** min(exponent, 40))
+        elif isinstance(old, str | list):
+            put(data, path, old * min(10**exponent, 2_000))
+        else:
+            put(data, path, float(f"1e{exponent}") * (old if numeric and old else 1.0))
+    elif kind in ("zero", "sign"):
+        put(data, path, type(old)() if isinstance(old, str | list | dict | bool) else 0)
+    elif kind == "missing":
+        del get(data, path[:-1])[path[-1]]
+    elif kind == "extra":
+        tables = [()] + [p for p in places(data) if isinstance(get(data, p), dict)]
+        table = draw(st.sampled_from(tables))
+        get(data, table)["surplus_key"] = draw(st.sampled_from([1, "x", 2.5]))
+        where = ".".join(map(str, (*table, "surplus_key")))
+    return kind, where, data
+
+
+@settings(
+    max_examples=max(EXAMPLES // 2, 10),
+    deadline=None,
+    derandomize="CASELOAD_FUZZ_EXAMPLES" not in os.environ,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(mutation=spec_mutations())
+def test_a_mutated_sweep_spec_is_checked_or_refused_cleanly(
+    mutation, tmp_path_factory, monkeypatch, capsys
+):
+    """`caseload sweep SPEC --check` on a mutated spec with every research key: exit 0, or
+    exit 2 with one message naming the spec file; no traceback, nothing written."""
+    kind, where, data = mutation
+    for key, value in FUZZ_LIMITS.items():
+        monkeypatch.setitem(limits.LIMITS, key, value)
+    folder = tmp_path_factory.mktemp("fuzz_sweep")
+    monkeypatch.chdir(folder)
+    (folder / "base.toml").write_text(tomli_w.dumps(SWEEP_BASE), encoding="utf-8")
+    (folder / "spec.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    previous = signal.signal(signal.SIGALRM, _too_long)
+    signal.alarm(SECONDS)
+    try:
+        status = main(["sweep", str(folder / "spec.toml"), "--check"])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    err = capsys.readouterr().err
+    note = f"{kind} at {where}: exit {status}\n{err}"
+    assert "Traceback" not in err, note
+    assert status in (0, 2), note
+    if status == 2:
+        assert err.count("caseload: error:") == 1 and "spec.toml" in err, note
+    assert sorted(p.name for p in folder.iterdir()) == ["base.toml", "spec.toml"], note

@@ -139,7 +139,10 @@ def test_more_worker_processes_than_the_machine_can_hold_are_refused(tmp_path: P
     for argv in (
         ["sweep", str(path), "-q", "--workers", "100000", "--out", str(tmp_path / "o")],
         ["plan", str(BASELINE), "-q", "--workers", "100000", "--out", str(tmp_path / "o")],
-    ):
+        ["run", str(BASELINE), "-q", "--workers", "100000", "--out", str(tmp_path / "o")],
+        ["compare", str(BASELINE), str(BASELINE), "-q", "--workers", "100000",
+         "--out", str(tmp_path / "o")],
+    ):  # fmt: skip
         assert main(argv) == 2
         assert "--workers: 100,000 processes for" in one_error(capsys)
         assert not (tmp_path / "o").exists()
@@ -208,6 +211,9 @@ def test_sweeps_too_large_are_stopped_before_the_design_is_built(tmp_path: Path,
     path = write_sweep(tmp_path, spec(design={"kind": "latin_hypercube", "n": 10**9}))
     assert main(["sweep", str(path), "--check"]) == 2
     assert "the design asks for 2e+09 runs" in one_error(capsys)
+    path = write_sweep(tmp_path, spec(design={"kind": "morris", "n": 10**8}))
+    assert main(["sweep", str(path), "--check"]) == 2
+    assert "the design asks for 6e+08 runs" in one_error(capsys)  # n (k + 1) points, 2 each
     path = write_sweep(tmp_path, spec(replications=10**9))
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "-q"]) == 2
     assert "the design asks for 6e+09 runs" in one_error(capsys)

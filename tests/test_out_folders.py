@@ -208,6 +208,41 @@ def test_analyze_replaces_its_own_default_folder_and_asks_for_others(sweep_folde
     assert main(["analyze", str(sweep_folder), "--out", str(elsewhere), "-q", "--force"]) == 0
 
 
+def test_robustness_and_discover_never_write_over_the_sweep_or_its_run_data(
+    sweep_folder, users_folder, capsys
+):
+    (sweep_folder / "series").mkdir()  # where a spec's weekly series go: run data too
+    before = snapshot(sweep_folder)
+    discover = ["discover", str(sweep_folder), "--metric", "backlog_hours_mean", "--above", "0"]
+    for command in (["robustness", str(sweep_folder)], discover):
+        for out in (
+            sweep_folder,
+            sweep_folder / "runs",
+            sweep_folder / "runs" / "x",
+            sweep_folder / "series" / "x",
+        ):
+            assert main([*command, "--out", str(out), "-q", "--force"]) == 2
+            assert "sweep" in error(capsys)
+            assert snapshot(sweep_folder) == before
+        assert main([*command, "--out", str(users_folder), "-q", "--force"]) == 2
+        assert "is not a folder caseload wrote" in error(capsys)
+
+
+def test_robustness_replaces_its_own_default_folder_and_asks_for_others(sweep_folder, capsys):
+    assert main(["robustness", str(sweep_folder), "-q"]) == 0
+    assert (sweep_folder / "robustness" / ".caseload").is_file()
+    assert main(["robustness", str(sweep_folder), "-q"]) == 0  # FOLDER/robustness, its own
+    elsewhere = sweep_folder.parent / "robustness_copy"
+    assert main(["robustness", str(sweep_folder), "--out", str(elsewhere), "-q"]) == 0
+    assert main(["robustness", str(sweep_folder), "--out", str(elsewhere), "-q"]) == 2
+    assert "Add --force" in error(capsys)
+    assert main(["robustness", str(sweep_folder), "--out", str(elsewhere), "-q", "--force"]) == 0
+    analysis = sweep_folder / "analysis"  # another kind of folder: replaced only with --force
+    assert main(["analyze", str(sweep_folder), "-q"]) == 0
+    assert main(["robustness", str(sweep_folder), "--out", str(analysis), "-q"]) == 2
+    assert "Add --force" in error(capsys)
+
+
 def test_run_never_replaces_a_sweep_even_with_force(sweep_folder, capsys):
     before = snapshot(sweep_folder)
     assert run(sweep_folder, "--force") == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sweep_builders import CASEWORKERS, spec, write_sweep
+from sweep_builders import ARRIVALS, CASEWORKERS, spec, write_sweep
 
 from simulator.cli import main
 
@@ -154,3 +154,31 @@ def test_a_sweep_runs_on_a_tls_cluster_and_half_tls_is_refused(tmp_path: Path, c
         assert main([*plain, "--out", str(tmp_path / "plain"), *tls]) == 2
         assert "the address must be tls://" in capsys.readouterr().err
     assert not (tmp_path / "no_files").exists() and not (tmp_path / "plain").exists()
+
+
+def test_variant_names_and_labels_in_discovery_and_robustness_are_inert(tmp_path: Path):
+    pytest.importorskip("ema_workbench", reason="scenario discovery needs the research extra")
+    from simulator.sweep.store import load_results
+
+    staffing = "caseworkers.staffing.0.caseworkers"
+    factors = {
+        "staffing": {
+            "kind": "lever",
+            "variants": {EVIL: {staffing: 1}, "@three": {staffing: 3}},
+            "label": "Staffing $ plan",  # a lone '$' would start matplotlib's mathtext
+        },
+        "arrivals": {**ARRIVALS, "label": "=Refugees $ a month"},
+    }
+    path, out = write_sweep(tmp_path, spec(factors=factors)), tmp_path / "o"
+    assert main(["sweep", str(path), "--out", str(out), "-q", "--workers", "1"]) == 0
+    assert main(["robustness", str(out), "-q"]) == 0
+    assert formulas(out / "robustness" / "robustness.csv") == []
+    assert f"'{EVIL}" in cells(out / "robustness" / "robustness.csv")  # kept, made inert
+    on_time = load_results(out)["statutory_on_time_share"]
+    below = str(on_time.median() + 1e-9)  # about half the runs fail: a box to find
+    metric = ["--metric", "statutory_on_time_share", "--below", below]
+    assert main(["discover", str(out), *metric, "-q"]) == 0
+    found = out / "discovery_statutory_on_time_share"
+    for table in ("box.csv", "cart.csv", "peeling.csv"):
+        assert formulas(found / table) == [], table
+    assert (found / "box.png").is_file() and (found / "peeling.png").is_file()

@@ -277,3 +277,27 @@ def test_sigterm_while_writing_leaves_no_temporary_folder(
     assert done.returncode == 143, done.stderr
     assert "terminated" in done.stderr and "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []  # no results, no hidden .o.partial-*
+
+
+def test_a_damaged_series_part_is_skipped_and_reported_never_read(tmp_path: Path, capsys):
+    path = write_sweep(tmp_path, spec(series=["backlog_hours"]))
+    out = tmp_path / "out"
+    argv = ["sweep", str(path), "--out", str(out), "-q", "--workers", "1", "--batch", "1"]
+    assert main(argv) == 0
+    from simulator import load_sweep_series
+
+    whole = load_sweep_series(out, "backlog_hours")
+    part = out / "series" / "metric=backlog_hours" / "part-000002.parquet"
+    lost = set(pq.read_table(part).column("run_id").to_pylist())
+    damage(part, "flip")
+    before = part.read_bytes()
+    with pytest.warns(UserWarning, match="skipped a damaged part of the weekly series"):
+        left = load_sweep_series(out, "backlog_hours")
+    assert set(left["run_id"]) == set(whole["run_id"]) - lost  # the rest read, exactly
+    kept = whole[~whole["run_id"].isin(lost)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(left.reset_index(drop=True), kept)
+    assert main(["analyze", str(out), "-q", "--series", "0", "1"]) == 0
+    assert "part-000002.parquet" in (out / "analysis" / "report.md").read_text()
+    assert part.read_bytes() == before  # left where it was: reading changes nothing
+    assert main(argv) == 0  # resuming reads the runs, not the series: nothing to redo
+    assert "Traceback" not in capsys.readouterr().err

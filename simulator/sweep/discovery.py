@@ -163,7 +163,7 @@ def discover(
             else int(peeling["density"].idxmax())
         )
         box.select(chosen)
-        stats, limits = box.inspect(chosen, style="data")[0]
+        stats, limits = _inspect(box, chosen)
         # the workbench's CART misreads the leaves of categorical splits (their boxes do
         # not partition the runs) and of a single factor: CART sees the numeric factors
         numeric = x[[c for c in x.columns if not isinstance(x[c].dtype, pd.CategoricalDtype)]]
@@ -185,6 +185,22 @@ def discover(
         )  # fmt: skip
         (work / "report.md").write_text(discovery_text(data, found, policy), encoding="utf-8")
     return found
+
+
+def _inspect(box: Any, i: int) -> tuple[pd.Series, pd.DataFrame]:
+    """The workbench's `inspect(i, style="data")`, but for its table of limits: the
+    workbench's is all floats, which cannot hold the set of levels a restriction of a
+    categorical factor keeps (pandas 2 refuses), so a box restricting a text or boolean
+    factor (a staffing variant) failed. Rows: restricted factors, as the workbench orders
+    them; columns: min, max (numbers, or the set of levels kept), both quasi-p-values."""
+    qp = box.qp[i]
+    names = sorted(qp, key=lambda name: qp[name])
+    rows = [
+        [*box.box_lims[i][name].tolist(), *(np.nan if v == -1 else v for v in qp[name])]
+        for name in names
+    ]
+    limits = pd.DataFrame(rows, index=names, columns=["min", "max", "qp_low", "qp_high"])
+    return box.peeling_trajectory.iloc[i], limits
 
 
 def _restrictions(data: SweepData, x: pd.DataFrame, limits: pd.DataFrame) -> pd.DataFrame:

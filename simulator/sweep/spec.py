@@ -61,7 +61,8 @@ class Design(Strict):
     kind: Literal["full_factorial", "latin_hypercube", "sobol", "morris"]
     n: int | None = Field(default=None, ge=1)
     second_order: bool = False
-    levels: int | None = Field(default=None, ge=2)
+    # SALib holds arrays of the grid's size: 10^9 levels would fill the memory (4 to 10 is usual)
+    levels: int | None = Field(default=None, ge=2, le=1000)
 
     @model_validator(mode="after")
     def _n_fits_kind(self) -> Design:
@@ -142,8 +143,11 @@ class Factor(Strict):
             for path in changes:
                 if not re.fullmatch(_KEY, path):
                     raise ValueError(f"variants.{name}: {path!r} is not a key path (a.b.0.c)")
+        values = self.levels if self.levels is not None else self.range
         if self.scale is not None and (
-            self.key is None or self.value_type not in ("integer", "real")
+            self.key is None
+            or values is None
+            or _value_type(values, "levels") not in ("integer", "real")
         ):
             raise ValueError(
                 "'scale' goes with 'key' (a list of tables) and numbers to multiply by"
@@ -388,7 +392,11 @@ def check_factors(sweep: Sweep) -> None:
         levels = factor.levels if factor.levels is not None else factor.range
         for value in levels:
             source = f"{sweep.path}: factors.{name} ({factor.target} = {_show(value)})"
-            build_scenario(base, sweep.changes({name: value}, base), source)
+            try:
+                changes = sweep.changes({name: value}, base)
+            except SweepError as exc:  # a scaled key the base does not have
+                raise SweepError(f"{source}: {exc}") from None
+            build_scenario(base, changes, source)
 
 
 def _show(value: Any) -> str:
