@@ -3,8 +3,10 @@
 The public API (docs/api.md), used by the command line, the app and notebooks alike:
 
     load_scenario(file | shipped name | dict, changes=..., overrides=...) -> Scenario
+    estimate(scenario), check_size(scenario)        how large a run is; within the limits?
     run(scenario, replications=..., seed=..., progress=..., workers=...)  -> Results
     compare(a, b, replications=..., seed=..., workers=...)                -> Comparison
+    results_folder(scenario, out), comparison_folder(a, b, out)  checked before the work
     write_results(results, folder), write_comparison(comparison, folder)
     describe(results | comparison)                  the key figures as the console shows
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
@@ -20,9 +22,10 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     offered_staffing(scenario)                      the instant answer: caseworkers per quarter
     explain(key_path)                               a scenario key in plain words, where known
     staffing_plan(scenario, caseload_limit=45, on_time=0.95, ...) -> Plan  (docs/planning.md)
+    plan_folder(scenario, out), check_plan_size(scenario)   checked before the planning
     write_plan(plan, folder)                        plan.csv, the page (PDF, PNG), evidence
-    check_plan_folder(folder)                       may a plan be written there? (before work)
-    Scenario, Results, Comparison, Plan, ScenarioError   the types these return or raise
+    Scenario, Results, Comparison, Plan, ScenarioError, FiguresFailed   the types these return
+                                                    or raise
 """
 
 from typing import Any
@@ -34,11 +37,14 @@ native.choose()  # the compiled event loop if it is current, else the plain Pyth
 from simulator.api import (  # noqa: E402  (after the build is chosen)
     analyze_sweep,
     calibrate,
-    check_plan_folder,
+    check_plan_size,
+    check_size,
     compare,
+    comparison_folder,
     describe,
     discover,
     ema_model,
+    estimate,
     explain,
     load_scenario,
     load_sweep,
@@ -47,6 +53,8 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     new_scenario,
     offered_staffing,
     pair,
+    plan_folder,
+    results_folder,
     robustness,
     run,
     run_sweep,
@@ -64,6 +72,7 @@ _TYPES = {
     "Scenario": "simulator.scenario.schema",
     "Results": "simulator.experiments.run",
     "Comparison": "simulator.experiments.run",
+    "FiguresFailed": "simulator.reporting.files",
     "Plan": "simulator.plan.planner",
 }
 
@@ -79,6 +88,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Comparison",
+    "FiguresFailed",
     "Plan",
     "Results",
     "Scenario",
@@ -86,11 +96,14 @@ __all__ = [
     "__version__",
     "analyze_sweep",
     "calibrate",
-    "check_plan_folder",
+    "check_plan_size",
+    "check_size",
     "compare",
+    "comparison_folder",
     "describe",
     "discover",
     "ema_model",
+    "estimate",
     "explain",
     "load_scenario",
     "load_sweep",
@@ -99,6 +112,8 @@ __all__ = [
     "new_scenario",
     "offered_staffing",
     "pair",
+    "plan_folder",
+    "results_folder",
     "robustness",
     "run",
     "run_sweep",

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from simulator.experiments.executors import Executor
+    from simulator.experiments.limits import Estimate
+    from simulator.experiments.outputs import Destination
     from simulator.experiments.run import Comparison, Results
     from simulator.plan.planner import Plan
     from simulator.scenario.schema import Scenario
@@ -70,6 +72,7 @@ def run(
     max_replications: int = 100,
     progress: Progress = False,
     workers: int | None = None,
+    limits: bool = True,
 ) -> Results:
     """Run replications of `scenario` (default: its own count) and gather them in tables.
 
@@ -78,7 +81,7 @@ def run(
     `max_replications`. `progress=True` shows a console bar (only on a terminal).
     The replications run on `workers` processes (default: one per core, but in this
     process for a run of two replications or fewer); the results are the same however
-    many.
+    many. A run larger than the limits (`estimate`) is refused unless `limits=False`.
     """
     with phase("import"):
         from simulator.experiments.executors import replication_executor
@@ -89,6 +92,8 @@ def run(
     _check_seed(seed)
     _count("workers", workers, minimum=1)
     total = max_replications if auto else count or scenario.simulation.replications
+    if limits:
+        check_size(scenario, total)
     executor = replication_executor(total, workers)  # processes start loading at once
     try:
         with phase("import"):
@@ -117,10 +122,12 @@ def compare(
     seed: int | None = None,
     progress: Progress = False,
     workers: int | None = None,
+    limits: bool = True,
 ) -> Comparison:
     """Run `a` and `b` with common random numbers; B - A per metric with paired intervals.
 
-    Both scenarios' replications run on `workers` processes (as in `run`).
+    Both scenarios' replications run on `workers` processes (as in `run`). Each run
+    larger than the limits is refused unless `limits=False`.
     """
     with phase("import"):
         from simulator.experiments.executors import replication_executor
@@ -128,6 +135,9 @@ def compare(
     _count("replications", replications, minimum=2)
     _check_seed(seed)
     _count("workers", workers, minimum=1)
+    if limits:
+        check_size(a, replications, "A")
+        check_size(b, replications, "B")
     executor = replication_executor(2 * replications, workers)
     try:
         with phase("import"):
@@ -141,41 +151,96 @@ def compare(
         executor.close()
 
 
+def estimate(scenario: Scenario, replications: int | None = None) -> Estimate:
+    """How large a run will be (cases, tasks, events, memory), from the scenario alone."""
+    from simulator.experiments.limits import estimate as size
+
+    return size(scenario, replications)
+
+
+def check_size(scenario: Scenario, replications: int | None = None, what: str = "") -> Estimate:
+    """The estimate of a run, or a `ScenarioError` naming each limit it passes and why."""
+    from simulator.experiments.limits import check
+
+    return check(scenario, replications, what or f"scenario '{scenario.name}'")
+
+
+def results_folder(
+    scenario: Scenario, out: str | Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where a run's results go (`out`, default results/<name>/), checked before any work:
+    an existing folder is replaced only if caseload wrote it and holds nothing else, and
+    only with `force` or when it is the default folder of the same scenario. Refusals
+    (a file, a link, another program's folder, no permission) raise `ScenarioError`."""
+    from simulator.reporting.files import results_destination
+
+    return results_destination(scenario.name, None if out is None else Path(out), force=force)
+
+
+def comparison_folder(
+    a: Scenario, b: Scenario, out: str | Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where a comparison goes (default results/compare_<A>_vs_<B>/), checked as above."""
+    from simulator.reporting.files import comparison_destination
+
+    where = None if out is None else Path(out)
+    return comparison_destination(a.name, b.name, where, force=force)
+
+
 def write_results(
     results: Results,
-    folder: str | Path,
+    folder: str | Path | Destination,
     *,
     figures: bool = True,
+    force: bool = False,
     command: list[str] | None = None,
     workers: int | None = None,
 ) -> Path:
-    """Write the results folder (tables, figures, the scenario as run, a manifest) at once.
+    """Write the results folder (tables, figures, the scenario as run, a manifest) at once,
+    where `results_folder` allows. Raises `FiguresFailed` (the tables written) if a
+    figure could not be drawn.
 
     The figures are drawn on `workers` processes (default: one per core where the run
     had more than two replications, else in this process).
     """
     _count("workers", workers, minimum=1)
     with phase("import"):
+        from simulator.experiments.outputs import Destination
         from simulator.reporting.files import write_results as write
 
-    return write(results, Path(folder), command=command, figures=figures, workers=workers)
+    if not isinstance(folder, Destination):
+        folder = results_folder(results.scenario, folder, force=force)
+    return write(results, folder, command=command, figures=figures, workers=workers)
 
 
 def write_comparison(
-    comparison: Comparison, folder: str | Path, *, command: list[str] | None = None
+    comparison: Comparison,
+    folder: str | Path | Destination,
+    *,
+    force: bool = False,
+    command: list[str] | None = None,
 ) -> Path:
     """Write a comparison folder (the paired table, both summaries, a figure) at once."""
     with phase("import"):
+        from simulator.experiments.outputs import Destination
         from simulator.reporting.files import write_comparison as write
 
-    return write(comparison, Path(folder), command=command)
+    if not isinstance(folder, Destination):
+        folder = comparison_folder(
+            comparison.a.scenario, comparison.b.scenario, folder, force=force
+        )
+    return write(comparison, folder, command=command)
 
 
 def describe(
-    what: Results | Comparison | Sweep | Outcome | Plan, folder: str | Path | None = None
+    what: Results | Comparison | Sweep | Outcome | Plan,
+    folder: str | Path | None = None,
+    *,
+    limits: bool = True,
 ) -> str:
     """What the console shows: the key figures of a run or a comparison, what a sweep spec
-    will run (its design checked), what a call of `run_sweep` did, or a staffing plan."""
+    will run (its design checked, within the limits unless `limits=False`), what a call of
+    `run_sweep` did, or a staffing plan."""
     from simulator.experiments.run import Comparison, Results
     from simulator.plan.planner import Plan
     from simulator.reporting import console
@@ -192,7 +257,7 @@ def describe(
         return console.console_summary(what, where)
     if isinstance(what, runner.Outcome):
         return runner.outcome_text(what)
-    return runner.describe(what)
+    return runner.describe(what, check_limits=limits)
 
 
 def load_sweep(spec: str | Path) -> Sweep:
@@ -214,45 +279,52 @@ def run_sweep(
     progress: bool = False,
     command: list[str] | None = None,
     executor: Executor | None = None,
+    limits: bool = True,
+    security: Any = None,
     **options: Any,
 ) -> Outcome:
     """Run every run of a sweep not yet stored in `out` (default results/sweeps/<name>).
 
     Local processes on every core by default, `workers=1` in this process, or a Dask
-    cluster at `scheduler` (one you trust: Dask exchanges pickled data). Resumable:
-    runs already stored are skipped. `options` go to `simulator.sweep.runner.run_sweep`.
+    cluster at `scheduler` (one you trust: Dask exchanges pickled data; `security` is a
+    `distributed.security.Security` for a `tls://` scheduler). Resumable: runs already
+    stored are skipped. The folder, the design and the size of every run are checked
+    before the executor starts (`limits=False` lifts the size limits). `options` go to
+    `simulator.sweep.runner.run_sweep`.
     """
-    from simulator.experiments.executors import make_executor
+    from simulator.experiments.executors import closing, make_executor
+    from simulator.sweep.runner import prepare
     from simulator.sweep.runner import run_sweep as run_all
+    from simulator.sweep.store import check_destination
 
     sweep = sweep if not isinstance(sweep, str | Path) else load_sweep(sweep)
     folder = Path(out) if out is not None else Path("results") / "sweeps" / sweep.name
-    own = executor is None
-    executor = executor or make_executor(workers, scheduler)
-    try:
-        return run_all(
-            sweep,
-            folder,
-            executor,
-            retry_failed=retry_failed,
-            show_progress=progress,
-            command=command,
-            **options,
-        )
-    finally:
-        if own:
-            executor.close()
+    check_destination(folder, sweep)
+    design = options.pop("design", None)
+    if design is None:
+        design = prepare(sweep, check_limits=limits)
+    if executor is not None:  # the caller's: left open
+        return run_all(sweep, folder, executor, design=design, retry_failed=retry_failed,
+                       show_progress=progress, command=command, **options)  # fmt: skip
+    with closing(make_executor(workers, scheduler, security)) as own:
+        return run_all(sweep, folder, own, design=design, retry_failed=retry_failed,
+                       show_progress=progress, command=command, **options)  # fmt: skip
 
 
 def analyze_sweep(folder: str | Path, **options: Any) -> Path:
-    """Write a sweep's analysis (tables, figures, report.md); see `simulator.sweep.analyze`."""
+    """Write a sweep's analysis (tables, figures, report.md); see `simulator.sweep.analyze`.
+
+    `out` (default FOLDER/analysis) is checked as a results folder (`force` replaces one
+    caseload wrote), never the sweep's own folder or its run data; damaged parts of the
+    results are skipped and reported to `on_damaged` and in report.md."""
     from simulator.sweep.analyze import analyze_sweep as analyze
 
     return analyze(folder, **options)
 
 
 def load_sweep_results(folder: str | Path) -> pd.DataFrame:
-    """Every stored run of a sweep, one row per run: factors, status, every metric."""
+    """Every stored run of a sweep, one row per run: factors, status, every metric
+    (a damaged part of the results is skipped, with a warning)."""
     from simulator.sweep.store import load_results
 
     return load_results(folder)
@@ -262,7 +334,8 @@ def load_sweep_series(
     folder: str | Path, metric: str, points: list[int] | None = None
 ) -> pd.DataFrame:
     """One weekly series stored by a sweep (its spec's `series`): run_id, point,
-    replication, week, date, value; `points` reads those design points only."""
+    replication, week, date, value; `points` keeps those design points only (a damaged
+    part of the series is skipped, with a warning)."""
     from simulator.sweep.series import load_series
 
     return load_series(folder, metric, points)
@@ -277,14 +350,17 @@ def discover(
     policy: dict[str, Any] | None = None,
     threshold: float = 0.8,
     out: str | Path | None = None,
+    force: bool = False,
 ) -> Any:
     """Scenario discovery (PRIM and CART, EMA workbench): the box of factor values in which
-    runs fail (`metric` below or above a threshold); see `simulator.sweep.discovery`."""
+    runs fail (`metric` below or above a threshold); see `simulator.sweep.discovery`.
+    `out` (default FOLDER/discovery_<metric>) is checked as `analyze_sweep`'s."""
     from simulator.sweep.discovery import discover as find
 
     return find(
-        folder, metric, below=below, above=above, policy=policy, threshold=threshold, out=out
-    )
+        folder, metric, below=below, above=above, policy=policy, threshold=threshold, out=out,
+        force=force,
+    )  # fmt: skip
 
 
 def ema_model(spec: str | Path | Any, outcomes: tuple[str, ...] | None = None) -> Any:
@@ -303,12 +379,16 @@ def robustness(
     caseload_limit: float = 45.0,
     on_time: float = 0.95,
     out: str | Path | None = None,
+    force: bool = False,
 ) -> Path:
     """Each policy (lever setting) across the uncertainties: mean, bad decile, maximum
-    regret, share of scenarios meeting the targets; see `simulator.sweep.robustness`."""
+    regret, share of scenarios meeting the targets; see `simulator.sweep.robustness`.
+    `out` (default FOLDER/robustness) is checked as `analyze_sweep`'s."""
     from simulator.sweep.robustness import robustness as assess
 
-    return assess(folder, metrics, caseload_limit=caseload_limit, on_time=on_time, out=out)
+    return assess(
+        folder, metrics, caseload_limit=caseload_limit, on_time=on_time, out=out, force=force
+    )
 
 
 def staffing_plan(
@@ -330,6 +410,7 @@ def staffing_plan(
     seed: int | None = None,
     workers: int | None = None,
     evidence: bool = True,
+    limits: bool = True,
 ) -> Plan:
     """The least caseworker posts per quarter (or month) from `start` to `until` that keep
     the caseload per caseworker at most `caseload_limit` and get at least `on_time` of the
@@ -343,7 +424,8 @@ def staffing_plan(
     `no_firing`: posts never fall. `arrivals_range`: factors (low, high) on the scenario's
     quotas; the plan holds up to the high end. `replications`: the search's sample;
     `max_replications`: the most fresh ones the check runs. `workers`: processes (default:
-    every core; 1 runs in this process).
+    every core; 1 runs in this process). A scenario whose runs (at the high end of
+    `arrivals_range`) are larger than the limits is refused unless `limits=False`.
     """
     from simulator.plan.planner import PlanOptions, make_plan
     from simulator.plan.targets import Targets
@@ -367,26 +449,63 @@ def staffing_plan(
         )
     except ValueError as exc:
         raise ScenarioError(f"plan: {exc}") from None
+    if limits:
+        check_plan_size(scenario, arrivals_range, replications, start=start, until=until, step=step)
     return make_plan(scenario, options)
 
 
+def check_plan_size(
+    scenario: Scenario,
+    arrivals_range: tuple[float, float] | None = None,
+    replications: int = 20,
+    what: str = "",
+    *,
+    start: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    step: str = "quarter",
+) -> Estimate:
+    """`check_size` for the planner's runs: the periods `start` to `until` checked (a
+    `ScenarioError` naming --from or --until), the runs at the high end of
+    `arrivals_range` and as long as `until` asks."""
+    from simulator.plan.planner import planned_runs
+    from simulator.plan.targets import planning_periods
+    from simulator.scenario import ScenarioError
+
+    try:
+        periods = planning_periods(scenario, _date("start", start), _date("until", until), step)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ScenarioError(f"plan: {exc}") from None
+    runs = planned_runs(scenario, arrivals_range[1] if arrivals_range else 1.0, periods)
+    return check_size(runs, replications, what)
+
+
+def plan_folder(
+    scenario: Scenario, out: str | Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where a plan goes (default results/plan_<name>/), checked before the work as
+    `results_folder` checks a run's: a plan folder caseload wrote is replaced only with
+    `force` or when it is the default folder of the same scenario."""
+    from simulator.plan.files import plan_destination
+
+    return plan_destination(scenario.name, out, force=force)
+
+
 def write_plan(
-    plan: Plan, folder: str | Path | None = None, *, command: list[str] | None = None
+    plan: Plan,
+    folder: str | Path | Destination | None = None,
+    *,
+    force: bool = False,
+    command: list[str] | None = None,
 ) -> Path:
     """Write a plan's folder (plan.csv, the page as PDF and PNG, evidence, the planned
-    scenario, a manifest) at once; default results/plan_<scenario>/."""
-    from simulator.plan.files import default_folder
+    scenario, a manifest) at once, where `plan_folder` allows. Raises `FiguresFailed`
+    (the tables written) if the page could not be drawn."""
+    from simulator.experiments.outputs import Destination
     from simulator.plan.files import write_plan as write
 
-    where = Path(folder) if folder is not None else default_folder(plan.scenario.name)
-    return write(plan, where, command=command)
-
-
-def check_plan_folder(folder: str | Path) -> None:
-    """Raise `ScenarioError` if `folder` may not receive a plan (checked before the work)."""
-    from simulator.plan.files import check_destination
-
-    check_destination(Path(folder))
+    if not isinstance(folder, Destination):
+        folder = plan_folder(plan.scenario, folder, force=force)
+    return write(plan, folder, command=command)
 
 
 def calibrate(replications: int = 10, municipalities: int = 30) -> str:
@@ -396,11 +515,12 @@ def calibrate(replications: int = 10, municipalities: int = 30) -> str:
     return report(replications, municipalities)
 
 
-def new_scenario(name: str, folder: str | Path = ".") -> Path:
-    """Write `<folder>/<name>.toml`, a commented starter scenario that extends the baseline."""
+def new_scenario(name: str, folder: str | Path = ".", *, force: bool = False) -> Path:
+    """Write `<folder>/<name>.toml`, a commented starter scenario that extends the baseline;
+    an existing file is replaced only with `force`."""
     from simulator.scenario.starter import write_starter
 
-    return write_starter(name, Path(folder))
+    return write_starter(name, Path(folder), force=force)
 
 
 def pair(a: Results, b: Results) -> Comparison:
@@ -543,10 +663,13 @@ def _count(what: str, value: Any, minimum: int) -> int | None:
 
 
 def _check_seed(seed: int | None) -> None:
-    from simulator.scenario import ScenarioError
+    from simulator.scenario import ScenarioError, bounds
 
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ScenarioError(f"seed: must be a whole number >= 0 (got {seed!r})")
+    if seed is not None:
+        try:
+            bounds.check_seed(seed)
+        except ValueError as exc:
+            raise ScenarioError(f"seed: {exc} (got {seed!r})") from None
 
 
 class _progress:

@@ -14,7 +14,7 @@ from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.cli import main
 from simulator.experiments.run import run_scenario
 from simulator.reporting import files
-from simulator.reporting.files import write_results
+from simulator.reporting.files import FiguresFailed, results_destination, write_results
 from simulator.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -132,12 +132,31 @@ def test_failure_keeps_the_previous_results(tmp_path: Path, monkeypatch):
     before = (out / "summary.csv").read_bytes()
 
     def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_results(results, results_destination(scenario.name, out, force=True))
+    assert (out / "summary.csv").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_figure_that_fails_costs_the_figures_not_the_results(tmp_path: Path, monkeypatch):
+    scenario = load_scenario(BASELINE, HALF_YEAR)
+    results = run_scenario(scenario, replications=1)
+
+    def broken(*args, **kwargs):
+        raise ValueError("Expected \\frac{num}{den}")  # what mathtext said of a '$' name
 
     monkeypatch.setattr(files, "draw_figures", broken)
-    with pytest.raises(RuntimeError):
+    out = tmp_path / "out"
+    with pytest.raises(FiguresFailed, match=r"could not all be drawn .*frac"):
         write_results(results, out)
-    assert (out / "summary.csv").read_bytes() == before
+    assert {"summary.csv", "tasks_by_type.csv", "timeseries.parquet", "tasks.parquet"} <= {
+        p.name for p in out.iterdir()
+    }
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["figures"].startswith("failed: ValueError")
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 

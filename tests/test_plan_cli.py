@@ -47,7 +47,7 @@ def test_plan_writes_the_csv_the_page_and_the_planned_scenario(tiny: Path, tmp_p
     assert main(["plan", str(tiny), "--out", str(out), "--caseload-limit", "20", *ARGS]) == 0
     assert {p.name for p in out.iterdir()} == {
         "plan.csv", "evidence.csv", "page.pdf", "page.png", "scenario.planned.toml",
-        "manifest.json",
+        "manifest.json", ".caseload",
     }  # fmt: skip
     table = pd.read_csv(out / "plan.csv")
     assert list(table["period"]) == ["2024 Q1", "2024 Q2"]
@@ -67,8 +67,10 @@ def test_plan_writes_the_csv_the_page_and_the_planned_scenario(tiny: Path, tmp_p
     assert {"current staffing", "average demand ÷ 20", "Erlang C per quarter"} <= set(
         evidence["plan"]
     )
-    # the plan's own folder may be written again; the same seed gives the same plan
-    assert main(["plan", str(tiny), "--out", str(out), "--caseload-limit", "20", *ARGS]) == 0
+    # the plan's own folder is replaced with --force; the same seed gives the same plan
+    again = ["plan", str(tiny), "--out", str(out), "--caseload-limit", "20", *ARGS]
+    assert main(again) == 2
+    assert main([*again, "--force"]) == 0
     assert pd.read_csv(out / "plan.csv")["caseworkers"].tolist() == table["caseworkers"].tolist()
 
 
@@ -79,7 +81,7 @@ def test_plan_leaves_a_folder_it_did_not_write_alone(
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
     assert main(["plan", str(tiny), "--out", str(out), *ARGS]) == 2
-    assert "not a plan folder caseload wrote" in capsys.readouterr().err
+    assert "is not a folder caseload wrote" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "keep me"
 
 

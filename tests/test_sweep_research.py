@@ -103,3 +103,33 @@ def test_robustness_needs_levers_and_uncertainties(tmp_path: Path, capsys):
     run_sweep(load_sweep(write_sweep(tmp_path, data)), out, SerialExecutor(), show_progress=False)
     assert main(["robustness", str(out)]) == 2
     assert "needs both levers and uncertainties" in capsys.readouterr().err
+
+
+def test_discovery_replaces_its_own_default_folder_and_asks_for_others(swept: Path, capsys):
+    command = ["discover", str(swept), "--metric", ON_TIME, "--below", "0.95", "-q"]
+    assert main(command) == 0
+    assert main(command) == 0  # DIR/discovery_<metric>, its own: replaced
+    assert (swept / f"discovery_{ON_TIME}" / ".caseload").is_file()
+    elsewhere = swept.parent / "discovery_copy"
+    assert main([*command, "--out", str(elsewhere)]) == 0
+    assert main([*command, "--out", str(elsewhere)]) == 2
+    assert "Add --force" in capsys.readouterr().err
+    assert main([*command, "--out", str(elsewhere), "--force"]) == 0
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["discover", "--metric", ON_TIME, "--below", "nan"],
+        ["discover", "--metric", ON_TIME, "--above", "inf"],
+        ["discover", "--metric", ON_TIME, "--below", "0.9", "--threshold", "nan"],
+        ["robustness", "--caseload-limit", "inf"],
+        ["robustness", "--on-time", "nan"],
+    ],
+    ids=" ".join,
+)
+def test_non_finite_thresholds_and_targets_are_refused(option, swept: Path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main([option[0], str(swept), *option[1:], "-q"])
+    assert stopped.value.code == 2
+    assert "expected a finite number" in capsys.readouterr().err

@@ -188,7 +188,7 @@ def test_a_missing_or_broken_spec_file_is_named(tmp_path: Path):
         load_sweep(tmp_path / "nowhere.toml")
     broken = tmp_path / "broken.toml"
     broken.write_text("name = \n", encoding="utf-8")
-    with pytest.raises(SweepError, match=f"{broken}: not a UTF-8 TOML file: "):
+    with pytest.raises(SweepError, match=f"{broken}: not valid TOML: "):
         load_sweep(broken)
     path = write_sweep(tmp_path, spec(base="missing.toml"))
     with pytest.raises(SweepError, match=f"{path}: base: .*missing.toml: no such scenario file"):

@@ -31,6 +31,7 @@ from simulator.analysis.metrics.counts import COUNT_METRICS, WINDOW
 from simulator.analysis.stats import mean_ci, nonnegative_ci, percentile_range, share_ci
 from simulator.analysis.tables import counts_by_year, monthly_counts, summarise, weekly_bands
 from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.outputs import destination
 from simulator.experiments.run import Results, run_scenario
 from simulator.reporting import figures
 from simulator.reporting.console import console_summary
@@ -343,7 +344,8 @@ def test_results_folders_and_files_follow_the_umask(
 ) -> None:
     old = os.umask(mask)
     try:
-        with atomic_folder(tmp_path / "results" / "run") as work:
+        where = destination(tmp_path / "results" / "run", kind="results", owner="run")
+        with atomic_folder(where) as work:
             (work / "summary.csv").write_text("metric\n")
             (work / "figures").mkdir()
     finally:
@@ -352,3 +354,4 @@ def test_results_folders_and_files_follow_the_umask(
     assert stat.S_IMODE(made.stat().st_mode) == folder
     assert stat.S_IMODE((made / "figures").stat().st_mode) == folder
     assert stat.S_IMODE((made / "summary.csv").stat().st_mode) == file
+    assert stat.S_IMODE((made / ".caseload").stat().st_mode) == file  # the marker too

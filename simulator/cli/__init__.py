@@ -4,7 +4,7 @@
                           [--workers N]
     caseload compare A B [--replications N] [--out DIR] [--workers N]
     caseload validate SCENARIO [--set key.path=value ...]
-    caseload new NAME [--folder DIR]
+    caseload new NAME [--folder DIR] [--force]
     caseload calibrate
     caseload sweep SPEC [--out DIR] [--workers N | --scheduler ADDRESS]   (docs/sweeps.md)
     caseload analyze DIR
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import signal
 import sys
 from types import ModuleType
 
@@ -40,9 +41,11 @@ from simulator.cli import (
     sweep,
     validate,
 )
+from simulator.cli.signals import Terminated, terminate_like_interrupt
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as the shell reports a process SIGTERM ended
 COMMANDS: dict[str, ModuleType] = {
     "run": run,
     "compare": compare,
@@ -77,15 +80,21 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     command = ["caseload", *(sys.argv[1:] if argv is None else argv)]
+    previous = terminate_like_interrupt()
     try:
         return int(COMMANDS[args.command].main(args, command))
     except cl.ScenarioError as exc:
         print(f"caseload: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Terminated:
+        print("caseload: terminated; nothing unfinished was left behind", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("caseload: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         if timings.enabled():
             print(timings.report(), file=sys.stderr)
         if argv is None:  # the process's own command, which ends now: Python's exit would

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from simulator.cli.arguments import quiet
+from simulator.cli.arguments import force, quiet
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,13 +41,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="POINT",
         help="draw the stored weekly series of these design points (spec 'series')",
     )
-    analyze.add_argument("--out", type=Path, help="folder to write (default: FOLDER/analysis)")
+    analyze.add_argument(
+        "--out",
+        type=Path,
+        help="folder to write (default: FOLDER/analysis; never the sweep's folder or runs/)",
+    )
+    force(analyze)
     quiet(analyze)
 
 
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
+    damaged: list[str] = []
     out = cl.analyze_sweep(
         args.folder,
         metrics=args.metrics,
@@ -54,8 +61,20 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         target=args.target,
         out=args.out,
         series_points=args.series,
+        force=args.force,
+        on_damaged=damaged.append,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))
         print(f"written: {out}")
+    for problem in damaged:  # also when quiet: the analysis lacks these runs
+        print(
+            f"caseload: warning: skipped a damaged part of the results: {problem}", file=sys.stderr
+        )
+    if damaged:
+        print(
+            "caseload: warning: run the sweep again to quarantine the damaged parts and rerun "
+            "their runs",
+            file=sys.stderr,
+        )
     return 0

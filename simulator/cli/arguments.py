@@ -1,9 +1,31 @@
-"""Argument types and options shared by several commands."""
+"""Argument types and options shared by several commands, and how they end."""
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+EXIT_FIGURES_FAILED = 1  # the results are written, a figure (or the plan's page) is missing
+
+
+def write_and_describe(write: Callable[[], Any], what: Any, folder: Path, quiet: bool) -> int:
+    """Write a command's folder (`write()`), then print what the console shows of `what`.
+    If a figure failed, the tables are written: say so, with the key figures, on stderr."""
+    import simulator as cl
+
+    try:
+        write()
+    except cl.FiguresFailed as exc:
+        print(cl.describe(what, folder), file=sys.stderr)
+        print(f"caseload: error: {exc}", file=sys.stderr)
+        return EXIT_FIGURES_FAILED
+    if not quiet:
+        print(cl.describe(what, folder))
+    return 0
 
 
 def scenario_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,6 +44,28 @@ def scenario_arguments(p: argparse.ArgumentParser) -> None:
 
 def quiet(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+FORCE_HELP = (
+    "replace the folder at --out if caseload wrote it and it holds nothing else (a sweep's "
+    "folder never)"
+)
+NO_LIMITS_HELP = (
+    "run even if the run is estimated too large (caseworkers, cases, tasks, events or "
+    "memory above the limits; docs/robustness.md)"
+)
+
+
+def force(p: argparse.ArgumentParser) -> None:
+    _flag(p, "--force", FORCE_HELP)
+
+
+def no_limits(p: argparse.ArgumentParser) -> None:
+    _flag(p, "--no-limits", NO_LIMITS_HELP)
+
+
+def _flag(p: argparse.ArgumentParser, option: str, help: str) -> None:
+    p.add_argument(option, action="store_true", help=help)
 
 
 def workers(p: argparse.ArgumentParser) -> None:
@@ -43,6 +87,33 @@ def positive(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
     return n
+
+
+def finite(text: str) -> float:
+    """A number that is not inf or nan."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """A finite number > 0."""
+    value = finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def share(text: str) -> float:
+    """A share: a number above 0, at most 1."""
+    value = positive_number(text)
+    if value >= 1 and text.strip() not in ("1", "1.0"):
+        raise argparse.ArgumentTypeError(f"a share from 0 to 1, got {text}")
+    return value
 
 
 def replications(text: str) -> int | str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 
-from simulator.cli.arguments import quiet, workers
+from simulator.cli.arguments import force, no_limits, quiet, workers, write_and_describe
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replications", type=int, default=10, help="paired replications (10)")
     p.add_argument("--seed", type=int, help="random seed (default: A's)")
     p.add_argument("--out", type=Path, help="folder (default: results/compare_<A>_vs_<B>)")
+    force(p)
+    no_limits(p)
     workers(p)
     quiet(p)
 
@@ -27,9 +30,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     a, b = cl.load_scenario(args.a), cl.load_scenario(args.b)
     if args.replications < 2:
         raise cl.ScenarioError("--replications: a paired comparison needs at least 2")
-    if args.seed is not None and args.seed < 0:
-        raise cl.ScenarioError("--seed: must be a whole number >= 0")
-    out = args.out or Path("results") / f"compare_{a.name}_vs_{b.name}"
+    out = cl.comparison_folder(a, b, args.out, force=args.force)  # checked before the runs
+    if not args.no_limits:  # checked here to name the files
+        cl.check_size(a, args.replications, str(args.a))
+        cl.check_size(b, args.replications, str(args.b))
     result = cl.compare(
         a,
         b,
@@ -37,8 +41,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         seed=args.seed,
         progress=not args.quiet,
         workers=args.workers,
+        limits=False,
     )
-    cl.write_comparison(result, out, command=command)
-    if not args.quiet:
-        print(cl.describe(result, out))
-    return 0
+    write = partial(cl.write_comparison, result, out, command=command)
+    return write_and_describe(write, result, out.path, args.quiet)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.cli.arguments import quiet
+from simulator.cli.arguments import finite, force, quiet, share
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,8 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     discover.add_argument("folder", type=Path, help="a sweep's results folder")
     discover.add_argument("--metric", required=True, metavar="NAME", help="the metric to test")
     rule = discover.add_mutually_exclusive_group(required=True)
-    rule.add_argument("--below", type=float, metavar="X", help="a run fails if metric < X")
-    rule.add_argument("--above", type=float, metavar="X", help="a run fails if metric > X")
+    rule.add_argument("--below", type=finite, metavar="X", help="a run fails if metric < X")
+    rule.add_argument("--above", type=finite, metavar="X", help="a run fails if metric > X")
     discover.add_argument(
         "--policy",
         action="append",
@@ -32,14 +32,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     discover.add_argument(
         "--threshold",
-        type=float,
+        type=share,
         default=0.8,
         metavar="D",
         help="the density the reported box must reach (default 0.8)",
     )
     discover.add_argument(
-        "--out", type=Path, help="folder to write (default: DIR/discovery_<metric>)"
+        "--out",
+        type=Path,
+        help="folder to write (default: DIR/discovery_<metric>; never the sweep's folder or "
+        "its run data)",
     )
+    force(discover)
     quiet(discover)
 
 
@@ -60,6 +64,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         policy=policy,
         threshold=args.threshold,
         out=args.out,
+        force=args.force,
     )
     if not args.quiet:
         print((found.folder / "report.md").read_text(encoding="utf-8"))

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
+from functools import partial
 from pathlib import Path
 
-from simulator.cli.arguments import positive, quiet, scenario_arguments
+from simulator.cli.arguments import (
+    force,
+    no_limits,
+    positive,
+    positive_number,
+    quiet,
+    scenario_arguments,
+    share,
+    write_and_describe,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,21 +34,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     scenario_arguments(p)
     p.add_argument(
         "--caseload-limit",
-        type=_positive_float,
+        type=positive_number,
         default=45.0,
         metavar="CASES",
         help="most cases per caseworker (default 45, the DS recommendation)",
     )
     p.add_argument(
         "--on-time",
-        type=_share,
+        type=share,
         default=0.95,
         metavar="SHARE",
         help="least share of statutory tasks due done by the deadline (default 0.95)",
     )
     p.add_argument(
         "--confidence",
-        type=_share,
+        type=share,
         default=0.9,
         metavar="P",
         help="share of simulated futures in which each quarter must meet both "
@@ -114,6 +125,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="processes (default: every core; 1 runs in this process)",
     )
     p.add_argument("--out", type=Path, help="folder (default: results/plan_<scenario name>)")
+    force(p)
+    no_limits(p)
     quiet(p)
 
 
@@ -121,8 +134,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
-    out = args.out or Path("results") / f"plan_{scenario.name}"
-    cl.check_plan_folder(out)
+    out = cl.plan_folder(scenario, args.out, force=args.force)  # checked before the work
+    if not args.no_limits:  # checked here to name the file
+        cl.check_plan_size(scenario, args.arrivals_range, args.replications, str(args.scenario),
+                           start=args.start, until=args.until, step=args.step)  # fmt: skip
     plan = cl.staffing_plan(
         scenario,
         caseload_limit=args.caseload_limit,
@@ -140,11 +155,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         max_replications=max(args.max_replications, args.replications),
         seed=args.seed,
         workers=args.workers,
+        limits=False,
     )
-    cl.write_plan(plan, out, command=command)
-    if not args.quiet:
-        print(cl.describe(plan, out))
-    return 0
+    write = partial(cl.write_plan, plan, out, command=command)
+    return write_and_describe(write, plan, out.path, args.quiet)
 
 
 def _date(text: str) -> dt.date:
@@ -152,23 +166,6 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
-def _share(text: str) -> float:
-    value = _positive_float(text)
-    if value >= 1 and text.strip() not in ("1", "1.0"):
-        raise argparse.ArgumentTypeError(f"a share from 0 to 1, got {text}")
-    return value
 
 
 def _at_least_two(text: str) -> int:
@@ -185,6 +182,6 @@ def _range(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(
             f"expected two factors LOW,HIGH such as 0.8,1.5, got {text!r}"
         ) from None
-    if not 0 < low <= 1 <= high:
+    if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= 1 <= high):
         raise argparse.ArgumentTypeError(f"need 0 < LOW <= 1 <= HIGH, got {text}")
     return low, high

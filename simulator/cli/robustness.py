@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.cli.arguments import quiet
+from simulator.cli.arguments import force, positive_number, quiet, share
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,12 +27,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "caseload_per_worker_mean, backlog_growth_hours_per_year)",
     )
     robust.add_argument(
-        "--caseload-limit", type=float, default=45.0, metavar="N", help="target (default 45)"
+        "--caseload-limit",
+        type=positive_number,
+        default=45.0,
+        metavar="N",
+        help="target (default 45)",
     )
     robust.add_argument(
-        "--on-time", type=float, default=0.95, metavar="SHARE", help="target (default 0.95)"
+        "--on-time", type=share, default=0.95, metavar="SHARE", help="target (default 0.95)"
     )
-    robust.add_argument("--out", type=Path, help="folder to write (default: DIR/robustness)")
+    robust.add_argument(
+        "--out",
+        type=Path,
+        help="folder to write (default: DIR/robustness; never the sweep's folder or its run data)",
+    )
+    force(robust)
     quiet(robust)
 
 
@@ -45,6 +54,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         caseload_limit=args.caseload_limit,
         on_time=args.on_time,
         out=args.out,
+        force=args.force,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))

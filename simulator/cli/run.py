@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from pathlib import Path
 
-from simulator.cli.arguments import quiet, replications, scenario_arguments, workers
+from simulator.cli.arguments import (
+    force,
+    no_limits,
+    quiet,
+    replications,
+    scenario_arguments,
+    workers,
+    write_and_describe,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    force(p)
+    no_limits(p)
     workers(p)
     quiet(p)
 
@@ -41,7 +52,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
-    out = args.out or Path("results") / scenario.name
+    out = cl.results_folder(scenario, args.out, force=args.force)  # checked before the run
+    if not args.no_limits:  # checked here to name the file
+        planned = args.max_replications if args.replications == "auto" else args.replications
+        cl.check_size(scenario, planned, str(args.scenario))
     results = cl.run(
         scenario,
         replications=args.replications,
@@ -50,10 +64,14 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         max_replications=args.max_replications,
         progress=not args.quiet,
         workers=args.workers,
+        limits=False,
     )
-    cl.write_results(
-        results, out, figures=not args.no_figures, command=command, workers=args.workers
+    write = partial(
+        cl.write_results,
+        results,
+        out,
+        figures=not args.no_figures,
+        command=command,
+        workers=args.workers,
     )
-    if not args.quiet:
-        print(cl.describe(results, out))
-    return 0
+    return write_and_describe(write, results, out.path, args.quiet)

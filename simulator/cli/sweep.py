@@ -6,14 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulator.cli.arguments import positive, quiet
+from simulator.cli.arguments import no_limits, positive, quiet
+from simulator.cli.signals import Terminated
 
-EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+EXIT_OK, EXIT_RUNS_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 130, 143
 
 SWEEP_EPILOG = """\
 exit status: 0 every run succeeded; 1 some runs raised (each is stored with its error,
 and the others ran) or the executor failed (finished runs are kept); 2 bad input
-(nothing run); 130 interrupted (finished runs are kept).
+(nothing run); 130 interrupted, 143 terminated (finished runs are kept).
 Run the same command again to resume: runs already stored are skipped."""
 
 
@@ -38,8 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="run on a Dask distributed cluster, e.g. tcp://scheduler-host:8786 "
-        "(needs the 'sweep' extra; every worker must have this package installed)",
+        help="run on a Dask distributed cluster you trust (it exchanges pickled data, which "
+        "can run code), e.g. tls://scheduler-host:8786 with --tls-*, or tcp:// on a private "
+        "network (needs the 'sweep' extra; every worker must have this package installed)",
     )
     sweep.add_argument("--chunk", type=positive, metavar="N", help="runs per task (default: auto)")
     sweep.add_argument(
@@ -55,6 +57,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument(
         "--check", action="store_true", help="validate the spec and its design; run nothing"
     )
+    tls = sweep.add_argument_group("TLS to a tls:// scheduler (docs/sweeps.md)")
+    tls.add_argument("--tls-ca-file", metavar="FILE", help="the cluster's CA certificate")
+    tls.add_argument("--tls-cert", metavar="FILE", help="this client's certificate")
+    tls.add_argument("--tls-key", metavar="FILE", help="this client's key (default: in --tls-cert)")
+    no_limits(sweep)
     quiet(sweep)
 
 
@@ -63,8 +70,9 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
 
     sweep = cl.load_sweep(args.spec)
     if args.check:
-        print(cl.describe(sweep))
+        print(cl.describe(sweep, limits=not args.no_limits))
         return EXIT_OK
+    security = _security(args)
     out = args.out or Path("results") / "sweeps" / sweep.name
     try:
         outcome = cl.run_sweep(
@@ -77,11 +85,14 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
             command=command,
             chunk=args.chunk,
             batch=args.batch,
+            limits=not args.no_limits,
+            security=security,
         )
-    except KeyboardInterrupt:
-        print(f"caseload: interrupted; finished runs are kept in {out}", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"caseload: {how}; finished runs are kept in {out}", file=sys.stderr)
         print("caseload: run the same command again to resume", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     except cl.ScenarioError:
         raise
     except Exception as exc:  # the executor failed (a worker died, the cluster went away)
@@ -90,4 +101,21 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         return EXIT_RUNS_FAILED
     if not args.quiet:
         print(cl.describe(outcome))
+    elif outcome.quarantined:  # damage is reported even when quiet
+        print("\n".join(cl.describe(outcome).splitlines()[1:-1]), file=sys.stderr)
     return EXIT_RUNS_FAILED if outcome.failed else EXIT_OK
+
+
+def _security(args: argparse.Namespace) -> dict[str, str | None] | None:
+    """The TLS files given, for the API (which makes Dask's `Security` of them)."""
+    import simulator as cl
+
+    given = [args.tls_ca_file, args.tls_cert, args.tls_key]
+    if not any(given):
+        return None
+    if args.scheduler is None or not (args.tls_ca_file and args.tls_cert):
+        raise cl.ScenarioError(
+            "--tls-ca-file and --tls-cert (and --tls-key, unless the key is in the "
+            "certificate file) go together with --scheduler tls://HOST:PORT"
+        )
+    return {"ca_file": args.tls_ca_file, "cert": args.tls_cert, "key": args.tls_key}

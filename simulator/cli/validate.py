@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import argparse
 
-from simulator.cli.arguments import scenario_arguments
+from simulator.cli.arguments import no_limits, scenario_arguments
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a scenario file without running it")
     scenario_arguments(p)
+    no_limits(p)
 
 
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
+    size = (
+        cl.estimate(scenario)
+        if args.no_limits
+        else cl.check_size(scenario, None, str(args.scenario))
+    )
     print(f"{args.scenario}: valid scenario '{scenario.name}' (hash {scenario.digest()})")
+    print(f"  {size.text()}")
     return 0

@@ -1,10 +1,13 @@
-"""Writing a folder all at once or not at all.
+"""Writing a folder all at once or not at all, and only where that destroys nothing.
 
 The folder is built next to its destination under a temporary name and renamed into
-place only when every file is written, so a crash or Ctrl-C never leaves a half-written
-folder (an older folder at the same place is replaced only at that moment). It gets the
-permissions any folder the user creates gets (the umask's), not the owner-only ones of a
-temporary folder, so colleagues in the user's group can read the results.
+place only when every file is written, so a crash, Ctrl-C or SIGTERM never leaves a
+half-written folder. Where it goes was checked before the work started
+(`outputs.destination`) and is checked again just before the rename: an older folder at
+the same place is replaced only then, and only if it is one this tool wrote and may
+replace. The folder's `.caseload` marker is written last. It gets the permissions any
+folder the user creates gets (the umask's), not the owner-only ones of a temporary
+folder, so colleagues in the user's group can read the results.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from simulator.experiments.outputs import Destination, OutputError, write_marker
 
 _UMASK_LOCK = threading.Lock()
 
@@ -29,19 +34,23 @@ def umask() -> int:
 
 
 @contextmanager
-def atomic_folder(destination: Path) -> Iterator[Path]:
+def atomic_folder(destination: Destination) -> Iterator[Path]:
     """Yield an empty temporary folder that becomes `destination` if the block succeeds."""
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{destination.name}.partial-", dir=destination.parent))
+    path = destination.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
     work.chmod(0o777 & ~umask())  # mkdtemp makes it 0700: as any folder the user creates
     try:
         yield work
+        write_marker(work, destination.kind, destination.owner)
+        now = destination.recheck()  # the path may have changed while the work ran
         old = None
-        if destination.exists():
-            old = destination.with_name(f".{destination.name}.old-{work.name[-8:]}")
-            destination.rename(old)
-        work.rename(destination)
+        if os.path.lexists(path):
+            if not now.replace:
+                raise OutputError(f"{path}: appeared while caseload worked; it is left as it is")
+            old = path.with_name(f".{path.name}.old-{work.name[-8:]}")
+            path.rename(old)
+        work.rename(path)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:

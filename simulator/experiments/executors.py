@@ -6,6 +6,12 @@ chunk of runs, `simulator.experiments.work`) and yields each result as soon as i
 done, with a bounded number of items in flight (memory stays flat however large the
 batch). The work itself must not depend on where or when it runs (every run seeds
 itself), so results are the same whatever the executor.
+
+Workers never outlive the sweep. A local worker watches the process that started it (a
+thread waits on the pipe that process holds open: it closes however the process ends,
+SIGKILL included) and exits at once when it goes. On Ctrl-C or SIGTERM the executor is
+closed with `abort=True`, which stops the workers instead of waiting for their chunks
+(whose runs are not stored, and are run again on resume).
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import concurrent.futures as cf
 import importlib
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from simulator.scenario.errors import ScenarioError
@@ -26,6 +34,9 @@ WORK_MODULE = "simulator.experiments.work"  # what worker processes load before 
 # ... and, in a fork server, what the work calendar loads at its first use: the holiday
 # calendars of every country the `holidays` package knows (0.1 s, once, not per worker)
 PRELOAD = [WORK_MODULE, "holidays.countries"]
+
+
+WORKERS_PER_CORE = 8  # local worker processes: each holds the simulator (about 100 MB)
 
 
 class ExecutorError(ScenarioError):
@@ -42,7 +53,7 @@ class Executor(Protocol):
 
     def warm_up(self) -> None: ...
 
-    def close(self) -> None: ...
+    def close(self, abort: bool = False) -> None: ...
 
 
 class SerialExecutor:
@@ -58,7 +69,7 @@ class SerialExecutor:
     def warm_up(self) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         pass
 
 
@@ -82,7 +93,9 @@ class ProcessExecutor:
             forkserver.ensure_running()  # returns at once: the server loads meanwhile
         else:  # Windows and others: spawn, which imports afresh in each worker
             context = multiprocessing.get_context("spawn")
-        self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=context, initializer=exit_with_parent
+        )
         self.description = f"{self.workers} processes"
 
     def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
@@ -95,8 +108,38 @@ class ProcessExecutor:
         for future in [self._pool.submit(_ready, 0.2) for _ in range(self.workers)]:
             future.result()
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, abort: bool = False) -> None:
+        """Wait for the chunks running, or with `abort` (Ctrl-C, SIGTERM) stop the workers."""
+        if not abort:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            return
+        processes = list(getattr(self._pool, "_processes", {}).values())  # no public handle
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+
+
+def exit_with_parent() -> None:
+    """In a worker process: exit as soon as the process that started it ends, however it
+    ends (killed with SIGKILL, it has no chance to stop its workers itself).
+
+    The parent holds a pipe to each worker open while it lives; `parent_process().sentinel`
+    is the worker's end, readable once the parent is gone (also under the fork server,
+    whose workers' sentinel is the pipe of the process that asked for them).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # waits on the sentinel
+        os._exit(1)  # not sys.exit: the main thread may be deep in a run
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class DaskExecutor:
@@ -109,14 +152,21 @@ class DaskExecutor:
     (benchmarks/bench_sweep.py). It is resumed when the sweep ends.
     """
 
-    def __init__(self, scheduler: str | Any) -> None:
+    def __init__(self, scheduler: str | Any, security: Any = None) -> None:
         distributed = _distributed()
         self._own = isinstance(scheduler, str)
+        if isinstance(security, dict):
+            security = tls_security(**security)
         try:
-            self.client = distributed.Client(scheduler, timeout="20s") if self._own else scheduler
-        except (OSError, TimeoutError) as exc:
+            self.client = (
+                distributed.Client(scheduler, timeout="20s", security=security)
+                if self._own
+                else scheduler
+            )
+        except (OSError, TimeoutError, ValueError, TypeError, RuntimeError) as exc:
             raise ExecutorError(
                 f"--scheduler {scheduler}: cannot reach a Dask scheduler ({exc})"
+                + _tls_hint(scheduler, security)
             ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
         self.client.run(_profiler, False)
@@ -134,11 +184,37 @@ class DaskExecutor:
         """Load the simulator on every worker now (otherwise the first chunks pay for it)."""
         self.client.run(_ready, 0.0)
 
-    def close(self) -> None:
-        if self.client.status == "running":
+    def close(self, abort: bool = False) -> None:
+        """Resume the workers' profilers and let go of the cluster (its workers are not
+        ours to stop; the scheduler drops this client's tasks when it disconnects)."""
+        if self.client.status == "running" and not abort:
             self.client.run(_profiler, True)
         if self._own:
             self.client.close()
+
+
+def tls_security(ca_file: str, cert: str, key: str | None = None) -> Any:
+    """A Dask `Security` for a `tls://` scheduler: the cluster's CA certificate, and this
+    client's certificate and key (`key` None: in the certificate file). Encryption is
+    required, so a plain tcp:// address is refused rather than used in the clear."""
+    from distributed.security import Security
+
+    for what, path in (("CA file", ca_file), ("certificate", cert), ("key", key)):
+        if path is not None and not os.path.isfile(path):
+            raise ExecutorError(f"--tls: the {what} {path} does not exist")
+    return Security(
+        tls_ca_file=ca_file, tls_client_cert=cert, tls_client_key=key, require_encryption=True
+    )
+
+
+def _tls_hint(scheduler: str, security: Any) -> str:
+    """What a failed connection probably lacks, where TLS is half set up."""
+    tls = scheduler.startswith("tls://")
+    if tls and security is None:
+        return "; a tls:// scheduler needs --tls-ca-file and --tls-cert (docs/sweeps.md)"
+    if security is not None and not tls:
+        return "; with --tls-* the address must be tls://HOST:PORT"
+    return ""
 
 
 def _profiler(on: bool, dask_worker: Any = None) -> bool:
@@ -185,12 +261,38 @@ def _bounded(
             future.cancel()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """The executor the command line asks for: Dask with a scheduler, else processes or serial."""
+@contextmanager
+def closing(executor: Executor) -> Iterator[Executor]:
+    """Close `executor` when the block ends: after its chunks if the block ended well, at
+    once (its workers stopped, `close(abort=True)`) if it failed or was interrupted."""
+    try:
+        yield executor
+    except BaseException:
+        executor.close(abort=True)
+        raise
+    executor.close()
+
+
+def make_executor(
+    workers: int | None = None, scheduler: str | None = None, security: Any = None
+) -> Executor:
+    """The executor the command line asks for: Dask with a scheduler (and its TLS
+    `security`, a `distributed.security.Security`), else processes or serial."""
     if scheduler is not None:
-        return DaskExecutor(scheduler)
+        return DaskExecutor(scheduler, security)
+    check_workers(workers)
     workers = workers or available_cores()
     return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+
+
+def check_workers(workers: int | None) -> None:
+    """Refuse more local worker processes than the machine can hold (`WORKERS_PER_CORE`)."""
+    cores = available_cores()
+    if workers is not None and workers > WORKERS_PER_CORE * cores:
+        raise ExecutorError(
+            f"--workers: {workers:,} processes for {cores} cores (at most {WORKERS_PER_CORE} "
+            "per core: more only slow the work and fill the memory)"
+        )
 
 
 SERIAL_UP_TO = 2  # replications: so few run faster here than on processes still starting
@@ -201,6 +303,7 @@ def replication_executor(replications: int, workers: int | None = None) -> Execu
     most one per replication. By default one per core, but in this process for a run of
     `SERIAL_UP_TO` replications or fewer, where starting processes costs more than it
     saves; one worker is this process."""
+    check_workers(workers)
     if workers is None:
         workers = 1 if replications <= SERIAL_UP_TO else available_cores()
     workers = min(workers, replications)

@@ -11,9 +11,13 @@ The folder (default ``results/plan_<scenario>/``) holds:
 - ``manifest.json``: version, seed, targets, method parameters, replications simulated,
   time taken, the command.
 
-An existing folder is replaced only if it is a plan folder this tool wrote (its manifest
-says so); anything else there is left alone and the command stops with an error, before
-any simulation.
+Where it may go is checked before any simulation, by the rules every command keeps
+(`simulator.experiments.outputs`): an existing folder is replaced only if it is a plan
+folder this tool wrote, holding nothing else, and only with ``--force`` or when it is the
+default folder of the same scenario; anything else there is left alone. The tables come
+first and the page last: if the page cannot be drawn, the tables, the planned scenario
+and the manifest are still written (`FiguresFailed` says so). Text in the CSV files
+cannot start a spreadsheet formula (`reporting.files.write_csv`).
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from typing import Any
 
 from simulator import native
 from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.outputs import Destination, checked
 from simulator.plan.certify import ERROR, INDIFFERENCE
 from simulator.plan.page import write_page
 from simulator.plan.planner import Plan, PlanOptions
 from simulator.plan.report import evidence_table, period_table
-from simulator.plan.simulate import PlanError, planned_scenario
+from simulator.plan.simulate import planned_scenario
+from simulator.reporting.files import FiguresFailed, write_csv
 from simulator.version import __version__
 
 KIND = "plan"
@@ -41,39 +47,43 @@ def default_folder(scenario_name: str) -> Path:
     return Path("results") / f"plan_{scenario_name}"
 
 
-def check_destination(folder: Path) -> None:
-    """Refuse, before any work, a destination that is not a plan folder this tool wrote."""
-    folder = Path(folder)
-    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
-        raise PlanError(f"{folder}: is not a folder; choose another --out")
-    if not folder.exists() or not any(folder.iterdir()):
-        return
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        manifest = None
-    if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
-        raise PlanError(
-            f"{folder}: exists and is not a plan folder caseload wrote; it is left as it is. "
-            "Choose another --out, or move it away yourself"
-        )
+def plan_destination(
+    scenario_name: str, out: str | Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where `plan` of the scenario `scenario_name` writes: `out`, or its default
+    results/plan_<name>/; checked now (`simulator.experiments.outputs.destination`)."""
+    default = default_folder(scenario_name)
+    return checked(out, default, kind=KIND, owner=scenario_name, force=force)
 
 
-def write_plan(plan: Plan, destination: Path, *, command: list[str] | None = None) -> Path:
-    """Write the plan's folder at `destination`, atomically."""
-    check_destination(destination)
-    with atomic_folder(Path(destination)) as folder:
-        period_table(plan).to_csv(folder / "plan.csv", index=False, float_format=FLOAT_FORMAT)
+def write_plan(
+    plan: Plan, where: str | Path | Destination, *, command: list[str] | None = None
+) -> Path:
+    """Write the plan's folder at `where`, atomically (a plain path is checked as `--out`
+    without --force). Raises `FiguresFailed`, once the folder is in place, if the page
+    could not be drawn."""
+    if not isinstance(where, Destination):
+        where = plan_destination(plan.scenario.name, where)
+    failure = None
+    with atomic_folder(where) as folder:
+        write_csv(period_table(plan), folder / "plan.csv", FLOAT_FORMAT)
         if plan.evidence:
-            evidence_table(plan).to_csv(
-                folder / "evidence.csv", index=False, float_format=FLOAT_FORMAT
-            )
-        write_page(plan, folder)
+            write_csv(evidence_table(plan), folder / "evidence.csv", FLOAT_FORMAT)
         (folder / "scenario.planned.toml").write_text(planned_toml(plan), encoding="utf-8")
+        record = manifest(plan, command)
+        try:
+            write_page(plan, folder)
+        except Exception as exc:  # matplotlib may fail on anything; the plan must not be lost
+            failure = f"{type(exc).__name__}: {exc}"
+            for page in folder.glob("page.*"):
+                page.unlink()
+            record["page"] = "failed: " + failure
         (folder / "manifest.json").write_text(
-            json.dumps(manifest(plan, command), indent=2, default=str) + "\n", encoding="utf-8"
+            json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8"
         )
-    return Path(destination)
+    if failure:
+        raise FiguresFailed(where.path, failure)
+    return where.path
 
 
 def planned_toml(plan: Plan) -> str:

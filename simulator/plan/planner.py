@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from simulator.engine.calendar import WorkCalendar
-from simulator.experiments.executors import make_executor
+from simulator.experiments.executors import closing, make_executor
 from simulator.plan.certify import MET, MISSED, Certificate, OneFewer, certify, one_fewer
 from simulator.plan.naive import (
     PeriodLoad,
@@ -48,7 +48,14 @@ from simulator.plan.naive import (
 )
 from simulator.plan.offered_load import _cdf, offered_load, share_at_work
 from simulator.plan.search import REACH, Search, least_staffing
-from simulator.plan.simulate import PlanError, Sample, Simulator, scaled_arrivals
+from simulator.plan.simulate import (
+    KEYS,
+    PlanError,
+    Sample,
+    Simulator,
+    duration_years,
+    scaled_arrivals,
+)
 from simulator.plan.targets import Periods, PeriodStep, Targets, planning_periods
 from simulator.scenario import changed_scenario
 from simulator.scenario.schema import Scenario, Turnover
@@ -181,13 +188,12 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         raise PlanError(str(exc)) from None
     seed = scenario.simulation.seed if options.seed is None else options.seed
     factor = options.arrivals_range[1] if options.arrivals_range else 1.0
-    planned = scenario if factor == 1.0 else _scaled(scenario, factor)
+    planned = planned_arrivals(scenario, factor)
     load = period_load(offered_load(planned, step="month"), periods.bounds, planned)
     notes: list[str] = []
     if targets.caseload == "each" and scenario.caseworkers.assignment != "fixed":
         raise PlanError("--caseload-measure each needs caseworkers.assignment = 'fixed'")
-    executor = make_executor(options.workers)
-    try:
+    with closing(make_executor(options.workers)) as executor:
         simulator = Simulator(scenario, periods, executor, seed, factor)
         search_reps = range(options.replications)
         fresh = list(range(options.replications, options.replications + options.max_replications))
@@ -250,8 +256,6 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         plan.simulated_years = simulator.simulated_days / 365.25
         plan.events = simulator.events
         plan.cpu_seconds = simulator.cpu_seconds
-    finally:
-        executor.close()
     plan.notes.extend(_notes(plan))
     plan.wall_seconds = time.perf_counter() - started
     return plan
@@ -347,7 +351,24 @@ def post_hours(scenario: Scenario, periods: Periods) -> list[float]:
             for b0, b1 in itertools.pairwise(b)]  # fmt: skip
 
 
-def _scaled(scenario: Scenario, factor: float) -> Scenario:
+def planned_runs(
+    scenario: Scenario, factor: float = 1.0, periods: Periods | None = None
+) -> Scenario:
+    """The scenario the planner's runs simulate: quotas times `factor`, and the horizon
+    to the end of `periods` where that is later than the scenario's end (as `Simulator`
+    extends it)."""
+    planned = planned_arrivals(scenario, factor)
+    sim = planned.simulation
+    if periods is None or float(periods.bounds[-1]) <= sim.duration_days + 1e-9:
+        return planned
+    years = duration_years(periods.start, float(periods.bounds[-1]))
+    return changed_scenario(planned.to_dict(), {KEYS["duration"]: years}, "--until")
+
+
+def planned_arrivals(scenario: Scenario, factor: float) -> Scenario:
+    """`scenario` with its quotas multiplied by `factor` (the planned range's high end)."""
+    if factor == 1.0:
+        return scenario
     return changed_scenario(scaled_arrivals(scenario.to_dict(), factor), {}, "<plan arrivals>")
 
 

@@ -40,6 +40,7 @@ from simulator.analysis.metrics import interval_areas
 from simulator.engine.model import Municipality
 from simulator.engine.records import DROPPED, HIRED, RunRecord
 from simulator.scenario import Scenario
+from simulator.scenario.bounds import LAST_DATE
 
 Measure = Literal["average", "peak_week", "each"]
 Meet = Literal["probability", "mean"]
@@ -147,6 +148,10 @@ def planning_periods(
         raise ValueError(f"--from {first} is before the scenario starts ({sim.start_date})")
     if last <= first:
         raise ValueError(f"--until {last} must come after --from {first}")
+    if last > LAST_DATE:
+        raise ValueError(
+            f"--until {last} is after {LAST_DATE}, the last date the result tables can hold"
+        )
     dates = [first]
     month = dt.date(first.year, first.month, 1)
     while True:

@@ -550,6 +550,12 @@ def dropped_table(by_task: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("mean", kind="stable").reset_index(drop=True)
 
 
+def plain_text(text: object) -> str:
+    """A user's text as matplotlib should print it: as written, never as mathtext (a '$' in
+    a task name would start a formula, and an unbalanced one stops the figure)."""
+    return str(text).replace("$", r"\$")
+
+
 def _value_axis(ax: Axes, y: np.ndarray, labels: list[str]) -> None:
     """Print each bar's value on a right-hand axis, clear of bars and error bars."""
     right = ax.twinx()
@@ -602,7 +608,7 @@ def _task_bars(
     pairs = zip(table["task"], table["count"], kinds, strict=True)
     ax.set_yticks(
         y,
-        [f"{task.replace('_', ' ')}{'' if kind else ' (kan)'}  ({n:,.0f} {counted[0]})"
+        [f"{plain_text(task.replace('_', ' '))}{'' if kind else ' (kan)'}  ({n:,.0f} {counted[0]})"
          for task, n, kind in pairs],
     )  # fmt: skip
     if "statutory" in table and kinds.any() and not kinds.all():

@@ -1,9 +1,12 @@
-"""Writing a results folder, all at once or not at all.
+"""Writing a results folder, all at once or not at all, and only where it destroys nothing.
 
-The folder is built next to its destination under a temporary name and renamed
-into place only when every file is written, so a crash or Ctrl-C never leaves a
-half-written results folder (an older folder at the same place is replaced only
-at that moment).
+Where a folder may go is checked before the simulation starts (`results_destination`,
+`comparison_destination`: the rules are `simulator.experiments.outputs`'). The folder is
+built next to its destination under a temporary name and renamed into place only when
+every file is written, so a crash, Ctrl-C or SIGTERM never leaves a half-written results
+folder. Figures come last and cannot cost the tables: if drawing fails, every table and
+the manifest are still written, and `FiguresFailed` says so afterwards. Text a user
+wrote (task names) is written to CSV so that no spreadsheet reads it as a formula.
 """
 
 from __future__ import annotations
@@ -20,45 +23,121 @@ from simulator.analysis.mechanisms import mechanisms
 from simulator.analysis.tables import counts_by_year
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.executors import replication_executor
+from simulator.experiments.outputs import Destination, checked
 from simulator.experiments.run import Comparison, Results
 from simulator.reporting.drawing import Planner, draw_figures
 from simulator.timings import phase
 from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
+RESULTS = Path("results")  # where the default folders go, relative to the working folder
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet cell a formula
+
+
+class FiguresFailed(Exception):
+    """The figures could not all be drawn; every table of the folder is written."""
+
+    def __init__(self, folder: Path, error: str) -> None:
+        super().__init__(
+            f"the figures could not all be drawn ({error}); the tables, the scenario and the "
+            f"manifest are written in {folder}"
+        )
+        self.folder, self.error = folder, error
+
+
+def results_destination(name: str, out: Path | None = None, *, force: bool = False) -> Destination:
+    """Where `run` of the scenario `name` writes: `out`, or its default results/<name>/;
+    checked now (`simulator.experiments.outputs.destination`)."""
+    return checked(out, RESULTS / name, kind="results", owner=name, force=force)
+
+
+def comparison_destination(
+    a: str, b: str, out: Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where `compare` of the scenarios `a` and `b` writes (default results/compare_a_vs_b/)."""
+    default = RESULTS / f"compare_{a}_vs_{b}"
+    return checked(out, default, kind="comparison", owner=f"{a}_vs_{b}", force=force)
 
 
 def write_results(
     results: Results,
-    destination: Path,
+    where: Path | Destination,
     *,
     command: list[str] | None = None,
     figures: bool = True,
     workers: int | None = None,
 ) -> Path:
-    """Write every output of `results` into the folder `destination`, atomically
-    (the PNG figures too, unless `figures` is False: on `workers` processes, by default
-    one per core where the run had more than a few replications, else in this one)."""
-    with atomic_folder(destination) as folder, phase("tables"):
-        results.summary.to_csv(
-            folder / "summary.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
-        )
-        results.by_task.to_csv(
-            folder / "tasks_by_type.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
-        )
-        sim = results.scenario.simulation
-        counts_by_year(results.counts, sim.start_date, sim.duration_days, sim.warmup_days).to_csv(
-            folder / "counts_by_year.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
-        )
-        results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
-        results.tasks.to_parquet(folder / "tasks.parquet", index=False)
-        (folder / "scenario.resolved.toml").write_text(resolved_toml(results), encoding="utf-8")
-        if figures:
-            with phase("figures"):
-                _write_figures(results, folder / "figures", workers)
+    """Write every output of `results` into the folder `where`, atomically (the PNG figures
+    too, unless `figures` is False: on `workers` processes, by default one per core where
+    the run had more than a few replications, else in this one). A plain path is checked
+    as `--out` without --force.
+
+    Raises `FiguresFailed`, once the folder is in place, if a figure could not be drawn.
+    """
+    if not isinstance(where, Destination):
+        where = results_destination(results.scenario.name, where)
+    failure = None
+    with atomic_folder(where) as folder:
+        with phase("tables"):
+            write_csv(results.summary, folder / "summary.csv")
+            write_csv(results.by_task, folder / "tasks_by_type.csv")
+            sim = results.scenario.simulation
+            by_year = counts_by_year(
+                results.counts, sim.start_date, sim.duration_days, sim.warmup_days
+            )
+            write_csv(by_year, folder / "counts_by_year.csv")
+            results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
+            results.tasks.to_parquet(folder / "tasks.parquet", index=False)
+            toml = resolved_toml(results)
+            (folder / "scenario.resolved.toml").write_text(toml, encoding="utf-8")
         manifest = build_manifest(results, command)
+        if figures:
+            failure = _figures(results, folder / "figures", workers)
+            manifest["figures"] = "failed: " + failure if failure else "complete"
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return destination
+    if failure:
+        raise FiguresFailed(where.path, failure)
+    return where.path
+
+
+def _figures(results: Results, folder: Path, workers: int | None) -> str | None:
+    """Draw the figures into `folder`; what went wrong, if anything (the tables are safe)."""
+    try:
+        with phase("figures"):
+            _write_figures(results, folder, workers)
+    except Exception as exc:  # matplotlib may fail on anything; the run must not be lost
+        drawn = sorted(p.name for p in folder.glob("*.png")) if folder.is_dir() else []
+        return f"{type(exc).__name__}: {exc}; drawn: {', '.join(drawn) or 'none'}"
+    return None
+
+
+def write_csv(table: pd.DataFrame, path: Path, float_format: str = SUMMARY_FLOAT_FORMAT) -> None:
+    """`table` as CSV, with text that a spreadsheet would read as a formula made inert."""
+    spreadsheet_safe(table).to_csv(path, index=False, float_format=float_format, na_rep="")
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with every text cell that starts like a formula (=, +, -, @, tab, CR)
+    prefixed with an apostrophe, as OWASP advises against CSV injection. Numbers are left
+    alone, also negative ones and text that reads as a number ("-5")."""
+    safe = table.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            safe[column] = values.cat.rename_categories([_inert(c) for c in values.cat.categories])
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            safe[column] = values.map(_inert)
+    return safe
+
+
+def _inert(value: Any) -> Any:
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    try:
+        float(value)  # a number written as text: a spreadsheet reads a number, no formula
+        return value
+    except ValueError:
+        return "'" + value
 
 
 def _write_figures(results: Results, folder: Path, workers: int | None) -> None:
@@ -123,30 +202,35 @@ def build_manifest(results: Results, command: list[str] | None) -> dict[str, Any
     }
 
 
-def write_comparison(result: Comparison, destination: Path, *, command: list[str] | None) -> Path:
-    """Write a comparison folder atomically: the paired table, both summaries, a figure."""
+def write_comparison(
+    result: Comparison, where: Path | Destination, *, command: list[str] | None
+) -> Path:
+    """Write a comparison folder atomically: the paired table, both summaries, a figure.
+    A plain path is checked as `--out` without --force; `FiguresFailed` as for a run."""
     from simulator.reporting.figures import write_comparison_figure
 
     a, b = result.a, result.b
-    with atomic_folder(destination) as folder:
-        result.table.to_csv(
-            folder / "comparison.csv", index=False, float_format=SUMMARY_FLOAT_FORMAT, na_rep=""
-        )
+    if not isinstance(where, Destination):
+        where = comparison_destination(a.scenario.name, b.scenario.name, where)
+    failure = None
+    with atomic_folder(where) as folder:
+        write_csv(result.table, folder / "comparison.csv")
         for side, res in (("a", a), ("b", b)):
-            res.summary.to_csv(
-                folder / f"summary_{side}.csv",
-                index=False,
-                float_format=SUMMARY_FLOAT_FORMAT,
-                na_rep="",
-            )
+            write_csv(res.summary, folder / f"summary_{side}.csv")
             (folder / f"scenario_{side}.resolved.toml").write_text(resolved_toml(res))
-        write_comparison_figure(
-            folder / "comparison.png",
-            a.weekly,
-            b.weekly,
-            (a.scenario.name, b.scenario.name),
-            a.scenario.simulation.warmup_end,
-        )
         manifest = {"a": build_manifest(a, command), "b": build_manifest(b, command)}
+        try:
+            write_comparison_figure(
+                folder / "comparison.png",
+                a.weekly,
+                b.weekly,
+                (a.scenario.name, b.scenario.name),
+                a.scenario.simulation.warmup_end,
+            )
+        except Exception as exc:  # the paired table is the result: keep it
+            failure = f"{type(exc).__name__}: {exc}"
+            manifest["figures"] = "failed: " + failure
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return destination
+    if failure:
+        raise FiguresFailed(where.path, failure)
+    return where.path

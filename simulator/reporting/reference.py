@@ -83,7 +83,11 @@ FILE_ROWS = (
     ("scenario.resolved.toml", "the scenario as run, after `extends` and `--set`: it runs "
      "again as it is"),
     ("manifest.json", "package version, build (compiled or plain), scenario hash, seed, "
-     "replications, the mechanisms on and off, wall time, library versions, the command"),
+     "replications, the mechanisms on and off, wall time, library versions, the command, "
+     "whether every figure was drawn (`figures`)"),
+    (".caseload", "the marker, written last: what caseload wrote here (kind, owner, version, "
+     "every file); only such a folder is ever replaced, with `--force` or as the default "
+     "folder of the same scenario (docs/robustness.md)"),
 )  # fmt: skip
 
 

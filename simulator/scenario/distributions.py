@@ -13,12 +13,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-_STRICT = ConfigDict(frozen=True, extra="forbid")
+_STRICT = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 # A parameter's unit is the unit of the key the distribution is given for: hours for a
 # task's duration_hours, days for a delay (`reference.describe` fills it in).
 FIELD_UNIT = "the key's unit"
 _IN_FIELD_UNIT: dict[str, Any] = {"unit": FIELD_UNIT}
 _KIND = "The kind of distribution."
+MAX_SPREAD = 100.0  # a lognormal's sd / mean
 
 
 class Fixed(BaseModel):
@@ -55,9 +56,20 @@ class Lognormal(BaseModel):
     )
     sd: float = Field(
         ge=0,
-        description="The standard deviation: the typical spread around the mean.",
+        description="The standard deviation: the typical spread around the mean (at most "
+        f"{MAX_SPREAD:g} times the mean).",
         json_schema_extra=_IN_FIELD_UNIT,
     )
+
+    @model_validator(mode="after")
+    def _spread(self) -> Lognormal:
+        # far beyond any task time (their sd is about the mean), and the lognormal's
+        # parameters overflow a float long before sd / mean reaches 1e155
+        if self.sd > MAX_SPREAD * self.mean_:
+            raise ValueError(
+                f"sd: {self.sd:g} is more than {MAX_SPREAD:g} times the mean ({self.mean_:g})"
+            )
+        return self
 
     def mean(self) -> float:
         return self.mean_

@@ -18,6 +18,7 @@ import tomllib
 from collections.abc import Mapping
 from typing import Any
 
+from simulator.scenario.bounds import MAX_DEPTH
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.merge import deep_merge
 
@@ -29,6 +30,9 @@ def split(key: KeyPath) -> list[str]:
     parts = key.split(".") if isinstance(key, str) else list(key)
     if not parts or not all(parts):
         raise KeyError(f"the key path {'.'.join(parts)!r} has an empty part")
+    if len(parts) > MAX_DEPTH:  # no scenario key is that deep; setting it would recurse
+        shown = ".".join(parts[:4])
+        raise KeyError(f"the key path {shown}... has {len(parts)} parts (at most {MAX_DEPTH})")
     return parts
 
 
@@ -119,6 +123,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
+    except RecursionError:
+        raise ScenarioError(f"--set {key}=...: the value is nested too deeply") from None
     return key, value
 
 

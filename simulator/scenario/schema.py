@@ -21,8 +21,9 @@ import math
 from typing import Annotated, Any, ClassVar, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from simulator.scenario import bounds
 from simulator.scenario.distributions import Distribution, Fixed, Lognormal
 from simulator.scenario.errors import problems
 from simulator.scenario.keys import with_value, without
@@ -86,9 +87,11 @@ def years_to_days(start: dt.date, years: float) -> float:
 
 
 class Strict(BaseModel):
-    """A table of a file this tool reads: frozen, and unknown keys are errors."""
+    """A table of a file this tool reads: frozen, unknown keys and inf/nan are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, allow_inf_nan=False
+    )
 
 
 # --------------------------------------------------------------------------- simulation
@@ -143,6 +146,8 @@ class Simulation(Strict):
         if self.warmup_years >= self.duration_years:
             raise ValueError("warmup_years must be shorter than duration_years")
         return self
+
+    _seed_fits = field_validator("seed")(bounds.check_seed)  # stored as int64
 
     @property
     def duration_days(self) -> float:
@@ -1827,6 +1832,15 @@ class Scenario(Strict):
                 "caseworkers.staffing: the first entry must start on or before "
                 "simulation.start_date"
             )
+        return self
+
+    _name_is_a_folder = field_validator("name")(bounds.check_name)  # results/<name>/
+
+    @model_validator(mode="after")
+    def _dates_fit_tables(self) -> Scenario:
+        deadlines = {name: t.deadline_days or 0.0 for name, t in self.tasks.items()}
+        sim = self.simulation
+        bounds.check_run_dates(sim.start_date, sim.duration_years, deadlines, years_to_days)
         return self
 
     @model_validator(mode="after")

@@ -26,8 +26,11 @@ def find(name: str | Path) -> Path | None:
         return None
     for candidate in (text, f"{text}.toml"):
         path = folder() / candidate
-        if path.is_file():
-            return path
+        try:
+            if path.is_file():
+                return path
+        except (OSError, ValueError):  # a name too long for a path, or with a NUL
+            return None
     return None
 
 

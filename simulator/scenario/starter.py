@@ -6,12 +6,12 @@ out, the keys a planner changes first, each with what it means. It validates as 
 
 from __future__ import annotations
 
-import re
+import os
+import tempfile
 from pathlib import Path
 
+from simulator.scenario import bounds
 from simulator.scenario.errors import ScenarioError
-
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 TEMPLATE = """\
 # {name}: a scenario of your municipality, made by `caseload new {name}`.
@@ -50,19 +50,35 @@ description = "Describe your municipality and the question you ask here."
 """
 
 
-def write_starter(name: str, folder: Path) -> Path:
-    """Write `folder/<name>.toml`; refuse a bad name or an existing file (never overwrite)."""
-    if not NAME.fullmatch(name):
-        raise ScenarioError(
-            f"new: {name!r} is not a scenario name: use letters, digits, '_' and '-', "
-            "starting with a letter or digit"
-        )
+def write_starter(name: str, folder: Path, *, force: bool = False) -> Path:
+    """Write `folder/<name>.toml`. A bad name (`bounds.check_name`, as a scenario's name is
+    checked at load) is refused; so is an existing file, unless `force` (then it is
+    replaced at once, never half-written); a link or a folder at that path always."""
+    try:
+        bounds.check_name(name)
+    except ValueError as exc:
+        raise ScenarioError(f"new: {exc}") from None
     if not folder.is_dir():
         raise ScenarioError(f"new: {folder}: no such folder")
     path = folder / f"{name}.toml"
-    if path.exists() or path.is_symlink():
-        raise ScenarioError(f"new: {path} exists; it is left as it is (choose another name)")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ScenarioError(f"new: {path} exists and is no plain file; it is left as it is")
+    if path.exists() and not force:
+        raise ScenarioError(
+            f"new: {path} exists; it is left as it is (choose another name, or add --force "
+            "to replace it)"
+        )
     text = TEMPLATE.format(name=name, file=path)
-    with open(path, "x", encoding="utf-8") as file:  # "x": never replaces a file
-        file.write(text)
+    try:
+        if not path.exists():
+            with open(path, "x", encoding="utf-8") as file:  # "x": never replaces a file
+                file.write(text)
+            return path
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, prefix=f".{name}.", suffix=".partial", delete=False
+        ) as file:
+            file.write(text)
+        os.replace(file.name, path)  # atomic: the old file or the new one, never half
+    except OSError as exc:
+        raise ScenarioError(f"new: {path}: cannot be written ({exc.strerror or exc})") from None
     return path

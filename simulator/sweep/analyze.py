@@ -30,8 +30,10 @@ the level where it is highest); what main effects leave unexplained is interacti
 from __future__ import annotations
 
 import dataclasses
+import os
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,9 @@ import pandas as pd
 
 from simulator.analysis.metrics import METRICS
 from simulator.analysis.stats import mean_ci
-from simulator.reporting.files import atomic_folder
+from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.outputs import Destination, checked
+from simulator.reporting.files import write_csv
 from simulator.sweep.screening import morris_indices
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
 from simulator.sweep.stability import DIVERGENT, stable_point_ids, unstable_points
@@ -70,6 +74,7 @@ class SweepData:
     design: pd.DataFrame  # point, factor values
     runs: pd.DataFrame  # every stored run
     metrics: list[str]  # metric columns in the runs
+    damaged: list[str] = field(default_factory=list)  # parts skipped: "part: why"
 
     @property
     def factors(self) -> dict[str, dict[str, Any]]:
@@ -142,16 +147,20 @@ def fmt(value: Any) -> str:
 
 
 def read_sweep(folder: str | Path) -> SweepData:
-    """Load a sweep's manifest, design and stored runs."""
+    """Load a sweep's manifest, design and stored runs (damaged parts skipped, listed)."""
     folder = Path(folder)
     manifest = read_manifest(folder)
-    design = pd.read_parquet(folder / DESIGN)
-    runs = load_results(folder)
+    try:
+        design = pd.read_parquet(folder / DESIGN)
+    except (OSError, ValueError) as exc:  # pyarrow's errors are ValueError or OSError
+        raise SweepError(f"{folder / DESIGN}: damaged or missing ({exc})") from None
+    damaged: list[str] = []
+    runs = load_results(folder, on_damaged=damaged.append)
     if "unstable" in runs.columns:  # true/false, as a share when averaged
         runs["unstable"] = runs["unstable"].map({True: 1.0, False: 0.0}).astype(float)
     taken = set(RUN_COLUMNS) | set(manifest["factors"])
     metrics = [c for c in runs.columns if c not in taken]
-    return SweepData(folder, manifest, design, runs, metrics)
+    return SweepData(folder, manifest, design, runs, metrics, damaged)
 
 
 # --------------------------------------------------------------------------- tables
@@ -312,6 +321,8 @@ def analyze_sweep(
     target: str = TARGET,
     out: Path | None = None,
     series_points: list[int] | None = None,
+    force: bool = False,
+    on_damaged: Callable[[str], None] | None = None,
 ) -> Path:
     """Write tables, figures and report.md for the sweep in `folder`; returns the folder written.
 
@@ -320,10 +331,19 @@ def analyze_sweep(
     (default: the first two); `target` is the metric the report ranks factors by;
     `series_points` are design points whose stored weekly series are drawn (mean and 10th–90th
     percentile over replications), one figure per stored series.
+    `out` (default `folder`/analysis) is checked first like any results folder
+    (`outputs.destination`; `force` replaces one caseload wrote); it is never the sweep's
+    own folder nor inside its run data. Damaged parts of the results are skipped, listed
+    in report.md and passed to `on_damaged`.
     """
     from simulator.sweep import figures
 
+    where = analysis_destination(Path(folder), out, force)
     data = read_sweep(folder)
+    bands = _series(data, series_points) if series_points else {}  # damaged parts noted
+    for problem in data.damaged:
+        if on_damaged is not None:
+            on_damaged(problem)
     metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
     if target not in metrics:
         metrics.append(target)
@@ -338,9 +358,7 @@ def analyze_sweep(
     if data.ok.empty:
         raise SweepError(f"{data.folder}: no successful runs to analyse yet")
     labels = {f: data.label(f) for f in names}
-    bands = _series(data, series_points) if series_points else {}
-    out = Path(out) if out else data.folder / "analysis"
-    with atomic_folder(out) as work:
+    with atomic_folder(where) as work:
         (work / "figures").mkdir()
         _csv(point_table(data), work / "points.csv")
         if data.has_unstable:
@@ -390,7 +408,32 @@ def analyze_sweep(
             )
         report = report_text(data, ranked, target)
         (work / "report.md").write_text(report, encoding="utf-8")
-    return out
+    return where.path
+
+
+def analysis_destination(folder: Path, out: Path | None, force: bool) -> Destination:
+    """Where the analysis of the sweep in `folder` goes, checked before any work: `out`, or
+    `folder`/analysis, its default (replaced without asking when it holds an analysis)."""
+    return sweep_output(folder, out, "analysis", kind="analysis", force=force)
+
+
+def sweep_output(
+    folder: str | Path, out: str | Path | None, name: str, *, kind: str, force: bool
+) -> Destination:
+    """Where a command writes what it read from the sweep in `folder` (an analysis, a
+    discovery, a robustness table), checked before any work: `out`, or `folder`/`name`, its
+    default (replaced without asking when it holds the same kind of folder of this sweep).
+    Never the sweep's own folder nor inside its run data (`outputs.destination`)."""
+    folder = Path(folder)
+    default = folder / name
+    path = Path(out) if out is not None else default
+    if os.path.abspath(path) == os.path.abspath(folder):
+        raise SweepError(
+            f"--out {path}: is the sweep's own folder; the {kind} goes beside its runs, "
+            f"never over them (default: {default})"
+        )
+    owner = Path(os.path.abspath(folder)).name  # the sweep's folder, also when given as "."
+    return checked(out, default, kind=kind, owner=owner, force=force)
 
 
 def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
@@ -407,7 +450,10 @@ def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
         raise SweepError(
             f"{data.folder}: no design point {unknown[0]}; points are 0 to {len(data.design) - 1}"
         )
-    return {m: series_bands(load_series(data.folder, m, list(points))) for m in stored}
+    return {
+        m: series_bands(load_series(data.folder, m, list(points), data.damaged.append))
+        for m in stored
+    }
 
 
 def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:
@@ -418,7 +464,7 @@ def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> Non
 
 
 def _csv(table: pd.DataFrame, path: Path) -> None:
-    table.to_csv(path, index=False, float_format=FLOAT_FORMAT, na_rep="")
+    write_csv(table, path, FLOAT_FORMAT)  # text levels and errors made spreadsheet-safe
 
 
 # --------------------------------------------------------------------------- report
@@ -497,6 +543,7 @@ def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
         f"Base scenario `{m['base_scenario']}`; seed {m['seed']}"
         + (", common random numbers across points." if m["common_random_numbers"] else "."),
         "",
+        *_damage_lines(data),
         f"**{target}** ({unit}): {described}.",
         "",
     ]
@@ -561,6 +608,19 @@ def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _damage_lines(data: SweepData) -> list[str]:
+    """A warning for parts of the results that were damaged and left out."""
+    if not data.damaged:
+        return []
+    return [
+        f"**Warning:** {len(data.damaged)} damaged part(s) of the results were skipped, and "
+        "their runs are missing here; run the sweep again to run them anew:",
+        "",
+        *[f"- {problem}" for problem in data.damaged],
+        "",
+    ]
 
 
 def _answer(ranked: pd.DataFrame, target: str, unit: str, sobol: bool) -> list[str]:

@@ -12,6 +12,7 @@ seeded from the sweep's seed, so the same spec always gives the same points.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,22 @@ import pandas as pd
 from simulator.sweep.spec import Factor, Sweep, SweepError
 
 DTYPES = {"integer": "int64", "real": "float64", "boolean": "bool", "text": "object"}
+
+
+def design_size(sweep: Sweep) -> int:
+    """How many points the design has, worked out without building it (a design of 10^12
+    points is refused before it fills the memory)."""
+    design, k = sweep.spec.design, len(sweep.factors)
+    if design.kind == "full_factorial":
+        return math.prod(
+            len(f.levels) if f.levels is not None else f.steps or 0 for f in sweep.factors.values()
+        )
+    assert design.n is not None
+    if design.kind == "sobol":
+        return design.n * (2 * k + 2 if design.second_order else k + 2)
+    if design.kind == "morris":
+        return design.n * (k + 1)  # trajectories of k + 1 points
+    return design.n
 
 
 def build_design(sweep: Sweep) -> pd.DataFrame:

@@ -26,6 +26,7 @@ and looks for the boxes of the uncertainties in which that policy fails.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.reporting.files import atomic_folder
-from simulator.sweep.analyze import SweepData, _check_choice, fmt, read_sweep
+from simulator.experiments.atomic import atomic_folder
+from simulator.reporting.files import write_csv
+from simulator.sweep.analyze import SweepData, _check_choice, fmt, read_sweep, sweep_output
 from simulator.sweep.spec import SweepError
 
 THRESHOLD = 0.8  # the density the reported box must reach
@@ -125,16 +127,26 @@ def discover(
     policy: dict[str, Any] | None = None,
     threshold: float = THRESHOLD,
     out: str | Path | None = None,
+    force: bool = False,
 ) -> Discovery:
-    """Find the box of factor values where runs fail (PRIM) and CART's boxes; write them."""
+    """Find the box of factor values where runs fail (PRIM) and CART's boxes; write them.
+
+    `out` (default `folder`/discovery_<metric>) is checked before any work as an analysis's
+    is (`analyze.sweep_output`): never the sweep's folder or its run data; a folder
+    caseload wrote is replaced with `force`, or when it is the default of this sweep.
+    """
     from simulator.sweep import figures
 
+    for name, value in (("--below", below), ("--above", above)):
+        if value is not None and not math.isfinite(value):
+            raise SweepError(f"{name}: expected a finite number, got {value}")
+    if not 0 < threshold <= 1:  # nan too
+        raise SweepError(f"--threshold must be in (0, 1], got {threshold}")
+    where = sweep_output(folder, out, f"discovery_{metric}", kind="discovery", force=force)
     prim, cart = _workbench()
     data = read_sweep(folder)
     policy = dict(policy or {})
     x, y, rule = cases(data, metric, below, above, policy)
-    if not 0 < threshold <= 1:
-        raise SweepError(f"--threshold must be in (0, 1], got {threshold}")
     if y.sum() == 0:
         raise SweepError(f"{data.folder}: no run fails ({rule}): there is no box to find")
     if y.all():
@@ -151,7 +163,7 @@ def discover(
             else int(peeling["density"].idxmax())
         )
         box.select(chosen)
-        stats, limits = box.inspect(chosen, style="data")[0]
+        stats, limits = _inspect(box, chosen)
         # the workbench's CART misreads the leaves of categorical splits (their boxes do
         # not partition the runs) and of a single factor: CART sees the numeric factors
         numeric = x[[c for c in x.columns if not isinstance(x[c].dtype, pd.CategoricalDtype)]]
@@ -160,21 +172,35 @@ def discover(
             tree.build_tree()
     restrictions = _restrictions(data, x, limits)
     cart_table = _cart_table(data, x, tree)
-    name = f"discovery_{metric}"
-    out = Path(out) if out else data.folder / name
     labels = {f: data.label(f) for f in data.factors}
-    with atomic_folder(out) as work:
-        peeling.to_csv(work / "peeling.csv", index=False, float_format="%.6g")
-        restrictions.to_csv(work / "box.csv", index=False, float_format="%.6g")
-        cart_table.to_csv(work / "cart.csv", index=False, float_format="%.6g")
+    with atomic_folder(where) as work:
+        write_csv(peeling, work / "peeling.csv", "%.6g")
+        write_csv(restrictions, work / "box.csv", "%.6g")  # labels and levels: user text
+        write_csv(cart_table, work / "cart.csv", "%.6g")
         figures.peeling(peeling, chosen, threshold, rule, work / "peeling.png")
         figures.box_limits(restrictions, x, labels, rule, work / "box.png")
         found = Discovery(
-            out, rule, len(y), int(y.sum()), restrictions,
+            where.path, rule, len(y), int(y.sum()), restrictions,
             float(stats["coverage"]), float(stats["density"]), peeling, cart_table, threshold,
         )  # fmt: skip
         (work / "report.md").write_text(discovery_text(data, found, policy), encoding="utf-8")
     return found
+
+
+def _inspect(box: Any, i: int) -> tuple[pd.Series, pd.DataFrame]:
+    """The workbench's `inspect(i, style="data")`, but for its table of limits: the
+    workbench's is all floats, which cannot hold the set of levels a restriction of a
+    categorical factor keeps (pandas 2 refuses), so a box restricting a text or boolean
+    factor (a staffing variant) failed. Rows: restricted factors, as the workbench orders
+    them; columns: min, max (numbers, or the set of levels kept), both quasi-p-values."""
+    qp = box.qp[i]
+    names = sorted(qp, key=lambda name: qp[name])
+    rows = [
+        [*box.box_lims[i][name].tolist(), *(np.nan if v == -1 else v for v in qp[name])]
+        for name in names
+    ]
+    limits = pd.DataFrame(rows, index=names, columns=["min", "max", "qp_low", "qp_high"])
+    return box.peeling_trajectory.iloc[i], limits
 
 
 def _restrictions(data: SweepData, x: pd.DataFrame, limits: pd.DataFrame) -> pd.DataFrame:

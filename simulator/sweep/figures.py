@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator.analysis.metrics import METRICS
-from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR
+from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR, plain_text
 
 LEVER_COLOUR = LINE_COLOUR
 UNCERTAINTY_COLOUR = "#d9822b"
@@ -40,10 +40,10 @@ def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Pat
     ax = figure.add_subplot()
     cmap = "viridis_r" if share else "viridis"  # bright = bad: a high load, a low share
     image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap)
-    ax.set_xticks(range(values.shape[1]), list(table.columns))
-    ax.set_yticks(range(values.shape[0]), list(table.index))
-    ax.set_xlabel(labels[0])
-    ax.set_ylabel(labels[1])
+    ax.set_xticks(range(values.shape[1]), [plain_text(c) for c in table.columns])
+    ax.set_yticks(range(values.shape[0]), [plain_text(i) for i in table.index])
+    ax.set_xlabel(plain_text(labels[0]))
+    ax.set_ylabel(plain_text(labels[1]))
     finite = shown[np.isfinite(shown)]
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
     for (i, j), v in np.ndenumerate(shown):
@@ -93,8 +93,9 @@ def main_effects(effects: pd.DataFrame, metric: str, labels: dict[str, str], pat
             capsize=4,
             linewidth=1.5,
         )
-        ax.set_xticks(x, list(part["level"]), rotation=30 if len(x) > 5 else 0)
-        ax.set_xlabel(labels[factor])
+        ticks = [plain_text(level) for level in part["level"]]
+        ax.set_xticks(x, ticks, rotation=30 if len(x) > 5 else 0)
+        ax.set_xlabel(plain_text(labels[factor]))
         ax.grid(alpha=0.3)
     for ax in axes.flat[len(factors) :]:
         ax.set_visible(False)
@@ -131,7 +132,8 @@ def sobol_bars(indices: pd.DataFrame, metric: str, labels: dict[str, str], path:
         label="first-order (alone)",
         capsize=3,
     )
-    names = [f"{labels[f]} ({k})" for f, k in zip(indices["factor"], indices["kind"], strict=True)]
+    pairs = zip(indices["factor"], indices["kind"], strict=True)
+    names = [plain_text(f"{labels[f]} ({k})") for f, k in pairs]
     ax.set_yticks(y, names)
     ax.set_xlabel("Sobol index (share of variance)")
     ax.set_xlim(left=min(0.0, float(np.nanmin(indices["S1"])) - 0.05))
@@ -150,7 +152,7 @@ def morris_plane(indices: pd.DataFrame, metric: str, labels: dict[str, str], pat
     for row in indices.itertuples():
         colour = LEVER_COLOUR if row.kind == "lever" else UNCERTAINTY_COLOUR
         ax.errorbar(row.mu_star, row.sigma, xerr=row.mu_star_conf, fmt="o", color=colour, capsize=3)
-        ax.annotate(labels[row.factor], (row.mu_star, row.sigma), fontsize=8,
+        ax.annotate(plain_text(labels[row.factor]), (row.mu_star, row.sigma), fontsize=8,
                     xytext=(4, 4), textcoords="offset points")  # fmt: skip
     top = float(np.nanmax(indices[["mu_star", "sigma"]].to_numpy())) * 1.15 or 1.0
     ax.plot([0, top], [0, top], color="#999999", linewidth=0.8, linestyle="--")
@@ -207,7 +209,7 @@ def box_limits(
                 color=OVER_COLOUR)  # fmt: skip
         ax.text(0, i + 0.32, f"{lowest:.3g}", fontsize=7, ha="left")
         ax.text(1, i + 0.32, f"{highest:.3g}", fontsize=7, ha="right")
-    ax.set_yticks(range(len(numeric)), [labels[f] for f in numeric["factor"]])
+    ax.set_yticks(range(len(numeric)), [plain_text(labels[f]) for f in numeric["factor"]])
     ax.set_xticks([])
     ax.set_xlim(0, 1)
     if numeric.empty:
@@ -232,7 +234,9 @@ def series(
     for point, rows in bands.groupby("point"):
         values = design.set_index("point").loc[point]
         name = ", ".join(f"{labels[f]} {values[f]}" for f in factors)
-        line = ax.plot(rows["date"], rows["mean"], linewidth=1.2, label=f"point {point}: {name}")
+        line = ax.plot(
+            rows["date"], rows["mean"], linewidth=1.2, label=plain_text(f"point {point}: {name}")
+        )
         ax.fill_between(rows["date"], rows["p10"], rows["p90"], alpha=0.2,
                         color=line[0].get_color(), linewidth=0)  # fmt: skip
     ax.set_ylabel(metric.replace("_", " "))

@@ -23,15 +23,17 @@ uncertainty points). The arithmetic is a few lines of pandas; the EMA workbench'
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulator.reporting.figures import DPI
-from simulator.reporting.files import atomic_folder
-from simulator.sweep.analyze import SweepData, _check_choice, fmt, read_sweep
+from simulator.experiments.atomic import atomic_folder
+from simulator.reporting.figures import DPI, plain_text
+from simulator.reporting.files import write_csv
+from simulator.sweep.analyze import SweepData, _check_choice, fmt, read_sweep, sweep_output
 from simulator.sweep.spec import SweepError
 
 CASELOAD = "caseload_per_worker_mean"
@@ -120,21 +122,31 @@ def robustness(
     caseload_limit: float = 45.0,
     on_time: float = 0.95,
     out: str | Path | None = None,
+    force: bool = False,
 ) -> Path:
-    """Write `robustness.csv`, a figure per metric and `report.md`; returns the folder."""
+    """Write `robustness.csv`, a figure per metric and `report.md`; returns the folder.
+
+    `out` (default `folder`/robustness) is checked before any work as an analysis's is
+    (`analyze.sweep_output`): never the sweep's folder or its run data; a folder caseload
+    wrote is replaced with `force`, or when it is the default of this sweep.
+    """
+    if not (math.isfinite(caseload_limit) and caseload_limit > 0):
+        raise SweepError(f"--caseload-limit: a positive number, got {caseload_limit}")
+    if not 0 < on_time <= 1:  # nan too
+        raise SweepError(f"--on-time: a share in (0, 1], got {on_time}")
+    where = sweep_output(folder, out, "robustness", kind="robustness", force=force)
     data = read_sweep(folder)
     table = robustness_table(data, metrics, caseload_limit=caseload_limit, on_time=on_time)
     levers, uncertain = split_factors(data)
-    out = Path(out) if out else data.folder / "robustness"
-    with atomic_folder(out) as work:
-        table.to_csv(work / "robustness.csv", index=False, float_format="%.6g")
+    with atomic_folder(where) as work:
+        write_csv(table, work / "robustness.csv", "%.6g")  # text levers: user text
         for metric in table["metric"].unique():
             values = performance(data, metric, levers, uncertain)
             _figure(values, metric, levers, work / f"robustness_{metric}.png")
         (work / "report.md").write_text(
             _report(data, table, levers, uncertain, caseload_limit, on_time), encoding="utf-8"
         )
-    return out
+    return where.path
 
 
 def _policy(row: pd.Series | dict, levers: list[str]) -> str:
@@ -150,7 +162,7 @@ def _figure(values: pd.DataFrame, metric: str, levers: list[str], path: Path) ->
     for i, row in enumerate(rows):
         ax.scatter(row, np.full(len(row), i + 1), s=9, color="#555555", zorder=3)
     names = [", ".join(fmt(v) for v in (p if isinstance(p, tuple) else (p,))) for p in values.index]
-    ax.set_yticks(range(1, len(rows) + 1), names)
+    ax.set_yticks(range(1, len(rows) + 1), [plain_text(n) for n in names])
     ax.set_ylabel(" / ".join(levers))
     ax.set_xlabel(metric.replace("_", " "))
     ax.set_title(

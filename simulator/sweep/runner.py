@@ -30,13 +30,14 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from simulator.experiments import limits
 from simulator.experiments.executors import Executor
 from simulator.experiments.seeding import run_seed
 from simulator.experiments.work import Chunk, Row, Run, run_chunk
-from simulator.sweep.design import build_design
+from simulator.sweep.design import build_design, design_size
 from simulator.sweep.measure import measure
 from simulator.sweep.series import take_series, write_series
-from simulator.sweep.spec import Sweep, build_scenario
+from simulator.sweep.spec import Sweep, SweepError, build_scenario
 from simulator.sweep.store import SweepStore
 
 BATCH_RUNS = 100  # a part file every this many finished runs ...
@@ -56,15 +57,25 @@ class Outcome:
     wall_seconds: float = 0.0
     executor: str = ""
     name: str = ""  # the sweep's
+    quarantined: list[str] = field(default_factory=list)  # damaged parts moved aside
 
 
-def prepare(sweep: Sweep) -> pd.DataFrame:
-    """The sweep's design, every point checked as a scenario before anything runs."""
+def prepare(sweep: Sweep, *, check_limits: bool = True) -> pd.DataFrame:
+    """The sweep's design, every point checked as a scenario before anything runs; with
+    `check_limits`, the number of runs and each point's size too (`experiments.limits`)."""
+    if check_limits:
+        runs = design_size(sweep) * sweep.spec.replications
+        limits.check_runs(runs, f"{sweep.path}: {sweep.spec.design.kind} design")
     design = build_design(sweep)
     base = sweep.base_data()
     for point, values in zip(design["point"], _values(sweep, design), strict=True):
-        changes = sweep.changes(values, base)
-        build_scenario(base, changes, f"{sweep.path}: design point {point} {values}")
+        source = f"{sweep.path}: design point {point} {values}"
+        scenario = build_scenario(base, sweep.changes(values, base), source)
+        if check_limits:
+            try:
+                limits.check(scenario, 1, source)
+            except limits.LimitError as exc:
+                raise SweepError(str(exc)) from None
     return design
 
 
@@ -116,14 +127,16 @@ def run_sweep(
     retry_failed: bool = False,
     show_progress: bool = True,
     command: list[str] | None = None,
+    check_limits: bool = True,
 ) -> Outcome:
     """Run every run of `sweep` not yet stored in `folder`, storing rows as they finish.
 
-    On any interruption (Ctrl-C, an executor that fails) the runs finished so far are
-    written before the exception goes on; running again resumes from there.
+    On any interruption (Ctrl-C, SIGTERM, an executor that fails) the runs finished so
+    far are written before the exception goes on; running again resumes from there.
+    Damaged parts found on opening are quarantined and their runs run again.
     """
     started = time.perf_counter()
-    design = prepare(sweep) if design is None else design
+    design = prepare(sweep, check_limits=check_limits) if design is None else design
     store = SweepStore.open(folder, sweep, design, command)
     try:
         done = store.finished(retry_failed=retry_failed)
@@ -132,6 +145,7 @@ def run_sweep(
         outcome = Outcome(
             folder, total, total - len(runs), 0, 0, executor=executor.description, name=sweep.name
         )
+        outcome.quarantined = list(store.quarantined)
         size = chunk or chunk_size(len(runs), executor.workers)
         buffer: list[Row] = []
         last_write = time.monotonic()
@@ -188,9 +202,9 @@ class Progress:
         self._bar.close()
 
 
-def describe(sweep: Sweep) -> str:
+def describe(sweep: Sweep, *, check_limits: bool = True) -> str:
     """What a valid spec will run, in a few lines (its design is built and checked)."""
-    points = len(prepare(sweep))
+    points = len(prepare(sweep, check_limits=check_limits))
     runs = points * sweep.spec.replications
     spec = sweep.spec
     n = f" (n = {spec.design.n})" if spec.design.n else ""
@@ -214,6 +228,7 @@ def outcome_text(outcome: Outcome) -> str:
         f"{outcome.executor}, {outcome.already} already stored); {outcome.failed} failed; "
         f"{outcome.wall_seconds:.1f} s"
     ]
+    lines += quarantine_lines(outcome)
     for run_id, error in outcome.failures[:5]:
         lines.append(f"  run {run_id} failed: {error.splitlines()[0]}")
     if len(outcome.failures) > 5:
@@ -222,3 +237,14 @@ def outcome_text(outcome: Outcome) -> str:
         )
     lines.append(f"next: caseload analyze {out}")
     return "\n".join(lines)
+
+
+def quarantine_lines(outcome: Outcome) -> list[str]:
+    """What was found damaged on opening the folder, and what became of it."""
+    if not outcome.quarantined:
+        return []
+    return [
+        f"  damaged part moved to {outcome.folder / 'runs' / 'quarantine'}/, its runs run "
+        f"again: {problem}"
+        for problem in outcome.quarantined
+    ]

@@ -8,23 +8,30 @@ by metric (Hive style, so `pyarrow.dataset` and pandas read one metric without t
 the others) and written in parts, one per metric each time the runs are written: a sweep
 of thousands of runs never holds its series in memory, and reading the series of a few
 design points reads only their rows (a filter pushed down to the Parquet row groups).
-Parts are written like the runs' (temporary name, flushed, renamed), the series before
-the runs they belong to, so a stored run always has its series; a run's series written
-again after an interruption is read once (the latest).
+Parts are written like the runs' (`experiments.store.write_part`: temporary name,
+flushed, renamed, with page checksums and a digest of the rows), the series before the
+runs they belong to, so a stored run always has its series; a run's series written again
+after an interruption is read once (the latest).
+
+Damage. A part is verified as it is read (`experiments.store.read_part`); a damaged one
+is skipped and reported (`on_damaged`, by default a warning), never read silently. It is
+not quarantined: resuming a sweep reads the runs, never the series, so a damaged series
+part blocks nothing, and reading changes nothing (a sweep may be writing). Only the
+series of the runs in that part are missing; the runs themselves are intact.
 """
 
 from __future__ import annotations
 
-import os
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
+from simulator.experiments.store import RUNS, DamagedPart, checksummed, read_part, write_part
 from simulator.sweep.measure import SERIES_KEY
 from simulator.sweep.spec import SweepError
 
@@ -70,20 +77,7 @@ def write_series(folder: Path, runs: list[tuple[int, int, int, dict[str, np.ndar
         table = pa.table(
             {name: np.concatenate(parts) for name, parts in columns.items()}, schema=SCHEMA
         )
-        _write_part(folder / SERIES / f"metric={metric}", table)
-
-
-def _write_part(partition: Path, table: pa.Table) -> None:
-    partition.mkdir(parents=True, exist_ok=True)
-    parts = sorted(partition.glob("part-*.parquet"))
-    number = int(parts[-1].stem.removeprefix("part-")) + 1 if parts else 1
-    final = partition / f"part-{number:06d}.parquet"
-    temporary = final.with_name(f".{final.stem}.tmp")
-    with open(temporary, "wb") as file:
-        pq.write_table(table, file)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, final)
+        write_part(folder / SERIES / f"metric={metric}", table)
 
 
 def series_metrics(folder: str | Path) -> list[str]:
@@ -94,12 +88,18 @@ def series_metrics(folder: str | Path) -> list[str]:
     return sorted(p.name.removeprefix("metric=") for p in root.glob("metric=*") if p.is_dir())
 
 
-def load_series(folder: str | Path, metric: str, points: list[int] | None = None) -> pd.DataFrame:
+def load_series(
+    folder: str | Path,
+    metric: str,
+    points: list[int] | None = None,
+    on_damaged: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
     """One stored weekly series of a sweep: run_id, point, replication, week, date, value.
 
-    `points` reads those design points only (the filter reaches the Parquet files, so the
-    rest is never loaded). One row per (run, week): a run's series stored twice (a sweep
-    interrupted and resumed) is read once.
+    `points` keeps those design points only. One row per (run, week): a run's series
+    stored twice (a sweep interrupted and resumed) is read once. Each part is verified as
+    a whole before its rows are used (its digest covers every row), so every part is read;
+    a damaged one is skipped and reported to `on_damaged` (default: a warning).
     """
     stored = series_metrics(folder)
     if metric not in stored:
@@ -108,13 +108,24 @@ def load_series(folder: str | Path, metric: str, points: list[int] | None = None
             + (f"; stored: {', '.join(stored)}" if stored else "; the spec's 'series' was empty")
         )
     partition = Path(folder) / SERIES / f"metric={metric}"
-    files = sorted(str(p) for p in partition.glob("part-*.parquet"))
-    dataset = ds.dataset(files, schema=SCHEMA, format="parquet")
-    where = ds.field("point").isin(points) if points is not None else None
-    table = dataset.to_table(filter=where).to_pandas()
+    checked = checksummed(Path(folder) / RUNS)  # a sweep made with checksums: every part
+    tables = []
+    for part in sorted(partition.glob("part-*.parquet")):
+        try:
+            table = read_part(part, require_digest=checked, columns=tuple(SCHEMA.names))
+            tables.append(table.select(SCHEMA.names).cast(SCHEMA))
+        except (DamagedPart, pa.ArrowException, ValueError) as exc:
+            (on_damaged or _warn)(f"{part}: {exc}")
+    table = pa.concat_tables(tables or [SCHEMA.empty_table()]).to_pandas()
+    if points is not None:
+        table = table[table["point"].isin(points)]
     table = table.drop_duplicates(["run_id", "week"], keep="last")
     table["date"] = pd.to_datetime(table["date"])
     return table.sort_values(["point", "replication", "week"]).reset_index(drop=True)
+
+
+def _warn(problem: str) -> None:
+    warnings.warn(f"skipped a damaged part of the weekly series: {problem}", stacklevel=3)
 
 
 def series_bands(series: pd.DataFrame) -> pd.DataFrame:

@@ -20,16 +20,16 @@ import hashlib
 import json
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from simulator.analysis.metrics import METRICS, TIMESERIES_METRICS
-from simulator.scenario import Scenario, ScenarioError, changed_scenario, load_scenario
+from simulator.scenario import Scenario, ScenarioError, bounds, changed_scenario, load_scenario
 from simulator.scenario.errors import report
+from simulator.scenario.files import read_table_file
 from simulator.scenario.schema import Strict
 from simulator.sweep.stability import STABILITY_COLUMNS
 
@@ -61,7 +61,8 @@ class Design(Strict):
     kind: Literal["full_factorial", "latin_hypercube", "sobol", "morris"]
     n: int | None = Field(default=None, ge=1)
     second_order: bool = False
-    levels: int | None = Field(default=None, ge=2)
+    # SALib holds arrays of the grid's size: 10^9 levels would fill the memory (4 to 10 is usual)
+    levels: int | None = Field(default=None, ge=2, le=1000)
 
     @model_validator(mode="after")
     def _n_fits_kind(self) -> Design:
@@ -142,8 +143,11 @@ class Factor(Strict):
             for path in changes:
                 if not re.fullmatch(_KEY, path):
                     raise ValueError(f"variants.{name}: {path!r} is not a key path (a.b.0.c)")
+        values = self.levels if self.levels is not None else self.range
         if self.scale is not None and (
-            self.key is None or self.value_type not in ("integer", "real")
+            self.key is None
+            or values is None
+            or _value_type(values, "levels") not in ("integer", "real")
         ):
             raise ValueError(
                 "'scale' goes with 'key' (a list of tables) and numbers to multiply by"
@@ -248,6 +252,9 @@ class SweepSpec(Strict):
     base: str = Field(min_length=1)
     set: list[str] = Field(default_factory=list)
     seed: int | None = Field(default=None, ge=0)
+
+    _name_is_a_folder = field_validator("name")(bounds.check_name)  # results/sweeps/<name>/
+    _seed_fits = field_validator("seed")(bounds.check_seed)  # stored as int64
     replications: int = Field(ge=1)
     common_random_numbers: bool = True
     design: Design
@@ -360,12 +367,10 @@ def build_scenario(base: dict[str, Any], changes: dict[str, Any], source: str) -
 def load_sweep(path: str | Path) -> Sweep:
     """Read, validate and check a sweep spec against its base scenario."""
     path = Path(path)
-    if not path.is_file():
-        raise SweepError(f"{path}: no such sweep spec file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SweepError(f"{path}: not a UTF-8 TOML file: {exc}") from None
+        data = read_table_file(path, "sweep spec")
+    except ScenarioError as exc:
+        raise SweepError(str(exc)) from None
     try:
         spec = SweepSpec.model_validate(data, strict=True)
     except ValidationError as exc:
@@ -387,7 +392,11 @@ def check_factors(sweep: Sweep) -> None:
         levels = factor.levels if factor.levels is not None else factor.range
         for value in levels:
             source = f"{sweep.path}: factors.{name} ({factor.target} = {_show(value)})"
-            build_scenario(base, sweep.changes({name: value}, base), source)
+            try:
+                changes = sweep.changes({name: value}, base)
+            except SweepError as exc:  # a scaled key the base does not have
+                raise SweepError(f"{source}: {exc}") from None
+            build_scenario(base, changes, source)
 
 
 def _show(value: Any) -> str:

@@ -8,17 +8,21 @@
     DIR/runs/part-*.parquet  the results: one row per run (run_id, point, replication,
                              seed, factor values, status, error, wall_seconds, metrics)
 
-The folder's fixed files are written all at once (`atomic_folder`) before the first
-run; the runs are a results store (`simulator.experiments.store`: parts written whole or
-not at all, resumable, locked). A folder that holds another spec's results (another
-hash) is refused, never mixed.
+The folder's fixed files are written all at once (`atomic_folder`, with the `.caseload`
+marker that says a sweep lives here) before the first run; the runs are a results store
+(`simulator.experiments.store`: parts written whole or not at all, checksummed, resumable,
+locked). A folder that holds another spec's results (another hash) is refused, never
+mixed; so is a path that is a link, a file or someone else's folder (`outputs`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ import pandas as pd
 import tomli_w
 
 from simulator.experiments.atomic import atomic_folder
+from simulator.experiments.outputs import destination
 from simulator.experiments.store import RUNS, Store, read_runs
 from simulator.sweep.spec import RUN_COLUMNS, Sweep, SweepError
 from simulator.version import __version__
@@ -44,10 +49,8 @@ class SweepStore:
     ) -> Store:
         """Create the folder for `sweep`, or reopen it to resume; refuse another spec's folder."""
         folder = Path(folder)
-        if folder.exists() and any(folder.iterdir()):
-            check_folder(folder, sweep)
-        else:
-            with atomic_folder(folder) as work:
+        if check_destination(folder, sweep):
+            with atomic_folder(destination(folder, kind="sweep", owner=sweep.name)) as work:
                 (work / "spec.toml").write_bytes(sweep.path.read_bytes())
                 header = (
                     f"# The base scenario of sweep '{sweep.name}', every key resolved. The runs\n"
@@ -64,6 +67,27 @@ class SweepStore:
         return Store.open(folder, {**types, "unstable": "boolean"})
 
 
+def check_destination(folder: Path, sweep: Sweep) -> bool:
+    """Before anything runs: may `sweep` write to `folder`? True if the folder is to be
+    made (nothing, or an empty folder, there), False if it holds this very sweep (resume).
+    A link, a file, a folder of other results or another spec's sweep is refused."""
+    if folder.is_dir() and not folder.is_symlink() and any(folder.iterdir()):
+        check_folder(folder, sweep)
+        destination_folder_writable(folder)
+        return False
+    destination(folder, kind="sweep", owner=sweep.name)  # a link, a file, no permission
+    return True
+
+
+def destination_folder_writable(folder: Path) -> None:
+    """A sweep to resume writes parts into runs/: it must be writable."""
+    runs = folder / RUNS
+    if not runs.is_dir():
+        raise SweepError(f"{runs}: missing, so the folder is damaged; choose another --out")
+    if not os.access(runs, os.W_OK | os.X_OK):
+        raise SweepError(f"{runs}: cannot write here; the sweep cannot store its runs")
+
+
 def check_folder(folder: Path, sweep: Sweep) -> dict[str, Any]:
     """The manifest of an existing folder, if it holds results of this very sweep."""
     path = folder / MANIFEST
@@ -72,7 +96,7 @@ def check_folder(folder: Path, sweep: Sweep) -> dict[str, Any]:
             f"{folder}: the folder exists and holds no sweep results ({MANIFEST} is missing); "
             "choose another --out"
         )
-    manifest = json.loads(path.read_text())
+    manifest = read_manifest(folder)
     if manifest.get("spec_hash") != sweep.digest():
         raise SweepError(
             f"{folder}: holds the results of another spec ('{manifest.get('name')}', hash "
@@ -126,24 +150,37 @@ def build_manifest(sweep: Sweep, design: pd.DataFrame, command: list[str] | None
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a sweep's results folder; a clear error if it is none."""
+    """The manifest of a sweep's results folder; a clear error if it is none or damaged."""
     path = Path(folder) / MANIFEST
     if not path.is_file():
         raise SweepError(f"{folder}: not a sweep results folder ({MANIFEST} is missing)")
-    return json.loads(path.read_text())
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SweepError(f"{path}: damaged, not readable JSON ({exc})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("factors"), dict):
+        raise SweepError(f"{path}: damaged: not a sweep manifest (no table of factors)")
+    return manifest
 
 
-def load_results(folder: str | Path) -> pd.DataFrame:
+def load_results(
+    folder: str | Path, on_damaged: Callable[[str], None] | None = None
+) -> pd.DataFrame:
     """Every stored run of a sweep, one row per run id (the latest), sorted by run id.
 
     Columns: run_id, point, replication, seed, one per factor, status, error,
-    wall_seconds, then one per metric (NaN where a run failed).
+    wall_seconds, then one per metric (NaN where a run failed). A damaged part is
+    skipped and reported to `on_damaged` (default: a warning), never read.
     """
     folder = Path(folder)
     factors = list(read_manifest(folder)["factors"])
     head = ["run_id", "point", "replication", "seed", *factors, "status", "error", "wall_seconds"]
-    runs = read_runs(folder, head)
+    runs = read_runs(folder, head, on_damaged or _warn)
     if "unstable" in runs.columns:  # true/false, empty where a run failed
         flags = runs["unstable"].astype("boolean")
         runs["unstable"] = flags.astype(bool) if flags.notna().all() else flags
     return runs
+
+
+def _warn(problem: str) -> None:
+    warnings.warn(f"skipped a damaged part of the results: {problem}", stacklevel=3)

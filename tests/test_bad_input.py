@@ -1,0 +1,145 @@
+"""No tracebacks for bad input: each case a careless user produced gets exit status 2 and
+one clear message naming the file (and the key, where there is one).
+
+Deep nesting and long `extends` chains once ended in RecursionError; a folder given as a
+scenario was "no such file"; a byte-order mark (Windows editors) made a valid file
+invalid; a path too long or with a NUL byte, a damaged manifest and zero calibration
+replications raised tracebacks. (Damaged sweep folders: test_sweep_damage.py.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sweep_builders import write_sweep
+
+from simulator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+
+
+def one_error(capsys) -> str:
+    """The single error message of a command (argparse's "caseload run: error:" counts)."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.count(": error:") == 1, err
+    return err
+
+
+def scenario(folder: Path, text: str, name: str = "s.toml") -> Path:
+    path = folder / name
+    path.write_text(f'extends = "{BASELINE}"\nname = "s"\n' + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 5000 + "]" * 5000,  # tomllib recursed until it failed
+        "x = " + "{a=" * 3000 + "1" + "}" * 3000,
+        ".".join(["a"] * 3000) + " = 1",  # parsed, then too deep for everything after
+    ],
+    ids=["arrays", "inline tables", "dotted key"],
+)
+def test_deep_nesting_is_an_error_naming_the_file(text: str, tmp_path: Path, capsys):
+    path = scenario(tmp_path, text + "\n")
+    assert main(["validate", str(path)]) == 2
+    err = one_error(capsys)
+    assert f"{path}: " in err and "nested" in err
+
+
+def test_deep_values_from_the_command_line_or_python_are_errors(capsys):
+    deep = "x=" + "{a=" * 3000 + "1" + "}" * 3000
+    assert main(["validate", str(BASELINE), "--set", deep]) == 2
+    assert "the value is nested too deeply" in one_error(capsys)
+    lists = "caseworkers.staffing=" + "[" * 30 + "]" * 30
+    assert main(["validate", str(BASELINE), "--set", lists]) == 2
+    assert "caseworkers.staffing.0.0.0" in one_error(capsys)
+    import simulator as cl
+
+    data: dict = {"a": 1}
+    for _ in range(5000):
+        data = {"a": data}
+    for changes in (None, {"b": 1}):
+        with pytest.raises(cl.ScenarioError, match="nested more than 24 tables or lists"):
+            cl.load_scenario(data, changes=changes)
+
+
+def test_a_long_extends_chain_is_refused_at_a_bounded_depth(tmp_path: Path, capsys):
+    (tmp_path / "c0.toml").write_text(f'extends = "{BASELINE}"\nname = "c"\n')
+    for i in range(1, 400):
+        (tmp_path / f"c{i}.toml").write_text(f'extends = "c{i - 1}.toml"\n')
+    assert main(["validate", str(tmp_path / "c399.toml")]) == 2
+    err = one_error(capsys)
+    assert f"{tmp_path / 'c399.toml'}: extends: the chain is longer than 16 files" in err
+    assert main(["validate", str(tmp_path / "c10.toml")]) == 0  # 12 files: fine
+
+
+def test_a_cyclic_extends_chain_is_named(tmp_path: Path, capsys):
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n')
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
+    assert main(["validate", str(tmp_path / "a.toml")]) == 2
+    assert "extends: the chain loops" in one_error(capsys)
+
+
+def test_a_folder_given_as_a_scenario_or_extended_is_named_as_a_folder(tmp_path, capsys):
+    assert main(["validate", str(tmp_path)]) == 2
+    assert f"{tmp_path}: is a folder, not a scenario file" in one_error(capsys)
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = "{tmp_path}"\nname = "s"\n')
+    assert main(["validate", str(path)]) == 2
+    assert f"{path}: extends: {tmp_path}: is a folder" in one_error(capsys)
+    assert main(["sweep", str(tmp_path), "--check"]) == 2
+    assert "is a folder, not a sweep spec file" in one_error(capsys)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + f'extends = "{BASELINE}"\nname = "bom"\n'.encode())
+    assert main(["validate", str(path)]) == 0
+    sweep = write_sweep(tmp_path)
+    sweep.write_bytes(b"\xef\xbb\xbf" + sweep.read_bytes())
+    assert main(["sweep", str(sweep), "--check"]) == 0
+    capsys.readouterr()
+
+
+def test_set_into_a_list_works_as_sweep_keys_do(capsys):
+    assert main(["validate", str(BASELINE), "--set", "caseworkers.staffing.0.caseworkers=5"]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(BASELINE), "--set", "caseworkers.staffing.3.caseworkers=5"]) == 2
+    assert "caseworkers.staffing.3: the list has 1 entries" in one_error(capsys)
+
+
+@pytest.mark.parametrize(
+    ("extends", "expected"),
+    [
+        ('"a\\u0000b"', "extends: must be a file name"),
+        ('""', "extends: must be a file name"),
+        ('["a.toml"]', "extends: must be a file name"),
+        ('"' + "a" * 5000 + '.toml"', "no such scenario file"),
+    ],
+    ids=["NUL", "empty", "list", "too long"],
+)
+def test_an_extends_that_names_no_file_is_an_error(extends, expected, tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = {extends}\nname = "s"\n')
+    assert main(["validate", str(path)]) == 2
+    err = one_error(capsys)
+    assert f"{path}" in err and expected in err
+
+
+def test_a_path_too_long_or_unreadable_is_an_error(tmp_path: Path, capsys):
+    assert main(["validate", "a" * 5000]) == 2
+    assert "no such scenario file" in one_error(capsys)
+    if Path("/proc/self/mem").exists():  # a file that exists and cannot be read
+        assert main(["validate", "/proc/self/mem"]) == 2
+        assert "/mem: cannot be read" in one_error(capsys)  # the path resolved
+
+
+def test_calibrate_with_zero_replications_is_refused(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["calibrate", "--replications", "0"])
+    assert exit_.value.code == 2
+    assert "--replications: must be at least 1" in one_error(capsys)

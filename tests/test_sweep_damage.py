@@ -1,0 +1,303 @@
+"""Sweeps that survive damage: checksummed parts, quarantine, rerun, no orphaned workers.
+
+A part cut short, emptied or with flipped bytes is never read silently: resuming moves it
+into runs/quarantine/, says so, and runs its runs again (the same rows, bit for bit);
+`analyze` skips it and says so. Killing the sweep's main process, however, leaves no
+worker behind (nor does SIGTERM of the planner); SIGTERM during `run`, `compare` or
+`plan` leaves no temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import tomli_w
+from sweep_builders import BASE, same_results, spec, write_sweep
+
+from simulator.cli import main
+from simulator.sweep.store import load_results
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+RUNS = 12  # spec(): 3 caseworkers x 2 arrivals x 2 replications
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> tuple[Path, Path, pd.DataFrame]:
+    """A finished sweep written one run per part: (spec, folder, its rows)."""
+    folder = tmp_path_factory.mktemp("stored")
+    path, out = write_sweep(folder), folder / "out"
+    argv = ["sweep", str(path), "--out", str(out), "-q", "--workers", "1", "--batch", "1"]
+    assert main(argv) == 0
+    return path, out, load_results(out)
+
+
+def copy_of(stored, tmp_path: Path) -> tuple[Path, Path]:
+    import shutil
+
+    path, out, _ = stored
+    shutil.copytree(path.parent, tmp_path / "sweep")
+    return tmp_path / "sweep" / path.name, tmp_path / "sweep" / out.name
+
+
+def damage(part: Path, how: str, rng: random.Random | None = None) -> None:
+    data = bytearray(part.read_bytes())
+    if how == "truncate":
+        data = data[: len(data) // 2]
+    elif how == "empty":
+        data = bytearray()
+    elif how == "flip":
+        at = len(data) // 3
+        data[at : at + 4] = bytes(b ^ 0xFF for b in data[at : at + 4])
+    elif how == "random":
+        assert rng is not None
+        at = rng.randrange(len(data) - 4)
+        data[at : at + 4] = rng.randbytes(4)
+    part.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["truncate", "empty", "flip"])
+def test_a_damaged_part_is_quarantined_and_its_runs_run_again(how, stored, tmp_path, capsys):
+    path, out = copy_of(stored, tmp_path)
+    part = out / "runs" / "part-000003.parquet"
+    damage(part, how)
+    argv = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main(argv) == 0
+    shown = capsys.readouterr().out
+    assert "damaged part moved to" in shown and "part-000003.parquet" in shown
+    assert "(1 run now" in shown
+    assert (out / "runs" / "quarantine" / "part-000003.parquet").is_file()
+    same_results(load_results(out), stored[2])  # every run once, the same rows
+    assert main(argv) == 0 and "(0 run now" in capsys.readouterr().out
+
+
+def test_random_corruptions_never_change_a_value_silently(stored, tmp_path: Path):
+    """The probe flipped 4 random bytes of a part 401 times: 16 changed values unseen."""
+    _, out, rows = stored
+    part = out / "runs" / "part-000005.parquet"
+    original = part.read_bytes()
+    reference = rows.set_index("run_id").loc[[4]].reset_index()
+    rng = random.Random(15)
+    seen = {"rejected": 0, "unchanged": 0}
+    target = tmp_path / "part-000001.parquet"
+    from simulator.experiments.store import DamagedPart, read_part
+
+    for _ in range(150):
+        target.write_bytes(original)
+        damage(target, "random", rng)
+        try:
+            table = read_part(target).to_pandas()
+        except DamagedPart:
+            seen["rejected"] += 1
+            continue
+        same_results(table[reference.columns], reference)  # bytes changed, values did not
+        seen["unchanged"] += 1
+    assert seen["rejected"] > 100
+
+
+def test_a_part_without_its_checksum_is_not_trusted(stored, tmp_path: Path, capsys):
+    path, out = copy_of(stored, tmp_path)
+    part = out / "runs" / "part-000002.parquet"
+    table = pq.read_table(part)
+    pq.write_table(table.replace_schema_metadata(None), part)  # rows edited by another tool
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    assert "its checksum is missing" in capsys.readouterr().out
+
+
+def test_analyze_skips_a_damaged_part_and_says_so(stored, tmp_path: Path, capsys):
+    _, out = copy_of(stored, tmp_path)
+    damage(out / "runs" / "part-000004.parquet", "truncate")
+    before = (out / "runs" / "part-000004.parquet").read_bytes()
+    assert main(["analyze", str(out), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped a damaged part of the results" in err and "part-000004" in err
+    assert "Traceback" not in err
+    report = (out / "analysis" / "report.md").read_text()
+    assert "damaged part(s) of the results were skipped" in report
+    assert (out / "runs" / "part-000004.parquet").read_bytes() == before  # left where it was
+    with pytest.warns(UserWarning, match="skipped a damaged part"):
+        assert len(load_results(out)) == RUNS - 1
+
+
+def test_a_damaged_manifest_or_design_is_an_error_not_a_traceback(stored, tmp_path, capsys):
+    path, out = copy_of(stored, tmp_path)
+    (out / "design.parquet").write_bytes(b"PAR1 garbage")
+    assert main(["analyze", str(out), "-q"]) == 2
+    assert "design.parquet: damaged or missing" in capsys.readouterr().err
+    (out / "sweep.json").write_text("{not json")
+    assert main(["analyze", str(out), "-q"]) == 2
+    assert main(["sweep", str(path), "--out", str(out), "-q", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("sweep.json: damaged") == 2 and "Traceback" not in err
+    (out / "sweep.json").write_text("[]")
+    assert main(["sweep", str(path), "--out", str(out), "-q", "--workers", "1"]) == 2
+    assert "sweep.json: damaged: not a sweep manifest" in capsys.readouterr().err
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        children = Path(f"/proc/{todo.pop()}/task")
+        for task in children.glob("*/children") if children.exists() else []:
+            for child in task.read_text().split():
+                found.add(int(child))
+                todo.append(int(child))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+@pytest.mark.parametrize(
+    "sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name
+)
+def test_no_worker_outlives_the_sweep_however_it_is_stopped(sig, tmp_path: Path):
+    path = write_sweep(tmp_path, spec(replications=400))
+    argv = ["sweep", str(path), "--workers", "2", "-q", "--out", str(tmp_path / "o")]
+    status = _stopped(argv, tmp_path, sig, lambda: list((tmp_path / "o" / "runs").glob("part-*")))
+    if sig != signal.SIGKILL:
+        assert status == (143 if sig == signal.SIGTERM else 130)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--check"]) == 0
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_no_worker_outlives_the_planner_stopped_by_sigterm(tmp_path: Path):
+    argv = ["plan", str(BASELINE), "--workers", "2", "-q", "--out", str(tmp_path / "o")]
+    started = time.monotonic()
+    busy = lambda: time.monotonic() - started > 4  # noqa: E731 - started, spawned, planning
+    assert _stopped(argv, tmp_path, signal.SIGTERM, busy) == 143
+    assert list(tmp_path.iterdir()) == []
+
+
+def _stopped(argv: list[str], cwd: Path, sig: signal.Signals, busy) -> int:
+    """Run `caseload argv`, send `sig` once `busy()` and its workers are there, assert that
+    none of its processes outlives it by 5 seconds; its exit status."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen([sys.executable, "-m", "simulator", *argv], env=env, cwd=cwd)
+    try:
+        deadline = time.monotonic() + 60
+        while not (busy() and len(_descendants(process.pid)) >= 2):  # workers are busy
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        workers = _descendants(process.pid)
+        os.kill(process.pid, sig)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if _alive(pid)]
+    finally:
+        process.kill()
+        process.wait()
+    return process.returncode
+
+
+def test_a_sweep_survives_a_killed_dask_worker(tmp_path: Path):
+    """What held before this hardening, and must hold after it: Dask reschedules the runs
+    of a worker that dies, and the sweep ends with every run once."""
+    distributed = pytest.importorskip("distributed")
+    path = write_sweep(tmp_path, spec(replications=30))
+    out = tmp_path / "o"
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
+    with cluster, distributed.Client(cluster) as client:
+        victim = next(iter(client.run(os.getpid).values()))
+        argv = [sys.executable, "-m", "simulator", "sweep", str(path), "--out", str(out)]
+        argv += ["--scheduler", cluster.scheduler_address, "--chunk", "1", "--batch", "5", "-q"]
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        process = subprocess.Popen(argv, env=env, cwd=tmp_path)
+        deadline = time.monotonic() + 60
+        while not list((out / "runs").glob("part-*")):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.05)
+        os.kill(victim, signal.SIGKILL)
+        assert process.wait(timeout=180) == 0
+    runs = load_results(out)
+    assert sorted(runs["run_id"]) == list(range(RUNS // 2 * 30))
+    assert (runs["status"] == "ok").all()
+
+
+SLOW_WRITE = """
+import os, signal, sys, time
+import simulator.reporting.figures as figures
+
+def slow(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)  # terminated while the folder is being written
+    time.sleep(30)
+
+import simulator.reporting.files as files
+files.draw_figures = slow
+figures.write_comparison_figure = slow
+import simulator.plan.files as plan_files
+plan_files.write_page = slow
+from simulator.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("command", ["run", "compare", "plan"])
+def test_sigterm_while_writing_leaves_no_temporary_folder(
+    command: str, tmp_path: Path, tmp_path_factory
+):
+    scenarios = [str(BASELINE)] * (2 if command == "compare" else 1)
+    short = ["--set", "simulation.duration_years=0.5", "--set", "simulation.warmup_years=0"]
+    if command == "plan":
+        tiny = tmp_path_factory.mktemp("inputs") / "tiny.toml"
+        tiny.write_text(tomli_w.dumps(BASE), encoding="utf-8")
+        scenarios, short = [str(tiny)], ["--workers", "1", "--max-replications", "4"]
+    argv = [command, *scenarios, "--replications", "2", "-q", "--out", str(tmp_path / "o")]
+    if command != "compare":
+        argv += short
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MPLBACKEND": "Agg"}
+    done = subprocess.run(
+        [sys.executable, "-c", SLOW_WRITE, *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 143, done.stderr
+    assert "terminated" in done.stderr and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no results, no hidden .o.partial-*
+
+
+def test_a_damaged_series_part_is_skipped_and_reported_never_read(tmp_path: Path, capsys):
+    path = write_sweep(tmp_path, spec(series=["backlog_hours"]))
+    out = tmp_path / "out"
+    argv = ["sweep", str(path), "--out", str(out), "-q", "--workers", "1", "--batch", "1"]
+    assert main(argv) == 0
+    from simulator import load_sweep_series
+
+    whole = load_sweep_series(out, "backlog_hours")
+    part = out / "series" / "metric=backlog_hours" / "part-000002.parquet"
+    lost = set(pq.read_table(part).column("run_id").to_pylist())
+    damage(part, "flip")
+    before = part.read_bytes()
+    with pytest.warns(UserWarning, match="skipped a damaged part of the weekly series"):
+        left = load_sweep_series(out, "backlog_hours")
+    assert set(left["run_id"]) == set(whole["run_id"]) - lost  # the rest read, exactly
+    kept = whole[~whole["run_id"].isin(lost)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(left.reset_index(drop=True), kept)
+    assert main(["analyze", str(out), "-q", "--series", "0", "1"]) == 0
+    assert "part-000002.parquet" in (out / "analysis" / "report.md").read_text()
+    assert part.read_bytes() == before  # left where it was: reading changes nothing
+    assert main(argv) == 0  # resuming reads the runs, not the series: nothing to redo
+    assert "Traceback" not in capsys.readouterr().err
