@@ -9,7 +9,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     describe(results | comparison)                  the key figures as the console shows
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
     load_sweep_results(folder)                      -> pandas.DataFrame, one row per run
-    calibrate(), new_scenario(name, folder)
+    calibrate(), calibrate_fit(), calibrate_sensitivity(), new_scenario(name, folder)
     Scenario, Results, Comparison, ScenarioError    the types these return or raise
 """
 
@@ -22,6 +22,8 @@ native.choose()  # the compiled event loop if it is current, else the plain Pyth
 from simulator.api import (  # noqa: E402  (after the build is chosen)
     analyze_sweep,
     calibrate,
+    calibrate_fit,
+    calibrate_sensitivity,
     compare,
     describe,
     load_scenario,
@@ -60,6 +62,8 @@ __all__ = [
     "__version__",
     "analyze_sweep",
     "calibrate",
+    "calibrate_fit",
+    "calibrate_sensitivity",
     "compare",
     "describe",
     "load_scenario",

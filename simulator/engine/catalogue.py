@@ -96,7 +96,11 @@ class Catalogue:
     """The enabled tasks of a scenario, ready to be created."""
 
     def __init__(
-        self, tasks: dict[str, Task], streams: Streams, mix: CaseMix | None = None
+        self,
+        tasks: dict[str, Task],
+        streams: Streams,
+        mix: CaseMix | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         self.types: list[TaskType] = []
         for name, spec in tasks.items():
@@ -107,7 +111,9 @@ class Catalogue:
                 name=name,
                 statutory=spec.statutory,
                 deadline=INF if spec.deadline_days is None else spec.deadline_days,
-                sample_hours=sampler(spec.duration_hours, streams[f"duration:{name}"]),
+                sample_hours=_times(
+                    sampler(spec.duration_hours, streams[f"duration:{name}"]), time_scale
+                ),
                 meeting=spec.meeting,
                 closes=spec.trigger.on == "closure",
                 employment=spec.employment,
@@ -194,6 +200,15 @@ def _group(
 
 def _scaled(visits: Visits, scale: float) -> Visits:
     return tuple((delay, hours * scale) for delay, hours in visits)
+
+
+def _times(sample: Sampler, by: float) -> Sampler:
+    """`sample` with every draw multiplied by `by` (the scenario's task_time_scale): the
+    same random numbers drawn, so a change of scale moves no other draw; `sample` itself
+    at 1."""
+    if by == 1.0:
+        return sample
+    return lambda: sample() * by
 
 
 def _return_sampler(spec: Task, stream: Stream, hours: Sampler) -> Callable[[], Visits]:

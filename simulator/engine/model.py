@@ -65,7 +65,9 @@ class Municipality:
             public_holidays=scenario.calendar.public_holidays,
             closed_month_days=scenario.calendar.closed_month_days,
         )
-        self.catalogue = Catalogue(scenario.tasks, streams, scenario.case_mix)
+        self.catalogue = Catalogue(
+            scenario.tasks, streams, scenario.case_mix, scenario.caseworkers.task_time_scale
+        )
         exam = scenario.external.health_examination
         self.people = {
             kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams, exam)
@@ -154,6 +156,7 @@ class Municipality:
             principal, spec.unaided_delay_days, spec.help_abandoned_after_days
         )
         reunion.applied = self.env.now
+        reunion.decided = self.env.now + family.processing
         yield self.env.timeout(family.processing + family.travel)
         reunion.arrived = self.env.now
         self.family_arrives(household, principal, family, children)
