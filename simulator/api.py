@@ -238,7 +238,7 @@ def calibrate_fit(
     result = fit(base, replications=replications or FIT_REPLICATIONS,
                  max_evaluations=max_evaluations or MAX_EVALUATIONS, workers=workers,
                  progress=progress)  # fmt: skip
-    write_fitted(Path(into) if into is not None else base, result.values)
+    write_fitted(base, result.values, into=Path(into) if into is not None else None)
     return result
 
 

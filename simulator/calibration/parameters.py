@@ -40,9 +40,15 @@ def _self_support(k: float) -> dict[str, Any]:
 
 def _households(single: float) -> dict[str, Any]:
     rest = sum(OTHER_HOUSEHOLDS.values())
-    changes: dict[str, Any] = {"households.single_adult.share": round(single, 4)}
-    for name, share in OTHER_HOUSEHOLDS.items():
-        changes[f"households.{name}.share"] = round(share / rest * (1.0 - single), 4)
+    single = round(single, 4)
+    changes: dict[str, Any] = {"households.single_adult.share": single}
+    left = 1.0 - single
+    names = list(OTHER_HOUSEHOLDS)
+    for name in names[:-1]:
+        changes[f"households.{name}.share"] = round(OTHER_HOUSEHOLDS[name] / rest * left, 4)
+    # the last takes what remains, so that the shares sum to 1 exactly (in steps of 1e-4)
+    taken = sum(v for k, v in changes.items() if k != "households.single_adult.share")
+    changes[f"households.{names[-1]}.share"] = round(left - taken, 4)
     return changes
 
 

@@ -258,7 +258,7 @@ def office_2015_point(data: dict[str, Any], replications: int) -> Point:
     start = data["simulation"]["start_date"]
     per_year = 12 * float(data["arrivals"]["per_month"])
     yearly = [{"year": y, "refugees": 111.0 if y == 2015 else round(per_year, 2)}
-              for y in range(start.year, 2016)]  # fmt: skip
+              for y in range(start.year, 2017)]  # fmt: skip
     staffing = [{"date": start, "caseworkers": 3},
                 {"date": dt.date(2015, 1, 1), "caseworkers": 2}]  # fmt: skip
     years = (dt.date(2015, 1, 1) - start).days / YEAR
@@ -368,7 +368,7 @@ def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float, float]:
     p = hits / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return p, centre - half, centre + half
+    return p, max(0.0, centre - half), min(1.0, centre + half)
 
 
 def t1(rows: Rows) -> Verdict:

@@ -70,15 +70,21 @@ def comments(values: Mapping[str, float], when: dt.date) -> dict[str, str]:
     return out
 
 
-def write_fitted(path: Path, values: Mapping[str, float], when: dt.date | None = None) -> None:
-    """Write the fitted `values` (free parameter name -> value) into the scenario at `path`."""
+def write_fitted(
+    path: Path,
+    values: Mapping[str, float],
+    when: dt.date | None = None,
+    into: Path | None = None,
+) -> None:
+    """Write the fitted `values` (free parameter name -> value) into the scenario at `path`,
+    or into a copy of it at `into`."""
     when = when or dt.date.today()
     notes = comments(values, when)
     text = path.read_text(encoding="utf-8")
     for key, value in changes_for(values).items():
         table, _, name = key.rpartition(".")
         text = set_line(text, table, name, value, notes[key])
-    path.write_text(text, encoding="utf-8")
+    (into or path).write_text(text, encoding="utf-8")
 
 
 __all__ = ["FREE_BY_NAME", "WriteError", "set_line", "toml_value", "write_fitted"]

@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--max-evaluations",
         type=int,
         default=None,
-        help="with --fit: the optimiser's budget of evaluations (default 60)",
+        help="with --fit: the budget of evaluations, screening included (default 80)",
     )
     p.add_argument(
         "--fit-replications",
