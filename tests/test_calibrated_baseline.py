@@ -20,12 +20,12 @@ import pytest
 from simulator.calibration.batch import run_points
 from simulator.calibration.targets import (
     TARGETS,
+    Point,
     Rows,
     Verdict,
     baseline_point,
     plus_one_point,
     rules_2014,
-    Point,
 )
 from simulator.scenario.files import read_toml
 

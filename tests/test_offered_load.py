@@ -51,6 +51,7 @@ import pandas as pd
 import pytest
 from builders import build
 from conftest import BASELINE
+from levers import MECHANISMS
 from scipy.stats import chi2, norm, poisson
 
 from simulator.engine.calendar import WorkCalendar
@@ -78,7 +79,7 @@ def ample_staff(years: float, **changes: Any) -> dict[str, Any]:
     """The shipped baseline, `years` long, no warm-up, with a pool of five caseworkers
     doing only the tasks that set how long cases stay open (help with the reunification
     application, closure); `changes` replace whole top-level tables."""
-    data = copy.deepcopy(_BASELINE)
+    data = {k: v for k, v in copy.deepcopy(_BASELINE).items() if k not in MECHANISMS}
     start = data["simulation"]["start_date"]
     data["simulation"].update(duration_years=years, warmup_years=0.0, replications=1)
     data["caseworkers"].update(assignment="pool", staffing=[{"date": start, "caseworkers": 5}])
