@@ -3,10 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SCENARIO ?= scenarios/baseline.toml
+APP_SCENARIO ?=
+# the browser tests drive Debian's Chromium (Playwright cannot download its own here)
+CHROMIUM := /usr/bin/chromium
 # mypyc compiles the package simulator/engine (simulator/native.py): an edit there recompiles.
 BUILD_INPUTS := pyproject.toml setup.py simulator/native.py $(shell find simulator/engine -name '*.py')
 
-.PHONY: run test lint format bench clean
+.PHONY: run test app chromium lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +20,35 @@ $(VENV)/.installed: $(BUILD_INPUTS) | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: $(BUILD_INPUTS) | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test,sweep]'
+	$(BIN)/pip install --quiet -e '.[test,sweep,app]'
+	touch $(VENV)/.installed $(VENV)/.installed-app $@
+
+$(VENV)/.installed-app: $(BUILD_INPUTS) | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[app]'
 	touch $(VENV)/.installed $@
+
+# Debian's Chromium for the browser tests: installed when missing (CI runs as root on a
+# fresh machine); elsewhere, without root, say how and let the browser tests skip.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make: $(CHROMIUM) is missing: sudo apt-get install chromium (the browser tests skip without it)"; \
+	  fi; \
+	fi
 
 run: $(VENV)/.installed
 	$(BIN)/caseload run $(SCENARIO)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test chromium
 	$(BIN)/ruff check simulator tests benchmarks setup.py
 	$(BIN)/ruff format --check simulator tests benchmarks setup.py
 	$(BIN)/python -m pytest -q
+
+# the trainers' app on http://127.0.0.1 (APP_SCENARIO=file for another scenario)
+app: $(VENV)/.installed-app
+	$(BIN)/caseload app $(APP_SCENARIO)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check simulator tests benchmarks setup.py

@@ -10,7 +10,15 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     load_sweep(spec), run_sweep(spec, out=..., workers=...), analyze_sweep(folder)
     load_sweep_results(folder)                      -> pandas.DataFrame, one row per run
     calibrate(), calibrate_fit(), calibrate_sensitivity(), new_scenario(name, folder)
-    Scenario, Results, Comparison, ScenarioError    the types these return or raise
+    pair(results_a, results_b)                      -> Comparison, from two runs already made
+    weekly_bands(results, metric)                   mean, 95 % CI of the mean, 10th-90th percentile
+    waiting_theory(results, utilisation)            queueing theory's wait (Erlang C) beside a run
+    offered_staffing(scenario)                      the instant answer: caseworkers per quarter
+    explain(key_path)                               a scenario key in plain words, where known
+    staffing_plan(scenario, caseload_limit=45, on_time=0.95, ...) -> Plan  (docs/planning.md)
+    write_plan(plan, folder)                        plan.csv, the page (PDF, PNG), evidence
+    check_plan_folder(folder)                       may a plan be written there? (before work)
+    Scenario, Results, Comparison, Plan, ScenarioError   the types these return or raise
 """
 
 from typing import Any
@@ -24,15 +32,23 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     calibrate,
     calibrate_fit,
     calibrate_sensitivity,
+    check_plan_folder,
     compare,
     describe,
+    explain,
     load_scenario,
     load_sweep,
     load_sweep_results,
     new_scenario,
+    offered_staffing,
+    pair,
     run,
     run_sweep,
+    staffing_plan,
+    waiting_theory,
+    weekly_bands,
     write_comparison,
+    write_plan,
     write_results,
 )
 from simulator.version import __version__  # noqa: E402
@@ -42,6 +58,7 @@ _TYPES = {
     "Scenario": "simulator.scenario.schema",
     "Results": "simulator.experiments.run",
     "Comparison": "simulator.experiments.run",
+    "Plan": "simulator.plan.planner",
 }
 
 
@@ -56,6 +73,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Comparison",
+    "Plan",
     "Results",
     "Scenario",
     "ScenarioError",
@@ -64,14 +82,22 @@ __all__ = [
     "calibrate",
     "calibrate_fit",
     "calibrate_sensitivity",
+    "check_plan_folder",
     "compare",
     "describe",
+    "explain",
     "load_scenario",
     "load_sweep",
     "load_sweep_results",
     "new_scenario",
+    "offered_staffing",
+    "pair",
     "run",
     "run_sweep",
+    "staffing_plan",
+    "waiting_theory",
+    "weekly_bands",
     "write_comparison",
+    "write_plan",
     "write_results",
 ]

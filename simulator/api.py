@@ -19,7 +19,8 @@ package is quick. Documented in docs/api.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from simulator.experiments.executors import Executor
     from simulator.experiments.run import Comparison, Results
+    from simulator.plan.planner import Plan
     from simulator.scenario.schema import Scenario
     from simulator.sweep.runner import Outcome
     from simulator.sweep.spec import Sweep
@@ -124,14 +126,21 @@ def write_comparison(
     return write(comparison, Path(folder), command=command)
 
 
-def describe(what: Results | Comparison | Sweep | Outcome, folder: str | Path | None = None) -> str:
+def describe(
+    what: Results | Comparison | Sweep | Outcome | Plan, folder: str | Path | None = None
+) -> str:
     """What the console shows: the key figures of a run or a comparison, what a sweep spec
-    will run (its design checked), or what a call of `run_sweep` did."""
+    will run (its design checked), what a call of `run_sweep` did, or a staffing plan."""
     from simulator.experiments.run import Comparison, Results
+    from simulator.plan.planner import Plan
     from simulator.reporting import console
     from simulator.sweep import runner
 
     where = None if folder is None else Path(folder)
+    if isinstance(what, Plan):
+        from simulator.plan.report import describe_plan
+
+        return describe_plan(what, where)
     if isinstance(what, Comparison):
         return console.comparison_summary(what, where)
     if isinstance(what, Results):
@@ -204,6 +213,84 @@ def load_sweep_results(folder: str | Path) -> pd.DataFrame:
     return load_results(folder)
 
 
+def staffing_plan(
+    scenario: Scenario,
+    *,
+    caseload_limit: float = 45.0,
+    on_time: float = 0.95,
+    confidence: float = 0.9,
+    caseload_measure: str = "average",
+    meet: str = "probability",
+    start: dt.date | str | None = None,
+    until: dt.date | str | None = None,
+    step: str = "quarter",
+    max_change: int | None = None,
+    no_firing: bool = False,
+    arrivals_range: tuple[float, float] | None = None,
+    replications: int = 20,
+    max_replications: int = 100,
+    seed: int | None = None,
+    workers: int | None = None,
+    evidence: bool = True,
+) -> Plan:
+    """The least caseworker posts per quarter (or month) from `start` to `until` that keep
+    the caseload per caseworker at most `caseload_limit` and get at least `on_time` of the
+    statutory tasks done on time, each quarter, in at least `confidence` of simulated
+    futures (`meet="probability"`) or on average (`meet="mean"`): offered-load start,
+    simulation search with common random numbers, a sequential check on fresh
+    replications, and one fewer caseworker shown to miss. docs/planning.md.
+
+    `caseload_measure`: "average" (open cases ÷ caseworkers on the staff), "peak_week" or
+    "each" (every caseworker's own). `max_change`: most posts added or cut a period;
+    `no_firing`: posts never fall. `arrivals_range`: factors (low, high) on the scenario's
+    quotas; the plan holds up to the high end. `replications`: the search's sample;
+    `max_replications`: the most fresh ones the check runs. `workers`: processes (default:
+    every core; 1 runs in this process).
+    """
+    from simulator.plan.planner import PlanOptions, make_plan
+    from simulator.plan.targets import Targets
+    from simulator.scenario import ScenarioError
+
+    _check_seed(seed)
+    try:
+        options = PlanOptions(
+            targets=Targets(caseload_limit, on_time, confidence, caseload_measure, meet),  # type: ignore[arg-type]
+            start=_date("start", start),
+            until=_date("until", until),
+            step=step,  # type: ignore[arg-type]
+            max_change=max_change,
+            no_firing=no_firing,
+            arrivals_range=arrivals_range,
+            replications=replications,
+            max_replications=max_replications,
+            seed=seed,
+            workers=workers,
+            evidence=evidence,
+        )
+    except ValueError as exc:
+        raise ScenarioError(f"plan: {exc}") from None
+    return make_plan(scenario, options)
+
+
+def write_plan(
+    plan: Plan, folder: str | Path | None = None, *, command: list[str] | None = None
+) -> Path:
+    """Write a plan's folder (plan.csv, the page as PDF and PNG, evidence, the planned
+    scenario, a manifest) at once; default results/plan_<scenario>/."""
+    from simulator.plan.files import default_folder
+    from simulator.plan.files import write_plan as write
+
+    where = Path(folder) if folder is not None else default_folder(plan.scenario.name)
+    return write(plan, where, command=command)
+
+
+def check_plan_folder(folder: str | Path) -> None:
+    """Raise `ScenarioError` if `folder` may not receive a plan (checked before the work)."""
+    from simulator.plan.files import check_destination
+
+    check_destination(Path(folder))
+
+
 def calibrate(
     replications: int = 20,
     municipalities: int = 30,
@@ -258,6 +345,155 @@ def new_scenario(name: str, folder: str | Path = ".") -> Path:
     from simulator.scenario.starter import write_starter
 
     return write_starter(name, Path(folder))
+
+
+def pair(a: Results, b: Results) -> Comparison:
+    """B - A per metric with paired 95 % intervals, from two runs already made with the same
+    seed and replication count (common random numbers): what `compare` returns, without
+    running either again (the app keeps runs and pairs whichever two the room chose)."""
+    from simulator.analysis.comparison import paired_table
+    from simulator.experiments.run import Comparison
+    from simulator.scenario import ScenarioError
+
+    if (a.seed, a.replications) != (b.seed, b.replications):
+        raise ScenarioError(
+            "pair: both runs need the same seed and replications "
+            f"(got seed {a.seed} with {a.replications} and seed {b.seed} with {b.replications})"
+        )
+    return Comparison(a, b, paired_table(a.per_replication, b.per_replication))
+
+
+def weekly_bands(results: Results, metric: str, *, scale: float = 1.0) -> pd.DataFrame:
+    """One weekly metric over the replications, per date: `mean`; `ci_low`, `ci_high`, the
+    95 % interval of the mean (where the average over many such municipalities lies);
+    `p10`, `p90`, the 10th and 90th percentiles over replications (the range 8 of 10
+    municipalities like this one would see); and `replications` with a value that week.
+    Values are multiplied by `scale` (100 for a share in per cent)."""
+    import numpy as np
+    import pandas as pd
+
+    from simulator.analysis.stats import mean_ci
+    from simulator.scenario import ScenarioError
+
+    rows = results.weekly[results.weekly["metric"] == metric]
+    if rows.empty:
+        known = ", ".join(sorted(results.weekly["metric"].unique()))
+        raise ScenarioError(f"weekly_bands: no weekly metric {metric!r}; known: {known}")
+    table = rows.pivot(index="date", columns="replication", values="value").sort_index()
+    values = table.to_numpy(dtype=float) * scale
+    mean, low, high = mean_ci(values, axis=1)
+    counted = np.sum(~np.isnan(values), axis=1)
+    p10, p90 = np.full(len(values), np.nan), np.full(len(values), np.nan)
+    seen = counted > 0
+    if seen.any():
+        p10[seen], p90[seen] = np.nanpercentile(values[seen], [10, 90], axis=1)
+    return pd.DataFrame(
+        {
+            "date": table.index,
+            "mean": mean,
+            "ci_low": low,
+            "ci_high": high,
+            "p10": p10,
+            "p90": p90,
+            "replications": counted,
+        }
+    )
+
+
+def waiting_theory(results: Results, utilisation: Sequence[float]) -> pd.DataFrame:
+    """Queueing theory's mean wait before a task starts, in calendar days, at each
+    `utilisation` (0 to 1), for the office of `results`: a guide to draw beside the
+    simulation, not the model.
+
+    Two textbook offices with Poisson arrivals of tasks and exponential task times
+    (`simulator.analysis.theory.erlang_c`): `pooled_days`, the caseworkers share one
+    queue (M/M/c, Erlang C); `own_queue_days`, each caseworker has a queue of her own
+    (M/M/1 each, as with a fixed caseworker per case). c is the mean number of caseworkers
+    at work in the run, the task time the mean hours worked per task finished, and a
+    caseworker's day holds the scenario's casework hours; waits in working days become
+    calendar days at 7 / 5. Both are NaN at utilisation 1 and above, where the queue
+    grows without end. The simulation waits longer at low load (a task created in the
+    evening waits for the morning) and under deadlines and bursts theory leaves out.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from simulator.analysis.theory import erlang_c
+
+    summary = results.summary.set_index("metric")["mean"]
+    servers = max(1, round(float(summary.get("caseworkers_present_mean", 1.0))))
+    done = results.by_task[results.by_task["completed"] > 0]
+    hours = float(np.average(done["hours_mean"], weights=done["completed"]))
+    per_day = results.scenario.caseworkers.casework_hours_per_day
+    rho = np.asarray(utilisation, dtype=float)
+
+    def days(c: int) -> np.ndarray:
+        waits = [erlang_c(r * c / hours, 1 / hours, c)[1] if 0 <= r < 1 else np.nan for r in rho]
+        return np.asarray(waits, dtype=float) / per_day * 7 / 5
+
+    return pd.DataFrame(
+        {
+            "utilisation": rho,
+            "pooled_days": days(servers),
+            "own_queue_days": days(1),
+            "caseworkers": servers,
+            "task_hours": hours,
+        }
+    )
+
+
+def offered_staffing(
+    scenario: Scenario, *, caseload_limit: float = 45.0, level: float = 0.9
+) -> pd.DataFrame:
+    """The instant answer for staffing, without simulating: per quarter of the scenario's
+    period, `date`, `mean_open` (expected open cases), `open_at_level` (open cases at the
+    period's peak that are exceeded with probability 1 - `level`) and `caseworkers_needed`
+    so that those at work hold at most `caseload_limit` cases each with probability
+    `level` (offered load, M_t/G/infinity: `simulator.plan.offered_load`). It counts open
+    cases only, not deadlines or backlog: the planner (`caseload plan`) goes further."""
+    import pandas as pd
+
+    from simulator.plan.offered_load import offered_load
+
+    load = offered_load(scenario, step="quarter", levels=(level,))
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(load.dates),
+            "mean_open": load.mean_open,
+            "open_at_level": load.quantiles[:, 0],
+            "caseworkers_needed": load.caseworkers_needed(caseload_limit, level),
+        }
+    )
+
+
+def explain(key_path: str) -> str | None:
+    """A scenario key in plain words, from the schema (`simulator.scenario.reference`):
+    its description, unit and source, e.g. for ``caseworkers.weekly_hours`` "A
+    caseworker's working week. Unit: hours a week. Source: Danish full-time week.".
+    None for a path the schema does not have."""
+    from simulator.scenario.reference import describe as reference
+
+    try:
+        doc = reference(key_path)
+    except KeyError:
+        return None
+    parts = [doc.description.strip()]
+    if doc.unit:
+        parts.append(f"Unit: {doc.unit}.")
+    if doc.source:
+        parts.append(f"Source: {doc.source}.")
+    return " ".join(p for p in parts if p) or None
+
+
+def _date(what: str, value: dt.date | str | None) -> dt.date | None:
+    from simulator.scenario import ScenarioError
+
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ScenarioError(f"{what}: a date YYYY-MM-DD (got {value!r})") from None
 
 
 def _count(what: str, value: Any, minimum: int) -> int | None:

@@ -226,11 +226,13 @@ def test_staffing_changes_nothing_but_the_service():
 
 def test_new_task_type_shifts_no_other_stream():
     # without the help with reunification applications, whose wait for a caseworker (and
-    # so the family's arrival) the new task's work would change: see the test above
+    # so the family's arrival) the new task's work would change: see the test above; and
+    # with exits that do not wait for the employment effort, whose start it would change
     base = [
         "simulation.duration_years=1",
         "simulation.warmup_years=0",
         "tasks.reunification_help.enabled=false",
+        "exit.before_effort_multiplier=1.0",
     ]
     plain = load_scenario("scenarios/baseline.toml", base)
     extra = load_scenario(

@@ -67,6 +67,8 @@ def test_the_page_has_a_section_per_table_in_the_order_of_the_schema() -> None:
         "`[triage]`",
         "`[overtime]`",
         "`[costs]`",
+        "`[initial_state]`",
+        "`[[timeline]]`",
     ]
 
 

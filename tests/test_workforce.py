@@ -59,6 +59,47 @@ def test_vacation_is_mostly_in_july_and_the_weeks_add_up():
     assert 24 <= stats.summary["vacation_days_per_worker_year"] <= 30
 
 
+def vacation_by_day(share: float, staff: int, years: int = 6):
+    """(caseworkers on vacation, caseworkers employed, vacation days per caseworker) per
+    working day of a run of `years` whole years with `staff` caseworkers and vacation only
+    (no sick leave, nobody leaves), under a staggering rule of `share` (1: none)."""
+    scenario = load_scenario(
+        "scenarios/baseline.toml",
+        [
+            f"simulation.duration_years={years}",
+            "simulation.warmup_years=1",
+            f"caseworkers.staffing=[{{ date = 2012-01-01, caseworkers = {staff} }}]",
+            f"absence={{ vacation = {{ max_share_away = {share} }} }}",
+            "absence.sick_leave.days_per_year=0",
+        ],
+    )
+    _, record, _ = run(scenario)
+    d = record.workforce["days"]
+    working = ~np.isnan(d["stress"])
+    days = np.unique(d["day"][working])
+    away = np.bincount(
+        np.searchsorted(days, d["day"][working & (d["status"] == VACATION)]), minlength=days.size
+    )
+    employed = np.bincount(np.searchsorted(days, d["day"][working]), minlength=days.size)
+    per_worker = np.bincount(d["worker"][working & (d["status"] == VACATION)], minlength=staff)
+    return away, employed, per_worker
+
+
+@pytest.mark.parametrize("staff", [4, 7])
+def test_staggered_vacations_keep_the_share_away_and_every_vacation_day(staff):
+    """At most half the team on vacation on any working day (4 caseworkers: 2; 7: 3),
+    where without the rule the whole team is away at times (between Christmas and New
+    Year, some summer days); and each caseworker takes exactly the vacation days they
+    would take without the rule: blocks move, none is lost."""
+    free_away, free_employed, free_days = vacation_by_day(1.0, staff)
+    away, employed, days = vacation_by_day(0.5, staff)
+    assert (employed == staff).all() and (free_employed == staff).all()
+    assert free_away.max() == staff  # without the rule, everyone away together at times
+    assert away.max() == staff // 2
+    assert (days == free_days).all() and days.sum() > 0
+    assert days.sum() == free_days.sum() == away.sum()
+
+
 def test_absence_lowers_capacity_and_lengthens_waits():
     """Away caseworkers' tasks wait for them (cover: tests/engine/policies/test_cover.py)."""
     away = baseline("absence={}", 'caseworkers.absence_cover="wait"')
@@ -111,6 +152,7 @@ def test_new_hires_learn_the_job():
         "turnover={ resignations_per_year = 0.0, start_productivity = 0.5, learning_days = 90 }",
         "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 4 }, "
         "{ date = 2013-01-01, caseworkers = 5 }]",
+        "case_mix.interpreter_share=0.0",  # interpreted meetings would take longer still
     )
     model, record, _ = run(scenario)
     t = record.tasks

@@ -7,6 +7,8 @@
     caseload calibrate
     caseload sweep SPEC [--out DIR] [--workers N | --scheduler ADDRESS]   (docs/sweeps.md)
     caseload analyze DIR
+    caseload app [SCENARIO] [--port P]     the trainers' app in the browser (the app extra)
+    caseload plan SCENARIO [--caseload-limit 45] [--on-time 0.95] ...    (docs/planning.md)
 
 A scenario is a file or the name of a shipped one (`caseload run baseline`). Bad input
 (a missing or malformed file, an unknown key, a value out of range) is reported with the
@@ -21,7 +23,7 @@ import sys
 from types import ModuleType
 
 from simulator import __version__
-from simulator.cli import analyze, calibrate, compare, new, run, sweep, validate
+from simulator.cli import analyze, app, calibrate, compare, new, plan, run, sweep, validate
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -33,6 +35,8 @@ COMMANDS: dict[str, ModuleType] = {
     "calibrate": calibrate,
     "sweep": sweep,
     "analyze": analyze,
+    "app": app,
+    "plan": plan,
 }
 
 

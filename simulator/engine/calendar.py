@@ -13,6 +13,10 @@ window, so finishing a task is a single calculation (`finish_time`), not a chain
 of simulation events. The `continuous` mode works around the clock with no
 holidays; it exists to compare the engine with queueing theory.
 
+The casework hours of a day may change from a date (`hours_from`: a policy timeline
+that changes weekly hours or the casework share): each day's window has the length in
+force that day.
+
 Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
@@ -41,15 +45,23 @@ class WorkCalendar:
         start_hour: float = 8.0,
         public_holidays: bool = True,
         closed_month_days: tuple[str, ...] | list[str] = (),
+        hours_from: list[tuple[int, float]] | None = None,
     ) -> None:
-        if not continuous and start_hour + hours_per_day > HOURS:
+        later = hours_from or []
+        if not continuous and any(
+            start_hour + h > HOURS for h in [hours_per_day, *(h for _, h in later)]
+        ):
             raise ValueError("the daily casework window must end before midnight")
         self.start = start
         self.n_days = n_days
         self.continuous = continuous
         self.open_offset = start_hour / HOURS
-        self.window_length = hours_per_day / HOURS
+        self.window_length = hours_per_day / HOURS  # at the start; `lengths` per day
         self.hours_per_day = hours_per_day
+        lengths = [self.window_length] * n_days
+        for first, hours in later:  # (day, casework hours a day from then), in order
+            lengths[max(first, 0) :] = [hours / HOURS] * max(n_days - max(first, 0), 0)
+        self.lengths: list[float] = lengths  # each day's window, in days
         dates = [start + dt.timedelta(days=i) for i in range(n_days)]
         closed: set[dt.date] = set()
         if public_holidays and not continuous:
@@ -72,6 +84,8 @@ class WorkCalendar:
         self._opens: list[float] = [
             i + self.open_offset if w else -1.0 for i, w in enumerate(workday.tolist())
         ]
+        # when each day's window closes (its own length), whether it is a working day or not
+        self._closes: list[float] = [i + self.open_offset + lengths[i] for i in range(n_days)]
         self._next_opens: list[float] = [INF] * n_days
         following = INF
         for i in range(n_days - 1, -1, -1):
@@ -79,7 +93,8 @@ class WorkCalendar:
             if workday[i]:
                 following = i + self.open_offset
         # open hours before day i, for utilisation denominators
-        self._cum_open = np.concatenate([[0.0], np.cumsum(workday * self.window_length)])
+        self._lengths = np.array([*lengths, 0.0])  # a day after the last: past the end
+        self._cum_open = np.concatenate([[0.0], np.cumsum(workday * self._lengths[:-1])])
 
     def workdays(self) -> list[int]:
         """The days (since the start) on which casework happens."""
@@ -96,7 +111,7 @@ class WorkCalendar:
         if opens >= 0.0:
             if t < opens:
                 return opens
-            if t < opens + self.window_length:
+            if t < self._closes[day]:
                 return t
         return self._next_opens[day]
 
@@ -107,7 +122,7 @@ class WorkCalendar:
         opens = self.next_open(t)
         if opens == INF:
             return INF, INF
-        return opens, int(opens) + self.open_offset + self.window_length
+        return opens, self._closes[int(opens)]
 
     def finish_time(self, t: float, hours: float, overtime: float = 0.0) -> float:
         """When `hours` of casework started at open time `t` are done; today's window
@@ -117,7 +132,7 @@ class WorkCalendar:
             return t + left
         extra = overtime / HOURS
         while True:
-            closes = int(t) + self.open_offset + self.window_length + extra
+            closes = self._closes[int(t)] + extra
             extra = 0.0
             if t + left <= closes + 1e-12:
                 return t + left
@@ -136,7 +151,7 @@ class WorkCalendar:
             # the closing instant of the previous day's window may round into this day
             return False
         offset = t - day
-        closes = self.open_offset + self.window_length + overtime / HOURS
+        closes = self.open_offset + self.lengths[day] + overtime / HOURS
         return self.open_offset - 1e-9 <= offset <= closes + 1e-9
 
     def open_time(self, t: np.ndarray) -> np.ndarray:
@@ -150,9 +165,13 @@ class WorkCalendar:
             return t.copy()
         day = np.clip(np.floor(t), 0, self.n_days).astype(np.int64)
         before = self._cum_open[day]
-        inside = np.clip(t - day - self.open_offset, 0.0, self.window_length)
+        inside = np.clip(t - day - self.open_offset, 0.0, self._lengths[day])
         is_workday = np.concatenate([self.workday, [False]])[day]
         return before + np.where(is_workday, inside, 0.0)
+
+    def length_on(self, days: np.ndarray) -> np.ndarray:
+        """The casework window of each of `days` (whole days since the start), in days."""
+        return self._lengths[np.clip(np.asarray(days, dtype=np.int64), 0, self.n_days)]
 
     def date_of(self, t: float) -> dt.date:
         return self.start + dt.timedelta(days=int(t))

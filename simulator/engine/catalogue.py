@@ -6,6 +6,12 @@ its own named stream (``duration:<task>``), grouped by the cases they apply to
 `requires`) and by what triggers them, and works out a case's *agenda*: every task
 that falls due while the case is open, with the time it falls due.
 
+A policy timeline may change a task's deadline, and whether it applies, from a date
+(`set_rules`, on the date): tasks falling due from then on get the new deadline, and
+a task that no longer applies does not fall due. A case's agenda, laid out when it
+opens, leaves out the tasks that will not apply when they fall due (`dated`: the
+timeline's dates for each task whose applicability changes).
+
 Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
@@ -100,11 +106,16 @@ class Catalogue:
         tasks: dict[str, Task],
         streams: Streams,
         mix: CaseMix | None = None,
+        dated: dict[str, list[tuple[float, bool]]] | None = None,
         time_scale: float = 1.0,
     ) -> None:
+        # (day, applies from then) per task whose applicability changes by date; such a
+        # task is in the catalogue even while it does not apply
+        self.dated: dict[int, list[tuple[float, bool]]] = {}
         self.types: list[TaskType] = []
         for name, spec in tasks.items():
-            if not spec.enabled:
+            changes = (dated or {}).get(name)
+            if not spec.enabled and changes is None:
                 continue
             tt = TaskType(
                 index=len(self.types),
@@ -120,7 +131,11 @@ class Catalogue:
             )
             if spec.repeat is not None:
                 tt.later_visits = _return_sampler(spec, streams[f"repeat:{name}"], tt.sample_hours)
+            if changes is not None:
+                tt.applies = spec.enabled
+                self.dated[tt.index] = changes
             self.types.append(tt)
+        self.by_name = {tt.name: tt for tt in self.types}
         longer = 1.0 if mix is None else mix.meeting_multiplier_traumatised
         specs = [(tasks[tt.name], tt) for tt in self.types]
         self._groups = {
@@ -134,12 +149,31 @@ class Catalogue:
         out = []
         for tt, scale in self._groups[case.kind, case.traumatised, case.children].events[event]:
             hours, visits = tt.sample_hours() * scale, tt.draw_later_visits()
-            out.append((tt, hours, _scaled(visits, scale) if scale != 1.0 else visits))
+            if tt.applies:  # drawn all the same: the task's draws do not depend on the rules
+                out.append((tt, hours, _scaled(visits, scale) if scale != 1.0 else visits))
         return out
 
     def applies(self, name: str, case: Case) -> bool:
-        """Whether the task type `name` is in the catalogue for this case at all."""
-        return name in self._groups[case.kind, case.traumatised, case.children].names
+        """Whether the task type `name` is in the catalogue for this case, and applies now."""
+        group = self._groups[case.kind, case.traumatised, case.children]
+        return name in group.names and self.by_name[name].applies
+
+    def set_rules(self, tasks: dict[str, Task]) -> None:
+        """Deadlines and applicability from now on (a policy timeline's date), for the
+        tasks that fall due from now."""
+        for tt in self.types:
+            spec = tasks[tt.name]
+            tt.deadline = INF if spec.deadline_days is None else spec.deadline_days
+            tt.applies = spec.enabled
+
+    def _applies_at(self, tt: TaskType, t: float) -> bool:
+        """Whether `tt` applies at time `t`, by the timeline's dates."""
+        applies = True
+        for day, enabled in self.dated[tt.index]:
+            if day > t:
+                break
+            applies = enabled
+        return applies
 
     def has_employment(self, case: Case) -> bool:
         """Whether this case's agenda has employment work, whose start begins the
@@ -168,6 +202,9 @@ class Catalogue:
         # (time, order) is unique within a case, so the rest of the tuples is never
         # compared; a plain sort of tuples takes CPython's fast path for float keys
         due.sort()
+        if self.dated:  # drawn all the same; those that will not apply then fall away
+            dated = self.dated
+            due = [d for d in due if d[2].index not in dated or self._applies_at(d[2], d[0])]
         return due
 
 

@@ -34,6 +34,7 @@ class TaskType:
     sample_hours: Sampler
     meeting: bool
     closes: bool = False  # the closure task: created when the case exits, never lapses
+    applies: bool = True  # falls due at all now (a policy timeline may repeal it or bring it in)
     later_visits: Callable[[], Visits] | None = None  # draws the visits after the first
     followed_by: Any = None  # an external service the person joins once this task is done
     employment: bool = False  # employment work: starting it begins the person's effort

@@ -55,6 +55,14 @@ class ExternalQueue:
         if self.fixed:
             env.process(self._serve())
 
+    def configure(self, spec: ExternalService) -> None:
+        """The capacity and limit from now on (a policy timeline): a fixed capacity sets the
+        pace of the slot after the one in progress (a timeline changes the capacity, not
+        whether there is one), and people whose case opens from now get the new limit."""
+        self.limit = spec.limit_days
+        if spec.capacity_per_week is not None:
+            self.service_days = 7.0 / spec.capacity_per_week
+
     def expect(self, case: Case, wait: float) -> None:
         """A new case that should be seen (its catalogue includes the referral); `wait` is
         the person's wait once referred (infinite: never seen; unused under a fixed

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gc
 import math
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -38,9 +38,19 @@ from simulator.engine.records import (
     WorkforceLog,
 )
 from simulator.engine.sampling import Family, FamilySampler, Person, PersonSampler
-from simulator.engine.streams import Streams
+from simulator.engine.streams import Stream, Streams, sampler
+from simulator.engine.timeline import Timeline
 from simulator.engine.workforce import Workforce
-from simulator.scenario.schema import PERSON_KINDS, Scenario
+from simulator.scenario.schema import (
+    DAYS_PER_YEAR,
+    PERSON_KINDS,
+    After,
+    Every,
+    OnArrival,
+    Reunification,
+    Scenario,
+    takeover_span,
+)
 
 Process = Generator[simpy.Event, Any, None]
 
@@ -49,11 +59,13 @@ class Municipality:
     """One replication: the municipality's caseworkers, its households and their cases."""
 
     def __init__(self, scenario: Scenario, replication: int = 0, seed: int | None = None) -> None:
+        self.seed = scenario.simulation.seed if seed is None else seed
+        streams = Streams(self.seed, replication)
+        self.timeline = Timeline(scenario, streams)  # the rules by date
+        scenario = self.timeline.first  # those in force at the start
         self.scenario = scenario
         self.replication = replication
-        self.seed = scenario.simulation.seed if seed is None else seed
         self.env = simpy.Environment()
-        streams = Streams(self.seed, replication)
         sim, staff = scenario.simulation, scenario.caseworkers
         self.end = sim.duration_days
         self.calendar = WorkCalendar(
@@ -64,9 +76,14 @@ class Municipality:
             start_hour=scenario.calendar.workday_start_hour,
             public_holidays=scenario.calendar.public_holidays,
             closed_month_days=scenario.calendar.closed_month_days,
+            hours_from=self.timeline.hours(),
         )
         self.catalogue = Catalogue(
-            scenario.tasks, streams, scenario.case_mix, scenario.caseworkers.task_time_scale
+            scenario.tasks,
+            streams,
+            scenario.case_mix,
+            self.timeline.applicability(),
+            scenario.caseworkers.task_time_scale,
         )
         exam = scenario.external.health_examination
         self.people = {
@@ -99,13 +116,7 @@ class Municipality:
             rebalance=staff.rebalance_on_staff_change,
             tasks=self.task_log,
             assignments=AssignmentLog(),
-            policies=Policies(
-                interpreting=scenario.interpreting,
-                triage=scenario.triage,
-                caseload_cap=staff.caseload_cap,
-                cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
-                week_hours=staff.casework_hours_per_day * 5,
-            ),
+            policies=self.policies(scenario),
         )
         self.workforce_log = WorkforceLog()
         self.workforce = Workforce(
@@ -141,6 +152,7 @@ class Municipality:
         if children:
             self.trigger(principal, "children")
         family = self.families.draw(placement.household_type)
+        later = self.timeline.draw_family_delays()  # under rules of later dates, if any
         if family is None:
             return
         spec = self.scenario.reunification
@@ -149,15 +161,16 @@ class Municipality:
             household, placement.time, family.spouse is not None, family.children
         )
         waits = placement.time >= self.waiting_from  # placed after the waiting rule came in
-        wait = spec.waiting_days(principal.status) if waits else 0.0
-        yield from self.wait_until(placement.time + wait)
+        may_apply = self.timeline.may_apply(placement.time, principal.status)
+        yield from self.wait_until(may_apply if waits else placement.time)
         reunion.may_apply = self.env.now
         reunion.aided = yield from self.application(
             principal, spec.unaided_delay_days, spec.help_abandoned_after_days
         )
         reunion.applied = self.env.now
-        reunion.decided = self.env.now + family.processing
-        yield self.env.timeout(family.processing + family.travel)
+        processing, travel = self.timeline.family_delay(family, later, self.env.now)
+        reunion.decided = self.env.now + processing
+        yield self.env.timeout(processing + travel)
         reunion.arrived = self.env.now
         self.family_arrives(household, principal, family, children)
 
@@ -367,7 +380,7 @@ class Municipality:
             return  # dropped, not done: it does not come back
         (delay, hours), *rest = task.later_visits
         yield self.env.timeout(delay)
-        if task.case.is_open:
+        if task.case.is_open and task.type.applies:
             self.create_task(task.case, task.type, hours, tuple(rest))
 
     def referred(self, task: Task, _event: simpy.Event | None = None) -> None:
@@ -389,6 +402,167 @@ class Municipality:
     def wait_until(self, t: float) -> Process:
         if t > self.env.now:
             yield self.env.timeout(t - self.env.now)
+
+    # ------------------------------------------------------------------ the state at the start
+
+    def _initial_cases(self) -> None:
+        """Open the cases the municipality holds at the start (`initial_state`), at time 0.
+
+        Each open case is a household of its own, taken over at a time before the start
+        (the entries' months, cases spread evenly over each month up to the start). Who the
+        person is and how long the case stays open are drawn as for a new case, again
+        until it is still open at the start: that is the law of a case given its age.
+        Tasks due before the start are taken as done then (`_aged_case`). Pending family
+        reunification applications go to the latest refugee cases taken over by the month
+        they were sent; the family arrives after the rest of its processing and travel.
+        Who they are, their exits and their families are drawn from streams of their own
+        (``initial:<name>``), so the households placed later, who they are and when their
+        cases close are those of the same run without them (task durations come from each
+        task type's stream, as for every case).
+        """
+        state = self.scenario.initial_state
+        assert state is not None
+        streams = _InitialStreams(self.seed, self.replication)
+        scenario = self.scenario
+        people = {
+            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams)
+            for kind in PERSON_KINDS
+        }
+        children = streams["children"]
+        share = _children_share(scenario)
+        start = scenario.simulation.start_date
+        refugees: list[tuple[float, Case]] = []  # (takeover month, case) of refugee cases
+        period = scenario.exit.period_years * DAYS_PER_YEAR
+        for entry in sorted(state.open_cases, key=lambda e: e.takeover.replace(day=1)):
+            month = entry.takeover.replace(day=1)
+            t0, t1 = takeover_span(month, start, period)
+            for k in range(entry.cases):
+                opened = t0 + (t1 - t0) * (k + 0.5) / entry.cases
+                with_children = children.uniform() < share
+                for _redraw in range(_MAX_REDRAWS):
+                    case = self._aged_case_of(people[entry.kind].draw(), opened, with_children)
+                    if case.exit_time > 0.0:
+                        break
+                else:
+                    raise RuntimeError(
+                        f"initial_state: no {entry.kind} case taken over in {month:%Y-%m} "
+                        f"stayed open to the start in {_MAX_REDRAWS} draws"
+                    )
+                self._take_over(case)
+                if entry.kind == "refugee":
+                    refugees.append((float((month - start).days), case))
+        spec = scenario.reunification
+        if spec is None or not state.pending_reunifications:
+            return
+        stream = streams["reunification"]
+        processing = sampler(spec.processing_days, stream)
+        travel = sampler(spec.travel_days, stream)
+        free = list(refugees)
+        for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
+            applied = float((pending.applied - start).days)
+            by = float((pending.applied.replace(day=1) - start).days)
+            for _ in range(pending.applications):
+                # the latest refugee case taken over by the month of the application
+                i = max(j for j, (taken, _) in enumerate(free) if taken <= by)
+                applicant = free.pop(i)[1]
+                family = _pending_family(spec, stream, processing, travel, people["reunified"])
+                for _redraw in range(_MAX_REDRAWS):  # the family has not arrived by the start
+                    if applied + family.processing + family.travel > 0:
+                        break
+                    family.processing, family.travel = processing(), travel()
+                self.env.process(self._pending_reunification(applicant, applied, family))
+
+    def _aged_case_of(self, person: Person, opened: float, children: bool) -> Case:
+        """The case of `person`, taken over at time `opened` (< 0), with its exit as the
+        model works it out (`schedule_exit`). Its employment effort began before the start
+        if its first employment task fell due before it (`_effort_before_start`): that task
+        is history, taken as done when it fell due."""
+        case = Case(
+            -1,
+            self._next_household,
+            person.kind,
+            opened=opened,
+            exit_time=math.inf,
+            status=person.status,
+            traumatised=person.traumatised,
+            needs_interpreter=person.needs_interpreter,
+            children=children,
+            treatment_from=opened + person.treatment_wait,
+        )
+        case.support_target = person.support_target
+        case.leaves_at = opened + person.leaves
+        effort = math.inf
+        if self.catalogue.has_employment(case):
+            case.before_effort = self.before_effort
+            effort = self._effort_before_start(case)
+            if effort < 0.0:
+                case.effort_from = effort
+        self.schedule_exit(case, effort)
+        return case
+
+    def _effort_before_start(self, case: Case) -> float:
+        """When the first employment task of an open case fell due, if before the start
+        (else infinity): the earliest due time of the employment tasks that apply to it and
+        fall due at set times (on arrival, after, every), on its self-support clock (from
+        trauma treatment, for the traumatised; `Catalogue`)."""
+        traits = {"traumatised": case.traumatised, "children": case.children}
+        first = math.inf
+        for spec in self.scenario.enabled_tasks.values():
+            if not spec.employment or case.kind not in spec.applies_to:
+                continue
+            if not all(traits[t] for t in spec.requires):
+                continue
+            trigger = spec.trigger
+            if isinstance(trigger, OnArrival):
+                first = min(first, 0.0)
+            elif isinstance(trigger, After):
+                first = min(first, trigger.days)
+            elif isinstance(trigger, Every):
+                start = trigger.start_days
+                first = min(first, trigger.days if start is None else start)
+        due = case.treatment_from + first
+        return due if due < 0.0 else math.inf
+
+    def _take_over(self, case: Case) -> None:
+        """Open an aged case at the start: its own household, its caseworker, its process."""
+        case.id = self._next_case
+        self._next_case += 1
+        self._next_household += 1
+        self.cases[case.id] = case
+        self.office.assign(case)
+        self.env.process(self._aged_case(case))
+
+    def _aged_case(self, case: Case) -> Process:
+        """A case open at the start: as `case`, but the tasks of its agenda that fell due
+        before the start are taken as done then and not created (its health examination,
+        due in the first months, is history too: the GPs' queue does not expect it)."""
+        timeout, create_task = self.env.timeout, self.create_task
+        now = 0.0
+        for due, _, task_type, hours, later_visits in self.catalogue.agenda(case):
+            if due < 0.0:
+                continue
+            if due > now:
+                yield timeout(due - now)
+                now = due
+            if now >= case.exit_time:  # the exit came sooner: the employment effort began
+                break
+            create_task(case, task_type, hours, later_visits, now)
+        if case.exit_time > now:
+            yield timeout(case.exit_time - now)
+        if case.is_open:  # unless an earlier exit has closed it (`exit_at`)
+            yield from self.close(case)
+
+    def _pending_reunification(self, applicant: Case, applied: float, family: Family) -> Process:
+        """A family reunification applied for at `applied` (< 0): the family arrives after
+        its processing and travel."""
+        reunion = self.family_log.start(
+            applicant.household, applicant.opened, family.spouse is not None, family.children
+        )
+        reunion.may_apply = reunion.applied = applied
+        reunion.decided = applied + family.processing
+        yield self.env.timeout(max(applied + family.processing + family.travel, 0.0))
+        reunion.arrived = self.env.now
+        self.family_arrives(applicant.household, applicant, family, applicant.children)
 
     # ------------------------------------------------------------------ running
 
@@ -413,6 +587,38 @@ class Municipality:
                 yield from self.wait_until(at)
                 self.workforce.plan(change.caseworkers)
 
+    def _timeline(self) -> Process:
+        """The policy timeline: on each entry's date, before anything else due then, the
+        rules it changes are swapped in (`simulator.engine.timeline`)."""
+        for day, rules in self.timeline.changes:
+            yield self.timeline.at(self.env, day)
+            self.rules_change(rules)
+
+    def rules_change(self, rules: Scenario) -> None:
+        """From now on, the rules of `rules` (the scenario in force from today): the office's
+        policies, deadlines and which tasks apply, the GPs' capacity, overtime. (Casework
+        hours and the reunification rules by date are read where they act.)"""
+        policies = self.policies(rules)
+        if policies != self.office.policies:
+            self.office.configure(policies)
+        self.catalogue.set_rules(rules.tasks)
+        exam = rules.external.health_examination
+        if self.health is not None and exam is not None:
+            self.health.configure(exam)
+        self.workforce.overtime = rules.overtime
+
+    @staticmethod
+    def policies(rules: Scenario) -> Policies:
+        """The office's policies under a scenario's rules."""
+        staff = rules.caseworkers
+        return Policies(
+            interpreting=rules.interpreting_rules,
+            triage=rules.triage,
+            caseload_cap=staff.caseload_cap,
+            cover=staff.absence_cover == "pool" and staff.assignment == "fixed",
+            week_hours=staff.casework_hours_per_day * 5,
+        )
+
     def run(self, progress: Any = None) -> RunRecord:
         """Simulate to the end of the scenario and return what was recorded.
 
@@ -424,10 +630,15 @@ class Municipality:
         return self._record(time.perf_counter() - started)
 
     def start(self) -> None:
-        """Put the first caseworkers in place and start the arrivals and staffing processes."""
+        """Put the first caseworkers in place, open the cases held at the start, and start
+        the arrivals and staffing processes."""
         staffing = self.scenario.caseworkers.staffing
         initial = [c for c in staffing if self.calendar.day_of(c.date) <= 0]
         self.workforce.plan(initial[-1].caseworkers)
+        if self.scenario.initial_state is not None:
+            self._initial_cases()
+        if self.timeline.changes:
+            self.env.process(self._timeline())
         self.env.process(self.workforce.days())
         self.env.process(self._staffing())
         self.env.process(self._placements())
@@ -475,6 +686,47 @@ class Municipality:
             examinations={} if self.health is None else self.health.log.arrays(),
             costs=dict(self.scenario.costs),
         )
+
+
+_MAX_REDRAWS = 10_000  # draws of an open case's person before giving up (`_initial_cases`)
+
+
+class _InitialStreams(Streams):
+    """The streams of what is open at the start: stream `name` is ``initial:<name>``."""
+
+    def __getitem__(self, name: str) -> Stream:
+        return super().__getitem__("initial:" + name)
+
+
+def _children_share(scenario: Scenario) -> float:
+    """Share of placed adults whose household has children (children drawn uniformly from
+    children_min to children_max): who of the cases open at the start has children."""
+    adults = with_children = 0.0
+    for household in scenario.households.values():
+        span = household.children_max - household.children_min
+        chance = 1.0 if household.children_min > 0 else span / (span + 1)
+        adults += household.share * household.adults
+        with_children += household.share * household.adults * chance
+    return with_children / adults if adults > 0 else 0.0
+
+
+def _pending_family(
+    spec: Reunification,
+    stream: Stream,
+    processing: Callable[[], float],
+    travel: Callable[[], float],
+    spouses: PersonSampler,
+) -> Family:
+    """The family of a pending application: a spouse and children as `FamilySampler` draws
+    them, given that at least one of them comes."""
+    for _ in range(_MAX_REDRAWS):
+        spouse = stream.uniform() < spec.spouse_share
+        children = stream.poisson(spec.children_mean)
+        if spouse or children:
+            break
+    else:
+        spouse = True
+    return Family(processing(), travel(), spouses.draw() if spouse else None, children)
 
 
 @contextmanager

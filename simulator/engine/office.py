@@ -307,7 +307,9 @@ class Office:
         queued = self._queued_tasks(case, old)
         for task in queued:
             task.holder = TAKEN  # its entry in the old queue no longer counts
-        old.drop_case(case)
+        for rule in self.rules:  # set aside, or waiting for an interpreter: they wait too
+            queued += rule.take_back(case)
+        old.drop_case(case)  # none of its work counts in a backlog until it is assigned
         case.worker = NOBODY
         self.cap.rejoin(case, queued)
 
@@ -384,11 +386,16 @@ class Office:
     def requeue(self, task: Task) -> None:
         """Put a task that was set aside back in the queue of whoever holds its case now.
 
-        It is still counted in the backlog it was counted in when it was set aside.
+        It is still counted in the backlog it was counted in when it was set aside. A task
+        of a case that waits for assignment waits with it; one whose case has exited
+        lapses now.
         """
         if self.fixed:
             if task.case.worker == NOBODY:
-                self.cap.hold(task)
+                if task.case.is_open:
+                    self.cap.hold(task)
+                else:
+                    self.end(task, DROPPED)
                 return
             worker = self.everyone[task.case.worker]
             task.holder = worker.id

@@ -54,6 +54,8 @@ Process = Generator[simpy.Event, Any, None]
 PRESENT: Final = 0
 VACATION: Final = 1
 SICK: Final = 2
+SUMMER: Final = 0  # a block of vacation: the summer holiday, or a week (or part of one)
+WEEK: Final = 1
 AWAY_NAMES = {VACATION: "vacation", SICK: "sick leave"}
 
 
@@ -96,6 +98,8 @@ class Workforce:
         self.recruiting: list[tuple[int, int]] = []  # (day the vacancy opens, start day)
         self.people: dict[int, _Person] = {}
         self.workdays: list[int] = calendar.workdays()
+        self.workday: list[bool] = calendar.workday.tolist()
+        self.booked: dict[int, dict[int, int]] = {}  # year -> day -> caseworkers on vacation
         self.freezes = [
             (int(calendar.day_of(f.start)), int(calendar.day_of(f.end)))
             for f in (self.turnover.hiring_freezes if self.turnover else [])
@@ -244,7 +248,7 @@ class Workforce:
         assert person.vacation is not None
         off = person.holidays.get(year)
         if off is None:
-            off = person.holidays[year] = self._plan_year(person.vacation, year)
+            off = person.holidays[year] = self._plan_year(person.vacation, year, day)
         return VACATION if day in off else PRESENT
 
     def _after_workdays(self, day: int, spell: float) -> int:
@@ -257,7 +261,19 @@ class Workforce:
 
     # ------------------------------------------------------------------ vacation
 
-    def _plan_year(self, stream: Stream, year: int) -> set[int]:
+    def _plan_year(self, stream: Stream, year: int, today: int) -> set[int]:
+        """A caseworker's days off in `year` (days since the start), planned on `today`:
+        drawn from their own stream, then staggered by the team's rule (`_stagger`)."""
+        spec = self.vacation
+        assert spec is not None
+        blocks = self._draw_year(stream, year)
+        if spec.max_share_away >= 1.0:
+            return {d for _, days in blocks for d in days}
+        return self._stagger(blocks, year, today)
+
+    def _draw_year(self, stream: Stream, year: int) -> list[tuple[int, list[int]]]:
+        """The blocks of vacation a caseworker would take in `year`, (SUMMER or WEEK, the
+        days): the summer holiday, the days after Christmas, the single weeks."""
         spec = self.vacation
         assert spec is not None
         rng = stream.generator
@@ -269,9 +285,9 @@ class Workforce:
         ]
         summer = [d for d in mondays if dt.date(year, 6, 23) <= d <= dt.date(year, 7, 21)]
         first = summer[int(rng.integers(len(summer)))]
-        off = {day_of(first) + i for i in range(7 * spec.summer_weeks)}
+        blocks = [(SUMMER, [day_of(first) + i for i in range(7 * spec.summer_weeks)])]
         if spec.christmas:
-            off |= {day_of(dt.date(year, 12, d)) for d in range(27, 32)}
+            blocks.append((WEEK, [day_of(dt.date(year, 12, d)) for d in range(27, 32)]))
         rest = spec.weeks_per_year - spec.summer_weeks - (1 if spec.christmas else 0)
         weeks, days = int(rest), round((rest - int(rest)) * 5)
         free = [
@@ -285,8 +301,102 @@ class Workforce:
         picks = rng.choice(len(free), size=min(weeks + (days > 0), len(free)), replace=False)
         for k, i in enumerate(sorted(picks.tolist())):
             length = 7 if k < weeks else days
-            off |= {day_of(free[i]) + j for j in range(length)}
+            blocks.append((WEEK, [day_of(free[i]) + j for j in range(length)]))
+        return blocks
+
+    # A staggering rule: at most `max_share_away` of the team on vacation on a working day.
+    # Caseworkers' years are planned one after another (in the order of the daily round);
+    # each block of vacation that would break the rule, given the plans made before it,
+    # moves to the nearest Monday (nearest the drawn week first; the summer holiday
+    # within 1 May to 30 September, the rest within the year) from which as many working
+    # days, within as many weeks, keep the rule: the days between Christmas and New Year
+    # become the first days of another week. A summer holiday that fits nowhere whole is
+    # taken as single weeks; a block that fits nowhere stays as drawn. No random numbers
+    # are drawn, so the draws are those of a team without the rule.
+
+    def _stagger(self, blocks: list[tuple[int, list[int]]], year: int, today: int) -> set[int]:
+        """The days off of `blocks`, each where the rule allows it."""
+        spec = self.vacation
+        assert spec is not None
+        booked = self.booked.setdefault(year, {})
+        cap = max(1, math.floor(spec.max_share_away * len(self.office.workers) + 1e-9))
+        off: set[int] = set()
+        for kind, days in blocks:
+            if days[0] < today:  # begun before it was planned (a newcomer): as drawn
+                placed = days
+            else:
+                placed = self._place(kind, days, year, today, cap, booked, off)
+            off.update(placed)
+            for d in self._working(placed):
+                booked[d] = booked.get(d, 0) + 1
         return off
+
+    def _place(
+        self,
+        kind: int,
+        days: list[int],
+        year: int,
+        today: int,
+        cap: int,
+        booked: dict[int, int],
+        off: set[int],
+    ) -> list[int]:
+        """Where a block goes: as drawn if the rule allows it, else the nearest Monday
+        where a block of the same shape and as many working days does."""
+        if self._fits(days, cap, booked, off):
+            return days
+        span, working = len(days), len(self._working(days))
+        first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if kind == SUMMER:  # the main holiday falls between 1 May and 30 September
+            first, last = dt.date(year, 5, 1), dt.date(year, 9, 30)
+        earliest, end = max((first - self.start).days, today), (last - self.start).days
+        tries = [m for m in self._mondays(year) if earliest <= m <= end]
+        tries.sort(key=lambda m: (abs(m - days[0]), m))  # nearest the drawn week first
+        for monday in tries:
+            moved = self._from_monday(monday, working, max(span, 7))
+            if moved and moved[-1] <= end and self._fits(moved, cap, booked, off):
+                return moved
+        if kind == SUMMER and span > 7:  # nowhere whole: week by week
+            out: list[int] = []
+            for k in range(0, span, 7):
+                week = self._place(WEEK, days[k : k + 7], year, today, cap, booked, off)
+                out += week
+                off.update(week)
+                for d in self._working(week):
+                    booked[d] = booked.get(d, 0) + 1
+            for d in self._working(out):  # counted by the caller
+                booked[d] -= 1
+            return out
+        return days  # nowhere: the rule cannot be kept for this block
+
+    def _from_monday(self, monday: int, working: int, weeks_span: int) -> list[int]:
+        """The days from `monday` to its `working`-th working day, if that comes within
+        `weeks_span` days (the drawn block's weeks); else none."""
+        out: list[int] = []
+        n = 0
+        for d in range(monday, min(monday + weeks_span, len(self.workday))):
+            out.append(d)
+            if self.workday[d]:
+                n += 1
+                if n == working:
+                    return out
+        return []
+
+    def _fits(self, days: list[int], cap: int, booked: dict[int, int], off: set[int]) -> bool:
+        """Whether a block on `days` keeps the rule and overlaps none of the own days off."""
+        return all(booked.get(d, 0) < cap and d not in off for d in self._working(days))
+
+    def _working(self, days: list[int]) -> list[int]:
+        """The working days among `days` inside the run."""
+        workday, n = self.workday, len(self.workday)
+        return [d for d in days if 0 <= d < n and workday[d]]
+
+    def _mondays(self, year: int) -> list[int]:
+        """The Mondays of `year`, as days since the start."""
+        first = dt.date(year, 1, 1)
+        first += dt.timedelta(days=-first.weekday() % 7)
+        offset = (first - self.start).days
+        return list(range(offset, (dt.date(year, 12, 31) - self.start).days + 1, 7))
 
     # ------------------------------------------------------------------ turnover
 

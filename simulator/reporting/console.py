@@ -10,7 +10,8 @@ from simulator.analysis.replications import relative_half_width
 from simulator.experiments.run import Comparison, Results
 
 # The console's people and workforce blocks: (metric, label, format, scale, when shown), shown
-# "always", when "measured" (a value, so the mechanism is on), or, for counts, when
+# "always", when "measured" (a value, so the mechanism is on), or, for counts and the wait
+# for an interpreter (nil by construction with an unlimited pool, the default), when
 # "nonzero". {t} in a label is the stress threshold.
 WORKFORCE_LINES = (
     ("caseworkers_present_mean", "Caseworkers at work, mean", "{:.1f}", 1, "measured"),
@@ -20,7 +21,7 @@ WORKFORCE_LINES = (
     ("stress_days_share", "Working days, stress index above {t:g}", "{:.0f} %", 100, "always"),
     ("overtime_hours", "Overtime hours", "{:.0f}", 1, "nonzero"),
     ("optional_tasks_dropped", "Optional tasks dropped by triage", "{:.0f}", 1, "nonzero"),
-    ("interpreter_wait_days_mean", "Wait for an interpreter, days", "{:.1f}", 1, "measured"),
+    ("interpreter_wait_days_mean", "Wait for an interpreter, days", "{:.1f}", 1, "nonzero"),
     ("cases_waiting_assignment_mean", "Cases waiting for assignment, mean", "{:.1f}", 1, "nonzero"),
 )
 PEOPLE_LINES = (

@@ -19,8 +19,11 @@ class ScenarioError(Exception):
 
 
 def problems(exc: ValidationError, root: type[BaseModel]) -> list[str]:
-    """Every error of `exc` (validating `root`) as one line 'key.path: what is wrong'."""
-    return [_describe(error, root) for error in exc.errors()]
+    """Every error of `exc` (validating `root`) as one line 'key.path: what is wrong'.
+
+    A check of the whole (a policy timeline's entries) may report several problems in one
+    error, a line each: each is a problem of its own here."""
+    return [line for error in exc.errors() for line in _describe(error, root).splitlines()]
 
 
 def report(exc: ValidationError, root: type[BaseModel], source: str, what: str) -> str:

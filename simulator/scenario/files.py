@@ -7,6 +7,8 @@ validates plain data. Every problem is a `ScenarioError` naming the file and the
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +37,7 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{path}: not a UTF-8 text file") from None
+    _read_cases_file(data, path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -44,6 +47,65 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     fallback = None if beside.is_file() else shipped.find(parent)
     base = read_toml(fallback or beside, (*chain, path))
     return deep_merge(base, data)
+
+
+def _read_cases_file(data: dict[str, Any], path: Path) -> None:
+    """Replace `initial_state.cases_file` (relative to the scenario file `path`) by the
+    `open_cases` entries it lists, so that the scenario holds the data, not a file name."""
+    state = data.get("initial_state")
+    if not isinstance(state, dict) or "cases_file" not in state:
+        return
+    name = state.pop("cases_file")
+    where = f"{path}: initial_state.cases_file"
+    if not isinstance(name, str):
+        raise ScenarioError(f"{where}: must be a file name (a string)")
+    if "open_cases" in state:
+        raise ScenarioError(f"{where}: give cases_file or open_cases, not both")
+    state["open_cases"] = read_open_cases(path.parent / name, where)
+
+
+def read_open_cases(
+    csv_path: Path, where: str = "initial_state.cases_file"
+) -> list[dict[str, Any]]:
+    """The open cases a CSV file lists, as `initial_state.open_cases` entries.
+
+    The file has a header and the columns takeover (YYYY-MM or YYYY-MM-DD), cases (a whole
+    number) and, optionally, kind; other columns are an error (a misspelt header would
+    otherwise be lost). Every problem names the file and the line.
+    """
+    try:
+        text = csv_path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ScenarioError(f"{where}: {csv_path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{where}: {csv_path}: cannot be read ({exc})") from None
+    rows = csv.DictReader(text.splitlines())
+    columns = [c.strip() for c in rows.fieldnames or []]
+    allowed = {"takeover", "cases", "kind"}
+    if not {"takeover", "cases"} <= set(columns) or not set(columns) <= allowed:
+        raise ScenarioError(
+            f"{where}: {csv_path}: the header must name takeover, cases and optionally kind "
+            f"(got {', '.join(columns) or 'nothing'})"
+        )
+    entries = []
+    for line, row in enumerate(rows, start=2):
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        if not any(row.values()):
+            continue
+        try:
+            month = row["takeover"]
+            takeover = dt.date.fromisoformat(month + "-01" if len(month) == 7 else month)
+            cases = int(row["cases"])
+        except ValueError:
+            raise ScenarioError(
+                f"{where}: {csv_path}, line {line}: takeover must be YYYY-MM or YYYY-MM-DD "
+                f"and cases a whole number (got {row.get('takeover')!r}, {row.get('cases')!r})"
+            ) from None
+        entry: dict[str, Any] = {"takeover": takeover, "cases": cases}
+        if row.get("kind"):
+            entry["kind"] = row["kind"]
+        entries.append(entry)
+    return entries
 
 
 def _shipped_list() -> str:

@@ -7,6 +7,8 @@ entry's caseworkers). A value is set the way `extends` merges (`merge.deep_merge
 table given as the value merges into the table there, and giving one arrival schedule
 drops the others. A path that does not fit the data (a number into a table, a name into
 a list, an index past the end, a key below a plain value) is an error that says so.
+`without` removes the key at a path, so that its default applies again (a policy
+timeline's ``unset``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,33 @@ def with_values(data: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, A
     for key, value in changes.items():
         data = with_value(data, key, value)
     return data
+
+
+def without(data: dict[str, Any], key: KeyPath) -> dict[str, Any]:
+    """`data` (unchanged) without the key at `key`: its default applies again.
+
+    Raises `KeyError` with a readable message when there is no such key to remove.
+    """
+    path = split(key)
+    out = copy.deepcopy(data)
+    node: Any = out
+    for depth in range(len(path) - 1):
+        node = _step(node, path, depth)
+    last = path[-1]
+    if isinstance(node, list) or not isinstance(node, dict) or last not in node:
+        raise KeyError(f"{'.'.join(path)}: there is no such key to remove")
+    del node[last]
+    return out
+
+
+def _step(node: Any, path: list[str], depth: int) -> Any:
+    """The value at path[depth] inside `node`, for `without`."""
+    part, where = path[depth], ".".join(path[: depth + 1])
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return node[int(part)]
+    if isinstance(node, dict) and part in node:
+        return node[part]
+    raise KeyError(f"{where}: there is no such key to remove")
 
 
 def _change(node: Any, path: list[str], value: Any, depth: int) -> Any:

@@ -49,6 +49,7 @@ TYPE_NAMES: dict[Any, tuple[str, str]] = {  # Python type: (name, plural)
     bool: ("true or false", "true-or-false values"),
     str: ("text", "texts"),
     dt.date: ("date", "dates"),
+    Any: ("value", "values"),
 }
 
 

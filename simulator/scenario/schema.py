@@ -13,6 +13,7 @@ The scenario holds data only; the SimPy objects of a run live in
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import itertools
 import json
@@ -20,9 +21,11 @@ import math
 from typing import Annotated, Any, ClassVar, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator.scenario.distributions import Distribution, Fixed, Lognormal
+from simulator.scenario.errors import problems
+from simulator.scenario.keys import with_value, without
 
 
 def about(
@@ -338,12 +341,15 @@ class Caseworkers(Strict):
 
 
 class Interpreting(Strict):
-    """Interpreters (tolke): a limited pool that interpreted meetings must book.
+    """Interpreters (tolke): how meetings with people who need one are interpreted.
 
-    `interpreters` is how many meetings can be interpreted in person at once, in the
-    casework hours; leave it out for an unlimited pool. `phone` decides when a meeting
-    is interpreted by telephone instead: never, always, or when no interpreter is free
-    (which trades waiting for a longer meeting).
+    Every meeting with a person who needs an interpreter (`case_mix.interpreter_share`)
+    is interpreted and takes longer, in person or by telephone. `interpreters` is how
+    many meetings can be interpreted in person at once, in the casework hours; leave it
+    out for an unlimited pool. `phone` decides when a meeting is interpreted by
+    telephone instead: never, always, or when no interpreter is free (which trades
+    waiting for a longer meeting). A scenario without this table interprets in person
+    with an unlimited pool at the default multipliers.
     """
 
     interpreters: Annotated[
@@ -413,6 +419,21 @@ class Vacation(Strict):
             source="assumption: the days between Christmas and New Year",
         ),
     ] = True
+    max_share_away: Annotated[
+        float,
+        Field(gt=0, le=1),
+        about(
+            "Staggering: at most this share of the team (the caseworkers employed when a "
+            "year's vacations are planned, rounded down, at least one) is on vacation on "
+            "any working day. A block of vacation that would break the rule moves to the "
+            "nearest week that keeps it with as many working days (the summer weeks within "
+            "1 May to 30 September), so nobody loses vacation. 1 for no rule.",
+            unit="share of the team",
+            source="assumption: at least half the team at work; the Danish Holiday Act "
+            "(ferieloven) lets the employer set when holidays are taken, the three-week "
+            "main holiday between 1 May and 30 September",
+        ),
+    ] = 0.5
 
     @model_validator(mode="after")
     def _fits(self) -> Vacation:
@@ -1034,8 +1055,9 @@ class CaseMix(Strict):
     interpreter_share: Annotated[
         Probability,
         about(
-            "Share of people who need an interpreter (tolk) at their meetings. It matters "
-            "only with an [interpreting] table.",
+            "Share of people who need an interpreter (tolk) at their meetings: each of "
+            "their meetings is interpreted and takes longer ([interpreting]; without that "
+            "table, in person at 1.16 times the duration, as many interpreters as needed).",
             unit="share of people",
             source="assumption (the baseline's 0.7): no Danish figure (docs/domain.md 6.8)",
         ),
@@ -1489,6 +1511,199 @@ class Costs(Strict):
     ] = 430000.0
 
 
+# --------------------------------------------------------------------------- the state at the start
+
+
+class OpenCases(Strict):
+    """Cases open at the start that the municipality took over in one month."""
+
+    takeover: Annotated[
+        dt.date,
+        about(
+            "The month the municipality took over these cases (any day of it: the month "
+            "counts). The cases are spread evenly over the month, up to "
+            "simulation.start_date and from the integration period (exit.period_years) "
+            "before it; a month wholly older than that is an error (its cases have closed)."
+        ),
+    ]
+    cases: Annotated[
+        int,
+        Field(ge=0),
+        about("Cases taken over in that month and still open at the start.", unit="cases"),
+    ]
+    kind: Annotated[
+        PersonKind,
+        about(
+            "Who they are: refugee (placed by the municipality), reunified (a family member "
+            "reunified to a refugee) or danish_spouse."
+        ),
+    ] = "refugee"
+
+
+class PendingReunification(Strict):
+    """Applications for family reunification sent before the start and not yet decided."""
+
+    applied: Annotated[
+        dt.date,
+        about(
+            "The day the applications were sent (on or before simulation.start_date). The "
+            "Immigration Service's processing and the family's travel are drawn as for any "
+            "application (reunification.processing_days, travel_days), given that the family "
+            "has not arrived by the start."
+        ),
+    ]
+    applications: Annotated[
+        int,
+        Field(ge=1),
+        about(
+            "Applications sent that day. Each belongs to an open refugee case taken over by "
+            "then (the latest such cases first); the family is a spouse (reunification."
+            "spouse_share) and children (children_mean), at least one of them.",
+            unit="applications",
+        ),
+    ]
+
+
+def takeover_span(takeover: dt.date, start: dt.date, period_days: float) -> tuple[float, float]:
+    """The days (relative to `start`, negative) over which the cases taken over in the month
+    of `takeover` are spread: the month, cut at the start and at the integration period's
+    length before it (older cases would have closed)."""
+    month = takeover.replace(day=1)
+    after = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    t0 = max(float((month - start).days), -period_days * (1 - 1e-12))
+    return t0, min(float((after - start).days), 0.0)
+
+
+class InitialState(Strict):
+    """The caseload the municipality holds at the start, instead of an empty office.
+
+    With it, the first months simulated are the municipality's real ones and no warm-up is
+    needed: the cases open today, by month of takeover, and the family reunification
+    applications pending. Each open case is a household of its own; who the person is
+    (residence status, trauma, interpreter) and when the case will close are drawn as for a
+    new case, given that it is still open at the start. Tasks that fell due before the
+    start are taken as done; tasks falling due from the start on are created as usual.
+    """
+
+    open_cases: Annotated[
+        list[OpenCases],
+        about(
+            "Cases open at the start, each entry { takeover, cases, kind } (or read from "
+            "cases_file).",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
+    cases_file: Annotated[
+        str | None,
+        about(
+            "A CSV file, relative to the scenario file, with a header and the columns "
+            "takeover (YYYY-MM or YYYY-MM-DD), cases and, optionally, kind: read into "
+            "open_cases when the scenario file is loaded (give one or the other)."
+        ),
+    ] = None
+    pending_reunifications: Annotated[
+        list[PendingReunification],
+        about(
+            "Family reunification applications pending at the start, each entry "
+            "{ applied, applications }. Needs a [reunification] table.",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _read(self) -> InitialState:
+        if self.cases_file is not None:
+            raise ValueError(
+                "cases_file is read when a scenario file is loaded; in scenario data give "
+                "open_cases instead"
+            )
+        return self
+
+
+# --------------------------------------------------------------------------- the timeline
+
+# The keys a timeline entry may change, as key paths (`*`: any name, here any task), each
+# with what it changes from the entry's date. A key below one of these may change too.
+DATED_KEYS: dict[str, str] = {
+    "reunification.waiting_years": "the waiting rule, for applications from the date",
+    "reunification.processing_days": "the Immigration Service's time, for applications sent "
+    "from the date",
+    "reunification.travel_days": "the family's travel time, for applications sent from the date",
+    "tasks.*.deadline_days": "the deadline of tasks falling due from the date",
+    "tasks.*.enabled": "whether tasks falling due from the date apply",
+    "caseworkers.weekly_hours": "casework hours from the date",
+    "caseworkers.casework_share": "casework hours from the date",
+    "caseworkers.caseload_cap": "the caseload cap",
+    "caseworkers.absence_cover": "cover of absent colleagues",
+    "interpreting": "interpreting and the interpreter pool",
+    "triage": "triage",
+    "overtime": "overtime",
+    "external.health_examination.capacity_per_week": "the GPs' capacity, where it is fixed",
+    "external.health_examination.limit_days": "the limit for people whose case opens from the date",
+}
+
+
+class TimelineEntry(Strict):
+    """A change of rules from a date: keys set (by key path, as `caseload run --set`
+    takes them) and keys removed, from that day on.
+
+    Entries apply in date order, each to the scenario as the ones before left it. Only the
+    rules a municipality lives under may change by date (the keys listed under `set`);
+    each entry is checked by applying it and validating the scenario that results, and a
+    problem names the entry by its index and date.
+    """
+
+    date: Annotated[
+        dt.date,
+        about(
+            "The day from which the change applies (from midnight, before anything else "
+            "that day). An entry on or before simulation.start_date applies from the start."
+        ),
+    ]
+    description: Annotated[str, about("What changes, in a sentence (a label only).")] = ""
+    source: Annotated[
+        str, about("The law, agreement or figure behind the change (a label only).")
+    ] = ""
+    set: Annotated[
+        dict[str, Any],
+        about(
+            "Key paths and their values from the date, as caseload run --set takes them, "
+            'e.g. { "reunification.waiting_years.temporary" = 1.0, '
+            '"tasks.integration_plan.enabled" = false }. A table value merges into the '
+            "table there. Keys that may change by date: " + ", ".join(DATED_KEYS) + ".",
+            entry="key path",
+        ),
+    ] = Field(default_factory=dict)
+    unset: Annotated[
+        list[str],
+        about(
+            "Key paths removed from the date, so that their default applies again: a "
+            'table left out is off ("triage", "caseworkers.caseload_cap"), an interpreter '
+            'pool left out is unlimited ("interpreting.interpreters").'
+        ),
+    ] = Field(default_factory=list)
+
+
+def _dated(path: list[str]) -> bool:
+    """Whether a key at `path` may change by date (it is, or is below, a key of DATED_KEYS)."""
+    for key in DATED_KEYS:
+        parts = key.split(".")
+        head = path[: len(parts)]
+        if len(head) == len(parts) and all(p in ("*", q) for p, q in zip(parts, head, strict=True)):
+            return True
+    return False
+
+
+def _changed(before: Any, after: Any, path: tuple[str, ...] = ()) -> list[list[str]]:
+    """The key paths at which two scenarios' data differ (a list or a new table whole)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            out += _changed(before.get(key), after.get(key), (*path, key))
+        return out
+    return [] if before == after else [list(path)]
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -1535,8 +1750,10 @@ class Scenario(Strict):
     interpreting: Annotated[
         Interpreting | None,
         about(
-            "Interpreters as a limited pool. Leave out: meetings need no interpreter and "
-            "take no longer."
+            "How meetings with people who need an interpreter are interpreted, and a "
+            "limited pool of interpreters. Leave out: in person, as many interpreters as "
+            "needed, at the default multipliers (case_mix.interpreter_share says who needs "
+            "one)."
         ),
     ] = None
     absence: Annotated[
@@ -1562,6 +1779,25 @@ class Scenario(Strict):
         Costs,
         about("Benefit and salary rates for the cost outputs (they change no other result)."),
     ] = Costs()
+    initial_state: Annotated[
+        InitialState | None,
+        about(
+            "The caseload at the start (open cases by month of takeover, pending family "
+            "reunification applications). Leave out: the office starts empty, and a warm-up "
+            "fills it."
+        ),
+    ] = None
+    timeline: Annotated[
+        list[TimelineEntry],
+        about(
+            "Rules that change by date ([[timeline]] entries, in date order): each sets "
+            "(or removes) keys from its date on, such as the reunification waiting rule, "
+            "deadlines, casework hours, the interpreter pool, the GPs' capacity, triage and "
+            "caps. Leave out for rules that never change.",
+            source="docs/domain.md, section 2: what changed, and when",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -1604,13 +1840,133 @@ class Scenario(Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _initial_state(self) -> Scenario:
+        state = self.initial_state
+        if state is None:
+            return self
+        start = self.simulation.start_date
+        period = self.exit.period_years * DAYS_PER_YEAR
+        for i, entry in enumerate(state.open_cases):
+            month = entry.takeover.replace(day=1)
+            if month > start:
+                raise ValueError(
+                    f"initial_state.open_cases.{i}.takeover: {entry.takeover} is after "
+                    f"simulation.start_date ({start})"
+                )
+            t0, t1 = takeover_span(entry.takeover, start, period)
+            if t1 <= t0:
+                raise ValueError(
+                    f"initial_state.open_cases.{i}.takeover: cases taken over in "
+                    f"{month:%Y-%m} would have closed by the start (the integration period "
+                    f"is {self.exit.period_years:g} years)"
+                )
+        if state.pending_reunifications and self.reunification is None:
+            raise ValueError("initial_state.pending_reunifications needs a [reunification] table")
+        refugees = sorted(
+            (e.takeover.replace(day=1), e.cases) for e in state.open_cases if e.kind == "refugee"
+        )
+        needed = 0
+        for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
+            if pending.applied > start:
+                raise ValueError(
+                    f"initial_state.pending_reunifications: {pending.applied} is after "
+                    f"simulation.start_date ({start})"
+                )
+            needed += pending.applications
+            have = sum(n for month, n in refugees if month <= pending.applied)
+            if needed > have:
+                raise ValueError(
+                    f"initial_state.pending_reunifications: {needed} applications by "
+                    f"{pending.applied}, but only {have} open refugee cases were taken over "
+                    "by then to send them"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _timeline_valid(self) -> Scenario:
+        if self.timeline:
+            self.timeline_states()
+        return self
+
     @property
     def enabled_tasks(self) -> dict[str, Task]:
         return {name: t for name, t in self.tasks.items() if t.enabled}
 
+    @property
+    def interpreting_rules(self) -> Interpreting | None:
+        """How meetings are interpreted: the [interpreting] table; without one, in person
+        with as many interpreters as needed at the default multipliers whenever anyone
+        needs an interpreter; None when nobody does (interpreting changes nothing)."""
+        if self.interpreting is not None:
+            return self.interpreting
+        needs = self.case_mix is not None and self.case_mix.interpreter_share > 0
+        return Interpreting() if needs else None
+
+    def timeline_states(self) -> list[tuple[dt.date, Scenario]]:
+        """The scenario in force from each timeline entry's date, without a timeline.
+
+        Each entry applies to the scenario as the entries before it left it (its `set`
+        with the one key-path setter, then its `unset`), and the result is validated like
+        any scenario. Raises ValueError listing every problem, each named by the entry's
+        index and date, when an entry does not fit, changes a key that cannot change by
+        date (`DATED_KEYS`), or leaves a scenario that is not valid.
+        """
+        data = self.to_dict()
+        data.pop("timeline", None)
+        states: list[tuple[dt.date, Scenario]] = []
+        found: list[str] = []
+        last = None
+        for i, entry in enumerate(self.timeline):
+            where = f"timeline.{i} ({entry.date})"
+            if last is not None and entry.date < last:
+                found.append(f"{where}: entries must be in date order (the one before is {last})")
+            last = entry.date
+            try:
+                after = data
+                for key, value in entry.set.items():
+                    after = with_value(after, key, value)
+                for key in entry.unset:
+                    after = without(after, key)
+            except KeyError as exc:
+                found.append(f"{where}: {exc.args[0]}")
+                continue
+            changed = _changed(data, after)
+            new_tasks = sorted(
+                {p[1] for p in changed if p[0] == "tasks" and p[1] not in data["tasks"]}
+            )
+            if new_tasks:
+                close = difflib.get_close_matches(new_tasks[0], data["tasks"], n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                found.append(f"{where}: tasks.{new_tasks[0]}: no such task{hint}")
+                continue
+            fixed = [".".join(p) for p in changed if not _dated(p)]
+            if fixed:
+                found.append(
+                    f"{where}: {', '.join(fixed)} cannot change by date. Keys that can: "
+                    + ", ".join(DATED_KEYS)
+                )
+                continue
+            try:
+                state = Scenario.model_validate(after, strict=True)
+            except ValidationError as exc:
+                found += [f"{where}: {line}" for line in problems(exc, Scenario)]
+                continue
+            states.append((entry.date, state))
+            data = after
+        if found:
+            raise ValueError("\n".join(found))
+        return states
+
     def to_dict(self) -> dict[str, Any]:
-        """The full scenario as plain data (dates stay dates), for TOML and hashing."""
-        return self.model_dump(mode="python", by_alias=True, exclude_none=True)
+        """The full scenario as plain data (dates stay dates), for TOML and hashing.
+
+        An empty timeline is left out: a scenario whose rules never change reads as it
+        did before timelines existed."""
+        data = self.model_dump(mode="python", by_alias=True, exclude_none=True)
+        if not data.get("timeline"):
+            data.pop("timeline", None)
+        return data
 
     def to_toml(self, header: str = "", **simulation: Any) -> str:
         """The full scenario as TOML (every key resolved), with `simulation` keys replaced."""
@@ -1626,6 +1982,8 @@ class Scenario(Strict):
         """
         data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         data.pop("name"), data.pop("description")
+        if not data.get("timeline"):
+            data.pop("timeline", None)
         data["simulation"].pop("seed"), data["simulation"].pop("replications")
         canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]

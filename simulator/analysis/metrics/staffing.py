@@ -143,7 +143,7 @@ def _absence_lost(run: Context) -> tuple[np.ndarray, float]:
     log = _DailyLog.of(run)
     away = log.working & (log.status != 0)
     busy = _busy_on(run, log.worker[away], log.day[away])
-    lost = run.calendar.window_length - busy
+    lost = run.calendar.length_on(log.day[away]) - busy
     return log.weekly_sum(away, _spread(away, lost)), float(lost[log.inside[away]].sum())
 
 

@@ -31,6 +31,9 @@ hours, now)``                      The hours, or None: the policy has dropped th
                                    away with some, or some arrived). (cover: wake a colleague)
 ``leaving(worker)``                A caseworker leaves; their cases have gone to colleagues
                                    already. (triage: the tasks they set aside go back)
+``take_back(case)``                A leaver's case that no colleague has room for waits for
+                                   assignment: the tasks of it the policy holds go with it
+                                   (triage: set aside; interpreting: on the list).
 ``waiting()``                      At the end of the run: the tasks the policy holds (set
                                    aside, waiting for an interpreter, for assignment).
 ``withdraw(task)``                 A task is given up unstarted (`Office.abandon`: help

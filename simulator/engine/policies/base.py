@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.engine.entities import Task
+from simulator.engine.entities import Case, Task
 
 if TYPE_CHECKING:  # the office imports the policies: these are for the types only
     from simulator.engine.office import Account, Caseworker, Office
@@ -57,6 +57,11 @@ class Policy:
 
     def leaving(self, worker: Caseworker) -> None:
         """`worker` leaves the office (their cases have gone to colleagues already)."""
+
+    def take_back(self, case: Case) -> list[Task]:
+        """The tasks of `case` the policy holds, taken back: the case waits for assignment
+        (a leaver's case no colleague has room for), and its tasks wait with it."""
+        return []
 
     def waiting(self) -> list[Task]:
         """The tasks the policy holds, not yet worked (at the end of a run)."""

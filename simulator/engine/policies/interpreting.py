@@ -3,7 +3,12 @@
 A meeting with a citizen who needs an interpreter is held when its caseworker and an
 interpreter of the pool are both free; until then it waits on the interpreters' list
 (or goes by phone, as the settings say) and the caseworker goes on with other work. An
-interpreted meeting takes longer, by phone longer still.
+interpreted meeting takes longer, by phone longer still. With an unlimited pool (the
+default) no meeting waits, but each still takes longer.
+
+An interpreter is booked when the meeting starts, never before: a meeting the
+caseworker takes from the list goes through the other policies first (triage may still
+drop it or set it aside), and only a meeting that is held holds an interpreter.
 
 Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
@@ -13,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Final
 
-from simulator.engine.entities import Task
+from simulator.engine.entities import Case, Task
 from simulator.engine.policies.base import Policy
 from simulator.engine.records import DROPPED, InterpretingLog
 from simulator.scenario.schema import Interpreting
@@ -34,7 +39,7 @@ class Interpreters(Policy):
     """The interpreter pool: one meeting at a time each; meetings wait first come, first
     served for a moment when their caseworker and an interpreter are both free."""
 
-    __slots__ = ("free", "holding", "log", "spec", "waiting_list")
+    __slots__ = ("called", "free", "holding", "log", "spec", "waiting_list")
 
     def __init__(self, office: Office) -> None:
         super().__init__(office)
@@ -42,6 +47,9 @@ class Interpreters(Policy):
         self.free: float = 0.0  # interpreters not booked now (inf: an unlimited pool)
         self.holding: set[int] = set()  # ids of the meetings being interpreted
         self.waiting_list: list[tuple[Task, float]] = []  # (meeting, when it asked), oldest first
+        # by caseworker id: the meeting just taken from the list and when it asked, until
+        # the same turn of their loop books it (or another policy keeps it)
+        self.called: dict[int, tuple[Task, float]] = {}
         self.log = InterpretingLog()
 
     @property
@@ -57,6 +65,7 @@ class Interpreters(Policy):
             for task, _ in waiting:
                 self.office.requeue(task)
             self.holding.clear()  # no pool: meetings in hand are no longer booked
+            self.called.clear()
             self.spec = None
             return
         self.spec = spec
@@ -74,7 +83,10 @@ class Interpreters(Policy):
         return self.free > 0 and any(self._mine(worker, t) for t, _ in self.waiting_list)
 
     def before_queue(self, worker: Caseworker) -> Task | None:
-        """The longest-waiting meeting of this caseworker's, if an interpreter is free."""
+        """The longest-waiting meeting of this caseworker's, if an interpreter is free. It
+        is booked in `admit`, in the same turn, if no policy before keeps it."""
+        if self.called:  # one taken in an earlier turn that a policy kept: not booked
+            self.called.pop(worker.id, None)
         if not self.waiting_list or self.free <= 0:
             return None
         for i, (task, asked) in enumerate(self.waiting_list):
@@ -83,9 +95,7 @@ class Interpreters(Policy):
                 if not task.case.is_open and not task.type.closes:
                     self.office.end(task, DROPPED)
                     return None
-                self.free -= 1
-                self.holding.add(task.id)
-                self.log.add(task.id, asked, self.office.env.now, IN_PERSON)
+                self.called[worker.id] = (task, asked)
                 return task
         return None
 
@@ -95,27 +105,31 @@ class Interpreters(Policy):
         """An interpreted meeting takes longer; it waits if no interpreter is free."""
         if not (task.type.meeting and task.case.needs_interpreter):
             return hours
-        factor = self._book(task, now)
+        asked = now
+        if self.called:
+            called = self.called.pop(worker.id, None)
+            if called is not None and called[0] is task:  # taken from the list this turn
+                asked = called[1]
+        factor = self._book(task, asked, now)
         return None if factor is None else hours * factor
 
-    def _book(self, task: Task, now: float) -> float | None:
-        """Book an interpreter for a meeting: the duration factor, or None if it must wait."""
+    def _book(self, task: Task, asked: float, now: float) -> float | None:
+        """Book an interpreter for a meeting that asked for one at `asked`: the duration
+        factor, or None if it must wait (on the list, from `asked`)."""
         spec = self.spec
         assert spec is not None
-        if task.id in self.holding:  # an interpreter was free when it was taken from the list
-            return spec.in_person_multiplier
         if spec.phone == "always":
-            self.log.add(task.id, now, now, PHONE)
+            self.log.add(task.id, asked, now, PHONE)
             return spec.phone_multiplier
         if self.free > 0:
             self.free -= 1
             self.holding.add(task.id)
-            self.log.add(task.id, now, now, IN_PERSON)
+            self.log.add(task.id, asked, now, IN_PERSON)
             return spec.in_person_multiplier
         if spec.phone == "when_busy":
-            self.log.add(task.id, now, now, PHONE)
+            self.log.add(task.id, asked, now, PHONE)
             return spec.phone_multiplier
-        self.waiting_list.append((task, now))
+        self.waiting_list.append((task, asked))
         return None
 
     def finished(self, task: Task, now: float) -> None:
@@ -134,6 +148,14 @@ class Interpreters(Policy):
                 if worker.wake is not None and worker.present and self._mine(worker, waiting):
                     office.rouse(worker)
                     return
+
+    def take_back(self, case: Case) -> list[Task]:
+        """The meetings of `case` on the list."""
+        if not any(task.case is case for task, _ in self.waiting_list):
+            return []
+        out = [task for task, _ in self.waiting_list if task.case is case]
+        self.waiting_list = [(t, asked) for t, asked in self.waiting_list if t.case is not case]
+        return out
 
     def waiting(self) -> list[Task]:
         return [t for t, _ in self.waiting_list]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.engine.entities import Task
+from simulator.engine.entities import Case, Task
 from simulator.engine.policies.base import Policy
 from simulator.engine.records import DROPPED, TRIAGED
 from simulator.scenario import schema
@@ -88,6 +88,15 @@ class Triage(Policy):
     def leaving(self, worker: Caseworker) -> None:
         """The tasks a leaver set aside go to whoever holds their cases now."""
         self._give_back(worker)
+
+    def take_back(self, case: Case) -> list[Task]:
+        """The tasks of `case` set aside, by whichever caseworker set them aside."""
+        out: list[Task] = []
+        for worker in self.office.everyone:
+            if any(task.case is case for _, task in worker.deferred):
+                out += [task for _, task in worker.deferred if task.case is case]
+                worker.deferred = [(at, t) for at, t in worker.deferred if t.case is not case]
+        return out
 
     def _give_back(self, worker: Caseworker) -> None:
         deferred, worker.deferred = worker.deferred, []

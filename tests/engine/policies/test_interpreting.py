@@ -28,6 +28,48 @@ def test_an_unlimited_interpreter_pool_removes_interpreter_waits():
     assert i["task"].size > 0 and np.all(i["booked"] == i["asked"])
 
 
+def meeting_hours(share: float, interpreting: dict | None) -> dict[str, float]:
+    """Casework hours worked on meetings and on other tasks in a year of a small office
+    with room to spare (every task done, nobody leaves), where a `share` of the people
+    need an interpreter; `interpreting` is the scenario's table (None: left out)."""
+    changes = {
+        "simulation": {"duration_years": 1.0},
+        "arrivals": {"monthly": [4] * 12},
+        "case_mix": {"interpreter_share": share},
+        "tasks": {
+            "reception": one_task(
+                meeting=True, duration_hours={"dist": "lognormal", "mean": 2.0, "sd": 1.0}
+            ),
+            "benefit_decision": one_task(
+                duration_hours={"dist": "lognormal", "mean": 1.0, "sd": 0.5}
+            ),
+        },
+    }
+    if interpreting is not None:
+        changes["interpreting"] = interpreting
+    model, record, _ = run(build(changes))
+    t, o = record.tasks, model.calendar.open_time
+    assert (t["state"] == 0).all()  # every task done: the two runs work the same tasks
+    worked = (o(t["finished"]) - o(t["started"])) * 24
+    meeting = t["type"] == record.task_names.index("reception")
+    return {"meetings": worked[meeting].sum(), "other": worked[~meeting].sum(), "n": meeting.size}
+
+
+@pytest.mark.parametrize(
+    ("interpreting", "factor"),
+    [(None, 1.16), ({}, 1.16), ({"phone": "always"}, 1.30), ({"in_person_multiplier": 1.5}, 1.5)],
+    ids=["no-table", "unlimited", "phone", "own-multiplier"],
+)
+def test_needing_an_interpreter_lengthens_meetings_by_exactly_the_multiplier(interpreting, factor):
+    """Everyone needs an interpreter (share 1) or no one (share 0), with an unlimited pool:
+    the same meetings take exactly the multiplier times as long, other tasks no longer.
+    Without an [interpreting] table the pool is unlimited, in person, at 1.16."""
+    nobody, everyone = meeting_hours(0.0, interpreting), meeting_hours(1.0, interpreting)
+    assert everyone["n"] == nobody["n"] > 50
+    assert everyone["meetings"] == pytest.approx(factor * nobody["meetings"], rel=1e-9)
+    assert everyone["other"] == pytest.approx(nobody["other"], rel=1e-9)
+
+
 def test_interpreted_meetings_take_longer_in_person_and_longer_still_by_phone():
     """A fixed-duration meeting (1 h) of a citizen who needs an interpreter takes 1.16 h in
     person and 1.30 h by phone (trauma's own multiplier set to 1 here)."""
@@ -107,19 +149,20 @@ def test_an_interpreter_pool_lifted_during_a_run_books_the_waiting_meetings_at_o
     assert not model.office.interpreters.waiting_list
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: a meeting taken from the interpreters' list books its interpreter before "
-    "triage is asked; if triage drops it (or sets it aside) the interpreter stays booked, "
-    "for good when dropped, so the pool shrinks to nothing",
-)
-def test_only_meetings_in_progress_hold_an_interpreter_when_triage_drops_tasks():
-    model, _, _ = run(
+@pytest.mark.parametrize("action", ["drop", "defer"])
+def test_only_meetings_in_progress_hold_an_interpreter_when_triage_drops_tasks(action):
+    """A meeting taken from the interpreters' list that triage then drops or sets aside
+    books no interpreter: the pool never shrinks."""
+    model, record, _ = run(
         interpreted(
             "interpreting={ interpreters = 2 }",
-            'triage={ above = 0.5, action = "drop" }',
+            f'triage={{ above = 0.5, action = "{action}" }}',
             "caseworkers.staffing=[{ date = 2012-01-01, caseworkers = 3 }]",
         )
     )
+    pool = model.office.interpreters
     in_hand = {w.current.id for w in model.office.everyone if w.current is not None}
-    assert model.office.interpreters.holding <= in_hand
+    assert pool.holding <= in_hand
+    assert pool.free + len(pool.holding) == 2
+    i = record.interpreting
+    assert (i["booked"] > i["asked"]).any()  # meetings did wait for an interpreter

@@ -1,0 +1,457 @@
+"""Page "The flight simulator": the trainee runs the office quarter by quarter.
+
+The game starts when the scenario's warm-up ends (the office has its full caseload). At
+the start of each quarter the trainee sees the office as it is and decides how many
+caseworkers to recruit; each hire becomes a `caseworkers.staffing` entry dated the
+decision plus the recruitment time (the scenario's `turnover.recruitment_days`, mean;
+90 days without it). Then the whole history is simulated again from the scenario's
+start to the end of the quarter, with the room's seed: common random numbers make the
+past identical, so each quarter only adds to what the trainee has seen. Triage by date
+needs a policy timeline (rules that change by date), not in the model yet: shown as coming.
+
+After the last quarter the debrief runs the trainee's staffing and the comparison plan
+(`planner.comparison_plan`: the planner's, else the instant answer where it cannot answer) over
+the game with the room's replications, on the same arrivals, and pairs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+import simulator as cl
+from simulator.app import figures, planner, show, texts
+from simulator.app.peak import add_months, months_between
+from simulator.app.runs import Job, variant
+
+if TYPE_CHECKING:
+    from simulator import Results, Scenario
+
+STATE = "flight"
+DEFAULT_QUARTERS = 8
+DEFAULT_RECRUITMENT_DAYS = 90.0  # the schema's default for turnover.recruitment_days
+HIRES_KEY = "flight-hires"
+
+
+@dataclass
+class Game:
+    """One trainee's game: the seed, its length, and the hires decided each quarter."""
+
+    seed: int
+    quarters: int
+    hires: list[int] = field(default_factory=list)  # one per quarter played
+
+    @property
+    def played(self) -> int:
+        return len(self.hires)
+
+    @property
+    def over(self) -> bool:
+        return self.played >= self.quarters
+
+
+def game_start(scenario: Scenario) -> dt.date:
+    """The first day of the game: the month the warm-up ends (else a year in)."""
+    sim = scenario.simulation
+    end = sim.warmup_end or add_months(sim.start_date, 12)
+    return dt.date(end.year, end.month, 1)
+
+
+def quarter_start(scenario: Scenario, quarter: int) -> dt.date:
+    """The first day of quarter `quarter` of the game (0 is the first)."""
+    return add_months(game_start(scenario), 3 * quarter)
+
+
+def quarter_name(day: dt.date) -> str:
+    """ "Q3 2015" for a day in the third quarter of 2015."""
+    return f"Q{(day.month - 1) // 3 + 1} {day.year}"
+
+
+def recruitment_days(scenario: Scenario) -> float:
+    """Days from deciding to hire until the new caseworker starts."""
+    if scenario.turnover is None:
+        return DEFAULT_RECRUITMENT_DAYS
+    lag = scenario.turnover.recruitment_days
+    return float(getattr(lag, "mean", getattr(lag, "value", DEFAULT_RECRUITMENT_DAYS)))
+
+
+def hire_dates(scenario: Scenario, hires: list[int]) -> list[tuple[dt.date, int]]:
+    """When each quarter's hires start work: the quarter's start plus the recruitment time."""
+    lag = dt.timedelta(days=round(recruitment_days(scenario)))
+    return [(quarter_start(scenario, q) + lag, n) for q, n in enumerate(hires) if n > 0]
+
+
+def staffing_with(scenario: Scenario, hires: list[tuple[dt.date, int]]) -> list[dict[str, Any]]:
+    """The scenario's staffing plus the hires, each from its date on."""
+    base = [(s.date, s.caseworkers) for s in scenario.caseworkers.staffing]
+    dates = sorted({d for d, _ in base} | {d for d, _ in hires})
+
+    def level(day: dt.date) -> int:
+        planned = [c for d, c in base if d <= day][-1]
+        return planned + sum(n for d, n in hires if d <= day)
+
+    return [{"date": d, "caseworkers": level(d)} for d in dates]
+
+
+def staffing_of(scenario: Scenario, plan: planner.Plan) -> list[dict[str, Any]]:
+    """The scenario's staffing until the plan's first date, then the plan's."""
+    first = plan.staffing[0][0] if plan.staffing else dt.date.max
+    rows = [(s.date, s.caseworkers) for s in scenario.caseworkers.staffing if s.date < first]
+    for day, caseworkers in plan.staffing:
+        if not rows or rows[-1][1] != caseworkers:
+            rows.append((day, caseworkers))
+    return [{"date": d, "caseworkers": c} for d, c in rows]
+
+
+def until(
+    scenario: Scenario, day: dt.date, staffing: list[dict[str, Any]], warmup: bool
+) -> Scenario:
+    """`scenario` with `staffing`, run until `day`; statistics from the game's start
+    (`warmup`) or over the whole run (the quarter-by-quarter view draws the series only)."""
+    sim = scenario.simulation
+    first = dt.date(sim.start_date.year, sim.start_date.month, 1)
+    years = months_between(first, day) / 12
+    start_years = months_between(first, game_start(scenario)) / 12
+    changes = {
+        "caseworkers.staffing": staffing,
+        "simulation.duration_years": years,
+        "simulation.warmup_years": start_years if warmup else 0.0,
+    }
+    return variant(scenario, changes)
+
+
+def played_scenario(scenario: Scenario, game: Game) -> Scenario:
+    """The history the trainee has seen: from the start to the end of the last quarter
+    played (to the game's start before the first decision)."""
+    staffing = staffing_with(scenario, hire_dates(scenario, game.hires))
+    return until(scenario, quarter_start(scenario, game.played), staffing, warmup=False)
+
+
+def caseworker_years(staffing: list[dict[str, Any]], start: dt.date, end: dt.date) -> float:
+    """Caseworker-years paid from `start` to `end` under a staffing schedule."""
+    total = 0.0
+    for i, row in enumerate(staffing):
+        begin = max(row["date"], start)
+        stop = min(staffing[i + 1]["date"] if i + 1 < len(staffing) else end, end)
+        if stop > begin:
+            total += row["caseworkers"] * (stop - begin).days / 365.25
+    return total
+
+
+def complete_weeks(results: Results) -> pd.DataFrame:
+    """The weekly table without the last week if the run ended inside it."""
+    sim = results.scenario.simulation
+    end = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.duration_days)
+    weekly = results.weekly
+    return weekly[pd.to_datetime(weekly["date"]) + pd.Timedelta(days=7) <= end]
+
+
+def in_quarter(weekly: pd.DataFrame, metric: str, start: dt.date) -> pd.Series:
+    """One replication's weekly values of `metric` in the quarter from `start`."""
+    dates = pd.to_datetime(weekly["date"])
+    inside = (dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(add_months(start, 3)))
+    rows = weekly[inside & (weekly["metric"] == metric)]
+    return rows["value"]
+
+
+def situation(results: Results, scenario: Scenario, game: Game) -> None:
+    """The office as it stands: the last quarter's numbers and the history so far."""
+    weekly = complete_weeks(results)
+    if game.played:
+        last = quarter_start(scenario, game.played - 1)
+        st.subheader(f"Quarter {game.played} of {game.quarters} done: {quarter_name(last)}")
+    else:
+        last = add_months(game_start(scenario), -3)
+        st.subheader(f"You take over the office on {game_start(scenario):%d %B %Y}")
+    staff_now = staffing_with(scenario, hire_dates(scenario, game.hires))
+    today = quarter_start(scenario, game.played)
+    employed = [r["caseworkers"] for r in staff_now if r["date"] <= today][-1]
+    coming = [(d, n) for d, n in hire_dates(scenario, game.hires) if d > today]
+    a, b, c, d, e = st.columns(5)
+    a.metric(
+        "New cases last quarter",
+        f"{in_quarter(weekly, 'cases_opened', last).sum():.0f}",
+        help="Cases opened in the quarter: refugees placed and family members reunified.",
+    )
+    a_case = in_quarter(weekly, "caseload_per_worker", last)
+    b.metric(
+        "Cases per caseworker",
+        f"{a_case.iloc[-4:].mean():.0f}" if len(a_case) else "–",
+        help="Open cases per caseworker, mean of the quarter's last four weeks. "
+        "DS recommends 35–45.",
+    )
+    backlog = in_quarter(weekly, "backlog_hours", last)
+    c.metric(
+        "Backlog at the quarter's end",
+        f"{backlog.iloc[-1]:,.0f} hours" if len(backlog) else "–",
+        help="Hours of work waiting to be started.",
+    )
+    due = in_quarter(weekly, "statutory_due", last)
+    on_time = in_quarter(weekly, "statutory_on_time_share", last)
+    share = (on_time.to_numpy() * due.to_numpy()).sum() / max(due.sum(), 1)
+    d.metric(
+        "Statutory tasks on time",
+        f"{share:.0%}" if due.sum() else "–",
+        help="Share of the statutory tasks due in the quarter done by their deadline.",
+    )
+    e.metric(
+        "Caseworkers now",
+        f"{employed}",
+        help="Caseworkers employed today; those recruited start after the recruitment time.",
+    )
+    if coming:
+        st.caption(
+            "Recruited and coming: "
+            + ", ".join(f"{n} from {day:%d %b %Y}" for day, n in coming)
+            + "."
+        )
+    opened = weekly[weekly["metric"] == "cases_opened"]
+    monthly = opened.set_index(pd.to_datetime(opened["date"]))["value"].resample("MS").sum()
+    first = pd.Timestamp(add_months(game_start(scenario), -12))
+    one = f"one history, seed {game.seed}"
+    seen = replace(results, weekly=weekly)
+
+    def bands(metric: str) -> pd.DataFrame:
+        return cl.weekly_bands(seen, metric)
+
+    panels = [
+        figures.Panel(
+            "New cases per month",
+            "cases",
+            [],
+            bars=monthly[monthly.index >= first],
+            bar_label="new cases per month (refugees placed and families reunified)",
+        ),
+        figures.Panel(
+            "Open cases per caseworker",
+            "cases",
+            [
+                figures.Line(
+                    "your office", bands("caseload_per_worker"), figures.VERMILLION, one=one
+                )
+            ],
+            ds_band=True,
+        ),
+        figures.Panel(
+            "Backlog: hours of work waiting to be started",
+            "hours",
+            [figures.Line("your office", bands("backlog_hours"), figures.BLUE, one=one)],
+        ),
+    ]
+    spans = [figures.Span(game_start(scenario), None, "you take over", figures.BLACK)]
+    spans += [
+        figures.Span(day, None, f"{n} new caseworker(s) start", figures.GREEN)
+        for day, n in hire_dates(scenario, game.hires)
+    ]
+    show.figure(
+        figures.time_figure(
+            panels,
+            title=f"Your office, {results.scenario.name}, seed {game.seed}",
+            spans=spans,
+            start=add_months(game_start(scenario), -12),
+            end=quarter_start(scenario, game.quarters),
+        )
+    )
+
+
+def advance() -> None:
+    """The button's callback: the quarter's decision is taken."""
+    game: Game = st.session_state[STATE]
+    game.hires.append(int(st.session_state.get(HIRES_KEY, 0)))
+    st.session_state[HIRES_KEY] = 0
+
+
+def turn(scenario: Scenario, game: Game) -> None:
+    """One quarter: the situation, then the decision."""
+    run = show.runner()
+    results = run.now(Job(played_scenario(scenario, game), 1, game.seed))
+    situation(results, scenario, game)
+    # the next quarter for the usual decisions (0, 1 or 2 hires), run ahead in the worker
+    run.prefetch(
+        [
+            Job(played_scenario(scenario, replace(game, hires=[*game.hires, n])), 1, game.seed)
+            for n in (0, 1, 2)
+        ]
+    )
+    lag = recruitment_days(scenario)
+    with st.container(border=True):
+        st.markdown(f"**Your decision for quarter {game.played + 1}** (of {game.quarters})")
+        left, right = st.columns(2)
+        left.number_input(
+            f"Caseworkers to recruit now (they start in about {lag:.0f} days)",
+            min_value=0,
+            max_value=10,
+            step=1,
+            key=HIRES_KEY,
+            help=texts.tip("hire_now"),
+        )
+        right.toggle(
+            "Drop optional tasks under pressure (coming)",
+            False,
+            disabled=True,
+            help=texts.tip("triage_timeline"),
+        )
+        st.button(
+            f"Run quarter {game.played + 1} of {game.quarters}",
+            type="primary",
+            on_click=advance,
+        )
+
+
+def debrief_jobs(
+    scenario: Scenario, game: Game, replications: int
+) -> tuple[list[Job], planner.Plan, list[list[dict[str, Any]]]]:
+    """The debrief's two runs (yours and the plan's) over the game, and the plan."""
+    start, end = game_start(scenario), quarter_start(scenario, game.quarters)
+    yours = staffing_with(scenario, hire_dates(scenario, game.hires))
+    plan = planner.comparison_plan(until(scenario, end, yours, warmup=True), start, end)
+    theirs = staffing_of(scenario, plan)
+    jobs = [
+        Job(until(scenario, end, staffing, warmup=True), replications, game.seed)
+        for staffing in (yours, theirs)
+    ]
+    return jobs, plan, [yours, theirs]
+
+
+def draw_debrief(
+    answers: list[Results | None],
+    plan: planner.Plan,
+    staffing: list[list[dict[str, Any]]],
+    start: dt.date,
+    end: dt.date,
+) -> None:
+    """Your decisions and outcomes beside the plan's, on the same arrivals."""
+    yours, theirs = answers
+    if yours is None or theirs is None:
+        return
+    cost = [caseworker_years(s, start, end) for s in staffing]
+    rows = []
+    if yours.replications == theirs.replications >= 2:
+        table = cl.pair(yours, theirs).table.set_index("metric")
+        for metric, words, scale in (
+            ("caseload_per_worker_mean", "open cases per caseworker", 1.0),
+            ("backlog_hours_mean", "backlog (hours)", 1.0),
+            ("statutory_on_time_share", "statutory tasks on time (%)", 100.0),
+            ("task_wait_days_mean", "mean wait before a task is started (days)", 1.0),
+        ):
+            row = table.loc[metric]
+            rows.append(
+                {
+                    "": words,
+                    "you": row["mean_a"] * scale,
+                    plan.name: row["mean_b"] * scale,
+                    "plan − you": row["difference"] * scale,
+                    "paired 95 % interval": (
+                        f"{row['ci_low'] * scale:+.1f} to {row['ci_high'] * scale:+.1f}"
+                    ),
+                }
+            )
+    rows.insert(
+        0,
+        {
+            "": "caseworker-years paid in the game (cost)",
+            "you": cost[0],
+            plan.name: cost[1],
+            "plan − you": cost[1] - cost[0],
+            "paired 95 % interval": "fixed by the plans",
+        },
+    )
+    st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
+    lines = []
+    panels = []
+    for metric, words, unit, ds in (
+        ("caseworkers", "Caseworkers employed", "caseworkers", False),
+        ("caseload_per_worker", "Open cases per caseworker", "cases", True),
+        ("backlog_hours", "Backlog: hours of work waiting to be started", "hours", False),
+    ):
+        lines = [
+            figures.Line("you", cl.weekly_bands(yours, metric), figures.A_COLOUR, "-"),
+            figures.Line(plan.name, cl.weekly_bands(theirs, metric), figures.B_COLOUR, "--"),
+        ]
+        panels.append(figures.Panel(words, unit, lines, ds_band=ds))
+    show.figure(
+        figures.time_figure(
+            panels,
+            title=f"You (blue) and {plan.name} (orange) on the same arrivals",
+            start=add_months(start, -6),
+            end=end,
+        )
+    )
+
+
+def debrief(scenario: Scenario, game: Game) -> None:
+    """The debrief: your decisions beside the plan's."""
+    st.subheader("Debrief")
+    start, end = game_start(scenario), quarter_start(scenario, game.quarters)
+    room = show.settings()
+    with st.spinner("The planner is finding the least staffing for the same arrivals ..."):
+        jobs, plan, staffing = debrief_jobs(scenario, game, room.full)
+    if plan.name != "the planner":
+        st.warning(
+            "The planner (`caseload plan`) could not answer for this setting. The debrief "
+            "compares your decisions with the instant answer instead: caseworkers per "
+            "quarter for at most 45 open cases each, with 90 % probability, computed from "
+            "the arrivals alone. It does not look at deadlines or the backlog."
+        )
+    hired = ", ".join(
+        f"{n} in {quarter_name(quarter_start(scenario, q))}" for q, n in enumerate(game.hires) if n
+    )
+    changes = [
+        f"{row['caseworkers']} from {row['date']:%b %Y}"
+        for row in staffing[1]
+        if row["date"] >= start
+    ]
+    st.markdown(
+        f"**Your decisions:** {hired or 'no one hired'}. **Compared with** {plan.source}: "
+        f"{', then '.join(changes) or 'no change'} (a plan made in advance: its recruiting "
+        "starts a recruitment time before each date)."
+    )
+    quick = [Job(j.scenario, max(2, room.quick), j.seed) for j in jobs]
+    show.progressive(
+        "flight",
+        jobs,
+        quick,
+        lambda answers, final: draw_debrief(answers, plan, staffing, start, end),
+    )
+    show.debrief("flight")
+
+
+def page() -> None:
+    """The page."""
+    show.header("flight", "The flight simulator")
+    scenario = show.flight_scenario()
+    room = show.settings()
+    game: Game | None = st.session_state.get(STATE)
+    if game is None:
+        quarters = st.slider(
+            "Quarters to play",
+            2,
+            16,
+            DEFAULT_QUARTERS,
+            key="flight-quarters",
+            help=texts.tip("quarters"),
+        )
+        st.markdown(
+            f"The scenario: **{scenario.name}**. You take over on "
+            f"{game_start(scenario):%d %B %Y} with "
+            f"{staffing_with(scenario, [])[0]['caseworkers']} caseworkers. Seed "
+            f"**{room.seed}**: everyone in the room with this seed meets the same arrivals."
+        )
+        if st.button("Start the game", type="primary"):
+            st.session_state[STATE] = Game(room.seed, int(quarters))
+            st.rerun()
+        return
+    st.markdown(
+        f"Seed **{game.seed}**: everyone in the room with this seed meets the same arrivals."
+    )
+    if game.over:
+        debrief(scenario, game)
+    else:
+        turn(scenario, game)
+    if st.button("Start again"):
+        del st.session_state[STATE]
+        st.rerun()

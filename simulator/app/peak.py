@@ -1,0 +1,344 @@
+"""Page "The peak": a surge of arrivals, staffing held or hired late, and how long the
+backlog outlasts the peak.
+
+The sliders become scenario changes (`peak_scenario`): a `monthly` arrival list with the
+extra refugees in the peak months, caseworkers added to `caseworkers.staffing` from the
+month they start, and a run that ends three and a half years after the peak (the period
+the figure shows). With the default sliders on the baseline this is exactly
+`scenarios/peak_without_hiring.toml`. The key numbers read the simulated weekly series:
+nothing here models the office.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import simulator as cl
+from simulator.app import figures, show, texts
+from simulator.app.runs import Job, variant
+
+if TYPE_CHECKING:
+    from simulator import Results, Scenario
+
+TAIL_MONTHS = 42  # the run goes on three and a half years after the peak
+BEFORE_MONTHS = 18  # the figure starts a year and a half before the peak
+START_CHOICES = 36  # the peak may start in any of the three years after the warm-up
+
+
+@dataclass(frozen=True)
+class Peak:
+    """A peak of arrivals and the hiring it meets."""
+
+    extra: float = 19.0  # refugees a month on top of the normal level (11 + 19 = 30)
+    start: dt.date = dt.date(2015, 7, 1)
+    months: int = 12
+    hires: int = 0
+    hire_after: int = 6  # months after the peak starts that the new caseworkers start
+
+    @property
+    def end(self) -> dt.date:
+        """The first month after the peak."""
+        return add_months(self.start, self.months)
+
+    @property
+    def hired_from(self) -> dt.date:
+        return add_months(self.start, self.hire_after)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(a: dt.date, b: dt.date) -> int:
+    """Whole calendar months from `a`'s month to `b`'s month."""
+    return (b.year - a.year) * 12 + b.month - a.month
+
+
+def normal_level(base: Scenario) -> float:
+    """Refugees a month in normal times: the scenario's `per_month`, or the mean of its
+    `monthly` list or `yearly` quotas."""
+    arrivals = base.arrivals
+    if arrivals.per_month is not None:
+        return float(arrivals.per_month)
+    if arrivals.monthly:
+        return float(np.mean(arrivals.monthly))
+    quotas = arrivals.yearly or []
+    return float(np.mean([q.refugees for q in quotas]) / 12) if quotas else 0.0
+
+
+def start_choices(base: Scenario) -> list[dt.date]:
+    """The months a peak may start: the three years after the warm-up."""
+    sim = base.simulation
+    first = add_months(sim.warmup_end or sim.start_date, 0)
+    return [add_months(first, k) for k in range(START_CHOICES)]
+
+
+def staffing_with_hires(base: Scenario, hires: int, start: dt.date) -> list[dict[str, Any]]:
+    """The base's staffing with `hires` more caseworkers from `start` on."""
+    entries = [{"date": s.date, "caseworkers": s.caseworkers} for s in base.caseworkers.staffing]
+    if hires <= 0:
+        return entries
+    before = [e for e in entries if e["date"] < start]
+    after = [e for e in entries if e["date"] > start]
+    at = next((e for e in entries if e["date"] == start), None) or before[-1]
+    return [
+        *before,
+        {"date": start, "caseworkers": at["caseworkers"] + hires},
+        *({"date": e["date"], "caseworkers": e["caseworkers"] + hires} for e in after),
+    ]
+
+
+def peak_scenario(base: Scenario, peak: Peak) -> Scenario:
+    """`base` with the peak's arrivals and hires, run until `TAIL_MONTHS` after the peak."""
+    sim_start = base.simulation.start_date
+    first = dt.date(sim_start.year, sim_start.month, 1)
+    months = months_between(first, add_months(peak.end, TAIL_MONTHS))
+    normal = normal_level(base)
+    monthly = [
+        normal + (peak.extra if peak.start <= add_months(first, k) < peak.end else 0.0)
+        for k in range(months)
+    ]
+    changes = {
+        "arrivals.monthly": monthly,
+        "simulation.duration_years": months / 12,
+        "caseworkers.staffing": staffing_with_hires(base, peak.hires, peak.hired_from),
+    }
+    return variant(base, changes, without=["arrivals.monthly_profile"])
+
+
+@dataclass(frozen=True)
+class KeyNumbers:
+    """What the page says in numbers, read off the simulated weekly means."""
+
+    outlast_months: int | None  # months from the peak's end until the backlog is back
+    backlog_peak_hours: float
+    backlog_peak_date: dt.date
+    team_weeks: float  # the highest backlog in weeks of the whole team's casework
+    lowest_on_time: float  # the lowest quarterly share of statutory tasks on time
+    highest_caseload: float
+
+
+def quarterly(bands: pd.DataFrame) -> pd.Series:
+    """The mean column averaged over calendar quarters."""
+    series = bands.set_index(pd.to_datetime(bands["date"]))["mean"]
+    return series.resample("QS").mean()
+
+
+def outlast(backlog: pd.DataFrame, peak: Peak) -> int | None:
+    """Months from the end of the peak until the backlog is back to normal: the first
+    quarter starting after the peak whose mean backlog has come down 90 % of the way from
+    its highest quarter to its level before the peak (the highest quarter of the year
+    before). None if that never happens in the run."""
+    by_quarter = quarterly(backlog)
+    start, end = pd.Timestamp(peak.start), pd.Timestamp(peak.end)
+    before = by_quarter[(by_quarter.index >= start - pd.DateOffset(months=12))]
+    before = before[before.index + pd.DateOffset(months=3) <= start]
+    if before.empty:
+        return None
+    normal = float(before.max())
+    highest = float(by_quarter[by_quarter.index >= start].max())
+    after = by_quarter[by_quarter.index >= end]
+    back = after[after <= normal + 0.1 * max(highest - normal, 0.0)]
+    if back.empty:
+        return None
+    return months_between(peak.end, back.index[0].date())
+
+
+METRICS = ("backlog_hours", "caseload_per_worker", "statutory_on_time_share", "caseworkers")
+
+
+def bands_of(results: Results) -> dict[str, pd.DataFrame]:
+    """The weekly series the page reads, over replications (`simulator.weekly_bands`)."""
+    return {m: cl.weekly_bands(results, m) for m in METRICS}
+
+
+def key_numbers(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> KeyNumbers:
+    """The page's key numbers from a run's weekly series (`bands_of`)."""
+    backlog = bands["backlog_hours"]
+    shown = backlog[pd.to_datetime(backlog["date"]) >= pd.Timestamp(peak.start)]
+    top = shown.loc[shown["mean"].idxmax()]
+    staff = bands["caseworkers"]
+    staff_then = float(staff.loc[staff["date"] == top["date"], "mean"].iloc[0])
+    week_hours = results.scenario.caseworkers.casework_hours_per_day * 5
+    return KeyNumbers(
+        outlast_months=outlast(backlog, peak),
+        backlog_peak_hours=float(top["mean"]),
+        backlog_peak_date=pd.Timestamp(top["date"]).date(),
+        team_weeks=float(top["mean"]) / max(staff_then * week_hours, 1e-9),
+        lowest_on_time=float(quarterly(bands["statutory_on_time_share"]).min()),
+        highest_caseload=float(bands["caseload_per_worker"]["mean"].max()),
+    )
+
+
+def draw(results: Results, peak: Peak, final: bool) -> None:
+    """The key numbers and the figure of one answer."""
+    bands = bands_of(results)
+    numbers = key_numbers(results, peak, bands)
+    a, b, c, d = st.columns(4)
+    if numbers.outlast_months is None:
+        a.metric(
+            "Backlog normal again after",
+            "not in the run",
+            help="The backlog has not come down 90 % of the way to its level before the "
+            f"peak {TAIL_MONTHS} months after the peak ended.",
+        )
+    else:
+        a.metric(
+            "Backlog normal again after",
+            f"{numbers.outlast_months} months",
+            help="Months from the end of the peak until the backlog (quarterly mean) has "
+            "come down 90 % of the way to its level before the peak.",
+        )
+    b.metric(
+        "Highest backlog",
+        f"{numbers.backlog_peak_hours:,.0f} hours",
+        help=f"Hours of work waiting to be started, highest weekly mean, in "
+        f"{numbers.backlog_peak_date:%B %Y}: about {numbers.team_weeks:.1f} weeks of the "
+        "whole team's casework.",
+    )
+    c.metric(
+        "On time, worst quarter",
+        f"{numbers.lowest_on_time:.0%}",
+        help="Share of the statutory ('skal') tasks due in the quarter that were done by "
+        "their deadline, in the worst quarter of the run.",
+    )
+    d.metric(
+        "Most cases per caseworker",
+        f"{numbers.highest_caseload:.0f} cases",
+        help="Open cases per caseworker, highest weekly mean. DS recommends 35–45.",
+    )
+    spans = [
+        figures.Span(peak.start, peak.end, f"the peak: {peak.extra:g} extra refugees a month"),
+    ]
+    if peak.hires:
+        spans.append(
+            figures.Span(
+                peak.hired_from, None, f"{peak.hires} new caseworker(s) start", figures.GREEN
+            )
+        )
+    start = add_months(peak.start, -BEFORE_MONTHS)
+    panels = [
+        figures.Panel(
+            "Backlog: hours of work waiting to be started",
+            "hours",
+            [figures.Line("backlog", bands["backlog_hours"], figures.BLUE)],
+        ),
+        figures.Panel(
+            "Open cases per caseworker",
+            "cases",
+            [figures.Line("caseload", bands["caseload_per_worker"], figures.VERMILLION)],
+            ds_band=True,
+        ),
+        figures.Panel(
+            "Statutory tasks done by their deadline",
+            "% of those due",
+            [figures.Line("on time", bands["statutory_on_time_share"], figures.BLUE, "-")],
+            percent=True,
+        ),
+    ]
+    title = f"{results.scenario.name}: a peak of arrivals, " + (
+        "staffing held" if not peak.hires else f"{peak.hires} hired {peak.hired_from:%b %Y}"
+    )
+    show.figure(figures.time_figure(panels, title=title, spans=spans, start=start))
+
+
+def controls(base: Scenario) -> Peak:
+    """The page's sliders, as a `Peak`."""
+    choices = start_choices(base)
+    default_start = Peak.start if Peak.start in choices else choices[len(choices) // 2]
+    left, right = st.columns(2)
+    with left:
+        extra = st.slider(
+            "Extra refugees a month during the peak",
+            0,
+            40,
+            int(Peak.extra),
+            key="peak-extra",
+            help=texts.tip("extra"),
+            persist_state="session",
+        )
+        start = st.select_slider(
+            "The peak starts",
+            options=choices,
+            value=default_start,
+            format_func=lambda d: f"{d:%b %Y}",
+            key="peak-start",
+            help=texts.tip("peak_start"),
+            persist_state="session",
+        )
+        months = st.slider(
+            "The peak lasts (months)",
+            1,
+            24,
+            Peak.months,
+            key="peak-months",
+            help=texts.tip("peak_months"),
+            persist_state="session",
+        )
+    with right:
+        hires = st.slider(
+            "Caseworkers hired",
+            0,
+            6,
+            Peak.hires,
+            key="peak-hires",
+            help=texts.tip("hires"),
+            persist_state="session",
+        )
+        after = st.slider(
+            "They start work … months after the peak begins",
+            0,
+            24,
+            Peak.hire_after,
+            key="peak-after",
+            help=texts.tip("hire_after"),
+            persist_state="session",
+            disabled=hires == 0,
+        )
+        st.caption(
+            f"Normal times: {normal_level(base):g} refugees a month, "
+            f"{base.caseworkers.staffing[0].caseworkers} caseworkers (the scenario "
+            f"`{base.name}`)."
+        )
+    return Peak(float(extra), start, int(months), int(hires), int(after))
+
+
+def one_step(peak: Peak) -> list[Peak]:
+    """The peaks one step away on the two sliders a room moves most: the size of the
+    peak and the caseworkers hired (eight-year runs: a few, not every slider)."""
+    steps = [
+        replace(peak, extra=peak.extra + 1),
+        replace(peak, extra=peak.extra - 1),
+        replace(peak, hires=peak.hires + 1),
+        replace(peak, hires=peak.hires - 1),
+    ]
+    return [p for p in steps if 0 <= p.extra <= 40 and 0 <= p.hires <= 6 and 1 <= p.months <= 24]
+
+
+def page() -> None:
+    """The page."""
+    show.header("peak", "The peak")
+    base = show.base_scenario()
+    peak = controls(base)
+    try:
+        scenario = peak_scenario(base, peak)
+    except cl.ScenarioError as exc:
+        st.error(str(exc))
+        return
+    room = show.settings()
+    show.progressive(
+        "peak",
+        [Job(scenario, room.full, room.seed)],
+        [Job(scenario, room.quick, room.seed)],
+        lambda answers, final: draw(answers[0], peak, final) if answers[0] else None,
+        ahead=lambda: [Job(peak_scenario(base, p), room.quick, room.seed) for p in one_step(peak)],
+    )
+    show.debrief("peak")

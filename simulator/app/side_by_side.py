@@ -1,0 +1,219 @@
+"""Page "Side by side": two settings, A and B, on the same arrivals (common random numbers).
+
+Each side is a scenario of its own, run with the room's seed and replications and kept
+by what it ran, so moving a slider of B runs B again and not A. The two runs are paired
+by `simulator.pair` (what `simulator.compare` does, without running again): replication
+k of A and of B met the same refugees, families and task times, so B − A per replication
+is the effect of the settings alone, and its paired interval is narrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+import simulator as cl
+from simulator.app import figures, show, texts
+from simulator.app.peak import normal_level
+from simulator.app.runs import Job, variant
+
+if TYPE_CHECKING:
+    from simulator import Results, Scenario
+
+TRIAGE = {"measure": "backlog", "above": 2.0, "action": "drop"}  # as the shipped scenario
+ASSIGNMENT = {"fixed": "a caseworker per case", "pool": "a shared queue"}
+# metrics shown as paired differences: (summary metric, words, short words, scale, unit)
+DIFFERENCES = [
+    ("caseload_per_worker_mean", "Open cases per caseworker", "Cases each", 1.0, "cases"),
+    ("backlog_hours_mean", "Backlog", "Backlog", 1.0, "hours"),
+    ("task_wait_days_mean", "Mean wait before a task is started", "Wait", 1.0, "days"),
+    ("statutory_on_time_share", "Statutory tasks on time", "On time", 100.0, "points"),
+    ("utilisation_mean", "Caseworkers' utilisation", "Utilisation", 100.0, "points"),
+]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side's settings."""
+
+    caseworkers: int
+    per_month: float
+    triage: bool
+    assignment: str
+
+
+def side_scenario(base: Scenario, side: Side) -> Scenario:
+    """`base` with one side's settings (staffing flat from the start)."""
+    changes: dict[str, Any] = {
+        "caseworkers.staffing": [
+            {"date": base.caseworkers.staffing[0].date, "caseworkers": side.caseworkers}
+        ],
+        "arrivals.per_month": side.per_month,
+        "caseworkers.assignment": side.assignment,
+    }
+    if side.assignment == "pool":
+        changes["caseworkers.caseload_cap"] = None
+    if side.triage:
+        changes["triage"] = TRIAGE
+    without = ["arrivals.monthly_profile", "arrivals.until"] + ([] if side.triage else ["triage"])
+    return variant(base, changes, without=without)
+
+
+def controls(base: Scenario, name: str, default: Side) -> Side:
+    """One side's sliders, in the current column."""
+    st.subheader(f"Setting {name}")
+    key = name.lower()
+    caseworkers = st.slider(
+        f"Caseworkers ({name})",
+        1,
+        12,
+        default.caseworkers,
+        key=f"side-{key}-caseworkers",
+        help=texts.tip("caseworkers"),
+        persist_state="session",
+    )
+    per_month = st.slider(
+        f"Refugees a month ({name})",
+        1,
+        40,
+        int(default.per_month),
+        key=f"side-{key}-arrivals",
+        help=texts.tip("per_month"),
+        persist_state="session",
+    )
+    assignment = st.radio(
+        f"Who takes a task ({name})",
+        list(ASSIGNMENT),
+        index=list(ASSIGNMENT).index(default.assignment),
+        format_func=lambda v: ASSIGNMENT[v],
+        key=f"side-{key}-assignment",
+        help=texts.tip("assignment"),
+        horizontal=True,
+        persist_state="session",
+    )
+    triage = st.toggle(
+        f"Drop optional tasks under pressure ({name})",
+        default.triage,
+        key=f"side-{key}-triage",
+        help=texts.tip("triage"),
+        persist_state="session",
+    )
+    return Side(int(caseworkers), float(per_month), bool(triage), str(assignment))
+
+
+def differences(a: Results, b: Results) -> pd.DataFrame:
+    """B − A for the page's metrics, with paired 95 % intervals, in display units."""
+    table = cl.pair(a, b).table.set_index("metric")
+    rows = []
+    for metric, words, short, scale, unit in DIFFERENCES:
+        row = table.loc[metric]
+        rows.append(
+            {
+                "label": f"{words} ({unit})",
+                "short": f"{short}, B − A ({unit})",
+                "A": row["mean_a"] * scale,
+                "B": row["mean_b"] * scale,
+                "difference": row["difference"] * scale,
+                "ci_low": row["ci_low"] * scale,
+                "ci_high": row["ci_high"] * scale,
+                "verdict": row["verdict"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def draw(answers: list[Results | None], final: bool) -> None:
+    """Both runs over time, and the paired differences once both are full."""
+    a, b = answers
+    if a is None or b is None:
+        return
+    panels = []
+    for metric, words, unit, ds in (
+        ("caseload_per_worker", "Open cases per caseworker", "cases", True),
+        ("backlog_hours", "Backlog: hours of work waiting to be started", "hours", False),
+    ):
+        panels.append(
+            figures.Panel(
+                words,
+                unit,
+                [
+                    figures.Line("A", cl.weekly_bands(a, metric), figures.A_COLOUR, "-"),
+                    figures.Line("B", cl.weekly_bands(b, metric), figures.B_COLOUR, "--"),
+                ],
+                ds_band=ds,
+            )
+        )
+    start = a.scenario.simulation.warmup_end
+    title = "A (blue, solid) and B (orange, dashed) on the same arrivals"
+    if min(a.replications, b.replications) < 2 or a.replications != b.replications:
+        st.caption(
+            "Paired differences need both sides run with the same replications: they are coming."
+        )
+        show.figure(figures.time_figure(panels, title=title, start=start))
+        return
+    rows = differences(a, b)
+    cols = st.columns(len(rows))
+    for col, (_, row) in zip(cols, rows.iterrows(), strict=True):
+        col.metric(
+            row["short"],
+            f"{row['difference']:+.1f}",
+            help=f"{row['label']}: A {row['A']:.1f}, B {row['B']:.1f}; paired 95 % interval "
+            f"of B − A from {row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({row['verdict']}).",
+        )
+    show.figure(figures.time_figure(panels, title=title, start=start))
+    show.figure(
+        figures.differences_figure(
+            rows, title=f"B − A, paired over {a.replications} replications on the same arrivals"
+        )
+    )
+    table = rows.drop(columns="short").rename(
+        columns={"label": "metric", "ci_low": "paired 95 % low", "ci_high": "paired 95 % high"}
+    )
+    st.dataframe(table.round(2), hide_index=True)
+
+
+def one_step(side: Side) -> list[Side]:
+    """The settings of one side one slider step away."""
+    steps = [
+        replace(side, caseworkers=side.caseworkers + 1),
+        replace(side, caseworkers=side.caseworkers - 1),
+        replace(side, per_month=side.per_month + 1),
+        replace(side, per_month=side.per_month - 1),
+    ]
+    return [s for s in steps if 1 <= s.caseworkers <= 12 and 1 <= s.per_month <= 40]
+
+
+def page() -> None:
+    """The page."""
+    show.header("side_by_side", "Side by side")
+    base = show.base_scenario()
+    start = Side(
+        base.caseworkers.staffing[0].caseworkers,
+        float(max(1, round(normal_level(base)))),
+        base.triage is not None,
+        base.caseworkers.assignment,
+    )
+    left, right = st.columns(2)
+    with left:
+        a = controls(base, "A", start)
+    with right:
+        b = controls(base, "B", replace(start, caseworkers=start.caseworkers + 1))
+    room = show.settings()
+    try:
+        scenarios = [side_scenario(base, a), side_scenario(base, b)]
+    except cl.ScenarioError as exc:
+        st.error(str(exc))
+        return
+    show.progressive(
+        "side",
+        [Job(s, room.full, room.seed) for s in scenarios],
+        [Job(s, room.quick, room.seed) for s in scenarios],
+        draw,
+        ahead=lambda: [
+            Job(side_scenario(base, s), room.quick, room.seed) for s in one_step(a) + one_step(b)
+        ],
+    )
+    show.debrief("side_by_side")

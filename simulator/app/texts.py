@@ -1,0 +1,207 @@
+"""What the trainer reads out, and what each slider means, in plain words.
+
+Each page opens with a short text a trainer can read to the room (`INTRO`), a question
+to ask before anything runs (`ASK`), and what to point at once it has (`DEBRIEF`). Every
+slider has a tooltip (`TIPS`): what it changes in the municipality, in the words of the
+people in the room. Where the scenario schema describes the key a slider sets,
+`tip` adds the schema's own description (`simulator.explain`), so the app and the
+scenario reference never say different things.
+"""
+
+from __future__ import annotations
+
+import simulator as cl
+
+INTRO = {
+    "peak": (
+        "A year with many more refugees than usual. The staff stay the same, or more are "
+        "hired some months in. Watch the backlog: the hours of work waiting to be started. "
+        "Everyone placed in the peak stays a case for up to three years, and families "
+        "follow months later, so the work keeps coming after the arrivals are back to "
+        "normal."
+    ),
+    "hockey": (
+        "How long does a task wait before someone starts it? When caseworkers are busy "
+        "half the time, hardly at all. At 90 % it is days; at 95 % it is weeks; at 100 % "
+        "the queue never empties. Each point is the simulated office; the black lines are "
+        "what queueing theory says for a simpler office. Move the sliders and watch the "
+        "point climb the hockey stick."
+    ),
+    "side_by_side": (
+        "Two versions of the same municipality, A and B, meet exactly the same refugees, "
+        "the same families and the same illnesses: only the settings you change differ. "
+        "So any difference between them is caused by those settings, and the paired "
+        "intervals below say how sure we can be of it."
+    ),
+    "flight": (
+        "You run the integration office, one quarter at a time. Each quarter you see what "
+        "happened, then decide how many caseworkers to hire. New staff start after the "
+        "recruitment time. Everyone in the room meets the same arrivals (the same seed), "
+        "so at the end we can compare decisions. After the last quarter, the debrief "
+        "puts your decisions beside a plan."
+    ),
+    "predict": (
+        "Before we run, the room guesses. Write the guess in the box and lock it. Then "
+        "run the simulation and see the guess beside the answer and its uncertainty. "
+        "Every round is kept in the log at the bottom."
+    ),
+}
+
+ASK = {
+    "peak": (
+        "Ask the room: when the peak is over, how many months until the backlog is back "
+        "where it was?"
+    ),
+    "hockey": "Ask the room: if we add one more refugee a month, how much longer do tasks wait?",
+    "side_by_side": "Ask the room: is B better than A, and by how much?",
+    "flight": "Ask the room: when would you hire, and how many?",
+    "predict": "Agree on one number as a room, then lock it.",
+}
+
+DEBRIEF = {
+    "peak": (
+        "Point at the shaded peak, then at the backlog after it: it is highest when "
+        "arrivals are already back to normal and takes more than a year to drain, while "
+        "the caseload stays high for two years. Hiring late helps less than hiring early: "
+        "slide the hiring later and watch."
+    ),
+    "hockey": (
+        "Near the wall at 100 %, a little more work gives a lot more waiting. An office "
+        "run at 95 % has no slack for a peak or for sick leave."
+    ),
+    "side_by_side": (
+        "A difference whose interval crosses zero could be chance. With the same arrivals "
+        "on both sides, even small differences show up clearly."
+    ),
+    "flight": (
+        "Compare when each person hired, what it cost in caseworker-years, and what it "
+        "bought in caseload, backlog and deadlines met."
+    ),
+    "predict": "Where was the room right, and where was intuition furthest off?",
+}
+
+TIPS = {
+    "extra": (
+        "How many more refugees than usual are placed in the municipality each month "
+        "while the peak lasts. Each adult becomes a case of their own."
+    ),
+    "normal": "Refugees placed each month in normal times, before and after the peak.",
+    "peak_start": "The month the extra arrivals begin.",
+    "peak_months": "How many months the extra arrivals go on.",
+    "hires": (
+        "Extra caseworkers the municipality hires because of the peak. Zero means the "
+        "staff are held as they are."
+    ),
+    "hire_after": (
+        "When the new caseworkers actually start work, in months after the peak begins. "
+        "Recruiting takes time: a decision in the first month means new staff some three "
+        "months later."
+    ),
+    "caseworkers": "How many caseworkers the integration office has.",
+    "per_month": (
+        "How many refugees are placed in the municipality each month. Each adult is a "
+        "case; families who follow later add more."
+    ),
+    "vary": "Draw the simulated curve by changing the arrivals, or by changing the staff.",
+    "triage": (
+        "Under pressure, caseworkers drop the optional tasks (help with family "
+        "reunification forms, practical set-up, coordination) when more than two weeks "
+        "of work are waiting."
+    ),
+    "assignment": (
+        "A caseworker per case (each citizen keeps one caseworker) or a shared queue "
+        "(any free caseworker takes the next task)."
+    ),
+    "weekly_hours": "Working hours a week of each caseworker.",
+    "seed": (
+        "The random draw of arrivals, families and task times. Everyone in the room who "
+        "uses the same seed sees exactly the same municipality."
+    ),
+    "replications": (
+        "How many times the simulation is repeated with different random draws for the "
+        "full answer. More gives narrower intervals but takes longer."
+    ),
+    "hire_now": (
+        "Caseworkers to recruit now. They start work after the recruitment time shown, "
+        "and are paid from then on."
+    ),
+    "triage_timeline": (
+        "Coming: switching triage on or off from a given quarter needs a policy timeline "
+        "(rules that change by date), not in the model yet. Until then the office never "
+        "drops optional tasks."
+    ),
+    "quarters": "How many quarters the trainee runs the office before the debrief.",
+    "guess": "The room's guess, agreed before the run.",
+    "question": "What the room is asked to guess.",
+}
+
+# the scenario key a slider sets, where it sets one directly
+KEYS = {
+    "caseworkers": "caseworkers.staffing",
+    "per_month": "arrivals.per_month",
+    "assignment": "caseworkers.assignment",
+    "weekly_hours": "caseworkers.weekly_hours",
+    "triage": "triage",
+    "seed": "simulation.seed",
+    "replications": "simulation.replications",
+}
+
+
+def tip(name: str) -> str:
+    """The tooltip of slider `name`: the app's plain words, and the scenario schema's
+    description of the key it sets where the schema has one."""
+    text = TIPS[name]
+    key = KEYS.get(name)
+    described = cl.explain(key) if key else None
+    return f"{text}\n\nIn the scenario, `{key}`: {described}" if described else text
+
+
+HOME = """
+This is the trainers' room of **caseload**, a simulation of the casework a Danish
+municipality does for the refugees it receives: reception, housing, benefits, the
+integration contract, interviews, help with family reunification, and much more, for up
+to three years each. Every page shows the simulated municipality with its uncertainty.
+Nothing here needs the internet.
+
+**How to read the figures.** Dates run along the bottom; every axis says its unit. The
+green band is what the Danish Association of Social Workers recommends: 35–45 open cases
+per caseworker. The darker band around a line is the *95 % interval of the mean* (where the
+average of many municipalities like this one lies); the lighter band is *the range 8 of 10
+municipalities like this one would see* (10th–90th percentile over replications).
+
+**Every page has the same rhythm:** ask the room to predict, run, then debrief. The first
+look appears at once, from one replication; the full answer follows within seconds.
+"""
+
+SESSION_PLAN = [  # the README's "A 20-minute session" says the same (a test checks)
+    ("0–3 min", "Start here", "What the model is, how to read the bands. Give the room a seed."),
+    (
+        "3–8 min",
+        "The peak",
+        "Ask: when will the backlog be back to normal? Run the default peak. Then hire two "
+        "caseworkers six months in, and again at once: early hiring buys more.",
+    ),
+    (
+        "8–11 min",
+        "The hockey stick",
+        "Ask: one more refugee a month, how much longer do tasks wait? Move arrivals from 9 "
+        "to 12 a month and watch the point climb.",
+    ),
+    (
+        "11–13 min",
+        "Side by side",
+        "A: today. B: one more caseworker, or triage on. Which differences could be chance?",
+    ),
+    (
+        "13–18 min",
+        "The flight simulator",
+        "Everyone with the same seed plays eight quarters (about 30 s each), then reads the "
+        "debrief: hires, cost and outcomes beside the plan.",
+    ),
+    (
+        "18–20 min",
+        "Predict, then run",
+        "One last guess as a room (the statutory on-time share with one caseworker fewer), "
+        "lock it, run, and read the log of the session.",
+    ),
+]

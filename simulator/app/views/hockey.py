@@ -1,0 +1,5 @@
+"""Streamlit page script: see `simulator.app.hockey`."""
+
+from simulator.app import hockey
+
+hockey.page()

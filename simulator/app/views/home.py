@@ -1,0 +1,5 @@
+"""Streamlit page script: see `simulator.app.home`."""
+
+from simulator.app import home
+
+home.page()

@@ -1,0 +1,5 @@
+"""Streamlit page script: see `simulator.app.peak`."""
+
+from simulator.app import peak
+
+peak.page()

@@ -1,0 +1,5 @@
+"""Streamlit page script: see `simulator.app.predict`."""
+
+from simulator.app import predict
+
+predict.page()

@@ -1,0 +1,190 @@
+"""`caseload plan`: the least caseworker posts per quarter that meet the targets, certified,
+with plan.csv and a one-page report for the council (docs/planning.md)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from simulator.cli.arguments import positive, quiet, scenario_arguments
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "plan",
+        help="the least caseworker posts per quarter meeting the targets, with a page",
+        description="Find, for each quarter (or month), the fewest caseworker posts that keep "
+        "the caseload per caseworker at most --caseload-limit and get at least --on-time of "
+        "the statutory tasks due done on time, in at least --confidence of simulated futures; "
+        "check the plan on fresh replications, show one fewer misses, and write plan.csv and "
+        "the page for the council (PDF and PNG). Method and definitions: docs/planning.md.",
+    )
+    scenario_arguments(p)
+    p.add_argument(
+        "--caseload-limit",
+        type=_positive_float,
+        default=45.0,
+        metavar="CASES",
+        help="most cases per caseworker (default 45, the DS recommendation)",
+    )
+    p.add_argument(
+        "--on-time",
+        type=_share,
+        default=0.95,
+        metavar="SHARE",
+        help="least share of statutory tasks due done by the deadline (default 0.95)",
+    )
+    p.add_argument(
+        "--confidence",
+        type=_share,
+        default=0.9,
+        metavar="P",
+        help="share of simulated futures in which each quarter must meet both "
+        "targets (default 0.9); with --meet mean, the confidence in the averages",
+    )
+    p.add_argument(
+        "--meet",
+        choices=("probability", "mean"),
+        default="probability",
+        help="targets met with probability --confidence (default), or on average",
+    )
+    p.add_argument(
+        "--caseload-measure",
+        choices=("average", "peak_week", "each"),
+        default="average",
+        help="average: open cases ÷ caseworkers on the staff over the quarter "
+        "(default); peak_week: the quarter's highest week; each: every caseworker's "
+        "own caseload",
+    )
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="first day planned (default: the end of the warm-up, or the start)",
+    )
+    p.add_argument(
+        "--until",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the day after the last day planned (default: the scenario's end)",
+    )
+    p.add_argument(
+        "--step",
+        choices=("quarter", "month"),
+        default="quarter",
+        help="planning period (default quarter)",
+    )
+    p.add_argument(
+        "--max-change",
+        type=positive,
+        metavar="N",
+        help="most posts added or cut from one period to the next (hires start "
+        "earlier to keep to it)",
+    )
+    p.add_argument(
+        "--no-firing", action="store_true", help="posts never fall: staff leave only by turnover"
+    )
+    p.add_argument(
+        "--arrivals-range",
+        type=_range,
+        metavar="LOW,HIGH",
+        help="factors on the scenario's quotas, e.g. 0.8,1.5: the plan holds up to the high end",
+    )
+    p.add_argument(
+        "--replications",
+        type=_at_least_two,
+        default=20,
+        metavar="N",
+        help="replications the search judges each plan on (default 20)",
+    )
+    p.add_argument(
+        "--max-replications",
+        type=positive,
+        default=100,
+        metavar="N",
+        help="most fresh replications the check runs (default 100)",
+    )
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument(
+        "--workers",
+        type=positive,
+        metavar="N",
+        help="processes (default: every core; 1 runs in this process)",
+    )
+    p.add_argument("--out", type=Path, help="folder (default: results/plan_<scenario name>)")
+    quiet(p)
+
+
+def main(args: argparse.Namespace, command: list[str]) -> int:
+    import simulator as cl
+
+    scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
+    out = args.out or Path("results") / f"plan_{scenario.name}"
+    cl.check_plan_folder(out)
+    plan = cl.staffing_plan(
+        scenario,
+        caseload_limit=args.caseload_limit,
+        on_time=args.on_time,
+        confidence=args.confidence,
+        caseload_measure=args.caseload_measure,
+        meet=args.meet,
+        start=args.start,
+        until=args.until,
+        step=args.step,
+        max_change=args.max_change,
+        no_firing=args.no_firing,
+        arrivals_range=args.arrivals_range,
+        replications=args.replications,
+        max_replications=max(args.max_replications, args.replications),
+        seed=args.seed,
+        workers=args.workers,
+    )
+    cl.write_plan(plan, out, command=command)
+    if not args.quiet:
+        print(cl.describe(plan, out))
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _share(text: str) -> float:
+    value = _positive_float(text)
+    if value >= 1 and text.strip() not in ("1", "1.0"):
+        raise argparse.ArgumentTypeError(f"a share from 0 to 1, got {text}")
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    n = positive(text)
+    if n < 2:
+        raise argparse.ArgumentTypeError("the search needs at least 2 replications")
+    return n
+
+
+def _range(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected two factors LOW,HIGH such as 0.8,1.5, got {text!r}"
+        ) from None
+    if not 0 < low <= 1 <= high:
+        raise argparse.ArgumentTypeError(f"need 0 < LOW <= 1 <= HIGH, got {text}")
+    return low, high

@@ -1,0 +1,300 @@
+"""The page for the council: one A4 page, as PDF (to print) and PNG (for slides).
+
+Drawn with matplotlib's object-oriented API (`Figure`, no pyplot): the package already
+depends on it for every other figure, it lays out text, tables and charts on one page
+with full control, writes vector PDF and PNG from the same figure, and runs headless in
+any process. Nothing else is needed (no LaTeX, no browser, no HTML-to-PDF engine).
+
+Reading order, as the council reads: the recommendation and the confidence statement
+first; the posts per period beside the naive plans and the current staffing; the table
+a head of department acts on (posts, new posts, when to start recruiting, the caseload
+and on-time share with their 10–90 % ranges); then the trade-off (what fewer or more
+staff buy), the cost, the risk, what would change the recommendation, and the
+assumptions with the model version and seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import textwrap
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from simulator.plan.planner import Plan
+from simulator.plan.report import (
+    arrivals_headroom,
+    assumptions,
+    changes,
+    evidence_sample,
+    evidence_table,
+    minimality_text,
+    money,
+    period_table,
+    recommendation,
+    statement,
+)
+from simulator.plan.search import caseloads, met
+from simulator.reporting.figures import LINE_COLOUR, OVER_COLOUR, SECONDARY_COLOUR
+from simulator.version import __version__
+
+A4 = (8.27, 11.69)
+DPI = 150
+INK = "#1a1a1a"
+MUTED = "#555555"
+NAIVE_COLOURS = {"current staffing": SECONDARY_COLOUR, "average": "#d9822b", "Erlang": "#7b3fa0"}
+
+
+def page_figure(plan: Plan) -> Figure:
+    """The whole page as one figure."""
+    fig = Figure(figsize=A4)
+    t = plan.options.targets
+    name = plan.scenario.name
+    first, last = plan.periods.dates[0], plan.periods.end - dt.timedelta(days=1)
+    fig.text(0.05, 0.975, f"Caseworkers needed: {name}, {first:%b %Y} to {last:%b %Y}",
+             fontsize=14, weight="bold", color=INK, va="top")  # fmt: skip
+    fig.text(0.05, 0.952, f"Targets: at most {t.caseload_limit:g} cases per caseworker, at "
+             f"least {t.on_time:.0%} of statutory tasks on time, each {plan.periods.step}.",
+             fontsize=8.5, color=MUTED, va="top")  # fmt: skip
+    y = _block(fig, 0.930, "Recommendation", recommendation(plan), size=9.5, bold=True)
+    y = _block(fig, y, None, statement(plan) + " " + minimality_text(plan), size=7.8)
+    top = y - 0.012
+    _posts_axes(fig.add_axes((0.08, top - 0.205, 0.38, 0.19)), plan)
+    _table(fig.add_axes((0.50, top - 0.215, 0.47, 0.21)), plan)
+    y = top - 0.25
+    _tradeoff_axes(fig.add_axes((0.08, y - 0.16, 0.34, 0.145)), plan)
+    _text_column(fig, 0.50, y + 0.005, _cost_and_risk(plan), width=64)
+    y -= 0.205
+    y = _block(fig, y, "What would change the recommendation", changes(plan), size=7.4)
+    y = _block(fig, y, "Definitions", t.definitions(plan.periods.step), size=6.7)
+    y = _block(fig, y, "Assumptions", assumptions(plan), size=6.7)
+    fig.text(0.05, 0.015, "\n".join(textwrap.wrap(_footer(plan), 150)), fontsize=6.3,
+             color=MUTED, va="bottom", linespacing=1.3)  # fmt: skip
+    return fig
+
+
+def write_page(plan: Plan, folder: Path) -> tuple[Path, Path]:
+    """page.pdf and page.png in `folder` (the same figure)."""
+    fig = page_figure(plan)
+    pdf, png = folder / "page.pdf", folder / "page.png"
+    fig.savefig(pdf, format="pdf", metadata={"CreationDate": None, "Creator": "caseload plan"})
+    fig.savefig(png, format="png", dpi=DPI)
+    return pdf, png
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _block(
+    fig: Figure,
+    y: float,
+    heading: str | None,
+    text: str | list[str],
+    *,
+    size: float,
+    bold: bool = False,
+) -> float:
+    """A heading and a wrapped paragraph (or bullets, one per line) from `y` down;
+    returns the y below them."""
+    if heading:
+        fig.text(0.05, y, heading, fontsize=9, weight="bold", color=INK, va="top")
+        y -= 0.016
+    chars = int(118 * 8.0 / size * (0.9 if bold else 1.0))
+    if isinstance(text, str):
+        lines = textwrap.wrap(text, chars)
+    else:
+        lines = [
+            line
+            for item in text
+            for line in textwrap.wrap(item, chars, initial_indent="• ", subsequent_indent="  ")
+        ]
+    fig.text(0.05, y, "\n".join(lines), fontsize=size, color=INK, va="top",
+             weight="bold" if bold else "normal", linespacing=1.35)  # fmt: skip
+    return y - len(lines) * size * 1.35 / 72 / A4[1] - 0.01
+
+
+def _text_column(fig: Figure, x: float, y: float, paragraphs: list[tuple[str, str]],
+                 width: int) -> None:  # fmt: skip
+    for heading, text in paragraphs:
+        fig.text(x, y, heading, fontsize=9, weight="bold", color=INK, va="top")
+        y -= 0.016
+        lines = textwrap.wrap(text, width)
+        fig.text(x, y, "\n".join(lines), fontsize=7.4, color=INK, va="top", linespacing=1.35)
+        y -= len(lines) * 7.4 * 1.35 / 72 / A4[1] + 0.012
+
+
+def _posts_axes(ax: Axes, plan: Plan) -> None:
+    """Posts per period: the plan, the current staffing and the naive plans."""
+    x = np.arange(plan.periods.n + 1)
+    for e in plan.evidence:
+        colour = next((c for key, c in NAIVE_COLOURS.items() if e.name.startswith(key)), None)
+        if colour is None:
+            continue
+        ax.step(x, [*e.plan, e.plan[-1]], where="post", color=colour, linewidth=1.2,
+                linestyle="--", label=e.name)  # fmt: skip
+    ax.step(x, [*plan.posts, plan.posts[-1]], where="post", color=LINE_COLOUR, linewidth=2.4,
+            label="the plan")  # fmt: skip
+    ax.set_xticks(x[:-1] + 0.5)
+    ax.set_xticklabels([_short(label) for label in plan.periods.labels], fontsize=6.5,
+                       rotation=90 if plan.periods.n > 6 else 0)  # fmt: skip
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0, plan.periods.n)
+    ax.set_ylim(0, max(max(plan.posts), *(max(e.plan) for e in plan.evidence)) * 1.15 + 1)
+    ax.set_ylabel("caseworker posts", fontsize=7.5)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6.3, loc="upper left", frameon=False)
+    ax.set_title(f"Posts per {plan.periods.step}", fontsize=8.5, loc="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _table(ax: Axes, plan: Plan) -> None:
+    """Posts, new posts, recruiting, caseload and on-time share per period."""
+    ax.axis("off")
+    table = period_table(plan)
+    rows = []
+    for r in table.itertuples():
+        rows.append([
+            _short(r.period), str(r.caseworkers), f"+{r.hires}" if r.hires else "",
+            dt.date.fromisoformat(r.start_recruiting_by).strftime("%d %b %y")
+            if r.start_recruiting_by else "",
+            _range(r.caseload_mean, r.caseload_p10, r.caseload_p90, "{:.0f}"),
+            _range(100 * r.on_time_mean, 100 * r.on_time_p10, 100 * r.on_time_p90, "{:.0f}"),
+            f"{r.met_share:.0%}",
+        ])  # fmt: skip
+    header = ["", "posts", "new", "recruit by", "caseload\n(10–90 %)", "on time %\n(10–90 %)",
+              "met"]  # fmt: skip
+    cell = ax.table(cellText=rows, colLabels=header, loc="upper center", cellLoc="center",
+                    colWidths=[0.12, 0.09, 0.08, 0.17, 0.21, 0.21, 0.10])  # fmt: skip
+    cell.auto_set_font_size(False)
+    cell.set_fontsize(6.4 if plan.periods.n <= 12 else 5.0)
+    cell.scale(1.0, 0.95 if plan.periods.n <= 12 else 0.6)
+    for (row, _), c in cell.get_celld().items():
+        c.set_linewidth(0.3)
+        c.set_edgecolor("#bbbbbb")
+        if row == 0:
+            c.set_text_props(weight="bold")
+            c.set_height(c.get_height() * 1.6)
+    ax.set_title("Per " + plan.periods.step + " (plan, fresh futures)", fontsize=8.5, loc="left")
+
+
+def _tradeoff_axes(ax: Axes, plan: Plan) -> None:
+    """What fewer or more staff buy: the worst period's caseload and chance of meeting the
+    targets, for the plan shifted by −2 .. +1 caseworkers in every period."""
+    t = plan.options.targets
+    points = []
+    for e in plan.evidence:
+        if e.name == "plan":
+            shift = 0
+        elif e.name.startswith("plan "):
+            shift = int(e.name.split()[1])
+        else:
+            continue
+        load = np.nanmean(caseloads(e.sample, t), axis=0)
+        rate = met(e.sample, t, plan.search.out_of_reach).mean(axis=0)
+        points.append((shift, float(np.nanmax(load)), float(rate.min())))
+    if not points:
+        ax.axis("off")
+        return
+    points.sort()
+    shifts = [p[0] for p in points]
+    ax.plot(shifts, [p[1] for p in points], marker="o", color=LINE_COLOUR, linewidth=1.5)
+    ax.axhline(t.caseload_limit, color=OVER_COLOUR, linestyle="--", linewidth=0.8)
+    ax.set_xlabel("caseworkers per period, compared with the plan", fontsize=7)
+    ax.set_ylabel("highest caseload\n(mean, worst period)", fontsize=7, color=LINE_COLOUR)
+    ax.set_xticks(shifts)
+    ax.set_xticklabels([f"{s:+d}" if s else "plan" for s in shifts])
+    ax.tick_params(labelsize=7)
+    right = ax.twinx()
+    right.plot(shifts, [100 * p[2] for p in points], marker="s", color="#2e9e4f", linewidth=1.2)
+    right.axhline(100 * t.confidence, color="#2e9e4f", linestyle=":", linewidth=0.8)
+    right.set_ylim(-5, 105)
+    right.set_ylabel("% of futures meeting\nthe targets (worst period)", fontsize=7,
+                     color="#2e9e4f")  # fmt: skip
+    right.tick_params(labelsize=7)
+    ax.set_title("Trade-off: fewer or more staff", fontsize=8.5, loc="left")
+
+
+def _cost_and_risk(plan: Plan) -> list[tuple[str, str]]:
+    """The cost of the plan beside the other plans, and which arrivals break it."""
+    evidence = evidence_table(plan) if plan.evidence else None
+    table = period_table(plan)
+    years = float(table["caseworker_years"].sum())
+    cost = f"The plan: {years:.1f} caseworker-years"
+    staff_cost = float(table["staff_cost_dkk"].sum(min_count=1))
+    if math.isfinite(staff_cost):
+        benefit = float(table["benefit_cost_dkk"].sum(min_count=1))
+        cost += f", staff {staff_cost / 1e6:.1f} m DKK"
+        if math.isfinite(benefit):
+            cost += f" beside {benefit / 1e6:.1f} m DKK of benefit to the people in the cases"
+        cost += "."
+        base, more = evidence_sample(plan, "plan"), evidence_sample(plan, "plan +1")
+        if base is not None and more is not None:
+            staff0, benefit0 = money(plan, base)
+            staff1, benefit1 = money(plan, more)
+            cost += (
+                f" One more caseworker in every {plan.periods.step}: staff "
+                f"{(staff1 - staff0) / 1e6:+.1f} m DKK, benefit {(benefit1 - benefit0) / 1e6:+.1f}"
+                f" m DKK (the same {len(base.replications)} futures)."
+            )
+    else:
+        cost += ". Cost in money is not available: the scenario has no [costs] table."
+    t = plan.options.targets
+    naive, risk = [], []
+    futures = 0
+    for r in evidence.itertuples() if evidence is not None else ():
+        if r.plan == "plan" or r.plan.startswith("plan "):
+            continue
+        text = (
+            f"{r.plan}: {r.caseworker_years:.1f} caseworker-years, targets met in "
+            f"{r.periods_meeting_targets} of {r.periods} {plan.periods.step}s, caseload up to "
+            f"{r.highest_caseload_mean:.0f}, on time down to {r.lowest_on_time_mean:.0%}."
+        )
+        futures = r.replications
+        if r.plan == "current staffing":
+            risk.append("With the " + text)
+        else:
+            naive.append(text)
+    headroom = arrivals_headroom(plan)
+    if headroom:
+        risk.append(headroom)
+    if plan.range_needs:
+        lo, hi = plan.range_needs["low"], plan.range_needs["high"]
+        risk.append(
+            f"Across the arrivals range the caseload alone needs {min(lo)}–{max(lo)} posts at "
+            f"the low end and {min(hi)}–{max(hi)} at the high end."
+        )
+    others = (
+        f" Other plans on {futures} of the same futures (a {plan.periods.step} meets the "
+        f"targets if it does in {t.confidence:.0%} of them): " + " ".join(naive)
+        if naive
+        else ""
+    )
+    return [("Cost", cost + others), ("Risk", " ".join(risk) or "Not assessed.")]
+
+
+def _footer(plan: Plan) -> str:
+    s = plan.scenario
+    return (
+        f"caseload {__version__} · scenario '{s.name}' (hash {s.digest()}) · seed {plan.seed} · "
+        f"{plan.runs} simulated runs ({plan.simulated_years:.0f} simulated years) · method: "
+        "offered load, iterative staffing, sequential feasibility check (docs/planning.md)"
+    )
+
+
+def _short(label: str) -> str:
+    """'2015 Q1' -> "Q1 '15"."""
+    if " Q" in label:
+        year, quarter = label.split()
+        return f"{quarter} '{year[2:]}"
+    return label[2:]
+
+
+def _range(mean: float, low: float, high: float, fmt: str) -> str:
+    if not math.isfinite(mean):
+        return "–"
+    return f"{fmt.format(mean)} ({fmt.format(low)}–{fmt.format(high)})"

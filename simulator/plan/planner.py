@@ -1,0 +1,495 @@
+"""`make_plan`: the least staffing plan that meets the targets, certified, with its evidence.
+
+The steps (docs/planning.md has the method, its references and a worked example):
+
+1. **Instant start.** The offered load per period (`naive.period_load`) gives the first
+   guess, ⌈open cases at the confidence quantile ÷ limit⌉ posts.
+2. **Search** (`search.least_staffing`) on replications 0 .. R − 1: iterative staffing,
+   then period by period in time order, with common random numbers.
+3. **Rules** (`constrain`): --max-change (hire earlier, cut later, at most so many a
+   period) and --no-firing (posts never fall: staff leave only by turnover). Raising a
+   period never hurts the others, so the plan still meets the targets.
+4. **Certificate** (`certify.certify`) on fresh replications R, R + 1, ...: a period
+   declared missed gets one more caseworker and the plan is checked again.
+5. **Minimality** (`certify.one_fewer`): one fewer caseworker in any period set by its
+   need misses; where one fewer also meets, the period is lowered and the plan checked
+   again.
+6. **Evidence** on the certificate's first replications (common random numbers): the
+   current staffing, the naive plans (average demand ÷ limit; Erlang C per period), and
+   the plan shifted by −2 .. +1 caseworkers in every period (the trade-off).
+
+The plan's posts in period k are filled on the period's first day (the model fills a
+new post on the day of the staffing entry, `simulate`); recruiting for them must start a
+recruitment time earlier (`lead_time`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.engine.calendar import WorkCalendar
+from simulator.experiments.executors import make_executor
+from simulator.plan.certify import MET, MISSED, Certificate, OneFewer, certify, one_fewer
+from simulator.plan.naive import (
+    PeriodLoad,
+    average_plan,
+    erlang_c_plan,
+    median_deadline,
+    offered_start,
+    period_load,
+)
+from simulator.plan.offered_load import _cdf, offered_load, share_at_work
+from simulator.plan.search import REACH, Search, least_staffing
+from simulator.plan.simulate import PlanError, Sample, Simulator, scaled_arrivals
+from simulator.plan.targets import Periods, PeriodStep, Targets, planning_periods
+from simulator.scenario import changed_scenario
+from simulator.scenario.schema import Scenario, Turnover
+
+MAX_ROUNDS = 4  # certificate and minimality rounds before the plan is reported as it is
+SHIFTS = (-2, -1, 1)  # the trade-off: the plan with this many more caseworkers a period
+NEEDED = "needed"
+OUT_OF_REACH = "on time out of reach of staffing"
+# the reasons whose periods the certificate may raise (not those a rule or the model caps)
+FIXABLE = (NEEDED, OUT_OF_REACH, "hired early (--max-change)", "kept (--no-firing)",
+           "cut slowly (--max-change)")  # fmt: skip
+EVIDENCE = 8  # replications of each other plan (the first of the certificate's)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Everything `caseload plan` asks (docs/planning.md)."""
+
+    targets: Targets = field(default_factory=Targets)
+    start: dt.date | None = None
+    until: dt.date | None = None
+    step: PeriodStep = "quarter"
+    max_change: int | None = None
+    no_firing: bool = False
+    arrivals_range: tuple[float, float] | None = None
+    replications: int = 20
+    max_replications: int = 100
+    seed: int | None = None
+    workers: int | None = None
+    evidence: bool = True  # the naive plans, the current staffing and the trade-off
+
+    def __post_init__(self) -> None:
+        if self.replications < 2:
+            raise ValueError("replications: the search needs at least 2")
+        if self.max_replications < self.replications:
+            raise ValueError("max_replications must be at least replications")
+        if self.max_change is not None and self.max_change < 1:
+            raise ValueError("max_change must be at least 1")
+        if self.arrivals_range is not None:
+            low, high = self.arrivals_range
+            if not 0 < low <= 1 <= high:
+                raise ValueError(
+                    "arrivals range: factors low,high with 0 < low <= 1 <= high "
+                    f"(got {low:g},{high:g})"
+                )
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    """How long before a post must be filled recruiting must start."""
+
+    days: float  # the recruitment time's quantile at the confidence
+    level: float
+    mean: float
+    learning_days: float
+    start_productivity: float
+    assumed: bool  # the scenario has no [turnover]: the schema's defaults
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Other plans run on the certificate's first replications."""
+
+    name: str
+    plan: tuple[int, ...]
+    sample: Sample
+
+
+@dataclass
+class Plan:
+    """The plan, its certificate, its minimality and the evidence (`make_plan`)."""
+
+    scenario: Scenario
+    options: PlanOptions
+    periods: Periods
+    seed: int
+    posts: list[int]
+    needs: list[int]
+    reasons: list[str]
+    current: int
+    start: list[int]
+    search: Search
+    certificate: Certificate
+    minimality: list[OneFewer]
+    lead: LeadTime
+    load: PeriodLoad
+    arrivals_factor: float
+    evidence: list[Evidence] = field(default_factory=list)
+    robust_factor: float = math.nan  # the plan's caseload holds up to this arrivals factor
+    robust_factor_one_more: float = math.nan  # and with one more caseworker in every period
+    breaks_in: int | None = None  # the period that breaks first beyond it
+    range_needs: dict[str, list[int]] = field(default_factory=dict)
+    runs: int = 0
+    simulated_years: float = 0.0
+    events: int = 0
+    cpu_seconds: float = 0.0  # CPU time of the replications (all processes)
+    wall_seconds: float = 0.0
+    rounds: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def hires(self) -> list[int]:
+        """New posts to fill at the start of each period."""
+        before = [self.current, *self.posts[:-1]]
+        return [max(0, b - a) for a, b in zip(before, self.posts, strict=True)]
+
+    @property
+    def recruit_by(self) -> list[dt.date | None]:
+        """The day recruiting must start for each period's new posts (None: no new post)."""
+        lag = dt.timedelta(days=math.ceil(self.lead.days))
+        return [d - lag if h else None for d, h in zip(self.periods.dates, self.hires, strict=True)]
+
+    @property
+    def certified(self) -> bool:
+        return self.certificate.certified
+
+    @property
+    def replications_simulated(self) -> int:
+        return self.runs
+
+
+def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
+    """The least staffing plan for `scenario` that meets `options.targets` (module docstring)."""
+    options = options or PlanOptions()
+    targets = options.targets
+    started = time.perf_counter()
+    try:
+        periods = planning_periods(scenario, options.start, options.until, options.step)
+    except ValueError as exc:
+        raise PlanError(str(exc)) from None
+    seed = scenario.simulation.seed if options.seed is None else options.seed
+    factor = options.arrivals_range[1] if options.arrivals_range else 1.0
+    planned = scenario if factor == 1.0 else _scaled(scenario, factor)
+    load = period_load(offered_load(planned, step="month"), periods.bounds, planned)
+    notes: list[str] = []
+    if targets.caseload == "each" and scenario.caseworkers.assignment != "fixed":
+        raise PlanError("--caseload-measure each needs caseworkers.assignment = 'fixed'")
+    executor = make_executor(options.workers)
+    try:
+        simulator = Simulator(scenario, periods, executor, seed, factor)
+        search_reps = range(options.replications)
+        fresh = list(range(options.replications, options.replications + options.max_replications))
+        batch = max(4, 2 * executor.workers)
+        start = offered_start(load, targets)
+        capacity = post_hours(scenario, periods)
+        search = least_staffing(simulator, targets, start, search_reps, capacity)
+        needs = list(search.plan)
+        blocked = search.out_of_reach
+        posts, reasons = constrain(needs, simulator.current, options.max_change, options.no_firing)
+        reasons = _reach(reasons, blocked)
+        rounds = 0
+        while True:
+            rounds += 1
+            certificate = certify(simulator, posts, targets, fresh, batch, blocked)
+            last = rounds >= MAX_ROUNDS
+            fixable = [k for k in short_of(certificate, targets) if reasons[k] in FIXABLE]
+            if fixable and not last:
+                for k in fixable:
+                    needs[k] = max(needs[k], posts[k] + 1)
+                posts, reasons = constrain(needs, simulator.current, options.max_change,
+                                           options.no_firing)  # fmt: skip
+                reasons = _reach(reasons, blocked)
+                continue
+            tested = [k for k, r in enumerate(reasons) if r in (NEEDED, OUT_OF_REACH)]
+            minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate,
+                                   blocked)  # fmt: skip
+            lower = [f.period for f in minimality if f.decision == MET]
+            if lower and not last and not fixable:
+                for k in lower:
+                    needs[k] -= 1
+                posts, reasons = constrain(needs, simulator.current, options.max_change,
+                                           options.no_firing)  # fmt: skip
+                reasons = _reach(reasons, blocked)
+                continue
+            break
+        plan = Plan(
+            scenario=scenario,
+            options=options,
+            periods=periods,
+            seed=seed,
+            posts=posts,
+            needs=needs,
+            reasons=reasons,
+            current=simulator.current,
+            start=start,
+            search=search,
+            certificate=certificate,
+            minimality=minimality,
+            lead=lead_time(scenario, targets.confidence),
+            load=load,
+            arrivals_factor=factor,
+            rounds=rounds,
+            notes=notes,
+        )
+        if options.evidence:
+            plan.evidence = _evidence(plan, simulator, fresh[: min(EVIDENCE, len(fresh))])
+        _risk(plan)
+        plan.runs = simulator.runs
+        plan.simulated_years = simulator.simulated_days / 365.25
+        plan.events = simulator.events
+        plan.cpu_seconds = simulator.cpu_seconds
+    finally:
+        executor.close()
+    plan.notes.extend(_notes(plan))
+    plan.wall_seconds = time.perf_counter() - started
+    return plan
+
+
+def _reach(reasons: list[str], blocked: Sequence[bool]) -> list[str]:
+    """`reasons`, with the periods whose on-time share staffing cannot reach marked so."""
+    return [OUT_OF_REACH if b and r == NEEDED else r for r, b in zip(reasons, blocked, strict=True)]
+
+
+def short_of(certificate: Certificate, targets: Targets) -> list[int]:
+    """The periods the certificate did not find enough: declared missed, or undecided
+    after every replication with an estimate below the confidence. (An undecided period
+    estimated at or above it lies in the indifference zone, where either answer is
+    acceptable: it is kept, and the page gives its estimate and interval; with targets on
+    the means, an undecided period's means lie within the bounds' reach of the targets.)"""
+    out = []
+    for k, check in enumerate(certificate.checks):
+        rate = check.successes / check.replications if check.replications else 0.0
+        low = targets.meet == "probability" and check.decision != MET
+        if check.decision == MISSED or (low and rate < targets.confidence):
+            out.append(k)
+    return out
+
+
+def constrain(
+    needs: Sequence[int], current: int, max_change: int | None, no_firing: bool
+) -> tuple[list[int], list[str]]:
+    """The least plan at or above `needs` that keeps the rules, and why each period has
+    the posts it has: "needed", "hired early (--max-change)", "kept (--no-firing)",
+    "cut slowly (--max-change)", or "short: --max-change" where even the fastest hiring
+    from the current staff cannot reach the need."""
+    plan = list(needs)
+    why = [NEEDED] * len(plan)
+
+    def raise_to(k: int, value: int, reason: str) -> None:
+        if value > plan[k]:
+            plan[k], why[k] = value, reason
+
+    if max_change:
+        for k in range(len(plan) - 2, -1, -1):
+            raise_to(k, plan[k + 1] - max_change, "hired early (--max-change)")
+    if no_firing:
+        previous = current
+        for k in range(len(plan)):
+            raise_to(k, previous, "kept (--no-firing)")
+            previous = plan[k]
+    if max_change:
+        previous = current
+        for k in range(len(plan)):
+            raise_to(k, previous - max_change, "cut slowly (--max-change)")
+            if plan[k] > previous + max_change:
+                plan[k], why[k] = previous + max_change, "short: --max-change"
+            previous = plan[k]
+    return plan, why
+
+
+def lead_time(scenario: Scenario, level: float) -> LeadTime:
+    """The recruitment time not exceeded with probability `level` (the confidence): the
+    scenario's [turnover] recruitment_days, or the schema's default if it has none."""
+    turnover = scenario.turnover
+    spec = turnover or Turnover()
+    dist = spec.recruitment_days
+    low, high = 0.0, max(1.0, 10 * dist.mean())
+    while _cdf(dist, np.array([high]))[0] < level:
+        high *= 2
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if _cdf(dist, np.array([mid]))[0] < level else (low, mid)
+    return LeadTime(high, level, dist.mean(), spec.learning_days, spec.start_productivity,
+                    turnover is None)  # fmt: skip
+
+
+def post_hours(scenario: Scenario, periods: Periods) -> list[float]:
+    """Casework hours one post gives in each period: the calendar's working days times the
+    daily casework hours (around the clock in continuous mode), times the share at work."""
+    staff, cal = scenario.caseworkers, scenario.calendar
+    days = int(periods.bounds[-1]) + 2
+    calendar = WorkCalendar(
+        scenario.simulation.start_date,
+        days,
+        staff.casework_hours_per_day,
+        continuous=cal.mode == "continuous",
+        start_hour=cal.workday_start_hour,
+        public_holidays=cal.public_holidays,
+        closed_month_days=cal.closed_month_days,
+    )
+    per_day = 24.0 if calendar.continuous else staff.casework_hours_per_day
+    working = np.concatenate([[0], np.cumsum(calendar.workday)])
+    b = np.clip(periods.bounds.astype(int), 0, days)
+    at_work = share_at_work(scenario)
+    return [float(working[b1] - working[b0]) * per_day * at_work
+            for b0, b1 in itertools.pairwise(b)]  # fmt: skip
+
+
+def _scaled(scenario: Scenario, factor: float) -> Scenario:
+    return changed_scenario(scaled_arrivals(scenario.to_dict(), factor), {}, "<plan arrivals>")
+
+
+def status_quo(scenario: Scenario, periods: Periods) -> list[int]:
+    """The scenario's own staffing at each period's first day."""
+    staffing = scenario.caseworkers.staffing
+    return [[c.caseworkers for c in staffing if c.date <= d][-1] for d in periods.dates]
+
+
+def _evidence(plan: Plan, simulator: Simulator, reps: Sequence[int]) -> list[Evidence]:
+    """The current staffing, the naive plans and the trade-off, on `reps`."""
+    targets = plan.options.targets
+    base = simulator.sample(plan.posts, reps)
+    hours = float(base["task_hours"].sum() / max(base["opened"].sum(), 1.0))
+    staff = plan.scenario.caseworkers
+    workdays = 5 / 7 if plan.scenario.calendar.mode != "continuous" else 1.0
+    hours_per_day = (24.0 if workdays == 1.0 else staff.casework_hours_per_day) * workdays
+    plans = {
+        "current staffing": status_quo(plan.scenario, plan.periods),
+        f"average demand ÷ {targets.caseload_limit:g}": average_plan(
+            plan.load, targets.caseload_limit
+        ),
+        "Erlang C per " + plan.periods.step: erlang_c_plan(
+            plan.load.openings_per_day,
+            hours,
+            hours_per_day,
+            targets.on_time,
+            median_deadline(plan.scenario),
+        ),
+    }
+    for shift in SHIFTS:
+        plans[f"plan {shift:+d}"] = [max(1, p + shift) for p in plan.posts]
+    names = list(plans)
+    samples = simulator.samples([(plans[n], reps, None) for n in names])
+    out = [Evidence("plan", tuple(plan.posts), base)]
+    out.extend(Evidence(n, tuple(plans[n]), s) for n, s in zip(names, samples, strict=True))
+    return out
+
+
+def arrivals_factor_needs(plan: Plan, factor: float, limit: float | None = None) -> list[int]:
+    """Posts each period needs for the caseload limit (`limit`, default the target's) with
+    the arrivals from the first period on multiplied by `factor`, read off the
+    certificate's runs: the cases opened from then on scale with the arrivals, the cases
+    open before do not, and the posts filled scale with the posts (vacancies)."""
+    targets = plan.options.targets
+    limit = targets.caseload_limit if limit is None else limit
+    sample = plan.certificate.sample
+    posts = np.asarray(plan.posts, dtype=float)
+    old = sample["open"] - sample["open_new"]
+    load = (old + factor * sample["open_new"]) / (sample["staff"] / posts)  # open cases per post
+    need = np.ceil(load / limit - 1e-9)
+    out = []
+    for k in range(need.shape[1]):
+        values = np.sort(need[np.isfinite(need[:, k]), k])
+        if values.size == 0:
+            out.append(plan.posts[k])
+        elif targets.meet == "mean":
+            out.append(math.ceil(float(np.nanmean(load[:, k])) / limit - 1e-9))
+        else:
+            out.append(int(values[max(0, math.ceil(targets.confidence * values.size) - 1)]))
+    return out
+
+
+def _risk(plan: Plan) -> None:
+    """Which arrivals break the plan: the largest factor on the arrivals from the first
+    period on for which every period's caseload need (`arrivals_factor_needs`) stays
+    within the plan, and the period that breaks first beyond it."""
+    posts = np.asarray(plan.posts)
+    factor, step = 1.0, 0.01
+    if np.all(np.asarray(arrivals_factor_needs(plan, 1.0)) <= posts):
+        while factor < 5 and np.all(
+            np.asarray(arrivals_factor_needs(plan, factor + step)) <= posts
+        ):
+            factor += step
+        beyond = np.asarray(arrivals_factor_needs(plan, factor + step)) > posts
+        plan.breaks_in = int(np.argmax(beyond)) if beyond.any() else None
+    plan.robust_factor = factor * plan.arrivals_factor
+    more = posts + 1
+    spare = 1.0
+    while spare < 5 and np.all(np.asarray(arrivals_factor_needs(plan, spare + step)) <= more):
+        spare += step
+    plan.robust_factor_one_more = spare * plan.arrivals_factor
+    if plan.options.arrivals_range:
+        low, high = plan.options.arrivals_range
+        for name, f in (("low", low), ("central", 1.0), ("high", high)):
+            plan.range_needs[name] = arrivals_factor_needs(plan, f / plan.arrivals_factor)
+
+
+def _notes(plan: Plan) -> list[str]:
+    """What the reader of the page must know about this plan's inputs."""
+    notes = []
+    s = plan.scenario
+    if s.turnover is None:
+        notes.append(
+            "The scenario has no [turnover]: nobody resigns, new posts are filled at full "
+            "speed, and the lead time uses the default recruitment time "
+            f"(mean {plan.lead.mean:.0f} days)."
+        )
+    if s.absence is None:
+        notes.append("The scenario has no [absence]: caseworkers are never on vacation or sick.")
+    if s.initial_state is None and s.simulation.warmup_years > 0:
+        notes.append(
+            f"The office starts empty on {s.simulation.start_date} and fills during a "
+            f"{s.simulation.warmup_years:g}-year warm-up with the current staffing; a "
+            "scenario with [initial_state] starts from today's caseload instead."
+        )
+    first = plan.recruit_by[0]
+    if first is not None and first < plan.periods.dates[0]:
+        notes.append(
+            f"The first {plan.periods.step}'s {plan.hires[0]} new posts should have been "
+            f"recruited from {first}: the plan assumes they are filled on "
+            f"{plan.periods.dates[0]}."
+        )
+    if any(r.startswith("short") for r in plan.reasons):
+        notes.append("--max-change keeps some periods below their need: see 'why'.")
+    blocked = [plan.periods.labels[k] for k, r in enumerate(plan.reasons) if r == OUT_OF_REACH]
+    if blocked:
+        notes.append(
+            f"The on-time target is out of reach of staffing in {', '.join(blocked)}: with "
+            f"{REACH} times the posts the caseload and the work need, the share stays short "
+            "(deadlines fall while a case's own caseworker is away, or sooner than the next "
+            "casework window). Those periods keep the posts their caseload "
+            "and work need, are checked on the caseload limit alone, and a policy decides "
+            'the rest (e.g. caseworkers.absence_cover = "pool").'
+        )
+    missed = [plan.periods.labels[k] for k in plan.certificate.missed]
+    if missed:
+        notes.append("Still missing its targets after the checks: " + ", ".join(missed) + ".")
+    return notes
+
+
+def costs(scenario: Scenario) -> dict[str, float] | None:
+    """The scenario's prices by name (`costs.salary_dkk_per_caseworker_year`,
+    `costs.benefit_dkk_per_person_month`), or None where it has none."""
+    table: Any = getattr(scenario, "costs", None)
+    if table is None:
+        return None
+    salary = getattr(table, "salary_dkk_per_caseworker_year", None)
+    benefit = getattr(table, "benefit_dkk_per_person_month", None)
+    if salary is None and benefit is None:
+        return None
+    return {"salary_year": salary, "benefit_month": benefit}
+
+
+__all__ = ["MISSED", "Plan", "PlanError", "PlanOptions", "constrain", "make_plan"]

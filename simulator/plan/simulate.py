@@ -1,0 +1,204 @@
+"""Running staffing plans: replications of a scenario with its staffing set, and nothing else.
+
+The planner changes a scenario only through its inputs: the staffing entries (by the one
+key-path setter, `simulator.scenario.keys`), how long the run lasts (a run can stop at the
+end of the period it is asked about) and, for a range of quotas, the arrival schedule. It
+runs through the experiments layer (`Chunk`, `run_chunk`, an executor), one replication per
+run, each measured by `targets.measure_periods`.
+
+**Common random numbers.** Replication r of every plan is seeded (seed, r): every plan
+sees the same households, people, exits and task durations, so two plans differ by their
+staffing alone, and a run changed only from period q on is the same run up to period q.
+
+**Posts, not people.** A staffing entry sets the posts from its date
+(`simulator.engine.workforce.Workforce.plan`): a new post is filled on that day (with
+[turnover], by a newcomer who starts at `start_productivity` and learns over
+`learning_days`), and a post cut goes first to a vacancy, then to someone under notice,
+else to the latest caseworker. The model does not recruit for new posts: the planner
+puts each entry on the day the post must be filled, and says when to start recruiting
+(`plan.Plan`). A staffing entry that changes nothing is never written (an entry makes
+the office share its cases out again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.experiments.executors import Executor
+from simulator.experiments.work import Chunk, Run, run_chunk
+from simulator.plan.targets import FIELDS, Periods, measure_periods
+from simulator.scenario import ScenarioError, keys, years_to_days
+from simulator.scenario.schema import Scenario
+
+StaffPlan = tuple[int, ...]
+KEYS = {"staffing": "caseworkers.staffing", "duration": "simulation.duration_years"}
+
+
+class PlanError(ScenarioError):
+    """A plan that cannot be made: a run failed, or the inputs do not fit."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What replications of one plan showed: `values[field][i, k]` is replication
+    `replications[i]`'s figure for period k (the periods the runs covered)."""
+
+    plan: StaffPlan
+    replications: tuple[int, ...]
+    values: dict[str, np.ndarray]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+    @property
+    def periods(self) -> int:
+        return next(iter(self.values.values())).shape[1]
+
+
+@dataclass
+class Simulator:
+    """Runs plans of one scenario over replications seeded (seed, r), with a cache."""
+
+    scenario: Scenario
+    periods: Periods
+    executor: Executor
+    seed: int
+    arrivals_factor: float = 1.0
+    runs: int = 0  # replications simulated (cached ones not counted)
+    simulated_days: float = 0.0
+    events: int = 0
+    cpu_seconds: float = 0.0  # CPU time of the replications, in whichever process ran them
+    _cache: dict[tuple[StaffPlan, int, int], dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        data = self.scenario.to_dict()
+        if self.arrivals_factor != 1.0:
+            data = scaled_arrivals(data, self.arrivals_factor)
+        end_days = float(self.periods.bounds[-1])
+        if end_days > self.scenario.simulation.duration_days + 1e-9:
+            data = keys.with_value(data, KEYS["duration"], duration_years(self.periods.start,
+                                                                          end_days))  # fmt: skip
+        self.base = data
+        first = self.periods.dates[0]
+        self.current = [c.caseworkers for c in self.scenario.caseworkers.staffing
+                        if c.date <= first][-1]  # fmt: skip
+
+    # ------------------------------------------------------------------ inputs
+
+    def staffing(self, plan: Sequence[int]) -> list[dict[str, Any]]:
+        """The scenario's staffing entries for `plan` (`staffing_entries`)."""
+        return staffing_entries(self.scenario, self.periods, plan)
+
+    # ------------------------------------------------------------------ running
+
+    def sample(
+        self, plan: Sequence[int], replications: Sequence[int], until: int | None = None
+    ) -> Sample:
+        """Replications of `plan`, measured over its first `until` periods (all by default;
+        runs stop at the end of the last period asked for)."""
+        return self.samples([(plan, replications, until)])[0]
+
+    def samples(
+        self, jobs: Sequence[tuple[Sequence[int], Sequence[int], int | None]]
+    ) -> list[Sample]:
+        """Several plans' replications at once (all run together on the executor)."""
+        wanted: list[tuple[StaffPlan, int, int]] = []
+        for plan, reps, until in jobs:
+            n = self.periods.n if until is None else until
+            wanted.extend((tuple(plan[:n]), n, r) for r in reps)
+        self._run([key for key in dict.fromkeys(wanted) if key not in self._cache])
+        out = []
+        for plan, reps, until in jobs:
+            n = self.periods.n if until is None else until
+            rows = [self._cache[tuple(plan[:n]), n, r] for r in reps]
+            values = {name: np.array([row[name] for row in rows], dtype=float).reshape(
+                len(rows), n) for name in FIELDS}  # fmt: skip
+            out.append(Sample(tuple(plan), tuple(reps), values))
+        return out
+
+    def _run(self, keys_: list[tuple[StaffPlan, int, int]]) -> None:
+        if not keys_:
+            return
+        bounds = self.periods.bounds
+        chunks = []
+        for run_id, (plan, n, rep) in enumerate(keys_):
+            values = {
+                "staffing": self.staffing(list(plan) + [plan[-1]] * (self.periods.n - n)),
+                "duration": duration_years(self.periods.start, float(bounds[n]))
+                if n < self.periods.n
+                else self.base["simulation"]["duration_years"],
+            }
+            measure = functools.partial(measure_periods, bounds=tuple(bounds[: n + 1].tolist()))
+            run = Run(run_id, 0, rep, self.seed, values)
+            chunks.append(Chunk(self.base, KEYS, (run,), "caseload plan", measure))
+        for rows in self.executor.imap_unordered(run_chunk, chunks):
+            for row in rows:
+                if row["status"] != "ok":
+                    raise PlanError(f"a planning run failed: {row['error']}")
+                plan, n, rep = keys_[row["run_id"]]
+                self._cache[plan, n, rep] = row
+                self.runs += 1
+                self.simulated_days += float(bounds[n])
+                self.events += int(row.get("events", 0))
+                self.cpu_seconds += float(row.get("cpu_seconds", 0.0))
+
+
+def staffing_entries(
+    scenario: Scenario, periods: Periods, plan: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The staffing entries for `plan` (posts per period): the scenario's entries before the
+    first period as they are, then one entry wherever the posts change (the scenario's
+    later entries give way to the plan)."""
+    first = periods.dates[0]
+    staffing = scenario.caseworkers.staffing
+    entries = [{"date": c.date, "caseworkers": c.caseworkers} for c in staffing if c.date < first]
+    previous = entries[-1]["caseworkers"] if entries else None
+    for date, posts in zip(periods.dates, plan, strict=True):
+        if posts != previous:
+            entries.append({"date": date, "caseworkers": int(posts)})
+            previous = posts
+    return entries
+
+
+def planned_scenario(
+    scenario: Scenario, periods: Periods, plan: Sequence[int], arrivals_factor: float = 1.0
+) -> Scenario:
+    """`scenario` with `plan`'s staffing and its arrivals times `arrivals_factor`, validated."""
+    from simulator.scenario import changed_scenario
+
+    data = scenario.to_dict()
+    if arrivals_factor != 1.0:
+        data = scaled_arrivals(data, arrivals_factor)
+    entries = staffing_entries(scenario, periods, plan)
+    return changed_scenario(data, {KEYS["staffing"]: entries}, "<plan>")
+
+
+def duration_years(start: dt.date, days: float) -> float:
+    """`simulation.duration_years` for a run of `days` days from `start` (whole calendar
+    years, then days at 365.25 a year, as `years_to_days` counts them)."""
+    whole = 0
+    while years_to_days(start, whole + 1) <= days:
+        whole += 1
+    return whole + (days - years_to_days(start, whole)) / 365.25
+
+
+def scaled_arrivals(data: dict[str, Any], factor: float) -> dict[str, Any]:
+    """Scenario data with the refugees' arrival schedule (per_month, monthly or yearly)
+    multiplied by `factor`; spouses of Danish citizens are not part of the quota."""
+    arrivals = data["arrivals"]
+    if arrivals.get("per_month") is not None:
+        return keys.with_value(data, "arrivals.per_month", arrivals["per_month"] * factor)
+    if arrivals.get("monthly") is not None:
+        counts = [c * factor for c in arrivals["monthly"]]
+        if arrivals.get("process", "exact") == "exact":
+            counts = [float(math.floor(c + 0.5)) for c in counts]
+        return keys.with_value(data, "arrivals.monthly", counts)
+    quotas = [{**q, "refugees": q["refugees"] * factor} for q in arrivals["yearly"]]
+    return keys.with_value(data, "arrivals.yearly", quotas)

@@ -1,0 +1,363 @@
+"""The trainers' app without a browser: its scenario changes, its runner, and every page
+run by Streamlit's `AppTest` as a person would use it (sliders moved, buttons pressed).
+
+The browser tests (tests/test_app_browser.py) check what only a browser shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+import simulator as cl
+
+
+def need(module: str) -> object:
+    """Import a module of the app extra; skip without it, except in CI (make test installs it)."""
+    if os.environ.get("CI"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
+
+
+need("streamlit")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from simulator.app import flight, peak, planner, side_by_side  # noqa: E402
+from simulator.app.runs import Job, Runner, execute  # noqa: E402
+
+MAIN = Path(__file__).resolve().parent.parent / "simulator" / "app" / "main.py"
+PAGES = ["home", "peak", "hockey", "side_by_side", "flight", "predict"]
+
+
+@pytest.fixture(scope="module")
+def baseline() -> cl.Scenario:
+    return cl.load_scenario("baseline")
+
+
+# --------------------------------------------------------------------------- scenario changes
+
+
+def test_the_peak_page_s_defaults_are_the_shipped_peak_scenario(baseline: cl.Scenario) -> None:
+    built = peak.peak_scenario(baseline, peak.Peak())
+    shipped = cl.load_scenario("peak_without_hiring")
+    assert built.digest() == shipped.digest()
+
+
+def test_the_shipped_peak_s_backlog_outlasts_the_peak(baseline: cl.Scenario) -> None:
+    """What the scenario is for: the backlog is not back to normal by the time arrivals
+    are, and hiring at once shortens that. (A recalibrated baseline can change the
+    numbers; this says when the scenario stops showing what its comments say.)"""
+    held, hired = peak.Peak(), peak.Peak(hires=2, hire_after=0)
+    found = {}
+    for name, p in (("held", held), ("hired", hired)):
+        run = execute(Job(peak.peak_scenario(baseline, p), 3, 20151104))
+        found[name] = peak.key_numbers(run, p, peak.bands_of(run))
+    assert found["held"].outlast_months is not None and found["held"].outlast_months >= 9
+    assert found["held"].backlog_peak_date >= dt.date(2016, 4, 1)  # late in the peak or after
+    assert found["hired"].backlog_peak_hours < found["held"].backlog_peak_hours / 2
+    assert (found["hired"].outlast_months or 0) < found["held"].outlast_months
+
+
+def test_hires_join_the_staffing_from_the_month_they_start() -> None:
+    surge = cl.load_scenario("surge_2015")  # 5 caseworkers, 11 from April 2015
+    staffing = peak.staffing_with_hires(surge, 2, dt.date(2015, 1, 1))
+    assert staffing == [
+        {"date": dt.date(2011, 1, 1), "caseworkers": 5},
+        {"date": dt.date(2015, 1, 1), "caseworkers": 7},
+        {"date": dt.date(2015, 4, 1), "caseworkers": 13},
+    ]
+    assert peak.staffing_with_hires(surge, 0, dt.date(2015, 1, 1))[1]["caseworkers"] == 11
+
+
+def test_the_backlog_is_back_in_the_first_quarter_at_its_level_before_the_peak() -> None:
+    weeks = pd.date_range("2014-01-05", "2019-12-29", freq="7D")
+    level = [100.0 if d < pd.Timestamp("2015-07-01") else 900.0 for d in weeks]
+    level = [
+        v if d < pd.Timestamp("2017-10-01") else 90.0 for d, v in zip(weeks, level, strict=True)
+    ]
+    bands = pd.DataFrame({"date": weeks, "mean": level})
+    spike = peak.Peak(start=dt.date(2015, 7, 1), months=12)  # ends July 2016
+    assert peak.outlast(bands, spike) == 15  # back (<= 100 + 10 % of 800) from October 2017
+    level = [v if v != 90.0 else 170.0 for v in level]  # 90 % of the way down is back
+    assert peak.outlast(pd.DataFrame({"date": weeks, "mean": level}), spike) == 15
+    bands["mean"] = [100.0 if d < pd.Timestamp("2015-07-01") else 900.0 for d in weeks]
+    assert peak.outlast(bands, spike) is None  # never back within the run
+
+
+def test_flight_hires_start_after_the_recruitment_time_and_add_up() -> None:
+    game = cl.load_scenario("peak_without_hiring")
+    assert flight.game_start(game) == dt.date(2015, 1, 1)
+    assert flight.recruitment_days(game) == 90.0  # no [turnover]: the schema's default
+    hires = flight.hire_dates(game, [2, 0, 1])
+    assert hires == [(dt.date(2015, 4, 1), 2), (dt.date(2015, 9, 29), 1)]
+    assert flight.staffing_with(game, hires) == [
+        {"date": dt.date(2012, 1, 1), "caseworkers": 4},
+        {"date": dt.date(2015, 4, 1), "caseworkers": 6},
+        {"date": dt.date(2015, 9, 29), "caseworkers": 7},
+    ]
+    schedule = flight.staffing_with(game, hires)
+    years = flight.caseworker_years(schedule, dt.date(2015, 1, 1), dt.date(2016, 1, 1))
+    expected = (4 * 90 + 6 * 181 + 7 * 94) / 365.25
+    assert years == pytest.approx(expected)
+
+
+def test_each_quarter_replays_the_same_past(baseline: cl.Scenario) -> None:
+    """Common random numbers: the history after quarter 2 starts with the history the
+    trainee saw after quarter 1, week for week."""
+    game = cl.load_scenario("peak_without_hiring")
+    one = flight.Game(seed=3, quarters=4, hires=[2])
+    two = flight.Game(seed=3, quarters=4, hires=[2, 1])
+    first = flight.complete_weeks(execute(Job(flight.played_scenario(game, one), 1, 3)))
+    second = flight.complete_weeks(execute(Job(flight.played_scenario(game, two), 1, 3)))
+    assert first["date"].max() < second["date"].max()
+    merged = first.merge(second, on=["date", "metric"], suffixes=("_1", "_2"))
+    assert len(merged) == len(first)
+    both = merged.dropna(subset=["value_1", "value_2"])
+    assert (both["value_1"] == both["value_2"]).all()
+
+
+def test_the_debrief_compares_with_the_planner_and_else_with_the_instant_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    game = cl.load_scenario("peak_without_hiring")
+    start, end = dt.date(2015, 1, 1), dt.date(2016, 1, 1)
+    asked: dict[str, object] = {}
+
+    def planner_stub(scenario, **targets):
+        asked.update(targets)
+        dates = (dt.date(2015, 1, 1), dt.date(2015, 4, 1))
+        return SimpleNamespace(periods=SimpleNamespace(dates=dates), posts=[6, 9])
+
+    monkeypatch.setattr(cl, "staffing_plan", planner_stub)
+    planned = planner.comparison_plan(game, start, end)
+    assert planned.name == "the planner"
+    assert planned.staffing == [(dt.date(2015, 1, 1), 6), (dt.date(2015, 4, 1), 9)]
+    assert (asked["start"], asked["until"], asked["caseload_limit"]) == (start, end, 45.0)
+
+    def cannot(scenario, **targets):
+        raise cl.ScenarioError("plan: no period to plan")
+
+    monkeypatch.setattr(cl, "staffing_plan", cannot)
+    plan = planner.comparison_plan(game, start, end)
+    assert plan.name == "the instant answer"
+    assert [d for d, _ in plan.staffing] == [dt.date(2015, m, 1) for m in (1, 4, 7, 10)]
+    needed = cl.offered_staffing(game).set_index("date")["caseworkers_needed"]
+    assert [c for _, c in plan.staffing] == [int(needed[pd.Timestamp(d)]) for d, _ in plan.staffing]
+
+
+def test_a_full_answer_beside_a_first_look_is_drawn_without_pairing() -> None:
+    """While one side's full answer is in and the other's is not, the page draws both
+    without pairing replications that do not match (Streamlit's bare mode: no page)."""
+    short = cl.load_scenario("baseline", changes={"simulation.duration_years": 3.5})
+    full, first = execute(Job(short, 3, 5)), execute(Job(short, 1, 5))
+    side_by_side.draw([full, first], False)
+    game = cl.load_scenario("peak_without_hiring")
+    plan = planner.instant(game, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
+    staffing = [flight.staffing_with(game, []), flight.staffing_of(game, plan)]
+    flight.draw_debrief([full, first], plan, staffing, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
+
+
+def test_the_readme_s_session_plan_is_the_app_s() -> None:
+    from simulator.app import texts
+
+    readme = (MAIN.parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("**A 20-minute session**", 1)[1].split("\n\n")[1]
+    rows = [line.strip("| ").split(" | ") for line in table.splitlines()[2:]]
+    assert [tuple(row) for row in rows] == texts.SESSION_PLAN
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+def test_the_runner_keeps_runs_by_what_they_ran(baseline: cl.Scenario) -> None:
+    short = cl.load_scenario("baseline", changes={"simulation.duration_years": 3.5})
+    renamed = cl.load_scenario(
+        "baseline", changes={"simulation.duration_years": 3.5, "name": "another_name"}
+    )
+    run = Runner(workers=0)
+    first = run.now(Job(short, 1, 5))
+    assert run.now(Job(renamed, 1, 5)) is first  # the same municipality: the same run
+    assert run.submit(Job(short, 1, 5)).result() is first
+    other_seed = run.now(Job(short, 1, 6))
+    assert other_seed is not first
+    assert not first.summary.equals(other_seed.summary)
+    assert first.tasks.empty  # the one-row-per-task table is left out of the cache
+
+
+def test_a_worker_process_gives_the_answer_this_process_would() -> None:
+    short = cl.load_scenario("baseline", changes={"simulation.duration_years": 3.5})
+    job = Job(short, 2, 11)
+    run = Runner(workers=1)
+    try:
+        late = [run.submit(Job(short, 2, seed)) for seed in (12, 13, 14)]
+        found = run.submit(job).result(timeout=300)
+        pd.testing.assert_frame_equal(found.summary, execute(job).summary)
+        run.withdraw([Job(short, 2, 14).key])
+        assert late[-1].cancelled() or late[-1].done()
+        assert run.cached(job) is found
+        for future in late:
+            if not future.cancelled():
+                future.result(timeout=300)
+        ahead = Job(short, 1, 21)
+        busy = run.submit(Job(short, 2, 22))
+        run.prefetch([Job(short, 1, 23)])  # the worker is busy: nothing is fetched ahead
+        busy.result(timeout=300)
+        run.prefetch([ahead])  # idle now: the first look one step away runs there
+        deadline = time.monotonic() + 300
+        while run.cached(ahead) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert run.now(ahead) is run.cached(ahead) is not None
+        assert run.cached(Job(short, 1, 23)) is None
+    finally:
+        run.close()
+
+
+# --------------------------------------------------------------------------- pages (AppTest)
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """The whole app, run in this process with few replications (first look 1, full 3)."""
+    monkeypatch.setenv("CASELOAD_APP_WORKERS", "0")
+    monkeypatch.setenv("CASELOAD_APP_REPLICATIONS", "1,3")
+    monkeypatch.delenv("CASELOAD_APP_SCENARIO", raising=False)
+    at = AppTest.from_file(str(MAIN), default_timeout=300)
+    at.run()
+    yield at
+
+
+def page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(f"views/{name}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def number(text: str) -> float:
+    return float(text.split()[0].replace(",", "").replace("%", "").replace("+", ""))
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_runs_and_every_slider_has_a_tooltip(app: AppTest, name: str) -> None:
+    at = page(app, name)
+    assert at.title, "the page has a title"
+    assert not at.error, [e.value for e in at.error]
+    for slider in [*at.slider, *at.sidebar.slider]:
+        assert slider.help, f"the slider {slider.label!r} has no tooltip"
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_runs_on_a_scenario_given_to_the_app(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """surge_2015: yearly quotas instead of a monthly level, and staff that change."""
+    monkeypatch.setenv("CASELOAD_APP_WORKERS", "0")
+    monkeypatch.setenv("CASELOAD_APP_REPLICATIONS", "1,2")
+    monkeypatch.setenv("CASELOAD_APP_SCENARIO", "surge_2015")
+    at = AppTest.from_file(str(MAIN), default_timeout=300).run()
+    at = page(at, name)
+    assert not at.error, [e.value for e in at.error]
+    assert "surge_2015" in " ".join(m.value for m in at.sidebar.markdown)
+    if name == "flight":
+        at.slider(key="flight-quarters").set_value(2).run()
+        next(b for b in at.button if b.label == "Start the game").click().run()
+        assert "You take over the office on 01 January 2013" in at.subheader[0].value
+        assert metric(at, "Caseworkers now") == "5"
+
+
+def test_caseload_app_checks_the_scenario_before_serving(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from simulator.cli import main
+
+    assert main(["app", "no_such_scenario"]) == 2
+    assert "no such scenario file" in capsys.readouterr().err
+
+
+def test_a_bigger_peak_builds_a_bigger_backlog_and_hiring_early_cuts_it(app: AppTest) -> None:
+    at = page(app, "peak")
+    assert "Full answer: 3 replications" in " ".join(c.value for c in at.caption)
+    default = number(metric(at, "Highest backlog"))
+    at.slider(key="peak-extra").set_value(25).run()
+    bigger = number(metric(at, "Highest backlog"))
+    assert bigger > default
+    at.slider(key="peak-extra").set_value(19).run()
+    at.slider(key="peak-hires").set_value(2).run()
+    at.slider(key="peak-after").set_value(0).run()
+    assert number(metric(at, "Highest backlog")) < default
+
+
+def test_more_arrivals_climb_the_hockey_stick(app: AppTest) -> None:
+    at = page(app, "hockey")
+    busy, wait = (
+        number(metric(at, "Caseworkers' utilisation")),
+        number(metric(at, "Mean wait before a task is started")),
+    )
+    at.slider(key="hockey-arrivals").set_value(7).run()
+    assert number(metric(at, "Caseworkers' utilisation")) < busy
+    assert number(metric(at, "Mean wait before a task is started")) < wait
+
+
+def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None:
+    at = page(app, "side_by_side")
+    label = "Cases each, B − A (cases)"
+    assert number(metric(at, label)) < 0  # B starts with one caseworker more
+    at.slider(key="side-b-caseworkers").set_value(4).run()
+    assert number(metric(at, label)) == 0  # the same setting on the same arrivals
+
+
+def test_the_flight_simulator_runs_quarters_to_the_debrief(app: AppTest) -> None:
+    at = page(app, "flight")
+    at.slider(key="flight-quarters").set_value(2).run()
+    next(b for b in at.button if b.label == "Start the game").click().run()
+    assert "You take over" in at.subheader[0].value
+    assert metric(at, "Caseworkers now") == "4"
+    at.number_input(key="flight-hires").set_value(2).run()
+    next(b for b in at.button if b.label == "Run quarter 1 of 2").click().run()
+    assert at.subheader[0].value == "Quarter 1 of 2 done: Q1 2015"
+    assert metric(at, "Caseworkers now") == "6"  # recruited in January, at work from April
+    assert at.number_input(key="flight-hires").value == 0
+    next(b for b in at.button if b.label == "Run quarter 2 of 2").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.subheader[0].value == "Debrief"
+    table = at.dataframe[0].value.set_index("")
+    assert list(table.columns)[:2] == ["you", "the planner"]  # caseload plan, same arrivals
+    cost = table.loc["caseworker-years paid in the game (cost)", "you"]
+    assert cost == pytest.approx((4 * 90 + 6 * 91) / 365.25, abs=0.05)  # shown to 0.1
+    assert "open cases per caseworker" in table.index
+    next(b for b in at.button if b.label == "Start again").click().run()
+    assert any(b.label == "Start the game" for b in at.button)
+
+
+def test_the_guess_is_locked_then_shown_beside_the_answer(app: AppTest) -> None:
+    at = page(app, "predict")
+    run_button = next(b for b in at.button if b.label == "Run the simulation")
+    assert run_button.disabled  # no run before a guess is locked
+    at.selectbox(key="predict-question").set_value("caseload").run()
+    at.number_input(key="predict-guess").set_value(50.0).run()
+    next(b for b in at.button if b.label == "Lock the guess").click().run()
+    assert at.number_input(key="predict-guess").disabled
+    next(b for b in at.button if b.label == "Run the simulation").click().run()
+    assert metric(at, "The room's guess") == "50 open cases per caseworker"
+    simulated = number(metric(at, "The simulation"))
+    base = cl.load_scenario("baseline")
+    side = side_by_side.Side(4, 11.0, base.triage is not None, base.caseworkers.assignment)
+    run = execute(Job(side_by_side.side_scenario(base, side), 3, base.simulation.seed))
+    expected = run.summary.set_index("metric").loc["caseload_per_worker_mean", "mean"]
+    assert simulated == pytest.approx(expected, abs=0.05)  # the run's mean, shown to 0.1
+    log = at.dataframe[0].value
+    assert len(log) == 1 and log["guess"].iloc[0] == 50.0
+    next(b for b in at.button if b.label == "New round").click().run()
+    assert not at.number_input(key="predict-guess").disabled

@@ -1,0 +1,95 @@
+"""The functions the trainers' app asks of the public API: pair, weekly_bands,
+waiting_theory, offered_staffing, explain."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import simulator as cl
+from simulator.analysis.theory import erlang_c
+
+SHORT = {"simulation.duration_years": 4.0}  # three warm-up years and one measured
+
+
+@pytest.fixture(scope="module")
+def runs() -> tuple[cl.Results, cl.Results]:
+    four = cl.load_scenario("baseline", changes=SHORT)
+    five = cl.load_scenario("baseline", changes={**SHORT, "caseworkers.staffing.0.caseworkers": 5})
+    return cl.run(four, replications=3, seed=7), cl.run(five, replications=3, seed=7)
+
+
+def test_pair_is_what_compare_finds(runs: tuple[cl.Results, cl.Results]) -> None:
+    four, five = runs
+    paired = cl.pair(four, five).table.set_index("metric")
+    compared = cl.compare(four.scenario, five.scenario, replications=3, seed=7)
+    expected = compared.table.set_index("metric")
+    columns = ["mean_a", "mean_b", "difference", "ci_low", "ci_high"]
+    assert np.allclose(paired[columns], expected[columns], equal_nan=True)
+    assert paired.loc["caseload_per_worker_mean", "ci_high"] < 0  # five hold fewer each
+
+
+def test_pair_refuses_runs_on_other_random_numbers(runs: tuple[cl.Results, cl.Results]) -> None:
+    four, _ = runs
+    other = cl.run(four.scenario, replications=3, seed=8)
+    with pytest.raises(cl.ScenarioError, match="same seed and replications"):
+        cl.pair(four, other)
+
+
+def test_weekly_bands_nest_the_mean_in_its_interval_and_range(
+    runs: tuple[cl.Results, cl.Results],
+) -> None:
+    four, _ = runs
+    bands = cl.weekly_bands(four, "caseload_per_worker")
+    weekly = four.weekly[four.weekly["metric"] == "caseload_per_worker"]
+    assert len(bands) == weekly["date"].nunique()
+    assert bands["date"].is_monotonic_increasing
+    assert (bands["replications"] == 3).all()
+    inside = bands.dropna()
+    assert (inside["ci_low"] <= inside["mean"] + 1e-9).all()
+    assert (inside["mean"] <= inside["ci_high"] + 1e-9).all()
+    assert (inside["p10"] <= inside["p90"]).all()
+    last = weekly[weekly["date"] == weekly["date"].max()]["value"]
+    assert bands["mean"].iloc[-1] == pytest.approx(last.mean())
+    assert bands["p90"].iloc[-1] == pytest.approx(np.percentile(last, 90))
+    percent = cl.weekly_bands(four, "utilisation", scale=100)
+    assert percent["mean"].iloc[-1] == pytest.approx(
+        100 * cl.weekly_bands(four, "utilisation")["mean"].iloc[-1]
+    )
+    with pytest.raises(cl.ScenarioError, match="no weekly metric 'caseloads'"):
+        cl.weekly_bands(four, "caseloads")
+
+
+def test_waiting_theory_is_erlang_c_in_calendar_days(runs: tuple[cl.Results, cl.Results]) -> None:
+    four, _ = runs
+    theory = cl.waiting_theory(four, [0.5, 0.8, 0.9, 0.95, 1.0])
+    c, hours = int(theory["caseworkers"].iloc[0]), float(theory["task_hours"].iloc[0])
+    assert c == 4
+    per_day = four.scenario.caseworkers.casework_hours_per_day
+    expected = erlang_c(0.9 * c / hours, 1 / hours, c)[1] / per_day * 7 / 5
+    assert theory["pooled_days"].iloc[2] == pytest.approx(expected)
+    finite = theory.iloc[:4]
+    assert finite["pooled_days"].is_monotonic_increasing
+    assert finite["own_queue_days"].is_monotonic_increasing
+    assert (finite["pooled_days"] < finite["own_queue_days"]).all()  # pooling shortens waits
+    assert np.isnan(theory["pooled_days"].iloc[4])  # at 100 % the queue never settles
+
+
+def test_offered_staffing_needs_more_caseworkers_for_more_arrivals() -> None:
+    base = cl.load_scenario("baseline")
+    more = cl.load_scenario("baseline", changes={"arrivals.per_month": 22.0})
+    a, b = cl.offered_staffing(base), cl.offered_staffing(more)
+    assert list(a.columns) == ["date", "mean_open", "open_at_level", "caseworkers_needed"]
+    assert str(a["date"].iloc[0].date()) == "2012-01-01"
+    steady = a["caseworkers_needed"].iloc[-1]
+    assert steady == np.ceil(a["open_at_level"].iloc[-1] / 45)  # the baseline has no absence
+    assert (b["caseworkers_needed"].iloc[-4:] > a["caseworkers_needed"].iloc[-4:]).all()
+    strict = cl.offered_staffing(base, caseload_limit=35.0)
+    assert strict["caseworkers_needed"].iloc[-1] > steady
+
+
+def test_explain_gives_the_schema_s_words() -> None:
+    text = cl.explain("caseworkers.weekly_hours")
+    assert text is not None
+    assert "hours a week" in text and "Danish full-time week" in text
+    assert cl.explain("caseworkers.weekly_hour") is None

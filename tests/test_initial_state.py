@@ -1,0 +1,307 @@
+"""Starting from today: cases open at the start, by month of takeover, and pending family
+reunification applications (`[initial_state]`, `Municipality._initial_cases`).
+
+Every tolerance is fixed before the run from the law of what is checked; seeds are fixed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from builders import build, one_task
+
+from simulator.engine.model import Municipality
+from simulator.scenario import ScenarioError, load_scenario
+
+START = dt.date(2024, 1, 1)
+
+
+def scenario(initial: dict[str, Any], **changes: Any) -> Any:
+    """A year from START, single adults, one caseworker pool, exits at rate 0.5 a year."""
+    base: dict[str, Any] = {
+        "simulation": {"start_date": START, "duration_years": 1.0, "seed": 3},
+        "caseworkers": {"staffing": [{"date": START, "caseworkers": 4}]},
+        "arrivals": {"process": "poisson", "per_month": 5.0},
+        "exit": {"self_support": {}, "other_per_year": 0.5, "period_years": 3.0},
+        "initial_state": initial,
+    }
+    base.update(changes)
+    return build(base)
+
+
+def opened_in(month: dt.date, cases: int, kind: str = "refugee") -> dict[str, Any]:
+    return {"takeover": month, "cases": cases, "kind": kind}
+
+
+# --------------------------------------------------------------------------- the schema
+
+
+def test_a_takeover_after_the_start_is_an_error() -> None:
+    with pytest.raises(ScenarioError, match=r"after simulation\.start_date"):
+        scenario({"open_cases": [opened_in(dt.date(2024, 2, 1), 3)]})
+
+
+def test_cases_older_than_the_integration_period_are_an_error() -> None:
+    with pytest.raises(ScenarioError, match="would have closed by the start"):
+        scenario({"open_cases": [opened_in(dt.date(2020, 11, 1), 3)]})
+
+
+def test_the_oldest_month_is_cut_at_the_integration_period() -> None:
+    """December 2020 ends 1,095 days before 1 January 2024, within the period of 1,095.75
+    days: its cases are spread over its last three quarters of a day."""
+    s = scenario({"open_cases": [opened_in(dt.date(2020, 12, 1), 3)]})
+    opened = Municipality(s, 0).run().cases["opened"]
+    old = opened[opened < 0]
+    assert len(old) == 3 and np.all((old > -3 * 365.25) & (old < -1095.0))
+
+
+def test_pending_applications_need_reunification_and_enough_refugee_cases() -> None:
+    cases = {"open_cases": [opened_in(dt.date(2023, 6, 1), 2)]}
+    with pytest.raises(ScenarioError, match="needs a \\[reunification\\] table"):
+        scenario({**cases, "pending_reunifications": [{"applied": START, "applications": 1}]})
+    reunification = {
+        "apply_share": {"single_adult": 0.5},
+        "processing_days": {"dist": "fixed", "value": 100.0},
+    }
+    with pytest.raises(ScenarioError, match="3 applications by 2023-09-01, but only 2"):
+        scenario(
+            {**cases, "pending_reunifications": [{"applied": dt.date(2023, 9, 1),
+                                                   "applications": 3}]},
+            reunification=reunification,
+        )  # fmt: skip
+    with pytest.raises(ScenarioError, match="but only 0"):
+        scenario(
+            {**cases, "pending_reunifications": [{"applied": dt.date(2023, 5, 1),
+                                                   "applications": 1}]},
+            reunification=reunification,
+        )  # fmt: skip
+
+
+def test_cases_file_is_read_beside_the_scenario_file(tmp_path: Path) -> None:
+    (tmp_path / "today.csv").write_text(
+        "takeover,cases,kind\n2023-11,4,refugee\n2023-12-01,2,reunified\n\n", encoding="utf-8"
+    )
+    (tmp_path / "today.toml").write_text(
+        'extends = "baseline.toml"\nname = "today"\n[simulation]\nstart_date = 2024-01-01\n'
+        "warmup_years = 0.0\n[caseworkers]\nstaffing = [{ date = 2024-01-01, caseworkers = 4 }]\n"
+        '[initial_state]\ncases_file = "today.csv"\n',
+        encoding="utf-8",
+    )
+    loaded = load_scenario(tmp_path / "today.toml")
+    state = loaded.initial_state
+    assert state is not None and state.cases_file is None
+    assert [(e.takeover, e.cases, e.kind) for e in state.open_cases] == [
+        (dt.date(2023, 11, 1), 4, "refugee"),
+        (dt.date(2023, 12, 1), 2, "reunified"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("csv", "message"),
+    [
+        ("month,cases\n2023-11,4\n", "the header must name takeover, cases"),
+        ("takeover,cases,note\n2023-11,4,x\n", "the header must name takeover, cases"),
+        ("takeover,cases\n2023-13,4\n", "line 2: takeover must be YYYY-MM"),
+        ("takeover,cases\n2023-11,four\n", "line 2: takeover must be YYYY-MM"),
+    ],
+)
+def test_a_bad_cases_file_names_the_file_and_line(tmp_path: Path, csv: str, message: str) -> None:
+    (tmp_path / "cases.csv").write_text(csv, encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        'extends = "baseline.toml"\n[initial_state]\ncases_file = "cases.csv"\n', encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(tmp_path / "s.toml")
+
+
+def test_cases_file_and_open_cases_together_are_an_error(tmp_path: Path) -> None:
+    (tmp_path / "cases.csv").write_text("takeover,cases\n2011-11,4\n", encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        'extends = "baseline.toml"\n[initial_state]\ncases_file = "cases.csv"\n'
+        "open_cases = [{ takeover = 2011-10-01, cases = 1 }]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match="give cases_file or open_cases, not both"):
+        load_scenario(tmp_path / "s.toml")
+
+
+def test_cases_file_in_plain_data_is_an_error() -> None:
+    with pytest.raises(ScenarioError, match="cases_file is read when a scenario file is loaded"):
+        scenario({"cases_file": "x.csv"})
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def test_open_cases_are_opened_at_their_takeover_and_are_open_at_the_start() -> None:
+    months = [dt.date(2023, m, 1) for m in (3, 7, 12)]
+    s = scenario({"open_cases": [opened_in(m, 10) for m in months]})
+    record = Municipality(s, 0).run()
+    c = record.cases
+    initial = c["opened"] < 0
+    assert initial.sum() == 30
+    for month in months:
+        t0 = (month - START).days
+        t1 = min((dt.date(2024, 1, 1) if month.month == 12 else month.replace(
+            month=month.month + 1)) - START, dt.timedelta(0)).days  # fmt: skip
+        inside = initial & (c["opened"] >= t0) & (c["opened"] < t1)
+        assert inside.sum() == 10, month
+    closed = np.where(np.isnan(c["closed"]), np.inf, c["closed"])
+    assert np.all(closed[initial] > 0) and np.all(c["exit"][initial] > 0)
+    assert np.all(record.tasks["created"] >= 0)
+    # caseload at the start: 30 cases over 4 caseworkers, assigned at time 0
+    a = record.assignments
+    held = np.isin(a["case"], c["case"][initial]) & (a["start"] == 0)
+    assert held.sum() == 30
+
+
+def test_tasks_due_before_the_start_are_history_and_later_ones_fall_due() -> None:
+    """One case taken over in September 2023 (spread over the month: at its middle, 107
+    days before the start) with a task every 30 days from day 30: the tasks of days 30, 60
+    and 90 are history, those of days 120, 150, ... fall due 13, 43, ... days after the
+    start. The reception task (on arrival) is history too."""
+    tasks = {
+        "reception": one_task(),
+        "visit": one_task(trigger={"on": "every", "days": 30.0}),
+    }
+    s = scenario({"open_cases": [opened_in(dt.date(2023, 9, 10), 1)]}, tasks=tasks,
+                 exit={"self_support": {}, "other_per_year": 0.0, "period_years": 3.0},
+                 arrivals={"process": "exact", "monthly": [0, 1]})  # fmt: skip
+    record = Municipality(s, 0).run()
+    c = record.cases
+    initial = int(np.flatnonzero(c["opened"] < 0)[0])
+    assert c["opened"][initial] == pytest.approx(-107.0)
+    t = record.tasks
+    created = np.sort(t["created"][t["case"] == c["case"][initial]])
+    expected = -107.0 + 30 * np.arange(1, 20)
+    assert created == pytest.approx(expected[(expected >= 0) & (expected < record.end)])
+
+
+def test_the_remaining_time_open_follows_the_law_given_the_age() -> None:
+    """Exits at a constant rate λ (no self-support) are memoryless: a case open at age a
+    stays open min(E, T − a) more days, E exponential with mean 1/λ, T the period. So the
+    mean remaining time of case i is (1 − exp(−λ (T − a_i))) / λ exactly. 1,200 cases taken
+    over in one month two years ago: the sample mean's standard error is at most
+    1/(λ √1200), and the test allows 4 of them (a correct model fails once in 15,000)."""
+    lam = 1.0 / 365.25  # one a year
+    month = dt.date(2022, 1, 1)
+    s = scenario({"open_cases": [opened_in(month, 1200)]},
+                 exit={"self_support": {}, "other_per_year": 1.0, "period_years": 3.0},
+                 caseworkers={"staffing": [{"date": START, "caseworkers": 400}]},
+                 tasks={"closure": one_task(trigger={"on": "closure"})})  # fmt: skip
+    record = Municipality(s, 0).run()
+    c = record.cases
+    initial = c["opened"] < 0
+    remaining = c["exit"][initial]  # days after the start (time 0)
+    age = -c["opened"][initial]
+    period = 3 * 365.25
+    exact = float(np.mean((1 - np.exp(-lam * (period - age))) / lam))
+    tolerance = 4 / (lam * math.sqrt(initial.sum()))
+    assert abs(float(remaining.mean()) - exact) <= tolerance
+    assert np.all(remaining <= period - age + 1e-6)
+
+
+def test_the_arrivals_and_their_people_are_those_of_the_run_without_it() -> None:
+    """Common random numbers: what is open at the start draws from streams of its own."""
+    without = scenario({"open_cases": []})
+    with_cases = scenario({"open_cases": [opened_in(dt.date(2023, 9, 1), 25)]})
+    a = Municipality(without, 2).run().cases
+    b = Municipality(with_cases, 2).run().cases
+    later = b["opened"] >= 0
+    assert np.array_equal(np.sort(a["opened"]), np.sort(b["opened"][later]))
+    order_a, order_b = np.argsort(a["opened"]), np.argsort(b["opened"][later])
+    assert np.allclose((a["exit"] - a["opened"])[order_a],
+                       (b["exit"] - b["opened"])[later][order_b])  # fmt: skip
+
+
+def test_pending_applications_bring_their_families_after_the_start() -> None:
+    reunification = {
+        "apply_share": {"single_adult": 0.0},
+        "spouse_share": 1.0,
+        "children_mean": 0.0,
+        "processing_days": {"dist": "fixed", "value": 200.0},
+        "travel_days": {"dist": "fixed", "value": 10.0},
+    }
+    s = scenario(
+        {
+            "open_cases": [opened_in(dt.date(2023, 6, 1), 5), opened_in(dt.date(2023, 10, 1), 5)],
+            "pending_reunifications": [
+                {"applied": dt.date(2023, 8, 15), "applications": 3},
+                {"applied": dt.date(2023, 11, 1), "applications": 4},
+            ],
+        },
+        reunification=reunification,
+        arrivals={"process": "exact", "monthly": [0, 1]},
+    )
+    record = Municipality(s, 0).run()
+    f = record.families
+    assert len(f["household"]) == 7
+    applied = np.sort(f["applied"])
+    sent = [(dt.date(2023, 8, 15) - START).days] * 3 + [(dt.date(2023, 11, 1) - START).days] * 4
+    assert applied == pytest.approx(sent)
+    assert f["arrived"] == pytest.approx(f["applied"] + 210.0)  # fixed: all after the start
+    c = record.cases
+    spouses = c["reunified"].astype(bool)
+    assert spouses.sum() == 7
+    assert np.sort(c["opened"][spouses]) == pytest.approx(np.sort(f["arrived"]))
+    # applicants: distinct refugee cases, the August ones taken over in June
+    households = f["household"]
+    assert len(set(households.tolist())) == 7
+    june = (dt.date(2023, 6, 1) - START).days, (dt.date(2023, 7, 1) - START).days
+    opened = dict(zip(c["household"][~spouses].tolist(), c["opened"][~spouses].tolist(),
+                      strict=True))  # fmt: skip
+    august = households[np.isclose(f["applied"], sent[0])]
+    assert all(june[0] <= opened[int(h)] < june[1] for h in august)
+
+
+def test_families_already_due_before_the_start_are_redrawn_to_come_later() -> None:
+    """An application sent 200 days before the start, processing 150 ± 100 days and travel
+    14: families drawn to have arrived by the start are drawn again (they are pending)."""
+    reunification = {
+        "apply_share": {"single_adult": 0.0},
+        "spouse_share": 1.0,
+        "processing_days": {"dist": "lognormal", "mean": 150.0, "sd": 100.0},
+        "travel_days": {"dist": "fixed", "value": 14.0},
+    }
+    s = scenario(
+        {
+            "open_cases": [opened_in(dt.date(2023, 5, 1), 40)],
+            "pending_reunifications": [{"applied": dt.date(2023, 6, 15), "applications": 40}],
+        },
+        reunification=reunification,
+    )
+    record = Municipality(s, 1).run()
+    arrived = record.families["arrived"]
+    assert np.all(np.isnan(arrived) | (arrived > 0))  # NaN: after the end of the run
+
+
+def test_an_open_case_past_its_first_employment_task_has_its_effort_under_way() -> None:
+    """The employment task falls due 30 days after opening; a case taken over 107 days
+    before the start had it then (history: its effort began at −77), one taken over in
+    mid-December has it in the run and its effort begins when a caseworker starts it."""
+    tasks = {
+        "reception": one_task(),
+        "skills": one_task(trigger={"on": "after", "days": 30.0}, employment=True),
+    }
+    s = scenario(
+        {"open_cases": [opened_in(dt.date(2023, 9, 1), 1), opened_in(dt.date(2023, 12, 1), 1)]},
+        tasks=tasks,
+        exit={"self_support": {"refugee": [0.2, 0.3, 0.4]}, "other_per_year": 0.0,
+              "period_years": 3.0, "before_effort_multiplier": 0.5},
+        arrivals={"process": "exact", "monthly": [0, 1]},
+    )  # fmt: skip
+    record = Municipality(s, 0).run()
+    c = record.cases
+    old, young = (int(np.flatnonzero(np.isclose(c["opened"], t))[0]) for t in (-107.0, -15.5))
+    assert c["effort_from"][old] == pytest.approx(-77.0)
+    t = record.tasks
+    skills = record.task_names.index("skills")
+    started = t["started"][(t["case"] == c["case"][young]) & (t["type"] == skills)]
+    assert not c["closed"][young] <= 14.5  # open when the task fell due (seeded)
+    assert c["effort_from"][young] == pytest.approx(float(started[0]))
+    assert c["effort_from"][young] >= 14.5  # due 30 days after opening, at day 14.5
