@@ -40,6 +40,10 @@ def test_the_baseline_has_every_mechanism_on_and_the_planners_policies_off() -> 
         assert table in DATA, f"[{table}] is off in the baseline"
     assert DATA["absence"]["vacation"]["weeks_per_year"] > 0
     assert DATA["absence"]["sick_leave"]["days_per_year"] > 0
+    assert DATA["absence"]["vacation"]["max_share_away"] < 1.0  # vacations staggered
+    # the reunification rules in force by date over the period reported
+    changed = {key for entry in DATA["timeline"] for key in entry["set"]}
+    assert changed == {"reunification.waiting_years.temporary", "reunification.processing_days"}
     assert "interpreters" not in DATA["interpreting"]  # as many as needed: meetings lengthen
     assert "external" in DATA and "health_examination" in DATA["external"]
     assert DATA["exit"]["before_effort_multiplier"] < 1.0  # casework matters to self-support

@@ -1,7 +1,8 @@
 """Sensitivity of the baseline's answer: one parameter at a time across its plausible range.
 
-For every fitted parameter (across its bounds) and every assumed one (across the range
-`parameters.SOURCED` gives it), the baseline is run at the low and the high end with the
+For every fitted parameter (across its bounds) and every sourced or assumed one with a
+range (across the range `parameters.SOURCED` gives it; the costs, which are outputs only,
+left out), the baseline is run at the low and the high end with the
 same replications (common random numbers: the difference is due to the parameter), and the
 headline outputs are reported at both ends: open cases per caseworker, the share of
 statutory tasks on time, the backlog and the sick days. `caseload calibrate --sensitivity`
@@ -49,13 +50,13 @@ class Swing:
 
 def _ranges(data: dict[str, Any]) -> list[tuple[str, str, float, float, Any]]:
     """(name, kind, low, high, setter) of every parameter moved: fitted ones across their
-    bounds, assumed ones across their range."""
+    bounds, sourced and assumed ones across their range (costs change no headline output)."""
     out: list[tuple[str, str, float, float, Any]] = []
     for p in FREE:
         out.append((p.name, "fitted", p.low, p.high, p.sets))
     for s in SOURCED:
-        if s.kind == "assumed" and s.low < s.high:
-            out.append((s.key, "assumed", s.low, s.high, lambda v, key=s.key: {key: v}))
+        if s.low < s.high and not s.key.startswith("costs."):
+            out.append((s.key, s.kind, s.low, s.high, lambda v, key=s.key: {key: v}))
     return out
 
 
