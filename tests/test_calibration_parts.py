@@ -19,6 +19,7 @@ from simulator.calibration.parameters import (
     prefit,
     scaled_shares,
 )
+from simulator.calibration.report import gap_lines
 from simulator.calibration.targets import (
     Part,
     Verdict,
@@ -108,6 +109,19 @@ def test_a_part_passes_inside_its_band_and_its_distance_is_in_half_widths():
     verdict = Verdict("T", "t", "s", [inside, at_least])
     assert not verdict.passed
     assert verdict.distance() == pytest.approx((inside.distance() + 1.0) / 2)
+
+
+def test_the_report_names_each_target_not_met_with_its_gap():
+    below = Part("examined", 0.30, (0.25, 0.35), 0.40, 0.60, "%")
+    above = Part("caseload", 80.0, (78.0, 82.0), 66.5, 78.75)
+    assert below.gap == pytest.approx(-0.10) and above.gap == pytest.approx(1.25)
+    assert Part("x", 70.0, (0, 0), 66.5, 78.75).gap == 0.0
+    met = Verdict("T1", "t", "s", [Part("x", 70.0, (0, 0), 66.5, 78.75)])
+    assert gap_lines([met]) == []
+    lines = gap_lines([met, Verdict("T5", "t", "s", [below]), Verdict("T9", "t", "s", [above])])
+    assert "T1" not in "\n".join(lines)
+    assert "T5: examined: 10 points below the bottom of its band" in lines[1]
+    assert "T9: caseload: 1.25 above the top of its band" in lines[2]
 
 
 def test_wilson_intervals_stay_inside_zero_and_one():

@@ -293,6 +293,18 @@ class Part:
             self.high is None or self.value <= self.high
         )
 
+    @property
+    def gap(self) -> float:
+        """How far the value lies outside its band: positive above the top, negative below
+        the bottom, 0 inside (NaN if there is no value)."""
+        if math.isnan(self.value):
+            return math.nan
+        if self.high is not None and self.value > self.high:
+            return self.value - self.high
+        if self.low is not None and self.value < self.low:
+            return self.value - self.low
+        return 0.0
+
     def distance(self) -> float:
         """The part's squared distance from its band's centre, in half-widths of the band;
         a one-sided part counts only beyond its bound, in units of 0.05."""
