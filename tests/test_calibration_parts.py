@@ -120,7 +120,7 @@ def test_the_report_names_each_target_not_met_with_its_gap():
     assert gap_lines([met]) == []
     lines = gap_lines([met, Verdict("T5", "t", "s", [below]), Verdict("T9", "t", "s", [above])])
     assert "T1" not in "\n".join(lines)
-    assert "T5: examined: 10 points below the bottom of its band" in lines[1]
+    assert "T5: examined: 10.0 points below the bottom of its band" in lines[1]
     assert "T9: caseload: 1.25 above the top of its band" in lines[2]
 
 

@@ -66,7 +66,7 @@ def _gap(p: Part) -> str:
     if math.isnan(p.gap):
         return f"{p.label}: no value"
     side = "above the top" if p.gap > 0 else "below the bottom"
-    size = f"{abs(p.gap) * 100:.0f} points" if p.unit == "%" else _number(abs(p.gap), "")
+    size = f"{abs(p.gap) * 100:.1f} points" if p.unit == "%" else _number(abs(p.gap), "")
     return f"{p.label}: {size} {side} of its band"
 
 
