@@ -8,6 +8,7 @@ import pandas as pd
 
 from simulator.analysis.replications import relative_half_width
 from simulator.experiments.run import Comparison, Results
+from simulator.scenario import Scenario
 
 # The console's people and workforce blocks: (metric, label, format, scale, when shown), shown
 # "always", when "measured" (a value, so the mechanism is on), or, for counts and the wait
@@ -36,6 +37,25 @@ PEOPLE_LINES = (
 )
 
 
+def mechanisms_line(scenario: Scenario) -> str:
+    """Which of the model's mechanisms and the office's policies a scenario has on and which
+    off, so that a zero on the console is never read as a finding."""
+    vacation = scenario.absence.vacation if scenario.absence is not None else None
+    staggered = vacation is not None and vacation.max_share_away < 1.0
+    switches = [
+        ("absence" + (" (vacations staggered)" if staggered else ""), scenario.absence is not None),
+        ("turnover", scenario.turnover is not None),
+        ("interpreting", scenario.case_mix.interpreter_share > 0),
+        ("rules by date", bool(scenario.timeline)),
+        ("triage", scenario.triage is not None),
+        ("caseload cap", scenario.caseworkers.caseload_cap is not None),
+        ("overtime", scenario.overtime is not None),
+    ]
+    on = ", ".join(name for name, is_on in switches if is_on) or "none"
+    off = ", ".join(name.split(" (")[0] for name, is_on in switches if not is_on) or "none"
+    return f"  Switched on: {on}; off: {off}"
+
+
 def console_summary(results: Results, destination: Path | None = None) -> str:
     """A short, readable summary of the key figures for the terminal."""
     s = results.summary.set_index("metric")
@@ -54,6 +74,7 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
     lines = [
         f"Scenario {results.scenario.name}: {results.replications} replication(s), "
         f"seed {results.seed}, statistics {window_start:%Y-%m-%d} to {window_end:%Y-%m-%d}",
+        mechanisms_line(results.scenario),
         show("caseload_per_worker_mean", "Open cases per caseworker, mean"),
         show("caseload_per_worker_peak", "Open cases per caseworker, peak week"),
         show("backlog_hours_mean", "Backlog (hours of work waiting), mean"),
