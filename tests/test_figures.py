@@ -360,7 +360,9 @@ def test_console_shows_workforce_lines_only_where_they_mean_something(
     assert off.splitlines()[-4] == "Workforce"  # a short block: three lines
     # which mechanisms are on is said, so that a zero is not read as a finding
     assert on.splitlines()[1] == ("  Switched on: absence (vacations staggered), interpreting, "
-                                  "rules by date, triage; off: turnover, caseload cap, "
+                                  "triage; off: turnover, rules by date, caseload cap, "
                                   "overtime")  # fmt: skip
-    assert off.splitlines()[1].endswith("off: absence, turnover, triage, caseload cap, overtime")
+    assert off.splitlines()[1].endswith(
+        "off: absence, turnover, rules by date, triage, caseload cap, overtime"
+    )
     assert re.search(r"Sick days per caseworker-year +0\.0 ", off)  # shown though zero
