@@ -15,7 +15,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     discover(folder, metric, below=...)             PRIM and CART boxes where runs fail
     robustness(folder)                              each policy across the uncertainties
     ema_model(spec)                                 a sweep spec as an EMA-workbench Model
-    calibrate(), new_scenario(name, folder)
+    calibrate(), calibrate_fit(), calibrate_sensitivity(), new_scenario(name, folder)
     pair(results_a, results_b)                      -> Comparison, from two runs already made
     weekly_bands(results, metric)                   mean, 95 % CI of the mean, 10th-90th percentile
     waiting_theory(results, utilisation)            queueing theory's wait (Erlang C) beside a run
@@ -37,6 +37,8 @@ native.choose()  # the compiled event loop if it is current, else the plain Pyth
 from simulator.api import (  # noqa: E402  (after the build is chosen)
     analyze_sweep,
     calibrate,
+    calibrate_fit,
+    calibrate_sensitivity,
     check_plan_size,
     check_size,
     compare,
@@ -96,6 +98,8 @@ __all__ = [
     "__version__",
     "analyze_sweep",
     "calibrate",
+    "calibrate_fit",
+    "calibrate_sensitivity",
     "check_plan_size",
     "check_size",
     "compare",

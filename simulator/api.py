@@ -508,11 +508,53 @@ def write_plan(
     return write(plan, folder, command=command)
 
 
-def calibrate(replications: int = 10, municipalities: int = 30) -> str:
-    """The baseline and a spread of municipalities beside the survey figures, as text."""
-    from simulator.calibration import report
+def calibrate(
+    replications: int = 20,
+    municipalities: int = 30,
+    workers: int | None = None,
+    checks: bool = True,
+    scenario: str | Path | None = None,
+) -> str:
+    """Every calibration target (T1-T8) and out-of-sample check (O1-O3) of the baseline
+    (or `scenario`) beside the model's value, its 95 % interval and a verdict, and which
+    parameters are fitted, sourced or assumed, as text (docs/calibration.md)."""
+    from simulator.calibration import BASELINE, calibration_report
 
-    return report(replications, municipalities)
+    base = Path(scenario) if scenario is not None else BASELINE
+    return calibration_report(base, replications=replications, workers=workers,
+                              checks=checks, municipalities=municipalities)  # fmt: skip
+
+
+def calibrate_fit(
+    scenario: str | Path | None = None,
+    into: str | Path | None = None,
+    replications: int | None = None,
+    max_evaluations: int | None = None,
+    workers: int | None = 2,
+    progress: Any = None,
+) -> Any:
+    """Fit the free parameters to T1-T8 from their pre-fit values (docs/calibration.md) and
+    write them into `into` (default: the scenario fitted). Returns the `FitResult`."""
+    from simulator.calibration import BASELINE, fit, write_fitted
+    from simulator.calibration.fit import FIT_REPLICATIONS, MAX_EVALUATIONS
+
+    base = Path(scenario) if scenario is not None else BASELINE
+    result = fit(base, replications=replications or FIT_REPLICATIONS,
+                 max_evaluations=max_evaluations or MAX_EVALUATIONS, workers=workers,
+                 progress=progress)  # fmt: skip
+    write_fitted(base, result.values, into=Path(into) if into is not None else None)
+    return result
+
+
+def calibrate_sensitivity(
+    scenario: str | Path | None = None, replications: int = 5, workers: int | None = None
+) -> str:
+    """How the headline outputs move when each fitted or assumed parameter moves across its
+    plausible range, one at a time, as a Markdown table."""
+    from simulator.calibration import BASELINE, markdown, sensitivity
+
+    base = Path(scenario) if scenario is not None else BASELINE
+    return markdown(sensitivity(base, replications=replications, workers=workers))
 
 
 def new_scenario(name: str, folder: str | Path = ".", *, force: bool = False) -> Path:

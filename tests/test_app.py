@@ -96,7 +96,8 @@ def test_the_backlog_is_back_in_the_first_quarter_at_its_level_before_the_peak()
 def test_flight_hires_start_after_the_recruitment_time_and_add_up() -> None:
     game = cl.load_scenario("peak_without_hiring")
     assert flight.game_start(game) == dt.date(2015, 1, 1)
-    assert flight.recruitment_days(game) == 90.0  # no [turnover]: the schema's default
+    assert flight.recruitment_days(game) == 90.0  # the baseline's [turnover]: lognormal, mean 90
+    assert flight.recruitment_days(cl.load_scenario("baseline", changes={"turnover": None})) == 90.0
     hires = flight.hire_dates(game, [2, 0, 1])
     assert hires == [(dt.date(2015, 4, 1), 2), (dt.date(2015, 9, 29), 1)]
     assert flight.staffing_with(game, hires) == [

@@ -14,6 +14,7 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+from levers import plain_office
 from matplotlib.figure import Figure
 
 from simulator.experiments.run import Results, run_scenario
@@ -33,7 +34,6 @@ from simulator.reporting.figures import (
     write_figures,
 )
 from simulator.reporting.files import write_results
-from simulator.scenario import load_scenario
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -289,12 +289,12 @@ def absence_on() -> Results:
     some optional tasks: at the default the baseline's few peaks may not reach it.
     """
     settings = [*TWO_YEARS, "absence={}", "triage={above = 0.5}", "stress.threshold=2.5"]
-    return run_scenario(load_scenario(BASELINE, settings), replications=2)
+    return run_scenario(plain_office(*settings), replications=2)
 
 
 @pytest.fixture(scope="module")
 def absence_off() -> Results:
-    return run_scenario(load_scenario(BASELINE, TWO_YEARS), replications=2)
+    return run_scenario(plain_office(*TWO_YEARS), replications=2)
 
 
 def test_results_folder_gets_every_figure_with_the_scenarios_threshold(

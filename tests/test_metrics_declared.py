@@ -35,6 +35,8 @@ EVERY_MECHANISM_ON = [
     "simulation.duration_years=1.5",
     "simulation.warmup_years=0.5",
     "caseworkers.caseload_cap=25",  # binds: new cases wait for a caseworker with room
+    "triage.above=0.5",  # binds in the calibrated office too: optional tasks set aside, dropped
+    "triage.drop_after_days=20",
 ]
 
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 from builders import build, one_task
+from levers import plain_office
 
 from simulator.analysis.metrics import analyse
 from simulator.engine.model import Municipality
@@ -136,9 +137,8 @@ def test_invariants_hold_on_the_baseline(assignment, queue_order):
 
 
 def test_staff_changes_move_cases_and_keep_invariants():
-    scenario = load_scenario(
-        "scenarios/baseline.toml",
-        [
+    scenario = plain_office(
+        *[
             "simulation.duration_years=2",
             "simulation.warmup_years=0",
             "caseworkers.staffing=[{date=2012-01-01,caseworkers=3},"
@@ -289,10 +289,9 @@ def test_returning_tasks_draw_the_same_visits_whatever_the_staffing():
         "tasks.integration_contract.repeat={probability=0.4, "
         "delay_days={dist='exponential', mean=10.0}}",
     ]
-    few = load_scenario("scenarios/baseline.toml", base)
-    many = load_scenario(
-        "scenarios/baseline.toml", [*base, "caseworkers.staffing=[{date=2012-01-01,caseworkers=8}]"]
-    )
+    # without turnover: a newcomer still learning takes longer over the same task
+    few = plain_office(*base)
+    many = plain_office(*base, "caseworkers.staffing=[{date=2012-01-01,caseworkers=8}]")
 
     def visits(record):
         t, c = record.tasks, record.cases

@@ -51,8 +51,10 @@ import pandas as pd
 import pytest
 from builders import build
 from conftest import BASELINE
+from levers import MECHANISMS
 from scipy.stats import chi2, norm, poisson
 
+from simulator.calibration.parameters import changes_for, prefit
 from simulator.engine.calendar import WorkCalendar
 from simulator.engine.sampling import PersonSampler
 from simulator.engine.streams import Streams
@@ -66,6 +68,7 @@ from simulator.plan.offered_load import (
     survival,
 )
 from simulator.scenario import DAYS_PER_YEAR, Scenario, scenario_from_dict
+from simulator.scenario.keys import with_values
 
 FAMILY_ALPHA = 0.01
 _BASELINE: dict[str, Any] = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
@@ -77,8 +80,13 @@ _BASELINE: dict[str, Any] = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
 def ample_staff(years: float, **changes: Any) -> dict[str, Any]:
     """The shipped baseline, `years` long, no warm-up, with a pool of five caseworkers
     doing only the tasks that set how long cases stay open (help with the reunification
-    application, closure); `changes` replace whole top-level tables."""
-    data = copy.deepcopy(_BASELINE)
+    application, closure), without the workforce's mechanisms and the rules by date (the
+    theory is of one set of rules), and with the calibration's free parameters at their
+    values before any fit (the household mix the figures below are worked out for);
+    `changes` replace whole top-level tables."""
+    drop = (*MECHANISMS, "timeline")
+    data = with_values(copy.deepcopy(_BASELINE), changes_for(prefit()))  # as before any fit
+    data = {k: v for k, v in data.items() if k not in drop}
     start = data["simulation"]["start_date"]
     data["simulation"].update(duration_years=years, warmup_years=0.0, replications=1)
     data["caseworkers"].update(assignment="pool", staffing=[{"date": start, "caseworkers": 5}])

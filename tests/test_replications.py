@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from levers import plain_office
 from scipy import stats
 
 from simulator.analysis.replications import AutoReplications, relative_half_width
 from simulator.experiments.run import run_scenario
-from simulator.scenario import load_scenario
 
 ONE = ("m",)
 
@@ -66,9 +66,7 @@ def test_rejects_meaningless_rules(kwargs):
 
 
 def test_runner_adds_replications_until_precise():
-    scenario = load_scenario(
-        "scenarios/baseline.toml", ["simulation.duration_years=2", "simulation.warmup_years=1"]
-    )
+    scenario = plain_office("simulation.duration_years=2", "simulation.warmup_years=1")
     rule = AutoReplications(precision=0.25, maximum=40)
     results = run_scenario(scenario, replications=rule)
     assert results.converged_at is not None

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import tomli_w
 from builders import build, one_task
 from levers import baseline
 from levers import run as run_baseline
@@ -26,6 +27,7 @@ from simulator.cli import main
 from simulator.engine.model import Municipality
 from simulator.engine.records import TRIAGED
 from simulator.scenario import DAYS_PER_YEAR, STATUSES, load_scenario
+from simulator.scenario.files import read_toml
 
 DATE = dt.date(2013, 1, 1)  # a date in the measured year of the short baseline (levers)
 DAY = float((DATE - dt.date(2012, 1, 1)).days)
@@ -117,8 +119,14 @@ def test_the_scenario_in_force_is_the_scenario_changed_by_each_entry_in_turn():
 
 
 def test_an_empty_timeline_gives_byte_identical_results(tmp_path: Path):
+    # the baseline as it stands, but with no timeline at all (the shipped one has its rules
+    # by date), against the same with an empty one
+    data = {k: v for k, v in read_toml(Path("scenarios/baseline.toml").resolve()).items()
+            if k != "timeline"}  # fmt: skip
+    plain = tmp_path / "no_timeline.toml"
+    plain.write_text(tomli_w.dumps(data), encoding="utf-8")
     short = ["--set", "simulation.duration_years=2", "--set", "simulation.warmup_years=1"]
-    args = ["run", "scenarios/baseline.toml", "--replications", "2", "--no-figures", "-q"]
+    args = ["run", str(plain), "--replications", "2", "--no-figures", "-q"]
     assert main([*args, *short, "--out", str(tmp_path / "without")]) == 0
     assert main([*args, *short, "--set", "timeline=[]", "--out", str(tmp_path / "empty")]) == 0
     without, empty = tmp_path / "without", tmp_path / "empty"

@@ -11,7 +11,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from levers import baseline, run, same_people
+from levers import baseline, plain_office, run, same_people
 from test_model import check_invariants
 
 from simulator.engine.workforce import SICK, VACATION
@@ -63,15 +63,12 @@ def vacation_by_day(share: float, staff: int, years: int = 6):
     """(caseworkers on vacation, caseworkers employed, vacation days per caseworker) per
     working day of a run of `years` whole years with `staff` caseworkers and vacation only
     (no sick leave, nobody leaves), under a staggering rule of `share` (1: none)."""
-    scenario = load_scenario(
-        "scenarios/baseline.toml",
-        [
-            f"simulation.duration_years={years}",
-            "simulation.warmup_years=1",
-            f"caseworkers.staffing=[{{ date = 2012-01-01, caseworkers = {staff} }}]",
-            f"absence={{ vacation = {{ max_share_away = {share} }} }}",
-            "absence.sick_leave.days_per_year=0",
-        ],
+    scenario = plain_office(
+        f"simulation.duration_years={years}",
+        "simulation.warmup_years=1",
+        f"caseworkers.staffing=[{{ date = 2012-01-01, caseworkers = {staff} }}]",
+        f"absence={{ vacation = {{ max_share_away = {share} }} }}",
+        "absence.sick_leave.days_per_year=0",
     )
     _, record, _ = run(scenario)
     d = record.workforce["days"]
@@ -213,8 +210,13 @@ def test_an_overloaded_office_with_absence_is_busy_all_its_present_time_and_no_m
     scenario = load_scenario("scenarios/triage_under_pressure_off.toml")  # six years: saturated
     model, record, stats = run(scenario)
     check_invariants(scenario, record, model.calendar, stats)  # utilisation <= 1 among them
-    # the same work in less present time: busier than the baseline without absence
-    calm = run(load_scenario("scenarios/baseline.toml"))[2]
+    # the same work in less present time: busier than the same office without absence
+    # (and without turnover, whose vacancies are time away too)
+    calm = run(
+        load_scenario(
+            "scenarios/triage_under_pressure_off.toml", changes={"absence": None, "turnover": None}
+        )
+    )[2]
     assert stats.summary["utilisation_mean"] > calm.summary["utilisation_mean"]
 
 

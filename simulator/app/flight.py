@@ -83,8 +83,7 @@ def recruitment_days(scenario: Scenario) -> float:
     """Days from deciding to hire until the new caseworker starts."""
     if scenario.turnover is None:
         return DEFAULT_RECRUITMENT_DAYS
-    lag = scenario.turnover.recruitment_days
-    return float(getattr(lag, "mean", getattr(lag, "value", DEFAULT_RECRUITMENT_DAYS)))
+    return float(scenario.turnover.recruitment_days.mean())
 
 
 def hire_dates(scenario: Scenario, hires: list[int]) -> list[tuple[dt.date, int]]:

@@ -107,6 +107,7 @@ class Catalogue:
         streams: Streams,
         mix: CaseMix | None = None,
         dated: dict[str, list[tuple[float, bool]]] | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         # (day, applies from then) per task whose applicability changes by date; such a
         # task is in the catalogue even while it does not apply
@@ -121,7 +122,9 @@ class Catalogue:
                 name=name,
                 statutory=spec.statutory,
                 deadline=INF if spec.deadline_days is None else spec.deadline_days,
-                sample_hours=sampler(spec.duration_hours, streams[f"duration:{name}"]),
+                sample_hours=_times(
+                    sampler(spec.duration_hours, streams[f"duration:{name}"]), time_scale
+                ),
                 meeting=spec.meeting,
                 closes=spec.trigger.on == "closure",
                 employment=spec.employment,
@@ -234,6 +237,15 @@ def _group(
 
 def _scaled(visits: Visits, scale: float) -> Visits:
     return tuple((delay, hours * scale) for delay, hours in visits)
+
+
+def _times(sample: Sampler, by: float) -> Sampler:
+    """`sample` with every draw multiplied by `by` (the scenario's task_time_scale): the
+    same random numbers drawn, so a change of scale moves no other draw; `sample` itself
+    at 1."""
+    if by == 1.0:
+        return sample
+    return lambda: sample() * by
 
 
 def _return_sampler(spec: Task, stream: Stream, hours: Sampler) -> Callable[[], Visits]:

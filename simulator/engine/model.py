@@ -79,7 +79,11 @@ class Municipality:
             hours_from=self.timeline.hours(),
         )
         self.catalogue = Catalogue(
-            scenario.tasks, streams, scenario.case_mix, self.timeline.applicability()
+            scenario.tasks,
+            streams,
+            scenario.case_mix,
+            self.timeline.applicability(),
+            scenario.caseworkers.task_time_scale,
         )
         exam = scenario.external.health_examination
         self.people = {
@@ -164,7 +168,9 @@ class Municipality:
             principal, spec.unaided_delay_days, spec.help_abandoned_after_days
         )
         reunion.applied = self.env.now
-        yield self.env.timeout(self.timeline.family_delay(family, later, self.env.now))
+        processing, travel = self.timeline.family_delay(family, later, self.env.now)
+        reunion.decided = self.env.now + processing
+        yield self.env.timeout(processing + travel)
         reunion.arrived = self.env.now
         self.family_arrives(household, principal, family, children)
 
@@ -553,6 +559,7 @@ class Municipality:
             applicant.household, applicant.opened, family.spouse is not None, family.children
         )
         reunion.may_apply = reunion.applied = applied
+        reunion.decided = applied + family.processing
         yield self.env.timeout(max(applied + family.processing + family.travel, 0.0))
         reunion.arrived = self.env.now
         self.family_arrives(applicant.household, applicant, family, applicant.children)

@@ -215,6 +215,7 @@ class Reunion:
     may_apply: float = NAN  # the waiting rule allows the application
     applied: float = NAN  # the application is sent
     aided: bool = False  # sent with the caseworker's help
+    decided: float = NAN  # the Immigration Service decides (the family then travels)
     arrived: float = NAN  # the family arrives
 
 
@@ -222,7 +223,7 @@ class FamilyLog:
     """The reunifications under way or done: one row per household whose family will follow."""
 
     COLUMNS = ("household", "placed", "spouse", "children", "may_apply", "applied", "aided",
-               "arrived")  # fmt: skip
+               "decided", "arrived")  # fmt: skip
 
     def __init__(self) -> None:
         self.rows: list[Reunion] = []

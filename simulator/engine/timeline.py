@@ -138,16 +138,18 @@ class Timeline:
                 return t
         return math.inf
 
-    def draw_family_delays(self) -> list[float]:
-        """Processing plus travel under each rule of a later date that differs from the
+    def draw_family_delays(self) -> list[tuple[float, float]]:
+        """(processing, travel) under each rule of a later date that differs from the
         first, for one household (every household draws, whether it applies or not)."""
         if not self.delay_samplers:
             return []
-        return [processing() + travel() for processing, travel in self.delay_samplers]
+        return [(processing(), travel()) for processing, travel in self.delay_samplers]
 
-    def family_delay(self, family: Family, drawn: list[float], now: float) -> float:
-        """From sending the application at `now` to the family's arrival, under the rules
-        in force now: the family's own draw under the first rules, else `drawn`."""
+    def family_delay(
+        self, family: Family, drawn: list[tuple[float, float]], now: float
+    ) -> tuple[float, float]:
+        """(processing, travel) of an application sent at `now`, under the rules in force
+        now: the family's own draw under the first rules, else `drawn`."""
         k = 0
         for i in range(1, len(self.reunification)):
             if self.reunification[i][0] > now:
@@ -155,7 +157,7 @@ class Timeline:
             k = i
         index = self.delay_index[k]
         if index == NOT_DRAWN:
-            return family.processing + family.travel
+            return (family.processing, family.travel)
         return drawn[index]
 
 

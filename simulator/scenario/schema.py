@@ -271,6 +271,17 @@ class Caseworkers(Strict):
             "studies; Colorado 2014: 68 %; docs/domain.md 6.6)",
         ),
     ] = 0.7
+    task_time_scale: Annotated[
+        float,
+        Field(gt=0),
+        about(
+            "Every task takes this many times the duration its catalogue entry draws: the "
+            "catalogue's assumed task times scaled as a whole. The baseline's value is "
+            "fitted (docs/calibration.md); 1 takes the catalogue as written.",
+            unit="times the duration",
+            source="fitted: no source gives task times (docs/calibration.md, P1)",
+        ),
+    ] = 1.0
     assignment: Annotated[
         Literal["fixed", "pool"],
         about(

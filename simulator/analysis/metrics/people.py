@@ -195,6 +195,12 @@ def self_support_and_costs(run: Context) -> Measured:
     )
 
 
+def examination_table(record: RunRecord) -> dict[str, np.ndarray]:
+    """Per person the health examination was due for: limit, referred, examined, left, and
+    whether the limit counts (the calibration reads the shares year by year)."""
+    return _examinations(record)
+
+
 def _examinations(record: RunRecord) -> dict[str, np.ndarray]:
     """Per person the health examination was due for: limit, referred, examined (NaN: not
     yet), left (their case closed; NaN: open at the end), and `counts`: whether the limit

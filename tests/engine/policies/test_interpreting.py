@@ -72,12 +72,14 @@ def test_needing_an_interpreter_lengthens_meetings_by_exactly_the_multiplier(int
 
 def test_interpreted_meetings_take_longer_in_person_and_longer_still_by_phone():
     """A fixed-duration meeting (1 h) of a citizen who needs an interpreter takes 1.16 h in
-    person and 1.30 h by phone (trauma's own multiplier set to 1 here)."""
+    person and 1.30 h by phone (trauma's own multiplier and the task-time scale set to 1
+    here)."""
     for phone, factor in (("never", 1.16), ("always", 1.30)):
         scenario = interpreted(
             f'interpreting={{ phone = "{phone}" }}',
             'tasks.reception.duration_hours={ dist = "fixed", value = 1.0 }',
             "case_mix.meeting_multiplier_traumatised=1.0",
+            "caseworkers.task_time_scale=1.0",
         )
         model, record, _ = run(scenario)
         t = record.tasks

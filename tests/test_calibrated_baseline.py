@@ -1,0 +1,73 @@
+"""The calibrated baseline meets its in-sample targets (docs/calibration.md, T1 and T3-T8).
+
+At a fixed seed (the baseline's) and the replications of `caseload calibrate` (20, its
+`REPORT_REPLICATIONS`), the baseline, the baseline with one more caseworker and the
+baseline under 2013/14 reunification rules are run once, and each target's verdict is
+computed by the calibration's own code: the test reads exactly the numbers and intervals
+that docs/calibration.md reports. The count is chosen from those intervals: at 20, T1's
+95 % CI is about ±3 cases, a fifth of its band; at 10 it would be about ±4.5, and a
+value in the upper third of the band could fall either side of it with the seed. T2 (30
+municipalities) and T5's 15-year stationarity run are left to `caseload calibrate`, which
+reports them with the out-of-sample checks: they take longer than the test suite's budget
+allows. A target that no parameters inside their plausible bounds could meet is marked as
+an expected failure, with its gap, and fails the suite the day it passes (strict), so that
+the mark is removed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.calibration.batch import run_points
+from simulator.calibration.report import REPORT_REPLICATIONS
+from simulator.calibration.targets import (
+    TARGETS,
+    Point,
+    Rows,
+    Verdict,
+    baseline_point,
+    plus_one_point,
+    rules_2014,
+)
+from simulator.scenario.files import read_toml
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+REPLICATIONS = REPORT_REPLICATIONS
+# targets the fit could not meet inside the plausible bounds: the gap, as docs/calibration.md
+# ("The fit of 30 November 2026") reports it
+GAPS: dict[str, str] = {
+    "T4": "0.333 resignations per caseworker-year, 0.013 above the band 0.18-0.32",
+    "T5": "37 % examined within the limit in 2015, 3 points below the band 40-60 %",
+    "T6": "210.3 days from placement to the family's arrival, 0.3 above the band 168-210",
+    "T7": "refugees self-supporting by years 2 and 3: 25.1 % and 32.1 %, 0.1 points above "
+    "the bands 19-25 % and 26-32 %",
+    "T8": "51 % of working time case-related, 9 points below the band 60-76 %, with the "
+    "time for casework on its upper bound (0.8)",
+}
+
+
+@pytest.fixture(scope="module")
+def rows() -> Rows:
+    data = read_toml(BASELINE)
+    points = [baseline_point(data, REPLICATIONS), plus_one_point(data, REPLICATIONS)]
+    if rules_2014(data) != data:
+        points.append(Point("rules_2014", rules_2014(data), tuple(range(REPLICATIONS))))
+    return run_points(points)
+
+
+def _verdict(target: str, rows: Rows) -> Verdict:
+    return TARGETS[target](rows)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [pytest.param(t, marks=pytest.mark.xfail(reason=GAPS[t], strict=True)) if t in GAPS else t
+     for t in ("T1", "T3", "T4", "T5", "T6", "T7", "T8")],
+)  # fmt: skip
+def test_the_calibrated_baseline_meets_the_target(target: str, rows: Rows) -> None:
+    verdict = _verdict(target, rows)
+    failed = [f"{p.label}: {p.value:.3g} outside {p.low}-{p.high}" for p in verdict.parts
+              if not p.passed]  # fmt: skip
+    assert verdict.passed, f"{target}: " + "; ".join(failed)

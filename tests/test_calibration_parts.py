@@ -1,0 +1,170 @@
+"""The calibration's pieces: free parameters and their keys, the writer, verdicts, and what
+one run yields for the targets (fast: short runs only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator.calibration.parameters import (
+    FREE,
+    REGISTER,
+    changes_for,
+    fitted_values,
+    prefit,
+    scaled_shares,
+)
+from simulator.calibration.report import gap_lines
+from simulator.calibration.targets import (
+    Part,
+    Verdict,
+    observe,
+    office_2015_point,
+    plus_one_point,
+    rules_2014,
+    spread_design,
+    spread_points,
+    surge_point,
+    wilson,
+)
+from simulator.calibration.writer import WriteError, set_line, write_fitted
+from simulator.scenario import scenario_from_dict
+from simulator.scenario.files import read_toml
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = REPO / "scenarios" / "baseline.toml"
+
+
+def test_a_hazard_scaled_by_one_gives_the_register_back_and_more_hazard_more_self_support():
+    assert scaled_shares(REGISTER["refugee"], 1.0) == list(REGISTER["refugee"])
+    higher = scaled_shares(REGISTER["refugee"], 1.5)
+    assert all(h > s for h, s in zip(higher, REGISTER["refugee"], strict=True))
+    # the bounds of P3 are the register's three-year range, 20 % to 43 %
+    p3 = next(p for p in FREE if p.name == "self_support_hazard")
+    assert scaled_shares([0.29], p3.low)[0] == pytest.approx(0.20, abs=0.002)
+    assert scaled_shares([0.29], p3.high)[0] == pytest.approx(0.43, abs=0.002)
+
+
+def test_the_household_mix_keeps_the_other_types_in_their_ratio_and_sums_to_one():
+    changes = changes_for({"single_adult_share": 0.8})
+    shares = [v for k, v in changes.items() if k.startswith("households.")]
+    assert sum(shares) == pytest.approx(1.0, abs=1e-3)
+    assert changes["households.family.share"] / changes["households.couple.share"] == (
+        pytest.approx(2.5, rel=1e-3)
+    )
+
+
+def test_every_free_parameter_starts_inside_its_bounds_and_maps_to_the_unit_interval():
+    for p in FREE:
+        assert p.low <= p.start <= p.high
+        assert p.value(p.unit(p.start)) == pytest.approx(p.start)
+        assert p.value(-1.0) == p.low and p.value(2.0) == p.high
+
+
+def test_the_writer_sets_a_key_in_its_own_table_only_and_says_why():
+    text = "[a]\nx = 1  # old\n[b]\nx = 2  # keep\n"
+    out = set_line(text, "a", "x", 0.5, "fitted")
+    assert tomllib.loads(out) == {"a": {"x": 0.5}, "b": {"x": 2}}
+    assert "# fitted" in out and "# keep" in out and "# old" not in out
+    with pytest.raises(WriteError):
+        set_line(text, "c", "x", 1, "nowhere")
+
+
+def test_fitted_values_written_into_a_copy_of_the_baseline_read_back_the_same(tmp_path):
+    values = {"task_time_scale": 0.9, "casework_share": 0.75, "self_support_hazard": 1.4,
+              "single_adult_share": 0.8, "resignations_per_year": 0.25}  # fmt: skip
+    copy = tmp_path / "fitted.toml"
+    write_fitted(BASELINE, values, dt.date(2026, 11, 30), into=copy)
+    data = read_toml(copy)
+    scenario_from_dict(data, str(copy))  # still a valid scenario
+    back = fitted_values(data)
+    for name, value in values.items():
+        assert back[name] == pytest.approx(value, abs=2e-3), name
+    assert "fitted 2026-11-30 by caseload calibrate --fit" in copy.read_text()
+    # everything else is left as it was: the same lines apart from the fitted ones
+    before, after = BASELINE.read_text().splitlines(), copy.read_text().splitlines()
+    assert len(before) == len(after)
+    changed = [b for b, a in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 8  # 2 in caseworkers, self_support, 4 household shares, turnover
+    assert BASELINE.read_text() != copy.read_text()
+
+
+def test_prefit_values_are_the_sources_and_assumptions_before_any_fit():
+    assert prefit() == {"task_time_scale": 1.0, "casework_share": 0.7, "self_support_hazard": 1.0,
+                        "single_adult_share": 0.6, "resignations_per_year": 0.2}  # fmt: skip
+
+
+def test_a_part_passes_inside_its_band_and_its_distance_is_in_half_widths():
+    inside = Part("x", 70.0, (68.0, 72.0), 66.5, 78.75)
+    assert inside.passed
+    assert Part("x", 78.75, (0, 0), 66.5, 78.75).distance() == pytest.approx(1.0)
+    at_least = Part("share", 0.85, (0, 0), 0.9, None)
+    assert not at_least.passed and at_least.distance() == pytest.approx(1.0)
+    assert not Part("x", math.nan, (0, 0), 0, 1).passed
+    verdict = Verdict("T", "t", "s", [inside, at_least])
+    assert not verdict.passed
+    assert verdict.distance() == pytest.approx((inside.distance() + 1.0) / 2)
+
+
+def test_the_report_names_each_target_not_met_with_its_gap():
+    below = Part("examined", 0.30, (0.25, 0.35), 0.40, 0.60, "%")
+    above = Part("caseload", 80.0, (78.0, 82.0), 66.5, 78.75)
+    assert below.gap == pytest.approx(-0.10) and above.gap == pytest.approx(1.25)
+    assert Part("x", 70.0, (0, 0), 66.5, 78.75).gap == 0.0
+    met = Verdict("T1", "t", "s", [Part("x", 70.0, (0, 0), 66.5, 78.75)])
+    assert gap_lines([met]) == []
+    lines = gap_lines([met, Verdict("T5", "t", "s", [below]), Verdict("T9", "t", "s", [above])])
+    assert "T1" not in "\n".join(lines)
+    assert "T5: examined: 10.0 points below the bottom of its band" in lines[1]
+    assert "T9: caseload: 1.25 above the top of its band" in lines[2]
+
+
+def test_wilson_intervals_stay_inside_zero_and_one():
+    for hits, n in ((0, 10), (10, 10), (3, 30)):
+        p, lo, hi = wilson(hits, n)
+        assert 0.0 <= lo <= p <= hi <= 1.0
+
+
+def test_the_points_change_only_what_their_target_says():
+    data = read_toml(BASELINE)
+    plus = plus_one_point(data, 2).data
+    assert plus["caseworkers"]["staffing"][0]["caseworkers"] == 5
+    assert rules_2014(data)["reunification"]["waiting_years"] == {"convention": 0.0,
+                                                                  "temporary": 0.0}  # fmt: skip
+    assert "timeline" not in rules_2014({**data, "timeline": []})
+    design = spread_design()
+    assert len(design) == 30 and all(1 <= w <= 8 for w, _ in design)
+    spread, surge = spread_points(data, n=3), spread_points(data, surge=True, n=3)
+    for s, g, (workers, ratio) in zip(spread, surge, spread_design(3), strict=True):
+        assert s.data["arrivals"]["per_month"] == pytest.approx(workers * ratio, rel=1e-3)
+        yearly = {y["year"]: y["refugees"] for y in g.data["arrivals"]["yearly"]}
+        assert yearly[2015] / yearly[2014] == pytest.approx(10592 / 6048, rel=1e-3)
+        scenario_from_dict(g.data, g.name)
+    office = office_2015_point(data, 1).data
+    scenario_from_dict(office, "office")
+    yearly = {y["year"]: y["refugees"] for y in office["arrivals"]["yearly"]}
+    assert yearly[2015] == 111.0 and yearly[2014] == pytest.approx(132.0)
+    surge = surge_point(read_toml(REPO / "scenarios" / "surge_2015.toml"), 1).data
+    start = surge["simulation"]["start_date"]
+    window = start + dt.timedelta(days=surge["simulation"]["warmup_years"] * 365.25)
+    assert abs((window - dt.date(2015, 1, 1)).days) <= 1
+
+
+def test_one_run_yields_what_every_target_reads():
+    data = office_2015_point(read_toml(BASELINE), 1).data
+    row = observe(scenario_from_dict(data, "office"), 0, 20151104)
+    for key in ("caseload_per_worker_mean", "case_related_share", "resignations_per_worker_year",
+                "pending_spring_2015", "stress_2015_share", "families_within_year",
+                "cohort_refugee", "employed_refugee_3", "health_years", "loads"):  # fmt: skip
+        assert key in row, key
+    assert row["pending_spring_2015"] > 0
+    assert 0.0 <= row["stress_2015_share"] <= 1.0
+    assert row["employed_refugee_1"] <= row["employed_refugee_2"] <= row["employed_refugee_3"]
+    assert row["employed_refugee_3"] <= row["cohort_refugee"]
+    assert [y for y, _, _ in row["health_years"]] == [2015]
+    assert np.isfinite(row["case_related_share"])
