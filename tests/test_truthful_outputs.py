@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from levers import plain_office
 from matplotlib.figure import Figure
 from scipy import stats as scipy_stats
 
@@ -53,7 +54,8 @@ def capped() -> Results:
 
 @pytest.fixture(scope="module")
 def baseline_short() -> Results:
-    return run_scenario(load_scenario(BASELINE, SHORT), replications=2)
+    """The baseline's office without its workforce mechanisms (`levers.plain_office`)."""
+    return run_scenario(plain_office(*SHORT), replications=2)
 
 
 def per_replication(values: dict[str, list[float]]) -> pd.DataFrame:
@@ -65,18 +67,27 @@ def per_replication(values: dict[str, list[float]]) -> pd.DataFrame:
 # --- which mechanisms are on --------------------------------------------------------------------
 
 
-def test_the_baseline_says_which_mechanisms_are_off() -> None:
-    state = {m.name: m.on for m in mechanisms(load_scenario(BASELINE))}
+def test_an_office_without_its_workforce_mechanisms_says_they_are_off() -> None:
+    state = {m.name: m.on for m in mechanisms(plain_office())}
     assert state["interpreting"] and state["family reunification"]
     for off in ("vacation", "sick leave", "turnover", "overtime", "triage", "caseload cap",
                 "interpreter pool (limited)", "timeline"):  # fmt: skip
         assert state[off] is False, off
 
 
+def test_the_baseline_says_its_mechanisms_are_on_and_the_policies_off() -> None:
+    state = {m.name: m.on for m in mechanisms(load_scenario(BASELINE))}
+    for on in ("vacation", "sick leave", "turnover", "interpreting", "timeline"):
+        assert state[on] is True, on
+    for off in ("overtime", "triage", "caseload cap"):  # policies a planner tries
+        assert state[off] is False, off
+
+
 def test_with_every_mechanism_on_none_is_said_to_be_off() -> None:
     scenario = load_scenario(REFERENCE, ["caseworkers.caseload_cap=25"])
-    off = [m.name for m in mechanisms(scenario) if not m.ever_on]
-    assert off == ["timeline"]  # the reference has no timeline
+    assert [m.name for m in mechanisms(scenario) if not m.ever_on] == []
+    without = [m.name for m in mechanisms(scenario.model_copy(update={"timeline": []}))]
+    assert "timeline" in without
 
 
 def test_a_mechanism_the_timeline_switches_on_says_from_when(write_scenario, baseline_data):
@@ -94,7 +105,7 @@ def test_a_mechanism_the_timeline_switches_on_says_from_when(write_scenario, bas
 
 def test_summary_says_for_each_metric_whether_its_mechanism_is_on() -> None:
     values = {m.name: [0.0, 0.0] for m in SUMMARY_METRICS}
-    off = summarise(per_replication(values), load_scenario(BASELINE)).set_index("metric")
+    off = summarise(per_replication(values), plain_office()).set_index("metric")
     on = summarise(per_replication(values), load_scenario(REFERENCE)).set_index("metric")
     assert off.loc["sick_days_per_worker_year", "mechanism"] == "sick leave: off"
     assert on.loc["sick_days_per_worker_year", "mechanism"].startswith("sick leave: on (")
@@ -332,7 +343,7 @@ def test_the_results_folder_has_the_counts_by_year_and_the_arrivals_figure(
     assert "window" in set(table["year"].astype(str))
     assert (tmp_path / "out" / "figures" / "arrivals_by_month.png").is_file()
     manifest = (tmp_path / "out" / "manifest.json").read_text()
-    assert '"timeline": "off"' in manifest and '"caseload cap": "on"' in manifest
+    assert '"overtime": "on"' in manifest and '"caseload cap": "on"' in manifest
 
 
 # --- permissions ----------------------------------------------------------------------------------
