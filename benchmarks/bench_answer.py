@@ -133,6 +133,9 @@ def run_once(
     started, and its phases (start-up: the rest)."""
     argv = [*build, *case.args]
     if case.writes:
+        # a folder not there yet: caseload replaces its own only with --force (which an
+        # older build, run --against, does not know)
+        shutil.rmtree(scratch / "out", ignore_errors=True)
         argv += ["--out", str(scratch / "out"), "-q"]
         if workers is not None:
             argv += ["--workers", str(workers)]
