@@ -47,7 +47,14 @@ from simulator.plan.naive import (
     period_load,
 )
 from simulator.plan.offered_load import _cdf, offered_load, share_at_work
-from simulator.plan.search import REACH, Search, least_staffing
+from simulator.plan.search import (
+    REACH,
+    Search,
+    caseload_posts,
+    least_staffing,
+    met,
+    staffing_helps,
+)
 from simulator.plan.simulate import (
     KEYS,
     PlanError,
@@ -211,12 +218,13 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         capacity = post_hours(scenario, periods)
         search = least_staffing(simulator, targets, start, search_reps, capacity)
         needs = list(search.plan)
-        blocked = search.out_of_reach
+        blocked = list(search.out_of_reach)
         hold = hold_periods(options)
         posts, reasons = constrain(needs, simulator.current, options.max_change, options.no_firing,
                                    hold)  # fmt: skip
         reasons = _reach(reasons, blocked)
         rounds = 0
+        previous: Certificate | None = None
         while True:
             rounds += 1
             certificate = certify(simulator, posts, targets, fresh, batch, blocked)
@@ -224,7 +232,12 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             fixable = [k for k in short_of(certificate, targets) if reasons[k] in FIXABLE]
             if fixable and not last:
                 for k in fixable:
+                    if _chased(previous, certificate, targets, k):
+                        blocked[k] = True  # raised, and no nearer the deadlines
+                        needs[k] = max(1, caseload_posts(certificate.sample, targets, k))
+                        continue
                     needs[k] = max(needs[k], posts[k] + 1)
+                previous = certificate
                 posts, reasons = constrain(needs, simulator.current, options.max_change,
                                            options.no_firing, hold)  # fmt: skip
                 reasons = _reach(reasons, blocked)
@@ -275,6 +288,30 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
 def hold_periods(options: PlanOptions) -> int:
     """`options.hold_years` in periods (a year is 4 quarters or 12 months)."""
     return round(options.hold_years * (4 if options.step == "quarter" else 12))
+
+
+def _chased(
+    previous: Certificate | None, certificate: Certificate, targets: Targets, k: int
+) -> bool:
+    """Whether period k was raised after the `previous` certificate and is still short on
+    its on-time share alone, with the extra posts not shown to bring more of its futures on
+    time (`staffing_helps`, paired over the fresh replications both ran): the search's
+    test of reach, repeated on the certificate's larger sample. Such a period's on-time
+    share is out of reach of staffing; raising it again would chase noise."""
+    if previous is None or not previous.plan[k] < certificate.plan[k]:
+        return False
+    flags = [j == k for j in range(len(certificate.plan))]  # the caseload alone in k
+    if met(certificate.sample, targets, flags)[:, k].mean() < targets.confidence:
+        return False  # short on the caseload too: posts do help there
+    n = min(len(previous.sample.replications), len(certificate.sample.replications))
+    return not staffing_helps(_head(previous.sample, n), _head(certificate.sample, n), targets, k)
+
+
+def _head(sample: Sample, n: int) -> Sample:
+    """The first `n` replications of `sample`."""
+    return Sample(
+        sample.plan, sample.replications[:n], {f: v[:n] for f, v in sample.values.items()}
+    )
 
 
 def _reach(reasons: list[str], blocked: Sequence[bool]) -> list[str]:
