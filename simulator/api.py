@@ -404,6 +404,7 @@ def staffing_plan(
     step: str = "quarter",
     max_change: int | None = None,
     no_firing: bool = False,
+    hold_years: float = 1.0,
     arrivals_range: tuple[float, float] | None = None,
     replications: int = 20,
     max_replications: int = 100,
@@ -421,8 +422,9 @@ def staffing_plan(
 
     `caseload_measure`: "average" (open cases ÷ caseworkers on the staff), "peak_week" or
     "each" (every caseworker's own). `max_change`: most posts added or cut a period;
-    `no_firing`: posts never fall. `arrivals_range`: factors (low, high) on the scenario's
-    quotas; the plan holds up to the high end. `replications`: the search's sample;
+    `no_firing`: posts never fall; `hold_years`: posts that fall do not rise again
+    within this many years (default 1; 0: off). `arrivals_range`: factors (low, high) on
+    the scenario's quotas; the plan holds up to the high end. `replications`: the search's sample;
     `max_replications`: the most fresh ones the check runs. `workers`: processes (default:
     every core; 1 runs in this process). A scenario whose runs (at the high end of
     `arrivals_range`) are larger than the limits is refused unless `limits=False`.
@@ -440,6 +442,7 @@ def staffing_plan(
             step=step,  # type: ignore[arg-type]
             max_change=max_change,
             no_firing=no_firing,
+            hold_years=hold_years,
             arrivals_range=arrivals_range,
             replications=replications,
             max_replications=max_replications,

@@ -5,6 +5,7 @@ any run, seeds fixed, scenarios small (the whole file runs in a few minutes in o
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from typing import Any
 
@@ -87,6 +88,20 @@ def test_rules_raise_the_plan_and_say_why() -> None:
     assert plan == [2, 6, 6, 6] and why[3] == "kept (--no-firing)"
     plan, why = constrain([9, 9], current=2, max_change=3, no_firing=False)
     assert plan == [5, 8] and why == ["short: --max-change", "short: --max-change"]
+
+
+def test_posts_that_fall_do_not_rise_again_within_the_hold() -> None:
+    """The swing the search gave on the calibrated baseline, levelled: a dip is filled to
+    the lower of its sides when it lasts less than a year (4 quarters), and left when it
+    lasts a year; posts that rise are kept a year; nothing is lowered."""
+    swing = [13, 9, 10, 17, 11, 20, 12, 14, 20, 13, 13, 24]
+    plan, why = constrain(swing, current=4, max_change=None, no_firing=False, hold=4)
+    assert plan == [13, 13, 13, 17, 17, 20, 20, 20, 20, 20, 20, 24]
+    assert [w == "needed" for w in why] == [p == n for p, n in zip(plan, swing, strict=True)]
+    assert constrain([10, 9, 9, 9, 9, 10], 9, None, False, hold=4)[0] == [10, 9, 9, 9, 9, 10]
+    assert constrain([10, 9, 9, 9, 10], 9, None, False, hold=4)[0] == [10] * 5
+    assert constrain([4, 7, 4, 4, 4, 4, 4], 4, None, False, 4)[0] == [4, 7, 7, 7, 7, 4, 4]
+    assert constrain(swing, current=4, max_change=None, no_firing=False, hold=0)[0] == swing
 
 
 def test_periods_start_on_the_day_asked_then_follow_the_calendar() -> None:
@@ -203,6 +218,31 @@ def test_more_arrivals_never_need_fewer_caseworkers() -> None:
     plan_low, plan_high = plan_of(low, **options), plan_of(high, **options)
     assert all(h >= lo for h, lo in zip(plan_high.posts, plan_low.posts, strict=True))
     assert sum(plan_high.posts) > sum(plan_low.posts)
+
+
+def test_steady_arrivals_with_absence_and_turnover_get_steady_posts() -> None:
+    """Steady arrivals, vacations and sick leave (an absent caseworker's tasks wait for
+    their return), resignations refilled after recruitment, newcomers learning: the
+    on-time share then hangs on absence more than on posts, and a search that follows
+    whichever posts pass on its sample swings from quarter to quarter. The plan must not
+    fall and rise again, or rise and fall again, by more than one post."""
+    s = municipality(
+        simulation={"start_date": START, "duration_years": 2.5, "seed": 11},
+        caseworkers={"staffing": [{"date": START, "caseworkers": 3}], "weekly_hours": 37.0,
+                     "casework_share": 0.7, "absence_cover": "wait"},
+        absence={"vacation": {"weeks_per_year": 6.0, "summer_weeks": 3, "christmas": True,
+                              "max_share_away": 0.5},
+                 "sick_leave": {"days_per_year": 12.0, "stress_sensitivity": 1.0}},
+        turnover={"resignations_per_year": 0.3, "recruitment_days":
+                  {"dist": "lognormal", "mean": 90.0, "sd": 30.0}, "learning_days": 90.0,
+                  "start_productivity": 0.5},
+    )  # fmt: skip
+    plan = plan_of(s, start=dt.date(2024, 7, 1), until=dt.date(2026, 7, 1))
+    posts = plan.posts
+    for i, j in itertools.combinations(range(len(posts)), 2):
+        dip = min(posts[i], posts[j]) - min(posts[i : j + 1])
+        peak = max(posts[i : j + 1]) - max(posts[i], posts[j])
+        assert dip <= 1 and peak <= 1, (posts, plan.needs, plan.reasons)
 
 
 def test_a_step_rise_is_recruited_for_one_lag_before_it() -> None:

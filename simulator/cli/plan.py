@@ -98,6 +98,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--no-firing", action="store_true", help="posts never fall: staff leave only by turnover"
     )
     p.add_argument(
+        "--hold-years",
+        type=_hold,
+        default=1.0,
+        metavar="YEARS",
+        help="posts that fall do not rise again within this many years: nobody is let go to "
+        "be replaced soon after (default 1; 0: off)",
+    )
+    p.add_argument(
         "--arrivals-range",
         type=_range,
         metavar="LOW,HIGH",
@@ -150,6 +158,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         step=args.step,
         max_change=args.max_change,
         no_firing=args.no_firing,
+        hold_years=args.hold_years,
         arrivals_range=args.arrivals_range,
         replications=args.replications,
         max_replications=max(args.max_replications, args.replications),
@@ -185,3 +194,13 @@ def _range(text: str) -> tuple[float, float]:
     if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= 1 <= high):
         raise argparse.ArgumentTypeError(f"need 0 < LOW <= 1 <= HIGH, got {text}")
     return low, high
+
+
+def _hold(text: str) -> float:
+    try:
+        years = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected years such as 1 or 0.5, got {text!r}") from None
+    if not (math.isfinite(years) and 0 <= years <= 10):
+        raise argparse.ArgumentTypeError(f"need 0 <= YEARS <= 10, got {text}")
+    return years

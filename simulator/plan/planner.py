@@ -47,7 +47,14 @@ from simulator.plan.naive import (
     period_load,
 )
 from simulator.plan.offered_load import _cdf, offered_load, share_at_work
-from simulator.plan.search import REACH, Search, least_staffing
+from simulator.plan.search import (
+    REACH,
+    Search,
+    caseload_posts,
+    least_staffing,
+    met,
+    staffing_helps,
+)
 from simulator.plan.simulate import (
     KEYS,
     PlanError,
@@ -63,9 +70,10 @@ from simulator.scenario.schema import Scenario, Turnover
 MAX_ROUNDS = 4  # certificate and minimality rounds before the plan is reported as it is
 SHIFTS = (-2, -1, 1)  # the trade-off: the plan with this many more caseworkers a period
 NEEDED = "needed"
+LEVELLED = "levelled (posts kept a year)"
 OUT_OF_REACH = "on time out of reach of staffing"
 # the reasons whose periods the certificate may raise (not those a rule or the model caps)
-FIXABLE = (NEEDED, OUT_OF_REACH, "hired early (--max-change)", "kept (--no-firing)",
+FIXABLE = (NEEDED, OUT_OF_REACH, LEVELLED, "hired early (--max-change)", "kept (--no-firing)",
            "cut slowly (--max-change)")  # fmt: skip
 EVIDENCE = 8  # replications of each other plan (the first of the certificate's)
 
@@ -80,6 +88,7 @@ class PlanOptions:
     step: PeriodStep = "quarter"
     max_change: int | None = None
     no_firing: bool = False
+    hold_years: float = 1.0  # posts that fall do not rise again within this (0: off)
     arrivals_range: tuple[float, float] | None = None
     replications: int = 20
     max_replications: int = 100
@@ -92,6 +101,8 @@ class PlanOptions:
             raise ValueError("replications: the search needs at least 2")
         if self.max_replications < self.replications:
             raise ValueError("max_replications must be at least replications")
+        if not 0 <= self.hold_years <= 10:
+            raise ValueError(f"hold_years is from 0 to 10 (got {self.hold_years:g})")
         if self.max_change is not None and self.max_change < 1:
             raise ValueError("max_change must be at least 1")
         if self.arrivals_range is not None:
@@ -173,6 +184,11 @@ class Plan:
         return self.certificate.certified
 
     @property
+    def hold(self) -> int:
+        """Periods within which posts that fall do not rise again (`hold_periods`)."""
+        return hold_periods(self.options)
+
+    @property
     def replications_simulated(self) -> int:
         return self.runs
 
@@ -202,10 +218,13 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         capacity = post_hours(scenario, periods)
         search = least_staffing(simulator, targets, start, search_reps, capacity)
         needs = list(search.plan)
-        blocked = search.out_of_reach
-        posts, reasons = constrain(needs, simulator.current, options.max_change, options.no_firing)
+        blocked = list(search.out_of_reach)
+        hold = hold_periods(options)
+        posts, reasons = constrain(needs, simulator.current, options.max_change, options.no_firing,
+                                   hold)  # fmt: skip
         reasons = _reach(reasons, blocked)
         rounds = 0
+        previous: Certificate | None = None
         while True:
             rounds += 1
             certificate = certify(simulator, posts, targets, fresh, batch, blocked)
@@ -213,9 +232,14 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             fixable = [k for k in short_of(certificate, targets) if reasons[k] in FIXABLE]
             if fixable and not last:
                 for k in fixable:
+                    if _chased(previous, certificate, targets, k):
+                        blocked[k] = True  # raised, and no nearer the deadlines
+                        needs[k] = max(1, caseload_posts(certificate.sample, targets, k))
+                        continue
                     needs[k] = max(needs[k], posts[k] + 1)
+                previous = certificate
                 posts, reasons = constrain(needs, simulator.current, options.max_change,
-                                           options.no_firing)  # fmt: skip
+                                           options.no_firing, hold)  # fmt: skip
                 reasons = _reach(reasons, blocked)
                 continue
             tested = [k for k, r in enumerate(reasons) if r in (NEEDED, OUT_OF_REACH)]
@@ -226,7 +250,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                 for k in lower:
                     needs[k] -= 1
                 posts, reasons = constrain(needs, simulator.current, options.max_change,
-                                           options.no_firing)  # fmt: skip
+                                           options.no_firing, hold)  # fmt: skip
                 reasons = _reach(reasons, blocked)
                 continue
             break
@@ -261,6 +285,35 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     return plan
 
 
+def hold_periods(options: PlanOptions) -> int:
+    """`options.hold_years` in periods (a year is 4 quarters or 12 months)."""
+    return round(options.hold_years * (4 if options.step == "quarter" else 12))
+
+
+def _chased(
+    previous: Certificate | None, certificate: Certificate, targets: Targets, k: int
+) -> bool:
+    """Whether period k was raised after the `previous` certificate and is still short on
+    its on-time share alone, with the extra posts not shown to bring more of its futures on
+    time (`staffing_helps`, paired over the fresh replications both ran): the search's
+    test of reach, repeated on the certificate's larger sample. Such a period's on-time
+    share is out of reach of staffing; raising it again would chase noise."""
+    if previous is None or not previous.plan[k] < certificate.plan[k]:
+        return False
+    flags = [j == k for j in range(len(certificate.plan))]  # the caseload alone in k
+    if met(certificate.sample, targets, flags)[:, k].mean() < targets.confidence:
+        return False  # short on the caseload too: posts do help there
+    n = min(len(previous.sample.replications), len(certificate.sample.replications))
+    return not staffing_helps(_head(previous.sample, n), _head(certificate.sample, n), targets, k)
+
+
+def _head(sample: Sample, n: int) -> Sample:
+    """The first `n` replications of `sample`."""
+    return Sample(
+        sample.plan, sample.replications[:n], {f: v[:n] for f, v in sample.values.items()}
+    )
+
+
 def _reach(reasons: list[str], blocked: Sequence[bool]) -> list[str]:
     """`reasons`, with the periods whose on-time share staffing cannot reach marked so."""
     return [OUT_OF_REACH if b and r == NEEDED else r for r, b in zip(reasons, blocked, strict=True)]
@@ -282,19 +335,71 @@ def short_of(certificate: Certificate, targets: Targets) -> list[int]:
 
 
 def constrain(
-    needs: Sequence[int], current: int, max_change: int | None, no_firing: bool
+    needs: Sequence[int],
+    current: int,
+    max_change: int | None,
+    no_firing: bool,
+    hold: int = 0,
 ) -> tuple[list[int], list[str]]:
     """The least plan at or above `needs` that keeps the rules, and why each period has
     the posts it has: "needed", "hired early (--max-change)", "kept (--no-firing)",
-    "cut slowly (--max-change)", or "short: --max-change" where even the fastest hiring
-    from the current staff cannot reach the need."""
+    "cut slowly (--max-change)", LEVELLED (posts that fall do not rise again within
+    `hold` periods: nobody is let go to be replaced within the year), or "short:
+    --max-change" where even the fastest hiring from the current staff cannot reach the
+    need."""
     plan = list(needs)
     why = [NEEDED] * len(plan)
+    for _ in range(len(plan) + 1):  # a rule may undo another's work: repeat until settled
+        before = list(plan)
+        _rules(plan, why, current, max_change, no_firing, hold)
+        if plan == before:
+            break
+    return plan, why
+
+
+def level(plan: Sequence[int], hold: int) -> list[int]:
+    """The least plan at or above `plan` in which posts that fall do not rise again within
+    `hold` periods, and posts that rise do not fall within `hold` periods: no dip (periods
+    i < k < j with j − i <= hold and posts(k) below both posts(i) and posts(j)), filled to
+    the lower of its two sides; and no fall sooner than `hold` periods after a rise, the
+    posts kept instead. Nobody is let go to be replaced within the year, nor hired to be
+    let go within it (staff leave by turnover, which the runs include)."""
+    out = list(plan)
+    n = len(out)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(1, n - 1):  # dips: a fall undone within `hold`
+            for i in range(max(0, k - hold + 1), k):
+                right = out[k + 1 : min(n, i + hold + 1)]
+                if right and min(out[i], max(right)) > out[k]:
+                    out[k], changed = min(out[i], max(right)), True
+        rose = -hold  # peaks: a rise undone within `hold` (a post kept a year at least)
+        for k in range(1, n):
+            if out[k] > out[k - 1]:
+                rose = k
+            elif out[k] < out[k - 1] and k - rose < hold:
+                out[k], changed = out[k - 1], True
+    return out
+
+
+def _rules(
+    plan: list[int],
+    why: list[str],
+    current: int,
+    max_change: int | None,
+    no_firing: bool,
+    hold: int,
+) -> None:
+    """One pass of `constrain`'s rules over `plan` and its reasons `why` (in place)."""
 
     def raise_to(k: int, value: int, reason: str) -> None:
         if value > plan[k]:
             plan[k], why[k] = value, reason
 
+    if hold > 1:
+        for k, value in enumerate(level(plan, hold)):
+            raise_to(k, value, LEVELLED)
     if max_change:
         for k in range(len(plan) - 2, -1, -1):
             raise_to(k, plan[k + 1] - max_change, "hired early (--max-change)")
@@ -310,7 +415,6 @@ def constrain(
             if plan[k] > previous + max_change:
                 plan[k], why[k] = previous + max_change, "short: --max-change"
             previous = plan[k]
-    return plan, why
 
 
 def lead_time(scenario: Scenario, level: float) -> LeadTime:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.plan.certify import MET, MISSED, UNDECIDED
-from simulator.plan.planner import NEEDED, Plan, arrivals_factor_needs, costs
+from simulator.plan.planner import LEVELLED, NEEDED, Plan, arrivals_factor_needs, costs
 from simulator.plan.search import caseloads, met, on_time_shares
 from simulator.plan.simulate import Sample
 
@@ -177,6 +177,14 @@ def minimality_text(plan: Plan) -> str:
     others = [plan.periods.labels[f.period] for f in plan.minimality if f.decision != MISSED]
     if others:
         text += f"; not shown for {', '.join(others)}"
+    levelled = [plan.periods.labels[k] for k, r in enumerate(plan.reasons) if r == LEVELLED]
+    if levelled:
+        text += (
+            f". {', '.join(levelled)} keep the posts of the {plan.periods.step}s around them "
+            f"(posts do not fall and rise again, or rise and fall again, within "
+            f"{plan.options.hold_years:g} year(s)): the least plan that never lets staff go "
+            "to hire again so soon, nor hires to let go"
+        )
     return text + "."
 
 

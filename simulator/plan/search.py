@@ -42,12 +42,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
 from simulator.plan.simulate import Sample, Simulator
 from simulator.plan.targets import Targets
 
 ISA_ROUNDS = 3
 REACH = 2  # the on-time share is sought up to twice the posts the caseload and work need
+HELPS = 0.05  # level of the paired test that more posts bring more periods on time
 MAX_EVALUATIONS = 80  # a safety net: the search has never needed a quarter of it
 
 
@@ -106,6 +108,29 @@ def on_time_ok(sample: Sample, targets: Targets, k: int) -> bool:
         return not (np.nanmean(share) < targets.on_time) if np.isfinite(share).any() else True
     ok = ~(share < targets.on_time - 1e-12)
     return int(ok.sum()) >= required(len(share), targets)
+
+
+def staffing_helps(fewer: Sample, more: Sample, targets: Targets, k: int) -> bool:
+    """Whether the on-time target of period k is met in significantly more replications
+    with `more`'s posts than with `fewer`'s: McNemar's exact test on the replications
+    whose verdict differs (common random numbers pair them), one-sided at `HELPS`. An
+    on-time share that does not respond to staffing (deadlines falling while a case's own
+    caseworker is away) must not be chased by posts that pass on a lucky sample."""
+    share_few, share_more = on_time_shares(fewer)[:, k], on_time_shares(more)[:, k]
+    ok_few = ~(share_few < targets.on_time - 1e-12)
+    ok_more = ~(share_more < targets.on_time - 1e-12)
+    gained = int((ok_more & ~ok_few).sum())
+    lost = int((ok_few & ~ok_more).sum())
+    if targets.meet == "mean":  # the paired t test of the mean gain in the share
+        gain = (share_more - share_few)[np.isfinite(share_more) & np.isfinite(share_few)]
+        if gain.size < 2 or not float(gain.mean()) > 0:
+            return False
+        if float(gain.std()) == 0.0:
+            return True
+        return float(stats.ttest_1samp(gain, 0.0, alternative="greater").pvalue) < HELPS
+    if gained == 0:
+        return False
+    return float(stats.binom.sf(gained - 1, gained + lost, 0.5)) < HELPS
 
 
 def caseload_posts(sample: Sample, targets: Targets, k: int) -> int:
@@ -170,12 +195,12 @@ def least_staffing(
         need = max(caseload_posts(sample, targets, k), work_posts(sample, k, hours[k]))
         return REACH * need
 
-    def evaluate(candidate: Sequence[int]) -> Sample:
+    def evaluate(candidate: Sequence[int], until: int | None = None) -> Sample:
         search.evaluations += 1
         search.history.append(tuple(candidate))
         if search.evaluations > MAX_EVALUATIONS:
             raise RuntimeError("the staffing search did not settle; please report this scenario")
-        return simulator.sample(candidate, replications)
+        return simulator.sample(candidate, replications, until)
 
     sample = evaluate(plan)
     floors = [1] * n_periods  # on-time: fewer posts than this missed, as far as seen
@@ -191,30 +216,50 @@ def least_staffing(
         sample = evaluate(plan)
 
     for k in range(n_periods):  # phase 2: forward, period by period
+        # period k is judged on runs stopped at its end: later periods cannot change it
+        sample = evaluate(plan, k + 1)
         while not meets(sample, targets, k):  # too few: more, until the period meets
             if on_time_ok(sample, targets, k):
                 plan[k] = max(plan[k] + 1, caseload_posts(sample, targets, k))
-            elif plan[k] >= reach(sample, k):  # more posts do not bring the deadlines
-                search.out_of_reach[k] = True
+                sample = evaluate(plan, k + 1)
+                continue
+            # the on-time share misses: is it within reach of staffing at all? One run at
+            # REACH times the posts the caseload and the work need, compared with the
+            # runs at the posts now, replication by replication (common random numbers)
+            top = reach(sample, k)
+            trial = [*plan[:k], top, *plan[k + 1 :]]
+            tried = evaluate(trial, k + 1) if top > plan[k] else sample
+            if top <= plan[k] or not (
+                on_time_ok(tried, targets, k) and staffing_helps(sample, tried, targets, k)
+            ):
+                search.out_of_reach[k] = True  # more posts do not bring the deadlines
                 plan[k] = max(caseload_posts(sample, targets, k), work_posts(sample, k, hours[k]))
-            else:
-                plan[k] = min(max(more(sample, k), caseload_posts(sample, targets, k)),
-                              reach(sample, k))  # fmt: skip
-            for later in range(k + 1, n_periods):  # keep later periods near their need
-                plan[later] = max(plan[later], caseload_posts(sample, targets, later))
-            sample = evaluate(plan)
-            if search.out_of_reach[k]:
+                sample = evaluate(plan, k + 1)
                 break
+            plan, sample = trial, tried
         while search.out_of_reach[k] and not meets(sample, targets, k, caseload_only=True):
             plan[k] += 1  # out of reach for the deadlines: the caseload limit still holds
-            sample = evaluate(plan)
-        # enough: is fewer enough too? Bisect between the least the caseload allows and
-        # the posts now (a period meets with more posts if it meets with fewer)
+            sample = evaluate(plan, k + 1)
+        # enough: is fewer enough too? First the least the caseload allows: where it
+        # misses only on time, the posts above it must be shown to bring the deadlines
+        # (`staffing_helps`), else the on-time share is out of reach and that least holds
         low, high = max(1, caseload_posts(sample, targets, k)), plan[k]
+        if low < high and not search.out_of_reach[k]:
+            trial = [*plan[:k], low, *plan[k + 1 :]]
+            tried = evaluate(trial, k + 1)
+            if meets(tried, targets, k):
+                plan, sample, high = trial, tried, low
+            elif meets(tried, targets, k, caseload_only=True) and not staffing_helps(
+                tried, sample, targets, k
+            ):
+                search.out_of_reach[k] = True
+                plan, sample, high = trial, tried, low
+            else:
+                low += 1
         while low < high:
             mid = (low + high) // 2
             trial = [*plan[:k], mid, *plan[k + 1 :]]
-            tried = evaluate(trial)
+            tried = evaluate(trial, k + 1)
             if meets(tried, targets, k, caseload_only=search.out_of_reach[k]):
                 plan, sample, high = trial, tried, mid
             else:
