@@ -216,11 +216,17 @@ class Municipality:
         3. The case exits at self-support, on leaving, or when the period ends:
            tasks not yet started lapse, the closure task is done, and the case
            leaves the caseworker's caseload.
+
+        A case open when the run starts (`[initial_state]`, opened before day 0) takes the
+        tasks of its agenda that fell due before the start as done then, and does not
+        create them (its health examination, due in the first months, is history too: the
+        GPs' queue does not expect it).
         """
         timeout, create_task = self.env.timeout, self.create_task
-        agenda = self.catalogue.agenda(case)
-        now: float = case.opened
-        for due, _, task_type, hours, later_visits in agenda:
+        now: float = max(case.opened, 0.0)
+        for due, _, task_type, hours, later_visits in self.catalogue.agenda(case):
+            if due < now:  # fell due before the run started: history
+                continue
             if due > now:
                 yield timeout(due - now)
                 now += due - now  # the time SimPy resumes us at, without asking it
@@ -412,7 +418,7 @@ class Municipality:
         (the entries' months, cases spread evenly over each month up to the start). Who the
         person is and how long the case stays open are drawn as for a new case, again
         until it is still open at the start: that is the law of a case given its age.
-        Tasks due before the start are taken as done then (`_aged_case`). Pending family
+        Tasks due before the start are taken as done then (`case`). Pending family
         reunification applications go to the latest refugee cases taken over by the month
         they were sent; the family arrives after the rest of its processing and travel.
         Who they are, their exits and their families are drawn from streams of their own
@@ -530,27 +536,7 @@ class Municipality:
         self._next_household += 1
         self.cases[case.id] = case
         self.office.assign(case)
-        self.env.process(self._aged_case(case))
-
-    def _aged_case(self, case: Case) -> Process:
-        """A case open at the start: as `case`, but the tasks of its agenda that fell due
-        before the start are taken as done then and not created (its health examination,
-        due in the first months, is history too: the GPs' queue does not expect it)."""
-        timeout, create_task = self.env.timeout, self.create_task
-        now = 0.0
-        for due, _, task_type, hours, later_visits in self.catalogue.agenda(case):
-            if due < 0.0:
-                continue
-            if due > now:
-                yield timeout(due - now)
-                now = due
-            if now >= case.exit_time:  # the exit came sooner: the employment effort began
-                break
-            create_task(case, task_type, hours, later_visits, now)
-        if case.exit_time > now:
-            yield timeout(case.exit_time - now)
-        if case.is_open:  # unless an earlier exit has closed it (`exit_at`)
-            yield from self.close(case)
+        self.env.process(self.case(case))
 
     def _pending_reunification(self, applicant: Case, applied: float, family: Family) -> Process:
         """A family reunification applied for at `applied` (< 0): the family arrives after
