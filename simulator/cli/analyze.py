@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulator.cli.arguments import force, quiet
+from simulator.cli.arguments import analysis_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -41,13 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="POINT",
         help="draw the stored weekly series of these design points (spec 'series')",
     )
-    analyze.add_argument(
-        "--out",
-        type=Path,
-        help="folder to write (default: FOLDER/analysis; never the sweep's folder or runs/)",
-    )
-    force(analyze)
-    quiet(analyze)
+    analysis_output(analyze, "FOLDER/analysis")
 
 
 def main(args: argparse.Namespace, command: list[str]) -> int:

@@ -60,6 +60,18 @@ def force(p: argparse.ArgumentParser) -> None:
     _flag(p, "--force", FORCE_HELP)
 
 
+def analysis_output(p: argparse.ArgumentParser, default: str) -> None:
+    """--out, --force and -q of a command that reads a sweep's folder and writes an analysis
+    beside it (`default`, e.g. "DIR/robustness"), never into the sweep's own data."""
+    p.add_argument(
+        "--out",
+        type=Path,
+        help=f"folder to write (default: {default}; never the sweep's folder or its run data)",
+    )
+    force(p)
+    quiet(p)
+
+
 def no_limits(p: argparse.ArgumentParser) -> None:
     _flag(p, "--no-limits", NO_LIMITS_HELP)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.cli.arguments import finite, force, quiet, share
+from simulator.cli.arguments import analysis_output, finite, share
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -37,14 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="D",
         help="the density the reported box must reach (default 0.8)",
     )
-    discover.add_argument(
-        "--out",
-        type=Path,
-        help="folder to write (default: DIR/discovery_<metric>; never the sweep's folder or "
-        "its run data)",
-    )
-    force(discover)
-    quiet(discover)
+    analysis_output(discover, "DIR/discovery_<metric>")
 
 
 def main(args: argparse.Namespace, command: list[str]) -> int:

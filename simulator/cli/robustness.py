@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.cli.arguments import force, positive_number, quiet, share
+from simulator.cli.arguments import analysis_output, positive_number, share
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -36,13 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     robust.add_argument(
         "--on-time", type=share, default=0.95, metavar="SHARE", help="target (default 0.95)"
     )
-    robust.add_argument(
-        "--out",
-        type=Path,
-        help="folder to write (default: DIR/robustness; never the sweep's folder or its run data)",
-    )
-    force(robust)
-    quiet(robust)
+    analysis_output(robust, "DIR/robustness")
 
 
 def main(args: argparse.Namespace, command: list[str]) -> int:
