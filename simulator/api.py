@@ -535,16 +535,23 @@ def calibrate_fit(
     max_evaluations: int | None = None,
     workers: int | None = 2,
     progress: Any = None,
+    *,
+    refine_only: bool = False,
 ) -> Any:
-    """Fit the free parameters to T1-T8 from their pre-fit values (docs/calibration.md) and
-    write them into `into` (default: the scenario fitted). Returns the `FitResult`."""
+    """Fit the free parameters to T1-T8 from their pre-fit values, in three stages
+    (docs/calibration.md), and write them into `into` (default: the scenario fitted).
+    With `refine_only`, run the third stage alone from the scenario's current values (a
+    previous fit's). Returns the `FitResult`."""
     from simulator.calibration import BASELINE, fit, write_fitted
-    from simulator.calibration.fit import FIT_REPLICATIONS, MAX_EVALUATIONS
+    from simulator.calibration.fit import FIT_REPLICATIONS, MAX_EVALUATIONS, refine
 
     base = Path(scenario) if scenario is not None else BASELINE
-    result = fit(base, replications=replications or FIT_REPLICATIONS,
-                 max_evaluations=max_evaluations or MAX_EVALUATIONS, workers=workers,
-                 progress=progress)  # fmt: skip
+    if refine_only:
+        result = refine(base, workers=workers, progress=progress)
+    else:
+        result = fit(base, replications=replications or FIT_REPLICATIONS,
+                     max_evaluations=max_evaluations or MAX_EVALUATIONS, workers=workers,
+                     progress=progress)  # fmt: skip
     write_fitted(base, result.values, into=Path(into) if into is not None else None)
     return result
 

@@ -29,6 +29,7 @@ from simulator.calibration.targets import (
     rules_2014,
     spread_design,
     spread_points,
+    stationary_point,
     surge_point,
     wilson,
 )
@@ -111,6 +112,45 @@ def test_a_part_passes_inside_its_band_and_its_distance_is_in_half_widths():
     assert verdict.distance() == pytest.approx((inside.distance() + 1.0) / 2)
 
 
+def test_a_part_inside_its_narrowed_band_has_no_excess_and_one_outside_counts_in_half_widths():
+    band = (40.0, 60.0)  # centre 50, half-width 10; narrowed by a tenth: 41-59
+    assert Part("x", 58.9, (0, 0), *band).excess(0.1) == 0.0
+    assert Part("x", 59.5, (0, 0), *band).excess(0.1) == pytest.approx(0.05)
+    assert Part("x", 39.0, (0, 0), *band).excess(0.1) == pytest.approx(0.2)
+    assert Part("x", 60.0, (0, 0), *band).excess(0.0) == 0.0
+    at_least = Part("share", 0.902, (0, 0), 0.9, None)  # narrowed bound 0.905
+    assert at_least.passed and at_least.excess(0.1) == pytest.approx(0.06)
+    at_most = Part("share", 0.95, (0, 0), None, 0.95)
+    assert at_most.excess(0.1) == pytest.approx(0.1)
+    verdict = Verdict("T", "t", "s", [Part("x", 59.5, (0, 0), *band), at_least])
+    assert verdict.penalty(0.1) == pytest.approx(0.05**2 + 0.06**2)
+
+
+def test_the_fit_keeps_only_the_targets_it_was_told_to_keep_and_ranks_the_last_stage(monkeypatch):
+    import importlib
+
+    fit_module = importlib.import_module("simulator.calibration.fit")  # the package exports fit()
+
+    met = Verdict("T1", "t", "s", [Part("x", 59.5, (0, 0), 40.0, 60.0)])  # met, near the edge
+    unmet = Verdict("T8", "t", "s", [Part("x", 0.5, (0, 0), 0.6, 0.76)])
+    calls = []
+
+    def judge(data, executor, replications, stationarity=False):
+        calls.append(replications)
+        return [met, unmet]
+
+    monkeypatch.setattr(fit_module, "judge", judge)
+    result = fit_module.FitResult({}, math.inf)
+    x = np.array([0.5] * len(FREE))
+    keep = fit_module._Objective(BASELINE, None, 20, 3, result, None, frozenset({"T1"}))
+    free = fit_module._Objective(BASELINE, None, 6, 2, result, None)
+    d = met.distance() + unmet.distance()
+    assert free(x) == pytest.approx(d)
+    assert keep(x) == pytest.approx(d + fit_module.KEEP_WEIGHT * 0.05**2)
+    assert keep(x) == keep(x) and calls == [6, 20]  # the second call at x is cached
+    assert result.best.stage == 3 and result.evaluations[0].passed == frozenset({"T1"})
+
+
 def test_the_report_names_each_target_not_met_with_its_gap():
     below = Part("examined", 0.30, (0.25, 0.35), 0.40, 0.60, "%")
     above = Part("caseload", 80.0, (78.0, 82.0), 66.5, 78.75)
@@ -137,6 +177,9 @@ def test_the_points_change_only_what_their_target_says():
     assert rules_2014(data)["reunification"]["waiting_years"] == {"convention": 0.0,
                                                                   "temporary": 0.0}  # fmt: skip
     assert "timeline" not in rules_2014({**data, "timeline": []})
+    steady = stationary_point(data).data  # T5: one set of rules for 15 years
+    assert "timeline" not in steady and steady["reunification"] == rules_2014(data)["reunification"]
+    assert steady["simulation"]["duration_years"] == data["simulation"]["warmup_years"] + 15.0
     design = spread_design()
     assert len(design) == 30 and all(1 <= w <= 8 for w, _ in design)
     spread, surge = spread_points(data, n=3), spread_points(data, surge=True, n=3)

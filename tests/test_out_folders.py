@@ -356,3 +356,13 @@ def test_new_refuses_names_that_cannot_name_a_scenario(name: str, tmp_path: Path
     assert main(["new", name, "--folder", str(tmp_path)]) == 2
     assert "new: " in error(capsys)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_new_refuses_the_name_of_the_baseline_it_would_extend(tmp_path: Path, capsys):
+    """A starter named baseline.toml would extend itself: the loop is refused up front,
+    and nothing is written."""
+    assert main(["new", "baseline", "--folder", str(tmp_path)]) == 2
+    assert "extend itself" in error(capsys)
+    assert list(tmp_path.iterdir()) == []
+    assert main(["new", "baseline_2016", "--folder", str(tmp_path)]) == 0
+    assert main(["validate", str(tmp_path / "baseline_2016.toml")]) == 0

@@ -237,10 +237,12 @@ def spread_points(data: dict[str, Any], surge: bool = False, n: int = SPREAD_N) 
 
 
 def stationary_point(data: dict[str, Any]) -> Point:
-    """T5's stationarity: the baseline run for 15 years after its warm-up, one replication."""
+    """T5's stationarity: the baseline under one set of rules throughout (2013/14's, as T6
+    uses: a stationary run; the timeline's rules change the office's load), for 15 years
+    after its warm-up, one replication."""
     warmup = data["simulation"]["warmup_years"]
-    return Point("stationary", with_values(data, {"simulation.duration_years": warmup + 15.0}),
-                 (0,))  # fmt: skip
+    steady = with_values(rules_2014(data), {"simulation.duration_years": warmup + 15.0})
+    return Point("stationary", steady, (0,))
 
 
 def surge_point(surge: dict[str, Any], replications: int) -> Point:
@@ -317,6 +319,18 @@ class Part:
             return (max(0.0, self.low - self.value) / 0.05) ** 2
         return (max(0.0, self.value - (self.high or 0.0)) / 0.05) ** 2
 
+    def excess(self, margin: float) -> float:
+        """How far the value lies outside its band narrowed by `margin` half-widths at each
+        end (a one-sided part: by `margin` x 0.05), in the units of `distance`: 0 inside."""
+        if math.isnan(self.value):
+            return 10.0
+        if self.low is not None and self.high is not None:
+            centre, half = (self.low + self.high) / 2, (self.high - self.low) / 2
+            return max(0.0, abs(self.value - centre) / half - (1.0 - margin))
+        if self.low is not None:
+            return max(0.0, self.low + margin * 0.05 - self.value) / 0.05
+        return max(0.0, self.value - (self.high or 0.0) + margin * 0.05) / 0.05
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -336,6 +350,11 @@ class Verdict:
     def distance(self) -> float:
         """The target's share of the fit's distance: the mean of its parts' distances."""
         return sum(p.distance() for p in self.parts) / len(self.parts)
+
+    def penalty(self, margin: float) -> float:
+        """The sum of its parts' squared excesses beyond their bands narrowed by `margin`
+        (the fit's third stage keeps met targets inside their bands with it)."""
+        return sum(p.excess(margin) ** 2 for p in self.parts)
 
 
 def _t(rows: list[dict[str, Any]], key: str) -> tuple[float, float, float]:

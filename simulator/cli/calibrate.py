@@ -33,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mode.add_argument("--sensitivity", action="store_true",
                       help="print the one-at-a-time sensitivity table (Markdown)")  # fmt: skip
     p.add_argument("--into", default=None, help="with --fit: the scenario file to write")
+    p.add_argument("--refine", action="store_true",
+                   help="with --fit: run only the fit's third stage (at the report's "
+                   "replications), from the scenario's current values")  # fmt: skip
     p.add_argument(
         "--max-evaluations",
         type=int,
@@ -50,16 +53,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
+    if args.refine and not args.fit:
+        print("caseload calibrate: --refine needs --fit", file=sys.stderr)
+        return 2
     if args.fit:
 
         def progress(evaluation, n: int) -> None:
             values = ", ".join(f"{k} {v:.3f}" for k, v in evaluation.values.items())
             worst = max(evaluation.by_target, key=evaluation.by_target.get)
-            print(f"  {n:3d}  D = {evaluation.distance:8.3f}  ({values}; worst {worst}, "
+            print(f"  {n:3d}  stage {evaluation.stage}  D = {evaluation.distance:8.3f}  "
+                  f"minimised {evaluation.objective:8.3f}  ({values}; worst {worst}, "
                   f"{evaluation.seconds:.0f} s)", file=sys.stderr, flush=True)  # fmt: skip
 
         result = cl.calibrate_fit(args.scenario, args.into, args.fit_replications,
-                                  args.max_evaluations, args.workers or 2, progress)  # fmt: skip
+                                  args.max_evaluations, args.workers or 2, progress,
+                                  refine_only=args.refine)  # fmt: skip
         values = ", ".join(f"{k} = {v:.4f}" for k, v in result.values.items())
         print(f"Fitted in {result.seconds / 60:.1f} minutes, {len(result.evaluations)} "
               f"evaluations ({result.message}): D = {result.distance:.3f}")  # fmt: skip

@@ -58,6 +58,11 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Path:
         bounds.check_name(name)
     except ValueError as exc:
         raise ScenarioError(f"new: {exc}") from None
+    if name == "baseline":
+        raise ScenarioError(
+            "new: a starter named 'baseline' would extend itself (a file of the shipped "
+            "baseline's name beside it wins); choose another name"
+        )
     if not folder.is_dir():
         raise ScenarioError(f"new: {folder}: no such folder")
     path = folder / f"{name}.toml"
