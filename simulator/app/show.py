@@ -2,12 +2,13 @@
 the sidebar, the trainer's text, and the progressive display of an answer.
 
 `progressive` is how a page stays fast enough for a room: it asks the shared `Runner`
-for the full answers (ten replications, in the worker process) at once, draws a first
-answer from one replication run here meanwhile (well under the 1.5 s a slider may take),
-then draws again as full answers arrive. While it waits it writes a line of progress
-every fraction of a second; each write lets Streamlit stop this run when a slider moves
-again, so a room never waits for an answer nobody looks at any more (the stale runs
-not yet started are withdrawn).
+for the full answers (ten replications, on the worker processes) at once, draws a first
+answer from one replication run here meanwhile (well under the 1.5 s a slider may take;
+it is also the full answer's first replication), then draws again as full answers
+arrive. While it waits it writes a line of progress every fraction of a second; each
+write lets Streamlit stop this run when a slider moves again, so a room never waits for
+an answer nobody looks at any more (the stale replications not yet started are
+withdrawn).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ SCENARIO_ENV = "CASELOAD_APP_SCENARIO"  # the scenario when not given after `--s
 REPLICATIONS_ENV = "CASELOAD_APP_REPLICATIONS"  # "quick,full" (tests use fewer)
 DEFAULT_SCENARIO = "baseline"
 FLIGHT_SCENARIO = "peak_without_hiring"  # the flight simulator's default: a peak to manage
-REDRAW_SECONDS = 0.8  # partial answers are drawn at most this often
+REDRAW_SECONDS = 2.0  # partial answers are drawn at most this often (a draw takes a core
+# for 0.2-0.4 s that the full answer's replications could use)
 FIGURE_DPI = 100
 FIRST_LOOK = "First look"
 FULL_ANSWER = "Full answer"
@@ -81,7 +83,7 @@ def flight_scenario() -> Scenario:
 
 @st.cache_resource(show_spinner=False)
 def runner() -> Runner:
-    """The runner every session shares: its cache, and one warm worker process."""
+    """The runner every session shares: its replications, and its warm worker processes."""
     return Runner()
 
 
@@ -188,10 +190,11 @@ def progressive(
     run = runner()
     area = st.empty()
     status = st.empty()
-    futures: list[Future[Results]] = [run.submit(job) for job in full]
-    earlier = st.session_state.get(f"jobs-{key}", [])
-    run.withdraw(earlier, keep=[job.key for job in full])
-    st.session_state[f"jobs-{key}"] = [job.key for job in full]
+    here = [0 if q is None else q.replications for q in quick]
+    futures = [run.submit(job, here=n) for job, n in zip(full, here, strict=True)]
+    run.withdraw(st.session_state.get(f"runs-{key}", []))  # what the slider asked before
+    run.withdraw_ahead()  # the first looks fetched ahead, but the one asked for now
+    st.session_state[f"runs-{key}"] = futures
 
     def answers() -> list[Results | None]:
         return [_result(f) for f in futures]
@@ -216,7 +219,7 @@ def progressive(
                     draw([p or q for p, q in zip(partial, firsts, strict=True)], False)
                 drawn, shown = time.monotonic(), ready
             for i, future in enumerate(futures):
-                if future.cancelled():  # withdrawn by another session: ask again
+                if future.cancelled():  # withdrawn (the runner closed): ask again
                     futures[i] = run.submit(full[i])
             time.sleep(0.15)
     errors = [f.exception() for f in futures if f.exception() is not None]
