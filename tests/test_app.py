@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from processes import alive, descendants
 
 import simulator as cl
 
@@ -319,26 +320,6 @@ def test_no_worker_outlives_the_app_s_process_killed(tmp_path: Path) -> None:
     finally:
         if process.poll() is None:
             process.kill()
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process `pid` started, and theirs (from /proc)."""
-    found, todo = set(), [pid]
-    while todo:
-        tasks = Path(f"/proc/{todo.pop()}/task")
-        for task in tasks.glob("*/children") if tasks.exists() else []:
-            for child in task.read_text().split():
-                found.add(int(child))
-                todo.append(int(child))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
 
 
 # --------------------------------------------------------------------------- pages (AppTest)
