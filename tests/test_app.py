@@ -100,7 +100,11 @@ def test_flight_hires_start_after_the_recruitment_time_and_add_up() -> None:
     game = cl.load_scenario("peak_without_hiring")
     assert flight.game_start(game) == dt.date(2015, 1, 1)
     assert flight.recruitment_days(game) == 90.0  # the baseline's [turnover]: lognormal, mean 90
-    assert flight.recruitment_days(cl.load_scenario("baseline", changes={"turnover": None})) == 90.0
+    without = cl.load_scenario("baseline", changes={"turnover": None})
+    assert without.turnover is None
+    assert flight.recruitment_days(without) == 90.0  # the schema's default (docs: 90 days)
+    slow = {"turnover.recruitment_days": {"dist": "fixed", "value": 120.0}}
+    assert flight.recruitment_days(cl.load_scenario("baseline", changes=slow)) == 120.0
     hires = flight.hire_dates(game, [2, 0, 1])
     assert hires == [(dt.date(2015, 4, 1), 2), (dt.date(2015, 9, 29), 1)]
     assert flight.staffing_with(game, hires) == [
