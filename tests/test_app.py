@@ -391,6 +391,35 @@ def test_caseload_app_checks_the_scenario_before_serving(
     assert "no such scenario file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("given", ["0", "65536", "-80", "eighty"])
+def test_caseload_app_refuses_a_port_outside_1_to_65535(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulator.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["app", "--port", given])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --port" in err
+    assert ("a port from 1 to 65535" in err) or ("expected a port number" in err)
+
+
+def test_caseload_app_refuses_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from simulator.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["app", "--port", str(port)]) == 2
+    captured = capsys.readouterr()
+    assert f"port {port} is in use" in captured.err
+    assert "serving" not in captured.out  # nothing started
+
+
 def test_a_bigger_peak_builds_a_bigger_backlog_and_hiring_early_cuts_it(app: AppTest) -> None:
     at = page(app, "peak")
     assert "Full answer: 3 replications" in " ".join(c.value for c in at.caption)
