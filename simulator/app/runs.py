@@ -146,6 +146,7 @@ class Runner:
         self._queue: list[tuple[int, int, Unit, Scenario]] = []  # (rank, order, unit, scenario)
         self._order = 0
         self._running: dict[Unit, Future[Results]] = {}  # in a worker
+        self._ahead_running: set[Unit] = set()  # of those, fetched ahead
         self._here: dict[Unit, threading.Event] = {}  # in this process
         self._wanted: dict[Unit, list[_Wanted]] = {}
         self._ahead: list[Future[Results]] = []  # runs fetched ahead (`prefetch`)
@@ -278,14 +279,25 @@ class Runner:
                     self._pool = self._start_pool()  # (`_finished`); new workers for the next
                     future = self._pool.submit(replicate, scenario, unit[1], unit[2])
                 self._running[unit] = future
+                if entry[0] == AHEAD:
+                    self._ahead_running.add(unit)
             future.add_done_callback(partial(self._finished, unit))
 
     def _next(self) -> tuple[int, int, Unit, Scenario] | None:
-        """The replication to hand to a worker now, if a worker is free (under the lock)."""
+        """The replication to hand to a worker now, if a worker is free (under the lock).
+        What is fetched ahead runs on one worker at a time: when the room moves a slider,
+        at most one replication nobody may want holds a worker."""
         if len(self._running) >= self.workers:
             return None
         self._queue = [e for e in self._queue if e[2] not in self._done and self._alive(e[2])]
-        ready = [e for e in self._queue if e[2] not in self._here and e[2] not in self._running]
+        self._ahead_running &= self._running.keys()
+        ready = [
+            e
+            for e in self._queue
+            if e[2] not in self._here
+            and e[2] not in self._running
+            and (e[0] != AHEAD or not self._ahead_running)
+        ]
         return min(ready, default=None, key=lambda e: (e[0], e[1]))
 
     def _unit_now(self, scenario: Scenario, unit: Unit) -> Results:
