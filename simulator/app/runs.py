@@ -147,6 +147,7 @@ class Runner:
         self._order = 0
         self._running: dict[Unit, Future[Results]] = {}  # in a worker
         self._ahead_running: set[Unit] = set()  # of those, fetched ahead
+        self._waiting = 0  # pages waiting for a first look a worker is making
         self._here: dict[Unit, threading.Event] = {}  # in this process
         self._wanted: dict[Unit, list[_Wanted]] = {}
         self._ahead: list[Future[Results]] = []  # runs fetched ahead (`prefetch`)
@@ -286,8 +287,12 @@ class Runner:
     def _next(self) -> tuple[int, int, Unit, Scenario] | None:
         """The replication to hand to a worker now, if a worker is free (under the lock).
         What is fetched ahead runs on one worker at a time: when the room moves a slider,
-        at most one replication nobody may want holds a worker."""
-        if len(self._running) >= self.workers:
+        at most one replication nobody may want holds a worker. While a page waits for a
+        first look a worker is making, nothing else starts: on a busy machine the share
+        of the processors this app gets would be split, the first look at half speed
+        (the full answer then loses nothing by the wait; on a quiet one, at most that
+        one replication's time on the other core)."""
+        if len(self._running) >= self.workers or self._waiting:
             return None
         self._queue = [e for e in self._queue if e[2] not in self._done and self._alive(e[2])]
         self._ahead_running &= self._running.keys()
@@ -312,6 +317,8 @@ class Runner:
                 if running is None and elsewhere is None:
                     self._here[unit] = threading.Event()
                     break
+                if running is not None:
+                    self._waiting += 1
             if running is not None:
                 try:
                     return running.result()
@@ -320,6 +327,10 @@ class Runner:
                         if self._running.get(unit) is running:
                             del self._running[unit]
                     continue
+                finally:
+                    with self._wake:
+                        self._waiting -= 1
+                        self._wake.notify()
             if elsewhere is not None:  # another session runs it here: wait for it
                 elsewhere.wait()
                 with self._lock:
