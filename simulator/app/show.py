@@ -37,8 +37,6 @@ SCENARIO_ENV = "CASELOAD_APP_SCENARIO"  # the scenario when not given after `--s
 REPLICATIONS_ENV = "CASELOAD_APP_REPLICATIONS"  # "quick,full" (tests use fewer)
 DEFAULT_SCENARIO = "baseline"
 FLIGHT_SCENARIO = "peak_without_hiring"  # the flight simulator's default: a peak to manage
-REDRAW_SECONDS = 2.0  # partial answers are drawn at most this often (a draw takes a core
-# for 0.2-0.4 s that the full answer's replications could use)
 FIGURE_DPI = 100
 FIRST_LOOK = "First look"
 FULL_ANSWER = "Full answer"
@@ -205,19 +203,25 @@ def progressive(
             firsts.append(_result(future) or (run.now(job) if job is not None else None))
         with area.container():
             draw(firsts, False)
-        started, drawn, shown = time.monotonic(), time.monotonic(), 0
+        # drawn again as each answer with a first look is in (the page's answers, with
+        # their uncertainty); the other runs (a curve's points) come with the last draw,
+        # since a draw takes a core for 0.2-0.4 s that the replications could use
+        answered = [i for i, job in enumerate(quick) if job is not None]
+        started, shown = time.monotonic(), sum(_ready(futures[i]) for i in answered)
         while not all(_ready(f) for f in futures):
             waited = time.monotonic() - started
             ready = sum(_ready(f) for f in futures)
+            runs = f", {ready} of {len(futures)} runs in" if len(futures) > len(answered) else ""
             status.caption(
                 f"{FIRST_LOOK}: {_count(quick)}. The {FULL_ANSWER.lower()} "
-                f"({full[0].replications} replications) is running… {waited:.0f} s"
+                f"({full[0].replications} replications{runs}) is running… {waited:.0f} s"
             )
-            if ready > shown and time.monotonic() - drawn > REDRAW_SECONDS:
+            done = sum(_ready(futures[i]) for i in answered)
+            if done > shown:
                 partial = answers()
                 with area.container():
                     draw([p or q for p, q in zip(partial, firsts, strict=True)], False)
-                drawn, shown = time.monotonic(), ready
+                shown = done
             for i, future in enumerate(futures):
                 if future.cancelled():  # withdrawn (the runner closed): ask again
                     futures[i] = run.submit(full[i])
