@@ -276,8 +276,13 @@ class Runner:
                     return
                 try:
                     future = self._pool.submit(replicate, scenario, unit[1], unit[2])
-                except BrokenProcessPool:  # a worker was killed: the runs it had failed
-                    self._pool = self._start_pool()  # (`_finished`); new workers for the next
+                except BrokenProcessPool:
+                    # a worker was killed, and the runs it had failed (`_finished`): new
+                    # workers for a page's runs, not for those fetched ahead (nor, so, for
+                    # the prefetches still queued when the app is stopped)
+                    if entry[0] == AHEAD:
+                        continue
+                    self._pool = self._start_pool()
                     future = self._pool.submit(replicate, scenario, unit[1], unit[2])
                 self._running[unit] = future
                 if entry[0] == AHEAD:
