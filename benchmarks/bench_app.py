@@ -2,9 +2,10 @@
 
 Run as ``python benchmarks/bench_app.py [--repeats N]`` (needs the app extra and Debian's
 Chromium: ``make test`` installs both). It starts ``caseload app`` as a trainer would (the
-defaults: a first look from 1 replication, the full answer from 10, one worker process),
-opens each page in headless Chromium, waits for its full answer, then moves one slider a
-step at a time, each step to a setting not run before, and times from the key press:
+defaults: a first look from 1 replication, the full answer from 10, a worker process per
+core), opens each page in headless Chromium, waits for its full answer, then moves one
+slider a step at a time, each step to a setting not run before, and times from the key
+press:
 
 - **first result**: until the page shows a new figure (the first look);
 - **full answer**: until the app is idle again with the full answer drawn (10

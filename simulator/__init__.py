@@ -5,6 +5,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     load_scenario(file | shipped name | dict, changes=..., overrides=...) -> Scenario
     estimate(scenario), check_size(scenario)        how large a run is; within the limits?
     run(scenario, replications=..., seed=..., progress=..., workers=...)  -> Results
+    join_runs([results, ...])                       -> Results, a run made in parts (run's first=)
     compare(a, b, replications=..., seed=..., workers=...)                -> Comparison
     results_folder(scenario, out), comparison_folder(a, b, out)  checked before the work
     write_results(results, folder), write_comparison(comparison, folder)
@@ -48,6 +49,7 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     ema_model,
     estimate,
     explain,
+    join_runs,
     load_scenario,
     load_sweep,
     load_sweep_results,
@@ -109,6 +111,7 @@ __all__ = [
     "ema_model",
     "estimate",
     "explain",
+    "join_runs",
     "load_scenario",
     "load_sweep",
     "load_sweep_results",

@@ -73,6 +73,7 @@ def run(
     progress: Progress = False,
     workers: int | None = None,
     limits: bool = True,
+    first: int = 0,
 ) -> Results:
     """Run replications of `scenario` (default: its own count) and gather them in tables.
 
@@ -82,6 +83,8 @@ def run(
     The replications run on `workers` processes (default: one per core, but in this
     process for a run of two replications or fewer); the results are the same however
     many. A run larger than the limits (`estimate`) is refused unless `limits=False`.
+    The replications are numbered from `first` (default 0): replication k is the same
+    in any run, so a run can be made in parts and joined (`join_runs`).
     """
     with phase("import"):
         from simulator.experiments.executors import replication_executor
@@ -91,6 +94,7 @@ def run(
     count = None if auto else _count("replications", replications, minimum=1)
     _check_seed(seed)
     _count("workers", workers, minimum=1)
+    _count("first", first, minimum=0)
     total = max_replications if auto else count or scenario.simulation.replications
     if limits:
         check_size(scenario, total)
@@ -108,10 +112,29 @@ def run(
                 raise ScenarioError(f"replications auto: {exc}") from None
         with _progress(progress, total) as report:
             return run_scenario(
-                scenario, replications=rule, seed=seed, progress=report, executor=executor
+                scenario,
+                replications=rule,
+                seed=seed,
+                progress=report,
+                executor=executor,
+                first=first,
             )
     finally:
         executor.close()
+
+
+def join_runs(parts: Sequence[Results]) -> Results:
+    """One run from runs of the same scenario and seed with other replications (`run`'s
+    `first`): the same tables, byte for byte, as the run of all their replications made
+    at once. A replication in two parts, or parts of other scenarios or seeds, are a
+    `ScenarioError`."""
+    from simulator.experiments.run import join
+    from simulator.scenario import ScenarioError
+
+    try:
+        return join(parts)
+    except ValueError as exc:
+        raise ScenarioError(str(exc)) from None
 
 
 def compare(

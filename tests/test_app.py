@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from processes import alive, descendants
 
 import simulator as cl
 
@@ -97,7 +100,11 @@ def test_flight_hires_start_after_the_recruitment_time_and_add_up() -> None:
     game = cl.load_scenario("peak_without_hiring")
     assert flight.game_start(game) == dt.date(2015, 1, 1)
     assert flight.recruitment_days(game) == 90.0  # the baseline's [turnover]: lognormal, mean 90
-    assert flight.recruitment_days(cl.load_scenario("baseline", changes={"turnover": None})) == 90.0
+    without = cl.load_scenario("baseline", changes={"turnover": None})
+    assert without.turnover is None
+    assert flight.recruitment_days(without) == 90.0  # the schema's default (docs: 90 days)
+    slow = {"turnover.recruitment_days": {"dist": "fixed", "value": 120.0}}
+    assert flight.recruitment_days(cl.load_scenario("baseline", changes=slow)) == 120.0
     hires = flight.hire_dates(game, [2, 0, 1])
     assert hires == [(dt.date(2015, 4, 1), 2), (dt.date(2015, 9, 29), 1)]
     assert flight.staffing_with(game, hires) == [
@@ -227,25 +234,36 @@ def test_the_runner_keeps_runs_by_what_they_ran(baseline: cl.Scenario) -> None:
     assert other_seed is not first
     assert not first.summary.equals(other_seed.summary)
     assert first.tasks.empty  # the one-row-per-task table is left out of the cache
+    assert run.cached(Job(short, 3, 5)) is None
+    three = run.now(Job(short, 3, 5))  # the first look is its replication 0
+    whole = cl.run(short, replications=3, seed=5)
+    for table in ("summary", "per_replication", "weekly", "by_task", "counts"):
+        pd.testing.assert_frame_equal(getattr(three, table), getattr(whole, table))
+    kept = run.cached(Job(short, 2, 5))  # fewer replications: those kept, none run
+    assert kept is not None and kept.replications == 2
 
 
-def test_a_worker_process_gives_the_answer_this_process_would() -> None:
+def test_worker_processes_give_the_answer_this_process_would() -> None:
     short = cl.load_scenario("baseline", changes={"simulation.duration_years": 3.5})
-    job = Job(short, 2, 11)
-    run = Runner(workers=1)
+    run = Runner(workers=2)
     try:
         late = [run.submit(Job(short, 2, seed)) for seed in (12, 13, 14)]
-        found = run.submit(job).result(timeout=300)
-        pd.testing.assert_frame_equal(found.summary, execute(job).summary)
-        run.withdraw([Job(short, 2, 14).key])
+        job = Job(short, 3, 11)
+        found = run.submit(job, here=1)  # replication 0 is run here: the first look
+        first = run.now(Job(short, 1, 11))
+        whole = execute(job)
+        for table in ("summary", "per_replication", "weekly"):
+            pd.testing.assert_frame_equal(
+                getattr(found.result(timeout=300), table), getattr(whole, table)
+            )
+        pd.testing.assert_frame_equal(first.weekly, whole.weekly[whole.weekly["replication"] == 0])
+        run.withdraw([late[-1]])  # no longer wanted: not started, or finished
         assert late[-1].cancelled() or late[-1].done()
-        assert run.cached(job) is found
-        for future in late:
-            if not future.cancelled():
-                future.result(timeout=300)
+        for future in late[:-1]:
+            assert future.result(timeout=300).replications == 2
         ahead = Job(short, 1, 21)
         busy = run.submit(Job(short, 2, 22))
-        run.prefetch([Job(short, 1, 23)])  # the worker is busy: nothing is fetched ahead
+        run.prefetch([Job(short, 1, 23)])  # the workers are busy: nothing is fetched ahead
         busy.result(timeout=300)
         run.prefetch([ahead])  # idle now: the first look one step away runs there
         deadline = time.monotonic() + 300
@@ -255,6 +273,57 @@ def test_a_worker_process_gives_the_answer_this_process_would() -> None:
         assert run.cached(Job(short, 1, 23)) is None
     finally:
         run.close()
+
+
+def test_a_replication_the_page_stops_waiting_for_is_not_run() -> None:
+    short = cl.load_scenario("baseline", changes={"simulation.duration_years": 3.5})
+    run = Runner(workers=1)
+    try:
+        first = run.submit(Job(short, 2, 41))  # the worker takes replication 0 at once
+        stale = run.submit(Job(short, 2, 42))
+        run.withdraw([stale])
+        now = run.submit(Job(short, 2, 43))  # what the slider asks for next runs next
+        assert now.result(timeout=300).replications == 2
+        assert first.result(timeout=300).replications == 2
+        assert stale.cancelled()
+        assert run.cached(Job(short, 1, 42)) is None  # replication 0 never ran
+    finally:
+        run.close()
+
+
+ORPHAN = """
+import sys, time
+import simulator as cl
+from simulator.app.runs import Job, Runner
+
+if __name__ == "__main__":
+    run = Runner(workers=2)
+    short = cl.load_scenario("baseline", changes={"simulation.duration_years": 3.5})
+    run.submit(Job(short, 2, 1)).result()
+    print("ready", flush=True)
+    run.submit(Job(short, 40, 2))  # busy when killed
+    time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_no_worker_outlives_the_app_s_process_killed(tmp_path: Path) -> None:
+    script = tmp_path / "app_process.py"
+    script.write_text(ORPHAN, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        workers = descendants(process.pid)
+        assert len(workers) >= 2
+        process.kill()  # SIGKILL: no chance to stop its workers itself
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if alive(pid)]
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 # --------------------------------------------------------------------------- pages (AppTest)
@@ -320,6 +389,35 @@ def test_caseload_app_checks_the_scenario_before_serving(
 
     assert main(["app", "no_such_scenario"]) == 2
     assert "no such scenario file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("given", ["0", "65536", "-80", "eighty"])
+def test_caseload_app_refuses_a_port_outside_1_to_65535(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulator.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["app", "--port", given])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --port" in err
+    assert ("a port from 1 to 65535" in err) or ("expected a port number" in err)
+
+
+def test_caseload_app_refuses_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from simulator.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["app", "--port", str(port)]) == 2
+    captured = capsys.readouterr()
+    assert f"port {port} is in use" in captured.err
+    assert "serving" not in captured.out  # nothing started
 
 
 def test_a_bigger_peak_builds_a_bigger_backlog_and_hiring_early_cuts_it(app: AppTest) -> None:

@@ -1,9 +1,11 @@
 """The functions the trainers' app asks of the public API: pair, weekly_bands,
-waiting_theory, offered_staffing, explain."""
+waiting_theory, offered_staffing, explain, and a run made in parts (run's `first`,
+join_runs)."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import simulator as cl
@@ -97,3 +99,39 @@ def test_explain_gives_the_schema_s_words() -> None:
     assert text is not None
     assert "hours a week" in text and "Danish full-time week" in text
     assert cl.explain("caseworkers.weekly_hour") is None
+
+
+TABLES = ("summary", "per_replication", "weekly", "by_task", "tasks", "counts")
+
+
+def test_a_run_made_in_parts_and_joined_is_the_run_made_at_once(
+    runs: tuple[cl.Results, cl.Results],
+) -> None:
+    four, _ = runs  # replications 0, 1, 2 at once
+    first = cl.run(four.scenario, replications=1, seed=7)
+    rest = cl.run(four.scenario, replications=2, seed=7, first=1)
+    assert sorted(rest.per_replication["replication"].unique()) == [1, 2]
+    joined = cl.join_runs([rest, first])  # in any order
+    assert joined.replications == 3 and joined.seed == 7
+    for table in TABLES:
+        pd.testing.assert_frame_equal(getattr(joined, table), getattr(four, table))
+    # one replication at a time, as the app's workers make them
+    ones = [cl.run(four.scenario, replications=1, seed=7, first=k) for k in (2, 0, 1)]
+    pd.testing.assert_frame_equal(cl.join_runs(ones).weekly, four.weekly)
+
+
+def test_join_runs_refuses_a_replication_twice_and_other_runs(
+    runs: tuple[cl.Results, cl.Results],
+) -> None:
+    four, five = runs
+    again = cl.run(four.scenario, replications=1, seed=7, first=2)
+    with pytest.raises(cl.ScenarioError, match=r"replication\(s\) \[2\] are in more than one"):
+        cl.join_runs([four, again])
+    with pytest.raises(cl.ScenarioError, match="other scenarios or seeds"):
+        cl.join_runs([four, cl.run(five.scenario, replications=1, seed=7, first=3)])
+    with pytest.raises(cl.ScenarioError, match="other scenarios or seeds"):
+        cl.join_runs([four, cl.run(four.scenario, replications=1, seed=8, first=3)])
+    with pytest.raises(cl.ScenarioError, match="no runs"):
+        cl.join_runs([])
+    with pytest.raises(cl.ScenarioError, match="first"):
+        cl.run(four.scenario, replications=1, first=-1)

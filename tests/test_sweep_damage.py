@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import tomli_w
+from processes import alive, descendants
 from sweep_builders import BASE, same_results, spec, write_sweep
 
 from simulator.cli import main
@@ -143,25 +144,6 @@ def test_a_damaged_manifest_or_design_is_an_error_not_a_traceback(stored, tmp_pa
     assert "sweep.json: damaged: not a sweep manifest" in capsys.readouterr().err
 
 
-def _descendants(pid: int) -> set[int]:
-    found, todo = set(), [pid]
-    while todo:
-        children = Path(f"/proc/{todo.pop()}/task")
-        for task in children.glob("*/children") if children.exists() else []:
-            for child in task.read_text().split():
-                found.add(int(child))
-                todo.append(int(child))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 @pytest.mark.parametrize(
     "sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name
@@ -191,16 +173,16 @@ def _stopped(argv: list[str], cwd: Path, sig: signal.Signals, busy) -> int:
     process = subprocess.Popen([sys.executable, "-m", "simulator", *argv], env=env, cwd=cwd)
     try:
         deadline = time.monotonic() + 60
-        while not (busy() and len(_descendants(process.pid)) >= 2):  # workers are busy
+        while not (busy() and len(descendants(process.pid)) >= 2):  # workers are busy
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.1)
-        workers = _descendants(process.pid)
+        workers = descendants(process.pid)
         os.kill(process.pid, sig)
         process.wait(timeout=30)
         deadline = time.monotonic() + 5
-        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not [pid for pid in workers if _alive(pid)]
+        assert not [pid for pid in workers if alive(pid)]
     finally:
         process.kill()
         process.wait()

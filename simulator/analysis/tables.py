@@ -36,10 +36,13 @@ def summarise(per_replication: pd.DataFrame, scenario: Scenario | None = None) -
     and `mechanism`, for a metric a mechanism drives, whether `scenario` has it on (empty
     without a scenario)."""
     switched = metric_mechanisms(mechanisms(scenario)) if scenario is not None else {}
+    # each metric's values in the table's order, picked with numpy (pandas' selection,
+    # a mask and .loc per metric, took most of the time of a one-replication run's summary)
+    names = per_replication["metric"].to_numpy(dtype=object)
+    every = per_replication["value"].to_numpy(dtype=float)
     rows = []
     for metric in SUMMARY_METRICS:
-        rows_of = per_replication["metric"] == metric.name
-        values = per_replication.loc[rows_of, "value"].to_numpy(dtype=float)
+        values = every[names == metric.name]
         interval = share_ci if metric.unit == "share" else nonnegative_ci
         mean, low, high = (float(v) for v in interval(values))
         p10, p90 = (float(v) for v in percentile_range(values))

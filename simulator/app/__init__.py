@@ -8,8 +8,8 @@ package.
 - `main.py`: the entry point Streamlit runs; the sidebar every page shares.
 - `views/`: one short script per page, calling its module: `peak`, `hockey`,
   `side_by_side`, `flight`, `predict`.
-- `runs.py`: runs kept by what they ran (scenario digest, seed, replications); a first
-  answer at once, the full answer from a warm worker process.
+- `runs.py`: replications kept by what they ran (scenario digest, seed, number); a first
+  answer at once, the full answer's replications on warm worker processes (one per core).
 - `show.py`: the progressive display (first answer, then the full one) and the sidebar.
 - `figures.py`: the figures (dates, units, the 35-45 band, bands labelled in words,
   colour-blind-safe colours); `texts.py`: what the trainer reads out, tooltips.

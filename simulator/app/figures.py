@@ -300,6 +300,7 @@ def hockey_figure(
         done = sorted((p for p in grid if np.isfinite(p.x) and np.isfinite(p.y)), key=lambda p: p.x)
         if done:
             n = min(p.replications for p in done)
+            each = "one replication each" if n == 1 else f"mean of {n} replications each"
             ax.plot(
                 [p.x * 100 for p in done],
                 [p.y for p in done],
@@ -307,7 +308,7 @@ def hockey_figure(
                 marker="o",
                 markersize=8,
                 linewidth=1.8,
-                label=f"simulated, other settings (mean of {n} replications each)",
+                label=f"simulated, other settings ({each}, on common random numbers)",
             )
         top = max([p.y_p90 if np.isfinite(p.y_p90) else p.y for p in done] or [1.0])
         if current is not None and np.isfinite(current.x):

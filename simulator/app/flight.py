@@ -4,12 +4,12 @@ The game starts when the scenario's warm-up ends (the office has its full caselo
 the start of each quarter the trainee sees the office as it is and decides how many
 caseworkers to recruit; each hire becomes a `caseworkers.staffing` entry dated the
 decision plus the recruitment time (the scenario's `turnover.recruitment_days`, mean;
-90 days without it). Then the whole history is simulated again from the scenario's
-start to the end of the quarter, with the room's seed: common random numbers make the
-past identical, so each quarter only adds to what the trainee has seen. The trainee also
-decides, each quarter, whether the office drops optional tasks under pressure (triage)
-from that quarter on: a `[[timeline]]` entry dated the quarter's start, added to the
-scenario's own.
+the schema's default without a [turnover] table). Then the whole history is simulated
+again from the scenario's start to the end of the quarter, with the room's seed: common
+random numbers make the past identical, so each quarter only adds to what the trainee
+has seen. The trainee also decides, each quarter, whether the office drops optional
+tasks under pressure (triage) from that quarter on: a `[[timeline]]` entry dated the
+quarter's start, added to the scenario's own.
 
 After the last quarter the debrief runs the trainee's staffing and the comparison plan
 (`planner.comparison_plan`: the planner's, else the instant answer where it cannot answer) over
@@ -29,13 +29,13 @@ import simulator as cl
 from simulator.app import figures, planner, show, texts
 from simulator.app.peak import add_months, months_between
 from simulator.app.runs import Job, variant
+from simulator.scenario.schema import Turnover
 
 if TYPE_CHECKING:
     from simulator import Results, Scenario
 
 STATE = "flight"
 DEFAULT_QUARTERS = 8
-DEFAULT_RECRUITMENT_DAYS = 90.0  # the schema's default for turnover.recruitment_days
 HIRES_KEY = "flight-hires"
 TRIAGE_KEY = "flight-triage"
 # triage as the trainee switches it on where the scenario has none: optional tasks a
@@ -80,10 +80,10 @@ def quarter_name(day: dt.date) -> str:
 
 
 def recruitment_days(scenario: Scenario) -> float:
-    """Days from deciding to hire until the new caseworker starts."""
-    if scenario.turnover is None:
-        return DEFAULT_RECRUITMENT_DAYS
-    return float(scenario.turnover.recruitment_days.mean())
+    """Days from deciding to hire until the new caseworker starts: the mean recruitment
+    time of the scenario's [turnover], or of the schema's default one."""
+    turnover = scenario.turnover if scenario.turnover is not None else Turnover()
+    return float(turnover.recruitment_days.mean())
 
 
 def hire_dates(scenario: Scenario, hires: list[int]) -> list[tuple[dt.date, int]]:

@@ -1,8 +1,10 @@
 """Page "The hockey stick": how long tasks wait against how busy the caseworkers are.
 
-The current setting (caseworkers, refugees a month) is run with the room's replications;
-around it a grid of settings, arrivals or staff changed, each with a few replications,
-draws the simulated curve; beside them queueing theory's curves for the same office
+The current setting (caseworkers, refugees a month) is run with the room's replications
+(its uncertainty is the page's answer); around it a grid of settings, arrivals or staff
+changed, each with one replication on the same random numbers (replication 0 of every
+setting, so the curve is smooth without many runs), draws the simulated curve;
+beside them queueing theory's curves for the same office
 (`simulator.waiting_theory`: Erlang C for a shared queue, M/M/1 for a queue per
 caseworker). Runs are steady: flat staffing and arrivals, the scenario's warm-up, then
 `MEASURED_YEARS` measured.
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from simulator import Results, Scenario
 
 MEASURED_YEARS = 1.5
-GRID_REPLICATIONS = 2
+GRID_REPLICATIONS = 1  # the curve's points show means, no interval: see the module's text
 # refugees a month per caseworker along the curve: from quiet to past the wall
 GRID_PER_WORKER = (1.0, 1.5, 2.0, 2.3, 2.6, 2.8, 3.0, 3.2)
 VARY = {"arrivals": "refugees a month", "staff": "caseworkers"}

@@ -27,11 +27,11 @@ def main() -> None:
         [st.Page(VIEWS / file, title=title, url_path=path) for file, title, path in PAGES]
     )
     show.sidebar()
-    show.runner()  # start the warm worker with the first page, not at the first slider
+    show.runner()  # start the warm workers with the first page, not at the first slider
     navigation.run()
 
 
-# Streamlit runs this file as "__main__". The worker process (multiprocessing, spawn)
-# imports it again as "__mp_main__": it must not start an app of its own there.
+# Streamlit runs this file as "__main__". The worker processes (multiprocessing, spawn)
+# import it again as "__mp_main__": they must not start an app of their own there.
 if __name__ == "__main__":
     main()

@@ -1,39 +1,57 @@
-"""Runs for the app: kept by what they ran, a first answer at once, the full one in the
-background.
+"""Runs for the app: kept replication by replication, a first look at once, the full answer
+spread over worker processes.
 
-A run is a `Job`: a scenario, a replication count and a seed. Its key is the scenario's
-digest (what is modelled), the seed and the count, so two trainees who set the same
-sliders share one run, and a slider moved back shows its answer at once. `Runner.now`
-runs a job in this process (the first answer, a replication or two, well under a
-second); `Runner.submit` hands it to a worker process kept warm from the start (the
-full answer, with the uncertainty of ten replications), so the page stays responsive
-and a slider moved again does not wait for a run nobody looks at any more.
+A page asks for a `Job`: a scenario, a replication count and a seed. The runner makes
+it one replication at a time, each kept by what it ran (the scenario's digest, the seed,
+the replication's number), and joins them (`simulator.join_runs`: the same tables as
+running them all at once). Because replication k is the same in every run of a scenario:
+
+- the first look (replication 0, run in this process at once: `Runner.now`) is also the
+  first replication of the full answer, which needs only the others;
+- the full answer's replications (`Runner.submit`) run on every core at once, one per
+  worker process, in the order the pages asked for them;
+- a slider moved back, or two trainees with the same sliders, find their replications
+  kept, and asking for more replications runs only the new ones.
+
+The worker processes start with the app and load everything first (`warm_up`), run at a
+lower priority than this process (so that the first look, run here, is not slowed down
+by the full answer running there) and exit when this process ends, however it ends.
+A page withdraws the replications it no longer wants (`Runner.withdraw`) when a slider
+moves on: those not started are dropped, so a room never waits for an answer nobody
+looks at any more.
 
 Set ``CASELOAD_APP_WORKERS=0`` to run everything in this process (Streamlit's
-`AppTest`, where no second process is wanted); the default is one worker, so that the
-first answer (this process) and the full one (the worker) each have a core of this
-2-core machine. Results are the same either way: a run depends only on its job.
+`AppTest`, where no second process is wanted); the default is one worker per core.
+Results are the same either way: a replication depends only on what it ran.
 """
 
 from __future__ import annotations
 
-import inspect
+import contextlib
 import multiprocessing
 import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import simulator as cl
+from simulator.experiments.executors import available_cores, exit_with_parent
+from simulator.scenario import keys
 
 if TYPE_CHECKING:
     from simulator import Results, Scenario
 
-Key = tuple[str, int, int]
+Key = tuple[str, int, int]  # a job: scenario digest, seed, replications
+Unit = tuple[str, int, int]  # a replication: scenario digest, seed, its number
 WORKERS_ENV = "CASELOAD_APP_WORKERS"
+WORKER_NICENESS = 10  # below this process, which runs the first looks
+KEEP_REPLICATIONS = 800  # replications kept (about 0.3-0.7 MB each without the task table)
+PAGE, AHEAD = 0, 1  # what a page waits for runs before what is fetched ahead
 
 
 @dataclass(frozen=True)
@@ -49,17 +67,31 @@ class Job:
         """What the results depend on: the modelled scenario, the seed, the count."""
         return (self.scenario.digest(), self.seed, self.replications)
 
+    @property
+    def units(self) -> list[Unit]:
+        """Its replications, 0 to `replications` - 1."""
+        digest = self.scenario.digest()
+        return [(digest, self.seed, k) for k in range(self.replications)]
+
+
+def replicate(scenario: Scenario, seed: int, replication: int) -> Results:
+    """Replication `replication` of `scenario` through the public API, without the
+    one-row-per-task table (the app never reads it; dropping it keeps the cache and the
+    copy between processes small). It runs in the process that asks for it: the app
+    spreads replications over its own workers."""
+    results = cl.run(scenario, replications=1, seed=seed, first=replication, workers=1)
+    return replace(results, tasks=results.tasks.iloc[:0])
+
 
 def execute(job: Job) -> Results:
-    """Run `job` through the public API, without the one-row-per-task table (the app
-    never reads it; dropping it keeps the cache and the copy between processes small).
+    """All of `job` in this process, one replication after another (what the runner's
+    workers together give)."""
+    return joined([replicate(job.scenario, job.seed, k) for k in range(job.replications)])
 
-    Each run stays in the process that asks for it: the app has its own worker process,
-    and a `simulator.run` that spreads replications over processes of its own (the
-    `workers` argument, where the API has it) would start a pool for every slider."""
-    options = {"workers": 1} if "workers" in inspect.signature(cl.run).parameters else {}
-    results = cl.run(job.scenario, replications=job.replications, seed=job.seed, **options)
-    return replace(results, tasks=results.tasks.iloc[:0])
+
+def joined(parts: Sequence[Results]) -> Results:
+    """One run of `parts` (a single part is that run already)."""
+    return parts[0] if len(parts) == 1 else cl.join_runs(parts)
 
 
 def warm_up() -> None:
@@ -69,142 +101,300 @@ def warm_up() -> None:
         "baseline",
         changes={"simulation.duration_years": 0.1, "simulation.warmup_years": 0.0},
     )
-    execute(Job(short, 1, 1))
+    replicate(short, 1, 0)
+
+
+def start_worker() -> None:
+    """A worker process's start: exit with the app, yield to the first looks, warm up."""
+    exit_with_parent()
+    if hasattr(os, "nice"):  # POSIX
+        os.nice(WORKER_NICENESS)
+    warm_up()
 
 
 def variant(base: Scenario, changes: Mapping[str, Any], *, without: Iterable[str] = ()) -> Scenario:
     """`base` with keys set by their dotted path (validated as any scenario is), after
-    removing the keys named in `without` (dotted paths: "triage" switches a policy off,
-    "arrivals.monthly_profile" drops what only a `yearly` schedule may have)."""
+    removing the keys named in `without` where `base` has them (dotted paths: "triage"
+    switches a policy off, "arrivals.monthly_profile" drops what only a `yearly` schedule
+    may have)."""
     data = base.to_dict()
     for path in without:
-        *parents, last = path.split(".")
-        table = data
-        for part in parents:
-            table = table.get(part) or {}
-        table.pop(last, None)
+        with contextlib.suppress(KeyError):  # not there: nothing to remove
+            data = keys.without(data, path)
     return cl.load_scenario(data, changes=dict(changes))
 
 
-class Runner:
-    """Runs shared by every session of the app: a cache of finished runs, the runs under
-    way, and one warm worker process (or none: every run in this process)."""
+@dataclass(eq=False)
+class _Wanted:
+    """A job a page waits for: its future, and its replications as they come in."""
 
-    def __init__(self, workers: int | None = None, keep: int = 200) -> None:
+    future: Future[Results]
+    missing: set[Unit]
+    parts: dict[Unit, Results] = field(default_factory=dict)
+
+
+class Runner:
+    """Runs shared by every session of the app: the replications made, those waiting for
+    a worker, and the warm worker processes (or none: every run in this process)."""
+
+    def __init__(self, workers: int | None = None, keep: int = KEEP_REPLICATIONS) -> None:
         if workers is None:
-            workers = int(os.environ.get(WORKERS_ENV, "1"))
+            workers = int(os.environ.get(WORKERS_ENV, available_cores()))
         self.workers = max(0, workers)
         self.keep = keep
-        self._done: OrderedDict[Key, Results] = OrderedDict()
-        self._pending: dict[Key, Future[Results]] = {}
+        self._done: OrderedDict[Unit, Results] = OrderedDict()
+        self._queue: list[tuple[int, int, Unit, Scenario]] = []  # (rank, order, unit, scenario)
+        self._order = 0
+        self._running: dict[Unit, Future[Results]] = {}  # in a worker
+        self._ahead_running: set[Unit] = set()  # of those, fetched ahead
+        self._waiting = 0  # pages waiting for a first look a worker is making
+        self._here: dict[Unit, threading.Event] = {}  # in this process
+        self._wanted: dict[Unit, list[_Wanted]] = {}
+        self._ahead: list[Future[Results]] = []  # runs fetched ahead (`prefetch`)
         self._lock = threading.Lock()
-        self._ahead: list[Key] = []  # runs fetched ahead (`prefetch`)
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
         self._pool: ProcessPoolExecutor | None = None
         if self.workers:
-            self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=warm_up,
-            )
-            self._pool.submit(int)  # starts the worker now, not at the first slider
+            self._pool = self._start_pool()
+            threading.Thread(target=self._dispatch, name="caseload-runner", daemon=True).start()
+
+    def _start_pool(self) -> ProcessPoolExecutor:
+        """The worker processes, started now (not at the first slider)."""
+        pool = ProcessPoolExecutor(
+            self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker
+        )
+        for _ in range(self.workers):
+            pool.submit(int)
+        return pool
 
     def cached(self, job: Job) -> Results | None:
-        """The finished run of `job`, if any session ran it before."""
+        """The run of `job`, if every replication of it has been made."""
         with self._lock:
-            found = self._done.get(job.key)
-            if found is not None:
-                self._done.move_to_end(job.key)
-            return found
+            parts = [self._done.get(unit) for unit in job.units]
+        if any(part is None for part in parts):
+            return None
+        return joined([p for p in parts if p is not None])
 
     def now(self, job: Job) -> Results:
-        """The run of `job`: from the cache, from the worker if it is running it already
-        (a run fetched ahead), or run here and now."""
-        found = self.cached(job)
-        if found is not None:
-            return found
-        with self._lock:
-            pending = self._pending.get(job.key)
-        if pending is not None and pending.running():
-            try:
-                return pending.result()
-            except (Exception, CancelledError):  # cancelled or failed there: run it here
-                pass
-        found = execute(job)
-        self._store(job.key, found)
-        return found
+        """The run of `job` at once: each replication kept, or from the worker already
+        running it, or run here and now (the first look)."""
+        return joined([self._unit_now(job.scenario, unit) for unit in job.units])
 
-    def prefetch(self, jobs: Sequence[Job]) -> None:
-        """Run `jobs` ahead in the worker, if it has nothing else to do: the first looks
-        of the settings one slider step away, so that the next step shows its first
-        answer at once. Withdrawn like any run when the room asks for something else."""
+    def submit(self, job: Job, *, here: int = 0, rank: int = PAGE) -> Future[Results]:
+        """A future of the run of `job`: its replications kept, under way, or queued for
+        the workers. The first `here` replications are queued last: the page runs them
+        itself meanwhile (`now`, the first look). Without workers, run here at once."""
+        future: Future[Results] = Future()
         if self._pool is None:
-            return
-        with self._lock:
-            busy = any(not f.done() for f in self._pending.values())
-        if busy:
-            return
-        for job in jobs:
-            if self.cached(job) is None:
-                self.submit(job)
-        with self._lock:
-            self._ahead = [job.key for job in jobs]
-
-    def withdraw_ahead(self, keep: Iterable[Key] = ()) -> None:
-        """Cancel the runs fetched ahead that have not started, but those in `keep`."""
-        with self._lock:
-            ahead, self._ahead = self._ahead, []
-        self.withdraw(ahead, keep)
-
-    def submit(self, job: Job) -> Future[Results]:
-        """A future of the run of `job`: done at once if cached, the same future as
-        another session's if under way, else a new run in the worker."""
-        key = job.key
-        with self._lock:
-            if key in self._done:
-                done: Future[Results] = Future()
-                done.set_result(self._done[key])
-                return done
-            pending = self._pending.get(key)
-            if pending is not None and not pending.cancelled():
-                return pending
-        if self._pool is None:
-            future: Future[Results] = Future()
             try:
                 future.set_result(self.now(job))
             except Exception as exc:  # a bad scenario: the page shows the error
                 future.set_exception(exc)
             return future
-        future = self._pool.submit(execute, job)
+        units = job.units
+        order = units[here:] + units[:here]
         with self._lock:
-            self._pending[key] = future
-        future.add_done_callback(lambda f, key=key: self._finished(key, f))
+            wanted = _Wanted(future, {u for u in units if u not in self._done})
+            wanted.parts = {u: self._done[u] for u in units if u in self._done}
+            queued = {entry[2]: entry for entry in self._queue}
+            for unit in order:
+                if unit not in wanted.missing:
+                    continue
+                self._wanted.setdefault(unit, []).append(wanted)
+                earlier = queued.get(unit)
+                if (earlier is not None and earlier[0] <= rank) or unit in self._running:
+                    continue
+                if earlier is not None:  # fetched ahead, wanted by a page now
+                    self._queue.remove(earlier)
+                # one run here is queued too: a worker makes it should it fail here
+                self._queue.append((rank, self._order, unit, job.scenario))
+                self._order += 1
+            self._wake.notify()
+        if not wanted.missing:
+            self._complete(wanted)
         return future
 
-    def withdraw(self, keys: Sequence[Key], keep: Iterable[Key] = ()) -> None:
-        """Cancel the runs of `keys` not yet started, except those in `keep`: a page
-        withdraws what its previous answer asked for when a slider moves on."""
-        wanted = set(keep)
+    def prefetch(self, jobs: Sequence[Job]) -> None:
+        """Run `jobs` ahead in the workers, if they have nothing else to do: the first
+        looks of the settings one slider step away, so that the next step shows its first
+        answer at once. Withdrawn like any run when the room asks for something else."""
+        if self._pool is None:
+            return
+        self.withdraw_ahead()
         with self._lock:
-            futures = [self._pending.get(k) for k in keys if k not in wanted]
+            busy = bool(self._running) or bool(self._queue)
+        if not busy:
+            ahead = [self.submit(job, rank=AHEAD) for job in jobs]
+            with self._lock:
+                self._ahead = ahead
+
+    def withdraw_ahead(self) -> None:
+        """Withdraw the runs fetched ahead that have not started."""
+        with self._lock:
+            ahead, self._ahead = self._ahead, []
+        self.withdraw(ahead)
+
+    def withdraw(self, futures: Iterable[Future[Results]]) -> None:
+        """The page no longer waits for these runs: their replications not started and
+        wanted by no other run are dropped (those running finish, and are kept)."""
         for future in futures:
-            if future is not None:
-                future.cancel()
+            future.cancel()
+        with self._lock:
+            self._queue = [entry for entry in self._queue if self._alive(entry[2])]
 
     def close(self) -> None:
-        """Stop the worker (at the end of a test; the app's lasts as long as the server)."""
+        """Stop the workers (at the end of a test; the app's last as long as the server)."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify_all()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _finished(self, key: Key, future: Future[Results]) -> None:
-        with self._lock:
-            if self._pending.get(key) is future:
-                del self._pending[key]
-        if not future.cancelled() and future.exception() is None:
-            self._store(key, future.result())
+    def _alive(self, unit: Unit) -> bool:
+        """Whether a run not withdrawn still waits for `unit` (under the lock)."""
+        wanted = [w for w in self._wanted.get(unit, []) if not w.future.cancelled()]
+        if wanted:
+            self._wanted[unit] = wanted
+        else:
+            self._wanted.pop(unit, None)
+        return bool(wanted)
 
-    def _store(self, key: Key, results: Results) -> None:
-        with self._lock:
-            self._done[key] = results
-            self._done.move_to_end(key)
+    def _dispatch(self) -> None:
+        """The runner's thread: hand the queued replications to the workers, one per
+        free worker, pages' before those fetched ahead, each in the order asked for."""
+        while True:
+            with self._wake:
+                self._wake.wait_for(lambda: self._closed or self._next() is not None)
+                if self._closed:
+                    return
+                entry = self._next()
+                assert entry is not None
+                self._queue.remove(entry)
+                _, _, unit, scenario = entry
+                if self._pool is None:
+                    return
+                try:
+                    future = self._pool.submit(replicate, scenario, unit[1], unit[2])
+                except BrokenProcessPool:
+                    # a worker was killed, and the runs it had failed (`_finished`): new
+                    # workers for a page's runs, not for those fetched ahead (nor, so, for
+                    # the prefetches still queued when the app is stopped)
+                    if entry[0] == AHEAD:
+                        continue
+                    self._pool = self._start_pool()
+                    future = self._pool.submit(replicate, scenario, unit[1], unit[2])
+                self._running[unit] = future
+                if entry[0] == AHEAD:
+                    self._ahead_running.add(unit)
+            future.add_done_callback(partial(self._finished, unit))
+
+    def _next(self) -> tuple[int, int, Unit, Scenario] | None:
+        """The replication to hand to a worker now, if a worker is free (under the lock).
+        What is fetched ahead runs on one worker at a time: when the room moves a slider,
+        at most one replication nobody may want holds a worker. While a page waits for a
+        first look a worker is making, nothing else starts: on a busy machine the share
+        of the processors this app gets would be split, the first look at half speed
+        (the full answer then loses nothing by the wait; on a quiet one, at most that
+        one replication's time on the other core)."""
+        if len(self._running) >= self.workers or self._waiting:
+            return None
+        self._queue = [e for e in self._queue if e[2] not in self._done and self._alive(e[2])]
+        self._ahead_running &= self._running.keys()
+        ready = [
+            e
+            for e in self._queue
+            if e[2] not in self._here
+            and e[2] not in self._running
+            and (e[0] != AHEAD or not self._ahead_running)
+        ]
+        return min(ready, default=None, key=lambda e: (e[0], e[1]))
+
+    def _unit_now(self, scenario: Scenario, unit: Unit) -> Results:
+        """One replication at once: kept, from the worker running it, or run here."""
+        while True:
+            with self._lock:
+                found = self._done.get(unit)
+                if found is not None:
+                    self._done.move_to_end(unit)
+                    return found
+                running, elsewhere = self._running.get(unit), self._here.get(unit)
+                if running is None and elsewhere is None:
+                    self._here[unit] = threading.Event()
+                    break
+                if running is not None:
+                    self._waiting += 1
+            if running is not None:
+                try:
+                    return running.result()
+                except Exception:  # failed or stopped there: run it here
+                    with self._lock:
+                        if self._running.get(unit) is running:
+                            del self._running[unit]
+                    continue
+                finally:
+                    with self._wake:
+                        self._waiting -= 1
+                        self._wake.notify()
+            if elsewhere is not None:  # another session runs it here: wait for it
+                elsewhere.wait()
+                with self._lock:
+                    found = self._done.get(unit)
+                if found is not None:
+                    return found
+                # it failed there: try it again here
+        try:
+            found = replicate(scenario, unit[1], unit[2])
+        except BaseException:
+            with self._wake:
+                self._here.pop(unit).set()
+                self._wake.notify()  # a worker may try it again for a page waiting for it
+            raise
+        self._store(unit, found)
+        return found
+
+    def _finished(self, unit: Unit, future: Future[Results]) -> None:
+        """A worker's replication is in (or failed, or was stopped by `close`)."""
+        if future.cancelled() or future.exception() is not None:
+            with self._wake:
+                if self._running.get(unit) is future:
+                    del self._running[unit]
+                failed = self._wanted.pop(unit, [])
+                self._wake.notify()
+            error = None if future.cancelled() else future.exception()
+            for wanted in failed:
+                if error is not None and wanted.future.set_running_or_notify_cancel():
+                    wanted.future.set_exception(error)
+            return
+        self._store(unit, future.result())
+
+    def _store(self, unit: Unit, results: Results) -> None:
+        """Keep a replication; hand it to the runs waiting for it."""
+        complete = []
+        with self._wake:
+            self._done[unit] = results
+            self._done.move_to_end(unit)
             while len(self._done) > self.keep:
                 self._done.popitem(last=False)
+            self._running.pop(unit, None)
+            event = self._here.pop(unit, None)
+            for wanted in self._wanted.pop(unit, []):
+                wanted.parts[unit] = results
+                wanted.missing.discard(unit)
+                if not wanted.missing:
+                    complete.append(wanted)
+            self._wake.notify()
+        if event is not None:
+            event.set()
+        for wanted in complete:
+            self._complete(wanted)
+
+    @staticmethod
+    def _complete(wanted: _Wanted) -> None:
+        """Every replication of a run is in: join them, unless the run was withdrawn."""
+        if not wanted.future.set_running_or_notify_cancel():
+            return
+        try:
+            wanted.future.set_result(joined([wanted.parts[u] for u in sorted(wanted.parts)]))
+        except Exception as exc:
+            wanted.future.set_exception(exc)

@@ -2,12 +2,13 @@
 the sidebar, the trainer's text, and the progressive display of an answer.
 
 `progressive` is how a page stays fast enough for a room: it asks the shared `Runner`
-for the full answers (ten replications, in the worker process) at once, draws a first
-answer from one replication run here meanwhile (well under the 1.5 s a slider may take),
-then draws again as full answers arrive. While it waits it writes a line of progress
-every fraction of a second; each write lets Streamlit stop this run when a slider moves
-again, so a room never waits for an answer nobody looks at any more (the stale runs
-not yet started are withdrawn).
+for the full answers (ten replications, on the worker processes) at once, draws a first
+answer from one replication run here meanwhile (well under the 1.5 s a slider may take;
+it is also the full answer's first replication), then draws again as full answers
+arrive. While it waits it writes a line of progress every fraction of a second; each
+write lets Streamlit stop this run when a slider moves again, so a room never waits for
+an answer nobody looks at any more (the stale replications not yet started are
+withdrawn).
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ SCENARIO_ENV = "CASELOAD_APP_SCENARIO"  # the scenario when not given after `--s
 REPLICATIONS_ENV = "CASELOAD_APP_REPLICATIONS"  # "quick,full" (tests use fewer)
 DEFAULT_SCENARIO = "baseline"
 FLIGHT_SCENARIO = "peak_without_hiring"  # the flight simulator's default: a peak to manage
-REDRAW_SECONDS = 0.8  # partial answers are drawn at most this often
 FIGURE_DPI = 100
 FIRST_LOOK = "First look"
 FULL_ANSWER = "Full answer"
@@ -81,7 +81,7 @@ def flight_scenario() -> Scenario:
 
 @st.cache_resource(show_spinner=False)
 def runner() -> Runner:
-    """The runner every session shares: its cache, and one warm worker process."""
+    """The runner every session shares: its replications, and its warm worker processes."""
     return Runner()
 
 
@@ -188,10 +188,11 @@ def progressive(
     run = runner()
     area = st.empty()
     status = st.empty()
-    futures: list[Future[Results]] = [run.submit(job) for job in full]
-    earlier = st.session_state.get(f"jobs-{key}", [])
-    run.withdraw(earlier, keep=[job.key for job in full])
-    st.session_state[f"jobs-{key}"] = [job.key for job in full]
+    here = [0 if q is None else q.replications for q in quick]
+    futures = [run.submit(job, here=n) for job, n in zip(full, here, strict=True)]
+    run.withdraw(st.session_state.get(f"runs-{key}", []))  # what the slider asked before
+    run.withdraw_ahead()  # the first looks fetched ahead, but the one asked for now
+    st.session_state[f"runs-{key}"] = futures
 
     def answers() -> list[Results | None]:
         return [_result(f) for f in futures]
@@ -202,21 +203,27 @@ def progressive(
             firsts.append(_result(future) or (run.now(job) if job is not None else None))
         with area.container():
             draw(firsts, False)
-        started, drawn, shown = time.monotonic(), time.monotonic(), 0
+        # drawn again as each answer with a first look is in (the page's answers, with
+        # their uncertainty); the other runs (a curve's points) come with the last draw,
+        # since a draw takes a core for 0.2-0.4 s that the replications could use
+        answered = [i for i, job in enumerate(quick) if job is not None]
+        started, shown = time.monotonic(), sum(_ready(futures[i]) for i in answered)
         while not all(_ready(f) for f in futures):
             waited = time.monotonic() - started
             ready = sum(_ready(f) for f in futures)
+            runs = f", {ready} of {len(futures)} runs in" if len(futures) > len(answered) else ""
             status.caption(
                 f"{FIRST_LOOK}: {_count(quick)}. The {FULL_ANSWER.lower()} "
-                f"({full[0].replications} replications) is running… {waited:.0f} s"
+                f"({full[0].replications} replications{runs}) is running… {waited:.0f} s"
             )
-            if ready > shown and time.monotonic() - drawn > REDRAW_SECONDS:
+            done = sum(_ready(futures[i]) for i in answered)
+            if done > shown:
                 partial = answers()
                 with area.container():
                     draw([p or q for p, q in zip(partial, firsts, strict=True)], False)
-                drawn, shown = time.monotonic(), ready
+                shown = done
             for i, future in enumerate(futures):
-                if future.cancelled():  # withdrawn by another session: ask again
+                if future.cancelled():  # withdrawn (the runner closed): ask again
                     futures[i] = run.submit(full[i])
             time.sleep(0.15)
     errors = [f.exception() for f in futures if f.exception() is not None]

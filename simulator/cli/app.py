@@ -2,8 +2,9 @@
 
 The app is a Streamlit script (`simulator/app/main.py`) started in a child process; it
 needs nothing from the network (Streamlit serves its own files, usage statistics are
-off). The scenario is checked first, so a typo is reported as for any command, before
-a server starts. Streamlit then takes the command's place (exec): Ctrl-C stops it.
+off). The scenario and the port are checked first, so a typo, a port outside 1-65535 or
+one in use is reported as for any command (exit status 2), before a server starts.
+Streamlit then takes the command's place (exec): Ctrl-C stops it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import os
 import socket
 import sys
 from pathlib import Path
+
+from simulator.cli import arguments
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
@@ -36,16 +39,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--port",
-        type=int,
+        type=arguments.port,
         default=None,
-        help=f"port to serve on (default {DEFAULT_PORT}, or the next free one)",
+        help=f"port to serve on, 1-65535 (default {DEFAULT_PORT}, or the next free one)",
     )
 
 
 def free_port(start: int = DEFAULT_PORT, tries: int = 50) -> int:
-    """The first port from `start` on that nothing listens on at 127.0.0.1."""
-    for port in range(start, start + tries):
+    """The first port from `start` on that nothing listens on at 127.0.0.1 (bound as the
+    server binds it: connections of a server stopped a moment ago do not count)."""
+    for port in range(start, min(start + tries, 65536)):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            if os.name == "posix":
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind((HOST, port))
             except OSError:
@@ -95,6 +101,16 @@ def main(args: argparse.Namespace, argv: list[str]) -> int:
         cl.load_scenario(args.scenario)  # a bad scenario fails here, with the usual message
         given = Path(args.scenario)
         source = str(given.resolve()) if given.exists() else args.scenario
+    if args.port is not None:
+        try:
+            free_port(args.port, tries=1)
+        except OSError:
+            print(
+                f"caseload app: error: port {args.port} is in use on {HOST} (another "
+                "program serves there); give another --port, or none for a free one",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
     port = args.port if args.port is not None else free_port()
     print(f"caseload app: serving on http://{HOST}:{port}/  (Ctrl-C stops it)", flush=True)
     serve = command(source, port)

@@ -101,6 +101,18 @@ def positive(text: str) -> int:
     return n
 
 
+def port(text: str) -> int:
+    """A TCP port: a whole number from 1 to 65535 (0, "any free port", would serve at an
+    address nobody is told)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"a port from 1 to 65535, got {n}")
+    return n
+
+
 def finite(text: str) -> float:
     """A number that is not inf or nan."""
     try:

@@ -64,18 +64,20 @@ def run_scenario(
     seed: int | None = None,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    first: int = 0,
 ) -> Results:
     """Run independent replications on `executor` (default: this process) and gather them.
 
     `replications` is a number (default: the scenario's) or an `AutoReplications`
     rule, which adds replications until the key metrics are precise enough (on worker
-    processes a few run ahead; those past the stopping point are left out).
+    processes a few run ahead; those past the stopping point are left out). They are
+    numbered from `first`: a run may be made in parts and joined (`join`).
     """
     rule = replications if isinstance(replications, AutoReplications) else None
     n = rule.maximum if rule else (replications or scenario.simulation.replications)
     seed = scenario.simulation.seed if seed is None else seed
     started = time.perf_counter()
-    jobs = (Replication(scenario, rep, seed) for rep in range(n))
+    jobs = (Replication(scenario, first + rep, seed) for rep in range(n))
     done: list[Replicated] = []
     history: dict[str, list[float]] = {}
     runs = _in_order(jobs, executor or SerialExecutor(), progress, per_job=1.0)
@@ -157,26 +159,74 @@ def _gather(
     scenario: Scenario, seed: int, done: Sequence[Replicated], wall_seconds: float
 ) -> Results:
     """The replications `done` (in order) as one run's tables."""
+    per_replication = [_per_replication(r) for r in done]
+    events = sum(r.events for r in done)
+    return _tables(scenario, seed, done, per_replication, len(done), wall_seconds, events)
+
+
+def join(parts: Sequence[Results]) -> Results:
+    """One run from runs of the same scenario and seed whose replications differ: their
+    tables in the order of the replications' numbers, the summary over all of them.
+
+    Each replication seeds itself from the seed and its number (`run_scenario`'s
+    `first`), so the parts of a run made apart (at once, on other processes, in
+    another order) join into the tables the whole run makes at once, byte for byte.
+    Raises ValueError for parts of other scenarios or seeds, a replication in two parts
+    (it would be counted twice), or a part whose count was chosen automatically.
+    """
+    if not parts:
+        raise ValueError("join: no runs to join")
+    scenario, seed = parts[0].scenario, parts[0].seed
+    if any(p.seed != seed or p.scenario.digest() != scenario.digest() for p in parts):
+        raise ValueError("join: the runs are of other scenarios or seeds")
+    if any(p.auto is not None for p in parts):
+        raise ValueError("join: a run with replications='auto' chose its own count")
+    numbers = [_numbers(p) for p in parts]
+    ordered = [p for _, p in sorted(zip(numbers, parts, strict=True), key=lambda n: n[0])]
+    every = [n for found in numbers for n in found]
+    if len(set(every)) < len(every):
+        twice = sorted({n for n in every if every.count(n) > 1})
+        raise ValueError(f"join: replication(s) {twice} are in more than one run")
+    per_replication = [p.per_replication for p in ordered]
+    wall, events = sum(p.wall_seconds for p in parts), sum(p.events for p in parts)
+    return _tables(scenario, seed, ordered, per_replication, len(every), wall, events)
+
+
+def _numbers(results: Results) -> list[int]:
+    """The replication numbers of a run, in order."""
+    return sorted(int(n) for n in results.per_replication["replication"].unique())
+
+
+def _tables(
+    scenario: Scenario,
+    seed: int,
+    done: Sequence[Replicated | Results],
+    per_replication: Sequence[pd.DataFrame],
+    replications: int,
+    wall_seconds: float,
+    events: int,
+) -> Results:
+    """One run's tables from `done`'s, in order (replications, or runs of some of them)."""
     with timings.phase("tables"):
-        per_replication = pd.concat([_per_replication(r) for r in done], ignore_index=True)
+        per_rep = pd.concat(per_replication, ignore_index=True)
         weekly = first_column(pd.concat([r.weekly for r in done], ignore_index=True), "replication")
         by_task = pd.concat([r.by_task for r in done], ignore_index=True)
         tasks = pd.concat([r.tasks for r in done], ignore_index=True)
         counts = first_column(pd.concat([r.counts for r in done], ignore_index=True), "replication")
     with timings.phase("statistics"):
-        summary = summarise(per_replication, scenario)
+        summary = summarise(per_rep, scenario)
     return Results(
         scenario=scenario,
         seed=seed,
-        replications=len(done),
+        replications=replications,
         summary=summary,
-        per_replication=per_replication,
+        per_replication=per_rep,
         weekly=weekly,
         by_task=first_column(by_task, "replication"),
         tasks=tasks,
         counts=counts,
         wall_seconds=wall_seconds,
-        events=sum(r.events for r in done),
+        events=events,
     )
 
 
