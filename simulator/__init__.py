@@ -6,6 +6,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     estimate(scenario), check_size(scenario)        how large a run is; within the limits?
     run(scenario, replications=..., seed=..., progress=..., workers=...)  -> Results
     compare(a, b, replications=..., seed=..., workers=...)                -> Comparison
+    fork_workers()                                  workers forked from this program (a command)
     results_folder(scenario, out), comparison_folder(a, b, out)  checked before the work
     write_results(results, folder), write_comparison(comparison, folder)
     describe(results | comparison)                  the key figures as the console shows
@@ -48,6 +49,7 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     ema_model,
     estimate,
     explain,
+    fork_workers,
     load_scenario,
     load_sweep,
     load_sweep_results,
@@ -109,6 +111,7 @@ __all__ = [
     "ema_model",
     "estimate",
     "explain",
+    "fork_workers",
     "load_scenario",
     "load_sweep",
     "load_sweep_results",

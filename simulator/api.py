@@ -114,6 +114,18 @@ def run(
         executor.close()
 
 
+def fork_workers() -> None:
+    """Start the worker processes of `run`, `compare`, `write_results` and the rest from now
+    on by forking this program (on Linux, where it runs one thread when they start): they
+    start at once and share what it has loaded, instead of a fork server loading the
+    simulator again. For a program that runs one command and ends, like `caseload`; the
+    default suits programs with threads of their own (the app, a notebook) and scripts.
+    The results are the same either way."""
+    from simulator.experiments.executors import fork_workers as allow
+
+    allow()
+
+
 def compare(
     a: Scenario,
     b: Scenario,
@@ -172,7 +184,8 @@ def results_folder(
     an existing folder is replaced only if caseload wrote it and holds nothing else, and
     only with `force` or when it is the default folder of the same scenario. Refusals
     (a file, a link, another program's folder, no permission) raise `ScenarioError`."""
-    from simulator.reporting.files import results_destination
+    with phase("import"):  # the tables, and what writes them
+        from simulator.reporting.files import results_destination
 
     return results_destination(scenario.name, None if out is None else Path(out), force=force)
 
