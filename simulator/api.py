@@ -80,8 +80,8 @@ def run(
     within `precision` of its mean (Hoad, Robinson & Davies 2010), at most
     `max_replications`. `progress=True` shows a console bar (only on a terminal).
     The replications run on `workers` processes (default: one per core, but in this
-    process for a run of two replications or fewer); the results are the same however
-    many. A run larger than the limits (`estimate`) is refused unless `limits=False`.
+    process for a run of two replications or fewer unless workers are forked,
+    `fork_workers`); the results are the same however many. A run larger than the limits (`estimate`) is refused unless `limits=False`.
     """
     with phase("import"):
         from simulator.experiments.executors import replication_executor
@@ -214,7 +214,8 @@ def write_results(
     figure could not be drawn.
 
     The figures are drawn on `workers` processes (default: one per core where the run
-    had more than two replications, else in this process).
+    had more than two replications or workers are forked (`fork_workers`), else in this
+    process).
     """
     _count("workers", workers, minimum=1)
     with phase("import"):

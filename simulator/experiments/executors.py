@@ -355,16 +355,21 @@ SERIAL_UP_TO = 2  # replications: so few run faster here than on processes still
 
 
 def replication_executor(
-    replications: int, workers: int | None = None, preload: Sequence[str] = PRELOAD
+    replications: int,
+    workers: int | None = None,
+    preload: Sequence[str] = PRELOAD,
+    jobs: int | None = None,
 ) -> Executor:
-    """An executor for `replications` independent replications: `workers` processes, at
-    most one per replication. By default one per core, but in this process for a run of
-    `SERIAL_UP_TO` replications or fewer, where starting processes costs more than it
-    saves; one worker is this process. The workers need the modules `preload`."""
+    """An executor for `jobs` independent jobs (default: one per replication) of a run of
+    `replications`: `workers` processes, at most one per job. By default one per core,
+    but in this process for a run of `SERIAL_UP_TO` replications or fewer, where starting
+    processes from a fork server costs more than it saves (forked from this program, they
+    start at once); one worker is this process. The workers need the modules `preload`."""
     check_workers(workers)
     if workers is None:
-        workers = 1 if replications <= SERIAL_UP_TO else available_cores()
-    workers = min(workers, replications)
+        few = replications <= SERIAL_UP_TO and not _may_fork()
+        workers = 1 if few else available_cores()
+    workers = min(workers, replications if jobs is None else jobs)
     return SerialExecutor() if workers <= 1 else ProcessExecutor(workers, preload)
 
 

@@ -78,8 +78,8 @@ def write_results(
 ) -> Path:
     """Write every output of `results` into the folder `where`, atomically (the PNG figures
     too, unless `figures` is False: on `workers` processes, by default one per core where
-    the run had more than a few replications, else in this one). A plain path is checked
-    as `--out` without --force.
+    the run had more than a few replications or workers are forked, else in this one). A
+    plain path is checked as `--out` without --force.
 
     Raises `FiguresFailed`, once the folder is in place, if a figure could not be drawn.
     """
@@ -176,7 +176,8 @@ def _inert(value: Any) -> Any:
 def _write_figures(
     results: Results, folder: Path, workers: int | None, meanwhile: Callable[[], None]
 ) -> None:
-    """The planner figures, on as many processes as the replications ran on by default,
+    """The planner figures, on as many processes as the replications ran on by default (or
+    one per core where workers are forked from here, however few the replications),
     while this process does `meanwhile`; or in this process, after `meanwhile`."""
     scenario = results.scenario
     planner = Planner(
@@ -187,7 +188,8 @@ def _write_figures(
         stress_threshold=scenario.stress.threshold,
         counts=results.counts,
     )
-    executor = replication_executor(results.replications, workers, preload=[FIGURES_MODULE])
+    jobs = len(planner.names())  # one a figure
+    executor = replication_executor(results.replications, workers, [FIGURES_MODULE], jobs)
     try:
         if executor.workers == 1:
             meanwhile()
