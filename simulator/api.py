@@ -81,7 +81,8 @@ def run(
     `max_replications`. `progress=True` shows a console bar (only on a terminal).
     The replications run on `workers` processes (default: one per core, but in this
     process for a run of two replications or fewer unless workers are forked,
-    `fork_workers`); the results are the same however many. A run larger than the limits (`estimate`) is refused unless `limits=False`.
+    `fork_workers`); the results are the same however many. A run larger than the limits
+    (`estimate`) is refused unless `limits=False`.
     """
     with phase("import"):
         from simulator.experiments.executors import replication_executor
