@@ -116,12 +116,13 @@ def run(
 
 
 def fork_workers() -> None:
-    """Start the worker processes of `run`, `compare`, `write_results` and the rest from now
-    on by forking this program (on Linux, where it runs one thread when they start): they
-    start at once and share what it has loaded, instead of a fork server loading the
-    simulator again. For a program that runs one command and ends, like `caseload`; the
-    default suits programs with threads of their own (the app, a notebook) and scripts.
-    The results are the same either way."""
+    """Start the worker processes of `run`, `compare` and `write_results` from now on by
+    forking this program (on Linux, where it runs one thread when they start): they start
+    at once and share what it has loaded, instead of a fork server loading the simulator
+    again (batches, whose workers start once for many runs, keep the fork server). For a
+    program that runs one command and ends, like `caseload`; the default suits programs
+    with threads of their own (the app, a notebook) and scripts. The results are the same
+    either way."""
     from simulator.experiments.executors import fork_workers as allow
 
     allow()

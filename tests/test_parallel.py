@@ -183,19 +183,19 @@ def test_workers_are_forked_where_the_program_allows_it_and_runs_one_thread() ->
     code = (
         "import threading\n"
         "import simulator as cl\n"
-        "from simulator.experiments.executors import ProcessExecutor\n"
-        "def method():\n"
-        "    executor = ProcessExecutor(2)\n"
+        "from simulator.experiments.executors import make_executor, replication_executor\n"
+        "def method(make=lambda: replication_executor(10, 2)):\n"
+        "    executor = make()\n"
         "    executor.close()\n"
         "    return executor.start_method\n"
         "print(method())\n"
         "cl.fork_workers()\n"
-        "print(method())\n"
+        "print(method(), method(lambda: make_executor(2)))  # a batch: the fork server\n"
         "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
         "print(method())\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == ["forkserver", "fork", "forkserver"]
+    assert done.stdout.split() == ["forkserver", "fork", "forkserver", "forkserver"]
 
 
 def test_the_command_forks_its_workers_and_writes_what_one_process_writes(

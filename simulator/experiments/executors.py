@@ -9,10 +9,11 @@ way (before them, where they run in this process). The work itself must not depe
 where or when it runs (every run seeds itself), so results are the same whatever the
 executor.
 
-Local workers start from a fork server that has loaded the simulator; or, where the
-program asked for it (`fork_workers`: the command line does) and runs a single thread
-when they start, by forking the program itself, so that they start at once with what it
-has loaded (nothing is imported twice, and no server starts). The results are the same.
+Local workers start from a fork server that has loaded the simulator; or, for the
+replications and figures of `run` and `compare`, where the program asked for it
+(`fork_workers`: the command line does) and runs a single thread when they start, by
+forking the program itself, so that they start at once with what it has loaded (nothing
+is imported twice, and no server starts). The results are the same.
 
 Workers never outlive the sweep. A local worker watches the process that started it (a
 thread waits on the pipe that process holds open: it closes however the process ends,
@@ -93,8 +94,9 @@ class ProcessExecutor:
     """Local worker processes (concurrent.futures), started once and reused for every chunk.
 
     The workers need the modules `preload` (default: the simulator's work). Where this
-    program allows it (`fork_workers`) and runs one thread, they are forked from it once
-    it has loaded those: a worker starts in milliseconds, with no module imported again.
+    program allows it (`fork_workers`), runs one thread and `fork` is not False, they are
+    forked from it once it has loaded those: a worker starts in milliseconds, with no
+    module imported again.
     Elsewhere on POSIX they are forked from a fork server that has imported the
     simulator, which starts loading at once while the caller goes on (e.g. to import
     what it needs itself), and stays for the next executor of this process; a worker
@@ -102,9 +104,11 @@ class ProcessExecutor:
     spawned, and import afresh.
     """
 
-    def __init__(self, workers: int | None = None, preload: Sequence[str] = PRELOAD) -> None:
+    def __init__(
+        self, workers: int | None = None, preload: Sequence[str] = PRELOAD, fork: bool = True
+    ) -> None:
         self.workers = workers or available_cores()
-        if _may_fork():
+        if fork and _may_fork():
             with timings.phase("import"):
                 for module in preload:  # loaded here once, shared by every worker
                     importlib.import_module(module)
@@ -332,13 +336,16 @@ def closing(executor: Executor) -> Iterator[Executor]:
 def make_executor(
     workers: int | None = None, scheduler: str | None = None, security: Any = None
 ) -> Executor:
-    """The executor the command line asks for: Dask with a scheduler (and its TLS
-    `security`, a `distributed.security.Security`), else processes or serial."""
+    """The executor a batch (a sweep, the planner, the calibration) asks for: Dask with a
+    scheduler (and its TLS `security`, a `distributed.security.Security`), else processes
+    from the fork server or serial. A batch starts its workers once for many runs, so a
+    fork server's start-up is nothing beside them, and they share nothing with the
+    program (forked workers are for the answers, `replication_executor`)."""
     if scheduler is not None:
         return DaskExecutor(scheduler, security)
     check_workers(workers)
     workers = workers or available_cores()
-    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers, fork=False)
 
 
 def check_workers(workers: int | None) -> None:
