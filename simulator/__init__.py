@@ -7,6 +7,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     run(scenario, replications=..., seed=..., progress=..., workers=...)  -> Results
     join_runs([results, ...])                       -> Results, a run made in parts (run's first=)
     compare(a, b, replications=..., seed=..., workers=...)                -> Comparison
+    fork_workers()                                  workers forked from this program (a command)
     results_folder(scenario, out), comparison_folder(a, b, out)  checked before the work
     write_results(results, folder), write_comparison(comparison, folder)
     describe(results | comparison)                  the key figures as the console shows
@@ -49,6 +50,7 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     ema_model,
     estimate,
     explain,
+    fork_workers,
     join_runs,
     load_scenario,
     load_sweep,
@@ -111,6 +113,7 @@ __all__ = [
     "ema_model",
     "estimate",
     "explain",
+    "fork_workers",
     "join_runs",
     "load_scenario",
     "load_sweep",

@@ -81,10 +81,11 @@ def run(
     within `precision` of its mean (Hoad, Robinson & Davies 2010), at most
     `max_replications`. `progress=True` shows a console bar (only on a terminal).
     The replications run on `workers` processes (default: one per core, but in this
-    process for a run of two replications or fewer); the results are the same however
-    many. A run larger than the limits (`estimate`) is refused unless `limits=False`.
-    The replications are numbered from `first` (default 0): replication k is the same
-    in any run, so a run can be made in parts and joined (`join_runs`).
+    process for a run of two replications or fewer unless workers are forked,
+    `fork_workers`); the results are the same however many. A run larger than the
+    limits (`estimate`) is refused unless `limits=False`. The replications are
+    numbered from `first` (default 0): replication k is the same in any run, so a
+    run can be made in parts and joined (`join_runs`).
     """
     with phase("import"):
         from simulator.experiments.executors import replication_executor
@@ -135,6 +136,19 @@ def join_runs(parts: Sequence[Results]) -> Results:
         return join(parts)
     except ValueError as exc:
         raise ScenarioError(str(exc)) from None
+
+
+def fork_workers() -> None:
+    """Start the worker processes of `run`, `compare` and `write_results` from now on by
+    forking this program (on Linux, where it runs one thread when they start): they start
+    at once and share what it has loaded, instead of a fork server loading the simulator
+    again (batches, whose workers start once for many runs, keep the fork server). For a
+    program that runs one command and ends, like `caseload`; the default suits programs
+    with threads of their own (the app, a notebook) and scripts. The results are the same
+    either way."""
+    from simulator.experiments.executors import fork_workers as allow
+
+    allow()
 
 
 def compare(
@@ -195,7 +209,8 @@ def results_folder(
     an existing folder is replaced only if caseload wrote it and holds nothing else, and
     only with `force` or when it is the default folder of the same scenario. Refusals
     (a file, a link, another program's folder, no permission) raise `ScenarioError`."""
-    from simulator.reporting.files import results_destination
+    with phase("import"):  # the tables, and what writes them
+        from simulator.reporting.files import results_destination
 
     return results_destination(scenario.name, None if out is None else Path(out), force=force)
 
@@ -224,7 +239,8 @@ def write_results(
     figure could not be drawn.
 
     The figures are drawn on `workers` processes (default: one per core where the run
-    had more than two replications, else in this process).
+    had more than two replications or workers are forked (`fork_workers`), else in this
+    process).
     """
     _count("workers", workers, minimum=1)
     with phase("import"):

@@ -176,3 +176,37 @@ def test_a_script_without_a_main_guard_is_told_how_to_run_on_processes(tmp_path:
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
     assert done.returncode != 0
     assert 'if __name__ == "__main__":' in done.stderr.splitlines()[-1]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_workers_are_forked_where_the_program_allows_it_and_runs_one_thread() -> None:
+    code = (
+        "import threading\n"
+        "import simulator as cl\n"
+        "from simulator.experiments.executors import make_executor, replication_executor\n"
+        "def method(make=lambda: replication_executor(10, 2)):\n"
+        "    executor = make()\n"
+        "    executor.close()\n"
+        "    return executor.start_method\n"
+        "print(method())\n"
+        "cl.fork_workers()\n"
+        "print(method(), method(lambda: make_executor(2)))  # a batch: the fork server\n"
+        "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+        "print(method())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["forkserver", "fork", "forkserver", "forkserver"]
+
+
+def test_the_command_forks_its_workers_and_writes_what_one_process_writes(
+    folders: dict[int, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "forked"  # `caseload` as its own process: its workers are forked
+    argv = ["run", "reference.toml", "--replications", str(REPLICATIONS), "--workers", "2"]
+    argv += ["--no-figures", "-q", "--out", str(out)]
+    subprocess.run([sys.executable, "-m", "simulator", *argv], check=True, cwd=REFERENCE)
+    for name in ("summary.csv", "tasks_by_type.csv", "scenario.resolved.toml"):
+        assert (out / name).read_bytes() == (folders[1] / name).read_bytes(), name
+    for name in ("timeseries.parquet", "tasks.parquet"):
+        forked, serial = (pd.read_parquet(folder / name) for folder in (out, folders[1]))
+        pd.testing.assert_frame_equal(forked, serial, check_exact=True)

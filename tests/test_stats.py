@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.analysis.stats import T95, mean_ci, t_interval, t_quantile
+from simulator.analysis.stats import T95, mean_ci, percentile_range, t_interval, t_quantile
 
 
 def test_mean_ci_matches_hand_computed_t_interval() -> None:
@@ -73,3 +73,19 @@ def test_mean_ci_uses_each_columns_own_degrees_of_freedom() -> None:
         half = stats.t.ppf(0.95, x.size - 1) * np.std(x, ddof=1) / math.sqrt(x.size)
         assert high[column] - mean[column] == pytest.approx(half, rel=1e-11)
         assert mean[column] - low[column] == pytest.approx(half, rel=1e-11)
+
+
+def test_percentile_range_is_nanpercentile_row_by_row_bit_for_bit() -> None:
+    rng = np.random.default_rng(7)
+    values = rng.lognormal(size=(400, 10))
+    values[::7, 3] = np.nan  # some rows with a run missing
+    values[::11, :9] = np.nan  # some with one value left: no range
+    values[::13] = np.round(values[::13], 1)  # ties
+    values[5] = 2.5  # all alike
+    lo, hi = percentile_range(values, axis=1)
+    for row, low, high in zip(values, lo, hi, strict=True):
+        if np.count_nonzero(~np.isnan(row)) < 2:
+            assert np.isnan(low) and np.isnan(high)
+            continue
+        want = np.nanpercentile(row, [10.0, 90.0])
+        assert (low, high) == (want[0], want[1])  # exactly, not approximately

@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = ["caseload", *(sys.argv[1:] if argv is None else argv)]
     previous = terminate_like_interrupt()
+    if argv is None:  # the process's own command: one thread, and it ends with the command
+        cl.fork_workers()
     try:
         return int(COMMANDS[args.command].main(args, command))
     except cl.ScenarioError as exc:

@@ -1,11 +1,19 @@
 """Three executors that run the same work alike: in this process, on local processes, on Dask.
 
 Executors (`SerialExecutor`, `ProcessExecutor`, `DaskExecutor`) share one method,
-`imap_unordered(fn, items)`, which applies a module-level function to each item (a
-chunk of runs, `simulator.experiments.work`) and yields each result as soon as it is
-done, with a bounded number of items in flight (memory stays flat however large the
-batch). The work itself must not depend on where or when it runs (every run seeds
-itself), so results are the same whatever the executor.
+`imap_unordered(fn, items, meanwhile=None)`, which applies a module-level function to
+each item (a chunk of runs, `simulator.experiments.work`) and yields each result as soon
+as it is done, with a bounded number of items in flight (memory stays flat however large
+the batch); `meanwhile` is work for the calling process once the first items are on their
+way (before them, where they run in this process). The work itself must not depend on
+where or when it runs (every run seeds itself), so results are the same whatever the
+executor.
+
+Local workers start from a fork server that has loaded the simulator; or, for the
+replications and figures of `run` and `compare`, where the program asked for it
+(`fork_workers`: the command line does) and runs a single thread when they start, by
+forking the program itself, so that they start at once with what it has loaded (nothing
+is imported twice, and no server starts). The results are the same.
 
 Workers never outlive the sweep. A local worker watches the process that started it (a
 thread waits on the pipe that process holds open: it closes however the process ends,
@@ -20,12 +28,15 @@ import concurrent.futures as cf
 import importlib
 import multiprocessing
 import os
+import signal
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
+from simulator import timings
 from simulator.scenario.errors import ScenarioError
 
 T = TypeVar("T")
@@ -49,7 +60,9 @@ class Executor(Protocol):
     workers: int
     description: str
 
-    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]: ...
+    def imap_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T], meanwhile: Callable[[], None] | None = None
+    ) -> Iterator[R]: ...
 
     def warm_up(self) -> None: ...
 
@@ -62,7 +75,11 @@ class SerialExecutor:
     workers = 1
     description = "1 process (serial)"
 
-    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def imap_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T], meanwhile: Callable[[], None] | None = None
+    ) -> Iterator[R]:
+        if meanwhile is not None:
+            meanwhile()
         for item in items:
             yield fn(item)
 
@@ -76,16 +93,27 @@ class SerialExecutor:
 class ProcessExecutor:
     """Local worker processes (concurrent.futures), started once and reused for every chunk.
 
-    On POSIX the workers are forked from a fork server that has imported the simulator
-    already, so a worker starts in milliseconds without re-importing numpy, pandas and
-    SimPy, and without inheriting the threads of the calling process. The fork server
-    starts loading at once, while the caller goes on (e.g. to import what it needs
-    itself), and stays for the next executor of this process.
+    The workers need the modules `preload` (default: the simulator's work). Where this
+    program allows it (`fork_workers`), runs one thread and `fork` is not False, they are
+    forked from it once it has loaded those: a worker starts in milliseconds, with no
+    module imported again.
+    Elsewhere on POSIX they are forked from a fork server that has imported the
+    simulator, which starts loading at once while the caller goes on (e.g. to import
+    what it needs itself), and stays for the next executor of this process; a worker
+    does not inherit the threads of the calling process. Elsewhere (Windows) they are
+    spawned, and import afresh.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, preload: Sequence[str] = PRELOAD, fork: bool = True
+    ) -> None:
         self.workers = workers or available_cores()
-        if "forkserver" in multiprocessing.get_all_start_methods():
+        if fork and _may_fork():
+            with timings.phase("import"):
+                for module in preload:  # loaded here once, shared by every worker
+                    importlib.import_module(module)
+            context = multiprocessing.get_context("fork")
+        elif "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)
             from multiprocessing import forkserver  # POSIX only
@@ -93,15 +121,18 @@ class ProcessExecutor:
             forkserver.ensure_running()  # returns at once: the server loads meanwhile
         else:  # Windows and others: spawn, which imports afresh in each worker
             context = multiprocessing.get_context("spawn")
+        self.start_method = context.get_start_method()
         self._pool = cf.ProcessPoolExecutor(
             max_workers=self.workers, mp_context=context, initializer=exit_with_parent
         )
         self.description = f"{self.workers} processes"
 
-    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def imap_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T], meanwhile: Callable[[], None] | None = None
+    ) -> Iterator[R]:
         submit = lambda item: self._pool.submit(fn, item)  # noqa: E731
         wait = lambda futures: cf.wait(futures, return_when=cf.FIRST_COMPLETED)  # noqa: E731
-        yield from _bounded(items, submit, wait, window=4 * self.workers)
+        yield from _bounded(items, submit, wait, window=4 * self.workers, meanwhile=meanwhile)
 
     def warm_up(self) -> None:
         """Start every worker now (otherwise the first chunks pay for it)."""
@@ -123,14 +154,36 @@ class ProcessExecutor:
                 process.kill()
 
 
+_FORK = [False]  # whether this program lets its workers be forked from it (`fork_workers`)
+
+
+def fork_workers(allowed: bool = True) -> None:
+    """Let local workers be forked from this program from now on, where it runs one thread
+    when they start (Linux only): they start at once and share what it has loaded.
+
+    For a program that runs one command and ends, like the command line. The fork server
+    (the default) suits programs with threads of their own (a web app, a notebook's
+    kernel) and scripts: a worker forked from a program with other threads may inherit a
+    lock some thread held, and never get it.
+    """
+    _FORK[0] = allowed
+
+
+def _may_fork() -> bool:
+    return _FORK[0] and sys.platform == "linux" and threading.active_count() == 1
+
+
 def exit_with_parent() -> None:
     """In a worker process: exit as soon as the process that started it ends, however it
-    ends (killed with SIGKILL, it has no chance to stop its workers itself).
+    ends (killed with SIGKILL, it has no chance to stop its workers itself). A worker
+    forked from the command line leaves its SIGTERM handler (`close(abort=True)` ends
+    workers with SIGTERM, and a forked worker would otherwise raise inside its chunk).
 
     The parent holds a pipe to each worker open while it lives; `parent_process().sentinel`
     is the worker's end, readable once the parent is gone (also under the fork server,
     whose workers' sentinel is the pipe of the process that asked for them).
     """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parent = multiprocessing.parent_process()
     if parent is None:
         return
@@ -174,11 +227,13 @@ class DaskExecutor:
         self.description = f"the Dask cluster at {address} ({self.workers} threads)"
         self._wait = distributed.wait
 
-    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    def imap_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T], meanwhile: Callable[[], None] | None = None
+    ) -> Iterator[R]:
         submit = lambda item: self.client.submit(fn, item, pure=False)  # noqa: E731
         wait = lambda futures: self._wait(futures, return_when="FIRST_COMPLETED")  # noqa: E731
         # a round trip through the scheduler takes milliseconds: keep more queued per worker
-        yield from _bounded(items, submit, wait, window=8 * self.workers)
+        yield from _bounded(items, submit, wait, window=8 * self.workers, meanwhile=meanwhile)
 
     def warm_up(self) -> None:
         """Load the simulator on every worker now (otherwise the first chunks pay for it)."""
@@ -238,8 +293,10 @@ def _bounded(
     submit: Callable[[T], Any],
     wait: Callable[[set[Any]], tuple[set[Any], set[Any]]],
     window: int,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Any]:
     """Keep at most `window` items in flight; yield each one's result when it is done.
+    `meanwhile` runs here once the first items are on their way.
 
     Cancels what is still in flight if the caller stops early (Ctrl-C, an error).
     """
@@ -251,6 +308,9 @@ def _bounded(
                 pending.add(submit(item))
                 if len(pending) >= window:
                     break
+            if meanwhile is not None:
+                meanwhile, work = None, meanwhile
+                work()
             if not pending:
                 return
             done, pending = wait(pending)
@@ -276,13 +336,16 @@ def closing(executor: Executor) -> Iterator[Executor]:
 def make_executor(
     workers: int | None = None, scheduler: str | None = None, security: Any = None
 ) -> Executor:
-    """The executor the command line asks for: Dask with a scheduler (and its TLS
-    `security`, a `distributed.security.Security`), else processes or serial."""
+    """The executor a batch (a sweep, the planner, the calibration) asks for: Dask with a
+    scheduler (and its TLS `security`, a `distributed.security.Security`), else processes
+    from the fork server or serial. A batch starts its workers once for many runs, so a
+    fork server's start-up is nothing beside them, and they share nothing with the
+    program (forked workers are for the answers, `replication_executor`)."""
     if scheduler is not None:
         return DaskExecutor(scheduler, security)
     check_workers(workers)
     workers = workers or available_cores()
-    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers, fork=False)
 
 
 def check_workers(workers: int | None) -> None:
@@ -298,16 +361,23 @@ def check_workers(workers: int | None) -> None:
 SERIAL_UP_TO = 2  # replications: so few run faster here than on processes still starting
 
 
-def replication_executor(replications: int, workers: int | None = None) -> Executor:
-    """An executor for `replications` independent replications: `workers` processes, at
-    most one per replication. By default one per core, but in this process for a run of
-    `SERIAL_UP_TO` replications or fewer, where starting processes costs more than it
-    saves; one worker is this process."""
+def replication_executor(
+    replications: int,
+    workers: int | None = None,
+    preload: Sequence[str] = PRELOAD,
+    jobs: int | None = None,
+) -> Executor:
+    """An executor for `jobs` independent jobs (default: one per replication) of a run of
+    `replications`: `workers` processes, at most one per job. By default one per core,
+    but in this process for a run of `SERIAL_UP_TO` replications or fewer, where starting
+    processes from a fork server costs more than it saves (forked from this program, they
+    start at once); one worker is this process. The workers need the modules `preload`."""
     check_workers(workers)
     if workers is None:
-        workers = 1 if replications <= SERIAL_UP_TO else available_cores()
-    workers = min(workers, replications)
-    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers)
+        few = replications <= SERIAL_UP_TO and not _may_fork()
+        workers = 1 if few else available_cores()
+    workers = min(workers, replications if jobs is None else jobs)
+    return SerialExecutor() if workers <= 1 else ProcessExecutor(workers, preload)
 
 
 def available_cores() -> int:

@@ -1,9 +1,10 @@
 """Which planner figures a run gets, and drawing them here or on worker processes.
 
-The figures themselves are in `simulator.reporting.figures`. This module hands them out
-without loading matplotlib: where the figures are drawn on worker processes
-(`draw_figures` with a `ProcessExecutor`), only the workers load it, while the process
-that hands them out goes on without.
+The figures themselves are in `simulator.reporting.figures` (`FIGURES_MODULE`). This
+module hands them out without loading matplotlib: where the figures are drawn on worker
+processes (`draw_figures` with a `ProcessExecutor`), the workers load it, or the process
+that forks them loads it once for all of them. Each figure is a job of its own, the
+slowest first, so that the workers finish together.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from simulator.timings import phase
 if TYPE_CHECKING:
     from simulator.experiments.executors import Executor
 
+FIGURES_MODULE = "simulator.reporting.figures"  # what draws them (it loads matplotlib)
 PLANNER_FIGURES = (  # always drawn, in this order
     "caseload_per_worker.png",
     "backlog_hours.png",
@@ -30,6 +32,16 @@ PLANNER_FIGURES = (  # always drawn, in this order
 )
 DROPPED_FIGURE = "optional_tasks_dropped_by_task.png"  # where triage dropped optional tasks
 ARRIVALS_FIGURE = "arrivals_by_month.png"  # where the results have counts by month
+SLOWEST_FIRST = (  # the bar figures, then those of two panels, then the rest
+    "statutory_on_time_by_task.png",
+    DROPPED_FIGURE,
+    "caseload_per_worker.png",
+    ARRIVALS_FIGURE,
+    "stress.png",
+    "backlog_hours.png",
+    "staff_by_absence.png",
+    "utilisation.png",
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,7 @@ class Planner:
 def draw(job: tuple[Planner, list[str], Path]) -> list[Path]:
     """Draw planner figures (planner, file names, folder) and write them; their paths."""
     with phase("import"):  # matplotlib, where the first figure is drawn
-        from simulator.reporting.figures import draw_planner_figure
+        from simulator.reporting.figures import draw_planner_figure  # FIGURES_MODULE
 
     planner, names, folder = job
     return [draw_planner_figure(planner, name, folder / name) for name in names]
@@ -66,13 +78,18 @@ def draw(job: tuple[Planner, list[str], Path]) -> list[Path]:
 
 def draw_figures(folder: Path, planner: Planner, executor: Executor | None = None) -> list[Path]:
     """Write `planner`'s figures into `folder` (created if missing): in this process, or
-    shared out between `executor`'s processes (the tables travel once to each); their
-    paths, in order."""
+    one by one on `executor`'s processes, the slowest first (each takes the tables with
+    it); their paths, in order."""
     folder.mkdir(parents=True, exist_ok=True)
     names = planner.names()
     if executor is None:
         return draw((planner, names, folder))
-    shares = [names[i :: executor.workers] for i in range(min(executor.workers, len(names)))]
-    jobs = [(planner, share, folder) for share in shares]
+    jobs = [(planner, [name], folder) for name in sorted(names, key=_slowest_first)]
     written = {path for paths in executor.imap_unordered(draw, jobs) for path in paths}
     return [folder / name for name in names if folder / name in written]
+
+
+def _slowest_first(name: str) -> int:
+    """Where figure `name` goes in the queue of the workers: those that take longest to
+    draw first (measured on the baseline), so that none is left to draw alone at the end."""
+    return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)

@@ -4,17 +4,20 @@ Where a folder may go is checked before the simulation starts (`results_destinat
 `comparison_destination`: the rules are `simulator.experiments.outputs`'). The folder is
 built next to its destination under a temporary name and renamed into place only when
 every file is written, so a crash, Ctrl-C or SIGTERM never leaves a half-written results
-folder. Figures come last and cannot cost the tables: if drawing fails, every table and
-the manifest are still written, and `FiguresFailed` says so afterwards. Text a user
-wrote (task names) is written to CSV so that no spreadsheet reads it as a formula.
+folder. Figures cannot cost the tables (they are drawn after them, or on worker processes
+while this one writes them): if drawing fails, every table and the manifest are still
+written, and `FiguresFailed` says so afterwards. Text a user wrote (task names) is
+written to CSV so that no spreadsheet reads it as a formula.
 """
 
 from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -22,16 +25,22 @@ from simulator import native
 from simulator.analysis.mechanisms import mechanisms
 from simulator.analysis.tables import counts_by_year
 from simulator.experiments.atomic import atomic_folder
-from simulator.experiments.executors import replication_executor
+from simulator.experiments.executors import Executor, replication_executor
 from simulator.experiments.outputs import Destination, checked
 from simulator.experiments.run import Comparison, Results
-from simulator.reporting.drawing import Planner, draw_figures
+from simulator.reporting.drawing import FIGURES_MODULE, Planner, draw_figures
 from simulator.timings import phase
 from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
 RESULTS = Path("results")  # where the default folders go, relative to the working folder
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet cell a formula
+# columns of tasks.parquet with few distinct values, dictionary-encoded; the others (times,
+# hours: nearly all distinct) plain, which writes the file in a third of the time, smaller
+TASKS_DICTIONARY = ["replication", "case", "household", "task_type", "statutory", "lapsed",
+                    "caseworker", "state"]  # fmt: skip
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class FiguresFailed(Exception):
@@ -69,8 +78,8 @@ def write_results(
 ) -> Path:
     """Write every output of `results` into the folder `where`, atomically (the PNG figures
     too, unless `figures` is False: on `workers` processes, by default one per core where
-    the run had more than a few replications, else in this one). A plain path is checked
-    as `--out` without --force.
+    the run had more than a few replications or workers are forked, else in this one). A
+    plain path is checked as `--out` without --force.
 
     Raises `FiguresFailed`, once the folder is in place, if a figure could not be drawn.
     """
@@ -78,21 +87,13 @@ def write_results(
         where = results_destination(results.scenario.name, where)
     failure = None
     with atomic_folder(where) as folder:
-        with phase("tables"):
-            write_csv(results.summary, folder / "summary.csv")
-            write_csv(results.by_task, folder / "tasks_by_type.csv")
-            sim = results.scenario.simulation
-            by_year = counts_by_year(
-                results.counts, sim.start_date, sim.duration_days, sim.warmup_days
-            )
-            write_csv(by_year, folder / "counts_by_year.csv")
-            results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
-            results.tasks.to_parquet(folder / "tasks.parquet", index=False)
-            toml = resolved_toml(results)
-            (folder / "scenario.resolved.toml").write_text(toml, encoding="utf-8")
+        tables = partial(_write_tables, results, folder)
+        if figures:  # the tables are written while the figures are drawn
+            failure = _figures(results, folder / "figures", workers, tables)
+        else:
+            tables()
         manifest = build_manifest(results, command)
         if figures:
-            failure = _figures(results, folder / "figures", workers)
             manifest["figures"] = "failed: " + failure if failure else "complete"
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if failure:
@@ -100,15 +101,47 @@ def write_results(
     return where.path
 
 
-def _figures(results: Results, folder: Path, workers: int | None) -> str | None:
-    """Draw the figures into `folder`; what went wrong, if anything (the tables are safe)."""
+def _write_tables(results: Results, folder: Path) -> None:
+    """Every table of the results folder, and the scenario as run."""
+    with phase("tables"):
+        write_csv(results.summary, folder / "summary.csv")
+        write_csv(results.by_task, folder / "tasks_by_type.csv")
+        sim = results.scenario.simulation
+        by_year = counts_by_year(results.counts, sim.start_date, sim.duration_days, sim.warmup_days)
+        write_csv(by_year, folder / "counts_by_year.csv")
+        results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
+        results.tasks.to_parquet(
+            folder / "tasks.parquet", index=False, use_dictionary=TASKS_DICTIONARY
+        )
+        toml = resolved_toml(results)
+        (folder / "scenario.resolved.toml").write_text(toml, encoding="utf-8")
+
+
+def _figures(
+    results: Results, folder: Path, workers: int | None, tables: Callable[[], None]
+) -> str | None:
+    """Write the `tables` and draw the figures into `folder` (on worker processes, while the
+    tables are written); what went wrong with the figures, if anything. The tables are
+    written whatever becomes of the figures, and an error writing them is raised as such."""
+    tables_done: list[bool] = []  # none: not begun; False: failed; True: written
+
+    def write_tables() -> None:
+        tables_done.append(False)
+        tables()
+        tables_done[0] = True
+
+    failure = None
     try:
         with phase("figures"):
-            _write_figures(results, folder, workers)
+            _write_figures(results, folder, workers, write_tables)
     except Exception as exc:  # matplotlib may fail on anything; the run must not be lost
+        if tables_done == [False]:
+            raise
         drawn = sorted(p.name for p in folder.glob("*.png")) if folder.is_dir() else []
-        return f"{type(exc).__name__}: {exc}; drawn: {', '.join(drawn) or 'none'}"
-    return None
+        failure = f"{type(exc).__name__}: {exc}; drawn: {', '.join(drawn) or 'none'}"
+    if not tables_done:
+        tables()
+    return failure
 
 
 def write_csv(table: pd.DataFrame, path: Path, float_format: str = SUMMARY_FLOAT_FORMAT) -> None:
@@ -140,8 +173,12 @@ def _inert(value: Any) -> Any:
         return "'" + value
 
 
-def _write_figures(results: Results, folder: Path, workers: int | None) -> None:
-    """The planner figures, on as many processes as the replications ran on by default."""
+def _write_figures(
+    results: Results, folder: Path, workers: int | None, meanwhile: Callable[[], None]
+) -> None:
+    """The planner figures, on as many processes as the replications ran on by default (or
+    one per core where workers are forked from here, however few the replications),
+    while this process does `meanwhile`; or in this process, after `meanwhile`."""
     scenario = results.scenario
     planner = Planner(
         results.weekly,
@@ -151,11 +188,27 @@ def _write_figures(results: Results, folder: Path, workers: int | None) -> None:
         stress_threshold=scenario.stress.threshold,
         counts=results.counts,
     )
-    executor = replication_executor(results.replications, workers)
+    jobs = len(planner.names())  # one a figure
+    executor = replication_executor(results.replications, workers, [FIGURES_MODULE], jobs)
     try:
-        draw_figures(folder, planner, None if executor.workers == 1 else executor)
+        if executor.workers == 1:
+            meanwhile()
+            draw_figures(folder, planner)
+        else:
+            draw_figures(folder, planner, _Meanwhile(executor, meanwhile))
     finally:
         executor.close()
+
+
+class _Meanwhile:
+    """`executor`, with work for this process once the first items are on their way."""
+
+    def __init__(self, executor: Executor, work: Callable[[], None]) -> None:
+        self.executor, self.work = executor, work
+        self.workers, self.description = executor.workers, executor.description
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        return self.executor.imap_unordered(fn, items, meanwhile=self.work)
 
 
 def resolved_toml(results: Results) -> str:

@@ -7,12 +7,19 @@ from types import TracebackType
 from tqdm import tqdm
 
 
+class _Bar(tqdm):
+    """tqdm without its monitor thread (the bar is refreshed at every update anyway): a
+    program with a thread may not fork its worker processes (`fork_workers`)."""
+
+    monitor_interval = 0
+
+
 class ProgressBar:
     """A bar over replications x simulated time; shows nothing when stderr is not a terminal."""
 
     def __init__(self, replications: int, *, enabled: bool = True, unit: str = "replication"):
         self.replications = replications
-        self._bar = tqdm(
+        self._bar = _Bar(
             total=replications,
             unit=unit,
             disable=None if enabled else True,  # None: only on a terminal

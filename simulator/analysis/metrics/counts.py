@@ -58,9 +58,13 @@ def counts(run: Context) -> pd.DataFrame:
         per_month, _ = np.histogram(times, bins=edges, weights=weights)
         inside = times >= run.w0
         columns[name] = np.append(per_month, weights[inside].sum())
-    table = pd.DataFrame(columns, index=pd.Index(labels, name="period"))
-    long = table.reset_index().melt(id_vars="period", var_name="metric", value_name="value")
-    return long.astype({"value": float})
+    return pd.DataFrame(
+        {
+            "period": np.tile(np.asarray(labels, dtype=object), len(columns)),
+            "metric": np.repeat(np.asarray(list(columns), dtype=object), len(labels)),
+            "value": np.concatenate(list(columns.values())).astype(float),
+        }
+    ).astype({"period": "str", "metric": "str"})
 
 
 def _events(run: Context) -> dict[str, tuple[np.ndarray, np.ndarray]]:
