@@ -422,7 +422,7 @@ def staffing_plan(
 
     `caseload_measure`: "average" (open cases ÷ caseworkers on the staff), "peak_week" or
     "each" (every caseworker's own). `max_change`: most posts added or cut a period;
-    `no_firing`: posts never fall; `hold_years`: posts that fall do not rise again
+    `no_firing`: posts never fall; `hold_years`: posts that rise do not fall again
     within this many years (default 1; 0: off). `arrivals_range`: factors (low, high) on
     the scenario's quotas; the plan holds up to the high end. `replications`: the search's sample;
     `max_replications`: the most fresh ones the check runs. `workers`: processes (default:

@@ -90,18 +90,45 @@ def test_rules_raise_the_plan_and_say_why() -> None:
     assert plan == [5, 8] and why == ["short: --max-change", "short: --max-change"]
 
 
-def test_posts_that_fall_do_not_rise_again_within_the_hold() -> None:
-    """The swing the search gave on the calibrated baseline, levelled: a dip is filled to
-    the lower of its sides when it lasts less than a year (4 quarters), and left when it
-    lasts a year; posts that rise are kept a year; nothing is lowered."""
+def test_posts_that_rise_do_not_fall_within_the_hold() -> None:
+    """The hold guards against falls only: a fall less than a year (4 quarters) after the
+    latest rise is levelled to the posts before it; a rise is never held back; a fall
+    once the year has passed, or with no rise before it, stands. The swing the search
+    gave on the calibrated baseline, levelled by hand: 13 (a rise from 4) is kept
+    through Q4, 17 through the next year's Q1, 20 through Q4 and falls to 13 in the
+    tenth quarter (four after the rise); 24 is a rise."""
     swing = [13, 9, 10, 17, 11, 20, 12, 14, 20, 13, 13, 24]
     plan, why = constrain(swing, current=4, max_change=None, no_firing=False, hold=4)
-    assert plan == [13, 13, 13, 17, 17, 20, 20, 20, 20, 20, 20, 24]
+    assert plan == [13, 13, 13, 17, 17, 20, 20, 20, 20, 13, 13, 24]
     assert [w == "needed" for w in why] == [p == n for p, n in zip(plan, swing, strict=True)]
-    assert constrain([10, 9, 9, 9, 9, 10], 9, None, False, hold=4)[0] == [10, 9, 9, 9, 9, 10]
-    assert constrain([10, 9, 9, 9, 10], 9, None, False, hold=4)[0] == [10] * 5
+    assert {w for w in why if w != "needed"} == {"levelled (posts kept a year)"}
+    assert constrain([10, 9, 9, 9, 10], 10, None, False, hold=4)[0] == [10, 9, 9, 9, 10]
+    assert constrain([10, 9, 9, 9, 9, 9], 9, None, False, hold=4)[0] == [10, 10, 10, 10, 9, 9]
     assert constrain([4, 7, 4, 4, 4, 4, 4], 4, None, False, 4)[0] == [4, 7, 7, 7, 7, 4, 4]
     assert constrain(swing, current=4, max_change=None, no_firing=False, hold=0)[0] == swing
+
+
+def test_the_hold_forbids_exactly_a_fall_within_it_of_a_rise() -> None:
+    """On random needs: the plan is never below the needs; every period is its need or the
+    posts before it; no fall comes less than `hold` periods after the latest rise; and a
+    period above its need would fall within the hold were it at its need (each period the
+    least given the ones before it). Rises happen wherever the needs rise from the plan."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        hold = int(rng.integers(0, 6))
+        current = int(rng.integers(1, 12))
+        needs = [int(x) for x in rng.integers(1, 12, size=int(rng.integers(1, 14)))]
+        plan, _ = constrain(needs, current, None, False, hold)
+        before, rose = current, -hold
+        for k, (p, n) in enumerate(zip(plan, needs, strict=True)):
+            assert p >= n and p in (n, before)
+            if p < before:
+                assert k - rose >= hold, (needs, plan, hold, current)
+            if p > n:
+                assert k - rose < hold and n < before, (needs, plan, hold, current)
+            if p > before:
+                rose = k
+            before = p
 
 
 def test_periods_start_on_the_day_asked_then_follow_the_calendar() -> None:

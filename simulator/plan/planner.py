@@ -88,7 +88,7 @@ class PlanOptions:
     step: PeriodStep = "quarter"
     max_change: int | None = None
     no_firing: bool = False
-    hold_years: float = 1.0  # posts that fall do not rise again within this (0: off)
+    hold_years: float = 1.0  # posts that rise do not fall again within this (0: off)
     arrivals_range: tuple[float, float] | None = None
     replications: int = 20
     max_replications: int = 100
@@ -185,7 +185,7 @@ class Plan:
 
     @property
     def hold(self) -> int:
-        """Periods within which posts that fall do not rise again (`hold_periods`)."""
+        """Periods within which posts that rise do not fall again (`hold_periods`)."""
         return hold_periods(self.options)
 
     @property
@@ -343,8 +343,8 @@ def constrain(
 ) -> tuple[list[int], list[str]]:
     """The least plan at or above `needs` that keeps the rules, and why each period has
     the posts it has: "needed", "hired early (--max-change)", "kept (--no-firing)",
-    "cut slowly (--max-change)", LEVELLED (posts that fall do not rise again within
-    `hold` periods: nobody is let go to be replaced within the year), or "short:
+    "cut slowly (--max-change)", LEVELLED (posts that rose do not fall again within
+    `hold` periods, `level`: nobody is hired to be let go within the year), or "short:
     --max-change" where even the fastest hiring from the current staff cannot reach the
     need."""
     plan = list(needs)
@@ -357,29 +357,24 @@ def constrain(
     return plan, why
 
 
-def level(plan: Sequence[int], hold: int) -> list[int]:
-    """The least plan at or above `plan` in which posts that fall do not rise again within
-    `hold` periods, and posts that rise do not fall within `hold` periods: no dip (periods
-    i < k < j with j − i <= hold and posts(k) below both posts(i) and posts(j)), filled to
-    the lower of its two sides; and no fall sooner than `hold` periods after a rise, the
-    posts kept instead. Nobody is let go to be replaced within the year, nor hired to be
-    let go within it (staff leave by turnover, which the runs include)."""
+def level(plan: Sequence[int], hold: int, current: int | None = None) -> list[int]:
+    """The hold: posts that rise do not fall again within `hold` periods. In time order,
+    a period whose posts would fall less than `hold` periods after the latest rise (a
+    rise into the first period from `current`, the staff before it, included) keeps the
+    posts of the period before it; posts may rise at any time, and may fall once the
+    hold of the latest rise has passed. Nobody is hired to be let go within the hold
+    (staff leave by turnover, which the runs include). In time order each period is the
+    least that keeps the rule given the periods before it."""
     out = list(plan)
-    n = len(out)
-    changed = True
-    while changed:
-        changed = False
-        for k in range(1, n - 1):  # dips: a fall undone within `hold`
-            for i in range(max(0, k - hold + 1), k):
-                right = out[k + 1 : min(n, i + hold + 1)]
-                if right and min(out[i], max(right)) > out[k]:
-                    out[k], changed = min(out[i], max(right)), True
-        rose = -hold  # peaks: a rise undone within `hold` (a post kept a year at least)
-        for k in range(1, n):
-            if out[k] > out[k - 1]:
-                rose = k
-            elif out[k] < out[k - 1] and k - rose < hold:
-                out[k], changed = out[k - 1], True
+    rose = -hold  # the period of the latest rise
+    for k in range(len(out)):
+        before = out[k - 1] if k else current
+        if before is None:
+            continue
+        if out[k] > before:
+            rose = k
+        elif out[k] < before and k - rose < hold:
+            out[k] = before
     return out
 
 
@@ -398,7 +393,7 @@ def _rules(
             plan[k], why[k] = value, reason
 
     if hold > 1:
-        for k, value in enumerate(level(plan, hold)):
+        for k, value in enumerate(level(plan, hold, current)):
             raise_to(k, value, LEVELLED)
     if max_change:
         for k in range(len(plan) - 2, -1, -1):

@@ -180,10 +180,9 @@ def minimality_text(plan: Plan) -> str:
     levelled = [plan.periods.labels[k] for k, r in enumerate(plan.reasons) if r == LEVELLED]
     if levelled:
         text += (
-            f". {', '.join(levelled)} keep the posts of the {plan.periods.step}s around them "
-            f"(posts do not fall and rise again, or rise and fall again, within "
-            f"{plan.options.hold_years:g} year(s)): the least plan that never lets staff go "
-            "to hire again so soon, nor hires to let go"
+            f". {', '.join(levelled)} keep the posts of the {plan.periods.step} before them "
+            f"(posts that rose do not fall again within {plan.options.hold_years:g} "
+            "year(s)): the least plan that never hires staff to let them go so soon"
         )
     return text + "."
 
