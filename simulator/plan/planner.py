@@ -48,12 +48,17 @@ from simulator.plan.naive import (
 )
 from simulator.plan.offered_load import _cdf, offered_load, share_at_work
 from simulator.plan.search import (
-    REACH,
+    COSTLY,
+    NOT_BY_POSTS,
+    PREMIUM,
+    Price,
     Search,
     caseload_posts,
     least_staffing,
     met,
+    premium_top,
     staffing_helps,
+    work_posts,
 )
 from simulator.plan.simulate import (
     KEYS,
@@ -71,10 +76,13 @@ MAX_ROUNDS = 4  # certificate and minimality rounds before the plan is reported 
 SHIFTS = (-2, -1, 1)  # the trade-off: the plan with this many more caseworkers a period
 NEEDED = "needed"
 LEVELLED = "levelled (posts kept a year)"
-OUT_OF_REACH = "on time out of reach of staffing"
+# a period whose posts are its caseload's need, its deadlines not worth more (`search.worth`)
+DEADLINES = {COSTLY: "needed; on time only at very high cost",
+             NOT_BY_POSTS: "needed; on time not reachable by posts"}  # fmt: skip
+JUDGED_ON_CASELOAD = tuple(DEADLINES.values())
 # the reasons whose periods the certificate may raise (not those a rule or the model caps)
-FIXABLE = (NEEDED, OUT_OF_REACH, LEVELLED, "hired early (--max-change)", "kept (--no-firing)",
-           "cut slowly (--max-change)")  # fmt: skip
+FIXABLE = (NEEDED, *JUDGED_ON_CASELOAD, LEVELLED, "hired early (--max-change)",
+           "kept (--no-firing)", "cut slowly (--max-change)")  # fmt: skip
 EVIDENCE = 8  # replications of each other plan (the first of the certificate's)
 
 
@@ -89,6 +97,7 @@ class PlanOptions:
     max_change: int | None = None
     no_firing: bool = False
     hold_years: float = 1.0  # posts that rise do not fall again within this (0: off)
+    deadline_premium: float = PREMIUM  # posts the deadlines are worth above the caseload's
     arrivals_range: tuple[float, float] | None = None
     replications: int = 20
     max_replications: int = 100
@@ -103,6 +112,10 @@ class PlanOptions:
             raise ValueError("max_replications must be at least replications")
         if not 0 <= self.hold_years <= 10:
             raise ValueError(f"hold_years is from 0 to 10 (got {self.hold_years:g})")
+        if not 0 <= self.deadline_premium <= 10:
+            raise ValueError(
+                f"deadline_premium is a share from 0 to 10 (got {self.deadline_premium:g})"
+            )
         if self.max_change is not None and self.max_change < 1:
             raise ValueError("max_change must be at least 1")
         if self.arrivals_range is not None:
@@ -166,6 +179,15 @@ class Plan:
     wall_seconds: float = 0.0
     rounds: int = 0
     notes: list[str] = field(default_factory=list)
+    deadlines: list[str] = field(default_factory=list)  # "", COSTLY, NOT_BY_POSTS per period
+    prices: dict[int, Price] = field(default_factory=dict)  # what the deadlines would cost
+
+    @property
+    def caseload_only(self) -> list[bool]:
+        """The periods the certificate judged on their caseload alone: those whose posts
+        are their caseload's need and whose deadlines are not worth more posts (a period
+        a rule raised above its need is judged on both targets)."""
+        return judged_on_caseload(self.reasons)
 
     @property
     def hires(self) -> list[int]:
@@ -216,42 +238,60 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         batch = max(4, 2 * executor.workers)
         start = offered_start(load, targets)
         capacity = post_hours(scenario, periods)
-        search = least_staffing(simulator, targets, start, search_reps, capacity)
+        premium = options.deadline_premium
+        search = least_staffing(simulator, targets, start, search_reps, capacity, premium)
         needs = list(search.plan)
-        blocked = list(search.out_of_reach)
+        deadlines = list(search.deadlines)
+        prices = dict(search.prices)
         hold = hold_periods(options)
-        posts, reasons = constrain(needs, simulator.current, options.max_change, options.no_firing,
-                                   hold)  # fmt: skip
-        reasons = _reach(reasons, blocked)
+
+        def ruled() -> tuple[list[int], list[str]]:
+            plan_, why = constrain(needs, simulator.current, options.max_change,
+                                   options.no_firing, hold)  # fmt: skip
+            return plan_, mark_deadlines(why, deadlines)
+
+        posts, reasons = ruled()
         rounds = 0
         previous: Certificate | None = None
         while True:
             rounds += 1
-            certificate = certify(simulator, posts, targets, fresh, batch, blocked)
+            certificate = certify(simulator, posts, targets, fresh, batch,
+                                  judged_on_caseload(reasons))  # fmt: skip
             last = rounds >= MAX_ROUNDS
-            fixable = [k for k in short_of(certificate, targets) if reasons[k] in FIXABLE]
-            if fixable and not last:
+            fixable, priced = [], []  # raise by one; or back to the caseload's need
+            for k in short_of(certificate, targets):
+                if reasons[k] not in FIXABLE:
+                    continue
+                base = base_posts(certificate.sample, targets, k, capacity[k])
+                if _on_time_alone(certificate, targets, k) and (
+                    posts[k] + 1 > premium_top(base, premium)
+                    or _chased(previous, certificate, targets, k)
+                ):  # the deadlines are not worth another post
+                    if reasons[k] == NEEDED:
+                        priced.append(k)
+                    continue
+                fixable.append(k)
+            if (fixable or priced) and not last:
                 for k in fixable:
-                    if _chased(previous, certificate, targets, k):
-                        blocked[k] = True  # raised, and no nearer the deadlines
-                        needs[k] = max(1, caseload_posts(certificate.sample, targets, k))
-                        continue
                     needs[k] = max(needs[k], posts[k] + 1)
+                for k in priced:
+                    deadlines[k] = COSTLY
+                    needs[k] = base_posts(certificate.sample, targets, k, capacity[k])
                 previous = certificate
-                posts, reasons = constrain(needs, simulator.current, options.max_change,
-                                           options.no_firing, hold)  # fmt: skip
-                reasons = _reach(reasons, blocked)
+                posts, reasons = ruled()
                 continue
-            tested = [k for k, r in enumerate(reasons) if r in (NEEDED, OUT_OF_REACH)]
+            # one fewer in each period set by its need; in one judged on its caseload alone,
+            # only where one fewer can still do its work (`work_posts`)
+            only = judged_on_caseload(reasons)
+            tested = [k for k, r in enumerate(reasons) if r == NEEDED or (only[k] and posts[k] - 1
+                      >= work_posts(certificate.sample, k, capacity[k]))]  # fmt: skip
             minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate,
-                                   blocked)  # fmt: skip
+                                   only)  # fmt: skip
             lower = [f.period for f in minimality if f.decision == MET]
-            if lower and not last and not fixable:
+            if lower and not last and not (fixable or priced):
                 for k in lower:
                     needs[k] -= 1
-                posts, reasons = constrain(needs, simulator.current, options.max_change,
-                                           options.no_firing, hold)  # fmt: skip
-                reasons = _reach(reasons, blocked)
+                posts, reasons = ruled()
                 continue
             break
         plan = Plan(
@@ -272,6 +312,8 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             arrivals_factor=factor,
             rounds=rounds,
             notes=notes,
+            deadlines=deadlines,
+            prices=prices,
         )
         if options.evidence:
             plan.evidence = _evidence(plan, simulator, fresh[: min(EVIDENCE, len(fresh))])
@@ -283,6 +325,12 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     plan.notes.extend(_notes(plan))
     plan.wall_seconds = time.perf_counter() - started
     return plan
+
+
+def base_posts(sample: Sample, targets: Targets, k: int, capacity: float) -> int:
+    """The posts period k's caseload and its work need, read off `sample`: what a period
+    whose deadlines are not worth more posts keeps."""
+    return max(caseload_posts(sample, targets, k), work_posts(sample, k, capacity))
 
 
 def hold_periods(options: PlanOptions) -> int:
@@ -300,11 +348,17 @@ def _chased(
     share is out of reach of staffing; raising it again would chase noise."""
     if previous is None or not previous.plan[k] < certificate.plan[k]:
         return False
-    flags = [j == k for j in range(len(certificate.plan))]  # the caseload alone in k
-    if met(certificate.sample, targets, flags)[:, k].mean() < targets.confidence:
+    if not _on_time_alone(certificate, targets, k):
         return False  # short on the caseload too: posts do help there
     n = min(len(previous.sample.replications), len(certificate.sample.replications))
     return not staffing_helps(_head(previous.sample, n), _head(certificate.sample, n), targets, k)
+
+
+def _on_time_alone(certificate: Certificate, targets: Targets, k: int) -> bool:
+    """Whether period k meets its caseload target on the certificate's futures (so that
+    it is short on its on-time share alone)."""
+    flags = [j == k for j in range(len(certificate.plan))]  # the caseload alone in k
+    return bool(met(certificate.sample, targets, flags)[:, k].mean() >= targets.confidence)
 
 
 def _head(sample: Sample, n: int) -> Sample:
@@ -314,9 +368,19 @@ def _head(sample: Sample, n: int) -> Sample:
     )
 
 
-def _reach(reasons: list[str], blocked: Sequence[bool]) -> list[str]:
-    """`reasons`, with the periods whose on-time share staffing cannot reach marked so."""
-    return [OUT_OF_REACH if b and r == NEEDED else r for r, b in zip(reasons, blocked, strict=True)]
+def mark_deadlines(reasons: list[str], deadlines: Sequence[str]) -> list[str]:
+    """`reasons`, with the periods set by their need whose deadlines are not worth more
+    posts (COSTLY, NOT_BY_POSTS) marked so. A period a rule raised above its need keeps
+    the rule as its reason: its posts are not its caseload's need."""
+    pairs = zip(reasons, deadlines, strict=True)
+    return [DEADLINES[d] if d and r == NEEDED else r for r, d in pairs]
+
+
+def judged_on_caseload(reasons: Sequence[str]) -> list[bool]:
+    """The periods judged on their caseload target alone: set by their caseload's need,
+    their deadlines not worth more posts (`mark_deadlines`); not the periods a rule
+    levelled or raised, which are judged on both targets."""
+    return [r in JUDGED_ON_CASELOAD for r in reasons]
 
 
 def short_of(certificate: Certificate, targets: Targets) -> list[int]:
@@ -583,20 +647,73 @@ def _notes(plan: Plan) -> list[str]:
         )
     if any(r.startswith("short") for r in plan.reasons):
         notes.append("--max-change keeps some periods below their need: see 'why'.")
-    blocked = [plan.periods.labels[k] for k, r in enumerate(plan.reasons) if r == OUT_OF_REACH]
-    if blocked:
-        notes.append(
-            f"The on-time target is out of reach of staffing in {', '.join(blocked)}: with "
-            f"{REACH} times the posts the caseload and the work need, the share stays short "
-            "(deadlines fall while a case's own caseworker is away, or sooner than the next "
-            "casework window). Those periods keep the posts their caseload "
-            "and work need, are checked on the caseload limit alone, and a policy decides "
-            'the rest (e.g. caseworkers.absence_cover = "pool").'
-        )
+    notes.extend(deadline_notes(plan))
     missed = [plan.periods.labels[k] for k in plan.certificate.missed]
     if missed:
         notes.append("Still missing its targets after the checks: " + ", ".join(missed) + ".")
     return notes
+
+
+def deadline_notes(plan: Plan) -> list[str]:
+    """What the page says of the periods whose deadlines are not worth more posts: which,
+    why, what they would cost, and what would reach them instead."""
+    labels, t = plan.periods.labels, plan.options.targets
+    premium = f"{plan.options.deadline_premium:.0%}"
+    stat = (f"on time in {t.confidence:.0%} of futures" if t.meet == "probability"
+            else "on time on average")  # fmt: skip
+    out = []
+    for kind, words in ((COSTLY, "reachable only at very high cost"),
+                        (NOT_BY_POSTS, "not reachable by posts")):  # fmt: skip
+        periods = [k for k, r in enumerate(plan.reasons) if r == DEADLINES[kind]]
+        if not periods:
+            continue
+        where = ", ".join(labels[k] for k in periods)
+        text = f"The on-time target ({t.on_time:.0%}) is {words} in {where}: "
+        text += (
+            f"{premium} more posts than the caseload and the work need do not meet it"
+            if kind == COSTLY
+            else f"{premium} more posts than the caseload and the work need are not shown "
+            "to bring more of it on time"
+        )
+        prices = [
+            f"{labels[k]}: {stat} {p.share_base:.0%} with {p.base} posts, {p.share_top:.0%} with "
+            f"{p.top} ({100 * p.gain_per_post:+.1f} points a post; "
+            f"{100 * p.needed_per_post:.1f} needed)"
+            for k in periods
+            if (p := plan.prices.get(k)) is not None and p.top > p.base
+        ]
+        if prices:
+            text += " (" + "; ".join(prices) + ")"
+        text += (
+            ". These periods keep the posts their caseload needs and are judged on the "
+            "caseload limit alone."
+        )
+        out.append(text)
+    if out:
+        out.append(what_reaches_deadlines(plan.scenario))
+    return out
+
+
+def what_reaches_deadlines(scenario: Scenario) -> str:
+    """What would bring the deadlines instead of posts, as far as the scenario shows."""
+    staff = scenario.caseworkers
+    if scenario.absence is not None and staff.absence_cover == "wait":
+        cover = (
+            ' (caseworkers.absence_cover = "pool")'
+            if staff.assignment == "fixed"
+            else ' (caseworkers.absence_cover = "pool", with assignment = "fixed")'
+        )
+        return (
+            "An absent caseworker's tasks wait for their return in this scenario "
+            '(caseworkers.absence_cover = "wait"): deadlines falling in a holiday or a sick '
+            f"spell are missed whatever the posts. Cover by colleagues{cover} is what to "
+            "test, not more posts (caseload compare)."
+        )
+    return (
+        "What would bring them is a policy, not posts: deadlines shorter than the next "
+        "casework window, or triage of the statutory tasks first ([triage]); test it with "
+        "caseload compare."
+    )
 
 
 def costs(scenario: Scenario) -> dict[str, float] | None:
