@@ -16,13 +16,14 @@ from scipy import stats
 
 from simulator.analysis.theory import erlang_c
 from simulator.experiments.executors import SerialExecutor
+from simulator.plan import snapshots
 from simulator.plan.certify import INDIFFERENCE, Sprt, clopper_pearson
 from simulator.plan.naive import period_load
 from simulator.plan.offered_load import offered_load
 from simulator.plan.planner import PlanOptions, constrain, lead_time, make_plan
 from simulator.plan.search import met, on_time_ok, premium_top, share_statistic, worth
 from simulator.plan.simulate import Sample, Simulator, duration_years, scaled_arrivals
-from simulator.plan.targets import Targets, planning_periods
+from simulator.plan.targets import FIELDS, Targets, planning_periods
 
 START = dt.date(2024, 1, 1)
 
@@ -150,6 +151,52 @@ def test_a_run_stopped_early_is_the_same_run_up_to_then() -> None:
     first = sim.sample([3, 3, 4, 4], [0, 1], until=1)
     for name in ("open", "caseload", "due", "on_time"):
         assert first[name][:, 0] == pytest.approx(full[name][:, 0])
+
+
+def test_a_longer_run_answers_for_every_plan_that_agrees_with_it_so_far() -> None:
+    """The cache gives the first two quarters of a plan that differs only later from the
+    run of another plan over the whole year, without simulating, and they are what a run
+    of that plan itself gives (a fresh simulator, stopped at the end of the second)."""
+    s = municipality()
+    periods = planning_periods(s, START, dt.date(2025, 1, 1))
+    sim = Simulator(s, periods, SerialExecutor(), seed=5)
+    sim.sample([3, 3, 4, 4], [0, 1])
+    runs = sim.runs
+    answered = sim.sample([3, 3, 9, 1], [0, 1], until=2)
+    assert sim.runs == runs
+    fresh = Simulator(s, periods, SerialExecutor(), seed=5).sample([3, 3, 9, 1], [0, 1], until=2)
+    for name in ("open", "caseload", "due", "on_time", "staff", "task_hours"):
+        assert answered[name] == pytest.approx(fresh[name], nan_ok=True)
+    sim.sample([3, 4, 4, 4], [0], until=2)  # differs within the two quarters: simulated
+    assert sim.runs == runs + 1
+
+
+def test_runs_forked_from_the_warmed_up_office_are_the_runs_from_the_start() -> None:
+    """Sharing the warm-up (`snapshots`) changes nothing: every figure of every period is
+    the same as in runs from the start, for plans whose first change is on the first
+    day, later, or never, over the whole horizon or stopped early; with absence and
+    turnover on (their own random streams), so that any change of order shows."""
+    s = municipality(
+        simulation={"start_date": START, "duration_years": 2.0, "warmup_years": 1.0, "seed": 3},
+        absence={"vacation": {"weeks_per_year": 6.0, "summer_weeks": 3, "christmas": True,
+                              "max_share_away": 0.5},
+                 "sick_leave": {"days_per_year": 12.0, "stress_sensitivity": 1.0}},
+        turnover={"resignations_per_year": 0.3, "learning_days": 60.0,
+                  "recruitment_days": {"dist": "lognormal", "mean": 90.0, "sd": 30.0}},
+    )  # fmt: skip
+    periods = planning_periods(s)
+    assert periods.bounds[0] > 0 and snapshots.available(periods.bounds[0])
+    forked = Simulator(s, periods, SerialExecutor(), seed=5)
+    plain = Simulator(s, periods, SerialExecutor(), seed=5, share_warmup=False)
+    try:
+        for plan, until in (([3, 3, 4, 4], None), ([2, 2, 2, 2], None), ([2, 2, 5, 3], 3),
+                            ([4, 3, 3, 3], 1)):  # fmt: skip
+            a, b = forked.sample(plan, [0, 1, 2], until), plain.sample(plan, [0, 1, 2], until)
+            for name in FIELDS:
+                assert np.array_equal(a[name], b[name], equal_nan=True), (plan, until, name)
+        assert forked.warmups == 3 and forked._snapshots is not None
+    finally:
+        forked.close()
 
 
 def test_scaled_arrivals_scale_every_schedule() -> None:

@@ -138,6 +138,8 @@ def manifest(plan: Plan, command: list[str] | None) -> dict[str, Any]:
             "arrivals_range": options.arrivals_range,
         },
         "replications_simulated": plan.runs,
+        "warmups_shared": plan.warmups,
+        "replications_by_phase": plan.runs_by_phase,
         "simulated_years": round(plan.simulated_years, 1),
         "wall_seconds": round(plan.wall_seconds, 1),
         "simulation_cpu_seconds": round(plan.cpu_seconds, 1),

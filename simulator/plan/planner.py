@@ -25,6 +25,7 @@ recruitment time earlier (`lead_time`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import math
@@ -173,6 +174,8 @@ class Plan:
     breaks_in: int | None = None  # the period that breaks first beyond it
     range_needs: dict[str, list[int]] = field(default_factory=dict)
     runs: int = 0
+    warmups: int = 0  # warm-ups simulated once and shared by the runs (`snapshots`)
+    runs_by_phase: dict[str, int] = field(default_factory=dict)  # search, certificate, ...
     simulated_years: float = 0.0
     events: int = 0
     cpu_seconds: float = 0.0  # CPU time of the replications (all processes)
@@ -231,8 +234,10 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     notes: list[str] = []
     if targets.caseload == "each" and scenario.caseworkers.assignment != "fixed":
         raise PlanError("--caseload-measure each needs caseworkers.assignment = 'fixed'")
-    with closing(make_executor(options.workers)) as executor:
-        simulator = Simulator(scenario, periods, executor, seed, factor)
+    with (
+        closing(make_executor(options.workers)) as executor,
+        contextlib.closing(Simulator(scenario, periods, executor, seed, factor)) as simulator,
+    ):
         search_reps = range(options.replications)
         fresh = list(range(options.replications, options.replications + options.max_replications))
         batch = max(4, 2 * executor.workers)
@@ -240,6 +245,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         capacity = post_hours(scenario, periods)
         premium = options.deadline_premium
         search = least_staffing(simulator, targets, start, search_reps, capacity, premium)
+        phases = {"search": simulator.runs, "certificate": 0, "minimality": 0, "evidence": 0}
         needs = list(search.plan)
         deadlines = list(search.deadlines)
         prices = dict(search.prices)
@@ -255,8 +261,10 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         previous: Certificate | None = None
         while True:
             rounds += 1
+            runs = simulator.runs
             certificate = certify(simulator, posts, targets, fresh, batch,
                                   judged_on_caseload(reasons))  # fmt: skip
+            phases["certificate"] += simulator.runs - runs
             last = rounds >= MAX_ROUNDS
             fixable, priced = [], []  # raise by one; or back to the caseload's need
             for k in short_of(certificate, targets):
@@ -285,8 +293,10 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             only = judged_on_caseload(reasons)
             tested = [k for k, r in enumerate(reasons) if r == NEEDED or (only[k] and posts[k] - 1
                       >= work_posts(certificate.sample, k, capacity[k]))]  # fmt: skip
+            runs = simulator.runs
             minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate,
                                    only)  # fmt: skip
+            phases["minimality"] += simulator.runs - runs
             lower = [f.period for f in minimality if f.decision == MET]
             if lower and not last and not (fixable or priced):
                 for k in lower:
@@ -315,10 +325,14 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             deadlines=deadlines,
             prices=prices,
         )
+        runs = simulator.runs
         if options.evidence:
             plan.evidence = _evidence(plan, simulator, fresh[: min(EVIDENCE, len(fresh))])
+        phases["evidence"] = simulator.runs - runs
+        plan.runs_by_phase = phases
         _risk(plan)
         plan.runs = simulator.runs
+        plan.warmups = simulator.warmups
         plan.simulated_years = simulator.simulated_days / 365.25
         plan.events = simulator.events
         plan.cpu_seconds = simulator.cpu_seconds

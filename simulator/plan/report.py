@@ -391,9 +391,10 @@ def describe_plan(plan: Plan, folder: Path | None = None) -> str:
         )
     lines += ["", statement(plan), minimality_text(plan)]
     lines += [f"note: {n}" for n in plan.notes]
+    shared = f"from {plan.warmups} warm-ups simulated once; " if plan.warmups else ""
     lines.append(
-        f"{plan.runs} replications simulated ({plan.simulated_years:.0f} simulated years, "
-        f"{plan.cpu_seconds:.0f} s of CPU) in {plan.wall_seconds:.0f} s."
+        f"{plan.runs} replications simulated ({shared}{plan.simulated_years:.0f} simulated "
+        f"years, {plan.cpu_seconds:.0f} s of CPU) in {plan.wall_seconds:.0f} s."
     )
     if folder is not None:
         lines.append(f"Written to {folder}/ (plan.csv, page.pdf, page.png).")
