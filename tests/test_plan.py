@@ -17,10 +17,10 @@ from scipy import stats
 from simulator.analysis.theory import erlang_c
 from simulator.experiments.executors import SerialExecutor
 from simulator.plan import snapshots
-from simulator.plan.certify import INDIFFERENCE, Sprt, clopper_pearson
+from simulator.plan.certify import INDIFFERENCE, Certificate, PeriodCheck, Sprt, clopper_pearson
 from simulator.plan.naive import period_load
 from simulator.plan.offered_load import offered_load
-from simulator.plan.planner import PlanOptions, constrain, lead_time, make_plan
+from simulator.plan.planner import PlanOptions, constrain, lead_time, make_plan, short_of
 from simulator.plan.search import met, on_time_ok, premium_top, share_statistic, worth
 from simulator.plan.simulate import Sample, Simulator, duration_years, scaled_arrivals
 from simulator.plan.targets import FIELDS, Targets, planning_periods
@@ -72,6 +72,19 @@ def test_the_sequential_test_decides_as_wald_says() -> None:
     assert test.decide([True] * (n - 1)) == ("undecided", n - 1)
     assert test.decide([False] * 3) == ("missed", 3)  # 3 × log(0.05/0.15) < log(0.05/0.95)
     assert Sprt.around(0.98, 0.05).p1 == pytest.approx(0.99)  # the zone narrows near 1
+
+
+def test_a_check_stopped_at_a_miss_says_nothing_of_the_undecided_periods() -> None:
+    """The certificate stops at the first period declared missed; the periods still
+    undecided then are not short, however low their estimate on those few futures. After
+    every replication an undecided period below the confidence is short."""
+    targets = Targets()
+    sample = shares_sample([0.97] * 16, 9)
+    undecided = PeriodCheck("undecided", 16, 11, 0.4, 0.9)
+    early = Certificate((9, 9), [PeriodCheck("missed", 16, 9, 0.3, 0.8), undecided], sample,
+                        Sprt.around(0.9, 0.025))  # fmt: skip
+    assert short_of(early, targets, 100) == [0]
+    assert short_of(early, targets, 16) == [0, 1]
 
 
 def test_clopper_pearson_is_the_exact_interval() -> None:

@@ -38,7 +38,15 @@ import numpy as np
 
 from simulator.engine.calendar import WorkCalendar
 from simulator.experiments.executors import closing, make_executor
-from simulator.plan.certify import MET, MISSED, Certificate, OneFewer, certify, one_fewer
+from simulator.plan.certify import (
+    MET,
+    MISSED,
+    UNDECIDED,
+    Certificate,
+    OneFewer,
+    certify,
+    one_fewer,
+)
 from simulator.plan.naive import (
     PeriodLoad,
     average_plan,
@@ -187,10 +195,11 @@ class Plan:
 
     @property
     def caseload_only(self) -> list[bool]:
-        """The periods the certificate judged on their caseload alone: those whose posts
-        are their caseload's need and whose deadlines are not worth more posts (a period
-        a rule raised above its need is judged on both targets)."""
-        return judged_on_caseload(self.reasons)
+        """The periods the certificate judged on their caseload alone: those whose
+        deadlines were found not worth more posts at their need (`search.worth`, or the
+        certificate). A rule that raised a period above its need does not make its
+        deadlines worth buying; a period that is only levelled is judged on both targets."""
+        return [bool(d) for d in self.deadlines]
 
     @property
     def hires(self) -> list[int]:
@@ -262,37 +271,32 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         while True:
             rounds += 1
             runs = simulator.runs
-            certificate = certify(simulator, posts, targets, fresh, batch,
-                                  judged_on_caseload(reasons))  # fmt: skip
-            phases["certificate"] += simulator.runs - runs
+            only = [bool(d) for d in deadlines]
+            certificate = certify(simulator, posts, targets, fresh, batch, only)
             last = rounds >= MAX_ROUNDS
-            fixable, priced = [], []  # raise by one; or back to the caseload's need
-            for k in short_of(certificate, targets):
-                if reasons[k] not in FIXABLE:
-                    continue
-                base = base_posts(certificate.sample, targets, k, capacity[k])
-                if _on_time_alone(certificate, targets, k) and (
-                    posts[k] + 1 > premium_top(base, premium)
-                    or _chased(previous, certificate, targets, k)
-                ):  # the deadlines are not worth another post
-                    if reasons[k] == NEEDED:
-                        priced.append(k)
-                    continue
-                fixable.append(k)
+            fixable, priced = _to_fix(certificate, targets, reasons, premium, capacity, previous,
+                                      len(fresh))  # fmt: skip
+            if not (fixable or priced) and not _complete(certificate, len(fresh)):
+                # a period missed that nothing fixes: check every period to the end
+                certificate = certify(simulator, posts, targets, fresh, batch, only, False)
+                fixable, priced = _to_fix(certificate, targets, reasons, premium, capacity,
+                                          previous, len(fresh))  # fmt: skip
+            phases["certificate"] += simulator.runs - runs
             if (fixable or priced) and not last:
                 for k in fixable:
                     needs[k] = max(needs[k], posts[k] + 1)
                 for k in priced:
                     deadlines[k] = COSTLY
+                    prices.pop(k, None)  # the search's price met the target; these futures did not
                     needs[k] = base_posts(certificate.sample, targets, k, capacity[k])
                 previous = certificate
                 posts, reasons = ruled()
                 continue
             # one fewer in each period set by its need; in one judged on its caseload alone,
             # only where one fewer can still do its work (`work_posts`)
-            only = judged_on_caseload(reasons)
-            tested = [k for k, r in enumerate(reasons) if r == NEEDED or (only[k] and posts[k] - 1
-                      >= work_posts(certificate.sample, k, capacity[k]))]  # fmt: skip
+            tested = [k for k, r in enumerate(reasons) if r == NEEDED or (
+                r in JUDGED_ON_CASELOAD and posts[k] - 1 >= work_posts(certificate.sample, k,
+                                                                       capacity[k]))]  # fmt: skip
             runs = simulator.runs
             minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate,
                                    only)  # fmt: skip
@@ -347,6 +351,42 @@ def base_posts(sample: Sample, targets: Targets, k: int, capacity: float) -> int
     return max(caseload_posts(sample, targets, k), work_posts(sample, k, capacity))
 
 
+def _to_fix(
+    certificate: Certificate,
+    targets: Targets,
+    reasons: Sequence[str],
+    premium: float,
+    capacity: Sequence[float],
+    previous: Certificate | None,
+    replications: int,
+) -> tuple[list[int], list[int]]:
+    """The periods the certificate found short that get one more post (`fixable`), and
+    those set by their need whose deadlines are not worth another (`priced`: short on
+    their on-time share alone, past the deadline premium above their base, or raised
+    before and not shown to come nearer, `_chased`). A period a rule raised and short on
+    its deadlines alone is in neither: it stays as it is, and the page says so."""
+    fixable, priced = [], []
+    for k in short_of(certificate, targets, replications):
+        if reasons[k] not in FIXABLE:
+            continue
+        base = base_posts(certificate.sample, targets, k, capacity[k])
+        if _on_time_alone(certificate, targets, k) and (
+            certificate.plan[k] + 1 > premium_top(base, premium)
+            or _chased(previous, certificate, targets, k)
+        ):
+            if reasons[k] == NEEDED:
+                priced.append(k)
+            continue
+        fixable.append(k)
+    return fixable, priced
+
+
+def _complete(certificate: Certificate, replications: int) -> bool:
+    """Whether every period of `certificate` is decided or used every replication."""
+    return all(c.decision != UNDECIDED or c.replications >= replications
+               for c in certificate.checks)  # fmt: skip
+
+
 def hold_periods(options: PlanOptions) -> int:
     """`options.hold_years` in periods (a year is 4 quarters or 12 months)."""
     return round(options.hold_years * (4 if options.step == "quarter" else 12))
@@ -390,23 +430,19 @@ def mark_deadlines(reasons: list[str], deadlines: Sequence[str]) -> list[str]:
     return [DEADLINES[d] if d and r == NEEDED else r for r, d in pairs]
 
 
-def judged_on_caseload(reasons: Sequence[str]) -> list[bool]:
-    """The periods judged on their caseload target alone: set by their caseload's need,
-    their deadlines not worth more posts (`mark_deadlines`); not the periods a rule
-    levelled or raised, which are judged on both targets."""
-    return [r in JUDGED_ON_CASELOAD for r in reasons]
-
-
-def short_of(certificate: Certificate, targets: Targets) -> list[int]:
+def short_of(certificate: Certificate, targets: Targets, replications: int = 0) -> list[int]:
     """The periods the certificate did not find enough: declared missed, or undecided
-    after every replication with an estimate below the confidence. (An undecided period
+    after every replication (at least `replications`: a check stopped early at another
+    period's miss leaves the rest undecided, which says nothing of them) with an estimate
+    below the confidence. (An undecided period
     estimated at or above it lies in the indifference zone, where either answer is
     acceptable: it is kept, and the page gives its estimate and interval; with targets on
     the means, an undecided period's means lie within the bounds' reach of the targets.)"""
     out = []
     for k, check in enumerate(certificate.checks):
         rate = check.successes / check.replications if check.replications else 0.0
-        low = targets.meet == "probability" and check.decision != MET
+        low = targets.meet == "probability" and check.decision == UNDECIDED
+        low = low and check.replications >= replications
         if check.decision == MISSED or (low and rate < targets.confidence):
             out.append(k)
     return out

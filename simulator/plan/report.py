@@ -148,11 +148,15 @@ def statement(plan: Plan) -> str:
             f"Checked on {n} fresh simulated futures: {met_n} of {len(checks)} {step}s shown "
             f"to meet both averages with {t.confidence:.0%} confidence"
         )
-    alone = [plan.periods.labels[k] for k, b in enumerate(plan.caseload_only) if b]
+    alone = [
+        label if plan.reasons[k] in DEADLINES.values() else f"{label} ({plan.reasons[k]})"
+        for k, label in enumerate(plan.periods.labels)
+        if plan.caseload_only[k]
+    ]
     if alone:
         text += (
-            f"; judged on the caseload alone (their posts are what the caseload needs; the "
-            f"on-time target there is not worth more posts, see the notes): {', '.join(alone)}"
+            f"; judged on the caseload alone (the on-time target there is not worth more "
+            f"posts than the caseload needs, see the notes): {', '.join(alone)}"
         )
     if zone:
         text += f"; too close to call, kept at their estimate: {', '.join(zone)}"
