@@ -66,7 +66,6 @@ from simulator.plan.search import (
     least_staffing,
     met,
     premium_top,
-    staffing_helps,
     work_posts,
 )
 from simulator.plan.simulate import (
@@ -267,29 +266,34 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
 
         posts, reasons = ruled()
         rounds = 0
-        previous: Certificate | None = None
+        chased = [False] * periods.n  # raised once for its deadlines alone
+        missed_at = [0] * periods.n  # the most posts a certificate declared missed
         while True:
             rounds += 1
             runs = simulator.runs
             only = [bool(d) for d in deadlines]
             certificate = certify(simulator, posts, targets, fresh, batch, only)
             last = rounds >= MAX_ROUNDS
-            fixable, priced = _to_fix(certificate, targets, reasons, premium, capacity, previous,
+            fixable, priced = _to_fix(certificate, targets, reasons, premium, capacity, chased,
                                       len(fresh))  # fmt: skip
-            if not (fixable or priced) and not _complete(certificate, len(fresh)):
-                # a period missed that nothing fixes: check every period to the end
+            if (last or not (fixable or priced)) and not _complete(certificate, len(fresh)):
+                # a period missed that nothing (more) will fix: check every period to the end
                 certificate = certify(simulator, posts, targets, fresh, batch, only, False)
                 fixable, priced = _to_fix(certificate, targets, reasons, premium, capacity,
-                                          previous, len(fresh))  # fmt: skip
+                                          chased, len(fresh))  # fmt: skip
             phases["certificate"] += simulator.runs - runs
+            for k, check in enumerate(certificate.checks):
+                if check.decision == MISSED:  # never lowered to this again
+                    missed_at[k] = max(missed_at[k], posts[k])
             if (fixable or priced) and not last:
                 for k in fixable:
                     needs[k] = max(needs[k], posts[k] + 1)
+                    chased[k] = chased[k] or _on_time_alone(certificate, targets, k)
                 for k in priced:
                     deadlines[k] = COSTLY
                     prices.pop(k, None)  # the search's price met the target; these futures did not
-                    needs[k] = base_posts(certificate.sample, targets, k, capacity[k])
-                previous = certificate
+                    if reasons[k] == NEEDED:
+                        needs[k] = base_posts(certificate.sample, targets, k, capacity[k])
                 posts, reasons = ruled()
                 continue
             # one fewer in each period set by its need; in one judged on its caseload alone,
@@ -301,7 +305,9 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate,
                                    only)  # fmt: skip
             phases["minimality"] += simulator.runs - runs
-            lower = [f.period for f in minimality if f.decision == MET]
+            lower = [
+                f.period for f in minimality if f.decision == MET and f.posts > missed_at[f.period]
+            ]
             if lower and not last and not (fixable or priced):
                 for k in lower:
                     needs[k] -= 1
@@ -357,25 +363,24 @@ def _to_fix(
     reasons: Sequence[str],
     premium: float,
     capacity: Sequence[float],
-    previous: Certificate | None,
+    chased: Sequence[bool],
     replications: int,
 ) -> tuple[list[int], list[int]]:
     """The periods the certificate found short that get one more post (`fixable`), and
-    those set by their need whose deadlines are not worth another (`priced`: short on
-    their on-time share alone, past the deadline premium above their base, or raised
-    before and not shown to come nearer, `_chased`). A period a rule raised and short on
-    its deadlines alone is in neither: it stays as it is, and the page says so."""
+    those whose deadlines are not worth another (`priced`): short on their on-time share
+    alone with posts past the deadline premium above their base, or raised for it once
+    already and still short. The search met their deadlines on its futures; the fresh
+    futures did not, and one more post (within the premium) did not either: they are
+    judged on the caseload from then on, at their base if they were set by their need."""
     fixable, priced = [], []
     for k in short_of(certificate, targets, replications):
         if reasons[k] not in FIXABLE:
             continue
         base = base_posts(certificate.sample, targets, k, capacity[k])
         if _on_time_alone(certificate, targets, k) and (
-            certificate.plan[k] + 1 > premium_top(base, premium)
-            or _chased(previous, certificate, targets, k)
+            certificate.plan[k] + 1 > premium_top(base, premium) or chased[k]
         ):
-            if reasons[k] == NEEDED:
-                priced.append(k)
+            priced.append(k)
             continue
         fixable.append(k)
     return fixable, priced
@@ -392,34 +397,11 @@ def hold_periods(options: PlanOptions) -> int:
     return round(options.hold_years * (4 if options.step == "quarter" else 12))
 
 
-def _chased(
-    previous: Certificate | None, certificate: Certificate, targets: Targets, k: int
-) -> bool:
-    """Whether period k was raised after the `previous` certificate and is still short on
-    its on-time share alone, with the extra posts not shown to bring more of its futures on
-    time (`staffing_helps`, paired over the fresh replications both ran): the search's
-    test of reach, repeated on the certificate's larger sample. Such a period's on-time
-    share is out of reach of staffing; raising it again would chase noise."""
-    if previous is None or not previous.plan[k] < certificate.plan[k]:
-        return False
-    if not _on_time_alone(certificate, targets, k):
-        return False  # short on the caseload too: posts do help there
-    n = min(len(previous.sample.replications), len(certificate.sample.replications))
-    return not staffing_helps(_head(previous.sample, n), _head(certificate.sample, n), targets, k)
-
-
 def _on_time_alone(certificate: Certificate, targets: Targets, k: int) -> bool:
     """Whether period k meets its caseload target on the certificate's futures (so that
     it is short on its on-time share alone)."""
     flags = [j == k for j in range(len(certificate.plan))]  # the caseload alone in k
     return bool(met(certificate.sample, targets, flags)[:, k].mean() >= targets.confidence)
-
-
-def _head(sample: Sample, n: int) -> Sample:
-    """The first `n` replications of `sample`."""
-    return Sample(
-        sample.plan, sample.replications[:n], {f: v[:n] for f, v in sample.values.items()}
-    )
 
 
 def mark_deadlines(reasons: list[str], deadlines: Sequence[str]) -> list[str]:

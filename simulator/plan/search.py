@@ -123,29 +123,6 @@ def on_time_ok(sample: Sample, targets: Targets, k: int) -> bool:
     return int(ok.sum()) >= required(len(share), targets)
 
 
-def staffing_helps(fewer: Sample, more: Sample, targets: Targets, k: int) -> bool:
-    """Whether the on-time target of period k is met in significantly more replications
-    with `more`'s posts than with `fewer`'s: McNemar's exact test on the replications
-    whose verdict differs (common random numbers pair them), one-sided at `HELPS`. An
-    on-time share that does not respond to staffing (deadlines falling while a case's own
-    caseworker is away) must not be chased by posts that pass on a lucky sample."""
-    share_few, share_more = on_time_shares(fewer)[:, k], on_time_shares(more)[:, k]
-    ok_few = ~(share_few < targets.on_time - 1e-12)
-    ok_more = ~(share_more < targets.on_time - 1e-12)
-    gained = int((ok_more & ~ok_few).sum())
-    lost = int((ok_few & ~ok_more).sum())
-    if targets.meet == "mean":  # the paired t test of the mean gain in the share
-        gain = (share_more - share_few)[np.isfinite(share_more) & np.isfinite(share_few)]
-        if gain.size < 2 or not float(gain.mean()) > 0:
-            return False
-        if float(gain.std()) == 0.0:
-            return True
-        return float(stats.ttest_1samp(gain, 0.0, alternative="greater").pvalue) < HELPS
-    if gained == 0:
-        return False
-    return float(stats.binom.sf(gained - 1, gained + lost, 0.5)) < HELPS
-
-
 def caseload_posts(sample: Sample, targets: Targets, k: int) -> int:
     """The least posts for period k that meet the caseload limit on the sample, read off
     the runs at the sample's staffing (the caseload shortcut of the module docstring)."""
@@ -341,6 +318,9 @@ def least_staffing(
         base = max(high, work_posts(samples[high], k, hours[k]))
         if base not in samples:
             samples[base] = at(k, base)
+        while on_time_ok(samples[base], targets, k) and not meets(samples[base], targets, k):
+            base += 1  # each target holds in enough futures, not both in the same: posts help
+            samples[base] = samples.get(base) or at(k, base)
         plan[k] = base
         if not meets(samples[base], targets, k):  # the deadlines: are they worth posts?
             top = premium_top(base, premium)
