@@ -149,7 +149,7 @@ def statement(plan: Plan) -> str:
             f"to meet both averages with {t.confidence:.0%} confidence"
         )
     alone = [
-        label if plan.reasons[k] in DEADLINES.values() else f"{label} ({plan.reasons[k]})"
+        label if plan.reasons[k] in DEADLINES.values() else f"{label} ({_rule(plan.reasons[k])})"
         for k, label in enumerate(plan.periods.labels)
         if plan.caseload_only[k]
     ]
@@ -163,6 +163,11 @@ def statement(plan: Plan) -> str:
     if missed:
         text += f"; still short: {', '.join(missed)}"
     return text + "."
+
+
+def _rule(reason: str) -> str:
+    """A rule's reason in a few words: "levelled", "kept (--no-firing)", ..."""
+    return "levelled" if reason == LEVELLED else reason
 
 
 def minimality_text(plan: Plan) -> str:
