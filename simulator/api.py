@@ -444,6 +444,7 @@ def staffing_plan(
     max_change: int | None = None,
     no_firing: bool = False,
     hold_years: float = 1.0,
+    deadline_premium: float = 0.25,
     arrivals_range: tuple[float, float] | None = None,
     replications: int = 20,
     max_replications: int = 100,
@@ -461,9 +462,13 @@ def staffing_plan(
 
     `caseload_measure`: "average" (open cases ÷ caseworkers on the staff), "peak_week" or
     "each" (every caseworker's own). `max_change`: most posts added or cut a period;
-    `no_firing`: posts never fall; `hold_years`: posts that fall do not rise again
-    within this many years (default 1; 0: off). `arrivals_range`: factors (low, high) on
-    the scenario's quotas; the plan holds up to the high end. `replications`: the search's sample;
+    `no_firing`: posts never fall; `hold_years`: posts that rise do not fall again
+    within this many years (default 1; 0: off). `deadline_premium`: the most posts bought
+    for the on-time target, as a share above what the caseload and the work need
+    (default 0.25); a period whose deadlines cost more keeps its caseload's need and is
+    reported as reachable only at very high cost, or not by posts. `arrivals_range`:
+    factors (low, high) on the scenario's quotas; the plan holds up to the high end.
+    `replications`: the search's sample;
     `max_replications`: the most fresh ones the check runs. `workers`: processes (default:
     every core; 1 runs in this process). A scenario whose runs (at the high end of
     `arrivals_range`) are larger than the limits is refused unless `limits=False`.
@@ -482,6 +487,7 @@ def staffing_plan(
             max_change=max_change,
             no_firing=no_firing,
             hold_years=hold_years,
+            deadline_premium=deadline_premium,
             arrivals_range=arrivals_range,
             replications=replications,
             max_replications=max_replications,

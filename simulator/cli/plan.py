@@ -102,8 +102,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=_hold,
         default=1.0,
         metavar="YEARS",
-        help="posts that fall do not rise again within this many years: nobody is let go to "
-        "be replaced soon after (default 1; 0: off)",
+        help="posts that rise do not fall again within this many years: nobody is hired to "
+        "be let go soon after (default 1; 0: off)",
+    )
+    p.add_argument(
+        "--deadline-premium",
+        type=_premium,
+        default=0.25,
+        metavar="SHARE",
+        help="most posts bought for the statutory deadlines, as a share above what the caseload "
+        "and the work need (default 0.25: caseloads down to about 36 at a limit of 45); a "
+        "deadline costing more is reported as reachable only at very high cost",
     )
     p.add_argument(
         "--arrivals-range",
@@ -159,6 +168,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         max_change=args.max_change,
         no_firing=args.no_firing,
         hold_years=args.hold_years,
+        deadline_premium=args.deadline_premium,
         arrivals_range=args.arrivals_range,
         replications=args.replications,
         max_replications=max(args.max_replications, args.replications),
@@ -197,10 +207,19 @@ def _range(text: str) -> tuple[float, float]:
 
 
 def _hold(text: str) -> float:
+    return _between(text, "YEARS", "years such as 1 or 0.5")
+
+
+def _premium(text: str) -> float:
+    return _between(text, "SHARE", "a share such as 0.25 or 0")
+
+
+def _between(text: str, name: str, example: str, low: float = 0.0, high: float = 10.0) -> float:
+    """A finite number from `low` to `high` (the option's value `text`)."""
     try:
-        years = float(text)
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected years such as 1 or 0.5, got {text!r}") from None
-    if not (math.isfinite(years) and 0 <= years <= 10):
-        raise argparse.ArgumentTypeError(f"need 0 <= YEARS <= 10, got {text}")
-    return years
+        raise argparse.ArgumentTypeError(f"expected {example}, got {text!r}") from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise argparse.ArgumentTypeError(f"need {low:g} <= {name} <= {high:g}, got {text}")
+    return value

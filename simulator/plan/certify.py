@@ -147,9 +147,13 @@ def certify(
     replications: Sequence[int],
     batch: int,
     caseload_only: Sequence[bool] | None = None,
+    stop_at_miss: bool = True,
 ) -> Certificate:
     """Check `plan` period by period on the fresh `replications`, in order (module
-    docstring); the periods flagged `caseload_only` on their caseload target alone."""
+    docstring); the periods flagged `caseload_only` on their caseload target alone. With
+    `stop_at_miss` the check stops as soon as a period is declared missed (the planner
+    raises it and checks again); otherwise it goes on until every period is decided or
+    the replications are used up."""
     k_periods = len(plan)
     if targets.meet == "mean":
         sample = simulator.sample(plan, replications)
@@ -163,7 +167,8 @@ def certify(
         ok = met(sample, targets, caseload_only)
         decisions = [test.decide(ok[:, k]) for k in range(k_periods)]
         settled = all(d != UNDECIDED for d, _ in decisions)
-        if settled or done == len(replications) or any(d == MISSED for d, _ in decisions):
+        missed = stop_at_miss and any(d == MISSED for d, _ in decisions)
+        if settled or done == len(replications) or missed:
             break
     checks = []
     for k, (decision, used) in enumerate(decisions):

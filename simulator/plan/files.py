@@ -116,6 +116,9 @@ def manifest(plan: Plan, command: list[str] | None) -> dict[str, Any]:
             "search": "iterative staffing (Feldman et al. 2008), then forward period by period, "
             "common random numbers",
             "search_replications": options.replications,
+            "deadlines": "posts bought for the on-time target only where it is met within "
+            "the deadline premium above the caseload's need, the gain shown on paired "
+            "replications (docs/planning.md)",
             "certificate": "sequential probability ratio test per period, Bonferroni over "
             "periods (after Batur & Kim 2010)",
             "certificate_error": ERROR,
@@ -130,9 +133,13 @@ def manifest(plan: Plan, command: list[str] | None) -> dict[str, Any]:
             "step": plan.periods.step,
             "max_change": options.max_change,
             "no_firing": options.no_firing,
+            "hold_years": options.hold_years,
+            "deadline_premium": options.deadline_premium,
             "arrivals_range": options.arrivals_range,
         },
         "replications_simulated": plan.runs,
+        "warmups_shared": plan.warmups,
+        "replications_by_phase": plan.runs_by_phase,
         "simulated_years": round(plan.simulated_years, 1),
         "wall_seconds": round(plan.wall_seconds, 1),
         "simulation_cpu_seconds": round(plan.cpu_seconds, 1),

@@ -195,7 +195,7 @@ def _tradeoff_axes(ax: Axes, plan: Plan) -> None:
         else:
             continue
         load = np.nanmean(caseloads(e.sample, t), axis=0)
-        rate = met(e.sample, t, plan.search.out_of_reach).mean(axis=0)
+        rate = met(e.sample, t, plan.caseload_only).mean(axis=0)
         points.append((shift, float(np.nanmax(load)), float(rate.min())))
     if not points:
         ax.axis("off")

@@ -25,6 +25,7 @@ recruitment time earlier (`lead_time`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import math
@@ -37,7 +38,15 @@ import numpy as np
 
 from simulator.engine.calendar import WorkCalendar
 from simulator.experiments.executors import closing, make_executor
-from simulator.plan.certify import MET, MISSED, Certificate, OneFewer, certify, one_fewer
+from simulator.plan.certify import (
+    MET,
+    MISSED,
+    UNDECIDED,
+    Certificate,
+    OneFewer,
+    certify,
+    one_fewer,
+)
 from simulator.plan.naive import (
     PeriodLoad,
     average_plan,
@@ -48,12 +57,16 @@ from simulator.plan.naive import (
 )
 from simulator.plan.offered_load import _cdf, offered_load, share_at_work
 from simulator.plan.search import (
-    REACH,
+    COSTLY,
+    NOT_BY_POSTS,
+    PREMIUM,
+    Price,
     Search,
     caseload_posts,
     least_staffing,
     met,
-    staffing_helps,
+    premium_top,
+    work_posts,
 )
 from simulator.plan.simulate import (
     KEYS,
@@ -71,10 +84,13 @@ MAX_ROUNDS = 4  # certificate and minimality rounds before the plan is reported 
 SHIFTS = (-2, -1, 1)  # the trade-off: the plan with this many more caseworkers a period
 NEEDED = "needed"
 LEVELLED = "levelled (posts kept a year)"
-OUT_OF_REACH = "on time out of reach of staffing"
+# a period whose posts are its caseload's need, its deadlines not worth more (`search.worth`)
+DEADLINES = {COSTLY: "needed; on time only at very high cost",
+             NOT_BY_POSTS: "needed; on time not reachable by posts"}  # fmt: skip
+JUDGED_ON_CASELOAD = tuple(DEADLINES.values())
 # the reasons whose periods the certificate may raise (not those a rule or the model caps)
-FIXABLE = (NEEDED, OUT_OF_REACH, LEVELLED, "hired early (--max-change)", "kept (--no-firing)",
-           "cut slowly (--max-change)")  # fmt: skip
+FIXABLE = (NEEDED, *JUDGED_ON_CASELOAD, LEVELLED, "hired early (--max-change)",
+           "kept (--no-firing)", "cut slowly (--max-change)")  # fmt: skip
 EVIDENCE = 8  # replications of each other plan (the first of the certificate's)
 
 
@@ -88,7 +104,8 @@ class PlanOptions:
     step: PeriodStep = "quarter"
     max_change: int | None = None
     no_firing: bool = False
-    hold_years: float = 1.0  # posts that fall do not rise again within this (0: off)
+    hold_years: float = 1.0  # posts that rise do not fall again within this (0: off)
+    deadline_premium: float = PREMIUM  # posts the deadlines are worth above the caseload's
     arrivals_range: tuple[float, float] | None = None
     replications: int = 20
     max_replications: int = 100
@@ -103,6 +120,10 @@ class PlanOptions:
             raise ValueError("max_replications must be at least replications")
         if not 0 <= self.hold_years <= 10:
             raise ValueError(f"hold_years is from 0 to 10 (got {self.hold_years:g})")
+        if not 0 <= self.deadline_premium <= 10:
+            raise ValueError(
+                f"deadline_premium is a share from 0 to 10 (got {self.deadline_premium:g})"
+            )
         if self.max_change is not None and self.max_change < 1:
             raise ValueError("max_change must be at least 1")
         if self.arrivals_range is not None:
@@ -160,12 +181,24 @@ class Plan:
     breaks_in: int | None = None  # the period that breaks first beyond it
     range_needs: dict[str, list[int]] = field(default_factory=dict)
     runs: int = 0
+    warmups: int = 0  # warm-ups simulated once and shared by the runs (`snapshots`)
+    runs_by_phase: dict[str, int] = field(default_factory=dict)  # search, certificate, ...
     simulated_years: float = 0.0
     events: int = 0
     cpu_seconds: float = 0.0  # CPU time of the replications (all processes)
     wall_seconds: float = 0.0
     rounds: int = 0
     notes: list[str] = field(default_factory=list)
+    deadlines: list[str] = field(default_factory=list)  # "", COSTLY, NOT_BY_POSTS per period
+    prices: dict[int, Price] = field(default_factory=dict)  # what the deadlines would cost
+
+    @property
+    def caseload_only(self) -> list[bool]:
+        """The periods the certificate judged on their caseload alone: those whose
+        deadlines were found not worth more posts at their need (`search.worth`, or the
+        certificate). A rule that raised a period above its need does not make its
+        deadlines worth buying; a period that is only levelled is judged on both targets."""
+        return [bool(d) for d in self.deadlines]
 
     @property
     def hires(self) -> list[int]:
@@ -185,7 +218,7 @@ class Plan:
 
     @property
     def hold(self) -> int:
-        """Periods within which posts that fall do not rise again (`hold_periods`)."""
+        """Periods within which posts that rise do not fall again (`hold_periods`)."""
         return hold_periods(self.options)
 
     @property
@@ -209,49 +242,76 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     notes: list[str] = []
     if targets.caseload == "each" and scenario.caseworkers.assignment != "fixed":
         raise PlanError("--caseload-measure each needs caseworkers.assignment = 'fixed'")
-    with closing(make_executor(options.workers)) as executor:
-        simulator = Simulator(scenario, periods, executor, seed, factor)
+    with (
+        closing(make_executor(options.workers)) as executor,
+        contextlib.closing(Simulator(scenario, periods, executor, seed, factor)) as simulator,
+    ):
         search_reps = range(options.replications)
         fresh = list(range(options.replications, options.replications + options.max_replications))
         batch = max(4, 2 * executor.workers)
         start = offered_start(load, targets)
         capacity = post_hours(scenario, periods)
-        search = least_staffing(simulator, targets, start, search_reps, capacity)
+        premium = options.deadline_premium
+        search = least_staffing(simulator, targets, start, search_reps, capacity, premium)
+        phases = {"search": simulator.runs, "certificate": 0, "minimality": 0, "evidence": 0}
         needs = list(search.plan)
-        blocked = list(search.out_of_reach)
+        deadlines = list(search.deadlines)
+        prices = dict(search.prices)
         hold = hold_periods(options)
-        posts, reasons = constrain(needs, simulator.current, options.max_change, options.no_firing,
-                                   hold)  # fmt: skip
-        reasons = _reach(reasons, blocked)
+
+        def ruled() -> tuple[list[int], list[str]]:
+            plan_, why = constrain(needs, simulator.current, options.max_change,
+                                   options.no_firing, hold)  # fmt: skip
+            return plan_, mark_deadlines(why, deadlines)
+
+        posts, reasons = ruled()
         rounds = 0
-        previous: Certificate | None = None
+        chased = [False] * periods.n  # raised once for its deadlines alone
+        missed_at = [0] * periods.n  # the most posts a certificate declared missed
         while True:
             rounds += 1
-            certificate = certify(simulator, posts, targets, fresh, batch, blocked)
+            runs = simulator.runs
+            only = [bool(d) for d in deadlines]
+            certificate = certify(simulator, posts, targets, fresh, batch, only)
             last = rounds >= MAX_ROUNDS
-            fixable = [k for k in short_of(certificate, targets) if reasons[k] in FIXABLE]
-            if fixable and not last:
+            fixable, priced = _to_fix(certificate, targets, reasons, premium, capacity, chased,
+                                      len(fresh))  # fmt: skip
+            if (last or not (fixable or priced)) and not _complete(certificate, len(fresh)):
+                # a period missed that nothing (more) will fix: check every period to the end
+                certificate = certify(simulator, posts, targets, fresh, batch, only, False)
+                fixable, priced = _to_fix(certificate, targets, reasons, premium, capacity,
+                                          chased, len(fresh))  # fmt: skip
+            phases["certificate"] += simulator.runs - runs
+            for k, check in enumerate(certificate.checks):
+                if check.decision == MISSED:  # never lowered to this again
+                    missed_at[k] = max(missed_at[k], posts[k])
+            if (fixable or priced) and not last:
                 for k in fixable:
-                    if _chased(previous, certificate, targets, k):
-                        blocked[k] = True  # raised, and no nearer the deadlines
-                        needs[k] = max(1, caseload_posts(certificate.sample, targets, k))
-                        continue
                     needs[k] = max(needs[k], posts[k] + 1)
-                previous = certificate
-                posts, reasons = constrain(needs, simulator.current, options.max_change,
-                                           options.no_firing, hold)  # fmt: skip
-                reasons = _reach(reasons, blocked)
+                    chased[k] = chased[k] or _on_time_alone(certificate, targets, k)
+                for k in priced:
+                    deadlines[k] = COSTLY
+                    prices.pop(k, None)  # the search's price met the target; these futures did not
+                    if reasons[k] == NEEDED:
+                        needs[k] = base_posts(certificate.sample, targets, k, capacity[k])
+                posts, reasons = ruled()
                 continue
-            tested = [k for k, r in enumerate(reasons) if r in (NEEDED, OUT_OF_REACH)]
+            # one fewer in each period set by its need; in one judged on its caseload alone,
+            # only where one fewer can still do its work (`work_posts`)
+            tested = [k for k, r in enumerate(reasons) if r == NEEDED or (
+                r in JUDGED_ON_CASELOAD and posts[k] - 1 >= work_posts(certificate.sample, k,
+                                                                       capacity[k]))]  # fmt: skip
+            runs = simulator.runs
             minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate,
-                                   blocked)  # fmt: skip
-            lower = [f.period for f in minimality if f.decision == MET]
-            if lower and not last and not fixable:
+                                   only)  # fmt: skip
+            phases["minimality"] += simulator.runs - runs
+            lower = [
+                f.period for f in minimality if f.decision == MET and f.posts > missed_at[f.period]
+            ]
+            if lower and not last and not (fixable or priced):
                 for k in lower:
                     needs[k] -= 1
-                posts, reasons = constrain(needs, simulator.current, options.max_change,
-                                           options.no_firing, hold)  # fmt: skip
-                reasons = _reach(reasons, blocked)
+                posts, reasons = ruled()
                 continue
             break
         plan = Plan(
@@ -272,11 +332,17 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             arrivals_factor=factor,
             rounds=rounds,
             notes=notes,
+            deadlines=deadlines,
+            prices=prices,
         )
+        runs = simulator.runs
         if options.evidence:
             plan.evidence = _evidence(plan, simulator, fresh[: min(EVIDENCE, len(fresh))])
+        phases["evidence"] = simulator.runs - runs
+        plan.runs_by_phase = phases
         _risk(plan)
         plan.runs = simulator.runs
+        plan.warmups = simulator.warmups
         plan.simulated_years = simulator.simulated_days / 365.25
         plan.events = simulator.events
         plan.cpu_seconds = simulator.cpu_seconds
@@ -285,50 +351,80 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
     return plan
 
 
+def base_posts(sample: Sample, targets: Targets, k: int, capacity: float) -> int:
+    """The posts period k's caseload and its work need, read off `sample`: what a period
+    whose deadlines are not worth more posts keeps."""
+    return max(caseload_posts(sample, targets, k), work_posts(sample, k, capacity))
+
+
+def _to_fix(
+    certificate: Certificate,
+    targets: Targets,
+    reasons: Sequence[str],
+    premium: float,
+    capacity: Sequence[float],
+    chased: Sequence[bool],
+    replications: int,
+) -> tuple[list[int], list[int]]:
+    """The periods the certificate found short that get one more post (`fixable`), and
+    those whose deadlines are not worth another (`priced`): short on their on-time share
+    alone with posts past the deadline premium above their base, or raised for it once
+    already and still short. The search met their deadlines on its futures; the fresh
+    futures did not, and one more post (within the premium) did not either: they are
+    judged on the caseload from then on, at their base if they were set by their need."""
+    fixable, priced = [], []
+    for k in short_of(certificate, targets, replications):
+        if reasons[k] not in FIXABLE:
+            continue
+        base = base_posts(certificate.sample, targets, k, capacity[k])
+        if _on_time_alone(certificate, targets, k) and (
+            certificate.plan[k] + 1 > premium_top(base, premium) or chased[k]
+        ):
+            priced.append(k)
+            continue
+        fixable.append(k)
+    return fixable, priced
+
+
+def _complete(certificate: Certificate, replications: int) -> bool:
+    """Whether every period of `certificate` is decided or used every replication."""
+    return all(c.decision != UNDECIDED or c.replications >= replications
+               for c in certificate.checks)  # fmt: skip
+
+
 def hold_periods(options: PlanOptions) -> int:
     """`options.hold_years` in periods (a year is 4 quarters or 12 months)."""
     return round(options.hold_years * (4 if options.step == "quarter" else 12))
 
 
-def _chased(
-    previous: Certificate | None, certificate: Certificate, targets: Targets, k: int
-) -> bool:
-    """Whether period k was raised after the `previous` certificate and is still short on
-    its on-time share alone, with the extra posts not shown to bring more of its futures on
-    time (`staffing_helps`, paired over the fresh replications both ran): the search's
-    test of reach, repeated on the certificate's larger sample. Such a period's on-time
-    share is out of reach of staffing; raising it again would chase noise."""
-    if previous is None or not previous.plan[k] < certificate.plan[k]:
-        return False
+def _on_time_alone(certificate: Certificate, targets: Targets, k: int) -> bool:
+    """Whether period k meets its caseload target on the certificate's futures (so that
+    it is short on its on-time share alone)."""
     flags = [j == k for j in range(len(certificate.plan))]  # the caseload alone in k
-    if met(certificate.sample, targets, flags)[:, k].mean() < targets.confidence:
-        return False  # short on the caseload too: posts do help there
-    n = min(len(previous.sample.replications), len(certificate.sample.replications))
-    return not staffing_helps(_head(previous.sample, n), _head(certificate.sample, n), targets, k)
+    return bool(met(certificate.sample, targets, flags)[:, k].mean() >= targets.confidence)
 
 
-def _head(sample: Sample, n: int) -> Sample:
-    """The first `n` replications of `sample`."""
-    return Sample(
-        sample.plan, sample.replications[:n], {f: v[:n] for f, v in sample.values.items()}
-    )
+def mark_deadlines(reasons: list[str], deadlines: Sequence[str]) -> list[str]:
+    """`reasons`, with the periods set by their need whose deadlines are not worth more
+    posts (COSTLY, NOT_BY_POSTS) marked so. A period a rule raised above its need keeps
+    the rule as its reason: its posts are not its caseload's need."""
+    pairs = zip(reasons, deadlines, strict=True)
+    return [DEADLINES[d] if d and r == NEEDED else r for r, d in pairs]
 
 
-def _reach(reasons: list[str], blocked: Sequence[bool]) -> list[str]:
-    """`reasons`, with the periods whose on-time share staffing cannot reach marked so."""
-    return [OUT_OF_REACH if b and r == NEEDED else r for r, b in zip(reasons, blocked, strict=True)]
-
-
-def short_of(certificate: Certificate, targets: Targets) -> list[int]:
+def short_of(certificate: Certificate, targets: Targets, replications: int = 0) -> list[int]:
     """The periods the certificate did not find enough: declared missed, or undecided
-    after every replication with an estimate below the confidence. (An undecided period
+    after every replication (at least `replications`: a check stopped early at another
+    period's miss leaves the rest undecided, which says nothing of them) with an estimate
+    below the confidence. (An undecided period
     estimated at or above it lies in the indifference zone, where either answer is
     acceptable: it is kept, and the page gives its estimate and interval; with targets on
     the means, an undecided period's means lie within the bounds' reach of the targets.)"""
     out = []
     for k, check in enumerate(certificate.checks):
         rate = check.successes / check.replications if check.replications else 0.0
-        low = targets.meet == "probability" and check.decision != MET
+        low = targets.meet == "probability" and check.decision == UNDECIDED
+        low = low and check.replications >= replications
         if check.decision == MISSED or (low and rate < targets.confidence):
             out.append(k)
     return out
@@ -343,8 +439,8 @@ def constrain(
 ) -> tuple[list[int], list[str]]:
     """The least plan at or above `needs` that keeps the rules, and why each period has
     the posts it has: "needed", "hired early (--max-change)", "kept (--no-firing)",
-    "cut slowly (--max-change)", LEVELLED (posts that fall do not rise again within
-    `hold` periods: nobody is let go to be replaced within the year), or "short:
+    "cut slowly (--max-change)", LEVELLED (posts that rose do not fall again within
+    `hold` periods, `level`: nobody is hired to be let go within the year), or "short:
     --max-change" where even the fastest hiring from the current staff cannot reach the
     need."""
     plan = list(needs)
@@ -357,29 +453,24 @@ def constrain(
     return plan, why
 
 
-def level(plan: Sequence[int], hold: int) -> list[int]:
-    """The least plan at or above `plan` in which posts that fall do not rise again within
-    `hold` periods, and posts that rise do not fall within `hold` periods: no dip (periods
-    i < k < j with j − i <= hold and posts(k) below both posts(i) and posts(j)), filled to
-    the lower of its two sides; and no fall sooner than `hold` periods after a rise, the
-    posts kept instead. Nobody is let go to be replaced within the year, nor hired to be
-    let go within it (staff leave by turnover, which the runs include)."""
+def level(plan: Sequence[int], hold: int, current: int | None = None) -> list[int]:
+    """The hold: posts that rise do not fall again within `hold` periods. In time order,
+    a period whose posts would fall less than `hold` periods after the latest rise (a
+    rise into the first period from `current`, the staff before it, included) keeps the
+    posts of the period before it; posts may rise at any time, and may fall once the
+    hold of the latest rise has passed. Nobody is hired to be let go within the hold
+    (staff leave by turnover, which the runs include). In time order each period is the
+    least that keeps the rule given the periods before it."""
     out = list(plan)
-    n = len(out)
-    changed = True
-    while changed:
-        changed = False
-        for k in range(1, n - 1):  # dips: a fall undone within `hold`
-            for i in range(max(0, k - hold + 1), k):
-                right = out[k + 1 : min(n, i + hold + 1)]
-                if right and min(out[i], max(right)) > out[k]:
-                    out[k], changed = min(out[i], max(right)), True
-        rose = -hold  # peaks: a rise undone within `hold` (a post kept a year at least)
-        for k in range(1, n):
-            if out[k] > out[k - 1]:
-                rose = k
-            elif out[k] < out[k - 1] and k - rose < hold:
-                out[k], changed = out[k - 1], True
+    rose = -hold  # the period of the latest rise
+    for k in range(len(out)):
+        before = out[k - 1] if k else current
+        if before is None:
+            continue
+        if out[k] > before:
+            rose = k
+        elif out[k] < before and k - rose < hold:
+            out[k] = before
     return out
 
 
@@ -398,7 +489,7 @@ def _rules(
             plan[k], why[k] = value, reason
 
     if hold > 1:
-        for k, value in enumerate(level(plan, hold)):
+        for k, value in enumerate(level(plan, hold, current)):
             raise_to(k, value, LEVELLED)
     if max_change:
         for k in range(len(plan) - 2, -1, -1):
@@ -588,20 +679,73 @@ def _notes(plan: Plan) -> list[str]:
         )
     if any(r.startswith("short") for r in plan.reasons):
         notes.append("--max-change keeps some periods below their need: see 'why'.")
-    blocked = [plan.periods.labels[k] for k, r in enumerate(plan.reasons) if r == OUT_OF_REACH]
-    if blocked:
-        notes.append(
-            f"The on-time target is out of reach of staffing in {', '.join(blocked)}: with "
-            f"{REACH} times the posts the caseload and the work need, the share stays short "
-            "(deadlines fall while a case's own caseworker is away, or sooner than the next "
-            "casework window). Those periods keep the posts their caseload "
-            "and work need, are checked on the caseload limit alone, and a policy decides "
-            'the rest (e.g. caseworkers.absence_cover = "pool").'
-        )
+    notes.extend(deadline_notes(plan))
     missed = [plan.periods.labels[k] for k in plan.certificate.missed]
     if missed:
         notes.append("Still missing its targets after the checks: " + ", ".join(missed) + ".")
     return notes
+
+
+def deadline_notes(plan: Plan) -> list[str]:
+    """What the page says of the periods whose deadlines are not worth more posts: which,
+    why, what they would cost, and what would reach them instead."""
+    labels, t = plan.periods.labels, plan.options.targets
+    premium = f"{plan.options.deadline_premium:.0%}"
+    stat = (f"on time in {t.confidence:.0%} of futures" if t.meet == "probability"
+            else "on time on average")  # fmt: skip
+    out = []
+    for kind, words in ((COSTLY, "reachable only at very high cost"),
+                        (NOT_BY_POSTS, "not reachable by posts")):  # fmt: skip
+        periods = [k for k, r in enumerate(plan.reasons) if r == DEADLINES[kind]]
+        if not periods:
+            continue
+        where = ", ".join(labels[k] for k in periods)
+        text = f"The on-time target ({t.on_time:.0%}) is {words} in {where}: "
+        text += (
+            f"{premium} more posts than the caseload and the work need do not meet it"
+            if kind == COSTLY
+            else f"{premium} more posts than the caseload and the work need are not shown "
+            "to bring more of it on time"
+        )
+        prices = [
+            f"{labels[k]}: {stat} {p.share_base:.0%} with {p.base} posts, {p.share_top:.0%} with "
+            f"{p.top} ({100 * p.gain_per_post:+.1f} points a post; "
+            f"{100 * p.needed_per_post:.1f} needed)"
+            for k in periods
+            if (p := plan.prices.get(k)) is not None and p.top > p.base
+        ]
+        if prices:
+            text += " (" + "; ".join(prices) + ")"
+        text += (
+            ". These periods keep the posts their caseload needs and are judged on the "
+            "caseload limit alone."
+        )
+        out.append(text)
+    if out:
+        out.append(what_reaches_deadlines(plan.scenario))
+    return out
+
+
+def what_reaches_deadlines(scenario: Scenario) -> str:
+    """What would bring the deadlines instead of posts, as far as the scenario shows."""
+    staff = scenario.caseworkers
+    if scenario.absence is not None and staff.absence_cover == "wait":
+        cover = (
+            ' (caseworkers.absence_cover = "pool")'
+            if staff.assignment == "fixed"
+            else ' (caseworkers.absence_cover = "pool", with assignment = "fixed")'
+        )
+        return (
+            "An absent caseworker's tasks wait for their return in this scenario "
+            '(caseworkers.absence_cover = "wait"): deadlines falling in a holiday or a sick '
+            f"spell are missed whatever the posts. Cover by colleagues{cover} is what to "
+            "test, not more posts (caseload compare)."
+        )
+    return (
+        "What would bring them is a policy, not posts: deadlines shorter than the next "
+        "casework window, or triage of the statutory tasks first ([triage]); test it with "
+        "caseload compare."
+    )
 
 
 def costs(scenario: Scenario) -> dict[str, float] | None:

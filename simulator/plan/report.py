@@ -16,8 +16,15 @@ import numpy as np
 import pandas as pd
 
 from simulator.plan.certify import MET, MISSED, UNDECIDED
-from simulator.plan.planner import LEVELLED, NEEDED, Plan, arrivals_factor_needs, costs
-from simulator.plan.search import caseloads, met, on_time_shares
+from simulator.plan.planner import (
+    DEADLINES,
+    LEVELLED,
+    NEEDED,
+    Plan,
+    arrivals_factor_needs,
+    costs,
+)
+from simulator.plan.search import COSTLY, NOT_BY_POSTS, caseloads, met, on_time_shares
 from simulator.plan.simulate import Sample
 
 MONTH_DAYS = 365.25 / 12
@@ -39,6 +46,7 @@ def period_table(plan: Plan) -> pd.DataFrame:
         staff = float(np.nanmean(sample["staff"][:, k]))
         open_cases = float(np.nanmean(sample["open"][:, k]))
         f = fewer.get(k)
+        price = plan.prices.get(k) if plan.caseload_only[k] else None
         row: dict[str, Any] = {
             "period": label,
             "first_day": plan.periods.dates[k].isoformat(),
@@ -56,7 +64,9 @@ def period_table(plan: Plan) -> pd.DataFrame:
             "met_ci_low": check.low,
             "met_ci_high": check.high,
             "verdict": check.decision,
-            "judged_on": "caseload only" if plan.search.out_of_reach[k] else "both targets",
+            "judged_on": "caseload only" if plan.caseload_only[k] else "both targets",
+            "on_time_gain_per_post": price.gain_per_post if price else math.nan,
+            "on_time_gain_needed": price.needed_per_post if price else math.nan,
             "replications": check.replications,
             "one_fewer_verdict": f.decision if f else "not tested",
             "one_fewer_met_share": f.successes / f.replications if f else math.nan,
@@ -87,7 +97,7 @@ def evidence_table(plan: Plan) -> pd.DataFrame:
     prices = costs(plan.scenario)
     rows = []
     for e in plan.evidence:
-        rate = met(e.sample, targets, plan.search.out_of_reach).mean(axis=0)
+        rate = met(e.sample, targets, plan.caseload_only).mean(axis=0)
         load = np.nanmean(caseloads(e.sample, targets), axis=0)
         share = _column_means(on_time_shares(e.sample))
         staff_years = float(np.sum(np.nanmean(e.sample["staff"], axis=0) * lengths) / 365.25)
@@ -138,17 +148,26 @@ def statement(plan: Plan) -> str:
             f"Checked on {n} fresh simulated futures: {met_n} of {len(checks)} {step}s shown "
             f"to meet both averages with {t.confidence:.0%} confidence"
         )
-    alone = [plan.periods.labels[k] for k, b in enumerate(plan.search.out_of_reach) if b]
+    alone = [
+        label if plan.reasons[k] in DEADLINES.values() else f"{label} ({_rule(plan.reasons[k])})"
+        for k, label in enumerate(plan.periods.labels)
+        if plan.caseload_only[k]
+    ]
     if alone:
         text += (
-            f"; judged on the caseload alone (the on-time share is out of reach of staffing): "
-            f"{', '.join(alone)}"
+            f"; judged on the caseload alone (the on-time target there is not worth more "
+            f"posts than the caseload needs, see the notes): {', '.join(alone)}"
         )
     if zone:
         text += f"; too close to call, kept at their estimate: {', '.join(zone)}"
     if missed:
         text += f"; still short: {', '.join(missed)}"
     return text + "."
+
+
+def _rule(reason: str) -> str:
+    """A rule's reason in a few words: "levelled", "kept (--no-firing)", ..."""
+    return "levelled" if reason == LEVELLED else reason
 
 
 def minimality_text(plan: Plan) -> str:
@@ -180,10 +199,9 @@ def minimality_text(plan: Plan) -> str:
     levelled = [plan.periods.labels[k] for k, r in enumerate(plan.reasons) if r == LEVELLED]
     if levelled:
         text += (
-            f". {', '.join(levelled)} keep the posts of the {plan.periods.step}s around them "
-            f"(posts do not fall and rise again, or rise and fall again, within "
-            f"{plan.options.hold_years:g} year(s)): the least plan that never lets staff go "
-            "to hire again so soon, nor hires to let go"
+            f". {', '.join(levelled)} keep the posts of the {plan.periods.step} before them "
+            f"(posts that rose do not fall again within {plan.options.hold_years:g} "
+            "year(s)): the least plan that never hires staff to let them go so soon"
         )
     return text + "."
 
@@ -203,7 +221,29 @@ def recommendation(plan: Plan) -> str:
         text += " Start recruiting: " + "; ".join(parts) + "."
     elif posts[0] < plan.current:
         text += f" No new posts: staff can fall from the first {step}."
-    return text
+    return text + deadline_summary(plan)
+
+
+def deadline_summary(plan: Plan) -> str:
+    """One sentence for the recommendation on the periods whose statutory deadlines the
+    plan does not buy (`planner.deadline_notes` has the figures), or ""."""
+    t, labels = plan.options.targets, plan.periods.labels
+    parts = []
+    for reason, words in ((DEADLINES[COSTLY], "only at very high cost (more than "
+                           f"{plan.options.deadline_premium:.0%} more posts than the caseload "
+                           "needs)"),
+                          (DEADLINES[NOT_BY_POSTS], "not by more posts")):  # fmt: skip
+        where = [labels[k] for k, r in enumerate(plan.reasons) if r == reason]
+        if where:
+            parts.append(f"in {', '.join(where)} {words}")
+    if not parts:
+        return ""
+    return (
+        f" The statutory deadlines ({t.on_time:.0%} on time) are reachable "
+        + "; ".join(parts)
+        + ": those posts are set by the caseload alone (see the assumptions for what would "
+        "reach the deadlines)."
+    )
 
 
 def changes(plan: Plan) -> list[str]:
@@ -360,9 +400,10 @@ def describe_plan(plan: Plan, folder: Path | None = None) -> str:
         )
     lines += ["", statement(plan), minimality_text(plan)]
     lines += [f"note: {n}" for n in plan.notes]
+    shared = f"from {plan.warmups} warm-ups simulated once; " if plan.warmups else ""
     lines.append(
-        f"{plan.runs} replications simulated ({plan.simulated_years:.0f} simulated years, "
-        f"{plan.cpu_seconds:.0f} s of CPU) in {plan.wall_seconds:.0f} s."
+        f"{plan.runs} replications simulated ({shared}{plan.simulated_years:.0f} simulated "
+        f"years, {plan.cpu_seconds:.0f} s of CPU) in {plan.wall_seconds:.0f} s."
     )
     if folder is not None:
         lines.append(f"Written to {folder}/ (plan.csv, page.pdf, page.png).")

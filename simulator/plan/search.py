@@ -18,16 +18,29 @@ The search works on one fixed set of replications (the *search sample*, replicat
    posts needed) and overstates it above; every guess is then simulated. The on-time
    share has no such shortcut: a period that misses it gets one more caseworker.
 2. **Forward, period by period, in time order** (as LETRIS, Corominas & Lusa 2012): for
-   k = 1, 2, ... with the periods before k fixed, find the least posts for period k: while
-   it misses its targets, add posts (at least one; for the on-time share at least as many
-   as its work needs, `work_posts`) and simulate again; then bisect between the least the
-   caseload shortcut allows and the posts that meet. Work left undone in a period is
-   carried into the next, so each period is judged after the periods before it have been
-   settled, never before; there is no backtracking. A period that still misses its
-   on-time share with `REACH` times the posts its caseload and its work need is *out of
-   reach of staffing* (its deadlines fall while the caseworker whose case it is is away,
-   say, and `caseworkers.absence_cover` is "wait"): it keeps the posts its caseload and work
-   need, and the plan says so rather than staffing without end.
+   k = 1, 2, ... with the periods before k fixed, find the least posts for period k, on
+   runs stopped at its end. First the caseload: the least posts that keep it under the
+   limit (bisection between the bound the caseload shortcut gives and posts that meet),
+   or the posts its work needs at all (`work_posts`) if more: the period's *base*. Then
+   the deadlines, if the base misses them: one run at the base plus the *deadline
+   premium* (`worth`), compared with the runs at the base replication by replication.
+   Work left undone in a period is carried into the next, so each period is judged after
+   the periods before it have been settled, never before; there is no backtracking.
+
+**What a deadline is worth** (`worth`, `Price`). Posts are bought for the on-time share
+only while each brings enough of it: over the step from the base n0 to n1 = n0 +
+⌈premium · n0⌉ posts, the on-time share the target is about (its (1 − confidence)
+quantile over the futures with `meet = "probability"`, its mean with `meet = "mean"`)
+must rise by at least the period's shortfall at n0 divided by n1 − n0 per post, i.e.
+meet the target within the premium, and the share must be shown to rise on the paired
+replications (`share_rises`). Then the search bisects between n0 and n1 for the
+least that meets. Otherwise the period keeps its base, is judged on its caseload alone,
+and its on-time target is reported as *reachable only at very high cost* (the gain is
+shown, but too small a gain per post) or *not reachable by posts* (no gain shown: the
+deadlines fall while a case's own caseworker is away, or sooner than the next working
+window), with the measured gain per post (`Price`). The default premium, a quarter of
+the base, is where the posts bought for deadlines would take the caseload below the
+bottom of the recommended range (35–45 cases: 45 ÷ 1.25 = 36); docs/planning.md.
 
 "Meets its targets" on the sample (`meets`): with `meet = "probability"`, the period
 meets both targets in at least ⌈confidence · R⌉ of the R replications; with
@@ -48,7 +61,7 @@ from simulator.plan.simulate import Sample, Simulator
 from simulator.plan.targets import Targets
 
 ISA_ROUNDS = 3
-REACH = 2  # the on-time share is sought up to twice the posts the caseload and work need
+PREMIUM = 0.25  # posts a deadline target is worth: a quarter above the caseload's need
 HELPS = 0.05  # level of the paired test that more posts bring more periods on time
 MAX_EVALUATIONS = 80  # a safety net: the search has never needed a quarter of it
 
@@ -110,29 +123,6 @@ def on_time_ok(sample: Sample, targets: Targets, k: int) -> bool:
     return int(ok.sum()) >= required(len(share), targets)
 
 
-def staffing_helps(fewer: Sample, more: Sample, targets: Targets, k: int) -> bool:
-    """Whether the on-time target of period k is met in significantly more replications
-    with `more`'s posts than with `fewer`'s: McNemar's exact test on the replications
-    whose verdict differs (common random numbers pair them), one-sided at `HELPS`. An
-    on-time share that does not respond to staffing (deadlines falling while a case's own
-    caseworker is away) must not be chased by posts that pass on a lucky sample."""
-    share_few, share_more = on_time_shares(fewer)[:, k], on_time_shares(more)[:, k]
-    ok_few = ~(share_few < targets.on_time - 1e-12)
-    ok_more = ~(share_more < targets.on_time - 1e-12)
-    gained = int((ok_more & ~ok_few).sum())
-    lost = int((ok_few & ~ok_more).sum())
-    if targets.meet == "mean":  # the paired t test of the mean gain in the share
-        gain = (share_more - share_few)[np.isfinite(share_more) & np.isfinite(share_few)]
-        if gain.size < 2 or not float(gain.mean()) > 0:
-            return False
-        if float(gain.std()) == 0.0:
-            return True
-        return float(stats.ttest_1samp(gain, 0.0, alternative="greater").pvalue) < HELPS
-    if gained == 0:
-        return False
-    return float(stats.binom.sf(gained - 1, gained + lost, 0.5)) < HELPS
-
-
 def caseload_posts(sample: Sample, targets: Targets, k: int) -> int:
     """The least posts for period k that meet the caseload limit on the sample, read off
     the runs at the sample's staffing (the caseload shortcut of the module docstring)."""
@@ -145,15 +135,106 @@ def caseload_posts(sample: Sample, targets: Targets, k: int) -> int:
     return max(1, int(need[required(len(need), targets) - 1]))
 
 
+COSTLY = "costly"  # the on-time target: posts bring it, but too little per post
+NOT_BY_POSTS = "not by posts"  # the on-time target: more posts are not shown to bring it
+
+
+@dataclass(frozen=True)
+class Price:
+    """What the deadlines of one period would cost in posts (`worth`): the on-time share
+    the target is about (`share_statistic`) at the base n0 and at n0 plus the premium
+    n1, the gain per post between them, and the gain per post that would meet the
+    target within the premium."""
+
+    base: int
+    top: int
+    share_base: float
+    share_top: float
+    target: float
+    shown: bool  # the share is shown to rise on the paired replications (`share_rises`)
+    met_top: bool  # the period meets both targets at `top` on the sample
+
+    @property
+    def gain_per_post(self) -> float:
+        return (self.share_top - self.share_base) / max(self.top - self.base, 1)
+
+    @property
+    def needed_per_post(self) -> float:
+        return (self.target - self.share_base) / max(self.top - self.base, 1)
+
+    @property
+    def worth_it(self) -> bool:
+        """The marginal-gain criterion: the gain is shown and meets the target within the
+        premium (`gain_per_post` >= `needed_per_post`, on the sample's verdict)."""
+        return self.shown and self.met_top
+
+    @property
+    def verdict(self) -> str:
+        """ "" (worth buying), COSTLY or NOT_BY_POSTS."""
+        if self.worth_it:
+            return ""
+        return COSTLY if self.shown or self.top == self.base else NOT_BY_POSTS
+
+
+def share_statistic(sample: Sample, targets: Targets, k: int) -> float:
+    """The on-time share the target of period k is about, on the sample: with `meet =
+    "probability"` the share that ⌈confidence · R⌉ of the R replications reach (the
+    (R − ⌈confidence · R⌉ + 1)-th lowest: the on-time target is met on the sample exactly
+    when this is at least `on_time`, `on_time_ok`), with `meet = "mean"` the mean share.
+    A replication in which nothing fell due counts as on time."""
+    share = np.sort(np.nan_to_num(on_time_shares(sample)[:, k], nan=1.0))
+    if targets.meet == "mean":
+        return float(share.mean())
+    return float(share[share.size - required(share.size, targets)])
+
+
+def share_rises(fewer: Sample, more: Sample, k: int) -> bool:
+    """Whether period k's on-time share is higher with `more`'s posts than with `fewer`'s:
+    the sign test on the replications (paired by common random numbers) whose share
+    differs, one-sided at `HELPS`."""
+    a = np.nan_to_num(on_time_shares(fewer)[:, k], nan=1.0)
+    b = np.nan_to_num(on_time_shares(more)[:, k], nan=1.0)
+    up, down = int((b > a + 1e-12).sum()), int((b < a - 1e-12).sum())
+    return up > 0 and float(stats.binom.sf(up - 1, up + down, 0.5)) < HELPS
+
+
+def premium_top(base: int, premium: float) -> int:
+    """The most posts a deadline target is worth: `base` plus ⌈premium · base⌉ (at least
+    one more where the premium is positive)."""
+    if premium <= 0:
+        return base
+    return base + max(1, math.ceil(premium * base - 1e-9))
+
+
+def worth(at_base: Sample, at_top: Sample, targets: Targets, k: int) -> Price:
+    """The price of period k's deadlines between the runs at its base and at the base plus
+    the premium (the same replications: common random numbers)."""
+    return Price(
+        base=at_base.plan[k],
+        top=at_top.plan[k],
+        share_base=share_statistic(at_base, targets, k),
+        share_top=share_statistic(at_top, targets, k),
+        target=targets.on_time,
+        shown=at_top.plan[k] > at_base.plan[k] and share_rises(at_base, at_top, k),
+        met_top=meets(at_top, targets, k),
+    )
+
+
 @dataclass
 class Search:
-    """The plan found, with the lower bounds learnt on the way and what it took."""
+    """The plan found, with what it learnt on the way and what it took."""
 
     plan: list[int]
     proven_below: list[int]  # posts - 1 shown to miss on the sample (0: not shown)
-    out_of_reach: list[bool] = field(default_factory=list)  # on time: staffing cannot
+    deadlines: list[str] = field(default_factory=list)  # "", COSTLY or NOT_BY_POSTS
+    prices: dict[int, Price] = field(default_factory=dict)  # the periods whose base missed
     evaluations: int = 0
     history: list[tuple[int, ...]] = field(default_factory=list)
+
+    @property
+    def out_of_reach(self) -> list[bool]:
+        """The periods judged on their caseload alone: deadlines not worth the posts."""
+        return [bool(d) for d in self.deadlines]
 
 
 def work_posts(sample: Sample, k: int, capacity: float) -> int:
@@ -172,28 +253,26 @@ def least_staffing(
     start: Sequence[int],
     replications: Sequence[int],
     capacity: Sequence[float] | None = None,
+    premium: float = PREMIUM,
 ) -> Search:
     """The least posts per period meeting the targets on the search sample (module
-    docstring). `capacity`: casework hours one post gives in each period (`work_posts`)."""
+    docstring). `capacity`: casework hours one post gives in each period (`work_posts`);
+    `premium`: the share above its base a period's deadlines are worth (`worth`)."""
     plan = [max(1, int(n)) for n in start]
     n_periods = len(plan)
-    search = Search(plan, [0] * n_periods, [False] * n_periods)
+    search = Search(plan, [0] * n_periods, [""] * n_periods)
     hours = list(capacity) if capacity is not None else [0.0] * n_periods
 
     def more(sample: Sample, k: int) -> int:
         """Posts to try next for a period that misses its on-time target: at least one
-        more, at least what its work needs, and more the further it falls short (up to
-        twice as many)."""
+        more, at least what its work needs, and more the further it falls short, up to
+        what the deadlines are worth (`premium_top` of the caseload's need)."""
         share = on_time_shares(sample)[:, k]
         gap = targets.on_time - float(np.nanmean(share)) if np.isfinite(share).any() else 0.0
         step = math.ceil(plan[k] * min(max(gap, 0.0), 1.0))
-        return max(plan[k] + 1, work_posts(sample, k, hours[k]), plan[k] + step)
-
-    def reach(sample: Sample, k: int) -> int:
-        """The most posts tried for the on-time share: `REACH` times what the caseload and
-        the work need. A period that misses with more is out of reach of staffing."""
-        need = max(caseload_posts(sample, targets, k), work_posts(sample, k, hours[k]))
-        return REACH * need
+        work = work_posts(sample, k, hours[k])
+        top = premium_top(max(caseload_posts(sample, targets, k), work), premium)
+        return max(work, min(max(plan[k] + 1, plan[k] + step), top))
 
     def evaluate(candidate: Sequence[int], until: int | None = None) -> Sample:
         search.evaluations += 1
@@ -201,6 +280,10 @@ def least_staffing(
         if search.evaluations > MAX_EVALUATIONS:
             raise RuntimeError("the staffing search did not settle; please report this scenario")
         return simulator.sample(candidate, replications, until)
+
+    def at(k: int, posts: int) -> Sample:
+        """The plan with `posts` in period k, run to its end."""
+        return evaluate([*plan[:k], posts, *plan[k + 1 :]], k + 1)
 
     sample = evaluate(plan)
     floors = [1] * n_periods  # on-time: fewer posts than this missed, as far as seen
@@ -218,52 +301,43 @@ def least_staffing(
     for k in range(n_periods):  # phase 2: forward, period by period
         # period k is judged on runs stopped at its end: later periods cannot change it
         sample = evaluate(plan, k + 1)
-        while not meets(sample, targets, k):  # too few: more, until the period meets
-            if on_time_ok(sample, targets, k):
-                plan[k] = max(plan[k] + 1, caseload_posts(sample, targets, k))
-                sample = evaluate(plan, k + 1)
-                continue
-            # the on-time share misses: is it within reach of staffing at all? One run at
-            # REACH times the posts the caseload and the work need, compared with the
-            # runs at the posts now, replication by replication (common random numbers)
-            top = reach(sample, k)
-            trial = [*plan[:k], top, *plan[k + 1 :]]
-            tried = evaluate(trial, k + 1) if top > plan[k] else sample
-            if top <= plan[k] or not (
-                on_time_ok(tried, targets, k) and staffing_helps(sample, tried, targets, k)
-            ):
-                search.out_of_reach[k] = True  # more posts do not bring the deadlines
-                plan[k] = max(caseload_posts(sample, targets, k), work_posts(sample, k, hours[k]))
-                sample = evaluate(plan, k + 1)
-                break
-            plan, sample = trial, tried
-        while search.out_of_reach[k] and not meets(sample, targets, k, caseload_only=True):
-            plan[k] += 1  # out of reach for the deadlines: the caseload limit still holds
+        while not meets(sample, targets, k, caseload_only=True):  # the caseload: too few
+            plan[k] = max(plan[k] + 1, caseload_posts(sample, targets, k))
             sample = evaluate(plan, k + 1)
-        # enough: is fewer enough too? First the least the caseload allows: where it
-        # misses only on time, the posts above it must be shown to bring the deadlines
-        # (`staffing_helps`), else the on-time share is out of reach and that least holds
-        low, high = max(1, caseload_posts(sample, targets, k)), plan[k]
-        if low < high and not search.out_of_reach[k]:
-            trial = [*plan[:k], low, *plan[k + 1 :]]
-            tried = evaluate(trial, k + 1)
-            if meets(tried, targets, k):
-                plan, sample, high = trial, tried, low
-            elif meets(tried, targets, k, caseload_only=True) and not staffing_helps(
-                tried, sample, targets, k
-            ):
-                search.out_of_reach[k] = True
-                plan, sample, high = trial, tried, low
-            else:
-                low += 1
+        # the least posts for the caseload: the shortcut's bound (a lower bound below the
+        # posts run) up to the posts that meet; then at least what the work needs
+        low, high = min(max(1, caseload_posts(sample, targets, k)), plan[k]), plan[k]
+        samples = {high: sample}
         while low < high:
             mid = (low + high) // 2
-            trial = [*plan[:k], mid, *plan[k + 1 :]]
-            tried = evaluate(trial, k + 1)
-            if meets(tried, targets, k, caseload_only=search.out_of_reach[k]):
-                plan, sample, high = trial, tried, mid
+            tried = at(k, mid)
+            if meets(tried, targets, k, caseload_only=True):
+                high, samples[mid] = mid, tried
             else:
                 low = mid + 1
+        base = max(high, work_posts(samples[high], k, hours[k]))
+        if base not in samples:
+            samples[base] = at(k, base)
+        while on_time_ok(samples[base], targets, k) and not meets(samples[base], targets, k):
+            base += 1  # each target holds in enough futures, not both in the same: posts help
+            samples[base] = samples.get(base) or at(k, base)
+        plan[k] = base
+        if not meets(samples[base], targets, k):  # the deadlines: are they worth posts?
+            top = premium_top(base, premium)
+            samples[top] = samples.get(top) or at(k, top)
+            price = search.prices[k] = worth(samples[base], samples[top], targets, k)
+            if price.worth_it:  # the least between the base and the top that meets
+                low, high = base + 1, top
+                while low < high:
+                    mid = (low + high) // 2
+                    tried = samples.get(mid) or at(k, mid)
+                    if meets(tried, targets, k):
+                        high = mid
+                    else:
+                        low = mid + 1
+                plan[k] = high
+            else:
+                search.deadlines[k] = price.verdict
         search.proven_below[k] = plan[k]
     search.plan = plan
     return search

@@ -10,6 +10,11 @@ run, each measured by `targets.measure_periods`.
 sees the same households, people, exits and task durations, so two plans differ by their
 staffing alone, and a run changed only from period q on is the same run up to period q.
 
+A run measured over periods 0 .. n' − 1 gives the figures of periods 0 .. n − 1 (n <= n')
+of every plan that agrees with it there: the model before the end of period n − 1 does
+not depend on the staffing after it nor on when the run stops (tests/test_plan.py), so
+the cache answers such a request from the longer run instead of simulating it again.
+
 **Posts, not people.** A staffing entry sets the posts from its date
 (`simulator.engine.workforce.Workforce.plan`): a new post is filled on that day (with
 [turnover], by a newcomer who starts at `start_productivity` and learns over
@@ -25,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +38,8 @@ import numpy as np
 
 from simulator.experiments.executors import Executor
 from simulator.experiments.work import Chunk, Run, run_chunk
+from simulator.plan import snapshots
+from simulator.plan.snapshots import Snapshots
 from simulator.plan.targets import FIELDS, Periods, measure_periods
 from simulator.scenario import ScenarioError, keys, years_to_days
 from simulator.scenario.schema import Scenario
@@ -75,7 +82,11 @@ class Simulator:
     simulated_days: float = 0.0
     events: int = 0
     cpu_seconds: float = 0.0  # CPU time of the replications, in whichever process ran them
+    share_warmup: bool = True  # fork each run from its replication's warmed-up office
+    warmups: int = 0  # warm-ups simulated for the runs to share (`snapshots`)
     _cache: dict[tuple[StaffPlan, int, int], dict[str, Any]] = field(default_factory=dict)
+    # (posts of periods 0 .. n − 1, replication) -> a cached run covering them
+    _covers: dict[tuple[StaffPlan, int], dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         data = self.scenario.to_dict()
@@ -86,6 +97,7 @@ class Simulator:
             data = keys.with_value(data, KEYS["duration"], duration_years(self.periods.start,
                                                                           end_days))  # fmt: skip
         self.base = data
+        self._snapshots: Snapshots | None = None
         first = self.periods.dates[0]
         self.current = [c.caseworkers for c in self.scenario.caseworkers.staffing
                         if c.date <= first][-1]  # fmt: skip
@@ -113,24 +125,73 @@ class Simulator:
         for plan, reps, until in jobs:
             n = self.periods.n if until is None else until
             wanted.extend((tuple(plan[:n]), n, r) for r in reps)
-        self._run([key for key in dict.fromkeys(wanted) if key not in self._cache])
+        self._run([key for key in dict.fromkeys(wanted) if self._row(*key) is None])
         out = []
         for plan, reps, until in jobs:
             n = self.periods.n if until is None else until
-            rows = [self._cache[tuple(plan[:n]), n, r] for r in reps]
-            values = {name: np.array([row[name] for row in rows], dtype=float).reshape(
+            rows = [self._row(tuple(plan[:n]), n, r) or {} for r in reps]
+            values = {name: np.array([row[name][:n] for row in rows], dtype=float).reshape(
                 len(rows), n) for name in FIELDS}  # fmt: skip
             out.append(Sample(tuple(plan), tuple(reps), values))
         return out
+
+    def _row(self, plan: StaffPlan, n: int, rep: int) -> dict[str, Any] | None:
+        """The cached run of `plan` (periods 0 .. n − 1) in replication `rep`, or a longer
+        one that agrees with it over those periods (module docstring)."""
+        return self._cache.get((plan, n, rep)) or self._covers.get((plan, rep))
 
     def _run(self, keys_: list[tuple[StaffPlan, int, int]]) -> None:
         if not keys_:
             return
         bounds = self.periods.bounds
+        for row in self._rows(keys_):
+            if row["status"] != "ok":
+                raise PlanError(f"a planning run failed: {row['error']}")
+            plan, n, rep = keys_[row["run_id"]]
+            self._cache[plan, n, rep] = row
+            for m in range(1, n + 1):  # the longest run answers for each of its prefixes
+                known = self._covers.get((plan[:m], rep))
+                if known is None or len(known["open"]) < n:
+                    self._covers[plan[:m], rep] = row
+            self.runs += 1
+            self.simulated_days += float(bounds[n]) - (self.warmup_days if self._snapshots else 0)
+            self.events += int(row.get("events", 0))
+            self.cpu_seconds += float(row.get("cpu_seconds", 0.0))
+
+    @property
+    def warmup_days(self) -> float:
+        """Days before the first period: what the runs share (`snapshots`)."""
+        return float(self.periods.bounds[0])
+
+    def _rows(self, keys_: list[tuple[StaffPlan, int, int]]) -> Iterator[dict[str, Any]]:
+        """The runs of `keys_` (plan, periods, replication), each a row of figures with its
+        index in `keys_` as `run_id`: forked from the replication's warmed-up office
+        (`snapshots`) where that is possible, else each run from the start."""
+        bounds = self.periods.bounds
+        padded = [list(plan) + [plan[-1]] * (self.periods.n - n) for plan, n, _ in keys_]
+        if self._snapshots is None and self.share_warmup and snapshots.available(bounds[0]):
+            first = self.periods.dates[0]
+            before = [e for e in self.staffing(padded[0]) if e["date"] < first]
+            self._snapshots = Snapshots(self.base, before, float(bounds[0]), self.periods.end,
+                                        self.seed, self.executor.workers)  # fmt: skip
+        if self._snapshots is not None:
+            first = self.periods.dates[0]
+            jobs = []
+            for run_id, ((_, n, rep), plan) in enumerate(zip(keys_, padded, strict=True)):
+                entries = [(e["date"], e["caseworkers"]) for e in self.staffing(plan)
+                           if e["date"] >= first]  # fmt: skip
+                jobs.append((rep, (run_id, entries, float(bounds[n]), tuple(bounds[: n + 1]))))
+            cpu, warmups = self._snapshots.cpu_seconds, self._snapshots.warmups
+            for _, row in self._snapshots.run(jobs):
+                yield row
+            self.cpu_seconds += self._snapshots.cpu_seconds - cpu  # the warm-ups, once each
+            self.warmups += self._snapshots.warmups - warmups
+            self.simulated_days += (self._snapshots.warmups - warmups) * self.warmup_days
+            return
         chunks = []
-        for run_id, (plan, n, rep) in enumerate(keys_):
+        for run_id, ((_, n, rep), plan) in enumerate(zip(keys_, padded, strict=True)):
             values = {
-                "staffing": self.staffing(list(plan) + [plan[-1]] * (self.periods.n - n)),
+                "staffing": self.staffing(plan),
                 "duration": duration_years(self.periods.start, float(bounds[n]))
                 if n < self.periods.n
                 else self.base["simulation"]["duration_years"],
@@ -139,15 +200,13 @@ class Simulator:
             run = Run(run_id, 0, rep, self.seed, values)
             chunks.append(Chunk(self.base, KEYS, (run,), "caseload plan", measure))
         for rows in self.executor.imap_unordered(run_chunk, chunks):
-            for row in rows:
-                if row["status"] != "ok":
-                    raise PlanError(f"a planning run failed: {row['error']}")
-                plan, n, rep = keys_[row["run_id"]]
-                self._cache[plan, n, rep] = row
-                self.runs += 1
-                self.simulated_days += float(bounds[n])
-                self.events += int(row.get("events", 0))
-                self.cpu_seconds += float(row.get("cpu_seconds", 0.0))
+            yield from rows
+
+    def close(self) -> None:
+        """Stop the holders of the warmed-up offices, if any."""
+        if self._snapshots is not None:
+            self._snapshots.close()
+            self._snapshots = None
 
 
 def staffing_entries(
