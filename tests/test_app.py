@@ -157,8 +157,7 @@ def test_triage_switched_by_quarter_is_a_dated_rule_from_that_quarter() -> None:
     "task reaches the front of its priority queue: they lapse (481) before a caseworker "
     "comes to them, and triage, which acts when one does (engine/policies/triage.py), "
     "never acts (seed 4 triages 214). The test's premise fails; to be redesigned, and "
-    "whether triage should act when a task is created is a question for the model "
-    "(noted on issue 14)",
+    "whether triage should act when a task is created is a question for the model",
 )
 def test_triage_from_a_quarter_drops_optional_tasks_from_then_on_only() -> None:
     """The same arrivals with triage on from the third quarter (the peak's start, July

@@ -145,7 +145,7 @@ def test_the_yearly_share_within_the_limit_is_stationary(baseline):
     reason="on the refitted baseline the queue at 90 % of demand passes the 90-day limit "
     "inside the 3-year warm-up (fluid estimate: 810 days), so the yearly shares are near "
     "zero from the first and no falling trend is left to see; the test is to be redesigned "
-    "to measure the queue's growth (noted on issue 12)",
+    "to measure the queue's growth",
 )
 def test_a_fixed_capacity_below_demand_does_not_settle_and_the_check_sees_it(baseline):
     """The same check on the capacity-limited mode, at 90 % of the people referred who
