@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,11 +166,8 @@ def fit(
     stages 1 and 2 at `replications`, then stage 3 (`refine`) at `refine_replications`
     (no stage 3 if `refine_evaluations` is 0)."""
     started = time.perf_counter()
-    own = executor is None
-    executor = executor or make_executor(workers)
-    executor.warm_up()
     result = FitResult(prefit(), math.inf)
-    try:
+    with _executor(workers, executor) as executor:
         objective = _Objective(base, executor, replications, 1, result, progress)
         # Stage 1: the pre-fit values and a scrambled Sobol screening of the box (seeded).
         start = np.array([p.unit(p.start) for p in FREE])
@@ -182,13 +180,7 @@ def fit(
         if refine_evaluations:
             _refine(base, result.best.values, result, executor, refine_replications,
                     refine_evaluations, progress)  # fmt: skip
-    finally:
-        if own:
-            executor.close()
-    best = result.best
-    result.values, result.distance = best.values, best.distance
-    result.seconds = time.perf_counter() - started
-    return result
+    return _finished(result, started)
 
 
 def refine(
@@ -203,16 +195,28 @@ def refine(
     """Stage 3 alone, from the free parameters' values in the scenario at `base` (a previous
     stage 2's result)."""
     started = time.perf_counter()
-    own = executor is None
-    executor = executor or make_executor(workers)
-    executor.warm_up()
     values = {k: round(v, 4) for k, v in fitted_values(read_toml(base)).items()}
     result = FitResult(values, math.inf)
-    try:
+    with _executor(workers, executor) as executor:
         _refine(base, values, result, executor, replications, evaluations, progress)
+    return _finished(result, started)
+
+
+@contextmanager
+def _executor(workers: int | None, given: Executor | None) -> Iterator[Executor]:
+    """`given`, or a new executor of `workers` processes that is closed afterwards; warmed
+    up either way, so that the first evaluation's time is its own."""
+    executor = given or make_executor(workers)
+    executor.warm_up()
+    try:
+        yield executor
     finally:
-        if own:
+        if given is None:
             executor.close()
+
+
+def _finished(result: FitResult, started: float) -> FitResult:
+    """`result` with the best evaluation of its last stage as its values, and its time."""
     best = result.best
     result.values, result.distance = best.values, best.distance
     result.seconds = time.perf_counter() - started
