@@ -562,15 +562,18 @@ def calibrate(
     workers: int | None = None,
     checks: bool = True,
     scenario: str | Path | None = None,
+    overrides: list[str] | None = None,
 ) -> str:
     """Every calibration target (T1-T8) and out-of-sample check (O1-O3) of the baseline
     (or `scenario`) beside the model's value, its 95 % interval and a verdict, and which
-    parameters are fitted, sourced or assumed, as text (docs/calibration.md)."""
+    parameters are fitted, sourced or assumed, as text (docs/calibration.md). `overrides`
+    (``key.path=value``) are set on the scenario first, as `run`'s."""
     from simulator.calibration import BASELINE, calibration_report
 
     base = Path(scenario) if scenario is not None else BASELINE
     return calibration_report(base, replications=replications, workers=workers,
-                              checks=checks, municipalities=municipalities)  # fmt: skip
+                              checks=checks, municipalities=municipalities,
+                              overrides=overrides)  # fmt: skip
 
 
 def calibrate_fit(

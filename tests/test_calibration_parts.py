@@ -211,3 +211,13 @@ def test_one_run_yields_what_every_target_reads():
     assert row["employed_refugee_3"] <= row["cohort_refugee"]
     assert [y for y, _, _ in row["health_years"]] == [2015]
     assert np.isfinite(row["case_related_share"])
+
+
+def test_calibrate_takes_set_for_the_report_only(capsys):
+    """--set changes the scenario the report reads; with --fit or --sensitivity it is refused
+    (exit 2) before any run, since those write or vary the fitted values themselves."""
+    from simulator.cli import main
+
+    for mode in ("--fit", "--sensitivity"):
+        assert main(["calibrate", mode, "--set", "caseworkers.task_time_scale=0.75"]) == 2
+        assert "--set is for the report" in capsys.readouterr().err

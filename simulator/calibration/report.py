@@ -27,6 +27,7 @@ from simulator.calibration.targets import (
 from simulator.experiments.executors import Executor, make_executor
 from simulator.scenario import shipped
 from simulator.scenario.files import read_toml
+from simulator.scenario.keys import apply_overrides
 
 BASELINE = shipped.folder() / "baseline.toml"
 SURGE = shipped.folder() / "surge_2015.toml"
@@ -107,10 +108,12 @@ def calibration_report(
     executor: Executor | None = None,
     checks: bool = True,
     municipalities: int = 30,
+    overrides: list[str] | None = None,
 ) -> str:
-    """The whole report as text."""
+    """The whole report as text, for the scenario at `base` with `overrides` (``key=value``,
+    as `--set` gives them) set."""
     started = time.perf_counter()
-    data = read_toml(Path(base))
+    data = apply_overrides(read_toml(Path(base)), list(overrides or []))
     own = executor is None
     executor = executor or make_executor(workers)
     try:
@@ -127,8 +130,9 @@ def calibration_report(
         if own:
             executor.close()
     passed = sum(v.passed for v in judged)
-    lines = [f"Calibration of {base} (seed 20151104; {replications} replications per point; "
-             f"T2 and O3: {municipalities} municipalities, one replication each)", "",
+    changed = f" with {', '.join(overrides)}" if overrides else ""
+    lines = [f"Calibration of {base}{changed} (seed 20151104; {replications} replications "
+             f"per point; T2 and O3: {municipalities} municipalities, one replication each)", "",
              f"In-sample targets (the fit sees these): {passed} of {len(judged)} pass"]  # fmt: skip
     for v in judged:
         lines += format_verdict(v)

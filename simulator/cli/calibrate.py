@@ -24,6 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--workers", type=positive, default=None, help="worker processes (default: all cores)"
     )
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="KEY.PATH=VALUE",
+                   help="the report only: set a scenario key first, e.g. --set "
+                   "caseworkers.task_time_scale=0.75 (repeatable)")  # fmt: skip
     p.add_argument("--no-checks", action="store_true",
                    help="leave out the out-of-sample checks O1-O3")  # fmt: skip
     mode = p.add_mutually_exclusive_group()
@@ -53,6 +57,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
+    if args.overrides and (args.fit or args.sensitivity):
+        print("caseload calibrate: --set is for the report, not --fit or --sensitivity",
+              file=sys.stderr)  # fmt: skip
+        return 2
     if args.refine and not args.fit:
         print("caseload calibrate: --refine needs --fit", file=sys.stderr)
         return 2
@@ -80,5 +88,5 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         print(cl.calibrate_sensitivity(args.scenario, min(args.replications, 5), args.workers))
         return 0
     print(cl.calibrate(args.replications, args.municipalities, args.workers,
-                       not args.no_checks, args.scenario))  # fmt: skip
+                       not args.no_checks, args.scenario, args.overrides))  # fmt: skip
     return 0
