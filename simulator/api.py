@@ -585,15 +585,30 @@ def calibrate_fit(
     progress: Any = None,
     *,
     refine_only: bool = False,
+    force: bool = False,
 ) -> Any:
     """Fit the free parameters to T1-T8 from their pre-fit values, in three stages
-    (docs/calibration.md), and write them into `into` (default: the scenario fitted).
-    With `refine_only`, run the third stage alone from the scenario's current values (a
-    previous fit's). Returns the `FitResult`."""
+    (docs/calibration.md), and write them into `into` (default: the scenario fitted; an
+    existing `into` is replaced only with `force`). With `refine_only`, run the third
+    stage alone from the scenario's current values (a previous fit's). Everything that can
+    fail is checked first (ScenarioError). Returns the `FitResult`."""
     from simulator.calibration import BASELINE, fit, write_fitted
-    from simulator.calibration.fit import FIT_REPLICATIONS, MAX_EVALUATIONS, refine
+    from simulator.calibration.fit import FIT_REPLICATIONS, MAX_EVALUATIONS, SCREENING, refine
+    from simulator.calibration.writer import check_writable
+    from simulator.scenario import ScenarioError
 
     base = Path(scenario) if scenario is not None else BASELINE
+    if replications is not None and replications < 2:
+        raise ScenarioError(
+            f"--fit-replications {replications}: at least 2 (a point's spread needs two)"
+        )
+    if max_evaluations is not None and max_evaluations < SCREENING + 2:
+        raise ScenarioError(
+            f"--max-evaluations {max_evaluations}: at least {SCREENING + 2} (the pre-fit "
+            f"values and {SCREENING} screening points come first)"
+        )
+    load_scenario(base)  # a scenario that does not load fails now, not after the fit
+    check_writable(base, Path(into) if into is not None else None, force)
     if refine_only:
         result = refine(base, workers=workers, progress=progress)
     else:

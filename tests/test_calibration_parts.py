@@ -221,3 +221,59 @@ def test_calibrate_takes_set_for_the_report_only(capsys):
     for mode in ("--fit", "--sensitivity"):
         assert main(["calibrate", mode, "--set", "caseworkers.task_time_scale=0.75"]) == 2
         assert "--set is for the report" in capsys.readouterr().err
+
+
+def test_a_fit_that_could_not_be_written_is_refused_before_it_starts(tmp_path, capsys):
+    """A fit takes most of an hour: whatever would stop it from writing its values (an
+    existing --into without --force, a missing folder, a scenario without the fitted keys
+    on their lines, a budget too small to search) is an error (exit 2) before any run,
+    and no file is touched. Each case fails at once, so none of them starts a fit."""
+    from simulator.cli import main
+
+    copy = tmp_path / "mine.toml"
+    copy.write_text(BASELINE.read_text())
+    before = copy.read_text()
+    short = tmp_path / "short.toml"  # a scenario of its own that sets none of the keys
+    short.write_text('extends = "baseline"\nname = "short"\n')
+    cases = [
+        (["--into", str(copy)], f"--into {copy}: exists; it is left as it is"),
+        (["--into", str(tmp_path / "no" / "x.toml")], "no such folder"),
+        ([str(short)], "not set on a line of its own"),
+        (["--fit-replications", "1"], "--fit-replications 1: at least 2"),
+        (["--max-evaluations", "5"], "--max-evaluations 5: at least 18"),
+    ]
+    for extra, message in cases:
+        assert main(["calibrate", "--fit", *extra]) == 2, extra
+        assert message in capsys.readouterr().err, extra
+    assert copy.read_text() == before and sorted(p.name for p in tmp_path.iterdir()) == [
+        "mine.toml",
+        "short.toml",
+    ]
+    for argv in (["--into", str(copy)], ["--force"], ["--fit", "--force"]):
+        assert main(["calibrate", *argv]) == 2, argv
+        capsys.readouterr()
+
+
+def test_fitted_values_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """The scenario is replaced through a temporary file renamed into place: if the rename
+    fails (a full disk, Ctrl-C), the old file is intact and no temporary file is left; the
+    file keeps its permissions."""
+    import os
+
+    values = prefit()
+    copy = tmp_path / "mine.toml"
+    copy.write_text(BASELINE.read_text())
+    copy.chmod(0o640)
+    before = copy.read_text()
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_fitted(copy, values)
+    assert copy.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["mine.toml"]
+    monkeypatch.undo()
+    write_fitted(copy, values)
+    assert copy.read_text() != before and "fitted" in copy.read_text()
+    assert copy.stat().st_mode & 0o777 == 0o640

@@ -9,6 +9,7 @@ and by what. A key that is not on a line of its own in its table is an error.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,7 +17,9 @@ from typing import Any
 
 import tomli_w
 
-from simulator.calibration.parameters import FREE, FREE_BY_NAME, REGISTER, changes_for
+from simulator.calibration.parameters import FREE, FREE_BY_NAME, REGISTER, changes_for, prefit
+from simulator.experiments.atomic import check_file, replace_text
+from simulator.scenario.errors import ScenarioError
 
 COMMENT_COLUMN = 29  # where the baseline's comments start
 
@@ -70,6 +73,39 @@ def comments(values: Mapping[str, float], when: dt.date) -> dict[str, str]:
     return out
 
 
+def fitted_text(path: Path, values: Mapping[str, float], when: dt.date | None = None) -> str:
+    """The scenario file at `path` with the fitted `values` (free parameter name -> value)
+    on their lines. Raises WriteError for a key the file does not set on a line of its own."""
+    notes = comments(values, when or dt.date.today())
+    text = path.read_text(encoding="utf-8")
+    for key, value in changes_for(values).items():
+        table, _, name = key.rpartition(".")
+        text = set_line(text, table, name, value, notes[key])
+    return text
+
+
+def check_writable(path: Path, into: Path | None = None, force: bool = False) -> None:
+    """Before a fit starts (it takes most of an hour): that its values can be written into
+    the scenario at `path`, or into `into`, which must not replace a file without `force`.
+    Raises ScenarioError naming the file and the key."""
+    try:
+        fitted_text(path, prefit())
+    except WriteError as exc:
+        raise ScenarioError(
+            f"{path}: {exc} (calibrate --fit writes each fitted key on its line; set it "
+            "there, or give --into a copy of the shipped baseline)"
+        ) from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    target = into or path
+    if into is not None and into.resolve() != path.resolve():
+        check_file(into, force, "--into")
+    if not os.access(target.parent, os.W_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    ):
+        raise ScenarioError(f"{target}: cannot be written (no permission)")
+
+
 def write_fitted(
     path: Path,
     values: Mapping[str, float],
@@ -77,14 +113,16 @@ def write_fitted(
     into: Path | None = None,
 ) -> None:
     """Write the fitted `values` (free parameter name -> value) into the scenario at `path`,
-    or into a copy of it at `into`."""
-    when = when or dt.date.today()
-    notes = comments(values, when)
-    text = path.read_text(encoding="utf-8")
-    for key, value in changes_for(values).items():
-        table, _, name = key.rpartition(".")
-        text = set_line(text, table, name, value, notes[key])
-    (into or path).write_text(text, encoding="utf-8")
+    or into a copy of it at `into`, all at once (never half a file)."""
+    replace_text(into or path, fitted_text(path, values, when))
 
 
-__all__ = ["FREE_BY_NAME", "WriteError", "set_line", "toml_value", "write_fitted"]
+__all__ = [
+    "FREE_BY_NAME",
+    "WriteError",
+    "check_writable",
+    "fitted_text",
+    "set_line",
+    "toml_value",
+    "write_fitted",
+]

@@ -37,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     mode.add_argument("--sensitivity", action="store_true",
                       help="print the one-at-a-time sensitivity table (Markdown)")  # fmt: skip
     p.add_argument("--into", default=None, help="with --fit: the scenario file to write")
+    p.add_argument("--force", action="store_true",
+                   help="with --into: replace that file if it exists")  # fmt: skip
     p.add_argument("--refine", action="store_true",
                    help="with --fit: run only the fit's third stage (at the report's "
                    "replications), from the scenario's current values")  # fmt: skip
@@ -61,8 +63,12 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         print("caseload calibrate: --set is for the report, not --fit or --sensitivity",
               file=sys.stderr)  # fmt: skip
         return 2
-    if args.refine and not args.fit:
-        print("caseload calibrate: --refine needs --fit", file=sys.stderr)
+    for flag, given in (("--refine", args.refine), ("--into", args.into), ("--force", args.force)):
+        if given and not args.fit:
+            print(f"caseload calibrate: {flag} needs --fit", file=sys.stderr)
+            return 2
+    if args.force and not args.into:
+        print("caseload calibrate: --force goes with --into", file=sys.stderr)
         return 2
     if args.fit:
 
@@ -75,7 +81,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
 
         result = cl.calibrate_fit(args.scenario, args.into, args.fit_replications,
                                   args.max_evaluations, args.workers or 2, progress,
-                                  refine_only=args.refine)  # fmt: skip
+                                  refine_only=args.refine, force=args.force)  # fmt: skip
         values = ", ".join(f"{k} = {v:.4f}" for k, v in result.values.items())
         print(f"Fitted in {result.seconds / 60:.1f} minutes, {len(result.evaluations)} "
               f"evaluations ({result.message}): D = {result.distance:.3f}")  # fmt: skip

@@ -6,10 +6,9 @@ out, the keys a planner changes first, each with what it means. It validates as 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from simulator.experiments.atomic import check_file, replace_text
 from simulator.scenario import bounds
 from simulator.scenario.errors import ScenarioError
 
@@ -66,24 +65,14 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Path:
     if not folder.is_dir():
         raise ScenarioError(f"new: {folder}: no such folder")
     path = folder / f"{name}.toml"
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise ScenarioError(f"new: {path} exists and is no plain file; it is left as it is")
-    if path.exists() and not force:
-        raise ScenarioError(
-            f"new: {path} exists; it is left as it is (choose another name, or add --force "
-            "to replace it)"
-        )
+    check_file(path, force, "new:")
     text = TEMPLATE.format(name=name, file=path)
     try:
         if not path.exists():
             with open(path, "x", encoding="utf-8") as file:  # "x": never replaces a file
                 file.write(text)
             return path
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=folder, prefix=f".{name}.", suffix=".partial", delete=False
-        ) as file:
-            file.write(text)
-        os.replace(file.name, path)  # atomic: the old file or the new one, never half
+        replace_text(path, text)  # the old file or the new one, never half
     except OSError as exc:
         raise ScenarioError(f"new: {path}: cannot be written ({exc.strerror or exc})") from None
     return path
