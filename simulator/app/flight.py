@@ -211,11 +211,11 @@ def optional_work(weekly: pd.DataFrame, start: dt.date) -> str:
         f"ended undone ({triaged:.0f} dropped by triage; {undone - triaged:.0f} waited "
         "until their case closed or the family stopped waiting for help)."
     )
-    if undone - triaged > done:
+    if not triaged and undone > done:
         text += (
-            " Most optional work already goes undone here: it costs no caseworker time, "
-            "so dropping it frees little; triage mainly takes it off the caseworkers' "
-            "lists (their weeks of work waiting) and tells families at once."
+            " Most optional work goes undone here anyway, and undone it costs no "
+            "caseworker time: triage would take it off the caseworkers' lists at once "
+            "(less work waiting, less stress) and tell the families to apply alone."
         )
     return text
 
