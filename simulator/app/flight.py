@@ -38,8 +38,9 @@ STATE = "flight"
 DEFAULT_QUARTERS = 8
 HIRES_KEY = "flight-hires"
 TRIAGE_KEY = "flight-triage"
-# triage as the trainee switches it on where the scenario has none: optional tasks a
-# caseworker comes to are dropped above two weeks of work waiting (the schema's defaults)
+# triage as the trainee switches it on where the scenario has none: optional tasks are
+# dropped above two weeks of work waiting, as they fall due or when a caseworker comes to
+# them (the schema's defaults)
 TRIAGE_ON: dict[str, Any] = {"measure": "backlog", "above": 2.0, "action": "drop"}
 
 
@@ -197,6 +198,28 @@ def in_quarter(weekly: pd.DataFrame, metric: str, start: dt.date) -> pd.Series:
     return rows["value"]
 
 
+def optional_work(weekly: pd.DataFrame, start: dt.date) -> str:
+    """What became of the optional ("kan") tasks in the quarter from `start`: done, or
+    ended undone (dropped by triage, or lapsed or given up while they waited). A room that
+    sees triage change little can read why: optional work that goes undone anyway costs
+    no caseworker time."""
+    done = in_quarter(weekly, "optional_tasks_done", start).sum()
+    undone = in_quarter(weekly, "optional_tasks_unworked", start).sum()
+    triaged = in_quarter(weekly, "optional_tasks_dropped", start).sum()
+    text = (
+        f'Optional ("kan") tasks in {quarter_name(start)}: {done:.0f} done, {undone:.0f} '
+        f"ended undone ({triaged:.0f} dropped by triage; {undone - triaged:.0f} waited "
+        "until their case closed or the family stopped waiting for help)."
+    )
+    if not triaged and undone > done:
+        text += (
+            " Most optional work goes undone here anyway, and undone it costs no "
+            "caseworker time: triage would take it off the caseworkers' lists at once "
+            "(less work waiting, less stress) and tell the families to apply alone."
+        )
+    return text
+
+
 def situation(results: Results, scenario: Scenario, game: Game) -> None:
     """The office as it stands: the last quarter's numbers and the history so far."""
     weekly = complete_weeks(results)
@@ -242,6 +265,7 @@ def situation(results: Results, scenario: Scenario, game: Game) -> None:
         f"{employed}",
         help="Caseworkers employed today; those recruited start after the recruitment time.",
     )
+    st.caption(optional_work(weekly, last))
     if coming:
         st.caption(
             "Recruited and coming: "
@@ -385,6 +409,8 @@ def draw_debrief(
             ("backlog_hours_mean", "backlog (hours)", 1.0),
             ("statutory_on_time_share", "statutory tasks on time (%)", 100.0),
             ("task_wait_days_mean", "mean wait before a task is started (days)", 1.0),
+            ("optional_on_time_share", "optional tasks done on time (%)", 100.0),
+            ("optional_tasks_dropped", "optional tasks dropped by triage", 1.0),
         ):
             row = table.loc[metric]
             rows.append(

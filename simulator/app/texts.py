@@ -104,9 +104,9 @@ TIPS = {
     ),
     "vary": "Draw the simulated curve by changing the arrivals, or by changing the staff.",
     "triage": (
-        "Under pressure, caseworkers drop the optional tasks (help with family "
-        "reunification forms, practical set-up, coordination) when more than two weeks "
-        "of work are waiting."
+        "Under pressure, the office drops the optional tasks (help with family "
+        "reunification forms, practical set-up, coordination) while a caseworker has more "
+        "than two weeks of work waiting: those falling due and those they come to."
     ),
     "assignment": (
         "A caseworker per case (each citizen keeps one caseworker) or a shared queue "
@@ -126,10 +126,12 @@ TIPS = {
         "and are paid from then on."
     ),
     "triage_quarter": (
-        "On: from the start of this quarter, a caseworker with more than two weeks of work "
-        "waiting drops the optional tasks they come to (statutory tasks are never dropped). "
-        "Off: every task is done, first come first served. It stays as you set it until "
-        "you change it."
+        "On: from the start of this quarter, while a caseworker has more than two weeks of "
+        "work waiting, the optional tasks falling due to them and those they come to are "
+        "dropped (statutory tasks never are); a family whose help is dropped applies "
+        "alone at once. Off: optional tasks stay on the caseworkers' lists until done, or "
+        "until their case closes or the family stops waiting for help. It stays as you "
+        "set it until you change it."
     ),
     "quarters": "How many quarters the trainee runs the office before the debrief.",
     "guess": "The room's guess, agreed before the run.",

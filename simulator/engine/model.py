@@ -187,7 +187,8 @@ class Municipality:
         """
         helping = self.trigger(applicant, "reunification_application")
         if helping:
-            ended = self.env.all_of([self.awaited(task) for task in helping])
+            # a task triage did not take on has ended already: nothing to wait for
+            ended = self.env.all_of([self.awaited(task) for task in helping if task.state < 0])
             waits = [ended, self.exited(applicant)]
             if give_up is not None:
                 waits.append(self.env.timeout(give_up))

@@ -364,13 +364,15 @@ class Office:
         else:
             entry = (task.id, task)
         case = task.case
+        if self.fixed and case.worker == NOBODY:  # waiting for assignment (cap, nobody employed)
+            if case.is_open:
+                self.cap.hold(task)
+            else:  # the closure of a case no caseworker holds: there is nothing to close
+                self.end(task, DROPPED)
+            return
+        if self.special and self._arriving(task):
+            return  # taken by a policy (triage's standing order: not taken on)
         if self.fixed:
-            if case.worker == NOBODY:  # waiting for assignment (caseload cap, nobody employed)
-                if case.is_open:
-                    self.cap.hold(task)
-                else:  # the closure of a case no caseworker holds: there is nothing to close
-                    self.end(task, DROPPED)
-                return
             worker = self.everyone[case.worker]
             worker.add(task)
             task.holder = worker.id
@@ -476,6 +478,9 @@ class Office:
             if task is not None:
                 return task
         return None
+
+    def _arriving(self, task: Task) -> bool:
+        return any(rule.arriving(task) for rule in self.rules)
 
     def _admit(self, worker: Caseworker, owner: Account, task: Task, now: float) -> float | None:
         hours: float = task.hours

@@ -635,6 +635,8 @@ class Triage(Strict):
     waiting for them right now (`"backlog"`). Above `above`, an optional task they come
     to is dropped (`action = "drop"`) or set aside until the pressure falls below it
     again (`"defer"`); a task set aside longer than `drop_after_days` is dropped.
+    Dropping is a standing order too: an optional task that falls due while the
+    caseworker who would do it is above `above` is dropped at once, never queued.
     """
 
     measure: Annotated[
@@ -647,7 +649,8 @@ class Triage(Strict):
     above: Annotated[
         Positive,
         about(
-            "Pressure above which an optional task the caseworker comes to is triaged.",
+            "Pressure above which an optional task the caseworker comes to (or, to be "
+            "dropped, one falling due for them) is triaged.",
             unit="weeks of work waiting",
             source=ASSUMPTION,
         ),
@@ -655,8 +658,10 @@ class Triage(Strict):
     action: Annotated[
         Literal["drop", "defer"],
         about(
-            "drop: the task is dropped (counted as triaged). defer: it is set aside until "
-            "the pressure is back at or below above. Statutory tasks are never triaged.",
+            "drop: the task is dropped (counted as triaged), and an optional task falling "
+            "due while the pressure is above is dropped at once. defer: a task the "
+            "caseworker comes to is set aside until the pressure is back at or below "
+            "above. Statutory tasks are never triaged.",
             source=f"{KL_ANALYSIS}: eight in ten municipalities cut optional work under "
             "pressure (help with family reunification, housing for reunified families, "
             "follow-up)",

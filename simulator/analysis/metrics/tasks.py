@@ -130,6 +130,10 @@ def work_waiting(run: Context) -> Measured:
         "statutory_due": "statutory tasks falling due in the week",
         "statutory_on_time_share":
             "share of the statutory tasks due in the week finished on time",
+        "optional_tasks_done": "optional tasks finished in the week",
+        "optional_tasks_unworked":
+            "optional tasks ended unworked in the week: lapsed with their case, help the "
+            "family stopped waiting for, or dropped by triage",
     },
 )  # fmt: skip
 def task_flow(run: Context) -> Measured:
@@ -140,6 +144,8 @@ def task_flow(run: Context) -> Measured:
     deadlines = _deadlines(run)
     statutory = deadlines.counted & deadlines.statutory
     due_w = run.per_week(t["due"], statutory)
+    optional = ~np.asarray(run.record.task_statutory, dtype=bool)[t["type"]]
+    unworked = (state == DROPPED) | (state == TRIAGED) | (state == ABANDONED)
     return Measured(
         summary={
             "tasks_created": float(cohort.sum()),
@@ -158,6 +164,8 @@ def task_flow(run: Context) -> Measured:
             "statutory_on_time_share": safe_ratio(
                 run.per_week(t["due"], statutory & deadlines.on_time), due_w
             ),
+            "optional_tasks_done": run.per_week(t["finished"], optional),
+            "optional_tasks_unworked": run.per_week(t["dropped"], optional & unworked),
         },
     )
 

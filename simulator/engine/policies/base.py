@@ -42,6 +42,11 @@ class Policy:
         """A task for `worker`, whose own queue is empty, taken; or None."""
         return None
 
+    def arriving(self, task: Task) -> bool:
+        """A new `task` is about to join the work waiting (its case has a caseworker, or
+        the office a pool): whether the policy took it instead (and ended it)."""
+        return False
+
     def admit(
         self, worker: Caseworker, owner: Account, task: Task, hours: float, now: float
     ) -> float | None:

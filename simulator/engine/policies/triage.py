@@ -6,6 +6,14 @@ as triaged) or set aside. Set-aside tasks are reviewed every working day: they r
 to the queue when the pressure has eased, are dropped when set aside too long, and
 lapse when their case has closed.
 
+Dropping is also a standing order: an optional task that falls due while the caseworker
+who would do it (in a pool: the office, per caseworker) is above the threshold is not
+taken on at all, as an office that "no longer helps fill in the forms" tells the family
+at once. Without it, in an office so pressed that optional tasks never reach the front
+of a priority queue, triage would never act, and the optional work the office has given
+up would still count in its caseworkers' weeks of work waiting (their stress) until it
+lapsed. Setting aside stays a caseworker's decision about a task they come to.
+
 Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 """
 
@@ -48,6 +56,25 @@ class Triage(Policy):
         spec = self.spec
         assert spec is not None
         return worker.stress if spec.measure == "stress" else self.office.pressure(worker)
+
+    def arriving(self, task: Task) -> bool:
+        """The standing order: a new optional task is dropped, never queued, while the
+        pressure on whoever would do it is above the threshold (action "drop")."""
+        spec = self.spec
+        assert spec is not None
+        if task.type.statutory or spec.action != "drop":
+            return False
+        office = self.office
+        if office.fixed:
+            level = self.level(office.everyone[task.case.worker])
+        elif office.workers:
+            level = sum([self.level(worker) for worker in office.workers]) / len(office.workers)
+        else:
+            return False
+        if not level > spec.above:
+            return False
+        office.end(task, TRIAGED)
+        return True
 
     def admit(
         self, worker: Caseworker, owner: Account, task: Task, hours: float, now: float

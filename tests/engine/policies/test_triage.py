@@ -78,3 +78,39 @@ def test_triage_switched_off_during_a_run_returns_the_tasks_set_aside():
     assert set_aside[0] > 0 and set_aside[1] == 0
     assert not any(w.deferred for w in model.office.everyone)  # none set aside since
     check_invariants(model.scenario, record, model.calendar, stats)
+
+
+def test_triage_is_a_standing_order_for_optional_tasks_falling_due_under_pressure():
+    """Statutory work first: in a pressed office optional tasks rarely reach the front of
+    the queue, so a rule that acted only when a caseworker came to one would rarely act,
+    and the work given up would still count as work waiting until its case closed. Triage
+    also drops an optional task the moment it falls due to a pressed caseworker: it never
+    joins the backlog, and a family whose help is dropped so applies alone at once (a
+    month later without help), not after waiting for help that is not coming."""
+    pressed = [PRESSED[0], "reunification.help_abandoned_after_days=60"]
+    a_scenario = baseline(*pressed)
+    assert a_scenario.caseworkers.queue_order == "priority"
+    b_scenario = baseline(*pressed, 'triage={ measure = "backlog", above = 1.0, action = "drop" }')
+    _, ra, a = run(a_scenario)
+    _, rb, b = run(b_scenario)
+    same_people(ra, rb)
+    t = rb.tasks
+    triaged = t["state"] == TRIAGED
+    at_once = triaged & (t["dropped"] == t["created"])
+    assert at_once.sum() > triaged.sum() / 2  # most are dropped as they fall due
+    assert not np.asarray(rb.task_statutory)[t["type"][triaged]].any()
+    assert b.summary["backlog_hours_mean"] < a.summary["backlog_hours_mean"]
+    help_type = rb.task_names.index("reunification_help")
+    dropped_help = at_once & (t["type"] == help_type)
+    assert dropped_help.any()
+    families = rb.families
+    by_household = dict(zip(families["household"], range(len(families["household"])), strict=True))
+    delay = b_scenario.reunification.unaided_delay_days
+    sent = t["created"] + delay < rb.end  # the application is sent before the run ends
+    checked = dropped_help & sent
+    assert checked.any()
+    for household, created in zip(t["household"][checked], t["created"][checked], strict=True):
+        row = by_household[household]
+        assert families["may_apply"][row] == created
+        assert families["applied"][row] == created + delay
+        assert not families["aided"][row]
