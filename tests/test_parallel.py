@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ import pytest
 from figure_data import FILE, figure_data, from_folder
 
 import simulator as cl
+from simulator import timings
 from simulator.experiments.executors import (
     SERIAL_UP_TO,
     ProcessExecutor,
@@ -117,6 +119,39 @@ def test_automatic_replications_stop_where_they_stop_in_turn(scenario: cl.Scenar
     assert parallel.replications == serial.replications < 40
     assert parallel.converged_at == serial.converged_at
     pd.testing.assert_frame_equal(parallel.summary, serial.summary, check_exact=True)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_work_meanwhile_is_done_once_and_changes_no_result(
+    scenario: cl.Scenario, workers: int
+) -> None:
+    done: list[int] = []
+    results = cl.run(scenario, replications=3, workers=workers, meanwhile=lambda: done.append(1))
+    assert done == [1]
+    alone = cl.run(scenario, replications=3, workers=1)
+    for table in ("summary", "weekly", "tasks"):
+        pd.testing.assert_frame_equal(
+            getattr(results, table), getattr(alone, table), check_exact=True
+        )
+
+
+def test_phases_timed_meanwhile_are_not_counted_again_as_the_replications(
+    scenario: cl.Scenario,
+) -> None:
+    def load() -> None:  # work of this process's own while the workers simulate
+        with timings.phase("import"):
+            time.sleep(1.0)
+
+    timings.reset()
+    started = time.perf_counter()
+    try:
+        cl.run(scenario, replications=3, workers=2, meanwhile=load)
+        wall = time.perf_counter() - started
+        spent = timings.totals()
+    finally:
+        timings.reset()
+    assert spent["import"] >= 1.0 and spent["simulation"] > 0
+    assert sum(spent.values()) <= wall
 
 
 def test_progress_hears_of_every_replication_on_workers(scenario: cl.Scenario) -> None:

@@ -10,6 +10,7 @@ slowest first, so that the workers finish together.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +66,13 @@ class Planner:
             *([ARRIVALS_FIGURE] if counted else []),
             *([DROPPED_FIGURE] if triaged else []),
         ]
+
+
+def prepare() -> None:
+    """Load `FIGURES_MODULE` (matplotlib) here now: processes forked from this one
+    afterwards draw at once."""
+    with phase("import"):
+        importlib.import_module(FIGURES_MODULE)
 
 
 def draw(job: tuple[Planner, list[str], Path]) -> list[Path]:
