@@ -85,6 +85,41 @@ def test_figures_drawn_on_processes_are_those_drawn_here(
         assert (there / name).read_bytes() == (here / name).read_bytes(), name
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_figure_workers_forked_from_here_draw_from_the_tables_they_inherit(tmp_path: Path) -> None:
+    code = (  # a program of its own that forks its workers, as the command does
+        "import sys\n"
+        "import simulator as cl\n"
+        "from simulator.experiments.executors import ProcessExecutor\n"
+        "hand_out, tables_sent = ProcessExecutor.imap_unordered, []\n"
+        "def recorded(self, fn, items, meanwhile=None):\n"
+        "    items = list(items)\n"
+        "    figures = [item for item in items if len(item) == 3]  # (tables, names, folder)\n"
+        "    tables_sent.extend(item[0] is not None for item in figures)\n"
+        "    return hand_out(self, fn, items, meanwhile)\n"
+        "ProcessExecutor.imap_unordered = recorded\n"
+        "if __name__ == '__main__':\n"
+        "    cl.fork_workers()\n"
+        "    results = cl.run(cl.load_scenario('reference.toml'), replications=3, workers=1)\n"
+        "    cl.write_results(results, sys.argv[1] + '/here', workers=1)\n"
+        "    cl.write_results(results, sys.argv[1] + '/there', workers=2)\n"
+        "    print(*tables_sent)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REFERENCE,
+    )
+    here, there = tmp_path / "here" / "figures", tmp_path / "there" / "figures"
+    names = sorted(p.name for p in here.glob("*.png"))
+    assert done.stdout.split() == ["False"] * len(names)  # every figure, no tables sent
+    assert len(names) >= 6 and names == sorted(p.name for p in there.glob("*.png"))
+    for name in names:
+        assert (there / name).read_bytes() == (here / name).read_bytes(), name
+
+
 def test_parallel_results_are_the_serial_results_in_memory(scenario: cl.Scenario) -> None:
     serial = cl.run(scenario, replications=3, workers=1)
     parallel = cl.run(scenario, replications=3, workers=3)
