@@ -2,7 +2,8 @@
 
 Run as ``python benchmarks/bench_answer.py [--repeats N] [--workers N] [--json FILE]``
 (``make bench-answer``); ``--against OTHER/.venv/bin/caseload`` runs another build's
-command in turn with this one (e.g. a worktree of the commit before a change), and
+command in turn with this one (e.g. a worktree of the commit before a change; repeat it
+for more builds) and prints the ratio of the medians, and
 ``--build`` times a first ``make run`` on a fresh clone (``--build --only "make run"``: that
 alone).
 
@@ -209,6 +210,21 @@ def report(timed: list[Timed]) -> str:
     return "\n".join(lines)
 
 
+def ratios(timed: list[Timed], builds: list[tuple[str, ...]]) -> str:
+    """This build's median wall and CPU time over each other build's, command by command
+    (measured in turn, so the machine's load weighs on both alike)."""
+    first = {t.case.label: t for t in timed if t.build == builds[0]}
+    lines = ["this build's median over the other's (wall; CPU)"]
+    for other in builds[1:]:
+        lines.append(f"  against {' '.join(other)}")
+        for t in (t for t in timed if t.build == other):
+            mine = first[t.case.label]
+            wall = mine.median() / t.median()
+            cpu = statistics.median(mine.cpus) / max(statistics.median(t.cpus), 1e-9)
+            lines.append(f"    {t.case.label:34} {wall:5.2f}; {cpu:5.2f}")
+    return "\n".join(lines)
+
+
 def time_fresh_build(python: str) -> str:
     """A first `make run` on a fresh clone of this repository's HEAD, timed."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -256,7 +272,13 @@ def main() -> None:
         'names none, such as "make run", times the fresh build alone)',
     )
     ap.add_argument("--json", type=Path, help="also write every timing to this file")
-    ap.add_argument("--against", type=Path, help="another build's caseload, run in turn")
+    ap.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        help="another build's caseload, run in turn (repeatable)",
+    )
     ap.add_argument("--build", action="store_true", help="also time `make run` on a fresh clone")
     ap.add_argument("--python", default="python3", help="the Python for --build (python3)")
     args = ap.parse_args()
@@ -264,7 +286,7 @@ def main() -> None:
     if not cases and not args.build:
         labels = ", ".join(repr(c.label) for c in CASES)
         raise SystemExit(f"--only {args.only!r}: no command matches (they are {labels})")
-    builds = [tuple(command())] + ([(str(args.against),)] if args.against else [])
+    builds = [tuple(command())] + [(str(other),) for other in args.against]
     if cases:  # none with --build and an --only that names none (e.g. "make run")
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         timed = measure(cases, builds, args.repeats, args.workers)
@@ -276,6 +298,9 @@ def main() -> None:
         for build in builds:
             print()
             print(report([t for t in timed if t.build == build]))
+        if len(builds) > 1:
+            print()
+            print(ratios(timed, builds))
     else:
         timed = []
     if args.json:
