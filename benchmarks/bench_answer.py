@@ -2,8 +2,10 @@
 
 Run as ``python benchmarks/bench_answer.py [--repeats N] [--workers N] [--json FILE]``
 (``make bench-answer``); ``--against OTHER/.venv/bin/caseload`` runs another build's
-command in turn with this one (e.g. a worktree of the commit before a change), and
-``--build`` times a first ``make run`` on a fresh clone.
+command in turn with this one (e.g. a worktree of the commit before a change; repeat it
+for more builds) and prints the ratio of the medians, and
+``--build`` times a first ``make run`` on a fresh clone (``--build --only "make run"``: that
+alone).
 
 Each case is the whole command in a fresh process, as a user starts it:
 ``caseload --help``, ``caseload validate scenarios/baseline.toml`` and
@@ -208,6 +210,21 @@ def report(timed: list[Timed]) -> str:
     return "\n".join(lines)
 
 
+def ratios(timed: list[Timed], builds: list[tuple[str, ...]]) -> str:
+    """This build's median wall and CPU time over each other build's, command by command
+    (measured in turn, so the machine's load weighs on both alike)."""
+    first = {t.case.label: t for t in timed if t.build == builds[0]}
+    lines = ["this build's median over the other's (wall; CPU)"]
+    for other in builds[1:]:
+        lines.append(f"  against {' '.join(other)}")
+        for t in (t for t in timed if t.build == other):
+            mine = first[t.case.label]
+            wall = mine.median() / t.median()
+            cpu = statistics.median(mine.cpus) / max(statistics.median(t.cpus), 1e-9)
+            lines.append(f"    {t.case.label:34} {wall:5.2f}; {cpu:5.2f}")
+    return "\n".join(lines)
+
+
 def time_fresh_build(python: str) -> str:
     """A first `make run` on a fresh clone of this repository's HEAD, timed."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -249,24 +266,43 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5, help="timed runs of each case (5)")
     ap.add_argument("--workers", type=int, help="--workers for the runs (default: the command's)")
-    ap.add_argument("--only", help="only the cases whose label contains this text")
+    ap.add_argument(
+        "--only",
+        help="only the commands whose label contains this text (with --build, text that "
+        'names none, such as "make run", times the fresh build alone)',
+    )
     ap.add_argument("--json", type=Path, help="also write every timing to this file")
-    ap.add_argument("--against", type=Path, help="another build's caseload, run in turn")
+    ap.add_argument(
+        "--against",
+        type=Path,
+        action="append",
+        default=[],
+        help="another build's caseload, run in turn (repeatable)",
+    )
     ap.add_argument("--build", action="store_true", help="also time `make run` on a fresh clone")
     ap.add_argument("--python", default="python3", help="the Python for --build (python3)")
     args = ap.parse_args()
     cases = tuple(c for c in CASES if args.only is None or args.only in c.label)
-    builds = [tuple(command())] + ([(str(args.against),)] if args.against else [])
-    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    timed = measure(cases, builds, args.repeats, args.workers)
-    load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(
-        f"{args.repeats} repeats per command, {os.cpu_count()} cores; load average "
-        f"(1, 5, 15 min) {load_before} before, {load_after} after"
-    )
-    for build in builds:
-        print()
-        print(report([t for t in timed if t.build == build]))
+    if not cases and not args.build:
+        labels = ", ".join(repr(c.label) for c in CASES)
+        raise SystemExit(f"--only {args.only!r}: no command matches (they are {labels})")
+    builds = [tuple(command())] + [(str(other),) for other in args.against]
+    if cases:  # none with --build and an --only that names none (e.g. "make run")
+        load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        timed = measure(cases, builds, args.repeats, args.workers)
+        load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"{args.repeats} repeats per command, {os.cpu_count()} cores; load average "
+            f"(1, 5, 15 min) {load_before} before, {load_after} after"
+        )
+        for build in builds:
+            print()
+            print(report([t for t in timed if t.build == build]))
+        if len(builds) > 1:
+            print()
+            print(ratios(timed, builds))
+    else:
+        timed = []
     if args.json:
         rows = [
             {"case": t.case.label, "build": " ".join(t.build), "walls": t.walls, "phases": t.phases}

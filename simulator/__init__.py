@@ -8,6 +8,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     join_runs([results, ...])                       -> Results, a run made in parts (run's first=)
     compare(a, b, replications=..., seed=..., workers=...)                -> Comparison
     fork_workers()                                  workers forked from this program (a command)
+    prepare_figures()                               load matplotlib now (run(meanwhile=...))
     results_folder(scenario, out), comparison_folder(a, b, out)  checked before the work
     write_results(results, folder), write_comparison(comparison, folder)
     describe(results | comparison)                  the key figures as the console shows
@@ -60,6 +61,7 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     offered_staffing,
     pair,
     plan_folder,
+    prepare_figures,
     results_folder,
     robustness,
     run,
@@ -123,6 +125,7 @@ __all__ = [
     "offered_staffing",
     "pair",
     "plan_folder",
+    "prepare_figures",
     "results_folder",
     "robustness",
     "run",

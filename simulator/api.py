@@ -74,6 +74,7 @@ def run(
     workers: int | None = None,
     limits: bool = True,
     first: int = 0,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Results:
     """Run replications of `scenario` (default: its own count) and gather them in tables.
 
@@ -85,7 +86,9 @@ def run(
     `fork_workers`); the results are the same however many. A run larger than the
     limits (`estimate`) is refused unless `limits=False`. The replications are
     numbered from `first` (default 0): replication k is the same in any run, so a
-    run can be made in parts and joined (`join_runs`).
+    run can be made in parts and joined (`join_runs`). `meanwhile` is work for this
+    process while the replications run on worker processes (before them, where they
+    run here): the command line loads what draws the figures (`prepare_figures`).
     """
     with phase("import"):
         from simulator.experiments.executors import replication_executor
@@ -119,9 +122,20 @@ def run(
                 progress=report,
                 executor=executor,
                 first=first,
+                meanwhile=meanwhile,
             )
     finally:
         executor.close()
+
+
+def prepare_figures() -> None:
+    """Load what draws a results folder's figures (matplotlib) now, rather than when the
+    first figure is drawn: `caseload run` does it while its replications run on worker
+    processes (`run(meanwhile=prepare_figures)`), so that the figures' workers, forked
+    from it afterwards (`fork_workers`), start with it loaded. Changes nothing drawn."""
+    from simulator.reporting.drawing import prepare
+
+    prepare()
 
 
 def join_runs(parts: Sequence[Results]) -> Results:

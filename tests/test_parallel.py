@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,7 @@ import pytest
 from figure_data import FILE, figure_data, from_folder
 
 import simulator as cl
+from simulator import timings
 from simulator.experiments.executors import (
     SERIAL_UP_TO,
     ProcessExecutor,
@@ -83,6 +85,41 @@ def test_figures_drawn_on_processes_are_those_drawn_here(
         assert (there / name).read_bytes() == (here / name).read_bytes(), name
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_figure_workers_forked_from_here_draw_from_the_tables_they_inherit(tmp_path: Path) -> None:
+    code = (  # a program of its own that forks its workers, as the command does
+        "import sys\n"
+        "import simulator as cl\n"
+        "from simulator.experiments.executors import ProcessExecutor\n"
+        "hand_out, tables_sent = ProcessExecutor.imap_unordered, []\n"
+        "def recorded(self, fn, items, meanwhile=None):\n"
+        "    items = list(items)\n"
+        "    figures = [item for item in items if len(item) == 3]  # (tables, names, folder)\n"
+        "    tables_sent.extend(item[0] is not None for item in figures)\n"
+        "    return hand_out(self, fn, items, meanwhile)\n"
+        "ProcessExecutor.imap_unordered = recorded\n"
+        "if __name__ == '__main__':\n"
+        "    cl.fork_workers()\n"
+        "    results = cl.run(cl.load_scenario('reference.toml'), replications=3, workers=1)\n"
+        "    cl.write_results(results, sys.argv[1] + '/here', workers=1)\n"
+        "    cl.write_results(results, sys.argv[1] + '/there', workers=2)\n"
+        "    print(*tables_sent)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REFERENCE,
+    )
+    here, there = tmp_path / "here" / "figures", tmp_path / "there" / "figures"
+    names = sorted(p.name for p in here.glob("*.png"))
+    assert done.stdout.split() == ["False"] * len(names)  # every figure, no tables sent
+    assert len(names) >= 6 and names == sorted(p.name for p in there.glob("*.png"))
+    for name in names:
+        assert (there / name).read_bytes() == (here / name).read_bytes(), name
+
+
 def test_parallel_results_are_the_serial_results_in_memory(scenario: cl.Scenario) -> None:
     serial = cl.run(scenario, replications=3, workers=1)
     parallel = cl.run(scenario, replications=3, workers=3)
@@ -117,6 +154,39 @@ def test_automatic_replications_stop_where_they_stop_in_turn(scenario: cl.Scenar
     assert parallel.replications == serial.replications < 40
     assert parallel.converged_at == serial.converged_at
     pd.testing.assert_frame_equal(parallel.summary, serial.summary, check_exact=True)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_work_meanwhile_is_done_once_and_changes_no_result(
+    scenario: cl.Scenario, workers: int
+) -> None:
+    done: list[int] = []
+    results = cl.run(scenario, replications=3, workers=workers, meanwhile=lambda: done.append(1))
+    assert done == [1]
+    alone = cl.run(scenario, replications=3, workers=1)
+    for table in ("summary", "weekly", "tasks"):
+        pd.testing.assert_frame_equal(
+            getattr(results, table), getattr(alone, table), check_exact=True
+        )
+
+
+def test_phases_timed_meanwhile_are_not_counted_again_as_the_replications(
+    scenario: cl.Scenario,
+) -> None:
+    def load() -> None:  # work of this process's own while the workers simulate
+        with timings.phase("import"):
+            time.sleep(1.0)
+
+    timings.reset()
+    started = time.perf_counter()
+    try:
+        cl.run(scenario, replications=3, workers=2, meanwhile=load)
+        wall = time.perf_counter() - started
+        spent = timings.totals()
+    finally:
+        timings.reset()
+    assert spent["import"] >= 1.0 and spent["simulation"] > 0
+    assert sum(spent.values()) <= wall
 
 
 def test_progress_hears_of_every_replication_on_workers(scenario: cl.Scenario) -> None:

@@ -65,6 +65,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         progress=not args.quiet,
         workers=args.workers,
         limits=False,
+        meanwhile=None if args.no_figures else cl.prepare_figures,  # while workers simulate
     )
     write = partial(
         cl.write_results,

@@ -134,6 +134,13 @@ class ProcessExecutor:
         wait = lambda futures: cf.wait(futures, return_when=cf.FIRST_COMPLETED)  # noqa: E731
         yield from _bounded(items, submit, wait, window=4 * self.workers, meanwhile=meanwhile)
 
+    @property
+    def inherits(self) -> bool:
+        """Whether the workers, not started yet, will be forked from this process when the
+        first item is handed out: they will find in memory what this process holds then
+        (tables too large to send with every item, say)."""
+        return self.start_method == "fork" and not getattr(self._pool, "_processes", None)
+
     def warm_up(self) -> None:
         """Start every worker now (otherwise the first chunks pay for it)."""
         for future in [self._pool.submit(_ready, 0.2) for _ in range(self.workers)]:

@@ -65,13 +65,16 @@ def run_scenario(
     progress: Progress | None = None,
     executor: Executor | None = None,
     first: int = 0,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Results:
     """Run independent replications on `executor` (default: this process) and gather them.
 
     `replications` is a number (default: the scenario's) or an `AutoReplications`
     rule, which adds replications until the key metrics are precise enough (on worker
     processes a few run ahead; those past the stopping point are left out). They are
-    numbered from `first`: a run may be made in parts and joined (`join`).
+    numbered from `first`: a run may be made in parts and joined (`join`). `meanwhile`
+    is work for this process while the first replications run on worker processes
+    (before them, where they run here).
     """
     rule = replications if isinstance(replications, AutoReplications) else None
     n = rule.maximum if rule else (replications or scenario.simulation.replications)
@@ -80,7 +83,7 @@ def run_scenario(
     jobs = (Replication(scenario, first + rep, seed) for rep in range(n))
     done: list[Replicated] = []
     history: dict[str, list[float]] = {}
-    runs = _in_order(jobs, executor or SerialExecutor(), progress, per_job=1.0)
+    runs = _in_order(jobs, executor or SerialExecutor(), progress, per_job=1.0, meanwhile=meanwhile)
     try:
         for result in runs:
             done.append(result)
@@ -97,25 +100,31 @@ def run_scenario(
 
 
 def _in_order(
-    jobs: Iterable[Replication], executor: Executor, progress: Progress | None, per_job: float
+    jobs: Iterable[Replication],
+    executor: Executor,
+    progress: Progress | None,
+    per_job: float,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Iterator[Replicated]:
-    """Run `jobs` on `executor` and yield their results in the order of `jobs`.
+    """Run `jobs` on `executor` and yield their results in the order of `jobs`, with
+    `meanwhile` done here once the first jobs are on their way.
 
     `progress` hears how many replications are done: as they run, in this process; as
     each ends, on worker processes (`per_job`: how much of a replication one job is).
     The jobs' phases (simulation, statistics, tables) go to `simulator.timings` as
-    shares of the wall time the jobs took here.
+    shares of the wall time the jobs took here, less what this process timed meanwhile
+    as phases of its own (e.g. the imports of `meanwhile`): no second counted twice.
     """
     local = isinstance(executor, SerialExecutor)
     advance = None if progress is None else partial(_advance, progress, per_job)
     numbered: Iterable[tuple[int, Replication]] = enumerate(jobs)
     if local and advance is not None:
         numbered = ((i, replace(job, progress=partial(_within, advance, i))) for i, job in numbered)
-    started = time.perf_counter()
+    started, timed_here = time.perf_counter(), sum(timings.totals().values())
     spent: dict[str, float] = {}
     waiting: dict[int, Replicated] = {}  # done, but not all before them yet
     count = following = 0
-    results = executor.imap_unordered(replicate_numbered, numbered)
+    results = executor.imap_unordered(replicate_numbered, numbered, meanwhile=meanwhile)
     try:
         for index, result in results:
             count += 1
@@ -131,8 +140,10 @@ def _in_order(
         raise RuntimeError(BROKEN) from exc
     finally:
         getattr(results, "close", lambda: None)()  # the executors' generators cancel the rest
-        wall, total = time.perf_counter() - started, sum(spent.values())
-        if total > 0:
+        wall = time.perf_counter() - started
+        wall -= sum(timings.totals().values()) - timed_here  # this process's own phases
+        total = sum(spent.values())
+        if total > 0 and wall > 0:
             timings.add({name: wall * seconds / total for name, seconds in spent.items()})
 
 

@@ -10,6 +10,7 @@ slowest first, so that the workers finish together.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,25 +68,50 @@ class Planner:
         ]
 
 
-def draw(job: tuple[Planner, list[str], Path]) -> list[Path]:
-    """Draw planner figures (planner, file names, folder) and write them; their paths."""
+def prepare() -> None:
+    """Load `FIGURES_MODULE` (matplotlib) here now: processes forked from this one
+    afterwards draw at once."""
+    with phase("import"):
+        importlib.import_module(FIGURES_MODULE)
+
+
+_INHERITED: list[Planner] = []  # the planner whose figures workers forked from here draw
+
+
+def draw(job: tuple[Planner | None, list[str], Path]) -> list[Path]:
+    """Draw planner figures (planner, file names, folder) and write them; their paths.
+    No planner: the one this process inherited from the one that forked it."""
     with phase("import"):  # matplotlib, where the first figure is drawn
         from simulator.reporting.figures import draw_planner_figure  # FIGURES_MODULE
 
     planner, names, folder = job
+    if planner is None:
+        if not _INHERITED:
+            raise RuntimeError("a figure job without its tables, in a process that has none")
+        planner = _INHERITED[0]
     return [draw_planner_figure(planner, name, folder / name) for name in names]
 
 
 def draw_figures(folder: Path, planner: Planner, executor: Executor | None = None) -> list[Path]:
     """Write `planner`'s figures into `folder` (created if missing): in this process, or
-    one by one on `executor`'s processes, the slowest first (each takes the tables with
-    it); their paths, in order."""
+    one by one on `executor`'s processes, the slowest first; their paths, in order.
+
+    Each figure job takes the tables with it (about 5 MB for the baseline's 10
+    replications, pickled and sent once per figure), except to workers still to be forked
+    from this process (`ProcessExecutor.inherits`): they find them in the memory they
+    inherit."""
     folder.mkdir(parents=True, exist_ok=True)
     names = planner.names()
     if executor is None:
         return draw((planner, names, folder))
-    jobs = [(planner, [name], folder) for name in sorted(names, key=_slowest_first)]
-    written = {path for paths in executor.imap_unordered(draw, jobs) for path in paths}
+    inherits = bool(getattr(executor, "inherits", False))
+    shipped = None if inherits else planner
+    jobs = [(shipped, [name], folder) for name in sorted(names, key=_slowest_first)]
+    _INHERITED[:] = [planner] if inherits else []
+    try:
+        written = {path for paths in executor.imap_unordered(draw, jobs) for path in paths}
+    finally:
+        _INHERITED.clear()
     return [folder / name for name in names if folder / name in written]
 
 

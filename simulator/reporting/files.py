@@ -206,6 +206,7 @@ class _Meanwhile:
     def __init__(self, executor: Executor, work: Callable[[], None]) -> None:
         self.executor, self.work = executor, work
         self.workers, self.description = executor.workers, executor.description
+        self.inherits = bool(getattr(executor, "inherits", False))
 
     def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         return self.executor.imap_unordered(fn, items, meanwhile=self.work)
