@@ -8,7 +8,9 @@ The steps (docs/planning.md has the method, its references and a worked example)
    then period by period in time order, with common random numbers.
 3. **Rules** (`constrain`): --max-change (hire earlier, cut later, at most so many a
    period) and --no-firing (posts never fall: staff leave only by turnover). Raising a
-   period never hurts the others, so the plan still meets the targets.
+   period lowers its caseload, but not always its on-time share (a staffing entry shares
+   the cases out again; a rule that keeps the posts removes that entry): the certificate
+   judges the plan as ruled.
 4. **Certificate** (`certify.certify`) on fresh replications R, R + 1, ...: a period
    declared missed gets one more caseworker and the whole plan is checked again (its
    later periods rerun with the backlog the raised one leaves), until it is certified.
