@@ -43,9 +43,13 @@ the base, is where the posts bought for deadlines would take the caseload below 
 bottom of the recommended range (35–45 cases: 45 ÷ 1.25 = 36); docs/planning.md.
 
 "Meets its targets" on the sample (`meets`): with `meet = "probability"`, the period
-meets both targets in at least ⌈confidence · R⌉ of the R replications; with
-`meet = "mean"`, the sample means meet them. The certificate (`certify`) then checks the
-plan on fresh replications.
+meets both targets in at least k = ⌈confidence · (R + 1)⌉ of the R replications (all R
+where that is more, `required`); with `meet = "mean"`, the sample means meet them. Why R
++ 1: posts set so that the k-th best of R futures just meets a target meet it in a fresh
+future with probability k / (R + 1) on average (the k-th of R uniform order statistics),
+so k = ⌈confidence · R⌉ (18 of 20) staffs for 18 / 21 = 86 %, not the 90 % asked, and
+the certificate, which tells 85 % from 95 %, rejects such periods; 19 of 20 staffs for
+90.5 %. The certificate (`certify`) then checks the plan on fresh replications.
 """
 
 from __future__ import annotations
@@ -95,8 +99,9 @@ def met(
 
 
 def required(n: int, targets: Targets) -> int:
-    """Successes among `n` replications the search asks for: ⌈confidence · n⌉."""
-    return math.ceil(targets.confidence * n - 1e-9)
+    """Successes among `n` replications the search asks for: ⌈confidence · (n + 1)⌉, at
+    most n (module docstring: what the k-th best of n futures says of a fresh one)."""
+    return min(n, math.ceil(targets.confidence * (n + 1) - 1e-9))
 
 
 def meets(sample: Sample, targets: Targets, k: int, caseload_only: bool = False) -> bool:
@@ -178,8 +183,8 @@ class Price:
 
 def share_statistic(sample: Sample, targets: Targets, k: int) -> float:
     """The on-time share the target of period k is about, on the sample: with `meet =
-    "probability"` the share that ⌈confidence · R⌉ of the R replications reach (the
-    (R − ⌈confidence · R⌉ + 1)-th lowest: the on-time target is met on the sample exactly
+    "probability"` the share that `required` of the R replications reach (the
+    (R − `required` + 1)-th lowest: the on-time target is met on the sample exactly
     when this is at least `on_time`, `on_time_ok`), with `meet = "mean"` the mean share.
     A replication in which nothing fell due counts as on time."""
     share = np.sort(np.nan_to_num(on_time_shares(sample)[:, k], nan=1.0))
