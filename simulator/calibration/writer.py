@@ -18,8 +18,8 @@ from typing import Any
 import tomli_w
 
 from simulator.calibration.parameters import FREE, FREE_BY_NAME, REGISTER, changes_for, prefit
-from simulator.experiments.atomic import check_file, replace_text
 from simulator.scenario.errors import ScenarioError
+from simulator.scenario.writing import check_file, replace_text
 
 COMMENT_COLUMN = 29  # where the baseline's comments start
 

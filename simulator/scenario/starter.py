@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator.experiments.atomic import check_file, replace_text
 from simulator.scenario import bounds
 from simulator.scenario.errors import ScenarioError
+from simulator.scenario.writing import check_file, replace_text
 
 TEMPLATE = """\
 # {name}: a scenario of your municipality, made by `caseload new {name}`.
