@@ -60,6 +60,13 @@ def test_plan_writes_the_csv_the_page_and_the_planned_scenario(tiny: Path, tmp_p
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["kind"] == "plan" and manifest["caseworkers"] == list(table["caseworkers"])
     assert manifest["replications_simulated"] > 0
+    # the certificate's verdicts by period agree with the table's, and "certified" is
+    # true exactly when every period was shown to meet
+    verdicts = manifest["certificate"]
+    for kind, verdict in (("shown_to_meet", "met"), ("too_close_to_call", "undecided"),
+                          ("missed", "missed")):  # fmt: skip
+        assert verdicts[kind] == list(table.loc[table["verdict"] == verdict, "period"]), kind
+    assert manifest["certified"] == (verdicts["shown_to_meet"] == list(table["period"]))
     planned = cl.load_scenario(out / "scenario.planned.toml")
     posts = [c.caseworkers for c in planned.caseworkers.staffing]
     assert posts[-1] == table["caseworkers"].iloc[-1]

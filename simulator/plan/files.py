@@ -31,7 +31,7 @@ from typing import Any
 from simulator import native
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
-from simulator.plan.certify import ERROR, INDIFFERENCE
+from simulator.plan.certify import ERROR, INDIFFERENCE, MET, MISSED, UNDECIDED
 from simulator.plan.page import write_page
 from simulator.plan.planner import Plan, PlanOptions
 from simulator.plan.report import evidence_table, period_table
@@ -98,6 +98,18 @@ def planned_toml(plan: Plan) -> str:
     return planned.to_toml(header)
 
 
+def _verdicts(plan: Plan) -> dict[str, Any]:
+    """The certificate's verdicts by kind, with the periods each holds: "certified" is
+    true only where every period was shown to meet; one too close to call after the
+    fresh futures (in the indifference zone) is kept at an estimate of at least the
+    confidence, and says so here rather than in a bare false."""
+    labels = plan.periods.labels
+    by: dict[str, list[str]] = {MET: [], UNDECIDED: [], MISSED: []}
+    for label, check in zip(labels, plan.certificate.checks, strict=True):
+        by[check.decision].append(label)
+    return {"shown_to_meet": by[MET], "too_close_to_call": by[UNDECIDED], "missed": by[MISSED]}
+
+
 def manifest(plan: Plan, command: list[str] | None) -> dict[str, Any]:
     options: PlanOptions = plan.options
     return {
@@ -110,7 +122,8 @@ def manifest(plan: Plan, command: list[str] | None) -> dict[str, Any]:
         "targets": dataclasses.asdict(options.targets),
         "periods": plan.periods.labels,
         "caseworkers": plan.posts,
-        "certified": plan.certified,
+        "certified": plan.certified,  # every period shown to meet its targets
+        "certificate": _verdicts(plan),
         "method": {
             "start": "offered load (Eick, Massey & Whitt 1993), compound Poisson quantile",
             "search": "iterative staffing (Feldman et al. 2008), then forward period by period, "
