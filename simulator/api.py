@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from simulator.analysis.standards import CASELOAD_LIMIT, CONFIDENCE, ON_TIME
 from simulator.timings import phase
 
 if TYPE_CHECKING:
@@ -429,8 +430,8 @@ def robustness(
     folder: str | Path,
     metrics: list[str] | None = None,
     *,
-    caseload_limit: float = 45.0,
-    on_time: float = 0.95,
+    caseload_limit: float = CASELOAD_LIMIT,
+    on_time: float = ON_TIME,
     out: str | Path | None = None,
     force: bool = False,
 ) -> Path:
@@ -447,8 +448,8 @@ def robustness(
 def staffing_plan(
     scenario: Scenario,
     *,
-    caseload_limit: float = 45.0,
-    on_time: float = 0.95,
+    caseload_limit: float = CASELOAD_LIMIT,
+    on_time: float = ON_TIME,
     confidence: float = 0.9,
     caseload_measure: str = "average",
     meet: str = "probability",
@@ -728,7 +729,7 @@ def waiting_theory(results: Results, utilisation: Sequence[float]) -> pd.DataFra
 
 
 def offered_staffing(
-    scenario: Scenario, *, caseload_limit: float = 45.0, level: float = 0.9
+    scenario: Scenario, *, caseload_limit: float = CASELOAD_LIMIT, level: float = CONFIDENCE
 ) -> pd.DataFrame:
     """The instant answer for staffing, without simulating: per quarter of the scenario's
     period, `date`, `mean_open` (expected open cases), `open_at_level` (open cases at the

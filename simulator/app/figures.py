@@ -28,6 +28,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from simulator.analysis.standards import CASELOAD_BAND
+
 matplotlib.use("Agg")  # no screen: figures are drawn to images
 
 # Okabe & Ito (2008), "Color universal design": safe for the common colour blindnesses.
@@ -41,7 +43,7 @@ RANGE_LABEL = (
 )
 CI_LABEL = "95 % interval of the mean"
 DS_LABEL = "DS recommendation: 35–45 cases per caseworker"
-DS_BAND = (35.0, 45.0)
+DS_BAND = CASELOAD_BAND
 
 STYLE = {
     "font.size": 13,

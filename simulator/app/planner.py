@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 import simulator as cl
+from simulator.analysis.standards import CASELOAD_LIMIT, CONFIDENCE, ON_TIME
 
 if TYPE_CHECKING:
     from simulator import Scenario
 
-CASELOAD_LIMIT = 45.0  # the top of the DS recommendation
-LEVEL = 0.9  # the probability of staying within it
 REPLICATIONS = 10  # the planner's search sample, kept small: a debrief waits for it
 MAX_REPLICATIONS = 40  # and the most fresh replications its check runs
 
@@ -50,8 +49,8 @@ def planned(scenario: Scenario, start: dt.date, end: dt.date) -> Plan | None:
         answer: Any = cl.staffing_plan(
             scenario,
             caseload_limit=CASELOAD_LIMIT,
-            on_time=0.95,
-            confidence=LEVEL,
+            on_time=ON_TIME,
+            confidence=CONFIDENCE,
             start=start,
             until=end,
             replications=REPLICATIONS,
@@ -72,8 +71,8 @@ def planned(scenario: Scenario, start: dt.date, end: dt.date) -> Plan | None:
 
 def instant(scenario: Scenario, start: dt.date, end: dt.date) -> Plan:
     """The instant answer from `start` to `end`: caseworkers per quarter for at most
-    `CASELOAD_LIMIT` cases each with probability `LEVEL` (offered load)."""
-    table = cl.offered_staffing(scenario, caseload_limit=CASELOAD_LIMIT, level=LEVEL)
+    `CASELOAD_LIMIT` cases each with probability `CONFIDENCE` (offered load)."""
+    table = cl.offered_staffing(scenario, caseload_limit=CASELOAD_LIMIT, level=CONFIDENCE)
     dates = pd.to_datetime(table["date"]).dt.date
     inside = (dates >= start) & (dates < end)
     rows = [

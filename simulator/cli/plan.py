@@ -9,6 +9,7 @@ import math
 from functools import partial
 from pathlib import Path
 
+from simulator.analysis.standards import CASELOAD_LIMIT, CONFIDENCE, ON_TIME
 from simulator.cli.arguments import (
     force,
     no_limits,
@@ -35,21 +36,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--caseload-limit",
         type=positive_number,
-        default=45.0,
+        default=CASELOAD_LIMIT,
         metavar="CASES",
         help="most cases per caseworker (default 45, the DS recommendation)",
     )
     p.add_argument(
         "--on-time",
         type=share,
-        default=0.95,
+        default=ON_TIME,
         metavar="SHARE",
         help="least share of statutory tasks due done by the deadline (default 0.95)",
     )
     p.add_argument(
         "--confidence",
         type=share,
-        default=0.9,
+        default=CONFIDENCE,
         metavar="P",
         help="share of simulated futures in which each quarter must meet both "
         "targets (default 0.9); with --meet mean, the confidence in the averages",

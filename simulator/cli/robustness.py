@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from simulator.analysis.standards import CASELOAD_LIMIT, ON_TIME
 from simulator.cli.arguments import analysis_output, positive_number, share
 
 
@@ -29,12 +30,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     robust.add_argument(
         "--caseload-limit",
         type=positive_number,
-        default=45.0,
+        default=CASELOAD_LIMIT,
         metavar="N",
         help="target (default 45)",
     )
     robust.add_argument(
-        "--on-time", type=share, default=0.95, metavar="SHARE", help="target (default 0.95)"
+        "--on-time", type=share, default=ON_TIME, metavar="SHARE", help="target (default 0.95)"
     )
     analysis_output(robust, "DIR/robustness")
 

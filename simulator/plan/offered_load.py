@@ -76,6 +76,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import ndtr
 
+from simulator.analysis.standards import CASELOAD_LIMIT, CONFIDENCE
 from simulator.engine.arrivals import month_starts, monthly_expected
 from simulator.engine.calendar import WorkCalendar
 from simulator.engine.sampling import yearly_hazards
@@ -181,7 +182,10 @@ class OfferedLoad:
         return compound_poisson_quantiles(self.peak_batches, [level])[:, 0]
 
     def caseworkers_needed(
-        self, limit: float = 45.0, level: float = 0.9, at_work_share: float | None = None
+        self,
+        limit: float = CASELOAD_LIMIT,
+        level: float = CONFIDENCE,
+        at_work_share: float | None = None,
     ) -> np.ndarray:
         """Caseworkers to employ per period so that those at work hold at most `limit`
         cases each, with probability `level`, at the period's peak.

@@ -37,6 +37,7 @@ from typing import Any, Literal
 import numpy as np
 
 from simulator.analysis.metrics import interval_areas
+from simulator.analysis.standards import CASELOAD_LIMIT, CONFIDENCE, ON_TIME
 from simulator.engine.model import Municipality
 from simulator.engine.records import DROPPED, HIRED, RunRecord
 from simulator.scenario import Scenario
@@ -58,9 +59,9 @@ MIN_PERIOD_DAYS = 14  # a last period shorter than this is part of the one befor
 class Targets:
     """The targets a plan must meet in every period, and how (module docstring)."""
 
-    caseload_limit: float = 45.0
-    on_time: float = 0.95
-    confidence: float = 0.9
+    caseload_limit: float = CASELOAD_LIMIT
+    on_time: float = ON_TIME
+    confidence: float = CONFIDENCE
     caseload: Measure = "average"
     meet: Meet = "probability"
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.analysis.standards import CASELOAD_BAND
 from simulator.timings import phase
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class Planner:
     by_task: pd.DataFrame
     title: str
     warmup_end: dt.date | None
-    band: tuple[float, float] = (35.0, 45.0)
+    band: tuple[float, float] = CASELOAD_BAND
     stress_threshold: float | None = None
     counts: pd.DataFrame | None = None  # by month (`Results.counts`), for ARRIVALS_FIGURE
 

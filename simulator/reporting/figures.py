@@ -40,6 +40,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import PercentFormatter
 
+from simulator.analysis.standards import CASELOAD_BAND
 from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.analysis.tables import monthly_counts, weekly_bands
 from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, Planner, draw_figures
@@ -690,7 +691,7 @@ def write_figures(
     *,
     title: str,
     warmup_end: dt.date | None,
-    band: tuple[float, float] = (35.0, 45.0),
+    band: tuple[float, float] = CASELOAD_BAND,
     stress_threshold: float | None = None,
     executor: Executor | None = None,
 ) -> list[Path]:
@@ -716,7 +717,7 @@ def comparison_figure(
     weekly_b: pd.DataFrame,
     labels: tuple[str, str],
     warmup_end: dt.date | None,
-    band: tuple[float, float] = (35.0, 45.0),
+    band: tuple[float, float] = CASELOAD_BAND,
 ) -> Figure:
     """Caseload per caseworker and backlog of two scenarios over time, each with its band."""
     fig, (top, bottom) = _time_panels((1, 1), height=7.5)

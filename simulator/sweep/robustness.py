@@ -30,6 +30,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simulator.analysis.standards import CASELOAD_LIMIT
+from simulator.analysis.standards import ON_TIME as ON_TIME_TARGET
 from simulator.experiments.atomic import atomic_folder
 from simulator.reporting.figures import DPI, plain_text
 from simulator.reporting.files import write_csv
@@ -75,8 +77,8 @@ def robustness_table(
     data: SweepData,
     metrics: list[str] | None = None,
     *,
-    caseload_limit: float = 45.0,
-    on_time: float = 0.95,
+    caseload_limit: float = CASELOAD_LIMIT,
+    on_time: float = ON_TIME_TARGET,
 ) -> pd.DataFrame:
     """Per policy and metric: mean, bad-tail decile, maximum regret, and the share of
     scenarios meeting the targets (the same for every metric of a policy)."""
@@ -119,8 +121,8 @@ def robustness(
     folder: str | Path,
     metrics: list[str] | None = None,
     *,
-    caseload_limit: float = 45.0,
-    on_time: float = 0.95,
+    caseload_limit: float = CASELOAD_LIMIT,
+    on_time: float = ON_TIME_TARGET,
     out: str | Path | None = None,
     force: bool = False,
 ) -> Path:
