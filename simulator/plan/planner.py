@@ -69,6 +69,7 @@ from simulator.plan.search import (
     least_staffing,
     met,
     premium_top,
+    required,
     work_posts,
 )
 from simulator.plan.simulate import (
@@ -632,7 +633,7 @@ def arrivals_factor_needs(plan: Plan, factor: float, limit: float | None = None)
         elif targets.meet == "mean":
             out.append(math.ceil(float(np.nanmean(load[:, k])) / limit - 1e-9))
         else:
-            out.append(int(values[max(0, math.ceil(targets.confidence * values.size) - 1)]))
+            out.append(int(values[required(values.size, targets) - 1]))  # as the search reads
     return out
 
 
