@@ -51,7 +51,6 @@ from simulator.plan.targets import Targets
 
 ERROR = 0.05  # family-wise error of the certificate; of each minimality claim
 INDIFFERENCE = 0.05  # half-width of the indifference zone around the confidence
-MINIMALITY_REPLICATIONS = 40  # the most fresh replications one minimality claim runs
 
 MET, MISSED, UNDECIDED = "met", "missed", "undecided"
 
@@ -248,8 +247,9 @@ def one_fewer(
     the caseload is at least the plan's times n / (n − 1) (the same open cases, or more if
     less casework keeps cases open longer; fewer caseworkers on the staff, or fewer still
     if stress makes more of them leave), and a period whose caseload alone then misses
-    misses. Only the periods this does not settle are simulated, each on at most
-    `MINIMALITY_REPLICATIONS` of the fresh replications.
+    misses. Only the periods this does not settle are simulated, each on as many of the
+    fresh `replications` as the certificate may run (a claim left undecided at a smaller
+    budget left a plan that might carry a post too many).
     """
     test = Sprt.around(targets.confidence, ERROR)
     reduced = {k: [*plan[:k], plan[k] - 1, *plan[k + 1 :]] for k in periods if plan[k] > 1}
@@ -261,7 +261,7 @@ def one_fewer(
                 out[k] = found
     fixed = targets.meet == "mean"
     only = list(caseload_only) if caseload_only is not None else [False] * len(plan)
-    reps = replications[:MINIMALITY_REPLICATIONS]
+    reps = list(replications)
     done = dict.fromkeys(reduced, 0)
     verdict: dict[int, tuple[str, int]] = {}
     samples: dict[int, Sample] = {}
