@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from processes import alive, descendants
+from processes import descendants, survivors
 
 import simulator as cl
 
@@ -339,10 +339,7 @@ def test_no_worker_outlives_the_app_s_process_killed(tmp_path: Path) -> None:
         assert len(workers) >= 2
         process.kill()  # SIGKILL: no chance to stop its workers itself
         process.wait(timeout=30)
-        deadline = time.monotonic() + 10
-        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [pid for pid in workers if alive(pid)]
+        assert not survivors(workers, within=10)
     finally:
         if process.poll() is None:
             process.kill()

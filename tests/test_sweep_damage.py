@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import tomli_w
-from processes import alive, descendants
+from processes import descendants, survivors
 from sweep_builders import BASE, same_results, spec, write_sweep
 
 from simulator.cli import main
@@ -193,10 +193,7 @@ def _stopped(argv: list[str], cwd: Path, sig: signal.Signals, busy) -> int:
         workers = descendants(process.pid)
         os.kill(process.pid, sig)
         process.wait(timeout=30)
-        deadline = time.monotonic() + 5
-        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not [pid for pid in workers if alive(pid)]
+        assert not survivors(workers, within=5)
     finally:
         process.kill()
         process.wait()
