@@ -10,6 +10,7 @@ Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 from __future__ import annotations
 
 import gc
+import heapq
 import math
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -49,6 +50,7 @@ from simulator.scenario.schema import (
     OnArrival,
     Reunification,
     Scenario,
+    StaffChange,
     takeover_span,
 )
 
@@ -68,6 +70,12 @@ class Municipality:
         self.env = simpy.Environment()
         sim, staff = scenario.simulation, scenario.caseworkers
         self.end = sim.duration_days
+        # the staff changes the staffing process works through (the scenario's, unless a
+        # planner's branch replaces those still to come: `restaff`), the next one's index,
+        # and the event it waits on for that one's day
+        self.staff_changes: list[StaffChange] = list(staff.staffing)
+        self.staff_next = 0
+        self.staff_wait: simpy.Event | None = None
         self.calendar = WorkCalendar(
             sim.start_date,
             int(self.end) + 2,
@@ -568,11 +576,40 @@ class Municipality:
 
     def _staffing(self) -> Process:
         """Staff changes at their dates; those on or before the start are already in place."""
-        for change in self.scenario.caseworkers.staffing:
-            at = self.calendar.day_of(change.date)
+        changes = self.staff_changes
+        while self.staff_next < len(changes):
+            at = self.calendar.day_of(changes[self.staff_next].date)
             if at > 0:
-                yield from self.wait_until(at)
-                self.workforce.plan(change.caseworkers)
+                if at > self.env.now:
+                    self.staff_wait = self.env.timeout(at - self.env.now)
+                    yield self.staff_wait
+                    self.staff_wait = None
+                # read after the wait: `restaff` may have replaced the entry meanwhile
+                self.workforce.plan(changes[self.staff_next].caseworkers)
+            self.staff_next += 1
+
+    def restaff(self, changes: list[StaffChange]) -> None:
+        """The staff changes from now on: `changes` in place of those still to come, in a
+        run carried on from a warmed-up office (`simulator.plan.snapshots`). The staffing
+        process must be waiting for an entry's day; the first of `changes` takes that
+        entry's place and its wait keeps its place in SimPy's order of events at the same
+        instant (its event id), so the run goes on exactly as a run with this staffing
+        from the start would. No changes: no more staff changes."""
+        wait = self.staff_wait
+        if wait is None:
+            raise RuntimeError("the staffing process is not waiting for a staff change")
+        queue = self.env._queue
+        at = [i for i, item in enumerate(queue) if item[3] is wait]
+        if len(at) != 1:
+            raise RuntimeError("the staffing process's wait is not in the event queue")
+        _, priority, event_id, _ = queue[at[0]]
+        if changes:
+            queue[at[0]] = (self.calendar.day_of(changes[0].date), priority, event_id, wait)
+        else:
+            queue.pop(at[0])
+        heapq.heapify(queue)
+        del self.staff_changes[self.staff_next :]
+        self.staff_changes.extend(changes)
 
     def _timeline(self) -> Process:
         """The policy timeline: on each entry's date, before anything else due then, the

@@ -11,11 +11,12 @@ processes are generators, which cannot be copied otherwise.
 **The same run, exactly.** A plan's run gives its staffing entries to the model's
 staffing process, which waits for each entry's day in turn. The holder's scenario has one
 entry more than those before the first period: a stand-in, dated after the horizon, for
-which the staffing process is waiting when the holder stops. The child moves that wait
-to the day of the plan's first entry, keeping its place in SimPy's order of events at
-the same instant (its event id), gives the stand-in the entry's posts and appends the
-plan's other entries to the list the staffing process reads. The staffing process then
-goes on exactly as in a run of the plan from the start, and so does everything else:
+which the staffing process is waiting when the holder stops. The child hands the plan's
+entries to the model (`Municipality.restaff`), which moves that wait to the day of the
+first, keeping its place in SimPy's order of events at the same instant (its event id),
+and puts them in the stand-in's place in the list the staffing process reads. The
+staffing process then goes on exactly as in a run of the plan from the start, and so
+does everything else:
 tests/test_plan.py checks every figure against such runs. A child stops at the end of
 the last period asked for, as a run that long does.
 
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import heapq
 import multiprocessing
 import os
 import signal
@@ -168,7 +168,8 @@ def hold(
         model.start()
         with no_cyclic_gc():
             model.env.run(until=first_day)
-        waiting = _stand_in(model)
+        if model.staff_wait is None or model.staff_next != len(model.staff_changes) - 1:
+            raise RuntimeError("the staffing process is not waiting for the stand-in entry")
         conn.send(("ok", time.process_time() - cpu))
     except Exception as exc:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -184,7 +185,7 @@ def hold(
         if os.fork() == 0:
             code = 0
             try:
-                result = branch(model, waiting, job)
+                result = branch(model, job)
             except Exception as exc:
                 result = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
                 code = 1
@@ -195,40 +196,11 @@ def hold(
                 os._exit(code)
 
 
-def _stand_in(model: Municipality) -> int:
-    """Where in SimPy's queue the staffing process waits for the stand-in entry."""
-    day = model.calendar.day_of(model.scenario.caseworkers.staffing[-1].date)
-    found = [i for i, item in enumerate(model.env._queue) if item[0] == day and _staffing(item[3])]
-    if len(found) != 1:
-        raise RuntimeError("the staffing process is not waiting for the stand-in entry")
-    return found[0]
-
-
-def _staffing(event: Any) -> bool:
-    """Whether `event` resumes the model's staffing process."""
-    for callback in getattr(event, "callbacks", None) or ():
-        generator = getattr(getattr(callback, "__self__", None), "_generator", None)
-        name = getattr(generator, "__name__", None) or type(generator).__name__
-        if name.startswith("_staffing"):
-            return True
-    return False
-
-
-def branch(model: Municipality, waiting: int, job: Job) -> dict[str, Any]:
+def branch(model: Municipality, job: Job) -> dict[str, Any]:
     """In a child: carry the warmed-up `model` on with the job's staffing entries, stop at
     its end, and measure its periods (module docstring)."""
     job_id, entries, end, bounds = job
-    queue = model.env._queue
-    _, priority, event_id, event = queue[waiting]
-    staffing = model.scenario.caseworkers.staffing
-    if entries:
-        first, posts = entries[0]
-        queue[waiting] = (model.calendar.day_of(first), priority, event_id, event)
-        object.__setattr__(staffing[-1], "caseworkers", posts)
-        staffing.extend(StaffChange(date=d, caseworkers=n) for d, n in entries[1:])
-    else:
-        queue.pop(waiting)
-    heapq.heapify(queue)
+    model.restaff([StaffChange(date=d, caseworkers=n) for d, n in entries])
     model.end = end
     started = time.perf_counter()
     model.simulate()
