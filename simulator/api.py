@@ -295,20 +295,24 @@ def describe(
     """What the console shows: the key figures of a run or a comparison, what a sweep spec
     will run (its design checked, within the limits unless `limits=False`), what a call of
     `run_sweep` did, or a staffing plan."""
-    from simulator.experiments.run import Comparison, Results
-    from simulator.plan.planner import Plan
-    from simulator.reporting import console
-    from simulator.sweep import runner
+    with phase("import"):
+        from simulator.experiments.run import Comparison, Results
+        from simulator.reporting import console
 
     where = None if folder is None else Path(folder)
+    with phase("summary"):
+        if isinstance(what, Comparison):
+            return console.comparison_summary(what, where)
+        if isinstance(what, Results):
+            return console.console_summary(what, where)
+    # the planner and the sweep load SciPy: imported only for what they made
+    with phase("import"):
+        from simulator.plan.planner import Plan
+        from simulator.sweep import runner
     if isinstance(what, Plan):
         from simulator.plan.report import describe_plan
 
         return describe_plan(what, where)
-    if isinstance(what, Comparison):
-        return console.comparison_summary(what, where)
-    if isinstance(what, Results):
-        return console.console_summary(what, where)
     if isinstance(what, runner.Outcome):
         return runner.outcome_text(what)
     return runner.describe(what, check_limits=limits)

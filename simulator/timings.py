@@ -7,7 +7,8 @@ Each phase counts its own time only: a phase entered inside another pauses the o
 one, so the phases of a process never overlap and add up to at most its wall time. The
 phases are "import" (modules loaded when a command first needs them), "scenario"
 (reading and validating it), "simulation" (the event loop), "statistics" (records to
-numbers), "tables" (gathering and writing them) and "figures". Replications run in
+numbers), "tables" (gathering and writing them), "figures" and "summary" (the key
+figures the console prints). Replications run in
 other processes report their phases with their results (`add`).
 
 Set CASELOAD_TIMINGS=1 and the command line prints them to stderr at exit, as one line

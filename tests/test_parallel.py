@@ -231,8 +231,11 @@ def test_validate_loads_no_tables_and_no_simulator(tmp_path: Path) -> None:
     assert loaded(["validate", "reference.toml"]) == set()
 
 
-def test_a_run_without_figures_loads_neither_scipy_nor_matplotlib(tmp_path: Path) -> None:
-    argv = ["run", "reference.toml", "--replications", "1", "--no-figures", "-q"]
+@pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["key figures printed", "quiet"])
+def test_a_run_without_figures_loads_neither_scipy_nor_matplotlib(
+    tmp_path: Path, quiet: list[str]
+) -> None:
+    argv = ["run", "reference.toml", "--replications", "1", "--no-figures", *quiet]
     assert loaded([*argv, "--out", str(tmp_path / "out")]) == {"pandas", "pyarrow", "simpy"}
 
 
