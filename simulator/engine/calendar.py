@@ -25,8 +25,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
-import holidays as holiday_calendars
 import numpy as np
+
+from simulator.engine.public_holidays import danish_public_holidays
 
 HOURS: Final = 24.0
 INF: Final = float("inf")
@@ -65,8 +66,7 @@ class WorkCalendar:
         dates = [start + dt.timedelta(days=i) for i in range(n_days)]
         closed: set[dt.date] = set()
         if public_holidays and not continuous:
-            years = range(start.year, dates[-1].year + 1)
-            closed.update(holiday_calendars.Denmark(years=years).keys())
+            closed.update(danish_public_holidays(range(start.year, dates[-1].year + 1)))
         month_days = set(closed_month_days)
         workday = np.array(
             [

@@ -42,9 +42,7 @@ from simulator.scenario.errors import ScenarioError
 T = TypeVar("T")
 R = TypeVar("R")
 WORK_MODULE = "simulator.experiments.work"  # what worker processes load before any task
-# ... and, in a fork server, what the work calendar loads at its first use: the holiday
-# calendars of every country the `holidays` package knows (0.1 s, once, not per worker)
-PRELOAD = [WORK_MODULE, "holidays.countries"]
+PRELOAD = [WORK_MODULE]
 
 
 WORKERS_PER_CORE = 8  # local worker processes: each holds the simulator (about 100 MB)

@@ -199,7 +199,9 @@ class Calendar(Strict):
     public_holidays: Annotated[
         bool,
         about(
-            "Danish public holidays (helligdage) are days off (from the holidays package).",
+            "Danish public holidays (helligdage) are days off: New Year's Day, Maundy "
+            "Thursday to Easter Monday, Great Prayer Day (until 2023), Ascension Day, Whit "
+            "Sunday and Monday, 25 and 26 December.",
             source="Danish public holidays",
         ),
     ] = True
