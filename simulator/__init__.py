@@ -9,6 +9,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     compare(a, b, replications=..., seed=..., workers=...)                -> Comparison
     fork_workers()                                  workers forked from this program (a command)
     prepare_figures()                               load matplotlib now (run(meanwhile=...))
+    prepare_tables()                                load pandas now (run(meanwhile=...))
     results_folder(scenario, out), comparison_folder(a, b, out)  checked before the work
     write_results(results, folder), write_comparison(comparison, folder)
     describe(results | comparison)                  the key figures as the console shows
@@ -62,6 +63,7 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     pair,
     plan_folder,
     prepare_figures,
+    prepare_tables,
     results_folder,
     robustness,
     run,
@@ -126,6 +128,7 @@ __all__ = [
     "pair",
     "plan_folder",
     "prepare_figures",
+    "prepare_tables",
     "results_folder",
     "robustness",
     "run",

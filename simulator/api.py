@@ -129,13 +129,26 @@ def run(
         executor.close()
 
 
+def prepare_tables() -> None:
+    """Load what makes and writes a run's tables (pandas, pyarrow) now, rather than when
+    the first replication comes in: `caseload run` does it while its replications run on
+    worker processes forked before it loaded them (`run(meanwhile=prepare_tables)`).
+    Changes nothing written."""
+    with phase("import"):
+        import pyarrow.parquet  # noqa: F401  (pandas loads it at the first Parquet file)
+
+        from simulator.reporting import files  # noqa: F401  (pandas, the tables)
+
+
 def prepare_figures() -> None:
-    """Load what draws a results folder's figures (matplotlib) now, rather than when the
-    first figure is drawn: `caseload run` does it while its replications run on worker
-    processes (`run(meanwhile=prepare_figures)`), so that the figures' workers, forked
-    from it afterwards (`fork_workers`), start with it loaded. Changes nothing drawn."""
+    """`prepare_tables`, and load what draws a results folder's figures (matplotlib) now,
+    rather than when the first figure is drawn: `caseload run` does it while its
+    replications run on worker processes (`run(meanwhile=prepare_figures)`), so that the
+    figures' workers, forked from it afterwards (`fork_workers`), start with it loaded.
+    Changes nothing drawn."""
     from simulator.reporting.drawing import prepare
 
+    prepare_tables()
     prepare()
 
 
@@ -224,8 +237,7 @@ def results_folder(
     an existing folder is replaced only if caseload wrote it and holds nothing else, and
     only with `force` or when it is the default folder of the same scenario. Refusals
     (a file, a link, another program's folder, no permission) raise `ScenarioError`."""
-    with phase("import"):  # the tables, and what writes them
-        from simulator.reporting.files import results_destination
+    from simulator.experiments.outputs import results_destination  # no tables: none loaded
 
     return results_destination(scenario.name, None if out is None else Path(out), force=force)
 
@@ -234,7 +246,7 @@ def comparison_folder(
     a: Scenario, b: Scenario, out: str | Path | None = None, *, force: bool = False
 ) -> Destination:
     """Where a comparison goes (default results/compare_<A>_vs_<B>/), checked as above."""
-    from simulator.reporting.files import comparison_destination
+    from simulator.experiments.outputs import comparison_destination
 
     where = None if out is None else Path(out)
     return comparison_destination(a.name, b.name, where, force=force)

@@ -12,9 +12,10 @@ import pytest
 from simulator import native
 from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.cli import main
+from simulator.experiments.outputs import results_destination
 from simulator.experiments.run import run_scenario
 from simulator.reporting import files
-from simulator.reporting.files import FiguresFailed, results_destination, write_results
+from simulator.reporting.files import FiguresFailed, write_results
 from simulator.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent

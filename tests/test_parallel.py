@@ -20,6 +20,7 @@ from figure_data import FILE, figure_data, from_folder
 
 import simulator as cl
 from simulator import timings
+from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.experiments.executors import (
     SERIAL_UP_TO,
     ProcessExecutor,
@@ -237,6 +238,44 @@ def test_a_run_without_figures_loads_neither_scipy_nor_matplotlib(
 ) -> None:
     argv = ["run", "reference.toml", "--replications", "1", "--no-figures", *quiet]
     assert loaded([*argv, "--out", str(tmp_path / "out")]) == {"pandas", "pyarrow", "simpy"}
+
+
+def test_a_replication_is_measured_without_pandas() -> None:
+    """What a worker runs loads no pandas: workers forked before their program loads it
+    (`caseload run`) never need it."""
+    code = (
+        "import sys\n"
+        "import simulator as cl\n"
+        "from simulator.experiments.work import Replication, replicate\n"
+        "done = replicate(Replication(cl.load_scenario('reference.toml'), 0, 1))\n"
+        "print(len(done.summary), 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
+    )
+    metrics, pandas = done.stdout.split()
+    assert int(metrics) == len(SUMMARY_METRICS) and pandas == "False"
+
+
+def test_a_run_forks_its_workers_before_it_loads_pandas(tmp_path: Path) -> None:
+    """`caseload run` forks its workers once the simulator is loaded, not after pandas
+    too: they simulate while it loads pandas and pyarrow for the tables."""
+    argv = ["caseload", "run", "reference.toml", "--replications", "4", "--no-figures", "-q"]
+    code = (
+        "import os, sys\n"
+        "forks = []\n"
+        "os.register_at_fork(before=lambda: forks.append('pandas' in sys.modules))\n"
+        f"sys.argv = {[*argv, '--out', str(tmp_path / 'out')]!r}\n"
+        "from simulator.cli import main\n"
+        "status = main()\n"
+        "print(status, *forks)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
+    )
+    status, *forks = done.stdout.split()
+    assert status == "0" and (tmp_path / "out" / "summary.csv").exists()
+    assert forks == ["False", "False"]  # its two workers, forked before pandas was loaded
 
 
 def test_a_script_without_a_main_guard_is_told_how_to_run_on_processes(tmp_path: Path) -> None:

@@ -161,10 +161,11 @@ def _days(start: dt.date, year: str, end_day: float, from_day: float, warmup_day
     return round(max(last - first, 0.0))
 
 
-def task_table(record: RunRecord, scenario: Scenario) -> pd.DataFrame:
-    """The task records of one replication with calendar dates and names."""
+def task_table(record: RunRecord, first_day: dt.date) -> pd.DataFrame:
+    """The task records of one replication with calendar dates (days counted from
+    `first_day`, the scenario's start) and names."""
     t = record.tasks
-    start = pd.Timestamp(scenario.simulation.start_date)
+    start = pd.Timestamp(first_day)
 
     def when(days: np.ndarray) -> pd.Series:
         days = np.where(np.isfinite(days), days, np.nan)

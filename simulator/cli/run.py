@@ -65,7 +65,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         progress=not args.quiet,
         workers=args.workers,
         limits=False,
-        meanwhile=None if args.no_figures else cl.prepare_figures,  # while workers simulate
+        meanwhile=cl.prepare_tables if args.no_figures else cl.prepare_figures,  # meanwhile
     )
     write = partial(
         cl.write_results,

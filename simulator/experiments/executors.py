@@ -25,6 +25,7 @@ closed with `abort=True`, which stops the workers instead of waiting for their c
 from __future__ import annotations
 
 import concurrent.futures as cf
+import gc
 import importlib
 import multiprocessing
 import os
@@ -111,6 +112,10 @@ class ProcessExecutor:
                 for module in preload:  # loaded here once, shared by every worker
                     importlib.import_module(module)
             context = multiprocessing.get_context("fork")
+            # what is loaded now is the workers' too: out of the collector's reach, a
+            # worker's collections neither walk it nor copy its pages (copy-on-write).
+            # Never collected here either: such a program runs one command and ends.
+            gc.freeze()
         elif "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)

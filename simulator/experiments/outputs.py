@@ -317,3 +317,20 @@ def _exists(path: Path) -> bool:
         return path.exists() or path.is_symlink()
     except OSError:
         return False
+
+
+RESULTS = Path("results")  # where the default folders go, relative to the working folder
+
+
+def results_destination(name: str, out: Path | None = None, *, force: bool = False) -> Destination:
+    """Where `run` of the scenario `name` writes: `out`, or its default results/<name>/;
+    checked now (`simulator.experiments.outputs.destination`)."""
+    return checked(out, RESULTS / name, kind="results", owner=name, force=force)
+
+
+def comparison_destination(
+    a: str, b: str, out: Path | None = None, *, force: bool = False
+) -> Destination:
+    """Where `compare` of the scenarios `a` and `b` writes (default results/compare_a_vs_b/)."""
+    default = RESULTS / f"compare_{a}_vs_{b}"
+    return checked(out, default, kind="comparison", owner=f"{a}_vs_{b}", force=force)

@@ -9,7 +9,10 @@ The replications run on an executor (`simulator.experiments.executors`): worker
 processes on every core, or this process. Each replication seeds itself from the seed
 and its number (`simulator.experiments.work.replicate`), and the results are gathered
 in replication order, so the tables are the same, byte for byte, however many
-processes ran them.
+processes ran them. The workers send back plain columns, and the tables are made here
+as each replication comes in, while the others run (`Replicated.tables`): this module
+loads pandas only then, so that `caseload run`'s workers are forked before it loads
+pandas and simulate while it does.
 """
 
 from __future__ import annotations
@@ -19,16 +22,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import partial
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from simulator import timings
-from simulator.analysis.comparison import paired_table
 from simulator.analysis.replications import AutoReplications
-from simulator.analysis.tables import first_column, summarise
 from simulator.experiments.executors import Executor, SerialExecutor
-from simulator.experiments.work import Replicated, Replication, replicate_numbered
+from simulator.experiments.work import Replication, Tables, replicate_numbered
 from simulator.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Progress = Callable[[int, float], None]  # (replication, fraction of it done)
 BROKEN = (
@@ -81,7 +84,7 @@ def run_scenario(
     seed = scenario.simulation.seed if seed is None else seed
     started = time.perf_counter()
     jobs = (Replication(scenario, first + rep, seed) for rep in range(n))
-    done: list[Replicated] = []
+    done: list[Tables] = []
     history: dict[str, list[float]] = {}
     runs = _in_order(jobs, executor or SerialExecutor(), progress, per_job=1.0, meanwhile=meanwhile)
     try:
@@ -105,9 +108,10 @@ def _in_order(
     progress: Progress | None,
     per_job: float,
     meanwhile: Callable[[], None] | None = None,
-) -> Iterator[Replicated]:
-    """Run `jobs` on `executor` and yield their results in the order of `jobs`, with
-    `meanwhile` done here once the first jobs are on their way.
+) -> Iterator[Tables]:
+    """Run `jobs` on `executor` and yield their tables in the order of `jobs`, with
+    `meanwhile` done here once the first jobs are on their way. Each job's tables are
+    made here as it comes in.
 
     `progress` hears how many replications are done: as they run, in this process; as
     each ends, on worker processes (`per_job`: how much of a replication one job is).
@@ -122,7 +126,7 @@ def _in_order(
         numbered = ((i, replace(job, progress=partial(_within, advance, i))) for i, job in numbered)
     started, timed_here = time.perf_counter(), sum(timings.totals().values())
     spent: dict[str, float] = {}
-    waiting: dict[int, Replicated] = {}  # done, but not all before them yet
+    waiting: dict[int, Tables] = {}  # done, but not all before them yet
     count = following = 0
     results = executor.imap_unordered(replicate_numbered, numbered, meanwhile=meanwhile)
     try:
@@ -132,7 +136,7 @@ def _in_order(
                 spent[name] = spent.get(name, 0.0) + seconds
             if advance is not None and not local:
                 advance(count)
-            waiting[index] = result
+            waiting[index] = result.tables()
             while following in waiting:
                 yield waiting.pop(following)
                 following += 1
@@ -147,8 +151,10 @@ def _in_order(
             timings.add({name: wall * seconds / total for name, seconds in spent.items()})
 
 
-def _per_replication(result: Replicated) -> pd.DataFrame:
+def _per_replication(result: Tables) -> pd.DataFrame:
     """One replication's summary metrics as rows (replication, metric, value)."""
+    import pandas as pd
+
     values = result.summary
     return pd.DataFrame(
         {"replication": result.replication, "metric": list(values), "value": list(values.values())}
@@ -166,9 +172,7 @@ def _within(advance: Callable[[float], None], index: int, fraction: float) -> No
     advance(index + fraction)
 
 
-def _gather(
-    scenario: Scenario, seed: int, done: Sequence[Replicated], wall_seconds: float
-) -> Results:
+def _gather(scenario: Scenario, seed: int, done: Sequence[Tables], wall_seconds: float) -> Results:
     """The replications `done` (in order) as one run's tables."""
     per_replication = [_per_replication(r) for r in done]
     events = sum(r.events for r in done)
@@ -211,13 +215,17 @@ def _numbers(results: Results) -> list[int]:
 def _tables(
     scenario: Scenario,
     seed: int,
-    done: Sequence[Replicated | Results],
+    done: Sequence[Tables | Results],
     per_replication: Sequence[pd.DataFrame],
     replications: int,
     wall_seconds: float,
     events: int,
 ) -> Results:
     """One run's tables from `done`'s, in order (replications, or runs of some of them)."""
+    import pandas as pd
+
+    from simulator.analysis.tables import first_column, summarise
+
     with timings.phase("tables"):
         per_rep = pd.concat(per_replication, ignore_index=True)
         weekly = first_column(pd.concat([r.weekly for r in done], ignore_index=True), "replication")
@@ -271,5 +279,7 @@ def compare(
     wall = time.perf_counter() - started
     result_a = _gather(a, seed, done[:replications], wall)
     result_b = _gather(b, seed, done[replications:], wall)
+    from simulator.analysis.comparison import paired_table
+
     table = paired_table(result_a.per_replication, result_b.per_replication)
     return Comparison(result_a, result_b, table)

@@ -3,9 +3,11 @@
 numbers (`run_chunk`, for sweeps).
 
 A replication (`Replication`) carries its scenario, replication number and seed; a
-worker runs it and returns its tables (`Replicated`): the summary metrics, the weekly
-series, the per-task-type table, the task table, the counts by month, and where its time
-went.
+worker runs it and returns what it showed (`Replicated`): the summary metrics, the
+weekly series, the per-task-type figures and the counts by month as plain columns, the
+task records, and where its time went. This module does not load pandas: workers forked
+before their program loads it simulate while it does, and the program makes the tables
+(`Replicated.tables`).
 
 A run is a base scenario (plain data) with some keys set (`simulator.scenario.keys`),
 one replication, one seed. Runs travel in chunks (`Chunk`): plain data only (the base
@@ -23,17 +25,20 @@ or place it runs in, the rows are the same whatever executor runs them.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from simulator.analysis.metrics import analyse
-from simulator.analysis.tables import task_table
+from simulator.analysis.metrics import Measures, measure
 from simulator.engine.model import Municipality
+from simulator.engine.records import RunRecord
 from simulator.scenario import Scenario, changed_scenario
+from simulator.timings import phase
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Row = dict[str, Any]
 
@@ -54,7 +59,38 @@ class Replication:
 
 @dataclass(frozen=True)
 class Replicated:
-    """What one replication produced, as tables carrying its replication number."""
+    """What one replication produced, in plain columns (no pandas)."""
+
+    replication: int
+    summary: dict[str, float]  # metric -> value
+    measures: Measures
+    record: RunRecord  # its task records make the task table
+    start: dt.date  # the scenario's first day: the task table's dates count from it
+    events: int
+    seconds: dict[str, float]  # simulation, statistics: where its time went
+
+    def tables(self) -> Tables:
+        """The replication's tables, each carrying its replication number."""
+        with phase("import"):
+            from simulator.analysis.tables import task_table
+
+        with phase("tables"):
+            stats = self.measures.frames()
+            rep = self.replication
+            return Tables(
+                replication=rep,
+                summary=self.summary,
+                weekly=stats.weekly.assign(replication=rep),
+                by_task=stats.by_task.assign(replication=rep),
+                tasks=task_table(self.record, self.start),
+                counts=stats.counts.assign(replication=rep),
+                events=self.events,
+            )
+
+
+@dataclass(frozen=True)
+class Tables:
+    """One replication's tables, each carrying its replication number."""
 
     replication: int
     summary: dict[str, float]  # metric -> value
@@ -63,33 +99,24 @@ class Replicated:
     tasks: pd.DataFrame  # one row per task
     counts: pd.DataFrame  # period (month, or the window), metric, value, replication
     events: int
-    seconds: dict[str, float]  # simulation, statistics, tables: where its time went
 
 
 def replicate(job: Replication) -> Replicated:
-    """Run one replication and turn its records into tables (the same wherever it runs)."""
+    """Run one replication and measure it (the same wherever it runs)."""
     started = time.perf_counter()
     model = Municipality(job.scenario, replication=job.replication, seed=job.seed)
     record = model.run(progress=job.progress)
     simulated = time.perf_counter()
-    stats = analyse(record, model.calendar)
-    analysed = time.perf_counter()
-    rep = job.replication
-    result = Replicated(
-        replication=rep,
-        summary=stats.summary,
-        weekly=stats.weekly.assign(replication=rep),
-        by_task=stats.by_task.assign(replication=rep),
-        tasks=task_table(record, job.scenario),
-        counts=stats.counts.assign(replication=rep),
+    measures = measure(record, model.calendar)
+    return Replicated(
+        replication=job.replication,
+        summary=measures.summary,
+        measures=measures,
+        record=record,
+        start=job.scenario.simulation.start_date,
         events=record.events,
-        seconds={},
+        seconds={"simulation": simulated - started, "statistics": time.perf_counter() - simulated},
     )
-    done = time.perf_counter()
-    result.seconds.update(
-        simulation=simulated - started, statistics=analysed - simulated, tables=done - analysed
-    )
-    return result
 
 
 def replicate_numbered(item: tuple[int, Replication]) -> tuple[int, Replicated]:
@@ -115,7 +142,7 @@ def summary_metrics(scenario: Scenario, replication: int, seed: int) -> dict[str
     """One replication of `scenario`: its summary metrics (metric name -> value)."""
     model = Municipality(scenario, replication=replication, seed=seed)
     record = model.run()
-    return analyse(record, model.calendar).summary
+    return measure(record, model.calendar).summary
 
 
 Measure = Callable[[Scenario, int, int], dict[str, Any]]

@@ -1,7 +1,7 @@
 """Writing a results folder, all at once or not at all, and only where it destroys nothing.
 
-Where a folder may go is checked before the simulation starts (`results_destination`,
-`comparison_destination`: the rules are `simulator.experiments.outputs`'). The folder is
+Where a folder may go is checked before the simulation starts
+(`simulator.experiments.outputs`: `results_destination`, `comparison_destination`). The folder is
 built next to its destination under a temporary name and renamed into place only when
 every file is written, so a crash, Ctrl-C or SIGTERM never leaves a half-written results
 folder. Figures cannot cost the tables (they are drawn after them, or on worker processes
@@ -26,14 +26,17 @@ from simulator.analysis.mechanisms import mechanisms
 from simulator.analysis.tables import counts_by_year
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.executors import Executor, replication_executor
-from simulator.experiments.outputs import Destination, checked
+from simulator.experiments.outputs import (
+    Destination,
+    comparison_destination,
+    results_destination,
+)
 from simulator.experiments.run import Comparison, Results
 from simulator.reporting.drawing import FIGURES_MODULE, Planner, draw_figures
 from simulator.timings import phase
 from simulator.version import __version__
 
 SUMMARY_FLOAT_FORMAT = "%.6g"
-RESULTS = Path("results")  # where the default folders go, relative to the working folder
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet cell a formula
 # columns of tasks.parquet with few distinct values, dictionary-encoded; the others (times,
 # hours: nearly all distinct) plain, which writes the file in a third of the time, smaller
@@ -52,20 +55,6 @@ class FiguresFailed(Exception):
             f"manifest are written in {folder}"
         )
         self.folder, self.error = folder, error
-
-
-def results_destination(name: str, out: Path | None = None, *, force: bool = False) -> Destination:
-    """Where `run` of the scenario `name` writes: `out`, or its default results/<name>/;
-    checked now (`simulator.experiments.outputs.destination`)."""
-    return checked(out, RESULTS / name, kind="results", owner=name, force=force)
-
-
-def comparison_destination(
-    a: str, b: str, out: Path | None = None, *, force: bool = False
-) -> Destination:
-    """Where `compare` of the scenarios `a` and `b` writes (default results/compare_a_vs_b/)."""
-    default = RESULTS / f"compare_{a}_vs_{b}"
-    return checked(out, default, kind="comparison", owner=f"{a}_vs_{b}", force=force)
 
 
 def write_results(

@@ -17,15 +17,20 @@ and the small monitor in `intervals`. `PARTS` puts the parts in the order of the
 
 Statistics cover the measurement window, from the end of the warm-up to the end of the run;
 the weekly time series covers the whole run.
+
+`measure` computes them as plain columns (`Measures`: numpy arrays, lists), without
+pandas: a worker process forked before the program loads pandas sends them back as
+they are, and the program makes the tables (`Measures.frames`, the same for every
+caller); `analyse` does both at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from simulator.analysis.metrics import counts, people, staffing, tasks
 from simulator.analysis.metrics.context import Context, Metric, Part
@@ -34,18 +39,23 @@ from simulator.analysis.metrics.staffing import caseload_by_worker
 from simulator.engine.calendar import WorkCalendar
 from simulator.engine.records import RunRecord
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "METRICS",
     "PARTS",
     "SUMMARY_METRICS",
     "TIMESERIES_METRICS",
     "WEEKLY_SHARES",
+    "Measures",
     "Metric",
     "RunStats",
     "analyse",
     "caseload_by_worker",
     "interval_areas",
     "level_peak",
+    "measure",
 ]
 
 PARTS: tuple[Part, ...] = (
@@ -85,8 +95,46 @@ class RunStats:
     counts: pd.DataFrame  # period (month "YYYY-MM", or "window"), metric, value
 
 
-def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
-    """Compute the summary, the weekly time series and the per-task-type table of a run."""
+@dataclass
+class Measures:
+    """What one replication showed, as plain columns: the summary values, the weekly
+    series (one array of values per series, a value per week from `week_starts`), the
+    per-task-type rows and the counts by period (one array per count, a value per
+    `periods` label)."""
+
+    summary: dict[str, float]
+    week_starts: list[dt.date]  # each week's first day
+    weekly: dict[str, np.ndarray]
+    by_task: list[dict[str, Any]]
+    periods: list[str]
+    counts: dict[str, np.ndarray]
+
+    def frames(self) -> RunStats:
+        """The tables: the weekly series as one long table (date, metric, value), the
+        per-task-type table, and the counts as a long table (period, metric, value)."""
+        import pandas as pd
+
+        weeks = len(self.week_starts)
+        weekly = pd.DataFrame(
+            {
+                "date": np.tile(pd.to_datetime(self.week_starts).values, len(self.weekly)),
+                "metric": np.repeat(list(self.weekly), weeks),
+                "value": np.concatenate(list(self.weekly.values())),
+            }
+        )
+        counts = pd.DataFrame(
+            {
+                "period": np.tile(np.asarray(self.periods, dtype=object), len(self.counts)),
+                "metric": np.repeat(np.asarray(list(self.counts), dtype=object), len(self.periods)),
+                "value": np.concatenate(list(self.counts.values())).astype(float),
+            }
+        ).astype({"period": "str", "metric": "str"})
+        return RunStats(self.summary, weekly, pd.DataFrame(self.by_task), counts)
+
+
+def measure(record: RunRecord, calendar: WorkCalendar) -> Measures:
+    """Compute the summary, the weekly time series, the per-task-type rows and the counts
+    of a run, without pandas."""
     run = Context.of(record, calendar)
     summary: dict[str, float] = {}
     weekly: dict[str, np.ndarray] = {}
@@ -94,17 +142,19 @@ def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
         measured = part(run)
         summary.update(measured.summary)
         weekly.update(measured.weekly)
-    return RunStats(summary, _long_table(run, weekly), tasks.by_task_type(run), counts.counts(run))
-
-
-def _long_table(run: Context, weekly: dict[str, np.ndarray]) -> pd.DataFrame:
-    """The weekly series as one long table: date (each week's start), metric, value."""
     start = run.calendar.start
     dates = [start + dt.timedelta(days=float(e)) for e in run.edges[:-1]]
-    return pd.DataFrame(
-        {
-            "date": np.tile(pd.to_datetime(dates).values, len(weekly)),
-            "metric": np.repeat(list(weekly), run.n_weeks),
-            "value": np.concatenate(list(weekly.values())),
-        }
+    periods, by_period = counts.counts(run)
+    return Measures(
+        summary=summary,
+        week_starts=dates,
+        weekly=weekly,
+        by_task=tasks.by_task_type(run),
+        periods=periods,
+        counts=by_period,
     )
+
+
+def analyse(record: RunRecord, calendar: WorkCalendar) -> RunStats:
+    """Compute the summary, the weekly time series and the per-task-type table of a run."""
+    return measure(record, calendar).frames()

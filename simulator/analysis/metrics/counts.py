@@ -12,7 +12,6 @@ sums them into years.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from simulator.analysis.metrics.context import Context, Metric
 from simulator.engine.arrivals import month_starts
@@ -45,9 +44,9 @@ COUNTS = (
 COUNT_METRICS = {metric.name: metric for metric in COUNTS}
 
 
-def counts(run: Context) -> pd.DataFrame:
-    """Every count of `COUNTS` per calendar month of the run (`period` "YYYY-MM") and over
-    the measurement window (`period` "window"): a long table (period, metric, value)."""
+def counts(run: Context) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Every count of `COUNTS` per calendar month of the run (period "YYYY-MM") and over
+    the measurement window (period "window"): the periods, and per count its values."""
     months = month_starts(run.calendar.start, run.end)
     edges = np.array([t0 for _, t0, _ in months] + [run.end])
     labels = [f"{first:%Y-%m}" for first, _, _ in months] + [WINDOW]
@@ -58,13 +57,7 @@ def counts(run: Context) -> pd.DataFrame:
         per_month, _ = np.histogram(times, bins=edges, weights=weights)
         inside = times >= run.w0
         columns[name] = np.append(per_month, weights[inside].sum())
-    return pd.DataFrame(
-        {
-            "period": np.tile(np.asarray(labels, dtype=object), len(columns)),
-            "metric": np.repeat(np.asarray(list(columns), dtype=object), len(labels)),
-            "value": np.concatenate(list(columns.values())).astype(float),
-        }
-    ).astype({"period": "str", "metric": "str"})
+    return labels, columns
 
 
 def _events(run: Context) -> dict[str, tuple[np.ndarray, np.ndarray]]:

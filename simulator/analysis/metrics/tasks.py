@@ -11,9 +11,9 @@ unstarted is not done on time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from simulator.analysis.metrics.context import Context, Measured, Metric, measures
 from simulator.analysis.metrics.intervals import mean, nanmax, safe_ratio
@@ -170,9 +170,10 @@ def task_flow(run: Context) -> Measured:
     )
 
 
-def by_task_type(run: Context) -> pd.DataFrame:
+def by_task_type(run: Context) -> list[dict[str, Any]]:
     """Per task type: tasks created in the window and what became of them, hours, waits, and
-    the deadlines falling in the window that were met (statutory and optional alike)."""
+    the deadlines falling in the window that were met (statutory and optional alike): a
+    row (column -> value) per task type."""
     tasks = run.record.tasks
     kind, state = tasks["type"], tasks["state"]
     cohort = tasks["created"] >= run.w0
@@ -201,4 +202,4 @@ def by_task_type(run: Context) -> pd.DataFrame:
                 else float("nan"),
             }
         )
-    return pd.DataFrame(rows)
+    return rows
