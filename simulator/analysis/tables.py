@@ -171,16 +171,15 @@ def task_table(record: RunRecord, first_day: dt.date) -> pd.DataFrame:
         days = np.where(np.isfinite(days), days, np.nan)
         return start + pd.to_timedelta(days, unit="D")
 
-    names = np.asarray(record.task_names, dtype=object)
     statutory = np.asarray(record.task_statutory, dtype=bool)
-    states = np.asarray([STATE_NAMES[k] for k in sorted(STATE_NAMES)], dtype=object)
+    states = [STATE_NAMES[k] for k in range(len(STATE_NAMES))]  # a state's code is its index
     return pd.DataFrame(
         {
             "replication": np.full(t["task"].size, record.replication, dtype="int32"),
             "task": t["task"],
             "case": t["case"],
             "household": t["household"],
-            "task_type": pd.Categorical(names[t["type"]], categories=record.task_names),
+            "task_type": pd.Categorical.from_codes(t["type"], categories=record.task_names),
             "statutory": statutory[t["type"]],
             "created": when(t["created"]),
             "due": when(t["due"]),
@@ -190,7 +189,7 @@ def task_table(record: RunRecord, first_day: dt.date) -> pd.DataFrame:
             "caseworker": t["worker"],
             "hours": t["hours"],
             "wait_days": t["started"] - t["created"],
-            "state": pd.Categorical(states[t["state"]], categories=list(states)),
+            "state": pd.Categorical.from_codes(t["state"], categories=states),
         }
     )
 
