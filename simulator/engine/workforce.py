@@ -277,31 +277,26 @@ class Workforce:
         spec = self.vacation
         assert spec is not None
         rng = stream.generator
-        day_of = lambda d: (d - self.start).days  # noqa: E731
-        mondays = [
-            d
-            for d in (dt.date(year, 1, 1) + dt.timedelta(days=i) for i in range(366))
-            if d.year == year and d.weekday() == 0
-        ]
-        summer = [d for d in mondays if dt.date(year, 6, 23) <= d <= dt.date(year, 7, 21)]
+        start = self.start
+        mondays = _monday_dates(year)
+        opens, closes = dt.date(year, 6, 23), dt.date(year, 7, 21)
+        summer = [d for d in mondays if opens <= d <= closes]
         first = summer[int(rng.integers(len(summer)))]
-        blocks = [(SUMMER, [day_of(first) + i for i in range(7 * spec.summer_weeks)])]
+        begins = (first - start).days
+        blocks = [(SUMMER, [begins + i for i in range(7 * spec.summer_weeks)])]
         if spec.christmas:
-            blocks.append((WEEK, [day_of(dt.date(year, 12, d)) for d in range(27, 32)]))
+            blocks.append((WEEK, [(dt.date(year, 12, d) - start).days for d in range(27, 32)]))
         rest = spec.weeks_per_year - spec.summer_weeks - (1 if spec.christmas else 0)
         weeks, days = int(rest), round((rest - int(rest)) * 5)
-        free = [
-            d
-            for d in mondays
-            if not (
-                first - dt.timedelta(days=7) <= d <= first + dt.timedelta(weeks=spec.summer_weeks)
-            )
-            and d < dt.date(year, 12, 21)
-        ]
+        # not the week before the summer holiday nor its weeks, nor Christmas week
+        before, after = first - dt.timedelta(days=7), first + dt.timedelta(weeks=spec.summer_weeks)
+        christmas = dt.date(year, 12, 21)
+        free = [d for d in mondays if not (before <= d <= after) and d < christmas]
         picks = rng.choice(len(free), size=min(weeks + (days > 0), len(free)), replace=False)
         for k, i in enumerate(sorted(picks.tolist())):
             length = 7 if k < weeks else days
-            blocks.append((WEEK, [day_of(free[i]) + j for j in range(length)]))
+            monday = (free[i] - start).days
+            blocks.append((WEEK, [monday + j for j in range(length)]))
         return blocks
 
     # A staggering rule: at most `max_share_away` of the team on vacation on a working day.
@@ -393,9 +388,7 @@ class Workforce:
 
     def _mondays(self, year: int) -> list[int]:
         """The Mondays of `year`, as days since the start."""
-        first = dt.date(year, 1, 1)
-        first += dt.timedelta(days=-first.weekday() % 7)
-        offset = (first - self.start).days
+        offset = (_first_monday(year) - self.start).days
         return list(range(offset, (dt.date(year, 12, 31) - self.start).days + 1, 7))
 
     # ------------------------------------------------------------------ turnover
@@ -435,3 +428,19 @@ class Workforce:
             person.hired_on = None
         else:
             worker.productivity = spec.start_productivity + (1 - spec.start_productivity) * done
+
+
+def _first_monday(year: int) -> dt.date:
+    """The first Monday of `year`."""
+    first = dt.date(year, 1, 1)
+    return first + dt.timedelta(days=-first.weekday() % 7)
+
+
+def _monday_dates(year: int) -> list[dt.date]:
+    """The Mondays of `year`, in order."""
+    monday, week = _first_monday(year), dt.timedelta(days=7)
+    out: list[dt.date] = []
+    while monday.year == year:
+        out.append(monday)
+        monday += week
+    return out
