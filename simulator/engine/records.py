@@ -12,6 +12,7 @@ Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final
 
@@ -110,10 +111,17 @@ class Columns:
 
     def __init__(self, **typecodes: str) -> None:
         self._columns: dict[str, array[Any]] = {n: array(c) for n, c in typecodes.items()}
+        # each column's bound append, looked up once: a row is a bare C call per value
+        self._appends: tuple[Callable[[Any], None], ...] = tuple(
+            column.append for column in self._columns.values()
+        )
 
     def add(self, *row: Any) -> None:
-        for column, value in zip(self._columns.values(), row, strict=True):
-            column.append(value)
+        appends = self._appends
+        if len(row) != len(appends):
+            raise ValueError(f"a row of {len(appends)} values, not {len(row)}")
+        for i in range(len(row)):  # a native loop, as the lengths are checked
+            appends[i](row[i])
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {n: np.frombuffer(a, dtype=_dtype(a)) for n, a in self._columns.items()}
