@@ -231,7 +231,7 @@ class Municipality:
         create them (its health examination, due in the first months, is history too: the
         GPs' queue does not expect it).
         """
-        timeout, create_task = self.env.timeout, self.create_task
+        timeout = self.env.timeout
         now: float = max(case.opened, 0.0)
         for due, _, task_type, hours, later_visits in self.catalogue.agenda(case):
             if due < now:  # fell due before the run started: history
@@ -241,7 +241,7 @@ class Municipality:
                 now += due - now  # the time SimPy resumes us at, without asking it
             if now >= case.exit_time:  # the exit came sooner: the employment effort began
                 break
-            create_task(case, task_type, hours, later_visits, now)
+            self.create_task(case, task_type, hours, later_visits, now)  # a direct call, compiled
         if case.exit_time > now:
             yield timeout(case.exit_time - now)
         if case.is_open:  # unless an earlier exit has closed it (`exit_at`)
