@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "scenarios/baseline.toml"
+BASELINE = str(ROOT / "scenarios" / "baseline.toml")
 PHASES = (
     "start-up",
     "import",
@@ -155,7 +155,9 @@ def run_once(
     env = {**os.environ, "CASELOAD_TIMINGS": "1"}
     cpu = children_cpu()
     started = time.perf_counter()
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    # started in an empty folder: a worker started by a fork server imports the package from
+    # the working folder first, which would run this tree's code under another build
+    done = subprocess.run(argv, cwd=scratch, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
     reap_all()
     cpu = children_cpu() - cpu
