@@ -497,7 +497,8 @@ def staffing_plan(
     within this many years (default 1; 0: off). `deadline_premium`: the most posts bought
     for the on-time target, as a share above what the caseload and the work need
     (default 0.25); a period whose deadlines cost more keeps its caseload's need and is
-    reported as reachable only at very high cost, or not by posts. `arrivals_range`:
+    reported as reachable only at very high cost, or not shown to be reachable by more
+    posts. `arrivals_range`:
     factors (low, high) on the scenario's quotas; the plan holds up to the high end.
     `replications`: the search's sample;
     `max_replications`: the most fresh ones the check runs. `workers`: processes (default:

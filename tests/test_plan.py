@@ -330,7 +330,7 @@ def test_the_marginal_gain_decides_what_a_deadline_is_worth() -> None:
     (15): a share that rises from 90 % to 97 % in every replication meets the target of
     95 % within the premium: worth buying. One that rises to 93 % rises (20 of 20 up: the
     sign test's p = 0.5^20) but too little a post: 1.0 point a post against 1.7 needed,
-    only at very high cost. One that does not move is not reachable by posts. With no
+    only at very high cost. One that does not move is not shown to be reachable by posts. With no
     premium nothing is tried, and the target is reported as costing too much."""
     targets = Targets(caseload_limit=45, on_time=0.95, confidence=0.9)
     base = shares_sample([0.90] * 20, 12)
@@ -544,10 +544,10 @@ def test_a_target_posts_cannot_reach_is_said_and_not_chased() -> None:
     s = municipality(tasks={"reception": one_task(deadline_days=15 / 60 / 24)})
     plan = plan_of(s, start=START, until=dt.date(2024, 7, 1), replications=4,
                    max_replications=20)  # fmt: skip
-    assert plan.reasons == ["needed; on time not reachable by posts"] * 2
+    assert plan.reasons == ["needed; on time not shown to rise with posts"] * 2
     assert plan.search.evaluations < 15
     assert max(plan.posts) <= 3  # 20 cases a month, half a year open: a few caseworkers
-    assert any("not reachable by posts" in note for note in plan.notes)
+    assert any("not shown to be reachable by more posts" in note for note in plan.notes)
     assert any("a policy, not posts" in note for note in plan.notes)
     # the periods are checked on their caseload alone, and one fewer is never shown enough
     assert plan.caseload_only == [True, True] == plan.search.out_of_reach

@@ -96,7 +96,7 @@ NEEDED = "needed"
 LEVELLED = "levelled (posts kept a year)"
 # a period whose posts are its caseload's need, its deadlines not worth more (`search.worth`)
 DEADLINES = {COSTLY: "needed; on time only at very high cost",
-             NOT_BY_POSTS: "needed; on time not reachable by posts"}  # fmt: skip
+             NOT_BY_POSTS: "needed; on time not shown to rise with posts"}  # fmt: skip
 JUDGED_ON_CASELOAD = tuple(DEADLINES.values())
 # the reasons whose periods the certificate may raise (not those a rule or the model caps)
 FIXABLE = (NEEDED, *JUDGED_ON_CASELOAD, LEVELLED, "hired early (--max-change)",
@@ -705,7 +705,7 @@ def deadline_notes(plan: Plan) -> list[str]:
             else "on time on average")  # fmt: skip
     out = []
     for kind, words in ((COSTLY, "reachable only at very high cost"),
-                        (NOT_BY_POSTS, "not reachable by posts")):  # fmt: skip
+                        (NOT_BY_POSTS, "not shown to be reachable by more posts")):  # fmt: skip
         periods = [k for k, r in enumerate(plan.reasons) if r == DEADLINES[kind]]
         if not periods:
             continue

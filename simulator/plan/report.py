@@ -226,21 +226,24 @@ def recommendation(plan: Plan) -> str:
 
 def deadline_summary(plan: Plan) -> str:
     """One sentence for the recommendation on the periods whose statutory deadlines the
-    plan does not buy (`planner.deadline_notes` has the figures), or ""."""
+    plan does not buy (`planner.deadline_notes` has the figures), or "". Where more posts
+    are not shown to help, it says so, not that they cannot: the runs show no gain, which
+    is not a proof of none."""
     t, labels = plan.options.targets, plan.periods.labels
-    parts = []
-    for reason, words in ((DEADLINES[COSTLY], "only at very high cost (more than "
-                           f"{plan.options.deadline_premium:.0%} more posts than the caseload "
-                           "needs)"),
-                          (DEADLINES[NOT_BY_POSTS], "not by more posts")):  # fmt: skip
+    clauses = []
+    for reason, words in ((DEADLINES[COSTLY], "are reachable in {} only at very high cost "
+                           f"(more than {plan.options.deadline_premium:.0%} more posts than "
+                           "the caseload needs)"),
+                          (DEADLINES[NOT_BY_POSTS], "are not shown to be reachable by more "
+                           "posts in {}")):  # fmt: skip
         where = [labels[k] for k, r in enumerate(plan.reasons) if r == reason]
         if where:
-            parts.append(f"in {', '.join(where)} {words}")
-    if not parts:
+            clauses.append(words.format(", ".join(where)))
+    if not clauses:
         return ""
     return (
-        f" The statutory deadlines ({t.on_time:.0%} on time) are reachable "
-        + "; ".join(parts)
+        f" The statutory deadlines ({t.on_time:.0%} on time) "
+        + ", and ".join(clauses)
         + ": those posts are set by the caseload alone (see the assumptions for what would "
         "reach the deadlines)."
     )

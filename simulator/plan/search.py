@@ -36,7 +36,8 @@ meet the target within the premium, and the share must be shown to rise on the p
 replications (`share_rises`). Then the search bisects between n0 and n1 for the
 least that meets. Otherwise the period keeps its base, is judged on its caseload alone,
 and its on-time target is reported as *reachable only at very high cost* (the gain is
-shown, but too small a gain per post) or *not reachable by posts* (no gain shown: the
+shown, but too small a gain per post) or *not shown to be reachable by posts* (no gain
+shown, which is not a proof of none: the
 deadlines fall while a case's own caseworker is away, or sooner than the next working
 window), with the measured gain per post (`Price`). The default premium, a quarter of
 the base, is where the posts bought for deadlines would take the caseload below the
