@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.analysis.metrics.intervals import interval_areas
+from simulator.analysis.metrics.intervals import areas_over
 from simulator.engine.calendar import WorkCalendar
 from simulator.engine.records import RunRecord
 
@@ -149,8 +149,8 @@ def _both(
     ends: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
-    return (interval_areas(starts, ends, edges, weights),
-            interval_areas(starts, ends, window, weights)[0])  # fmt: skip
+    weekly, whole = areas_over(starts, ends, (edges, window), weights)
+    return weekly, whole[0]
 
 
 def _staff_level(

@@ -9,6 +9,9 @@ highest value such a level reaches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
+
 import numpy as np
 
 
@@ -16,6 +19,17 @@ def interval_areas(
     starts: np.ndarray, ends: np.ndarray, edges: np.ndarray, weights: np.ndarray | None = None
 ) -> np.ndarray:
     """Integral over each bin [edges[k], edges[k+1]) of sum_i w_i * 1[starts_i <= t < ends_i]."""
+    return areas_over(starts, ends, (edges,), weights)[0]
+
+
+def areas_over(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    binnings: Sequence[np.ndarray],
+    weights: np.ndarray | None = None,
+) -> list[np.ndarray]:
+    """`interval_areas` over each of several binnings (the weeks and the window, say), the
+    intervals sorted once for all: the same values as one call per binning."""
     starts, ends = np.asarray(starts, float), np.asarray(ends, float)
     w = np.ones_like(starts) if weights is None else np.asarray(weights, float)
     keep = ends > starts
@@ -30,8 +44,10 @@ def interval_areas(
         idx = np.searchsorted(p, x, side="left")
         return cw[idx] * x - cwp[idx]
 
-    area = cumulative(starts, edges) - cumulative(ends, edges)
-    return np.diff(area)
+    x = np.concatenate([np.asarray(edges, float) for edges in binnings])
+    area = cumulative(starts, x) - cumulative(ends, x)  # each point on its own
+    bounds = np.cumsum([0, *(len(edges) for edges in binnings)])
+    return [np.diff(area[a:b]) for a, b in pairwise(bounds)]
 
 
 def level_peak(starts: np.ndarray, ends: np.ndarray, t0: float, t1: float) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 
 from simulator.analysis.metrics.context import Context, Measured, Metric, measures
 from simulator.analysis.metrics.intervals import (
-    interval_areas,
+    areas_over,
     level_peak,
     mean,
     nanmax,
@@ -113,11 +113,14 @@ def utilisation(run: Context) -> Measured:
     after = o(after_s), o(after_f)
     away_w, away_total = _absence_lost(run)
     edges, window = o(run.edges), o(run.window)
-    busy_w, busy_total = interval_areas(*busy, edges), interval_areas(*busy, window)[0]
-    avail_w = interval_areas(*on_staff, edges, staff) - away_w + interval_areas(*after, edges)
-    avail_total = (
-        interval_areas(*on_staff, window, staff)[0] - away_total + interval_areas(*after, window)[0]
+    (busy_w, busy_all), (staff_w, staff_all), (after_w, after_all) = (
+        areas_over(*busy, (edges, window)),
+        areas_over(*on_staff, (edges, window), staff),
+        areas_over(*after, (edges, window)),
     )
+    busy_total = busy_all[0]
+    avail_w = staff_w - away_w + after_w
+    avail_total = staff_all[0] - away_total + after_all[0]
     return Measured(
         summary={"utilisation_mean": float(safe_ratio(busy_total, avail_total))},
         weekly={"utilisation": safe_ratio(busy_w, avail_w)},
