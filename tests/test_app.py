@@ -174,6 +174,22 @@ def test_triage_from_a_quarter_drops_optional_tasks_from_then_on_only() -> None:
     assert backlog["value_on"].mean() < backlog["value_off"].mean()
 
 
+def test_each_week_counts_in_the_quarter_that_holds_most_of_its_days() -> None:
+    """Weeks from Thursday 1 January 2015: the week from 26 March has 6 of its days in the
+    first quarter and counts there; the one from Thursday 31 December has 1 day in 2015
+    and counts in 2016's first quarter; every week counts in one quarter only."""
+    dates = [dt.date(2015, 1, 1) + dt.timedelta(weeks=k) for k in range(53)]
+    weekly = pd.DataFrame({"date": pd.to_datetime(dates), "metric": "cases_opened",
+                           "value": range(1, 54)})  # fmt: skip
+    quarters = [dt.date(2015, m, 1) for m in (1, 4, 7, 10)] + [dt.date(2016, 1, 1)]
+    counted = [flight.in_quarter(weekly, "cases_opened", q) for q in quarters]
+    assert sum(len(c) for c in counted) == 53 and sum(c.sum() for c in counted) == 53 * 54 / 2
+    weeks = [weekly.loc[c.index, "date"] for c in counted]
+    assert weeks[0].max() == pd.Timestamp(2015, 3, 26)  # 26 March - 1 April
+    assert weeks[3].max() == pd.Timestamp(2015, 12, 24)
+    assert list(weeks[4]) == [pd.Timestamp(2015, 12, 31)]  # 31 December - 6 January
+
+
 def test_the_quarter_says_what_became_of_the_optional_tasks() -> None:
     """Done, dropped by triage, or left to lapse: a room that sees triage change little
     can read why (optional work that goes undone anyway costs no caseworker time)."""

@@ -191,9 +191,11 @@ def complete_weeks(results: Results) -> pd.DataFrame:
 
 
 def in_quarter(weekly: pd.DataFrame, metric: str, start: dt.date) -> pd.Series:
-    """One replication's weekly values of `metric` in the quarter from `start`."""
-    dates = pd.to_datetime(weekly["date"])
-    inside = (dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(add_months(start, 3)))
+    """One replication's weekly values of `metric` in the quarter from `start`: the weeks
+    with most of their days in it (their middle in it), so that a week that straddles two
+    quarters counts in one, the one it mostly belongs to."""
+    middles = pd.to_datetime(weekly["date"]) + pd.Timedelta(days=3.5)
+    inside = (middles >= pd.Timestamp(start)) & (middles < pd.Timestamp(add_months(start, 3)))
     rows = weekly[inside & (weekly["metric"] == metric)]
     return rows["value"]
 
