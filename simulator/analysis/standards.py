@@ -11,6 +11,7 @@ from __future__ import annotations
 # recommends for integration casework: the band drawn on figures, and its top the limit.
 CASELOAD_BAND: tuple[float, float] = (35.0, 45.0)
 CASELOAD_LIMIT = CASELOAD_BAND[1]
+BAND_TEXT = f"{CASELOAD_BAND[0]:g}–{CASELOAD_BAND[1]:g}"  # as the texts say it: "35–45"
 # The least share of statutory tasks due that should be done by their deadline (a
 # planner's target, a judgement: the law asks for all of them).
 ON_TIME = 0.95

@@ -28,7 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from simulator.analysis.standards import CASELOAD_BAND
+from simulator.analysis.standards import BAND_TEXT, CASELOAD_BAND
 
 matplotlib.use("Agg")  # no screen: figures are drawn to images
 
@@ -42,8 +42,7 @@ RANGE_LABEL = (
     "(10th–90th percentile over replications)"
 )
 CI_LABEL = "95 % interval of the mean"
-DS_LABEL = "DS recommendation: 35–45 cases per caseworker"
-DS_BAND = CASELOAD_BAND
+DS_LABEL = f"DS recommendation: {BAND_TEXT} cases per caseworker"
 
 STYLE = {
     "font.size": 13,
@@ -222,7 +221,7 @@ def time_figure(
                 )
                 handles.setdefault(panel.bar_label, bars)
             if panel.ds_band:
-                ax.axhspan(*DS_BAND, color=GREEN, alpha=0.22, linewidth=0)
+                ax.axhspan(*CASELOAD_BAND, color=GREEN, alpha=0.22, linewidth=0)
                 handles.setdefault(DS_LABEL, Patch(color=GREEN, alpha=0.35))
             for line in panel.lines:
                 most = max(most, _bands(ax, line, percent=panel.percent))

@@ -26,6 +26,7 @@ import pandas as pd
 import streamlit as st
 
 import simulator as cl
+from simulator.analysis.standards import BAND_TEXT
 from simulator.app import figures, planner, show, texts
 from simulator.app.peak import add_months, months_between
 from simulator.app.runs import Job, variant
@@ -246,7 +247,7 @@ def situation(results: Results, scenario: Scenario, game: Game) -> None:
         "Cases per caseworker",
         f"{a_case.iloc[-4:].mean():.0f}" if len(a_case) else "–",
         help="Open cases per caseworker, mean of the quarter's last four weeks. "
-        "DS recommends 35–45.",
+        f"DS recommends {BAND_TEXT}.",
     )
     backlog = in_quarter(weekly, "backlog_hours", last)
     c.metric(

@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 import simulator as cl
+from simulator.analysis.standards import BAND_TEXT
 from simulator.app import figures, show, texts
 from simulator.app.runs import Job, variant
 
@@ -213,7 +214,7 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
     d.metric(
         "Most cases per caseworker",
         f"{numbers.highest_caseload:.0f} cases",
-        help="Open cases per caseworker, highest weekly mean. DS recommends 35–45.",
+        help=f"Open cases per caseworker, highest weekly mean. DS recommends {BAND_TEXT}.",
     )
     spans = [
         figures.Span(peak.start, peak.end, f"the peak: {peak.extra:g} extra refugees a month"),

@@ -63,8 +63,8 @@ def planned(scenario: Scenario, start: dt.date, end: dt.date) -> Plan | None:
     rows = [(d, int(n)) for d, n in zip(answer.periods.dates, answer.posts, strict=True)]
     return Plan(
         "the planner",
-        "the planner (`caseload plan`): at most 45 cases per caseworker and 95 % of "
-        "statutory tasks on time, each with 90 % probability",
+        f"the planner (`caseload plan`): at most {CASELOAD_LIMIT:g} cases per caseworker and "
+        f"{ON_TIME:.0%} of statutory tasks on time, each with {CONFIDENCE:.0%} probability",
         rows,
     )
 

@@ -38,14 +38,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=positive_number,
         default=CASELOAD_LIMIT,
         metavar="CASES",
-        help="most cases per caseworker (default 45, the DS recommendation)",
+        help=f"most cases per caseworker (default {CASELOAD_LIMIT:g}, the DS recommendation)",
     )
     p.add_argument(
         "--on-time",
         type=share,
         default=ON_TIME,
         metavar="SHARE",
-        help="least share of statutory tasks due done by the deadline (default 0.95)",
+        help=f"least share of statutory tasks due done by the deadline (default {ON_TIME:g})",
     )
     p.add_argument(
         "--confidence",
@@ -53,7 +53,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=CONFIDENCE,
         metavar="P",
         help="share of simulated futures in which each quarter must meet both "
-        "targets (default 0.9); with --meet mean, the confidence in the averages",
+        f"targets (default {CONFIDENCE:g}); with --meet mean, the confidence in the averages",
     )
     p.add_argument(
         "--meet",

@@ -32,10 +32,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=positive_number,
         default=CASELOAD_LIMIT,
         metavar="N",
-        help="target (default 45)",
+        help=f"target (default {CASELOAD_LIMIT:g})",
     )
     robust.add_argument(
-        "--on-time", type=share, default=ON_TIME, metavar="SHARE", help="target (default 0.95)"
+        "--on-time",
+        type=share,
+        default=ON_TIME,
+        metavar="SHARE",
+        help=f"target (default {ON_TIME:g})",
     )
     analysis_output(robust, "DIR/robustness")
 

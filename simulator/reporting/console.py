@@ -9,6 +9,7 @@ import pandas as pd
 from simulator.analysis.mechanisms import Mechanism, mechanisms
 from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.replications import relative_half_width
+from simulator.analysis.standards import BAND_TEXT
 from simulator.analysis.tables import counts_by_year
 from simulator.experiments.run import Comparison, Results
 
@@ -97,7 +98,7 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
         show("utilisation_mean", "Caseworker utilisation", "{:.0f} %", 100),
         show("cases_opened", "Cases opened", "{:.0f}"),
         show("tasks_dropped", "Tasks dropped (lapsed or triaged)", "{:.0f}"),
-        f"  (recommended caseload: 35-45 cases per caseworker, DS 2015; "
+        f"  (recommended caseload: {BAND_TEXT} cases per caseworker, DS 2015; "
         f"{results.wall_seconds:.1f} s)",
     ]
     threshold = results.scenario.stress.threshold
