@@ -195,8 +195,7 @@ class Municipality:
         """
         helping = self.trigger(applicant, "reunification_application")
         if helping:
-            # a task triage did not take on has ended already: nothing to wait for
-            ended = self.env.all_of([self.awaited(task) for task in helping if task.state < 0])
+            ended = self.env.all_of(self.still_to_end(helping))
             waits = [ended, self.exited(applicant)]
             if give_up is not None:
                 waits.append(self.env.timeout(give_up))
@@ -352,8 +351,7 @@ class Municipality:
             case.closing.succeed()
         self.office.lapse(case)
         closing = [self.create_task(case, *due) for due in self.catalogue.on("closure", case)]
-        # a closure nobody can do (the case never had a caseworker) ends at once
-        yield from [self.awaited(task) for task in closing if task.state < 0]
+        yield from self.still_to_end(closing)
         self.office.release(case)
         self.case_log.add(case, closed=self.env.now)
         del self.cases[case.id]
@@ -408,11 +406,21 @@ class Municipality:
         """The event that fires when `task` ends (done, or dropped: `Task.release`).
 
         A task that already has one (it comes back, or leads to an external service)
-        keeps it; everyone waiting shares it.
+        keeps it; everyone waiting shares it. A task that ended unworked before anyone
+        waited for it has none, and never will: waiting for it would wait forever, so it
+        is an error (`still_to_end` leaves such tasks out).
         """
         if task.done is None:
+            if task.state >= 0:
+                raise RuntimeError(f"{task!r} ended before anyone waited for it")
             task.done = self.env.event()
         return task.done
+
+    def still_to_end(self, tasks: list[Task]) -> list[simpy.Event]:
+        """The events of those of the new `tasks` that have not ended yet: one can end as
+        it is created (a closure nobody can do, the case never having had a caseworker;
+        an optional task triage's standing order does not take on)."""
+        return [self.awaited(task) for task in tasks if task.state < 0]
 
     def wait_until(self, t: float) -> Process:
         if t > self.env.now:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 from levers import baseline, from_day, run, run_model, same_people
 from test_model import check_invariants
 
@@ -114,3 +115,17 @@ def test_triage_is_a_standing_order_for_optional_tasks_falling_due_under_pressur
         assert families["may_apply"][row] == created
         assert families["applied"][row] == created + delay
         assert not families["aided"][row]
+
+
+def test_a_task_triage_did_not_take_on_has_nothing_to_wait_for():
+    """A task that ended unworked before anyone waited for it has no event, and never will:
+    `still_to_end` leaves it out, and asking for its event is an error, not a wait that
+    never ends."""
+    scenario = baseline(*PRESSED, 'triage={ measure = "backlog", above = 1.0, action = "drop" }')
+    model = Municipality(scenario)
+    model.run()
+    unwaited = [t for t in model.office.log.tasks() if t.state == TRIAGED and t.done is None]
+    assert unwaited
+    assert model.still_to_end(unwaited) == []
+    with pytest.raises(RuntimeError, match="ended before anyone waited for it"):
+        model.awaited(unwaited[0])
