@@ -248,7 +248,7 @@ def test_a_replication_is_measured_without_pandas() -> None:
         "import simulator as cl\n"
         "from simulator.experiments.work import Replication, replicate\n"
         "done = replicate(Replication(cl.load_scenario('reference.toml'), 0, 1))\n"
-        "print(len(done.summary), 'pandas' in sys.modules)\n"
+        "print(len(done.measures.summary), 'pandas' in sys.modules)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE

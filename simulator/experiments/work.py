@@ -59,14 +59,12 @@ class Replication:
 
 @dataclass(frozen=True)
 class Replicated:
-    """What one replication produced, in plain columns (no pandas)."""
+    """What one replication produced, in plain columns (no pandas): its measures and its
+    records (its number, its events, and the task records that make the task table)."""
 
-    replication: int
-    summary: dict[str, float]  # metric -> value
     measures: Measures
-    record: RunRecord  # its task records make the task table
+    record: RunRecord
     start: dt.date  # the scenario's first day: the task table's dates count from it
-    events: int
     seconds: dict[str, float]  # simulation, statistics: where its time went
 
     def tables(self) -> Tables:
@@ -76,15 +74,15 @@ class Replicated:
 
         with phase("tables"):
             stats = self.measures.frames()
-            rep = self.replication
+            rep = self.record.replication
             return Tables(
                 replication=rep,
-                summary=self.summary,
+                summary=self.measures.summary,
                 weekly=stats.weekly.assign(replication=rep),
                 by_task=stats.by_task.assign(replication=rep),
                 tasks=task_table(self.record, self.start),
                 counts=stats.counts.assign(replication=rep),
-                events=self.events,
+                events=self.record.events,
             )
 
 
@@ -108,15 +106,8 @@ def replicate(job: Replication) -> Replicated:
     record = model.run(progress=job.progress)
     simulated = time.perf_counter()
     measures = measure(record, model.calendar)
-    return Replicated(
-        replication=job.replication,
-        summary=measures.summary,
-        measures=measures,
-        record=record,
-        start=job.scenario.simulation.start_date,
-        events=record.events,
-        seconds={"simulation": simulated - started, "statistics": time.perf_counter() - simulated},
-    )
+    seconds = {"simulation": simulated - started, "statistics": time.perf_counter() - simulated}
+    return Replicated(measures, record, job.scenario.simulation.start_date, seconds)
 
 
 def replicate_numbered(item: tuple[int, Replication]) -> tuple[int, Replicated]:
