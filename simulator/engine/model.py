@@ -602,7 +602,9 @@ class Municipality:
         process must be waiting for an entry's day; the first of `changes` takes that
         entry's place and its wait keeps its place in SimPy's order of events at the same
         instant (its event id), so the run goes on exactly as a run with this staffing
-        from the start would. No changes: no more staff changes."""
+        from the start would. No changes: no more staff changes. SimPy has no way to move
+        a scheduled event, so this edits its queue (`env._queue`, SimPy 4's heap of (time,
+        priority, id, event)); tests/test_plan.py's forked-run test fails if that changes."""
         wait = self.staff_wait
         if wait is None:
             raise RuntimeError("the staffing process is not waiting for a staff change")
