@@ -322,3 +322,31 @@ def test_the_command_forks_its_workers_and_writes_what_one_process_writes(
     for name in ("timeseries.parquet", "tasks.parquet"):
         forked, serial = (pd.read_parquet(folder / name) for folder in (out, folders[1]))
         pd.testing.assert_frame_equal(forked, serial, check_exact=True)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a fork server on Linux")
+def test_the_fork_server_loads_the_installed_simulator_not_one_in_the_working_folder(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "work"  # a user's folder that happens to hold a `simulator` package
+    (folder / "simulator").mkdir(parents=True)
+    marker = tmp_path / "imported"
+    (folder / "simulator" / "__init__.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nraise ImportError('not the simulator')\n"
+    )
+    script = tmp_path / "script" / "fork_server.py"  # started from elsewhere: its folder first
+    script.parent.mkdir()
+    script.write_text(
+        "import math\n"
+        "from simulator.experiments.executors import ProcessExecutor\n"
+        'if __name__ == "__main__":\n'
+        "    executor = ProcessExecutor(2, fork=False)\n"
+        "    print(sorted(executor.imap_unordered(math.sqrt, [4.0, 9.0])))\n"
+        "    executor.close()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=folder, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[2.0,", "3.0]"]
+    assert not marker.exists()  # the server never imported the working folder's package

@@ -99,8 +99,10 @@ class ProcessExecutor:
     Elsewhere on POSIX they are forked from a fork server that has imported the
     simulator, which starts loading at once while the caller goes on (e.g. to import
     what it needs itself), and stays for the next executor of this process; a worker
-    does not inherit the threads of the calling process. Elsewhere (Windows) they are
-    spawned, and import afresh.
+    does not inherit the threads of the calling process, and imports the modules of
+    `preload` beyond the simulator's work on first use (one server serves every executor
+    of the process, and it loads only `PRELOAD`). Elsewhere (Windows) they are spawned,
+    and import afresh.
     """
 
     def __init__(
@@ -117,11 +119,7 @@ class ProcessExecutor:
             # Never collected here either: such a program runs one command and ends.
             gc.freeze()
         elif "forkserver" in multiprocessing.get_all_start_methods():
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
-            from multiprocessing import forkserver  # POSIX only
-
-            forkserver.ensure_running()  # returns at once: the server loads meanwhile
+            context = fork_server()  # returns at once: the server loads meanwhile
         else:  # Windows and others: spawn, which imports afresh in each worker
             context = multiprocessing.get_context("spawn")
         self.start_method = context.get_start_method()
@@ -177,6 +175,38 @@ def fork_workers(allowed: bool = True) -> None:
     lock some thread held, and never get it.
     """
     _FORK[0] = allowed
+
+
+def fork_server() -> multiprocessing.context.BaseContext:
+    """The fork server's start method (POSIX), its server started: it loads `PRELOAD`
+    while the caller goes on, once for every process later started from it.
+
+    Python before 3.12.8 and 3.13.1 starts the server with the working folder first on its
+    path and not the caller's (CPython gh-117378): started from a folder that holds a
+    `simulator` package, it would load that one. So the server starts with
+    PYTHONSAFEPATH, which keeps the working folder off its path; its children get the
+    caller's path from multiprocessing as always."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    from multiprocessing import forkserver  # POSIX only
+
+    with _environment("PYTHONSAFEPATH", "1"):
+        forkserver.ensure_running()
+    return context
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """Environment variable `name` set to `value` for processes started meanwhile."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
 
 
 def _may_fork() -> bool:

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from simulator.engine.model import Municipality, no_cyclic_gc
-from simulator.experiments.executors import PRELOAD, exit_with_parent
+from simulator.experiments.executors import exit_with_parent, fork_server
 from simulator.plan.targets import period_stats
 from simulator.scenario import changed_scenario
 from simulator.scenario.schema import StaffChange
@@ -90,8 +90,7 @@ class Snapshots:
         self.warmups = 0
         self._folder = tempfile.TemporaryDirectory(prefix="caseload-plan-")
         self._listener = Listener(os.path.join(self._folder.name, "results"), "AF_UNIX")
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(PRELOAD)
+        self._context = fork_server()
         self._holders: OrderedDict[int, tuple[Any, Connection]] = OrderedDict()
 
     def run(self, jobs: Sequence[tuple[int, Job]]) -> Iterator[tuple[int, dict[str, Any]]]:
