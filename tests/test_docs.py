@@ -78,6 +78,14 @@ def test_the_generated_reference_pages_are_current(page: str, module: str) -> No
     )
 
 
+def test_the_help_shows_no_escaped_percent_signs() -> None:
+    """argparse formats an option's help with %, but not a command's description: there a
+    "%%" would be printed as it stands."""
+    from simulator.cli.reference import markdown
+
+    assert "%%" not in markdown()
+
+
 def test_every_module_path_the_docs_name_exists() -> None:
     """A page that names `simulator/...py` (or a folder) points at something in the tree:
     a move of code must carry its docs along."""

@@ -13,7 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     analyze = sub.add_parser(
         "analyze",
         help="tables, figures and a report of a sweep's results",
-        description="Write DIR/analysis/: main effects with 95 %% CIs, heatmaps of two "
+        description="Write DIR/analysis/: main effects with 95 % CIs, heatmaps of two "
         "factors, Sobol indices (Sobol designs), and report.md ranking the factors.",
     )
     analyze.add_argument("folder", type=Path, help="a sweep's results folder")
