@@ -20,6 +20,7 @@ package is quick. Documented in docs/api.md.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -758,6 +759,8 @@ def offered_staffing(
 
     from simulator.plan.offered_load import offered_load
 
+    _number("level", level, "a probability strictly between 0 and 1", 0.0, 1.0)
+    _number("caseload_limit", caseload_limit, "open cases per caseworker, above 0", 0.0)
     load = offered_load(scenario, step="quarter", levels=(level,))
     return pd.DataFrame(
         {
@@ -807,6 +810,15 @@ def _count(what: str, value: Any, minimum: int) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ScenarioError(f"{what}: must be a whole number >= {minimum} (got {value!r})")
     return value
+
+
+def _number(what: str, value: Any, allowed: str, above: float, below: float = math.inf) -> None:
+    """A ScenarioError unless `value` is a real number strictly between `above` and `below`."""
+    from simulator.scenario import ScenarioError
+
+    real = isinstance(value, int | float) and not isinstance(value, bool)
+    if not (real and math.isfinite(value) and above < value < below):
+        raise ScenarioError(f"{what}: {allowed} (got {value!r})")
 
 
 def _check_seed(seed: int | None) -> None:

@@ -94,6 +94,21 @@ def test_offered_staffing_needs_more_caseworkers_for_more_arrivals() -> None:
     assert strict["caseworkers_needed"].iloc[-1] > steady
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"level": 2}, r"level: a probability strictly between 0 and 1 \(got 2\)"),
+        ({"level": 0.0}, r"level: .*\(got 0.0\)"),
+        ({"caseload_limit": 0}, r"caseload_limit: open cases per caseworker, above 0 \(got 0\)"),
+        ({"caseload_limit": float("nan")}, r"caseload_limit: .*\(got nan\)"),
+        ({"caseload_limit": "45"}, r"caseload_limit: .*\(got '45'\)"),
+    ],
+)
+def test_offered_staffing_names_a_bad_argument(arguments: dict, message: str) -> None:
+    with pytest.raises(cl.ScenarioError, match=message):
+        cl.offered_staffing(cl.load_scenario("baseline"), **arguments)
+
+
 def test_explain_gives_the_schema_s_words() -> None:
     text = cl.explain("caseworkers.weekly_hours")
     assert text is not None
