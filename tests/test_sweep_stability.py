@@ -3,6 +3,7 @@ kept out of the ranking of the backlog's time mean."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +91,21 @@ def test_the_backlog_ranking_leaves_unstable_points_out_and_says_so(overloaded: 
     assert "## Unstable points" in report
     assert "ranked below over the 3 stable points only" in report
     assert report.index("## Unstable points") < report.index("| rank |")
+
+
+def test_where_no_point_is_mostly_unstable_the_report_says_none_is_left_out(overloaded: Path):
+    from simulator.sweep.analyze import read_sweep, unstable_text
+
+    data = read_sweep(overloaded)
+    runs = data.runs.copy()  # one run of one point unstable: 1 of 3, under half
+    runs["unstable"] = False
+    runs.loc[runs.index[0], "unstable"] = True
+    data = replace(data, runs=runs)
+    text = unstable_text(data, pd.DataFrame({"metric": []}), "backlog_hours_mean")
+    assert "In 1 of 4 design points" in text
+    assert "in none of them half the replications or more, so no point is left out" in text
+    assert "ranked below over all 4 points" in text
+    assert "stable points only" not in text and "does not keep up" not in text
 
 
 def test_weekly_series_are_stored_partitioned_and_drawn(tmp_path: Path):

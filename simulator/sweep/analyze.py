@@ -476,22 +476,31 @@ def unstable_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
     stable = stable_point_ids(data.runs)
     points = data.ok["point"].nunique()
     excluded = points - len(stable)
-    lines = [
-        "## Unstable points",
-        "",
-        f"In {len(table)} of {points} design points at least one run's backlog (or tasks "
-        "waiting) was still rising at the end of the run (a trend test on the final half of "
-        f"the measurement window); in {excluded} of them, half the replications or more. "
-        "There the office does not keep up, and a time mean of the backlog measures how long "
-        "the run was, not the factors: "
-        + (
+    if excluded:
+        left_out = (
+            f"in {excluded} of them, half the replications or more. There the office does "
+            "not keep up, and a time mean of the backlog measures how long the run was, not "
+            "the factors: "
+        ) + (
             f"`{target}` is ranked below over the {len(stable)} stable points only, so each "
             "level's mean leaves out its unstable points (levels are compared over different "
             "sets of points: read them beside the heatmap). "
             if target in DIVERGENT
             else ""
         )
-        + "`unstable.csv` lists every unstable point, and the ranking of `unstable` (the "
+    else:
+        ranked_over = f": `{target}` is ranked below over all {points} points" if (
+            target in DIVERGENT) else ""  # fmt: skip
+        left_out = (
+            f"in none of them half the replications or more, so no point is left out{ranked_over}. "
+        )
+    lines = [
+        "## Unstable points",
+        "",
+        f"In {len(table)} of {points} design points at least one run's backlog (or tasks "
+        "waiting) was still rising at the end of the run (a trend test on the final half of "
+        f"the measurement window); {left_out}"
+        "`unstable.csv` lists every unstable point, and the ranking of `unstable` (the "
         "share of unstable runs) and of `backlog_growth_hours_per_year` (how fast the backlog "
         "grows, about 0 where the office keeps up) says which factors make the office fall "
         "behind.",
