@@ -94,6 +94,11 @@ def test_robustness_gives_regret_and_satisficing_per_policy(swept: Path):
         assert row["scenarios"] == 6
     on_time = table[table["metric"] == ON_TIME].set_index("caseworkers")
     assert on_time.loc[1, "max_regret"] > on_time.loc[3, "max_regret"]
+    # by default the backlog left at the end, which an overloaded office cannot hide by a
+    # backlog that has levelled off: fewer caseworkers, more work left
+    end = table[table["metric"] == "backlog_hours_end"].set_index("caseworkers")["mean"]
+    assert end.loc[1] > end.loc[2] > end.loc[3]
+    assert set(table["metric"]) == {ON_TIME, "caseload_per_worker_mean", "backlog_hours_end"}
     assert (swept / "robustness" / f"robustness_{ON_TIME}.png").is_file()
 
 

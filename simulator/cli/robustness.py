@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="append",
         metavar="NAME",
         help="metric to assess (repeatable; default: statutory_on_time_share, "
-        "caseload_per_worker_mean, backlog_growth_hours_per_year)",
+        "caseload_per_worker_mean, backlog_hours_end)",
     )
     robust.add_argument(
         "--caseload-limit",

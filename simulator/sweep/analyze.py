@@ -502,7 +502,8 @@ def unstable_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
         f"the measurement window); {left_out}"
         "`unstable.csv` lists every unstable point, and the ranking of `unstable` (the "
         "share of unstable runs) and of `backlog_growth_hours_per_year` (how fast the backlog "
-        "grows, about 0 where the office keeps up) says which factors make the office fall "
+        "grows: about 0 where the office keeps up, and also where an overloaded office's "
+        "backlog has levelled off) says which factors make the office fall ever further "
         "behind.",
         "",
         "| point | " + " | ".join(data.label(f) for f in data.factors) + " | unstable runs | "

@@ -35,13 +35,15 @@ from simulator.analysis.standards import ON_TIME as ON_TIME_TARGET
 from simulator.experiments.atomic import atomic_folder
 from simulator.reporting.figures import DPI, plain_text
 from simulator.reporting.files import write_csv
-from simulator.sweep.analyze import SweepData, _check_choice, fmt, read_sweep, sweep_output
+from simulator.sweep.analyze import SweepData, _check_choice, fmt, num, read_sweep, sweep_output
 from simulator.sweep.spec import SweepError
 
 CASELOAD = "caseload_per_worker_mean"
 ON_TIME = "statutory_on_time_share"
 MORE_IS_BETTER = {ON_TIME}
-DEFAULT_METRICS = (ON_TIME, CASELOAD, "backlog_growth_hours_per_year")
+# the backlog at the end, not its growth: an overloaded office whose backlog has levelled
+# off (tasks lapse as cases close) grows about as little as one that keeps up
+DEFAULT_METRICS = (ON_TIME, CASELOAD, "backlog_hours_end")
 
 
 def split_factors(data: SweepData) -> tuple[list[str], list[str]]:
@@ -203,7 +205,7 @@ def _report(
     for _, rows in by_policy:
         first_row = rows.iloc[0]
         cells = [
-            f"{fmt(r['mean'])} / {fmt(r['bad_decile'])} / {fmt(r['max_regret'])}"
+            f"{num(r['mean'])} / {num(r['bad_decile'])} / {num(r['max_regret'])}"
             for _, r in rows.iterrows()
         ]
         lines.append(
