@@ -337,7 +337,7 @@ def load_sweep(spec: str | Path) -> Sweep:
     from simulator.sweep.spec import load_sweep as load
 
     path = Path(spec)
-    return load(path if path.exists() else shipped.find(path) or path)
+    return load(path if path.is_file() else shipped.find(path) or path)
 
 
 def run_sweep(

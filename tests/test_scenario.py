@@ -93,6 +93,21 @@ def test_shipped_scenario_loads(path: Path) -> None:
     assert scenario.enabled_tasks
 
 
+def test_a_shipped_name_is_found_beside_a_folder_of_that_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "baseline").mkdir()  # e.g. a folder of one's own results, in the working folder
+    (tmp_path / "sweeps" / "staffing_vs_arrivals").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    assert load_scenario("baseline").name == "baseline"
+    import simulator as cl
+
+    assert cl.load_sweep("sweeps/staffing_vs_arrivals").spec.name == "staffing_vs_arrivals"
+    (tmp_path / "mine").mkdir()  # a folder that names no shipped scenario is still refused
+    with pytest.raises(ScenarioError, match="mine: is a folder, not a scenario file"):
+        load_scenario("mine")
+
+
 def test_baseline_values_are_read(baseline_path: Path) -> None:
     s = load_scenario(baseline_path)
     assert s.name == "baseline"

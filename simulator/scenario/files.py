@@ -198,7 +198,7 @@ def load_scenario(
     set with the one key-path setter (`simulator.scenario.keys`).
     """
     path = Path(path)
-    if _kind(path) is None:
+    if _kind(path) != "file":  # a name: a shipped scenario's, even beside a folder so named
         path = shipped.find(path) or path
     data = read_toml(path.resolve() if _kind(path) is not None else path)
     data = apply_overrides(data, overrides or [])
