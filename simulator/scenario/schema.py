@@ -1505,11 +1505,11 @@ class Costs(Strict):
             unit="DKK per person-month",
             source="Ministry of Employment rate tables (Vejledning om satser) 2015: cash "
             "benefit (kontanthjælp) at 30 or over, 14,416 DKK supporting children, 10,849 "
-            "others, weighted by the baseline's household mix: about 12,300 DKK; the "
-            "integration benefit (integrationsydelse) from 1 Sep 2015: about 7,000 DKK "
+            "others, weighted by the baseline's fitted household mix: about 11,500 DKK; the "
+            "integration benefit (integrationsydelse) from 1 Sep 2015: about 6,400 DKK "
             "(docs/domain.md 6.2)",
         ),
-    ] = 12300.0
+    ] = 11500.0
     salary_dkk_per_caseworker_year: Annotated[
         NonNegative,
         about(
