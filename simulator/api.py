@@ -93,7 +93,7 @@ def run(
     run here): the command line loads what draws the figures (`prepare_figures`).
     """
     with phase("import"):
-        from simulator.experiments.executors import replication_executor
+        from simulator.experiments.executors import closing, replication_executor
         from simulator.scenario import ScenarioError
 
     auto = replications == "auto"
@@ -104,8 +104,8 @@ def run(
     total = max_replications if auto else count or scenario.simulation.replications
     if limits:
         check_size(scenario, total)
-    executor = replication_executor(total, workers)  # processes start loading at once
-    try:
+    # processes start loading at once; stopped at once if the run fails or is interrupted
+    with closing(replication_executor(total, workers)) as executor:
         with phase("import"):
             from simulator.analysis.replications import AutoReplications
             from simulator.experiments.run import run_scenario
@@ -126,8 +126,6 @@ def run(
                 first=first,
                 meanwhile=meanwhile,
             )
-    finally:
-        executor.close()
 
 
 def prepare_tables() -> None:
@@ -196,7 +194,7 @@ def compare(
     larger than the limits is refused unless `limits=False`.
     """
     with phase("import"):
-        from simulator.experiments.executors import replication_executor
+        from simulator.experiments.executors import closing, replication_executor
 
     _count("replications", replications, minimum=2)
     _check_seed(seed)
@@ -204,8 +202,7 @@ def compare(
     if limits:
         check_size(a, replications, "A")
         check_size(b, replications, "B")
-    executor = replication_executor(2 * replications, workers)
-    try:
+    with closing(replication_executor(2 * replications, workers)) as executor:
         with phase("import"):
             from simulator.experiments.run import compare as paired
 
@@ -213,8 +210,6 @@ def compare(
             return paired(
                 a, b, replications=replications, seed=seed, progress=report, executor=executor
             )
-    finally:
-        executor.close()
 
 
 def estimate(scenario: Scenario, replications: int | None = None) -> Estimate:

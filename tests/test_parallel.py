@@ -350,3 +350,38 @@ def test_the_fork_server_loads_the_installed_simulator_not_one_in_the_working_fo
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[2.0,", "3.0]"]
     assert not marker.exists()  # the server never imported the working folder's package
+
+
+class _Interrupted(KeyboardInterrupt):
+    pass
+
+
+def _interrupt() -> None:
+    raise _Interrupted
+
+
+@pytest.mark.parametrize("what", ["run", "compare", "figures"])
+def test_an_interrupted_run_stops_its_workers_at_once(
+    what: str, scenario: cl.Scenario, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Ctrl-C: the workers are stopped, not waited for (waiting, a worker blocked writing
+    a result nobody would read any more could hang the command)."""
+    closed: list[bool] = []
+    close = ProcessExecutor.close
+
+    def record(self: ProcessExecutor, abort: bool = False) -> None:
+        closed.append(abort)
+        close(self, abort)
+
+    monkeypatch.setattr(ProcessExecutor, "close", record)
+    with pytest.raises(_Interrupted):
+        if what == "run":
+            cl.run(scenario, replications=4, workers=2, meanwhile=_interrupt)
+        elif what == "compare":
+            monkeypatch.setattr("simulator.experiments.run.compare", lambda *a, **k: _interrupt())
+            cl.compare(scenario, scenario, replications=2, workers=2)
+        else:
+            results = cl.run(scenario, replications=2, workers=1)
+            monkeypatch.setattr("simulator.reporting.files.draw_figures", lambda *a: _interrupt())
+            cl.write_results(results, tmp_path / "out", workers=2)
+    assert closed == [True]

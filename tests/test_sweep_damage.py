@@ -172,6 +172,16 @@ def test_no_worker_outlives_the_planner_stopped_by_sigterm(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_no_worker_outlives_a_run_stopped_by_ctrl_c(tmp_path: Path):
+    argv = ["run", str(BASELINE), "--replications", "60", "--workers", "2", "--no-figures"]
+    argv += ["-q", "--out", str(tmp_path / "o")]
+    started = time.monotonic()
+    busy = lambda: time.monotonic() - started > 2  # noqa: E731 - started, replications running
+    assert _stopped(argv, tmp_path, signal.SIGINT, busy) == 130
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
 def _stopped(argv: list[str], cwd: Path, sig: signal.Signals, busy) -> int:
     """Run `caseload argv`, send `sig` once `busy()` and its workers are there, assert that
     none of its processes outlives it by 5 seconds; its exit status."""

@@ -34,7 +34,7 @@ from simulator.calibration.batch import run_points
 from simulator.calibration.parameters import FREE, FREE_BY_NAME, changes_for, fitted_values, prefit
 from simulator.calibration.report import REPORT_REPLICATIONS
 from simulator.calibration.targets import TARGETS, Verdict, points_for_targets, verdicts
-from simulator.experiments.executors import Executor, make_executor
+from simulator.experiments.executors import Executor, given_or_new
 from simulator.scenario.files import read_toml
 from simulator.scenario.keys import with_values
 
@@ -206,13 +206,9 @@ def refine(
 def _executor(workers: int | None, given: Executor | None) -> Iterator[Executor]:
     """`given`, or a new executor of `workers` processes that is closed afterwards; warmed
     up either way, so that the first evaluation's time is its own."""
-    executor = given or make_executor(workers)
-    executor.warm_up()
-    try:
+    with given_or_new(given, workers) as executor:
+        executor.warm_up()
         yield executor
-    finally:
-        if given is None:
-            executor.close()
 
 
 def _finished(result: FitResult, started: float) -> FitResult:

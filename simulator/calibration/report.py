@@ -24,7 +24,7 @@ from simulator.calibration.targets import (
     points_for_targets,
     verdicts,
 )
-from simulator.experiments.executors import Executor, make_executor
+from simulator.experiments.executors import Executor, given_or_new
 from simulator.scenario import shipped
 from simulator.scenario.files import read_toml
 from simulator.scenario.keys import apply_overrides
@@ -114,9 +114,7 @@ def calibration_report(
     as `--set` gives them) set."""
     started = time.perf_counter()
     data = apply_overrides(read_toml(Path(base)), list(overrides or []))
-    own = executor is None
-    executor = executor or make_executor(workers)
-    try:
+    with given_or_new(executor, workers) as executor:
         rows = run_points(points_for_targets(data, replications, True, municipalities), executor)
         judged = verdicts(rows, TARGETS)
         checked: list[Verdict] = []
@@ -126,9 +124,6 @@ def calibration_report(
                 points_for_checks(data, surge_data, replications, municipalities), executor
             )
             checked = verdicts(rows, CHECKS)
-    finally:
-        if own:
-            executor.close()
     passed = sum(v.passed for v in judged)
     changed = f" with {', '.join(overrides)}" if overrides else ""
     lines = [f"Calibration of {base}{changed} (seed 20151104; {replications} replications "

@@ -20,7 +20,7 @@ import numpy as np
 from simulator.calibration.batch import run_points
 from simulator.calibration.parameters import FREE, SOURCED
 from simulator.calibration.targets import Point
-from simulator.experiments.executors import Executor, make_executor
+from simulator.experiments.executors import Executor, given_or_new
 from simulator.scenario.files import read_toml
 from simulator.scenario.keys import with_values
 
@@ -74,13 +74,8 @@ def sensitivity(
         for end, value in (("low", low), ("high", high)):
             changed = with_values(data, sets(value))
             points.append(Point(f"{name}@{end}", changed, tuple(range(replications))))
-    own = executor is None
-    executor = executor or make_executor(workers)
-    try:
+    with given_or_new(executor, workers) as executor:
         rows = run_points(points, executor)
-    finally:
-        if own:
-            executor.close()
 
     def means(name: str) -> dict[str, float]:
         return {m: float(np.nanmean([r[m] for r in rows[name]])) for m in HEADLINE}

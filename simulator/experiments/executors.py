@@ -373,6 +373,17 @@ def closing(executor: Executor) -> Iterator[Executor]:
     executor.close()
 
 
+@contextmanager
+def given_or_new(executor: Executor | None, workers: int | None = None) -> Iterator[Executor]:
+    """`executor`, left to whoever made it, or else a new one (`make_executor(workers)`)
+    closed as `closing` closes it."""
+    if executor is not None:
+        yield executor
+        return
+    with closing(make_executor(workers)) as new:
+        yield new
+
+
 def make_executor(
     workers: int | None = None, scheduler: str | None = None, security: Any = None
 ) -> Executor:

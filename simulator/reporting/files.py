@@ -25,7 +25,7 @@ from simulator import native
 from simulator.analysis.mechanisms import mechanisms
 from simulator.analysis.tables import counts_by_year
 from simulator.experiments.atomic import atomic_folder
-from simulator.experiments.executors import Executor, replication_executor
+from simulator.experiments.executors import Executor, closing, replication_executor
 from simulator.experiments.outputs import (
     Destination,
     comparison_destination,
@@ -179,14 +179,12 @@ def _write_figures(
     )
     jobs = len(planner.names())  # one a figure
     executor = replication_executor(results.replications, workers, [FIGURES_MODULE], jobs)
-    try:
+    with closing(executor):  # its workers stopped at once if a figure fails or on Ctrl-C
         if executor.workers == 1:
             meanwhile()
             draw_figures(folder, planner)
         else:
             draw_figures(folder, planner, _Meanwhile(executor, meanwhile))
-    finally:
-        executor.close()
 
 
 class _Meanwhile:
