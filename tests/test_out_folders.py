@@ -157,6 +157,28 @@ def test_an_empty_folder_is_used(tmp_path: Path):
     assert (out / "summary.csv").is_file()
 
 
+@pytest.mark.parametrize("out", [".", "", "..", "{here}"])
+def test_the_working_folder_even_empty_is_refused_before_the_work(
+    out: str, tmp_path: Path, monkeypatch, capsys
+):
+    here = tmp_path / "empty"  # an empty folder would be used, but this one cannot be renamed
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert run(Path(out.format(here=here))) == 2
+    err = error(capsys)
+    assert "working folder; caseload puts a finished folder in place by renaming it" in err
+    assert list(here.iterdir()) == []  # refused before any work: nothing made, not even a temp
+
+
+def test_a_mount_point_is_refused_before_the_work(tmp_path: Path, monkeypatch, capsys):
+    mounted = tmp_path / "volume"  # e.g. an empty volume mounted into a container
+    mounted.mkdir()
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == mounted)
+    assert run(mounted) == 2
+    assert "volume: is a mount point" in error(capsys)
+    assert list(mounted.iterdir()) == []
+
+
 @pytest.mark.parametrize("name", [".", "..", ".hidden", "-dash", "a.", "con", "x" * 101])
 def test_scenario_names_that_are_no_safe_folder_are_refused_at_load(name, tmp_path, capsys):
     path = tmp_path / "s.toml"

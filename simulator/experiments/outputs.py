@@ -129,6 +129,7 @@ def destination(
     if what is None:
         check_writable(path)
         return Destination(path, kind, owner, False, force, default)
+    check_replaceable(path)
     check_writable(path, existing=True)
     entries = _entries(path)
     if not entries:
@@ -188,6 +189,26 @@ def check_writable(path: Path, *, existing: bool = False) -> None:
         raise OutputError(
             f"{path}: cannot write in {above} ({exc.strerror or exc}); choose another --out"
         ) from None
+
+
+def check_replaceable(path: Path) -> None:
+    """Refuse an existing folder that cannot be put aside: the finished folder takes its
+    place by a rename (`atomic_folder`), which a mount point does not allow, nor the
+    working folder or one holding it (not without pulling it from under the shell that
+    stands in it)."""
+    absolute, here = Path(os.path.abspath(path)), Path(os.getcwd())
+    if absolute == here:
+        why = "is the working folder"
+    elif absolute in here.parents:
+        why = "holds the working folder"
+    elif os.path.ismount(absolute):
+        why = "is a mount point"
+    else:
+        return
+    raise OutputError(
+        f"{path}: {why}; caseload puts a finished folder in place by renaming it, which it "
+        "cannot do there. Give --out a new folder inside it"
+    )
 
 
 def check_not_in_run_data(path: Path) -> None:
