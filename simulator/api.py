@@ -597,8 +597,9 @@ def calibrate(
     parameters are fitted, sourced or assumed, as text (docs/calibration.md). `overrides`
     (``key.path=value``) are set on the scenario first, as `run`'s."""
     from simulator.calibration import BASELINE, calibration_report
+    from simulator.scenario import scenario_path
 
-    base = Path(scenario) if scenario is not None else BASELINE
+    base = scenario_path(scenario) if scenario is not None else BASELINE
     return calibration_report(base, replications=replications, workers=workers,
                               checks=checks, municipalities=municipalities,
                               overrides=overrides)  # fmt: skip
@@ -623,9 +624,9 @@ def calibrate_fit(
     from simulator.calibration import BASELINE, fit, write_fitted
     from simulator.calibration.fit import FIT_REPLICATIONS, MAX_EVALUATIONS, SCREENING, refine
     from simulator.calibration.writer import check_writable
-    from simulator.scenario import ScenarioError
+    from simulator.scenario import ScenarioError, scenario_path
 
-    base = Path(scenario) if scenario is not None else BASELINE
+    base = scenario_path(scenario) if scenario is not None else BASELINE
     if replications is not None and replications < 2:
         raise ScenarioError(
             f"--fit-replications {replications}: at least 2 (a point's spread needs two)"
@@ -653,8 +654,9 @@ def calibrate_sensitivity(
     """How the headline outputs move when each fitted or assumed parameter moves across its
     plausible range, one at a time, as a Markdown table."""
     from simulator.calibration import BASELINE, markdown, sensitivity
+    from simulator.scenario import scenario_path
 
-    base = Path(scenario) if scenario is not None else BASELINE
+    base = scenario_path(scenario) if scenario is not None else BASELINE
     return markdown(sensitivity(base, replications=replications, workers=workers))
 
 

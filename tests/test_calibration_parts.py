@@ -254,6 +254,44 @@ def test_a_fit_that_could_not_be_written_is_refused_before_it_starts(tmp_path, c
         capsys.readouterr()
 
 
+def test_a_report_that_cannot_run_is_refused_before_any_run(tmp_path, capsys, monkeypatch):
+    """A bad --set, or a scenario one of the calibration's runs cannot use (the 15-year run
+    of a scenario whose quotas end sooner), is an error naming the run (exit 2) before any
+    replication starts; fit-only options without --fit are refused."""
+    import simulator.calibration.report as report
+    from simulator.cli import main
+
+    started = []
+    monkeypatch.setattr(report, "run_points", lambda *a, **k: started.append(1) or {})
+    quick = ["--replications", "2", "--municipalities", "2", "--no-checks"]
+    cases = [
+        (["--set", "caseworkers.weekly_hours=-5"], "caseworkers.weekly_hours"),
+        (["--set", "caseworkers.nope=1"], "caseworkers.nope: unknown key"),
+        (["today"], "as the calibration's stationary run"),
+        (["--max-evaluations", "-5"], "--max-evaluations needs --fit"),
+        (["--fit-replications", "3"], "--fit-replications needs --fit"),
+    ]
+    for extra, message in cases:
+        assert main(["calibrate", *quick, *extra]) == 2, extra
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, (extra, err)
+    assert started == []
+
+
+def test_calibrate_takes_a_shipped_scenario_by_name(monkeypatch):
+    import simulator.calibration.report as report
+    from simulator.calibration import BASELINE
+    from simulator.cli import main
+
+    read = []
+    monkeypatch.setattr(report, "run_points", lambda *a, **k: (_ for _ in ()).throw(SystemExit))
+    monkeypatch.setattr(report, "read_toml", lambda path: read.append(path) or {})
+    monkeypatch.setattr(report, "points_for_targets", lambda *a: [])
+    with pytest.raises(SystemExit):
+        main(["calibrate", "baseline", "--no-checks"])
+    assert read == [BASELINE]
+
+
 def test_fitted_values_are_written_whole_or_not_at_all(tmp_path, monkeypatch):
     """The scenario is replaced through a temporary file renamed into place: if the rename
     fails (a full disk, Ctrl-C), the old file is intact and no temporary file is left; the

@@ -15,12 +15,20 @@ from collections.abc import Iterable
 from simulator.calibration.targets import Point, Rows, observe
 from simulator.experiments.executors import Executor, SerialExecutor
 from simulator.experiments.work import Chunk, Run, run_chunk
+from simulator.scenario import scenario_from_dict
 
 SEED = 20151104  # the baseline's seed: the calibration's runs are its replications
 
 
 class CalibrationRunError(RuntimeError):
     """A run of the calibration raised: its point, replication and error."""
+
+
+def check_points(points: Iterable[Point], source: str) -> None:
+    """Every point's scenario valid, or a ScenarioError that names the point: checked before
+    any of them runs (`source`: the scenario file they come from)."""
+    for point in points:
+        scenario_from_dict(point.data, f"{source} (as the calibration's {point.name} run)")
 
 
 def run_points(points: Iterable[Point], executor: Executor | None = None,

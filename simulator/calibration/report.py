@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from simulator.calibration.batch import run_points
+from simulator.calibration.batch import check_points, run_points
 from simulator.calibration.parameters import FREE, SOURCED, fitted_values, lookup
 from simulator.calibration.targets import (
     CHECKS,
@@ -114,16 +114,18 @@ def calibration_report(
     as `--set` gives them) set."""
     started = time.perf_counter()
     data = apply_overrides(read_toml(Path(base)), list(overrides or []))
+    targets = points_for_targets(data, replications, True, municipalities)
+    check_points(targets, str(base))
+    if checks:
+        out_of_sample = points_for_checks(data, read_toml(Path(surge)), replications,
+                                          municipalities)  # fmt: skip
+        check_points(out_of_sample, f"{base} and {surge}")
     with given_or_new(executor, workers) as executor:
-        rows = run_points(points_for_targets(data, replications, True, municipalities), executor)
+        rows = run_points(targets, executor)
         judged = verdicts(rows, TARGETS)
         checked: list[Verdict] = []
         if checks:
-            surge_data = read_toml(Path(surge))
-            rows = run_points(
-                points_for_checks(data, surge_data, replications, municipalities), executor
-            )
-            checked = verdicts(rows, CHECKS)
+            checked = verdicts(run_points(out_of_sample, executor), CHECKS)
     passed = sum(v.passed for v in judged)
     changed = f" with {', '.join(overrides)}" if overrides else ""
     lines = [f"Calibration of {base}{changed} (seed 20151104; {replications} replications "

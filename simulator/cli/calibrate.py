@@ -63,7 +63,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         print("caseload calibrate: --set is for the report, not --fit or --sensitivity",
               file=sys.stderr)  # fmt: skip
         return 2
-    for flag, given in (("--refine", args.refine), ("--into", args.into), ("--force", args.force)):
+    with_fit = (("--refine", args.refine), ("--into", args.into), ("--force", args.force),
+                ("--max-evaluations", args.max_evaluations is not None),
+                ("--fit-replications", args.fit_replications is not None))  # fmt: skip
+    for flag, given in with_fit:
         if given and not args.fit:
             print(f"caseload calibrate: {flag} needs --fit", file=sys.stderr)
             return 2

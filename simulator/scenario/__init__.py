@@ -13,6 +13,7 @@ from simulator.scenario.files import (
     load_scenario,
     read_toml,
     scenario_from_dict,
+    scenario_path,
 )
 from simulator.scenario.keys import with_value, with_values
 from simulator.scenario.merge import deep_merge
@@ -35,6 +36,7 @@ __all__ = [
     "load_scenario",
     "read_toml",
     "scenario_from_dict",
+    "scenario_path",
     "with_value",
     "with_values",
     "years_to_days",

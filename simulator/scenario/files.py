@@ -167,6 +167,15 @@ def _shipped_list() -> str:
     return ", ".join(name for name in shipped.names() if not name.startswith("sweeps"))
 
 
+def scenario_path(path: str | Path) -> Path:
+    """The file `path`, or where none is, the shipped scenario it names ("baseline"), even
+    beside a folder so named; else `path` as it is (reading it says what is wrong)."""
+    path = Path(path)
+    if _kind(path) != "file":
+        path = shipped.find(path) or path
+    return path
+
+
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate plain data into a Scenario; errors name `source`."""
     _not_too_deep(data, source)
@@ -197,9 +206,7 @@ def load_scenario(
     command-line ``key.path=value`` texts, `changes` ``key path -> value`` pairs; both are
     set with the one key-path setter (`simulator.scenario.keys`).
     """
-    path = Path(path)
-    if _kind(path) != "file":  # a name: a shipped scenario's, even beside a folder so named
-        path = shipped.find(path) or path
+    path = scenario_path(path)
     data = read_toml(path.resolve() if _kind(path) is not None else path)
     data = apply_overrides(data, overrides or [])
     source = str(path) + (f" with --set {' '.join(overrides)}" if overrides else "")
