@@ -179,6 +179,22 @@ def test_a_mount_point_is_refused_before_the_work(tmp_path: Path, monkeypatch, c
     assert list(mounted.iterdir()) == []
 
 
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path, monkeypatch, capsys):
+    import errno
+
+    import simulator.reporting.files as files
+
+    def full(table, path, *args) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(files, "write_csv", full)
+    assert run(tmp_path / "out") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("caseload: error: No space left on device (") and "Traceback" not in err
+    assert "summary.csv); the files of this command are written all at once" in err
+    assert list(tmp_path.iterdir()) == []  # no folder, no temporary one
+
+
 @pytest.mark.parametrize("name", [".", "..", ".hidden", "-dash", "a.", "con", "x" * 101])
 def test_scenario_names_that_are_no_safe_folder_are_refused_at_load(name, tmp_path, capsys):
     path = tmp_path / "s.toml"

@@ -43,6 +43,7 @@ from simulator.cli import (
 )
 from simulator.cli.signals import Terminated, terminate_like_interrupt
 
+EXIT_FAILED = 1  # the machine failed the command (a full disk), not its input
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as the shell reports a process SIGTERM ended
@@ -88,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     except cl.ScenarioError as exc:
         print(f"caseload: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as exc:  # the machine's, not the input's: a full disk, a lost mount
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"caseload: error: {exc.strerror or exc}{where}; the files of this command are "
+              "written all at once or not at all, so nothing half-written was left",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
     except Terminated:
         print("caseload: terminated; nothing unfinished was left behind", file=sys.stderr)
         return EXIT_TERMINATED
