@@ -143,3 +143,16 @@ def test_calibrate_with_zero_replications_is_refused(capsys):
         main(["calibrate", "--replications", "0"])
     assert exit_.value.code == 2
     assert "--replications: must be at least 1" in one_error(capsys)
+
+
+@pytest.mark.parametrize(
+    "setting",
+    ["arrivals.per_month=1e308", "arrivals.per_month=2e9", "arrivals.per_month=inf"],
+)
+def test_arrivals_no_sampler_can_draw_are_refused_even_without_limits(setting, capsys):
+    """--no-limits lifts the size limits, not what can be simulated at all: numpy cannot
+    draw Poisson counts near float's limit (the run ended in a traceback inside numpy)."""
+    argv = ["run", "baseline", "--set", setting, "--no-limits", "--replications", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "arrivals.per_month:" in err and "Traceback" not in err

@@ -65,6 +65,10 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 Count = Annotated[int, Field(ge=0)]
+# people placed in a month or a year: no country places a billion, and the samplers cannot
+# draw counts near float's limit (the size limits, `--no-limits` aside, stop far sooner)
+MAX_PEOPLE = 1e9
+People = Annotated[float, Field(ge=0, le=MAX_PEOPLE)]
 
 # Who a case is: a refugee placed by the municipality, a family member reunified to a
 # refugee, or a spouse reunified to a Danish citizen (arrives by its own schedule).
@@ -711,7 +715,7 @@ class YearQuota(Strict):
 
     year: Annotated[int, about("The calendar year.")] = Field(ge=1900, le=2200)
     refugees: Annotated[
-        NonNegative,
+        People,
         about(
             "People placed in that year (refugees, counted as arrivals.counts says, or "
             "spouses of Danish citizens under [arrivals.danish_spouses]), spread over its "
@@ -740,7 +744,7 @@ class Schedule(Strict):
         ),
     ] = "exact"
     per_month: Annotated[
-        NonNegative | None,
+        People | None,
         about(
             "The same number of people every month (refugees counted as arrivals.counts "
             "says). per_month_basis says whether every calendar month gets this count or "
@@ -759,7 +763,7 @@ class Schedule(Strict):
         ),
     ] = "calendar_month"
     monthly: Annotated[
-        list[NonNegative] | None,
+        list[People] | None,
         about(
             "People placed in each calendar month, from the month of simulation.start_date "
             "on; months after the end of the list get none.",
