@@ -156,3 +156,17 @@ def test_arrivals_no_sampler_can_draw_are_refused_even_without_limits(setting, c
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "arrivals.per_month:" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--precision", "0.1"], "--precision goes with --replications auto"),
+        (["--replications", "3", "--max-replications", "5"], "--max-replications goes with"),
+        (["--replications", "auto", "--precision", "nan"], "precision nan --max-replications"),
+        (["--replications", "auto", "--max-replications", "1"], "at least the 3 the rule"),
+    ],
+)
+def test_options_of_automatic_replications_are_checked_not_ignored(extra, message, capsys):
+    assert main(["run", "baseline", *extra, "-q"]) == 2
+    assert message in one_error(capsys)

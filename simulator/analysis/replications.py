@@ -38,9 +38,11 @@ class AutoReplications:
 
     def __post_init__(self) -> None:
         if not 0 < self.precision < 1:
-            raise ValueError("precision must be between 0 and 1 (a relative half-width)")
+            raise ValueError("the precision is a relative half-width between 0 and 1, e.g. 0.05")
         if not 2 <= self.minimum <= self.maximum:
-            raise ValueError("need 2 <= minimum <= maximum replications")
+            raise ValueError(
+                f"the most replications must be at least the {self.minimum} the rule starts with"
+            )
 
     def look_ahead_at(self, n: int) -> int:
         """f(kLimit, n) of the paper: the look-ahead, growing past 100 replications."""

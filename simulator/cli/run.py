@@ -31,13 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--precision",
         type=float,
-        default=0.05,
         help="with --replications auto: relative half-width to reach (default 0.05)",
     )
     p.add_argument(
         "--max-replications",
         type=int,
-        default=100,
         help="with --replications auto: stop here even if imprecise (default 100)",
     )
     p.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
@@ -51,17 +49,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
+    auto = args.replications == "auto"
+    for flag, given in (
+        ("--precision", args.precision),
+        ("--max-replications", args.max_replications),
+    ):
+        if given is not None and not auto:
+            raise cl.ScenarioError(f"{flag} goes with --replications auto (got a fixed count)")
+    from simulator.analysis.replications import AutoReplications as Auto
+
+    precision = Auto.precision if args.precision is None else args.precision
+    most = Auto.maximum if args.max_replications is None else args.max_replications
+    if auto:  # checked before the size of a run of `most` replications
+        try:
+            Auto(precision=precision, maximum=most)
+        except ValueError as exc:
+            raise cl.ScenarioError(
+                f"--replications auto --precision {precision:g} --max-replications {most}: {exc}"
+            ) from None
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
     out = cl.results_folder(scenario, args.out, force=args.force)  # checked before the run
     if not args.no_limits:  # checked here to name the file
-        planned = args.max_replications if args.replications == "auto" else args.replications
-        cl.check_size(scenario, planned, str(args.scenario))
+        cl.check_size(scenario, most if auto else args.replications, str(args.scenario))
     results = cl.run(
         scenario,
         replications=args.replications,
         seed=args.seed,
-        precision=args.precision,
-        max_replications=args.max_replications,
+        precision=precision,
+        max_replications=most,
         progress=not args.quiet,
         workers=args.workers,
         limits=False,
