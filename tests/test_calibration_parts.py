@@ -238,6 +238,7 @@ def test_a_fit_that_could_not_be_written_is_refused_before_it_starts(tmp_path, c
     cases = [
         (["--into", str(copy)], f"--into {copy}: exists; it is left as it is"),
         (["--into", str(tmp_path / "no" / "x.toml")], "no such folder"),
+        (["--into", "/proc/x.toml"], "--into /proc/x.toml: cannot be written in /proc"),
         ([str(short)], "not set on a line of its own"),
         (["--fit-replications", "1"], "--fit-replications 1: at least 2"),
         (["--max-evaluations", "5"], "--max-evaluations 5: at least 18"),

@@ -404,3 +404,17 @@ def test_new_refuses_the_name_of_the_baseline_it_would_extend(tmp_path: Path, ca
     assert list(tmp_path.iterdir()) == []
     assert main(["new", "baseline_2016", "--folder", str(tmp_path)]) == 0
     assert main(["validate", str(tmp_path / "baseline_2016.toml")]) == 0
+
+
+def test_new_names_a_folder_that_is_a_file(tmp_path: Path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["new", "town", "--folder", str(tmp_path / "notes.txt")]) == 2
+    assert "notes.txt: is not a folder" in error(capsys)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_new_takes_a_name_given_as_a_file_name(tmp_path: Path, capsys):
+    assert main(["new", "my_town.toml", "--folder", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["my_town.toml"]
+    assert 'name = "my_town"' in (tmp_path / "my_town.toml").read_text()
+    capsys.readouterr()

@@ -19,7 +19,7 @@ import tomli_w
 
 from simulator.calibration.parameters import FREE, FREE_BY_NAME, REGISTER, changes_for, prefit
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.writing import check_file, replace_text
+from simulator.scenario.writing import check_beside, check_file, replace_text
 
 COMMENT_COLUMN = 29  # where the baseline's comments start
 
@@ -100,10 +100,9 @@ def check_writable(path: Path, into: Path | None = None, force: bool = False) ->
     target = into or path
     if into is not None and into.resolve() != path.resolve():
         check_file(into, force, "--into")
-    if not os.access(target.parent, os.W_OK) or (
-        target.exists() and not os.access(target, os.W_OK)
-    ):
-        raise ScenarioError(f"{target}: cannot be written (no permission)")
+    check_beside(target, "--into" if into is not None else "calibrate --fit:")
+    if target.exists() and not os.access(target, os.W_OK):  # read-only: kept so on purpose
+        raise ScenarioError(f"{target}: cannot be written (the file is read-only)")
 
 
 def write_fitted(

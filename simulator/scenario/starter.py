@@ -50,9 +50,11 @@ description = "Describe your municipality and the question you ask here."
 
 
 def write_starter(name: str, folder: Path, *, force: bool = False) -> Path:
-    """Write `folder/<name>.toml`. A bad name (`bounds.check_name`, as a scenario's name is
+    """Write `folder/<name>.toml` (a name given as a file name, `my_town.toml`, is taken
+    without its `.toml`). A bad name (`bounds.check_name`, as a scenario's name is
     checked at load) is refused; so is an existing file, unless `force` (then it is
     replaced at once, never half-written); a link or a folder at that path always."""
+    name = name.removesuffix(".toml")
     try:
         bounds.check_name(name)
     except ValueError as exc:
@@ -62,8 +64,6 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Path:
             "new: a starter named 'baseline' would extend itself (a file of the shipped "
             "baseline's name beside it wins); choose another name"
         )
-    if not folder.is_dir():
-        raise ScenarioError(f"new: {folder}: no such folder")
     path = folder / f"{name}.toml"
     check_file(path, force, "new:")
     text = TEMPLATE.format(name=name, file=path)

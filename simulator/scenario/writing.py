@@ -39,7 +39,22 @@ def check_file(path: Path, force: bool, label: str) -> None:
             "--force to replace it)"
         )
     if not path.parent.is_dir():
-        raise ScenarioError(f"{label} {path}: no such folder {path.parent}")
+        what = "is not a folder" if path.parent.exists() else "no such folder"
+        raise ScenarioError(f"{label} {path}: {path.parent}: {what}")
+    check_beside(path, label)
+
+
+def check_beside(path: Path, label: str) -> None:
+    """That `replace_text` can write beside `path` (in its folder): tried, not guessed from
+    permissions, which say nothing of a read-only or full file system. Raises ScenarioError."""
+    try:
+        descriptor, probe = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ScenarioError(
+            f"{label} {path}: cannot be written in {path.parent} ({exc.strerror or exc})"
+        ) from None
 
 
 def replace_text(path: Path, text: str) -> None:
