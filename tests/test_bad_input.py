@@ -170,3 +170,18 @@ def test_arrivals_no_sampler_can_draw_are_refused_even_without_limits(setting, c
 def test_options_of_automatic_replications_are_checked_not_ignored(extra, message, capsys):
     assert main(["run", "baseline", *extra, "-q"]) == 2
     assert message in one_error(capsys)
+
+
+def test_set_cannot_change_what_a_file_extends(capsys):
+    assert main(["validate", "baseline", "--set", "extends=today.toml"]) == 2
+    assert "the scenario a file extends is read with the file" in one_error(capsys)
+
+
+@pytest.mark.parametrize("command", ["analyze", "robustness"])
+def test_a_sweep_folder_that_is_none_is_named_before_any_output(command, tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    assert main([command, str(tmp_path / "afile")]) == 2
+    assert "afile: is a file, not a sweep's results folder" in one_error(capsys)
+    assert main([command, str(tmp_path / "nowhere")]) == 2
+    assert "nowhere: no such folder; give a sweep's results folder" in one_error(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -132,6 +132,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     """`data` with each command-line ``key.path=value`` set (missing tables are created)."""
     for text in overrides:
         key, value = parse_assignment(text)
+        if key == "extends":  # read with the file, before any --set
+            raise ScenarioError(
+                f"--set {text!r}: the scenario a file extends is read with the file; write "
+                'extends = "..." in it, or run a file that extends the one you want'
+            )
         try:
             data = with_value(data, key, value)
         except KeyError as exc:

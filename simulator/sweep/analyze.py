@@ -425,6 +425,7 @@ def sweep_output(
     default (replaced without asking when it holds the same kind of folder of this sweep).
     Never the sweep's own folder nor inside its run data (`outputs.destination`)."""
     folder = Path(folder)
+    read_manifest(folder)  # the sweep is read first: no folder is made for what is none
     default = folder / name
     path = Path(out) if out is not None else default
     if os.path.abspath(path) == os.path.abspath(folder):

@@ -152,6 +152,9 @@ def build_manifest(sweep: Sweep, design: pd.DataFrame, command: list[str] | None
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a sweep's results folder; a clear error if it is none or damaged."""
     path = Path(folder) / MANIFEST
+    if not Path(folder).is_dir():
+        what = "is a file, not" if Path(folder).exists() else "no such folder; give"
+        raise SweepError(f"{folder}: {what} a sweep's results folder")
     if not path.is_file():
         raise SweepError(f"{folder}: not a sweep results folder ({MANIFEST} is missing)")
     try:
