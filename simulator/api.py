@@ -479,6 +479,7 @@ def staffing_plan(
     workers: int | None = None,
     evidence: bool = True,
     limits: bool = True,
+    progress: bool | Callable[[str, int], None] = False,
 ) -> Plan:
     """The least caseworker posts per quarter (or month) from `start` to `until` that keep
     the caseload per caseworker at most `caseload_limit` and get at least `on_time` of the
@@ -500,6 +501,8 @@ def staffing_plan(
     `max_replications`: the most fresh ones the check runs. `workers`: processes (default:
     every core; 1 runs in this process). A scenario whose runs (at the high end of
     `arrivals_range`) are larger than the limits is refused unless `limits=False`.
+    `progress=True` shows what the planner is doing and the runs so far on the console; a
+    callable is told them (`doing`, `runs`) after each run.
     """
     from simulator.plan.planner import PlanOptions, make_plan
     from simulator.plan.targets import Targets
@@ -527,7 +530,15 @@ def staffing_plan(
         raise ScenarioError(f"plan: {exc}") from None
     if limits:
         check_plan_size(scenario, arrivals_range, replications, start=start, until=until, step=step)
-    return make_plan(scenario, options)
+    if callable(progress) or not progress:
+        return make_plan(scenario, options, progress or None)
+    from simulator.reporting.progress import StatusLine
+
+    status = StatusLine("caseload plan")
+    try:
+        return make_plan(scenario, options, status.update)
+    finally:
+        status.close()
 
 
 def check_plan_size(

@@ -553,3 +553,17 @@ def test_a_target_posts_cannot_reach_is_said_and_not_chased() -> None:
     assert plan.caseload_only == [True, True] == plan.search.out_of_reach
     assert all(c.decision != "missed" for c in plan.certificate.checks)
     assert not any(f.decision == "met" for f in plan.minimality)
+
+
+def test_the_planner_tells_what_it_does_and_how_many_runs_after_each_run() -> None:
+    told: list[tuple[str, int]] = []
+    plan = make_plan(
+        municipality(),
+        PlanOptions(workers=1, evidence=True, replications=8, max_replications=60),
+        lambda doing, runs: told.append((doing, runs)),
+    )
+    assert [runs for _, runs in told] == list(range(1, plan.runs + 1))  # every run, once
+    phases = list(dict.fromkeys(doing for doing, _ in told))
+    assert phases[0] == "search" and "check" in phases and phases[-1] == "evidence"
+    assert set(phases) <= {"search", "check", "one fewer", "evidence"}
+    assert sum(doing == "search" for doing, _ in told) == plan.runs_by_phase["search"]

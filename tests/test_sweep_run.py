@@ -141,7 +141,7 @@ def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(
     printed = capsys.readouterr()
     assert "2 failed" in printed.out
     assert "failed: RuntimeError: the queue exploded" in printed.out
-    assert printed.err == ""  # no progress bar when stderr is not a terminal
+    assert printed.err == ""  # no bar off a terminal, and no line for under half a minute
     runs = load_results(out)
     failed = runs[runs["status"] == "error"]
     assert len(runs) == RUNS and len(failed) == 2
@@ -186,6 +186,28 @@ def test_one_sweep_at_a_time_writes_a_folder_and_stale_parts_are_ignored(tmp_pat
     run_sweep(sweep, tmp_path / "out", SerialExecutor(), show_progress=False)
     assert not list((tmp_path / "out" / "runs").glob(".part-*"))
     assert len(load_results(tmp_path / "out")) == RUNS
+
+
+def test_off_a_terminal_a_long_sweep_prints_a_line_every_half_minute(monkeypatch):
+    import simulator.reporting.progress as progress
+
+    clock = [0.0]
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])
+    log = io.StringIO()  # a log file, nohup, a batch system: no bar can be drawn there
+    bar = Progress(10, 4, file=log)
+    bar.advance(1, 0)
+    clock[0] = 29.0
+    bar.advance(1, 0)
+    assert log.getvalue() == ""  # work shorter than half a minute prints nothing
+    clock[0] = 31.0
+    bar.advance(2, 1)
+    clock[0] = 95.0
+    bar.advance(1, 0)
+    bar.close()
+    assert log.getvalue().splitlines() == [
+        "caseload sweep: 8 of 10 runs done, 1 failed; 31 s so far",
+        "caseload sweep: 9 of 10 runs done, 1 failed; 1 min 35 s so far",
+    ]
 
 
 def test_the_progress_bar_shows_runs_failures_and_time_left():

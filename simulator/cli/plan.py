@@ -176,6 +176,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         seed=args.seed,
         workers=args.workers,
         limits=False,
+        progress=not args.quiet,
     )
     write = partial(cl.write_plan, plan, out, command=command)
     return write_and_describe(write, plan, out.path, args.quiet)

@@ -33,7 +33,7 @@ import datetime as dt
 import itertools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,9 +236,16 @@ class Plan:
         return self.runs
 
 
-def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
-    """The least staffing plan for `scenario` that meets `options.targets` (module docstring)."""
+def make_plan(
+    scenario: Scenario,
+    options: PlanOptions | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> Plan:
+    """The least staffing plan for `scenario` that meets `options.targets` (module docstring).
+    `progress` is told what the planner is doing ("search", "check", "one fewer",
+    "evidence") and how many runs it has simulated, after each run."""
     options = options or PlanOptions()
+    doing = ["search"]
     targets = options.targets
     started = time.perf_counter()
     try:
@@ -256,6 +263,8 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         closing(make_executor(options.workers)) as executor,
         contextlib.closing(Simulator(scenario, periods, executor, seed, factor)) as simulator,
     ):
+        if progress is not None:
+            simulator.progress = lambda runs: progress(doing[0], runs)
         search_reps = range(options.replications)
         fresh = list(range(options.replications, options.replications + options.max_replications))
         batch = max(4, 2 * executor.workers)
@@ -282,6 +291,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
             rounds += 1
             runs = simulator.runs
             only = [bool(d) for d in deadlines]
+            doing[0] = "check"
             certificate = certify(simulator, posts, targets, fresh, batch, only)
             last = rounds >= MAX_ROUNDS
             fixable, priced = _to_fix(certificate, targets, reasons, premium, capacity, chased,
@@ -312,6 +322,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
                 r in JUDGED_ON_CASELOAD and posts[k] - 1 >= work_posts(certificate.sample, k,
                                                                        capacity[k]))]  # fmt: skip
             runs = simulator.runs
+            doing[0] = "one fewer"
             minimality = one_fewer(simulator, posts, tested, targets, fresh, batch, certificate,
                                    only)  # fmt: skip
             phases["minimality"] += simulator.runs - runs
@@ -347,6 +358,7 @@ def make_plan(scenario: Scenario, options: PlanOptions | None = None) -> Plan:
         )
         runs = simulator.runs
         if options.evidence:
+            doing[0] = "evidence"
             plan.evidence = _evidence(plan, simulator, fresh[: min(EVIDENCE, len(fresh))])
         phases["evidence"] = simulator.runs - runs
         plan.runs_by_phase = phases

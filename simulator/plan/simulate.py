@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,7 @@ class Simulator:
     cpu_seconds: float = 0.0  # CPU time of the replications, in whichever process ran them
     share_warmup: bool = True  # fork each run from its replication's warmed-up office
     warmups: int = 0  # warm-ups simulated for the runs to share (`snapshots`)
+    progress: Callable[[int], None] | None = None  # told `runs` after each run
     _cache: dict[tuple[StaffPlan, int, int], dict[str, Any]] = field(default_factory=dict)
     # (posts of periods 0 .. n − 1, replication) -> a cached run covering them
     _covers: dict[tuple[StaffPlan, int], dict[str, Any]] = field(default_factory=dict)
@@ -154,6 +155,8 @@ class Simulator:
                 if known is None or len(known["open"]) < n:
                     self._covers[plan[:m], rep] = row
             self.runs += 1
+            if self.progress is not None:
+                self.progress(self.runs)
             self.simulated_days += float(bounds[n]) - (self.warmup_days if self._snapshots else 0)
             self.events += int(row.get("events", 0))
             self.cpu_seconds += float(row.get("cpu_seconds", 0.0))

@@ -34,6 +34,7 @@ from simulator.experiments import limits
 from simulator.experiments.executors import Executor
 from simulator.experiments.seeding import run_seed
 from simulator.experiments.work import Chunk, Row, Run, run_chunk
+from simulator.reporting.progress import Heartbeat, interactive
 from simulator.sweep.design import build_design, design_size
 from simulator.sweep.measure import measure
 from simulator.sweep.series import take_series, write_series
@@ -176,10 +177,14 @@ def _write(store: Any, rows: list[Row]) -> None:
 
 
 class Progress:
-    """A console bar of runs done, failures and time left; silent when stderr is no terminal."""
+    """A console bar of runs done, failures and time left; where stderr is no terminal, a
+    line every half minute (`Heartbeat`)."""
 
     def __init__(self, total: int, done: int, *, enabled: bool = True, file: Any = None) -> None:
         self.failed = 0
+        self.total, self.done = total, done
+        self._beat = Heartbeat("caseload sweep", file=file) if enabled and not interactive(
+            file) else None  # fmt: skip
         self._bar = tqdm(
             file=file,  # None: stderr
             total=total,
@@ -195,8 +200,11 @@ class Progress:
     def advance(self, runs: int, failed: int) -> None:
         """`runs` more runs are done, `failed` of them with an error."""
         self.failed += failed
+        self.done += runs
         self._bar.update(runs)
         self._bar.set_postfix_str(f"{self.failed} failed")  # and redraw
+        if self._beat is not None:
+            self._beat(f"{self.done} of {self.total} runs done, {self.failed} failed")
 
     def close(self) -> None:
         self._bar.close()
