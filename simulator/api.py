@@ -602,18 +602,20 @@ def calibrate(
     checks: bool = True,
     scenario: str | Path | None = None,
     overrides: list[str] | None = None,
+    progress: bool = False,
 ) -> str:
     """Every calibration target (T1-T8) and out-of-sample check (O1-O3) of the baseline
     (or `scenario`) beside the model's value, its 95 % interval and a verdict, and which
     parameters are fitted, sourced or assumed, as text (docs/calibration.md). `overrides`
-    (``key.path=value``) are set on the scenario first, as `run`'s."""
+    (``key.path=value``) are set on the scenario first, as `run`'s. `progress=True` shows the
+    runs done on the console."""
     from simulator.calibration import BASELINE, calibration_report
     from simulator.scenario import scenario_path
 
     base = scenario_path(scenario) if scenario is not None else BASELINE
     return calibration_report(base, replications=replications, workers=workers,
                               checks=checks, municipalities=municipalities,
-                              overrides=overrides)  # fmt: skip
+                              overrides=overrides, progress=progress)  # fmt: skip
 
 
 def calibrate_fit(

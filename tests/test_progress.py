@@ -57,3 +57,20 @@ def test_on_a_terminal_the_planner_s_line_is_redrawn(monkeypatch) -> None:
 )
 def test_elapsed_time_is_said_as_a_reader_says_it(seconds: float, said: str) -> None:
     assert elapsed(seconds) == said
+
+
+def test_the_calibration_report_counts_its_runs_as_they_end(monkeypatch) -> None:
+    import simulator.calibration.report as report
+
+    seen: list[tuple[int, int]] = []
+
+    class Bar(ProgressBar):
+        def update(self, replication: int, fraction: float) -> None:
+            seen.append((replication, self.replications))
+
+    monkeypatch.setattr(report, "ProgressBar", Bar)
+    monkeypatch.setattr(report, "verdicts", lambda rows, which: [])
+    report.calibration_report(replications=2, municipalities=2, workers=1, progress=True)
+    counts = [n for n, _ in seen]
+    total = seen[0][1]
+    assert counts == list(range(1, total + 1))  # every run of the targets and checks, once

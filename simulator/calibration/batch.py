@@ -10,7 +10,7 @@ local processes or Dask) and come back as rows, grouped by point.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from simulator.calibration.targets import Point, Rows, observe
 from simulator.experiments.executors import Executor, SerialExecutor
@@ -32,8 +32,9 @@ def check_points(points: Iterable[Point], source: str) -> None:
 
 
 def run_points(points: Iterable[Point], executor: Executor | None = None,
-               seed: int = SEED) -> Rows:  # fmt: skip
+               seed: int = SEED, done: Callable[[int], None] | None = None) -> Rows:  # fmt: skip
     """Run every replication of every point; the rows of each point, in replication order.
+    `done` is told how many runs have ended, as they end.
 
     Raises `CalibrationRunError` if a run failed (the calibration needs every run).
     """
@@ -53,6 +54,8 @@ def run_points(points: Iterable[Point], executor: Executor | None = None,
                     f"{name}, replication {row['replication']}: {row['error']}"
                 )
             rows[points[row["point"]].name].append(row)
+            if done is not None:
+                done(sum(map(len, rows.values())))
     for name in rows:
         rows[name].sort(key=lambda r: r["replication"])
     return rows

@@ -25,6 +25,7 @@ from simulator.calibration.targets import (
     verdicts,
 )
 from simulator.experiments.executors import Executor, given_or_new
+from simulator.reporting.progress import ProgressBar
 from simulator.scenario import shipped
 from simulator.scenario.files import read_toml
 from simulator.scenario.keys import apply_overrides
@@ -109,9 +110,10 @@ def calibration_report(
     checks: bool = True,
     municipalities: int = 30,
     overrides: list[str] | None = None,
+    progress: bool = False,
 ) -> str:
     """The whole report as text, for the scenario at `base` with `overrides` (``key=value``,
-    as `--set` gives them) set."""
+    as `--set` gives them) set; `progress` shows the runs done on the console."""
     started = time.perf_counter()
     data = apply_overrides(read_toml(Path(base)), list(overrides or []))
     targets = points_for_targets(data, replications, True, municipalities)
@@ -120,12 +122,18 @@ def calibration_report(
         out_of_sample = points_for_checks(data, read_toml(Path(surge)), replications,
                                           municipalities)  # fmt: skip
         check_points(out_of_sample, f"{base} and {surge}")
-    with given_or_new(executor, workers) as executor:
-        rows = run_points(targets, executor)
+    first = sum(len(p.replications) for p in targets)
+    total = first + (sum(len(p.replications) for p in out_of_sample) if checks else 0)
+    with (
+        given_or_new(executor, workers) as executor,
+        ProgressBar(total, enabled=progress, unit="run") as bar,
+    ):
+        rows = run_points(targets, executor, done=lambda n: bar.update(n, 0.0))
         judged = verdicts(rows, TARGETS)
         checked: list[Verdict] = []
         if checks:
-            checked = verdicts(run_points(out_of_sample, executor), CHECKS)
+            more = run_points(out_of_sample, executor, done=lambda n: bar.update(first + n, 0.0))
+            checked = verdicts(more, CHECKS)
     passed = sum(v.passed for v in judged)
     changed = f" with {', '.join(overrides)}" if overrides else ""
     lines = [f"Calibration of {base}{changed} (seed 20151104; {replications} replications "

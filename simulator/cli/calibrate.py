@@ -97,5 +97,6 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         print(cl.calibrate_sensitivity(args.scenario, min(args.replications, 5), args.workers))
         return 0
     print(cl.calibrate(args.replications, args.municipalities, args.workers,
-                       not args.no_checks, args.scenario, args.overrides))  # fmt: skip
+                       not args.no_checks, args.scenario, args.overrides,
+                       progress=True))  # fmt: skip
     return 0
