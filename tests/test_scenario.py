@@ -883,3 +883,14 @@ def test_cli_run_bad_input_writes_nothing(cli, bad_file, scenario_dir, args) -> 
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip()
     assert not out.exists()
+
+
+def test_validate_notes_dated_changes_after_the_run_s_last_day(capsys) -> None:
+    from simulator.cli import main
+
+    late = "caseworkers.staffing=[{date=2012-01-01,caseworkers=4},{date=2099-01-01,caseworkers=6}]"
+    assert main(["validate", "baseline", "--set", late]) == 0
+    out = capsys.readouterr().out
+    assert "note: caseworkers.staffing[1] (2099-01-01) is after the run's last day" in out
+    assert main(["validate", "baseline"]) == 0
+    assert "note:" not in capsys.readouterr().out  # the baseline's dates all fall in its run

@@ -22,6 +22,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         if args.no_limits
         else cl.check_size(scenario, None, str(args.scenario))
     )
+    from simulator.scenario.notes import unused
+
     print(f"{args.scenario}: valid scenario '{scenario.name}' (hash {scenario.digest()})")
     print(f"  {size.text()}")
+    for note in unused(scenario):
+        print(f"  note: {note}")
     return 0
