@@ -892,5 +892,6 @@ def test_validate_notes_dated_changes_after_the_run_s_last_day(capsys) -> None:
     assert main(["validate", "baseline", "--set", late]) == 0
     out = capsys.readouterr().out
     assert "note: caseworkers.staffing[1] (2099-01-01) is after the run's last day" in out
+    assert "4 caseworkers at most" in out  # the size is the run's, without the late change
     assert main(["validate", "baseline"]) == 0
     assert "note:" not in capsys.readouterr().out  # the baseline's dates all fall in its run

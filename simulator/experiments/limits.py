@@ -137,7 +137,8 @@ def estimate(scenario: Scenario, replications: int | None = None) -> Estimate:
         name: cases * _per_case(task, open_days) for name, task in scenario.enabled_tasks.items()
     }
     tasks = sum(by_type.values())
-    workers = max(change.caseworkers for change in scenario.caseworkers.staffing)
+    staffing = scenario.caseworkers.staffing  # a change after the run's last day is none
+    workers = max(c.caseworkers for c in staffing if c is staffing[0] or c.date <= sim.last_day)
     worker_days = workers * horizon
     events = EVENTS_PER_TASK * tasks + EVENTS_PER_CASEWORKER_DAY * worker_days + cases
     running = BYTES_PER_TASK_RUNNING * tasks + BYTES_PER_CASEWORKER_DAY * worker_days
