@@ -174,8 +174,10 @@ def test_no_worker_outlives_the_planner_stopped_by_sigterm(tmp_path: Path):
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_no_worker_outlives_a_run_stopped_by_ctrl_c(tmp_path: Path):
-    argv = ["run", str(BASELINE), "--replications", "60", "--workers", "2", "--no-figures"]
-    argv += ["-q", "--out", str(tmp_path / "o")]
+    # long enough (about 12 s of simulating on two cores) that the signal always finds it
+    # simulating, however fast the machine: 60 replications could end first
+    argv = ["run", str(BASELINE), "--replications", "200", "--workers", "2", "--no-figures"]
+    argv += ["--no-limits", "-q", "--out", str(tmp_path / "o")]
     started = time.monotonic()
     busy = lambda: time.monotonic() - started > 2  # noqa: E731 - started, replications running
     assert _stopped(argv, tmp_path, signal.SIGINT, busy) == 130
