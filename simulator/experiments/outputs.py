@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 from simulator.scenario.errors import ScenarioError
+from simulator.scenario.writing import try_writing_in
 from simulator.version import __version__
 
 MARKER = ".caseload"
@@ -183,8 +183,7 @@ def check_writable(path: Path, *, existing: bool = False) -> None:
     if _kind_of(above) != "folder":
         raise OutputError(f"{path}: cannot be made: {above} is not a folder")
     try:
-        probe = tempfile.mkdtemp(prefix=".caseload-probe-", dir=above)
-        os.rmdir(probe)
+        try_writing_in(above)
     except OSError as exc:
         raise OutputError(
             f"{path}: cannot write in {above} ({exc.strerror or exc}); choose another --out"

@@ -44,13 +44,19 @@ def check_file(path: Path, force: bool, label: str) -> None:
     check_beside(path, label)
 
 
+def try_writing_in(folder: Path) -> None:
+    """Make and remove a temporary file in `folder`; OSError where nothing can be written
+    there. Tried, not guessed from permissions, which say nothing of a read-only or full
+    file system, nor to root."""
+    descriptor, probe = tempfile.mkstemp(prefix=".caseload-probe-", dir=folder)
+    os.close(descriptor)
+    os.unlink(probe)
+
+
 def check_beside(path: Path, label: str) -> None:
-    """That `replace_text` can write beside `path` (in its folder): tried, not guessed from
-    permissions, which say nothing of a read-only or full file system. Raises ScenarioError."""
+    """That `replace_text` can write beside `path` (in its folder). Raises ScenarioError."""
     try:
-        descriptor, probe = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        os.close(descriptor)
-        os.unlink(probe)
+        try_writing_in(path.parent)
     except OSError as exc:
         raise ScenarioError(
             f"{label} {path}: cannot be written in {path.parent} ({exc.strerror or exc})"
