@@ -305,3 +305,168 @@ def test_an_open_case_past_its_first_employment_task_has_its_effort_under_way() 
     assert not c["closed"][young] <= 14.5  # open when the task fell due (seeded)
     assert c["effort_from"][young] == pytest.approx(float(started[0]))
     assert c["effort_from"][young] >= 14.5  # due 30 days after opening, at day 14.5
+
+
+# --------------------------------------------------------------------------- the work waiting
+
+
+def waiting(task: str, created: dt.date, tasks: int) -> dict[str, Any]:
+    return {"task": task, "created": created, "tasks": tasks}
+
+
+VISITS = {
+    "reception": one_task(),
+    "visit": one_task(trigger={"on": "every", "days": 30.0}, deadline_days=14.0),
+    "closure": one_task(trigger={"on": "closure"}),
+}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (waiting("nap", dt.date(2023, 12, 1), 1), r"waiting_tasks\.0\.task: 'nap' is not an"),
+        (waiting("closure", dt.date(2023, 12, 1), 1), "is done as a case closes"),
+        (waiting("visit", dt.date(2024, 2, 1), 1), r"waiting_tasks\.0\.created: .* is after"),
+        (waiting("visit", dt.date(2020, 11, 1), 1), "would have closed by the start"),
+        (waiting("visit", dt.date(2023, 12, 1), 0), r"waiting_tasks\.0\.tasks"),
+    ],
+)
+def test_a_waiting_task_that_cannot_be_is_an_error(entry: dict[str, Any], message: str) -> None:
+    cases = [opened_in(dt.date(2023, 10, 1), 3)]
+    with pytest.raises(ScenarioError, match=message):
+        scenario({"open_cases": cases, "waiting_tasks": [entry]}, tasks=VISITS)
+
+
+def test_a_waiting_task_needs_an_open_case_of_a_kind_it_is_for() -> None:
+    tasks = {**VISITS, "spouse_visit": one_task(applies_to=["danish_spouse"])}
+    cases = [opened_in(dt.date(2023, 10, 1), 3)]
+    message = r"is for danish_spouse cases \(tasks\.spouse_visit\.applies_to\), and none is open"
+    with pytest.raises(ScenarioError, match=message):
+        scenario({"open_cases": cases,
+                  "waiting_tasks": [waiting("spouse_visit", dt.date(2023, 12, 1), 1)]},
+                 tasks=tasks)  # fmt: skip
+
+
+def test_tasks_file_is_read_beside_the_scenario_file(tmp_path: Path) -> None:
+    (tmp_path / "cases.csv").write_text("takeover,cases\n2023-11,4\n", encoding="utf-8")
+    (tmp_path / "tasks.csv").write_text(
+        "task,created,tasks\nfollow_up_early,2023-11,2\nreception,2023-12-01,1\n\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "today.toml").write_text(
+        'extends = "baseline.toml"\n[simulation]\nstart_date = 2024-01-01\n'
+        "warmup_years = 0.0\n[caseworkers]\nstaffing = [{ date = 2024-01-01, caseworkers = 4 }]\n"
+        '[initial_state]\ncases_file = "cases.csv"\ntasks_file = "tasks.csv"\n',
+        encoding="utf-8",
+    )
+    state = load_scenario(tmp_path / "today.toml").initial_state
+    assert state is not None and state.tasks_file is None
+    assert [(e.task, e.created, e.tasks) for e in state.waiting_tasks] == [
+        ("follow_up_early", dt.date(2023, 11, 1), 2),
+        ("reception", dt.date(2023, 12, 1), 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("csv", "message"),
+    [
+        ("created,tasks\n2023-11,4\n", "the header must name created, tasks, task"),
+        ("task,created,tasks,kind\nreception,2023-11,4,x\n", "the header must name created"),
+        ("task,created,tasks\nreception,November,4\n", "line 2: created must be YYYY-MM"),
+        ("task,created,tasks\nreception,2023-11,\n", "line 2: created must be YYYY-MM"),
+    ],
+)
+def test_a_bad_tasks_file_names_the_file_and_line(tmp_path: Path, csv: str, message: str) -> None:
+    (tmp_path / "tasks.csv").write_text(csv, encoding="utf-8")
+    (tmp_path / "s.toml").write_text(
+        'extends = "baseline.toml"\n[initial_state]\ntasks_file = "tasks.csv"\n', encoding="utf-8"
+    )
+    with pytest.raises(ScenarioError, match=f"tasks.csv.*{message}"):
+        load_scenario(tmp_path / "s.toml")
+
+
+def test_tasks_file_in_plain_data_is_an_error() -> None:
+    with pytest.raises(ScenarioError, match="tasks_file is read when a scenario file is loaded"):
+        scenario({"tasks_file": "x.csv"})
+
+
+def test_waiting_tasks_are_queued_at_the_start_from_the_day_they_fell_due() -> None:
+    """Ten cases taken over in October 2023 and ten in December; six visits waiting since
+    November and four receptions since December. Each task is created on its day of its
+    month (spread evenly, as takeovers are), its deadline runs from then, it goes to a case
+    taken over by that day (the November visits: October's cases), and the waiting work is
+    started first, in the office's order (statutory first, earliest deadline first)."""
+    s = scenario(
+        {
+            "open_cases": [opened_in(dt.date(2023, m, 1), 10) for m in (10, 12)],
+            "waiting_tasks": [waiting("visit", dt.date(2023, 11, 1), 6),
+                              waiting("reception", dt.date(2023, 12, 1), 4)],
+        },
+        tasks=VISITS,
+        caseworkers={"staffing": [{"date": START, "caseworkers": 1}], "assignment": "pool"},
+    )  # fmt: skip
+    record = Municipality(s, 0).run()
+    t, c = record.tasks, record.cases
+    old = t["created"] < 0
+    assert old.sum() == 10
+    visit, reception = (record.task_names.index(n) for n in ("visit", "reception"))
+    nov = (dt.date(2023, 11, 1) - START).days  # -61: November has 30 days
+    assert np.sort(t["created"][old & (t["type"] == visit)]) == pytest.approx(
+        nov + 30 * (np.arange(6) + 0.5) / 6
+    )
+    dec = (dt.date(2023, 12, 1) - START).days  # -31
+    assert np.sort(t["created"][old & (t["type"] == reception)]) == pytest.approx(
+        dec + 31 * (np.arange(4) + 0.5) / 4
+    )
+    visits = old & (t["type"] == visit)
+    assert t["due"][visits] == pytest.approx(t["created"][visits] + 14.0)
+    opened = dict(zip(c["case"].tolist(), c["opened"].tolist(), strict=True))
+    held_by = zip(t["case"][old].tolist(), t["created"][old].tolist(), strict=True)
+    assert all(opened[case] <= created for case, created in held_by)
+    # started first, earliest deadline first, by the one caseworker
+    order = np.argsort(t["started"])[:10]
+    assert np.all(old[order]) and np.all(np.diff(t["due"][order]) > 0)
+    assert np.all(t["started"][old] >= 0)
+
+
+def test_the_waiting_work_draws_from_streams_of_its_own() -> None:
+    """Common random numbers: the hours of the tasks of the cases placed during the run are
+    those of the same run without the waiting work (lognormal hours, drawn per task type)."""
+    lognormal = {"dist": "lognormal", "mean": 2.0, "sd": 1.0}
+    tasks = {**VISITS, "reception": one_task(duration_hours=lognormal)}
+    cases = {"open_cases": [opened_in(dt.date(2023, 10, 1), 10)]}
+    work = {**cases, "waiting_tasks": [waiting("reception", dt.date(2023, 12, 1), 8)]}
+    runs = [Municipality(scenario(state, tasks=tasks), 4).run() for state in (cases, work)]
+    placed = []
+    for record in runs:
+        t, c = record.tasks, record.cases
+        later = np.isin(t["case"], c["case"][c["opened"] >= 0])
+        kind = t["type"] == record.task_names.index("reception")
+        placed.append(np.sort(t["hours"][later & kind]))
+    assert len(placed[0]) > 20 and np.array_equal(placed[0], placed[1])
+    waited = runs[1].tasks["created"] < 0
+    assert waited.sum() == 8 and len(set(runs[1].tasks["hours"][waited].tolist())) == 8
+
+
+def test_the_waiting_work_is_in_the_backlog_and_the_cases_taken_over_are_not_opened() -> None:
+    """Eight 2-hour tasks waiting at the start, one caseworker, 8 hours of casework a day
+    at most: the 16 hours take at least two days, so they add at least 16 hours x 2 days
+    / 2 = 16 hour-days to week 0's backlog, 16/7 hours to its mean (more, if other work
+    waits behind them). The weekly count of cases opened counts the one case placed in the
+    run (in its second month), not the 30 taken over."""
+    from simulator.analysis.metrics import analyse
+
+    cases = {"open_cases": [opened_in(dt.date(2023, 10, 1), 30)]}
+    work = {**cases, "waiting_tasks": [waiting("reception", dt.date(2023, 12, 1), 8)]}
+    weeks, summaries = [], []
+    for state in (cases, work):
+        s = scenario(state, tasks=VISITS, arrivals={"process": "exact", "monthly": [0, 1]},
+                     caseworkers={"staffing": [{"date": START, "caseworkers": 1}]})  # fmt: skip
+        model = Municipality(s, 0)
+        stats = analyse(model.run(), model.calendar)
+        weeks.append(stats.weekly.pivot_table(index="date", columns="metric", values="value"))
+        summaries.append(stats.summary)
+    assert s.caseworkers.casework_hours_per_day <= 8.0
+    added = weeks[1]["backlog_hours"].iloc[0] - weeks[0]["backlog_hours"].iloc[0]
+    assert added >= 16.0 / 7
+    assert weeks[1]["cases_opened"].sum() == summaries[1]["cases_opened"] == 1

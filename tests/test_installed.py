@@ -95,7 +95,7 @@ def test_installed_caseload_new_writes_a_starter_that_extends_the_shipped_baseli
 def test_installed_caseload_reads_the_shipped_cases_file_of_today(
     installed: Path, tmp_path
 ) -> None:
-    """`today.toml` reads `today_cases.csv` beside it: both are shipped."""
+    """`today.toml` reads `today_cases.csv` and `today_tasks.csv` beside it: all are shipped."""
     done = caseload(installed, tmp_path, "validate", "today")
     assert done.returncode == 0, done.stderr
     assert "valid scenario 'today'" in done.stdout

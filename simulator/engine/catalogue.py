@@ -137,6 +137,7 @@ class Catalogue:
             self.types.append(tt)
         self.by_name = {tt.name: tt for tt in self.types}
         longer = 1.0 if mix is None else mix.meeting_multiplier_traumatised
+        self._specs, self._longer, self._time_scale = tasks, longer, time_scale
         specs = [(tasks[tt.name], tt) for tt in self.types]
         self._groups = {
             profile: _group(specs, *profile, longer, streams)
@@ -157,6 +158,24 @@ class Catalogue:
         """Whether the task type `name` is in the catalogue for this case, and applies now."""
         group = self._groups[case.kind, case.traumatised, case.children]
         return name in group.names and self.by_name[name].applies
+
+    def waiting(self, name: str, streams: Streams) -> Callable[[Case], tuple[float, Visits]]:
+        """A drawer of the hours and later visits of a task of type `name` that was waiting
+        for a case at the start (`initial_state.waiting_tasks`), from `streams` (those of
+        what is open at the start), not the type's own: the cases placed during the run draw
+        their durations as they would without it. A traumatised person's meetings take
+        longer, as on their agenda."""
+        spec = self._specs[name]
+        hours = _times(sampler(spec.duration_hours, streams[f"duration:{name}"]), self._time_scale)
+        visits = _return_sampler(spec, streams[f"repeat:{name}"], hours) if spec.repeat else None
+        longer = self._longer if spec.meeting else 1.0
+
+        def draw(case: Case) -> tuple[float, Visits]:
+            scale = longer if case.traumatised else 1.0
+            later = visits() if visits is not None else ()
+            return hours() * scale, _scaled(later, scale) if scale != 1.0 else later
+
+        return draw
 
     def set_rules(self, tasks: dict[str, Task]) -> None:
         """Deadlines and applicability from now on (a policy timeline's date), for the

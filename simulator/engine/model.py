@@ -9,6 +9,7 @@ Part of the compiled engine (mypyc): see docs/howto/compiled-engine.md.
 
 from __future__ import annotations
 
+import bisect
 import gc
 import heapq
 import math
@@ -366,7 +367,9 @@ class Municipality:
     ) -> Task:
         """A new task for `case`, queued for its caseworker; what is not given is drawn now.
 
-        `now`, the current time, may be passed by a caller that knows it (it saves a call).
+        `now`, the time the task falls due, from which its deadline runs: the current time,
+        which a caller that knows it may pass (it saves a call), or, for work waiting at the
+        start, the day before the start it fell due on.
         """
         if now is None:
             now = self.env.now
@@ -435,7 +438,8 @@ class Municipality:
         (the entries' months, cases spread evenly over each month up to the start). Who the
         person is and how long the case stays open are drawn as for a new case, again
         until it is still open at the start: that is the law of a case given its age.
-        Tasks due before the start are taken as done then (`case`). Pending family
+        The tasks waiting at the start are queued (`_waiting_tasks`); the others due
+        before the start are taken as done then (`case`). Pending family
         reunification applications go to the latest refugee cases taken over by the month
         they were sent; the family arrives after the rest of its processing and travel.
         Who they are, their exits and their families are drawn from streams of their own
@@ -455,6 +459,7 @@ class Municipality:
         share = _children_share(scenario)
         start = scenario.simulation.start_date
         refugees: list[tuple[float, Case]] = []  # (takeover month, case) of refugee cases
+        taken_over: list[Case] = []
         period = scenario.exit.period_years * DAYS_PER_YEAR
         for entry in sorted(state.open_cases, key=lambda e: e.takeover.replace(day=1)):
             month = entry.takeover.replace(day=1)
@@ -472,8 +477,11 @@ class Municipality:
                         f"stayed open to the start in {_MAX_REDRAWS} draws"
                     )
                 self._take_over(case)
+                taken_over.append(case)
                 if entry.kind == "refugee":
                     refugees.append((float((month - start).days), case))
+        if state.waiting_tasks:
+            self._waiting_tasks(streams, taken_over)
         spec = scenario.reunification
         if spec is None or not state.pending_reunifications:
             return
@@ -494,6 +502,41 @@ class Municipality:
                         break
                     family.processing, family.travel = processing(), travel()
                 self.env.process(self._pending_reunification(applicant, applied, family))
+
+    def _waiting_tasks(self, streams: Streams, cases: list[Case]) -> None:
+        """Queue the work waiting at the start (`initial_state.waiting_tasks`), oldest first.
+
+        Each task is created on its day before the start (the days of its month spread
+        evenly, as takeovers are), so its deadline and its wait run from then. It goes to
+        an open case it applies to, drawn at random among those taken over by that day
+        (among all it applies to if none was; failing that, among the cases of a kind it is
+        for: who has children or trauma is drawn). Its hours are drawn as its type's are,
+        from a stream of its own (`Catalogue.waiting`).
+        """
+        scenario = self.scenario
+        start = scenario.simulation.start_date
+        period = scenario.exit.period_years * DAYS_PER_YEAR
+        work: list[tuple[float, str]] = []  # (created, task type)
+        for entry in scenario.initial_state.waiting_tasks:  # type: ignore[union-attr]
+            t0, t1 = takeover_span(entry.created, start, period)
+            work.extend((t0 + (t1 - t0) * (k + 0.5) / entry.tasks, entry.task)
+                        for k in range(entry.tasks))  # fmt: skip
+        work.sort()
+        pick = streams["waiting"]
+        by_opening = sorted(cases, key=lambda c: c.opened)
+        fits: dict[str, tuple[list[Case], list[float]]] = {}
+        for name in sorted({n for _, n in work}):
+            kinds = scenario.tasks[name].applies_to
+            fit = [c for c in by_opening if self.catalogue.applies(name, c)]
+            fit = fit or [c for c in by_opening if c.kind in kinds]
+            fits[name] = fit, [c.opened for c in fit]
+        draws = {name: self.catalogue.waiting(name, streams) for name in fits}
+        for created, name in work:
+            fit, opened = fits[name]
+            n = bisect.bisect_right(opened, created) or len(fit)  # those open by then
+            case = fit[int(pick.uniform() * n)]
+            hours, later_visits = draws[name](case)
+            self.create_task(case, self.catalogue.by_name[name], hours, later_visits, created)
 
     def _aged_case_of(self, person: Person, opened: float, children: bool) -> Case:
         """The case of `person`, taken over at time `opened` (< 0), with its exit as the

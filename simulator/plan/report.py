@@ -331,12 +331,15 @@ def assumptions(plan: Plan) -> list[str]:
         f"{lead.start_productivity:.0%} speed and learn over {lead.learning_days:.0f} days."
     )
     if s.initial_state is not None:
-        n = sum(e.cases for e in s.initial_state.open_cases)
-        pending = sum(p.applications for p in s.initial_state.pending_reunifications)
-        waiting = f" and {pending} reunification applications pending" if pending else ""
-        out.append(
-            f"Start: {n} cases open on {s.simulation.start_date}{waiting} ([initial_state])."
-        )
+        state = s.initial_state
+        held = [f"{sum(e.cases for e in state.open_cases)} cases open"]
+        tasks = sum(w.tasks for w in state.waiting_tasks)
+        held.append(f"{tasks} tasks waiting" if tasks else "no tasks waiting (none given)")
+        pending = sum(p.applications for p in state.pending_reunifications)
+        if pending:
+            held.append(f"{pending} reunification applications pending")
+        listed = ", ".join(held[:-1]) + " and " + held[-1]
+        out.append(f"Start: {listed} on {s.simulation.start_date} ([initial_state]).")
     out.extend(plan.notes)
     return out
 

@@ -12,7 +12,7 @@ import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -39,7 +39,7 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         )
     where = f"{chain[-1]}: extends: " if chain else ""
     data = read_table_file(path, "scenario", where)
-    _read_cases_file(data, path)
+    _read_state_files(data, path)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -104,30 +104,51 @@ def _kind(path: Path) -> str | None:
         return None
 
 
-def _read_cases_file(data: dict[str, Any], path: Path) -> None:
-    """Replace `initial_state.cases_file` (relative to the scenario file `path`) by the
-    `open_cases` entries it lists, so that the scenario holds the data, not a file name."""
+class _StateFile(NamedTuple):
+    """A CSV file `[initial_state]` may name instead of listing its entries: the entries it
+    stands for, its month and number columns, and the column saying what is counted."""
+
+    entries: str
+    month: str
+    number: str
+    what: str
+    what_required: bool
+
+
+STATE_FILES = {
+    "cases_file": _StateFile("open_cases", "takeover", "cases", "kind", False),
+    "tasks_file": _StateFile("waiting_tasks", "created", "tasks", "task", True),
+}
+
+
+def _read_state_files(data: dict[str, Any], path: Path) -> None:
+    """Replace `initial_state.cases_file` and `tasks_file` (relative to the scenario file
+    `path`) by the entries they list, so that the scenario holds the data, not file names."""
     state = data.get("initial_state")
-    if not isinstance(state, dict) or "cases_file" not in state:
+    if not isinstance(state, dict):
         return
-    name = state.pop("cases_file")
-    where = f"{path}: initial_state.cases_file"
-    if not isinstance(name, str):
-        raise ScenarioError(f"{where}: must be a file name (a string)")
-    if "open_cases" in state:
-        raise ScenarioError(f"{where}: give cases_file or open_cases, not both")
-    state["open_cases"] = read_open_cases(path.parent / name, where)
+    for key, form in STATE_FILES.items():
+        if key not in state:
+            continue
+        name = state.pop(key)
+        where = f"{path}: initial_state.{key}"
+        if not isinstance(name, str):
+            raise ScenarioError(f"{where}: must be a file name (a string)")
+        if form.entries in state:
+            raise ScenarioError(f"{where}: give {key} or {form.entries}, not both")
+        state[form.entries] = read_state_file(key, path.parent / name, where)
 
 
-def read_open_cases(
-    csv_path: Path, where: str = "initial_state.cases_file"
-) -> list[dict[str, Any]]:
-    """The open cases a CSV file lists, as `initial_state.open_cases` entries.
+def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]]:
+    """The entries a CSV file named by `initial_state.<key>` lists, as a case system would
+    export them: open cases (takeover, cases and, optionally, kind) or waiting tasks (task,
+    created, tasks).
 
-    The file has a header and the columns takeover (YYYY-MM or YYYY-MM-DD), cases (a whole
-    number) and, optionally, kind; other columns are an error (a misspelt header would
-    otherwise be lost). Every problem names the file and the line.
+    The file has a header and those columns; other columns are an error (a misspelt header
+    would otherwise be lost). Months are YYYY-MM or YYYY-MM-DD, counts whole numbers. Every
+    problem names the file and the line.
     """
+    form = STATE_FILES[key]
     try:
         text = csv_path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -135,12 +156,13 @@ def read_open_cases(
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{where}: {csv_path}: cannot be read ({exc})") from None
     rows = csv.DictReader(text.splitlines())
-    columns = [c.strip() for c in rows.fieldnames or []]
-    allowed = {"takeover", "cases", "kind"}
-    if not {"takeover", "cases"} <= set(columns) or not set(columns) <= allowed:
+    header = {c.strip() for c in rows.fieldnames or []}
+    needed = [form.month, form.number] + ([form.what] if form.what_required else [])
+    if not set(needed) <= header or not header <= {form.month, form.number, form.what}:
+        also = "" if form.what_required else f" and optionally {form.what}"
         raise ScenarioError(
-            f"{where}: {csv_path}: the header must name takeover, cases and optionally kind "
-            f"(got {', '.join(columns) or 'nothing'})"
+            f"{where}: {csv_path}: the header must name {', '.join(needed)}{also} "
+            f"(got {', '.join(sorted(header)) or 'nothing'})"
         )
     entries = []
     for line, row in enumerate(rows, start=2):
@@ -148,17 +170,19 @@ def read_open_cases(
         if not any(row.values()):
             continue
         try:
-            month = row["takeover"]
-            takeover = dt.date.fromisoformat(month + "-01" if len(month) == 7 else month)
-            cases = int(row["cases"])
+            month = row[form.month]
+            entry: dict[str, Any] = {
+                form.month: dt.date.fromisoformat(month + "-01" if len(month) == 7 else month),
+                form.number: int(row[form.number]),
+            }
         except ValueError:
             raise ScenarioError(
-                f"{where}: {csv_path}, line {line}: takeover must be YYYY-MM or YYYY-MM-DD "
-                f"and cases a whole number (got {row.get('takeover')!r}, {row.get('cases')!r})"
+                f"{where}: {csv_path}, line {line}: {form.month} must be YYYY-MM or "
+                f"YYYY-MM-DD and {form.number} a whole number (got {row.get(form.month)!r}, "
+                f"{row.get(form.number)!r})"
             ) from None
-        entry: dict[str, Any] = {"takeover": takeover, "cases": cases}
-        if row.get("kind"):
-            entry["kind"] = row["kind"]
+        if row.get(form.what):
+            entry[form.what] = row[form.what]
         entries.append(entry)
     return entries
 

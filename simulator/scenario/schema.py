@@ -1580,6 +1580,37 @@ class PendingReunification(Strict):
     ]
 
 
+class WaitingTasks(Strict):
+    """Tasks waiting on the start day, not yet started: the work behind the open cases."""
+
+    task: Annotated[
+        str,
+        about(
+            "The task type (a name under [tasks]), such as follow_up or "
+            "integration_contract; not a closure task (a closed case is not loaded)."
+        ),
+    ]
+    created: Annotated[
+        dt.date,
+        about(
+            "The month the tasks fell due (any day of it: the month counts), on or before "
+            "simulation.start_date. The tasks are spread evenly over the month up to the "
+            "start; their deadline runs from then (tasks.<name>.deadline_days), and the "
+            "wait counted in task_wait_days includes the days before the start."
+        ),
+    ]
+    tasks: Annotated[
+        int,
+        Field(ge=1),
+        about(
+            "Tasks of that type created in that month and waiting at the start. Each goes "
+            "to an open case the task applies to (tasks.<name>.applies_to and requires), "
+            "taken over by then where one is, drawn at random.",
+            unit="tasks",
+        ),
+    ]
+
+
 def takeover_span(takeover: dt.date, start: dt.date, period_days: float) -> tuple[float, float]:
     """The days (relative to `start`, negative) over which the cases taken over in the month
     of `takeover` are spread: the month, cut at the start and at the integration period's
@@ -1593,12 +1624,15 @@ def takeover_span(takeover: dt.date, start: dt.date, period_days: float) -> tupl
 class InitialState(Strict):
     """The caseload the municipality holds at the start, instead of an empty office.
 
-    With it, the first months simulated are the municipality's real ones and no warm-up is
-    needed: the cases open today, by month of takeover, and the family reunification
-    applications pending. Each open case is a household of its own; who the person is
-    (residence status, trauma, interpreter) and when the case will close are drawn as for a
-    new case, given that it is still open at the start. Tasks that fell due before the
-    start are taken as done; tasks falling due from the start on are created as usual.
+    With it, the first months simulated are the municipality's and no warm-up is needed:
+    the cases open today, by month of takeover, the tasks waiting on them, by the month
+    they fell due, and the family reunification applications pending. Each open case is a
+    household of its own; who the person is (residence status, trauma, interpreter) and
+    when the case will close are drawn as for a new case, given that it is still open at
+    the start. The waiting tasks are queued at the start; every other task that fell due
+    before it is taken as done, and tasks falling due from the start on are created as
+    usual. Who holds which case, who is away and who is new are not loaded: the cases go
+    to the caseworkers as new ones would.
     """
 
     open_cases: Annotated[
@@ -1625,14 +1659,33 @@ class InitialState(Strict):
             entry="i",
         ),
     ] = Field(default_factory=list)
+    waiting_tasks: Annotated[
+        list[WaitingTasks],
+        about(
+            "The work waiting at the start, each entry { task, created, tasks } (or read "
+            "from tasks_file): the open tasks a case system lists, not yet started. Leave "
+            "out: every task that fell due before the start is taken as done, and the first "
+            "months show a smaller backlog than the office has.",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
+    tasks_file: Annotated[
+        str | None,
+        about(
+            "A CSV file, relative to the scenario file, with a header and the columns task, "
+            "created (YYYY-MM or YYYY-MM-DD) and tasks: read into waiting_tasks when the "
+            "scenario file is loaded (give one or the other)."
+        ),
+    ] = None
 
     @model_validator(mode="after")
     def _read(self) -> InitialState:
-        if self.cases_file is not None:
-            raise ValueError(
-                "cases_file is read when a scenario file is loaded; in scenario data give "
-                "open_cases instead"
-            )
+        for name, entries in (("cases_file", "open_cases"), ("tasks_file", "waiting_tasks")):
+            if getattr(self, name) is not None:
+                raise ValueError(
+                    f"{name} is read when a scenario file is loaded; in scenario data give "
+                    f"{entries} instead"
+                )
         return self
 
 
@@ -1871,21 +1924,10 @@ class Scenario(Strict):
         if state is None:
             return self
         start = self.simulation.start_date
-        period = self.exit.period_years * DAYS_PER_YEAR
         for i, entry in enumerate(state.open_cases):
-            month = entry.takeover.replace(day=1)
-            if month > start:
-                raise ValueError(
-                    f"initial_state.open_cases.{i}.takeover: {entry.takeover} is after "
-                    f"simulation.start_date ({start})"
-                )
-            t0, t1 = takeover_span(entry.takeover, start, period)
-            if t1 <= t0:
-                raise ValueError(
-                    f"initial_state.open_cases.{i}.takeover: cases taken over in "
-                    f"{month:%Y-%m} would have closed by the start (the integration period "
-                    f"is {self.exit.period_years:g} years)"
-                )
+            self._within_period(
+                f"initial_state.open_cases.{i}.takeover", entry.takeover, "cases taken over"
+            )
         if state.pending_reunifications and self.reunification is None:
             raise ValueError("initial_state.pending_reunifications needs a [reunification] table")
         refugees = sorted(
@@ -1906,7 +1948,46 @@ class Scenario(Strict):
                     f"{pending.applied}, but only {have} open refugee cases were taken over "
                     "by then to send them"
                 )
+        self._check_waiting_tasks(state)
         return self
+
+    def _within_period(self, where: str, day: dt.date, what: str) -> None:
+        """`day`'s month is on or before the start, and not wholly older than the
+        integration period before it (`what`, in that month, would have closed)."""
+        start = self.simulation.start_date
+        if day.replace(day=1) > start:
+            raise ValueError(f"{where}: {day} is after simulation.start_date ({start})")
+        t0, t1 = takeover_span(day, start, self.exit.period_years * DAYS_PER_YEAR)
+        if t1 <= t0:
+            raise ValueError(
+                f"{where}: {what} in {day:%Y-%m} would have closed by the start (the "
+                f"integration period is {self.exit.period_years:g} years)"
+            )
+
+    def _check_waiting_tasks(self, state: InitialState) -> None:
+        """Each waiting task names an enabled task type that some open case can have, and
+        fell due by the start."""
+        kinds = sorted({e.kind for e in state.open_cases if e.cases > 0})
+        for i, entry in enumerate(state.waiting_tasks):
+            where = f"initial_state.waiting_tasks.{i}"
+            spec = self.tasks.get(entry.task)
+            if spec is None or not spec.enabled:
+                raise ValueError(
+                    f"{where}.task: {entry.task!r} is not an enabled task; enabled: "
+                    f"{sorted(self.enabled_tasks)}"
+                )
+            if spec.trigger.on == "closure":
+                raise ValueError(
+                    f"{where}.task: {entry.task} is done as a case closes, and a case closed "
+                    "before the start is not loaded: leave it out"
+                )
+            self._within_period(f"{where}.created", entry.created, "the cases of tasks created")
+            if not set(kinds) & set(spec.applies_to):
+                raise ValueError(
+                    f"{where}.task: {entry.task} is for {', '.join(spec.applies_to)} cases "
+                    f"(tasks.{entry.task}.applies_to), and none is open at the start "
+                    f"(initial_state.open_cases: {', '.join(kinds) or 'no cases'})"
+                )
 
     @model_validator(mode="after")
     def _timeline_valid(self) -> Scenario:

@@ -135,10 +135,11 @@ class Context:
         return np.clip(np.searchsorted(self.edges, t, side="right") - 1, 0, self.n_weeks - 1)
 
     def per_week(self, t: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """How many of the times `t` (those in `mask`) fall in each week; NaN times and times
+        """How many of the times `t` (those in `mask`) fall in each week; NaN times, times
+        before the start (cases and tasks open at the start, `initial_state`) and times
         from the end of the run on are not counted."""
         t = t if mask is None else t[mask]
-        t = t[~np.isnan(t) & (t < self.end)]
+        t = t[(t >= self.edges[0]) & (t < self.end)]  # NaN compares False
         return np.bincount(self.week_of(t), minlength=self.n_weeks).astype(float)
 
 
