@@ -567,3 +567,42 @@ def test_the_planner_tells_what_it_does_and_how_many_runs_after_each_run() -> No
     assert phases[0] == "search" and "check" in phases and phases[-1] == "evidence"
     assert set(phases) <= {"search", "check", "one fewer", "evidence"}
     assert sum(doing == "search" for doing, _ in told) == plan.runs_by_phase["search"]
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_the_page_keeps_its_text_above_the_footer_and_continues_on_a_second_page() -> None:
+    """However many notes a plan has, no line of the page is drawn under the footer or off
+    the page: what does not fit continues on a page of its own, and every note is on one
+    of the pages. (Drawn on the Agg canvas: the text's extents are measured, not
+    estimated.)"""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from simulator.plan.page import BOTTOM, page_figures
+
+    plan = plan_of(municipality(), replications=4, max_replications=8)
+    plan.notes.extend(f"Note {k}: " + "a long remark on what the plan assumes " * 6
+                      for k in range(40))  # fmt: skip
+    pages = page_figures(plan)
+    assert len(pages) >= 2
+    drawn = ""
+    for page in pages:
+        canvas = FigureCanvasAgg(page)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        height = page.bbox.height
+        footer = min(page.texts, key=lambda text: text.get_position()[1])
+        assert footer.get_text().startswith(f"page {pages.index(page) + 1} of {len(pages)}")
+        footer_top = footer.get_window_extent(renderer).y1 / height
+        assert footer_top <= BOTTOM
+        for text in page.texts:
+            if text is footer:
+                continue
+            box = text.get_window_extent(renderer)
+            assert box.y0 / height >= footer_top, text.get_text()[:60]
+            assert box.y1 / height <= 1.0
+            drawn += text.get_text() + "\n"
+    words = " ".join(drawn.split())
+    for k in range(40):
+        assert f"Note {k}: a long remark" in words

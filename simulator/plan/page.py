@@ -1,4 +1,5 @@
-"""The page for the council: one A4 page, as PDF (to print) and PNG (for slides).
+"""The page for the council: an A4 page, as PDF (to print) and PNG (for slides); its
+assumptions and notes continue on a second page of the PDF where they do not fit.
 
 Drawn with matplotlib's object-oriented API (`Figure`, no pyplot): the package already
 depends on it for every other figure, it lays out text, tables and charts on one page
@@ -49,72 +50,124 @@ MUTED = "#555555"
 NAIVE_COLOURS = {"current staffing": SECONDARY_COLOUR, "average": "#d9822b", "Erlang": "#7b3fa0"}
 
 
-def page_figure(plan: Plan) -> Figure:
-    """The whole page as one figure."""
+def page_figures(plan: Plan) -> list[Figure]:
+    """The page as a figure, and as many more as its assumptions and notes need.
+
+    The first page holds the recommendation, the charts, the table, cost and risk; what
+    would change the recommendation, the definitions and the assumptions follow it, and
+    continue on a second page where they do not fit above the footer (a plan with many
+    notes), never under the footer or off the page.
+    """
     fig = Figure(figsize=A4)
     t = plan.options.targets
     name = plan.scenario.name
     first, last = plan.periods.dates[0], plan.periods.end - dt.timedelta(days=1)
-    fig.text(0.05, 0.975, f"Caseworkers needed: {name}, {first:%b %Y} to {last:%b %Y}",
-             fontsize=14, weight="bold", color=INK, va="top")  # fmt: skip
+    title = f"Caseworkers needed: {name}, {first:%b %Y} to {last:%b %Y}"
+    fig.text(0.05, 0.975, title, fontsize=14, weight="bold", color=INK, va="top")
     fig.text(0.05, 0.952, f"Targets: at most {t.caseload_limit:g} cases per caseworker, at "
              f"least {t.on_time:.0%} of statutory tasks on time, each {plan.periods.step}.",
              fontsize=8.5, color=MUTED, va="top")  # fmt: skip
-    y = _block(fig, 0.930, "Recommendation", recommendation(plan), size=9.5, bold=True)
-    y = _block(fig, y, None, statement(plan) + " " + minimality_text(plan), size=7.8)
+    y = _block(fig, 0.930, "Recommendation", _lines(recommendation(plan), 9.5, True), 9.5, True)
+    y = _block(fig, y, None, _lines(statement(plan) + " " + minimality_text(plan), 7.8), 7.8)
     top = y - 0.012
     _posts_axes(fig.add_axes((0.08, top - 0.205, 0.38, 0.19)), plan)
     _table(fig.add_axes((0.50, top - 0.215, 0.47, 0.21)), plan)
     y = top - 0.25
     _tradeoff_axes(fig.add_axes((0.08, y - 0.16, 0.34, 0.145)), plan)
     _text_column(fig, 0.50, y + 0.005, _cost_and_risk(plan), width=64)
-    y -= 0.205
-    y = _block(fig, y, "What would change the recommendation", changes(plan), size=7.4)
-    y = _block(fig, y, "Definitions", t.definitions(plan.periods.step), size=6.7)
-    y = _block(fig, y, "Assumptions", assumptions(plan), size=6.7)
-    fig.text(0.05, 0.015, "\n".join(textwrap.wrap(_footer(plan), 150)), fontsize=6.3,
-             color=MUTED, va="bottom", linespacing=1.3)  # fmt: skip
-    return fig
+    pages = [fig]
+    _flow(pages, y - 0.205, f"{title} (continued)", [
+        ("What would change the recommendation", changes(plan), 7.4),
+        ("Definitions", t.definitions(plan.periods.step), 6.7),
+        ("Assumptions", assumptions(plan), 6.7),
+    ])  # fmt: skip
+    footer = _footer(plan)
+    for k, page in enumerate(pages, start=1):
+        text = footer if len(pages) == 1 else f"page {k} of {len(pages)} · {footer}"
+        page.text(0.05, 0.015, "\n".join(textwrap.wrap(text, 150)), fontsize=6.3,
+                  color=MUTED, va="bottom", linespacing=1.3)  # fmt: skip
+    return pages
 
 
 def write_page(plan: Plan, folder: Path) -> tuple[Path, Path]:
-    """page.pdf and page.png in `folder` (the same figure)."""
-    fig = page_figure(plan)
+    """page.pdf (every page) and page.png (the first, for slides) in `folder`."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    pages = page_figures(plan)
     pdf, png = folder / "page.pdf", folder / "page.png"
-    fig.savefig(pdf, format="pdf", metadata={"CreationDate": None, "Creator": "caseload plan"})
-    fig.savefig(png, format="png", dpi=DPI)
+    metadata = {"CreationDate": None, "Creator": "caseload plan"}
+    with PdfPages(pdf, metadata=metadata) as document:
+        for page in pages:
+            document.savefig(page)
+    pages[0].savefig(png, format="png", dpi=DPI)
     return pdf, png
 
 
 # --------------------------------------------------------------------------- pieces
+
+TOP = 0.95  # where a continuation page starts
+BOTTOM = 0.05  # the footer's top: text above it only
+
+
+def _lines(text: str | list[str], size: float, bold: bool = False) -> list[str]:
+    """A paragraph wrapped, or bullets (one per item) wrapped, for text of this size."""
+    chars = int(118 * 8.0 / size * (0.9 if bold else 1.0))
+    if isinstance(text, str):
+        return textwrap.wrap(text, chars)
+    return [line for item in text for line in _bullet(item, chars)]
+
+
+def _bullet(item: str, chars: int) -> list[str]:
+    return textwrap.wrap(item, chars, initial_indent="• ", subsequent_indent="  ")
+
+
+def _height(lines: int, size: float) -> float:
+    """The height, as a fraction of the page, of `lines` lines of text of this size."""
+    return lines * size * 1.35 / 72 / A4[1]
 
 
 def _block(
     fig: Figure,
     y: float,
     heading: str | None,
-    text: str | list[str],
-    *,
+    lines: list[str],
     size: float,
     bold: bool = False,
 ) -> float:
-    """A heading and a wrapped paragraph (or bullets, one per line) from `y` down;
-    returns the y below them."""
+    """A heading and wrapped lines from `y` down; returns the y below them."""
     if heading:
         fig.text(0.05, y, heading, fontsize=9, weight="bold", color=INK, va="top")
         y -= 0.016
-    chars = int(118 * 8.0 / size * (0.9 if bold else 1.0))
-    if isinstance(text, str):
-        lines = textwrap.wrap(text, chars)
-    else:
-        lines = [
-            line
-            for item in text
-            for line in textwrap.wrap(item, chars, initial_indent="• ", subsequent_indent="  ")
-        ]
     fig.text(0.05, y, "\n".join(lines), fontsize=size, color=INK, va="top",
              weight="bold" if bold else "normal", linespacing=1.35)  # fmt: skip
-    return y - len(lines) * size * 1.35 / 72 / A4[1] - 0.01
+    return y - _height(len(lines), size) - 0.01
+
+
+def _flow(
+    pages: list[Figure], y: float, title: str, blocks: list[tuple[str, list[str], float]]
+) -> None:
+    """Headed blocks of bullets (heading, items, font size) from `y` down on the last of
+    `pages`, whole bullets at a time; what does not fit above the footer continues on a
+    new page under `title` (a heading cut by the page is marked "continued")."""
+    for heading, items, size in blocks:
+        bullets = [_bullet(item, int(118 * 8.0 / size)) for item in items]
+        title = heading
+        while bullets:
+            room = y - 0.016 - 0.01 - BOTTOM
+            n, used = 0, 0
+            while n < len(bullets) and _height(used + len(bullets[n]), size) <= room:
+                used += len(bullets[n])
+                n += 1
+            if n == 0 and y < TOP:  # not even one bullet fits: a new page
+                page = Figure(figsize=A4)
+                page.text(0.05, 0.975, title, fontsize=11, weight="bold", color=MUTED, va="top")
+                pages.append(page)
+                y = TOP
+                continue
+            n = max(n, 1)  # a bullet longer than a whole page is cut by the page, not lost
+            y = _block(pages[-1], y, title, [line for b in bullets[:n] for line in b], size)
+            bullets = bullets[n:]
+            title = f"{heading} (continued)"
 
 
 def _text_column(fig: Figure, x: float, y: float, paragraphs: list[tuple[str, str]],
@@ -143,7 +196,7 @@ def _posts_axes(ax: Axes, plan: Plan) -> None:
                        rotation=90 if plan.periods.n > 6 else 0)  # fmt: skip
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(0, plan.periods.n)
-    ax.set_ylim(0, max(max(plan.posts), *(max(e.plan) for e in plan.evidence)) * 1.15 + 1)
+    ax.set_ylim(0, max([*plan.posts, *(n for e in plan.evidence for n in e.plan)]) * 1.15 + 1)
     ax.set_ylabel("caseworker posts", fontsize=7.5)
     ax.tick_params(labelsize=7)
     ax.legend(fontsize=6.3, loc="upper left", frameon=False)
