@@ -572,37 +572,68 @@ def test_the_planner_tells_what_it_does_and_how_many_runs_after_each_run() -> No
 # --------------------------------------------------------------------------- the page
 
 
+def drawn_pages(pages: list[Any]) -> str:
+    """Draw each page on the Agg canvas and check its layout by the extents measured: every
+    text and chart (tables included) inside the page and above the footer, which numbers
+    the pages; no two texts overlap, nor a text and a chart; returns the text drawn."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from simulator.plan.page import BOTTOM
+
+    drawn = ""
+    for number, page in enumerate(pages, start=1):
+        canvas = FigureCanvasAgg(page)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        width, height = page.bbox.width, page.bbox.height
+        footer = min(page.texts, key=lambda text: text.get_position()[1])
+        if len(pages) > 1:
+            assert footer.get_text().startswith(f"page {number} of {len(pages)}")
+        top = footer.get_window_extent(renderer).y1
+        assert top <= BOTTOM * height
+        boxes = [(t.get_text()[:50], t.get_window_extent(renderer)) for t in page.texts
+                 if t is not footer]  # fmt: skip
+        charts = [(f"chart {k}", ax.get_tightbbox(renderer)) for k, ax in enumerate(page.axes)]
+        for label, box in boxes + charts:
+            assert box.x0 >= 0 and box.x1 <= width and box.y1 <= height, (number, label)
+            assert box.y0 >= top, (number, label)
+        for (a, box_a), (b, box_b) in itertools.combinations(boxes + charts, 2):
+            if a.startswith("chart") and b.startswith("chart"):
+                continue  # the charts' own labels may reach into each other's margins
+            assert not box_a.overlaps(box_b), (number, a, b)
+        drawn += "\n".join(t.get_text() for t in page.texts) + "\n"
+    return " ".join(drawn.split())
+
+
 def test_the_page_keeps_its_text_above_the_footer_and_continues_on_a_second_page() -> None:
     """However many notes a plan has, no line of the page is drawn under the footer or off
     the page: what does not fit continues on a page of its own, and every note is on one
     of the pages. (Drawn on the Agg canvas: the text's extents are measured, not
     estimated.)"""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from simulator.plan.page import BOTTOM, page_figures
+    from simulator.plan.page import page_figures
 
     plan = plan_of(municipality(), replications=4, max_replications=8)
     plan.notes.extend(f"Note {k}: " + "a long remark on what the plan assumes " * 6
                       for k in range(40))  # fmt: skip
     pages = page_figures(plan)
     assert len(pages) >= 2
-    drawn = ""
-    for page in pages:
-        canvas = FigureCanvasAgg(page)
-        canvas.draw()
-        renderer = canvas.get_renderer()
-        height = page.bbox.height
-        footer = min(page.texts, key=lambda text: text.get_position()[1])
-        assert footer.get_text().startswith(f"page {pages.index(page) + 1} of {len(pages)}")
-        footer_top = footer.get_window_extent(renderer).y1 / height
-        assert footer_top <= BOTTOM
-        for text in page.texts:
-            if text is footer:
-                continue
-            box = text.get_window_extent(renderer)
-            assert box.y0 / height >= footer_top, text.get_text()[:60]
-            assert box.y1 / height <= 1.0
-            drawn += text.get_text() + "\n"
-    words = " ".join(drawn.split())
+    words = drawn_pages(pages)
     for k in range(40):
         assert f"Note {k}: a long remark" in words
+
+
+def test_a_plan_by_month_with_a_long_name_fits_its_pages() -> None:
+    """Three years by month (36 rows) and a scenario name of 100 characters: the title
+    fits the page's width, and the table gets a page of its own rather than running over
+    the cost beside it."""
+    from simulator.plan.page import page_figures
+
+    name = "a_municipality_" + "x" * 85
+    s = municipality(name=name, simulation={"start_date": START, "duration_years": 3.0,
+                                            "seed": 11})  # fmt: skip
+    plan = plan_of(s, step="month", replications=4, max_replications=8)
+    pages = page_figures(plan)
+    words = drawn_pages(pages)
+    assert "The table of the 36 months is on page 2." in words
+    (table,) = pages[1].axes[0].tables
+    assert max(row for row, _ in table.get_celld()) == 36  # a header and 36 months

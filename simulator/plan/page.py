@@ -51,32 +51,46 @@ NAIVE_COLOURS = {"current staffing": SECONDARY_COLOUR, "average": "#d9822b", "Er
 
 
 def page_figures(plan: Plan) -> list[Figure]:
-    """The page as a figure, and as many more as its assumptions and notes need.
+    """The page as a figure, and as many more as it needs.
 
     The first page holds the recommendation, the charts, the table, cost and risk; what
     would change the recommendation, the definitions and the assumptions follow it, and
-    continue on a second page where they do not fit above the footer (a plan with many
-    notes), never under the footer or off the page.
+    continue on a page of their own where they do not fit above the footer (a plan with
+    many notes), never under the footer or off the page. A table of more periods than fit
+    beside the chart (a plan by month) gets a page of its own, second.
     """
     fig = Figure(figsize=A4)
     t = plan.options.targets
     name = plan.scenario.name
     first, last = plan.periods.dates[0], plan.periods.end - dt.timedelta(days=1)
     title = f"Caseworkers needed: {name}, {first:%b %Y} to {last:%b %Y}"
-    fig.text(0.05, 0.975, title, fontsize=14, weight="bold", color=INK, va="top")
-    fig.text(0.05, 0.952, f"Targets: at most {t.caseload_limit:g} cases per caseworker, at "
+    continued = f"Caseworkers needed: {name} (continued)"  # two lines at most: the name ≤ 100
+    # a long scenario name: a smaller title, wrapped if need be, pushing the rest down
+    size = max(10.0, min(14.0, 14.0 * TITLE_CHARS / len(title)))
+    lines = textwrap.wrap(title, int(TITLE_CHARS * 14.0 / size), break_on_hyphens=False)
+    fig.text(0.05, 0.975, "\n".join(lines), fontsize=size, weight="bold", color=INK, va="top")
+    y = 0.952 - _height(len(lines) - 1, size / 1.35 * 1.2)
+    fig.text(0.05, y, f"Targets: at most {t.caseload_limit:g} cases per caseworker, at "
              f"least {t.on_time:.0%} of statutory tasks on time, each {plan.periods.step}.",
              fontsize=8.5, color=MUTED, va="top")  # fmt: skip
-    y = _block(fig, 0.930, "Recommendation", _lines(recommendation(plan), 9.5, True), 9.5, True)
+    y = _block(fig, y - 0.022, "Recommendation", _lines(recommendation(plan), 9.5, True), 9.5,
+               True)  # fmt: skip
     y = _block(fig, y, None, _lines(statement(plan) + " " + minimality_text(plan), 7.8), 7.8)
     top = y - 0.012
     _posts_axes(fig.add_axes((0.08, top - 0.205, 0.38, 0.19)), plan)
-    _table(fig.add_axes((0.50, top - 0.215, 0.47, 0.21)), plan)
+    pages = [fig]
+    if plan.periods.n <= TABLE_ROWS:
+        _table(fig.add_axes((0.50, top - 0.215, 0.47, 0.21)), plan, 6.4, 0.95)
+    else:
+        fig.text(0.50, top, f"Per {plan.periods.step} (plan, fresh futures)", fontsize=8.5,
+                 va="top", color=INK)  # fmt: skip
+        fig.text(0.50, top - 0.02, f"The table of the {plan.periods.n} {plan.periods.step}s "
+                 "is on page 2.", fontsize=7.4, va="top", color=INK)  # fmt: skip
+        pages.append(_table_page(plan, continued))
     y = top - 0.25
     _tradeoff_axes(fig.add_axes((0.08, y - 0.16, 0.34, 0.145)), plan)
     _text_column(fig, 0.50, y + 0.005, _cost_and_risk(plan), width=64)
-    pages = [fig]
-    _flow(pages, y - 0.205, f"{title} (continued)", [
+    _flow(pages, fig, y - 0.205, continued, [
         ("What would change the recommendation", changes(plan), 7.4),
         ("Definitions", t.definitions(plan.periods.step), 6.7),
         ("Assumptions", assumptions(plan), 6.7),
@@ -87,6 +101,26 @@ def page_figures(plan: Plan) -> list[Figure]:
         page.text(0.05, 0.015, "\n".join(textwrap.wrap(text, 150)), fontsize=6.3,
                   color=MUTED, va="bottom", linespacing=1.3)  # fmt: skip
     return pages
+
+
+def _table_page(plan: Plan, title: str) -> Figure:
+    """A page of its own for a table of many periods, its rows as tall as fit."""
+    page = _new_page(title)
+    rows = plan.periods.n + 2  # the header is two lines
+    height = min(0.021 * rows, TOP - 0.03 - BOTTOM)
+    scale = min(1.2, height / rows / 0.021 * 1.2)
+    axes = page.add_axes((0.10, TOP - 0.03 - height, 0.80, height))
+    _table(axes, plan, min(7.0, 7.0 * scale), scale)
+    return page
+
+
+def _new_page(title: str) -> Figure:
+    """A page after the first, under the page's title (marked continued), wrapped."""
+    page = Figure(figsize=A4)
+    lines = textwrap.wrap(title, int(TITLE_CHARS * 14.0 / 11.0), break_on_hyphens=False)
+    page.text(0.05, 0.975, "\n".join(lines[:2]), fontsize=11, weight="bold", color=MUTED,
+              va="top")  # fmt: skip
+    return page
 
 
 def write_page(plan: Plan, folder: Path) -> tuple[Path, Path]:
@@ -105,8 +139,10 @@ def write_page(plan: Plan, folder: Path) -> tuple[Path, Path]:
 
 # --------------------------------------------------------------------------- pieces
 
-TOP = 0.95  # where a continuation page starts
+TOP = 0.935  # where a continuation page starts, below its title (two lines at most)
 BOTTOM = 0.05  # the footer's top: text above it only
+TITLE_CHARS = 58  # the characters of a 14-point bold title that fit across the page
+TABLE_ROWS = 12  # the periods whose table fits beside the posts chart
 
 
 def _lines(text: str | list[str], size: float, bold: bool = False) -> list[str]:
@@ -144,14 +180,18 @@ def _block(
 
 
 def _flow(
-    pages: list[Figure], y: float, title: str, blocks: list[tuple[str, list[str], float]]
+    pages: list[Figure],
+    page: Figure,
+    y: float,
+    title: str,
+    blocks: list[tuple[str, list[str], float]],
 ) -> None:
-    """Headed blocks of bullets (heading, items, font size) from `y` down on the last of
-    `pages`, whole bullets at a time; what does not fit above the footer continues on a
-    new page under `title` (a heading cut by the page is marked "continued")."""
+    """Headed blocks of bullets (heading, items, font size) from `y` down on `page`, whole
+    bullets at a time; what does not fit above the footer continues on a new page, added
+    to `pages` under `title` (a heading cut by the page is marked "continued")."""
     for heading, items, size in blocks:
         bullets = [_bullet(item, int(118 * 8.0 / size)) for item in items]
-        title = heading
+        heading_now = heading
         while bullets:
             room = y - 0.016 - 0.01 - BOTTOM
             n, used = 0, 0
@@ -159,15 +199,14 @@ def _flow(
                 used += len(bullets[n])
                 n += 1
             if n == 0 and y < TOP:  # not even one bullet fits: a new page
-                page = Figure(figsize=A4)
-                page.text(0.05, 0.975, title, fontsize=11, weight="bold", color=MUTED, va="top")
+                page = _new_page(title)
                 pages.append(page)
                 y = TOP
                 continue
             n = max(n, 1)  # a bullet longer than a whole page is cut by the page, not lost
-            y = _block(pages[-1], y, title, [line for b in bullets[:n] for line in b], size)
+            y = _block(page, y, heading_now, [line for b in bullets[:n] for line in b], size)
             bullets = bullets[n:]
-            title = f"{heading} (continued)"
+            heading_now = f"{heading} (continued)"
 
 
 def _text_column(fig: Figure, x: float, y: float, paragraphs: list[tuple[str, str]],
@@ -205,8 +244,9 @@ def _posts_axes(ax: Axes, plan: Plan) -> None:
         ax.spines[side].set_visible(False)
 
 
-def _table(ax: Axes, plan: Plan) -> None:
-    """Posts, new posts, recruiting, caseload and on-time share per period."""
+def _table(ax: Axes, plan: Plan, size: float, scale: float) -> None:
+    """Posts, new posts, recruiting, caseload and on-time share per period, in text of
+    `size` points and rows `scale` times the text's natural height."""
     ax.axis("off")
     table = period_table(plan)
     rows = []
@@ -224,8 +264,8 @@ def _table(ax: Axes, plan: Plan) -> None:
     cell = ax.table(cellText=rows, colLabels=header, loc="upper center", cellLoc="center",
                     colWidths=[0.12, 0.09, 0.08, 0.17, 0.21, 0.21, 0.10])  # fmt: skip
     cell.auto_set_font_size(False)
-    cell.set_fontsize(6.4 if plan.periods.n <= 12 else 5.0)
-    cell.scale(1.0, 0.95 if plan.periods.n <= 12 else 0.6)
+    cell.set_fontsize(size)
+    cell.scale(1.0, scale)
     for (row, _), c in cell.get_celld().items():
         c.set_linewidth(0.3)
         c.set_edgecolor("#bbbbbb")
