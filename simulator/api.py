@@ -490,8 +490,9 @@ def staffing_plan(
 
     `caseload_measure`: "average" (open cases ÷ caseworkers on the staff), "peak_week" or
     "each" (every caseworker's own). `max_change`: most posts added or cut a period;
-    `no_firing`: posts never fall; `hold_years`: posts that rise do not fall again
-    within this many years (default 1; 0: off). `deadline_premium`: the most posts bought
+    `no_firing`: posts never fall; `hold_years`: posts that rise do not fall again, nor
+    posts that fall rise again, within this many years (default 1; 0: off).
+    `deadline_premium`: the most posts bought
     for the on-time target, as a share above what the caseload and the work need
     (default 0.25); a period whose deadlines cost more keeps its caseload's need and is
     reported as reachable only at very high cost, or not shown to be reachable by more

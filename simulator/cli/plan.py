@@ -103,8 +103,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=_hold,
         default=1.0,
         metavar="YEARS",
-        help="posts that rise do not fall again within this many years: nobody is hired to "
-        "be let go soon after (default 1; 0: off)",
+        help="posts that rise do not fall again, and posts that fall do not rise again, "
+        "within this many years: nobody is hired to be let go soon after, no post is cut to "
+        "be filled again soon after (default 1; 0: off)",
     )
     p.add_argument(
         "--deadline-premium",

@@ -114,7 +114,7 @@ class PlanOptions:
     step: PeriodStep = "quarter"
     max_change: int | None = None
     no_firing: bool = False
-    hold_years: float = 1.0  # posts that rise do not fall again within this (0: off)
+    hold_years: float = 1.0  # posts do not fall after a rise, or rise after a fall, within
     deadline_premium: float = PREMIUM  # posts the deadlines are worth above the caseload's
     arrivals_range: tuple[float, float] | None = None
     replications: int = 20
@@ -461,8 +461,8 @@ def constrain(
 ) -> tuple[list[int], list[str]]:
     """The least plan at or above `needs` that keeps the rules, and why each period has
     the posts it has: "needed", "hired early (--max-change)", "kept (--no-firing)",
-    "cut slowly (--max-change)", LEVELLED (posts that rose do not fall again within
-    `hold` periods, `level`: nobody is hired to be let go within the year), or "short:
+    "cut slowly (--max-change)", LEVELLED (posts do not fall within `hold` periods of a
+    rise, nor rise within them of a fall, `level`), or "short:
     --max-change" where even the fastest hiring from the current staff cannot reach the
     need."""
     plan = list(needs)
@@ -476,23 +476,60 @@ def constrain(
 
 
 def level(plan: Sequence[int], hold: int, current: int | None = None) -> list[int]:
-    """The hold: posts that rise do not fall again within `hold` periods. In time order,
-    a period whose posts would fall less than `hold` periods after the latest rise (a
-    rise into the first period from `current`, the staff before it, included) keeps the
-    posts of the period before it; posts may rise at any time, and may fall once the
-    hold of the latest rise has passed. Nobody is hired to be let go within the hold
-    (staff leave by turnover, which the runs include). In time order each period is the
-    least that keeps the rule given the periods before it."""
-    out = list(plan)
-    rose = -hold  # the period of the latest rise
-    for k in range(len(out)):
-        before = out[k - 1] if k else current
-        if before is None:
-            continue
-        if out[k] > before:
-            rose = k
-        elif out[k] < before and k - rose < hold:
-            out[k] = before
+    """The hold: the least plan at or above `plan` (fewest posts summed over the periods) in
+    which posts that rise do not fall again, and posts that fall do not rise again, within
+    `hold` periods. A change from `current` (the staff before the first period) into the
+    first period counts as a rise or a fall there. Nobody is hired to be let go within the
+    hold, and no post is cut to be filled again within it (a plan by month would otherwise
+    cut a post for a month and recruit for the next); staff leave by turnover, which the
+    runs include.
+
+    Found exactly by dynamic programming over the periods, the state being the posts, the
+    direction of the latest change and the periods since it (only the latest change can
+    forbid the next: a fall allowed after a rise leaves every later fall allowed, and so
+    for rises). Of equally small plans, the one with the fewest posts earliest (hiring as
+    late as the rule allows).
+    """
+    if hold <= 1 or not plan:
+        return list(plan)
+    values = range(min(plan), max(*plan, current if current is not None else 0) + 1)
+    State = tuple[int, int, int]  # posts, latest change (+1 rise, -1 fall, 0 none), its age
+
+    def moves(state: State, need: int) -> list[tuple[int, State]]:
+        posts, change, age = state
+        elapsed = min(age + 1, hold)
+        out = []
+        for w in values:
+            if w < need:
+                continue
+            if w > posts and not (change == -1 and elapsed < hold):
+                out.append((w, (w, 1, 0)))
+            elif w < posts and not (change == 1 and elapsed < hold):
+                out.append((w, (w, -1, 0)))
+            elif w == posts:
+                out.append((w, (w, change, elapsed)))
+        return out
+
+    n = len(plan)
+    to_go: list[dict[State, float]] = [{} for _ in range(n + 1)]
+
+    def cost(k: int, state: State) -> float:
+        """The least posts summed over periods k.. from `state` (infinite: no plan)."""
+        if k == n:
+            return 0.0
+        known = to_go[k].get(state)
+        if known is None:
+            known = min((w + cost(k + 1, s) for w, s in moves(state, plan[k])), default=math.inf)
+            to_go[k][state] = known
+        return known
+
+    state: State = (current, 0, hold) if current is not None else (-1, 0, hold)
+    out = []
+    for k in range(n):
+        options = moves(state, plan[k]) if current is not None or k else [
+            (w, (w, 0, hold)) for w in values if w >= plan[k]]  # fmt: skip
+        w, state = min(options, key=lambda o: (o[0] + cost(k + 1, o[1]), o[0]))
+        out.append(w)
     return out
 
 

@@ -199,9 +199,10 @@ def minimality_text(plan: Plan) -> str:
     levelled = [plan.periods.labels[k] for k, r in enumerate(plan.reasons) if r == LEVELLED]
     if levelled:
         text += (
-            f". {', '.join(levelled)} keep the posts of the {plan.periods.step} before them "
-            f"(posts that rose do not fall again within {plan.options.hold_years:g} "
-            "year(s)): the least plan that never hires staff to let them go so soon"
+            f". {', '.join(levelled)} are levelled (posts that rose do not fall again, nor "
+            f"posts that fell rise again, within {plan.options.hold_years:g} year(s)): the "
+            "least plan that never hires staff to let them go so soon, nor cuts posts to "
+            "fill them again so soon"
         )
     return text + "."
 
