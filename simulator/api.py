@@ -695,7 +695,10 @@ def pair(a: Results, b: Results) -> Comparison:
             "pair: both runs need the same seed and replications "
             f"(got seed {a.seed} with {a.replications} and seed {b.seed} with {b.replications})"
         )
-    return Comparison(a, b, paired_table(a.per_replication, b.per_replication))
+    from simulator.analysis.mechanisms import off_metrics
+
+    off = off_metrics(a.scenario) & off_metrics(b.scenario)
+    return Comparison(a, b, paired_table(a.per_replication, b.per_replication, off))
 
 
 def weekly_bands(results: Results, metric: str, *, scale: float = 1.0) -> pd.DataFrame:

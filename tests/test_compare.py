@@ -20,10 +20,18 @@ SHORT = ["simulation.duration_years=2", "simulation.warmup_years=1"]
 
 
 def test_a_scenario_compared_with_itself_is_identical():
+    """Identical, except where the mechanism behind a metric is off in both: those zeros
+    are not modelled, not equal (the baseline has no overtime, triage or caseload cap)."""
+    from simulator.analysis.comparison import OFF_IN_BOTH
+    from simulator.analysis.mechanisms import off_metrics
+
     a = load_scenario(BASELINE, SHORT)
     result = compare(a, a, replications=3)
     assert (result.table["difference"].fillna(0) == 0).all()
-    assert set(result.table["verdict"]) <= {"identical", "undefined"}
+    off = result.table["metric"].isin(off_metrics(a))
+    assert {"overtime_hours", "optional_tasks_dropped"} <= set(result.table["metric"][off])
+    assert (result.table["verdict"][off] == OFF_IN_BOTH).all()
+    assert set(result.table["verdict"][~off]) <= {"identical", "undefined"}
 
 
 def test_more_caseworkers_lower_the_caseload_and_pairing_narrows_the_interval():
@@ -48,6 +56,19 @@ def test_more_caseworkers_lower_the_caseload_and_pairing_narrows_the_interval():
     # application is sent, which waits for the caseworker's help, so their dates may differ)
     for rep in range(5):
         assert Municipality(a, rep).arrivals == Municipality(b, rep).arrivals
+
+
+def test_the_console_says_when_the_measurement_windows_differ():
+    """Totals over three years set beside totals over two read as an effect: the console
+    says the windows differ, and says nothing when they agree."""
+    from simulator.reporting.console import comparison_summary
+
+    a = load_scenario(BASELINE, SHORT)
+    longer = load_scenario(BASELINE, ["simulation.duration_years=3", "simulation.warmup_years=1"])
+    differ = comparison_summary(compare(a, longer, replications=2))
+    assert "note: the measurement windows differ (A: 2013-01-01 to 2013-12-31; " in differ
+    assert "B: 2013-01-01 to 2014-12-31)" in differ
+    assert "windows differ" not in comparison_summary(compare(a, a, replications=2))
 
 
 def test_compare_command_writes_its_folder(tmp_path: Path):

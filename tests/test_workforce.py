@@ -59,6 +59,26 @@ def test_vacation_is_mostly_in_july_and_the_weeks_add_up():
     assert 24 <= stats.summary["vacation_days_per_worker_year"] <= 30
 
 
+@pytest.mark.parametrize("christmas", [False, True])
+def test_vacation_set_to_none_as_documented_runs_with_nobody_on_vacation(christmas):
+    """The schema's way to have no vacation (weeks_per_year and summer_weeks 0, christmas
+    false) runs (its empty summer holiday was planned as a block of no days, and the run
+    stopped), with nobody on vacation; with the days after Christmas only, those five days
+    (moved where the team's rule asks, none lost) are the vacation: at most five working
+    days a year each."""
+    weeks = 1 if christmas else 0
+    scenario = baseline(
+        f"absence={{ vacation = {{ weeks_per_year = {weeks}, summer_weeks = 0, "
+        f"christmas = {str(christmas).lower()} }}, sick_leave = {{}} }}",
+        "absence.sick_leave.days_per_year=0",
+    )
+    _, record, stats = run(scenario)
+    d = record.workforce["days"]
+    away = d["day"][d["status"] == VACATION]
+    assert (away.size > 0) == christmas
+    assert 0 < stats.summary["vacation_days_per_worker_year"] <= 5 or not christmas
+
+
 def vacation_by_day(share: float, staff: int, years: int = 6):
     """(caseworkers on vacation, caseworkers employed, vacation days per caseworker) per
     working day of a run of `years` whole years with `staff` caseworkers and vacation only

@@ -11,19 +11,27 @@ replications (10th-90th percentile): what one municipality may see the lever do.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
 from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.analysis.stats import percentile_range, t_interval
 
+OFF_IN_BOTH = "off in both: not modelled"
 
-def paired_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+
+def paired_table(
+    a: pd.DataFrame, b: pd.DataFrame, off: Collection[str] = frozenset()
+) -> pd.DataFrame:
     """Per metric: both means, and B - A with its paired 95 % t-interval and the range
     8 replications in 10 of B - A lie in (`p10`, `p90`; NaN with fewer than two).
 
     `a` and `b` are per-replication tables (replication, metric, value) of the same
-    replications.
+    replications. The metrics in `off` (their mechanism off in both scenarios:
+    `mechanisms.off_metrics`) get the verdict `OFF_IN_BOTH`, not "identical": their zeros
+    say nothing about the mechanism.
     """
     wide_a = a.pivot(index="replication", columns="metric", values="value")
     wide_b = b.pivot(index="replication", columns="metric", values="value")
@@ -43,7 +51,7 @@ def paired_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
                 "ci_high": high,
                 "p10": float(p10),
                 "p90": float(p90),
-                "verdict": _verdict(difference, low, high),
+                "verdict": OFF_IN_BOTH if metric.name in off else _verdict(difference, low, high),
             }
         )
     return pd.DataFrame(rows)

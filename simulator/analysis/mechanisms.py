@@ -203,6 +203,12 @@ def mechanisms(scenario: Scenario) -> tuple[Mechanism, ...]:
     return tuple(out)
 
 
+def off_metrics(scenario: Scenario) -> set[str]:
+    """The summary metrics whose mechanism `scenario` never switches on: zero or blank by
+    construction, whatever else the scenario does."""
+    return {metric for m in mechanisms(scenario) if not m.ever_on for metric in m.metrics}
+
+
 def metric_mechanisms(found: tuple[Mechanism, ...]) -> dict[str, str]:
     """Per summary metric driven by a mechanism, that mechanism's description (the
     `mechanism` column of summary.csv)."""

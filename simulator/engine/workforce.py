@@ -284,6 +284,8 @@ class Workforce:
         first = summer[int(rng.integers(len(summer)))]
         begins = (first - start).days
         blocks = [(SUMMER, [begins + i for i in range(7 * spec.summer_weeks)])]
+        if not spec.summer_weeks:  # drawn all the same: the draws after it do not move
+            blocks = []
         if spec.christmas:
             blocks.append((WEEK, [(dt.date(year, 12, d) - start).days for d in range(27, 32)]))
         rest = spec.weeks_per_year - spec.summer_weeks - (1 if spec.christmas else 0)

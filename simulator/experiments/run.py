@@ -280,6 +280,8 @@ def compare(
     result_a = _gather(a, seed, done[:replications], wall)
     result_b = _gather(b, seed, done[replications:], wall)
     from simulator.analysis.comparison import paired_table
+    from simulator.analysis.mechanisms import off_metrics
 
-    table = paired_table(result_a.per_replication, result_b.per_replication)
+    off = off_metrics(a) & off_metrics(b)
+    table = paired_table(result_a.per_replication, result_b.per_replication, off)
     return Comparison(result_a, result_b, table)

@@ -12,6 +12,7 @@ from simulator.analysis.replications import relative_half_width
 from simulator.analysis.standards import BAND_TEXT
 from simulator.analysis.tables import counts_by_year
 from simulator.experiments.run import Comparison, Results
+from simulator.scenario.schema import Simulation
 
 # The console's people and workforce blocks: (metric, label, format, scale, when shown), shown
 # "always", when "measured" (a value, so the mechanism is on), or, for counts and the wait
@@ -248,6 +249,19 @@ def comparison_summary(result: Comparison, destination: Path | None = None) -> s
                 f"  {row.metric:32}{row.mean_a:>10.3g}{row.mean_b:>10.3g}"
                 f"{row.difference:>10.3g}   {ci:<22}{spread:<22}{row.verdict}"
             )
+    windows = [_window(r.scenario.simulation) for r in (result.a, result.b)]
+    if windows[0] != windows[1]:
+        lines.append(
+            f"note: the measurement windows differ (A: {windows[0]}; B: {windows[1]}): "
+            "totals (cases opened, tasks, dropped) count different lengths of time, and the "
+            "means cover different years; compare like with like (same start, warm-up and "
+            "duration) before reading a difference as an effect."
+        )
     if destination is not None:
         lines.append(f"Comparison written to {destination}/")
     return "\n".join(lines)
+
+
+def _window(sim: Simulation) -> str:
+    """The measurement window of a run, as dates: the warm-up's end to the last day."""
+    return f"{sim.warmup_end or sim.start_date} to {sim.last_day}"

@@ -26,8 +26,11 @@ no half-written folder. The same scenario and seed give a byte-identical `summar
 `caseload compare A B` writes `results/compare_<A>_vs_<B>/`: `comparison.csv` (`metric,
 unit, mean_a, mean_b, difference, ci_low, ci_high, p10, p90, verdict`: B − A with its
 paired 95 % interval of the mean, and the 10th-90th percentile of the paired differences,
-the range the lever's effect takes in 8 runs in 10), both summaries, both resolved
-scenarios, `comparison.png` and a manifest.
+the range the lever's effect takes in 8 runs in 10; `verdict`: B higher, B lower, not
+distinguishable from zero, identical, or "off in both: not modelled" where the mechanism
+behind the metric is off in both scenarios), both summaries, both resolved scenarios,
+`comparison.png` and a manifest. The console says when the two measurement windows
+differ (totals then count different lengths of time).
 
 Statistics cover the measurement window, after the warm-up; the weekly series cover the
 whole run.
