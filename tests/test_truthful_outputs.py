@@ -84,8 +84,11 @@ def test_the_baseline_says_its_mechanisms_are_on_and_the_policies_off() -> None:
 
 
 def test_with_every_mechanism_on_none_is_said_to_be_off() -> None:
+    """The reference scenario has every mechanism on, but its two years end before the
+    timeline's first date: the timeline is off in it."""
     scenario = load_scenario(REFERENCE, ["caseworkers.caseload_cap=25"])
-    assert [m.name for m in mechanisms(scenario) if not m.ever_on] == []
+    assert [m.name for m in mechanisms(scenario) if not m.ever_on] == ["timeline"]
+    assert all(entry.date > scenario.simulation.last_day for entry in scenario.timeline)
     without = [m.name for m in mechanisms(scenario.model_copy(update={"timeline": []}))]
     assert "timeline" in without
 
@@ -101,6 +104,19 @@ def test_a_mechanism_the_timeline_switches_on_says_from_when(write_scenario, bas
     assert triage.state == "off, on from 2016-02-01, off from 2017-01-01"
     assert found["timeline"].on and "2 dated changes" in found["timeline"].detail
     assert found["overtime"].state == "off"
+
+
+def test_dated_changes_after_the_run_are_not_said_to_happen(write_scenario, baseline_data):
+    """A run that ends before the timeline's dates (the baseline cut to its first quarter
+    of 2012) has no dated change, and a mechanism switched on after its end is off."""
+    baseline_data["simulation"].update(duration_years=0.25, warmup_years=0.0)
+    baseline_data["timeline"] = [
+        *baseline_data.get("timeline", []),
+        {"date": dt.date(2016, 3, 1), "set": {"triage": {"above": 1.0}}},
+    ]
+    found = {m.name: m for m in mechanisms(load_scenario(write_scenario(baseline_data)))}
+    assert not found["timeline"].on and found["timeline"].detail == ""
+    assert not found["triage"].ever_on
 
 
 def test_summary_says_for_each_metric_whether_its_mechanism_is_on() -> None:

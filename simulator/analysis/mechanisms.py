@@ -181,7 +181,8 @@ def mechanisms(scenario: Scenario) -> tuple[Mechanism, ...]:
     """Every mechanism a scenario can switch, in a fixed order, with its state over the run;
     the timeline last (on when the scenario's rules change by date)."""
     states = scenario.timeline_states() if scenario.timeline else []
-    start = scenario.simulation.start_date
+    start, last = scenario.simulation.start_date, scenario.simulation.last_day
+    states = [(date, state) for date, state in states if date <= last]  # later: not run
     first = scenario
     for date, state in states:  # entries on or before the start apply from the start
         if date <= start:
