@@ -132,6 +132,20 @@ def test_summary_says_for_each_metric_whether_its_mechanism_is_on() -> None:
     assert switched <= {m.name for m in SUMMARY_METRICS}  # no mechanism names a lost metric
 
 
+def test_an_office_that_starts_empty_is_said_to_in_the_console_and_the_plan() -> None:
+    """No warm-up and no [initial_state]: the statistics include the office filling up,
+    and its low first months must not read as a finding; with either, nothing is said."""
+    from simulator.analysis.mechanisms import empty_start
+
+    empty = load_scenario(BASELINE, ["simulation.warmup_years=0", "simulation.duration_years=0.5"])
+    results = run_scenario(empty, replications=2)
+    text = " ".join(console_summary(results).split())
+    assert "note: The office starts empty on 2012-01-01, with no warm-up" in text
+    assert empty_start(load_scenario(BASELINE)) is None
+    assert empty_start(load_scenario(REPO / "scenarios" / "today.toml")) is None
+    assert "starts empty" not in console_summary(run_scenario(plain_office(*SHORT), replications=1))
+
+
 def test_the_console_says_a_switched_off_mechanism_is_off(baseline_short: Results) -> None:
     text = console_summary(baseline_short)
     assert re.search(r"Sick days per caseworker-year +off \(sick leave is not modelled\)", text)

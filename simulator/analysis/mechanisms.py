@@ -214,3 +214,17 @@ def metric_mechanisms(found: tuple[Mechanism, ...]) -> dict[str, str]:
     """Per summary metric driven by a mechanism, that mechanism's description (the
     `mechanism` column of summary.csv)."""
     return {metric: m.describe() for m in found for metric in m.metrics}
+
+
+def empty_start(scenario: Scenario) -> str | None:
+    """What to say of a run whose statistics start with an empty office (no warm-up and no
+    caseload at the start, [initial_state]), lest its low first months read as a finding;
+    None otherwise."""
+    sim = scenario.simulation
+    if sim.warmup_years > 0 or scenario.initial_state is not None:
+        return None
+    return (
+        f"The office starts empty on {sim.start_date}, with no warm-up and no "
+        "[initial_state]: the figures include its filling up, and understate the caseload "
+        "and backlog of an office in its stride."
+    )

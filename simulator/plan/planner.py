@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator.analysis.mechanisms import empty_start
 from simulator.engine.calendar import WorkCalendar
 from simulator.experiments.executors import closing, make_executor
 from simulator.plan.certify import (
@@ -723,6 +724,9 @@ def _notes(plan: Plan) -> list[str]:
         )
     if s.absence is None:
         notes.append("The scenario has no [absence]: caseworkers are never on vacation or sick.")
+    empty = empty_start(s)
+    if empty is not None:
+        notes.append(empty)
     if s.initial_state is None and s.simulation.warmup_years > 0:
         notes.append(
             f"The office starts empty on {s.simulation.start_date} and fills during a "

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pandas as pd
 
-from simulator.analysis.mechanisms import Mechanism, mechanisms
+from simulator.analysis.mechanisms import Mechanism, empty_start, mechanisms
 from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.replications import relative_half_width
 from simulator.analysis.standards import BAND_TEXT
 from simulator.analysis.tables import counts_by_year
 from simulator.experiments.run import Comparison, Results
-from simulator.scenario.schema import Simulation
+from simulator.scenario.schema import Scenario, Simulation
 
 # The console's people and workforce blocks: (metric, label, format, scale, when shown), shown
 # "always", when "measured" (a value, so the mechanism is on), or, for counts and the wait
@@ -81,6 +82,7 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
     lines = [
         f"Scenario {results.scenario.name}: {results.replications} replication(s), "
         f"seed {results.seed}, statistics {window_start:%Y-%m-%d} to {window_end:%Y-%m-%d}",
+        *_empty_start(results.scenario),
         *_how_to_read(results.replications),
         show("caseload_per_worker_mean", "Open cases per caseworker, mean"),
         *(
@@ -117,6 +119,12 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
     if destination is not None:
         lines.append(f"Results written to {destination}/")
     return "\n".join(lines)
+
+
+def _empty_start(scenario: Scenario) -> list[str]:
+    note = empty_start(scenario)
+    return [] if note is None else textwrap.wrap(f"note: {note}", 88, initial_indent="  ",
+                                                 subsequent_indent="  ")  # fmt: skip
 
 
 def _span(fmt: str, low: float, high: float) -> str:
