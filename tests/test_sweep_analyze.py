@@ -59,6 +59,41 @@ def test_main_effects_are_level_means_with_replication_intervals(factorial: Path
     assert row["n"].item() == 3
 
 
+def test_intervals_stay_inside_what_a_metric_can_be(factorial: Path):
+    """A share's interval is Wilson's (inside 0-1, not a clipped t-interval); hours, cases
+    and days are cut at 0: with few replications a plain t-interval escaped both."""
+    from simulator.analysis.stats import nonnegative_ci, share_ci
+
+    runs = load_results(factorial)
+    analysis = factorial / "analysis"
+    effects = pd.read_csv(analysis / "main_effects.csv", dtype={"level": str})
+    points = pd.read_csv(analysis / "points.csv")
+    for table in (effects, points):
+        shares = table[table["metric"] == "statutory_on_time_share"]
+        assert (
+            not shares.empty and shares[["ci_low", "ci_high"]].dropna().stack().between(0, 1).all()
+        )
+        hours = table[table["metric"].isin(["backlog_hours_mean", "task_wait_days_mean"])]
+        assert not hours.empty and (hours["ci_low"].dropna() >= 0).all()
+    for metric, interval in (
+        ("statutory_on_time_share", share_ci),
+        ("backlog_hours_mean", nonnegative_ci),
+    ):
+        for level in (1, 2, 3):
+            at = runs[runs["caseworkers"] == level].groupby("replication")[metric].mean()
+            row = effects[
+                (effects["metric"] == metric)
+                & (effects["factor"] == "caseworkers")
+                & (effects["level"] == str(level))
+            ]
+            _, low, high = (float(v) for v in interval(at.to_numpy()))
+            assert (row["ci_low"].item(), row["ci_high"].item()) == pytest.approx((low, high))
+        point = runs[runs["point"] == 0][metric].to_numpy()
+        row = points.query("point == 0 and metric == @metric")
+        expected = [float(v) for v in interval(point)[1:]]
+        assert [row["ci_low"].item(), row["ci_high"].item()] == pytest.approx(expected)
+
+
 def test_points_table_has_each_points_mean_and_interval(factorial: Path):
     runs = load_results(factorial)
     points = pd.read_csv(factorial / "analysis" / "points.csv")

@@ -67,8 +67,16 @@ def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Pat
     return path
 
 
-def main_effects(effects: pd.DataFrame, metric: str, labels: dict[str, str], path: Path) -> Path:
-    """One panel per factor: the metric's mean at each level with its 95 % CI."""
+def main_effects(
+    effects: pd.DataFrame,
+    metric: str,
+    labels: dict[str, str],
+    path: Path,
+    units: str = "replications",
+) -> Path:
+    """One panel per factor: the metric's mean at each level with its 95 % CI, and the
+    title says how many `units` (replications, or design points per bin) each rests on:
+    from two, a CI is wide."""
     factors = list(dict.fromkeys(effects["factor"]))
     columns = min(3, len(factors))
     rows = -(-len(factors) // columns)
@@ -102,7 +110,13 @@ def main_effects(effects: pd.DataFrame, metric: str, labels: dict[str, str], pat
     unit = "(%)" if scale == 100 else ""
     for ax in axes[:, 0]:
         ax.set_ylabel(metric_label(metric).replace("(share)", unit))
-    figure.suptitle(f"Main effects on {metric_label(metric)}: mean and 95 % CI", fontsize=10)
+    counts = effects["n"].to_numpy(dtype=int)
+    n = f"{counts.min()}" if counts.min() == counts.max() else f"{counts.min()}–{counts.max()}"
+    figure.suptitle(
+        f"Main effects on {metric_label(metric).replace('(share)', unit)}: mean and 95 % CI "
+        f"from {n} {units} per level",
+        fontsize=10,
+    )
     figure.tight_layout()
     figure.savefig(path)
     return path
