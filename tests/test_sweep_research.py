@@ -138,3 +138,32 @@ def test_non_finite_thresholds_and_targets_are_refused(option, swept: Path, caps
         main([option[0], str(swept), *option[1:], "-q"])
     assert stopped.value.code == 2
     assert "expected a finite number" in capsys.readouterr().err
+
+
+def test_robustness_figure_draws_the_percentiles_its_caption_names_and_the_target(
+    tmp_path: Path,
+):
+    """Whiskers end at the 10th and 90th percentiles (Axes.boxplot ended them at the
+    nearest scenario inside, within the box for four scenarios); the target is drawn."""
+    from simulator.sweep.robustness import policy_figure, targets
+
+    values = pd.DataFrame(
+        [[30.0, 40.0, 50.0, 60.0], [20.0, 25.0, 70.0, 90.0]],
+        index=pd.Index([2, 3], name="caseworkers"),
+    )
+    metric = "caseload_per_worker_mean"
+    mark = targets(45.0, 0.95)[metric]
+    figure = policy_figure(values, metric, ["caseworkers"], tmp_path / "f.png", mark)
+    ax = figure.axes[0]
+    horizontal = {
+        tuple(sorted(line.get_xdata()))
+        for line in ax.lines
+        if len(line.get_xdata()) == 2 and line.get_ydata()[0] == line.get_ydata()[1]
+    }
+    for i, row in enumerate(values.to_numpy()):
+        p10, q1, q3, p90 = np.percentile(row, [10, 25, 75, 90])
+        assert (p10, q1) in horizontal and (q3, p90) in horizontal, i
+    vertical = [line for line in ax.lines if line.get_label().startswith("target")]
+    assert len(vertical) == 1 and list(vertical[0].get_xdata()) == [45.0, 45.0]
+    assert "at most 45 cases" in vertical[0].get_label()
+    assert (tmp_path / "f.png").stat().st_size > 10_000
