@@ -167,3 +167,25 @@ def test_robustness_figure_draws_the_percentiles_its_caption_names_and_the_targe
     assert len(vertical) == 1 and list(vertical[0].get_xdata()) == [45.0, 45.0]
     assert "at most 45 cases" in vertical[0].get_label()
     assert (tmp_path / "f.png").stat().st_size > 10_000
+
+
+def test_the_most_robust_policy_names_every_tie_and_the_rule_that_breaks_it():
+    from simulator.sweep.robustness import _most_robust
+
+    def table(satisficing, regret):
+        return pd.DataFrame(
+            {"caseworkers": [3, 4, 5], "metric": ON_TIME, "satisficing": satisficing,
+             "max_regret": regret}
+        )  # fmt: skip
+
+    (unique,) = _most_robust(table([0.0, 0.25, 0.5], [0.3, 0.2, 0.1]), ["caseworkers"])
+    assert unique.startswith("Most robust by the targets: **caseworkers 5**, which meets them")
+    assert "tie" not in unique
+    (broken,) = _most_robust(table([0.0, 0.25, 0.25], [0.3, 0.08, 0.0]), ["caseworkers"])
+    assert "a tie. **caseworkers 4** and **caseworkers 5** each meet them in 25 %" in broken
+    assert f"smallest maximum regret of `{ON_TIME}` (0.08 for caseworkers 4, 0 for" in broken
+    assert broken.endswith(": **caseworkers 5**.")
+    (equal,) = _most_robust(table([0.5, 0.5, 0.25], [0.1, 0.1, 0.0]), ["caseworkers"])
+    assert equal.endswith("leaves **caseworkers 3** and **caseworkers 4** equal.")
+    (none,) = _most_robust(table([0.0, 0.0, 0.0], [0.3, 0.2, 0.1]), ["caseworkers"])
+    assert none.startswith("No policy meets the targets in any scenario")

@@ -210,6 +210,39 @@ def policy_figure(
     return figure
 
 
+def _most_robust(first: pd.DataFrame, levers: list[str]) -> list[str]:
+    """The policy that meets the targets in the most scenarios, with the rule that breaks
+    a tie said, and every policy tied with it named: `first` is one metric's rows, whose
+    maximum regret breaks a tie in the share of scenarios (then the policies are equal)."""
+    metric = first["metric"].iloc[0]
+    top = first[first["satisficing"] == first["satisficing"].max()]
+    share = float(top["satisficing"].iloc[0])
+    if share == 0:
+        return [
+            "No policy meets the targets in any scenario: the table's regrets and bad deciles "
+            "say which falls least short."
+        ]
+    names = [f"**{_policy(r, levers)}**" for _, r in top.iterrows()]
+    if len(top) == 1:
+        return [
+            f"Most robust by the targets: {names[0]}, which meets them in "
+            f"{100 * share:.0f} % of the scenarios."
+        ]
+    least = top[top["max_regret"] == top["max_regret"].min()]
+    regrets = ", ".join(
+        f"{num(r['max_regret'])} for {_policy(r, levers)}" for _, r in top.iterrows()
+    )
+    tie = (
+        f"Most robust by the targets: a tie. {' and '.join(names)} each meet them in "
+        f"{100 * share:.0f} % of the scenarios; the tie is broken by the smallest maximum "
+        f"regret of `{metric}` ({regrets})"
+    )
+    if len(least) == 1:
+        return [f"{tie}: **{_policy(least.iloc[0], levers)}**."]
+    equal = " and ".join(f"**{_policy(r, levers)}**" for _, r in least.iterrows())
+    return [f"{tie}, which leaves {equal} equal."]
+
+
 def _report(
     data: SweepData,
     table: pd.DataFrame,
@@ -244,13 +277,10 @@ def _report(
             f"| {_policy(first_row, levers)} | {100 * first_row['satisficing']:.0f} % of "
             f"scenarios | " + " | ".join(cells) + " |"
         )
-    best = first.sort_values(["satisficing", "max_regret"], ascending=[False, True]).iloc[0]
+    lines += ["", *_most_robust(first, levers), ""]
     lines += [
-        "",
-        f"Most robust by the targets: **{_policy(best, levers)}**, which meets them in "
-        f"{100 * best['satisficing']:.0f} % of the scenarios. Bad decile: the 10th percentile "
-        "where more is better, the 90th where less is; max regret: the largest shortfall "
-        "against the best policy of the same scenario.",
+        "Bad decile: the 10th percentile where more is better, the 90th where less is; max "
+        "regret: the largest shortfall against the best policy of the same scenario.",
         "",
     ]
     return "\n".join(lines)
