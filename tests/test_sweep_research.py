@@ -189,3 +189,41 @@ def test_the_most_robust_policy_names_every_tie_and_the_rule_that_breaks_it():
     assert equal.endswith("leaves **caseworkers 3** and **caseworkers 4** equal.")
     (none,) = _most_robust(table([0.0, 0.0, 0.0], [0.3, 0.2, 0.1]), ["caseworkers"])
     assert none.startswith("No policy meets the targets in any scenario")
+
+
+def test_the_box_figure_writes_its_bounds_and_names_the_factors_it_leaves_free(tmp_path: Path):
+    from simulator.sweep.figures import box_limits
+
+    x = pd.DataFrame({"caseworkers": [3.0, 4.0, 5.0, 6.0], "arrivals": [7.0, 11.0, 15.0, 19.0]})
+    box = pd.DataFrame(
+        [{"factor": "arrivals", "kind": "uncertainty", "restriction": "Arrivals ≥ 13",
+          "low": 13.0, "high": 19.0, "levels": "", "qp_value": 0.003}]
+    )  # fmt: skip
+    labels = {"caseworkers": "Caseworkers", "arrivals": "Arrivals"}
+    kinds = {"caseworkers": "lever", "arrivals": "uncertainty"}
+    figure = box_limits(box, x, labels, kinds, "rule", tmp_path / "box.png")
+    ax = figure.axes[0]
+    texts = {t.get_text(): t for t in ax.texts}
+    assert "≥ 13" in texts and texts["≥ 13"].get_fontsize() >= 9  # the bound PRIM found
+    assert {"3", "6", "7", "19"} <= set(texts)  # the swept ranges' ends
+    assert "not restricted: the box holds every value swept" in texts  # the free lever
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Caseworkers\n(lever)" in ticks and "Arrivals\n(uncertainty)" in ticks
+
+
+def test_the_discovery_report_names_the_factors_the_box_leaves_free(swept: Path):
+    command = ["discover", str(swept), "--metric", ON_TIME, "--below", "0.95", "-q"]
+    assert main(command) == 0
+    found = swept / f"discovery_{ON_TIME}"
+    restricted = set(pd.read_csv(found / "box.csv")["factor"])
+    free = [f for f in ("caseworkers", "arrivals", "dummy") if f not in restricted]
+    assert free  # the dummy, at least: it changes nothing
+    report = (found / "report.md").read_text()
+    line = next(s for s in report.splitlines() if s.startswith("Not restricted by the box"))
+    words = {
+        "caseworkers": "Caseworkers (lever)",
+        "arrivals": "Refugees per month (uncertainty)",
+        "dummy": "dummy (uncertainty)",
+    }
+    assert all(words[name] in line for name in free)
+    assert not any(words[name] in line for name in restricted)

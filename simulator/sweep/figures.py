@@ -209,31 +209,69 @@ def peeling(trajectory: pd.DataFrame, chosen: int, threshold: float, rule: str, 
 
 
 def box_limits(
-    box: pd.DataFrame, x: pd.DataFrame, labels: dict[str, str], rule: str, path: Path
-) -> Path:
-    """The PRIM box: each restricted numeric factor's range inside its swept range."""
-    numeric = box.dropna(subset=["low"])
-    figure = Figure(figsize=(6.5, 0.6 * max(len(numeric), 1) + 1.8), dpi=DPI)
+    box: pd.DataFrame,
+    x: pd.DataFrame,
+    labels: dict[str, str],
+    kinds: dict[str, str],
+    rule: str,
+    path: Path,
+) -> Figure:
+    """The PRIM box against every factor PRIM saw (the columns of `x`), one row each: a
+    restricted numeric factor's range in the box (red) within its swept range (grey), each
+    bound the box sets written at it, the swept range's ends beneath; a restricted text
+    factor's levels kept; an unrestricted factor said to be so (the box holds every value
+    swept), so a lever the box leaves free is not left out without a word."""
+    names = list(x.columns)
+    figure = Figure(figsize=(7.0, 0.75 * len(names) + 1.6), dpi=DPI)
     ax = figure.add_subplot()
-    for i, row in enumerate(numeric.itertuples()):
-        lowest, highest = float(x[row.factor].min()), float(x[row.factor].max())
+    restricted = box.set_index("factor")
+    for i, name in enumerate(names):
+        y = len(names) - 1 - i  # the first factor on top
+        ax.barh(y, 1.0, height=0.45, color="#e5e5e5")
+        if isinstance(x[name].dtype, pd.CategoricalDtype):
+            words = (
+                f"box: {restricted.loc[name, 'restriction']}"
+                if name in restricted.index
+                else "not restricted: the box holds every level"
+            )
+            ax.text(0.5, y, plain_text(words), ha="center", va="center", fontsize=8)
+            continue
+        lowest, highest = float(x[name].min()), float(x[name].max())
+        ax.text(0, y - 0.3, fmt_number(lowest), fontsize=8, ha="left", va="top")
+        ax.text(1, y - 0.3, fmt_number(highest), fontsize=8, ha="right", va="top")
+        if name not in restricted.index:
+            ax.barh(y, 1.0, height=0.45, color=OVER_COLOUR, alpha=0.3)
+            ax.text(0.5, y, "not restricted: the box holds every value swept", ha="center",
+                    va="center", fontsize=8)  # fmt: skip
+            continue
+        low, high = float(restricted.loc[name, "low"]), float(restricted.loc[name, "high"])
         span = highest - lowest or 1.0
-        ax.barh(i, 1.0, color="#e5e5e5")
-        ax.barh(i, (row.high - row.low) / span, left=(row.low - lowest) / span,
-                color=OVER_COLOUR)  # fmt: skip
-        ax.text(0, i + 0.32, f"{lowest:.3g}", fontsize=7, ha="left")
-        ax.text(1, i + 0.32, f"{highest:.3g}", fontsize=7, ha="right")
-    ax.set_yticks(range(len(numeric)), [plain_text(labels[f]) for f in numeric["factor"]])
+        left, right = (low - lowest) / span, (high - lowest) / span
+        ax.barh(y, right - left, left=left, height=0.45, color=OVER_COLOUR)
+        for bound, at, side in ((low, left, "≥"), (high, right, "≤")):
+            if lowest < bound < highest:
+                ax.text(at, y + 0.27, f"{side} {fmt_number(bound)}", fontsize=9, ha="center",
+                        va="bottom", fontweight="bold", color=OVER_COLOUR)  # fmt: skip
+    ax.set_yticks(
+        range(len(names)),
+        [plain_text(f"{labels[n]}\n({kinds[n]})") for n in reversed(names)],
+    )
     ax.set_xticks([])
-    ax.set_xlim(0, 1)
-    if numeric.empty:
-        ax.set_yticks([])
-        ax.text(0.5, 0.5, "no numeric factor is restricted:\nthe box is the whole swept range",
-                ha="center", va="center", fontsize=10)  # fmt: skip
-    ax.set_title(f"Where {rule}:\nthe box (red) within the swept ranges (grey)", fontsize=9)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.8, len(names) - 0.2)
+    ax.set_title(
+        f"Where {rule}:\nthe box (red) within the swept ranges (grey); bounds at the box's edges",
+        fontsize=9,
+    )
     figure.tight_layout()
     figure.savefig(path)
-    return path
+    return figure
+
+
+def fmt_number(value: float) -> str:
+    """A bound or range end as the report writes a level: whole numbers whole, others to
+    three significant digits."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
 
 
 def series(
