@@ -221,3 +221,16 @@ def test_a_morris_design_needs_an_even_grid(tmp_path: Path, capsys):
     data = spec(design={"kind": "morris", "n": 4, "levels": 3})
     assert main(["sweep", str(write_sweep(tmp_path, data)), "--check"]) == 2
     assert "even number of 'levels'" in capsys.readouterr().err
+
+
+def test_heatmap_cells_are_written_as_the_report_writes_numbers(tmp_path: Path):
+    from simulator.sweep.analyze import num
+    from simulator.sweep.figures import heatmap
+
+    table = pd.DataFrame([[3654.7, 1999.2], [57.93, 0.5]], index=["19", "15"], columns=["3", "4"])
+    figure = heatmap(table, "backlog_hours_mean", ("Caseworkers", "Arrivals"), tmp_path / "h.png")
+    cells = {t.get_text() for t in figure.axes[0].texts}
+    assert cells == {"3,655", "1,999", "57.9", "0.5"} == {num(v) for v in table.to_numpy().flat}
+    shares = pd.DataFrame([[0.9531, 0.049]], index=["7"], columns=["3", "4"])
+    figure = heatmap(shares, "statutory_on_time_share", ("C", "A"), tmp_path / "s.png")
+    assert {t.get_text() for t in figure.axes[0].texts} == {"95.3 %", "4.9 %"}

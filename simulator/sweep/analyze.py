@@ -39,6 +39,7 @@ the level where it is highest); what main effects leave unexplained is interacti
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import warnings
 from collections.abc import Callable
@@ -54,6 +55,7 @@ from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
 from simulator.reporting.files import write_csv
+from simulator.scenario import load_scenario
 from simulator.sweep.screening import morris_indices
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
 from simulator.sweep.stability import DIVERGENT, stable_point_ids, unstable_points
@@ -423,9 +425,8 @@ def analyze_sweep(
             figures.morris_plane(indices, metric, labels, path)
         for metric, table in bands.items():
             _csv(table, work / f"series_{metric}.csv")
-            figures.series(
-                table, metric, data.design, labels, work / "figures" / f"series_{metric}.png"
-            )
+            path = work / "figures" / f"series_{metric}.png"
+            figures.series(table, metric, data.design, labels, path, warmup_end(data))
         report = report_text(data, ranked, target)
         (work / "report.md").write_text(report, encoding="utf-8")
     return where.path
@@ -475,6 +476,18 @@ def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
         m: series_bands(load_series(data.folder, m, list(points), data.damaged.append))
         for m in stored
     }
+
+
+def warmup_end(data: SweepData) -> dt.date | None:
+    """The date the runs' statistics start from (the base scenario's warm-up end), or None
+    where there is none or a factor sets the start or the warm-up (it differs by point)."""
+    moved = {"simulation", "simulation.start_date", "simulation.warmup_years"}
+    if any(set(info["keys"]) & moved for info in data.factors.values()):
+        return None  # every key a factor sets, its variants' too (the manifest's "keys")
+    base = data.folder / "base.resolved.toml"
+    if not base.is_file():
+        return None
+    return load_scenario(base).simulation.warmup_end
 
 
 def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:

@@ -7,6 +7,7 @@ many runs it rests on.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator.analysis.metrics import METRICS
-from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR, plain_text
+from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR, WARMUP_COLOUR, plain_text
+from simulator.sweep.analyze import fmt, num
 
 LEVER_COLOUR = LINE_COLOUR
 UNCERTAINTY_COLOUR = "#d9822b"
@@ -31,8 +33,9 @@ def _is_share(metric: str) -> bool:
     return metric in METRICS and METRICS[metric].unit == "share"
 
 
-def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Path) -> Path:
-    """Mean of `metric` per pair of levels: x levels across, y levels up, values in cells."""
+def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Path) -> Figure:
+    """Mean of `metric` per pair of levels: x levels across, y levels up, values in cells,
+    written as the report writes them (`analyze.num`: "1,716", "97.7 %")."""
     values = table.to_numpy(dtype=float)
     share = _is_share(metric)
     shown = values * 100 if share else values
@@ -48,7 +51,7 @@ def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Pat
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
     for (i, j), v in np.ndenumerate(shown):
         if np.isfinite(v):
-            text = f"{v:.0f} %" if share else f"{v:.3g}"
+            text = num(v / 100, "share") if share else num(v)  # as the report writes it
             light = (v > middle) == share  # white on the dark end of the colour map
             ax.text(
                 j,
@@ -64,7 +67,7 @@ def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Pat
     ax.set_title(f"{metric_label(metric)}\nmean over replications and other factors", fontsize=10)
     figure.tight_layout()
     figure.savefig(path)
-    return path
+    return figure
 
 
 def main_effects(
@@ -237,8 +240,8 @@ def box_limits(
             ax.text(0.5, y, plain_text(words), ha="center", va="center", fontsize=8)
             continue
         lowest, highest = float(x[name].min()), float(x[name].max())
-        ax.text(0, y - 0.3, fmt_number(lowest), fontsize=8, ha="left", va="top")
-        ax.text(1, y - 0.3, fmt_number(highest), fontsize=8, ha="right", va="top")
+        ax.text(0, y - 0.3, num(lowest), fontsize=8, ha="left", va="top")
+        ax.text(1, y - 0.3, num(highest), fontsize=8, ha="right", va="top")
         if name not in restricted.index:
             ax.barh(y, 1.0, height=0.45, color=OVER_COLOUR, alpha=0.3)
             ax.text(0.5, y, "not restricted: the box holds every value swept", ha="center",
@@ -250,7 +253,7 @@ def box_limits(
         ax.barh(y, right - left, left=left, height=0.45, color=OVER_COLOUR)
         for bound, at, side in ((low, left, "≥"), (high, right, "≤")):
             if lowest < bound < highest:
-                ax.text(at, y + 0.27, f"{side} {fmt_number(bound)}", fontsize=9, ha="center",
+                ax.text(at, y + 0.27, f"{side} {num(bound)}", fontsize=9, ha="center",
                         va="bottom", fontweight="bold", color=OVER_COLOUR)  # fmt: skip
     ax.set_yticks(
         range(len(names)),
@@ -268,38 +271,45 @@ def box_limits(
     return figure
 
 
-def fmt_number(value: float) -> str:
-    """A bound or range end as the report writes a level: whole numbers whole, others to
-    three significant digits."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
-
-
 def series(
-    bands: pd.DataFrame, metric: str, design: pd.DataFrame, labels: dict[str, str], path: Path
-) -> Path:
+    bands: pd.DataFrame,
+    metric: str,
+    design: pd.DataFrame,
+    labels: dict[str, str],
+    path: Path,
+    warmup_end: dt.date | None = None,
+) -> Figure:
     """A weekly series of chosen design points: the mean over replications and the band
     from the 10th to the 90th percentile of the replications (the range 8 of 10 runs fall in,
-    not a confidence interval)."""
+    not a confidence interval), the title saying how many runs the band rests on (from two,
+    it is most of the gap between them); the warm-up (to `warmup_end`) shaded, as the run
+    figures shade it."""
     figure = Figure(figsize=(8.0, 4.2), dpi=DPI)
     ax = figure.add_subplot()
     factors = [c for c in design.columns if c != "point"]
+    by_point = design.set_index("point")
     for point, rows in bands.groupby("point"):
-        values = design.set_index("point").loc[point]
-        name = ", ".join(f"{labels[f]} {values[f]}" for f in factors)
+        # each value as its column holds it (a Series across columns would make 3 a 3.0)
+        name = ", ".join(f"{labels[f]} {fmt(by_point[f].loc[point])}" for f in factors)
         line = ax.plot(
             rows["date"], rows["mean"], linewidth=1.2, label=plain_text(f"point {point}: {name}")
         )
         ax.fill_between(rows["date"], rows["p10"], rows["p90"], alpha=0.2,
                         color=line[0].get_color(), linewidth=0)  # fmt: skip
+    if warmup_end is not None and pd.Timestamp(warmup_end) > bands["date"].min():
+        end = min(pd.Timestamp(warmup_end), bands["date"].max())
+        ax.axvspan(bands["date"].min(), end, color=WARMUP_COLOUR, alpha=0.15, linewidth=0,
+                   zorder=0, label="warm-up (not in the statistics)")  # fmt: skip
     ax.set_ylabel(metric.replace("_", " "))
-    replications = int(bands["replications"].max())
+    counts = bands.groupby("point")["replications"].max()
+    runs = f"{counts.min()}" if counts.min() == counts.max() else f"{counts.min()}–{counts.max()}"
     ax.set_title(
-        f"Weekly {metric.replace('_', ' ')}: mean over {replications} replications, "
-        "band 10th–90th percentile of runs",
+        f"Weekly {metric.replace('_', ' ')}: mean of the {runs} runs of each point; band: "
+        f"10th–90th percentile of those {runs} runs",
         fontsize=9,
     )
     ax.legend(fontsize=7, loc="upper left")
     figure.autofmt_xdate()
     figure.tight_layout()
     figure.savefig(path)
-    return path
+    return figure
