@@ -59,6 +59,41 @@ def test_main_effects_are_level_means_with_replication_intervals(factorial: Path
     assert row["n"].item() == 3
 
 
+def test_intervals_stay_inside_what_a_metric_can_be(factorial: Path):
+    """A share's interval is Wilson's (inside 0-1, not a clipped t-interval); hours, cases
+    and days are cut at 0: with few replications a plain t-interval escaped both."""
+    from simulator.analysis.stats import nonnegative_ci, share_ci
+
+    runs = load_results(factorial)
+    analysis = factorial / "analysis"
+    effects = pd.read_csv(analysis / "main_effects.csv", dtype={"level": str})
+    points = pd.read_csv(analysis / "points.csv")
+    for table in (effects, points):
+        shares = table[table["metric"] == "statutory_on_time_share"]
+        assert (
+            not shares.empty and shares[["ci_low", "ci_high"]].dropna().stack().between(0, 1).all()
+        )
+        hours = table[table["metric"].isin(["backlog_hours_mean", "task_wait_days_mean"])]
+        assert not hours.empty and (hours["ci_low"].dropna() >= 0).all()
+    for metric, interval in (
+        ("statutory_on_time_share", share_ci),
+        ("backlog_hours_mean", nonnegative_ci),
+    ):
+        for level in (1, 2, 3):
+            at = runs[runs["caseworkers"] == level].groupby("replication")[metric].mean()
+            row = effects[
+                (effects["metric"] == metric)
+                & (effects["factor"] == "caseworkers")
+                & (effects["level"] == str(level))
+            ]
+            _, low, high = (float(v) for v in interval(at.to_numpy()))
+            assert (row["ci_low"].item(), row["ci_high"].item()) == pytest.approx((low, high))
+        point = runs[runs["point"] == 0][metric].to_numpy()
+        row = points.query("point == 0 and metric == @metric")
+        expected = [float(v) for v in interval(point)[1:]]
+        assert [row["ci_low"].item(), row["ci_high"].item()] == pytest.approx(expected)
+
+
 def test_points_table_has_each_points_mean_and_interval(factorial: Path):
     runs = load_results(factorial)
     points = pd.read_csv(factorial / "analysis" / "points.csv")
@@ -186,3 +221,16 @@ def test_a_morris_design_needs_an_even_grid(tmp_path: Path, capsys):
     data = spec(design={"kind": "morris", "n": 4, "levels": 3})
     assert main(["sweep", str(write_sweep(tmp_path, data)), "--check"]) == 2
     assert "even number of 'levels'" in capsys.readouterr().err
+
+
+def test_heatmap_cells_are_written_as_the_report_writes_numbers(tmp_path: Path):
+    from simulator.sweep.analyze import num
+    from simulator.sweep.figures import heatmap
+
+    table = pd.DataFrame([[3654.7, 1999.2], [57.93, 0.5]], index=["19", "15"], columns=["3", "4"])
+    figure = heatmap(table, "backlog_hours_mean", ("Caseworkers", "Arrivals"), tmp_path / "h.png")
+    cells = {t.get_text() for t in figure.axes[0].texts}
+    assert cells == {"3,655", "1,999", "57.9", "0.5"} == {num(v) for v in table.to_numpy().flat}
+    shares = pd.DataFrame([[0.9531, 0.049]], index=["7"], columns=["3", "4"])
+    figure = heatmap(shares, "statutory_on_time_share", ("C", "A"), tmp_path / "s.png")
+    assert {t.get_text() for t in figure.axes[0].texts} == {"95.3 %", "4.9 %"}

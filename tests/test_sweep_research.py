@@ -138,3 +138,92 @@ def test_non_finite_thresholds_and_targets_are_refused(option, swept: Path, caps
         main([option[0], str(swept), *option[1:], "-q"])
     assert stopped.value.code == 2
     assert "expected a finite number" in capsys.readouterr().err
+
+
+def test_robustness_figure_draws_the_percentiles_its_caption_names_and_the_target(
+    tmp_path: Path,
+):
+    """Whiskers end at the 10th and 90th percentiles (Axes.boxplot ended them at the
+    nearest scenario inside, within the box for four scenarios); the target is drawn."""
+    from simulator.sweep.robustness import policy_figure, targets
+
+    values = pd.DataFrame(
+        [[30.0, 40.0, 50.0, 60.0], [20.0, 25.0, 70.0, 90.0]],
+        index=pd.Index([2, 3], name="caseworkers"),
+    )
+    metric = "caseload_per_worker_mean"
+    mark = targets(45.0, 0.95)[metric]
+    figure = policy_figure(values, metric, ["caseworkers"], tmp_path / "f.png", mark)
+    ax = figure.axes[0]
+    horizontal = {
+        tuple(sorted(line.get_xdata()))
+        for line in ax.lines
+        if len(line.get_xdata()) == 2 and line.get_ydata()[0] == line.get_ydata()[1]
+    }
+    for i, row in enumerate(values.to_numpy()):
+        p10, q1, q3, p90 = np.percentile(row, [10, 25, 75, 90])
+        assert (p10, q1) in horizontal and (q3, p90) in horizontal, i
+    vertical = [line for line in ax.lines if line.get_label().startswith("target")]
+    assert len(vertical) == 1 and list(vertical[0].get_xdata()) == [45.0, 45.0]
+    assert "at most 45 cases" in vertical[0].get_label()
+    assert (tmp_path / "f.png").stat().st_size > 10_000
+
+
+def test_the_most_robust_policy_names_every_tie_and_the_rule_that_breaks_it():
+    from simulator.sweep.robustness import _most_robust
+
+    def table(satisficing, regret):
+        return pd.DataFrame(
+            {"caseworkers": [3, 4, 5], "metric": ON_TIME, "satisficing": satisficing,
+             "max_regret": regret}
+        )  # fmt: skip
+
+    (unique,) = _most_robust(table([0.0, 0.25, 0.5], [0.3, 0.2, 0.1]), ["caseworkers"])
+    assert unique.startswith("Most robust by the targets: **caseworkers 5**, which meets them")
+    assert "tie" not in unique
+    (broken,) = _most_robust(table([0.0, 0.25, 0.25], [0.3, 0.08, 0.0]), ["caseworkers"])
+    assert "a tie. **caseworkers 4** and **caseworkers 5** each meet them in 25 %" in broken
+    assert f"smallest maximum regret of `{ON_TIME}` (0.08 for caseworkers 4, 0 for" in broken
+    assert broken.endswith(": **caseworkers 5**.")
+    (equal,) = _most_robust(table([0.5, 0.5, 0.25], [0.1, 0.1, 0.0]), ["caseworkers"])
+    assert equal.endswith("leaves **caseworkers 3** and **caseworkers 4** equal.")
+    (none,) = _most_robust(table([0.0, 0.0, 0.0], [0.3, 0.2, 0.1]), ["caseworkers"])
+    assert none.startswith("No policy meets the targets in any scenario")
+
+
+def test_the_box_figure_writes_its_bounds_and_names_the_factors_it_leaves_free(tmp_path: Path):
+    from simulator.sweep.figures import box_limits
+
+    x = pd.DataFrame({"caseworkers": [3.0, 4.0, 5.0, 6.0], "arrivals": [7.0, 11.0, 15.0, 19.0]})
+    box = pd.DataFrame(
+        [{"factor": "arrivals", "kind": "uncertainty", "restriction": "Arrivals ≥ 13",
+          "low": 13.0, "high": 19.0, "levels": "", "qp_value": 0.003}]
+    )  # fmt: skip
+    labels = {"caseworkers": "Caseworkers", "arrivals": "Arrivals"}
+    kinds = {"caseworkers": "lever", "arrivals": "uncertainty"}
+    figure = box_limits(box, x, labels, kinds, "rule", tmp_path / "box.png")
+    ax = figure.axes[0]
+    texts = {t.get_text(): t for t in ax.texts}
+    assert "≥ 13" in texts and texts["≥ 13"].get_fontsize() >= 9  # the bound PRIM found
+    assert {"3", "6", "7", "19"} <= set(texts)  # the swept ranges' ends
+    assert "not restricted: the box holds every value swept" in texts  # the free lever
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert "Caseworkers\n(lever)" in ticks and "Arrivals\n(uncertainty)" in ticks
+
+
+def test_the_discovery_report_names_the_factors_the_box_leaves_free(swept: Path):
+    command = ["discover", str(swept), "--metric", ON_TIME, "--below", "0.95", "-q"]
+    assert main(command) == 0
+    found = swept / f"discovery_{ON_TIME}"
+    restricted = set(pd.read_csv(found / "box.csv")["factor"])
+    free = [f for f in ("caseworkers", "arrivals", "dummy") if f not in restricted]
+    assert free  # the dummy, at least: it changes nothing
+    report = (found / "report.md").read_text()
+    line = next(s for s in report.splitlines() if s.startswith("Not restricted by the box"))
+    words = {
+        "caseworkers": "Caseworkers (lever)",
+        "arrivals": "Refugees per month (uncertainty)",
+        "dummy": "dummy (uncertainty)",
+    }
+    assert all(words[name] in line for name in free)
+    assert not any(words[name] in line for name in restricted)

@@ -134,6 +134,21 @@ def test_weekly_series_are_stored_partitioned_and_drawn(tmp_path: Path):
     got = bands[bands["week"] == 10].set_index("point")
     assert got["mean"].to_dict() == pytest.approx(week.mean().to_dict())
     assert (out / "analysis" / "figures" / "series_pending_tasks.png").is_file()
+    # the figure: whole-number levels whole, the runs the band rests on, the warm-up shaded
+    from simulator.sweep.analyze import read_sweep, warmup_end
+    from simulator.sweep.figures import series as series_figure
+
+    swept = read_sweep(out)
+    labels = {"caseworkers": "Caseworkers", "arrivals": "Refugees per month"}
+    end = warmup_end(swept)
+    assert end == sweep.base.simulation.warmup_end is not None
+    bands = pd.read_csv(out / "analysis" / "series_backlog_hours.csv", parse_dates=["date"])
+    figure = series_figure(bands, "backlog_hours", swept.design, labels, tmp_path / "s.png", end)
+    ax = figure.axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "point 4: Caseworkers 3, Refugees per month 20" in legend  # not "3.0", "20.0"
+    assert "warm-up (not in the statistics)" in legend
+    assert "10th–90th percentile of those 2 runs" in ax.get_title()
 
 
 def test_an_unknown_series_is_refused(tmp_path: Path, capsys):

@@ -19,6 +19,15 @@ t-interval over replications of that mean. For sampled designs (Latin hypercube,
 Sobol) the other factors are random too: points are grouped in up to five quantile
 bins of the factor and the CI is a t-interval over the points' means in each bin.
 
+Intervals respect the metric's range, as the run outputs' do (docs/validation.md): with
+two replications the t-interval rests on one degree of freedom (t = 12.7), and a plain
+one reached -22 % and 159 % for a share and below 0 hours for a backlog. A share's
+interval (statutory on time, the share of unstable runs) is Wilson's at the units'
+effective sample size (`stats.share_ci`), inside [0, 1] by construction, not clipped;
+any other metric whose values are all non-negative has its t-interval cut at 0
+(`stats.nonnegative_ci`): its mean cannot lie below 0, so the cut removes only
+impossible values. Both are as wide as their few units make them: `n` says how many.
+
 Ranking. With a Sobol design the factors are ranked by their total Sobol index (SALib,
 bootstrap 95 % CIs): the share of the metric's variance a factor accounts for, alone
 and in interactions. Otherwise by the share of the variance between design points that a
@@ -30,6 +39,7 @@ the level where it is highest); what main effects leave unexplained is interacti
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import warnings
 from collections.abc import Callable
@@ -41,10 +51,11 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.metrics import METRICS
-from simulator.analysis.stats import mean_ci
+from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
 from simulator.reporting.files import write_csv
+from simulator.scenario import load_scenario
 from simulator.sweep.screening import morris_indices
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
 from simulator.sweep.stability import DIVERGENT, stable_point_ids, unstable_points
@@ -166,13 +177,23 @@ def read_sweep(folder: str | Path) -> SweepData:
 # --------------------------------------------------------------------------- tables
 
 
+def interval(
+    metric: str,
+) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The 95 % CI of a mean of `metric` over units (replications or design points):
+    Wilson's at the effective sample size for a share (inside [0, 1]), else the t-interval
+    cut at 0 where every value is non-negative (see the module's notes)."""
+    share = metric == "unstable" or (metric in METRICS and METRICS[metric].unit == "share")
+    return share_ci if share else nonnegative_ci
+
+
 def point_table(data: SweepData) -> pd.DataFrame:
-    """Per design point and metric: mean over replications with its 95 % CI."""
+    """Per design point and metric: mean over replications with its 95 % CI (`interval`)."""
     rows = []
     factors = list(data.factors)
     for (point, *levels), group in data.ok.groupby(["point", *factors], sort=True):
         for metric in data.metrics:
-            mean, low, high = mean_ci(group[metric].to_numpy(dtype=float))
+            mean, low, high = interval(metric)(group[metric].to_numpy(dtype=float))
             rows.append(
                 {
                     "point": point,
@@ -188,7 +209,8 @@ def point_table(data: SweepData) -> pd.DataFrame:
 
 
 def main_effects(data: SweepData, metric: str) -> pd.DataFrame:
-    """Per factor and level: mean of `metric` with its 95 % CI (see the module's notes)."""
+    """Per factor and level: mean of `metric` with its 95 % CI (`interval`; see the
+    module's notes) and `n`, the units (replications or design points) it rests on."""
     rows = []
     point_means = data.point_means(metric)
     for factor in data.factors:
@@ -200,7 +222,7 @@ def main_effects(data: SweepData, metric: str) -> pd.DataFrame:
                 units = runs.groupby("replication")[metric].mean().to_numpy(dtype=float)
             else:  # CI over the design points in the bin
                 units = point_means.loc[points].to_numpy(dtype=float)
-            mean, low, high = mean_ci(units)
+            mean, low, high = interval(metric)(units)
             rows.append(
                 {
                     "metric": metric,
@@ -386,9 +408,9 @@ def analyze_sweep(
                 path = work / "figures" / f"heatmap_{pair[0]}_{pair[1]}_{metric}.png"
                 figures.heatmap(table, metric, (labels[pair[0]], labels[pair[1]]), path)
             part = effects[effects["metric"] == metric]
-            figures.main_effects(
-                part, metric, labels, work / "figures" / f"main_effects_{metric}.png"
-            )
+            units = "replications" if data.factorial else "design points"
+            path = work / "figures" / f"main_effects_{metric}.png"
+            figures.main_effects(part, metric, labels, path, units)
         for indices in sobol:
             metric = indices["metric"].iloc[0]
             figures.sobol_bars(indices, metric, labels, work / "figures" / f"sobol_{metric}.png")
@@ -403,9 +425,8 @@ def analyze_sweep(
             figures.morris_plane(indices, metric, labels, path)
         for metric, table in bands.items():
             _csv(table, work / f"series_{metric}.csv")
-            figures.series(
-                table, metric, data.design, labels, work / "figures" / f"series_{metric}.png"
-            )
+            path = work / "figures" / f"series_{metric}.png"
+            figures.series(table, metric, data.design, labels, path, warmup_end(data))
         report = report_text(data, ranked, target)
         (work / "report.md").write_text(report, encoding="utf-8")
     return where.path
@@ -455,6 +476,18 @@ def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
         m: series_bands(load_series(data.folder, m, list(points), data.damaged.append))
         for m in stored
     }
+
+
+def warmup_end(data: SweepData) -> dt.date | None:
+    """The date the runs' statistics start from (the base scenario's warm-up end), or None
+    where there is none or a factor sets the start or the warm-up (it differs by point)."""
+    moved = {"simulation", "simulation.start_date", "simulation.warmup_years"}
+    if any(set(info["keys"]) & moved for info in data.factors.values()):
+        return None  # every key a factor sets, its variants' too (the manifest's "keys")
+    base = data.folder / "base.resolved.toml"
+    if not base.is_file():
+        return None
+    return load_scenario(base).simulation.warmup_end
 
 
 def _check_choice(what: str, name: str, allowed: list[str], folder: Path) -> None:

@@ -58,6 +58,7 @@ class Discovery:
     peeling: pd.DataFrame  # the trajectory
     cart: pd.DataFrame  # the CART boxes
     threshold: float = THRESHOLD
+    factors: tuple[str, ...] = ()  # the factors PRIM saw (all but those a policy fixes)
 
 
 def threshold_of(found: Discovery) -> float:
@@ -178,10 +179,12 @@ def discover(
         write_csv(restrictions, work / "box.csv", "%.6g")  # labels and levels: user text
         write_csv(cart_table, work / "cart.csv", "%.6g")
         figures.peeling(peeling, chosen, threshold, rule, work / "peeling.png")
-        figures.box_limits(restrictions, x, labels, rule, work / "box.png")
+        kinds = {f: data.factors[f]["kind"] for f in data.factors}
+        figures.box_limits(restrictions, x, labels, kinds, rule, work / "box.png")
         found = Discovery(
             where.path, rule, len(y), int(y.sum()), restrictions,
             float(stats["coverage"]), float(stats["density"]), peeling, cart_table, threshold,
+            tuple(x.columns),
         )  # fmt: skip
         (work / "report.md").write_text(discovery_text(data, found, policy), encoding="utf-8")
     return found
@@ -287,6 +290,15 @@ def discovery_text(data: SweepData, found: Discovery, policy: dict[str, Any]) ->
         lines.append("- no restriction: no box of the factors holds the failures more densely.")
     for r in found.box.itertuples():
         lines.append(f"- {r.restriction} ({r.kind}; quasi-p-value {r.qp_value:.2g})")
+    free = [n for n in found.factors if n not in set(found.box["factor"])]
+    if free and not found.box.empty:
+        named = ", ".join(f"{data.label(n)} ({data.factors[n]['kind']})" for n in free)
+        used = [n for n in free if any(n in rule.split() for rule in found.cart.head(3)["rule"])]
+        lines += [
+            "",
+            f"Not restricted by the box (it holds every value swept): {named}."
+            + (f" CART's boxes below do split on {', '.join(used)}." if used else ""),
+        ]
     lines += [
         "",
         f"Coverage {100 * found.coverage:.0f} % (the share of all failures inside the box), "

@@ -7,6 +7,7 @@ many runs it rests on.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulator.analysis.metrics import METRICS
-from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR, plain_text
+from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR, WARMUP_COLOUR, plain_text
+from simulator.sweep.analyze import fmt, num
 
 LEVER_COLOUR = LINE_COLOUR
 UNCERTAINTY_COLOUR = "#d9822b"
@@ -31,8 +33,9 @@ def _is_share(metric: str) -> bool:
     return metric in METRICS and METRICS[metric].unit == "share"
 
 
-def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Path) -> Path:
-    """Mean of `metric` per pair of levels: x levels across, y levels up, values in cells."""
+def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Path) -> Figure:
+    """Mean of `metric` per pair of levels: x levels across, y levels up, values in cells,
+    written as the report writes them (`analyze.num`: "1,716", "97.7 %")."""
     values = table.to_numpy(dtype=float)
     share = _is_share(metric)
     shown = values * 100 if share else values
@@ -48,7 +51,7 @@ def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Pat
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
     for (i, j), v in np.ndenumerate(shown):
         if np.isfinite(v):
-            text = f"{v:.0f} %" if share else f"{v:.3g}"
+            text = num(v / 100, "share") if share else num(v)  # as the report writes it
             light = (v > middle) == share  # white on the dark end of the colour map
             ax.text(
                 j,
@@ -64,11 +67,19 @@ def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Pat
     ax.set_title(f"{metric_label(metric)}\nmean over replications and other factors", fontsize=10)
     figure.tight_layout()
     figure.savefig(path)
-    return path
+    return figure
 
 
-def main_effects(effects: pd.DataFrame, metric: str, labels: dict[str, str], path: Path) -> Path:
-    """One panel per factor: the metric's mean at each level with its 95 % CI."""
+def main_effects(
+    effects: pd.DataFrame,
+    metric: str,
+    labels: dict[str, str],
+    path: Path,
+    units: str = "replications",
+) -> Path:
+    """One panel per factor: the metric's mean at each level with its 95 % CI, and the
+    title says how many `units` (replications, or design points per bin) each rests on:
+    from two, a CI is wide."""
     factors = list(dict.fromkeys(effects["factor"]))
     columns = min(3, len(factors))
     rows = -(-len(factors) // columns)
@@ -102,7 +113,13 @@ def main_effects(effects: pd.DataFrame, metric: str, labels: dict[str, str], pat
     unit = "(%)" if scale == 100 else ""
     for ax in axes[:, 0]:
         ax.set_ylabel(metric_label(metric).replace("(share)", unit))
-    figure.suptitle(f"Main effects on {metric_label(metric)}: mean and 95 % CI", fontsize=10)
+    counts = effects["n"].to_numpy(dtype=int)
+    n = f"{counts.min()}" if counts.min() == counts.max() else f"{counts.min()}–{counts.max()}"
+    figure.suptitle(
+        f"Main effects on {metric_label(metric).replace('(share)', unit)}: mean and 95 % CI "
+        f"from {n} {units} per level",
+        fontsize=10,
+    )
     figure.tight_layout()
     figure.savefig(path)
     return path
@@ -195,59 +212,104 @@ def peeling(trajectory: pd.DataFrame, chosen: int, threshold: float, rule: str, 
 
 
 def box_limits(
-    box: pd.DataFrame, x: pd.DataFrame, labels: dict[str, str], rule: str, path: Path
-) -> Path:
-    """The PRIM box: each restricted numeric factor's range inside its swept range."""
-    numeric = box.dropna(subset=["low"])
-    figure = Figure(figsize=(6.5, 0.6 * max(len(numeric), 1) + 1.8), dpi=DPI)
+    box: pd.DataFrame,
+    x: pd.DataFrame,
+    labels: dict[str, str],
+    kinds: dict[str, str],
+    rule: str,
+    path: Path,
+) -> Figure:
+    """The PRIM box against every factor PRIM saw (the columns of `x`), one row each: a
+    restricted numeric factor's range in the box (red) within its swept range (grey), each
+    bound the box sets written at it, the swept range's ends beneath; a restricted text
+    factor's levels kept; an unrestricted factor said to be so (the box holds every value
+    swept), so a lever the box leaves free is not left out without a word."""
+    names = list(x.columns)
+    figure = Figure(figsize=(7.0, 0.75 * len(names) + 1.6), dpi=DPI)
     ax = figure.add_subplot()
-    for i, row in enumerate(numeric.itertuples()):
-        lowest, highest = float(x[row.factor].min()), float(x[row.factor].max())
+    restricted = box.set_index("factor")
+    for i, name in enumerate(names):
+        y = len(names) - 1 - i  # the first factor on top
+        ax.barh(y, 1.0, height=0.45, color="#e5e5e5")
+        if isinstance(x[name].dtype, pd.CategoricalDtype):
+            words = (
+                f"box: {restricted.loc[name, 'restriction']}"
+                if name in restricted.index
+                else "not restricted: the box holds every level"
+            )
+            ax.text(0.5, y, plain_text(words), ha="center", va="center", fontsize=8)
+            continue
+        lowest, highest = float(x[name].min()), float(x[name].max())
+        ax.text(0, y - 0.3, num(lowest), fontsize=8, ha="left", va="top")
+        ax.text(1, y - 0.3, num(highest), fontsize=8, ha="right", va="top")
+        if name not in restricted.index:
+            ax.barh(y, 1.0, height=0.45, color=OVER_COLOUR, alpha=0.3)
+            ax.text(0.5, y, "not restricted: the box holds every value swept", ha="center",
+                    va="center", fontsize=8)  # fmt: skip
+            continue
+        low, high = float(restricted.loc[name, "low"]), float(restricted.loc[name, "high"])
         span = highest - lowest or 1.0
-        ax.barh(i, 1.0, color="#e5e5e5")
-        ax.barh(i, (row.high - row.low) / span, left=(row.low - lowest) / span,
-                color=OVER_COLOUR)  # fmt: skip
-        ax.text(0, i + 0.32, f"{lowest:.3g}", fontsize=7, ha="left")
-        ax.text(1, i + 0.32, f"{highest:.3g}", fontsize=7, ha="right")
-    ax.set_yticks(range(len(numeric)), [plain_text(labels[f]) for f in numeric["factor"]])
+        left, right = (low - lowest) / span, (high - lowest) / span
+        ax.barh(y, right - left, left=left, height=0.45, color=OVER_COLOUR)
+        for bound, at, side in ((low, left, "≥"), (high, right, "≤")):
+            if lowest < bound < highest:
+                ax.text(at, y + 0.27, f"{side} {num(bound)}", fontsize=9, ha="center",
+                        va="bottom", fontweight="bold", color=OVER_COLOUR)  # fmt: skip
+    ax.set_yticks(
+        range(len(names)),
+        [plain_text(f"{labels[n]}\n({kinds[n]})") for n in reversed(names)],
+    )
     ax.set_xticks([])
-    ax.set_xlim(0, 1)
-    if numeric.empty:
-        ax.set_yticks([])
-        ax.text(0.5, 0.5, "no numeric factor is restricted:\nthe box is the whole swept range",
-                ha="center", va="center", fontsize=10)  # fmt: skip
-    ax.set_title(f"Where {rule}:\nthe box (red) within the swept ranges (grey)", fontsize=9)
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.8, len(names) - 0.2)
+    ax.set_title(
+        f"Where {rule}:\nthe box (red) within the swept ranges (grey); bounds at the box's edges",
+        fontsize=9,
+    )
     figure.tight_layout()
     figure.savefig(path)
-    return path
+    return figure
 
 
 def series(
-    bands: pd.DataFrame, metric: str, design: pd.DataFrame, labels: dict[str, str], path: Path
-) -> Path:
+    bands: pd.DataFrame,
+    metric: str,
+    design: pd.DataFrame,
+    labels: dict[str, str],
+    path: Path,
+    warmup_end: dt.date | None = None,
+) -> Figure:
     """A weekly series of chosen design points: the mean over replications and the band
     from the 10th to the 90th percentile of the replications (the range 8 of 10 runs fall in,
-    not a confidence interval)."""
+    not a confidence interval), the title saying how many runs the band rests on (from two,
+    it is most of the gap between them); the warm-up (to `warmup_end`) shaded, as the run
+    figures shade it."""
     figure = Figure(figsize=(8.0, 4.2), dpi=DPI)
     ax = figure.add_subplot()
     factors = [c for c in design.columns if c != "point"]
+    by_point = design.set_index("point")
     for point, rows in bands.groupby("point"):
-        values = design.set_index("point").loc[point]
-        name = ", ".join(f"{labels[f]} {values[f]}" for f in factors)
+        # each value as its column holds it (a Series across columns would make 3 a 3.0)
+        name = ", ".join(f"{labels[f]} {fmt(by_point[f].loc[point])}" for f in factors)
         line = ax.plot(
             rows["date"], rows["mean"], linewidth=1.2, label=plain_text(f"point {point}: {name}")
         )
         ax.fill_between(rows["date"], rows["p10"], rows["p90"], alpha=0.2,
                         color=line[0].get_color(), linewidth=0)  # fmt: skip
+    if warmup_end is not None and pd.Timestamp(warmup_end) > bands["date"].min():
+        end = min(pd.Timestamp(warmup_end), bands["date"].max())
+        ax.axvspan(bands["date"].min(), end, color=WARMUP_COLOUR, alpha=0.15, linewidth=0,
+                   zorder=0, label="warm-up (not in the statistics)")  # fmt: skip
     ax.set_ylabel(metric.replace("_", " "))
-    replications = int(bands["replications"].max())
+    counts = bands.groupby("point")["replications"].max()
+    runs = f"{counts.min()}" if counts.min() == counts.max() else f"{counts.min()}–{counts.max()}"
     ax.set_title(
-        f"Weekly {metric.replace('_', ' ')}: mean over {replications} replications, "
-        "band 10th–90th percentile of runs",
+        f"Weekly {metric.replace('_', ' ')}: mean of the {runs} runs of each point; band: "
+        f"10th–90th percentile of those {runs} runs",
         fontsize=9,
     )
     ax.legend(fontsize=7, loc="upper left")
     figure.autofmt_xdate()
     figure.tight_layout()
     figure.savefig(path)
-    return path
+    return figure

@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from simulator.analysis.standards import CASELOAD_LIMIT
 from simulator.analysis.standards import ON_TIME as ON_TIME_TARGET
 from simulator.experiments.atomic import atomic_folder
-from simulator.reporting.figures import DPI, plain_text
+from simulator.reporting.figures import DPI, OVER_COLOUR, plain_text
 from simulator.reporting.files import write_csv
 from simulator.sweep.analyze import SweepData, _check_choice, fmt, num, read_sweep, sweep_output
 from simulator.sweep.spec import SweepError
@@ -142,11 +142,13 @@ def robustness(
     data = read_sweep(folder)
     table = robustness_table(data, metrics, caseload_limit=caseload_limit, on_time=on_time)
     levers, uncertain = split_factors(data)
+    marks = targets(caseload_limit, on_time)
     with atomic_folder(where) as work:
         write_csv(table, work / "robustness.csv", "%.6g")  # text levers: user text
         for metric in table["metric"].unique():
             values = performance(data, metric, levers, uncertain)
-            _figure(values, metric, levers, work / f"robustness_{metric}.png")
+            path = work / f"robustness_{metric}.png"
+            policy_figure(values, metric, levers, path, marks.get(metric))
         (work / "report.md").write_text(
             _report(data, table, levers, uncertain, caseload_limit, on_time), encoding="utf-8"
         )
@@ -157,25 +159,88 @@ def _policy(row: pd.Series | dict, levers: list[str]) -> str:
     return ", ".join(f"{lever} {fmt(row[lever])}" for lever in levers)
 
 
-def _figure(values: pd.DataFrame, metric: str, levers: list[str], path: Path) -> None:
-    """Each policy's values across the scenarios: a box of their spread, and every scenario."""
-    figure = Figure(figsize=(7.0, 0.45 * len(values) + 1.8), dpi=DPI)
+def targets(caseload_limit: float, on_time: float) -> dict[str, tuple[float, str]]:
+    """The targets satisficing judges by, per metric: (value, words)."""
+    return {
+        CASELOAD: (caseload_limit, f"target: at most {fmt(caseload_limit)} cases"),
+        ON_TIME: (on_time, f"target: at least {100 * on_time:.0f} % on time"),
+    }
+
+
+def policy_figure(
+    values: pd.DataFrame,
+    metric: str,
+    levers: list[str],
+    path: Path,
+    target: tuple[float, str] | None = None,
+) -> Figure:
+    """Each policy's values across the scenarios: a box from the 25th to the 75th
+    percentile with the median, whiskers from the 10th to the 90th (the bad decile is one
+    end), both interpolated as `robustness_table`'s bad decile is (`numpy.percentile`), not
+    ended at the nearest scenario as `Axes.boxplot` would; a dot for every scenario; and
+    the `target` (value, words) satisficing judges by, if the metric has one. A share is
+    drawn in per cent."""
+    scale = 100.0 if metric in MORE_IS_BETTER else 1.0
+    rows = values.to_numpy(dtype=float) * scale
+    figure = Figure(figsize=(7.0, 0.45 * len(values) + 2.0), dpi=DPI)
     ax = figure.add_subplot()
-    rows = values.to_numpy(dtype=float)
-    ax.boxplot(list(rows), orientation="horizontal", whis=(10, 90), showfliers=False)
+    stats = []
+    for row in rows:
+        p10, q1, med, q3, p90 = np.percentile(row, [10, 25, 50, 75, 90])
+        stats.append({"whislo": p10, "q1": q1, "med": med, "q3": q3, "whishi": p90, "fliers": []})
+    ax.bxp(stats, orientation="horizontal", showfliers=False)
     for i, row in enumerate(rows):
         ax.scatter(row, np.full(len(row), i + 1), s=9, color="#555555", zorder=3)
+    if target is not None:
+        ax.axvline(target[0] * scale, color=OVER_COLOUR, linestyle="--", linewidth=1.2,
+                   label=plain_text(target[1]))  # fmt: skip
+        ax.legend(loc="best", fontsize=8)
     names = [", ".join(fmt(v) for v in (p if isinstance(p, tuple) else (p,))) for p in values.index]
     ax.set_yticks(range(1, len(rows) + 1), [plain_text(n) for n in names])
     ax.set_ylabel(" / ".join(levers))
-    ax.set_xlabel(metric.replace("_", " "))
+    ax.set_xlabel(metric.replace("_", " ") + (" (%)" if scale == 100.0 else ""))
     ax.set_title(
         f"{metric.replace('_', ' ')} of each policy across {rows.shape[1]} scenarios\n"
-        "(box: quartiles, whiskers 10th–90th percentile; dots: each scenario's mean)",
+        "(box: quartiles and median, whiskers 10th–90th percentile; dots: each scenario's "
+        "mean)",
         fontsize=9,
     )
     figure.tight_layout()
     figure.savefig(path)
+    return figure
+
+
+def _most_robust(first: pd.DataFrame, levers: list[str]) -> list[str]:
+    """The policy that meets the targets in the most scenarios, with the rule that breaks
+    a tie said, and every policy tied with it named: `first` is one metric's rows, whose
+    maximum regret breaks a tie in the share of scenarios (then the policies are equal)."""
+    metric = first["metric"].iloc[0]
+    top = first[first["satisficing"] == first["satisficing"].max()]
+    share = float(top["satisficing"].iloc[0])
+    if share == 0:
+        return [
+            "No policy meets the targets in any scenario: the table's regrets and bad deciles "
+            "say which falls least short."
+        ]
+    names = [f"**{_policy(r, levers)}**" for _, r in top.iterrows()]
+    if len(top) == 1:
+        return [
+            f"Most robust by the targets: {names[0]}, which meets them in "
+            f"{100 * share:.0f} % of the scenarios."
+        ]
+    least = top[top["max_regret"] == top["max_regret"].min()]
+    regrets = ", ".join(
+        f"{num(r['max_regret'])} for {_policy(r, levers)}" for _, r in top.iterrows()
+    )
+    tie = (
+        f"Most robust by the targets: a tie. {' and '.join(names)} each meet them in "
+        f"{100 * share:.0f} % of the scenarios; the tie is broken by the smallest maximum "
+        f"regret of `{metric}` ({regrets})"
+    )
+    if len(least) == 1:
+        return [f"{tie}: **{_policy(least.iloc[0], levers)}**."]
+    equal = " and ".join(f"**{_policy(r, levers)}**" for _, r in least.iterrows())
+    return [f"{tie}, which leaves {equal} equal."]
 
 
 def _report(
@@ -212,13 +277,10 @@ def _report(
             f"| {_policy(first_row, levers)} | {100 * first_row['satisficing']:.0f} % of "
             f"scenarios | " + " | ".join(cells) + " |"
         )
-    best = first.sort_values(["satisficing", "max_regret"], ascending=[False, True]).iloc[0]
+    lines += ["", *_most_robust(first, levers), ""]
     lines += [
-        "",
-        f"Most robust by the targets: **{_policy(best, levers)}**, which meets them in "
-        f"{100 * best['satisficing']:.0f} % of the scenarios. Bad decile: the 10th percentile "
-        "where more is better, the 90th where less is; max regret: the largest shortfall "
-        "against the best policy of the same scenario.",
+        "Bad decile: the 10th percentile where more is better, the 90th where less is; max "
+        "regret: the largest shortfall against the best policy of the same scenario.",
         "",
     ]
     return "\n".join(lines)
