@@ -89,3 +89,18 @@ def test_percentile_range_is_nanpercentile_row_by_row_bit_for_bit() -> None:
             continue
         want = np.nanpercentile(row, [10.0, 90.0])
         assert (low, high) == (want[0], want[1])  # exactly, not approximately
+
+
+def test_a_share_past_one_by_rounding_keeps_its_share_interval() -> None:
+    """A utilisation summed from a day's parts can come out at 1.0000000000000142: that is
+    1, not a value outside [0, 1], so the interval is still Wilson's, inside [0, 1]; a real
+    value past 1 still gets the plain t-interval."""
+    from simulator.analysis.stats import share_ci
+
+    runs = np.array([0.72, 0.85, 0.91, 1.0000000000000142])
+    mean, low, high = share_ci(runs)
+    assert 0.0 <= low < mean < high <= 1.0
+    exact = share_ci(np.array([0.72, 0.85, 0.91, 1.0]))
+    assert [float(v) for v in (mean, low, high)] == pytest.approx([float(v) for v in exact])
+    _, _, beyond = share_ci(np.array([0.72, 0.85, 0.91, 1.2]))
+    assert beyond > 1.0

@@ -102,6 +102,9 @@ def t_interval(
     return float(mean), float(low), float(high)
 
 
+ROUNDING = 1e-9  # how far past 0 or 1 a share may stray by floating-point sums
+
+
 def share_ci(
     values: np.ndarray | list[float], axis: int = 0, confidence: float = LEVEL
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -118,10 +121,13 @@ def share_ci(
     far from both. Where every replication gave the same share (0 and 1 included) the
     interval is that point, as the t-interval's is; with fewer than two values there is
     none (NaN), as in `mean_ci`. A series with values outside [0, 1] (not a share after
-    all) gets the t-interval of `nonnegative_ci`. docs/validation.md says why this method.
+    all) gets the t-interval of `nonnegative_ci`; values past 0 or 1 by no more than
+    `ROUNDING` (a utilisation of 1.0000000000000142, summed from a day's parts) are
+    rounding, taken as 0 or 1. docs/validation.md says why this method.
     Returns (mean, low, high), each with `axis` removed.
     """
     x = np.asarray(values, dtype=float)
+    x = np.where((x >= -ROUNDING) & (x <= 1.0 + ROUNDING), np.clip(x, 0.0, 1.0), x)
     mean, t, se = _mean_t_se(x, axis, confidence)
     m = np.asarray(mean, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
