@@ -487,7 +487,18 @@ def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
 
 
-def test_the_flight_simulator_runs_quarters_to_the_debrief(app: AppTest) -> None:
+def test_the_flight_simulator_runs_quarters_to_the_debrief(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = []
+    real = cl.staffing_plan
+
+    def counted(scenario, **options):
+        planned.append(options)
+        return real(scenario, **options)
+
+    monkeypatch.setattr(cl, "staffing_plan", counted)
+    flight._plans.clear()  # a game played by an earlier test is kept
     at = page(app, "flight")
     at.slider(key="flight-quarters").set_value(2).run()
     next(b for b in at.button if b.label == "Start the game").click().run()
@@ -509,6 +520,15 @@ def test_the_flight_simulator_runs_quarters_to_the_debrief(app: AppTest) -> None
     assert cost == pytest.approx((4 * 90 + 6 * 91) / 365.25, abs=0.05)  # shown to 0.1
     assert "open cases per caseworker" in table.index
     assert any("triage on from Q2 2015" in m.value for m in at.markdown)
+    # a quick plan, said on the page, made once: leaving the debrief and coming back shows
+    # the same plan at once
+    assert len(planned) == 1 and planned[0]["replications"] < 10
+    futures = planner.REPLICATIONS + planner.MAX_REPLICATIONS
+    assert any(f"a quick plan on {futures} simulated futures" in m.value for m in at.markdown)
+    page(at, "peak")
+    at = page(at, "flight")
+    assert at.subheader[0].value == "Debrief" and len(planned) == 1
+    assert at.dataframe[0].value.set_index("").equals(table)
     next(b for b in at.button if b.label == "Start again").click().run()
     assert any(b.label == "Start the game" for b in at.button)
 
