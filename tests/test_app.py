@@ -34,7 +34,7 @@ need("streamlit")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from simulator.app import flight, peak, planner, side_by_side  # noqa: E402
+from simulator.app import flight, hockey, peak, planner, side_by_side  # noqa: E402
 from simulator.app.runs import Job, Runner, execute  # noqa: E402
 
 MAIN = Path(__file__).resolve().parent.parent / "simulator" / "app" / "main.py"
@@ -245,6 +245,29 @@ def test_a_full_answer_beside_a_first_look_is_drawn_without_pairing() -> None:
     plan = planner.instant(game, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
     staffing = [flight.staffing_with(game, []), flight.staffing_of(game, plan)]
     flight.draw_debrief([full, first], plan, staffing, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
+
+
+def test_the_hockey_stick_s_curve_reaches_the_wall_with_means_of_replications(
+    baseline: cl.Scenario,
+) -> None:
+    """At the page's defaults the simulated points climb to utilisation near 100 % and
+    waits several times the current setting's, by arrivals and by staff; each point is a
+    mean of several replications, not one draw (one replication's mean wait at 11 a
+    month can be a third of the mean of ten)."""
+    seed = baseline.simulation.seed
+    current = hockey.setting(baseline, 4, 11.0)
+    busy = hockey.point(execute(Job(current, 1, seed))).x
+    here = hockey.point(execute(Job(current, hockey.GRID_REPLICATIONS, seed)))
+    assert hockey.GRID_REPLICATIONS >= 3
+    by_arrivals = hockey.grid(4, 11.0, "arrivals", busy)
+    by_staff = hockey.grid(4, 11.0, "staff", busy)
+    assert len(by_arrivals) == len(hockey.GRID_UTILISATION) and len(by_staff) >= 5
+    for caseworkers, per_month in (by_arrivals[-1], by_staff[0]):
+        wall = hockey.setting(baseline, caseworkers, per_month)
+        last = hockey.point(execute(Job(wall, hockey.GRID_REPLICATIONS, seed)))
+        assert last.x >= 0.95 and last.y > 3 * here.y, (caseworkers, per_month)
+    quiet = hockey.setting(baseline, *by_arrivals[0])
+    assert hockey.point(execute(Job(quiet, hockey.GRID_REPLICATIONS, seed))).x < 0.45
 
 
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
