@@ -60,7 +60,9 @@ def grid(
     month per caseworker below the wall)."""
     busy = min(max(utilisation, 0.05), 1.0)  # past the wall it reads 1: the wall is nearer
     if vary == "arrivals":
-        wall = per_month / busy  # refugees a month at utilisation 1
+        # refugees a month at utilisation 1, to half a refugee per caseworker: the next
+        # arrivals step finds the same grid (its replications kept), not a new one
+        wall = caseworkers * max(0.5, round(2 * per_month / busy / caseworkers) / 2)
         found = sorted({max(0.1, round(u * wall, 1)) for u in GRID_UTILISATION})
         return [(caseworkers, m) for m in found]
     needed = caseworkers * busy  # caseworkers at utilisation 1
