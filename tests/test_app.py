@@ -491,6 +491,18 @@ def test_a_bigger_peak_builds_a_bigger_backlog_and_hiring_early_cuts_it(app: App
     assert number(metric(at, "Highest backlog")) < default
 
 
+def test_the_peak_gives_ranges_and_without_extra_arrivals_says_there_is_no_peak(
+    app: AppTest,
+) -> None:
+    at = page(app, "peak")
+    ranges = [c.value for c in at.caption if c.value.startswith("Each municipality's own, 8 in 10")]
+    assert len(ranges) == 4  # one under each key number
+    at.slider(key="peak-extra").set_value(0).run()
+    labels = [m.label for m in at.metric]
+    assert "Backlog normal again after" not in labels and "Highest backlog" not in labels
+    assert any("No peak" in i.value for i in at.info)
+
+
 def test_more_arrivals_climb_the_hockey_stick(app: AppTest) -> None:
     at = page(app, "hockey")
     busy, wait = (
