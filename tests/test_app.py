@@ -34,7 +34,7 @@ need("streamlit")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from simulator.app import flight, peak, planner, side_by_side  # noqa: E402
+from simulator.app import flight, hockey, peak, planner, side_by_side  # noqa: E402
 from simulator.app.runs import Job, Runner, execute  # noqa: E402
 
 MAIN = Path(__file__).resolve().parent.parent / "simulator" / "app" / "main.py"
@@ -245,6 +245,29 @@ def test_a_full_answer_beside_a_first_look_is_drawn_without_pairing() -> None:
     plan = planner.instant(game, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
     staffing = [flight.staffing_with(game, []), flight.staffing_of(game, plan)]
     flight.draw_debrief([full, first], plan, staffing, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
+
+
+def test_the_hockey_stick_s_curve_reaches_the_wall_with_means_of_replications(
+    baseline: cl.Scenario,
+) -> None:
+    """At the page's defaults the simulated points climb to utilisation near 100 % and
+    waits several times the current setting's, by arrivals and by staff; each point is a
+    mean of several replications, not one draw (one replication's mean wait at 11 a
+    month can be a third of the mean of ten)."""
+    seed = baseline.simulation.seed
+    current = hockey.setting(baseline, 4, 11.0)
+    busy = hockey.point(execute(Job(current, 1, seed))).x
+    here = hockey.point(execute(Job(current, hockey.GRID_REPLICATIONS, seed)))
+    assert hockey.GRID_REPLICATIONS >= 3
+    by_arrivals = hockey.grid(4, 11.0, "arrivals", busy)
+    by_staff = hockey.grid(4, 11.0, "staff", busy)
+    assert len(by_arrivals) == len(hockey.GRID_UTILISATION) and len(by_staff) >= 5
+    for caseworkers, per_month in (by_arrivals[-1], by_staff[0]):
+        wall = hockey.setting(baseline, caseworkers, per_month)
+        last = hockey.point(execute(Job(wall, hockey.GRID_REPLICATIONS, seed)))
+        assert last.x >= 0.95 and last.y > 3 * here.y, (caseworkers, per_month)
+    quiet = hockey.setting(baseline, *by_arrivals[0])
+    assert hockey.point(execute(Job(quiet, hockey.GRID_REPLICATIONS, seed))).x < 0.45
 
 
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
@@ -468,6 +491,18 @@ def test_a_bigger_peak_builds_a_bigger_backlog_and_hiring_early_cuts_it(app: App
     assert number(metric(at, "Highest backlog")) < default
 
 
+def test_the_peak_gives_ranges_and_without_extra_arrivals_says_there_is_no_peak(
+    app: AppTest,
+) -> None:
+    at = page(app, "peak")
+    ranges = [c.value for c in at.caption if c.value.startswith("Each municipality's own, 8 in 10")]
+    assert len(ranges) == 4  # one under each key number
+    at.slider(key="peak-extra").set_value(0).run()
+    labels = [m.label for m in at.metric]
+    assert "Backlog normal again after" not in labels and "Highest backlog" not in labels
+    assert any("No peak" in i.value for i in at.info)
+
+
 def test_more_arrivals_climb_the_hockey_stick(app: AppTest) -> None:
     at = page(app, "hockey")
     busy, wait = (
@@ -487,7 +522,18 @@ def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
 
 
-def test_the_flight_simulator_runs_quarters_to_the_debrief(app: AppTest) -> None:
+def test_the_flight_simulator_runs_quarters_to_the_debrief(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned = []
+    real = cl.staffing_plan
+
+    def counted(scenario, **options):
+        planned.append(options)
+        return real(scenario, **options)
+
+    monkeypatch.setattr(cl, "staffing_plan", counted)
+    flight._plans.clear()  # a game played by an earlier test is kept
     at = page(app, "flight")
     at.slider(key="flight-quarters").set_value(2).run()
     next(b for b in at.button if b.label == "Start the game").click().run()
@@ -509,6 +555,15 @@ def test_the_flight_simulator_runs_quarters_to_the_debrief(app: AppTest) -> None
     assert cost == pytest.approx((4 * 90 + 6 * 91) / 365.25, abs=0.05)  # shown to 0.1
     assert "open cases per caseworker" in table.index
     assert any("triage on from Q2 2015" in m.value for m in at.markdown)
+    # a quick plan, said on the page, made once: leaving the debrief and coming back shows
+    # the same plan at once
+    assert len(planned) == 1 and planned[0]["replications"] < 10
+    futures = planner.REPLICATIONS + planner.MAX_REPLICATIONS
+    assert any(f"a quick plan on {futures} simulated futures" in m.value for m in at.markdown)
+    page(at, "peak")
+    at = page(at, "flight")
+    assert at.subheader[0].value == "Debrief" and len(planned) == 1
+    assert at.dataframe[0].value.set_index("").equals(table)
     next(b for b in at.button if b.label == "Start again").click().run()
     assert any(b.label == "Start the game" for b in at.button)
 

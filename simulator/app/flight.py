@@ -12,13 +12,16 @@ tasks under pressure (triage) from that quarter on: a `[[timeline]]` entry dated
 quarter's start, added to the scenario's own.
 
 After the last quarter the debrief runs the trainee's staffing and the comparison plan
-(`planner.comparison_plan`: the planner's, else the instant answer where it cannot answer) over
-the game with the room's replications, on the same arrivals, and pairs them.
+(`planner.comparison_plan`: the planner's quick plan, else the instant answer where it
+cannot answer) over the game with the room's replications, on the same arrivals, and
+pairs them. The plan is made once per game and kept (`debrief_plan`): coming back to the
+debrief shows it at once; while the planner works, the page says what it is doing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +46,11 @@ TRIAGE_KEY = "flight-triage"
 # dropped above two weeks of work waiting, as they fall due or when a caseworker comes to
 # them (the schema's defaults)
 TRIAGE_ON: dict[str, Any] = {"measure": "backlog", "above": 2.0, "action": "drop"}
+PLANNER_STEPS = {  # what the planner's progress says it is doing, in the room's words
+    "search": "searching for the least staffing",
+    "check": "checking the plan on fresh futures",
+    "one fewer": "checking that one caseworker fewer would miss",
+}
 
 
 @dataclass
@@ -377,19 +385,49 @@ def turn(scenario: Scenario, game: Game) -> None:
         )
 
 
-def debrief_jobs(
-    scenario: Scenario, game: Game, replications: int
-) -> tuple[list[Job], planner.Plan, list[list[dict[str, Any]]]]:
-    """The debrief's two runs (yours and the plan's) over the game, and the plan."""
+PLANS_KEPT = 64  # debrief plans kept for revisits (a few hundred bytes each)
+
+
+@st.cache_resource(show_spinner=False)
+def _plans() -> dict[tuple[Any, ...], planner.Plan]:
+    """The debrief plans made so far, by what they were made for, shared by every session:
+    a trainee who leaves the debrief and comes back, or a second trainee who played the
+    same game, finds the plan at once instead of waiting for the planner again."""
+    return {}
+
+
+def debrief_plan(
+    scenario: Scenario, game: Game, progress: planner.Progress | None = None
+) -> planner.Plan:
+    """The plan the debrief compares the game with (`planner.comparison_plan`), made once
+    per game: kept by the scenario it plans (digest: arrivals, seed, the staffing before
+    the game), the game's dates and the planner's replications."""
     start, end = game_start(scenario), quarter_start(scenario, game.quarters)
     yours = staffing_with(scenario, hire_dates(scenario, game.hires))
-    plan = planner.comparison_plan(until(scenario, end, yours, warmup=True), start, end)
+    planned = until(scenario, end, yours, warmup=True)
+    key = (planned.digest(), start, end, planner.REPLICATIONS, planner.MAX_REPLICATIONS)
+    plans = _plans()
+    if key not in plans:
+        workers = show.runner().workers  # idle while the room waits for this plan
+        plan = planner.comparison_plan(planned, start, end, progress, workers)
+        while len(plans) >= PLANS_KEPT:
+            plans.pop(next(iter(plans)))
+        plans[key] = plan
+    return plans[key]
+
+
+def debrief_jobs(
+    scenario: Scenario, game: Game, replications: int, plan: planner.Plan
+) -> tuple[list[Job], list[list[dict[str, Any]]]]:
+    """The debrief's two runs (yours and the plan's) over the game, and their staffing."""
+    end = quarter_start(scenario, game.quarters)
+    yours = staffing_with(scenario, hire_dates(scenario, game.hires))
     theirs = staffing_of(scenario, plan)
     jobs = [
         Job(until(scenario, end, yours, warmup=True, triage=game.triage), replications, game.seed),
         Job(until(scenario, end, theirs, warmup=True), replications, game.seed),
     ]
-    return jobs, plan, [yours, theirs]
+    return jobs, [yours, theirs]
 
 
 def draw_debrief(
@@ -465,8 +503,20 @@ def debrief(scenario: Scenario, game: Game) -> None:
     st.subheader("Debrief")
     start, end = game_start(scenario), quarter_start(scenario, game.quarters)
     room = show.settings()
-    with st.spinner("The planner is finding the least staffing for the same arrivals ..."):
-        jobs, plan, staffing = debrief_jobs(scenario, game, room.full)
+    status = st.empty()
+    started = time.monotonic()
+
+    def working(doing: str, runs: int) -> None:
+        status.info(
+            "The planner is finding the least staffing for the same arrivals "
+            f"({planner.QUICK}): {PLANNER_STEPS.get(doing, doing)}, {runs} runs, "
+            f"{time.monotonic() - started:.0f} s so far."
+        )
+
+    with st.spinner("The planner is starting ..."):
+        plan = debrief_plan(scenario, game, working)
+    status.empty()
+    jobs, staffing = debrief_jobs(scenario, game, room.full, plan)
     if plan.name != "the planner":
         st.warning(
             "The planner (`caseload plan`) could not answer for this setting. The debrief "

@@ -2,8 +2,13 @@
 
 The current setting (caseworkers, refugees a month) is run with the room's replications
 (its uncertainty is the page's answer); around it a grid of settings, arrivals or staff
-changed, each with one replication on the same random numbers (replication 0 of every
-setting, so the curve is smooth without many runs), draws the simulated curve;
+changed, draws the simulated curve. The grid is laid out in utilisation, from a quiet
+office to the wall (`GRID_UTILISATION`, up to just past 100 %, where waits explode):
+utilisation grows with the work, so the first look at the current setting tells which
+arrivals (or how few caseworkers) reach each level. Each point is the mean of
+`GRID_REPLICATIONS` replications on the same random numbers as the current setting's
+first ones (one replication alone can sit far from the mean: the waits of one year
+differ several-fold between replications), said in the legend;
 beside them queueing theory's curves for the same office
 (`simulator.waiting_theory`: Erlang C for a shared queue, M/M/1 for a queue per
 caseworker). Runs are steady: flat staffing and arrivals, the scenario's warm-up, then
@@ -27,9 +32,9 @@ if TYPE_CHECKING:
     from simulator import Results, Scenario
 
 MEASURED_YEARS = 1.5
-GRID_REPLICATIONS = 1  # the curve's points show means, no interval: see the module's text
-# refugees a month per caseworker along the curve: from quiet to past the wall
-GRID_PER_WORKER = (1.0, 1.5, 2.0, 2.3, 2.6, 2.8, 3.0, 3.2)
+GRID_REPLICATIONS = 3  # the curve's points show means, no interval: see the module's text
+# utilisation along the curve: from a quiet office to just past the wall
+GRID_UTILISATION = (0.3, 0.5, 0.65, 0.75, 0.85, 0.92, 0.97, 1.02)
 VARY = {"arrivals": "refugees a month", "staff": "caseworkers"}
 
 
@@ -45,12 +50,24 @@ def setting(base: Scenario, caseworkers: int, per_month: float) -> Scenario:
     return variant(base, changes, without=["arrivals.monthly_profile", "arrivals.until"])
 
 
-def grid(caseworkers: int, per_month: float, vary: str) -> list[tuple[int, float]]:
-    """The (caseworkers, refugees a month) settings along the simulated curve."""
+def grid(
+    caseworkers: int, per_month: float, vary: str, utilisation: float
+) -> list[tuple[int, float]]:
+    """The (caseworkers, refugees a month) settings along the simulated curve, given the
+    current setting's `utilisation`: arrivals (or caseworkers) scaled so that the points
+    lie near `GRID_UTILISATION`, the last ones at the wall (work grows with arrivals and
+    is shared by the caseworkers, so utilisation is close to proportional to refugees a
+    month per caseworker below the wall)."""
+    busy = min(max(utilisation, 0.05), 1.0)  # past the wall it reads 1: the wall is nearer
     if vary == "arrivals":
-        return [(caseworkers, round(g * caseworkers, 1)) for g in GRID_PER_WORKER]
-    fewest = max(1, math.ceil(per_month / max(GRID_PER_WORKER)))
-    most = max(fewest + 1, math.ceil(per_month / min(GRID_PER_WORKER)))
+        # refugees a month at utilisation 1, to half a refugee per caseworker: the next
+        # arrivals step finds the same grid (its replications kept), not a new one
+        wall = caseworkers * max(0.5, round(2 * per_month / busy / caseworkers) / 2)
+        found = sorted({max(0.1, round(u * wall, 1)) for u in GRID_UTILISATION})
+        return [(caseworkers, m) for m in found]
+    needed = caseworkers * busy  # caseworkers at utilisation 1
+    fewest = max(1, math.floor(needed / max(GRID_UTILISATION)))
+    most = max(fewest + 1, math.ceil(needed / min(GRID_UTILISATION)))
     staff = np.unique(np.linspace(fewest, most, min(8, most - fewest + 1)).round().astype(int))
     return [(int(c), per_month) for c in staff]
 
@@ -152,7 +169,11 @@ def page() -> None:
     room = show.settings()
     try:
         current = setting(base, int(caseworkers), float(per_month))
-        others = [setting(base, c, m) for c, m in grid(int(caseworkers), float(per_month), vary)]
+        # the first look (kept: it is the full answer's first replication) tells where
+        # the wall is; the curve's points are laid out up to it
+        busy = point(show.runner().now(Job(current, room.quick, room.seed))).x
+        settings = grid(int(caseworkers), float(per_month), vary, busy)
+        others = [setting(base, c, m) for c, m in settings]
     except cl.ScenarioError as exc:
         st.error(str(exc))
         return

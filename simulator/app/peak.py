@@ -124,7 +124,7 @@ class KeyNumbers:
     backlog_peak_date: dt.date
     team_weeks: float  # the highest backlog in weeks of the whole team's casework
     lowest_on_time: float  # the lowest quarterly share of statutory tasks on time
-    highest_caseload: float
+    highest_caseload: float  # the highest quarterly mean of open cases per caseworker
 
 
 def quarterly(bands: pd.DataFrame) -> pd.Series:
@@ -175,29 +175,85 @@ def key_numbers(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) ->
         backlog_peak_date=pd.Timestamp(top["date"]).date(),
         team_weeks=float(top["mean"]) / max(staff_then * week_hours, 1e-9),
         lowest_on_time=float(quarterly(bands["statutory_on_time_share"]).min()),
-        highest_caseload=float(bands["caseload_per_worker"]["mean"].max()),
+        highest_caseload=float(quarterly(bands["caseload_per_worker"]).max()),
     )
 
 
+def each_replication(results: Results, peak: Peak) -> list[KeyNumbers]:
+    """The key numbers of each replication on its own: what one municipality sees."""
+    weekly = results.weekly
+    return [
+        key_numbers(one, peak, bands_of(one))
+        for one in (
+            replace(results, weekly=weekly[weekly["replication"] == k], replications=1)
+            for k in sorted(weekly["replication"].unique())
+        )
+    ]
+
+
+def spread(values: list[float | None]) -> tuple[float, float] | None:
+    """The range 8 replications in 10 lie in (10th to 90th percentile, linear, numpy's
+    default as the package's summaries); a value never reached (None) counts as beyond
+    every other (inf). None with fewer than two replications."""
+    if len(values) < 2:
+        return None
+    x = np.array([np.inf if v is None else v for v in values], dtype=float)
+    low, high = np.percentile(x, [10, 90]) if np.isfinite(x).all() else _inf_percentiles(x)
+    return float(low), float(high)
+
+
+def _inf_percentiles(x: np.ndarray) -> tuple[float, float]:
+    """10th and 90th percentiles where some values are inf: those at or past an inf end
+    are inf (an interpolation towards "not in the run" is not a number of months)."""
+    ordered = np.sort(x)
+    out = []
+    for q in (0.1, 0.9):
+        pos = q * (len(ordered) - 1)
+        lo, hi = ordered[int(np.floor(pos))], ordered[int(np.ceil(pos))]
+        out.append(lo + (hi - lo) * (pos - np.floor(pos)) if np.isfinite(hi) else np.inf)
+    return out[0], out[1]
+
+
+def range_text(values: list[float | None], fmt: str, unit: str = "") -> str:
+    """ "each municipality's own, 8 in 10: 5 to 9 months" beside a key number (nothing for
+    one replication): the same number read off each replication on its own."""
+    found = spread(values)
+    if found is None:
+        return ""
+    low, high = (("not in the run" if not np.isfinite(v) else format(v, fmt) + unit) for v in found)
+    return f"Each municipality's own, 8 in 10: {low} to {high}"
+
+
 def draw(results: Results, peak: Peak, final: bool) -> None:
-    """The key numbers and the figure of one answer."""
+    """The key numbers (with the range 8 municipalities in 10 would see) and the figure
+    of one answer; with no extra arrivals, no peak findings: there is no peak."""
     bands = bands_of(results)
-    numbers = key_numbers(results, peak, bands)
-    a, b, c, d = st.columns(4)
-    if numbers.outlast_months is None:
-        a.metric(
-            "Backlog normal again after",
-            "not in the run",
-            help="The backlog has not come down 90 % of the way to its level before the "
-            f"peak {TAIL_MONTHS} months after the peak ended.",
+    if peak.extra <= 0:
+        st.info(
+            "**No peak:** with 0 extra refugees a month, arrivals stay at the normal level "
+            "throughout, so there is no peak to recover from. The figure shows the office "
+            "in normal times; move the first slider up to make a peak."
         )
     else:
-        a.metric(
-            "Backlog normal again after",
-            f"{numbers.outlast_months} months",
-            help="Months from the end of the peak until the backlog (quarterly mean) has "
-            "come down 90 % of the way to its level before the peak.",
-        )
+        cards(results, peak, bands)
+    draw_figure(results, peak, bands)
+
+
+def cards(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> None:
+    """The four key numbers: the mean over replications (the weekly means' series), and
+    under each the range 8 of 10 municipalities like this one would see (the same number
+    read off each replication on its own)."""
+    numbers = key_numbers(results, peak, bands)
+    each = each_replication(results, peak) if results.replications >= 2 else []
+    a, b, c, d = st.columns(4)
+    a.metric(
+        "Backlog normal again after",
+        "not in the run" if numbers.outlast_months is None else f"{numbers.outlast_months} months",
+        help="Months from the end of the peak until the backlog (quarterly mean) has come "
+        f"down 90 % of the way to its level before the peak ('not in the run': not within "
+        f"{TAIL_MONTHS} months).",
+    )
+    a.caption(range_text([n.outlast_months for n in each], ".0f", " months"))
     b.metric(
         "Highest backlog",
         f"{numbers.backlog_peak_hours:,.0f} hours",
@@ -205,20 +261,30 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
         f"{numbers.backlog_peak_date:%B %Y}: about {numbers.team_weeks:.1f} weeks of the "
         "whole team's casework.",
     )
+    b.caption(range_text([n.backlog_peak_hours for n in each], ",.0f", " hours"))
     c.metric(
         "On time, worst quarter",
         f"{numbers.lowest_on_time:.0%}",
         help="Share of the statutory ('skal') tasks due in the quarter that were done by "
         "their deadline, in the worst quarter of the run.",
     )
+    c.caption(range_text([n.lowest_on_time * 100 for n in each], ".0f", " %"))
     d.metric(
         "Most cases per caseworker",
         f"{numbers.highest_caseload:.0f} cases",
-        help=f"Open cases per caseworker, highest weekly mean. DS recommends {BAND_TEXT}.",
+        help="Open cases per caseworker, the highest quarterly mean (a quarter's, not one "
+        f"week's). DS recommends {BAND_TEXT}.",
     )
-    spans = [
-        figures.Span(peak.start, peak.end, f"the peak: {peak.extra:g} extra refugees a month"),
-    ]
+    d.caption(range_text([n.highest_caseload for n in each], ".0f", " cases"))
+
+
+def draw_figure(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> None:
+    """The backlog, the caseload and the deadlines met over time."""
+    spans = []
+    if peak.extra > 0:
+        spans.append(
+            figures.Span(peak.start, peak.end, f"the peak: {peak.extra:g} extra refugees a month")
+        )
     if peak.hires:
         spans.append(
             figures.Span(
@@ -245,7 +311,8 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
             percent=True,
         ),
     ]
-    title = f"{results.scenario.name}: a peak of arrivals, " + (
+    arrivals = "a peak of arrivals" if peak.extra > 0 else "no peak (normal arrivals)"
+    title = f"{results.scenario.name}: {arrivals}, " + (
         "staffing held" if not peak.hires else f"{peak.hires} hired {peak.hired_from:%b %Y}"
     )
     show.figure(figures.time_figure(panels, title=title, spans=spans, start=start))

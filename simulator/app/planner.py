@@ -6,11 +6,17 @@ cases each and 95 % of statutory tasks on time, each with 90 % probability). Whe
 planner cannot answer (it raises a `ScenarioError` for the setting), the debrief uses
 the instant answer (`simulator.offered_staffing`, from the offered load) and says so
 plainly. No plan is ever made up here: both come from the package.
+
+The debrief's plan is a quick one, for a classroom: the planner searches on
+`REPLICATIONS` simulated futures and checks the plan on at most `MAX_REPLICATIONS`
+fresh ones (`caseload plan` uses 20 and up to 100), so that the room waits well under a
+minute, not three; the page says on how many futures it rests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +28,14 @@ from simulator.analysis.standards import CASELOAD_LIMIT, CONFIDENCE, ON_TIME
 if TYPE_CHECKING:
     from simulator import Scenario
 
-REPLICATIONS = 10  # the planner's search sample, kept small: a debrief waits for it
-MAX_REPLICATIONS = 40  # and the most fresh replications its check runs
+REPLICATIONS = 4  # the planner's search sample, kept small: a room waits for it
+MAX_REPLICATIONS = 8  # and the most fresh replications its check runs
+QUICK = (
+    f"a quick plan on {REPLICATIONS + MAX_REPLICATIONS} simulated futures ({REPLICATIONS} to "
+    f"search, up to {MAX_REPLICATIONS} fresh ones to check it; `caseload plan` uses 20 and up "
+    "to 100)"
+)
+Progress = Callable[[str, int], None]  # told what the planner does and its runs so far
 
 
 @dataclass(frozen=True)
@@ -40,9 +52,17 @@ def planner_available() -> bool:
     return callable(getattr(cl, "staffing_plan", None))
 
 
-def planned(scenario: Scenario, start: dt.date, end: dt.date) -> Plan | None:
-    """The planner's plan for `scenario` from `start` to `end` (quarterly posts), or None
-    where the planner cannot answer for this setting."""
+def planned(
+    scenario: Scenario,
+    start: dt.date,
+    end: dt.date,
+    progress: Progress | None = None,
+    workers: int = 1,
+) -> Plan | None:
+    """The planner's quick plan for `scenario` from `start` to `end` (quarterly posts), or
+    None where the planner cannot answer for this setting. `progress` is told what the
+    planner is doing and how many runs it has made, after each run; `workers`: processes
+    (the app's own workers are idle while the debrief waits for its plan)."""
     if not planner_available():
         return None
     try:
@@ -56,7 +76,8 @@ def planned(scenario: Scenario, start: dt.date, end: dt.date) -> Plan | None:
             replications=REPLICATIONS,
             max_replications=MAX_REPLICATIONS,
             evidence=False,
-            workers=1,
+            workers=max(1, workers),
+            progress=progress or False,
         )
     except cl.ScenarioError:
         return None
@@ -64,7 +85,8 @@ def planned(scenario: Scenario, start: dt.date, end: dt.date) -> Plan | None:
     return Plan(
         "the planner",
         f"the planner (`caseload plan`): at most {CASELOAD_LIMIT:g} cases per caseworker and "
-        f"{ON_TIME:.0%} of statutory tasks on time, each with {CONFIDENCE:.0%} probability",
+        f"{ON_TIME:.0%} of statutory tasks on time, each with {CONFIDENCE:.0%} probability; "
+        f"{QUICK}",
         rows,
     )
 
@@ -88,7 +110,13 @@ def instant(scenario: Scenario, start: dt.date, end: dt.date) -> Plan:
     )
 
 
-def comparison_plan(scenario: Scenario, start: dt.date, end: dt.date) -> Plan:
+def comparison_plan(
+    scenario: Scenario,
+    start: dt.date,
+    end: dt.date,
+    progress: Progress | None = None,
+    workers: int = 1,
+) -> Plan:
     """The plan the debrief compares with: the planner's once it exists, else the
     instant answer."""
-    return planned(scenario, start, end) or instant(scenario, start, end)
+    return planned(scenario, start, end, progress, workers) or instant(scenario, start, end)
