@@ -497,6 +497,12 @@ def test_the_peak_gives_ranges_and_without_extra_arrivals_says_there_is_no_peak(
     at = page(app, "peak")
     ranges = [c.value for c in at.caption if c.value.startswith("Each municipality's own, 8 in 10")]
     assert len(ranges) == 4  # one under each key number
+    # each key number is the middle municipality's, so the range under it holds it
+    for shown, below in zip(at.metric, ranges, strict=True):
+        if "not in the run" in shown.value + below:
+            continue
+        low, high = (number(side) for side in below.split(": ", 1)[1].split(" to "))
+        assert low <= number(shown.value) <= high, (shown.label, shown.value, below)
     at.slider(key="peak-extra").set_value(0).run()
     labels = [m.label for m in at.metric]
     assert "Backlog normal again after" not in labels and "Highest backlog" not in labels
