@@ -40,6 +40,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import PercentFormatter
 
+from simulator.analysis.mechanisms import Mechanism
 from simulator.analysis.standards import CASELOAD_BAND
 from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.analysis.tables import monthly_counts, weekly_bands
@@ -65,6 +66,14 @@ STAFF_STATES = (
     ("caseworkers_sick", "on sick leave", OVER_COLOUR),
     ("vacancies", "vacant positions", VACANT_COLOUR),
 )
+# the mechanism behind each stacked state but "at work" (`simulator.analysis.mechanisms`)
+STATE_MECHANISMS = {
+    "caseworkers_on_vacation": "vacation",
+    "caseworkers_sick": "sick leave",
+    "vacancies": "turnover",
+}
+REUNIFICATION = "family reunification"
+OFF_TEXT = "off in this scenario"
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -103,6 +112,19 @@ def staff_table(weekly: pd.DataFrame) -> pd.DataFrame:
         {metric: _series(weekly, metric)["mean"].reindex(dates) for metric, _, _ in STAFF_STATES},
         index=dates,
     )
+
+
+def mechanism_state(found: tuple[Mechanism, ...], name: str) -> str | None:
+    """What a figure says of mechanism `name` among the scenario's mechanisms `found`, where
+    it is not on throughout the run: `OFF_TEXT` where it is never on (not modelled: its
+    zeros are no finding), else its state with the dates the timeline switches it ("off, on
+    from 2016-02-03"); None where it is on throughout or `found` does not name it."""
+    for mechanism in found:
+        if mechanism.name == name:
+            if not mechanism.ever_on:
+                return OFF_TEXT
+            return mechanism.state if mechanism.changes else None
+    return None
 
 
 # --- layout -------------------------------------------------------------------------------------
@@ -272,6 +294,23 @@ def _shade_warmup(
         )
 
 
+def _panel_note(ax: Axes, text: str) -> None:
+    """A short note in the top right corner of a panel (e.g. a mechanism the timeline
+    switches), on a white ground over the data."""
+    ground = {"facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+    ax.text(0.99, 0.96, text, transform=ax.transAxes, ha="right", va="top",
+            fontsize=NOTE_SIZE, color="#333333", bbox=ground)  # fmt: skip
+
+
+def _off_panel(ax: Axes, text: str) -> None:
+    """A panel whose mechanism is off: said in its middle, with no values and no ticks to
+    read as a finding."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=10,
+            color="#333333", style="italic")  # fmt: skip
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+
+
 def _date_axis(ax: Axes) -> None:
     """Readable dates on the time axis (years, then months where there is room)."""
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
@@ -417,8 +456,15 @@ def utilisation_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | N
     return fig
 
 
-def staff_by_absence_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | None) -> Figure:
-    """Caseworkers at work, on vacation, on sick leave and vacant positions, stacked."""
+def staff_by_absence_figure(
+    weekly: pd.DataFrame,
+    title: str,
+    warmup_end: dt.date | None,
+    found: tuple[Mechanism, ...] = (),
+) -> Figure:
+    """Caseworkers at work, on vacation, on sick leave and vacant positions, stacked; a
+    state whose mechanism (among `found`) is off, or switched by the timeline, says so in
+    the legend."""
     fig, (ax,) = _time_panels((1,), height=5.0)
     table = staff_table(weekly)
     n = _replications(weekly)
@@ -428,7 +474,7 @@ def staff_by_absence_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.dat
         ax.stackplot(
             table.index,
             *(table[metric].to_numpy(dtype=float) for metric, _, _ in STAFF_STATES),
-            labels=[label for _, label, _ in STAFF_STATES],
+            labels=staff_labels(found),
             colors=[colour for _, _, colour in STAFF_STATES],
             alpha=0.85,
             linewidth=0,
@@ -453,6 +499,17 @@ def staff_by_absence_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.dat
         fig, [ax], weekly, warmup_end, f"{title}: caseworkers at work and away{means}", note
     )
     return fig
+
+
+def staff_labels(found: tuple[Mechanism, ...]) -> list[str]:
+    """The legend's label of each of `STAFF_STATES`, with its mechanism's state where that
+    is not on throughout ("on sick leave: sick leave off in this scenario")."""
+    labels = []
+    for metric, label, _ in STAFF_STATES:
+        name = STATE_MECHANISMS.get(metric)
+        state = None if name is None else mechanism_state(found, name)
+        labels.append(label if state is None else f"{label}: {name} {state}")
+    return labels
 
 
 def stress_figure(
@@ -485,8 +542,15 @@ def stress_figure(
     return fig
 
 
-def arrivals_figure(counts: pd.DataFrame, title: str, warmup_end: dt.date | None) -> Figure:
-    """People placed in the municipality and family members arriving, per calendar month."""
+def arrivals_figure(
+    counts: pd.DataFrame,
+    title: str,
+    warmup_end: dt.date | None,
+    found: tuple[Mechanism, ...] = (),
+) -> Figure:
+    """People placed in the municipality and family members arriving, per calendar month;
+    where family reunification is off (among `found`), its panel says so instead of
+    drawing zeros, and where the timeline switches it, from when."""
     fig, axes = _time_panels((1, 1), height=6.5)
     panels = (
         ("persons_placed", "people placed a month", "refugees placed (children included)",
@@ -495,12 +559,18 @@ def arrivals_figure(counts: pd.DataFrame, title: str, warmup_end: dt.date | None
          COMPARE_COLOUR),
     )  # fmt: skip
     n = int(counts["replication"].nunique()) if len(counts) else 0
+    reunification = mechanism_state(found, REUNIFICATION)
     for ax, (metric, ylabel, label, colour) in zip(axes, panels, strict=True):
         months = monthly_counts(counts, metric).set_index("month")
         months = months.rename(columns={"ci_low": "low", "ci_high": "high"})
-        _plot_series(ax, months, label if n <= 1 else f"{label} (mean of {n} runs)", colour)
         ax.set_ylabel(ylabel)
+        if metric == "family_members_arrived" and reunification == OFF_TEXT:
+            _off_panel(ax, f"{REUNIFICATION}: {OFF_TEXT} (not modelled: no family follows)")
+            continue
+        _plot_series(ax, months, label if n <= 1 else f"{label} (mean of {n} runs)", colour)
         ax.set_ylim(bottom=0)
+        if metric == "family_members_arrived" and reunification is not None:
+            _panel_note(ax, f"{REUNIFICATION}: {reunification}")
     span = pd.DataFrame({"date": [months.index.min(), months.index.max()]})
     heading = f"{title}: people placed and family members arriving, per month"
     _finish_time_figure(fig, axes, span, warmup_end, heading, _method_note(n, "month"))
@@ -670,16 +740,16 @@ def draw_planner_figure(planner: Planner, name: str, path: Path) -> Path:
 
 def planner_figure(planner: Planner, name: str) -> Figure:
     """The planner figure written as file `name` (one of `simulator.reporting.drawing`'s)."""
-    w, t, end = planner.weekly, planner.title, planner.warmup_end
+    w, t, end, found = planner.weekly, planner.title, planner.warmup_end, planner.mechanisms
     makers: dict[str, Callable[[], Figure]] = {
         "caseload_per_worker.png": lambda: caseload_figure(w, t, end, planner.band),
         "backlog_hours.png": lambda: backlog_figure(w, t, end),
         "statutory_on_time_by_task.png": lambda: on_time_figure(planner.by_task, t),
         "utilisation.png": lambda: utilisation_figure(w, t, end),
-        "staff_by_absence.png": lambda: staff_by_absence_figure(w, t, end),
+        "staff_by_absence.png": lambda: staff_by_absence_figure(w, t, end, found),
         "stress.png": lambda: stress_figure(w, t, end, planner.stress_threshold),
         DROPPED_FIGURE: lambda: dropped_figure(planner.by_task, t),
-        ARRIVALS_FIGURE: lambda: arrivals_figure(planner.counts, t, end),
+        ARRIVALS_FIGURE: lambda: arrivals_figure(planner.counts, t, end, found),
     }
     return makers[name]()
 
@@ -693,6 +763,7 @@ def write_figures(
     warmup_end: dt.date | None,
     band: tuple[float, float] = CASELOAD_BAND,
     stress_threshold: float | None = None,
+    mechanisms: tuple[Mechanism, ...] = (),
     executor: Executor | None = None,
 ) -> list[Path]:
     """Write the planner figures as PNGs into `folder` (created if missing); return their paths.
@@ -701,14 +772,18 @@ def write_figures(
     `by_task` the per-(replication, task type) table; `warmup_end` is shaded as
     warm-up before it (None: no warm-up); `band` is the recommended caseload range;
     `stress_threshold` is the scenario's `stress.threshold`, drawn as a line on the
-    stress figure (None: no line). The figures are drawn on `executor`'s processes
+    stress figure (None: no line); `mechanisms` are the scenario's
+    (`simulator.analysis.mechanisms.mechanisms`, as the console reads them): a figure
+    showing one that is off says so. The figures are drawn on `executor`'s processes
     (default: in this process).
     Always writes these six files, in this order: caseload_per_worker.png,
     backlog_hours.png, statutory_on_time_by_task.png, utilisation.png,
     staff_by_absence.png, stress.png; then optional_tasks_dropped_by_task.png where
     triage dropped optional tasks created in the measurement window.
     """
-    planner = Planner(weekly, by_task, title, warmup_end, band, stress_threshold)
+    planner = Planner(
+        weekly, by_task, title, warmup_end, band, stress_threshold, mechanisms=mechanisms
+    )
     return draw_figures(Path(folder), planner, executor)
 
 

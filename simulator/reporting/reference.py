@@ -54,8 +54,9 @@ hatched.
 A metric driven by a mechanism the scenario leaves off is zero or blank by construction,
 not a finding. `summary.csv`'s `mechanism` column says, for each such metric, whether its
 mechanism is on ("sick leave: off"; "triage: off, on from 2016-02-01" where the timeline
-switches it), the console lists every mechanism on and off, and `manifest.json` records
-them (`mechanisms`). The mechanisms and the metrics they drive:
+switches it), the console lists every mechanism on and off, a figure showing one that is off
+says so (the staff figure in its legend, the arrivals figure in its family panel), and
+`manifest.json` records them (`mechanisms`). The mechanisms and the metrics they drive:
 
 {mechanisms}
 """
