@@ -27,7 +27,9 @@ from simulator.reporting.figures import (
     _save,
     _series,
     caseload_figure,
+    dropped_figure,
     dropped_table,
+    on_time_figure,
     staff_by_absence_figure,
     staff_table,
     stress_figure,
@@ -270,6 +272,42 @@ def test_dropped_table_keeps_task_types_with_drops_most_dropped_on_top() -> None
     assert list(table["mean"]) == pytest.approx([1 / 3, 6.0])
     assert (table["low"] >= 0).all() and (table["high"] > table["mean"]).all()
     assert dropped_table(make_by_task(2)).empty
+
+
+# --- the bars per task type: the interval of the mean and the range of the runs -----------------
+
+
+def hatched_spans(ax: object) -> dict[float, tuple[float, float]]:
+    """The hatched bars of a bar figure (the range of the runs): (left, right) by row."""
+    return {round(bar.get_y() + bar.get_height() / 2): (bar.get_x(), bar.get_x() + bar.get_width())
+            for bar in ax.patches if bar.get_hatch()}  # fmt: skip
+
+
+def test_the_bars_per_task_type_show_the_range_of_the_runs_beside_the_interval() -> None:
+    """Each bar's hatched span is the 10th to 90th percentile of the runs' values, the
+    legend and the note tell it from the 95 % interval of the mean (the error bars)."""
+    by_task = with_drops(
+        make_by_task(5), {"coordination": [3, 0, 5, 9, 1], "reception": [0, 1, 0, 2, 0]}
+    )
+    for fig, table, column, scale, rows in (
+        (on_time_figure(by_task, "x"), _on_time_table(by_task), "on_time_share", 100.0,
+         by_task[by_task["due_in_window"] > 0]),
+        (dropped_figure(by_task, "x"), dropped_table(by_task), "triaged", 1.0, by_task),
+    ):  # fmt: skip
+        ax = fig.axes[0]
+        spans = hatched_spans(ax)
+        assert sorted(spans) == list(range(len(table)))
+        for row, task in enumerate(table["task"]):
+            values = rows.loc[rows["task"] == task, column].to_numpy() * scale
+            assert spans[row] == pytest.approx(tuple(np.percentile(values, [10, 90])))
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any("8 runs in 10" in label for label in labels), labels
+        assert "95 % CI of the mean" in labels
+        note = fig._supxlabel.get_text()
+        assert "Error bars: 95 % CI of the mean" in note and "Hatched: 8 runs in 10" in note
+    one = on_time_figure(make_by_task(1), "x")
+    assert hatched_spans(one.axes[0]) == {} and one.axes[0].get_legend() is None
+    assert "no interval and no range" in one._supxlabel.get_text()
 
 
 # --- with the simulator: absence on and off ------------------------------------------------------

@@ -42,7 +42,7 @@ from matplotlib.ticker import PercentFormatter
 
 from simulator.analysis.mechanisms import Mechanism
 from simulator.analysis.standards import CASELOAD_BAND
-from simulator.analysis.stats import nonnegative_ci, share_ci
+from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
 from simulator.analysis.tables import monthly_counts, weekly_bands
 from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, Planner, draw_figures
 
@@ -81,6 +81,7 @@ OFF_TEXT = "off in this scenario"
 
 RANGE_LABEL = "8 in 10 runs (10th–90th pct.)"
 CI_LABEL = "95 % CI of the mean"
+TASK_RANGE_LABEL = "8 runs in 10 (10th–90th pct.): one municipality's range"
 
 
 def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFrame:
@@ -209,11 +210,13 @@ def _lay_out_time_figure(fig: Figure, axes: list[Axes], legend_rows: int) -> Non
 
 
 def _lay_out_bar_figure(fig: Figure, ax: Axes) -> None:
-    """Margins of a bar figure: task names on the left, values on the right."""
+    """Margins of a bar figure: task names on the left, values on the right, the legend
+    (one row, where there is one) between the title and the bars."""
     values = [other for other in fig.axes if other is not ax]
     right = max((_tick_room(v.yaxis) for v in values), default=0.0)
     bottom = _note_room() + _tick_room(ax.xaxis) + _label_room(ax.xaxis)
-    _lay_out(fig, top=_title_room(), bottom=bottom, right=right)
+    legend = LEGEND_SIZE * (LINE + 1.0) * POINT if ax.get_legend() is not None else 0.0
+    _lay_out(fig, top=_title_room() + legend, bottom=bottom, right=right)
 
 
 def _heading(fig: Figure, text: str) -> None:
@@ -599,6 +602,17 @@ def _task_means(
     return pd.DataFrame(out, columns=["task", "mean", "low", "high", "count"])
 
 
+def task_ranges(rows: pd.DataFrame, column: str, scale: float = 1.0) -> pd.DataFrame:
+    """Per task type: the 10th and 90th percentiles of `column` (times `scale`) over the
+    replications, columns task, p10, p90: the range one municipality may see, beside
+    `_task_means`' interval of the mean (NaN with fewer than two values)."""
+    out = []
+    for task, group in rows.groupby("task", sort=False):
+        p10, p90 = percentile_range(group[column].to_numpy(dtype=float))
+        out.append({"task": task, "p10": float(p10) * scale, "p90": float(p90) * scale})
+    return pd.DataFrame(out, columns=["task", "p10", "p90"])
+
+
 def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:
     """Per task type that fell due in the window (others have no share): the mean on-time
     share in %, its 95 % interval (inside 0–100 %), the mean number due per run, and
@@ -652,33 +666,43 @@ def _task_bars(
     fig: Figure,
     ax: Axes,
     table: pd.DataFrame,
+    ranges: pd.DataFrame,
     n_runs: int,
     value: str,
     counted: tuple[str, str],
     empty: str,
 ) -> None:
-    """Bars of a `_task_means` table with 95 % error bars, each value (format `value`) on the
-    right and the note under the figure; `counted` is how the count is named beside each
-    task type and in the note, e.g. ("due", "tasks falling due"). An empty table gives
-    the text `empty` instead."""
+    """Bars of a `_task_means` table: the mean, the range of the runs (`task_ranges`,
+    hatched) and the 95 % interval of the mean (error bars), said apart in a legend and
+    the note; each value (format `value`) on the right; `counted` is how the count is named
+    beside each task type and in the note, e.g. ("due", "tasks falling due"). An empty
+    table gives the text `empty` instead."""
     if table.empty:
         ax.set_yticks([])
         ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
         return
     y = np.arange(len(table))
-    err = np.vstack([table["mean"] - table["low"], table["high"] - table["mean"]])
-    has_err = n_runs > 1 and np.isfinite(err).any()
     kinds = (
         table["statutory"].astype(bool) if "statutory" in table else pd.Series(True, table.index)
     )
+    height = 0.65
     ax.barh(
-        y,
-        table["mean"],
-        color=[LINE_COLOUR if kind else COMPARE_COLOUR for kind in kinds],
-        height=0.65,
-        xerr=np.nan_to_num(err) if has_err else None,
-        error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1},
-    )
+        y, table["mean"], color=[LINE_COLOUR if kind else COMPARE_COLOUR for kind in kinds],
+        height=height, zorder=2,
+    )  # fmt: skip
+    spread = table[["task"]].merge(ranges, on="task", how="left")
+    has_range = n_runs > 1 and spread["p10"].notna().any()
+    if has_range:
+        ax.barh(y, spread["p90"] - spread["p10"], left=spread["p10"], height=height,
+                facecolor="none", edgecolor="black", hatch="////", linewidth=0, alpha=0.55,
+                zorder=3, label=TASK_RANGE_LABEL)  # fmt: skip
+    err = np.vstack([table["mean"] - table["low"], table["high"] - table["mean"]])
+    if n_runs > 1 and np.isfinite(err).any():
+        ax.errorbar(table["mean"], y, xerr=np.nan_to_num(err), fmt="none", ecolor="black",
+                    capsize=3, linewidth=1.2, zorder=4, label=CI_LABEL)  # fmt: skip
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=LEGEND_SIZE,
+                  frameon=False, borderaxespad=0.2)  # fmt: skip
     pairs = zip(table["task"], table["count"], kinds, strict=True)
     ax.set_yticks(
         y,
@@ -691,11 +715,12 @@ def _task_bars(
     _value_axis(ax, y, ["–" if np.isnan(m) else value.format(m) for m in table["mean"]])
     ax.grid(True, axis="x", color="#e3e3e3", linewidth=0.8)
     ax.set_axisbelow(True)
-    note = (
-        "One simulation run."
-        if n_runs <= 1
-        else f"Mean of {n_runs} simulation runs; error bars: 95 % confidence interval."
-    )
+    if n_runs <= 1:
+        note = "One simulation run: no interval and no range of runs."
+    else:
+        note = f"Bar: mean of {n_runs} runs. Error bars: 95 % CI of the mean." + (
+            " Hatched: 8 runs in 10, the range one municipality may see." if has_range else ""
+        )
     _note(fig, f"{note} In brackets: {counted[1]} per run.")
 
 
@@ -709,8 +734,16 @@ def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
     ax.set_xlabel("share done on time (measurement window)")
     empty = "no task fell due in the measurement window"
+    ranges = task_ranges(by_task[by_task["due_in_window"] > 0], "on_time_share", scale=100.0)
     _task_bars(
-        fig, ax, table, _replications(by_task), "{:.0f} %", ("due", "tasks falling due"), empty
+        fig,
+        ax,
+        table,
+        ranges,
+        _replications(by_task),
+        "{:.0f} %",
+        ("due", "tasks falling due"),
+        empty,
     )
     _lay_out_bar_figure(fig, ax)
     return fig
@@ -722,8 +755,16 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
     fig, ax = _bar_figure(f"{title}: optional tasks dropped by triage", len(table))
     ax.set_xlabel("optional tasks dropped per run (created in the measurement window)")
     empty = "no optional task created in the measurement window was dropped"
+    ranges = task_ranges(by_task[by_task["task"].isin(table["task"])], "triaged")
     _task_bars(
-        fig, ax, table, _replications(by_task), "{:.1f}", ("created", "tasks created"), empty
+        fig,
+        ax,
+        table,
+        ranges,
+        _replications(by_task),
+        "{:.1f}",
+        ("created", "tasks created"),
+        empty,
     )
     ax.set_xlim(left=0)
     _lay_out_bar_figure(fig, ax)

@@ -47,7 +47,8 @@ which answer different questions:
 
 With one replication there is neither (empty). The console prints both, labelled "95% CI of
 the mean" and "8 in 10 runs"; the time-series figures draw the first shaded and the second
-hatched.
+hatched, the bars per task type (tasks done on time, optional tasks dropped) the first as
+error bars and the second hatched, each figure's legend and note saying which is which.
 
 ## Mechanisms on and off
 
