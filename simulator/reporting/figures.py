@@ -26,6 +26,7 @@ have many replications they are drawn on several processes (`write_figures`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,14 +136,41 @@ EDGE = 0.1  # inch between the outermost text and the figure's edge
 GAP = 0.15  # inch between stacked panels, and between a title and what is under it
 LINE = 1.25  # height of a line of text over its font size
 TITLE_SIZE, NOTE_SIZE, LEGEND_SIZE = 13.0, 8.0, 9.0
+SMALLEST_TITLE = 10.0  # a long scenario name shrinks the title to this, then wraps it
 LEGEND_COLUMNS = 3
+# matplotlib's legend geometry (rcParams' defaults), in font sizes: handle, handle to text,
+# between columns, the border's padding and the space to the axes
+HANDLE, HANDLE_PAD, COLUMN_GAP, BORDER = 2.0, 0.8, 2.0, 0.4 * 2 + 0.2
+BREAK_AFTER = re.compile(r"(?<=[ _.\-])")  # where a line may break: after a space, _, . or -
 _TEXT = TextToPath()
 
 
-def _text_width(text: str, size: float) -> float:
+def _text_width(text: str, size: float, weight: str = "normal") -> float:
     """Width in inches of one line of `text` in the default font at `size` points."""
-    width, _, _ = _TEXT.get_text_width_height_descent(text, FontProperties(size=size), False)
+    font = FontProperties(size=size, weight=weight)
+    width, _, _ = _TEXT.get_text_width_height_descent(text, font, False)
     return float(width) * POINT
+
+
+def _wrap(text: str, size: float, width: float, weight: str = "normal") -> list[str]:
+    """`text` in lines no wider than `width` inches at `size` points: broken after a space,
+    underscore, dot or hyphen where one is near enough, else within a word (a scenario
+    name has no spaces)."""
+    lines, line = [], ""
+    for piece in BREAK_AFTER.split(text):
+        if line and _text_width((line + piece).rstrip(), size, weight) > width:
+            lines.append(line.rstrip())
+            line = piece
+        else:
+            line += piece
+        while len(line) > 1 and _text_width(line.rstrip(), size, weight) > width:
+            cut = max(
+                (k for k in range(1, len(line)) if _text_width(line[:k], size, weight) <= width),
+                default=1,
+            )
+            lines.append(line[:cut])
+            line = line[cut:]
+    return [*lines, line.rstrip()]
 
 
 def _tick_room(axis: Axis) -> float:
@@ -175,7 +203,7 @@ def _lay_out(fig: Figure, *, top: float, bottom: float, right: float = 0.0) -> N
     value axis), and `top` and `bottom` inches for the title, legend, x axis and note."""
     panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_visible()]
     main = [ax for ax in panels if ax.yaxis.get_label_position() == "left"]
-    left = EDGE + max(_tick_room(ax.yaxis) + _label_room(ax.yaxis) for ax in main)
+    left = _left_room(fig)
     width, height = fig.get_size_inches()
     rows = main[0].get_subplotspec().get_gridspec().nrows
     inside = height - top - bottom - GAP * (rows - 1)
@@ -188,9 +216,20 @@ def _lay_out(fig: Figure, *, top: float, bottom: float, right: float = 0.0) -> N
     )
 
 
-def _title_room() -> float:
-    """Inches from the top edge to below the title."""
-    return EDGE + TITLE_SIZE * LINE * POINT + GAP / 2
+def _title_room(fig: Figure) -> float:
+    """Inches from the top edge to below the figure's title (`_heading`: one or more lines)."""
+    title = fig._suptitle
+    if title is None:
+        return EDGE
+    lines = title.get_text().count("\n") + 1
+    return EDGE + title.get_fontsize() * LINE * lines * POINT + GAP / 2
+
+
+def _left_room(fig: Figure) -> float:
+    """Inches from the left edge to the panels (their y tick labels and y labels)."""
+    panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_visible()]
+    main = [ax for ax in panels if ax.yaxis.get_label_position() == "left"]
+    return EDGE + max(_tick_room(ax.yaxis) + _label_room(ax.yaxis) for ax in main)
 
 
 def _note_room() -> float:
@@ -206,7 +245,7 @@ def _lay_out_time_figure(fig: Figure, axes: list[Axes], legend_rows: int) -> Non
     ticks = _tick_room(x_axis)  # formats the ticks, and so the offset ("2012-Jan")
     offset = x_axis.get_major_formatter().get_offset() if ticks else ""
     bottom = _note_room() + ticks * (2 if offset else 1) + _label_room(x_axis)
-    _lay_out(fig, top=_title_room() + legend_room, bottom=bottom, right=0.25)
+    _lay_out(fig, top=_title_room(fig) + legend_room, bottom=bottom, right=0.25)
 
 
 def _lay_out_bar_figure(fig: Figure, ax: Axes) -> None:
@@ -216,13 +255,36 @@ def _lay_out_bar_figure(fig: Figure, ax: Axes) -> None:
     right = max((_tick_room(v.yaxis) for v in values), default=0.0)
     bottom = _note_room() + _tick_room(ax.xaxis) + _label_room(ax.xaxis)
     legend = LEGEND_SIZE * (LINE + 1.0) * POINT if ax.get_legend() is not None else 0.0
-    _lay_out(fig, top=_title_room() + legend, bottom=bottom, right=right)
+    _lay_out(fig, top=_title_room(fig) + legend, bottom=bottom, right=right)
 
 
 def _heading(fig: Figure, text: str) -> None:
-    """The figure's title, at the top edge."""
-    y = 1 - EDGE / fig.get_size_inches()[1]
-    fig.suptitle(text, fontsize=TITLE_SIZE, fontweight="bold", y=y, va="top")
+    """The figure's title, at the top edge: on one line, smaller where it is long (down to
+    `SMALLEST_TITLE`), then wrapped, so that a scenario name of any allowed length fits."""
+    width, height = fig.get_size_inches()
+    room = width - 2 * EDGE
+    size = TITLE_SIZE
+    while size > SMALLEST_TITLE and _text_width(text, size, "bold") > room:
+        size -= 0.5
+    lines = _wrap(text, size, room, "bold")
+    fig.suptitle("\n".join(lines), fontsize=size, fontweight="bold", y=1 - EDGE / height, va="top")
+
+
+def _legend_layout(fig: Figure, labels: list[str]) -> tuple[int, list[str]]:
+    """Columns (at most `LEGEND_COLUMNS`) and labels of a legend above the first panel that
+    fits between the panels' left edge and the figure's right edge: fewer columns where
+    labels are long, and in one column, labels wrapped where one is still too wide."""
+    room = fig.get_size_inches()[0] - _left_room(fig) - EDGE
+    em = LEGEND_SIZE * POINT
+    for columns in range(min(LEGEND_COLUMNS, len(labels)), 0, -1):
+        rows = -(-len(labels) // columns)
+        widths = [max(_text_width(text, LEGEND_SIZE) for text in labels[i : i + rows])
+                  for i in range(0, len(labels), rows)]  # fmt: skip
+        entries = sum(widths) + len(widths) * (HANDLE + HANDLE_PAD) * em
+        if entries + ((len(widths) - 1) * COLUMN_GAP + BORDER) * em <= room:
+            return columns, labels
+    text_room = room - (HANDLE + HANDLE_PAD + BORDER) * em
+    return 1, ["\n".join(_wrap(text, LEGEND_SIZE, text_room)) for text in labels]
 
 
 # --- drawing helpers ----------------------------------------------------------------------------
@@ -349,19 +411,25 @@ def _finish_time_figure(
     for i, ax in enumerate(axes):
         _shade_warmup(ax, span, warmup_end, text=i == 0)
         ax.margins(x=0)
-    handles, _ = axes[0].get_legend_handles_labels()
+    handles, labels = axes[0].get_legend_handles_labels()
+    rows = 0
     if handles:
+        columns, labels = _legend_layout(fig, labels)
         axes[0].legend(
+            handles,
+            labels,
             loc="lower left",
             bbox_to_anchor=(0, 1.0),
-            ncol=LEGEND_COLUMNS,
+            ncol=columns,
             fontsize=LEGEND_SIZE,
             frameon=False,
             borderaxespad=0.2,
         )
+        lines = [label.count("\n") + 1 for label in labels]
+        rows = sum(lines) if columns == 1 else -(-len(labels) // columns) * max(lines)
     _heading(fig, heading)
     _note(fig, _method_note(_replications(weekly)) if note is None else note)
-    _lay_out_time_figure(fig, axes, -(-len(handles) // LEGEND_COLUMNS))
+    _lay_out_time_figure(fig, axes, rows)
 
 
 def _note(fig: Figure, text: str) -> None:
