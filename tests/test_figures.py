@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from levers import plain_office
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.experiments.run import Results, run_scenario
@@ -27,13 +28,18 @@ from simulator.reporting.figures import (
     _save,
     _series,
     caseload_figure,
+    comparison_figure,
+    dropped_figure,
     dropped_table,
+    on_time_figure,
+    planner_figure,
     staff_by_absence_figure,
     staff_table,
     stress_figure,
     write_figures,
 )
 from simulator.reporting.files import write_results
+from simulator.scenario.bounds import MAX_NAME_LENGTH
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -270,6 +276,79 @@ def test_dropped_table_keeps_task_types_with_drops_most_dropped_on_top() -> None
     assert list(table["mean"]) == pytest.approx([1 / 3, 6.0])
     assert (table["low"] >= 0).all() and (table["high"] > table["mean"]).all()
     assert dropped_table(make_by_task(2)).empty
+
+
+# --- the bars per task type: the interval of the mean and the range of the runs -----------------
+
+
+def hatched_spans(ax: object) -> dict[float, tuple[float, float]]:
+    """The hatched bars of a bar figure (the range of the runs): (left, right) by row."""
+    return {round(bar.get_y() + bar.get_height() / 2): (bar.get_x(), bar.get_x() + bar.get_width())
+            for bar in ax.patches if bar.get_hatch()}  # fmt: skip
+
+
+def test_the_bars_per_task_type_show_the_range_of_the_runs_beside_the_interval() -> None:
+    """Each bar's hatched span is the 10th to 90th percentile of the runs' values, the
+    legend and the note tell it from the 95 % interval of the mean (the error bars)."""
+    by_task = with_drops(
+        make_by_task(5), {"coordination": [3, 0, 5, 9, 1], "reception": [0, 1, 0, 2, 0]}
+    )
+    for fig, table, column, scale, rows in (
+        (on_time_figure(by_task, "x"), _on_time_table(by_task), "on_time_share", 100.0,
+         by_task[by_task["due_in_window"] > 0]),
+        (dropped_figure(by_task, "x"), dropped_table(by_task), "triaged", 1.0, by_task),
+    ):  # fmt: skip
+        ax = fig.axes[0]
+        spans = hatched_spans(ax)
+        assert sorted(spans) == list(range(len(table)))
+        for row, task in enumerate(table["task"]):
+            values = rows.loc[rows["task"] == task, column].to_numpy() * scale
+            assert spans[row] == pytest.approx(tuple(np.percentile(values, [10, 90])))
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert any("8 runs in 10" in label for label in labels), labels
+        assert "95 % CI of the mean" in labels
+        note = fig._supxlabel.get_text()
+        assert "Error bars: 95 % CI of the mean" in note and "Hatched: 8 runs in 10" in note
+    one = on_time_figure(make_by_task(1), "x")
+    assert hatched_spans(one.axes[0]) == {} and one.axes[0].get_legend() is None
+    assert "no interval and no range" in one._supxlabel.get_text()
+
+
+# --- long scenario names ------------------------------------------------------------------------
+
+LONGEST = "W" * MAX_NAME_LENGTH  # an allowed name, in the widest letter
+
+
+def outside_the_figure(fig: Figure) -> list[str]:
+    """The titles, legend entries and notes of `fig` drawn (partly) outside it."""
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    box = fig.bbox
+    texts = [fig._suptitle, fig._supxlabel]
+    texts += [t for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    out = []
+    for text in texts:
+        if text is not None and text.get_text():
+            extent = text.get_window_extent(renderer)
+            if extent.x0 < box.x0 - 0.5 or extent.x1 > box.x1 + 0.5 or extent.y1 > box.y1 + 0.5:
+                out.append(text.get_text())
+    return out
+
+
+@pytest.mark.parametrize("name", ["aarhus_north_two_extra_caseworkers_2016", LONGEST])
+def test_titles_and_legends_fit_at_any_allowed_name_length(name: str) -> None:
+    weekly, by_task = make_weekly(3), with_drops(make_by_task(3), {"coordination": [3, 0, 5]})
+    planner = Planner(weekly, by_task, name, WARMUP_END, stress_threshold=2.0)
+    for figure in planner.names():
+        fig = planner_figure(planner, figure)
+        assert outside_the_figure(fig) == [], figure
+        assert fig._suptitle.get_text().replace("\n", "").startswith(name)  # whole, wrapped
+    other = (
+        name[:-1] + "B" if len(name) == MAX_NAME_LENGTH else "aarhus_north_current_staffing_2016"
+    )
+    fig = comparison_figure(weekly, weekly, (name, other), WARMUP_END)
+    assert outside_the_figure(fig) == []
+    labels = [t.get_text().replace("\n", "") for t in fig.axes[0].get_legend().get_texts()]
+    assert name in labels and other in labels  # whole names, not cut
 
 
 # --- with the simulator: absence on and off ------------------------------------------------------

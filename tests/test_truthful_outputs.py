@@ -26,7 +26,7 @@ from levers import plain_office
 from matplotlib.figure import Figure
 from scipy import stats as scipy_stats
 
-from simulator.analysis.mechanisms import mechanisms
+from simulator.analysis.mechanisms import Mechanism, mechanisms
 from simulator.analysis.metrics import SUMMARY_METRICS, TIMESERIES_METRICS, WEEKLY_SHARES
 from simulator.analysis.metrics.counts import COUNT_METRICS, WINDOW
 from simulator.analysis.stats import mean_ci, nonnegative_ci, percentile_range, share_ci
@@ -154,6 +154,64 @@ def test_the_console_says_a_switched_off_mechanism_is_off(baseline_short: Result
     for name in ("vacation", "sick leave", "turnover", "overtime", "triage", "caseload cap"):
         assert name in off, name
     assert "interpreting" in mechanisms_line[: mechanisms_line.index("off:")]
+
+
+# --- a switched-off mechanism on the figures ----------------------------------------------------
+
+OFF_SCENARIO = ["absence.sick_leave.days_per_year=0", "reunification.apply_share.single_adult=0"]
+
+
+def figure_texts(fig: Figure) -> list[str]:
+    """Every text of a figure: legends, panel notes, title and note."""
+    return [text.get_text() for text in fig.findobj(lambda a: hasattr(a, "get_text"))]
+
+
+def test_the_figures_get_the_mechanisms_the_console_reads(
+    capped: Results, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = []
+
+    def spy(folder: Path, planner: figures.Planner, executor: object = None) -> list[Path]:
+        given.append(planner.mechanisms)
+        return []
+
+    monkeypatch.setattr("simulator.reporting.files.draw_figures", spy)
+    write_results(capped, tmp_path / "out", workers=1)
+    assert given == [mechanisms(capped.scenario)]
+
+
+def test_a_figure_of_a_switched_off_mechanism_says_it_is_off(capped: Results) -> None:
+    """Sick leave and family reunification off: the staff figure's legend and the arrivals
+    figure's family panel say so, and the panel draws no zeros; on, neither does."""
+    off = mechanisms(load_scenario(BASELINE, OFF_SCENARIO))
+    on = mechanisms(load_scenario(BASELINE))
+    sim = capped.scenario.simulation
+    staff = figures.staff_by_absence_figure(capped.weekly, "x", sim.warmup_end, off)
+    labels = [t.get_text() for t in staff.axes[0].get_legend().get_texts()]
+    assert "on sick leave: sick leave off in this scenario" in labels
+    assert "on vacation" in labels  # on in both: no word about it
+    staff_on = figures.staff_by_absence_figure(capped.weekly, "x", sim.warmup_end, on)
+    assert not any("off" in text for text in figure_texts(staff_on))
+    arrivals = figures.arrivals_figure(capped.counts, "x", sim.warmup_end, off)
+    family = arrivals.axes[1]
+    assert "family reunification: off in this scenario" in " ".join(figure_texts(arrivals))
+    assert family.get_lines() == [] and list(family.get_yticks()) == []
+    arrivals_on = figures.arrivals_figure(capped.counts, "x", sim.warmup_end, on)
+    assert len(arrivals_on.axes[1].get_lines()) == 1
+    assert not any("off in this scenario" in text for text in figure_texts(arrivals_on))
+
+
+def test_a_mechanism_the_timeline_switches_on_is_said_so_on_the_figures(capped: Results) -> None:
+    switched = tuple(
+        Mechanism(m.name, m.metrics, False, "", ((dt.date(2016, 2, 3), True),))
+        if m.name in ("sick leave", "family reunification")
+        else m
+        for m in mechanisms(capped.scenario)
+    )
+    assert figures.staff_labels(switched)[2] == "on sick leave: sick leave off, on from 2016-02-03"
+    arrivals = figures.arrivals_figure(capped.counts, "x", None, switched)
+    assert len(arrivals.axes[1].get_lines()) == 1  # drawn, with the dates it is on
+    assert "family reunification: off, on from 2016-02-03" in figure_texts(arrivals)
 
 
 # --- intervals of shares --------------------------------------------------------------------------

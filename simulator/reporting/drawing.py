@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.analysis.mechanisms import Mechanism
 from simulator.analysis.standards import CASELOAD_BAND
 from simulator.timings import phase
 
@@ -57,6 +58,9 @@ class Planner:
     band: tuple[float, float] = CASELOAD_BAND
     stress_threshold: float | None = None
     counts: pd.DataFrame | None = None  # by month (`Results.counts`), for ARRIVALS_FIGURE
+    # the scenario's mechanisms (`simulator.analysis.mechanisms.mechanisms`, as the console
+    # reads them): a figure showing one that is off says so; none given, none is said off
+    mechanisms: tuple[Mechanism, ...] = ()
 
     def names(self) -> list[str]:
         """The files of the figures to draw, in order."""

@@ -26,6 +26,7 @@ have many replications they are drawn on several processes (`write_figures`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,8 +41,9 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import PercentFormatter
 
+from simulator.analysis.mechanisms import Mechanism
 from simulator.analysis.standards import CASELOAD_BAND
-from simulator.analysis.stats import nonnegative_ci, share_ci
+from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
 from simulator.analysis.tables import monthly_counts, weekly_bands
 from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, Planner, draw_figures
 
@@ -65,6 +67,14 @@ STAFF_STATES = (
     ("caseworkers_sick", "on sick leave", OVER_COLOUR),
     ("vacancies", "vacant positions", VACANT_COLOUR),
 )
+# the mechanism behind each stacked state but "at work" (`simulator.analysis.mechanisms`)
+STATE_MECHANISMS = {
+    "caseworkers_on_vacation": "vacation",
+    "caseworkers_sick": "sick leave",
+    "vacancies": "turnover",
+}
+REUNIFICATION = "family reunification"
+OFF_TEXT = "off in this scenario"
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -72,6 +82,7 @@ STAFF_STATES = (
 
 RANGE_LABEL = "8 in 10 runs (10th–90th pct.)"
 CI_LABEL = "95 % CI of the mean"
+TASK_RANGE_LABEL = "8 runs in 10 (10th–90th pct.): one municipality's range"
 
 
 def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFrame:
@@ -105,6 +116,19 @@ def staff_table(weekly: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def mechanism_state(found: tuple[Mechanism, ...], name: str) -> str | None:
+    """What a figure says of mechanism `name` among the scenario's mechanisms `found`, where
+    it is not on throughout the run: `OFF_TEXT` where it is never on (not modelled: its
+    zeros are no finding), else its state with the dates the timeline switches it ("off, on
+    from 2016-02-03"); None where it is on throughout or `found` does not name it."""
+    for mechanism in found:
+        if mechanism.name == name:
+            if not mechanism.ever_on:
+                return OFF_TEXT
+            return mechanism.state if mechanism.changes else None
+    return None
+
+
 # --- layout -------------------------------------------------------------------------------------
 
 POINT = 1 / 72  # inch
@@ -112,14 +136,41 @@ EDGE = 0.1  # inch between the outermost text and the figure's edge
 GAP = 0.15  # inch between stacked panels, and between a title and what is under it
 LINE = 1.25  # height of a line of text over its font size
 TITLE_SIZE, NOTE_SIZE, LEGEND_SIZE = 13.0, 8.0, 9.0
+SMALLEST_TITLE = 10.0  # a long scenario name shrinks the title to this, then wraps it
 LEGEND_COLUMNS = 3
+# matplotlib's legend geometry (rcParams' defaults), in font sizes: handle, handle to text,
+# between columns, the border's padding and the space to the axes
+HANDLE, HANDLE_PAD, COLUMN_GAP, BORDER = 2.0, 0.8, 2.0, 0.4 * 2 + 0.2
+BREAK_AFTER = re.compile(r"(?<=[ _.\-])")  # where a line may break: after a space, _, . or -
 _TEXT = TextToPath()
 
 
-def _text_width(text: str, size: float) -> float:
+def _text_width(text: str, size: float, weight: str = "normal") -> float:
     """Width in inches of one line of `text` in the default font at `size` points."""
-    width, _, _ = _TEXT.get_text_width_height_descent(text, FontProperties(size=size), False)
+    font = FontProperties(size=size, weight=weight)
+    width, _, _ = _TEXT.get_text_width_height_descent(text, font, False)
     return float(width) * POINT
+
+
+def _wrap(text: str, size: float, width: float, weight: str = "normal") -> list[str]:
+    """`text` in lines no wider than `width` inches at `size` points: broken after a space,
+    underscore, dot or hyphen where one is near enough, else within a word (a scenario
+    name has no spaces)."""
+    lines, line = [], ""
+    for piece in BREAK_AFTER.split(text):
+        if line and _text_width((line + piece).rstrip(), size, weight) > width:
+            lines.append(line.rstrip())
+            line = piece
+        else:
+            line += piece
+        while len(line) > 1 and _text_width(line.rstrip(), size, weight) > width:
+            cut = max(
+                (k for k in range(1, len(line)) if _text_width(line[:k], size, weight) <= width),
+                default=1,
+            )
+            lines.append(line[:cut])
+            line = line[cut:]
+    return [*lines, line.rstrip()]
 
 
 def _tick_room(axis: Axis) -> float:
@@ -152,7 +203,7 @@ def _lay_out(fig: Figure, *, top: float, bottom: float, right: float = 0.0) -> N
     value axis), and `top` and `bottom` inches for the title, legend, x axis and note."""
     panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_visible()]
     main = [ax for ax in panels if ax.yaxis.get_label_position() == "left"]
-    left = EDGE + max(_tick_room(ax.yaxis) + _label_room(ax.yaxis) for ax in main)
+    left = _left_room(fig)
     width, height = fig.get_size_inches()
     rows = main[0].get_subplotspec().get_gridspec().nrows
     inside = height - top - bottom - GAP * (rows - 1)
@@ -165,9 +216,20 @@ def _lay_out(fig: Figure, *, top: float, bottom: float, right: float = 0.0) -> N
     )
 
 
-def _title_room() -> float:
-    """Inches from the top edge to below the title."""
-    return EDGE + TITLE_SIZE * LINE * POINT + GAP / 2
+def _title_room(fig: Figure) -> float:
+    """Inches from the top edge to below the figure's title (`_heading`: one or more lines)."""
+    title = fig._suptitle
+    if title is None:
+        return EDGE
+    lines = title.get_text().count("\n") + 1
+    return EDGE + title.get_fontsize() * LINE * lines * POINT + GAP / 2
+
+
+def _left_room(fig: Figure) -> float:
+    """Inches from the left edge to the panels (their y tick labels and y labels)."""
+    panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None and ax.get_visible()]
+    main = [ax for ax in panels if ax.yaxis.get_label_position() == "left"]
+    return EDGE + max(_tick_room(ax.yaxis) + _label_room(ax.yaxis) for ax in main)
 
 
 def _note_room() -> float:
@@ -183,21 +245,46 @@ def _lay_out_time_figure(fig: Figure, axes: list[Axes], legend_rows: int) -> Non
     ticks = _tick_room(x_axis)  # formats the ticks, and so the offset ("2012-Jan")
     offset = x_axis.get_major_formatter().get_offset() if ticks else ""
     bottom = _note_room() + ticks * (2 if offset else 1) + _label_room(x_axis)
-    _lay_out(fig, top=_title_room() + legend_room, bottom=bottom, right=0.25)
+    _lay_out(fig, top=_title_room(fig) + legend_room, bottom=bottom, right=0.25)
 
 
 def _lay_out_bar_figure(fig: Figure, ax: Axes) -> None:
-    """Margins of a bar figure: task names on the left, values on the right."""
+    """Margins of a bar figure: task names on the left, values on the right, the legend
+    (one row, where there is one) between the title and the bars."""
     values = [other for other in fig.axes if other is not ax]
     right = max((_tick_room(v.yaxis) for v in values), default=0.0)
     bottom = _note_room() + _tick_room(ax.xaxis) + _label_room(ax.xaxis)
-    _lay_out(fig, top=_title_room(), bottom=bottom, right=right)
+    legend = LEGEND_SIZE * (LINE + 1.0) * POINT if ax.get_legend() is not None else 0.0
+    _lay_out(fig, top=_title_room(fig) + legend, bottom=bottom, right=right)
 
 
 def _heading(fig: Figure, text: str) -> None:
-    """The figure's title, at the top edge."""
-    y = 1 - EDGE / fig.get_size_inches()[1]
-    fig.suptitle(text, fontsize=TITLE_SIZE, fontweight="bold", y=y, va="top")
+    """The figure's title, at the top edge: on one line, smaller where it is long (down to
+    `SMALLEST_TITLE`), then wrapped, so that a scenario name of any allowed length fits."""
+    width, height = fig.get_size_inches()
+    room = width - 2 * EDGE
+    size = TITLE_SIZE
+    while size > SMALLEST_TITLE and _text_width(text, size, "bold") > room:
+        size -= 0.5
+    lines = _wrap(text, size, room, "bold")
+    fig.suptitle("\n".join(lines), fontsize=size, fontweight="bold", y=1 - EDGE / height, va="top")
+
+
+def _legend_layout(fig: Figure, labels: list[str]) -> tuple[int, list[str]]:
+    """Columns (at most `LEGEND_COLUMNS`) and labels of a legend above the first panel that
+    fits between the panels' left edge and the figure's right edge: fewer columns where
+    labels are long, and in one column, labels wrapped where one is still too wide."""
+    room = fig.get_size_inches()[0] - _left_room(fig) - EDGE
+    em = LEGEND_SIZE * POINT
+    for columns in range(min(LEGEND_COLUMNS, len(labels)), 0, -1):
+        rows = -(-len(labels) // columns)
+        widths = [max(_text_width(text, LEGEND_SIZE) for text in labels[i : i + rows])
+                  for i in range(0, len(labels), rows)]  # fmt: skip
+        entries = sum(widths) + len(widths) * (HANDLE + HANDLE_PAD) * em
+        if entries + ((len(widths) - 1) * COLUMN_GAP + BORDER) * em <= room:
+            return columns, labels
+    text_room = room - (HANDLE + HANDLE_PAD + BORDER) * em
+    return 1, ["\n".join(_wrap(text, LEGEND_SIZE, text_room)) for text in labels]
 
 
 # --- drawing helpers ----------------------------------------------------------------------------
@@ -272,6 +359,23 @@ def _shade_warmup(
         )
 
 
+def _panel_note(ax: Axes, text: str) -> None:
+    """A short note in the top right corner of a panel (e.g. a mechanism the timeline
+    switches), on a white ground over the data."""
+    ground = {"facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+    ax.text(0.99, 0.96, text, transform=ax.transAxes, ha="right", va="top",
+            fontsize=NOTE_SIZE, color="#333333", bbox=ground)  # fmt: skip
+
+
+def _off_panel(ax: Axes, text: str) -> None:
+    """A panel whose mechanism is off: said in its middle, with no values and no ticks to
+    read as a finding."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=10,
+            color="#333333", style="italic")  # fmt: skip
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+
+
 def _date_axis(ax: Axes) -> None:
     """Readable dates on the time axis (years, then months where there is room)."""
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
@@ -307,19 +411,25 @@ def _finish_time_figure(
     for i, ax in enumerate(axes):
         _shade_warmup(ax, span, warmup_end, text=i == 0)
         ax.margins(x=0)
-    handles, _ = axes[0].get_legend_handles_labels()
+    handles, labels = axes[0].get_legend_handles_labels()
+    rows = 0
     if handles:
+        columns, labels = _legend_layout(fig, labels)
         axes[0].legend(
+            handles,
+            labels,
             loc="lower left",
             bbox_to_anchor=(0, 1.0),
-            ncol=LEGEND_COLUMNS,
+            ncol=columns,
             fontsize=LEGEND_SIZE,
             frameon=False,
             borderaxespad=0.2,
         )
+        lines = [label.count("\n") + 1 for label in labels]
+        rows = sum(lines) if columns == 1 else -(-len(labels) // columns) * max(lines)
     _heading(fig, heading)
     _note(fig, _method_note(_replications(weekly)) if note is None else note)
-    _lay_out_time_figure(fig, axes, -(-len(handles) // LEGEND_COLUMNS))
+    _lay_out_time_figure(fig, axes, rows)
 
 
 def _note(fig: Figure, text: str) -> None:
@@ -417,8 +527,15 @@ def utilisation_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | N
     return fig
 
 
-def staff_by_absence_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.date | None) -> Figure:
-    """Caseworkers at work, on vacation, on sick leave and vacant positions, stacked."""
+def staff_by_absence_figure(
+    weekly: pd.DataFrame,
+    title: str,
+    warmup_end: dt.date | None,
+    found: tuple[Mechanism, ...] = (),
+) -> Figure:
+    """Caseworkers at work, on vacation, on sick leave and vacant positions, stacked; a
+    state whose mechanism (among `found`) is off, or switched by the timeline, says so in
+    the legend."""
     fig, (ax,) = _time_panels((1,), height=5.0)
     table = staff_table(weekly)
     n = _replications(weekly)
@@ -428,7 +545,7 @@ def staff_by_absence_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.dat
         ax.stackplot(
             table.index,
             *(table[metric].to_numpy(dtype=float) for metric, _, _ in STAFF_STATES),
-            labels=[label for _, label, _ in STAFF_STATES],
+            labels=staff_labels(found),
             colors=[colour for _, _, colour in STAFF_STATES],
             alpha=0.85,
             linewidth=0,
@@ -453,6 +570,17 @@ def staff_by_absence_figure(weekly: pd.DataFrame, title: str, warmup_end: dt.dat
         fig, [ax], weekly, warmup_end, f"{title}: caseworkers at work and away{means}", note
     )
     return fig
+
+
+def staff_labels(found: tuple[Mechanism, ...]) -> list[str]:
+    """The legend's label of each of `STAFF_STATES`, with its mechanism's state where that
+    is not on throughout ("on sick leave: sick leave off in this scenario")."""
+    labels = []
+    for metric, label, _ in STAFF_STATES:
+        name = STATE_MECHANISMS.get(metric)
+        state = None if name is None else mechanism_state(found, name)
+        labels.append(label if state is None else f"{label}: {name} {state}")
+    return labels
 
 
 def stress_figure(
@@ -485,8 +613,15 @@ def stress_figure(
     return fig
 
 
-def arrivals_figure(counts: pd.DataFrame, title: str, warmup_end: dt.date | None) -> Figure:
-    """People placed in the municipality and family members arriving, per calendar month."""
+def arrivals_figure(
+    counts: pd.DataFrame,
+    title: str,
+    warmup_end: dt.date | None,
+    found: tuple[Mechanism, ...] = (),
+) -> Figure:
+    """People placed in the municipality and family members arriving, per calendar month;
+    where family reunification is off (among `found`), its panel says so instead of
+    drawing zeros, and where the timeline switches it, from when."""
     fig, axes = _time_panels((1, 1), height=6.5)
     panels = (
         ("persons_placed", "people placed a month", "refugees placed (children included)",
@@ -495,12 +630,18 @@ def arrivals_figure(counts: pd.DataFrame, title: str, warmup_end: dt.date | None
          COMPARE_COLOUR),
     )  # fmt: skip
     n = int(counts["replication"].nunique()) if len(counts) else 0
+    reunification = mechanism_state(found, REUNIFICATION)
     for ax, (metric, ylabel, label, colour) in zip(axes, panels, strict=True):
         months = monthly_counts(counts, metric).set_index("month")
         months = months.rename(columns={"ci_low": "low", "ci_high": "high"})
-        _plot_series(ax, months, label if n <= 1 else f"{label} (mean of {n} runs)", colour)
         ax.set_ylabel(ylabel)
+        if metric == "family_members_arrived" and reunification == OFF_TEXT:
+            _off_panel(ax, f"{REUNIFICATION}: {OFF_TEXT} (not modelled: no family follows)")
+            continue
+        _plot_series(ax, months, label if n <= 1 else f"{label} (mean of {n} runs)", colour)
         ax.set_ylim(bottom=0)
+        if metric == "family_members_arrived" and reunification is not None:
+            _panel_note(ax, f"{REUNIFICATION}: {reunification}")
     span = pd.DataFrame({"date": [months.index.min(), months.index.max()]})
     heading = f"{title}: people placed and family members arriving, per month"
     _finish_time_figure(fig, axes, span, warmup_end, heading, _method_note(n, "month"))
@@ -527,6 +668,17 @@ def _task_means(
             }
         )
     return pd.DataFrame(out, columns=["task", "mean", "low", "high", "count"])
+
+
+def task_ranges(rows: pd.DataFrame, column: str, scale: float = 1.0) -> pd.DataFrame:
+    """Per task type: the 10th and 90th percentiles of `column` (times `scale`) over the
+    replications, columns task, p10, p90: the range one municipality may see, beside
+    `_task_means`' interval of the mean (NaN with fewer than two values)."""
+    out = []
+    for task, group in rows.groupby("task", sort=False):
+        p10, p90 = percentile_range(group[column].to_numpy(dtype=float))
+        out.append({"task": task, "p10": float(p10) * scale, "p90": float(p90) * scale})
+    return pd.DataFrame(out, columns=["task", "p10", "p90"])
 
 
 def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:
@@ -582,33 +734,43 @@ def _task_bars(
     fig: Figure,
     ax: Axes,
     table: pd.DataFrame,
+    ranges: pd.DataFrame,
     n_runs: int,
     value: str,
     counted: tuple[str, str],
     empty: str,
 ) -> None:
-    """Bars of a `_task_means` table with 95 % error bars, each value (format `value`) on the
-    right and the note under the figure; `counted` is how the count is named beside each
-    task type and in the note, e.g. ("due", "tasks falling due"). An empty table gives
-    the text `empty` instead."""
+    """Bars of a `_task_means` table: the mean, the range of the runs (`task_ranges`,
+    hatched) and the 95 % interval of the mean (error bars), said apart in a legend and
+    the note; each value (format `value`) on the right; `counted` is how the count is named
+    beside each task type and in the note, e.g. ("due", "tasks falling due"). An empty
+    table gives the text `empty` instead."""
     if table.empty:
         ax.set_yticks([])
         ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
         return
     y = np.arange(len(table))
-    err = np.vstack([table["mean"] - table["low"], table["high"] - table["mean"]])
-    has_err = n_runs > 1 and np.isfinite(err).any()
     kinds = (
         table["statutory"].astype(bool) if "statutory" in table else pd.Series(True, table.index)
     )
+    height = 0.65
     ax.barh(
-        y,
-        table["mean"],
-        color=[LINE_COLOUR if kind else COMPARE_COLOUR for kind in kinds],
-        height=0.65,
-        xerr=np.nan_to_num(err) if has_err else None,
-        error_kw={"ecolor": "black", "capsize": 3, "linewidth": 1},
-    )
+        y, table["mean"], color=[LINE_COLOUR if kind else COMPARE_COLOUR for kind in kinds],
+        height=height, zorder=2,
+    )  # fmt: skip
+    spread = table[["task"]].merge(ranges, on="task", how="left")
+    has_range = n_runs > 1 and spread["p10"].notna().any()
+    if has_range:
+        ax.barh(y, spread["p90"] - spread["p10"], left=spread["p10"], height=height,
+                facecolor="none", edgecolor="black", hatch="////", linewidth=0, alpha=0.55,
+                zorder=3, label=TASK_RANGE_LABEL)  # fmt: skip
+    err = np.vstack([table["mean"] - table["low"], table["high"] - table["mean"]])
+    if n_runs > 1 and np.isfinite(err).any():
+        ax.errorbar(table["mean"], y, xerr=np.nan_to_num(err), fmt="none", ecolor="black",
+                    capsize=3, linewidth=1.2, zorder=4, label=CI_LABEL)  # fmt: skip
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize=LEGEND_SIZE,
+                  frameon=False, borderaxespad=0.2)  # fmt: skip
     pairs = zip(table["task"], table["count"], kinds, strict=True)
     ax.set_yticks(
         y,
@@ -621,11 +783,12 @@ def _task_bars(
     _value_axis(ax, y, ["–" if np.isnan(m) else value.format(m) for m in table["mean"]])
     ax.grid(True, axis="x", color="#e3e3e3", linewidth=0.8)
     ax.set_axisbelow(True)
-    note = (
-        "One simulation run."
-        if n_runs <= 1
-        else f"Mean of {n_runs} simulation runs; error bars: 95 % confidence interval."
-    )
+    if n_runs <= 1:
+        note = "One simulation run: no interval and no range of runs."
+    else:
+        note = f"Bar: mean of {n_runs} runs. Error bars: 95 % CI of the mean." + (
+            " Hatched: 8 runs in 10, the range one municipality may see." if has_range else ""
+        )
     _note(fig, f"{note} In brackets: {counted[1]} per run.")
 
 
@@ -639,8 +802,16 @@ def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
     ax.set_xlabel("share done on time (measurement window)")
     empty = "no task fell due in the measurement window"
+    ranges = task_ranges(by_task[by_task["due_in_window"] > 0], "on_time_share", scale=100.0)
     _task_bars(
-        fig, ax, table, _replications(by_task), "{:.0f} %", ("due", "tasks falling due"), empty
+        fig,
+        ax,
+        table,
+        ranges,
+        _replications(by_task),
+        "{:.0f} %",
+        ("due", "tasks falling due"),
+        empty,
     )
     _lay_out_bar_figure(fig, ax)
     return fig
@@ -652,8 +823,16 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
     fig, ax = _bar_figure(f"{title}: optional tasks dropped by triage", len(table))
     ax.set_xlabel("optional tasks dropped per run (created in the measurement window)")
     empty = "no optional task created in the measurement window was dropped"
+    ranges = task_ranges(by_task[by_task["task"].isin(table["task"])], "triaged")
     _task_bars(
-        fig, ax, table, _replications(by_task), "{:.1f}", ("created", "tasks created"), empty
+        fig,
+        ax,
+        table,
+        ranges,
+        _replications(by_task),
+        "{:.1f}",
+        ("created", "tasks created"),
+        empty,
     )
     ax.set_xlim(left=0)
     _lay_out_bar_figure(fig, ax)
@@ -670,16 +849,16 @@ def draw_planner_figure(planner: Planner, name: str, path: Path) -> Path:
 
 def planner_figure(planner: Planner, name: str) -> Figure:
     """The planner figure written as file `name` (one of `simulator.reporting.drawing`'s)."""
-    w, t, end = planner.weekly, planner.title, planner.warmup_end
+    w, t, end, found = planner.weekly, planner.title, planner.warmup_end, planner.mechanisms
     makers: dict[str, Callable[[], Figure]] = {
         "caseload_per_worker.png": lambda: caseload_figure(w, t, end, planner.band),
         "backlog_hours.png": lambda: backlog_figure(w, t, end),
         "statutory_on_time_by_task.png": lambda: on_time_figure(planner.by_task, t),
         "utilisation.png": lambda: utilisation_figure(w, t, end),
-        "staff_by_absence.png": lambda: staff_by_absence_figure(w, t, end),
+        "staff_by_absence.png": lambda: staff_by_absence_figure(w, t, end, found),
         "stress.png": lambda: stress_figure(w, t, end, planner.stress_threshold),
         DROPPED_FIGURE: lambda: dropped_figure(planner.by_task, t),
-        ARRIVALS_FIGURE: lambda: arrivals_figure(planner.counts, t, end),
+        ARRIVALS_FIGURE: lambda: arrivals_figure(planner.counts, t, end, found),
     }
     return makers[name]()
 
@@ -693,6 +872,7 @@ def write_figures(
     warmup_end: dt.date | None,
     band: tuple[float, float] = CASELOAD_BAND,
     stress_threshold: float | None = None,
+    mechanisms: tuple[Mechanism, ...] = (),
     executor: Executor | None = None,
 ) -> list[Path]:
     """Write the planner figures as PNGs into `folder` (created if missing); return their paths.
@@ -701,14 +881,18 @@ def write_figures(
     `by_task` the per-(replication, task type) table; `warmup_end` is shaded as
     warm-up before it (None: no warm-up); `band` is the recommended caseload range;
     `stress_threshold` is the scenario's `stress.threshold`, drawn as a line on the
-    stress figure (None: no line). The figures are drawn on `executor`'s processes
+    stress figure (None: no line); `mechanisms` are the scenario's
+    (`simulator.analysis.mechanisms.mechanisms`, as the console reads them): a figure
+    showing one that is off says so. The figures are drawn on `executor`'s processes
     (default: in this process).
     Always writes these six files, in this order: caseload_per_worker.png,
     backlog_hours.png, statutory_on_time_by_task.png, utilisation.png,
     staff_by_absence.png, stress.png; then optional_tasks_dropped_by_task.png where
     triage dropped optional tasks created in the measurement window.
     """
-    planner = Planner(weekly, by_task, title, warmup_end, band, stress_threshold)
+    planner = Planner(
+        weekly, by_task, title, warmup_end, band, stress_threshold, mechanisms=mechanisms
+    )
     return draw_figures(Path(folder), planner, executor)
 
 

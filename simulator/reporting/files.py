@@ -176,6 +176,7 @@ def _write_figures(
         warmup_end=scenario.simulation.warmup_end,
         stress_threshold=scenario.stress.threshold,
         counts=results.counts,
+        mechanisms=mechanisms(scenario),
     )
     jobs = len(planner.names())  # one a figure
     executor = replication_executor(results.replications, workers, [FIGURES_MODULE], jobs)

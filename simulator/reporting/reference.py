@@ -50,15 +50,17 @@ which answer different questions:
 
 With one replication there is neither (empty). The console prints both, labelled "95% CI of
 the mean" and "8 in 10 runs"; the time-series figures draw the first shaded and the second
-hatched.
+hatched, the bars per task type (tasks done on time, optional tasks dropped) the first as
+error bars and the second hatched, each figure's legend and note saying which is which.
 
 ## Mechanisms on and off
 
 A metric driven by a mechanism the scenario leaves off is zero or blank by construction,
 not a finding. `summary.csv`'s `mechanism` column says, for each such metric, whether its
 mechanism is on ("sick leave: off"; "triage: off, on from 2016-02-01" where the timeline
-switches it), the console lists every mechanism on and off, and `manifest.json` records
-them (`mechanisms`). The mechanisms and the metrics they drive:
+switches it), the console lists every mechanism on and off, a figure showing one that is off
+says so (the staff figure in its legend, the arrivals figure in its family panel), and
+`manifest.json` records them (`mechanisms`). The mechanisms and the metrics they drive:
 
 {mechanisms}
 """
