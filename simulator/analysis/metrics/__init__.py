@@ -77,11 +77,12 @@ METRICS: dict[str, Metric] = {m.name: m for m in SUMMARY_METRICS}
 TIMESERIES_METRICS: dict[str, str] = {
     name: description for part in PARTS for name, description in part.timeseries.items()
 }
-# the weekly series that are shares (0 to 1): their intervals stay inside [0, 1]
-# (utilisation is not: with overtime, the hours worked can exceed the casework hours)
+# the weekly series that are shares (0 to 1): their intervals stay inside [0, 1]. Utilisation
+# is one with overtime too: hours worked and hours available are both counted inside the
+# casework windows (`staffing.utilisation`), so overtime after closing counts in neither
 WEEKLY_SHARES = frozenset(
     {"statutory_on_time_share", "stress_share_above", "traumatised_open_share",
-     "health_exam_within_limit_share"}
+     "health_exam_within_limit_share", "utilisation"}
 )  # fmt: skip
 
 
