@@ -260,6 +260,17 @@ def threshold_lines(fig: Figure) -> list[np.ndarray]:
     return [np.asarray(ln.get_ydata(), float) for ln in lines if "threshold" in ln.get_label()]
 
 
+def test_a_steady_staff_line_is_drawn_below_its_panels_top() -> None:
+    """One run with four caseworkers throughout: the staff line is not drawn on the
+    panel's top frame (the axis ran 0 to 4)."""
+    weekly = make_weekly(1)
+    steady = weekly["metric"] == "caseworkers"
+    weekly.loc[steady, "value"] = 4.0
+    fig = caseload_figure(weekly, "x", WARMUP_END, (35.0, 45.0))
+    staff_panel = fig.axes[1]
+    assert staff_panel.get_ylim()[1] >= 4.0 * 1.1
+
+
 def test_stress_figure_draws_the_threshold_it_is_given_in_view() -> None:
     weekly = make_weekly(2)
     (line,) = threshold_lines(stress_figure(weekly, "x", WARMUP_END, 2.5))

@@ -491,9 +491,13 @@ def caseload_figure(
                  label="held by a caseworker (the rest wait for one)")  # fmt: skip
     top.set_ylabel("open cases per caseworker")
     top.set_ylim(bottom=0)
-    _plot_series(bottom, _series(weekly, "caseworkers"), "caseworkers", SECONDARY_COLOUR)
+    staff = _series(weekly, "caseworkers")
+    _plot_series(bottom, staff, "caseworkers", SECONDARY_COLOUR)
     bottom.set_ylabel("caseworkers")
-    bottom.set_ylim(bottom=0)
+    # headroom: a steady staff would otherwise lie on the panel's top frame
+    drawn = staff[["mean", "high", "p90"]].to_numpy(dtype=float)
+    most = float(np.nanmax(drawn)) if np.isfinite(drawn).any() else 1.0
+    bottom.set_ylim(0, max(1.0, most) * 1.15)
     _finish_time_figure(fig, [top, bottom], weekly, warmup_end, f"{title}: caseload per caseworker")
     return fig
 
