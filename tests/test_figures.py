@@ -27,6 +27,7 @@ from simulator.reporting.figures import (
     _on_time_table,
     _save,
     _series,
+    arrivals_figure,
     caseload_figure,
     comparison_figure,
     dropped_figure,
@@ -269,6 +270,34 @@ def test_a_steady_staff_line_is_drawn_below_its_panels_top() -> None:
     fig = caseload_figure(weekly, "x", WARMUP_END, (35.0, 45.0))
     staff_panel = fig.axes[1]
     assert staff_panel.get_ylim()[1] >= 4.0 * 1.1
+
+
+def month_counts(months: list[str], placed: float, families: float) -> pd.DataFrame:
+    """Counts by month (`Results.counts`) of two replications, the same each month."""
+    rows = [
+        (rep, month, metric, value)
+        for rep in (0, 1)
+        for month in months
+        for metric, value in (("persons_placed", placed), ("family_members_arrived", families))
+    ]
+    return pd.DataFrame(rows, columns=["replication", "period", "metric", "value"])
+
+
+def test_a_month_run_in_part_is_left_out_of_the_arrivals_and_the_note_says_so() -> None:
+    """A run from 1 January to 1 April at a quarter past seven: April's few hours of
+    placements are not drawn as a month's (they read as arrivals collapsing), and the note
+    names the month; no family arrived, and the empty panel says why."""
+    counts = month_counts(["2012-01", "2012-02", "2012-03", "2012-04"], 11.0, 0.0)
+    counts.loc[counts["period"] == "2012-04", "value"] = 0.3
+    run_days = (dt.date(2012, 1, 1), dt.date(2012, 4, 1))
+    fig = arrivals_figure(counts, "x", None, (), run_days)
+    placed = fig.axes[0].get_lines()[0]
+    assert len(placed.get_xdata()) == 3 and min(placed.get_ydata()) == pytest.approx(11.0)
+    texts = " ".join(t.get_text() for t in fig.texts + fig.axes[1].texts)
+    assert "Left out, run only in part: 2012-04." in texts
+    assert "no family member arrived in this run" in texts
+    whole = arrivals_figure(counts, "x", None, (), (dt.date(2012, 1, 1), dt.date(2012, 4, 30)))
+    assert len(whole.axes[0].get_lines()[0].get_xdata()) == 4
 
 
 def test_stress_figure_draws_the_threshold_it_is_given_in_view() -> None:

@@ -61,6 +61,9 @@ class Planner:
     # the scenario's mechanisms (`simulator.analysis.mechanisms.mechanisms`, as the console
     # reads them): a figure showing one that is off says so; none given, none is said off
     mechanisms: tuple[Mechanism, ...] = ()
+    # the run's first and last day simulated (`Simulation.start_date`, `last_day`): a month
+    # only partly run is not drawn as a whole month's count
+    run_days: tuple[dt.date, dt.date] | None = None
 
     def names(self) -> list[str]:
         """The files of the figures to draw, in order."""

@@ -42,6 +42,7 @@ from matplotlib.textpath import TextToPath
 from matplotlib.ticker import PercentFormatter
 
 from simulator.analysis.mechanisms import Mechanism
+from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.standards import CASELOAD_BAND
 from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
 from simulator.analysis.tables import monthly_counts, weekly_bands
@@ -622,10 +623,14 @@ def arrivals_figure(
     title: str,
     warmup_end: dt.date | None,
     found: tuple[Mechanism, ...] = (),
+    run_days: tuple[dt.date, dt.date] | None = None,
 ) -> Figure:
     """People placed in the municipality and family members arriving, per calendar month;
     where family reunification is off (among `found`), its panel says so instead of
-    drawing zeros, and where the timeline switches it, from when."""
+    drawing zeros, and where the timeline switches it, from when. A month the run covers
+    only in part (its first or last, `run_days`) is left out and the note says so: its
+    count is not a month's."""
+    counts, cut = _whole_months(counts, run_days)
     fig, axes = _time_panels((1, 1), height=6.5)
     panels = (
         ("persons_placed", "people placed a month", "refugees placed (children included)",
@@ -646,10 +651,36 @@ def arrivals_figure(
         ax.set_ylim(bottom=0)
         if metric == "family_members_arrived" and reunification is not None:
             _panel_note(ax, f"{REUNIFICATION}: {reunification}")
+        elif metric == "family_members_arrived" and not np.nansum(months["mean"].to_numpy()):
+            _panel_note(ax, "no family member arrived in this run: a family follows after "
+                        "its application, processing and travel, longer than the run")  # fmt: skip
     span = pd.DataFrame({"date": [months.index.min(), months.index.max()]})
     heading = f"{title}: people placed and family members arriving, per month"
-    _finish_time_figure(fig, axes, span, warmup_end, heading, _method_note(n, "month"))
+    note = _method_note(n, "month")
+    if cut:
+        note += f" Left out, run only in part: {', '.join(cut)}."
+    _finish_time_figure(fig, axes, span, warmup_end, heading, note)
     return fig
+
+
+def _whole_months(
+    counts: pd.DataFrame, run_days: tuple[dt.date, dt.date] | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """`counts` without the months (period "YYYY-MM") the run covers only in part, and
+    those months; all of them where the run is shorter than a month (nothing else to
+    draw) or `run_days` is not known."""
+    if run_days is None or not len(counts):
+        return counts, []
+    first, last = run_days
+    partial = set()
+    if first.day != 1:
+        partial.add(f"{first:%Y-%m}")
+    if (last + dt.timedelta(days=1)).day != 1:
+        partial.add(f"{last:%Y-%m}")
+    months = set(counts["period"]) - {WINDOW}
+    if not partial or months <= partial:
+        return counts, []
+    return counts[~counts["period"].isin(partial)], sorted(partial)
 
 
 def _task_means(
@@ -862,7 +893,7 @@ def planner_figure(planner: Planner, name: str) -> Figure:
         "staff_by_absence.png": lambda: staff_by_absence_figure(w, t, end, found),
         "stress.png": lambda: stress_figure(w, t, end, planner.stress_threshold),
         DROPPED_FIGURE: lambda: dropped_figure(planner.by_task, t),
-        ARRIVALS_FIGURE: lambda: arrivals_figure(planner.counts, t, end, found),
+        ARRIVALS_FIGURE: lambda: arrivals_figure(planner.counts, t, end, found, planner.run_days),
     }
     return makers[name]()
 

@@ -177,6 +177,7 @@ def _write_figures(
         stress_threshold=scenario.stress.threshold,
         counts=results.counts,
         mechanisms=mechanisms(scenario),
+        run_days=(scenario.simulation.start_date, scenario.simulation.last_day),
     )
     jobs = len(planner.names())  # one a figure
     executor = replication_executor(results.replications, workers, [FIGURES_MODULE], jobs)
