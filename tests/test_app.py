@@ -34,7 +34,7 @@ need("streamlit")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from simulator.app import flight, hockey, peak, planner, side_by_side  # noqa: E402
+from simulator.app import flight, hockey, peak, planner, side_by_side, texts  # noqa: E402
 from simulator.app.runs import Job, Runner, execute  # noqa: E402
 
 MAIN = Path(__file__).resolve().parent.parent / "simulator" / "app" / "main.py"
@@ -245,6 +245,25 @@ def test_a_full_answer_beside_a_first_look_is_drawn_without_pairing() -> None:
     plan = planner.instant(game, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
     staffing = [flight.staffing_with(game, []), flight.staffing_of(game, plan)]
     flight.draw_debrief([full, first], plan, staffing, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
+
+
+def test_the_differences_figure_draws_no_axis_for_a_difference_without_interval() -> None:
+    """An identical metric or one off in both has no interval: no axis of rounding noise."""
+    from simulator.app import figures
+
+    rows = pd.DataFrame(
+        {
+            "label": ["Backlog (hours)", "Wait (days)", "Dropped (tasks)"],
+            "difference": [-60.0, 0.0, 0.0],
+            "ci_low": [-90.0, 0.0, 0.0],
+            "ci_high": [-30.0, 0.0, 0.0],
+            "verdict": ["B lower", "identical", "off in both: not modelled"],
+        }
+    )
+    fig = figures.differences_figure(rows, title="B − A")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Backlog (hours)"]
+    with pytest.raises(ValueError, match="no metric with an interval"):
+        figures.differences_figure(rows.iloc[1:], title="B − A")
 
 
 def test_the_hockey_stick_s_curve_reaches_the_wall_with_means_of_replications(
@@ -514,12 +533,49 @@ def test_more_arrivals_climb_the_hockey_stick(app: AppTest) -> None:
     assert number(metric(at, "Mean wait before a task is started")) < wait
 
 
+def card(at: AppTest, label: str) -> tuple[str, str]:
+    """A card's value and the line under it."""
+    return next((m.value, m.delta) for m in at.metric if m.label == label)
+
+
 def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None:
     at = page(app, "side_by_side")
-    label = "Cases each, B − A (cases)"
+    label = "Cases each, B − A"
     assert number(metric(at, label)) < 0  # B starts with one caseworker more
     at.slider(key="side-b-caseworkers").set_value(4).run()
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
+
+
+def test_side_by_side_says_identical_and_what_could_be_chance(app: AppTest) -> None:
+    """Each card says under its value whether B − A could be chance (the API's verdict);
+    with A and B the same, every card says identical and no differences figure is drawn
+    (an axis around zero-width intervals draws only rounding noise); a mechanism off on
+    both sides is no zero finding."""
+    at = page(app, "side_by_side")
+    table = at.dataframe[0].value.set_index("metric")
+    for short, words in [("Cases each", "Open cases per caseworker"), ("Wait", "Mean wait")]:
+        verdict = table.loc[next(m for m in table.index if m.startswith(words)), "verdict"]
+        assert card(at, f"{short}, B − A")[1] == texts.verdict_words(verdict)
+    assert card(at, "Tasks dropped, B − A") == ("—", "off in both: not modelled")
+    figures_before = len(at.image)
+    at.slider(key="side-b-caseworkers").set_value(4).run()
+    for label in ["Cases each", "Backlog", "Wait", "On time", "Utilisation"]:
+        assert card(at, f"{label}, B − A")[1] == "identical in every replication", label
+    assert len(at.image) == figures_before - 1  # the differences figure is gone
+    assert any("no interval to draw" in i.value for i in at.info)
+
+
+def test_triage_in_b_shows_the_optional_tasks_it_drops(app: AppTest) -> None:
+    """Triage lowers the backlog by dropping optional tasks: the dropped tasks are among
+    the differences, or triage would look free."""
+    at = page(app, "side_by_side")
+    at.slider(key="side-b-caseworkers").set_value(4).run()
+    at.toggle(key="side-b-triage").set_value(True).run()
+    value, verdict = card(at, "Tasks dropped, B − A")
+    assert number(value) > 0 and verdict == "95 % interval clear of 0"
+    table = at.dataframe[0].value.set_index("metric")
+    assert table.loc["Optional tasks dropped by triage (tasks)", "A"] == 0
+    assert table.loc["Optional tasks dropped by triage (tasks)", "verdict"] == "B higher"
 
 
 def test_the_flight_simulator_runs_quarters_to_the_debrief(
