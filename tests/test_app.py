@@ -633,8 +633,8 @@ def test_the_guess_is_locked_then_shown_beside_the_answer(app: AppTest) -> None:
     next(b for b in at.button if b.label == "Lock the guess").click().run()
     assert at.number_input(key="predict-guess").disabled
     next(b for b in at.button if b.label == "Run the simulation").click().run()
-    assert metric(at, "The room's guess") == "50 open cases per caseworker"
-    simulated = number(metric(at, "The simulation"))
+    assert metric(at, "The room's guess (open cases per caseworker)") == "50"
+    simulated = number(metric(at, "The simulation (open cases per caseworker)"))
     base = cl.load_scenario("baseline")
     side = side_by_side.Side(4, 11.0, base.triage is not None, base.caseworkers.assignment)
     run = execute(Job(side_by_side.side_scenario(base, side), 3, base.simulation.seed))

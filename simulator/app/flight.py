@@ -244,9 +244,12 @@ def situation(results: Results, scenario: Scenario, game: Game) -> None:
     today = quarter_start(scenario, game.played)
     employed = [r["caseworkers"] for r in staff_now if r["date"] <= today][-1]
     coming = [(d, n) for d, n in hire_dates(scenario, game.hires) if d > today]
-    a, b, c, d, e = st.columns(5)
+    st.caption(
+        f"{quarter_name(last)}, the quarter {'just played' if game.played else 'before you'}:"
+    )
+    a, b, c, d, e = st.columns(5)  # short labels: five cards fit a 1280-pixel-wide screen
     a.metric(
-        "New cases last quarter",
+        "New cases",
         f"{in_quarter(weekly, 'cases_opened', last).sum():.0f}",
         help="Cases opened in the quarter: refugees placed and family members reunified.",
     )
@@ -259,15 +262,15 @@ def situation(results: Results, scenario: Scenario, game: Game) -> None:
     )
     backlog = in_quarter(weekly, "backlog_hours", last)
     c.metric(
-        "Backlog at the quarter's end",
+        "Backlog at its end",
         f"{backlog.iloc[-1]:,.0f} hours" if len(backlog) else "–",
-        help="Hours of work waiting to be started.",
+        help="Hours of work waiting to be started at the quarter's end.",
     )
     due = in_quarter(weekly, "statutory_due", last)
     on_time = in_quarter(weekly, "statutory_on_time_share", last)
     share = (on_time.to_numpy() * due.to_numpy()).sum() / max(due.sum(), 1)
     d.metric(
-        "Statutory tasks on time",
+        "Statutory on time",
         f"{share:.0%}" if due.sum() else "–",
         help="Share of the statutory tasks due in the quarter done by their deadline.",
     )
@@ -374,7 +377,7 @@ def turn(scenario: Scenario, game: Game) -> None:
             help=texts.tip("hire_now"),
         )
         right.toggle(
-            "Drop optional tasks under pressure (triage) from this quarter",
+            "Triage from this quarter (drop optional tasks)",
             key=TRIAGE_KEY,
             help=texts.tip("triage_quarter"),
         )

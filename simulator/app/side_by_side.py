@@ -124,6 +124,7 @@ def differences(a: Results, b: Results) -> pd.DataFrame:
         row = table.loc[metric]
         rows.append(
             {
+                "words": words,
                 "label": f"{words} ({difference_unit})",
                 "short": f"{short}, B − A",
                 "unit": unit,
@@ -167,7 +168,7 @@ def cards(rows: pd.DataFrame) -> None:
                 delta=verdict,
                 delta_color="off",
                 delta_arrow="off",
-                help=f"{row['label']}: A {row['A']:.1f} {row['unit']}, B {row['B']:.1f} "
+                help=f"{row['words']}: A {row['A']:.1f} {row['unit']}, B {row['B']:.1f} "
                 f"{row['unit']}; paired 95 % interval of the mean of B − A from "
                 f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({row['verdict']}); "
                 f"in 8 replications in 10, B − A was between {row['p10']:+.1f} and "
@@ -220,10 +221,32 @@ def draw(answers: list[Results | None], final: bool) -> None:
     if drawn.any() and not drawn.all():
         words = [f"{r['label']}: {r['verdict']}" for _, r in rows[~drawn].iterrows()]
         st.caption("Not drawn, no interval to draw: " + "; ".join(words) + ".")
-    table = rows.drop(columns=["short", "unit", "difference_unit", "p10", "p90"]).rename(
-        columns={"label": "metric", "ci_low": "paired 95 % low", "ci_high": "paired 95 % high"}
+    st.dataframe(
+        table(rows),
+        hide_index=True,
+        column_config={"verdict": st.column_config.TextColumn(width="medium")},
     )
-    st.dataframe(table.round(2), hide_index=True)
+
+
+def table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The differences as the page's table: A and B in their own units (per cent for a
+    share), B − A in its own (percentage points for a share) and its paired interval."""
+    return pd.DataFrame(
+        {
+            "metric": [f"{w} ({u})" for w, u in zip(rows["words"], rows["unit"], strict=True)],
+            "A": rows["A"].round(2),
+            "B": rows["B"].round(2),
+            "B − A": [
+                f"{d:+.2f} {u}"
+                for d, u in zip(rows["difference"], rows["difference_unit"], strict=True)
+            ],
+            "paired 95 % interval": [
+                f"{lo:+.2f} to {hi:+.2f}"
+                for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
+            ],
+            "verdict": rows["verdict"],
+        }
+    )
 
 
 def one_step(side: Side) -> list[Side]:
