@@ -190,6 +190,31 @@ def test_each_week_counts_in_the_quarter_that_holds_most_of_its_days() -> None:
     assert list(weeks[4]) == [pd.Timestamp(2015, 12, 31)]  # 31 December - 6 January
 
 
+def test_the_quarter_s_caseload_card_is_the_mean_over_all_its_weeks() -> None:
+    """Not the mean of its last four weeks: a quarter of 9 weeks at 100 cases each and 4
+    at 200 reads 131, not 200."""
+    dates = pd.to_datetime([dt.date(2015, 1, 1) + dt.timedelta(weeks=k) for k in range(13)])
+    values = [100.0] * 9 + [200.0] * 4
+    weekly = pd.DataFrame({"date": dates, "metric": "caseload_per_worker", "value": values})
+    cards = {label: (value, words) for label, value, words in flight.quarter_cards(
+        weekly, dt.date(2015, 1, 1))}  # fmt: skip
+    value, words = cards["Cases per caseworker"]
+    assert value == "131" and "the mean over the quarter's weeks" in words
+
+
+def test_the_sidebar_names_the_scenario_the_page_runs(app: AppTest) -> None:
+    """The flight simulator plays peak_without_hiring: the sidebar says so there, and the
+    baseline on the other pages."""
+    names = {}
+    for name in ("flight", "peak"):
+        at = page(app, name)
+        names[name] = " ".join(m.value for m in at.sidebar.markdown)
+        names[name] += " ".join(c.value for c in at.sidebar.caption)
+    game = cl.load_scenario("peak_without_hiring")
+    assert "`peak_without_hiring`" in names["flight"] and game.description in names["flight"]
+    assert "`baseline`" in names["peak"] and "`peak_without_hiring`" not in names["peak"]
+
+
 def test_the_quarter_says_what_became_of_the_optional_tasks() -> None:
     """Done, dropped by triage, or left to lapse: a room that sees triage change little
     can read why (optional work that goes undone anyway costs no caseworker time)."""

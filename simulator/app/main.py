@@ -10,12 +10,13 @@ import streamlit as st
 from simulator.app import show
 
 VIEWS = Path(__file__).resolve().parent / "views"
+FLIGHT = "flight-simulator"  # the page that plays a scenario of its own
 PAGES = [
     ("home.py", "Start here", "start"),
     ("peak.py", "The peak", "peak"),
     ("hockey.py", "The hockey stick", "hockey-stick"),
     ("side_by_side.py", "Side by side", "side-by-side"),
-    ("flight.py", "The flight simulator", "flight-simulator"),
+    ("flight.py", "The flight simulator", FLIGHT),
     ("predict.py", "Predict, then run", "predict"),
 ]
 
@@ -26,7 +27,7 @@ def main() -> None:
     navigation = st.navigation(
         [st.Page(VIEWS / file, title=title, url_path=path) for file, title, path in PAGES]
     )
-    show.sidebar()
+    show.sidebar(show.flight_scenario() if navigation.url_path == FLIGHT else None)
     show.runner()  # start the warm workers with the first page, not at the first slider
     navigation.run()
 
