@@ -590,6 +590,20 @@ def test_side_by_side_says_identical_and_what_could_be_chance(app: AppTest) -> N
     assert any("no interval to draw" in i.value for i in at.info)
 
 
+def test_side_by_side_s_table_gives_shares_in_per_cent_and_their_difference_in_points(
+    app: AppTest,
+) -> None:
+    at = page(app, "side_by_side")
+    table = at.dataframe[0].value.set_index("metric")
+    assert list(table.columns) == ["A", "B", "B − A", "paired 95 % interval", "verdict"]
+    for share in ("Statutory tasks on time", "Caseworkers' utilisation"):
+        row = table.loc[f"{share} (%)"]
+        assert 0 <= row["A"] <= 100 and 0 <= row["B"] <= 100
+        assert row["B − A"].endswith(" points")
+        assert float(row["B − A"].split()[0]) == pytest.approx(row["B"] - row["A"], abs=0.02)
+    assert not any("points" in m for m in table.index)
+
+
 def test_triage_in_b_shows_the_optional_tasks_it_drops(app: AppTest) -> None:
     """Triage lowers the backlog by dropping optional tasks: the dropped tasks are among
     the differences, or triage would look free."""
