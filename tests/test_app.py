@@ -611,10 +611,10 @@ def test_triage_in_b_shows_the_optional_tasks_it_drops(app: AppTest) -> None:
     at.slider(key="side-b-caseworkers").set_value(4).run()
     at.toggle(key="side-b-triage").set_value(True).run()
     value, verdict = card(at, "Tasks dropped, B − A")
-    assert number(value) > 0 and verdict == "95 % interval clear of 0"
-    table = at.dataframe[0].value.set_index("metric")
-    assert table.loc["Optional tasks dropped by triage (tasks)", "A"] == 0
-    assert table.loc["Optional tasks dropped by triage (tasks)", "verdict"] == "B higher"
+    row = at.dataframe[0].value.set_index("metric").loc["Optional tasks dropped by triage (tasks)"]
+    assert row["A"] == 0 and row["B"] > 0 and number(value) == pytest.approx(row["B"], abs=0.05)
+    assert verdict == texts.verdict_words(row["verdict"])  # with 3 replications, maybe chance
+    assert not texts.is_off(row["verdict"])  # on in B: a finding, not a switched-off zero
 
 
 def test_the_flight_simulator_runs_quarters_to_the_debrief(
