@@ -34,7 +34,7 @@ need("streamlit")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from simulator.app import flight, hockey, peak, planner, side_by_side  # noqa: E402
+from simulator.app import flight, hockey, peak, planner, side_by_side, texts  # noqa: E402
 from simulator.app.runs import Job, Runner, execute  # noqa: E402
 
 MAIN = Path(__file__).resolve().parent.parent / "simulator" / "app" / "main.py"
@@ -190,6 +190,31 @@ def test_each_week_counts_in_the_quarter_that_holds_most_of_its_days() -> None:
     assert list(weeks[4]) == [pd.Timestamp(2015, 12, 31)]  # 31 December - 6 January
 
 
+def test_the_quarter_s_caseload_card_is_the_mean_over_all_its_weeks() -> None:
+    """Not the mean of its last four weeks: a quarter of 9 weeks at 100 cases each and 4
+    at 200 reads 131, not 200."""
+    dates = pd.to_datetime([dt.date(2015, 1, 1) + dt.timedelta(weeks=k) for k in range(13)])
+    values = [100.0] * 9 + [200.0] * 4
+    weekly = pd.DataFrame({"date": dates, "metric": "caseload_per_worker", "value": values})
+    cards = {label: (value, words) for label, value, words in flight.quarter_cards(
+        weekly, dt.date(2015, 1, 1))}  # fmt: skip
+    value, words = cards["Cases per caseworker"]
+    assert value == "131" and "the mean over the quarter's weeks" in words
+
+
+def test_the_sidebar_names_the_scenario_the_page_runs(app: AppTest) -> None:
+    """The flight simulator plays peak_without_hiring: the sidebar says so there, and the
+    baseline on the other pages."""
+    names = {}
+    for name in ("flight", "peak"):
+        at = page(app, name)
+        names[name] = " ".join(m.value for m in at.sidebar.markdown)
+        names[name] += " ".join(c.value for c in at.sidebar.caption)
+    game = cl.load_scenario("peak_without_hiring")
+    assert "`peak_without_hiring`" in names["flight"] and game.description in names["flight"]
+    assert "`baseline`" in names["peak"] and "`peak_without_hiring`" not in names["peak"]
+
+
 def test_the_quarter_says_what_became_of_the_optional_tasks() -> None:
     """Done, dropped by triage, or left to lapse: a room that sees triage change little
     can read why (optional work that goes undone anyway costs no caseworker time)."""
@@ -245,6 +270,25 @@ def test_a_full_answer_beside_a_first_look_is_drawn_without_pairing() -> None:
     plan = planner.instant(game, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
     staffing = [flight.staffing_with(game, []), flight.staffing_of(game, plan)]
     flight.draw_debrief([full, first], plan, staffing, dt.date(2015, 1, 1), dt.date(2015, 7, 1))
+
+
+def test_the_differences_figure_draws_no_axis_for_a_difference_without_interval() -> None:
+    """An identical metric or one off in both has no interval: no axis of rounding noise."""
+    from simulator.app import figures
+
+    rows = pd.DataFrame(
+        {
+            "label": ["Backlog (hours)", "Wait (days)", "Dropped (tasks)"],
+            "difference": [-60.0, 0.0, 0.0],
+            "ci_low": [-90.0, 0.0, 0.0],
+            "ci_high": [-30.0, 0.0, 0.0],
+            "verdict": ["B lower", "identical", "off in both: not modelled"],
+        }
+    )
+    fig = figures.differences_figure(rows, title="B − A")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Backlog (hours)"]
+    with pytest.raises(ValueError, match="no metric with an interval"):
+        figures.differences_figure(rows.iloc[1:], title="B − A")
 
 
 def test_the_hockey_stick_s_curve_reaches_the_wall_with_means_of_replications(
@@ -520,12 +564,63 @@ def test_more_arrivals_climb_the_hockey_stick(app: AppTest) -> None:
     assert number(metric(at, "Mean wait before a task is started")) < wait
 
 
+def card(at: AppTest, label: str) -> tuple[str, str]:
+    """A card's value and the line under it."""
+    return next((m.value, m.delta) for m in at.metric if m.label == label)
+
+
 def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None:
     at = page(app, "side_by_side")
-    label = "Cases each, B − A (cases)"
+    label = "Cases each, B − A"
     assert number(metric(at, label)) < 0  # B starts with one caseworker more
     at.slider(key="side-b-caseworkers").set_value(4).run()
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
+
+
+def test_side_by_side_says_identical_and_what_could_be_chance(app: AppTest) -> None:
+    """Each card says under its value whether B − A could be chance (the API's verdict);
+    with A and B the same, every card says identical and no differences figure is drawn
+    (an axis around zero-width intervals draws only rounding noise); a mechanism off on
+    both sides is no zero finding."""
+    at = page(app, "side_by_side")
+    table = at.dataframe[0].value.set_index("metric")
+    for short, words in [("Cases each", "Open cases per caseworker"), ("Wait", "Mean wait")]:
+        verdict = table.loc[next(m for m in table.index if m.startswith(words)), "verdict"]
+        assert card(at, f"{short}, B − A")[1] == texts.verdict_words(verdict)
+    assert card(at, "Tasks dropped, B − A") == ("—", "off in both: not modelled")
+    figures_before = len(at.image)
+    at.slider(key="side-b-caseworkers").set_value(4).run()
+    for label in ["Cases each", "Backlog", "Wait", "On time", "Utilisation"]:
+        assert card(at, f"{label}, B − A")[1] == "identical in every replication", label
+    assert len(at.image) == figures_before - 1  # the differences figure is gone
+    assert any("no interval to draw" in i.value for i in at.info)
+
+
+def test_side_by_side_s_table_gives_shares_in_per_cent_and_their_difference_in_points(
+    app: AppTest,
+) -> None:
+    at = page(app, "side_by_side")
+    table = at.dataframe[0].value.set_index("metric")
+    assert list(table.columns) == ["A", "B", "B − A", "paired 95 % interval", "verdict"]
+    for share in ("Statutory tasks on time", "Caseworkers' utilisation"):
+        row = table.loc[f"{share} (%)"]
+        assert 0 <= row["A"] <= 100 and 0 <= row["B"] <= 100
+        assert row["B − A"].endswith(" points")
+        assert float(row["B − A"].split()[0]) == pytest.approx(row["B"] - row["A"], abs=0.02)
+    assert not any("points" in m for m in table.index)
+
+
+def test_triage_in_b_shows_the_optional_tasks_it_drops(app: AppTest) -> None:
+    """Triage lowers the backlog by dropping optional tasks: the dropped tasks are among
+    the differences, or triage would look free."""
+    at = page(app, "side_by_side")
+    at.slider(key="side-b-caseworkers").set_value(4).run()
+    at.toggle(key="side-b-triage").set_value(True).run()
+    value, verdict = card(at, "Tasks dropped, B − A")
+    row = at.dataframe[0].value.set_index("metric").loc["Optional tasks dropped by triage (tasks)"]
+    assert row["A"] == 0 and row["B"] > 0 and number(value) == pytest.approx(row["B"], abs=0.05)
+    assert verdict == texts.verdict_words(row["verdict"])  # with 3 replications, maybe chance
+    assert not texts.is_off(row["verdict"])  # on in B: a finding, not a switched-off zero
 
 
 def test_the_flight_simulator_runs_quarters_to_the_debrief(
@@ -583,8 +678,8 @@ def test_the_guess_is_locked_then_shown_beside_the_answer(app: AppTest) -> None:
     next(b for b in at.button if b.label == "Lock the guess").click().run()
     assert at.number_input(key="predict-guess").disabled
     next(b for b in at.button if b.label == "Run the simulation").click().run()
-    assert metric(at, "The room's guess") == "50 open cases per caseworker"
-    simulated = number(metric(at, "The simulation"))
+    assert metric(at, "The room's guess (open cases per caseworker)") == "50"
+    simulated = number(metric(at, "The simulation (open cases per caseworker)"))
     base = cl.load_scenario("baseline")
     side = side_by_side.Side(4, 11.0, base.triage is not None, base.caseworkers.assignment)
     run = execute(Job(side_by_side.side_scenario(base, side), 3, base.simulation.seed))

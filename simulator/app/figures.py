@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from simulator.analysis.standards import BAND_TEXT, CASELOAD_BAND
+from simulator.app import texts
 
 matplotlib.use("Agg")  # no screen: figures are drawn to images
 
@@ -371,21 +372,24 @@ def _spread(centre: Sequence[float], low: Sequence[float], high: Sequence[float]
 
 def differences_figure(rows: pd.DataFrame, *, title: str) -> Figure:
     """B − A per metric with its paired 95 % interval: one row per metric (`label`,
-    `difference`, `ci_low`, `ci_high`), a line at zero (no difference)."""
+    `difference`, `ci_low`, `ci_high`, `verdict` of `simulator.pair`), a line at zero (no
+    difference). Only the metrics with an interval are drawn: one identical in every
+    replication, or switched off in both, has no interval, and an axis around it would
+    draw rounding noise (the page says those in words)."""
+    rows = rows[[texts.has_interval(v) for v in rows["verdict"]]]
+    if rows.empty:
+        raise ValueError("differences_figure: no metric with an interval to draw")
     fig = _figure(11.5, 1.0 + 0.75 * len(rows))
     with matplotlib.rc_context(STYLE):
         axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
         for ax, (_, row) in zip(axes, rows.iterrows(), strict=True):
             d, lo, hi = row["difference"], row["ci_low"], row["ci_high"]
-            clear = bool(np.isfinite(lo) and (lo > 0 or hi < 0))
+            clear = row["verdict"] != "not distinguishable from zero"
             colour = BLUE if clear else GREY
             ax.axvline(0, color=BLACK, linewidth=1.2)
-            if np.isfinite(lo) and np.isfinite(hi):
-                ax.plot(
-                    [lo, hi], [0, 0], color=colour, linewidth=6, alpha=0.6, solid_capstyle="butt"
-                )
+            ax.plot([lo, hi], [0, 0], color=colour, linewidth=6, alpha=0.6, solid_capstyle="butt")
             ax.plot([d], [0], marker="o", markersize=11, color=colour)
-            width = max(abs(v) for v in (d, lo, hi, 1e-9) if np.isfinite(v)) * 1.3
+            width = max(abs(v) for v in (d, lo, hi)) * 1.3
             ax.set_xlim(-width, width)
             ax.set_yticks([])
             ax.grid(False)

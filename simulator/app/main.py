@@ -10,12 +10,13 @@ import streamlit as st
 from simulator.app import show
 
 VIEWS = Path(__file__).resolve().parent / "views"
-PAGES = [
-    ("home.py", "Start here", "start"),
+FLIGHT = "flight-simulator"  # the page that plays a scenario of its own
+PAGES = [  # (file, title, address); the first page is the app's own, at "/"
+    ("home.py", "Start here", ""),
     ("peak.py", "The peak", "peak"),
     ("hockey.py", "The hockey stick", "hockey-stick"),
     ("side_by_side.py", "Side by side", "side-by-side"),
-    ("flight.py", "The flight simulator", "flight-simulator"),
+    ("flight.py", "The flight simulator", FLIGHT),
     ("predict.py", "Predict, then run", "predict"),
 ]
 
@@ -24,9 +25,12 @@ def main() -> None:
     """Set up the page, the navigation and the shared sidebar; run the chosen page."""
     st.set_page_config(page_title="caseload: the trainers' room", layout="wide")
     navigation = st.navigation(
-        [st.Page(VIEWS / file, title=title, url_path=path) for file, title, path in PAGES]
+        [
+            st.Page(VIEWS / file, title=title, url_path=path, default=not path)
+            for file, title, path in PAGES
+        ]
     )
-    show.sidebar()
+    show.sidebar(show.flight_scenario() if navigation.url_path == FLIGHT else None)
     show.runner()  # start the warm workers with the first page, not at the first slider
     navigation.run()
 

@@ -28,12 +28,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Question:
-    """A question to the room: the words, the summary metric, its unit and scale."""
+    """A question to the room: the words, the summary metric, its unit and scale, and the
+    few words of the log (a log row fits a 1280-pixel-wide screen)."""
 
     words: str
     metric: str
     unit: str
+    short: str
     scale: float = 1.0
+
+
+# the log's columns beside the answer: where the mean lies, and what one municipality sees
+MEAN_INTERVAL = "95 % interval of the mean"
+RANGE = "8 in 10 municipalities"
+
+
+def span(low: float, high: float, scale: float) -> str:
+    """`low` to `high` in display units; a dash without (one replication has no range)."""
+    return f"{low * scale:.1f} to {high * scale:.1f}" if low == low else "–"
 
 
 QUESTIONS = {
@@ -41,22 +53,26 @@ QUESTIONS = {
         "How many open cases will each caseworker have, on average?",
         "caseload_per_worker_mean",
         "open cases per caseworker",
+        "Cases per caseworker",
     ),
     "wait": Question(
         "How many days will a task wait, on average, before someone starts it?",
         "task_wait_days_mean",
         "days",
+        "Wait (days)",
     ),
     "on_time": Question(
         "What share of the statutory tasks will be done by their deadline?",
         "statutory_on_time_share",
         "% of those due",
+        "On time (%)",
         100.0,
     ),
     "backlog": Question(
         "How many hours of work will be waiting to be started, on average?",
         "backlog_hours_mean",
         "hours",
+        "Backlog (hours)",
     ),
 }
 LOCKED, RUN, LOG = "predict-locked", "predict-run", "predict-log"
@@ -95,10 +111,12 @@ def draw(results: Results | None, locked: Round, final: bool) -> None:
     result = answer(results, question)
     value = result.y * question.scale
     a, b = st.columns(2)
-    a.metric("The room's guess", f"{locked.guess:g} {question.unit}")
+    # the unit in the label: a value with its unit ("72.7 open cases per caseworker") is
+    # cut short in half the page at 1280 pixels
+    a.metric(f"The room's guess ({question.unit})", f"{locked.guess:g}")
     b.metric(
-        "The simulation",
-        f"{value:.1f} {question.unit}",
+        f"The simulation ({question.unit})",
+        f"{value:.1f}",
         delta=f"{value - locked.guess:+.1f} against the guess",
         delta_color="off",
         help="Mean over replications, after the warm-up.",
@@ -112,11 +130,10 @@ def draw(results: Results | None, locked: Round, final: bool) -> None:
         log: list[dict[str, object]] = st.session_state.setdefault(LOG, [])
         entry = {
             **asdict(locked),
-            "question": question.words,
+            "question": question.short,
             "answer": round(value, 2),
-            "95 % interval of the mean": (
-                f"{result.y_low * question.scale:.1f} to {result.y_high * question.scale:.1f}"
-            ),
+            MEAN_INTERVAL: span(result.y_low, result.y_high, question.scale),
+            RANGE: span(result.y_p10, result.y_p90, question.scale),
             "replications": result.replications,
         }
         if not log or log[-1] != entry:
@@ -213,4 +230,13 @@ def page() -> None:
     log = st.session_state.get(LOG, [])
     if log:
         st.subheader("The log of this session")
-        st.dataframe(pd.DataFrame(log), hide_index=True)
+        # wide enough for their headers, narrow enough for the whole log at 1280 px
+        column_config = {
+            MEAN_INTERVAL: st.column_config.TextColumn(width=160),
+            RANGE: st.column_config.TextColumn(width=150),
+        }
+        st.dataframe(
+            pd.DataFrame(log),
+            hide_index=True,
+            column_config=column_config,
+        )

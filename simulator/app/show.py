@@ -95,14 +95,17 @@ def default_replications() -> tuple[int, int]:
     return max(1, quick), max(2, full)
 
 
-def sidebar() -> Settings:
-    """The settings every page shares, in the sidebar (drawn by `main.py` on each run)."""
+def sidebar(shown: Scenario | None = None) -> Settings:
+    """The settings every page shares, in the sidebar (drawn by `main.py` on each run),
+    under the name and description of the scenario the page runs, `shown` (the flight
+    simulator's own; else the scenario every page starts from)."""
     base = base_scenario()
+    shown = shown if shown is not None else base
     quick, full = default_replications()
     with st.sidebar:
-        st.markdown(f"**Scenario:** `{base.name}`")
-        if base.description:
-            st.caption(base.description)
+        st.markdown(f"**Scenario:** `{shown.name}`")
+        if shown.description:
+            st.caption(shown.description)
         seed = st.number_input(
             "Seed (the same for everyone in the room)",
             min_value=0,

@@ -25,14 +25,25 @@ if TYPE_CHECKING:
 
 TRIAGE = {"measure": "backlog", "above": 2.0, "action": "drop"}  # as the shipped scenario
 ASSIGNMENT = {"fixed": "a caseworker per case", "pool": "a shared queue"}
-# metrics shown as paired differences: (summary metric, words, short words, scale, unit)
+# metrics shown as paired differences: (summary metric, words, short words, scale, unit of
+# A and B, unit of B − A). Triage's dropped tasks are among them: without them, triage
+# would look free (a lower backlog and wait, its cost not shown).
 DIFFERENCES = [
-    ("caseload_per_worker_mean", "Open cases per caseworker", "Cases each", 1.0, "cases"),
-    ("backlog_hours_mean", "Backlog", "Backlog", 1.0, "hours"),
-    ("task_wait_days_mean", "Mean wait before a task is started", "Wait", 1.0, "days"),
-    ("statutory_on_time_share", "Statutory tasks on time", "On time", 100.0, "points"),
-    ("utilisation_mean", "Caseworkers' utilisation", "Utilisation", 100.0, "points"),
+    ("caseload_per_worker_mean", "Open cases per caseworker", "Cases each", 1.0, "cases", "cases"),
+    ("backlog_hours_mean", "Backlog", "Backlog", 1.0, "hours", "hours"),
+    ("task_wait_days_mean", "Mean wait before a task is started", "Wait", 1.0, "days", "days"),
+    ("statutory_on_time_share", "Statutory tasks on time", "On time", 100.0, "%", "points"),
+    ("utilisation_mean", "Caseworkers' utilisation", "Utilisation", 100.0, "%", "points"),
+    (
+        "optional_tasks_dropped",
+        "Optional tasks dropped by triage",
+        "Tasks dropped",
+        1.0,
+        "tasks",
+        "tasks",
+    ),
 ]
+CARDS_PER_ROW = 3  # six cards in two rows: their labels fit a 1280-pixel-wide screen
 
 
 @dataclass(frozen=True)
@@ -105,24 +116,64 @@ def controls(base: Scenario, name: str, default: Side) -> Side:
 
 
 def differences(a: Results, b: Results) -> pd.DataFrame:
-    """B − A for the page's metrics, with paired 95 % intervals, in display units."""
+    """B − A for the page's metrics, with paired 95 % intervals, the range 8 replications
+    in 10 of B − A lie in and the API's verdict, in display units."""
     table = cl.pair(a, b).table.set_index("metric")
     rows = []
-    for metric, words, short, scale, unit in DIFFERENCES:
+    for metric, words, short, scale, unit, difference_unit in DIFFERENCES:
         row = table.loc[metric]
         rows.append(
             {
-                "label": f"{words} ({unit})",
-                "short": f"{short}, B − A ({unit})",
+                "words": words,
+                "label": f"{words} ({difference_unit})",
+                "short": f"{short}, B − A",
+                "unit": unit,
+                "difference_unit": difference_unit,
                 "A": row["mean_a"] * scale,
                 "B": row["mean_b"] * scale,
                 "difference": row["difference"] * scale,
                 "ci_low": row["ci_low"] * scale,
                 "ci_high": row["ci_high"] * scale,
+                "p10": row["p10"] * scale,
+                "p90": row["p90"] * scale,
                 "verdict": row["verdict"],
             }
         )
     return pd.DataFrame(rows)
+
+
+def card(row: pd.Series) -> tuple[str, str]:
+    """A difference card's value and the line under it: whether it could be chance."""
+    verdict, unit = row["verdict"], row["difference_unit"]
+    if texts.is_off(verdict):
+        value = "—"  # a switched-off mechanism's zero is no finding
+    elif verdict == "identical":
+        value = f"0 {unit}"
+    else:
+        value = f"{row['difference']:+.1f} {unit}"
+    return value, texts.verdict_words(verdict)
+
+
+def cards(rows: pd.DataFrame) -> None:
+    """The differences as cards, in rows of `CARDS_PER_ROW`, each saying under its value
+    whether it could be chance (the verdict of `simulator.pair`)."""
+    for start in range(0, len(rows), CARDS_PER_ROW):
+        chunk = rows.iloc[start : start + CARDS_PER_ROW]
+        cols = st.columns(CARDS_PER_ROW)[: len(chunk)]
+        for col, (_, row) in zip(cols, chunk.iterrows(), strict=True):
+            value, verdict = card(row)
+            col.metric(
+                row["short"],
+                value,
+                delta=verdict,
+                delta_color="off",
+                delta_arrow="off",
+                help=f"{row['words']}: A {row['A']:.1f} {row['unit']}, B {row['B']:.1f} "
+                f"{row['unit']}; paired 95 % interval of the mean of B − A from "
+                f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({row['verdict']}); "
+                f"in 8 replications in 10, B − A was between {row['p10']:+.1f} and "
+                f"{row['p90']:+.1f}.",
+            )
 
 
 def draw(answers: list[Results | None], final: bool) -> None:
@@ -155,24 +206,47 @@ def draw(answers: list[Results | None], final: bool) -> None:
         show.figure(figures.time_figure(panels, title=title, start=start))
         return
     rows = differences(a, b)
-    cols = st.columns(len(rows))
-    for col, (_, row) in zip(cols, rows.iterrows(), strict=True):
-        col.metric(
-            row["short"],
-            f"{row['difference']:+.1f}",
-            help=f"{row['label']}: A {row['A']:.1f}, B {row['B']:.1f}; paired 95 % interval "
-            f"of B − A from {row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({row['verdict']}).",
-        )
+    cards(rows)
     show.figure(figures.time_figure(panels, title=title, start=start))
-    show.figure(
-        figures.differences_figure(
-            rows, title=f"B − A, paired over {a.replications} replications on the same arrivals"
+    drawn = rows["verdict"].map(texts.has_interval)
+    if not drawn.any():
+        st.info("Every difference is zero in every replication: no interval to draw.")
+    else:
+        show.figure(
+            figures.differences_figure(
+                rows,
+                title=f"B − A, paired over {a.replications} replications on the same arrivals",
+            )
         )
+    if drawn.any() and not drawn.all():
+        words = [f"{r['label']}: {r['verdict']}" for _, r in rows[~drawn].iterrows()]
+        st.caption("Not drawn, no interval to draw: " + "; ".join(words) + ".")
+    st.dataframe(
+        table(rows),
+        hide_index=True,
+        column_config={"verdict": st.column_config.TextColumn(width="medium")},
     )
-    table = rows.drop(columns="short").rename(
-        columns={"label": "metric", "ci_low": "paired 95 % low", "ci_high": "paired 95 % high"}
+
+
+def table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The differences as the page's table: A and B in their own units (per cent for a
+    share), B − A in its own (percentage points for a share) and its paired interval."""
+    return pd.DataFrame(
+        {
+            "metric": [f"{w} ({u})" for w, u in zip(rows["words"], rows["unit"], strict=True)],
+            "A": rows["A"].round(2),
+            "B": rows["B"].round(2),
+            "B − A": [
+                f"{d:+.2f} {u}"
+                for d, u in zip(rows["difference"], rows["difference_unit"], strict=True)
+            ],
+            "paired 95 % interval": [
+                f"{lo:+.2f} to {hi:+.2f}"
+                for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
+            ],
+            "verdict": rows["verdict"],
+        }
     )
-    st.dataframe(table.round(2), hide_index=True)
 
 
 def one_step(side: Side) -> list[Side]:

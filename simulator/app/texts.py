@@ -159,6 +159,33 @@ def tip(name: str) -> str:
     return f"{text}\n\nIn the scenario, `{key}`: {described}" if described else text
 
 
+# the verdicts of `simulator.pair`'s table, as a difference card says them under its value
+VERDICTS = {
+    "not distinguishable from zero": "could be chance: interval includes 0",
+    "B higher": "95 % interval clear of 0",
+    "B lower": "95 % interval clear of 0",
+    "identical": "identical in every replication",
+    "one replication: no interval": "one replication: no interval yet",
+}
+WITH_INTERVAL = {"not distinguishable from zero", "B higher", "B lower"}
+
+
+def is_off(verdict: str) -> bool:
+    """Whether the verdict says the metric's mechanism is off in both runs."""
+    return verdict.startswith("off in both")
+
+
+def verdict_words(verdict: str) -> str:
+    """What a difference card says under its value: whether the difference could be chance."""
+    return VERDICTS.get(verdict, verdict)
+
+
+def has_interval(verdict: str) -> bool:
+    """Whether a difference with this verdict has an interval to draw (not identical in every
+    replication, not switched off in both, not a single replication)."""
+    return verdict in WITH_INTERVAL
+
+
 HOME = """
 This is the trainers' room of **caseload**, a simulation of the casework a Danish
 municipality does for the refugees it receives: reception, housing, benefits, the
