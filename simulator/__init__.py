@@ -29,6 +29,7 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     plan_folder(scenario, out), check_plan_size(scenario)   checked before the planning
     write_plan(plan, folder)                        plan.csv, the page (PDF, PNG), evidence
     Scenario, Results, Comparison, Plan, ScenarioError, FiguresFailed   the types these return
+    Verdict                                         a comparison's verdicts on B - A
                                                     or raise
 """
 
@@ -84,6 +85,7 @@ _TYPES = {
     "Comparison": "simulator.experiments.run",
     "FiguresFailed": "simulator.reporting.files",
     "Plan": "simulator.plan.planner",
+    "Verdict": "simulator.analysis.comparison",
 }
 
 
@@ -103,6 +105,7 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "Verdict",
     "__version__",
     "analyze_sweep",
     "calibrate",

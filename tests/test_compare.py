@@ -32,6 +32,10 @@ def test_a_scenario_compared_with_itself_is_identical():
     assert {"overtime_hours", "optional_tasks_dropped"} <= set(result.table["metric"][off])
     assert (result.table["verdict"][off] == OFF_IN_BOTH).all()
     assert set(result.table["verdict"][~off]) <= {"identical", "undefined"}
+    # every verdict is one the public API names (the app's cards read them so)
+    import simulator as cl
+
+    assert set(result.table["verdict"]) <= {v.value for v in cl.Verdict}
 
 
 def test_more_caseworkers_lower_the_caseload_and_pairing_narrows_the_interval():

@@ -12,6 +12,7 @@ replications (10th-90th percentile): what one municipality may see the lever do.
 from __future__ import annotations
 
 from collections.abc import Collection
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,20 @@ import pandas as pd
 from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.analysis.stats import percentile_range, t_interval
 
-OFF_IN_BOTH = "off in both: not modelled"
+
+class Verdict(StrEnum):
+    """What the paired comparison says of B - A for one metric (the `verdict` column)."""
+
+    HIGHER = "B higher"  # the 95 % interval of the mean difference lies above 0
+    LOWER = "B lower"  # ... below 0
+    CHANCE = "not distinguishable from zero"  # the interval holds 0
+    IDENTICAL = "identical"  # the same in every replication
+    ONE_REPLICATION = "one replication: no interval"
+    UNDEFINED = "undefined"  # no value in some replication (a share with nothing due)
+    OFF_IN_BOTH = "off in both: not modelled"  # its mechanism is off in A and in B
+
+
+OFF_IN_BOTH = Verdict.OFF_IN_BOTH.value
 
 
 def paired_table(
@@ -59,11 +73,11 @@ def paired_table(
 
 def _verdict(difference: float, low: float, high: float) -> str:
     if np.isnan(difference):
-        return "undefined"
+        return Verdict.UNDEFINED.value
     if difference == 0 and (np.isnan(low) or low == high):
-        return "identical"
+        return Verdict.IDENTICAL.value
     if np.isnan(low):
-        return "one replication: no interval"
+        return Verdict.ONE_REPLICATION.value
     if low <= 0 <= high:
-        return "not distinguishable from zero"
-    return "B higher" if difference > 0 else "B lower"
+        return Verdict.CHANCE.value
+    return (Verdict.HIGHER if difference > 0 else Verdict.LOWER).value

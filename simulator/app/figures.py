@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+import simulator as cl
 from simulator.analysis.standards import BAND_TEXT, CASELOAD_BAND
 from simulator.app import texts
 
@@ -384,7 +385,7 @@ def differences_figure(rows: pd.DataFrame, *, title: str) -> Figure:
         axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
         for ax, (_, row) in zip(axes, rows.iterrows(), strict=True):
             d, lo, hi = row["difference"], row["ci_low"], row["ci_high"]
-            clear = row["verdict"] != "not distinguishable from zero"
+            clear = row["verdict"] != cl.Verdict.CHANCE
             colour = BLUE if clear else GREY
             ax.axvline(0, color=BLACK, linewidth=1.2)
             ax.plot([lo, hi], [0, 0], color=colour, linewidth=6, alpha=0.6, solid_capstyle="butt")

@@ -147,7 +147,7 @@ def card(row: pd.Series) -> tuple[str, str]:
     verdict, unit = row["verdict"], row["difference_unit"]
     if texts.is_off(verdict):
         value = "—"  # a switched-off mechanism's zero is no finding
-    elif verdict == "identical":
+    elif verdict == cl.Verdict.IDENTICAL:
         value = f"0 {unit}"
     else:
         value = f"{row['difference']:+.1f} {unit}"

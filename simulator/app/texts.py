@@ -159,20 +159,21 @@ def tip(name: str) -> str:
     return f"{text}\n\nIn the scenario, `{key}`: {described}" if described else text
 
 
-# the verdicts of `simulator.pair`'s table, as a difference card says them under its value
+# the verdicts of `simulator.pair`'s table (`simulator.Verdict`), as a difference card
+# says them under its value
 VERDICTS = {
-    "not distinguishable from zero": "could be chance: interval includes 0",
-    "B higher": "95 % interval clear of 0",
-    "B lower": "95 % interval clear of 0",
-    "identical": "identical in every replication",
-    "one replication: no interval": "one replication: no interval yet",
+    cl.Verdict.CHANCE: "could be chance: interval includes 0",
+    cl.Verdict.HIGHER: "95 % interval clear of 0",
+    cl.Verdict.LOWER: "95 % interval clear of 0",
+    cl.Verdict.IDENTICAL: "identical in every replication",
+    cl.Verdict.ONE_REPLICATION: "one replication: no interval yet",
 }
-WITH_INTERVAL = {"not distinguishable from zero", "B higher", "B lower"}
+WITH_INTERVAL = {cl.Verdict.CHANCE, cl.Verdict.HIGHER, cl.Verdict.LOWER}
 
 
 def is_off(verdict: str) -> bool:
     """Whether the verdict says the metric's mechanism is off in both runs."""
-    return verdict.startswith("off in both")
+    return verdict == cl.Verdict.OFF_IN_BOTH
 
 
 def verdict_words(verdict: str) -> str:
