@@ -9,6 +9,7 @@ import os
 import re
 from pathlib import Path
 
+import matplotlib.colors
 import matplotlib.dates as mdates
 import matplotlib.image as mpimg
 import numpy as np
@@ -23,6 +24,7 @@ from simulator.reporting import files as files_module
 from simulator.reporting.console import console_summary
 from simulator.reporting.drawing import Planner, draw_figures
 from simulator.reporting.figures import (
+    COMPARE_COLOUR,
     STAFF_STATES,
     _on_time_table,
     _save,
@@ -349,6 +351,10 @@ def test_the_bars_per_task_type_show_the_range_of_the_runs_beside_the_interval()
         assert "95 % CI of the mean" in labels
         note = fig._supxlabel.get_text()
         assert "Error bars: 95 % CI of the mean" in note and "Hatched: 8 runs in 10" in note
+    # triage drops optional tasks only: their bars in the optional tasks' colour
+    dropped = dropped_figure(by_task, "x").axes[0]
+    colours = {tuple(bar.get_facecolor()) for bar in dropped.patches if bar.get_facecolor()[3]}
+    assert colours == {matplotlib.colors.to_rgba(COMPARE_COLOUR)}
     one = on_time_figure(make_by_task(1), "x")
     assert hatched_spans(one.axes[0]) == {} and one.axes[0].get_legend() is None
     assert "no interval and no range" in one._supxlabel.get_text()

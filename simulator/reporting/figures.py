@@ -862,7 +862,7 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
     _task_bars(
         fig,
         ax,
-        table,
+        table.assign(statutory=False),  # triage drops optional tasks only: their colour
         ranges,
         _replications(by_task),
         "{:.1f}",
