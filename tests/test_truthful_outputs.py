@@ -146,6 +146,18 @@ def test_an_office_that_starts_empty_is_said_to_in_the_console_and_the_plan() ->
     assert "starts empty" not in console_summary(run_scenario(plain_office(*SHORT), replications=1))
 
 
+def test_a_share_on_time_resting_on_few_tasks_says_how_few() -> None:
+    """A run of five weeks: a handful of optional tasks fall due in each, and "100 %, 100
+    to 100 %" would look certain; the line says how many were due a run. A run of the
+    usual length says nothing of the kind."""
+    brief = load_scenario(BASELINE, ["simulation.duration_years=0.1", "simulation.warmup_years=0"])
+    text = console_summary(run_scenario(brief, replications=2))
+    line = next(x for x in text.splitlines() if x.strip().startswith('Optional ("kan")'))
+    due = int(re.search(r"\(only (\d+) due a run\)", line).group(1))
+    assert 0 < due < 20
+    assert "due a run" not in console_summary(run_scenario(plain_office(*SHORT), replications=1))
+
+
 def test_the_console_says_a_switched_off_mechanism_is_off(baseline_short: Results) -> None:
     text = console_summary(baseline_short)
     assert re.search(r"Sick days per caseworker-year +off \(sick leave is not modelled\)", text)

@@ -95,8 +95,10 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
         ),
         show("caseload_per_worker_peak", "Open cases per caseworker, peak week"),
         show("backlog_hours_mean", "Backlog (hours of work waiting), mean"),
-        show("statutory_on_time_share", 'Statutory ("skal") tasks done on time', "{:.0f} %", 100),
-        show("optional_on_time_share", 'Optional ("kan") tasks done on time', "{:.0f} %", 100),
+        show("statutory_on_time_share", 'Statutory ("skal") tasks done on time', "{:.0f} %", 100)
+        + _few_due(results, statutory=True),
+        show("optional_on_time_share", 'Optional ("kan") tasks done on time', "{:.0f} %", 100)
+        + _few_due(results, statutory=False),
         show("task_wait_days_mean", "Wait for a task to start, days"),
         show("utilisation_mean", "Caseworker utilisation", "{:.0f} %", 100),
         show("cases_opened", "Cases opened", "{:.0f}"),
@@ -119,6 +121,22 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
     if destination is not None:
         lines.append(f"Results written to {destination}/")
     return "\n".join(lines)
+
+
+FEW_DUE = 20  # tasks falling due a run, below which a share's interval says little
+
+
+def _few_due(results: Results, statutory: bool) -> str:
+    """ "  (12 due a run)" after a share of tasks on time that rests on fewer than `FEW_DUE`
+    tasks falling due in a run: with one task due, "100 %, 100 to 100 %" looks certain."""
+    tasks = results.by_task
+    if tasks.empty or "due_in_window" not in tasks:
+        return ""
+    mine = tasks[tasks["statutory"].astype(bool) == statutory]
+    due = mine.groupby("replication")["due_in_window"].sum()
+    if due.empty or due.mean() >= FEW_DUE:
+        return ""
+    return f"  (only {due.mean():.0f} due a run)"
 
 
 def _empty_start(scenario: Scenario) -> list[str]:
