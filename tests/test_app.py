@@ -661,6 +661,7 @@ def test_the_flight_simulator_runs_quarters_to_the_debrief(
     assert len(planned) == 1 and planned[0]["replications"] < 10
     futures = planner.REPLICATIONS + planner.MAX_REPLICATIONS
     assert any(f"a quick plan on {futures} simulated futures" in m.value for m in at.markdown)
+    assert any("too few to show that probability" in m.value for m in at.markdown)
     page(at, "peak")
     at = page(at, "flight")
     assert at.subheader[0].value == "Debrief" and len(planned) == 1

@@ -85,8 +85,8 @@ def planned(
     return Plan(
         "the planner",
         f"the planner (`caseload plan`): at most {CASELOAD_LIMIT:g} cases per caseworker and "
-        f"{ON_TIME:.0%} of statutory tasks on time, each with {CONFIDENCE:.0%} probability; "
-        f"{QUICK}",
+        f"{ON_TIME:.0%} of statutory tasks on time, each aiming at {CONFIDENCE:.0%} "
+        f"probability; {QUICK}, too few to show that probability: `caseload plan` does",
         rows,
     )
 
