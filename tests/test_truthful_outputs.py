@@ -106,6 +106,15 @@ def test_a_mechanism_the_timeline_switches_on_says_from_when(write_scenario, bas
     assert found["overtime"].state == "off"
 
 
+def test_turnover_without_resignations_is_off_whatever_the_stress() -> None:
+    """Stress multiplies the base rate of resignations: with a base of 0 nobody resigns,
+    and the turnover metrics are zero by construction, not findings."""
+    scenario = load_scenario(BASELINE, ["turnover.resignations_per_year=0"])
+    assert scenario.turnover is not None and scenario.turnover.stress_sensitivity > 0
+    found = {m.name: m for m in mechanisms(scenario)}
+    assert not found["turnover"].ever_on
+
+
 def test_dated_changes_after_the_run_are_not_said_to_happen(write_scenario, baseline_data):
     """A run that ends before the timeline's dates (the baseline cut to its first quarter
     of 2012) has no dated change, and a mechanism switched on after its end is off."""

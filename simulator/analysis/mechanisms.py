@@ -78,8 +78,9 @@ def _sick_leave(s: Scenario) -> str | None:
 
 
 def _turnover(s: Scenario) -> str | None:
+    # stress multiplies the base rate (`Workforce`): with none, nobody ever resigns
     t = s.turnover
-    if t is None or (t.resignations_per_year == 0 and t.stress_sensitivity == 0):
+    if t is None or t.resignations_per_year == 0:
         return None
     return f"{t.resignations_per_year:.0%} resign a year without stress"
 
