@@ -117,20 +117,19 @@ class Catalogue:
             changes = (dated or {}).get(name)
             if not spec.enabled and changes is None:
                 continue
+            hours, visits = _samplers(name, spec, streams, time_scale)
             tt = TaskType(
                 index=len(self.types),
                 name=name,
                 statutory=spec.statutory,
                 deadline=INF if spec.deadline_days is None else spec.deadline_days,
-                sample_hours=_times(
-                    sampler(spec.duration_hours, streams[f"duration:{name}"]), time_scale
-                ),
+                sample_hours=hours,
                 meeting=spec.meeting,
                 closes=spec.trigger.on == "closure",
                 employment=spec.employment,
             )
-            if spec.repeat is not None:
-                tt.later_visits = _return_sampler(spec, streams[f"repeat:{name}"], tt.sample_hours)
+            if visits is not None:
+                tt.later_visits = visits
             if changes is not None:
                 tt.applies = spec.enabled
                 self.dated[tt.index] = changes
@@ -166,8 +165,7 @@ class Catalogue:
         their durations as they would without it. A traumatised person's meetings take
         longer, as on their agenda."""
         spec = self._specs[name]
-        hours = _times(sampler(spec.duration_hours, streams[f"duration:{name}"]), self._time_scale)
-        visits = _return_sampler(spec, streams[f"repeat:{name}"], hours) if spec.repeat else None
+        hours, visits = _samplers(name, spec, streams, self._time_scale)
         longer = self._longer if spec.meeting else 1.0
 
         def draw(case: Case) -> tuple[float, Visits]:
@@ -252,6 +250,17 @@ def _group(
             group.events[spec.trigger.on].append((tt, scale))
     group.parts = [(part, scale, paused) for (scale, paused), part in parts.items()]
     return group
+
+
+def _samplers(
+    name: str, spec: Task, streams: Streams, time_scale: float
+) -> tuple[Sampler, Callable[[], Visits] | None]:
+    """A task type's samplers of hours (times the scenario's task_time_scale) and of later
+    visits (None if it is never needed again), from `streams`' streams named after it."""
+    hours = _times(sampler(spec.duration_hours, streams[f"duration:{name}"]), time_scale)
+    if spec.repeat is None:
+        return hours, None
+    return hours, _return_sampler(spec, streams[f"repeat:{name}"], hours)
 
 
 def _scaled(visits: Visits, scale: float) -> Visits:

@@ -52,7 +52,7 @@ from simulator.scenario.schema import (
     Reunification,
     Scenario,
     StaffChange,
-    takeover_span,
+    days_of_month,
 )
 
 Process = Generator[simpy.Event, Any, None]
@@ -463,9 +463,7 @@ class Municipality:
         period = scenario.exit.period_years * DAYS_PER_YEAR
         for entry in sorted(state.open_cases, key=lambda e: e.takeover.replace(day=1)):
             month = entry.takeover.replace(day=1)
-            t0, t1 = takeover_span(month, start, period)
-            for k in range(entry.cases):
-                opened = t0 + (t1 - t0) * (k + 0.5) / entry.cases
+            for opened in days_of_month(month, start, period, entry.cases):
                 with_children = children.uniform() < share
                 for _redraw in range(_MAX_REDRAWS):
                     case = self._aged_case_of(people[entry.kind].draw(), opened, with_children)
@@ -518,9 +516,8 @@ class Municipality:
         period = scenario.exit.period_years * DAYS_PER_YEAR
         work: list[tuple[float, str]] = []  # (created, task type)
         for entry in scenario.initial_state.waiting_tasks:  # type: ignore[union-attr]
-            t0, t1 = takeover_span(entry.created, start, period)
-            work.extend((t0 + (t1 - t0) * (k + 0.5) / entry.tasks, entry.task)
-                        for k in range(entry.tasks))  # fmt: skip
+            days = days_of_month(entry.created, start, period, entry.tasks)
+            work.extend((day, entry.task) for day in days)
         work.sort()
         pick = streams["waiting"]
         by_opening = sorted(cases, key=lambda c: c.opened)

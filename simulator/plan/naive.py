@@ -26,7 +26,7 @@ import numpy as np
 from simulator.analysis.theory import erlang_c
 from simulator.plan.offered_load import OfferedLoad, _exit_law, compound_poisson_quantiles
 from simulator.plan.targets import Targets
-from simulator.scenario.schema import Scenario, takeover_span
+from simulator.scenario.schema import Scenario, days_of_month
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,7 @@ def initial_open(scenario: Scenario, days: np.ndarray) -> np.ndarray:
             kernel[0] = 1.0  # before opening
             curves[entry.kind] = kernel
         s = curves[entry.kind]
-        t0, t1 = takeover_span(entry.takeover, start, period)
-        opened = t0 + (t1 - t0) * (np.arange(entry.cases) + 0.5) / entry.cases
+        opened = np.asarray(days_of_month(entry.takeover, start, period, entry.cases))
         at_start = np.interp(-opened, ages, s)
         later = np.interp(-opened[:, None] + days[None, :], ages, s)
         out += np.sum(later / np.maximum(at_start, 1e-300)[:, None], axis=0)

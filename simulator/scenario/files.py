@@ -21,7 +21,7 @@ from simulator.scenario.bounds import MAX_DEPTH, too_deep
 from simulator.scenario.errors import ScenarioError, report
 from simulator.scenario.keys import apply_overrides, with_values
 from simulator.scenario.merge import deep_merge
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import STATE_FILE_ENTRIES, Scenario
 
 MAX_EXTENDS = 16  # files in one extends chain: deeper is surely a mistake
 MAX_FILE_BYTES = 4 * 2**20  # the baseline is 20 kB
@@ -105,10 +105,10 @@ def _kind(path: Path) -> str | None:
 
 
 class _StateFile(NamedTuple):
-    """A CSV file `[initial_state]` may name instead of listing its entries: the entries it
-    stands for, its month and number columns, and the column saying what is counted."""
+    """A CSV file `[initial_state]` may name instead of listing its entries
+    (`STATE_FILE_ENTRIES`): its month and number columns, and the column saying what is
+    counted."""
 
-    entries: str
     month: str
     number: str
     what: str
@@ -116,8 +116,8 @@ class _StateFile(NamedTuple):
 
 
 STATE_FILES = {
-    "cases_file": _StateFile("open_cases", "takeover", "cases", "kind", False),
-    "tasks_file": _StateFile("waiting_tasks", "created", "tasks", "task", True),
+    "cases_file": _StateFile("takeover", "cases", "kind", False),
+    "tasks_file": _StateFile("created", "tasks", "task", True),
 }
 
 
@@ -127,16 +127,17 @@ def _read_state_files(data: dict[str, Any], path: Path) -> None:
     state = data.get("initial_state")
     if not isinstance(state, dict):
         return
-    for key, form in STATE_FILES.items():
+    for key in STATE_FILES:
         if key not in state:
             continue
         name = state.pop(key)
         where = f"{path}: initial_state.{key}"
         if not isinstance(name, str):
             raise ScenarioError(f"{where}: must be a file name (a string)")
-        if form.entries in state:
-            raise ScenarioError(f"{where}: give {key} or {form.entries}, not both")
-        state[form.entries] = read_state_file(key, path.parent / name, where)
+        entries = STATE_FILE_ENTRIES[key]
+        if entries in state:
+            raise ScenarioError(f"{where}: give {key} or {entries}, not both")
+        state[entries] = read_state_file(key, path.parent / name, where)
 
 
 def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]]:

@@ -1621,6 +1621,19 @@ def takeover_span(takeover: dt.date, start: dt.date, period_days: float) -> tupl
     return t0, min(float((after - start).days), 0.0)
 
 
+def days_of_month(month: dt.date, start: dt.date, period_days: float, n: int) -> list[float]:
+    """The days (relative to `start`) on which the `n` entries of a month of
+    `[initial_state]` fall (cases taken over, tasks created): spread evenly over its
+    `takeover_span`, each in the middle of its share."""
+    t0, t1 = takeover_span(month, start, period_days)
+    return [t0 + (t1 - t0) * (k + 0.5) / n for k in range(n)]
+
+
+# `[initial_state]`'s CSV files, each read into the entries it names when a scenario file
+# is loaded (`simulator.scenario.files.read_state_file`)
+STATE_FILE_ENTRIES = {"cases_file": "open_cases", "tasks_file": "waiting_tasks"}
+
+
 class InitialState(Strict):
     """The caseload the municipality holds at the start, instead of an empty office.
 
@@ -1680,7 +1693,7 @@ class InitialState(Strict):
 
     @model_validator(mode="after")
     def _read(self) -> InitialState:
-        for name, entries in (("cases_file", "open_cases"), ("tasks_file", "waiting_tasks")):
+        for name, entries in STATE_FILE_ENTRIES.items():
             if getattr(self, name) is not None:
                 raise ValueError(
                     f"{name} is read when a scenario file is loaded; in scenario data give "
