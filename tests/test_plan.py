@@ -127,6 +127,8 @@ def test_posts_that_rise_do_not_fall_and_posts_that_fall_do_not_rise_within_the_
     assert constrain([10, 9, 9, 9, 9, 9], 9, None, False, hold=4)[0] == [10, 10, 10, 10, 9, 9]
     assert constrain([4, 7, 4, 4, 4, 4, 4], 4, None, False, 4)[0] == [4, 7, 7, 7, 7, 4, 4]
     assert constrain(swing, current=4, max_change=None, no_firing=False, hold=0)[0] == swing
+    # keeping 5 through the dip costs less than the hold after a rise back to 5 (23 posts)
+    assert constrain([5, 2, 3, 5, 2], 4, None, False, hold=2)[0] == [5, 5, 5, 5, 2]
     # a plan by month: one month's dip is not cut to be filled again the next
     assert constrain([3, 4, 4, 3, 4, 4], 3, None, False, hold=12)[0] == [3, 4, 4, 4, 4, 4]
 
