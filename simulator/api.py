@@ -686,8 +686,7 @@ def pair(a: Results, b: Results) -> Comparison:
     """B - A per metric with paired 95 % intervals, from two runs already made with the same
     seed and replication count (common random numbers): what `compare` returns, without
     running either again (the app keeps runs and pairs whichever two the room chose)."""
-    from simulator.analysis.comparison import paired_table
-    from simulator.experiments.run import Comparison
+    from simulator.experiments.run import paired
     from simulator.scenario import ScenarioError
 
     if (a.seed, a.replications) != (b.seed, b.replications):
@@ -695,10 +694,7 @@ def pair(a: Results, b: Results) -> Comparison:
             "pair: both runs need the same seed and replications "
             f"(got seed {a.seed} with {a.replications} and seed {b.seed} with {b.replications})"
         )
-    from simulator.analysis.mechanisms import off_metrics
-
-    off = off_metrics(a.scenario) & off_metrics(b.scenario)
-    return Comparison(a, b, paired_table(a.per_replication, b.per_replication, off))
+    return paired(a, b)
 
 
 def weekly_bands(results: Results, metric: str, *, scale: float = 1.0) -> pd.DataFrame:

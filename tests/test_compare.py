@@ -22,15 +22,15 @@ SHORT = ["simulation.duration_years=2", "simulation.warmup_years=1"]
 def test_a_scenario_compared_with_itself_is_identical():
     """Identical, except where the mechanism behind a metric is off in both: those zeros
     are not modelled, not equal (the baseline has no overtime, triage or caseload cap)."""
-    from simulator.analysis.comparison import OFF_IN_BOTH
+    from simulator.analysis.comparison import Verdict
     from simulator.analysis.mechanisms import off_metrics
 
     a = load_scenario(BASELINE, SHORT)
     result = compare(a, a, replications=3)
     assert (result.table["difference"].fillna(0) == 0).all()
-    off = result.table["metric"].isin(off_metrics(a))
+    off = result.table["metric"].isin(list(off_metrics(a)))
     assert {"overtime_hours", "optional_tasks_dropped"} <= set(result.table["metric"][off])
-    assert (result.table["verdict"][off] == OFF_IN_BOTH).all()
+    assert (result.table["verdict"][off] == Verdict.OFF_IN_BOTH).all()
     assert set(result.table["verdict"][~off]) <= {"identical", "undefined"}
     # every verdict is one the public API names (the app's cards read them so)
     import simulator as cl

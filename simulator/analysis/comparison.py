@@ -33,9 +33,6 @@ class Verdict(StrEnum):
     OFF_IN_BOTH = "off in both: not modelled"  # its mechanism is off in A and in B
 
 
-OFF_IN_BOTH = Verdict.OFF_IN_BOTH.value
-
-
 def paired_table(
     a: pd.DataFrame, b: pd.DataFrame, off: Collection[str] = frozenset()
 ) -> pd.DataFrame:
@@ -44,7 +41,7 @@ def paired_table(
 
     `a` and `b` are per-replication tables (replication, metric, value) of the same
     replications. The metrics in `off` (their mechanism off in both scenarios:
-    `mechanisms.off_metrics`) get the verdict `OFF_IN_BOTH`, not "identical": their zeros
+    `mechanisms.off_metrics`) get the verdict `Verdict.OFF_IN_BOTH`, not "identical": their zeros
     say nothing about the mechanism.
     """
     wide_a = a.pivot(index="replication", columns="metric", values="value")
@@ -65,7 +62,9 @@ def paired_table(
                 "ci_high": high,
                 "p10": float(p10),
                 "p90": float(p90),
-                "verdict": OFF_IN_BOTH if metric.name in off else _verdict(difference, low, high),
+                "verdict": Verdict.OFF_IN_BOTH.value
+                if metric.name in off
+                else _verdict(difference, low, high),
             }
         )
     return pd.DataFrame(rows)

@@ -205,10 +205,14 @@ def mechanisms(scenario: Scenario) -> tuple[Mechanism, ...]:
     return tuple(out)
 
 
-def off_metrics(scenario: Scenario) -> set[str]:
-    """The summary metrics whose mechanism `scenario` never switches on: zero or blank by
-    construction, whatever else the scenario does."""
-    return {metric for m in mechanisms(scenario) if not m.ever_on for metric in m.metrics}
+def off_metrics(
+    scenario: Scenario, found: tuple[Mechanism, ...] | None = None
+) -> dict[str, Mechanism]:
+    """The summary metrics whose mechanism `scenario` never switches on (zero or blank by
+    construction, whatever else the scenario does), each with that mechanism; `found`, the
+    scenario's `mechanisms` if already worked out."""
+    found = mechanisms(scenario) if found is None else found
+    return {metric: m for m in found if not m.ever_on for metric in m.metrics}
 
 
 def metric_mechanisms(found: tuple[Mechanism, ...]) -> dict[str, str]:

@@ -279,9 +279,14 @@ def compare(
     wall = time.perf_counter() - started
     result_a = _gather(a, seed, done[:replications], wall)
     result_b = _gather(b, seed, done[replications:], wall)
+    return paired(result_a, result_b)
+
+
+def paired(a: Results, b: Results) -> Comparison:
+    """B - A per metric from two runs with the same seed and replications; a metric whose
+    mechanism is off in both gets that verdict, not "identical"."""
     from simulator.analysis.comparison import paired_table
     from simulator.analysis.mechanisms import off_metrics
 
-    off = off_metrics(a) & off_metrics(b)
-    table = paired_table(result_a.per_replication, result_b.per_replication, off)
-    return Comparison(result_a, result_b, table)
+    off = set(off_metrics(a.scenario)) & set(off_metrics(b.scenario))
+    return Comparison(a, b, paired_table(a.per_replication, b.per_replication, off))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.analysis.mechanisms import Mechanism, empty_start, mechanisms
+from simulator.analysis.mechanisms import Mechanism, empty_start, mechanisms, off_metrics
 from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.replications import relative_half_width
 from simulator.analysis.standards import BAND_TEXT
@@ -62,13 +62,13 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
     window_start = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)
     window_end = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.duration_days)
     found = mechanisms(results.scenario)
-    off_metrics = {m: mech for mech in found if not mech.ever_on for m in mech.metrics}
+    off = off_metrics(results.scenario, found)
     several = results.replications > 1
 
     def show(metric: str, label: str, fmt: str = "{:.1f}", scale: float = 1.0) -> str:
         row = s.loc[metric]
-        if metric in off_metrics:
-            return f"  {label:<{LABEL}}off ({off_metrics[metric].name} is not modelled)"
+        if metric in off:
+            return f"  {label:<{LABEL}}off ({off[metric].name} is not modelled)"
         if pd.isna(row["mean"]):
             return f"  {label:<{LABEL}}-"
         text = f"{fmt.format(row['mean'] * scale):>8}"
@@ -127,7 +127,7 @@ FEW_DUE = 20  # tasks falling due a run, below which a share's interval says lit
 
 
 def _few_due(results: Results, statutory: bool) -> str:
-    """ "  (12 due a run)" after a share of tasks on time that rests on fewer than `FEW_DUE`
+    """ "  (only 12 due a run)" after a share of tasks on time that rests on fewer than `FEW_DUE`
     tasks falling due in a run: with one task due, "100 %, 100 to 100 %" looks certain."""
     tasks = results.by_task
     if tasks.empty or "due_in_window" not in tasks:
