@@ -169,6 +169,17 @@ def test_robustness_figure_draws_the_percentiles_its_caption_names_and_the_targe
     assert (tmp_path / "f.png").stat().st_size > 10_000
 
 
+def test_a_robustness_figure_draws_any_share_in_per_cent(tmp_path: Path):
+    """Utilisation is a share without a target or a direction of better: drawn in per
+    cent all the same (the scale followed the metrics with a target)."""
+    from simulator.sweep.robustness import policy_figure
+
+    values = pd.DataFrame([[0.6, 0.7, 0.8, 0.9]], index=pd.Index([3], name="caseworkers"))
+    figure = policy_figure(values, "utilisation_mean", ["caseworkers"], tmp_path / "u.png")
+    dots = figure.axes[0].collections[0].get_offsets()[:, 0]
+    assert list(dots) == pytest.approx([60.0, 70.0, 80.0, 90.0])
+
+
 def test_the_most_robust_policy_names_every_tie_and_the_rule_that_breaks_it():
     from simulator.sweep.robustness import _most_robust
 

@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.analysis.metrics import METRICS
+from simulator.analysis.metrics import METRICS, is_share
 from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
@@ -183,7 +183,7 @@ def interval(
     """The 95 % CI of a mean of `metric` over units (replications or design points):
     Wilson's at the effective sample size for a share (inside [0, 1]), else the t-interval
     cut at 0 where every value is non-negative (see the module's notes)."""
-    share = metric == "unstable" or (metric in METRICS and METRICS[metric].unit == "share")
+    share = metric == "unstable" or is_share(metric)
     return share_ci if share else nonnegative_ci
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulator.analysis.metrics import METRICS
+from simulator.analysis.metrics import METRICS, is_share
 from simulator.reporting.figures import DPI, LINE_COLOUR, OVER_COLOUR, WARMUP_COLOUR, plain_text
 from simulator.sweep.analyze import fmt, num
 
@@ -29,15 +29,11 @@ def metric_label(metric: str) -> str:
     return f"{words} ({unit})" if unit else words
 
 
-def _is_share(metric: str) -> bool:
-    return metric in METRICS and METRICS[metric].unit == "share"
-
-
 def heatmap(table: pd.DataFrame, metric: str, labels: tuple[str, str], path: Path) -> Figure:
     """Mean of `metric` per pair of levels: x levels across, y levels up, values in cells,
     written as the report writes them (`analyze.num`: "1,716", "97.7 %")."""
     values = table.to_numpy(dtype=float)
-    share = _is_share(metric)
+    share = is_share(metric)
     shown = values * 100 if share else values
     figure = Figure(figsize=(1.1 * values.shape[1] + 3.2, 0.7 * values.shape[0] + 2.4), dpi=DPI)
     ax = figure.add_subplot()
@@ -85,7 +81,7 @@ def main_effects(
     rows = -(-len(factors) // columns)
     figure = Figure(figsize=(4.2 * columns, 3.3 * rows), dpi=DPI)
     axes = figure.subplots(rows, columns, squeeze=False, sharey=True)
-    scale = 100 if _is_share(metric) else 1
+    scale = 100 if is_share(metric) else 1
     for ax, factor in zip(axes.flat, factors, strict=False):
         part = effects[effects["factor"] == factor].sort_values("position")
         x = part["position"].to_numpy(dtype=float)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simulator.analysis.metrics import is_share
 from simulator.analysis.standards import CASELOAD_LIMIT
 from simulator.analysis.standards import ON_TIME as ON_TIME_TARGET
 from simulator.experiments.atomic import atomic_folder
@@ -180,7 +181,7 @@ def policy_figure(
     ended at the nearest scenario as `Axes.boxplot` would; a dot for every scenario; and
     the `target` (value, words) satisficing judges by, if the metric has one. A share is
     drawn in per cent."""
-    scale = 100.0 if metric in MORE_IS_BETTER else 1.0
+    scale = 100.0 if is_share(metric) else 1.0
     rows = values.to_numpy(dtype=float) * scale
     figure = Figure(figsize=(7.0, 0.45 * len(values) + 2.0), dpi=DPI)
     ax = figure.add_subplot()

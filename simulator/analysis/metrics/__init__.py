@@ -74,6 +74,14 @@ PARTS: tuple[Part, ...] = (
 
 SUMMARY_METRICS: list[Metric] = [metric for part in PARTS for metric in part.summary]
 METRICS: dict[str, Metric] = {m.name: m for m in SUMMARY_METRICS}
+
+
+def is_share(name: str) -> bool:
+    """Whether the summary metric `name` is a share (0 to 1): its intervals stay inside it,
+    and figures draw it in per cent."""
+    return name in METRICS and METRICS[name].unit == "share"
+
+
 TIMESERIES_METRICS: dict[str, str] = {
     name: description for part in PARTS for name, description in part.timeseries.items()
 }
