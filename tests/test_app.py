@@ -623,6 +623,29 @@ def test_triage_in_b_shows_the_optional_tasks_it_drops(app: AppTest) -> None:
     assert not texts.is_off(row["verdict"])  # on in B: a finding, not a switched-off zero
 
 
+def test_the_debrief_keeps_a_plan_per_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two games alike but for the seed need plans of their own (the planner draws its
+    futures from the seed, which the scenario's digest leaves out); the same game again
+    finds its plan kept."""
+    made: list[int] = []
+
+    def plan(scenario, start, end, progress=None, workers=1):
+        made.append(scenario.simulation.seed)
+        return planner.Plan("stub", "stub", [(start, 4)])
+
+    monkeypatch.setattr(planner, "comparison_plan", plan)
+    monkeypatch.setattr(flight.show, "runner", lambda: SimpleNamespace(workers=1))
+    flight._plans().clear()
+    base = cl.load_scenario("peak_without_hiring")
+    game = flight.Game(seed=1, quarters=2, hires=[0, 0], triage=[False, False])
+    for seed in (1, 2, 1):
+        other = base.model_copy(update={"simulation": base.simulation.model_copy(
+            update={"seed": seed})})  # fmt: skip
+        flight.debrief_plan(other, game)
+    assert made == [1, 2]
+    flight._plans().clear()
+
+
 def test_the_flight_simulator_runs_quarters_to_the_debrief(
     app: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -395,7 +395,7 @@ def differences_figure(rows: pd.DataFrame, *, title: str) -> Figure:
             ax.set_yticks([])
             ax.grid(False)
             ax.spines["left"].set_visible(False)
-            chance = "" if clear else "  (the interval includes zero: could be chance)"
+            chance = "" if clear else f"  ({texts.verdict_words(row['verdict'])})"
             ax.set_title(row["label"] + chance, fontsize=12.5, fontweight="normal")
         axes[-1].set_xlabel("B − A: dot = mean difference, bar = paired 95 % interval")
         _arrange(fig, title, 0.45 * len(rows) + 0.8 * (len(rows) - 1), 0, gap=0.8, below_in=0.3)

@@ -413,12 +413,14 @@ def debrief_plan(
     scenario: Scenario, game: Game, progress: planner.Progress | None = None
 ) -> planner.Plan:
     """The plan the debrief compares the game with (`planner.comparison_plan`), made once
-    per game: kept by the scenario it plans (digest: arrivals, seed, the staffing before
-    the game), the game's dates and the planner's replications."""
+    per game: kept by the scenario it plans (its digest, which leaves the seed out, and
+    its seed: the planner draws its futures from it), the game's dates and the planner's
+    replications."""
     start, end = game_start(scenario), quarter_start(scenario, game.quarters)
     yours = staffing_with(scenario, hire_dates(scenario, game.hires))
     planned = until(scenario, end, yours, warmup=True)
-    key = (planned.digest(), start, end, planner.REPLICATIONS, planner.MAX_REPLICATIONS)
+    key = (planned.digest(), planned.simulation.seed, start, end, planner.REPLICATIONS,
+           planner.MAX_REPLICATIONS)  # fmt: skip
     plans = _plans()
     if key not in plans:
         workers = show.runner().workers  # idle while the room waits for this plan

@@ -104,8 +104,9 @@ def instant(scenario: Scenario, start: dt.date, end: dt.date) -> Plan:
     return Plan(
         "the instant answer",
         "the instant answer (offered load, no simulation): enough caseworkers each quarter "
-        "for at most 45 open cases each, with 90 % probability; it looks at open cases "
-        "only, not at deadlines or the backlog",
+        f"for at most {CASELOAD_LIMIT:g} open cases each, with {CONFIDENCE * 100:.0f} % "
+        "probability; "
+        "it looks at open cases only, not at deadlines or the backlog",
         rows,
     )
 
