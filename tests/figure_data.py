@@ -36,7 +36,8 @@ def figure_data(weekly: pd.DataFrame, by_task: pd.DataFrame) -> pd.DataFrame:
     parts["staff"] = figures.staff_table(weekly)
     on_time = figures._on_time_table(by_task)
     parts["on time"] = on_time.astype({"statutory": float}).set_index("task")  # 1: statutory
-    parts["dropped"] = figures.dropped_table(by_task).set_index("task")
+    dropped = figures.dropped_table(by_task)
+    parts["dropped"] = dropped.astype({"statutory": float}).set_index("task")
     long = []
     for name, table in parts.items():
         table = table.rename_axis("key").reset_index()

@@ -25,6 +25,7 @@ from simulator.reporting.console import console_summary
 from simulator.reporting.drawing import Planner, draw_figures
 from simulator.reporting.figures import (
     COMPARE_COLOUR,
+    LINE_COLOUR,
     STAFF_STATES,
     _on_time_table,
     _save,
@@ -351,10 +352,14 @@ def test_the_bars_per_task_type_show_the_range_of_the_runs_beside_the_interval()
         assert "95 % CI of the mean" in labels
         note = fig._supxlabel.get_text()
         assert "Error bars: 95 % CI of the mean" in note and "Hatched: 8 runs in 10" in note
-    # triage drops optional tasks only: their bars in the optional tasks' colour
-    dropped = dropped_figure(by_task, "x").axes[0]
-    colours = {tuple(bar.get_facecolor()) for bar in dropped.patches if bar.get_facecolor()[3]}
-    assert colours == {matplotlib.colors.to_rgba(COMPARE_COLOUR)}
+    # a dropped task's bar in its kind's colour: triage drops optional tasks only, so in
+    # a run the optional tasks' colour (this table drops a statutory one too, to tell)
+    table = dropped_table(by_task)
+    bars = [b for b in dropped_figure(by_task, "x").axes[0].patches if b.get_facecolor()[3]]
+    kinds = {LINE_COLOUR: True, COMPARE_COLOUR: False}
+    drawn = [next(k for c, k in kinds.items() if matplotlib.colors.to_rgba(c) ==
+                  tuple(bar.get_facecolor())) for bar in bars]  # fmt: skip
+    assert drawn == table["statutory"].tolist() and not all(drawn) and any(drawn)
     one = on_time_figure(make_by_task(1), "x")
     assert hatched_spans(one.axes[0]) == {} and one.axes[0].get_legend() is None
     assert "no interval and no range" in one._supxlabel.get_text()

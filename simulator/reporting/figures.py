@@ -687,33 +687,29 @@ def _task_means(
     rows: pd.DataFrame, column: str, count: str, scale: float = 1.0, share: bool = False
 ) -> pd.DataFrame:
     """Per task type: the mean over replications of `column` (times `scale`), its 95 %
-    interval (for a `share`, Wilson's, inside 0 to `scale`; else cut at 0), and the mean of
-    `count` per replication (column "count")."""
+    interval (for a `share`, Wilson's, inside 0 to `scale`; else cut at 0), the 10th and
+    90th percentiles of the replications (`p10`, `p90`: the range one municipality may
+    see; NaN with fewer than two), the mean of `count` per replication (column "count"),
+    and whether the type is statutory."""
     out = []
     for task, group in rows.groupby("task", sort=False):
         values = group[column].to_numpy(dtype=float)
         mean, low, high = (share_ci if share else nonnegative_ci)(values)
+        p10, p90 = percentile_range(values)
         out.append(
             {
                 "task": task,
                 "mean": float(mean) * scale,
-                "count": float(group[count].mean()),
                 "low": float(low) * scale,
                 "high": float(high) * scale,
+                "count": float(group[count].mean()),
+                "p10": float(p10) * scale,
+                "p90": float(p90) * scale,
+                "statutory": bool(group["statutory"].iloc[0]),
             }
         )
-    return pd.DataFrame(out, columns=["task", "mean", "low", "high", "count"])
-
-
-def task_ranges(rows: pd.DataFrame, column: str, scale: float = 1.0) -> pd.DataFrame:
-    """Per task type: the 10th and 90th percentiles of `column` (times `scale`) over the
-    replications, columns task, p10, p90: the range one municipality may see, beside
-    `_task_means`' interval of the mean (NaN with fewer than two values)."""
-    out = []
-    for task, group in rows.groupby("task", sort=False):
-        p10, p90 = percentile_range(group[column].to_numpy(dtype=float))
-        out.append({"task": task, "p10": float(p10) * scale, "p90": float(p90) * scale})
-    return pd.DataFrame(out, columns=["task", "p10", "p90"])
+    columns = ["task", "mean", "low", "high", "count", "p10", "p90", "statutory"]
+    return pd.DataFrame(out, columns=columns)
 
 
 def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:
@@ -726,8 +722,7 @@ def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:
     for kind in (False, True):  # bars are drawn from the bottom: statutory on top
         rows = by_task[(statutory == kind) & (by_task["due_in_window"] > 0)]
         table = _task_means(rows, "on_time_share", "due_in_window", scale=100.0, share=True)
-        table = table.sort_values("mean", ascending=False, kind="stable")
-        parts.append(table.assign(statutory=kind))
+        parts.append(table.sort_values("mean", ascending=False, kind="stable"))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -769,13 +764,12 @@ def _task_bars(
     fig: Figure,
     ax: Axes,
     table: pd.DataFrame,
-    ranges: pd.DataFrame,
     n_runs: int,
     value: str,
     counted: tuple[str, str],
     empty: str,
 ) -> None:
-    """Bars of a `_task_means` table: the mean, the range of the runs (`task_ranges`,
+    """Bars of a `_task_means` table: the mean, the range of the runs (`p10` to `p90`,
     hatched) and the 95 % interval of the mean (error bars), said apart in a legend and
     the note; each value (format `value`) on the right; `counted` is how the count is named
     beside each task type and in the note, e.g. ("due", "tasks falling due"). An empty
@@ -785,18 +779,15 @@ def _task_bars(
         ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
         return
     y = np.arange(len(table))
-    kinds = (
-        table["statutory"].astype(bool) if "statutory" in table else pd.Series(True, table.index)
-    )
+    kinds = table["statutory"].astype(bool)
     height = 0.65
     ax.barh(
         y, table["mean"], color=[LINE_COLOUR if kind else COMPARE_COLOUR for kind in kinds],
         height=height, zorder=2,
     )  # fmt: skip
-    spread = table[["task"]].merge(ranges, on="task", how="left")
-    has_range = n_runs > 1 and spread["p10"].notna().any()
+    has_range = n_runs > 1 and table["p10"].notna().any()
     if has_range:
-        ax.barh(y, spread["p90"] - spread["p10"], left=spread["p10"], height=height,
+        ax.barh(y, table["p90"] - table["p10"], left=table["p10"], height=height,
                 facecolor="none", edgecolor="black", hatch="////", linewidth=0, alpha=0.55,
                 zorder=3, label=TASK_RANGE_LABEL)  # fmt: skip
     err = np.vstack([table["mean"] - table["low"], table["high"] - table["mean"]])
@@ -812,7 +803,7 @@ def _task_bars(
         [f"{plain_text(task.replace('_', ' '))}{'' if kind else ' (kan)'}  ({n:,.0f} {counted[0]})"
          for task, n, kind in pairs],
     )  # fmt: skip
-    if "statutory" in table and kinds.any() and not kinds.all():
+    if kinds.any() and not kinds.all():
         ax.axhline(int((~kinds).sum()) - 0.5, color="black", linewidth=0.8)
     ax.set_ylim(-0.6, len(table) - 0.4)
     _value_axis(ax, y, ["–" if np.isnan(m) else value.format(m) for m in table["mean"]])
@@ -837,12 +828,10 @@ def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
     ax.set_xlabel("share done on time (measurement window)")
     empty = "no task fell due in the measurement window"
-    ranges = task_ranges(by_task[by_task["due_in_window"] > 0], "on_time_share", scale=100.0)
     _task_bars(
         fig,
         ax,
         table,
-        ranges,
         _replications(by_task),
         "{:.0f} %",
         ("due", "tasks falling due"),
@@ -858,12 +847,10 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
     fig, ax = _bar_figure(f"{title}: optional tasks dropped by triage", len(table))
     ax.set_xlabel("optional tasks dropped per run (created in the measurement window)")
     empty = "no optional task created in the measurement window was dropped"
-    ranges = task_ranges(by_task[by_task["task"].isin(table["task"])], "triaged")
     _task_bars(
         fig,
         ax,
-        table.assign(statutory=False),  # triage drops optional tasks only: their colour
-        ranges,
+        table,
         _replications(by_task),
         "{:.1f}",
         ("created", "tasks created"),
