@@ -301,6 +301,13 @@ def test_a_month_run_in_part_is_left_out_of_the_arrivals_and_the_note_says_so() 
     assert "no family member arrived in this run" in texts
     whole = arrivals_figure(counts, "x", None, (), (dt.date(2012, 1, 1), dt.date(2012, 4, 30)))
     assert len(whole.axes[0].get_lines()[0].get_xdata()) == 4
+    # a run within one month: nothing whole to draw; drawn, and said to be partial
+    brief = month_counts(["2012-01"], 3.0, 0.0)
+    fig = arrivals_figure(brief, "x", None, (), (dt.date(2012, 1, 1), dt.date(2012, 1, 20)))
+    assert len(fig.axes[0].get_lines()[0].get_xdata()) == 1
+    assert "Run only in part, drawn all the same: 2012-01." in " ".join(
+        t.get_text() for t in fig.texts
+    )
 
 
 def test_stress_figure_draws_the_threshold_it_is_given_in_view() -> None:

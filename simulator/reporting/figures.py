@@ -630,7 +630,7 @@ def arrivals_figure(
     drawing zeros, and where the timeline switches it, from when. A month the run covers
     only in part (its first or last, `run_days`) is left out and the note says so: its
     count is not a month's."""
-    counts, cut = _whole_months(counts, run_days)
+    counts, partial = _whole_months(counts, run_days)
     fig, axes = _time_panels((1, 1), height=6.5)
     panels = (
         ("persons_placed", "people placed a month", "refugees placed (children included)",
@@ -656,21 +656,18 @@ def arrivals_figure(
                         "its application, processing and travel, longer than the run")  # fmt: skip
     span = pd.DataFrame({"date": [months.index.min(), months.index.max()]})
     heading = f"{title}: people placed and family members arriving, per month"
-    note = _method_note(n, "month")
-    if cut:
-        note += f" Left out, run only in part: {', '.join(cut)}."
-    _finish_time_figure(fig, axes, span, warmup_end, heading, note)
+    _finish_time_figure(fig, axes, span, warmup_end, heading, _method_note(n, "month") + partial)
     return fig
 
 
 def _whole_months(
     counts: pd.DataFrame, run_days: tuple[dt.date, dt.date] | None
-) -> tuple[pd.DataFrame, list[str]]:
-    """`counts` without the months (period "YYYY-MM") the run covers only in part, and
-    those months; all of them where the run is shorter than a month (nothing else to
-    draw) or `run_days` is not known."""
+) -> tuple[pd.DataFrame, str]:
+    """`counts` without the months (period "YYYY-MM") the run covers only in part, and what
+    the note says of them. Where every month is such (a run shorter than a month or two),
+    they stay, named as partial: there is nothing else to draw."""
     if run_days is None or not len(counts):
-        return counts, []
+        return counts, ""
     first, last = run_days
     partial = set()
     if first.day != 1:
@@ -678,9 +675,12 @@ def _whole_months(
     if (last + dt.timedelta(days=1)).day != 1:
         partial.add(f"{last:%Y-%m}")
     months = set(counts["period"]) - {WINDOW}
-    if not partial or months <= partial:
-        return counts, []
-    return counts[~counts["period"].isin(partial)], sorted(partial)
+    named = ", ".join(sorted(partial & months))
+    if not named:
+        return counts, ""
+    if months <= partial:
+        return counts, f" Run only in part, drawn all the same: {named}."
+    return counts[~counts["period"].isin(partial)], f" Left out, run only in part: {named}."
 
 
 def _task_means(
