@@ -639,13 +639,13 @@ def test_the_page_keeps_its_text_above_the_footer_and_continues_on_a_second_page
         assert f"Note {k}: a long remark" in words
 
 
-def test_a_plan_by_month_with_a_long_name_fits_its_pages() -> None:
-    """Three years by month (36 rows) and a scenario name of 100 characters: the title
-    fits the page's width, and the table gets a page of its own rather than running over
-    the cost beside it."""
+@pytest.mark.parametrize("name", ["a_municipality_" + "x" * 85, "W" * 100])
+def test_a_plan_by_month_with_a_long_name_fits_its_pages(name: str) -> None:
+    """Three years by month (36 rows) and a scenario name of 100 characters, narrow or of
+    the widest letter: the titles fit the page's width (measured, not counted), and the
+    table gets a page of its own rather than running over the cost beside it."""
     from simulator.plan.page import page_figures
 
-    name = "a_municipality_" + "x" * 85
     s = municipality(name=name, simulation={"start_date": START, "duration_years": 3.0,
                                             "seed": 11})  # fmt: skip
     plan = plan_of(s, step="month", replications=4, max_replications=8)

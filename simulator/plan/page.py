@@ -41,6 +41,7 @@ from simulator.plan.report import (
 )
 from simulator.plan.search import caseloads, met
 from simulator.reporting.figures import LINE_COLOUR, OVER_COLOUR, SECONDARY_COLOUR
+from simulator.reporting.text import fit_title
 from simulator.version import __version__
 
 A4 = (8.27, 11.69)
@@ -64,12 +65,11 @@ def page_figures(plan: Plan) -> list[Figure]:
     name = plan.scenario.name
     first, last = plan.periods.dates[0], plan.periods.end - dt.timedelta(days=1)
     title = f"Caseworkers needed: {name}, {first:%b %Y} to {last:%b %Y}"
-    continued = f"Caseworkers needed: {name} (continued)"  # two lines at most: the name ≤ 100
+    continued = f"Caseworkers needed: {name} (continued)"
     # a long scenario name: a smaller title, wrapped if need be, pushing the rest down
-    size = max(10.0, min(14.0, 14.0 * TITLE_CHARS / len(title)))
-    lines = textwrap.wrap(title, int(TITLE_CHARS * 14.0 / size), break_on_hyphens=False)
+    size, lines = fit_title(title, TEXT_WIDTH, 14.0, 10.0)
     fig.text(0.05, 0.975, "\n".join(lines), fontsize=size, weight="bold", color=INK, va="top")
-    y = 0.952 - _height(len(lines) - 1, size / 1.35 * 1.2)
+    y = 0.952 - _height(len(lines) - 1, size, spacing=1.2)
     fig.text(0.05, y, f"Targets: at most {t.caseload_limit:g} cases per caseworker, at "
              f"least {t.on_time:.0%} of statutory tasks on time, each {plan.periods.step}.",
              fontsize=8.5, color=MUTED, va="top")  # fmt: skip
@@ -105,22 +105,23 @@ def page_figures(plan: Plan) -> list[Figure]:
 
 def _table_page(plan: Plan, title: str) -> Figure:
     """A page of its own for a table of many periods, its rows as tall as fit."""
-    page = _new_page(title)
+    page, top = _new_page(title)
     rows = plan.periods.n + 2  # the header is two lines
-    height = min(0.021 * rows, TOP - 0.03 - BOTTOM)
+    height = min(0.021 * rows, top - 0.03 - BOTTOM)
     scale = min(1.2, height / rows / 0.021 * 1.2)
-    axes = page.add_axes((0.10, TOP - 0.03 - height, 0.80, height))
+    axes = page.add_axes((0.10, top - 0.03 - height, 0.80, height))
     _table(axes, plan, min(7.0, 7.0 * scale), scale)
     return page
 
 
-def _new_page(title: str) -> Figure:
-    """A page after the first, under the page's title (marked continued), wrapped."""
+def _new_page(title: str) -> tuple[Figure, float]:
+    """A page after the first under the page's title (marked continued), fitted to the
+    page's width; and the y below the title, where its content starts."""
     page = Figure(figsize=A4)
-    lines = textwrap.wrap(title, int(TITLE_CHARS * 14.0 / 11.0), break_on_hyphens=False)
-    page.text(0.05, 0.975, "\n".join(lines[:2]), fontsize=11, weight="bold", color=MUTED,
+    size, lines = fit_title(title, TEXT_WIDTH, 11.0, 8.0)
+    page.text(0.05, 0.975, "\n".join(lines), fontsize=size, weight="bold", color=MUTED,
               va="top")  # fmt: skip
-    return page
+    return page, 0.975 - _height(len(lines), size, spacing=1.2) - 0.015
 
 
 def write_page(plan: Plan, folder: Path) -> tuple[Path, Path]:
@@ -139,27 +140,33 @@ def write_page(plan: Plan, folder: Path) -> tuple[Path, Path]:
 
 # --------------------------------------------------------------------------- pieces
 
-TOP = 0.935  # where a continuation page starts, below its title (two lines at most)
 BOTTOM = 0.05  # the footer's top: text above it only
-TITLE_CHARS = 58  # the characters of a 14-point bold title that fit across the page
+TEXT_WIDTH = A4[0] * 0.9  # inches between the page's margins (5 % each side)
 TABLE_ROWS = 12  # the periods whose table fits beside the posts chart
+
+
+def _chars(size: float, bold: bool = False) -> int:
+    """Characters of body text of `size` points a line holds across the page: a count, not
+    a measure, which text in words keeps to (titles, with a scenario name of any letters,
+    are measured: `fit_title`)."""
+    return int(118 * 8.0 / size * (0.9 if bold else 1.0))
 
 
 def _lines(text: str | list[str], size: float, bold: bool = False) -> list[str]:
     """A paragraph wrapped, or bullets (one per item) wrapped, for text of this size."""
-    chars = int(118 * 8.0 / size * (0.9 if bold else 1.0))
     if isinstance(text, str):
-        return textwrap.wrap(text, chars)
-    return [line for item in text for line in _bullet(item, chars)]
+        return textwrap.wrap(text, _chars(size, bold))
+    return [line for item in text for line in _bullet(item, _chars(size, bold))]
 
 
 def _bullet(item: str, chars: int) -> list[str]:
     return textwrap.wrap(item, chars, initial_indent="• ", subsequent_indent="  ")
 
 
-def _height(lines: int, size: float) -> float:
-    """The height, as a fraction of the page, of `lines` lines of text of this size."""
-    return lines * size * 1.35 / 72 / A4[1]
+def _height(lines: int, size: float, spacing: float = 1.35) -> float:
+    """The height, as a fraction of the page, of `lines` lines of text of this size, at
+    this line spacing (1.35 for body text, as `_block` draws it)."""
+    return lines * size * spacing / 72 / A4[1]
 
 
 def _block(
@@ -189,8 +196,9 @@ def _flow(
     """Headed blocks of bullets (heading, items, font size) from `y` down on `page`, whole
     bullets at a time; what does not fit above the footer continues on a new page, added
     to `pages` under `title` (a heading cut by the page is marked "continued")."""
+    fresh = False  # `page` is a new page, nothing on it yet
     for heading, items, size in blocks:
-        bullets = [_bullet(item, int(118 * 8.0 / size)) for item in items]
+        bullets = [_bullet(item, _chars(size)) for item in items]
         heading_now = heading
         while bullets:
             room = y - 0.016 - 0.01 - BOTTOM
@@ -198,13 +206,14 @@ def _flow(
             while n < len(bullets) and _height(used + len(bullets[n]), size) <= room:
                 used += len(bullets[n])
                 n += 1
-            if n == 0 and y < TOP:  # not even one bullet fits: a new page
-                page = _new_page(title)
+            if n == 0 and not fresh:  # not even one bullet fits: a new page
+                page, y = _new_page(title)
                 pages.append(page)
-                y = TOP
+                fresh = True
                 continue
             n = max(n, 1)  # a bullet longer than a whole page is cut by the page, not lost
             y = _block(page, y, heading_now, [line for b in bullets[:n] for line in b], size)
+            fresh = False
             bullets = bullets[n:]
             heading_now = f"{heading} (continued)"
 
@@ -216,7 +225,7 @@ def _text_column(fig: Figure, x: float, y: float, paragraphs: list[tuple[str, st
         y -= 0.016
         lines = textwrap.wrap(text, width)
         fig.text(x, y, "\n".join(lines), fontsize=7.4, color=INK, va="top", linespacing=1.35)
-        y -= len(lines) * 7.4 * 1.35 / 72 / A4[1] + 0.012
+        y -= _height(len(lines), 7.4) + 0.012
 
 
 def _posts_axes(ax: Axes, plan: Plan) -> None:

@@ -26,7 +26,6 @@ have many replications they are drawn on several processes (`write_figures`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,8 +36,6 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
-from matplotlib.textpath import TextToPath
 from matplotlib.ticker import PercentFormatter
 
 from simulator.analysis.mechanisms import Mechanism
@@ -47,6 +44,7 @@ from simulator.analysis.standards import CASELOAD_BAND
 from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
 from simulator.analysis.tables import monthly_counts, weekly_bands
 from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, Planner, draw_figures
+from simulator.reporting.text import POINT, fit_title, text_width, wrap
 
 if TYPE_CHECKING:
     from simulator.experiments.executors import Executor
@@ -132,7 +130,6 @@ def mechanism_state(found: tuple[Mechanism, ...], name: str) -> str | None:
 
 # --- layout -------------------------------------------------------------------------------------
 
-POINT = 1 / 72  # inch
 EDGE = 0.1  # inch between the outermost text and the figure's edge
 GAP = 0.15  # inch between stacked panels, and between a title and what is under it
 LINE = 1.25  # height of a line of text over its font size
@@ -142,36 +139,6 @@ LEGEND_COLUMNS = 3
 # matplotlib's legend geometry (rcParams' defaults), in font sizes: handle, handle to text,
 # between columns, the border's padding and the space to the axes
 HANDLE, HANDLE_PAD, COLUMN_GAP, BORDER = 2.0, 0.8, 2.0, 0.4 * 2 + 0.2
-BREAK_AFTER = re.compile(r"(?<=[ _.\-])")  # where a line may break: after a space, _, . or -
-_TEXT = TextToPath()
-
-
-def _text_width(text: str, size: float, weight: str = "normal") -> float:
-    """Width in inches of one line of `text` in the default font at `size` points."""
-    font = FontProperties(size=size, weight=weight)
-    width, _, _ = _TEXT.get_text_width_height_descent(text, font, False)
-    return float(width) * POINT
-
-
-def _wrap(text: str, size: float, width: float, weight: str = "normal") -> list[str]:
-    """`text` in lines no wider than `width` inches at `size` points: broken after a space,
-    underscore, dot or hyphen where one is near enough, else within a word (a scenario
-    name has no spaces)."""
-    lines, line = [], ""
-    for piece in BREAK_AFTER.split(text):
-        if line and _text_width((line + piece).rstrip(), size, weight) > width:
-            lines.append(line.rstrip())
-            line = piece
-        else:
-            line += piece
-        while len(line) > 1 and _text_width(line.rstrip(), size, weight) > width:
-            cut = max(
-                (k for k in range(1, len(line)) if _text_width(line[:k], size, weight) <= width),
-                default=1,
-            )
-            lines.append(line[:cut])
-            line = line[cut:]
-    return [*lines, line.rstrip()]
 
 
 def _tick_room(axis: Axis) -> float:
@@ -186,7 +153,7 @@ def _tick_room(axis: Axis) -> float:
     reach = max(tick.get_tick_padding(), 0.0) + tick.get_pad()
     if axis.axis_name == "x":
         return (reach + size * LINE) * POINT
-    return reach * POINT + max(_text_width(text, size) for text in labels)
+    return reach * POINT + max(text_width(text, size) for text in labels)
 
 
 def _label_room(axis: Axis) -> float:
@@ -264,10 +231,7 @@ def _heading(fig: Figure, text: str) -> None:
     `SMALLEST_TITLE`), then wrapped, so that a scenario name of any allowed length fits."""
     width, height = fig.get_size_inches()
     room = width - 2 * EDGE
-    size = TITLE_SIZE
-    while size > SMALLEST_TITLE and _text_width(text, size, "bold") > room:
-        size -= 0.5
-    lines = _wrap(text, size, room, "bold")
+    size, lines = fit_title(text, room, TITLE_SIZE, SMALLEST_TITLE)
     fig.suptitle("\n".join(lines), fontsize=size, fontweight="bold", y=1 - EDGE / height, va="top")
 
 
@@ -279,13 +243,13 @@ def _legend_layout(fig: Figure, labels: list[str]) -> tuple[int, list[str]]:
     em = LEGEND_SIZE * POINT
     for columns in range(min(LEGEND_COLUMNS, len(labels)), 0, -1):
         rows = -(-len(labels) // columns)
-        widths = [max(_text_width(text, LEGEND_SIZE) for text in labels[i : i + rows])
+        widths = [max(text_width(text, LEGEND_SIZE) for text in labels[i : i + rows])
                   for i in range(0, len(labels), rows)]  # fmt: skip
         entries = sum(widths) + len(widths) * (HANDLE + HANDLE_PAD) * em
         if entries + ((len(widths) - 1) * COLUMN_GAP + BORDER) * em <= room:
             return columns, labels
     text_room = room - (HANDLE + HANDLE_PAD + BORDER) * em
-    return 1, ["\n".join(_wrap(text, LEGEND_SIZE, text_room)) for text in labels]
+    return 1, ["\n".join(wrap(text, LEGEND_SIZE, text_room)) for text in labels]
 
 
 # --- drawing helpers ----------------------------------------------------------------------------
