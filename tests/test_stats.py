@@ -104,3 +104,19 @@ def test_a_share_past_one_by_rounding_keeps_its_share_interval() -> None:
     assert [float(v) for v in (mean, low, high)] == pytest.approx([float(v) for v in exact])
     _, _, beyond = share_ci(np.array([0.72, 0.85, 0.91, 1.2]))
     assert beyond > 1.0
+
+
+def test_a_value_never_reached_counts_as_beyond_every_other() -> None:
+    """+inf ("not in the run") in the runs: a percentile landing on a finite run is that
+    run's value (numpy's interpolation gives NaN there: 26 + (inf - 26) x 0), one that
+    reaches towards an inf is inf; without inf, numpy's percentile bit for bit."""
+    runs = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 26.0, np.inf]
+    low, high = percentile_range(runs)
+    assert (float(low), float(high)) == (1.0, 26.0)
+    assert [float(v) for v in percentile_range([26.0, np.inf])] == [np.inf, np.inf]
+    rows = np.array([runs, list(range(11))], dtype=float)
+    lows, highs = percentile_range(rows, axis=1)
+    assert list(lows) == [1.0, 1.0] and list(highs) == [26.0, 9.0]
+    finite = np.random.default_rng(3).normal(size=(5, 9))
+    assert np.array_equal(np.stack(percentile_range(finite, axis=1)),
+                          np.percentile(finite, [10, 90], axis=1))  # fmt: skip

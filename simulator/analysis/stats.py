@@ -181,7 +181,9 @@ def percentile_range(
     """The `low`th and `high`th percentiles of `values` along `axis` (the replications),
     ignoring NaN: by default the range 8 runs in 10 lie in, the range a single municipality
     may see. Linear interpolation between the runs (numpy's default). With fewer than two
-    values there is no range (NaN): one run says nothing of how runs differ."""
+    values there is no range (NaN): one run says nothing of how runs differ. A value of
+    +inf (a quantity never reached in a run: "not in the run") counts as beyond every
+    other: a percentile at or past it is +inf, not numpy's NaN."""
     x = np.moveaxis(np.asarray(values, dtype=float), axis, -1)
     if x.shape[-1] == 0:  # no replication: no range
         return np.full(x.shape[:-1], np.nan), np.full(x.shape[:-1], np.nan)
@@ -191,13 +193,28 @@ def percentile_range(
     enough = np.sum(~missing, axis=1) >= 2
     # rows without NaN: numpy's percentile gives nanpercentile's numbers, bit for bit (the
     # same order statistics and interpolation), without nanpercentile's loop over the rows
-    whole = enough & ~missing.any(axis=1)
+    endless = enough & np.isposinf(rows).any(axis=1)
+    for i in np.flatnonzero(endless):
+        lo[i], hi[i] = (_beyond(rows[i][~missing[i]], q) for q in (low, high))
+    whole = enough & ~missing.any(axis=1) & ~endless
     if whole.any():
         lo[whole], hi[whole] = np.percentile(rows[whole], [low, high], axis=1)
-    gaps = enough & ~whole
+    gaps = enough & ~whole & ~endless
     if gaps.any():
         lo[gaps], hi[gaps] = np.nanpercentile(rows[gaps], [low, high], axis=1)
     return lo.reshape(x.shape[:-1]), hi.reshape(x.shape[:-1])
+
+
+def _beyond(values: np.ndarray, q: float) -> float:
+    """The `q`th percentile of `values`, some +inf, interpolated as numpy's default between
+    the two nearest; inf where the upper of them is (an interpolation towards "never" is
+    not a number)."""
+    ordered = np.sort(values)
+    pos = q / 100 * (len(ordered) - 1)
+    below, above = ordered[int(np.floor(pos))], ordered[int(np.ceil(pos))]
+    if not np.isfinite(above):
+        return float("inf")
+    return float(below + (above - below) * (pos - np.floor(pos)))
 
 
 def t_quantile(confidence: float, df: int) -> float:

@@ -21,6 +21,7 @@ import streamlit as st
 
 import simulator as cl
 from simulator.analysis.standards import BAND_TEXT
+from simulator.analysis.stats import percentile_range
 from simulator.app import figures, show, texts
 from simulator.app.runs import Job, variant
 
@@ -192,26 +193,13 @@ def each_replication(results: Results, peak: Peak) -> list[KeyNumbers]:
 
 
 def spread(values: list[float | None]) -> tuple[float, float] | None:
-    """The range 8 replications in 10 lie in (10th to 90th percentile, linear, numpy's
-    default as the package's summaries); a value never reached (None) counts as beyond
-    every other (inf). None with fewer than two replications."""
+    """The range 8 replications in 10 lie in (`simulator.analysis.stats.percentile_range`);
+    a value never reached (None) counts as beyond every other (inf). None with fewer than
+    two replications."""
     if len(values) < 2:
         return None
-    x = np.array([np.inf if v is None else v for v in values], dtype=float)
-    low, high = np.percentile(x, [10, 90]) if np.isfinite(x).all() else _inf_percentiles(x)
+    low, high = percentile_range([np.inf if v is None else v for v in values])
     return float(low), float(high)
-
-
-def _inf_percentiles(x: np.ndarray) -> tuple[float, float]:
-    """10th and 90th percentiles where some values are inf: those at or past an inf end
-    are inf (an interpolation towards "not in the run" is not a number of months)."""
-    ordered = np.sort(x)
-    out = []
-    for q in (0.1, 0.9):
-        pos = q * (len(ordered) - 1)
-        lo, hi = ordered[int(np.floor(pos))], ordered[int(np.ceil(pos))]
-        out.append(lo + (hi - lo) * (pos - np.floor(pos)) if np.isfinite(hi) else np.inf)
-    return out[0], out[1]
 
 
 def range_text(values: list[float | None], fmt: str, unit: str = "") -> str:
