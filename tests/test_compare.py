@@ -70,8 +70,8 @@ def test_the_console_says_when_the_measurement_windows_differ():
     a = load_scenario(BASELINE, SHORT)
     longer = load_scenario(BASELINE, ["simulation.duration_years=3", "simulation.warmup_years=1"])
     differ = comparison_summary(compare(a, longer, replications=2))
-    assert "note: the measurement windows differ (A: 2013-01-01 to 2013-12-31; " in differ
-    assert "B: 2013-01-01 to 2014-12-31)" in differ
+    assert "note: the measurement windows differ (A: 2013-01-01 to 2014-01-01; " in differ
+    assert "B: 2013-01-01 to 2015-01-01)" in differ
     assert "windows differ" not in comparison_summary(compare(a, a, replications=2))
 
 

@@ -58,9 +58,6 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
     interval of its mean and the range 8 runs in 10 lie in, said apart; which mechanisms
     the scenario has on and off; and the counts per year."""
     s = results.summary.set_index("metric")
-    sim = results.scenario.simulation
-    window_start = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.warmup_days)
-    window_end = pd.Timestamp(sim.start_date) + pd.Timedelta(days=sim.duration_days)
     found = mechanisms(results.scenario)
     off = off_metrics(results.scenario, found)
     several = results.replications > 1
@@ -81,7 +78,7 @@ def console_summary(results: Results, destination: Path | None = None) -> str:
     capped = any(m.name == "caseload cap" and m.ever_on for m in found)
     lines = [
         f"Scenario {results.scenario.name}: {results.replications} replication(s), "
-        f"seed {results.seed}, statistics {window_start:%Y-%m-%d} to {window_end:%Y-%m-%d}",
+        f"seed {results.seed}, statistics {_window(results.scenario.simulation)}",
         *_empty_start(results.scenario),
         *_how_to_read(results.replications),
         show("caseload_per_worker_mean", "Open cases per caseworker, mean"),
@@ -289,5 +286,9 @@ def comparison_summary(result: Comparison, destination: Path | None = None) -> s
 
 
 def _window(sim: Simulation) -> str:
-    """The measurement window of a run, as dates: the warm-up's end to the last day."""
-    return f"{sim.warmup_end or sim.start_date} to {sim.last_day}"
+    """The measurement window of a run, as dates: from the warm-up's end to the run's end
+    (the day after its last; the console's header and the comparison's note both say so)."""
+    start = pd.Timestamp(sim.start_date)
+    begins = start + pd.Timedelta(days=sim.warmup_days)
+    ends = start + pd.Timedelta(days=sim.duration_days)
+    return f"{begins:%Y-%m-%d} to {ends:%Y-%m-%d}"
