@@ -470,3 +470,185 @@ def test_the_waiting_work_is_in_the_backlog_and_the_cases_taken_over_are_not_ope
     added = weeks[1]["backlog_hours"].iloc[0] - weeks[0]["backlog_hours"].iloc[0]
     assert added >= 16.0 / 7
     assert weeks[1]["cases_opened"].sum() == summaries[1]["cases_opened"] == 1
+
+
+# --------------------------------------------------------------------------- who holds what
+
+
+def held_by(month: dt.date, cases: int, caseworker: int) -> dict[str, Any]:
+    return {**opened_in(month, cases), "caseworker": caseworker}
+
+
+OCT, NOV, DEC = (dt.date(2023, m, 1) for m in (10, 11, 12))
+# resignations off: nobody leaves but whom the state says
+TURNOVER = {"resignations_per_year": 0.0, "learning_days": 100.0, "start_productivity": 0.5,
+            "recruitment_days": {"dist": "fixed", "value": 40.0}}  # fmt: skip
+
+
+LATER = dt.date(2024, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("state", "posts", "turnover", "message"),
+    [
+        ({"open_cases": [held_by(OCT, 3, 4)]}, 4, True,
+         r"open_cases\.0\.caseworker: 4, but 4 case"),
+        ({"open_cases": [held_by(OCT, 3, 1)], "vacancies": [{"filled": LATER}]}, 2, True,
+         r"open_cases\.0\.caseworker: 1, but 1 caseworkers are at work .* \(numbered 0 to 0"),
+        ({"open_cases": [opened_in(OCT, 3)], "vacancies": [{}, {}]}, 1, True,
+         "2 posts vacant, but the staffing plan has 1"),
+        ({"open_cases": [held_by(OCT, 3, 0)], "waiting_tasks": [
+            {**waiting("visit", NOV, 1), "caseworker": 1}]}, 4, True,
+         r"waiting_tasks\.0\.caseworker: caseworker 1 holds no open refugee or reunified case"),
+        ({"staff": [{"caseworker": 0, "away_until": START}]}, 4, True, "must be after"),
+        ({"staff": [{"caseworker": 0}]}, 4, True, "give away_until, hired or leaves"),
+        ({"staff": [{"caseworker": 0, "hired": NOV}]}, 4, False,
+         r"hired needs a \[turnover\] table"),
+        ({"staff": [{"caseworker": 0, "hired": dt.date(2024, 2, 1)}]}, 4, True, "is after"),
+        ({"staff": [{"caseworker": 0, "away_until": LATER, "successor_starts": LATER}]}, 4,
+         True, "successor_starts needs leaves"),
+        ({"staff": [{"caseworker": 0, "leaves": LATER, "successor_starts": dt.date(2024, 2, 1)}]},
+         4, True, "is before leaves"),
+        ({"staff": [{"caseworker": 0, "leaves": LATER}]}, 4, False, "give successor_starts, or a"),
+        ({"staff": [{"caseworker": 0, "away_until": LATER}, {"caseworker": 0, "hired": NOV}]}, 4,
+         True, "0 is listed twice"),
+        ({"vacancies": [{}]}, 4, False, r"vacancies\.0\.filled: give the day"),
+        ({"vacancies": [{"filled": DEC}]}, 4, True, "is before simulation.start_date"),
+    ],
+)  # fmt: skip
+def test_a_state_of_the_staff_that_cannot_be_is_an_error(
+    state: dict[str, Any], posts: int, turnover: bool, message: str
+) -> None:
+    staffing = {"staffing": [{"date": START, "caseworkers": posts}]}
+    extra = {"turnover": TURNOVER} if turnover else {}
+    with pytest.raises(ScenarioError, match=message):
+        scenario(state, tasks=VISITS, caseworkers=staffing, **extra)
+
+
+def test_cases_have_a_caseworker_only_under_fixed_assignment() -> None:
+    with pytest.raises(ScenarioError, match=r"only with caseworkers\.assignment = fixed"):
+        scenario({"open_cases": [held_by(OCT, 3, 0)]},
+                 caseworkers={"staffing": [{"date": START, "caseworkers": 2}],
+                              "assignment": "pool"})  # fmt: skip
+
+
+def test_the_cases_files_take_a_caseworker_column(tmp_path: Path) -> None:
+    (tmp_path / "cases.csv").write_text(
+        "takeover,cases,kind,caseworker\n2023-11,4,refugee,1\n2023-12,2,refugee,\n", "utf-8"
+    )
+    (tmp_path / "tasks.csv").write_text("task,created,tasks,caseworker\nvisit,2023-12,3,1\n")
+    (tmp_path / "bad.csv").write_text("takeover,cases,caseworker\n2023-11,4,Anna\n")
+    text = (
+        'extends = "baseline.toml"\n[simulation]\nstart_date = 2024-01-01\n'
+        "warmup_years = 0.0\n[caseworkers]\nstaffing = [{ date = 2024-01-01, caseworkers = 4 }]\n"
+        '[initial_state]\ncases_file = "CASES"\n'
+    )
+    (tmp_path / "today.toml").write_text(text.replace("CASES", "cases.csv"), "utf-8")
+    state = load_scenario(tmp_path / "today.toml").initial_state
+    assert state is not None
+    assert [(e.cases, e.caseworker) for e in state.open_cases] == [(4, 1), (2, None)]
+    (tmp_path / "bad.toml").write_text(text.replace("CASES", "bad.csv"), "utf-8")
+    with pytest.raises(ScenarioError, match=r"bad.csv, line 2: .*caseworker whole numbers"):
+        load_scenario(tmp_path / "bad.toml")
+
+
+def started_model(state: dict[str, Any], staff: int = 4, **changes: Any) -> Municipality:
+    s = scenario(state, tasks=VISITS,
+                 caseworkers={"staffing": [{"date": START, "caseworkers": staff}]},
+                 **{"turnover": TURNOVER, **changes})  # fmt: skip
+    model = Municipality(s, 0)
+    model.start()
+    return model
+
+
+def test_cases_go_to_their_caseworker_and_the_others_balance_them() -> None:
+    """Ten cases held by caseworker 2, six not said: those go least loaded first, so two
+    each to the other three; the tasks waiting for caseworker 2 are on their cases, in
+    their queue and backlog."""
+    model = started_model({
+        "open_cases": [held_by(OCT, 10, 2), opened_in(NOV, 6)],
+        "waiting_tasks": [{**waiting("visit", NOV, 5), "caseworker": 2}],
+    })  # fmt: skip
+    workers = model.office.workers
+    assert [len(w.cases) for w in workers] == [2, 2, 10, 2]
+    queued = [e[-1] for e in workers[2].queue]
+    assert len(queued) == 5 and all(t.case.worker == 2 and t.holder == 2 for t in queued)
+    assert all(not w.queue for i, w in enumerate(workers) if i != 2)
+    assert workers[2].backlog == pytest.approx(5 * 2.0)
+
+
+def test_the_stress_index_starts_from_the_work_waiting() -> None:
+    """Caseworker 2's 10 hours waiting are 10 / week_hours weeks of work: the index starts
+    there, as if it had waited the whole window; the others' is zero."""
+    model = started_model({
+        "open_cases": [held_by(OCT, 10, 2), opened_in(NOV, 6)],
+        "waiting_tasks": [{**waiting("visit", NOV, 5), "caseworker": 2}],
+    })  # fmt: skip
+    office = model.office
+    assert office.workers[2].stress == pytest.approx(10.0 / office.week_hours)
+    assert office.workers[2].stress > 0
+    assert [w.stress for i, w in enumerate(office.workers) if i != 2] == [0.0] * 3
+
+
+def test_a_caseworker_away_at_the_start_works_from_the_day_back() -> None:
+    """Caseworker 1 is away until 1 February; their five waiting visits wait for them (no
+    cover), and the workforce log has them on sick leave every working day before."""
+    back = dt.date(2024, 2, 1)
+    s = scenario(
+        {"open_cases": [held_by(OCT, 10, 0), held_by(OCT, 10, 1)],
+         "waiting_tasks": [{**waiting("visit", NOV, 5), "caseworker": 1}],
+         "staff": [{"caseworker": 1, "away_until": back}]},
+        tasks=VISITS, caseworkers={"staffing": [{"date": START, "caseworkers": 2}]},
+    )  # fmt: skip
+    record = Municipality(s, 0).run()
+    t, w = record.tasks, record.workforce["days"]
+    day_back = (back - START).days
+    theirs = t["worker"] == 1
+    assert theirs.sum() > 5 and t["started"][theirs].min() >= day_back
+    before = (w["worker"] == 1) & (w["day"] < day_back)
+    assert before.sum() >= 20 and np.all(w["status"][before] == 2)  # SICK
+    assert np.all(w["status"][(w["worker"] == 1) & (w["day"] >= day_back)] != 2)
+    waited = (t["created"] < 0) & (t["type"] == record.task_names.index("visit"))
+    assert waited.sum() == 5 and np.all(t["worker"][waited] == 1)
+
+
+def test_a_new_caseworker_learns_from_the_day_they_were_hired() -> None:
+    """Hired 40 days before the start, learning over 100 days from 0.5: 0.7 at the start."""
+    model = started_model({"staff": [{"caseworker": 3, "hired": START - dt.timedelta(40)}]})
+    assert model.office.workers[3].productivity == pytest.approx(0.5 + 0.5 * 40 / 100)
+    assert [w.productivity for w in model.office.workers[:3]] == [1.0] * 3
+
+
+def test_a_leaver_goes_and_the_successor_and_a_vacant_post_start_when_said() -> None:
+    """Four posts, one vacant until 1 March; caseworker 0 leaves on 1 April and the
+    successor starts on 15 April; caseworker 1 leaves on 1 May, the successor after the
+    recruitment drawn from the start (40 days: done by then, so the day they leave). Each
+    change happens on the first working day from its date."""
+    s = scenario(
+        {"open_cases": [held_by(OCT, 6, 0), opened_in(OCT, 6)],
+         "staff": [{"caseworker": 0, "leaves": dt.date(2024, 4, 1),
+                    "successor_starts": dt.date(2024, 4, 15)},
+                   {"caseworker": 1, "leaves": dt.date(2024, 5, 1)}],
+         "vacancies": [{"filled": LATER}]},
+        tasks=VISITS, turnover=TURNOVER,
+        caseworkers={"staffing": [{"date": START, "caseworkers": 4}]},
+    )  # fmt: skip
+    model = Municipality(s, 0)
+    record = model.run()
+    workdays = model.calendar.workdays()
+    assert [t for t, _ in record.staff_changes] == sorted(t for t, _ in record.staff_changes)
+
+    def on(date: dt.date) -> float:
+        return float(min(d for d in workdays if d >= (date - START).days))
+
+    assert [n for t, n in record.staff_changes if t == 0][-1] == 3  # one post vacant
+    assert [(t, n) for t, n in record.staff_changes if t > 0] == [
+        (on(LATER), 4),  # the vacancy filled
+        (on(dt.date(2024, 4, 1)), 3),  # 0 leaves
+        (on(dt.date(2024, 4, 15)), 4),  # their successor
+        (on(dt.date(2024, 5, 1)), 5),  # 1's successor starts the day they leave, before
+        (on(dt.date(2024, 5, 1)), 4),  # they go (recruiting is done first in the round)
+    ]
+    left = {int(w): t for w, t in record.departures.tolist()}
+    assert left == {0: on(dt.date(2024, 4, 1)), 1: on(dt.date(2024, 5, 1))}
+

@@ -35,6 +35,7 @@ from simulator.engine.records import (
     AssignmentLog,
     CaseLog,
     FamilyLog,
+    Reunion,
     RunRecord,
     TaskLog,
     WorkforceLog,
@@ -461,7 +462,11 @@ class Municipality:
         refugees: list[tuple[float, Case]] = []  # (takeover month, case) of refugee cases
         taken_over: list[Case] = []
         period = scenario.exit.period_years * DAYS_PER_YEAR
-        for entry in sorted(state.open_cases, key=lambda e: e.takeover.replace(day=1)):
+        # the cases with a caseworker first, so that the others balance what they hold
+        entries = sorted(
+            state.open_cases, key=lambda e: (e.caseworker is None, e.takeover.replace(day=1))
+        )
+        for entry in entries:
             month = entry.takeover.replace(day=1)
             for opened in days_of_month(month, start, period, entry.cases):
                 with_children = children.uniform() < share
@@ -474,10 +479,11 @@ class Municipality:
                         f"initial_state: no {entry.kind} case taken over in {month:%Y-%m} "
                         f"stayed open to the start in {_MAX_REDRAWS} draws"
                     )
-                self._take_over(case)
+                self._take_over(case, entry.caseworker)
                 taken_over.append(case)
                 if entry.kind == "refugee":
                     refugees.append((float((month - start).days), case))
+        refugees.sort(key=lambda r: r[0])
         if state.waiting_tasks:
             self._waiting_tasks(streams, taken_over)
         spec = scenario.reunification
@@ -499,14 +505,21 @@ class Municipality:
                     if applied + family.processing + family.travel > 0:
                         break
                     family.processing, family.travel = processing(), travel()
-                self.env.process(self._pending_reunification(applicant, applied, family))
+                reunion = self.family_log.start(
+                    applicant.household, applicant.opened, family.spouse is not None,
+                    family.children,
+                )  # fmt: skip
+                reunion.may_apply = reunion.applied = applied
+                reunion.decided = applied + family.processing
+                self.env.process(self._pending_reunification(applicant, reunion, family))
 
     def _waiting_tasks(self, streams: Streams, cases: list[Case]) -> None:
         """Queue the work waiting at the start (`initial_state.waiting_tasks`), oldest first.
 
         Each task is created on its day before the start (the days of its month spread
         evenly, as takeovers are), so its deadline and its wait run from then. It goes to
-        an open case it applies to, drawn at random among those taken over by that day
+        an open case it applies to (held by its caseworker, where the entry names one),
+        drawn at random among those taken over by that day
         (among all it applies to if none was; failing that, among the cases of a kind it is
         for: who has children or trauma is drawn). Its hours are drawn as its type's are,
         from a stream of its own (`Catalogue.waiting`).
@@ -514,22 +527,24 @@ class Municipality:
         scenario = self.scenario
         start = scenario.simulation.start_date
         period = scenario.exit.period_years * DAYS_PER_YEAR
-        work: list[tuple[float, str]] = []  # (created, task type)
+        work: list[tuple[float, str, int]] = []  # (created, task type, caseworker or -1)
         for entry in scenario.initial_state.waiting_tasks:  # type: ignore[union-attr]
             days = days_of_month(entry.created, start, period, entry.tasks)
-            work.extend((day, entry.task) for day in days)
+            worker = -1 if entry.caseworker is None else entry.caseworker
+            work.extend((day, entry.task, worker) for day in days)
         work.sort()
         pick = streams["waiting"]
         by_opening = sorted(cases, key=lambda c: c.opened)
-        fits: dict[str, tuple[list[Case], list[float]]] = {}
-        for name in sorted({n for _, n in work}):
+        fits: dict[tuple[str, int], tuple[list[Case], list[float]]] = {}
+        for name, worker in sorted({(n, w) for _, n, w in work}):
             kinds = scenario.tasks[name].applies_to
-            fit = [c for c in by_opening if self.catalogue.applies(name, c)]
-            fit = fit or [c for c in by_opening if c.kind in kinds]
-            fits[name] = fit, [c.opened for c in fit]
-        draws = {name: self.catalogue.waiting(name, streams) for name in fits}
-        for created, name in work:
-            fit, opened = fits[name]
+            mine = [c for c in by_opening if worker < 0 or c.worker == worker]
+            fit = [c for c in mine if self.catalogue.applies(name, c)]
+            fit = fit or [c for c in mine if c.kind in kinds]
+            fits[name, worker] = fit, [c.opened for c in fit]
+        draws = {name: self.catalogue.waiting(name, streams) for name, _ in fits}
+        for created, name, worker in work:
+            fit, opened = fits[name, worker]
             n = bisect.bisect_right(opened, created) or len(fit)  # those open by then
             case = fit[int(pick.uniform() * n)]
             hours, later_visits = draws[name](case)
@@ -586,24 +601,20 @@ class Municipality:
         due = case.treatment_from + first
         return due if due < 0.0 else math.inf
 
-    def _take_over(self, case: Case) -> None:
-        """Open an aged case at the start: its own household, its caseworker, its process."""
+    def _take_over(self, case: Case, worker: int | None) -> None:
+        """Open an aged case at the start: its own household, its caseworker (`worker`, or
+        as a new case's), its process."""
         case.id = self._next_case
         self._next_case += 1
         self._next_household += 1
         self.cases[case.id] = case
-        self.office.assign(case)
+        self.office.assign(case, None if worker is None else self.office.workers[worker])
         self.env.process(self.case(case))
 
-    def _pending_reunification(self, applicant: Case, applied: float, family: Family) -> Process:
-        """A family reunification applied for at `applied` (< 0): the family arrives after
-        its processing and travel."""
-        reunion = self.family_log.start(
-            applicant.household, applicant.opened, family.spouse is not None, family.children
-        )
-        reunion.may_apply = reunion.applied = applied
-        reunion.decided = applied + family.processing
-        yield self.env.timeout(max(applied + family.processing + family.travel, 0.0))
+    def _pending_reunification(self, applicant: Case, reunion: Reunion, family: Family) -> Process:
+        """A family reunification applied for before the start (`reunion`, in the log from
+        the start): the family arrives after its processing and travel."""
+        yield self.env.timeout(max(reunion.decided + family.travel, 0.0))
         reunion.arrived = self.env.now
         self.family_arrives(applicant.household, applicant, family, applicant.children)
 
@@ -708,9 +719,14 @@ class Municipality:
         the arrivals and staffing processes."""
         staffing = self.scenario.caseworkers.staffing
         initial = [c for c in staffing if self.calendar.day_of(c.date) <= 0]
-        self.workforce.plan(initial[-1].caseworkers)
-        if self.scenario.initial_state is not None:
+        state = self.scenario.initial_state
+        vacant = len(state.vacancies) if state is not None else 0
+        self.workforce.plan(initial[-1].caseworkers - vacant)
+        if state is not None:
+            stream = _InitialStreams(self.seed, self.replication)["recruitment"]
+            self.workforce.take_over(state.staff, state.vacancies, stream)
             self._initial_cases()
+            self.workforce.settle()
         if self.timeline.changes:
             self.env.process(self._timeline())
         self.env.process(self.workforce.days())

@@ -273,19 +273,21 @@ class Office:
 
     # ------------------------------------------------------------------ cases
 
-    def assign(self, case: Case) -> None:
+    def assign(self, case: Case, worker: Caseworker | None = None) -> None:
         """Give a newly opened case its caseworker (fixed) or leave it to the pool.
 
         Under a caseload cap the case waits, first come first served, while every
-        caseworker holds the maximum; its tasks are held until it is assigned.
+        caseworker holds the maximum; its tasks are held until it is assigned. A case
+        open at the start may come with its caseworker (`worker`), whatever the cap.
         """
         if not self.fixed:
             return
         cap = self.cap
-        worker = self.least_loaded() if self.workers else None
-        if worker is None or cap.must_wait(worker):  # nobody to take it, or nobody with room
-            cap.join(case)
-            return
+        if worker is None:
+            worker = self.least_loaded() if self.workers else None
+            if worker is None or cap.must_wait(worker):  # nobody to take it, or no room
+                cap.join(case)
+                return
         self.give(case, worker)
         if cap.on:
             cap.assigned(case)
@@ -591,19 +593,25 @@ class Office:
             return worker.backlog / self.week_hours
         return self.shared.backlog / max(self.n_present, 1) / self.week_hours
 
-    def record_unfinished(self) -> None:
-        """At the end of a run, record the tasks still waiting or being worked on."""
+    def unfinished(self) -> list[tuple[Task, int]]:
+        """The tasks waiting or being worked on now, each once, with the state they are
+        recorded in if the run ends now (PENDING, DROPPED: lapsed, IN_PROGRESS)."""
+        out: list[tuple[Task, int]] = []
         for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
                 mine = task.holder != TAKEN if worker is None else task.holder == worker.id
                 if mine:  # each task once; abandoned tasks are recorded already
-                    self.log.add(task, DROPPED if task.lapsed else PENDING)
+                    out.append((task, DROPPED if task.lapsed else PENDING))
         held: list[Policy] = [self.triage, self.interpreters, self.cap]
-        waiting = [task for policy in held for task in policy.waiting()]
+        for task in [task for policy in held for task in policy.waiting()]:
+            out.append((task, DROPPED if task.lapsed else PENDING))
+        out += [(w.current, IN_PROGRESS) for w in self.everyone if w.current is not None]
+        return out
+
+    def record_unfinished(self) -> None:
+        """At the end of a run, record the tasks still waiting or being worked on."""
+        unfinished = self.unfinished()
         self.cap.finish()
-        for task in waiting:
-            self.log.add(task, DROPPED if task.lapsed else PENDING)
-        for worker in self.everyone:
-            if worker.current is not None:
-                self.log.add(worker.current, IN_PROGRESS)
+        for task, state in unfinished:
+            self.log.add(task, state)

@@ -38,7 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -48,7 +48,7 @@ from simulator.engine.calendar import WorkCalendar
 from simulator.engine.office import Caseworker, Office
 from simulator.engine.records import WorkforceLog
 from simulator.engine.streams import Stream, Streams, sampler
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import Scenario, StaffAtStart, Vacancy
 
 Process = Generator[simpy.Event, Any, None]
 PRESENT: Final = 0
@@ -400,13 +400,70 @@ class Workforce:
         leaves = day + max(1, math.ceil(self.turnover.notice_days))
         person.leaves_on = leaves
         self.log.resignation(day, worker.id)
+        starts = max(leaves, self._recruited(day, self.recruitment))
+        self.recruiting.append((leaves, starts))
+        self.recruiting.sort()
+
+    def _recruited(self, day: int, recruitment: Callable[[], float]) -> int:
+        """The day a recruitment begun on `day` (or when a hiring freeze ends) is done."""
         begins = day
         for start, end in self.freezes:
             if start <= begins < end:
                 begins = end
-        starts = max(leaves, begins + max(1, math.ceil(self.recruitment())))
-        self.recruiting.append((leaves, starts))
+        return begins + max(1, math.ceil(recruitment()))
+
+    # ------------------------------------------------------------------ the start
+
+    def take_over(
+        self, staff: list[StaffAtStart], vacancies: list[Vacancy], stream: Stream
+    ) -> None:
+        """Who is away, new or leaving at the start, and the posts vacant then
+        (`[initial_state]`): the caseworkers at work are in place (`plan`), the vacant
+        posts not yet. A recruitment not dated is drawn from `stream`, from the start."""
+        recruitment = sampler(self.turnover.recruitment_days, stream) if self.turnover else None
+
+        def day(date: dt.date) -> int:
+            return math.floor(self.calendar.day_of(date))
+
+        def starts(date: dt.date | None) -> int:
+            if date is not None:
+                return day(date)
+            assert recruitment is not None  # the scenario's checks: a [turnover] table
+            return self._recruited(0, recruitment)
+
+        for vacancy in vacancies:
+            self.positions += 1
+            self.recruiting.append((0, starts(vacancy.filled)))
+        for entry in staff:
+            worker = self.office.workers[entry.caseworker]
+            person = self._person(worker)
+            if entry.away_until is not None:
+                person.away_until = day(entry.away_until)
+                self.office.set_present(worker, False)
+            if entry.hired is not None:
+                person.hired_on = day(entry.hired)
+                self._learn(worker, person, 0)
+            if entry.leaves is not None:
+                person.leaves_on = leaves = day(entry.leaves)
+                self.recruiting.append((leaves, max(leaves, starts(entry.successor_starts))))
         self.recruiting.sort()
+
+    def settle(self) -> None:
+        """Each caseworker's stress index at the start, as if the work waiting for them
+        then had waited the whole stress window: the office's past is not loaded, and an
+        empty window would read as no stress at all."""
+        before = [
+            d
+            for d in range(1 - self.window_days, 0)
+            if (self.start + dt.timedelta(days=d)).weekday() < 5
+        ]
+        for worker in self.office.workers:
+            load = self.office.pressure(worker)
+            if load > 0.0 and before:
+                person = self._person(worker)
+                person.loads.extend((d, load) for d in before)
+                person.total = load * len(before)
+                worker.stress = load
 
     def finish(self) -> None:
         """At the end of the run, record the vacancies still open (unfilled: NaN)."""

@@ -113,6 +113,7 @@ class _StateFile(NamedTuple):
     number: str
     what: str
     what_required: bool
+    who: str = "caseworker"  # optional: the caseworker, a whole number
 
 
 STATE_FILES = {
@@ -143,7 +144,7 @@ def _read_state_files(data: dict[str, Any], path: Path) -> None:
 def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]]:
     """The entries a CSV file named by `initial_state.<key>` lists, as a case system would
     export them: open cases (takeover, cases and, optionally, kind) or waiting tasks (task,
-    created, tasks).
+    created, tasks), each optionally with the caseworker who holds them.
 
     The file has a header and those columns; other columns are an error (a misspelt header
     would otherwise be lost). Months are YYYY-MM or YYYY-MM-DD, counts whole numbers. Every
@@ -159,8 +160,10 @@ def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]
     rows = csv.DictReader(text.splitlines())
     header = {c.strip() for c in rows.fieldnames or []}
     needed = [form.month, form.number] + ([form.what] if form.what_required else [])
-    if not set(needed) <= header or not header <= {form.month, form.number, form.what}:
-        also = "" if form.what_required else f" and optionally {form.what}"
+    allowed = {form.month, form.number, form.what, form.who}
+    if not set(needed) <= header or not header <= allowed:
+        optional = ([] if form.what_required else [form.what]) + [form.who]
+        also = f" and optionally {' and '.join(optional)}"
         raise ScenarioError(
             f"{where}: {csv_path}: the header must name {', '.join(needed)}{also} "
             f"(got {', '.join(sorted(header)) or 'nothing'})"
@@ -176,11 +179,13 @@ def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]
                 form.month: dt.date.fromisoformat(month + "-01" if len(month) == 7 else month),
                 form.number: int(row[form.number]),
             }
+            if row.get(form.who):
+                entry[form.who] = int(row[form.who])
         except ValueError:
             raise ScenarioError(
                 f"{where}: {csv_path}, line {line}: {form.month} must be YYYY-MM or "
-                f"YYYY-MM-DD and {form.number} a whole number (got {row.get(form.month)!r}, "
-                f"{row.get(form.number)!r})"
+                f"YYYY-MM-DD, and {form.number} and {form.who} whole numbers (got "
+                f"{row.get(form.month)!r}, {row.get(form.number)!r}, {row.get(form.who)!r})"
             ) from None
         if row.get(form.what):
             entry[form.what] = row[form.what]

@@ -1554,6 +1554,17 @@ class OpenCases(Strict):
             "reunified to a refugee) or danish_spouse."
         ),
     ] = "refugee"
+    caseworker: Annotated[
+        int | None,
+        Field(ge=0),
+        about(
+            "The caseworker who holds these cases: 0 to N - 1, the caseworkers at work at "
+            "the start (the staff of caseworkers.staffing less initial_state.vacancies), "
+            "numbered as tasks.parquet numbers them. Left out, the cases go to the "
+            "caseworkers as new ones do (the fewest cases first), after those given one. "
+            "Needs caseworkers.assignment = fixed."
+        ),
+    ] = None
 
 
 class PendingReunification(Strict):
@@ -1609,6 +1620,71 @@ class WaitingTasks(Strict):
             unit="tasks",
         ),
     ]
+    caseworker: Annotated[
+        int | None,
+        Field(ge=0),
+        about(
+            "The caseworker whose queue the tasks wait in (numbered as in open_cases): they "
+            "go to cases that caseworker holds. Left out, to any open case they apply to."
+        ),
+    ] = None
+
+
+class StaffAtStart(Strict):
+    """One caseworker at the start who is away, new or leaving: what the staffing plan
+    alone does not say."""
+
+    caseworker: Annotated[
+        int,
+        Field(ge=0),
+        about("The caseworker (numbered as in open_cases: 0 to N - 1)."),
+    ]
+    away_until: Annotated[
+        dt.date | None,
+        about(
+            "Away at the start (sick leave, parental leave, ...) and back on this day (after "
+            "simulation.start_date). Their cases stay theirs meanwhile, their work waits "
+            "(unless caseworkers.absence_cover), and the days count as sick leave."
+        ),
+    ] = None
+    hired: Annotated[
+        dt.date | None,
+        about(
+            "Started on this day (on or before the start) and still learning the job: they "
+            "work at turnover.start_productivity on their first day, rising linearly to "
+            "full speed over turnover.learning_days. Needs a [turnover] table."
+        ),
+    ] = None
+    leaves: Annotated[
+        dt.date | None,
+        about(
+            "Has resigned and leaves on this day (on or after the start): their cases go to "
+            "colleagues then, and their successor starts on successor_starts."
+        ),
+    ] = None
+    successor_starts: Annotated[
+        dt.date | None,
+        about(
+            "The day the successor of a caseworker who leaves starts (on or after leaves). "
+            "Left out, the post is recruited for from the start (turnover.recruitment_days "
+            "and any hiring freeze): pessimistic where recruiting began before it. Needs "
+            "leaves."
+        ),
+    ] = None
+
+
+class Vacancy(Strict):
+    """A post of the staffing plan empty at the start: its caseworker has left and the
+    successor has not started."""
+
+    filled: Annotated[
+        dt.date | None,
+        about(
+            "The day the successor starts (on or after the start), learning the job as a new "
+            "caseworker does. Left out, the post is recruited for from the start "
+            "(turnover.recruitment_days and any hiring freeze)."
+        ),
+    ] = None
 
 
 def takeover_span(takeover: dt.date, start: dt.date, period_days: float) -> tuple[float, float]:
@@ -1644,8 +1720,11 @@ class InitialState(Strict):
     when the case will close are drawn as for a new case, given that it is still open at
     the start. The waiting tasks are queued at the start; every other task that fell due
     before it is taken as done, and tasks falling due from the start on are created as
-    usual. Who holds which case, who is away and who is new are not loaded: the cases go
-    to the caseworkers as new ones would.
+    usual. Who holds which case (open_cases and waiting_tasks by caseworker), who is away,
+    new or leaving (staff) and which posts are vacant (vacancies) may be given too; the
+    stress index of each caseworker starts as if their work waiting at the start had waited
+    the whole stress window. Left out, the cases go to the caseworkers as new ones would,
+    and everyone is at work.
     """
 
     open_cases: Annotated[
@@ -1660,8 +1739,8 @@ class InitialState(Strict):
         str | None,
         about(
             "A CSV file, relative to the scenario file, with a header and the columns "
-            "takeover (YYYY-MM or YYYY-MM-DD), cases and, optionally, kind: read into "
-            "open_cases when the scenario file is loaded (give one or the other)."
+            "takeover (YYYY-MM or YYYY-MM-DD), cases and, optionally, kind and caseworker: "
+            "read into open_cases when the scenario file is loaded (give one or the other)."
         ),
     ] = None
     pending_reunifications: Annotated[
@@ -1686,10 +1765,26 @@ class InitialState(Strict):
         str | None,
         about(
             "A CSV file, relative to the scenario file, with a header and the columns task, "
-            "created (YYYY-MM or YYYY-MM-DD) and tasks: read into waiting_tasks when the "
-            "scenario file is loaded (give one or the other)."
+            "created (YYYY-MM or YYYY-MM-DD), tasks and, optionally, caseworker: read into "
+            "waiting_tasks when the scenario file is loaded (give one or the other)."
         ),
     ] = None
+    staff: Annotated[
+        list[StaffAtStart],
+        about(
+            "The caseworkers away, new or leaving at the start, each entry { caseworker, "
+            "away_until, hired, leaves, successor_starts } (any of the last four).",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
+    vacancies: Annotated[
+        list[Vacancy],
+        about(
+            "Posts of the staffing plan empty at the start, each entry { filled } ({} when "
+            "the day is not known).",
+            entry="i",
+        ),
+    ] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _read(self) -> InitialState:
@@ -1962,7 +2057,109 @@ class Scenario(Strict):
                     "by then to send them"
                 )
         self._check_waiting_tasks(state)
+        self._check_staff(state)
         return self
+
+    def at_work_at_start(self) -> int:
+        """The caseworkers at work on the start day: the staffing plan's posts then, less
+        the vacancies of `[initial_state]`."""
+        start = self.simulation.start_date
+        posts = [c.caseworkers for c in self.caseworkers.staffing if c.date <= start][-1]
+        vacant = len(self.initial_state.vacancies) if self.initial_state is not None else 0
+        return posts - vacant
+
+    def _check_staff(self, state: InitialState) -> None:
+        """Caseworkers named in `[initial_state]` are among those at work at the start;
+        their dates fit; what a date needs is there."""
+        start = self.simulation.start_date
+        at_work = self.at_work_at_start()
+        if at_work < 0:
+            raise ValueError(
+                f"initial_state.vacancies: {len(state.vacancies)} posts vacant, but the "
+                f"staffing plan has {at_work + len(state.vacancies)} on {start}"
+            )
+        named = [(f"open_cases.{i}", e.caseworker) for i, e in enumerate(state.open_cases)]
+        named += [(f"waiting_tasks.{i}", e.caseworker) for i, e in enumerate(state.waiting_tasks)]
+        for where, worker in named:
+            if worker is None:
+                continue
+            if self.caseworkers.assignment != "fixed":
+                raise ValueError(
+                    f"initial_state.{where}.caseworker: cases have a caseworker of their own "
+                    f"only with caseworkers.assignment = fixed (it is "
+                    f"{self.caseworkers.assignment})"
+                )
+        named += [(f"staff.{i}", e.caseworker) for i, e in enumerate(state.staff)]
+        for where, worker in named:
+            if worker is not None and worker >= at_work:
+                numbered = f"numbered 0 to {at_work - 1}" if at_work else "none"
+                raise ValueError(
+                    f"initial_state.{where}.caseworker: {worker}, but {at_work} caseworkers "
+                    f"are at work on {start} ({numbered}: the staffing plan's posts less "
+                    "the vacancies)"
+                )
+        held = {(e.caseworker, e.kind) for e in state.open_cases if e.cases > 0}
+        for i, waiting in enumerate(state.waiting_tasks):
+            if waiting.caseworker is None:
+                continue
+            kinds = self.tasks[waiting.task].applies_to
+            if not any((waiting.caseworker, kind) in held for kind in kinds):
+                raise ValueError(
+                    f"initial_state.waiting_tasks.{i}.caseworker: caseworker "
+                    f"{waiting.caseworker} holds no open {' or '.join(kinds)} case "
+                    f"(initial_state.open_cases) for {waiting.task} to wait on"
+                )
+        seen: set[int] = set()
+        recruits = "a [turnover] table (turnover.recruitment_days)"
+        for i, entry in enumerate(state.staff):
+            where = f"initial_state.staff.{i}"
+            if entry.caseworker in seen:
+                raise ValueError(f"{where}.caseworker: {entry.caseworker} is listed twice")
+            seen.add(entry.caseworker)
+            dates = (entry.away_until, entry.hired, entry.leaves)
+            if all(d is None for d in dates):
+                raise ValueError(f"{where}: give away_until, hired or leaves (or leave it out)")
+            if entry.away_until is not None and entry.away_until <= start:
+                raise ValueError(
+                    f"{where}.away_until: {entry.away_until} must be after "
+                    f"simulation.start_date ({start}): the day they are back"
+                )
+            if entry.leaves is not None and entry.leaves < start:
+                raise ValueError(
+                    f"{where}.leaves: {entry.leaves} is before simulation.start_date ({start})"
+                )
+            if entry.hired is not None:
+                if entry.hired > start:
+                    raise ValueError(
+                        f"{where}.hired: {entry.hired} is after simulation.start_date "
+                        f"({start}); a caseworker starting later is a staffing change"
+                    )
+                if self.turnover is None:
+                    raise ValueError(
+                        f"{where}.hired needs a [turnover] table (turnover.start_productivity "
+                        "and learning_days say how a new caseworker learns)"
+                    )
+            if entry.successor_starts is not None:
+                if entry.leaves is None:
+                    raise ValueError(f"{where}.successor_starts needs leaves")
+                if entry.successor_starts < entry.leaves:
+                    raise ValueError(
+                        f"{where}.successor_starts: {entry.successor_starts} is before "
+                        f"leaves ({entry.leaves})"
+                    )
+            elif entry.leaves is not None and self.turnover is None:
+                raise ValueError(
+                    f"{where}.leaves: give successor_starts, or {recruits} to draw when the "
+                    "successor starts"
+                )
+        for i, vacancy in enumerate(state.vacancies):
+            where = f"initial_state.vacancies.{i}.filled"
+            if vacancy.filled is None and self.turnover is None:
+                raise ValueError(f"{where}: give the day, or {recruits} to draw it")
+            if vacancy.filled is not None and vacancy.filled < start:
+                raise ValueError(
+                    f"{where}: {vacancy.filled} is before simulation.start_date ({start})"
+                )
 
     def _within_period(self, where: str, day: dt.date, what: str) -> None:
         """`day`'s month is on or before the start, and not wholly older than the
