@@ -1,0 +1,155 @@
+"""The office as it stands during a run, as `[initial_state]` data: what a start that day loads.
+
+A run stopped on a day (`state_now`) gives the cases open then (by month of takeover, kind
+and caseworker), the tasks waiting on them (by type, month created and caseworker), who is
+away, new or leaving, the posts vacant, and the family reunification applications pending:
+the table a scenario starting that day takes as `[initial_state]` (`at_start`). It is the
+export a case system would give, so what the scenario cannot load is lost in the same way:
+each case's own history and exact dates within a month, the hours of each task, the tasks
+begun, the stress history, the families still to apply. `state_on` runs a replication to a
+day and returns its state; `write_state` writes the two CSV files a case system would.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from simulator.engine.model import Municipality
+from simulator.engine.records import IN_PROGRESS, PENDING
+from simulator.scenario import changed_scenario
+from simulator.scenario.schema import DAYS_PER_YEAR, Scenario, years_to_days
+
+
+def state_on(
+    scenario: Scenario, on: dt.date, replication: int = 0, seed: int | None = None
+) -> dict[str, Any]:
+    """The `[initial_state]` of replication `replication` of `scenario` on the day `on`
+    (at its midnight), from the scenario's seed unless `seed` is given."""
+    model = Municipality(scenario, replication=replication, seed=_seed(scenario, seed))
+    model.start()
+    day = model.calendar.day_of(on)
+    if not 0 <= day <= model.end:
+        raise ValueError(f"{on} is not within the run ({scenario.simulation.start_date} on)")
+    model.env.run(until=day)
+    return state_now(model)
+
+
+def state_now(model: Municipality) -> dict[str, Any]:
+    """The `[initial_state]` of the office in `model` as it stands now (a midnight).
+
+    The caseworkers at work now are numbered 0 to N - 1 in the office's order (the order
+    a start from here puts them in place; one let go by a staffing change is the last).
+    A task being worked on counts as waiting (its work is not done); lapsed ones, and
+    closures (of cases closed by now, which are not loaded), do not.
+    """
+    now = model.env.now
+    calendar, office, workforce = model.calendar, model.office, model.workforce
+    number = {worker.id: i for i, worker in enumerate(office.workers)}
+
+    def month(t: float) -> dt.date:
+        return calendar.date_of(math.floor(t)).replace(day=1)
+
+    def holder(worker: int) -> int | None:
+        return number.get(worker) if office.fixed else None
+
+    cases: Counter[tuple[dt.date, str, int | None]] = Counter(
+        (month(c.opened), c.kind, holder(c.worker)) for c in model.cases.values() if c.is_open
+    )
+    tasks: Counter[tuple[str, dt.date, int | None]] = Counter(
+        (task.type.name, month(task.created), holder(task.case.worker))
+        for task, state in office.unfinished()
+        if state in (PENDING, IN_PROGRESS) and not task.type.closes and task.case.is_open
+    )
+    staff: list[dict[str, Any]] = []
+    recruiting = list(workforce.recruiting)  # (the day the post falls vacant, filled)
+    for worker in office.workers:
+        person = workforce.people.get(worker.id)
+        if person is None:
+            continue
+        entry: dict[str, Any] = {}
+        if person.away_until > now:
+            entry["away_until"] = calendar.date_of(person.away_until)
+        if person.hired_on is not None:
+            entry["hired"] = calendar.date_of(person.hired_on)
+        if person.leaves_on is not None:
+            entry["leaves"] = calendar.date_of(person.leaves_on)
+            post = next((r for r in recruiting if r[0] == person.leaves_on), None)
+            if post is not None:
+                recruiting.remove(post)
+                entry["successor_starts"] = calendar.date_of(post[1])
+        if entry:
+            staff.append({"caseworker": number[worker.id], **entry})
+    vacancies = [{"filled": calendar.date_of(filled)} for opened, filled in recruiting]
+    pending: Counter[dt.date] = Counter(
+        month(r.applied)
+        for r in model.family_log.rows
+        if r.applied == r.applied and r.applied <= now and not r.arrived <= now
+    )
+
+    def who(worker: int | None) -> dict[str, int]:
+        return {} if worker is None else {"caseworker": worker}
+
+    return {
+        "open_cases": [
+            {"takeover": m, "cases": n, "kind": kind, **who(w)}
+            for (m, kind, w), n in sorted(cases.items(), key=_key)
+        ],
+        "waiting_tasks": [
+            {"task": name, "created": m, "tasks": n, **who(w)}
+            for (name, m, w), n in sorted(tasks.items(), key=_key)
+        ],
+        "pending_reunifications": [
+            {"applied": m, "applications": n} for m, n in sorted(pending.items())
+        ],
+        "staff": staff,
+        "vacancies": vacancies,
+    }
+
+
+def at_start(scenario: Scenario, state: dict[str, Any], on: dt.date) -> Scenario:
+    """`scenario` starting on `on` from `state` (`state_now`), with no warm-up: the same
+    municipality, its run cut to what follows that day."""
+    sim = scenario.simulation
+    left = sim.duration_days - (on - sim.start_date).days  # days from `on` to the run's end
+    whole = 0
+    while years_to_days(on, whole + 1) <= left:
+        whole += 1
+    changes = {
+        "simulation.start_date": on,
+        "simulation.warmup_years": 0.0,
+        "simulation.duration_years": whole + (left - years_to_days(on, whole)) / DAYS_PER_YEAR,
+        "initial_state": state,
+    }
+    return changed_scenario(scenario.to_dict(), changes, f"{scenario.name} from {on}")
+
+
+def write_state(state: dict[str, Any], folder: Path, stem: str) -> list[Path]:
+    """Write `state`'s open cases and waiting tasks as `<stem>_cases.csv` and
+    `<stem>_tasks.csv` in `folder`, in the columns `cases_file` and `tasks_file` read."""
+    out = []
+    for key, name, columns in (
+        ("open_cases", "cases", ["takeover", "cases", "kind", "caseworker"]),
+        ("waiting_tasks", "tasks", ["task", "created", "tasks", "caseworker"]),
+    ):
+        path = folder / f"{stem}_{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            for row in state[key]:
+                values = [row.get(c, "") for c in columns]
+                writer.writerow(f"{v:%Y-%m}" if isinstance(v, dt.date) else v for v in values)
+        out.append(path)
+    return out
+
+
+def _key(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:
+    return tuple(-1 if v is None else v for v in item[0])
+
+
+def _seed(scenario: Scenario, seed: int | None) -> int:
+    return scenario.simulation.seed if seed is None else seed
