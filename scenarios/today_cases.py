@@ -1,116 +1,62 @@
 """Write today_cases.csv and today_tasks.csv: what `today.toml` starts from, from the baseline.
 
-Run as ``python scenarios/today_cases.py [--replications 20] [--folder scenarios]``.
+Run as ``python scenarios/today_cases.py [--replication R] [--folder scenarios]``.
 The baseline municipality (scenarios/baseline.toml: 11 people placed a month from 1 January
-2012, its staffing, absence and turnover) is simulated in replications 0 .. R − 1 of its
-own seed, and looked at on 1 January 2015, the day `today.toml` starts:
+2012, its staffing, absence and turnover) is looked at on 1 January 2015, the day
+`today.toml` starts (`simulator.api.state_on`), in one replication of its own seed: one
+office on one day, as a case system exports it. Unless told which, the middle office of
+the first 20 replications by the work waiting that day (the tasks waiting, the lower
+median; an office is not an average, and the first replication alone may be a light one).
 
 - today_cases.csv: the cases open that day, by month of takeover (the month the case
-  opened) and kind (columns takeover, cases, kind);
-- today_tasks.csv: the tasks waiting that day (created before it, neither started nor
-  dropped by then), by task type and month created (columns task, created, tasks); not
-  the closures of cases closed before it (about one), as those cases are not loaded.
+  opened), kind and the caseworker who holds them (columns takeover, cases, kind,
+  caseworker);
+- today_tasks.csv: the tasks waiting that day (created before it and not done: not
+  started, or begun and not finished), by task type, month created and the caseworker
+  whose cases they are (columns task, created, tasks, caseworker); not the closures of
+  cases closed before it, as those cases are not loaded.
 
-The counts are averaged over the replications and rounded (the waiting tasks so that each
-type's total is its rounded mean: thin months would otherwise round away), and the rows
-with at least one are written, in the columns a case system would export. Regenerate them
-whenever the baseline changes, and update the totals quoted in today.toml, README.md and
+The caseworkers at work that day, who is away, new or leaving and the posts vacant are
+printed as the `caseworkers`, `staff` and `vacancies` lines of `[initial_state]`, to go
+into today.toml by hand. Regenerate the files
+whenever the baseline changes, and update the figures quoted in today.toml, README.md and
 docs/planning.md; a municipality replaces the files with its own export.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-from collections import Counter
 from pathlib import Path
 
-from simulator.engine.model import Municipality, simulate
-from simulator.scenario import load_scenario
-from simulator.scenario.schema import PERSON_KINDS
+from simulator.api import load_scenario, state_on, write_state
 
 HERE = Path(__file__).resolve().parent
 TODAY = dt.date(2015, 1, 1)
 
 
-def open_cases(replications: int) -> dict[tuple[str, str], float]:
-    """Mean open cases on `TODAY` by (takeover month YYYY-MM, kind) over the replications."""
-    scenario = load_scenario(HERE / "baseline.toml")
-    start = scenario.simulation.start_date
-    counts: Counter[tuple[str, str]] = Counter()
-    for rep in range(replications):
-        model = Municipality(scenario, replication=rep, seed=scenario.simulation.seed)
-        model.start()
-        model.env.run(until=model.calendar.day_of(TODAY))
-        for case in model.cases.values():
-            opened = start + dt.timedelta(days=float(case.opened))
-            counts[opened.strftime("%Y-%m"), case.kind] += 1
-    return {key: n / replications for key, n in counts.items()}
-
-
-def waiting_tasks(replications: int) -> dict[tuple[str, str], float]:
-    """Mean tasks waiting on `TODAY` by (task type, month created YYYY-MM) over the
-    replications: created before that day, and neither started nor dropped by then."""
-    scenario = load_scenario(HERE / "baseline.toml")
-    start = scenario.simulation.start_date
-    today = float((TODAY - start).days)
-    # a closure waiting belongs to a case closed before the day, which today.toml does not load
-    closures = {name for name, task in scenario.tasks.items() if task.trigger.on == "closure"}
-    counts: Counter[tuple[str, str]] = Counter()
-    for rep in range(replications):
-        record = simulate(scenario, replication=rep, seed=scenario.simulation.seed)
-        t = record.tasks
-        waiting = (t["created"] < today) & ~(t["started"] <= today) & ~(t["dropped"] <= today)
-        for kind, created in zip(t["type"][waiting], t["created"][waiting], strict=True):
-            name = record.task_names[kind]
-            if name not in closures:
-                month = start + dt.timedelta(days=float(created))
-                counts[name, month.strftime("%Y-%m")] += 1
-    return {key: n / replications for key, n in counts.items()}
-
-
-def rounded_per_task(means: dict[tuple[str, str], float]) -> list[tuple[str, str, int]]:
-    """(task, month, tasks) rows whose counts add up, per task type, to its rounded mean
-    total: each month gets its mean rounded down, and the months with the largest
-    remainders one more (largest remainder)."""
-    rows: list[tuple[str, str, int]] = []
-    for task in sorted({task for task, _ in means}):
-        mine = sorted((month, mean) for (t, month), mean in means.items() if t == task)
-        floors = [int(mean) for _, mean in mine]
-        short = round(sum(mean for _, mean in mine)) - sum(floors)
-        by_remainder = sorted(range(len(mine)), key=lambda i: (floors[i] - mine[i][1], i))
-        for i in by_remainder[:short]:
-            floors[i] += 1
-        rows += [(task, month, n) for (month, _), n in zip(mine, floors, strict=True) if n]
-    return rows
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=20)
+    parser.add_argument("--replication", type=int, default=None)
     parser.add_argument("--folder", type=Path, default=HERE)
     args = parser.parse_args()
-    means = open_cases(args.replications)
-    rows = sorted(
-        ((month, round(mean), kind) for (month, kind), mean in means.items() if round(mean) > 0),
-        key=lambda row: (row[0], PERSON_KINDS.index(row[2])),
-    )
-    _write(args.folder / "today_cases.csv", ["takeover", "cases", "kind"], rows)
-    total = sum(n for _, n, _ in rows)
-    print(f"today_cases.csv: {total} open cases on {TODAY} in {len(rows)} rows")
-    tasks = rounded_per_task(waiting_tasks(args.replications))
-    _write(args.folder / "today_tasks.csv", ["task", "created", "tasks"], tasks)
-    print(f"today_tasks.csv: {sum(n for *_, n in tasks)} tasks waiting on {TODAY} in "
-          f"{len(tasks)} rows")  # fmt: skip
-    print(f"(the means of {args.replications} replications of the baseline, rounded)")
-
-
-def _write(path: Path, header: list[str], rows: list[tuple[object, ...]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    baseline = load_scenario(HERE / "baseline.toml")
+    if args.replication is None:
+        states = [state_on(baseline, TODAY, r) for r in range(20)]
+        waiting = [sum(e["tasks"] for e in state["waiting_tasks"]) for state in states]
+        args.replication = sorted(range(20), key=lambda r: (waiting[r], r))[9]
+        print(f"tasks waiting in replications 0-19: {waiting}")
+    state = state_on(baseline, TODAY, args.replication)
+    cases, tasks = write_state(state, args.folder, "today")
+    print(f"{cases.name}: {sum(e['cases'] for e in state['open_cases'])} open cases on {TODAY}")
+    print(f"{tasks.name}: {sum(e['tasks'] for e in state['waiting_tasks'])} tasks waiting")
+    print(f"(replication {args.replication} of the baseline)")
+    print(f"caseworkers = {state['caseworkers']}")
+    for key in ("staff", "vacancies"):
+        entries = ", ".join(
+            "{ " + ", ".join(f"{k} = {v}" for k, v in entry.items()) + " }" for entry in state[key]
+        )
+        print(f"{key} = [{entries}]")
 
 
 if __name__ == "__main__":

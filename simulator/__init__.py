@@ -70,11 +70,14 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     run,
     run_sweep,
     staffing_plan,
+    start_from,
+    state_on,
     waiting_theory,
     weekly_bands,
     write_comparison,
     write_plan,
     write_results,
+    write_state,
 )
 from simulator.version import __version__  # noqa: E402
 
@@ -137,9 +140,12 @@ __all__ = [
     "run",
     "run_sweep",
     "staffing_plan",
+    "start_from",
+    "state_on",
     "waiting_theory",
     "weekly_bands",
     "write_comparison",
     "write_plan",
     "write_results",
+    "write_state",
 ]

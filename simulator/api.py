@@ -682,6 +682,45 @@ def new_scenario(name: str, folder: str | Path = ".", *, force: bool = False) ->
     return write_starter(name, Path(folder), force=force)
 
 
+def state_on(
+    scenario: Scenario, on: dt.date | str, replication: int = 0, *, seed: int | None = None
+) -> dict[str, Any]:
+    """The office of replication `replication` of `scenario` on the day `on` (its
+    midnight), as `[initial_state]` data: the cases open by month, kind and caseworker,
+    the tasks waiting by type, month and caseworker, who is away, new or leaving, the
+    posts vacant and the reunification applications pending (what a case system would
+    export; docs/planning.md, "Starting from today")."""
+    day = _day_of_run(scenario, on)
+    _count("replication", replication, minimum=0)
+    _check_seed(seed)
+    with phase("import"):
+        from simulator.experiments import state
+
+    return state.state_on(scenario, day, replication, seed)
+
+
+def start_from(scenario: Scenario, state: Mapping[str, Any], on: dt.date | str) -> Scenario:
+    """`scenario` from the day `on` with `state` (`state_on`, or your own `[initial_state]`
+    data) and no warm-up: the same municipality, its run cut to what follows that day."""
+    day = _day_of_run(scenario, on)
+    from simulator.experiments import state as states
+
+    return states.at_start(scenario, dict(state), day)
+
+
+def write_state(state: Mapping[str, Any], folder: str | Path, stem: str = "today") -> list[Path]:
+    """`state`'s open cases and waiting tasks as `<stem>_cases.csv` and `<stem>_tasks.csv`
+    in `folder` (an existing folder), in the columns `cases_file` and `tasks_file` read.
+    Files of those names are replaced."""
+    from simulator.experiments import state as states
+    from simulator.scenario import ScenarioError
+
+    where = Path(folder)
+    if not where.is_dir():
+        raise ScenarioError(f"{folder}: not a folder")
+    return states.write_state(dict(state), where, stem)
+
+
 def pair(a: Results, b: Results) -> Comparison:
     """B - A per metric with paired 95 % intervals, from two runs already made with the same
     seed and replication count (common random numbers): what `compare` returns, without
@@ -810,6 +849,19 @@ def _date(what: str, value: dt.date | str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ScenarioError(f"{what}: a date YYYY-MM-DD (got {value!r})") from None
+
+
+def _day_of_run(scenario: Scenario, on: dt.date | str) -> dt.date:
+    """`on` as a date, a ScenarioError unless it is a day of `scenario`'s run."""
+    from simulator.scenario import ScenarioError
+
+    day = _date("on", on)
+    sim = scenario.simulation
+    if day is None or not sim.start_date <= day <= sim.last_day:
+        raise ScenarioError(
+            f"on: {on} is not a day of the run ({sim.start_date} to {sim.last_day})"
+        )
+    return day
 
 
 def _count(what: str, value: Any, minimum: int) -> int | None:

@@ -553,9 +553,8 @@ def test_the_cases_files_take_a_caseworker_column(tmp_path: Path) -> None:
 
 
 def started_model(state: dict[str, Any], staff: int = 4, **changes: Any) -> Municipality:
-    s = scenario(state, tasks=VISITS,
-                 caseworkers={"staffing": [{"date": START, "caseworkers": staff}]},
-                 **{"turnover": TURNOVER, **changes})  # fmt: skip
+    staffing = {"staffing": [{"date": START, "caseworkers": staff}]}
+    s = scenario(state, tasks=VISITS, **{"caseworkers": staffing, "turnover": TURNOVER, **changes})
     model = Municipality(s, 0)
     model.start()
     return model
@@ -653,6 +652,25 @@ def test_a_leaver_goes_and_the_successor_and_a_vacant_post_start_when_said() -> 
     assert left == {0: on(dt.date(2024, 4, 1)), 1: on(dt.date(2024, 5, 1))}
 
 
+@pytest.mark.parametrize(("posts", "people", "vacant"), [(6, [4, 5, 5, 5, 5], 1), (2, [12, 12], 0)])
+def test_posts_at_the_start_other_than_the_people_there_are_added_or_cut(
+    posts: int, people: list[int], vacant: int
+) -> None:
+    """Three caseworkers at work with eight cases each and a post vacant; the staffing
+    plan (or a plan's) has `posts` at the start. Six: two more posts are filled at the
+    start, the vacancy still recruited for, and the 24 cases shared out again (rebalance
+    on). Two: the vacancy is cut, then the last caseworker, whose cases go to the other
+    two."""
+    model = started_model(
+        {"caseworkers": 3, "open_cases": [held_by(OCT, 8, w) for w in range(3)],
+         "vacancies": [{"filled": LATER}]},
+        caseworkers={"staffing": [{"date": START, "caseworkers": posts}],
+                     "rebalance_on_staff_change": True},
+    )  # fmt: skip
+    assert sorted(len(w.cases) for w in model.office.workers) == people
+    assert model.workforce.positions == posts and len(model.workforce.recruiting) == vacant
+
+
 # --------------------------------------------------------------------------- a run's state
 
 
@@ -712,3 +730,24 @@ def test_a_start_from_a_runs_state_continues_as_the_run_did() -> None:
     d = b - m
     half = t_quantile(0.95, states - 1) * d.std(ddof=1) / math.sqrt(states)
     assert d.mean() - half <= 0 <= d.mean() + half, (d.mean(), half)
+
+
+def test_the_api_gives_a_runs_state_and_a_start_from_it(tmp_path: Path) -> None:
+    """`state_on`, `start_from` and `write_state` as a notebook uses them; a day outside
+    the run, or a folder that is not one, is a ScenarioError naming it."""
+    import simulator as cl
+
+    baseline = cl.load_scenario("baseline")
+    state = cl.state_on(baseline, "2014-06-02", replication=2)
+    start = cl.start_from(baseline, state, "2014-06-02")
+    loaded = start.initial_state
+    assert loaded is not None and loaded.caseworkers + len(loaded.vacancies) == 4  # posts
+    cases, tasks = cl.write_state(state, tmp_path)
+    assert cases.name == "today_cases.csv" and tasks.name == "today_tasks.csv"
+    read = cases.read_text().splitlines()
+    assert read[0] == "takeover,cases,kind,caseworker" and len(read) > 50
+    for on in ("2011-12-31", "2018-01-01", "June"):  # the run: 2012-01-01 to 2017-12-31
+        with pytest.raises(ScenarioError, match=r"^on: "):
+            cl.state_on(baseline, on)
+    with pytest.raises(ScenarioError, match="not a folder"):
+        cl.write_state(state, tmp_path / "nowhere")

@@ -654,3 +654,35 @@ def test_a_plan_by_month_with_a_long_name_fits_its_pages(name: str) -> None:
     assert "The table of the 36 months is on page 2." in words
     (table,) = pages[1].axes[0].tables
     assert max(row for row, _ in table.get_celld()) == 36  # a header and 36 months
+
+
+@pytest.mark.parametrize("posts", [2, 9])
+@pytest.mark.parametrize("people_given", [True, False])
+def test_a_plan_from_today_keeps_the_people_at_work_whatever_its_first_posts(
+    posts: int, people_given: bool
+) -> None:
+    """today.toml: three caseworkers at work (one new) and a post vacant, four posts. A
+    plan with 2 or 9 posts from its first quarter starts from those three, the posts added
+    or cut at the start: 2 cuts the vacancy and the last caseworker; 9 fills five more
+    posts at once, the vacancy still recruited for. Without `initial_state.caseworkers`
+    the people are the posts less the vacancies, which a plan would change: the planner
+    fixes them at the scenario's own (`plannable`)."""
+    from simulator.engine.model import Municipality
+    from simulator.plan.report import _staff_at_start
+    from simulator.plan.simulate import planned_scenario
+    from simulator.scenario import load_scenario
+
+    changes = {} if people_given else {"initial_state.caseworkers": None}
+    today = load_scenario("today", changes=changes)
+    assert today.at_work_at_start() == 3
+    periods = planning_periods(today, None, None, "quarter")
+    planned = planned_scenario(today, periods, [posts] * len(periods.dates))
+    assert planned.at_work_at_start() == 3
+    model = Municipality(planned, 0)
+    model.start()
+    assert model.workforce.positions == posts
+    assert len(model.office.workers) == (2 if posts == 2 else 8)
+    assert sum(len(w.cases) for w in model.office.workers) == 295
+    assert _staff_at_start(today) == (
+        "3 caseworkers at work (1 new), 1 post vacant, each case with its caseworker"
+    )

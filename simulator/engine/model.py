@@ -719,13 +719,17 @@ class Municipality:
         the arrivals and staffing processes."""
         staffing = self.scenario.caseworkers.staffing
         initial = [c for c in staffing if self.calendar.day_of(c.date) <= 0]
+        posts = initial[-1].caseworkers
         state = self.scenario.initial_state
-        vacant = len(state.vacancies) if state is not None else 0
-        self.workforce.plan(initial[-1].caseworkers - vacant)
-        if state is not None:
+        if state is None:
+            self.workforce.plan(posts)
+        else:  # the office as it is, then the posts the staffing plan has at the start
+            self.workforce.plan(self.scenario.at_work_at_start())
             stream = _InitialStreams(self.seed, self.replication)["recruitment"]
             self.workforce.take_over(state.staff, state.vacancies, stream)
             self._initial_cases()
+            if self.workforce.positions != posts:
+                self.workforce.plan(posts)
             self.workforce.settle()
         if self.timeline.changes:
             self.env.process(self._timeline())

@@ -95,6 +95,7 @@ def state_now(model: Municipality) -> dict[str, Any]:
         return {} if worker is None else {"caseworker": worker}
 
     return {
+        "caseworkers": len(office.workers),
         "open_cases": [
             {"takeover": m, "cases": n, "kind": kind, **who(w)}
             for (m, kind, w), n in sorted(cases.items(), key=_key)

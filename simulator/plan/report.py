@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ from simulator.plan.planner import (
 )
 from simulator.plan.search import COSTLY, NOT_BY_POSTS, caseloads, met, on_time_shares
 from simulator.plan.simulate import Sample
+
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Scenario
 
 MONTH_DAYS = 365.25 / 12
 
@@ -339,10 +342,29 @@ def assumptions(plan: Plan) -> list[str]:
         pending = sum(p.applications for p in state.pending_reunifications)
         if pending:
             held.append(f"{pending} reunification applications pending")
+        held.append(_staff_at_start(s))
         listed = ", ".join(held[:-1]) + " and " + held[-1]
         out.append(f"Start: {listed} on {s.simulation.start_date} ([initial_state]).")
     out.extend(plan.notes)
     return out
+
+
+def _staff_at_start(s: Scenario) -> str:
+    """Who is at work at the start, as `[initial_state]` has it: how many, and who of them
+    is away, new or leaving; the posts vacant; whether the cases' caseworkers are given."""
+    state = s.initial_state
+    assert state is not None
+    counts = [
+        (sum(e.away_until is not None for e in state.staff), "away"),
+        (sum(e.hired is not None for e in state.staff), "new"),
+        (sum(e.leaves is not None for e in state.staff), "leaving"),
+    ]
+    who = ", ".join(f"{n} {what}" for n, what in counts if n)
+    text = f"{s.at_work_at_start()} caseworkers at work" + (f" ({who})" if who else "")
+    if state.vacancies:
+        text += f", {len(state.vacancies)} post{'s' * (len(state.vacancies) > 1)} vacant"
+    given = any(e.caseworker is not None for e in state.open_cases)
+    return text + (", each case with its caseworker" if given else ", cases shared out evenly")
 
 
 def _mean(values: np.ndarray) -> float:

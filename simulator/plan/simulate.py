@@ -90,7 +90,7 @@ class Simulator:
     _covers: dict[tuple[StaffPlan, int], dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        data = self.scenario.to_dict()
+        data = plannable(self.scenario)
         if self.arrivals_factor != 1.0:
             data = scaled_arrivals(data, self.arrivals_factor)
         end_days = float(self.periods.bounds[-1])
@@ -229,13 +229,25 @@ def staffing_entries(
     return entries
 
 
+def plannable(scenario: Scenario) -> dict[str, Any]:
+    """`scenario` as data whose people at the start stay when a plan changes the posts:
+    `[initial_state]` without `caseworkers` counts them from the posts at the start
+    (less the vacancies), which the plan sets; it is set to the scenario's own count, so
+    a plan's posts at the start are added or cut at the start, as any staffing change."""
+    data = scenario.to_dict()
+    state = scenario.initial_state
+    if state is not None and state.caseworkers is None:
+        data = keys.with_value(data, "initial_state.caseworkers", scenario.at_work_at_start())
+    return data
+
+
 def planned_scenario(
     scenario: Scenario, periods: Periods, plan: Sequence[int], arrivals_factor: float = 1.0
 ) -> Scenario:
     """`scenario` with `plan`'s staffing and its arrivals times `arrivals_factor`, validated."""
     from simulator.scenario import changed_scenario
 
-    data = scenario.to_dict()
+    data = plannable(scenario)
     if arrivals_factor != 1.0:
         data = scaled_arrivals(data, arrivals_factor)
     entries = staffing_entries(scenario, periods, plan)

@@ -1769,6 +1769,19 @@ class InitialState(Strict):
             "waiting_tasks when the scenario file is loaded (give one or the other)."
         ),
     ] = None
+    caseworkers: Annotated[
+        int | None,
+        Field(ge=0),
+        about(
+            "Caseworkers at work at the start, numbered 0 to N - 1 (the people, not the "
+            "posts). Left out: the staffing plan's posts at the start less the vacancies. "
+            "Where the posts at the start (caseworkers.staffing, or a plan's) differ from "
+            "these people and vacancies, posts are added or cut at the start as on any "
+            "staffing change: a cut falls first on a vacancy, then on someone leaving, "
+            "then on the last caseworker, whose cases go to colleagues.",
+            unit="caseworkers",
+        ),
+    ] = None
     staff: Annotated[
         list[StaffAtStart],
         about(
@@ -2060,13 +2073,18 @@ class Scenario(Strict):
         self._check_staff(state)
         return self
 
-    def at_work_at_start(self) -> int:
-        """The caseworkers at work on the start day: the staffing plan's posts then, less
-        the vacancies of `[initial_state]`."""
+    def posts_at_start(self) -> int:
+        """The staffing plan's posts on the start day."""
         start = self.simulation.start_date
-        posts = [c.caseworkers for c in self.caseworkers.staffing if c.date <= start][-1]
-        vacant = len(self.initial_state.vacancies) if self.initial_state is not None else 0
-        return posts - vacant
+        return [c.caseworkers for c in self.caseworkers.staffing if c.date <= start][-1]
+
+    def at_work_at_start(self) -> int:
+        """The caseworkers at work on the start day, as `[initial_state]` has them: its
+        `caseworkers`, or the staffing plan's posts then less its vacancies."""
+        state = self.initial_state
+        if state is not None and state.caseworkers is not None:
+            return state.caseworkers
+        return self.posts_at_start() - (len(state.vacancies) if state is not None else 0)
 
     def _check_staff(self, state: InitialState) -> None:
         """Caseworkers named in `[initial_state]` are among those at work at the start;
@@ -2076,7 +2094,8 @@ class Scenario(Strict):
         if at_work < 0:
             raise ValueError(
                 f"initial_state.vacancies: {len(state.vacancies)} posts vacant, but the "
-                f"staffing plan has {at_work + len(state.vacancies)} on {start}"
+                f"staffing plan has {at_work + len(state.vacancies)} on {start} (or give "
+                "initial_state.caseworkers, the caseworkers at work)"
             )
         named = [(f"open_cases.{i}", e.caseworker) for i, e in enumerate(state.open_cases)]
         named += [(f"waiting_tasks.{i}", e.caseworker) for i, e in enumerate(state.waiting_tasks)]
@@ -2095,8 +2114,8 @@ class Scenario(Strict):
                 numbered = f"numbered 0 to {at_work - 1}" if at_work else "none"
                 raise ValueError(
                     f"initial_state.{where}.caseworker: {worker}, but {at_work} caseworkers "
-                    f"are at work on {start} ({numbered}: the staffing plan's posts less "
-                    "the vacancies)"
+                    f"are at work on {start} ({numbered}: initial_state.caseworkers, or the "
+                    "staffing plan's posts less the vacancies)"
                 )
         held = {(e.caseworker, e.kind) for e in state.open_cases if e.cases > 0}
         for i, waiting in enumerate(state.waiting_tasks):
