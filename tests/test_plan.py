@@ -639,6 +639,33 @@ def test_the_page_keeps_its_text_above_the_footer_and_continues_on_a_second_page
         assert f"Note {k}: a long remark" in words
 
 
+def test_a_naive_plan_the_same_as_another_is_said_so_on_the_posts_chart() -> None:
+    """Erlang C per quarter can give the current staffing itself (a case's work taken as
+    due when it opens: quota_doubled's page drew one line over the other, and the current
+    staffing could not be seen): its legend says it is the same, and it is drawn dotted
+    over the other's dashes."""
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    from simulator.plan.page import _posts_axes
+
+    plan = plan_of(municipality(), replications=4, max_replications=8, evidence=True)
+    current = next(e for e in plan.evidence if e.name == "current staffing")
+    same = [dataclasses.replace(e, plan=current.plan) if e.name.startswith("Erlang") else e
+            for e in plan.evidence]  # fmt: skip
+    figure, ax = plt.subplots()
+    try:
+        _posts_axes(ax, dataclasses.replace(plan, evidence=same))
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        styles = {line.get_label(): line.get_linestyle() for line in ax.get_lines()}
+    finally:
+        plt.close(figure)
+    erlang = "Erlang C per quarter (the same as current staffing)"
+    assert erlang in labels and "current staffing" in labels
+    assert styles[erlang] == ":" and styles["current staffing"] == "--"
+
+
 @pytest.mark.parametrize("name", ["a_municipality_" + "x" * 85, "W" * 100])
 def test_a_plan_by_month_with_a_long_name_fits_its_pages(name: str) -> None:
     """Three years by month (36 rows) and a scenario name of 100 characters, narrow or of

@@ -231,12 +231,15 @@ def _text_column(fig: Figure, x: float, y: float, paragraphs: list[tuple[str, st
 def _posts_axes(ax: Axes, plan: Plan) -> None:
     """Posts per period: the plan, the current staffing and the naive plans."""
     x = np.arange(plan.periods.n + 1)
+    drawn: dict[tuple[int, ...], str] = {}  # a plan drawn already, by its posts: its name
     for e in plan.evidence:
         colour = next((c for key, c in NAIVE_COLOURS.items() if e.name.startswith(key)), None)
         if colour is None:
             continue
+        same = drawn.setdefault(tuple(e.plan), e.name)
+        label = e.name if same == e.name else f"{e.name} (the same as {same})"
         ax.step(x, [*e.plan, e.plan[-1]], where="post", color=colour, linewidth=1.2,
-                linestyle="--", label=e.name)  # fmt: skip
+                linestyle="--" if same == e.name else ":", label=label)  # fmt: skip
     ax.step(x, [*plan.posts, plan.posts[-1]], where="post", color=LINE_COLOUR, linewidth=2.4,
             label="the plan")  # fmt: skip
     ax.set_xticks(x[:-1] + 0.5)
