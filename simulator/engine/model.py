@@ -728,9 +728,8 @@ class Municipality:
             stream = _InitialStreams(self.seed, self.replication)["recruitment"]
             self.workforce.take_over(state.staff, state.vacancies, stream)
             self._initial_cases()
-            if self.workforce.positions != posts:
-                self.workforce.plan(posts)
-            self.workforce.settle()
+            if self.workforce.positions != posts:  # posts added at the start: newcomers
+                self.workforce.plan(posts, new=True)
         if self.timeline.changes:
             self.env.process(self._timeline())
         self.env.process(self.workforce.days())

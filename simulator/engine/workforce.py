@@ -123,13 +123,15 @@ class Workforce:
 
     # ------------------------------------------------------------------ staffing plan
 
-    def plan(self, positions: int) -> None:
-        """The staffing plan says `positions` from today: hire or let go to match."""
+    def plan(self, positions: int, new: bool | None = None) -> None:
+        """The staffing plan says `positions` from today: hire or let go to match. A post
+        added is filled by a newcomer who learns the job (`new`; by default, after the
+        start: the first caseworkers are the office's own)."""
         day = self._today()
+        new = self.env.now > 0 if new is None else new
         while self.positions < positions:
             self.positions += 1
-            learning = self.turnover is not None and self.env.now > 0
-            self._start(day, learning)
+            self._start(day, learning=new and self.turnover is not None)
         while self.positions > positions:
             self.positions -= 1
             if self.recruiting:  # a vacancy not yet filled is the first to go
@@ -447,23 +449,6 @@ class Workforce:
                 person.leaves_on = leaves = day(entry.leaves)
                 self.recruiting.append((leaves, max(leaves, starts(entry.successor_starts))))
         self.recruiting.sort()
-
-    def settle(self) -> None:
-        """Each caseworker's stress index at the start, as if the work waiting for them
-        then had waited the whole stress window: the office's past is not loaded, and an
-        empty window would read as no stress at all."""
-        before = [
-            d
-            for d in range(1 - self.window_days, 0)
-            if (self.start + dt.timedelta(days=d)).weekday() < 5
-        ]
-        for worker in self.office.workers:
-            load = self.office.pressure(worker)
-            if load > 0.0 and before:
-                person = self._person(worker)
-                person.loads.extend((d, load) for d in before)
-                person.total = load * len(before)
-                worker.stress = load
 
     def finish(self) -> None:
         """At the end of the run, record the vacancies still open (unfilled: NaN)."""

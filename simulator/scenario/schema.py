@@ -1721,10 +1721,9 @@ class InitialState(Strict):
     the start. The waiting tasks are queued at the start; every other task that fell due
     before it is taken as done, and tasks falling due from the start on are created as
     usual. Who holds which case (open_cases and waiting_tasks by caseworker), who is away,
-    new or leaving (staff) and which posts are vacant (vacancies) may be given too; the
-    stress index of each caseworker starts as if their work waiting at the start had waited
-    the whole stress window. Left out, the cases go to the caseworkers as new ones would,
-    and everyone is at work.
+    new or leaving (staff) and which posts are vacant (vacancies) may be given too. Left
+    out, the cases go to the caseworkers as new ones would, and everyone is at work. The
+    stress index is not loaded: it builds from the first day's work waiting.
     """
 
     open_cases: Annotated[
@@ -1777,8 +1776,9 @@ class InitialState(Strict):
             "posts). Left out: the staffing plan's posts at the start less the vacancies. "
             "Where the posts at the start (caseworkers.staffing, or a plan's) differ from "
             "these people and vacancies, posts are added or cut at the start as on any "
-            "staffing change: a cut falls first on a vacancy, then on someone leaving, "
-            "then on the last caseworker, whose cases go to colleagues.",
+            "staffing change: an added post is filled by a newcomer learning the job (with "
+            "[turnover]); a cut falls first on a vacancy, then on someone leaving, then on "
+            "the last caseworker, whose cases go to colleagues.",
             unit="caseworkers",
         ),
     ] = None
