@@ -47,7 +47,7 @@ def main() -> None:
         args.replication = sorted(range(20), key=lambda r: (waiting[r], r))[9]
         print(f"tasks waiting in replications 0-19: {waiting}")
     state = state_on(baseline, TODAY, args.replication)
-    cases, tasks = write_state(state, args.folder, "today")
+    cases, tasks = write_state(state, args.folder, "today", force=True)  # its own files
     print(f"{cases.name}: {sum(e['cases'] for e in state['open_cases'])} open cases on {TODAY}")
     print(f"{tasks.name}: {sum(e['tasks'] for e in state['waiting_tasks'])} tasks waiting")
     print(f"(replication {args.replication} of the baseline)")

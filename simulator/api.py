@@ -708,16 +708,22 @@ def start_from(scenario: Scenario, state: Mapping[str, Any], on: dt.date | str) 
     return states.at_start(scenario, dict(state), day)
 
 
-def write_state(state: Mapping[str, Any], folder: str | Path, stem: str = "today") -> list[Path]:
+def write_state(
+    state: Mapping[str, Any], folder: str | Path, stem: str = "today", *, force: bool = False
+) -> list[Path]:
     """`state`'s open cases and waiting tasks as `<stem>_cases.csv` and `<stem>_tasks.csv`
     in `folder` (an existing folder), in the columns `cases_file` and `tasks_file` read.
-    Files of those names are replaced."""
+    Files of those names are refused (checked before either is written) unless `force`."""
     from simulator.experiments import state as states
     from simulator.scenario import ScenarioError
 
     where = Path(folder)
     if not where.is_dir():
         raise ScenarioError(f"{folder}: not a folder")
+    there = [p for p in states.state_files(where, stem) if p.exists() or p.is_symlink()]
+    if there and not force:
+        names = ", ".join(str(p) for p in there)
+        raise ScenarioError(f"{names}: already there; give force=True to replace")
     return states.write_state(dict(state), where, stem)
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -129,23 +131,41 @@ def at_start(scenario: Scenario, state: dict[str, Any], on: dt.date) -> Scenario
     return changed_scenario(scenario.to_dict(), changes, f"{scenario.name} from {on}")
 
 
+# the entries of `[initial_state]` a case system exports, each to a file: (entries, file
+# suffix, columns)
+FILES = (
+    ("open_cases", "cases", ["takeover", "cases", "kind", "caseworker"]),
+    ("waiting_tasks", "tasks", ["task", "created", "tasks", "caseworker"]),
+)
+
+
+def state_files(folder: Path, stem: str) -> list[Path]:
+    """The files `write_state` writes: `<stem>_cases.csv` and `<stem>_tasks.csv`."""
+    return [folder / f"{stem}_{name}.csv" for _, name, _ in FILES]
+
+
 def write_state(state: dict[str, Any], folder: Path, stem: str) -> list[Path]:
     """Write `state`'s open cases and waiting tasks as `<stem>_cases.csv` and
     `<stem>_tasks.csv` in `folder`, in the columns `cases_file` and `tasks_file` read."""
-    out = []
-    for key, name, columns in (
-        ("open_cases", "cases", ["takeover", "cases", "kind", "caseworker"]),
-        ("waiting_tasks", "tasks", ["task", "created", "tasks", "caseworker"]),
-    ):
-        path = folder / f"{stem}_{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
+    paths = state_files(folder, stem)
+    written = []  # each file written in full beside its place, then both moved in
+    try:
+        for (key, _, columns), path in zip(FILES, paths, strict=True):
+            text = io.StringIO()
+            writer = csv.writer(text, lineterminator="\n")
             writer.writerow(columns)
             for row in state[key]:
                 values = [row.get(c, "") for c in columns]
                 writer.writerow(f"{v:%Y-%m}" if isinstance(v, dt.date) else v for v in values)
-        out.append(path)
-    return out
+            part = path.with_name(f".{path.name}.part")
+            written.append(part)
+            part.write_text(text.getvalue(), encoding="utf-8")
+        for part, path in zip(written, paths, strict=True):
+            os.replace(part, path)
+    finally:
+        for part in written:
+            part.unlink(missing_ok=True)
+    return paths
 
 
 def _key(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:
