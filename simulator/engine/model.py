@@ -185,22 +185,29 @@ class Municipality:
         self.family_arrives(household, principal, family, children)
 
     def application(
-        self, applicant: Case, unaided: float, give_up: float | None = None
+        self,
+        applicant: Case,
+        unaided: float,
+        give_up: float | None = None,
+        helping: list[Task] | None = None,
     ) -> Generator[simpy.Event, Any, bool]:
         """The reunification application is sent: when the help task is done, or unaided.
 
-        The help falls due now. If it is done, the application goes at once. If it never
-        is (the task is not in the catalogue, or was dropped, or lapsed because the case
-        exited first, or no caseworker had started it `give_up` days after it fell due, so
-        the family gave up waiting: it is abandoned), the applicant sends it `unaided`
-        days after that is clear. Returns whether the help was given.
+        The help falls due now (or fell due before the start: `helping`, waiting then).
+        If it is done, the application goes at once. If it never is (the task is not in
+        the catalogue, or was dropped, or lapsed because the case exited first, or no
+        caseworker had started it `give_up` days after it fell due, so the family gave up
+        waiting: it is abandoned), the applicant sends it `unaided` days after that is
+        clear. Returns whether the help was given.
         """
-        helping = self.trigger(applicant, "reunification_application")
+        if helping is None:
+            helping = self.trigger(applicant, "reunification_application")
         if helping:
             ended = self.env.all_of(self.still_to_end(helping))
             waits = [ended, self.exited(applicant)]
             if give_up is not None:
-                waits.append(self.env.timeout(give_up))
+                since = self.env.now - min(t.created for t in helping)
+                waits.append(self.env.timeout(max(give_up - since, 0.0)))
             yield self.env.any_of(waits)
             if not ended.triggered and applicant.is_open:  # waited too long: given up
                 for task in helping:
@@ -484,10 +491,9 @@ class Municipality:
                 if entry.kind == "refugee":
                     refugees.append((float((month - start).days), case))
         refugees.sort(key=lambda r: r[0])
-        if state.waiting_tasks:
-            self._waiting_tasks(streams, taken_over)
+        waiting = self._waiting_tasks(streams, taken_over) if state.waiting_tasks else []
         spec = scenario.reunification
-        if spec is None or not state.pending_reunifications:
+        if spec is None:
             return
         stream = streams["reunification"]
         processing = sampler(spec.processing_days, stream)
@@ -512,8 +518,9 @@ class Municipality:
                 reunion.may_apply = reunion.applied = applied
                 reunion.decided = applied + family.processing
                 self.env.process(self._pending_reunification(applicant, reunion, family))
+        self._families_to_come(streams, people["reunified"], [case for _, case in free], waiting)
 
-    def _waiting_tasks(self, streams: Streams, cases: list[Case]) -> None:
+    def _waiting_tasks(self, streams: Streams, cases: list[Case]) -> list[Task]:
         """Queue the work waiting at the start (`initial_state.waiting_tasks`), oldest first.
 
         Each task is created on its day before the start (the days of its month spread
@@ -543,12 +550,16 @@ class Municipality:
             fit = fit or [c for c in mine if c.kind in kinds]
             fits[name, worker] = fit, [c.opened for c in fit]
         draws = {name: self.catalogue.waiting(name, streams) for name, _ in fits}
+        made: list[Task] = []
         for created, name, worker in work:
             fit, opened = fits[name, worker]
             n = bisect.bisect_right(opened, created) or len(fit)  # those open by then
             case = fit[int(pick.uniform() * n)]
             hours, later_visits = draws[name](case)
-            self.create_task(case, self.catalogue.by_name[name], hours, later_visits, created)
+            made.append(
+                self.create_task(case, self.catalogue.by_name[name], hours, later_visits, created)
+            )
+        return made
 
     def _aged_case_of(self, person: Person, opened: float, children: bool) -> Case:
         """The case of `person`, taken over at time `opened` (< 0), with its exit as the
@@ -610,6 +621,66 @@ class Municipality:
         self.cases[case.id] = case
         self.office.assign(case, None if worker is None else self.office.workers[worker])
         self.env.process(self.case(case))
+
+    def _families_to_come(
+        self, streams: Streams, spouses: PersonSampler, refugees: list[Case], waiting: list[Task]
+    ) -> None:
+        """The families still to come of the refugee cases open at the start that have no
+        application pending: a case whose help with the application waits at the start
+        (`waiting`) applies once it is done (or unaided); any other whose waiting rule lets
+        it apply only from the start on draws its family as a household placed when the
+        case opened would (`_loaded_family`), and applies then. One whose rule let it
+        apply before the start and has no help waiting has applied (pending, or the family
+        is here) or never will. From streams of their own (``initial:families``)."""
+        tasks = self.scenario.tasks
+        helps = {name for name, t in tasks.items() if t.trigger.on == "reunification_application"}
+        helped: dict[int, list[Task]] = {}
+        for task in waiting:
+            if task.type.name in helps:
+                helped.setdefault(task.case.id, []).append(task)
+        draw = _LoadedFamilies(self.scenario, streams, spouses)
+        delays = self.timeline.samplers(streams)
+        for case in refugees:
+            family = draw(case.id in helped)
+            later = self.timeline.draw_family_delays(delays)
+            may_apply = case.opened
+            if case.opened >= self.waiting_from:  # taken over after the waiting rule came in
+                may_apply = self.timeline.may_apply(case.opened, case.status)
+            if family is None or (case.id not in helped and may_apply < 0.0):
+                continue
+            self.env.process(
+                self._family_to_come(case, family, later, may_apply, helped.get(case.id))
+            )
+
+    def _family_to_come(
+        self,
+        applicant: Case,
+        family: Family,
+        later: list[tuple[float, float]],
+        may_apply: float,
+        helping: list[Task] | None,
+    ) -> Process:
+        """The reunification of an open case's family still to come: as a placed
+        household's (`household`), from when it may apply, or from its help waiting."""
+        spec = self.scenario.reunification
+        assert spec is not None
+        reunion = self.family_log.start(
+            applicant.household, applicant.opened, family.spouse is not None, family.children
+        )
+        if helping is None:
+            yield from self.wait_until(may_apply)
+            reunion.may_apply = self.env.now
+        else:
+            reunion.may_apply = min(t.created for t in helping)
+        reunion.aided = yield from self.application(
+            applicant, spec.unaided_delay_days, spec.help_abandoned_after_days, helping
+        )
+        reunion.applied = self.env.now
+        processing, travel = self.timeline.family_delay(family, later, self.env.now)
+        reunion.decided = self.env.now + processing
+        yield self.env.timeout(processing + travel)
+        reunion.arrived = self.env.now
+        self.family_arrives(applicant.household, applicant, family, applicant.children)
 
     def _pending_reunification(self, applicant: Case, reunion: Reunion, family: Family) -> Process:
         """A family reunification applied for before the start (`reunion`, in the log from
@@ -802,6 +873,40 @@ def _children_share(scenario: Scenario) -> float:
         adults += household.share * household.adults
         with_children += household.share * household.adults * chance
     return with_children / adults if adults > 0 else 0.0
+
+
+class _LoadedFamilies:
+    """The family, if any, that will follow an open refugee case (a household of its own),
+    drawn as `FamilySampler` draws a placed household's: its chance of applying is the
+    share of adults who are principals that apply (over the household types), certain
+    where its application is under way (`applying`: then a spouse or children, at least
+    one). From the streams of the state at the start."""
+
+    def __init__(self, scenario: Scenario, streams: Streams, spouses: PersonSampler) -> None:
+        spec = scenario.reunification
+        assert spec is not None
+        self.spec = spec
+        self.stream = streams["families"]
+        self.spouses = spouses
+        self.processing = sampler(spec.processing_days, self.stream)
+        self.travel = sampler(spec.travel_days, self.stream)
+        households = scenario.households
+        adults = sum(h.share * h.adults for h in households.values())
+        share = sum(h.share * spec.apply_share.get(k, 0.0) for k, h in households.items())
+        self.chance = share / adults if adults > 0 else 0.0
+
+    def __call__(self, applying: bool) -> Family | None:
+        stream, spec = self.stream, self.spec
+        if applying:
+            return _pending_family(spec, stream, self.processing, self.travel, self.spouses)
+        applies = stream.uniform() < self.chance
+        processing, travel = self.processing(), self.travel()
+        spouse = stream.uniform() < spec.spouse_share
+        children = stream.poisson(spec.children_mean)
+        person = self.spouses.draw()
+        if not applies or not (spouse or children):
+            return None
+        return Family(processing, travel, person if spouse else None, children)
 
 
 def _pending_family(

@@ -64,7 +64,7 @@ class Timeline:
         # processing and travel under each date's rules: the family's own draw under the
         # first rules; under other rules a draw of their own (one stream per distinct rule)
         self.delay_index: list[int] = []
-        self.delay_samplers: list[tuple[Sampler, Sampler]] = []
+        self.delay_rules: list[Reunification] = []  # each distinct later rule's
         rules: list[tuple[object, object]] = []
         base = _delays(first.reunification)
         for _, state in dated:
@@ -74,14 +74,9 @@ class Timeline:
                 continue
             if rule not in rules:
                 rules.append(rule)
-                k = len(rules)
-                self.delay_samplers.append(
-                    (
-                        sampler(spec.processing_days, streams[f"reunification:processing:{k}"]),
-                        sampler(spec.travel_days, streams[f"reunification:travel:{k}"]),
-                    )
-                )
+                self.delay_rules.append(spec)
             self.delay_index.append(rules.index(rule))
+        self.delay_samplers = self.samplers(streams)
 
     # ------------------------------------------------------------------ the process's
 
@@ -138,12 +133,27 @@ class Timeline:
                 return t
         return math.inf
 
-    def draw_family_delays(self) -> list[tuple[float, float]]:
+    def samplers(self, streams: Streams) -> list[tuple[Sampler, Sampler]]:
+        """(processing, travel) samplers for each rule of a later date that differs from
+        the first, from `streams` (one stream per distinct rule)."""
+        return [
+            (
+                sampler(spec.processing_days, streams[f"reunification:processing:{k}"]),
+                sampler(spec.travel_days, streams[f"reunification:travel:{k}"]),
+            )
+            for k, spec in enumerate(self.delay_rules, start=1)
+        ]
+
+    def draw_family_delays(
+        self, samplers: list[tuple[Sampler, Sampler]] | None = None
+    ) -> list[tuple[float, float]]:
         """(processing, travel) under each rule of a later date that differs from the
-        first, for one household (every household draws, whether it applies or not)."""
-        if not self.delay_samplers:
+        first, for one household (every household draws, whether it applies or not), from
+        the run's samplers or `samplers` (`samplers()` of other streams)."""
+        samplers = self.delay_samplers if samplers is None else samplers
+        if not samplers:
             return []
-        return [(processing(), travel()) for processing, travel in self.delay_samplers]
+        return [(processing(), travel()) for processing, travel in samplers]
 
     def family_delay(
         self, family: Family, drawn: list[tuple[float, float]], now: float

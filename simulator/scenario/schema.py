@@ -1720,7 +1720,11 @@ class InitialState(Strict):
     when the case will close are drawn as for a new case, given that it is still open at
     the start. The waiting tasks are queued at the start; every other task that fell due
     before it is taken as done, and tasks falling due from the start on are created as
-    usual. Who holds which case (open_cases and waiting_tasks by caseworker), who is away,
+    usual. The families still to come of the open refugee cases follow as a placed
+    household's would: those whose waiting rule lets them apply from the start on, and
+    those whose help with the application is among the waiting tasks (the others have
+    applied, and are pending or here, or never will). Who holds which case (open_cases and
+    waiting_tasks by caseworker), who is away,
     new or leaving (staff) and which posts are vacant (vacancies) may be given too. Left
     out, the cases go to the caseworkers as new ones would, and everyone is at work. The
     stress index is not loaded: it builds from the first day's work waiting.
