@@ -703,6 +703,7 @@ def start_from(scenario: Scenario, state: Mapping[str, Any], on: dt.date | str) 
     """`scenario` from the day `on` with `state` (`state_on`, or your own `[initial_state]`
     data) and no warm-up: the same municipality, its run cut to what follows that day."""
     day = _day_of_run(scenario, on)
+    _check_state(state, ())
     from simulator.experiments import state as states
 
     return states.at_start(scenario, dict(state), day)
@@ -717,6 +718,7 @@ def write_state(
     from simulator.experiments import state as states
     from simulator.scenario import ScenarioError
 
+    _check_state(state, ("open_cases", "waiting_tasks"))
     where = Path(folder)
     if not where.is_dir():
         raise ScenarioError(f"{folder}: not a folder")
@@ -855,6 +857,19 @@ def _date(what: str, value: dt.date | str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ScenarioError(f"{what}: a date YYYY-MM-DD (got {value!r})") from None
+
+
+def _check_state(state: Any, entries: Sequence[str]) -> None:
+    """A ScenarioError unless `state` is `[initial_state]` data: a mapping, whose `entries`
+    are each a list of mappings (the scenario's own checks see to the rest)."""
+    from simulator.scenario import ScenarioError
+
+    if not isinstance(state, Mapping):
+        raise ScenarioError(f"state: [initial_state] data, a dict (got {type(state).__name__})")
+    for key in entries:
+        rows = state.get(key, [])
+        if not isinstance(rows, list) or not all(isinstance(r, Mapping) for r in rows):
+            raise ScenarioError(f"state.{key}: a list of entries, each a dict (got {rows!r:.60})")
 
 
 def _day_of_run(scenario: Scenario, on: dt.date | str) -> dt.date:

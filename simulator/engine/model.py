@@ -498,6 +498,9 @@ class Municipality:
         stream = streams["reunification"]
         processing = sampler(spec.processing_days, stream)
         travel = sampler(spec.travel_days, stream)
+        # the spouses who come are new cases: their health examination is ahead of them
+        exam = scenario.external.health_examination
+        spouses = PersonSampler("reunified", scenario.exit, scenario.case_mix, streams, exam)
         free = list(refugees)
         for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
             applied = float((pending.applied - start).days)
@@ -506,7 +509,7 @@ class Municipality:
                 # the latest refugee case taken over by the month of the application
                 i = max(j for j, (taken, _) in enumerate(free) if taken <= by)
                 applicant = free.pop(i)[1]
-                family = _pending_family(spec, stream, processing, travel, people["reunified"])
+                family = _pending_family(spec, stream, processing, travel, spouses)
                 for _redraw in range(_MAX_REDRAWS):  # the family has not arrived by the start
                     if applied + family.processing + family.travel > 0:
                         break
@@ -518,7 +521,7 @@ class Municipality:
                 reunion.may_apply = reunion.applied = applied
                 reunion.decided = applied + family.processing
                 self.env.process(self._pending_reunification(applicant, reunion, family))
-        self._families_to_come(streams, people["reunified"], [case for _, case in free], waiting)
+        self._families_to_come(streams, spouses, [case for _, case in free], waiting)
 
     def _waiting_tasks(self, streams: Streams, cases: list[Case]) -> list[Task]:
         """Queue the work waiting at the start (`initial_state.waiting_tasks`), oldest first.
@@ -629,7 +632,7 @@ class Municipality:
         application pending: a case whose help with the application waits at the start
         (`waiting`) applies once it is done (or unaided); any other whose waiting rule lets
         it apply only from the start on draws its family as a household placed when the
-        case opened would (`_loaded_family`), and applies then. One whose rule let it
+        case opened would (`_LoadedFamilies`), and applies then. One whose rule let it
         apply before the start and has no help waiting has applied (pending, or the family
         is here) or never will. From streams of their own (``initial:families``)."""
         tasks = self.scenario.tasks
@@ -788,9 +791,7 @@ class Municipality:
     def start(self) -> None:
         """Put the first caseworkers in place, open the cases held at the start, and start
         the arrivals and staffing processes."""
-        staffing = self.scenario.caseworkers.staffing
-        initial = [c for c in staffing if self.calendar.day_of(c.date) <= 0]
-        posts = initial[-1].caseworkers
+        posts = self.scenario.posts_at_start()
         state = self.scenario.initial_state
         if state is None:
             self.workforce.plan(posts)
@@ -885,28 +886,18 @@ class _LoadedFamilies:
     def __init__(self, scenario: Scenario, streams: Streams, spouses: PersonSampler) -> None:
         spec = scenario.reunification
         assert spec is not None
-        self.spec = spec
-        self.stream = streams["families"]
-        self.spouses = spouses
-        self.processing = sampler(spec.processing_days, self.stream)
-        self.travel = sampler(spec.travel_days, self.stream)
+        self.families = FamilySampler(spec, streams["families"], spouses)
         households = scenario.households
         adults = sum(h.share * h.adults for h in households.values())
         share = sum(h.share * spec.apply_share.get(k, 0.0) for k, h in households.items())
         self.chance = share / adults if adults > 0 else 0.0
 
     def __call__(self, applying: bool) -> Family | None:
-        stream, spec = self.stream, self.spec
+        f = self.families
         if applying:
-            return _pending_family(spec, stream, self.processing, self.travel, self.spouses)
-        applies = stream.uniform() < self.chance
-        processing, travel = self.processing(), self.travel()
-        spouse = stream.uniform() < spec.spouse_share
-        children = stream.poisson(spec.children_mean)
-        person = self.spouses.draw()
-        if not applies or not (spouse or children):
-            return None
-        return Family(processing, travel, person if spouse else None, children)
+            assert f.spec is not None
+            return _pending_family(f.spec, f.stream, f.processing, f.travel, f.spouses)
+        return f.draw_with(self.chance)
 
 
 def _pending_family(

@@ -276,7 +276,13 @@ class FamilySampler:
         spec = self.spec
         if spec is None:
             return None
-        applies = self.stream.uniform() < spec.apply_share.get(household_type, 0.0)
+        return self.draw_with(spec.apply_share.get(household_type, 0.0))
+
+    def draw_with(self, chance: float) -> Family | None:
+        """The family of a household whose principal applies with probability `chance`."""
+        spec = self.spec
+        assert spec is not None
+        applies = self.stream.uniform() < chance
         processing, travel = self.processing(), self.travel()
         spouse = self.stream.uniform() < spec.spouse_share
         children = self.stream.poisson(spec.children_mean)

@@ -134,8 +134,9 @@ class Workforce:
             self._start(day, learning=new and self.turnover is not None)
         while self.positions > positions:
             self.positions -= 1
-            if self.recruiting:  # a vacancy not yet filled is the first to go
-                opened, _ = self.recruiting.pop()
+            if self.recruiting:  # a post not yet filled is the first to go: an empty one,
+                empty = [k for k, (opened, _) in enumerate(self.recruiting) if opened <= day]
+                opened, _ = self.recruiting.pop(empty[-1] if empty else -1)  # or one to be
                 self.log.vacancy(opened, day)
                 continue
             # someone under notice goes first (and their replacement is not recruited)
@@ -457,10 +458,11 @@ class Workforce:
                 self.log.vacancy(opened, math.nan)
 
     def _recruit(self, day: int) -> None:
-        """Vacancies whose recruitment is done are filled today."""
-        while self.recruiting and self.recruiting[0][1] <= day:
-            opened, _ = self.recruiting.pop(0)
-            self.log.vacancy(opened, day)
+        """Vacancies whose recruitment is done are filled today, each on its own day
+        (the list is in the order the posts fall empty, not the order they are filled)."""
+        for post in [post for post in self.recruiting if post[1] <= day]:
+            self.recruiting.remove(post)
+            self.log.vacancy(post[0], day)
             self._start(day, learning=True)
 
     def _learn(self, worker: Caseworker, person: _Person, day: int) -> None:

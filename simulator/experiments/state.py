@@ -6,8 +6,9 @@ away, new or leaving, the posts vacant, and the family reunification application
 the table a scenario starting that day takes as `[initial_state]` (`at_start`). It is the
 export a case system would give, so what the scenario cannot load is lost in the same way:
 each case's own history and exact dates within a month, the hours of each task, the tasks
-begun, the stress history, the families still to apply. `state_on` runs a replication to a
-day and returns its state; `write_state` writes the two CSV files a case system would.
+begun, the stress history, each family's own course (the families still to come are drawn
+again: `Municipality._families_to_come`). `state_on` runs a replication to a day and
+returns its state; `write_state` writes the two CSV files a case system would.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 from simulator.engine.model import Municipality
 from simulator.engine.records import IN_PROGRESS, PENDING
 from simulator.scenario import changed_scenario
-from simulator.scenario.schema import DAYS_PER_YEAR, Scenario, years_to_days
+from simulator.scenario.schema import Scenario, days_to_years
 
 
 def state_on(
@@ -35,9 +36,10 @@ def state_on(
     model = Municipality(scenario, replication=replication, seed=_seed(scenario, seed))
     model.start()
     day = model.calendar.day_of(on)
-    if not 0 <= day <= model.end:
-        raise ValueError(f"{on} is not within the run ({scenario.simulation.start_date} on)")
-    model.env.run(until=day)
+    if not 0 <= day < model.end:
+        raise ValueError(f"{on} is not a day of the run ({scenario.simulation.start_date} on)")
+    if day > 0:
+        model.env.run(until=day)
     return state_now(model)
 
 
@@ -47,11 +49,16 @@ def state_now(model: Municipality) -> dict[str, Any]:
     The caseworkers at work now are numbered 0 to N - 1 in the office's order (the order
     a start from here puts them in place; one let go by a staffing change is the last).
     A task being worked on counts as waiting (its work is not done); lapsed ones, and
-    closures (of cases closed by now, which are not loaded), do not.
+    closures (of cases closed by now, which are not loaded), do not. A leave or a post
+    filled on a closed day happens on the next working day: one due before now, not yet
+    happened, is dated now.
     """
     now = model.env.now
     calendar, office, workforce = model.calendar, model.office, model.workforce
     number = {worker.id: i for i, worker in enumerate(office.workers)}
+
+    def date(day: float) -> dt.date:  # not before now: see above
+        return calendar.date_of(max(day, now))
 
     def month(t: float) -> dt.date:
         return calendar.date_of(math.floor(t)).replace(day=1)
@@ -79,14 +86,14 @@ def state_now(model: Municipality) -> dict[str, Any]:
         if person.hired_on is not None:
             entry["hired"] = calendar.date_of(person.hired_on)
         if person.leaves_on is not None:
-            entry["leaves"] = calendar.date_of(person.leaves_on)
+            entry["leaves"] = date(person.leaves_on)
             post = next((r for r in recruiting if r[0] == person.leaves_on), None)
             if post is not None:
                 recruiting.remove(post)
-                entry["successor_starts"] = calendar.date_of(post[1])
+                entry["successor_starts"] = date(post[1])
         if entry:
             staff.append({"caseworker": number[worker.id], **entry})
-    vacancies = [{"filled": calendar.date_of(filled)} for opened, filled in recruiting]
+    vacancies = [{"filled": date(filled)} for opened, filled in recruiting]
     pending: Counter[dt.date] = Counter(
         month(r.applied)
         for r in model.family_log.rows
@@ -119,13 +126,10 @@ def at_start(scenario: Scenario, state: dict[str, Any], on: dt.date) -> Scenario
     municipality, its run cut to what follows that day."""
     sim = scenario.simulation
     left = sim.duration_days - (on - sim.start_date).days  # days from `on` to the run's end
-    whole = 0
-    while years_to_days(on, whole + 1) <= left:
-        whole += 1
     changes = {
         "simulation.start_date": on,
         "simulation.warmup_years": 0.0,
-        "simulation.duration_years": whole + (left - years_to_days(on, whole)) / DAYS_PER_YEAR,
+        "simulation.duration_years": days_to_years(on, left),
         "initial_state": state,
     }
     return changed_scenario(scenario.to_dict(), changes, f"{scenario.name} from {on}")
@@ -154,7 +158,7 @@ def write_state(state: dict[str, Any], folder: Path, stem: str) -> list[Path]:
             text = io.StringIO()
             writer = csv.writer(text, lineterminator="\n")
             writer.writerow(columns)
-            for row in state[key]:
+            for row in state.get(key, []):
                 values = [row.get(c, "") for c in columns]
                 writer.writerow(f"{v:%Y-%m}" if isinstance(v, dt.date) else v for v in values)
             part = path.with_name(f".{path.name}.part")

@@ -41,8 +41,8 @@ from simulator.experiments.work import Chunk, Run, run_chunk
 from simulator.plan import snapshots
 from simulator.plan.snapshots import Snapshots
 from simulator.plan.targets import FIELDS, Periods, measure_periods
-from simulator.scenario import ScenarioError, keys, years_to_days
-from simulator.scenario.schema import Scenario
+from simulator.scenario import ScenarioError, keys
+from simulator.scenario.schema import Scenario, days_to_years
 
 StaffPlan = tuple[int, ...]
 KEYS = {"staffing": "caseworkers.staffing", "duration": "simulation.duration_years"}
@@ -255,12 +255,9 @@ def planned_scenario(
 
 
 def duration_years(start: dt.date, days: float) -> float:
-    """`simulation.duration_years` for a run of `days` days from `start` (whole calendar
-    years, then days at 365.25 a year, as `years_to_days` counts them)."""
-    whole = 0
-    while years_to_days(start, whole + 1) <= days:
-        whole += 1
-    return whole + (days - years_to_days(start, whole)) / 365.25
+    """`simulation.duration_years` for a run of `days` days from `start` (as computed: the
+    runs forked from a shared warm-up end where the runs from the start do)."""
+    return days_to_years(start, days, not_longer=False)
 
 
 def scaled_arrivals(data: dict[str, Any], factor: float) -> dict[str, Any]:

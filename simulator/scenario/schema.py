@@ -90,6 +90,21 @@ def years_to_days(start: dt.date, years: float) -> float:
     return (later - start).days + (years - whole) * DAYS_PER_YEAR
 
 
+def days_to_years(start: dt.date, days: float, *, not_longer: bool = True) -> float:
+    """`simulation.duration_years` for a run of `days` days from `start`, as
+    `years_to_days` counts them (whole calendar years, then days at 365.25 a year). With
+    `not_longer`, the largest number of years that is not longer, so that rounding never
+    adds a day to the run's last day; without, as computed (the planner's runs, whose
+    ends its shared warm-ups reproduce to the last bit)."""
+    whole = 0
+    while years_to_days(start, whole + 1) <= days:
+        whole += 1
+    years = whole + (days - years_to_days(start, whole)) / DAYS_PER_YEAR
+    while not_longer and years > whole and years_to_days(start, years) > days:
+        years = math.nextafter(years, whole)
+    return years
+
+
 class Strict(BaseModel):
     """A table of a file this tool reads: frozen, unknown keys and inf/nan are errors."""
 
@@ -1559,9 +1574,10 @@ class OpenCases(Strict):
         Field(ge=0),
         about(
             "The caseworker who holds these cases: 0 to N - 1, the caseworkers at work at "
-            "the start (the staff of caseworkers.staffing less initial_state.vacancies), "
-            "numbered as tasks.parquet numbers them. Left out, the cases go to the "
-            "caseworkers as new ones do (the fewest cases first), after those given one. "
+            "the start (initial_state.caseworkers; left out, the staffing plan's posts at "
+            "the start less initial_state.vacancies), numbered as tasks.parquet numbers "
+            "them. Left out, the cases go to the caseworkers as new ones do (the fewest "
+            "cases first), after those given one. "
             "Needs caseworkers.assignment = fixed."
         ),
     ] = None
