@@ -942,3 +942,23 @@ def test_the_families_still_to_come_arrive_as_in_the_run() -> None:
     d = np.array(b, dtype=float) - np.array(m)
     half = t_quantile(0.95, states - 1) * d.std(axis=0, ddof=1) / math.sqrt(states)
     assert np.all(np.abs(d.mean(axis=0)) <= half), (d.mean(axis=0), half)
+
+
+def test_cuts_count_a_leaver_once() -> None:
+    """Four at work, caseworker 0 leaving on 1 March (successor on 1 April); the staffing
+    plan cuts to 3 posts on 8 January and to 2 on 15 January. The first cut takes the
+    successor's post (0 still leaves); the second someone not under notice: from 1 March
+    two are at work for two posts (the leaver was counted twice, and three stayed)."""
+    s = scenario(
+        {"caseworkers": 4, "open_cases": [held_by(OCT, 6, w) for w in range(4)],
+         "staff": [{"caseworker": 0, "leaves": dt.date(2024, 3, 1),
+                    "successor_starts": dt.date(2024, 4, 1)}]},
+        tasks=VISITS, turnover=TURNOVER,
+        caseworkers={"staffing": [{"date": START, "caseworkers": 4},
+                                  {"date": dt.date(2024, 1, 8), "caseworkers": 3},
+                                  {"date": dt.date(2024, 1, 15), "caseworkers": 2}]},
+    )  # fmt: skip
+    record = Municipality(s, 0).run()
+    march = (dt.date(2024, 3, 1) - START).days
+    assert record.staff_changes[-1] == (float(march), 2)
+    assert {int(w) for w, _ in record.departures.tolist()} == {0, 3}

@@ -139,12 +139,11 @@ class Workforce:
                 opened, _ = self.recruiting.pop(empty[-1] if empty else -1)  # or one to be
                 self.log.vacancy(opened, day)
                 continue
-            # someone under notice goes first (and their replacement is not recruited)
-            leaving = [w for w in self.office.workers if self._person(w).leaves_on is not None]
-            worker = leaving[0] if leaving else self.office.workers[-1]
-            if leaving and self.recruiting:
-                self.recruiting.pop()
-            self.office.remove(worker, rebalance=False)
+            # no post left to fill: the last caseworker not under notice goes (one under
+            # notice has had their successor's post cut already, above: every leaver's
+            # successor is recruited for)
+            staying = [w for w in self.office.workers if self._person(w).leaves_on is None]
+            self.office.remove(staying[-1] if staying else self.office.workers[-1], False)
         self.office.balance()
 
     def _start(self, day: int, learning: bool) -> None:

@@ -18,11 +18,11 @@ the cache answers such a request from the longer run instead of simulating it ag
 **Posts, not people.** A staffing entry sets the posts from its date
 (`simulator.engine.workforce.Workforce.plan`): a new post is filled on that day (with
 [turnover], by a newcomer who starts at `start_productivity` and learns over
-`learning_days`), and a post cut goes first to a vacancy, then to someone under notice,
-else to the latest caseworker. The model does not recruit for new posts: the planner
-puts each entry on the day the post must be filled, and says when to start recruiting
-(`plan.Plan`). A staffing entry that changes nothing is never written (an entry makes
-the office share its cases out again).
+`learning_days`), and a post cut goes first to a vacancy, then to the post of someone
+under notice (not filled again), else to the latest caseworker not under notice. The
+model does not recruit for new posts: the planner puts each entry on the day the post
+must be filled, and says when to start recruiting (`plan.Plan`). A staffing entry that
+changes nothing is never written (an entry makes the office share its cases out again).
 """
 
 from __future__ import annotations

@@ -100,8 +100,10 @@ def days_to_years(start: dt.date, days: float, *, not_longer: bool = True) -> fl
     while years_to_days(start, whole + 1) <= days:
         whole += 1
     years = whole + (days - years_to_days(start, whole)) / DAYS_PER_YEAR
-    while not_longer and years > whole and years_to_days(start, years) > days:
-        years = math.nextafter(years, whole)
+    if not_longer:  # a leap year's rest can reach the next whole year: stay below it
+        years = min(years, math.nextafter(whole + 1.0, whole))
+        while years > whole and years_to_days(start, years) > days:
+            years = math.nextafter(years, whole)
     return years
 
 
