@@ -962,3 +962,17 @@ def test_cuts_count_a_leaver_once() -> None:
     march = (dt.date(2024, 3, 1) - START).days
     assert record.staff_changes[-1] == (float(march), 2)
     assert {int(w) for w, _ in record.departures.tolist()} == {0, 3}
+
+
+def test_days_to_years_is_never_longer_and_ends_on_the_same_day() -> None:
+    """`days_to_years` is the inverse of `years_to_days` that never rounds a day on: for
+    starts on every day of 2015-2016 (a leap year among them) and runs from a day to five
+    years, half-days included, the years it gives are not longer than the days asked, and
+    within a day of them. (A rest of over 365.25 days in a leap year looped for ever.)"""
+    from simulator.scenario.schema import days_to_years, years_to_days
+
+    for k in range(0, 731, 5):
+        start = dt.date(2015, 1, 1) + dt.timedelta(days=k)
+        for days in (1.0, 365.0, 365.5, 366.0, 730.5, 1000.25, 1826.0):
+            years = days_to_years(start, days)
+            assert days - 1.0 < years_to_days(start, years) <= days, (start, days, years)
