@@ -14,7 +14,7 @@ import gc
 import heapq
 import math
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -40,7 +40,14 @@ from simulator.engine.records import (
     TaskLog,
     WorkforceLog,
 )
-from simulator.engine.sampling import Family, FamilySampler, Person, PersonSampler
+from simulator.engine.sampling import (
+    Family,
+    FamilySampler,
+    LoadedFamilies,
+    Person,
+    PersonSampler,
+    pending_family,
+)
 from simulator.engine.streams import Stream, Streams, sampler
 from simulator.engine.timeline import Timeline
 from simulator.engine.workforce import Workforce
@@ -50,7 +57,6 @@ from simulator.scenario.schema import (
     After,
     Every,
     OnArrival,
-    Reunification,
     Scenario,
     StaffChange,
     days_of_month,
@@ -509,7 +515,7 @@ class Municipality:
                 # the latest refugee case taken over by the month of the application
                 i = max(j for j, (taken, _) in enumerate(free) if taken <= by)
                 applicant = free.pop(i)[1]
-                family = _pending_family(spec, stream, processing, travel, spouses)
+                family = pending_family(spec, stream, processing, travel, spouses)
                 for _redraw in range(_MAX_REDRAWS):  # the family has not arrived by the start
                     if applied + family.processing + family.travel > 0:
                         break
@@ -632,7 +638,7 @@ class Municipality:
         application pending: a case whose help with the application waits at the start
         (`waiting`) applies once it is done (or unaided); any other whose waiting rule lets
         it apply only from the start on draws its family as a household placed when the
-        case opened would (`_LoadedFamilies`), and applies then. One whose rule let it
+        case opened would (`LoadedFamilies`), and applies then. One whose rule let it
         apply before the start and has no help waiting has applied (pending, or the family
         is here) or never will. From streams of their own (``initial:families``)."""
         tasks = self.scenario.tasks
@@ -641,7 +647,7 @@ class Municipality:
         for task in waiting:
             if task.type.name in helps:
                 helped.setdefault(task.case.id, []).append(task)
-        draw = _LoadedFamilies(self.scenario, streams, spouses)
+        draw = LoadedFamilies(self.scenario, streams, spouses)
         delays = self.timeline.samplers(streams)
         for case in refugees:
             family = draw(case.id in helped)
@@ -874,49 +880,6 @@ def _children_share(scenario: Scenario) -> float:
         adults += household.share * household.adults
         with_children += household.share * household.adults * chance
     return with_children / adults if adults > 0 else 0.0
-
-
-class _LoadedFamilies:
-    """The family, if any, that will follow an open refugee case (a household of its own),
-    drawn as `FamilySampler` draws a placed household's: its chance of applying is the
-    share of adults who are principals that apply (over the household types), certain
-    where its application is under way (`applying`: then a spouse or children, at least
-    one). From the streams of the state at the start."""
-
-    def __init__(self, scenario: Scenario, streams: Streams, spouses: PersonSampler) -> None:
-        spec = scenario.reunification
-        assert spec is not None
-        self.families = FamilySampler(spec, streams["families"], spouses)
-        households = scenario.households
-        adults = sum(h.share * h.adults for h in households.values())
-        share = sum(h.share * spec.apply_share.get(k, 0.0) for k, h in households.items())
-        self.chance = share / adults if adults > 0 else 0.0
-
-    def __call__(self, applying: bool) -> Family | None:
-        f = self.families
-        if applying:
-            assert f.spec is not None
-            return _pending_family(f.spec, f.stream, f.processing, f.travel, f.spouses)
-        return f.draw_with(self.chance)
-
-
-def _pending_family(
-    spec: Reunification,
-    stream: Stream,
-    processing: Callable[[], float],
-    travel: Callable[[], float],
-    spouses: PersonSampler,
-) -> Family:
-    """The family of a pending application: a spouse and children as `FamilySampler` draws
-    them, given that at least one of them comes."""
-    for _ in range(_MAX_REDRAWS):
-        spouse = stream.uniform() < spec.spouse_share
-        children = stream.poisson(spec.children_mean)
-        if spouse or children:
-            break
-    else:
-        spouse = True
-    return Family(processing(), travel(), spouses.draw() if spouse else None, children)
 
 
 @contextmanager

@@ -22,7 +22,10 @@ from simulator.scenario.schema import (
     Exit,
     ExternalService,
     Reunification,
+    Scenario,
 )
+
+_FAMILY_REDRAWS = 10_000  # draws of a family under way before settling on a spouse
 
 
 class ExitSampler:
@@ -290,3 +293,47 @@ class FamilySampler:
         if not applies or not (spouse or children):
             return None
         return Family(processing, travel, person if spouse else None, children)
+
+
+class LoadedFamilies:
+    """The family, if any, that will follow a refugee case open at the start (a household
+    of its own), drawn as `FamilySampler` draws a placed household's: its chance of
+    applying is the share of adults who are principals that apply (over the household
+    types); certain where its application is under way (`applying`: then a spouse or
+    children, at least one: `pending_family`). From the streams of the state at the
+    start."""
+
+    def __init__(self, scenario: Scenario, streams: Streams, spouses: PersonSampler) -> None:
+        spec = scenario.reunification
+        assert spec is not None
+        self.families = FamilySampler(spec, streams["families"], spouses)
+        households = scenario.households
+        adults = sum(h.share * h.adults for h in households.values())
+        share = sum(h.share * spec.apply_share.get(k, 0.0) for k, h in households.items())
+        self.chance = share / adults if adults > 0 else 0.0
+
+    def __call__(self, applying: bool) -> Family | None:
+        f = self.families
+        if applying:
+            assert f.spec is not None
+            return pending_family(f.spec, f.stream, f.processing, f.travel, f.spouses)
+        return f.draw_with(self.chance)
+
+
+def pending_family(
+    spec: Reunification,
+    stream: Stream,
+    processing: Sampler,
+    travel: Sampler,
+    spouses: PersonSampler,
+) -> Family:
+    """The family of an application already under way: a spouse and children as
+    `FamilySampler` draws them, given that at least one of them comes."""
+    for _ in range(_FAMILY_REDRAWS):
+        spouse = stream.uniform() < spec.spouse_share
+        children = stream.poisson(spec.children_mean)
+        if spouse or children:
+            break
+    else:
+        spouse = True
+    return Family(processing(), travel(), spouses.draw() if spouse else None, children)
