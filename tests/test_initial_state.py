@@ -854,19 +854,47 @@ def test_a_start_from_a_runs_state_continues_as_the_run_did(posts: int) -> None:
         more = {"date": on, "caseworkers": posts}
         changes["caseworkers.staffing"] = [{"date": dt.date(2012, 1, 1), "caseworkers": 4}, more]
     base = load_scenario("quota_doubled", changes=changes)
-    metric = "backlog_hours_mean"
+    shown = ("backlog_hours_mean", "statutory_on_time_share", "utilisation_mean",
+             "stress_index_mean", "sick_days_per_worker_year")  # fmt: skip
 
-    def values(results: Any) -> np.ndarray:
-        p = results.per_replication
-        return p[p.metric == metric].sort_values("replication").value.to_numpy()
+    def values(results: Any) -> dict[str, np.ndarray]:
+        p = results.per_replication.sort_values("replication")
+        return {k: p[p.metric == k].value.to_numpy() for k in shown}
+
+    def starts_from(state: dict[str, Any], r: int) -> dict[str, float]:
+        done = run(at_start(base, state, on), replications=starts, seed=1000 + r, limits=False)
+        return {k: float(v.mean()) for k, v in values(done).items()}
+
+    def without_who(state: dict[str, Any]) -> dict[str, Any]:
+        """The cases and tasks alone: no caseworkers, nobody away, new or leaving."""
+        rows = {k: [{c: v for c, v in e.items() if c != "caseworker"} for e in state[k]]
+                for k in ("open_cases", "waiting_tasks")}  # fmt: skip
+        return {**state, **rows, "staff": [], "vacancies": []}
 
     b = values(run(base, replications=states, limits=False))
-    m = np.array([
-        values(run(at_start(base, state_on(base, on, r), on), replications=starts,
-                   seed=1000 + r, limits=False)).mean()
-        for r in range(states)
-    ])  # fmt: skip
-    d = b - m
+    loaded = [state_on(base, on, r) for r in range(states)]
+    kinds: dict[str, Any] = {"loaded": lambda state: state}
+    if posts == 4:  # the control: expected to fail the criterion, as the mean state did
+        kinds["without who"] = without_who
+    figures = {
+        kind: [starts_from(change(state), r) for r, state in enumerate(loaded)]
+        for kind, change in kinds.items()
+    }
+    print(f"\n{posts} posts: runs (B) against starts from their states (M), {states} runs")
+    for kind, rows in figures.items():
+        for k in shown:  # the figures docs/planning.md quotes, read with pytest -s
+            m = np.array([row[k] for row in rows])
+            d = b[k] - m
+            half = t_quantile(0.95, states - 1) * d.std(ddof=1) / math.sqrt(states)
+            print(f"  {kind:12} {k:27} B {b[k].mean():8.3f} M {m.mean():8.3f} "
+                  f"B-M {d.mean():+8.3f} ({d.mean() - half:+.3f} to {d.mean() + half:+.3f}) "
+                  f"corr {np.corrcoef(b[k], m)[0, 1]:.2f}")  # fmt: skip
+    m = np.array([row["backlog_hours_mean"] for row in figures["loaded"]])
+    print(
+        "  backlog by run, B / M:",
+        " ".join(f"{x:.0f}/{y:.0f}" for x, y in zip(b["backlog_hours_mean"], m, strict=True)),
+    )
+    d = b["backlog_hours_mean"] - m
     half = t_quantile(0.95, states - 1) * d.std(ddof=1) / math.sqrt(states)
     assert d.mean() - half <= 0 <= d.mean() + half, (d.mean(), half)
 
@@ -941,6 +969,10 @@ def test_the_families_still_to_come_arrive_as_in_the_run() -> None:
         m.append(np.mean(mine, axis=0))
     d = np.array(b, dtype=float) - np.array(m)
     half = t_quantile(0.95, states - 1) * d.std(axis=0, ddof=1) / math.sqrt(states)
+    for y, year in enumerate((2015, 2016, 2017)):  # the figures docs/planning.md quotes
+        print(f"\n{year}: runs {np.mean(b, axis=0)[y]:.1f} starts {np.mean(m, axis=0)[y]:.1f} "
+              f"B-M {d.mean(axis=0)[y]:+.2f} ({d.mean(axis=0)[y] - half[y]:+.2f} to "
+              f"{d.mean(axis=0)[y] + half[y]:+.2f})", end="")  # fmt: skip
     assert np.all(np.abs(d.mean(axis=0)) <= half), (d.mean(axis=0), half)
 
 
