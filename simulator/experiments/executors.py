@@ -152,7 +152,8 @@ class ProcessExecutor:
         if not abort:
             self._pool.shutdown(wait=True, cancel_futures=True)
             return
-        processes = list(getattr(self._pool, "_processes", {}).values())  # no public handle
+        processes = list(getattr(self._pool, "_processes", {}).values())  # no public handles
+        results = getattr(self._pool, "_result_queue", None)  # shutdown forgets them
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.terminate()
@@ -160,6 +161,13 @@ class ProcessExecutor:
             process.join(timeout=5)
             if process.is_alive():
                 process.kill()
+                process.join()
+        # A worker stopped while sending its result leaves half a message in the results
+        # pipe, and the pool's thread, reading it, waits for the rest for ever (and the
+        # program's exit waits for that thread). With every worker gone this process holds
+        # the pipe's last writing end: closed, the read ends and the thread with it.
+        if results is not None:
+            results._writer.close()
 
 
 _FORK = [False]  # whether this program lets its workers be forked from it (`fork_workers`)
