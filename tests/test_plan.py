@@ -713,3 +713,22 @@ def test_a_plan_from_today_keeps_the_people_at_work_whatever_its_first_posts(
     assert _staff_at_start(today) == (
         "3 caseworkers at work (1 new), 1 post vacant, each case with its caseworker"
     )
+
+
+def test_the_page_says_which_applications_families_are_preparing_alone() -> None:
+    """today.toml's 45 applications pending, and two more dated after the start: the
+    assumptions count them apart."""
+    import datetime as dt
+
+    from simulator.plan.report import _start
+    from simulator.scenario import load_scenario
+
+    today = load_scenario("today")
+    assert "45 reunification applications pending and 3 caseworkers" in _start(today)
+    pending = [{"applied": dt.date(2014, 11, 1), "applications": 45},
+               {"applied": dt.date(2015, 1, 20), "applications": 2}]  # fmt: skip
+    later = load_scenario("today", changes={"initial_state.pending_reunifications": pending})
+    assert (
+        "45 reunification applications pending, 2 being prepared by families alone and 3 "
+        "caseworkers at work" in _start(later)
+    )

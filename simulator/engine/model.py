@@ -119,6 +119,8 @@ class Municipality:
         spouses, stream = scenario.arrivals.danish_spouses, streams["arrivals:danish_spouse"]
         self.danish_spouse_arrivals = [] if spouses is None else arrival_times(spouses, sim, stream)
         self.task_log, self.case_log, self.family_log = TaskLog(), CaseLog(), FamilyLog()
+        # the applications families are preparing alone: household -> the day they send
+        self.sending_alone: dict[int, float] = {}
         self.health = None if exam is None else ExternalQueue(self.env, exam)
         if self.health is not None:
             for tt in self.catalogue.types:
@@ -225,7 +227,9 @@ class Municipality:
                 yield self.env.all_of(under_way)
             if all(t.finished == t.finished for t in helping):  # NaN until done
                 return True
+        self.sending_alone[applicant.household] = self.env.now + unaided
         yield self.env.timeout(unaided)
+        del self.sending_alone[applicant.household]
         return False
 
     def case(self, case: Case) -> Process:
@@ -507,13 +511,23 @@ class Municipality:
         # the spouses who come are new cases: their health examination is ahead of them
         exam = scenario.external.health_examination
         spouses = PersonSampler("reunified", scenario.exit, scenario.case_mix, streams, exam)
+        helped = self._helped(waiting)
         free = list(refugees)
         for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
             applied = float((pending.applied - start).days)
-            by = float((pending.applied.replace(day=1) - start).days)
+            by = min(float((pending.applied.replace(day=1) - start).days), 0.0)
             for _ in range(pending.applications):
-                # the latest refugee case taken over by the month of the application
+                # the latest refugee case taken over by the month of the application; one
+                # still to be sent (after the start), the latest that could apply before the
+                # start and has no help with it waiting
                 i = max(j for j, (taken, _) in enumerate(free) if taken <= by)
+                if applied > 0.0:
+                    alone = [
+                        j
+                        for j, (_, case) in enumerate(free)
+                        if self._may_apply(case) <= 0.0 and case.id not in helped
+                    ]
+                    i = alone[-1] if alone else i
                 applicant = free.pop(i)[1]
                 family = pending_family(spec, stream, processing, travel, spouses)
                 for _redraw in range(_MAX_REDRAWS):  # the family has not arrived by the start
@@ -524,10 +538,11 @@ class Municipality:
                     applicant.household, applicant.opened, family.spouse is not None,
                     family.children,
                 )  # fmt: skip
-                reunion.may_apply = reunion.applied = applied
+                reunion.may_apply = min(applied, 0.0)  # by the start, if sent after it
+                reunion.applied = applied
                 reunion.decided = applied + family.processing
                 self.env.process(self._pending_reunification(applicant, reunion, family))
-        self._families_to_come(streams, spouses, [case for _, case in free], waiting)
+        self._families_to_come(streams, spouses, [case for _, case in free], helped)
 
     def _waiting_tasks(self, streams: Streams, cases: list[Case]) -> list[Task]:
         """Queue the work waiting at the start (`initial_state.waiting_tasks`), oldest first.
@@ -631,35 +646,49 @@ class Municipality:
         self.office.assign(case, None if worker is None else self.office.workers[worker])
         self.env.process(self.case(case))
 
-    def _families_to_come(
-        self, streams: Streams, spouses: PersonSampler, refugees: list[Case], waiting: list[Task]
-    ) -> None:
-        """The families still to come of the refugee cases open at the start that have no
-        application pending: a case whose help with the application waits at the start
-        (`waiting`) applies once it is done (or unaided); any other whose waiting rule lets
-        it apply only from the start on draws its family as a household placed when the
-        case opened would (`LoadedFamilies`), and applies then. One whose rule let it
-        apply before the start and has no help waiting has applied (pending, or the family
-        is here) or never will. From streams of their own (``initial:families``)."""
+    def _helped(self, waiting: list[Task]) -> dict[int, list[Task]]:
+        """The tasks of help with a reunification application among the work waiting at
+        the start, by case."""
         tasks = self.scenario.tasks
         helps = {name for name, t in tasks.items() if t.trigger.on == "reunification_application"}
         helped: dict[int, list[Task]] = {}
         for task in waiting:
             if task.type.name in helps:
                 helped.setdefault(task.case.id, []).append(task)
+        return helped
+
+    def _families_to_come(
+        self,
+        streams: Streams,
+        spouses: PersonSampler,
+        refugees: list[Case],
+        helped: dict[int, list[Task]],
+    ) -> None:
+        """The families still to come of the refugee cases open at the start that have no
+        application pending or still to be sent: a case whose help with the application
+        waits at the start (`helped`) applies once it is done (or unaided); any other whose
+        waiting rule lets it apply only from the start on draws its family as a household
+        placed when the case opened would (`LoadedFamilies`), and applies then. One whose
+        rule let it apply before the start and has no help waiting has applied (pending, or
+        the family is here) or never will. From streams of their own (``initial:families``)."""
         draw = LoadedFamilies(self.scenario, streams, spouses)
         delays = self.timeline.samplers(streams)
         for case in refugees:
             family = draw(case.id in helped)
             later = self.timeline.draw_family_delays(delays)
-            may_apply = case.opened
-            if case.opened >= self.waiting_from:  # taken over after the waiting rule came in
-                may_apply = self.timeline.may_apply(case.opened, case.status)
+            may_apply = self._may_apply(case)
             if family is None or (case.id not in helped and may_apply < 0.0):
                 continue
             self.env.process(
                 self._family_to_come(case, family, later, may_apply, helped.get(case.id))
             )
+
+    def _may_apply(self, case: Case) -> float:
+        """When the refugee of an open case may apply for family reunification: as a
+        household placed when the case opened (`household`)."""
+        if case.opened < self.waiting_from:  # taken over before the waiting rule came in
+            return case.opened
+        return self.timeline.may_apply(case.opened, case.status)
 
     def _family_to_come(
         self,

@@ -137,7 +137,8 @@ class Workforce:
             if self.recruiting:  # a post not yet filled is the first to go: an empty one,
                 empty = [k for k, (opened, _) in enumerate(self.recruiting) if opened <= day]
                 opened, _ = self.recruiting.pop(empty[-1] if empty else -1)  # or one to be
-                self.log.vacancy(opened, day)
+                if opened <= day:  # one still to fall empty never stood vacant
+                    self.log.vacancy(opened, day)
                 continue
             # no post left to fill: the last caseworker not under notice goes (one under
             # notice has had their successor's post cut already, above: every leaver's
@@ -421,7 +422,8 @@ class Workforce:
     ) -> None:
         """Who is away, new or leaving at the start, and the posts vacant then
         (`[initial_state]`): the caseworkers at work are in place (`plan`), the vacant
-        posts not yet. A recruitment not dated is drawn from `stream`, from the start."""
+        posts not yet. A recruitment not dated is drawn from `stream`, from the start; a
+        leaver without a successor holds no post."""
         recruitment = sampler(self.turnover.recruitment_days, stream) if self.turnover else None
 
         def day(date: dt.date) -> int:
@@ -447,7 +449,11 @@ class Workforce:
                 self._learn(worker, person, 0)
             if entry.leaves is not None:
                 person.leaves_on = leaves = day(entry.leaves)
-                self.recruiting.append((leaves, max(leaves, starts(entry.successor_starts))))
+                if entry.successor:
+                    successor = max(leaves, starts(entry.successor_starts))
+                    self.recruiting.append((leaves, successor))
+                else:  # their post has gone: they work beyond the posts until they leave
+                    self.positions -= 1
         self.recruiting.sort()
 
     def finish(self) -> None:

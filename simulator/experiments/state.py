@@ -2,7 +2,8 @@
 
 A run stopped on a day (`state_now`) gives the cases open then (by month of takeover, kind
 and caseworker), the tasks waiting on them (by type, month created and caseworker), who is
-away, new or leaving, the posts vacant, and the family reunification applications pending:
+away, new or leaving, the posts vacant, and the family reunification applications pending
+(and those families are preparing alone, to be sent on their day):
 the table a scenario starting that day takes as `[initial_state]` (`at_start`). It is the
 export a case system would give, so what the scenario cannot load is lost in the same way:
 each case's own history and exact dates within a month, the hours of each task, the tasks
@@ -91,6 +92,8 @@ def state_now(model: Municipality) -> dict[str, Any]:
             if post is not None:
                 recruiting.remove(post)
                 entry["successor_starts"] = date(post[1])
+            else:  # a staffing cut took their successor's post
+                entry["successor"] = False
         if entry:
             staff.append({"caseworker": number[worker.id], **entry})
     vacancies = [{"filled": date(filled)} for opened, filled in recruiting]
@@ -99,6 +102,10 @@ def state_now(model: Municipality) -> dict[str, Any]:
         for r in model.family_log.rows
         if r.applied == r.applied and r.applied <= now and not r.arrived <= now
     )
+    # those the families are preparing alone, on the day they send them (loaded at a start
+    # as sent then: in the family log already)
+    later = [r.applied for r in model.family_log.rows if r.applied > now]
+    pending.update(date(day) for day in [*later, *model.sending_alone.values()])
 
     def who(worker: int | None) -> dict[str, int]:
         return {} if worker is None else {"caseworker": worker}

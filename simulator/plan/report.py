@@ -335,18 +335,29 @@ def assumptions(plan: Plan) -> list[str]:
         f"{lead.start_productivity:.0%} speed and learn over {lead.learning_days:.0f} days."
     )
     if s.initial_state is not None:
-        state = s.initial_state
-        held = [f"{sum(e.cases for e in state.open_cases)} cases open"]
-        tasks = sum(w.tasks for w in state.waiting_tasks)
-        held.append(f"{tasks} tasks waiting" if tasks else "no tasks waiting (none given)")
-        pending = sum(p.applications for p in state.pending_reunifications)
-        if pending:
-            held.append(f"{pending} reunification applications pending")
-        held.append(_staff_at_start(s))
-        listed = ", ".join(held[:-1]) + " and " + held[-1]
-        out.append(f"Start: {listed} on {s.simulation.start_date} ([initial_state]).")
+        out.append(_start(s))
     out.extend(plan.notes)
     return out
+
+
+def _start(s: Scenario) -> str:
+    """What the office holds at the start, as `[initial_state]` has it."""
+    state = s.initial_state
+    assert state is not None
+    held = [f"{sum(e.cases for e in state.open_cases)} cases open"]
+    tasks = sum(w.tasks for w in state.waiting_tasks)
+    held.append(f"{tasks} tasks waiting" if tasks else "no tasks waiting (none given)")
+    pending = state.pending_reunifications
+    start = s.simulation.start_date
+    sent = sum(p.applications for p in pending if p.applied <= start)
+    alone = sum(p.applications for p in pending if p.applied > start)
+    if sent:
+        held.append(f"{sent} reunification applications pending")
+    if alone:
+        held.append(f"{alone} being prepared by families alone")
+    held.append(_staff_at_start(s))
+    listed = ", ".join(held[:-1]) + " and " + held[-1]
+    return f"Start: {listed} on {start} ([initial_state])."
 
 
 def _staff_at_start(s: Scenario) -> str:

@@ -1586,15 +1586,19 @@ class OpenCases(Strict):
 
 
 class PendingReunification(Strict):
-    """Applications for family reunification sent before the start and not yet decided."""
+    """Applications for family reunification sent before the start whose family has not
+    arrived, or being prepared by families alone and sent after it."""
 
     applied: Annotated[
         dt.date,
         about(
-            "The day the applications were sent (on or before simulation.start_date). The "
-            "Immigration Service's processing and the family's travel are drawn as for any "
-            "application (reunification.processing_days, travel_days), given that the family "
-            "has not arrived by the start."
+            "The day the applications were sent. The Immigration Service's processing and "
+            "the family's travel are drawn as for any application (reunification."
+            "processing_days, travel_days), given that the family has not arrived by the "
+            "start. A day after simulation.start_date: applications the families are "
+            "preparing alone (the caseworker's help was given up or never came), sent "
+            "that day, unaided; each belongs to a refugee case that could apply before the "
+            "start."
         ),
     ]
     applications: Annotated[
@@ -1689,6 +1693,16 @@ class StaffAtStart(Strict):
             "leaves."
         ),
     ] = None
+    successor: Annotated[
+        bool,
+        about(
+            "false: no one succeeds them; their post has gone already (the staffing plan cut "
+            "it while they were under notice) and they work beyond the posts until they "
+            "leave, so they count among the caseworkers at work (initial_state.caseworkers) "
+            "and not among the staffing plan's posts. Needs leaves; not with "
+            "successor_starts."
+        ),
+    ] = True
 
 
 class Vacancy(Strict):
@@ -1767,8 +1781,9 @@ class InitialState(Strict):
     pending_reunifications: Annotated[
         list[PendingReunification],
         about(
-            "Family reunification applications pending at the start, each entry "
-            "{ applied, applications }. Needs a [reunification] table.",
+            "Family reunification applications pending at the start, or still to be sent "
+            "by families applying alone, each entry { applied, applications }. Needs a "
+            "[reunification] table.",
             entry="i",
         ),
     ] = Field(default_factory=list)
@@ -2078,18 +2093,14 @@ class Scenario(Strict):
         )
         needed = 0
         for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
-            if pending.applied > start:
-                raise ValueError(
-                    f"initial_state.pending_reunifications: {pending.applied} is after "
-                    f"simulation.start_date ({start})"
-                )
+            by = min(pending.applied, start)  # one still to be sent: a case open now
             needed += pending.applications
-            have = sum(n for month, n in refugees if month <= pending.applied)
+            have = sum(n for month, n in refugees if month <= by)
             if needed > have:
                 raise ValueError(
                     f"initial_state.pending_reunifications: {needed} applications by "
                     f"{pending.applied}, but only {have} open refugee cases were taken over "
-                    "by then to send them"
+                    f"by {by} to send them"
                 )
         self._check_waiting_tasks(state)
         self._check_staff(state)
@@ -2102,11 +2113,15 @@ class Scenario(Strict):
 
     def at_work_at_start(self) -> int:
         """The caseworkers at work on the start day, as `[initial_state]` has them: its
-        `caseworkers`, or the staffing plan's posts then less its vacancies."""
+        `caseworkers`, or the staffing plan's posts then less its vacancies, and those
+        leaving whose post has gone already (`successor` false)."""
         state = self.initial_state
-        if state is not None and state.caseworkers is not None:
+        if state is None:
+            return self.posts_at_start()
+        if state.caseworkers is not None:
             return state.caseworkers
-        return self.posts_at_start() - (len(state.vacancies) if state is not None else 0)
+        beyond = sum(not entry.successor for entry in state.staff)
+        return self.posts_at_start() - len(state.vacancies) + beyond
 
     def _check_staff(self, state: InitialState) -> None:
         """Caseworkers named in `[initial_state]` are among those at work at the start;
@@ -2180,6 +2195,11 @@ class Scenario(Strict):
                         f"{where}.hired needs a [turnover] table (turnover.start_productivity "
                         "and learning_days say how a new caseworker learns)"
                     )
+            if not entry.successor and (entry.leaves is None or entry.successor_starts):
+                raise ValueError(
+                    f"{where}.successor: false (no one succeeds them) needs leaves and no "
+                    "successor_starts"
+                )
             if entry.successor_starts is not None:
                 if entry.leaves is None:
                     raise ValueError(f"{where}.successor_starts needs leaves")
@@ -2188,7 +2208,7 @@ class Scenario(Strict):
                         f"{where}.successor_starts: {entry.successor_starts} is before "
                         f"leaves ({entry.leaves})"
                     )
-            elif entry.leaves is not None and self.turnover is None:
+            elif entry.leaves is not None and entry.successor and self.turnover is None:
                 raise ValueError(
                     f"{where}.leaves: give successor_starts, or {recruits} to draw when the "
                     "successor starts"
