@@ -710,23 +710,51 @@ def start_from(scenario: Scenario, state: Mapping[str, Any], on: dt.date | str) 
 
 
 def write_state(
-    state: Mapping[str, Any], folder: str | Path, stem: str = "today", *, force: bool = False
+    state: Mapping[str, Any],
+    folder: str | Path,
+    stem: str = "today",
+    *,
+    force: bool = False,
+    start: Scenario | None = None,
+    header: str = "",
 ) -> list[Path]:
     """`state`'s open cases and waiting tasks as `<stem>_cases.csv` and `<stem>_tasks.csv`
     in `folder` (an existing folder), in the columns `cases_file` and `tasks_file` read.
-    Files of those names are refused (checked before either is written) unless `force`."""
+    With `start` (the scenario from that day: `start_from(scenario, state, on)`) also
+    `<stem>.toml`, that scenario in full, reading the two files (`header`, TOML comments,
+    above it): `caseload run` takes it as it is. Files of those names are refused
+    (checked before any is written) unless `force`; the paths written."""
+    from simulator.experiments import state as states
+
+    _check_state(state, ("open_cases", "waiting_tasks"))
+    where = _state_files(folder, stem, force, start is not None)[0].parent
+    return states.write_state(dict(state), where, stem, start, header)
+
+
+def state_files(
+    folder: str | Path, stem: str = "today", *, force: bool = False, scenario: bool = False
+) -> list[Path]:
+    """The files `write_state` would write in `folder` (with a scenario: `scenario`); a
+    ScenarioError, before any work, if `folder` is not a folder, `stem` is not a plain
+    file name, or a file of those names is there and not `force`."""
+    return _state_files(folder, stem, force, scenario)
+
+
+def _state_files(folder: str | Path, stem: str, force: bool, scenario: bool) -> list[Path]:
     from simulator.experiments import state as states
     from simulator.scenario import ScenarioError
 
-    _check_state(state, ("open_cases", "waiting_tasks"))
     where = Path(folder)
     if not where.is_dir():
         raise ScenarioError(f"{folder}: not a folder")
-    there = [p for p in states.state_files(where, stem) if p.exists() or p.is_symlink()]
+    if not isinstance(stem, str) or not stem or Path(stem).name != stem or stem.startswith("."):
+        raise ScenarioError(f"stem: a plain file name, not a path or hidden (got {stem!r})")
+    paths = states.state_files(where, stem, scenario)
+    there = [p for p in paths if p.exists() or p.is_symlink()]
     if there and not force:
         names = ", ".join(str(p) for p in there)
-        raise ScenarioError(f"{names}: already there; give force=True to replace")
-    return states.write_state(dict(state), where, stem)
+        raise ScenarioError(f"{names}: already there; replaced only with force=True (--force)")
+    return paths
 
 
 def pair(a: Results, b: Results) -> Comparison:

@@ -970,7 +970,7 @@ def test_the_api_gives_a_runs_state_and_a_start_from_it(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="not a folder"):
         cl.write_state(state, tmp_path / "nowhere")
     (tmp_path / "mine_tasks.csv").write_text("my own\n")  # not the tool's: kept
-    with pytest.raises(ScenarioError, match=r"mine_tasks\.csv: already there; give force"):
+    with pytest.raises(ScenarioError, match=r"mine_tasks\.csv: already there; replaced only"):
         cl.write_state(state, tmp_path, "mine")
     assert not (tmp_path / "mine_cases.csv").exists()  # checked before either is written
     assert (tmp_path / "mine_tasks.csv").read_text() == "my own\n"

@@ -12,6 +12,7 @@
     caseload robustness DIR          each policy across the uncertainties: regret, satisficing
     caseload app [SCENARIO] [--port P]     the trainers' app in the browser (the app extra)
     caseload plan SCENARIO [--caseload-limit 45] [--on-time 0.95] ...    (docs/planning.md)
+    caseload state SCENARIO --on YYYY-MM-DD [--replication R] [--out FOLDER] [--name NAME]
 
 A scenario is a file or the name of a shipped one (`caseload run baseline`). Bad input
 (a missing or malformed file, an unknown key, a value out of range) is reported with the
@@ -38,6 +39,7 @@ from simulator.cli import (
     plan,
     robustness,
     run,
+    state,
     sweep,
     validate,
 )
@@ -59,6 +61,7 @@ COMMANDS: dict[str, ModuleType] = {
     "robustness": robustness,
     "app": app,
     "plan": plan,
+    "state": state,
 }
 
 

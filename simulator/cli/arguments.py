@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import sys
 from collections.abc import Callable
@@ -90,15 +91,31 @@ def workers(p: argparse.ArgumentParser) -> None:
     )
 
 
-def positive(text: str) -> int:
-    """A whole number >= 1."""
+def day(text: str) -> dt.date:
+    """A date, YYYY-MM-DD."""
     try:
-        n = int(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    """The argument type of a whole number >= `minimum`."""
+
+    def whole(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {n}")
+        return n
+
+    return whole
+
+
+positive = _at_least(1)
+not_negative = _at_least(0)
 
 
 def port(text: str) -> int:

@@ -4,13 +4,13 @@ with plan.csv and a one-page report for the council (docs/planning.md)."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import math
 from functools import partial
 from pathlib import Path
 
 from simulator.analysis.standards import CASELOAD_LIMIT, CONFIDENCE, ON_TIME
 from simulator.cli.arguments import (
+    day,
     force,
     no_limits,
     positive,
@@ -72,13 +72,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--from",
         dest="start",
-        type=_date,
+        type=day,
         metavar="YYYY-MM-DD",
         help="first day planned (default: the end of the warm-up, or the start)",
     )
     p.add_argument(
         "--until",
-        type=_date,
+        type=day,
         metavar="YYYY-MM-DD",
         help="the day after the last day planned (default: the scenario's end)",
     )
@@ -181,13 +181,6 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     )
     write = partial(cl.write_plan, plan, out, command=command)
     return write_and_describe(write, plan, out.path, args.quiet)
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _at_least_two(text: str) -> int:

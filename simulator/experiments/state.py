@@ -23,10 +23,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from simulator.engine.model import Municipality
 from simulator.engine.records import IN_PROGRESS, PENDING
 from simulator.scenario import changed_scenario
-from simulator.scenario.schema import Scenario, days_to_years
+from simulator.scenario.schema import Scenario, days_to_years, toml_ready
 
 
 def state_on(
@@ -150,33 +152,61 @@ FILES = (
 )
 
 
-def state_files(folder: Path, stem: str) -> list[Path]:
-    """The files `write_state` writes: `<stem>_cases.csv` and `<stem>_tasks.csv`."""
-    return [folder / f"{stem}_{name}.csv" for _, name, _ in FILES]
+def state_files(folder: Path, stem: str, scenario: bool = False) -> list[Path]:
+    """The files `write_state` writes: `<stem>_cases.csv` and `<stem>_tasks.csv`, and with
+    `scenario` `<stem>.toml`."""
+    paths = [folder / f"{stem}_{name}.csv" for _, name, _ in FILES]
+    return [*paths, folder / f"{stem}.toml"] if scenario else paths
 
 
-def write_state(state: dict[str, Any], folder: Path, stem: str) -> list[Path]:
+def write_state(
+    state: dict[str, Any], folder: Path, stem: str, start: Scenario | None = None, header: str = ""
+) -> list[Path]:
     """Write `state`'s open cases and waiting tasks as `<stem>_cases.csv` and
-    `<stem>_tasks.csv` in `folder`, in the columns `cases_file` and `tasks_file` read."""
-    paths = state_files(folder, stem)
-    written = []  # each file written in full beside its place, then both moved in
+    `<stem>_tasks.csv` in `folder`, in the columns `cases_file` and `tasks_file` read; with
+    `start` (a scenario starting from `state`: `at_start`) also `<stem>.toml`, that
+    scenario in full reading the two files (`header` above it). All are written in full
+    beside their places, then moved in."""
+    paths = state_files(folder, stem, start is not None)
+    texts = []
+    for key, _, columns in FILES:
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(columns)
+        for row in state.get(key, []):
+            values = [row.get(c, "") for c in columns]
+            writer.writerow(f"{v:%Y-%m}" if isinstance(v, dt.date) else v for v in values)
+        texts.append(text.getvalue())
+    if start is not None:
+        texts.append(_reading_files(start, stem, [path.name for path in paths[:2]], header))
+    written = []
     try:
-        for (key, _, columns), path in zip(FILES, paths, strict=True):
-            text = io.StringIO()
-            writer = csv.writer(text, lineterminator="\n")
-            writer.writerow(columns)
-            for row in state.get(key, []):
-                values = [row.get(c, "") for c in columns]
-                writer.writerow(f"{v:%Y-%m}" if isinstance(v, dt.date) else v for v in values)
+        for text, path in zip(texts, paths, strict=True):
             part = path.with_name(f".{path.name}.part")
             written.append(part)
-            part.write_text(text.getvalue(), encoding="utf-8")
+            part.write_text(text, encoding="utf-8")
         for part, path in zip(written, paths, strict=True):
             os.replace(part, path)
     finally:
         for part in written:
             part.unlink(missing_ok=True)
     return paths
+
+
+def _reading_files(start: Scenario, name: str, files: list[str], header: str) -> str:
+    """`start` as TOML named `name` (its results go to a folder of their own), every key
+    resolved, its open cases and waiting tasks read from `files` (beside it) rather than
+    listed."""
+    data = start.to_dict()
+    data["name"] = name
+    for entry in data["initial_state"].get("staff", []):
+        if entry.get("successor") is True:  # the default, which says nothing here
+            del entry["successor"]
+    state = data["initial_state"]
+    for (key, name, _), file in zip(FILES, files, strict=True):
+        state.pop(key, None)
+        state[f"{name}_file"] = file  # cases_file, tasks_file
+    return header + tomli_w.dumps(toml_ready(data))
 
 
 def _key(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:

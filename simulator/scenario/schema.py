@@ -2349,7 +2349,7 @@ class Scenario(Strict):
         """The full scenario as TOML (every key resolved), with `simulation` keys replaced."""
         data = self.to_dict()
         data["simulation"].update(simulation)
-        return header + tomli_w.dumps(_toml_ready(data))
+        return header + tomli_w.dumps(toml_ready(data))
 
     def digest(self) -> str:
         """A stable hash of what is modelled: the municipality, its people and policies.
@@ -2372,10 +2372,10 @@ def _listed(years: list[int]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _toml_ready(value: Any) -> Any:
+def toml_ready(value: Any) -> Any:
     """TOML has no None or tuples; drop the one and list the other."""
     if isinstance(value, dict):
-        return {k: _toml_ready(v) for k, v in value.items() if v is not None}
+        return {k: toml_ready(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
-        return [_toml_ready(v) for v in value]
+        return [toml_ready(v) for v in value]
     return value
