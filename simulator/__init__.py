@@ -28,6 +28,9 @@ The public API (docs/api.md), used by the command line, the app and notebooks al
     staffing_plan(scenario, caseload_limit=45, on_time=0.95, ...) -> Plan  (docs/planning.md)
     plan_folder(scenario, out), check_plan_size(scenario)   checked before the planning
     write_plan(plan, folder)                        plan.csv, the page (PDF, PNG), evidence
+    state_on(scenario, on, replication)             one run's office on a day: [initial_state]
+    start_from(scenario, state, on)                 the scenario from that day, from that state
+    write_state(state, folder, stem, start=...), state_files(folder, stem)  its files
     Scenario, Results, Comparison, Plan, ScenarioError, FiguresFailed   the types these return
     Verdict                                         a comparison's verdicts on B - A
                                                     or raise

@@ -7,6 +7,7 @@ Every tolerance is fixed before the run from the law of what is checked; seeds a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from pathlib import Path
 from typing import Any
@@ -358,6 +359,49 @@ def test_a_family_preparing_its_application_alone_sends_it_on_its_day() -> None:
     assert opened[int(f["household"][alone][0])] < (dt.date(2022, 7, 1) - START).days
     assert (~alone).sum() == 10  # the June 2023 cases' families, each a year after
     assert np.all(f["may_apply"][~alone] > 0.0)
+
+
+@pytest.mark.parametrize("capacity", [False, True])
+def test_the_examinations_of_the_cases_taken_over_are_expected(capacity: bool) -> None:
+    """The GPs see everyone 40 days after their referral, which is the reception, on
+    arrival. Ten cases taken over in November 2023, their receptions done (history): each
+    was referred as it opened and seen 40 days later, before the start or after it. Ten
+    in December whose receptions wait at the start (one each, on the December cases):
+    referred when a caseworker does it, seen 40 days later. Under a fixed capacity the
+    queue at the start is not known: the November ones are not expected."""
+    exam: dict[str, Any] = {"after_task": "reception", "never_share": 0.0, "limit_days": 90.0}
+    if capacity:
+        exam["capacity_per_week"] = 50.0
+    else:
+        exam["wait_days"] = {"dist": "fixed", "value": 40.0}
+    s = scenario(
+        {"open_cases": [opened_in(NOV, 10), opened_in(DEC, 10)],
+         "waiting_tasks": [waiting("reception", DEC, 10)]},
+        tasks=VISITS, external={"health_examination": exam},
+        arrivals={"process": "exact", "monthly": [0, 1]},
+    )  # fmt: skip
+    record = Municipality(s, 0).run()
+    ex, c, t = record.examinations, record.cases, record.tasks
+    opened = c["opened"][ex["case"].astype(int)]
+    november = (opened >= (NOV - START).days) & (opened < (DEC - START).days)
+    december = (opened >= (DEC - START).days) & (opened < 0)
+    waited = (t["type"] == record.task_names.index("reception")) & (t["created"] < 0)
+    assert waited.sum() == 10
+    assert sorted(t["case"][waited].tolist()) == sorted(ex["case"][december].tolist())
+    done = dict(zip(t["case"][waited].tolist(), t["finished"][waited].tolist(), strict=True))
+    referred = [done[int(case)] for case in ex["case"][december]]
+    assert ex["referred"][december] == pytest.approx(referred)  # when the reception was done
+    assert december.sum() == 10 and np.all(ex["referred"][december] >= 0.0)
+    if capacity:
+        assert november.sum() == 0
+        return
+    assert november.sum() == 10
+    assert ex["referred"][november] == pytest.approx(opened[november])
+    seen = ex["referred"] + 40.0
+    gone = c["closed"][ex["case"].astype(int)] < seen  # closed before: never seen
+    assert np.all(np.isnan(ex["examined"][gone])) and (~gone & november).any()
+    assert ex["examined"][~gone] == pytest.approx(seen[~gone])
+    assert (ex["examined"][november] < 0).any() and (ex["examined"][november] > 0).any()
 
 
 def test_the_spouses_who_come_have_their_health_examination_ahead_of_them() -> None:
@@ -878,16 +922,18 @@ def test_a_runs_state_on_any_day_loads_and_runs_to_the_same_end() -> None:
     assert staffed > 20  # someone away, new or leaving, or a post empty, on many of them
 
 
-@pytest.mark.parametrize("posts", [4, 8])
-def test_a_start_from_a_runs_state_continues_as_the_run_did(posts: int) -> None:
-    """Written down before the first run: quota_doubled, its first quarter after the
-    warm-up. For each of 20 runs, its backlog over the quarter (B) against the mean of 10
-    starts from its state on 1 January 2015 (M): the 95 % t interval of the mean of B - M
-    covers 0. It did (+12.1 hours, -10.3 to +34.4; B 215 hours on average; the correlation
-    of B and M 0.95), where loading the cases and tasks without who holds them and who is
-    away gave +124 hours (+73 to +176): the mean-state start's failure, now found and
-    mended. And on the planner's path, 8 posts from that day (a staffing change in the
-    runs, posts added to the state's people in the starts): +5.0 hours (-7.5 to +17.5)."""
+SHOWN = ("backlog_hours_mean", "statutory_on_time_share", "utilisation_mean",
+         "stress_index_mean", "sick_days_per_worker_year", "health_exam_within_limit_share",
+         "health_exam_wait_days_mean", "health_exam_done_share")  # fmt: skip
+
+
+@functools.cache
+def runs_and_starts(posts: int) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """quota_doubled cut to its first quarter after the warm-up, `posts` posts from 1
+    January 2015: per kind of start ("loaded"; at 4 posts also "without who", the cases and
+    tasks alone), per metric of `SHOWN`, each of 20 runs' value (B) and the mean of 10
+    starts from its state that day (M). Prints the figures docs/planning.md quotes (read
+    them with pytest -s)."""
     from simulator.analysis.stats import t_quantile
     from simulator.api import run
     from simulator.experiments.state import at_start, state_on
@@ -898,16 +944,14 @@ def test_a_start_from_a_runs_state_continues_as_the_run_did(posts: int) -> None:
         more = {"date": on, "caseworkers": posts}
         changes["caseworkers.staffing"] = [{"date": dt.date(2012, 1, 1), "caseworkers": 4}, more]
     base = load_scenario("quota_doubled", changes=changes)
-    shown = ("backlog_hours_mean", "statutory_on_time_share", "utilisation_mean",
-             "stress_index_mean", "sick_days_per_worker_year")  # fmt: skip
 
     def values(results: Any) -> dict[str, np.ndarray]:
         p = results.per_replication.sort_values("replication")
-        return {k: p[p.metric == k].value.to_numpy() for k in shown}
+        return {k: p[p.metric == k].value.to_numpy() for k in SHOWN}
 
     def starts_from(state: dict[str, Any], r: int) -> dict[str, float]:
         done = run(at_start(base, state, on), replications=starts, seed=1000 + r, limits=False)
-        return {k: float(v.mean()) for k, v in values(done).items()}
+        return {k: float(np.nanmean(v)) for k, v in values(done).items()}
 
     def without_who(state: dict[str, Any]) -> dict[str, Any]:
         """The cases and tasks alone: no caseworkers, nobody away, new or leaving."""
@@ -920,27 +964,63 @@ def test_a_start_from_a_runs_state_continues_as_the_run_did(posts: int) -> None:
     kinds: dict[str, Any] = {"loaded": lambda state: state}
     if posts == 4:  # the control: expected to fail the criterion, as the mean state did
         kinds["without who"] = without_who
-    figures = {
-        kind: [starts_from(change(state), r) for r, state in enumerate(loaded)]
-        for kind, change in kinds.items()
-    }
+    out: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     print(f"\n{posts} posts: runs (B) against starts from their states (M), {states} runs")
-    for kind, rows in figures.items():
-        for k in shown:  # the figures docs/planning.md quotes, read with pytest -s
-            m = np.array([row[k] for row in rows])
-            d = b[k] - m
+    for kind, change in kinds.items():
+        rows = [starts_from(change(state), r) for r, state in enumerate(loaded)]
+        out[kind] = {k: (b[k], np.array([row[k] for row in rows])) for k in SHOWN}
+        for k, (bk, m) in out[kind].items():
+            d = bk - m
             half = t_quantile(0.95, states - 1) * d.std(ddof=1) / math.sqrt(states)
-            print(f"  {kind:12} {k:27} B {b[k].mean():8.3f} M {m.mean():8.3f} "
+            print(f"  {kind:12} {k:31} B {bk.mean():8.3f} M {m.mean():8.3f} "
                   f"B-M {d.mean():+8.3f} ({d.mean() - half:+.3f} to {d.mean() + half:+.3f}) "
-                  f"corr {np.corrcoef(b[k], m)[0, 1]:.2f}")  # fmt: skip
-    m = np.array([row["backlog_hours_mean"] for row in figures["loaded"]])
-    print(
-        "  backlog by run, B / M:",
-        " ".join(f"{x:.0f}/{y:.0f}" for x, y in zip(b["backlog_hours_mean"], m, strict=True)),
-    )
-    d = b["backlog_hours_mean"] - m
-    half = t_quantile(0.95, states - 1) * d.std(ddof=1) / math.sqrt(states)
-    assert d.mean() - half <= 0 <= d.mean() + half, (d.mean(), half)
+                  f"corr {np.corrcoef(bk, m)[0, 1]:.2f}")  # fmt: skip
+    bk, m = out["loaded"]["backlog_hours_mean"]
+    pairs = " ".join(f"{x:.0f}/{y:.0f}" for x, y in zip(bk, m, strict=True))
+    print("  backlog by run, B / M:", pairs)
+    return out
+
+
+def covers_0(b: np.ndarray, m: np.ndarray) -> bool:
+    """Whether the 95 % t interval of the mean of B - M covers 0."""
+    from simulator.analysis.stats import t_quantile
+
+    d = b - m
+    half = t_quantile(0.95, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
+    return bool(d.mean() - half <= 0 <= d.mean() + half)
+
+
+@pytest.mark.parametrize("posts", [4, 8])
+def test_a_start_from_a_runs_state_continues_as_the_run_did(posts: int) -> None:
+    """Written down before the first run: quota_doubled, its first quarter after the
+    warm-up. For each of 20 runs, its backlog over the quarter (B) against the mean of 10
+    starts from its state on 1 January 2015 (M): the 95 % t interval of the mean of B - M
+    covers 0. It did (+12.1 hours, -10.4 to +34.6; B 215 hours on average; the correlation
+    of B and M 0.94), where loading the cases and tasks without who holds them and who is
+    away gave +121 hours (+68 to +174): the mean-state start's failure, now found and
+    mended. And on the planner's path, 8 posts from that day (a staffing change in the
+    runs, posts added to the state's people in the starts): +1.1 hours (-12.3 to +14.6)."""
+    assert covers_0(*runs_and_starts(posts)["loaded"]["backlog_hours_mean"])
+
+
+def test_the_health_examinations_wait_as_in_the_run() -> None:
+    """Written down before the GPs' examinations of the cases open at the start were
+    loaded: the same 20 runs and starts at 4 posts; the 95 % t interval of B - M covers 0
+    for the mean wait for an examination once referred. Before, it did not (+9.0 days,
+    +2.6 to +15.4: the starts saw only the new cases); loaded, it does (+3.4, -1.8 to
+    +8.6)."""
+    assert covers_0(*runs_and_starts(4)["loaded"]["health_exam_wait_days_mean"])
+
+
+@pytest.mark.xfail(strict=True, reason="the starts do the referrals waiting at the start "
+                   "sooner than the runs did: 5 points too many within the limit "
+                   "(docs/planning.md)")  # fmt: skip
+def test_the_health_examinations_are_within_the_limit_as_in_the_run() -> None:
+    """Written down with the test above, the same criterion for the share examined within
+    the limit of those due in the quarter. Before the loading it held (+0.033, -0.062 to
+    +0.128) on the wrong people, the new cases alone; loaded, the starts read higher
+    (-0.051, -0.091 to -0.012)."""
+    assert covers_0(*runs_and_starts(4)["loaded"]["health_exam_within_limit_share"])
 
 
 def test_the_api_gives_a_runs_state_and_a_start_from_it(tmp_path: Path) -> None:
@@ -986,7 +1066,7 @@ def test_the_families_still_to_come_arrive_as_in_the_run() -> None:
     loaded, 10 runs gave 3.6 and 2.7 fewer in 2015 and 2017. Of the runs' 2015 families,
     1.1 a year were, on 1 January, preparing their application alone, and were not loaded:
     written down before the change that loads them, 2015's B - M should fall by about
-    that much, the criterion unchanged. It fell to +1.0 (-1.7 to +3.7)."""
+    that much, the criterion unchanged. It fell to +1.0 (-1.7 to +3.6)."""
     from simulator.analysis.stats import t_quantile
     from simulator.experiments.state import at_start, state_now
 

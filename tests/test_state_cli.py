@@ -57,7 +57,7 @@ def test_files_there_are_refused_and_left_as_they_were(tmp_path: Path, capsys) -
     ("change", "message"),
     [
         ({"--on": "2011-12-31"}, "on: 2011-12-31 is not a day of the run"),
-        ({"--out": "missing"}, "missing: not a folder"),
+        ({"--out": "file/sub"}, "cannot be a folder"),
         ({"--name": "sub/today"}, "stem: a plain file name"),
         ({"--name": ".today"}, "stem: a plain file name"),
     ],
@@ -68,16 +68,19 @@ def test_bad_input_is_an_error_and_nothing_is_written(
     args = dict(zip(TODAY[2::2], TODAY[3::2], strict=True))
     args["--out"] = str(tmp_path)
     args.update({k: str(tmp_path / v) if k == "--out" else v for k, v in change.items()})
+    (tmp_path / "file").write_text("mine\n")
     argv = ["state", "baseline", *[x for pair in args.items() for x in pair]]
     assert main(argv) == 2
     assert message in capsys.readouterr().err
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
 
 
-def test_the_default_name_is_the_scenarios_and_the_days(tmp_path: Path) -> None:
-    argv = ["state", "baseline", "--on", "2014-06-02", "--out", str(tmp_path), "-q"]
+def test_the_default_name_is_the_scenarios_and_the_days_and_a_new_folder_is_made(
+    tmp_path: Path,
+) -> None:
+    argv = ["state", "baseline", "--on", "2014-06-02", "--out", str(tmp_path / "a" / "b"), "-q"]
     assert main(argv) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == [
         "baseline_2014-06-02.toml",
         "baseline_2014-06-02_cases.csv",
         "baseline_2014-06-02_tasks.csv",

@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=Path,
         default=Path("."),
         metavar="FOLDER",
-        help="an existing folder to write the three files in (default: here)",
+        help="the folder to write the three files in, made if missing (default: here)",
     )
     p.add_argument(
         "--name",
@@ -59,7 +59,14 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
 
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
     name = args.name or f"{scenario.name}_{args.on}"
-    cl.state_files(args.out, name, force=args.force, scenario=True)  # before the work
+    out = args.out
+    if out.exists():  # checked before the work
+        cl.state_files(out, name, force=args.force, scenario=True)
+    else:  # made once the work is done
+        within = next(folder for folder in out.absolute().parents if folder.exists())
+        if not within.is_dir():
+            raise cl.ScenarioError(f"--out {out}: cannot be a folder ({within} is a file)")
+        cl.state_files(within, name, force=True, scenario=True)  # the name alone
     state = cl.state_on(scenario, args.on, args.replication, seed=args.seed)
     start = cl.start_from(scenario, state, args.on)
     seed = scenario.simulation.seed if args.seed is None else args.seed
@@ -68,7 +75,8 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         f"{args.replication} (seed {seed}),\n# written by {' '.join(command)}.\n"
         "# Run it with caseload run; replace the two CSV files with your own export.\n\n"
     )
-    paths = cl.write_state(state, args.out, name, force=args.force, start=start, header=header)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = cl.write_state(state, out, name, force=args.force, start=start, header=header)
     if not args.quiet:
         cases = sum(e["cases"] for e in state["open_cases"])
         tasks = sum(e["tasks"] for e in state["waiting_tasks"])

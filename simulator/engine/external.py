@@ -87,6 +87,19 @@ class ExternalQueue:
             wake, self.wake = self.wake, None
             wake.succeed()
 
+    def referred_before(self, case: Case, referred: float) -> None:
+        """A person expected (`expect`) was referred before the start, at `referred`
+        (< 0): seen their wait later, before the start (history) or after it. Not under
+        a fixed capacity, whose queue at the start is not known."""
+        assert not self.fixed
+        row = self.log.rows[case.id]
+        row.referred = referred
+        seen = referred + row.wait  # infinite: never seen
+        if seen <= 0.0:
+            row.examined = seen
+        elif seen < math.inf:
+            self.env.timeout(seen - self.env.now).callbacks.append(partial(self._examine, case))
+
     def _examine(self, case: Case, _event: simpy.Event | None = None) -> None:
         """The wait is over: the person is examined, unless their case has closed."""
         if case.is_open:

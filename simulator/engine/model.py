@@ -14,7 +14,7 @@ import gc
 import heapq
 import math
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -59,7 +59,9 @@ from simulator.scenario.schema import (
     OnArrival,
     Scenario,
     StaffChange,
+    Trigger,
     days_of_month,
+    takeover_span,
 )
 
 Process = Generator[simpy.Event, Any, None]
@@ -246,8 +248,8 @@ class Municipality:
 
         A case open when the run starts (`[initial_state]`, opened before day 0) takes the
         tasks of its agenda that fell due before the start as done then, and does not
-        create them (its health examination, due in the first months, is history too: the
-        GPs' queue does not expect it).
+        create them (a referral to the GPs among them was made then:
+        `_examinations_at_start`).
         """
         timeout = self.env.timeout
         now: float = max(case.opened, 0.0)
@@ -469,8 +471,9 @@ class Municipality:
         assert state is not None
         streams = _InitialStreams(self.seed, self.replication)
         scenario = self.scenario
+        exam = scenario.external.health_examination  # their wait for the GPs once referred
         people = {
-            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams)
+            kind: PersonSampler(kind, scenario.exit, scenario.case_mix, streams, exam)
             for kind in PERSON_KINDS
         }
         children = streams["children"]
@@ -478,6 +481,7 @@ class Municipality:
         start = scenario.simulation.start_date
         refugees: list[tuple[float, Case]] = []  # (takeover month, case) of refugee cases
         taken_over: list[Case] = []
+        exam_waits: list[float] = []  # each case's wait for the GPs once referred
         period = scenario.exit.period_years * DAYS_PER_YEAR
         # the cases with a caseworker first, so that the others balance what they hold
         entries = sorted(
@@ -488,7 +492,8 @@ class Municipality:
             for opened in days_of_month(month, start, period, entry.cases):
                 with_children = children.uniform() < share
                 for _redraw in range(_MAX_REDRAWS):
-                    case = self._aged_case_of(people[entry.kind].draw(), opened, with_children)
+                    person = people[entry.kind].draw()
+                    case = self._aged_case_of(person, opened, with_children)
                     if case.exit_time > 0.0:
                         break
                 else:
@@ -498,10 +503,12 @@ class Municipality:
                     )
                 self._take_over(case, entry.caseworker)
                 taken_over.append(case)
+                exam_waits.append(person.exam_wait)
                 if entry.kind == "refugee":
                     refugees.append((float((month - start).days), case))
         refugees.sort(key=lambda r: r[0])
         waiting = self._waiting_tasks(streams, taken_over) if state.waiting_tasks else []
+        self._examinations_at_start(list(zip(taken_over, exam_waits, strict=True)), waiting)
         spec = scenario.reunification
         if spec is None:
             return
@@ -509,7 +516,6 @@ class Municipality:
         processing = sampler(spec.processing_days, stream)
         travel = sampler(spec.travel_days, stream)
         # the spouses who come are new cases: their health examination is ahead of them
-        exam = scenario.external.health_examination
         spouses = PersonSampler("reunified", scenario.exit, scenario.case_mix, streams, exam)
         helped = self._helped(waiting)
         free = list(refugees)
@@ -549,41 +555,70 @@ class Municipality:
 
         Each task is created on its day before the start (the days of its month spread
         evenly, as takeovers are), so its deadline and its wait run from then. It goes to
-        an open case it applies to (held by its caseworker, where the entry names one),
-        drawn at random among those taken over by that day
-        (among all it applies to if none was; failing that, among the cases of a kind it is
-        for: who has children or trauma is drawn). Its hours are drawn as its type's are,
-        from a stream of its own (`Catalogue.waiting`).
+        an open case it applies to (held by its caseworker, where the entry names one): a
+        task that falls due once, at a set time after the case opens (reception, a
+        referral, a plan), to a case it fell due for in that month (by that day, if there
+        is one), each once; any other, or failing such a case, drawn at random among those
+        taken over by that day (among all it applies to if none was; failing that, among
+        the cases of a kind it is for: who has children or trauma is drawn). Its hours are
+        drawn as its type's are, from a stream of its own (`Catalogue.waiting`).
         """
         scenario = self.scenario
         start = scenario.simulation.start_date
         period = scenario.exit.period_years * DAYS_PER_YEAR
-        work: list[tuple[float, str, int]] = []  # (created, task type, caseworker or -1)
+        # (created, task type, caseworker or -1, the days of its month)
+        work: list[tuple[float, str, int, tuple[float, float]]] = []
         for entry in scenario.initial_state.waiting_tasks:  # type: ignore[union-attr]
             days = days_of_month(entry.created, start, period, entry.tasks)
             worker = -1 if entry.caseworker is None else entry.caseworker
-            work.extend((day, entry.task, worker) for day in days)
+            month = takeover_span(entry.created, start, period)
+            work.extend((day, entry.task, worker, month) for day in days)
         work.sort()
         pick = streams["waiting"]
         by_opening = sorted(cases, key=lambda c: c.opened)
         fits: dict[tuple[str, int], tuple[list[Case], list[float]]] = {}
-        for name, worker in sorted({(n, w) for _, n, w in work}):
+        for name, worker in sorted({(n, w) for _, n, w, _ in work}):
             kinds = scenario.tasks[name].applies_to
             mine = [c for c in by_opening if worker < 0 or c.worker == worker]
             fit = [c for c in mine if self.catalogue.applies(name, c)]
             fit = fit or [c for c in mine if c.kind in kinds]
             fits[name, worker] = fit, [c.opened for c in fit]
         draws = {name: self.catalogue.waiting(name, streams) for name, _ in fits}
+        # a task that falls due once, at a set time after the case opens, waits on a case
+        # it fell due for in its month, each such case once (`_due_once`)
+        once = {name: self._due_once(name) for name, _ in fits}
+        given: set[tuple[str, int]] = set()
         made: list[Task] = []
-        for created, name, worker in work:
+        for created, name, worker, (t0, t1) in work:
             fit, opened = fits[name, worker]
-            n = bisect.bisect_right(opened, created) or len(fit)  # those open by then
-            case = fit[int(pick.uniform() * n)]
+            due_for = once[name]
+            mine = [] if due_for is None else [
+                c for c in fit if t0 <= due_for(c) < t1 and (name, c.id) not in given
+            ]  # fmt: skip
+            mine = [c for c in mine if due_for(c) <= created] or mine  # type: ignore[misc]
+            if mine:
+                case = mine[int(pick.uniform() * len(mine))]
+                given.add((name, case.id))
+            else:
+                n = bisect.bisect_right(opened, created) or len(fit)  # those open by then
+                case = fit[int(pick.uniform() * n)]
             hours, later_visits = draws[name](case)
             made.append(
                 self.create_task(case, self.catalogue.by_name[name], hours, later_visits, created)
             )
         return made
+
+    def _due_once(self, name: str) -> Callable[[Case], float] | None:
+        """When task type `name` falls due for a case, if it does once, at a set time after
+        the case opens (on arrival, after so many days; employment work on the case's
+        self-support clock); None for one that recurs or comes on an event."""
+        spec = self.scenario.tasks[name]
+        if not isinstance(spec.trigger, OnArrival | After):
+            return None
+        offset = _first_offset(spec.trigger)
+        if spec.employment:
+            return lambda case: case.treatment_from + offset
+        return lambda case: case.opened + offset
 
     def _aged_case_of(self, person: Person, opened: float, children: bool) -> Case:
         """The case of `person`, taken over at time `opened` (< 0), with its exit as the
@@ -625,16 +660,32 @@ class Municipality:
                 continue
             if not all(traits[t] for t in spec.requires):
                 continue
-            trigger = spec.trigger
-            if isinstance(trigger, OnArrival):
-                first = min(first, 0.0)
-            elif isinstance(trigger, After):
-                first = min(first, trigger.days)
-            elif isinstance(trigger, Every):
-                start = trigger.start_days
-                first = min(first, trigger.days if start is None else start)
+            first = min(first, _first_offset(spec.trigger))
         due = case.treatment_from + first
         return due if due < 0.0 else math.inf
+
+    def _examinations_at_start(self, cases: list[tuple[Case, float]], waiting: list[Task]) -> None:
+        """The GPs' health examinations of the cases open at the start, each with the
+        person's wait once referred (`cases`): expected as a new case's are. One whose
+        referral fell due before the start, and is not among the work waiting, was
+        referred when it fell due (most are done within days), and seen that wait later:
+        before the start (history) or after it. Under a fixed capacity the GPs' queue at the
+        start is not known, and those referred before it are not expected."""
+        health = self.health
+        if health is None:
+            return
+        name = health.after_task
+        offset = _first_offset(self.scenario.tasks[name].trigger)
+        referring = {task.case.id for task in waiting if task.type.name == name}
+        for case, wait in cases:
+            if not self.catalogue.applies(name, case):
+                continue
+            due = case.opened + offset
+            if due >= 0.0 or case.id in referring:
+                health.expect(case, wait)
+            elif not health.fixed:
+                health.expect(case, wait)
+                health.referred_before(case, due)
 
     def _take_over(self, case: Case, worker: int | None) -> None:
         """Open an aged case at the start: its own household, its caseworker (`worker`, or
@@ -897,6 +948,19 @@ class _InitialStreams(Streams):
 
     def __getitem__(self, name: str) -> Stream:
         return super().__getitem__("initial:" + name)
+
+
+def _first_offset(trigger: Trigger) -> float:
+    """When a task falls due first, in days from its case's clock (opening, or trauma
+    treatment for employment work), if at a set time (on arrival, after, every); infinity
+    for one that comes on an event or at random."""
+    if isinstance(trigger, OnArrival):
+        return 0.0
+    if isinstance(trigger, After):
+        return trigger.days
+    if isinstance(trigger, Every):
+        return trigger.days if trigger.start_days is None else trigger.start_days
+    return math.inf
 
 
 def _children_share(scenario: Scenario) -> float:

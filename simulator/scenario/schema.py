@@ -1810,7 +1810,8 @@ class InitialState(Strict):
         Field(ge=0),
         about(
             "Caseworkers at work at the start, numbered 0 to N - 1 (the people, not the "
-            "posts). Left out: the staffing plan's posts at the start less the vacancies. "
+            "posts). Left out: the staffing plan's posts at the start less the vacancies, "
+            "and those leaving whose post has gone (staff successor = false). "
             "Where the posts at the start (caseworkers.staffing, or a plan's) differ from "
             "these people and vacancies, posts are added or cut at the start as on any "
             "staffing change: an added post is filled by a newcomer learning the job (with "
@@ -1823,7 +1824,8 @@ class InitialState(Strict):
         list[StaffAtStart],
         about(
             "The caseworkers away, new or leaving at the start, each entry { caseworker, "
-            "away_until, hired, leaves, successor_starts } (any of the last four).",
+            "away_until, hired, leaves, successor_starts, successor } (at least one of "
+            "away_until, hired and leaves).",
             entry="i",
         ),
     ] = Field(default_factory=list)
@@ -2152,7 +2154,8 @@ class Scenario(Strict):
                 raise ValueError(
                     f"initial_state.{where}.caseworker: {worker}, but {at_work} caseworkers "
                     f"are at work on {start} ({numbered}: initial_state.caseworkers, or the "
-                    "staffing plan's posts less the vacancies)"
+                    "staffing plan's posts less the vacancies, and those leaving whose post has "
+                    "gone)"
                 )
         held = {(e.caseworker, e.kind) for e in state.open_cases if e.cases > 0}
         for i, waiting in enumerate(state.waiting_tasks):
