@@ -725,8 +725,11 @@ def write_state(
     above it): `caseload run` takes it as it is. Files of those names are refused
     (checked before any is written) unless `force`; the paths written."""
     from simulator.experiments import state as states
+    from simulator.scenario import ScenarioError
 
     _check_state(state, ("open_cases", "waiting_tasks"))
+    if start is not None and start.initial_state is None:
+        raise ScenarioError(f"start: scenario '{start.name}' has no [initial_state] (start_from)")
     where = _state_files(folder, stem, force, start is not None)[0].parent
     return states.write_state(dict(state), where, stem, start, header)
 

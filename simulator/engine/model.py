@@ -610,11 +610,16 @@ class Municipality:
 
     def _due_once(self, name: str) -> Callable[[Case], float] | None:
         """When task type `name` falls due for a case, if it does once, at a set time after
-        the case opens (on arrival, after so many days; employment work on the case's
-        self-support clock); None for one that recurs or comes on an event."""
+        the case opens (on arrival, after so many days); None for one that recurs or comes
+        on an event."""
+        trigger = self.scenario.tasks[name].trigger
+        return self._first_due(name) if isinstance(trigger, OnArrival | After) else None
+
+    def _first_due(self, name: str) -> Callable[[Case], float]:
+        """When task type `name` first falls due for a case: at a set time after the case
+        opens (on arrival, after, every; employment work on the case's self-support clock,
+        as the catalogue's agenda has it), or never (infinity: on an event, at random)."""
         spec = self.scenario.tasks[name]
-        if not isinstance(spec.trigger, OnArrival | After):
-            return None
         offset = _first_offset(spec.trigger)
         if spec.employment:
             return lambda case: case.treatment_from + offset
@@ -675,12 +680,12 @@ class Municipality:
         if health is None:
             return
         name = health.after_task
-        offset = _first_offset(self.scenario.tasks[name].trigger)
+        due_for = self._first_due(name)
         referring = {task.case.id for task in waiting if task.type.name == name}
         for case, wait in cases:
             if not self.catalogue.applies(name, case):
                 continue
-            due = case.opened + offset
+            due = due_for(case)
             if due >= 0.0 or case.id in referring:
                 health.expect(case, wait)
             elif not health.fixed:

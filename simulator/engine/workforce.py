@@ -95,7 +95,9 @@ class Workforce:
         self.overtime = scenario.overtime
         self.start = calendar.start
         self.positions = 0
-        self.recruiting: list[tuple[int, int]] = []  # (day the vacancy opens, start day)
+        # (day the vacancy opens, start day, the leaver's worker id: -1 for a post empty
+        # at the start)
+        self.recruiting: list[tuple[int, int, int]] = []
         self.people: dict[int, _Person] = {}
         self.workdays: list[int] = calendar.workdays()
         self.workday: list[bool] = calendar.workday.tolist()
@@ -135,8 +137,8 @@ class Workforce:
         while self.positions > positions:
             self.positions -= 1
             if self.recruiting:  # a post not yet filled is the first to go: an empty one,
-                empty = [k for k, (opened, _) in enumerate(self.recruiting) if opened <= day]
-                opened, _ = self.recruiting.pop(empty[-1] if empty else -1)  # or one to be
+                empty = [k for k, (opened, _, _) in enumerate(self.recruiting) if opened <= day]
+                opened, _, _ = self.recruiting.pop(empty[-1] if empty else -1)  # or one to be
                 if opened <= day:  # one still to fall empty never stood vacant
                     self.log.vacancy(opened, day)
                 continue
@@ -404,7 +406,7 @@ class Workforce:
         person.leaves_on = leaves
         self.log.resignation(day, worker.id)
         starts = max(leaves, self._recruited(day, self.recruitment))
-        self.recruiting.append((leaves, starts))
+        self.recruiting.append((leaves, starts, worker.id))
         self.recruiting.sort()
 
     def _recruited(self, day: int, recruitment: Callable[[], float]) -> int:
@@ -437,7 +439,7 @@ class Workforce:
 
         for vacancy in vacancies:
             self.positions += 1
-            self.recruiting.append((0, starts(vacancy.filled)))
+            self.recruiting.append((0, starts(vacancy.filled), -1))
         for entry in staff:
             worker = self.office.workers[entry.caseworker]
             person = self._person(worker)
@@ -451,14 +453,14 @@ class Workforce:
                 person.leaves_on = leaves = day(entry.leaves)
                 if entry.successor:
                     successor = max(leaves, starts(entry.successor_starts))
-                    self.recruiting.append((leaves, successor))
+                    self.recruiting.append((leaves, successor, worker.id))
                 else:  # their post has gone: they work beyond the posts until they leave
                     self.positions -= 1
         self.recruiting.sort()
 
     def finish(self) -> None:
         """At the end of the run, record the vacancies still open (unfilled: NaN)."""
-        for opened, _ in self.recruiting:
+        for opened, _, _ in self.recruiting:
             if opened < self.env.now:
                 self.log.vacancy(opened, math.nan)
 

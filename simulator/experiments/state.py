@@ -78,7 +78,7 @@ def state_now(model: Municipality) -> dict[str, Any]:
         if state in (PENDING, IN_PROGRESS) and not task.type.closes and task.case.is_open
     )
     staff: list[dict[str, Any]] = []
-    recruiting = list(workforce.recruiting)  # (the day the post falls vacant, filled)
+    recruiting = list(workforce.recruiting)  # (the day the post falls vacant, filled, leaver)
     for worker in office.workers:
         person = workforce.people.get(worker.id)
         if person is None:
@@ -86,11 +86,11 @@ def state_now(model: Municipality) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         if person.away_until > now:
             entry["away_until"] = calendar.date_of(person.away_until)
-        if person.hired_on is not None:
+        if person.hired_on is not None and _learning(workforce, person.hired_on, now):
             entry["hired"] = calendar.date_of(person.hired_on)
         if person.leaves_on is not None:
             entry["leaves"] = date(person.leaves_on)
-            post = next((r for r in recruiting if r[0] == person.leaves_on), None)
+            post = next((r for r in recruiting if r[2] == worker.id), None)
             if post is not None:
                 recruiting.remove(post)
                 entry["successor_starts"] = date(post[1])
@@ -98,16 +98,19 @@ def state_now(model: Municipality) -> dict[str, Any]:
                 entry["successor"] = False
         if entry:
             staff.append({"caseworker": number[worker.id], **entry})
-    vacancies = [{"filled": date(filled)} for opened, filled in recruiting]
+    vacancies = [{"filled": date(filled)} for _, filled, _ in recruiting]
     pending: Counter[dt.date] = Counter(
         month(r.applied)
         for r in model.family_log.rows
         if r.applied == r.applied and r.applied <= now and not r.arrived <= now
     )
-    # those the families are preparing alone, on the day they send them (loaded at a start
-    # as sent then: in the family log already)
+    # those the families are preparing alone, on the day they send them, after today (a
+    # start loads an application dated today as sent; loaded, they are in the family log)
     later = [r.applied for r in model.family_log.rows if r.applied > now]
-    pending.update(date(day) for day in [*later, *model.sending_alone.values()])
+    pending.update(
+        calendar.date_of(max(math.ceil(day), math.floor(now) + 1))
+        for day in [*later, *model.sending_alone.values()]
+    )
 
     def who(worker: int | None) -> dict[str, int]:
         return {} if worker is None else {"caseworker": worker}
@@ -207,6 +210,14 @@ def _reading_files(start: Scenario, name: str, files: list[str], header: str) ->
         state.pop(key, None)
         state[f"{name}_file"] = file  # cases_file, tasks_file
     return header + tomli_w.dumps(toml_ready(data))
+
+
+def _learning(workforce: Any, hired: float, now: float) -> bool:
+    """Whether a caseworker hired on day `hired` is still learning the job today (one who
+    has learnt it by today is at full speed from today's round, as a start would have
+    them)."""
+    days = workforce.turnover.learning_days
+    return bool(days) and (now - hired) / days < 1.0
 
 
 def _key(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:

@@ -1595,10 +1595,11 @@ class PendingReunification(Strict):
             "The day the applications were sent. The Immigration Service's processing and "
             "the family's travel are drawn as for any application (reunification."
             "processing_days, travel_days), given that the family has not arrived by the "
-            "start. A day after simulation.start_date: applications the families are "
-            "preparing alone (the caseworker's help was given up or never came), sent "
-            "that day, unaided; each belongs to a refugee case that could apply before the "
-            "start."
+            "start. A day after simulation.start_date (within reunification."
+            "unaided_delay_days of it): applications the families are preparing alone (the "
+            "caseworker's help was given up or never came), sent that day, unaided; each "
+            "belongs to the latest refugee case that could apply before the start and has "
+            "no help with it waiting (failing one, the latest case)."
         ),
     ]
     applications: Annotated[
@@ -1606,7 +1607,8 @@ class PendingReunification(Strict):
         Field(ge=1),
         about(
             "Applications sent that day. Each belongs to an open refugee case taken over by "
-            "then (the latest such cases first); the family is a spouse (reunification."
+            "then (the latest such cases first; for one after the start, see applied); the "
+            "family is a spouse (reunification."
             "spouse_share) and children (children_mean), at least one of them.",
             unit="applications",
         ),
@@ -2094,6 +2096,17 @@ class Scenario(Strict):
             (e.takeover.replace(day=1), e.cases) for e in state.open_cases if e.kind == "refugee"
         )
         needed = 0
+        if self.reunification is not None:  # one still to be sent: within the unaided delay
+            delay = max(math.ceil(self.reunification.unaided_delay_days), 1)
+            last = start + dt.timedelta(days=delay)
+            for i, pending in enumerate(state.pending_reunifications):
+                if pending.applied > last:
+                    raise ValueError(
+                        f"initial_state.pending_reunifications.{i}.applied: {pending.applied} "
+                        f"is more than reunification.unaided_delay_days ({delay} days) after "
+                        f"simulation.start_date ({start}): one dated after the start is being "
+                        "prepared by the family alone, and goes within that delay"
+                    )
         for pending in sorted(state.pending_reunifications, key=lambda p: p.applied):
             by = min(pending.applied, start)  # one still to be sent: a case open now
             needed += pending.applications
@@ -2133,7 +2146,7 @@ class Scenario(Strict):
         if at_work < 0:
             raise ValueError(
                 f"initial_state.vacancies: {len(state.vacancies)} posts vacant, but the "
-                f"staffing plan has {at_work + len(state.vacancies)} on {start} (or give "
+                f"staffing plan has {self.posts_at_start()} on {start} (or give "
                 "initial_state.caseworkers, the caseworkers at work)"
             )
         named = [(f"open_cases.{i}", e.caseworker) for i, e in enumerate(state.open_cases)]
