@@ -334,25 +334,22 @@ def _cost_and_risk(plan: Plan) -> list[tuple[str, str]]:
     table = period_table(plan)
     years = float(table["caseworker_years"].sum())
     cost = f"The plan: {years:.1f} caseworker-years"
-    staff_cost = float(table["staff_cost_dkk"].sum(min_count=1))
-    if math.isfinite(staff_cost):
-        benefit = float(table["benefit_cost_dkk"].sum(min_count=1))
-        cost += f", staff {staff_cost / 1e6:.1f} m DKK"
-        if math.isfinite(benefit):
-            cost += f" beside {benefit / 1e6:.1f} m DKK of benefit to the people in the cases"
-        cost += "."
-        base, more = evidence_sample(plan, "plan"), evidence_sample(plan, "plan +1")
-        if base is not None and more is not None:
-            staff0, benefit0 = money(plan, base)
-            staff1, benefit1 = money(plan, more)
-            cost += (
-                f" One more caseworker in every {plan.periods.step}: staff "
-                f"{_signed((staff1 - staff0) / 1e6)} m DKK, benefit "
-                f"{_signed((benefit1 - benefit0) / 1e6)}"
-                f" m DKK (the same {len(base.replications)} futures)."
-            )
-    else:
-        cost += ". Cost in money is not available: the scenario has no [costs] table."
+    staff_cost = float(table["staff_cost_dkk"].sum())
+    benefit = float(table["benefit_cost_dkk"].sum(min_count=1))
+    cost += f", staff {staff_cost / 1e6:.1f} m DKK"
+    if math.isfinite(benefit):
+        cost += f" beside {benefit / 1e6:.1f} m DKK of benefit to the people in the cases"
+    cost += "."
+    base, more = evidence_sample(plan, "plan"), evidence_sample(plan, "plan +1")
+    if base is not None and more is not None:
+        staff0, benefit0 = money(plan, base)
+        staff1, benefit1 = money(plan, more)
+        cost += (
+            f" One more caseworker in every {plan.periods.step}: staff "
+            f"{_signed((staff1 - staff0) / 1e6)} m DKK, benefit "
+            f"{_signed((benefit1 - benefit0) / 1e6)}"
+            f" m DKK (the same {len(base.replications)} futures)."
+        )
     t = plan.options.targets
     naive, risk = [], []
     futures = 0

@@ -35,7 +35,6 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -811,17 +810,14 @@ def what_reaches_deadlines(scenario: Scenario) -> str:
     )
 
 
-def costs(scenario: Scenario) -> dict[str, float] | None:
+def costs(scenario: Scenario) -> dict[str, float]:
     """The scenario's prices by name (`costs.salary_dkk_per_caseworker_year`,
-    `costs.benefit_dkk_per_person_month`), or None where it has none."""
-    table: Any = getattr(scenario, "costs", None)
-    if table is None:
-        return None
-    salary = getattr(table, "salary_dkk_per_caseworker_year", None)
-    benefit = getattr(table, "benefit_dkk_per_person_month", None)
-    if salary is None and benefit is None:
-        return None
-    return {"salary_year": salary, "benefit_month": benefit}
+    `costs.benefit_dkk_per_person_month`: its [costs] table, or their defaults)."""
+    table = scenario.costs
+    return {
+        "salary_year": table.salary_dkk_per_caseworker_year,
+        "benefit_month": table.benefit_dkk_per_person_month,
+    }
 
 
 __all__ = ["MISSED", "Plan", "PlanError", "PlanOptions", "constrain", "make_plan"]

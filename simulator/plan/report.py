@@ -2,8 +2,7 @@
 
 Every figure comes from the certificate's fresh replications (the plan) or from the same
 replications' first ones (the other plans: common random numbers). Costs are read by name
-from the scenario's [costs] table (`planner.costs`); without one the cost columns are
-empty and the page says that cost is not available.
+from the scenario's [costs] prices (`planner.costs`: its table, or the defaults).
 """
 
 from __future__ import annotations
@@ -394,16 +393,14 @@ def _column_means(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _price(prices: dict[str, float] | None, name: str, quantity: float) -> float:
-    if prices is None or prices.get(name) is None:
-        return math.nan
+def _price(prices: dict[str, float], name: str, quantity: float) -> float:
     return float(prices[name]) * quantity
 
 
 def money(plan: Plan, sample: Sample) -> tuple[float, float]:
     """(staff cost, benefit cost) in DKK over the periods, the means over `sample`'s
     futures: caseworkers on the staff times the salary, open cases (adults on benefit
-    while their case is open) times the benefit; NaN without prices."""
+    while their case is open) times the benefit, at the scenario's prices."""
     prices = costs(plan.scenario)
     lengths = np.diff(plan.periods.bounds)[: sample.periods]
     staff_years = float(np.sum(np.nanmean(sample["staff"], axis=0) * lengths) / 365.25)
