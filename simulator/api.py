@@ -730,7 +730,7 @@ def write_state(
     _check_state(state, ("open_cases", "waiting_tasks"))
     if start is not None and start.initial_state is None:
         raise ScenarioError(f"start: scenario '{start.name}' has no [initial_state] (start_from)")
-    where = _state_files(folder, stem, force, start is not None)[0].parent
+    where = state_files(folder, stem, force=force, scenario=start is not None)[0].parent
     return states.write_state(dict(state), where, stem, start, header)
 
 
@@ -740,10 +740,6 @@ def state_files(
     """The files `write_state` would write in `folder` (with a scenario: `scenario`); a
     ScenarioError, before any work, if `folder` is not a folder, `stem` is not a plain
     file name, or a file of those names is there and not `force`."""
-    return _state_files(folder, stem, force, scenario)
-
-
-def _state_files(folder: str | Path, stem: str, force: bool, scenario: bool) -> list[Path]:
     from simulator.experiments import state as states
     from simulator.scenario import ScenarioError
 

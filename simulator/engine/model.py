@@ -121,8 +121,6 @@ class Municipality:
         spouses, stream = scenario.arrivals.danish_spouses, streams["arrivals:danish_spouse"]
         self.danish_spouse_arrivals = [] if spouses is None else arrival_times(spouses, sim, stream)
         self.task_log, self.case_log, self.family_log = TaskLog(), CaseLog(), FamilyLog()
-        # the applications families are preparing alone: household -> the day they send
-        self.sending_alone: dict[int, float] = {}
         self.health = None if exam is None else ExternalQueue(self.env, exam)
         if self.health is not None:
             for tt in self.catalogue.types:
@@ -175,24 +173,42 @@ class Municipality:
         later = self.timeline.draw_family_delays()  # under rules of later dates, if any
         if family is None:
             return
+        may_apply = self._may_apply(placement.time, principal.status)
+        yield from self.reunification(principal, placement.time, family, later, children, may_apply)
+
+    def reunification(
+        self,
+        principal: Case,
+        placed: float,
+        family: Family,
+        later: list[tuple[float, float]],
+        children: bool,
+        may_apply: float,
+        helping: list[Task] | None = None,
+    ) -> Process:
+        """The family follows (familiesammenføring): the principal, placed at `placed`, may
+        apply from `may_apply` (or their help with it waits at the start: `helping`); the
+        application is sent, with the caseworker's help or alone (`application`); the
+        Immigration Service decides, the family travels and arrives."""
         spec = self.scenario.reunification
         assert spec is not None  # there is a family only with a reunification table
         reunion = self.family_log.start(
-            household, placement.time, family.spouse is not None, family.children
+            principal.household, placed, family.spouse is not None, family.children
         )
-        waits = placement.time >= self.waiting_from  # placed after the waiting rule came in
-        may_apply = self.timeline.may_apply(placement.time, principal.status)
-        yield from self.wait_until(may_apply if waits else placement.time)
-        reunion.may_apply = self.env.now
+        if helping is None:
+            yield from self.wait_until(may_apply)
+            reunion.may_apply = self.env.now
+        else:
+            reunion.may_apply = min(t.created for t in helping)
         reunion.aided = yield from self.application(
-            principal, spec.unaided_delay_days, spec.help_abandoned_after_days
+            principal, spec.unaided_delay_days, spec.help_abandoned_after_days, helping
         )
         reunion.applied = self.env.now
         processing, travel = self.timeline.family_delay(family, later, self.env.now)
         reunion.decided = self.env.now + processing
         yield self.env.timeout(processing + travel)
         reunion.arrived = self.env.now
-        self.family_arrives(household, principal, family, children)
+        self.family_arrives(principal.household, principal, family, children)
 
     def application(
         self,
@@ -229,9 +245,9 @@ class Municipality:
                 yield self.env.all_of(under_way)
             if all(t.finished == t.finished for t in helping):  # NaN until done
                 return True
-        self.sending_alone[applicant.household] = self.env.now + unaided
+        self.family_log.preparing[applicant.household] = self.env.now + unaided
         yield self.env.timeout(unaided)
-        del self.sending_alone[applicant.household]
+        del self.family_log.preparing[applicant.household]
         return False
 
     def case(self, case: Case) -> Process:
@@ -531,7 +547,7 @@ class Municipality:
                     alone = [
                         j
                         for j, (_, case) in enumerate(free)
-                        if self._may_apply(case) <= 0.0 and case.id not in helped
+                        if case.id not in helped and self._may_apply(case.opened, case.status) <= 0
                     ]
                     i = alone[-1] if alone else i
                 applicant = free.pop(i)[1]
@@ -732,49 +748,22 @@ class Municipality:
         for case in refugees:
             family = draw(case.id in helped)
             later = self.timeline.draw_family_delays(delays)
-            may_apply = self._may_apply(case)
+            may_apply = self._may_apply(case.opened, case.status)
             if family is None or (case.id not in helped and may_apply < 0.0):
                 continue
+            help_waiting = helped.get(case.id)
             self.env.process(
-                self._family_to_come(case, family, later, may_apply, helped.get(case.id))
+                self.reunification(
+                    case, case.opened, family, later, case.children, may_apply, help_waiting
+                )
             )
 
-    def _may_apply(self, case: Case) -> float:
-        """When the refugee of an open case may apply for family reunification: as a
-        household placed when the case opened (`household`)."""
-        if case.opened < self.waiting_from:  # taken over before the waiting rule came in
-            return case.opened
-        return self.timeline.may_apply(case.opened, case.status)
-
-    def _family_to_come(
-        self,
-        applicant: Case,
-        family: Family,
-        later: list[tuple[float, float]],
-        may_apply: float,
-        helping: list[Task] | None,
-    ) -> Process:
-        """The reunification of an open case's family still to come: as a placed
-        household's (`household`), from when it may apply, or from its help waiting."""
-        spec = self.scenario.reunification
-        assert spec is not None
-        reunion = self.family_log.start(
-            applicant.household, applicant.opened, family.spouse is not None, family.children
-        )
-        if helping is None:
-            yield from self.wait_until(may_apply)
-            reunion.may_apply = self.env.now
-        else:
-            reunion.may_apply = min(t.created for t in helping)
-        reunion.aided = yield from self.application(
-            applicant, spec.unaided_delay_days, spec.help_abandoned_after_days, helping
-        )
-        reunion.applied = self.env.now
-        processing, travel = self.timeline.family_delay(family, later, self.env.now)
-        reunion.decided = self.env.now + processing
-        yield self.env.timeout(processing + travel)
-        reunion.arrived = self.env.now
-        self.family_arrives(applicant.household, applicant, family, applicant.children)
+    def _may_apply(self, placed: float, status: str) -> float:
+        """When a refugee placed at `placed` (an open case: when it opened) may apply for
+        family reunification: under the waiting rule in force, if placed after it came in."""
+        if placed < self.waiting_from:
+            return placed
+        return self.timeline.may_apply(placed, status)
 
     def _pending_reunification(self, applicant: Case, reunion: Reunion, family: Family) -> Process:
         """A family reunification applied for before the start (`reunion`, in the log from

@@ -235,6 +235,9 @@ class FamilyLog:
 
     def __init__(self) -> None:
         self.rows: list[Reunion] = []
+        # the applications families are preparing alone now: household -> the day they
+        # send it (what a run's state on a day lists; not a column)
+        self.preparing: dict[int, float] = {}
 
     def start(self, household: int, placed: float, spouse: bool, children: int) -> Reunion:
         row = Reunion(household, placed, spouse, children)

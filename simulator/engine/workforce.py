@@ -473,14 +473,25 @@ class Workforce:
             self._start(day, learning=True)
 
     def _learn(self, worker: Caseworker, person: _Person, day: int) -> None:
-        assert self.turnover is not None and person.hired_on is not None
+        assert self.turnover is not None
         spec = self.turnover
-        done = (day - person.hired_on) / spec.learning_days if spec.learning_days else 1.0
+        done = self._learnt(person, day)
         if done >= 1.0:
             worker.productivity = 1.0
             person.hired_on = None
         else:
             worker.productivity = spec.start_productivity + (1 - spec.start_productivity) * done
+
+    def learning(self, person: _Person, day: float) -> bool:
+        """Whether a newcomer (`person.hired_on` set) is still learning the job on `day`:
+        one who has learnt it by then works at full speed from that day's round on."""
+        return person.hired_on is not None and self._learnt(person, day) < 1.0
+
+    def _learnt(self, person: _Person, day: float) -> float:
+        """How much of the job a newcomer has learnt by `day` (1: all of it)."""
+        assert self.turnover is not None and person.hired_on is not None
+        days = self.turnover.learning_days
+        return (day - person.hired_on) / days if days else 1.0
 
 
 def _first_monday(year: int) -> dt.date:

@@ -86,7 +86,7 @@ def state_now(model: Municipality) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         if person.away_until > now:
             entry["away_until"] = calendar.date_of(person.away_until)
-        if person.hired_on is not None and _learning(workforce, person.hired_on, now):
+        if workforce.learning(person, now):
             entry["hired"] = calendar.date_of(person.hired_on)
         if person.leaves_on is not None:
             entry["leaves"] = date(person.leaves_on)
@@ -109,7 +109,7 @@ def state_now(model: Municipality) -> dict[str, Any]:
     later = [r.applied for r in model.family_log.rows if r.applied > now]
     pending.update(
         calendar.date_of(max(math.ceil(day), math.floor(now) + 1))
-        for day in [*later, *model.sending_alone.values()]
+        for day in [*later, *model.family_log.preparing.values()]
     )
 
     def who(worker: int | None) -> dict[str, int]:
@@ -210,14 +210,6 @@ def _reading_files(start: Scenario, name: str, files: list[str], header: str) ->
         state.pop(key, None)
         state[f"{name}_file"] = file  # cases_file, tasks_file
     return header + tomli_w.dumps(toml_ready(data))
-
-
-def _learning(workforce: Any, hired: float, now: float) -> bool:
-    """Whether a caseworker hired on day `hired` is still learning the job today (one who
-    has learnt it by today is at full speed from today's round, as a start would have
-    them)."""
-    days = workforce.turnover.learning_days
-    return bool(days) and (now - hired) / days < 1.0
 
 
 def _key(item: tuple[tuple[Any, ...], int]) -> tuple[Any, ...]:
