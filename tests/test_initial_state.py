@@ -1071,13 +1071,16 @@ def test_the_health_examinations_wait_as_in_the_run() -> None:
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the starts do the referrals waiting at the start sooner than the "
-                   "runs did: 5 points too many within the limit (docs/planning.md)")  # fmt: skip
+                   reason="chance in the runs' own GP draws (drawn again, the criterion holds "
+                   "94 % of the time; on fresh runs it holds): docs/planning.md")  # fmt: skip
 def test_the_health_examinations_are_within_the_limit_as_in_the_run() -> None:
     """Written down with the test above, the same criterion for the share examined within
     the limit of those due in the quarter. Before the loading it held (+0.033, -0.062 to
-    +0.128) on the wrong people, the new cases alone; loaded, the starts read higher
-    (-0.051, -0.091 to -0.012)."""
+    +0.128) on the wrong people, the new cases alone; loaded, it fails (-0.051, -0.091 to
+    -0.012). The diagnosis (benchmarks/diagnose_start_examinations.py): the runs' draws of
+    who the GPs see and when fell low for the people due that quarter (0.349 within the
+    limit against 0.387 expected from their referral days); given the referrals, B - M is
+    -0.012 (-0.025 to +0.001), and on 20 fresh runs the criterion holds (+0.028)."""
     assert covers_0(*runs_and_starts(4)["loaded"]["health_exam_within_limit_share"])
 
 
