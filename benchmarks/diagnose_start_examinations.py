@@ -2,7 +2,7 @@
 of health examinations within the limit than the run (docs/planning.md).
 
 Run as ``python benchmarks/diagnose_start_examinations.py [--first R] [--runs N]
-[--starts K] [--redraws D] [--workers W]`` (defaults 0, 20, 10, 300, 2; about 4 minutes
+[--starts K] [--redraws D] [--workers W]`` (defaults 0, 20, 10, 2000, 2; about 30 s
 on two cores). The design is `tests/test_initial_state.py`'s `runs_and_starts(4)`:
 `quota_doubled.toml` cut to the first quarter of 2015; run r is replication r of the
 scenario's seed, and its K starts from its state on 1 January 2015 are replications 0..K-1
@@ -19,7 +19,9 @@ script prints, per run and on average:
    two draws integrated out (the caseworkers' part alone);
 3. the runs' draws drawn again `--redraws` times, keeping each person's referral day and
    case closing: the mean of B - M, how often the test's criterion holds, and how often a
-   B - M as low as the one drawn comes up.
+   B - M as low as the one drawn comes up;
+4. the share never seen among those referred before the start, in the runs and in the
+   starts (all their people together), against the scenario's `never_share`.
 
 Written down before the first run with `--first 20` (fresh runs 20-39, never looked at):
 the 95 % t interval of B - M of the share within the limit covers 0 (the test's criterion),
@@ -30,19 +32,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import math
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from simulator.analysis.metrics import measure
-from simulator.analysis.stats import t_quantile
+from simulator.analysis.metrics.people import examination_table, limit_counts
+from simulator.analysis.stats import t_interval
 from simulator.engine.calendar import WorkCalendar
 from simulator.engine.model import Municipality
 from simulator.engine.records import RunRecord
+from simulator.engine.streams import Stream, sampler
 from simulator.experiments.state import at_start, state_now
+from simulator.plan.offered_load import _cdf as cdf  # P(X <= x) as the sampler draws X
 from simulator.scenario import Scenario, load_scenario
+from simulator.scenario.distributions import Distribution
 
 ON = dt.date(2015, 1, 1)
 METRIC = "health_exam_within_limit_share"
@@ -57,9 +62,7 @@ def people(
 ) -> tuple[pd.DataFrame, float]:
     """One row per person whose limit falls in the measurement window (times from 1 January
     2015), and the run's share within the limit as its summary gives it."""
-    ex = record.examinations
-    case = ex["case"].astype(int)
-    closed = record.cases["closed"][case]
+    ex = examination_table(record)
     due = (ex["limit"] >= record.warmup) & (ex["limit"] <= record.end)
     rows = pd.DataFrame(
         {
@@ -67,7 +70,8 @@ def people(
             "referred": ex["referred"][due] - day0,
             "examined": ex["examined"][due] - day0,
             "wait": ex["wait"][due],
-            "closed": closed[due] - day0,
+            "closed": ex["left"][due] - day0,
+            "counts": ex["counts"][due],
         }
     )
     rows["source"], rows["r"] = source, r
@@ -95,48 +99,35 @@ def one(r: int, starts: int) -> tuple[list[pd.DataFrame], list[tuple[str, int, i
     return frames, shares
 
 
-def within(df: pd.DataFrame, wait: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Whether each person counts (not closed unexamined before the limit) and is examined
-    within the limit: as recorded, or had they drawn `wait` (inf: never seen). Redrawn,
-    someone is seen if their case has not closed by then; the model stops at the case's
-    exit, a little before its closing is recorded (its closure tasks done): about one
-    person in 400 differs (as the rows of a start show), which the redraws neglect."""
+def redrawn(df: pd.DataFrame, wait: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each person counts and is examined within the limit had they drawn `wait`
+    (inf: never seen): seen if their case has not closed by then. The model stops at the
+    case's exit, a little before its closing is recorded (its closure tasks done): about
+    one person in 400 differs, which the redraws neglect."""
     closed, limit = df["closed"].to_numpy(), df["limit"].to_numpy()
-    if wait is None:
-        examined = df["examined"].to_numpy()
-    else:
-        seen = df["referred"].to_numpy() + wait
-        examined = np.where(np.isfinite(seen) & ~(closed < seen), seen, np.nan)
-    counts = ~((closed < limit) & ~(examined <= closed))
+    seen = df["referred"].to_numpy() + wait
+    examined = np.where(np.isfinite(seen) & ~(closed < seen), seen, np.nan)
+    counts = limit_counts(limit, examined, closed)
     return counts, (examined <= limit) & counts
 
 
-def lognormal(mean: float, sd: float) -> tuple[float, float]:
-    """(mu, sigma) of the normal whose exponential has this mean and sd."""
-    s2 = math.log(1 + sd**2 / mean**2)
-    return math.log(mean) - s2 / 2, math.sqrt(s2)
+def interval(d: np.ndarray) -> tuple[str, bool]:
+    """B - M with its 95 % t interval, in words, and whether it covers 0 (the criterion)."""
+    mean, low, high = t_interval(d)
+    covers = bool(low <= 0 <= high)
+    text = f"{mean:+.4f} ({low:+.4f} to {high:+.4f}): {'covers' if covers else 'does not cover'} 0"
+    return text, covers
 
 
-def interval(d: np.ndarray) -> str:
-    half = t_quantile(0.95, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size)
-    verdict = "covers 0" if d.mean() - half <= 0 <= d.mean() + half else "does not cover 0"
-    return f"{d.mean():+.4f} ({d.mean() - half:+.4f} to {d.mean() + half:+.4f}): {verdict}"
-
-
-def expected(df: pd.DataFrame, never: float, mu: float, sigma: float) -> tuple[np.ndarray, ...]:
+def expected(df: pd.DataFrame, never: float, wait: Distribution) -> tuple[np.ndarray, ...]:
     """Each person's chance of being examined within the limit and of counting (not closed
     unexamined before the limit), given their referral day and case closing: examined
     within the limit means seen by the earlier of the limit and the closing, and someone
     whose case closes before the limit counts only if seen by then."""
     referred, limit, closed = (df[c].to_numpy() for c in ("referred", "limit", "closed"))
-
-    def seen_by(day: np.ndarray) -> np.ndarray:
-        slack = day - referred  # NaN: never referred
-        z = (np.log(np.where(slack > 0, slack, 1.0)) - mu) / (sigma * math.sqrt(2))
-        return np.where(slack > 0, (1 - never) * 0.5 * (1 + np.vectorize(math.erf)(z)), 0.0)
-
     early = closed < limit  # False where the case is still open (NaN)
-    inside = seen_by(np.where(early, closed, limit))
+    slack = np.where(early, closed, limit) - referred  # NaN: never referred
+    inside = np.where(slack > 0, (1 - never) * cdf(wait, np.nan_to_num(slack)), 0.0)
     return inside, np.where(early, inside, 1.0)
 
 
@@ -157,15 +148,13 @@ def main() -> None:
     parser.add_argument("--first", type=int, default=0, help="the first run (default 0)")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--starts", type=int, default=10)
-    parser.add_argument("--redraws", type=int, default=300)
+    parser.add_argument("--redraws", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     gp = base().external.health_examination
-    wait = None if gp is None else gp.wait_days
-    if gp is None or wait is None or wait.dist != "lognormal":
-        raise SystemExit("quota_doubled's GP wait is no longer lognormal: adapt the script")
-    mu, sigma = lognormal(wait.mean(), wait.sd)
-    never = gp.never_share
+    if gp is None or gp.wait_days is None:
+        raise SystemExit("quota_doubled has no GP wait to draw: adapt the script")
+    never, wait = gp.never_share, gp.wait_days
 
     runs = range(args.first, args.first + args.runs)
     with ProcessPoolExecutor(args.workers) as pool:
@@ -173,34 +162,41 @@ def main() -> None:
     df = pd.concat([f for frames, _ in done for f in frames], ignore_index=True)
     shares = pd.DataFrame([s for _, ss in done for s in ss], columns=["source", "r", "k", "v"])
 
-    counts, inside = within(df)
+    counts = df["counts"].to_numpy()
+    inside = (df["examined"].to_numpy() <= df["limit"].to_numpy()) & counts
     b, m = b_and_m(df, inside.astype(float), counts.astype(float))
     summary_b = shares[shares.source == "run"].sort_values("r")["v"].to_numpy()
     summary_m = shares[shares.source == "start"].groupby("r")["v"].mean().sort_index().to_numpy()
     assert np.allclose(b, summary_b) and np.allclose(m, summary_m), "rows differ from summary"
     print(f"runs {runs.start}-{runs.stop - 1}, {args.starts} starts each, first quarter of 2015")
-    print(f"1. share within the limit: B {b.mean():.4f}  M {m.mean():.4f}  B-M {interval(b - m)}")
+    print(f"1. share within the limit: B {b.mean():.4f}  M {m.mean():.4f}  "
+          f"B-M {interval(b - m)[0]}")  # fmt: skip
 
-    eb, em = b_and_m(df, *expected(df, never, mu, sigma))
+    eb, em = b_and_m(df, *expected(df, never, wait))
     print(f"2. expected share given the referrals: B {eb.mean():.4f}  M {em.mean():.4f}  "
-          f"B-M {interval(eb - em)}")  # fmt: skip
+          f"B-M {interval(eb - em)[0]}")  # fmt: skip
 
-    rng = np.random.default_rng(20261201)
+    draw = sampler(wait, Stream("redraws", np.random.default_rng(20261201)))
+    unit = np.random.default_rng(20261202)
     observed = (b - m).mean()
     run_rows = (df["source"] == "run").to_numpy()
     diffs, holds = [], []
     for _ in range(args.redraws):
-        drawn = np.where(rng.uniform(size=len(df)) < never, np.inf,
-                         rng.lognormal(mu, sigma, size=len(df)))  # fmt: skip
-        c, w = within(df, np.where(run_rows, drawn, df["wait"].to_numpy()))
+        waits = np.array([draw() for _ in range(len(df))])
+        drawn = np.where(unit.uniform(size=len(df)) < never, np.inf, waits)
+        c, w = redrawn(df, np.where(run_rows, drawn, df["wait"].to_numpy()))
         rb, rm = b_and_m(df, w.astype(float), c.astype(float))
-        d = rb - rm
-        diffs.append(d.mean())
-        holds.append(interval(d).endswith(": covers 0"))
+        diffs.append((rb - rm).mean())
+        holds.append(interval(rb - rm)[1])
     diffs_a = np.array(diffs)
     print(f"3. the runs' GP draws drawn again {args.redraws} times: B-M mean {diffs_a.mean():+.4f} "
           f"(sd {diffs_a.std(ddof=1):.4f}); the criterion holds in {np.mean(holds):.1%}; "
           f"B-M at or below {observed:+.4f} in {np.mean(diffs_a <= observed):.1%}")  # fmt: skip
+
+    before = df[df["referred"] < 0]
+    never_seen = np.isinf(before["wait"]).groupby(before["source"]).mean()
+    print(f"4. never seen, of those referred before the start: runs {never_seen['run']:.3f}, "
+          f"starts {never_seen['start']:.3f} (never_share {never:g})")  # fmt: skip
 
 
 if __name__ == "__main__":

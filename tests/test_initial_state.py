@@ -1072,7 +1072,7 @@ def test_the_health_examinations_wait_as_in_the_run() -> None:
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="chance in the runs' own GP draws (drawn again, the criterion holds "
-                   "94 % of the time; on fresh runs it holds): docs/planning.md")  # fmt: skip
+                   "92 % of the time; on fresh runs it holds): docs/planning.md")  # fmt: skip
 def test_the_health_examinations_are_within_the_limit_as_in_the_run() -> None:
     """Written down with the test above, the same criterion for the share examined within
     the limit of those due in the quarter. Before the loading it held (+0.033, -0.062 to

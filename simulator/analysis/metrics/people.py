@@ -211,5 +211,10 @@ def _examinations(record: RunRecord) -> dict[str, np.ndarray]:
         return {"limit": empty, "referred": empty, "examined": empty, "left": empty,
                 "counts": empty.astype(bool)}  # fmt: skip
     left = record.cases["closed"][ex["case"].astype(int)]  # case ids are row numbers
-    left_first = (left < ex["limit"]) & ~(ex["examined"] <= left)  # NaN compares False
-    return {**ex, "left": left, "counts": ~left_first}
+    return {**ex, "left": left, "counts": limit_counts(ex["limit"], ex["examined"], left)}
+
+
+def limit_counts(limit: np.ndarray, examined: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """Whether each person's limit counts: not if their case closed (`left`), unexamined,
+    before it. NaN (not examined, still open) compares False."""
+    return ~((left < limit) & ~(examined <= left))
