@@ -551,10 +551,13 @@ def check_plan_size(
     start: dt.date | str | None = None,
     until: dt.date | str | None = None,
     step: str = "quarter",
-) -> Estimate:
+    limits: bool = True,
+) -> Estimate | None:
     """`check_size` for the planner's runs: the periods `start` to `until` checked (a
-    `ScenarioError` naming --from or --until), the runs at the high end of
-    `arrivals_range` and as long as `until` asks."""
+    `ScenarioError` naming --from or --until), and the runs at the high end of
+    `arrivals_range` and as long as `until` asks (a scenario that cannot run that long,
+    such as yearly quotas that stop before `until`, refused naming `what`, the file).
+    `limits=False` checks all that but not the runs' size (and returns None)."""
     from simulator.plan.planner import planned_runs
     from simulator.plan.targets import planning_periods
     from simulator.scenario import ScenarioError
@@ -563,8 +566,8 @@ def check_plan_size(
         periods = planning_periods(scenario, _date("start", start), _date("until", until), step)  # type: ignore[arg-type]
     except ValueError as exc:
         raise ScenarioError(f"plan: {exc}") from None
-    runs = planned_runs(scenario, arrivals_range[1] if arrivals_range else 1.0, periods)
-    return check_size(runs, replications, what)
+    runs = planned_runs(scenario, arrivals_range[1] if arrivals_range else 1.0, periods, what)
+    return check_size(runs, replications, what) if limits else None
 
 
 def plan_folder(

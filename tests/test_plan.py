@@ -423,6 +423,24 @@ def test_cases_that_never_close_need_what_the_offered_load_says() -> None:
     assert plan.posts == expected
 
 
+def test_a_plan_past_the_scenarios_end_has_the_load_of_the_runs_it_simulates() -> None:
+    """The runs go on past the scenario's end (one year) to --until (two years), arrivals
+    steady and cases that never close: the offered load (and with it the naive plans the
+    page compares) keeps rising past the end, as the runs' open cases do, instead of
+    falling to nothing where the scenario's own horizon stops."""
+    s = municipality(
+        exit={"self_support": {}, "other_per_year": 0.0, "period_years": 10.0},
+        tasks={"note": one_task(statutory=False)},
+    )
+    plan = plan_of(s, targets=Targets(caseload_limit=40.0, on_time=0.95, meet="mean"),
+                   start=START, until=dt.date(2026, 1, 1), hold_years=0.0, replications=2,
+                   max_replications=4)  # fmt: skip
+    open_ = plan.load.mean_open
+    assert len(open_) == 8 and all(np.diff(open_) > 0), open_
+    # Each quarter adds about 60 cases to the open ones; the last mean is about 8 × 60 − 30.
+    assert open_[-1] > 6 * 60, open_
+
+
 # --------------------------------------------------------------------------- properties
 
 

@@ -118,6 +118,24 @@ def test_a_plan_before_the_scenario_starts_is_refused(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("limits", [[], ["--no-limits"]])
+def test_a_plan_past_the_last_yearly_quota_is_refused_naming_the_file(
+    tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], limits: list[str]
+) -> None:
+    """Yearly quotas for 2024 only, a plan until 2025-07-01: the runs would need a quota
+    for 2025. Refused before any run (with or without the size limits), naming the file,
+    --until and the key, and nothing written."""
+    data = {**SMALL, "arrivals": {"yearly": [{"year": 2024, "refugees": 100}]}}
+    path = tmp_path / "yearly.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    out = tmp_path / "plan"
+    command = ["plan", str(path), "--out", str(out), "--until", "2025-07-01", *limits, *ARGS]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "--until 2025-07-01" in err and "arrivals.yearly" in err
+    assert "runs simulated" not in err and not out.exists()
+
+
 def test_the_api_plans_and_describes() -> None:
     scenario = cl.load_scenario(SMALL)
     plan = cl.staffing_plan(scenario, caseload_limit=20, replications=4, max_replications=12,

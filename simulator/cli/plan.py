@@ -154,9 +154,9 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
 
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
     out = cl.plan_folder(scenario, args.out, force=args.force)  # checked before the work
-    if not args.no_limits:  # checked here to name the file
-        cl.check_plan_size(scenario, args.arrivals_range, args.replications, str(args.scenario),
-                           start=args.start, until=args.until, step=args.step)  # fmt: skip
+    cl.check_plan_size(scenario, args.arrivals_range, args.replications, str(args.scenario),
+                       start=args.start, until=args.until, step=args.step,
+                       limits=not args.no_limits)  # fmt: skip  # here to name the file
     plan = cl.staffing_plan(
         scenario,
         caseload_limit=args.caseload_limit,

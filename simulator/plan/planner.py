@@ -254,7 +254,7 @@ def make_plan(
         raise PlanError(str(exc)) from None
     seed = scenario.simulation.seed if options.seed is None else options.seed
     factor = options.arrivals_range[1] if options.arrivals_range else 1.0
-    planned = planned_arrivals(scenario, factor)
+    planned = planned_runs(scenario, factor, periods)  # the runs' horizon, past the end too
     load = period_load(offered_load(planned, step="month"), periods.bounds, planned)
     notes: list[str] = []
     if targets.caseload == "each" and scenario.caseworkers.assignment != "fixed":
@@ -606,17 +606,19 @@ def post_hours(scenario: Scenario, periods: Periods) -> list[float]:
 
 
 def planned_runs(
-    scenario: Scenario, factor: float = 1.0, periods: Periods | None = None
+    scenario: Scenario, factor: float = 1.0, periods: Periods | None = None, what: str = ""
 ) -> Scenario:
     """The scenario the planner's runs simulate: quotas times `factor`, and the horizon
     to the end of `periods` where that is later than the scenario's end (as `Simulator`
-    extends it)."""
+    extends it). A scenario that cannot run that long (yearly quotas that stop) raises a
+    `ScenarioError` naming `what` (the file) and --until."""
     planned = planned_arrivals(scenario, factor)
     sim = planned.simulation
     if periods is None or float(periods.bounds[-1]) <= sim.duration_days + 1e-9:
         return planned
     years = duration_years(periods.start, float(periods.bounds[-1]))
-    return changed_scenario(planned.to_dict(), {KEYS["duration"]: years}, "--until")
+    source = f"{what} with --until {periods.end}" if what else f"--until {periods.end}"
+    return changed_scenario(planned.to_dict(), {KEYS["duration"]: years}, source)
 
 
 def planned_arrivals(scenario: Scenario, factor: float) -> Scenario:
