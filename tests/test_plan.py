@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -233,6 +236,35 @@ def test_runs_forked_from_the_warmed_up_office_are_the_runs_from_the_start() -> 
         assert forked.warmups == 3 and forked._snapshots is not None
     finally:
         forked.close()
+
+
+LEFT_OPEN = """
+import datetime as dt
+import sys
+
+from builders import build, one_task
+
+from simulator.plan.snapshots import Snapshots
+
+start = dt.date(2024, 1, 1)
+s = build({"simulation": {"start_date": start, "duration_years": 0.5, "seed": 1},
+           "caseworkers": {"staffing": [{"date": start, "caseworkers": 1}]},
+           "tasks": {"reception": one_task()}})
+held = Snapshots(s.to_dict(), [{"date": start, "caseworkers": 1}], 30.0, dt.date(2024, 7, 1),
+                 seed=1, workers=1)
+print(held._folder)
+"""
+
+
+def test_holders_cut_short_leave_no_socket_folder_and_no_traceback(tmp_path: Path) -> None:
+    """A plan interrupted (SIGTERM, Ctrl-C) may exit without closing its `Snapshots`: at
+    exit the listener unlinks its socket and then the folder goes, without the traceback
+    (FileNotFoundError) a folder removed first gave."""
+    done = subprocess.run([sys.executable, "-c", LEFT_OPEN], capture_output=True, text=True,
+                          cwd=Path(__file__).parent, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    folder = Path(done.stdout.strip())
+    assert folder.name.startswith("caseload-plan-") and not folder.exists()
 
 
 def test_scaled_arrivals_scale_every_schedule() -> None:

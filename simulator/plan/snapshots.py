@@ -30,12 +30,14 @@ import contextlib
 import datetime as dt
 import multiprocessing
 import os
+import shutil
 import signal
 import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Client, Connection, Listener
+from multiprocessing.util import Finalize
 from typing import Any
 
 import numpy as np
@@ -88,8 +90,12 @@ class Snapshots:
         self.keep = max(self.workers, keep)
         self.cpu_seconds = 0.0  # the holders' warm-ups
         self.warmups = 0
-        self._folder = tempfile.TemporaryDirectory(prefix="caseload-plan-")
-        self._listener = Listener(os.path.join(self._folder.name, "results"), "AF_UNIX")
+        self._folder = tempfile.mkdtemp(prefix="caseload-plan-")
+        self._listener = Listener(os.path.join(self._folder, "results"), "AF_UNIX")
+        # The listener unlinks its socket in a finalizer of exit priority 0, also at exit
+        # when `close` was cut short (SIGTERM, Ctrl-C); the folder goes after it (-1).
+        self._remove_folder = Finalize(self, shutil.rmtree, args=(self._folder,),
+                                       kwargs={"ignore_errors": True}, exitpriority=-1)  # fmt: skip
         self._context = fork_server()
         self._holders: OrderedDict[int, tuple[Any, Connection]] = OrderedDict()
 
@@ -142,11 +148,13 @@ class Snapshots:
             process.kill()
 
     def close(self) -> None:
-        """Stop every holder and remove the results socket."""
-        for rep in list(self._holders):
-            self._stop(rep)
-        self._listener.close()
-        self._folder.cleanup()
+        """Stop every holder and remove the results socket and its folder."""
+        try:
+            for rep in list(self._holders):
+                self._stop(rep)
+        finally:
+            self._listener.close()
+            self._remove_folder()
 
 
 def hold(
