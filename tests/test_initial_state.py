@@ -124,6 +124,8 @@ def test_cases_file_is_read_beside_the_scenario_file(tmp_path: Path) -> None:
         ("takeover,cases,note\n2023-11,4,x\n", "the header must name takeover, cases"),
         ("takeover,cases\n2023-13,4\n", "line 2: takeover must be YYYY-MM"),
         ("takeover,cases\n2023-11,four\n", "line 2: takeover must be YYYY-MM"),
+        ("takeover,cases,kind\n2023-11,4,refugee\n2023-11,4\n", "line 3: 2 fields, but the"),
+        ("takeover,cases\n2023-11,4\n2023-12,4,x\n", "line 3: 3 fields, but the header"),
     ],
 )
 def test_a_bad_cases_file_names_the_file_and_line(tmp_path: Path, csv: str, message: str) -> None:
@@ -133,6 +135,32 @@ def test_a_bad_cases_file_names_the_file_and_line(tmp_path: Path, csv: str, mess
     )
     with pytest.raises(ScenarioError, match=message):
         load_scenario(tmp_path / "s.toml")
+
+
+@pytest.mark.parametrize(
+    ("csv", "message"),
+    [
+        ("2023-11,4,refugee\n2023-12,2,alien\n", "line 3, kind: Input should be 'refugee'"),
+        ("2023-11,4,refugee\n\n2023-12,-2,refugee\n", "line 4, cases: Input should be greater"),
+        ("2023-11,4,refugee\n2024-02,2,refugee\n", "line 3, takeover: 2024-02-01 is after"),
+    ],
+)
+def test_a_value_the_scenario_refuses_names_the_cases_files_line(
+    tmp_path: Path, csv: str, message: str
+) -> None:
+    """Problems found when the whole scenario is checked (not while reading the file) name
+    the CSV file and its line, not the entry's place in the list it became."""
+    (tmp_path / "today.csv").write_text("takeover,cases,kind\n" + csv, encoding="utf-8")
+    (tmp_path / "today.toml").write_text(
+        'extends = "baseline.toml"\nname = "today"\n[simulation]\nstart_date = 2024-01-01\n'
+        "warmup_years = 0.0\n[caseworkers]\nstaffing = [{ date = 2024-01-01, caseworkers = 4 }]\n"
+        '[initial_state]\ncases_file = "today.csv"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(tmp_path / "today.toml")
+    assert f"initial_state.cases_file: {tmp_path / 'today.csv'}, {message}" in str(raised.value)
+    assert "open_cases" not in str(raised.value)
 
 
 def test_cases_file_and_open_cases_together_are_an_error(tmp_path: Path) -> None:
@@ -577,6 +605,7 @@ def test_tasks_file_is_read_beside_the_scenario_file(tmp_path: Path) -> None:
         ("task,created,tasks,kind\nreception,2023-11,4,x\n", "the header must name created"),
         ("task,created,tasks\nreception,November,4\n", "line 2: created must be YYYY-MM"),
         ("task,created,tasks\nreception,2023-11,\n", "line 2: created must be YYYY-MM"),
+        ("task,created,tasks,caseworker\nreception,2023-11,4\n", "line 2: 3 fields, but"),
     ],
 )
 def test_a_bad_tasks_file_names_the_file_and_line(tmp_path: Path, csv: str, message: str) -> None:

@@ -7,8 +7,10 @@ validates plain data. Every problem is a `ScenarioError` naming the file and the
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -27,8 +29,11 @@ MAX_EXTENDS = 16  # files in one extends chain: deeper is surely a mistake
 MAX_FILE_BYTES = 4 * 2**20  # the baseline is 20 kB
 
 
-def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file, resolving `extends` (relative to the file) recursively."""
+def read_toml(
+    path: Path, chain: tuple[Path, ...] = (), origins: dict[str, StateOrigin] | None = None
+) -> dict[str, Any]:
+    """Read a scenario file, resolving `extends` (relative to the file) recursively.
+    `origins` is told where the entries read from `[initial_state]` CSV files came from."""
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise ScenarioError(f"{chain[0]}: extends: the chain loops ({cycle})")
@@ -39,7 +44,7 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         )
     where = f"{chain[-1]}: extends: " if chain else ""
     data = read_table_file(path, "scenario", where)
-    _read_state_files(data, path)
+    _read_state_files(data, path, origins)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -47,7 +52,7 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
         raise ScenarioError(f"{path}: extends: must be a file name (a string)")
     beside = (path.parent / parent).resolve()
     fallback = None if _kind(beside) == "file" else shipped.find(parent)
-    base = read_toml(fallback or beside, (*chain, path))
+    base = read_toml(fallback or beside, (*chain, path), origins)
     return deep_merge(base, data)
 
 
@@ -116,15 +121,29 @@ class _StateFile(NamedTuple):
     who: str = "caseworker"  # optional: the caseworker, a whole number
 
 
+class StateOrigin(NamedTuple):
+    """Where the entries of `initial_state.<entries>` came from: the key naming the CSV
+    file (`where`), the file, each entry's line, and the entries as read."""
+
+    where: str
+    csv_path: Path
+    lines: list[int]
+    entries: list[dict[str, Any]]
+
+
 STATE_FILES = {
     "cases_file": _StateFile("takeover", "cases", "kind", False),
     "tasks_file": _StateFile("created", "tasks", "task", True),
 }
 
 
-def _read_state_files(data: dict[str, Any], path: Path) -> None:
+def _read_state_files(
+    data: dict[str, Any], path: Path, origins: dict[str, StateOrigin] | None = None
+) -> None:
     """Replace `initial_state.cases_file` and `tasks_file` (relative to the scenario file
-    `path`) by the entries they list, so that the scenario holds the data, not file names."""
+    `path`) by the entries they list, so that the scenario holds the data, not file names;
+    `origins` is told each entry's line (the last file read for a key wins, as `extends`
+    merges)."""
     state = data.get("initial_state")
     if not isinstance(state, dict):
         return
@@ -138,17 +157,44 @@ def _read_state_files(data: dict[str, Any], path: Path) -> None:
         entries = STATE_FILE_ENTRIES[key]
         if entries in state:
             raise ScenarioError(f"{where}: give {key} or {entries}, not both")
-        state[entries] = read_state_file(key, path.parent / name, where)
+        csv_path = path.parent / name
+        lines: list[int] = []
+        state[entries] = read_state_file(key, csv_path, where, lines)
+        if origins is not None:
+            read = copy.deepcopy(state[entries])
+            origins[entries] = StateOrigin(f"initial_state.{key}", csv_path, lines, read)
 
 
-def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]]:
+def located(message: str, data: dict[str, Any], origins: Mapping[str, StateOrigin]) -> str:
+    """`message` (a scenario's problems) with each key path into entries read from a CSV
+    file (``initial_state.open_cases.3.kind``) told as that file's line and column
+    (``initial_state.cases_file: FILE, line 5, kind``), where the validated data still
+    holds the entries as read (no --set or later file replaced them)."""
+    state = data.get("initial_state")
+    for entries, origin in origins.items():
+        if not isinstance(state, dict) or state.get(entries) != origin.entries:
+            continue
+
+        def line(match: re.Match[str], origin: StateOrigin = origin) -> str:
+            column = f", {match[2]}" if match[2] else ""
+            return f"{origin.where}: {origin.csv_path}, line {origin.lines[int(match[1])]}{column}"
+
+        message = re.sub(rf"initial_state\.{entries}\.(\d+)(?:\.(\w+))?", line, message)
+    return message
+
+
+def read_state_file(
+    key: str, csv_path: Path, where: str, lines: list[int] | None = None
+) -> list[dict[str, Any]]:
     """The entries a CSV file named by `initial_state.<key>` lists, as a case system would
     export them: open cases (takeover, cases and, optionally, kind) or waiting tasks (task,
     created, tasks), each optionally with the caseworker who holds them.
 
     The file has a header and those columns; other columns are an error (a misspelt header
-    would otherwise be lost). Months are YYYY-MM or YYYY-MM-DD, counts whole numbers. Every
-    problem names the file and the line.
+    would otherwise be lost), and so is a line with more or fewer fields than the header (a
+    field left out would shift the rest: an empty one is written ``,,``). Months are
+    YYYY-MM or YYYY-MM-DD, counts whole numbers. Every problem names the file and the
+    line; `lines` is told each entry's line.
     """
     form = STATE_FILES[key]
     try:
@@ -157,8 +203,9 @@ def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]
         raise ScenarioError(f"{where}: {csv_path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{where}: {csv_path}: cannot be read ({exc})") from None
-    rows = csv.DictReader(text.splitlines())
-    header = {c.strip() for c in rows.fieldnames or []}
+    reader = csv.reader(text.splitlines())
+    names = [c.strip() for c in next(reader, [])]
+    header = set(names)
     needed = [form.month, form.number] + ([form.what] if form.what_required else [])
     allowed = {form.month, form.number, form.what, form.who}
     if not set(needed) <= header or not header <= allowed:
@@ -169,10 +216,15 @@ def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]
             f"(got {', '.join(sorted(header)) or 'nothing'})"
         )
     entries = []
-    for line, row in enumerate(rows, start=2):
-        row = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        if not any(row.values()):
+    for line, fields in enumerate(reader, start=2):
+        if not any(f.strip() for f in fields):
             continue
+        if len(fields) != len(names):
+            raise ScenarioError(
+                f"{where}: {csv_path}, line {line}: {len(fields)} fields, but the header "
+                f"names {len(names)} ({', '.join(names)}); an empty field is written ,,"
+            )
+        row = {k: v.strip() for k, v in zip(names, fields, strict=True)}
         try:
             month = row[form.month]
             entry: dict[str, Any] = {
@@ -190,6 +242,8 @@ def read_state_file(key: str, csv_path: Path, where: str) -> list[dict[str, Any]
         if row.get(form.what):
             entry[form.what] = row[form.what]
         entries.append(entry)
+        if lines is not None:
+            lines.append(line)
     return entries
 
 
@@ -237,9 +291,11 @@ def load_scenario(
     set with the one key-path setter (`simulator.scenario.keys`).
     """
     path = scenario_path(path)
-    data = read_toml(path.resolve() if _kind(path) is not None else path)
+    origins: dict[str, StateOrigin] = {}
+    data = read_toml(path.resolve() if _kind(path) is not None else path, origins=origins)
     data = apply_overrides(data, overrides or [])
     source = str(path) + (f" with --set {' '.join(overrides)}" if overrides else "")
-    if changes:
-        return changed_scenario(data, changes, source)
-    return scenario_from_dict(data, source)
+    try:
+        return changed_scenario(data, changes or {}, source)
+    except ScenarioError as exc:
+        raise ScenarioError(located(str(exc), data, origins)) from None
