@@ -13,6 +13,7 @@ import tomli_w
 
 import simulator as cl
 from simulator.cli import main
+from simulator.plan.report import period_table
 
 START = dt.date(2024, 1, 1)
 SMALL: dict[str, Any] = {
@@ -143,5 +144,7 @@ def test_the_api_plans_and_describes() -> None:
     assert isinstance(plan, cl.Plan)
     text = cl.describe(plan)
     assert "Have " in text and "2024 Q1" in text and "replications simulated" in text
+    futures = int(period_table(plan)["replications"].max())
+    assert f"mean over the {futures} fresh futures (10th to 90th percentile" in text
     with pytest.raises(cl.ScenarioError, match="plan: the caseload limit must be positive"):
         cl.staffing_plan(scenario, caseload_limit=0)

@@ -435,6 +435,11 @@ def describe_plan(plan: Plan, folder: Path | None = None) -> str:
             f"{r.period:10} {r.caseworkers:5d} {('+' + str(r.hires)) if r.hires else '':>4} "
             f"{r.start_recruiting_by:>11} {load:>16} {share:>16} {r.met_share:5.0%}  {r.verdict}"
         )
+    futures = int(table["replications"].max()) if len(table) else 0
+    lines.append(
+        f"caseload, on time: mean over the {futures} fresh futures (10th to 90th percentile "
+        "of them: the range a year may fall in); met: share of them meeting both targets"
+    )
     lines += ["", statement(plan), minimality_text(plan)]
     lines += [f"note: {n}" for n in plan.notes]
     shared = f"from {plan.warmups} warm-ups simulated once; " if plan.warmups else ""
