@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import tempfile
 from pathlib import Path
 
 from simulator.api import load_scenario, state_on, write_state
@@ -47,7 +49,12 @@ def main() -> None:
         args.replication = sorted(range(20), key=lambda r: (waiting[r], r))[9]
         print(f"tasks waiting in replications 0-19: {waiting}")
     state = state_on(baseline, TODAY, args.replication)
-    cases, tasks = write_state(state, args.folder, "today", force=True)  # its own files
+    # The shipped files are this script's own, in no record of caseload's (`write_state`
+    # with force replaces only files in one): written aside, then moved over them.
+    cases, tasks = (args.folder / f"today_{name}.csv" for name in ("cases", "tasks"))
+    with tempfile.TemporaryDirectory(dir=args.folder) as fresh:
+        for path in write_state(state, fresh, "today"):
+            os.replace(path, args.folder / path.name)
     print(f"{cases.name}: {sum(e['cases'] for e in state['open_cases'])} open cases on {TODAY}")
     print(f"{tasks.name}: {sum(e['tasks'] for e in state['waiting_tasks'])} tasks waiting")
     print(f"(replication {args.replication} of the baseline)")

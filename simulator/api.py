@@ -731,6 +731,8 @@ def write_state(
     from simulator.scenario import ScenarioError
 
     _check_state(state, ("open_cases", "waiting_tasks"))
+    if not Path(folder).is_dir():
+        raise ScenarioError(f"{folder}: not a folder")
     if start is not None and start.initial_state is None:
         raise ScenarioError(f"start: scenario '{start.name}' has no [initial_state] (start_from)")
     where = state_files(folder, stem, force=force, scenario=start is not None)[0].parent
@@ -738,24 +740,48 @@ def write_state(
 
 
 def state_files(
-    folder: str | Path, stem: str = "today", *, force: bool = False, scenario: bool = False
+    folder: str | Path,
+    stem: str = "today",
+    *,
+    force: bool = False,
+    scenario: bool = False,
+    labels: tuple[str, str] = ("stem", "force=True"),
 ) -> list[Path]:
     """The files `write_state` would write in `folder` (with a scenario: `scenario`); a
-    ScenarioError, before any work, if `folder` is not a folder, `stem` is not a plain
-    file name, or a file of those names is there and not `force`."""
+    ScenarioError, before any work, if `folder` is not a folder (or, not there yet, cannot
+    be made) or cannot be written in, `stem` is not a plain file name, or a file of those
+    names is there and is not to be replaced: without `force`, or with it where caseload
+    did not write the file or it has changed since. `labels` name `stem` and `force` in
+    the messages (the command line's --name and --force)."""
     from simulator.experiments import state as states
     from simulator.scenario import ScenarioError
+    from simulator.scenario.writing import NOT_OURS, ours, try_writing_in
 
-    where = Path(folder)
-    if not where.is_dir():
-        raise ScenarioError(f"{folder}: not a folder")
+    name, flag = labels
+    where = probe = Path(folder)
+    if where.exists() or where.is_symlink():
+        if not where.is_dir():
+            raise ScenarioError(f"{folder}: not a folder")
+    else:  # made when the work is done: in its nearest existing folder
+        probe = next(above for above in where.absolute().parents if above.exists())
+        if not probe.is_dir():
+            raise ScenarioError(f"{folder}: cannot be a folder ({probe} is a file)")
     if not isinstance(stem, str) or not stem or Path(stem).name != stem or stem.startswith("."):
-        raise ScenarioError(f"stem: a plain file name, not a path or hidden (got {stem!r})")
+        raise ScenarioError(
+            f"{name}: a plain file name, not empty, a path or hidden (got {stem!r})"
+        )
     paths = states.state_files(where, stem, scenario)
     there = [p for p in paths if p.exists() or p.is_symlink()]
     if there and not force:
         names = ", ".join(str(p) for p in there)
-        raise ScenarioError(f"{names}: already there; replaced only with force=True (--force)")
+        raise ScenarioError(f"{names}: already there; left as it is (to replace: {flag})")
+    foreign = [p for p in there if not ours(p)]
+    if foreign:
+        raise ScenarioError(f"{', '.join(str(p) for p in foreign)}: {NOT_OURS}")
+    try:
+        try_writing_in(probe)
+    except OSError as exc:
+        raise ScenarioError(f"{probe}: cannot be written in ({exc.strerror or exc})") from None
     return paths
 
 

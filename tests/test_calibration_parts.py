@@ -237,6 +237,7 @@ def test_a_fit_that_could_not_be_written_is_refused_before_it_starts(tmp_path, c
     short.write_text('extends = "baseline"\nname = "short"\n')
     cases = [
         (["--into", str(copy)], f"--into {copy}: exists; it is left as it is"),
+        (["--into", str(copy), "--force"], "caseload did not write it or it has changed"),
         (["--into", str(tmp_path / "no" / "x.toml")], "no such folder"),
         (["--into", "/proc/x.toml"], "--into /proc/x.toml: cannot be written in /proc"),
         ([str(short)], "not set on a line of its own"),

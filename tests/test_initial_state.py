@@ -1140,11 +1140,15 @@ def test_the_api_gives_a_runs_state_and_a_start_from_it(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="not a folder"):
         cl.write_state(state, tmp_path / "nowhere")
     (tmp_path / "mine_tasks.csv").write_text("my own\n")  # not the tool's: kept
-    with pytest.raises(ScenarioError, match=r"mine_tasks\.csv: already there; replaced only"):
+    with pytest.raises(ScenarioError, match=r"mine_tasks\.csv: already there; left as it is"):
         cl.write_state(state, tmp_path, "mine")
+    with pytest.raises(ScenarioError, match=r"mine_tasks\.csv: exists, and caseload did not"):
+        cl.write_state(state, tmp_path, "mine", force=True)  # force replaces only its own
     assert not (tmp_path / "mine_cases.csv").exists()  # checked before either is written
     assert (tmp_path / "mine_tasks.csv").read_text() == "my own\n"
-    assert cl.write_state(state, tmp_path, "mine", force=True)[1].read_text() != "my own\n"
+    (tmp_path / "mine_tasks.csv").unlink()
+    written = cl.write_state(state, tmp_path, "mine")
+    assert cl.write_state(state, tmp_path, "mine", force=True) == written
 
 
 def test_the_families_still_to_come_arrive_as_in_the_run() -> None:

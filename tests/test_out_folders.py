@@ -371,17 +371,25 @@ def test_a_plan_folder_of_an_earlier_version_is_recognised(tiny_scenario, tmp_pa
 
 
 def test_new_never_replaces_a_file_without_force_and_never_a_link(tmp_path: Path, capsys):
-    assert main(["new", "town", "--folder", str(tmp_path)]) == 0
-    capsys.readouterr()
+    """--force replaces a starter caseload wrote and nobody changed, never a user's file
+    or a starter edited since (the user's work), nor a link."""
     path = tmp_path / "town.toml"
-    path.write_text("# my edits\n")
+    path.write_text("# my own\n")
     assert main(["new", "town", "--folder", str(tmp_path)]) == 2
     assert "exists; it is left as it is" in error(capsys)
-    assert path.read_text() == "# my edits\n"
-    assert main(["new", "town", "--folder", str(tmp_path), "--force"]) == 0
+    assert main(["new", "town", "--folder", str(tmp_path), "--force"]) == 2
+    assert "caseload did not write it or it has changed since" in error(capsys)
+    assert path.read_text() == "# my own\n"
+    path.unlink()
+    assert main(["new", "town", "--folder", str(tmp_path)]) == 0
+    assert main(["new", "town", "--folder", str(tmp_path), "--force"]) == 0  # its own
     assert 'name = "town"' in path.read_text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["town.toml"]  # no temporary file
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".caseload-files", "town.toml"]
     capsys.readouterr()
+    path.write_text(path.read_text() + "# my edits\n")
+    assert main(["new", "town", "--folder", str(tmp_path), "--force"]) == 2
+    assert "caseload did not write it or it has changed since" in error(capsys)
+    assert path.read_text().endswith("# my edits\n")
     target = tmp_path / "elsewhere.txt"
     target.write_text("keep")
     (tmp_path / "linked.toml").symlink_to(target)
@@ -415,6 +423,6 @@ def test_new_names_a_folder_that_is_a_file(tmp_path: Path, capsys):
 
 def test_new_takes_a_name_given_as_a_file_name(tmp_path: Path, capsys):
     assert main(["new", "my_town.toml", "--folder", str(tmp_path)]) == 0
-    assert [p.name for p in tmp_path.iterdir()] == ["my_town.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".caseload-files", "my_town.toml"]
     assert 'name = "my_town"' in (tmp_path / "my_town.toml").read_text()
     capsys.readouterr()

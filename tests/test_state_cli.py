@@ -40,17 +40,48 @@ def test_the_files_are_todays_and_the_scenario_is_the_start_from_that_day(
 
 
 def test_files_there_are_refused_and_left_as_they_were(tmp_path: Path, capsys) -> None:
+    """A file of those names is replaced only if caseload wrote it and nobody changed it
+    since, and only with --force: a user's own file, or one of caseload's edited since,
+    stays as it is, with --force too."""
     (tmp_path / "today.toml").write_text("mine\n")
     assert main([*TODAY, "--out", str(tmp_path)]) == 2
-    assert "today.toml: already there" in capsys.readouterr().err
+    assert "today.toml: already there; left as it is (to replace: --force)" in (
+        capsys.readouterr().err
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["today.toml"]
+    assert main([*TODAY, "--out", str(tmp_path), "--force", "-q"]) == 2
+    assert "today.toml: exists, and caseload did not write it" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["today.toml"]
     assert (tmp_path / "today.toml").read_text() == "mine\n"
-    assert main([*TODAY, "--out", str(tmp_path), "--force", "-q"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "today.toml",
-        "today_cases.csv",
-        "today_tasks.csv",
-    ]
+    (tmp_path / "today.toml").unlink()
+    assert main([*TODAY, "--out", str(tmp_path), "-q"]) == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == [".caseload-files", "today.toml", "today_cases.csv", "today_tasks.csv"]
+    assert main([*TODAY, "--out", str(tmp_path), "--force", "-q"]) == 0  # its own: replaced
+    cases = tmp_path / "today_cases.csv"
+    cases.write_text(cases.read_text() + "2014-12,1,refugee,\n")  # the user's edit
+    assert main([*TODAY, "--out", str(tmp_path), "--force", "-q"]) == 2
+    assert "today_cases.csv: exists, and caseload did not write it" in capsys.readouterr().err
+    assert cases.read_text().endswith("2014-12,1,refugee,\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == written
+
+
+def test_a_folder_that_cannot_be_written_is_refused_before_the_run(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked up front (exit 2, nothing simulated), not found when writing (exit 1). The
+    check tries writing (root writes in a folder of mode 555): here that try fails as on
+    a read-only file system."""
+    import simulator.scenario.writing as writing
+
+    def read_only(folder: Path) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(writing, "try_writing_in", read_only)
+    assert main([*TODAY, "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert f"{tmp_path}: cannot be written in (Read-only file system)" in captured.err
+    assert "cases open" not in captured.out and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -58,8 +89,9 @@ def test_files_there_are_refused_and_left_as_they_were(tmp_path: Path, capsys) -
     [
         ({"--on": "2011-12-31"}, "on: 2011-12-31 is not a day of the run"),
         ({"--out": "file/sub"}, "cannot be a folder"),
-        ({"--name": "sub/today"}, "stem: a plain file name"),
-        ({"--name": ".today"}, "stem: a plain file name"),
+        ({"--name": "sub/today"}, "--name: a plain file name"),
+        ({"--name": ".today"}, "--name: a plain file name"),
+        ({"--name": ""}, "--name: a plain file name, not empty"),
     ],
 )
 def test_bad_input_is_an_error_and_nothing_is_written(
@@ -81,6 +113,7 @@ def test_the_default_name_is_the_scenarios_and_the_days_and_a_new_folder_is_made
     argv = ["state", "baseline", "--on", "2014-06-02", "--out", str(tmp_path / "a" / "b"), "-q"]
     assert main(argv) == 0
     assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == [
+        ".caseload-files",  # what caseload wrote there: a later --force replaces only that
         "baseline_2014-06-02.toml",
         "baseline_2014-06-02_cases.csv",
         "baseline_2014-06-02_tasks.csv",

@@ -19,7 +19,7 @@ import tomli_w
 
 from simulator.calibration.parameters import FREE, FREE_BY_NAME, REGISTER, changes_for, prefit
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.writing import check_beside, check_file, replace_text
+from simulator.scenario.writing import check_beside, check_file, remember, replace_text
 
 COMMENT_COLUMN = 29  # where the baseline's comments start
 
@@ -112,8 +112,11 @@ def write_fitted(
     into: Path | None = None,
 ) -> None:
     """Write the fitted `values` (free parameter name -> value) into the scenario at `path`,
-    or into a copy of it at `into`, all at once (never half a file)."""
+    or into a copy of it at `into`, all at once (never half a file). A copy is remembered
+    as caseload's (`remember`): a later --force may replace it."""
     replace_text(into or path, fitted_text(path, values, when))
+    if into is not None:
+        remember([into])
 
 
 __all__ = [

@@ -38,7 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                       help="print the one-at-a-time sensitivity table (Markdown)")  # fmt: skip
     p.add_argument("--into", default=None, help="with --fit: the scenario file to write")
     p.add_argument("--force", action="store_true",
-                   help="with --into: replace that file if it exists")  # fmt: skip
+                   help="with --into: replace that file if caseload wrote it, "
+                   "unchanged since")  # fmt: skip
     p.add_argument("--refine", action="store_true",
                    help="with --fit: run only the fit's third stage (at the report's "
                    "replications), from the scenario's current values")  # fmt: skip

@@ -13,7 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", help="the scenario's name (letters, digits, '_', '-' and '.')")
     p.add_argument("--folder", type=Path, default=Path("."), help="where to write it (.)")
     p.add_argument(
-        "--force", action="store_true", help="replace NAME.toml if it exists (never a link)"
+        "--force",
+        action="store_true",
+        help="replace NAME.toml if caseload wrote it and nobody has changed it since",
     )
 
 

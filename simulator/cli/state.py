@@ -50,7 +50,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="the files' name (default: the scenario's name and the day, e.g. baseline_2015-01-01)",
     )
-    p.add_argument("--force", action="store_true", help="replace files of those names")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace files of those names that caseload wrote and nobody has changed since",
+    )
     quiet(p)
 
 
@@ -58,15 +62,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
-    name = args.name or f"{scenario.name}_{args.on}"
+    name = f"{scenario.name}_{args.on}" if args.name is None else args.name
     out = args.out
-    if out.exists():  # checked before the work
-        cl.state_files(out, name, force=args.force, scenario=True)
-    else:  # made once the work is done
-        within = next(folder for folder in out.absolute().parents if folder.exists())
-        if not within.is_dir():
-            raise cl.ScenarioError(f"--out {out}: cannot be a folder ({within} is a file)")
-        cl.state_files(within, name, force=True, scenario=True)  # the name alone
+    # checked before the work; a folder not there yet is made once it is done
+    cl.state_files(out, name, force=args.force, scenario=True, labels=("--name", "--force"))
     state = cl.state_on(scenario, args.on, args.replication, seed=args.seed)
     start = cl.start_from(scenario, state, args.on)
     seed = scenario.simulation.seed if args.seed is None else args.seed

@@ -29,6 +29,7 @@ from simulator.engine.model import Municipality
 from simulator.engine.records import IN_PROGRESS, PENDING
 from simulator.scenario import changed_scenario
 from simulator.scenario.schema import Scenario, days_to_years, toml_ready
+from simulator.scenario.writing import remember
 
 
 def state_on(
@@ -193,6 +194,7 @@ def write_state(
     finally:
         for part in written:
             part.unlink(missing_ok=True)
+    remember(paths)  # a later --force may replace them, and nothing else
     return paths
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from simulator.scenario import bounds
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.writing import check_file, replace_text
+from simulator.scenario.writing import check_file, remember, replace_text
 
 TEMPLATE = """\
 # {name}: a scenario of your municipality, made by `caseload new {name}`.
@@ -52,8 +52,9 @@ description = "Describe your municipality and the question you ask here."
 def write_starter(name: str, folder: Path, *, force: bool = False) -> Path:
     """Write `folder/<name>.toml` (a name given as a file name, `my_town.toml`, is taken
     without its `.toml`). A bad name (`bounds.check_name`, as a scenario's name is
-    checked at load) is refused; so is an existing file, unless `force` (then it is
-    replaced at once, never half-written); a link or a folder at that path always."""
+    checked at load) is refused; so is an existing file, unless `force` and caseload
+    wrote it, unchanged since (then it is replaced at once, never half-written); a link
+    or a folder at that path always."""
     name = name.removesuffix(".toml")
     try:
         bounds.check_name(name)
@@ -71,8 +72,9 @@ def write_starter(name: str, folder: Path, *, force: bool = False) -> Path:
         if not path.exists():
             with open(path, "x", encoding="utf-8") as file:  # "x": never replaces a file
                 file.write(text)
-            return path
-        replace_text(path, text)  # the old file or the new one, never half
+        else:
+            replace_text(path, text)  # the old file or the new one, never half
     except OSError as exc:
         raise ScenarioError(f"new: {path}: cannot be written ({exc.strerror or exc})") from None
+    remember([path])
     return path

@@ -5,18 +5,28 @@ A file the tool writes over one that may be the user's (a scenario `caseload new
 through a temporary file renamed into place (`replace_text`): never half of it. Folders
 of results are written the same way by `simulator.experiments.atomic`, which takes the
 umask from here.
+
+A file already there is replaced, even with `force`, only if caseload wrote it and it has
+not changed since: every file written this way is remembered, by name and SHA-256, in
+`.caseload-files` in its folder (`remember`, `ours`). A user's own file of that name, or
+a starter the user has since edited, is left as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from simulator.scenario.errors import ScenarioError
 
 _UMASK_LOCK = threading.Lock()
+RECORD = ".caseload-files"  # in a folder: the files caseload wrote there, by SHA-256
+PACKAGE = "caseload-simulator"
 
 
 def umask() -> int:
@@ -38,6 +48,8 @@ def check_file(path: Path, force: bool, label: str) -> None:
             f"{label} {path}: exists; it is left as it is (choose another name, or add "
             "--force to replace it)"
         )
+    if path.exists() and not ours(path):
+        raise ScenarioError(f"{label} {path}: {NOT_OURS}")
     if not path.parent.is_dir():
         what = "is not a folder" if path.parent.exists() else "no such folder"
         raise ScenarioError(f"{label} {path}: {path.parent}: {what}")
@@ -51,6 +63,59 @@ def try_writing_in(folder: Path) -> None:
     descriptor, probe = tempfile.mkstemp(prefix=".caseload-probe-", dir=folder)
     os.close(descriptor)
     os.unlink(probe)
+
+
+NOT_OURS = (
+    "exists, and caseload did not write it or it has changed since; --force replaces only "
+    "a file caseload wrote and nobody changed. It is left as it is: move it away, or "
+    "choose another name"
+)
+
+
+def digest(path: Path) -> str:
+    """The SHA-256 of the file `path`'s bytes."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _record(folder: Path) -> dict[str, str]:
+    """The files caseload wrote in `folder` (name -> SHA-256), as its record says."""
+    try:
+        data = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict) or data.get("package") != PACKAGE:
+        return {}
+    return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def ours(path: Path) -> bool:
+    """Whether caseload wrote the plain file `path` and nobody has changed it since."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    written = _record(path.parent).get(path.name)
+    try:
+        return written is not None and written == digest(path)
+    except OSError:
+        return False
+
+
+def remember(paths: Iterable[Path]) -> None:
+    """Note in their folders' records that caseload wrote `paths`, as they are now. A
+    record that cannot be written is skipped: the files stay, and a later --force refuses
+    to replace them (the safe side)."""
+    by_folder: dict[Path, list[Path]] = {}
+    for path in paths:
+        by_folder.setdefault(path.parent, []).append(path)
+    for folder, written in by_folder.items():
+        files = {k: v for k, v in _record(folder).items() if (folder / k).is_file()}
+        try:
+            files.update({path.name: digest(path) for path in written})
+            text = json.dumps({"package": PACKAGE, "files": dict(sorted(files.items()))}, indent=1)
+            replace_text(folder / RECORD, text + "\n")
+        except OSError:
+            continue
 
 
 def check_beside(path: Path, label: str) -> None:
