@@ -150,11 +150,41 @@ def test_a_results_folder_of_an_earlier_version_is_recognised(tmp_path: Path, ca
     assert run(out, "--force") == 0
 
 
-def test_an_empty_folder_is_used(tmp_path: Path):
+def test_an_empty_folder_is_used_and_kept_as_the_user_made_it(tmp_path: Path):
+    """The results go into the user's empty folder: the same folder (not one deleted and
+    made again), with the permissions the user gave it; nothing left beside it."""
     out = tmp_path / "empty"
     out.mkdir()
+    out.chmod(0o700)
+    before = out.stat()
     assert run(out) == 0
-    assert (out / "summary.csv").is_file()
+    assert (out / "summary.csv").is_file() and (out / ".caseload").is_file()
+    after = out.stat()
+    assert (after.st_ino, after.st_mode) == (before.st_ino, before.st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["empty"]
+    assert run(out, "--force") == 0  # now caseload's: replaced as any results folder
+
+
+def test_a_failed_move_into_an_empty_folder_leaves_it_empty(tmp_path: Path, monkeypatch):
+    """If moving the finished files into the empty folder fails half-way, those moved are
+    taken out again: the folder is as it was, and nothing is left beside it."""
+    import simulator.experiments.atomic as atomic
+
+    out = tmp_path / "empty"
+    out.mkdir()
+    real, calls = os.rename, []
+
+    def failing(source, target) -> None:
+        if Path(target).parent == out:  # a move into the folder: the third fails
+            calls.append(target)
+            if len(calls) == 3:
+                raise OSError(28, "No space left on device")
+        real(source, target)
+
+    monkeypatch.setattr(atomic.os, "rename", failing)
+    assert run(out) == 1
+    assert len(calls) == 3  # two moved, then taken out again
+    assert list(out.iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["empty"]
 
 
 @pytest.mark.parametrize("out", [".", "", "..", "{here}"])

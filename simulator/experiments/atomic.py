@@ -7,7 +7,9 @@ half-written folder. Where it goes was checked before the work started
 the same place is replaced only then, and only if it is one this tool wrote and may
 replace. The folder's `.caseload` marker is written last. It gets the permissions any
 folder the user creates gets (the umask's), not the owner-only ones of a temporary
-folder, so colleagues in the user's group can read the results.
+folder, so colleagues in the user's group can read the results. An empty folder the
+user made for the results is kept as it is (its permissions, owner and place): the
+finished files are moved into it, the marker last, and taken out again if that fails.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from simulator.experiments.outputs import Destination, OutputError, write_marker
+from simulator.experiments.outputs import (
+    MARKER,
+    Destination,
+    OutputError,
+    is_empty_folder,
+    write_marker,
+)
 from simulator.scenario.writing import umask
 
 
@@ -35,6 +43,10 @@ def atomic_folder(destination: Destination) -> Iterator[Path]:
         write_marker(work, destination.kind, destination.owner)
         now = destination.recheck()  # the path may have changed while the work ran
         old = None
+        if is_empty_folder(path):
+            _move_into(work, path)
+            work.rmdir()
+            return
         if os.path.lexists(path):
             if not now.replace:
                 raise OutputError(f"{path}: appeared while caseload worked; it is left as it is")
@@ -45,4 +57,19 @@ def atomic_folder(destination: Destination) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _move_into(work: Path, folder: Path) -> None:
+    """Move every entry of `work` into the empty `folder`, the marker last (a folder with
+    its marker is complete); if a move fails, move back those already moved."""
+    names = sorted(os.listdir(work), key=lambda name: name == MARKER)
+    moved: list[str] = []
+    try:
+        for name in names:
+            os.rename(work / name, folder / name)
+            moved.append(name)
+    except BaseException:
+        for name in reversed(moved):
+            os.rename(folder / name, work / name)
         raise

@@ -222,6 +222,11 @@ def check_not_in_run_data(path: Path) -> None:
             )
 
 
+def is_empty_folder(path: Path) -> bool:
+    """Whether `path` is a folder (not a link to one) with nothing in it."""
+    return _kind_of(path) == "folder" and not any(path.iterdir())
+
+
 def read_marker(folder: Path) -> dict[str, Any] | None:
     """What the marker of `folder` says, or for a folder written before markers existed,
     what its manifest implies; None if the folder is not one this tool wrote."""
