@@ -13,7 +13,7 @@ manifest all read it from here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from simulator.scenario import Scenario
@@ -211,8 +211,31 @@ def off_metrics(
     """The summary metrics whose mechanism `scenario` never switches on (zero or blank by
     construction, whatever else the scenario does), each with that mechanism; `found`, the
     scenario's `mechanisms` if already worked out."""
-    found = mechanisms(scenario) if found is None else found
+    return _never_on(mechanisms(scenario) if found is None else found)
+
+
+def _never_on(found: tuple[Mechanism, ...]) -> dict[str, Mechanism]:
+    """Each metric of a mechanism in `found` that is never on, with that mechanism."""
     return {metric: m for m in found if not m.ever_on for metric in m.metrics}
+
+
+def off_in_all(everyone: Iterable[tuple[Mechanism, ...]]) -> dict[str, Mechanism]:
+    """The summary metrics whose mechanism is off in every one of several scenarios (each
+    given by its `mechanisms`): the two sides of a comparison, the design points of a
+    sweep. Their values are zero or blank by construction wherever they were measured, so
+    no difference or effect of them is a finding. Empty when `everyone` is."""
+    off: dict[str, Mechanism] | None = None
+    for found in everyone:
+        mine = _never_on(found)
+        off = mine if off is None else {m: off[m] for m in off if m in mine}
+    return off or {}
+
+
+def not_a_finding(mechanism: Mechanism, where: str) -> str:
+    """How a report names a metric's mechanism switched off in all of `where` ("every run
+    of the sweep", "both scenarios"): "overtime: switched off in every run of the sweep,
+    not a finding"."""
+    return f"{mechanism.name}: switched off in {where}, not a finding"
 
 
 def metric_mechanisms(found: tuple[Mechanism, ...]) -> dict[str, str]:

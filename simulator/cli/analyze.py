@@ -48,6 +48,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
     damaged: list[str] = []
+    left_out: list[str] = []
     out = cl.analyze_sweep(
         args.folder,
         metrics=args.metrics,
@@ -57,10 +58,13 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         series_points=args.series,
         force=args.force,
         on_damaged=damaged.append,
+        on_off=left_out.append,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))
         print(f"written: {out}")
+    for reason in left_out:  # also when quiet: a metric asked for is not in the analysis
+        print(f"caseload: note: {reason}", file=sys.stderr)
     for problem in damaged:  # also when quiet: the analysis lacks these runs
         print(
             f"caseload: warning: skipped a damaged part of the results: {problem}", file=sys.stderr
