@@ -96,7 +96,7 @@ def test_compare_command_writes_its_folder(tmp_path: Path):
     table = pd.read_csv(out / "comparison.csv")
     assert list(table.columns) == [
         "metric", "unit", "mean_a", "mean_b", "difference", "ci_low", "ci_high", "p10",
-        "p90", "verdict",
+        "p90", "verdict", "mechanism",
     ]  # fmt: skip
 
 
@@ -107,3 +107,23 @@ def test_compare_with_a_bad_scenario_writes_nothing(tmp_path: Path, capsys):
     assert main(["compare", str(BASELINE), str(bad), "--out", str(out)]) == 2
     assert not out.exists()
     assert "nowhere.toml" in capsys.readouterr().err
+
+
+def test_a_share_switched_off_in_both_is_said_so_not_identical():
+    """The baseline never interprets by telephone: compared with itself, the share by
+    telephone is "phone interpreting: switched off in both", blank, not an identical 0."""
+    from simulator.analysis.comparison import Verdict
+    from simulator.reporting.console import comparison_summary
+
+    a = load_scenario(BASELINE, ["simulation.duration_years=1", "simulation.warmup_years=0.5"])
+    result = compare(a, a, replications=2)
+    row = result.table.set_index("metric").loc["interpreted_by_phone_share"]
+    assert row["verdict"] == Verdict.OFF_IN_BOTH
+    assert row["mechanism"] == "phone interpreting: switched off in both scenarios, not a finding"
+    assert row[["mean_a", "mean_b", "difference", "ci_low", "ci_high"]].isna().all()
+    overtime = result.table.set_index("metric").loc["overtime_hours"]
+    assert overtime["mechanism"].startswith("overtime: switched off in both")
+    assert overtime["mean_a"] == 0  # a count stays a count
+    text = " ".join(comparison_summary(result).split())
+    assert "switched off in both scenarios, not findings:" in text
+    assert "phone interpreting" in text

@@ -11,12 +11,13 @@ replications (10th-90th percentile): what one municipality may see the lever do.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.mechanisms import Mechanism, not_a_finding
 from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.analysis.stats import percentile_range, t_interval
 
@@ -33,22 +34,33 @@ class Verdict(StrEnum):
     OFF_IN_BOTH = "off in both: not modelled"  # its mechanism is off in A and in B
 
 
+BOTH = "both scenarios"  # where a mechanism off in A and in B is off
+
+
 def paired_table(
-    a: pd.DataFrame, b: pd.DataFrame, off: Collection[str] = frozenset()
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    off: Mapping[str, Mechanism] | Collection[str] = frozenset(),
 ) -> pd.DataFrame:
     """Per metric: both means, and B - A with its paired 95 % t-interval and the range
     8 replications in 10 of B - A lie in (`p10`, `p90`; NaN with fewer than two).
 
     `a` and `b` are per-replication tables (replication, metric, value) of the same
     replications. The metrics in `off` (their mechanism off in both scenarios:
-    `mechanisms.off_metrics`) get the verdict `Verdict.OFF_IN_BOTH`, not "identical": their zeros
-    say nothing about the mechanism.
+    `mechanisms.off_in_all`) get the verdict `Verdict.OFF_IN_BOTH`, not "identical": their
+    zeros say nothing about the mechanism. Given with their mechanisms, the `mechanism`
+    column names it ("phone interpreting: switched off in both scenarios, not a finding");
+    a share among them is left blank, as in each side's summary.csv (no share of meetings
+    by telephone exists where none can be).
     """
     wide_a = a.pivot(index="replication", columns="metric", values="value")
     wide_b = b.pivot(index="replication", columns="metric", values="value")
+    named = off if isinstance(off, Mapping) else {}
     rows = []
     for metric in SUMMARY_METRICS:
         xa, xb = wide_a[metric.name].to_numpy(), wide_b[metric.name].to_numpy()
+        if metric.unit == "share" and metric.name in off:
+            xa = xb = np.full(xa.shape, np.nan)
         difference, low, high = t_interval(xb - xa)
         p10, p90 = percentile_range(xb - xa)
         rows.append(
@@ -65,6 +77,9 @@ def paired_table(
                 "verdict": Verdict.OFF_IN_BOTH.value
                 if metric.name in off
                 else _verdict(difference, low, high),
+                "mechanism": not_a_finding(named[metric.name], BOTH)
+                if metric.name in named
+                else "",
             }
         )
     return pd.DataFrame(rows)

@@ -3,11 +3,12 @@
 A zero must never be read as a finding when the mechanism behind it is simply off: "sick
 days 0.0" in a scenario without absence says nothing about sick leave. `mechanisms`
 derives, from the scenario alone, the state of every mechanism a scenario can switch
-(absence, turnover, overtime, triage, the caseload cap, interpreting and its pool, family
-reunification, the GPs' health examination, trauma, the timeline), over the whole run:
-where the timeline switches one on or off from a date, its state says so. The console,
-`summary.csv` (the `mechanism` column of each metric the mechanism drives) and the
-manifest all read it from here.
+(absence, turnover, overtime, triage, the caseload cap, interpreting, its limited pool
+and by telephone, family reunification, the GPs' health examination, trauma, the
+timeline), over the whole run: where the timeline switches one on or off from a date, its
+state says so. The console, `summary.csv` (the `mechanism` column of each metric the
+mechanism drives; a share of a mechanism never on is left blank there, as no share of
+meetings by telephone exists where none can be) and the manifest all read it from here.
 """
 
 from __future__ import annotations
@@ -104,9 +105,19 @@ def _interpreting(s: Scenario) -> str | None:
     rules = s.interpreting_rules
     if rules is None or s.case_mix is None or s.case_mix.interpreter_share == 0:
         return None
-    phone = "" if rules.phone == "never" else f", by phone {rules.phone.replace('_', ' ')}"
     share, times = s.case_mix.interpreter_share, rules.in_person_multiplier
-    return f"{share:.0%} need one, meetings x{times:g}{phone}"
+    return f"{share:.0%} need one, meetings x{times:g}"
+
+
+def _phone_interpreting(s: Scenario) -> str | None:
+    # "when_busy" with an unlimited pool: an interpreter is always free, so never by phone
+    rules = s.interpreting_rules
+    if rules is None or _interpreting(s) is None or rules.phone == "never":
+        return None
+    if rules.phone == "when_busy" and rules.interpreters is None:
+        return None
+    when = "always" if rules.phone == "always" else "when no interpreter is free"
+    return f"{when}, meetings x{rules.phone_multiplier:g}"
 
 
 def _interpreter_pool(s: Scenario) -> str | None:
@@ -155,7 +166,8 @@ SWITCHES = (
         ("cases_waiting_assignment_mean", "assignment_wait_days_mean"),
         _cap,
     ),
-    Switch("interpreting", ("interpreted_by_phone_share",), _interpreting),
+    Switch("interpreting", (), _interpreting),
+    Switch("phone interpreting", ("interpreted_by_phone_share",), _phone_interpreting),
     Switch("interpreter pool (limited)", ("interpreter_wait_days_mean",), _interpreter_pool),
     Switch(
         "family reunification",

@@ -288,5 +288,5 @@ def paired(a: Results, b: Results) -> Comparison:
     from simulator.analysis.comparison import paired_table
     from simulator.analysis.mechanisms import mechanisms, off_in_all
 
-    off = set(off_in_all(mechanisms(s) for s in (a.scenario, b.scenario)))
+    off = off_in_all(mechanisms(s) for s in (a.scenario, b.scenario))
     return Comparison(a, b, paired_table(a.per_replication, b.per_replication, off))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.analysis.comparison import Verdict
 from simulator.analysis.mechanisms import Mechanism, empty_start, mechanisms, off_metrics
 from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.replications import relative_half_width
@@ -272,6 +273,10 @@ def comparison_summary(result: Comparison, destination: Path | None = None) -> s
                 f"  {row.metric:32}{row.mean_a:>10.3g}{row.mean_b:>10.3g}"
                 f"{row.difference:>10.3g}   {ci:<22}{spread:<22}{row.verdict}"
             )
+    off = result.table.loc[result.table["verdict"] == Verdict.OFF_IN_BOTH.value, "mechanism"]
+    names = sorted({text.split(":")[0] for text in off if text})
+    if names:
+        lines += _wrapped("switched off in both scenarios, not findings: ", names)
     windows = [_window(r.scenario.simulation) for r in (result.a, result.b)]
     if windows[0] != windows[1]:
         lines.append(
