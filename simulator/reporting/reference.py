@@ -24,15 +24,19 @@ no half-written folder. The same scenario and seed give a byte-identical `summar
 {files}
 
 `caseload compare A B` writes `results/compare_<A>_vs_<B>/`: `comparison.csv` (`metric,
-unit, mean_a, mean_b, difference, ci_low, ci_high, p10, p90, verdict, mechanism`: B − A
-with its paired 95 % interval of the mean, and the 10th-90th percentile of the paired
-differences, the range the lever's effect takes in 8 runs in 10; `verdict`: B higher, B
-lower, not distinguishable from zero, identical, or "off in both: not modelled" where the
-mechanism behind the metric is off in both scenarios, which `mechanism` names ("phone
-interpreting: switched off in both scenarios, not a finding"; a share of it is left
-blank), both summaries, both resolved scenarios, `comparison.png` and a manifest. The
-console says when the two measurement windows differ (totals then count different
-lengths of time) and which mechanisms are switched off in both.
+unit, mean_a, mean_b, difference, ci_low, ci_high, p10, p90, verdict, mechanism,
+ci_note`: B − A with its paired 95 % interval of the mean, and the 10th-90th percentile of
+the paired differences, the range the lever's effect takes in 8 runs in 10; `verdict`: B
+higher, B lower, not distinguishable from zero, identical, or "off in both: not modelled"
+where the mechanism behind the metric is off in both scenarios, which `mechanism` names
+("phone interpreting: switched off in both scenarios, not a finding"; a share of it is
+left blank); the interval is the paired t-interval cut at what the difference can be (a
+share's in -1 to 1; a count's at least 0 where A is always 0), and `ci_note` says where
+it was cut and marks one on fewer than 5 replications as rough ("2 replications: wide, a
+rough guide"), both summaries, both resolved scenarios, `comparison.png` and a manifest.
+The console says when the two measurement windows differ (totals then count different
+lengths of time), marks a cut interval with `*`, and says which mechanisms are switched
+off in both.
 
 Statistics cover the measurement window, after the warm-up; the weekly series cover the
 whole run.
