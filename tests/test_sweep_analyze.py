@@ -3,6 +3,7 @@ ranks what matters above what does not."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -275,3 +276,38 @@ def test_a_mechanism_a_factor_switches_on_somewhere_is_analysed(tmp_path: Path):
     points = pd.read_csv(out / "analysis" / "points.csv", keep_default_na=False)
     marks = points.loc[points["metric"] == "overtime_hours"].set_index("point")["mechanism"]
     assert {m.split(" (")[0] for m in marks} == {"overtime: off", "overtime: on"}
+
+
+def test_an_incomplete_sweep_is_warned_of_and_no_share_passes_100_percent(
+    factorial: Path, tmp_path: Path, capsys
+):
+    """Keep only the points where many caseworkers meet many arrivals and few meet few:
+    the two factors' levels are then confounded, and each main effect explains the whole
+    variance (their shares added to about 200 %; an audit saw 130 %). The report says how
+    many runs are missing and that the shares need the full design, and prints no share
+    above 100 %; so does the console, even when quiet."""
+    runs = pd.concat(pd.read_parquet(p) for p in sorted((factorial / "runs").glob("*.parquet")))
+    kept = runs[
+        ((runs["caseworkers"] == 1) & (runs["arrivals"] == 30.0))
+        | ((runs["caseworkers"] == 3) & (runs["arrivals"] == 20.0))
+    ]
+    partial = tmp_path / "partial"
+    (partial / "runs").mkdir(parents=True)
+    for name in ("sweep.json", "design.parquet", "spec.toml", "base.resolved.toml"):
+        (partial / name).write_bytes((factorial / name).read_bytes())
+    kept.to_parquet(partial / "runs" / "part-000001.parquet")
+    assert main(["analyze", str(partial), "-q"]) == 0
+    shown = capsys.readouterr().err
+    missing = 36 - len(kept)
+    assert f"the sweep is incomplete: {missing} of its 36 runs are missing or failed" in shown
+    assert "(8 of 12 design points have none)" in shown
+    report = (partial / "analysis" / "report.md").read_text()
+    assert f"**Warning:** the sweep is incomplete: {missing} of its 36 runs" in report
+    assert "Shares of variance need the full design" in report
+    shares = [int(x) for x in re.findall(r"(\d+) %", report)]
+    assert shares and max(shares) <= 100
+    assert "Main effects together explain" not in report
+    ranking = pd.read_csv(partial / "analysis" / "ranking.csv")
+    backlog = ranking[ranking["metric"] == "backlog_hours_mean"]
+    assert backlog["variance_share"].sum() > 1.5  # what the report no longer adds up
+    assert (backlog["variance_share"] <= 1 + 1e-12).all()

@@ -125,6 +125,30 @@ class SweepData:
         """Whether any successful run's backlog was still rising at its end."""
         return "unstable" in self.ok.columns and bool((self.ok["unstable"] > 0).any())
 
+    @property
+    def missing(self) -> tuple[int, int]:
+        """How incomplete the sweep is: (runs of the design not stored or failed, design
+        points with no successful run). (0, 0) for a finished sweep whose runs all
+        succeeded, the only one whose main effects are balanced."""
+        runs = int(self.manifest["runs"]) - len(self.ok)
+        return max(runs, 0), len(self.design) - int(self.ok["point"].nunique())
+
+    def unfinished_text(self) -> str:
+        """What the report and the console say of an incomplete sweep ("" if complete):
+        how many runs of the design are missing, and that the shares need them all."""
+        runs, points = self.missing
+        if not runs:
+            return ""
+        total = int(self.manifest["runs"])
+        where = f" ({points} of {len(self.design)} design points have none)" if points else ""
+        return (
+            f"the sweep is incomplete: {runs} of its {total} runs are missing or failed{where}. "
+            "Shares of variance need the full design: over part of it the factors' main "
+            "effects overlap and their shares can add to more than the whole, so they are "
+            "provisional and not added up here. Run the sweep again (it resumes) and "
+            "analyse it once complete."
+        )
+
     def for_metric(self, metric: str) -> SweepData:
         """The data to analyse `metric` on: for a time mean of the work waiting (which
         measures run length where the backlog diverges), the stable design points only."""
@@ -369,6 +393,7 @@ def analyze_sweep(
     force: bool = False,
     on_damaged: Callable[[str], None] | None = None,
     on_off: Callable[[str], None] | None = None,
+    on_unfinished: Callable[[str], None] | None = None,
 ) -> Path:
     """Write tables, figures and report.md for the sweep in `folder`; returns the folder written.
 
@@ -384,7 +409,9 @@ def analyze_sweep(
     mechanism is switched off in every run is left out of the tables, figures and ranking,
     its reason said in report.md and passed to `on_off` ("overtime_hours left out:
     overtime: switched off in every run of the sweep, not a finding"); points.csv marks
-    each point's switched-off metrics in its `mechanism` column.
+    each point's switched-off metrics in its `mechanism` column. An incomplete sweep
+    (runs missing or failed) is analysed, its report warning first; the warning is also
+    passed to `on_unfinished`.
     """
     from simulator.sweep import figures
 
@@ -412,6 +439,8 @@ def analyze_sweep(
     for metric in left_out:
         if on_off is not None:
             on_off(f"{metric} left out: {data.off_text(metric)}")
+    if data.unfinished_text() and on_unfinished is not None:
+        on_unfinished(data.unfinished_text())
     labels = {f: data.label(f) for f in names}
     with atomic_folder(where) as work:
         (work / "figures").mkdir()
@@ -624,6 +653,7 @@ def report_text(
         + (", common random numbers across points." if m["common_random_numbers"] else "."),
         "",
         *_damage_lines(data),
+        *([f"**Warning:** {data.unfinished_text()}", ""] if data.unfinished_text() else []),
         *_mechanism_lines(data, left_out or []),
         f"**{target}** ({unit}): {described}.",
         "",
@@ -704,7 +734,8 @@ def _ranking_lines(data: SweepData, ranked: pd.DataFrame, target: str, unit: str
             "effect depends on the other factors. Factors with a μ* small beside the others' "
             "can be left out of a Sobol design (`morris_indices.csv`, `figures/morris_*.png`).",
         ]
-    return [*lines, "", "## Answer", "", *_answer(ranked, target, unit, sobol)]
+    complete = not data.unfinished_text()
+    return [*lines, "", "## Answer", "", *_answer(ranked, target, unit, sobol, complete)]
 
 
 def _mechanism_lines(data: SweepData, left_out: list[str]) -> list[str]:
@@ -743,7 +774,13 @@ def _damage_lines(data: SweepData) -> list[str]:
     ]
 
 
-def _answer(ranked: pd.DataFrame, target: str, unit: str, sobol: bool) -> list[str]:
+def _answer(
+    ranked: pd.DataFrame, target: str, unit: str, sobol: bool, complete: bool = True
+) -> list[str]:
+    """The report's answer: the factor that drives `target` most, the strongest lever and
+    uncertainty, and how much the main effects leave to interactions: said only of a
+    `complete` design, and never as a share above 100 % (where estimates overlap or are
+    noisy, their sum can pass it, and 1 minus it is then no share of anything)."""
     if ranked.empty:
         return ["No factor could be assessed (no successful runs at its levels)."]
     top = ranked.iloc[0]
@@ -770,18 +807,31 @@ def _answer(ranked: pd.DataFrame, target: str, unit: str, sobol: bool) -> list[s
             f"{num(best['lowest_mean'], unit)} at {best['lowest_at']} to "
             f"{num(best['highest_mean'], unit)} at {best['highest_at']}."
         )
-    if sobol:
-        interaction = 1 - float(ranked["S1"].clip(lower=0).sum())
+    if not complete:
         text.append(
-            f"- Interactions: first-order indices add up to {_pct(1 - interaction)}; about "
-            f"{_pct(max(interaction, 0))} of the variance comes from factors acting together."
+            "- Interactions: not worked out: runs of the design are missing (see the warning "
+            "above), and the shares of variance need the full design."
+        )
+    elif sobol:
+        first = float(ranked["S1"].clip(lower=0).sum())
+        text.append(
+            f"- Interactions: first-order indices add up to {_pct(first)}; about "
+            f"{_pct(1 - first)} of the variance comes from factors acting together."
+            if first <= 1
+            else "- Interactions: the first-order indices add up to more than 100 %, as "
+            "estimates this noisy can: raise the design's `n` to read how much comes from "
+            "factors acting together."
         )
     else:
         explained = float(ranked["variance_share"].sum())
         text.append(
             f"- Main effects together explain {_pct(explained)} of the variance between design "
-            f"points; the rest ({_pct(max(1 - explained, 0))}) is interaction: the effect of one "
+            f"points; the rest ({_pct(1 - explained)}) is interaction: the effect of one "
             "factor depends on the others (see the heatmap)."
+            if explained <= 1
+            else "- Main effects overlap: their shares add up to more than 100 %, as they can "
+            "where the factors' levels are not balanced against each other (a sampled "
+            "design); how much is interaction cannot be read off them (see the heatmap)."
         )
     return text
 
