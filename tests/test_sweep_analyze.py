@@ -3,6 +3,7 @@ ranks what matters above what does not."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from sweep_builders import ARRIVALS, CASEWORKERS, DUMMY, spec, write_sweep
 
 from simulator.cli import main
 from simulator.experiments.executors import SerialExecutor
+from simulator.sweep.analyze import read_sweep
 from simulator.sweep.runner import run_sweep
 from simulator.sweep.spec import load_sweep
 from simulator.sweep.store import load_results
@@ -234,3 +236,78 @@ def test_heatmap_cells_are_written_as_the_report_writes_numbers(tmp_path: Path):
     shares = pd.DataFrame([[0.9531, 0.049]], index=["7"], columns=["3", "4"])
     figure = heatmap(shares, "statutory_on_time_share", ("C", "A"), tmp_path / "s.png")
     assert {t.get_text() for t in figure.axes[0].texts} == {"95.3 %", "4.9 %"}
+
+
+def test_a_metric_of_a_mechanism_off_in_every_run_is_no_finding(factorial: Path, tmp_path, capsys):
+    """The tiny base has no overtime: its hours are 0 by construction at every point, so
+    `analyze` neither ranks factors by them nor draws them, and says why; points.csv marks
+    them as summary.csv does."""
+    out = tmp_path / "off"
+    argv = ["analyze", str(factorial), "--metric", "overtime_hours", "--target", "overtime_hours"]
+    assert main([*argv, "--out", str(out)]) == 0
+    shown = capsys.readouterr()
+    reason = "overtime: switched off in every run of the sweep, not a finding"
+    assert f"overtime_hours left out: {reason}" in shown.err
+    assert f"**Not ranked:** {reason}" in shown.out
+    report = (out / "report.md").read_text()
+    assert "`overtime_hours` is driven" not in report and "## Answer" not in report
+    assert "Mechanisms switched off in every run" in report and "overtime" in report
+    for table in ("ranking.csv", "main_effects.csv"):
+        assert "overtime_hours" not in set(pd.read_csv(out / table)["metric"])
+    assert not any("overtime" in p.name for p in (out / "figures").iterdir())
+    points = pd.read_csv(out / "points.csv", keep_default_na=False)
+    assert set(points.loc[points["metric"] == "overtime_hours", "mechanism"]) == {"overtime: off"}
+    assert set(points.loc[points["metric"] == "backlog_hours_mean", "mechanism"]) == {""}
+
+
+def test_a_mechanism_a_factor_switches_on_somewhere_is_analysed(tmp_path: Path):
+    """Where a factor gives some points overtime, its hours are a finding of the sweep."""
+    overtime = {"kind": "lever", "variants": {
+        "none": {"description": "no overtime"},
+        "some": {"overtime.hours_per_week": 5.0, "overtime.above": 0.1},
+    }}  # fmt: skip
+    factors = {"caseworkers": CASEWORKERS, "overtime": overtime}
+    out = swept(tmp_path, spec(replications=1, factors=factors))
+    data = read_sweep(out)
+    assert "overtime_hours" not in data.off and "sick_days_per_worker_year" in data.off
+    assert main(["analyze", str(out), "--target", "overtime_hours", "-q"]) == 0
+    ranking = pd.read_csv(out / "analysis" / "ranking.csv")
+    assert "overtime" in set(ranking.loc[ranking["metric"] == "overtime_hours", "factor"])
+    points = pd.read_csv(out / "analysis" / "points.csv", keep_default_na=False)
+    marks = points.loc[points["metric"] == "overtime_hours"].set_index("point")["mechanism"]
+    assert {m.split(" (")[0] for m in marks} == {"overtime: off", "overtime: on"}
+
+
+def test_an_incomplete_sweep_is_warned_of_and_no_share_passes_100_percent(
+    factorial: Path, tmp_path: Path, capsys
+):
+    """Keep only the points where many caseworkers meet many arrivals and few meet few:
+    the two factors' levels are then confounded, and each main effect explains the whole
+    variance (their shares added to about 200 %; an audit saw 130 %). The report says how
+    many runs are missing and that the shares need the full design, and prints no share
+    above 100 %; so does the console, even when quiet."""
+    runs = pd.concat(pd.read_parquet(p) for p in sorted((factorial / "runs").glob("*.parquet")))
+    kept = runs[
+        ((runs["caseworkers"] == 1) & (runs["arrivals"] == 30.0))
+        | ((runs["caseworkers"] == 3) & (runs["arrivals"] == 20.0))
+    ]
+    partial = tmp_path / "partial"
+    (partial / "runs").mkdir(parents=True)
+    for name in ("sweep.json", "design.parquet", "spec.toml", "base.resolved.toml"):
+        (partial / name).write_bytes((factorial / name).read_bytes())
+    kept.to_parquet(partial / "runs" / "part-000001.parquet")
+    assert main(["analyze", str(partial), "-q"]) == 0
+    shown = capsys.readouterr().err
+    missing = 36 - len(kept)
+    assert f"the sweep is incomplete: {missing} of its 36 runs are missing or failed" in shown
+    assert "(8 of 12 design points have none)" in shown
+    report = (partial / "analysis" / "report.md").read_text()
+    assert f"**Warning:** the sweep is incomplete: {missing} of its 36 runs" in report
+    assert "Shares of variance need the full design" in report
+    shares = [int(x) for x in re.findall(r"(\d+) %", report)]
+    assert shares and max(shares) <= 100
+    assert "Main effects together explain" not in report
+    ranking = pd.read_csv(partial / "analysis" / "ranking.csv")
+    backlog = ranking[ranking["metric"] == "backlog_hours_mean"]
+    assert backlog["variance_share"].sum() > 1.5  # what the report no longer adds up
+    assert (backlog["variance_share"] <= 1 + 1e-12).all()

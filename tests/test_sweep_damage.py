@@ -1,7 +1,7 @@
 """Sweeps that survive damage: checksummed parts, quarantine, rerun, no orphaned workers.
 
 A part cut short, emptied or with flipped bytes is never read silently: resuming moves it
-into runs/quarantine/, says so, and runs its runs again (the same rows, bit for bit);
+into quarantine/, outside runs/, says so, and runs its runs again (the same rows, bit for bit);
 `analyze` skips it and says so. Killing the sweep's main process, however, leaves no
 worker behind (nor does SIGTERM of the planner); SIGTERM during `run`, `compare` or
 `plan` leaves no temporary folder.
@@ -76,9 +76,46 @@ def test_a_damaged_part_is_quarantined_and_its_runs_run_again(how, stored, tmp_p
     shown = capsys.readouterr().out
     assert "damaged part moved to" in shown and "part-000003.parquet" in shown
     assert "(1 run now" in shown
-    assert (out / "runs" / "quarantine" / "part-000003.parquet").is_file()
+    assert (out / "quarantine" / "part-000003.parquet").is_file()
     same_results(load_results(out), stored[2])  # every run once, the same rows
     assert main(argv) == 0 and "(0 run now" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("how", ["truncate", "flip"])
+def test_pandas_reads_the_runs_folder_after_a_part_is_quarantined(how, stored, tmp_path):
+    """docs/sweeps.md tells users to read `pandas.read_parquet(DIR / "runs")`: a damaged
+    part moved aside must not break it, so it goes to DIR/quarantine/, outside runs/
+    (inside, pyarrow read it as one more part and failed). The good rows are read."""
+    from simulator.experiments.store import Store
+
+    _, out = copy_of(stored, tmp_path)
+    damage(out / "runs" / "part-000003.parquet", how)
+    store = Store.open(out, {})  # what resuming does first: check and quarantine
+    store.close()
+    assert [q.split(":")[0] for q in store.quarantined] == ["part-000003.parquet"]
+    rows = pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
+    good = stored[2][stored[2]["run_id"] != 2].reset_index(drop=True)  # part 3 held run 2
+    assert len(rows) == RUNS - 1
+    same_results(rows[good.columns], good)
+    assert (out / "quarantine" / "part-000003.parquet").is_file()
+    assert not (out / "runs" / "quarantine").exists()
+
+
+def test_parts_an_earlier_version_quarantined_inside_runs_are_moved_out(stored, tmp_path):
+    """A folder whose damaged part sits in runs/quarantine/ (as earlier versions put it)
+    broke `pandas.read_parquet(DIR / "runs")`; resuming moves it to DIR/quarantine/."""
+    path, out = copy_of(stored, tmp_path)
+    old = out / "runs" / "quarantine"
+    old.mkdir()
+    (out / "runs" / "part-000003.parquet").rename(old / "part-000003.parquet")
+    damage(old / "part-000003.parquet", "truncate")
+    (out / "quarantine").mkdir()
+    (out / "quarantine" / "part-000003.parquet").write_bytes(b"an earlier one")
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "-q"]) == 0
+    assert not old.exists()
+    assert (out / "quarantine" / "part-000003.parquet").read_bytes() == b"an earlier one"
+    assert (out / "quarantine" / "part-000003.1.parquet").is_file()  # never overwritten
+    assert len(pd.read_parquet(out / "runs").drop_duplicates("run_id")) == RUNS
 
 
 def test_random_corruptions_never_change_a_value_silently(stored, tmp_path: Path):

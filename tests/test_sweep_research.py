@@ -238,3 +238,19 @@ def test_the_discovery_report_names_the_factors_the_box_leaves_free(swept: Path)
     }
     assert all(words[name] in line for name in free)
     assert not any(words[name] in line for name in restricted)
+
+
+def test_robustness_leaves_out_a_metric_of_a_mechanism_off_in_every_run(swept: Path, tmp_path):
+    """No run of the sweep has overtime: its regrets would be zeros by construction."""
+    out = tmp_path / "robust"
+    argv = ["robustness", str(swept), "--metric", "overtime_hours", "--metric", ON_TIME]
+    assert main([*argv, "--out", str(out), "-q"]) == 0
+    table = pd.read_csv(out / "robustness.csv")
+    assert set(table["metric"]) == {ON_TIME}
+    report = (out / "report.md").read_text()
+    assert (
+        "- overtime_hours: overtime: switched off in every run of the sweep, not a finding"
+        in report
+    )
+    assert main(["robustness", str(swept), "--metric", "overtime_hours", "--out",
+                 str(tmp_path / "none"), "-q"]) == 2  # fmt: skip

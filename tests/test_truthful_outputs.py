@@ -141,6 +141,31 @@ def test_summary_says_for_each_metric_whether_its_mechanism_is_on() -> None:
     assert switched <= {m.name for m in SUMMARY_METRICS}  # no mechanism names a lost metric
 
 
+def test_a_share_of_phone_interpreting_that_cannot_happen_is_blank_not_zero() -> None:
+    """The baseline interprets in person ("never" by telephone) and an unlimited pool of
+    interpreters is never busy: its share by telephone is 0 by construction, no finding.
+    Interpreting is on, the telephone off; summary.csv leaves the share blank and says so."""
+    baseline = load_scenario(BASELINE)
+    found = {m.name: m for m in mechanisms(baseline)}
+    assert found["interpreting"].on and not found["phone interpreting"].ever_on
+    busy = load_scenario(BASELINE, ['interpreting.phone="when_busy"'])
+    assert not {m.name: m for m in mechanisms(busy)}["phone interpreting"].ever_on
+    busy_pool = ['interpreting.phone="when_busy"', "interpreting.interpreters=2"]
+    pool = load_scenario(BASELINE, busy_pool)
+    phone = {m.name: m for m in mechanisms(pool)}["phone interpreting"]
+    assert phone.on and phone.describe().startswith("phone interpreting: on (when no")
+    values = {m.name: [0.0, 0.0] for m in SUMMARY_METRICS}
+    off = summarise(per_replication(values), baseline).set_index("metric")
+    row = off.loc["interpreted_by_phone_share"]
+    assert row["mechanism"] == "phone interpreting: off"
+    assert row[["mean", "ci_low", "ci_high", "p10", "p90"]].isna().all()
+    assert row["replications"] == 0
+    on = summarise(per_replication(values), pool).set_index("metric")
+    assert on.loc["interpreted_by_phone_share", "mean"] == 0.0  # possible, and not seen
+    # a count of a mechanism that is off stays a count: no overtime worked is 0 hours
+    assert off.loc["overtime_hours", "mean"] == 0.0
+
+
 def test_an_office_that_starts_empty_is_said_to_in_the_console_and_the_plan() -> None:
     """No warm-up and no [initial_state]: the statistics include the office filling up,
     and its low first months must not read as a finding; with either, nothing is said."""

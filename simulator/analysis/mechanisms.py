@@ -3,17 +3,18 @@
 A zero must never be read as a finding when the mechanism behind it is simply off: "sick
 days 0.0" in a scenario without absence says nothing about sick leave. `mechanisms`
 derives, from the scenario alone, the state of every mechanism a scenario can switch
-(absence, turnover, overtime, triage, the caseload cap, interpreting and its pool, family
-reunification, the GPs' health examination, trauma, the timeline), over the whole run:
-where the timeline switches one on or off from a date, its state says so. The console,
-`summary.csv` (the `mechanism` column of each metric the mechanism drives) and the
-manifest all read it from here.
+(absence, turnover, overtime, triage, the caseload cap, interpreting, its limited pool
+and by telephone, family reunification, the GPs' health examination, trauma, the
+timeline), over the whole run: where the timeline switches one on or off from a date, its
+state says so. The console, `summary.csv` (the `mechanism` column of each metric the
+mechanism drives; a share of a mechanism never on is left blank there, as no share of
+meetings by telephone exists where none can be) and the manifest all read it from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from simulator.scenario import Scenario
@@ -104,9 +105,19 @@ def _interpreting(s: Scenario) -> str | None:
     rules = s.interpreting_rules
     if rules is None or s.case_mix is None or s.case_mix.interpreter_share == 0:
         return None
-    phone = "" if rules.phone == "never" else f", by phone {rules.phone.replace('_', ' ')}"
     share, times = s.case_mix.interpreter_share, rules.in_person_multiplier
-    return f"{share:.0%} need one, meetings x{times:g}{phone}"
+    return f"{share:.0%} need one, meetings x{times:g}"
+
+
+def _phone_interpreting(s: Scenario) -> str | None:
+    # "when_busy" with an unlimited pool: an interpreter is always free, so never by phone
+    rules = s.interpreting_rules
+    if rules is None or _interpreting(s) is None or rules.phone == "never":
+        return None
+    if rules.phone == "when_busy" and rules.interpreters is None:
+        return None
+    when = "always" if rules.phone == "always" else "when no interpreter is free"
+    return f"{when}, meetings x{rules.phone_multiplier:g}"
 
 
 def _interpreter_pool(s: Scenario) -> str | None:
@@ -155,7 +166,8 @@ SWITCHES = (
         ("cases_waiting_assignment_mean", "assignment_wait_days_mean"),
         _cap,
     ),
-    Switch("interpreting", ("interpreted_by_phone_share",), _interpreting),
+    Switch("interpreting", (), _interpreting),
+    Switch("phone interpreting", ("interpreted_by_phone_share",), _phone_interpreting),
     Switch("interpreter pool (limited)", ("interpreter_wait_days_mean",), _interpreter_pool),
     Switch(
         "family reunification",
@@ -211,8 +223,31 @@ def off_metrics(
     """The summary metrics whose mechanism `scenario` never switches on (zero or blank by
     construction, whatever else the scenario does), each with that mechanism; `found`, the
     scenario's `mechanisms` if already worked out."""
-    found = mechanisms(scenario) if found is None else found
+    return _never_on(mechanisms(scenario) if found is None else found)
+
+
+def _never_on(found: tuple[Mechanism, ...]) -> dict[str, Mechanism]:
+    """Each metric of a mechanism in `found` that is never on, with that mechanism."""
     return {metric: m for m in found if not m.ever_on for metric in m.metrics}
+
+
+def off_in_all(everyone: Iterable[tuple[Mechanism, ...]]) -> dict[str, Mechanism]:
+    """The summary metrics whose mechanism is off in every one of several scenarios (each
+    given by its `mechanisms`): the two sides of a comparison, the design points of a
+    sweep. Their values are zero or blank by construction wherever they were measured, so
+    no difference or effect of them is a finding. Empty when `everyone` is."""
+    off: dict[str, Mechanism] | None = None
+    for found in everyone:
+        mine = _never_on(found)
+        off = mine if off is None else {m: off[m] for m in off if m in mine}
+    return off or {}
+
+
+def not_a_finding(mechanism: Mechanism, where: str) -> str:
+    """How a report names a metric's mechanism switched off in all of `where` ("every run
+    of the sweep", "both scenarios"): "overtime: switched off in every run of the sweep,
+    not a finding"."""
+    return f"{mechanism.name}: switched off in {where}, not a finding"
 
 
 def metric_mechanisms(found: tuple[Mechanism, ...]) -> dict[str, str]:

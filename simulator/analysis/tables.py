@@ -16,7 +16,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from simulator.analysis.mechanisms import mechanisms, metric_mechanisms
+from simulator.analysis.mechanisms import mechanisms, metric_mechanisms, off_metrics
 from simulator.analysis.metrics import METRICS, SUMMARY_METRICS, WEEKLY_SHARES
 from simulator.analysis.metrics.counts import COUNT_METRICS, WINDOW
 from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
@@ -34,8 +34,12 @@ def summarise(per_replication: pd.DataFrame, scenario: Scenario | None = None) -
     replications (the range a single municipality may see); the replications with a value;
     a quantity that cannot be negative has its interval cut at 0 (`nonnegative_ci`);
     and `mechanism`, for a metric a mechanism drives, whether `scenario` has it on (empty
-    without a scenario)."""
-    switched = metric_mechanisms(mechanisms(scenario)) if scenario is not None else {}
+    without a scenario). A share whose mechanism `scenario` never switches on (meetings
+    interpreted by telephone where the telephone is never used) is left blank, its
+    `mechanism` saying "off": its 0 would read as a finding, of an option not offered."""
+    found = mechanisms(scenario) if scenario is not None else ()
+    switched = metric_mechanisms(found)
+    off = off_metrics(scenario, found) if scenario is not None else {}
     # each metric's values in the table's order, picked with numpy (pandas' selection,
     # a mask and .loc per metric, took most of the time of a one-replication run's summary)
     names = per_replication["metric"].to_numpy(dtype=object)
@@ -43,6 +47,8 @@ def summarise(per_replication: pd.DataFrame, scenario: Scenario | None = None) -
     rows = []
     for metric in SUMMARY_METRICS:
         values = every[names == metric.name]
+        if metric.unit == "share" and metric.name in off:
+            values = np.full(values.shape, np.nan)
         interval = share_ci if metric.unit == "share" else nonnegative_ci
         mean, low, high = (float(v) for v in interval(values))
         p10, p90 = (float(v) for v in percentile_range(values))

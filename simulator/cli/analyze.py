@@ -48,6 +48,8 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
     damaged: list[str] = []
+    left_out: list[str] = []
+    unfinished: list[str] = []
     out = cl.analyze_sweep(
         args.folder,
         metrics=args.metrics,
@@ -57,10 +59,16 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         series_points=args.series,
         force=args.force,
         on_damaged=damaged.append,
+        on_off=left_out.append,
+        on_unfinished=unfinished.append,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))
         print(f"written: {out}")
+    for warning in unfinished:  # also when quiet: the shares need the whole design
+        print(f"caseload: warning: {warning}", file=sys.stderr)
+    for reason in left_out:  # also when quiet: a metric asked for is not in the analysis
+        print(f"caseload: note: {reason}", file=sys.stderr)
     for problem in damaged:  # also when quiet: the analysis lacks these runs
         print(
             f"caseload: warning: skipped a damaged part of the results: {problem}", file=sys.stderr

@@ -286,7 +286,7 @@ def paired(a: Results, b: Results) -> Comparison:
     """B - A per metric from two runs with the same seed and replications; a metric whose
     mechanism is off in both gets that verdict, not "identical"."""
     from simulator.analysis.comparison import paired_table
-    from simulator.analysis.mechanisms import off_metrics
+    from simulator.analysis.mechanisms import mechanisms, off_in_all
 
-    off = set(off_metrics(a.scenario)) & set(off_metrics(b.scenario))
+    off = off_in_all(mechanisms(s) for s in (a.scenario, b.scenario))
     return Comparison(a, b, paired_table(a.per_replication, b.per_replication, off))

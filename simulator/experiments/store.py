@@ -3,7 +3,9 @@
     FOLDER/runs/part-*.parquet   one row per run (run_id, ..., status, error, wall_seconds,
                                  then the numbers the run produced)
     FOLDER/runs/.store.json      the store's format: parts carry checksums
-    FOLDER/runs/quarantine/      damaged parts, moved aside (never read, never deleted)
+    FOLDER/quarantine/           damaged parts, moved aside (never read, never deleted);
+                                 outside runs/, so `pandas.read_parquet(FOLDER / "runs")`
+                                 reads the sound parts and never trips on a damaged one
 
 Each batch of finished runs becomes one part file, written under a temporary name,
 flushed to disk and renamed into place (`os.replace`), so a part is either whole or
@@ -17,7 +19,8 @@ Damage. A disk, a copy or a hand can still damage a part after it is written: cu
 short, empty it, flip bytes. Every part carries two checks: Parquet's own CRC of each
 data page (`write_page_checksum`), verified as the part is read, and a SHA-256 of its
 rows in the part's metadata, compared with the rows read. A part that fails either is
-never read silently: opening the store to write moves it into `runs/quarantine/` and
+never read silently: opening the store to write moves it into `quarantine/`, beside
+`runs/` (a folder of earlier versions' `runs/quarantine/` is moved there too), and
 reports it, and its runs are run again (the same seeds give the same rows); reading the
 results (`read_runs`, the analysis) skips it and reports it. Parts written before
 checksums existed (a store without `.store.json`) are read with what they have.
@@ -92,6 +95,7 @@ class Store:
         runs = store.folder / RUNS
         for stale in runs.glob(".part-*.tmp"):  # a write killed midway
             stale.unlink()
+        moved_out(runs / QUARANTINE, store.folder / QUARANTINE)
         checked = checksummed(runs)
         if not checked and not store.parts():  # a new store: every part will carry checks
             (runs / FORMAT_FILE).write_text(json.dumps(FORMAT) + "\n", encoding="utf-8")
@@ -248,9 +252,27 @@ def checksummed(runs: Path) -> bool:
 
 
 def quarantine(part: Path) -> Path:
-    """Move a damaged part into runs/quarantine/ (never over another file); its runs are
-    then missing from the store and run again."""
-    folder = part.parent / QUARANTINE
+    """Move a damaged part of FOLDER/runs/ into FOLDER/quarantine/ (never over another
+    file); its runs are then missing from the store and run again. Outside runs/, as
+    Parquet readers take every file under a dataset's folder for part of it."""
+    return _aside(part, part.parent.parent / QUARANTINE)
+
+
+def moved_out(old: Path, new: Path) -> None:
+    """Move the parts an earlier version quarantined inside runs/ (`old`) to `new`, and
+    remove `old` once empty: inside runs/, `pandas.read_parquet` read them as parts."""
+    if not old.is_dir() or old.is_symlink():
+        return
+    for part in sorted(old.iterdir()):
+        if part.is_file():
+            _aside(part, new)
+    if not any(old.iterdir()):
+        old.rmdir()
+
+
+def _aside(part: Path, folder: Path) -> Path:
+    """Move `part` into `folder` (made if missing) under its name, or with a number added
+    where that is taken: no quarantined file is ever overwritten."""
     folder.mkdir(exist_ok=True)
     target, n = folder / part.name, 1
     while target.exists():

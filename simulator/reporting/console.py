@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from simulator.analysis.comparison import FEW, Verdict
 from simulator.analysis.mechanisms import Mechanism, empty_start, mechanisms, off_metrics
 from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.replications import relative_half_width
@@ -264,14 +265,35 @@ def comparison_summary(result: Comparison, destination: Path | None = None) -> s
         "overdue_tasks_mean",
         "tasks_dropped",
     )
+    cut = False
     for row in result.table.itertuples():
         if row.metric in shown:
             ci = "" if pd.isna(row.ci_low) else f"{row.ci_low:.3g} to {row.ci_high:.3g}"
+            if "cut at" in row.ci_note:
+                ci, cut = ci + " *", True
             spread = "" if pd.isna(row.p10) else f"{row.p10:.3g} to {row.p90:.3g}"
             lines.append(
                 f"  {row.metric:32}{row.mean_a:>10.3g}{row.mean_b:>10.3g}"
                 f"{row.difference:>10.3g}   {ci:<22}{spread:<22}{row.verdict}"
             )
+    notes = []
+    if result.a.replications < FEW:
+        notes.append(
+            f"note: {result.a.replications} replications: each interval rests on "
+            f"{result.a.replications - 1} degree(s) of freedom and is wide, a rough guide; "
+            f"run {FEW} or more to read it."
+        )
+    if cut:
+        notes.append(
+            "* cut at what the difference can be (a share's lies in -1 to 1; a count's is "
+            "at least 0 where A is always 0): the t-interval reached past it."
+        )
+    for note in notes:
+        lines += textwrap.wrap(note, 92, initial_indent="  ", subsequent_indent="    ")
+    off = result.table.loc[result.table["verdict"] == Verdict.OFF_IN_BOTH.value, "mechanism"]
+    names = sorted({text.split(":")[0] for text in off if text})
+    if names:
+        lines += _wrapped("off in both, not findings: ", names)
     windows = [_window(r.scenario.simulation) for r in (result.a, result.b)]
     if windows[0] != windows[1]:
         lines.append(

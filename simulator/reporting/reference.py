@@ -24,13 +24,19 @@ no half-written folder. The same scenario and seed give a byte-identical `summar
 {files}
 
 `caseload compare A B` writes `results/compare_<A>_vs_<B>/`: `comparison.csv` (`metric,
-unit, mean_a, mean_b, difference, ci_low, ci_high, p10, p90, verdict`: B − A with its
-paired 95 % interval of the mean, and the 10th-90th percentile of the paired differences,
-the range the lever's effect takes in 8 runs in 10; `verdict`: B higher, B lower, not
-distinguishable from zero, identical, or "off in both: not modelled" where the mechanism
-behind the metric is off in both scenarios), both summaries, both resolved scenarios,
-`comparison.png` and a manifest. The console says when the two measurement windows
-differ (totals then count different lengths of time).
+unit, mean_a, mean_b, difference, ci_low, ci_high, p10, p90, verdict, mechanism,
+ci_note`: B − A with its paired 95 % interval of the mean, and the 10th-90th percentile of
+the paired differences, the range the lever's effect takes in 8 runs in 10; `verdict`: B
+higher, B lower, not distinguishable from zero, identical, or "off in both: not modelled"
+where the mechanism behind the metric is off in both scenarios, which `mechanism` names
+("phone interpreting: switched off in both scenarios, not a finding"; a share of it is
+left blank); the interval is the paired t-interval cut at what the difference can be (a
+share's in -1 to 1; a count's at least 0 where A is always 0), and `ci_note` says where
+it was cut and marks one on fewer than 5 replications as rough ("2 replications: wide, a
+rough guide"), both summaries, both resolved scenarios, `comparison.png` and a manifest.
+The console says when the two measurement windows differ (totals then count different
+lengths of time), marks a cut interval with `*`, and says which mechanisms are switched
+off in both.
 
 Statistics cover the measurement window, after the warm-up; the weekly series cover the
 whole run.
@@ -58,9 +64,12 @@ error bars and the second hatched, each figure's legend and note saying which is
 A metric driven by a mechanism the scenario leaves off is zero or blank by construction,
 not a finding. `summary.csv`'s `mechanism` column says, for each such metric, whether its
 mechanism is on ("sick leave: off"; "triage: off, on from 2016-02-01" where the timeline
-switches it), the console lists every mechanism on and off, a figure showing one that is off
-says so (the staff figure in its legend, the arrivals figure in its family panel), and
-`manifest.json` records them (`mechanisms`). The mechanisms and the metrics they drive:
+switches it); a share of a mechanism never on is left blank, not 0 (meetings interpreted
+by telephone where the telephone is never used, or never needed: an unlimited pool
+always has an interpreter free). The console lists every mechanism on and off, a figure
+showing one that is off says so (the staff figure in its legend, the arrivals figure in
+its family panel), and `manifest.json` records them (`mechanisms`). The mechanisms and
+the metrics they drive:
 
 {mechanisms}
 """
@@ -96,6 +105,14 @@ FILE_ROWS = (
 )  # fmt: skip
 
 
+def _driven(metrics: tuple[str, ...]) -> str:
+    """A mechanism's metrics for the table; one without any changes others (interpreting
+    lengthens meetings: the workload, the waits)."""
+    if not metrics:
+        return "(none of its own: it shows in the workload and the waits)"
+    return ", ".join(f"`{m}`" for m in metrics)
+
+
 def markdown() -> str:
     """The reference page: the files, then every summary and time-series metric."""
     rows = [f"| `{m.name}` | {m.unit} | {m.description} |" for m in SUMMARY_METRICS]
@@ -107,7 +124,7 @@ def markdown() -> str:
         [
             "| mechanism | metrics |",
             "| --- | --- |",
-            *(f"| {s.name} | {', '.join(f'`{m}`' for m in s.metrics)} |" for s in SWITCHES),
+            *(f"| {s.name} | {_driven(s.metrics)} |" for s in SWITCHES),
             f"| {TIMELINE} | (rules that change by date; their mechanisms say from when) |",
         ]
     )

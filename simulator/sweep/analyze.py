@@ -50,12 +50,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.analysis.mechanisms import Mechanism, metric_mechanisms, not_a_finding, off_in_all
 from simulator.analysis.metrics import METRICS, is_share
 from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
 from simulator.reporting.files import write_csv
 from simulator.scenario import load_scenario
+from simulator.sweep.mechanisms import point_mechanisms
 from simulator.sweep.screening import morris_indices
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
 from simulator.sweep.stability import DIVERGENT, stable_point_ids, unstable_points
@@ -65,6 +67,7 @@ TARGET = "backlog_hours_mean"
 DEFAULT_METRICS = ("caseload_per_worker_mean", "statutory_on_time_share", TARGET)
 BINS = 5
 FLOAT_FORMAT = "%.10g"
+WHERE = "every run of the sweep"  # where a mechanism off at every design point is off
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,21 @@ class SweepData:
     runs: pd.DataFrame  # every stored run
     metrics: list[str]  # metric columns in the runs
     damaged: list[str] = field(default_factory=list)  # parts skipped: "part: why"
+    # each design point's mechanisms (`sweep.mechanisms`), or none and why they are unknown
+    mechanisms: dict[int, tuple[Mechanism, ...]] = field(default_factory=dict)
+    mechanisms_unknown: str = ""
+
+    @property
+    def off(self) -> dict[str, Mechanism]:
+        """The metrics whose mechanism is switched off at every design point (so in every
+        run of the sweep), with that mechanism: zero or blank by construction, never a
+        finding. Empty where the points' mechanisms are unknown."""
+        return off_in_all(self.mechanisms.values())
+
+    def off_text(self, metric: str) -> str:
+        """Why `metric` is no finding of this sweep: "overtime: switched off in every run of
+        the sweep, not a finding"."""
+        return not_a_finding(self.off[metric], WHERE)
 
     @property
     def factors(self) -> dict[str, dict[str, Any]]:
@@ -106,6 +124,30 @@ class SweepData:
     def has_unstable(self) -> bool:
         """Whether any successful run's backlog was still rising at its end."""
         return "unstable" in self.ok.columns and bool((self.ok["unstable"] > 0).any())
+
+    @property
+    def missing(self) -> tuple[int, int]:
+        """How incomplete the sweep is: (runs of the design not stored or failed, design
+        points with no successful run). (0, 0) for a finished sweep whose runs all
+        succeeded, the only one whose main effects are balanced."""
+        runs = int(self.manifest["runs"]) - len(self.ok)
+        return max(runs, 0), len(self.design) - int(self.ok["point"].nunique())
+
+    def unfinished_text(self) -> str:
+        """What the report and the console say of an incomplete sweep ("" if complete):
+        how many runs of the design are missing, and that the shares need them all."""
+        runs, points = self.missing
+        if not runs:
+            return ""
+        total = int(self.manifest["runs"])
+        where = f" ({points} of {len(self.design)} design points have none)" if points else ""
+        return (
+            f"the sweep is incomplete: {runs} of its {total} runs are missing or failed{where}. "
+            "Shares of variance need the full design: over part of it the factors' main "
+            "effects overlap and their shares can add to more than the whole, so they are "
+            "provisional and not added up here. Run the sweep again (it resumes) and "
+            "analyse it once complete."
+        )
 
     def for_metric(self, metric: str) -> SweepData:
         """The data to analyse `metric` on: for a time mean of the work waiting (which
@@ -171,7 +213,8 @@ def read_sweep(folder: str | Path) -> SweepData:
         runs["unstable"] = runs["unstable"].map({True: 1.0, False: 0.0}).astype(float)
     taken = set(RUN_COLUMNS) | set(manifest["factors"])
     metrics = [c for c in runs.columns if c not in taken]
-    return SweepData(folder, manifest, design, runs, metrics, damaged)
+    found, unknown = point_mechanisms(folder, design, list(manifest["factors"]))
+    return SweepData(folder, manifest, design, runs, metrics, damaged, found, unknown)
 
 
 # --------------------------------------------------------------------------- tables
@@ -188,10 +231,13 @@ def interval(
 
 
 def point_table(data: SweepData) -> pd.DataFrame:
-    """Per design point and metric: mean over replications with its 95 % CI (`interval`)."""
+    """Per design point and metric: mean over replications with its 95 % CI (`interval`),
+    and `mechanism`, for a metric a mechanism drives, whether the point has it on, as
+    summary.csv says it ("overtime: off": its zeros are no finding)."""
     rows = []
     factors = list(data.factors)
     for (point, *levels), group in data.ok.groupby(["point", *factors], sort=True):
+        switched = metric_mechanisms(data.mechanisms.get(int(point), ()))
         for metric in data.metrics:
             mean, low, high = interval(metric)(group[metric].to_numpy(dtype=float))
             rows.append(
@@ -203,6 +249,7 @@ def point_table(data: SweepData) -> pd.DataFrame:
                     "ci_low": low,
                     "ci_high": high,
                     "replications": int(group[metric].notna().sum()),
+                    "mechanism": switched.get(metric, ""),
                 }
             )
     return pd.DataFrame(rows)
@@ -345,6 +392,8 @@ def analyze_sweep(
     series_points: list[int] | None = None,
     force: bool = False,
     on_damaged: Callable[[str], None] | None = None,
+    on_off: Callable[[str], None] | None = None,
+    on_unfinished: Callable[[str], None] | None = None,
 ) -> Path:
     """Write tables, figures and report.md for the sweep in `folder`; returns the folder written.
 
@@ -356,7 +405,13 @@ def analyze_sweep(
     `out` (default `folder`/analysis) is checked first like any results folder
     (`outputs.destination`; `force` replaces one caseload wrote); it is never the sweep's
     own folder nor inside its run data. Damaged parts of the results are skipped, listed
-    in report.md and passed to `on_damaged`.
+    in report.md and passed to `on_damaged`. A chosen metric (or the target) whose
+    mechanism is switched off in every run is left out of the tables, figures and ranking,
+    its reason said in report.md and passed to `on_off` ("overtime_hours left out:
+    overtime: switched off in every run of the sweep, not a finding"); points.csv marks
+    each point's switched-off metrics in its `mechanism` column. An incomplete sweep
+    (runs missing or failed) is analysed, its report warning first; the warning is also
+    passed to `on_unfinished`.
     """
     from simulator.sweep import figures
 
@@ -379,6 +434,13 @@ def analyze_sweep(
         raise SweepError(f"--heatmap: give two different factors (got {pair[0]} twice)")
     if data.ok.empty:
         raise SweepError(f"{data.folder}: no successful runs to analyse yet")
+    left_out = [m for m in metrics if m in data.off]
+    metrics = [m for m in metrics if m not in data.off]
+    for metric in left_out:
+        if on_off is not None:
+            on_off(f"{metric} left out: {data.off_text(metric)}")
+    if data.unfinished_text() and on_unfinished is not None:
+        on_unfinished(data.unfinished_text())
     labels = {f: data.label(f) for f in names}
     with atomic_folder(where) as work:
         (work / "figures").mkdir()
@@ -427,7 +489,7 @@ def analyze_sweep(
             _csv(table, work / f"series_{metric}.csv")
             path = work / "figures" / f"series_{metric}.png"
             figures.series(table, metric, data.design, labels, path, warmup_end(data))
-        report = report_text(data, ranked, target)
+        report = report_text(data, ranked, target, left_out)
         (work / "report.md").write_text(report, encoding="utf-8")
     return where.path
 
@@ -565,12 +627,15 @@ def unstable_text(data: SweepData, ranked: pd.DataFrame, target: str) -> str:
     return "\n".join([*lines, ""])
 
 
-def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
+def report_text(
+    data: SweepData, every: pd.DataFrame, target: str, left_out: list[str] | None = None
+) -> str:
     """A short markdown answer to "which factors drive the target metric (the backlog)".
 
     `every` is the ranking of every metric analysed; unstable points come first when
     there are any (the target's ranking leaves them out if it is a time mean of the
-    work waiting)."""
+    work waiting). `left_out` are the chosen metrics whose mechanism is off in every run
+    (`SweepData.off`): said as such, never ranked; the target among them, no factor is."""
     ranked = every[every["metric"] == target]
     m = data.manifest
     runs, ok = len(data.runs), len(data.ok)
@@ -588,11 +653,41 @@ def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
         + (", common random numbers across points." if m["common_random_numbers"] else "."),
         "",
         *_damage_lines(data),
+        *([f"**Warning:** {data.unfinished_text()}", ""] if data.unfinished_text() else []),
+        *_mechanism_lines(data, left_out or []),
         f"**{target}** ({unit}): {described}.",
         "",
     ]
+    if target in data.off:
+        lines += [
+            f"**Not ranked:** {data.off_text(target)}. Its values are zero or blank by "
+            "construction at every design point, so no factor drives it here; sweep a "
+            "scenario that switches the mechanism on to ask what drives it.",
+            "",
+        ]
     if data.has_unstable:
         lines.append(unstable_text(data, every, target))
+    if target not in data.off:
+        lines += _ranking_lines(data, ranked, target, unit)
+    sobol = "ST" in ranked.columns
+    lines += [
+        "",
+        "## Files",
+        "",
+        "- `ranking.csv`, `main_effects.csv` (95 % CIs), `points.csv` (each point's mean and "
+        "CI per metric)" + (", `sobol_indices.csv`" if sobol else "") + ", `failures.csv`.",
+        "- `figures/`: heatmaps of two factors, main effects"
+        + (", Sobol indices" if sobol else "")
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _ranking_lines(data: SweepData, ranked: pd.DataFrame, target: str, unit: str) -> list[str]:
+    """The report's table of the factors ranked by their effect on `target`, and its answer."""
+    m = data.manifest
+    lines: list[str] = []
     sobol = "ST" in ranked.columns
     morris = "mu_star" in ranked.columns
     header = "| rank | factor | kind | lowest mean at | highest mean at | range |"
@@ -639,19 +734,31 @@ def report_text(data: SweepData, every: pd.DataFrame, target: str) -> str:
             "effect depends on the other factors. Factors with a μ* small beside the others' "
             "can be left out of a Sobol design (`morris_indices.csv`, `figures/morris_*.png`).",
         ]
-    lines += ["", "## Answer", "", *_answer(ranked, target, unit, sobol)]
-    lines += [
-        "",
-        "## Files",
-        "",
-        "- `ranking.csv`, `main_effects.csv` (95 % CIs), `points.csv` (each point's mean and "
-        "CI per metric)" + (", `sobol_indices.csv`" if sobol else "") + ", `failures.csv`.",
-        "- `figures/`: heatmaps of two factors, main effects"
-        + (", Sobol indices" if sobol else "")
-        + ".",
+    complete = not data.unfinished_text()
+    return [*lines, "", "## Answer", "", *_answer(ranked, target, unit, sobol, complete)]
+
+
+def _mechanism_lines(data: SweepData, left_out: list[str]) -> list[str]:
+    """Which mechanisms no run of the sweep had on, and the chosen metrics left out for
+    it; or that the points' mechanisms are unknown (then nothing is left out)."""
+    if data.mechanisms_unknown:
+        return [
+            f"**Note:** which mechanisms the runs had on is unknown: {data.mechanisms_unknown}; "
+            "a metric of a mechanism switched off in every run would be zero by construction, "
+            "not a finding.",
+            "",
+        ]
+    never = {m.name: m for m in data.off.values()}
+    if not never:
+        return []
+    lines = [
+        "Mechanisms switched off in every run (their metrics are zero or blank by "
+        "construction, not findings): " + "; ".join(sorted(never)) + ".",
         "",
     ]
-    return "\n".join(lines)
+    for metric in left_out:
+        lines.append(f"- `{metric}` left out: {data.off_text(metric)}.")
+    return [*lines, ""] if left_out else lines
 
 
 def _damage_lines(data: SweepData) -> list[str]:
@@ -667,7 +774,13 @@ def _damage_lines(data: SweepData) -> list[str]:
     ]
 
 
-def _answer(ranked: pd.DataFrame, target: str, unit: str, sobol: bool) -> list[str]:
+def _answer(
+    ranked: pd.DataFrame, target: str, unit: str, sobol: bool, complete: bool = True
+) -> list[str]:
+    """The report's answer: the factor that drives `target` most, the strongest lever and
+    uncertainty, and how much the main effects leave to interactions: said only of a
+    `complete` design, and never as a share above 100 % (where estimates overlap or are
+    noisy, their sum can pass it, and 1 minus it is then no share of anything)."""
     if ranked.empty:
         return ["No factor could be assessed (no successful runs at its levels)."]
     top = ranked.iloc[0]
@@ -694,18 +807,31 @@ def _answer(ranked: pd.DataFrame, target: str, unit: str, sobol: bool) -> list[s
             f"{num(best['lowest_mean'], unit)} at {best['lowest_at']} to "
             f"{num(best['highest_mean'], unit)} at {best['highest_at']}."
         )
-    if sobol:
-        interaction = 1 - float(ranked["S1"].clip(lower=0).sum())
+    if not complete:
         text.append(
-            f"- Interactions: first-order indices add up to {_pct(1 - interaction)}; about "
-            f"{_pct(max(interaction, 0))} of the variance comes from factors acting together."
+            "- Interactions: not worked out: runs of the design are missing (see the warning "
+            "above), and the shares of variance need the full design."
+        )
+    elif sobol:
+        first = float(ranked["S1"].clip(lower=0).sum())
+        text.append(
+            f"- Interactions: first-order indices add up to {_pct(first)}; about "
+            f"{_pct(1 - first)} of the variance comes from factors acting together."
+            if first <= 1
+            else "- Interactions: the first-order indices add up to more than 100 %, as "
+            "estimates this noisy can: raise the design's `n` to read how much comes from "
+            "factors acting together."
         )
     else:
         explained = float(ranked["variance_share"].sum())
         text.append(
             f"- Main effects together explain {_pct(explained)} of the variance between design "
-            f"points; the rest ({_pct(max(1 - explained, 0))}) is interaction: the effect of one "
+            f"points; the rest ({_pct(1 - explained)}) is interaction: the effect of one "
             "factor depends on the others (see the heatmap)."
+            if explained <= 1
+            else "- Main effects overlap: their shares add up to more than 100 %, as they can "
+            "where the factors' levels are not balanced against each other (a sampled "
+            "design); how much is interaction cannot be read off them (see the heatmap)."
         )
     return text
 

@@ -84,11 +84,20 @@ def robustness_table(
     on_time: float = ON_TIME_TARGET,
 ) -> pd.DataFrame:
     """Per policy and metric: mean, bad-tail decile, maximum regret, and the share of
-    scenarios meeting the targets (the same for every metric of a policy)."""
+    scenarios meeting the targets (the same for every metric of a policy). A metric whose
+    mechanism is switched off in every run (`SweepData.off`: overtime hours with overtime
+    off) is left out, its regrets being zeros by construction; `left_out` says why."""
     levers, uncertain = split_factors(data)
     metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
     for metric in metrics:
         _check_choice("metric", metric, data.metrics, data.folder)
+    kept = [m for m in metrics if m not in data.off]
+    if not kept:
+        raise SweepError(
+            f"{data.folder}: nothing to assess: "
+            + "; ".join(f"{m}: {data.off_text(m)}" for m in metrics)
+        )
+    metrics = kept
     for needed in (CASELOAD, ON_TIME):
         _check_choice("metric", needed, data.metrics, data.folder)
     meets = (performance(data, CASELOAD, levers, uncertain) <= caseload_limit) & (
@@ -151,7 +160,10 @@ def robustness(
             path = work / f"robustness_{metric}.png"
             policy_figure(values, metric, levers, path, marks.get(metric))
         (work / "report.md").write_text(
-            _report(data, table, levers, uncertain, caseload_limit, on_time), encoding="utf-8"
+            _report(
+                data, table, levers, uncertain, caseload_limit, on_time, left_out(data, metrics)
+            ),
+            encoding="utf-8",
         )
     return where.path
 
@@ -244,6 +256,12 @@ def _most_robust(first: pd.DataFrame, levers: list[str]) -> list[str]:
     return [f"{tie}, which leaves {equal} equal."]
 
 
+def left_out(data: SweepData, metrics: list[str] | None) -> list[str]:
+    """Why each metric asked for is left out of the robustness table: "overtime_hours:
+    overtime: switched off in every run of the sweep, not a finding"."""
+    return [f"{m}: {data.off_text(m)}" for m in metrics or [] if m in data.off]
+
+
 def _report(
     data: SweepData,
     table: pd.DataFrame,
@@ -251,6 +269,7 @@ def _report(
     uncertain: list[str],
     caseload_limit: float,
     on_time: float,
+    reasons: list[str] | None = None,
 ) -> str:
     first = table[table["metric"] == table["metric"].iloc[0]]
     scenarios = int(first["scenarios"].iloc[0])
@@ -279,6 +298,12 @@ def _report(
             f"scenarios | " + " | ".join(cells) + " |"
         )
     lines += ["", *_most_robust(first, levers), ""]
+    if reasons:
+        lines += [
+            "Left out (their values are zero or blank by construction in every run):",
+            *[f"- {reason}" for reason in reasons],
+            "",
+        ]
     lines += [
         "Bad decile: the 10th percentile where more is better, the 90th where less is; max "
         "regret: the largest shortfall against the best policy of the same scenario.",

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from simulator.experiments import limits
 from simulator.experiments.executors import Executor
 from simulator.experiments.seeding import run_seed
+from simulator.experiments.store import QUARANTINE
 from simulator.experiments.work import Chunk, Row, Run, run_chunk
 from simulator.reporting.progress import Heartbeat, interactive
 from simulator.sweep.design import build_design, design_size
@@ -252,7 +253,7 @@ def quarantine_lines(outcome: Outcome) -> list[str]:
     if not outcome.quarantined:
         return []
     return [
-        f"  damaged part moved to {outcome.folder / 'runs' / 'quarantine'}/, its runs run "
-        f"again: {problem}"
+        f"  damaged part moved to {outcome.folder / QUARANTINE}/ (outside runs/), its runs "
+        f"run again: {problem}"
         for problem in outcome.quarantined
     ]

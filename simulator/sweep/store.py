@@ -7,6 +7,7 @@
     DIR/design.parquet       the design: point, one column per factor
     DIR/runs/part-*.parquet  the results: one row per run (run_id, point, replication,
                              seed, factor values, status, error, wall_seconds, metrics)
+    DIR/quarantine/          damaged parts, moved out of runs/ when the sweep resumes
 
 The folder's fixed files are written all at once (`atomic_folder`, with the `.caseload`
 marker that says a sweep lives here) before the first run; the runs are a results store
