@@ -335,6 +335,36 @@ def load_sweep(spec: str | Path) -> Sweep:
     return load(path if path.is_file() else shipped.find(path) or path)
 
 
+def sweep_folder(sweep: Sweep, out: str | Path | None = None) -> Path:
+    """Where a sweep's results go: `out`, or results/sweeps/<name>."""
+    return Path(out) if out is not None else Path("results") / "sweeps" / sweep.name
+
+
+def check_sweep(
+    sweep: Sweep,
+    *,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    limits: bool = True,
+    design: bool = True,
+) -> Any:
+    """What `run_sweep` checks before anything runs, each a `ScenarioError` (exit 2 on the
+    command line): the folder `out` (new, empty, or this very sweep's to resume), the
+    local `workers` the machine can hold (none asked of a `scheduler`), and with
+    `design` the design and the size of every run (`limits=False` lifts the size
+    limits). `caseload sweep --check` runs it too, so a check that passes is a run that
+    starts. Returns the design (None without `design`)."""
+    from simulator.experiments.executors import check_workers
+    from simulator.sweep.runner import prepare
+    from simulator.sweep.store import check_destination
+
+    check_destination(sweep_folder(sweep, out), sweep)
+    if scheduler is None:
+        check_workers(workers)
+    return prepare(sweep, check_limits=limits) if design else None
+
+
 def run_sweep(
     sweep: Sweep | str | Path,
     *,
@@ -359,16 +389,14 @@ def run_sweep(
     `simulator.sweep.runner.run_sweep`.
     """
     from simulator.experiments.executors import closing, make_executor
-    from simulator.sweep.runner import prepare
     from simulator.sweep.runner import run_sweep as run_all
-    from simulator.sweep.store import check_destination
 
     sweep = sweep if not isinstance(sweep, str | Path) else load_sweep(sweep)
-    folder = Path(out) if out is not None else Path("results") / "sweeps" / sweep.name
-    check_destination(folder, sweep)
+    folder = sweep_folder(sweep, out)
     design = options.pop("design", None)
-    if design is None:
-        design = prepare(sweep, check_limits=limits)
+    checked = check_sweep(sweep, out=folder, workers=workers, scheduler=scheduler,
+                          limits=limits, design=design is None)  # fmt: skip
+    design = checked if design is None else design
     if executor is not None:  # the caller's: left open
         return run_all(sweep, folder, executor, design=design, retry_failed=retry_failed,
                        show_progress=progress, command=command, **options)  # fmt: skip

@@ -95,6 +95,22 @@ def test_a_folder_given_as_a_scenario_or_extended_is_named_as_a_folder(tmp_path,
     assert "is a folder, not a sweep spec file" in one_error(capsys)
 
 
+def test_a_sweeps_check_refuses_what_its_run_would_refuse(tmp_path: Path, capsys):
+    """--check makes the checks the run makes before it starts: a check that passes is a
+    run that starts (500 workers and a file as --out passed the check and failed the run)."""
+    sweep = write_sweep(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    cases = [
+        (["--workers", "500"], "--workers: 500 processes for"),
+        (["--out", str(tmp_path / "notes.txt")], "notes.txt: is a file, not a folder"),
+    ]
+    for extra, message in cases:
+        assert main(["sweep", str(sweep), "--check", *extra]) == 2, extra
+        assert message in one_error(capsys), extra
+    assert main(["sweep", str(sweep), "--check", "--workers", "2"]) == 0
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
 def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys):
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + f'extends = "{BASELINE}"\nname = "bom"\n'.encode())

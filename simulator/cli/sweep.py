@@ -69,11 +69,13 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
     sweep = cl.load_sweep(args.spec)
-    if args.check:
+    out = cl.sweep_folder(sweep, args.out)
+    if args.check:  # what the run would check before it starts, and the design
+        cl.check_sweep(sweep, out=out, workers=args.workers, scheduler=args.scheduler,
+                       limits=not args.no_limits, design=False)  # fmt: skip
         print(cl.describe(sweep, limits=not args.no_limits))
         return EXIT_OK
     security = _security(args)
-    out = args.out or Path("results") / "sweeps" / sweep.name
     try:
         outcome = cl.run_sweep(
             sweep,
