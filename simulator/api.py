@@ -558,7 +558,8 @@ def staffing_plan(
     except ValueError as exc:
         raise ScenarioError(f"plan: {exc}") from None
     if limits:
-        check_plan_size(scenario, arrivals_range, replications, start=start, until=until, step=step)
+        check_plan_size(scenario, arrivals_range, replications, start=start, until=until,
+                        step=step, max_replications=max_replications)  # fmt: skip
     if callable(progress) or not progress:
         return make_plan(scenario, options, progress or None)
     from simulator.reporting.progress import StatusLine
@@ -580,12 +581,15 @@ def check_plan_size(
     until: dt.date | str | None = None,
     step: str = "quarter",
     limits: bool = True,
+    max_replications: int | None = None,
 ) -> Estimate | None:
     """`check_size` for the planner's runs: the periods `start` to `until` checked (a
     `ScenarioError` naming --from or --until), and the runs at the high end of
     `arrivals_range` and as long as `until` asks (a scenario that cannot run that long,
-    such as yearly quotas that stop before `until`, refused naming `what`, the file).
-    `limits=False` checks all that but not the runs' size (and returns None)."""
+    such as yearly quotas that stop before `until`, refused naming `what`, the file), and
+    no more than a million fresh replications (`max_replications`).
+    `limits=False` checks all that but not the runs' size or number (and returns None)."""
+    from simulator.experiments.limits import check_runs
     from simulator.plan.planner import planned_runs
     from simulator.plan.targets import planning_periods
     from simulator.scenario import ScenarioError
@@ -595,7 +599,13 @@ def check_plan_size(
     except ValueError as exc:
         raise ScenarioError(f"plan: {exc}") from None
     runs = planned_runs(scenario, arrivals_range[1] if arrivals_range else 1.0, periods, what)
-    return check_size(runs, replications, what) if limits else None
+    if not limits:
+        return None
+    if max_replications is not None:
+        escape = "Check it for a misplaced digit; to run it anyway, add --no-limits"
+        check_runs(max_replications, "plan", asks="--max-replications asks for up to",
+                   escape=escape)  # fmt: skip
+    return check_size(runs, replications, what)
 
 
 def plan_folder(
@@ -669,6 +679,7 @@ def calibrate_fit(
     from simulator.calibration import BASELINE, fit, write_fitted
     from simulator.calibration.fit import FIT_REPLICATIONS, MAX_EVALUATIONS, SCREENING, refine
     from simulator.calibration.writer import check_writable
+    from simulator.experiments.limits import check_runs
     from simulator.scenario import ScenarioError, scenario_path
 
     base = scenario_path(scenario) if scenario is not None else BASELINE
@@ -681,6 +692,9 @@ def calibrate_fit(
             f"--max-evaluations {max_evaluations}: at least {SCREENING + 2} (the pre-fit "
             f"values and {SCREENING} screening points come first)"
         )
+    runs = (replications or FIT_REPLICATIONS) * (max_evaluations or MAX_EVALUATIONS)
+    check_runs(runs, "calibrate --fit", asks="--fit-replications times --max-evaluations ask for",
+               escape="Check them for a misplaced digit")  # fmt: skip
     load_scenario(base)  # a scenario that does not load fails now, not after the fit
     check_writable(base, Path(into) if into is not None else None, force)
     if refine_only:

@@ -211,13 +211,13 @@ def test_no_limits_lets_a_user_who_means_it_run_a_large_run(tmp_path: Path, caps
 def test_sweeps_too_large_are_stopped_before_the_design_is_built(tmp_path: Path, capsys):
     path = write_sweep(tmp_path, spec(design={"kind": "latin_hypercube", "n": 10**9}))
     assert main(["sweep", str(path), "--check"]) == 2
-    assert "the design asks for 2e+09 runs" in one_error(capsys)
+    assert "the design asks for 2,000,000,000 runs" in one_error(capsys)
     path = write_sweep(tmp_path, spec(design={"kind": "morris", "n": 10**8}))
     assert main(["sweep", str(path), "--check"]) == 2
-    assert "the design asks for 6e+08 runs" in one_error(capsys)  # n (k + 1) points, 2 each
+    assert "the design asks for 600,000,000 runs" in one_error(capsys)  # n (k + 1) points, 2 each
     path = write_sweep(tmp_path, spec(replications=10**9))
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "-q"]) == 2
-    assert "the design asks for 6e+09 runs" in one_error(capsys)
+    assert "the design asks for 6,000,000,000 runs" in one_error(capsys)
     factors = {"caseworkers": {**CASEWORKERS, "levels": [1, 200_000]}, "arrivals": ARRIVALS}
     path = write_sweep(tmp_path, spec(factors=factors))
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "-q"]) == 2
@@ -266,4 +266,24 @@ def test_the_worst_inputs_end_quickly_under_a_memory_limit(argv: list[str], tmp_
     assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
     assert done.stderr.count("caseload: error:") == 1
     assert time.perf_counter() - started < 60
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plans_and_calibrations_of_a_misplaced_digit_are_stopped_before_any_run(
+    tmp_path: Path, capsys
+):
+    """A plan's --max-replications and calibrate's counts have the sweep's limit of a
+    million runs, refused before any run starts (10,000,000 ran for days)."""
+    out = tmp_path / "plan"
+    assert main(["plan", str(BASELINE), "--max-replications", "10000000", "--out", str(out)]) == 2
+    assert "plan: --max-replications asks for up to 10,000,000 runs" in one_error(capsys)
+    assert not out.exists()
+    assert main(["calibrate", "--replications", "2000000"]) == 2
+    assert "calibrate: --replications 2,000,000: asks for at least" in one_error(capsys)
+    into = tmp_path / "fitted.toml"
+    argv = ["calibrate", "--fit", "--fit-replications", "100000", "--into", str(into)]
+    assert main(argv) == 2
+    assert "calibrate --fit: --fit-replications times --max-evaluations ask for" in one_error(
+        capsys
+    )
     assert list(tmp_path.iterdir()) == []

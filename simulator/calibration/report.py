@@ -25,6 +25,7 @@ from simulator.calibration.targets import (
     verdicts,
 )
 from simulator.experiments.executors import Executor, given_or_new
+from simulator.experiments.limits import check_runs
 from simulator.reporting.progress import ProgressBar
 from simulator.scenario import shipped
 from simulator.scenario.files import read_toml
@@ -115,6 +116,10 @@ def calibration_report(
     """The whole report as text, for the scenario at `base` with `overrides` (``key=value``,
     as `--set` gives them) set; `progress` shows the runs done on the console."""
     started = time.perf_counter()
+    no_way_round = "Check it for a misplaced digit"
+    for flag, count in (("--replications", replications), ("--municipalities", municipalities)):
+        check_runs(count, f"calibrate: {flag} {count:,}", asks="asks for at least",
+                   escape=no_way_round)  # fmt: skip  # before points are made of them
     data = apply_overrides(read_toml(Path(base)), list(overrides or []))
     targets = points_for_targets(data, replications, True, municipalities)
     check_points(targets, str(base))
@@ -124,6 +129,7 @@ def calibration_report(
         check_points(out_of_sample, f"{base} and {surge}")
     first = sum(len(p.replications) for p in targets)
     total = first + (sum(len(p.replications) for p in out_of_sample) if checks else 0)
+    check_runs(total, "calibrate", asks="the report asks for", escape=no_way_round)
     with (
         given_or_new(executor, workers) as executor,
         ProgressBar(total, enabled=progress, unit="run") as bar,

@@ -154,9 +154,10 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
 
     scenario = cl.load_scenario(args.scenario, overrides=args.overrides)
     out = cl.plan_folder(scenario, args.out, force=args.force)  # checked before the work
+    most = max(args.max_replications, args.replications)
     cl.check_plan_size(scenario, args.arrivals_range, args.replications, str(args.scenario),
                        start=args.start, until=args.until, step=args.step,
-                       limits=not args.no_limits)  # fmt: skip  # here to name the file
+                       limits=not args.no_limits, max_replications=most)  # fmt: skip
     plan = cl.staffing_plan(
         scenario,
         caseload_limit=args.caseload_limit,
@@ -173,7 +174,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         deadline_premium=args.deadline_premium,
         arrivals_range=args.arrivals_range,
         replications=args.replications,
-        max_replications=max(args.max_replications, args.replications),
+        max_replications=most,
         seed=args.seed,
         workers=args.workers,
         limits=False,

@@ -173,13 +173,20 @@ def check(scenario: Scenario, replications: int | None = None, source: str = "")
     return size
 
 
-def check_runs(runs: int, source: str, limit: int = 1_000_000) -> None:
-    """Refuse a batch of more than `limit` runs (a sweep's design times replications)."""
+MAX_RUNS = 1_000_000  # replications in one command: a million baseline runs is days of work
+
+
+def check_runs(
+    runs: int,
+    source: str,
+    limit: int = MAX_RUNS,
+    asks: str = "the design asks for",
+    escape: str = "Check the spec for a misplaced digit; to run it anyway, add --no-limits",
+) -> None:
+    """Refuse a batch of more than `limit` runs (a sweep's design times replications, a
+    plan's fresh replications, a calibration's points), before any starts."""
     if runs > limit:
-        raise LimitError(
-            f"{source}: the design asks for {_n(runs)} runs, above the limit of {_n(limit)}. "
-            "Check the spec for a misplaced digit; to run it anyway, add --no-limits"
-        )
+        raise LimitError(f"{source}: {asks} {runs:,} runs, above the limit of {limit:,}. {escape}")
 
 
 def _placed(schedule: Schedule, scenario: Scenario) -> float:
