@@ -111,6 +111,31 @@ def test_a_sweeps_check_refuses_what_its_run_would_refuse(tmp_path: Path, capsys
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
+def test_a_device_is_named_as_one_not_as_missing(capsys):
+    assert main(["validate", "/dev/null"]) == 2
+    assert "/dev/null: is a device or a pipe, not a scenario file" in one_error(capsys)
+
+
+def test_an_end_of_arrivals_that_leaves_no_one_to_place_is_noted(tmp_path: Path, capsys):
+    """validate says where arrivals.until leaves the run, or its measured years, with no
+    one placed, or changes nothing (each silently valid before)."""
+    path = tmp_path / "u.toml"
+    cases = [
+        ("2010-01-01", "is on or before the run's first day (2012-01-01): no one is placed"),
+        ("2013-06-01", "is within the warm-up (to 2015-01-01): no one is placed in the years"),
+        ("2030-06-01", "is after the run's last day (2017-12-31): it changes nothing"),
+        ("2016-01-01", None),
+    ]
+    for until, note in cases:
+        path.write_text(f'extends = "{BASELINE}"\nname = "u"\n[arrivals]\nuntil = {until}\n')
+        assert main(["validate", str(path)]) == 0
+        out = capsys.readouterr().out
+        if note is None:
+            assert "arrivals.until" not in out
+        else:
+            assert f"note: arrivals.until ({until}) {note}" in out
+
+
 def test_a_byte_order_mark_is_accepted(tmp_path: Path, capsys):
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + f'extends = "{BASELINE}"\nname = "bom"\n'.encode())

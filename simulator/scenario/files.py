@@ -67,6 +67,10 @@ def read_table_file(path: Path, what: str, where: str = "") -> dict[str, Any]:
     kind = _kind(path)
     if kind == "folder":
         raise ScenarioError(f"{where}{path}: is a folder, not a {what} file")
+    if kind == "other":
+        raise ScenarioError(
+            f"{where}{path}: is a device or a pipe, not a {what} file; give a TOML file"
+        )
     if kind != "file":
         shipped_names = f" (shipped: {_shipped_list()})" if what == "scenario" else ""
         raise ScenarioError(f"{where}{path}: no such {what} file{shipped_names}")
