@@ -314,6 +314,26 @@ def test_the_hockey_stick_s_curve_reaches_the_wall_with_means_of_replications(
     assert hockey.point(execute(Job(quiet, hockey.GRID_REPLICATIONS, seed))).x < 0.45
 
 
+def test_the_hockey_stick_with_no_task_completed_says_so_instead_of_a_traceback(
+    baseline: cl.Scenario,
+) -> None:
+    """1 caseworker at 11 refugees a month: no task is completed after the warm-up in the
+    one-replication first look, so queueing theory has no task time; the page says the
+    office is past its capacity (it raised ZeroDivisionError from `waiting_theory`)."""
+    run = execute(Job(hockey.setting(baseline, 1, 11.0), 1, baseline.simulation.seed))
+    assert hockey.completed_tasks(run) == 0
+    hockey.draw([run], 1, 11.0)  # Streamlit's bare mode: no page, but no exception either
+    assert "past its capacity" in texts.NOTHING_COMPLETED
+
+
+def test_the_hockey_page_at_one_caseworker_shows_a_message_not_a_traceback(app: AppTest) -> None:
+    at = page(app, "hockey")
+    at.slider(key="hockey-caseworkers").set_value(1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("No task was completed in this run" in w.value for w in at.warning)
+    assert metric(at, "Queueing theory at this utilisation") == "—"
+
+
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
     from simulator.app import texts
 

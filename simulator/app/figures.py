@@ -271,35 +271,37 @@ def time_figure(
 
 
 def hockey_figure(
-    theory: pd.DataFrame,
+    theory: pd.DataFrame | None,
     grid: Sequence[Point],
     current: Point | None,
     *,
     title: str,
     x_label: str = "caseworkers' utilisation: hours worked ÷ casework hours (%)",
 ) -> Figure:
-    """Mean wait for a task against utilisation: queueing theory's two curves, the
-    simulated grid and the current setting with its uncertainty."""
+    """Mean wait for a task against utilisation: queueing theory's two curves (none
+    when `theory` is None: a run with no task completed has no task time to give them),
+    the simulated grid and the current setting with its uncertainty."""
     fig = _figure(11.5, 7.4)
     with matplotlib.rc_context(STYLE):
         ax = fig.subplots()
-        x = theory["utilisation"].to_numpy() * 100
-        ax.plot(
-            x,
-            theory["own_queue_days"],
-            color=BLACK,
-            linestyle="--",
-            linewidth=2,
-            label="queueing theory: each caseworker her own queue (M/M/1)",
-        )
-        ax.plot(
-            x,
-            theory["pooled_days"],
-            color=BLACK,
-            linestyle=":",
-            linewidth=2.4,
-            label="queueing theory: caseworkers share one queue (M/M/c, Erlang C)",
-        )
+        if theory is not None:
+            x = theory["utilisation"].to_numpy() * 100
+            ax.plot(
+                x,
+                theory["own_queue_days"],
+                color=BLACK,
+                linestyle="--",
+                linewidth=2,
+                label="queueing theory: each caseworker her own queue (M/M/1)",
+            )
+            ax.plot(
+                x,
+                theory["pooled_days"],
+                color=BLACK,
+                linestyle=":",
+                linewidth=2.4,
+                label="queueing theory: caseworkers share one queue (M/M/c, Erlang C)",
+            )
         done = sorted((p for p in grid if np.isfinite(p.x) and np.isfinite(p.y)), key=lambda p: p.x)
         if done:
             n = min(p.replications for p in done)

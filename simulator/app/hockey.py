@@ -90,14 +90,24 @@ def point(results: Results, label: str = "") -> figures.Point:
     )
 
 
+def completed_tasks(results: Results) -> float:
+    """Tasks completed after the warm-up, over all replications: what queueing theory's
+    mean task time is averaged over (`simulator.waiting_theory`). None completed (an
+    office far past its capacity) leaves theory nothing to draw from."""
+    return float(results.by_task["completed"].sum())
+
+
 def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> None:
-    """The key numbers and the figure."""
+    """The key numbers and the figure; where no task was completed in the run, a
+    message that says so in place of queueing theory's numbers."""
     current = answers[0]
     if current is None:
         return
     here = point(current)
-    theory = cl.waiting_theory(current, np.linspace(0.02, 0.99, 90))
-    at = cl.waiting_theory(current, [min(here.x, 0.999)])
+    done = completed_tasks(current) > 0
+    theory = cl.waiting_theory(current, np.linspace(0.02, 0.99, 90)) if done else None
+    if not done:
+        st.warning(texts.NOTHING_COMPLETED)
     a, b, c = st.columns(3)
     a.metric(
         "Caseworkers' utilisation",
@@ -110,9 +120,14 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
         help="Calendar days from when a task falls due until a caseworker starts it, "
         "mean over all tasks after the warm-up.",
     )
+    if done:
+        at = cl.waiting_theory(current, [min(here.x, 0.999)])
+        theory_value = f"{float(at['own_queue_days'].iloc[0]):.1f} days"
+    else:
+        theory_value = "—"
     c.metric(
         "Queueing theory at this utilisation",
-        f"{float(at['own_queue_days'].iloc[0]):.1f} days",
+        theory_value,
         help="M/M/1 for each caseworker's own queue, with the same mean task time "
         "(a simpler office: no deadlines, no priorities, no nights or weekends).",
     )

@@ -159,6 +159,16 @@ def tip(name: str) -> str:
     return f"{text}\n\nIn the scenario, `{key}`: {described}" if described else text
 
 
+# the hockey stick when no task was completed after the warm-up (`hockey.completed_tasks`)
+NOTHING_COMPLETED = (
+    "**No task was completed in this run: the office is past its capacity.** Every task "
+    "that fell due after the warm-up was still waiting (or was dropped) when the run "
+    "ended, so queueing theory has no task time to work with and draws no curve, and the "
+    "simulated wait is only how long tasks had waited by the end of the run. Add "
+    "caseworkers or lower the arrivals to see the office below its wall."
+)
+
+
 # the verdicts of `simulator.pair`'s table (`simulator.Verdict`), as a difference card
 # says them under its value
 VERDICTS = {
