@@ -334,6 +334,30 @@ def test_the_hockey_page_at_one_caseworker_shows_a_message_not_a_traceback(app: 
     assert metric(at, "Queueing theory at this utilisation") == "—"
 
 
+def test_the_hockey_stick_s_texts_cannot_contradict_its_numbers() -> None:
+    """The audit's case: 60 % utilisation, a simulated 13.1-day wait, theory 0.3 days,
+    under a fixed text "half busy: hardly any wait". The line under the cards says both
+    numbers and why they differ; the read-out texts make no claim about the simulated
+    wait at a given utilisation."""
+    text = texts.theory_and_simulation(0.60, 13.1, 0.3)
+    assert "60%" in text and "13.1 days" in text and "0.3 days" in text
+    assert "longer" in text and "queueing theory predicts" in text
+    assert "shorter" in texts.theory_and_simulation(0.9, 2.0, 9.0)
+    assert "about the same" in texts.theory_and_simulation(0.9, 9.5, 9.0)
+    for words in (texts.INTRO["hockey"], texts.DEBRIEF["hockey"]):
+        assert "hardly" not in words and "it is days" not in words
+
+
+def test_the_hockey_page_says_theory_s_and_the_simulation_s_wait_in_one_line(
+    app: AppTest,
+) -> None:
+    at = page(app, "hockey")
+    simulated = metric(at, "Mean wait before a task is started")
+    theory = metric(at, "Queueing theory at this utilisation")
+    line = next(m.value for m in at.markdown if "theory predicts a mean wait" in m.value)
+    assert simulated in line and theory in line
+
+
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
     from simulator.app import texts
 

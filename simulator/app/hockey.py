@@ -120,17 +120,18 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
         help="Calendar days from when a task falls due until a caseworker starts it, "
         "mean over all tasks after the warm-up.",
     )
+    theory_days = float("nan")
     if done:
         at = cl.waiting_theory(current, [min(here.x, 0.999)])
-        theory_value = f"{float(at['own_queue_days'].iloc[0]):.1f} days"
-    else:
-        theory_value = "—"
+        theory_days = float(at["own_queue_days"].iloc[0])
     c.metric(
         "Queueing theory at this utilisation",
-        theory_value,
+        f"{theory_days:.1f} days" if done else "—",
         help="M/M/1 for each caseworker's own queue, with the same mean task time "
         "(a simpler office: no deadlines, no priorities, no nights or weekends).",
     )
+    if done:
+        st.markdown(texts.theory_and_simulation(here.x, here.y, theory_days))
     others = [point(r) for r in answers[1:] if r is not None]
     title = (
         f"Waiting against utilisation: {caseworkers} caseworkers, "

@@ -21,11 +21,13 @@ INTRO = {
         "normal."
     ),
     "hockey": (
-        "How long does a task wait before someone starts it? When caseworkers are busy "
-        "half the time, hardly at all. At 90 % it is days; at 95 % it is weeks; at 100 % "
-        "the queue never empties. Each point is the simulated office; the black lines are "
-        "what queueing theory says for a simpler office. Move the sliders and watch the "
-        "point climb the hockey stick."
+        "How long does a task wait before someone starts it, and how does that change as "
+        "the caseworkers get busier? Each point is the simulated office; the black lines "
+        "are what queueing theory predicts for a much simpler office (tasks arriving one "
+        "at a time, at random, done in turn, around the clock). The cards give both at "
+        "your setting, and they can differ a lot: why is part of the lesson. Theory's wait "
+        "climbs without bound as utilisation nears 100 %. Move the sliders and watch "
+        "where the simulated point goes."
     ),
     "side_by_side": (
         "Two versions of the same municipality, A and B, meet exactly the same refugees, "
@@ -66,8 +68,10 @@ DEBRIEF = {
         "slide the hiring later and watch."
     ),
     "hockey": (
-        "Near the wall at 100 %, a little more work gives a lot more waiting. An office "
-        "run at 95 % has no slack for a peak or for sick leave."
+        "Read the cards and the line under them: what theory predicts at this utilisation "
+        "and what the simulated office shows. Where they differ, ask the room why. Then "
+        "move toward 100 % and compare how fast each climbs: at 100 % and beyond the "
+        "queue grows through the whole run, so there is no steady wait to read."
     ),
     "side_by_side": (
         "A difference whose interval crosses zero could be chance. With the same arrivals "
@@ -167,6 +171,34 @@ NOTHING_COMPLETED = (
     "simulated wait is only how long tasks had waited by the end of the run. Add "
     "caseworkers or lower the arrivals to see the office below its wall."
 )
+
+
+# why the simulated office's wait differs from queueing theory's simpler office
+WHY_NOT_THEORY = (
+    "a new refugee brings several tasks due at once, each case keeps its own caseworker, "
+    "deadlines and priorities reorder the work, and tasks wait over nights, weekends and "
+    "absences; theory's office has none of these"
+)
+
+
+def theory_and_simulation(utilisation: float, simulated_days: float, theory_days: float) -> str:
+    """What the hockey stick's cards say together, from their own numbers: queueing
+    theory's wait at this utilisation, the simulated one, and why they may differ (a
+    fixed claim such as "half busy: hardly any wait" can contradict the simulated curve)."""
+    said = (
+        f"At {utilisation:.0%} utilisation, queueing theory predicts a mean wait of "
+        f"{theory_days:.1f} days for its simpler office; the simulated office shows "
+        f"{simulated_days:.1f} days"
+    )
+    if simulated_days > 1.5 * theory_days:
+        return f"{said}, longer: {WHY_NOT_THEORY}."
+    if simulated_days < theory_days / 1.5:
+        return (
+            f"{said}, shorter: the simulated office drops or reorders work theory's office "
+            "would queue (triage, priorities, deadlines), and its task times vary less "
+            "than theory assumes."
+        )
+    return f"{said}: about the same here."
 
 
 # the verdicts of `simulator.pair`'s table (`simulator.Verdict`), as a difference card
