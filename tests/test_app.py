@@ -358,6 +358,44 @@ def test_the_hockey_page_says_theory_s_and_the_simulation_s_wait_in_one_line(
     assert simulated in line and theory in line
 
 
+def test_a_run_at_the_wall_says_there_is_no_steady_state() -> None:
+    """Past capacity the queue grows through the run: a simulated number is the one
+    within this run's length, said with it; below the wall nothing is added."""
+    note = texts.wall_note(1.0, 1.5, "the simulated wait")
+    assert note is not None
+    assert "no steady state: the queue grows through the run" in note
+    assert "the simulated wait is what this run shows within its 1.5 measured years" in note
+    assert texts.wall_note(0.9, 1.5) is None
+    assert texts.at_the_wall(texts.AT_WALL) and not texts.at_the_wall(0.95)
+
+
+def test_the_hockey_stick_at_the_wall_gives_theory_no_finite_wait(app: AppTest) -> None:
+    """2 caseworkers at 14 refugees a month: utilisation reads 100 %; theory's card showed
+    a finite wait (its M/M/1 at 99.9 %), the simulated one no word of the run's length."""
+    at = page(app, "hockey")
+    at.slider(key="hockey-caseworkers").set_value(2).run()
+    at.slider(key="hockey-arrivals").set_value(14).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric(at, "Queueing theory at this utilisation") == "no steady state"
+    assert card(at, "Mean wait before a task is started")[1] == (
+        "within this run: grows with its length"
+    )
+    assert any("no steady state: the queue grows through the run" in w.value for w in at.warning)
+
+
+def test_the_prediction_at_the_wall_says_the_answer_grows_with_the_run(app: AppTest) -> None:
+    at = page(app, "predict")
+    at.selectbox(key="predict-question").set_value("wait").run()
+    at.slider(key="predict-caseworkers").set_value(1).run()
+    at.number_input(key="predict-guess").set_value(30.0).run()
+    next(b for b in at.button if b.label == "Lock the guess").click().run()
+    next(b for b in at.button if b.label == "Run the simulation").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    years = texts.measured_years(cl.load_scenario("baseline"))
+    words = f"the answer is what this run shows within its {years:g} measured years"
+    assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
+
+
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
     from simulator.app import texts
 

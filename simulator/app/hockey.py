@@ -108,6 +108,7 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
     theory = cl.waiting_theory(current, np.linspace(0.02, 0.99, 90)) if done else None
     if not done:
         st.warning(texts.NOTHING_COMPLETED)
+    wall = texts.at_the_wall(here.x)
     a, b, c = st.columns(3)
     a.metric(
         "Caseworkers' utilisation",
@@ -117,20 +118,28 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
     b.metric(
         "Mean wait before a task is started",
         f"{here.y:.1f} days",
+        delta="within this run: grows with its length" if wall else None,
+        delta_color="off",
+        delta_arrow="off",
         help="Calendar days from when a task falls due until a caseworker starts it, "
         "mean over all tasks after the warm-up.",
     )
     theory_days = float("nan")
-    if done:
-        at = cl.waiting_theory(current, [min(here.x, 0.999)])
+    if done and not wall:
+        at = cl.waiting_theory(current, [here.x])
         theory_days = float(at["own_queue_days"].iloc[0])
     c.metric(
         "Queueing theory at this utilisation",
-        f"{theory_days:.1f} days" if done else "—",
+        f"{theory_days:.1f} days" if done and not wall else ("no steady state" if done else "—"),
         help="M/M/1 for each caseworker's own queue, with the same mean task time "
-        "(a simpler office: no deadlines, no priorities, no nights or weekends).",
+        "(a simpler office: no deadlines, no priorities, no nights or weekends). At "
+        f"{texts.AT_WALL:.0%} utilisation or more the office is at its wall: theory's "
+        "queue never settles and has no finite wait.",
     )
-    if done:
+    note = texts.wall_note(here.x, texts.measured_years(current.scenario), "the simulated wait")
+    if done and note:
+        st.warning(note)
+    elif done:
         st.markdown(texts.theory_and_simulation(here.x, here.y, theory_days))
     others = [point(r) for r in answers[1:] if r is not None]
     title = (

@@ -121,6 +121,9 @@ def draw(results: Results | None, locked: Round, final: bool) -> None:
         delta_color="off",
         help="Mean over replications, after the warm-up.",
     )
+    note = texts.wall_note(result.x, texts.measured_years(results.scenario), "the answer")
+    if note:
+        st.warning(note)
     show.figure(
         figures.guess_figure(
             locked.guess, result, title=question.words, unit=question.unit, scale=question.scale

@@ -201,6 +201,43 @@ def theory_and_simulation(utilisation: float, simulated_days: float, theory_days
     return f"{said}: about the same here."
 
 
+# measured utilisation from which an office is at (or past) its wall: the work that
+# falls due is more than the caseworkers can do, the queue grows through the run, and a
+# longer run would show longer waits (a finite run's utilisation never reads above 100 %)
+AT_WALL = 0.98
+NO_STEADY_STATE = "no steady state: the queue grows through the run"
+
+
+def at_the_wall(utilisation: float) -> bool:
+    """Whether a run's measured utilisation says the office is at or past its wall."""
+    return utilisation >= AT_WALL
+
+
+def measured_years(scenario: cl.Scenario) -> float:
+    """The years a run measures: its length after the warm-up."""
+    sim = scenario.simulation
+    return sim.duration_years - sim.warmup_years
+
+
+def wall_note(utilisation: float, years: float, what: str = "every number here") -> str | None:
+    """What to say beside the numbers of a run at the wall (None below it): there is no
+    steady state, and a simulated number is the one within this run's length, which a
+    longer run would change (a wait of "1020.2 days" said alone reads as the office's)."""
+    if not at_the_wall(utilisation):
+        return None
+    return (
+        f"**At the wall ({utilisation:.0%} utilisation): {NO_STEADY_STATE}.** The work "
+        "falling due is more than the caseworkers can do, so waits and backlog keep "
+        f"growing: {what} is what this run shows within its {plural(years, 'measured year')}, "
+        "and a longer run would show more."
+    )
+
+
+def plural(n: float, word: str) -> str:
+    """`n` and `word`, plural unless `n` is 1 ("1 refugee", "2.5 refugees")."""
+    return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
+
+
 # the verdicts of `simulator.pair`'s table (`simulator.Verdict`), as a difference card
 # says them under its value
 VERDICTS = {
