@@ -396,6 +396,29 @@ def test_the_prediction_at_the_wall_says_the_answer_grows_with_the_run(app: AppT
     assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
 
 
+def test_a_range_from_few_replications_is_rough_and_one_replication_a_first_look() -> None:
+    """A 10th-90th percentile range from 2 replications was stated as the range 8 in 10
+    municipalities see; a card from one replication was not marked as a first look."""
+    from simulator.app import figures
+
+    assert "rough: from only 3 replications" in texts.range_caveat(3)
+    assert texts.range_caveat(texts.RANGE_REPLICATIONS) == "" == texts.range_caveat(1)
+    assert texts.replications_note(1).lower().startswith("one replication: a first look")
+    assert "rough" in texts.replications_note(2) and "rough" not in texts.replications_note(10)
+    assert "rough" in figures.range_label(2) and figures.range_label(10) == figures.RANGE_LABEL
+    assert "(rough: from only 3 replications" in peak.range_text([1.0, 2.0, 3.0], ".0f")
+    assert "rough" not in peak.range_text([float(v) for v in range(10)], ".0f")
+    assert peak.range_text([], ".0f").lower() == texts.FIRST_LOOK_CARD
+
+
+def test_the_pages_mark_ranges_from_three_replications_rough(app: AppTest) -> None:
+    at = page(app, "peak")
+    ranges = [c.value for c in at.caption if c.value.startswith("Each municipality's own")]
+    assert ranges and all("rough: from only 3 replications" in r for r in ranges)
+    at = page(at, "hockey")
+    assert any("Mean of 3 replications" in c.value and "rough" in c.value for c in at.caption)
+
+
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
     from simulator.app import texts
 

@@ -44,6 +44,15 @@ RANGE_LABEL = (
     "(10th–90th percentile over replications)"
 )
 CI_LABEL = "95 % interval of the mean"
+
+
+def range_label(replications: int) -> str:
+    """The legend's words for the range 8 of 10 lie in, marked rough when it rests on
+    fewer than `texts.RANGE_REPLICATIONS` replications."""
+    caveat = texts.range_caveat(replications)
+    return f"{RANGE_LABEL}: {caveat}" if caveat else RANGE_LABEL
+
+
 DS_LABEL = f"DS recommendation: {BAND_TEXT} cases per caseworker"
 
 STYLE = {
@@ -185,7 +194,7 @@ def band_handles(n: int) -> dict[str, Patch]:
         return {}
     return {
         f"darker band: {CI_LABEL}": Patch(color=GREY, alpha=0.75),
-        f"lighter band: {RANGE_LABEL}": Patch(color=GREY, alpha=0.3),
+        f"lighter band: {range_label(n)}": Patch(color=GREY, alpha=0.3),
     }
 
 
@@ -326,7 +335,7 @@ def hockey_figure(
                     linewidth=7,
                     alpha=0.45,
                     capsize=0,
-                    label=f"your setting: {RANGE_LABEL}",
+                    label=f"your setting: {range_label(current.replications)}",
                 )
                 ax.errorbar(
                     [current.x * 100],
@@ -421,7 +430,7 @@ def guess_figure(
                 alpha=0.3,
                 linewidth=16,
                 solid_capstyle="butt",
-                label=RANGE_LABEL,
+                label=range_label(result.replications),
             )
         if np.isfinite(result.y_low):
             ax.plot(

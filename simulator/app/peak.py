@@ -203,13 +203,15 @@ def spread(values: list[float | None]) -> tuple[float, float] | None:
 
 
 def range_text(values: list[float | None], fmt: str, unit: str = "") -> str:
-    """ "each municipality's own, 8 in 10: 5 to 9 months" beside a key number (nothing for
-    one replication): the same number read off each replication on its own."""
+    """ "each municipality's own, 8 in 10: 5 to 9 months" beside a key number: the same
+    number read off each replication on its own, marked rough from fewer than
+    `texts.RANGE_REPLICATIONS`; with one replication, that the card is a first look."""
     found = spread(values)
     if found is None:
-        return ""
+        return texts.FIRST_LOOK_CARD.capitalize()
     low, high = (("not in the run" if not np.isfinite(v) else format(v, fmt) + unit) for v in found)
-    return f"Each municipality's own, 8 in 10: {low} to {high}"
+    caveat = texts.range_caveat(len(values))
+    return f"Each municipality's own, 8 in 10: {low} to {high}" + (f" ({caveat})" if caveat else "")
 
 
 def draw(results: Results, peak: Peak, final: bool) -> None:

@@ -130,7 +130,8 @@ def sidebar(shown: Scenario | None = None) -> Settings:
                 "municipalities like this one lies.\n"
                 "- **Lighter band: the range 8 of 10 municipalities like this one would "
                 "see** (10th to 90th percentile over replications). What your own town "
-                "may well see.\n"
+                "may well see. From fewer than 10 replications it is rough, and "
+                "said so.\n"
                 "- Each replication is the same municipality with other random arrivals, "
                 "families, illnesses and task times."
             )

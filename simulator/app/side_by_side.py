@@ -154,9 +154,10 @@ def card(row: pd.Series) -> tuple[str, str]:
     return value, texts.verdict_words(verdict)
 
 
-def cards(rows: pd.DataFrame) -> None:
+def cards(rows: pd.DataFrame, replications: int) -> None:
     """The differences as cards, in rows of `CARDS_PER_ROW`, each saying under its value
-    whether it could be chance (the verdict of `simulator.pair`)."""
+    whether it could be chance (the verdict of `simulator.pair`); the range in a card's
+    tooltip is marked rough when it rests on few `replications`."""
     for start in range(0, len(rows), CARDS_PER_ROW):
         chunk = rows.iloc[start : start + CARDS_PER_ROW]
         cols = st.columns(CARDS_PER_ROW)[: len(chunk)]
@@ -172,7 +173,8 @@ def cards(rows: pd.DataFrame) -> None:
                 f"{row['unit']}; paired 95 % interval of the mean of B − A from "
                 f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({row['verdict']}); "
                 f"in 8 replications in 10, B − A was between {row['p10']:+.1f} and "
-                f"{row['p90']:+.1f}.",
+                f"{row['p90']:+.1f}"
+                + (f" ({caveat})." if (caveat := texts.range_caveat(replications)) else "."),
             )
 
 
@@ -212,7 +214,7 @@ def draw(answers: list[Results | None], final: bool) -> None:
         show.figure(figures.time_figure(panels, title=title, start=start))
         return
     rows = differences(a, b)
-    cards(rows)
+    cards(rows, a.replications)
     show.figure(figures.time_figure(panels, title=title, start=start))
     drawn = rows["verdict"].map(texts.has_interval)
     if not drawn.any():

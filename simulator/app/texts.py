@@ -238,6 +238,33 @@ def plural(n: float, word: str) -> str:
     return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
 
 
+# replications from which a range 8 in 10 lie in (10th to 90th percentile) is stated
+# without a caveat: from fewer, its ends rest on one or two runs each and are rough
+RANGE_REPLICATIONS = 10
+FIRST_LOOK_CARD = "one replication: a first look"
+
+
+def range_caveat(replications: int) -> str:
+    """What to say beside a range 8 in 10 lie in that rests on `replications` runs: nothing
+    from `RANGE_REPLICATIONS` on, else that it is rough and why ("" for none at all)."""
+    if replications >= RANGE_REPLICATIONS or replications < 2:
+        return ""
+    return (
+        f"rough: from only {replications} replications (a 10th–90th percentile range "
+        f"needs {RANGE_REPLICATIONS} or more)"
+    )
+
+
+def replications_note(replications: int) -> str:
+    """What the numbers on the cards rest on: one replication (a first look), or the mean
+    of several, with a caveat where their range is rough."""
+    if replications <= 1:
+        return f"{FIRST_LOOK_CARD.capitalize()}; the full answer follows."
+    said = f"Mean of {replications} replications."
+    caveat = range_caveat(replications)
+    return f"{said} Their range 8 in 10 lie in is {caveat}." if caveat else said
+
+
 # the verdicts of `simulator.pair`'s table (`simulator.Verdict`), as a difference card
 # says them under its value
 VERDICTS = {
