@@ -692,7 +692,11 @@ def test_side_by_side_says_identical_and_what_could_be_chance(app: AppTest) -> N
     for short, words in [("Cases each", "Open cases per caseworker"), ("Wait", "Mean wait")]:
         verdict = table.loc[next(m for m in table.index if m.startswith(words)), "verdict"]
         assert card(at, f"{short}, B − A")[1] == texts.verdict_words(verdict)
-    assert card(at, "Tasks dropped, B − A") == ("—", "off in both: not modelled")
+    assert card(at, "Tasks dropped, B − A") == ("—", "switched off in both A and B")
+    dropped = table.loc["Optional tasks dropped by triage (tasks)"]
+    assert dropped["verdict"] == "switched off in both A and B: its zeros are no finding"
+    assert dropped["B − A"] == "—" == dropped["paired 95 % interval"]
+    assert "not modelled" not in " ".join(table["verdict"])
     figures_before = len(at.image)
     at.slider(key="side-b-caseworkers").set_value(4).run()
     for label in ["Cases each", "Backlog", "Wait", "On time", "Utilisation"]:

@@ -163,18 +163,23 @@ def cards(rows: pd.DataFrame, replications: int) -> None:
         cols = st.columns(CARDS_PER_ROW)[: len(chunk)]
         for col, (_, row) in zip(cols, chunk.iterrows(), strict=True):
             value, verdict = card(row)
+            caveat = texts.range_caveat(replications)
+            said = (
+                f"{row['words']}: {texts.OFF_IN_BOTH_TABLE}."
+                if texts.is_off(row["verdict"])
+                else f"{row['words']}: A {row['A']:.1f} {row['unit']}, B {row['B']:.1f} "
+                f"{row['unit']}; paired 95 % interval of the mean of B − A from "
+                f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({verdict}); "
+                f"in 8 replications in 10, B − A was between {row['p10']:+.1f} and "
+                f"{row['p90']:+.1f}" + (f" ({caveat})." if caveat else ".")
+            )
             col.metric(
                 row["short"],
                 value,
                 delta=verdict,
                 delta_color="off",
                 delta_arrow="off",
-                help=f"{row['words']}: A {row['A']:.1f} {row['unit']}, B {row['B']:.1f} "
-                f"{row['unit']}; paired 95 % interval of the mean of B − A from "
-                f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({row['verdict']}); "
-                f"in 8 replications in 10, B − A was between {row['p10']:+.1f} and "
-                f"{row['p90']:+.1f}"
-                + (f" ({caveat})." if (caveat := texts.range_caveat(replications)) else "."),
+                help=said,
             )
 
 
@@ -227,7 +232,9 @@ def draw(answers: list[Results | None], final: bool) -> None:
             )
         )
     if drawn.any() and not drawn.all():
-        words = [f"{r['label']}: {r['verdict']}" for _, r in rows[~drawn].iterrows()]
+        words = [
+            f"{r['label']}: {texts.verdict_words(r['verdict'])}" for _, r in rows[~drawn].iterrows()
+        ]
         st.caption("Not drawn, no interval to draw: " + "; ".join(words) + ".")
     st.dataframe(
         table(rows),
@@ -238,21 +245,28 @@ def draw(answers: list[Results | None], final: bool) -> None:
 
 def table(rows: pd.DataFrame) -> pd.DataFrame:
     """The differences as the page's table: A and B in their own units (per cent for a
-    share), B − A in its own (percentage points for a share) and its paired interval."""
+    share), B − A in its own (percentage points for a share) and its paired interval. A
+    metric whose mechanism both settings switch off has no difference or interval (a dash)
+    and says so: its "+0.00" read as a finding, and the API's "not modelled" as a gap in
+    the model rather than a setting."""
+    off = rows["verdict"].map(texts.is_off)
     return pd.DataFrame(
         {
             "metric": [f"{w} ({u})" for w, u in zip(rows["words"], rows["unit"], strict=True)],
             "A": rows["A"].round(2),
             "B": rows["B"].round(2),
             "B − A": [
-                f"{d:+.2f} {u}"
-                for d, u in zip(rows["difference"], rows["difference_unit"], strict=True)
+                "—" if o else f"{d:+.2f} {u}"
+                for d, u, o in zip(rows["difference"], rows["difference_unit"], off, strict=True)
             ],
             "paired 95 % interval": [
-                f"{lo:+.2f} to {hi:+.2f}"
-                for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
+                "—" if o else f"{lo:+.2f} to {hi:+.2f}"
+                for lo, hi, o in zip(rows["ci_low"], rows["ci_high"], off, strict=True)
             ],
-            "verdict": rows["verdict"],
+            "verdict": [
+                texts.OFF_IN_BOTH_TABLE if o else v
+                for v, o in zip(rows["verdict"], off, strict=True)
+            ],
         }
     )
 

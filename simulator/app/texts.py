@@ -273,7 +273,12 @@ VERDICTS = {
     cl.Verdict.LOWER: "95 % interval clear of 0",
     cl.Verdict.IDENTICAL: "identical in every replication",
     cl.Verdict.ONE_REPLICATION: "one replication: no interval yet",
+    # the API's "off in both: not modelled": the mechanism exists in the model, the
+    # settings A and B both switch it off, so its zeros are no finding
+    cl.Verdict.OFF_IN_BOTH: "switched off in both A and B",
 }
+# what the table says for a metric whose mechanism both settings switch off
+OFF_IN_BOTH_TABLE = "switched off in both A and B: its zeros are no finding"
 WITH_INTERVAL = {cl.Verdict.CHANCE, cl.Verdict.HIGHER, cl.Verdict.LOWER}
 
 
