@@ -419,6 +419,21 @@ def test_the_pages_mark_ranges_from_three_replications_rough(app: AppTest) -> No
     assert any("Mean of 3 replications" in c.value and "rough" in c.value for c in at.caption)
 
 
+def test_each_page_says_the_period_its_numbers_are_measured_over(
+    app: AppTest, baseline: cl.Scenario
+) -> None:
+    """The same setting gave other numbers on the hockey stick (1.5 measured years) and
+    side by side (the scenario's 3), unsaid: each page says its run length near them."""
+    said = texts.period(hockey.setting(baseline, 4, 11.0))
+    assert "01 Jan 2015 to 01 Jul 2016 (1.5 years), after a warm-up of 3 years" in said
+    found = {}
+    for name in ("hockey", "side_by_side", "peak"):
+        at = page(app, name)
+        found[name] = [c.value for c in at.caption if "Simulated period" in c.value]
+        assert found[name], name
+    assert "(1.5 years)" in found["hockey"][0] and "(3 years)" in found["side_by_side"][0]
+
+
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
     from simulator.app import texts
 

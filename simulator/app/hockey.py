@@ -136,7 +136,7 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
         f"{texts.AT_WALL:.0%} utilisation or more the office is at its wall: theory's "
         "queue never settles and has no finite wait.",
     )
-    st.caption(texts.replications_note(current.replications))
+    st.caption(f"{texts.replications_note(current.replications)} {texts.period(current.scenario)}")
     note = texts.wall_note(here.x, texts.measured_years(current.scenario), "the simulated wait")
     if done and note:
         st.warning(note)

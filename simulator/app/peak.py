@@ -226,6 +226,7 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
         )
     else:
         cards(results, peak, bands)
+    st.caption(texts.period(results.scenario))
     draw_figure(results, peak, bands)
 
 

@@ -121,7 +121,7 @@ def draw(results: Results | None, locked: Round, final: bool) -> None:
         delta_color="off",
         help="Mean over replications, after the warm-up.",
     )
-    st.caption(texts.replications_note(result.replications))
+    st.caption(f"{texts.replications_note(result.replications)} {texts.period(results.scenario)}")
     note = texts.wall_note(result.x, texts.measured_years(results.scenario), "the answer")
     if note:
         st.warning(note)

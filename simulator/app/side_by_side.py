@@ -214,11 +214,13 @@ def draw(answers: list[Results | None], final: bool) -> None:
             st.warning(f"**Setting {name}:** {note}")
     if min(a.replications, b.replications) < 2 or a.replications != b.replications:
         st.caption(
-            "Paired differences need both sides run with the same replications: they are coming."
+            "Paired differences need both sides run with the same replications: they are "
+            f"coming. {texts.period(a.scenario)}"
         )
         show.figure(figures.time_figure(panels, title=title, start=start))
         return
     rows = differences(a, b)
+    st.caption(texts.period(a.scenario))
     cards(rows, a.replications)
     show.figure(figures.time_figure(panels, title=title, start=start))
     drawn = rows["verdict"].map(texts.has_interval)

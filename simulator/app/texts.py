@@ -233,6 +233,25 @@ def wall_note(utilisation: float, years: float, what: str = "every number here")
     )
 
 
+def period(scenario: cl.Scenario) -> str:
+    """The simulated period a page's numbers are measured over, said near them: pages run
+    different lengths (the hockey stick 1.5 measured years, side by side the scenario's
+    own), so the same setting can give different numbers on two pages."""
+    sim = scenario.simulation
+    measured = plural(round(measured_years(scenario), 2), "year")
+    if sim.warmup_end is None or sim.warmup_years <= 0:
+        return (
+            f"Simulated period: {sim.start_date:%d %b %Y} to {sim.last_day:%d %b %Y} "
+            f"({measured}), all of it measured."
+        )
+    return (
+        f"Simulated period: numbers measured from {sim.warmup_end:%d %b %Y} to "
+        f"{sim.last_day:%d %b %Y} ({measured}), after a warm-up of "
+        f"{plural(round(sim.warmup_years, 2), 'year')} from {sim.start_date:%d %b %Y}. "
+        "Another page's run length can give other numbers for the same setting."
+    )
+
+
 def plural(n: float, word: str) -> str:
     """`n` and `word`, plural unless `n` is 1 ("1 refugee", "2.5 refugees")."""
     return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
