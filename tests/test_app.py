@@ -434,6 +434,31 @@ def test_each_page_says_the_period_its_numbers_are_measured_over(
     assert "(1.5 years)" in found["hockey"][0] and "(3 years)" in found["side_by_side"][0]
 
 
+def test_texts_say_one_refugee_and_one_caseworker_in_the_singular() -> None:
+    """ "1 refugees a month" read on the hockey stick; "caseworker(s)" in the figures."""
+    assert texts.per_month(1) == "1 refugee a month"
+    assert texts.per_month(11) == "11 refugees a month"
+    assert texts.per_month(1, "extra refugee") == "1 extra refugee a month"
+    assert texts.plural(1, "caseworker") == "1 caseworker"
+    assert texts.starting(1) == "1 new caseworker starts"
+    assert texts.starting(2) == "2 new caseworkers start"
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "moved"), [("hockey", "hockey-arrivals", 7), ("peak", "peak-extra", 25)]
+)
+def test_a_page_s_reset_restores_its_defaults(
+    app: AppTest, name: str, key: str, moved: int
+) -> None:
+    at = page(app, name)
+    default = at.slider(key=key).value
+    at.slider(key=key).set_value(moved).run()
+    assert at.slider(key=key).value == moved
+    next(b for b in at.button if b.label == "Reset this page's settings").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.slider(key=key).value == default
+
+
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
     from simulator.app import texts
 

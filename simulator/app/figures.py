@@ -450,7 +450,12 @@ def guess_figure(
             color=BLUE,
             markeredgecolor=BLACK,
             linestyle="none",
-            label=f"the simulation: mean of {result.replications} replication(s)",
+            label="the simulation: "
+            + (
+                "one replication"
+                if result.replications == 1
+                else f"mean of {result.replications} replications"
+            ),
         )
         ax.plot(
             [guess],

@@ -144,8 +144,8 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
         st.markdown(texts.theory_and_simulation(here.x, here.y, theory_days))
     others = [point(r) for r in answers[1:] if r is not None]
     title = (
-        f"Waiting against utilisation: {caseworkers} caseworkers, "
-        f"{per_month:g} refugees a month (diamond)"
+        f"Waiting against utilisation: {texts.plural(caseworkers, 'caseworker')}, "
+        f"{texts.per_month(per_month)} (diamond)"
     )
     show.figure(figures.hockey_figure(theory, others, here, title=title))
 
@@ -192,6 +192,7 @@ def page() -> None:
         help=texts.tip("per_month"),
         persist_state="session",
     )
+    show.reset("hockey-")
     room = show.settings()
     try:
         current = setting(base, int(caseworkers), float(per_month))

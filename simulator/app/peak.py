@@ -295,14 +295,12 @@ def draw_figure(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) ->
     spans = []
     if peak.extra > 0:
         spans.append(
-            figures.Span(peak.start, peak.end, f"the peak: {peak.extra:g} extra refugees a month")
-        )
-    if peak.hires:
-        spans.append(
             figures.Span(
-                peak.hired_from, None, f"{peak.hires} new caseworker(s) start", figures.GREEN
+                peak.start, peak.end, f"the peak: {texts.per_month(peak.extra, 'extra refugee')}"
             )
         )
+    if peak.hires:
+        spans.append(figures.Span(peak.hired_from, None, texts.starting(peak.hires), figures.GREEN))
     start = add_months(peak.start, -BEFORE_MONTHS)
     panels = [
         figures.Panel(
@@ -384,8 +382,8 @@ def controls(base: Scenario) -> Peak:
             disabled=hires == 0,
         )
         st.caption(
-            f"Normal times: {normal_level(base):g} refugees a month, "
-            f"{base.caseworkers.staffing[0].caseworkers} caseworkers (the scenario "
+            f"Normal times: {texts.per_month(normal_level(base))}, "
+            f"{texts.plural(base.caseworkers.staffing[0].caseworkers, 'caseworker')} (the scenario "
             f"`{base.name}`)."
         )
     return Peak(float(extra), start, int(months), int(hires), int(after))
@@ -408,6 +406,7 @@ def page() -> None:
     show.header("peak", "The peak")
     base = show.base_scenario()
     peak = controls(base)
+    show.reset("peak-")
     try:
         scenario = peak_scenario(base, peak)
     except cl.ScenarioError as exc:

@@ -157,6 +157,24 @@ def header(page: str, title: str) -> None:
         st.markdown(f"**Before you run:** {texts.ASK[page]}")
 
 
+def reset(prefix: str) -> None:
+    """A button that restores a page's settings to their defaults. The sliders keep their
+    values across pages for the session, so a room coming back to a page finds the last
+    group's setting; the button forgets the page's own keys (those starting `prefix`),
+    and Streamlit draws the widgets with their defaults again."""
+
+    def forget() -> None:
+        for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+            del st.session_state[key]
+
+    st.button(
+        "Reset this page's settings",
+        key=f"reset-{prefix}",
+        on_click=forget,
+        help="Back to the page's defaults (the scenario's own setting).",
+    )
+
+
 def debrief(page: str) -> None:
     """What to point at once the answer is on the screen."""
     st.info(f"**Debrief:** {texts.DEBRIEF[page]}")

@@ -299,6 +299,7 @@ def page() -> None:
         a = controls(base, "A", start)
     with right:
         b = controls(base, "B", replace(start, caseworkers=start.caseworkers + 1))
+    show.reset("side-")
     room = show.settings()
     try:
         scenarios = [side_scenario(base, a), side_scenario(base, b)]

@@ -257,6 +257,16 @@ def plural(n: float, word: str) -> str:
     return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
 
 
+def per_month(n: float, word: str = "refugee") -> str:
+    """ "1 refugee a month", "11 refugees a month"."""
+    return f"{plural(n, word)} a month"
+
+
+def starting(n: int) -> str:
+    """ "1 new caseworker starts", "2 new caseworkers start"."""
+    return plural(n, "new caseworker") + (" starts" if n == 1 else " start")
+
+
 # replications from which a range 8 in 10 lie in (10th to 90th percentile) is stated
 # without a caveat: from fewer, its ends rest on one or two runs each and are rough
 RANGE_REPLICATIONS = 10
