@@ -459,6 +459,36 @@ def test_a_page_s_reset_restores_its_defaults(
     assert at.slider(key=key).value == default
 
 
+def test_the_peak_s_cards_fit_and_its_axes_keep_the_largest_range_drawn() -> None:
+    """A card read "not in the …" (cut short in a quarter of the page); the axes fitted
+    each answer, so a small peak looked as big as a large one."""
+    from simulator.app import figures
+
+    assert peak.outlast_value(None) == f"> {peak.TAIL_MONTHS} months"
+    assert len(peak.outlast_value(None)) <= len("15 months") + 2
+    assert peak.outlast_value(15) == "15 months"
+    weeks = pd.date_range("2015-01-04", periods=4, freq="7D")
+
+    def bands(level: float) -> dict[str, pd.DataFrame]:
+        one = pd.DataFrame({"date": weeks, "mean": [level] * 4, "p90": [level * 1.5] * 4})
+        return {"backlog_hours": one, "caseload_per_worker": one}
+
+    big = peak.axis_tops(bands(1000.0), {})
+    assert big["backlog_hours"] == pytest.approx(1500 * 1.08)
+    assert peak.axis_tops(bands(100.0), big) == big  # a smaller peak: the same axes
+    line = figures.Line("backlog", bands(100.0)["backlog_hours"].assign(replications=1))
+    fig = figures.time_figure([figures.Panel("Backlog", "hours", [line], top=1620.0)], title="t")
+    assert fig.axes[0].get_ylim() == (0.0, 1620.0)
+
+
+def test_the_peak_without_a_peak_has_no_debrief_about_one(app: AppTest) -> None:
+    at = page(app, "peak")
+    assert any("Debrief" in i.value for i in at.info)
+    at.slider(key="peak-extra").set_value(0).run()
+    assert not any("Debrief" in i.value for i in at.info)
+    assert any("No peak" in i.value for i in at.info)
+
+
 def test_the_readme_s_session_plan_is_the_app_s() -> None:
     from simulator.app import texts
 
@@ -688,7 +718,7 @@ def test_the_peak_gives_ranges_and_without_extra_arrivals_says_there_is_no_peak(
     assert len(ranges) == 4  # one under each key number
     # each key number is the middle municipality's, so the range under it holds it
     for shown, below in zip(at.metric, ranges, strict=True):
-        if "not in the run" in shown.value + below:
+        if "not in the run" in below or shown.value == peak.NOT_BACK:
             continue
         low, high = (number(side) for side in below.split(": ", 1)[1].split(" to "))
         assert low <= number(shown.value) <= high, (shown.label, shown.value, below)

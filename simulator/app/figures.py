@@ -93,6 +93,7 @@ class Panel:
     percent: bool = False
     bars: pd.Series | None = None  # optional bars by date (e.g. arrivals per month)
     bar_label: str = ""
+    top: float | None = None  # a fixed top of the value axis (settings compared by eye)
 
 
 @dataclass
@@ -258,6 +259,8 @@ def time_figure(
             ax.set_ylabel(panel.unit)
             if panel.percent:
                 ax.set_ylim(-2, 103)
+            elif panel.top is not None:
+                ax.set_ylim(0, panel.top)
             else:
                 ax.set_ylim(bottom=0)
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
