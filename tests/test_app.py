@@ -476,6 +476,8 @@ def test_the_peak_s_cards_fit_and_its_axes_keep_the_largest_range_drawn() -> Non
     big = peak.axis_tops(bands(1000.0), {})
     assert big["backlog_hours"] == pytest.approx(1500 * 1.08)
     assert peak.axis_tops(bands(100.0), big) == big  # a smaller peak: the same axes
+    wide = {k: v.assign(ci_high=3000.0) for k, v in bands(1000.0).items()}
+    assert peak.axis_tops(wide, {})["backlog_hours"] == pytest.approx(3000 * 1.08)
     line = figures.Line("backlog", bands(100.0)["backlog_hours"].assign(replications=1))
     fig = figures.time_figure([figures.Panel("Backlog", "hours", [line], top=1620.0)], title="t")
     assert fig.axes[0].get_ylim() == (0.0, 1620.0)

@@ -49,8 +49,12 @@ CI_LABEL = "95 % interval of the mean"
 def range_label(replications: int) -> str:
     """The legend's words for the range 8 of 10 lie in, marked rough when it rests on
     fewer than `texts.RANGE_REPLICATIONS` replications."""
-    caveat = texts.range_caveat(replications)
-    return f"{RANGE_LABEL}: {caveat}" if caveat else RANGE_LABEL
+    if not texts.range_caveat(replications):
+        return RANGE_LABEL
+    return (  # short enough for the legend's one line at the figures' width
+        "the range 8 of 10 municipalities like this one would see, rough: only "
+        f"{replications} replications ({texts.RANGE_REPLICATIONS} or more needed)"
+    )
 
 
 DS_LABEL = f"DS recommendation: {BAND_TEXT} cases per caseworker"

@@ -307,7 +307,9 @@ def axis_tops(bands: dict[str, pd.DataFrame], seen: dict[str, float]) -> dict[st
     tops = dict(seen)
     for metric in SCALED:
         b = bands[metric]
-        high = pd.concat([b["mean"], b["p90"]]).max()
+        # both bands fit: with few replications the interval of the mean can reach
+        # above the range 8 in 10 lie in (a t quantile on 2 degrees of freedom)
+        high = pd.concat([b[c] for c in ("mean", "ci_high", "p90") if c in b]).max()
         if pd.notna(high) and high > 0:
             tops[metric] = max(tops.get(metric, 0.0), float(high) * 1.08)
     return tops

@@ -279,8 +279,8 @@ def range_caveat(replications: int) -> str:
     if replications >= RANGE_REPLICATIONS or replications < 2:
         return ""
     return (
-        f"rough: from only {replications} replications (a 10th–90th percentile range "
-        f"needs {RANGE_REPLICATIONS} or more)"
+        f"rough: from only {replications} replications, where a 10th–90th percentile "
+        f"range needs {RANGE_REPLICATIONS} or more"
     )
 
 
