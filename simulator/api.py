@@ -873,6 +873,10 @@ def waiting_theory(results: Results, utilisation: Sequence[float]) -> pd.DataFra
     calendar days at 7 / 5. Both are NaN at utilisation 1 and above, where the queue
     grows without end. The simulation waits longer at low load (a task created in the
     evening waits for the morning) and under deadlines and bursts theory leaves out.
+
+    A run in which no task was completed after the warm-up (an office far past its
+    capacity) has no task time to give: a ValueError says so, rather than a division
+    by zero.
     """
     import numpy as np
     import pandas as pd
@@ -882,6 +886,11 @@ def waiting_theory(results: Results, utilisation: Sequence[float]) -> pd.DataFra
     summary = results.summary.set_index("metric")["mean"]
     servers = max(1, round(float(summary.get("caseworkers_present_mean", 1.0))))
     done = results.by_task[results.by_task["completed"] > 0]
+    if done.empty:
+        raise ValueError(
+            "no task was completed after the warm-up in this run (the office is past its "
+            "capacity): queueing theory has no mean task time to work with"
+        )
     hours = float(np.average(done["hours_mean"], weights=done["completed"]))
     per_day = results.scenario.caseworkers.casework_hours_per_day
     rho = np.asarray(utilisation, dtype=float)

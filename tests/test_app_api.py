@@ -79,6 +79,23 @@ def test_waiting_theory_is_erlang_c_in_calendar_days(runs: tuple[cl.Results, cl.
     assert np.isnan(theory["pooled_days"].iloc[4])  # at 100 % the queue never settles
 
 
+def test_waiting_theory_without_a_completed_task_says_so() -> None:
+    """An office far past its capacity (1 caseworker, 11 refugees a month) completes no
+    task after the warm-up: no task time for theory, said as such, not a ZeroDivisionError."""
+    jammed = cl.load_scenario(
+        "baseline",
+        changes={
+            **SHORT,
+            "caseworkers.staffing.0.caseworkers": 1,
+            "arrivals.per_month": 11.0,
+        },
+    )
+    run = cl.run(jammed, replications=1, seed=20151104)
+    assert run.by_task["completed"].sum() == 0
+    with pytest.raises(ValueError, match="no task was completed after the warm-up"):
+        cl.waiting_theory(run, [0.5])
+
+
 def test_offered_staffing_needs_more_caseworkers_for_more_arrivals() -> None:
     base = cl.load_scenario("baseline")
     more = cl.load_scenario("baseline", changes={"arrivals.per_month": 22.0})

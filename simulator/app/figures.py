@@ -44,6 +44,19 @@ RANGE_LABEL = (
     "(10th–90th percentile over replications)"
 )
 CI_LABEL = "95 % interval of the mean"
+
+
+def range_label(replications: int) -> str:
+    """The legend's words for the range 8 of 10 lie in, marked rough when it rests on
+    fewer than `texts.RANGE_REPLICATIONS` replications."""
+    if not texts.range_caveat(replications):
+        return RANGE_LABEL
+    return (  # short enough for the legend's one line at the figures' width
+        "the range 8 of 10 municipalities like this one would see, rough: only "
+        f"{replications} replications ({texts.RANGE_REPLICATIONS} or more needed)"
+    )
+
+
 DS_LABEL = f"DS recommendation: {BAND_TEXT} cases per caseworker"
 
 STYLE = {
@@ -84,6 +97,7 @@ class Panel:
     percent: bool = False
     bars: pd.Series | None = None  # optional bars by date (e.g. arrivals per month)
     bar_label: str = ""
+    top: float | None = None  # a fixed top of the value axis (settings compared by eye)
 
 
 @dataclass
@@ -185,7 +199,7 @@ def band_handles(n: int) -> dict[str, Patch]:
         return {}
     return {
         f"darker band: {CI_LABEL}": Patch(color=GREY, alpha=0.75),
-        f"lighter band: {RANGE_LABEL}": Patch(color=GREY, alpha=0.3),
+        f"lighter band: {range_label(n)}": Patch(color=GREY, alpha=0.3),
     }
 
 
@@ -249,6 +263,8 @@ def time_figure(
             ax.set_ylabel(panel.unit)
             if panel.percent:
                 ax.set_ylim(-2, 103)
+            elif panel.top is not None:
+                ax.set_ylim(0, panel.top)
             else:
                 ax.set_ylim(bottom=0)
             for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -271,35 +287,37 @@ def time_figure(
 
 
 def hockey_figure(
-    theory: pd.DataFrame,
+    theory: pd.DataFrame | None,
     grid: Sequence[Point],
     current: Point | None,
     *,
     title: str,
     x_label: str = "caseworkers' utilisation: hours worked ÷ casework hours (%)",
 ) -> Figure:
-    """Mean wait for a task against utilisation: queueing theory's two curves, the
-    simulated grid and the current setting with its uncertainty."""
+    """Mean wait for a task against utilisation: queueing theory's two curves (none
+    when `theory` is None: a run with no task completed has no task time to give them),
+    the simulated grid and the current setting with its uncertainty."""
     fig = _figure(11.5, 7.4)
     with matplotlib.rc_context(STYLE):
         ax = fig.subplots()
-        x = theory["utilisation"].to_numpy() * 100
-        ax.plot(
-            x,
-            theory["own_queue_days"],
-            color=BLACK,
-            linestyle="--",
-            linewidth=2,
-            label="queueing theory: each caseworker her own queue (M/M/1)",
-        )
-        ax.plot(
-            x,
-            theory["pooled_days"],
-            color=BLACK,
-            linestyle=":",
-            linewidth=2.4,
-            label="queueing theory: caseworkers share one queue (M/M/c, Erlang C)",
-        )
+        if theory is not None:
+            x = theory["utilisation"].to_numpy() * 100
+            ax.plot(
+                x,
+                theory["own_queue_days"],
+                color=BLACK,
+                linestyle="--",
+                linewidth=2,
+                label="queueing theory: each caseworker her own queue (M/M/1)",
+            )
+            ax.plot(
+                x,
+                theory["pooled_days"],
+                color=BLACK,
+                linestyle=":",
+                linewidth=2.4,
+                label="queueing theory: caseworkers share one queue (M/M/c, Erlang C)",
+            )
         done = sorted((p for p in grid if np.isfinite(p.x) and np.isfinite(p.y)), key=lambda p: p.x)
         if done:
             n = min(p.replications for p in done)
@@ -324,7 +342,7 @@ def hockey_figure(
                     linewidth=7,
                     alpha=0.45,
                     capsize=0,
-                    label=f"your setting: {RANGE_LABEL}",
+                    label=f"your setting: {range_label(current.replications)}",
                 )
                 ax.errorbar(
                     [current.x * 100],
@@ -419,7 +437,7 @@ def guess_figure(
                 alpha=0.3,
                 linewidth=16,
                 solid_capstyle="butt",
-                label=RANGE_LABEL,
+                label=range_label(result.replications),
             )
         if np.isfinite(result.y_low):
             ax.plot(
@@ -439,7 +457,12 @@ def guess_figure(
             color=BLUE,
             markeredgecolor=BLACK,
             linestyle="none",
-            label=f"the simulation: mean of {result.replications} replication(s)",
+            label="the simulation: "
+            + (
+                "one replication"
+                if result.replications == 1
+                else f"mean of {result.replications} replications"
+            ),
         )
         ax.plot(
             [guess],

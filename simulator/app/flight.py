@@ -331,7 +331,7 @@ def situation(results: Results, scenario: Scenario, game: Game) -> None:
     ]
     spans = [figures.Span(game_start(scenario), None, "you take over", figures.BLACK)]
     spans += [
-        figures.Span(day, None, f"{n} new caseworker(s) start", figures.GREEN)
+        figures.Span(day, None, texts.starting(n), figures.GREEN)
         for day, n in hire_dates(scenario, game.hires)
     ]
     show.figure(
@@ -587,7 +587,7 @@ def page() -> None:
         st.markdown(
             f"The scenario: **{scenario.name}**. You take over on "
             f"{game_start(scenario):%d %B %Y} with "
-            f"{staffing_with(scenario, [])[0]['caseworkers']} caseworkers. Seed "
+            f"{texts.plural(staffing_with(scenario, [])[0]['caseworkers'], 'caseworker')}. Seed "
             f"**{room.seed}**: everyone in the room with this seed meets the same arrivals."
         )
         if st.button("Start the game", type="primary"):

@@ -90,14 +90,25 @@ def point(results: Results, label: str = "") -> figures.Point:
     )
 
 
+def completed_tasks(results: Results) -> float:
+    """Tasks completed after the warm-up, over all replications: what queueing theory's
+    mean task time is averaged over (`simulator.waiting_theory`). None completed (an
+    office far past its capacity) leaves theory nothing to draw from."""
+    return float(results.by_task["completed"].sum())
+
+
 def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> None:
-    """The key numbers and the figure."""
+    """The key numbers and the figure; where no task was completed in the run, a
+    message that says so in place of queueing theory's numbers."""
     current = answers[0]
     if current is None:
         return
     here = point(current)
-    theory = cl.waiting_theory(current, np.linspace(0.02, 0.99, 90))
-    at = cl.waiting_theory(current, [min(here.x, 0.999)])
+    done = completed_tasks(current) > 0
+    theory = cl.waiting_theory(current, np.linspace(0.02, 0.99, 90)) if done else None
+    if not done:
+        st.warning(texts.NOTHING_COMPLETED)
+    wall = texts.at_the_wall(here.x)
     a, b, c = st.columns(3)
     a.metric(
         "Caseworkers' utilisation",
@@ -107,19 +118,34 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
     b.metric(
         "Mean wait before a task is started",
         f"{here.y:.1f} days",
+        delta="within this run: grows with its length" if wall else None,
+        delta_color="off",
+        delta_arrow="off",
         help="Calendar days from when a task falls due until a caseworker starts it, "
         "mean over all tasks after the warm-up.",
     )
+    theory_days = float("nan")
+    if done and not wall:
+        at = cl.waiting_theory(current, [here.x])
+        theory_days = float(at["own_queue_days"].iloc[0])
     c.metric(
         "Queueing theory at this utilisation",
-        f"{float(at['own_queue_days'].iloc[0]):.1f} days",
+        f"{theory_days:.1f} days" if done and not wall else ("no steady state" if done else "—"),
         help="M/M/1 for each caseworker's own queue, with the same mean task time "
-        "(a simpler office: no deadlines, no priorities, no nights or weekends).",
+        "(a simpler office: no deadlines, no priorities, no nights or weekends). At "
+        f"{texts.AT_WALL:.0%} utilisation or more the office is at its wall: theory's "
+        "queue never settles and has no finite wait.",
     )
+    st.caption(f"{texts.replications_note(current.replications)} {texts.period(current.scenario)}")
+    note = texts.wall_note(here.x, texts.measured_years(current.scenario), "the simulated wait")
+    if done and note:
+        st.warning(note)
+    elif done:
+        st.markdown(texts.theory_and_simulation(here.x, here.y, theory_days))
     others = [point(r) for r in answers[1:] if r is not None]
     title = (
-        f"Waiting against utilisation: {caseworkers} caseworkers, "
-        f"{per_month:g} refugees a month (diamond)"
+        f"Waiting against utilisation: {texts.plural(caseworkers, 'caseworker')}, "
+        f"{texts.per_month(per_month)} (diamond)"
     )
     show.figure(figures.hockey_figure(theory, others, here, title=title))
 
@@ -166,6 +192,7 @@ def page() -> None:
         help=texts.tip("per_month"),
         persist_state="session",
     )
+    show.reset("hockey-")
     room = show.settings()
     try:
         current = setting(base, int(caseworkers), float(per_month))

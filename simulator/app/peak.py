@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from simulator import Results, Scenario
 
 TAIL_MONTHS = 42  # the run goes on three and a half years after the peak
+NOT_BACK = f"> {TAIL_MONTHS} months"  # the card when the backlog is not back within the run
+AXES = "peak-axes"  # the session's value-axis tops (a "peak-" key: the reset forgets them)
+SCALED = ("backlog_hours", "caseload_per_worker")  # the panels whose axis top is kept
 BEFORE_MONTHS = 18  # the figure starts a year and a half before the peak
 START_CHOICES = 36  # the peak may start in any of the three years after the warm-up
 
@@ -203,13 +206,15 @@ def spread(values: list[float | None]) -> tuple[float, float] | None:
 
 
 def range_text(values: list[float | None], fmt: str, unit: str = "") -> str:
-    """ "each municipality's own, 8 in 10: 5 to 9 months" beside a key number (nothing for
-    one replication): the same number read off each replication on its own."""
+    """ "each municipality's own, 8 in 10: 5 to 9 months" beside a key number: the same
+    number read off each replication on its own, marked rough from fewer than
+    `texts.RANGE_REPLICATIONS`; with one replication, that the card is a first look."""
     found = spread(values)
     if found is None:
-        return ""
+        return texts.FIRST_LOOK_CARD.capitalize()
     low, high = (("not in the run" if not np.isfinite(v) else format(v, fmt) + unit) for v in found)
-    return f"Each municipality's own, 8 in 10: {low} to {high}"
+    caveat = texts.range_caveat(len(values))
+    return f"Each municipality's own, 8 in 10: {low} to {high}" + (f" ({caveat})" if caveat else "")
 
 
 def draw(results: Results, peak: Peak, final: bool) -> None:
@@ -224,6 +229,7 @@ def draw(results: Results, peak: Peak, final: bool) -> None:
         )
     else:
         cards(results, peak, bands)
+    st.caption(texts.period(results.scenario))
     draw_figure(results, peak, bands)
 
 
@@ -256,11 +262,11 @@ def cards(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> None:
     a, b, c, d = st.columns(4)
     a.metric(
         "Backlog normal again after",
-        "not in the run" if numbers.outlast_months is None else f"{numbers.outlast_months} months",
+        outlast_value(numbers.outlast_months),
         help="Months from the end of the peak until the backlog (quarterly mean) has come "
-        f"down 90 % of the way to its level before the peak ('not in the run': not within "
-        f"{TAIL_MONTHS} months). Each number here is the middle municipality's: the median "
-        "of the runs, each read on its own.",
+        f"down 90 % of the way to its level before the peak ('{NOT_BACK}': not within "
+        f"the {TAIL_MONTHS} months the run goes on after it). Each number here is the "
+        "middle municipality's: the median of the runs, each read on its own.",
     )
     a.caption(range_text([n.outlast_months for n in each], ".0f", " months"))
     b.metric(
@@ -287,31 +293,55 @@ def cards(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> None:
     d.caption(range_text([n.highest_caseload for n in each], ".0f", " cases"))
 
 
+def outlast_value(months: int | None) -> str:
+    """The card's value for the months until the backlog is back: "> 42 months" where it
+    is not back within the run ("not in the run" was cut short in a quarter of the page)."""
+    return NOT_BACK if months is None else f"{months} months"
+
+
+def axis_tops(bands: dict[str, pd.DataFrame], seen: dict[str, float]) -> dict[str, float]:
+    """The value-axis tops of the scaled panels: the highest the page has drawn this
+    session (`seen`) or this answer's own, whichever is higher. The axes only grow, so a
+    smaller peak after a bigger one is drawn on the same scale and the two can be
+    compared by eye (an axis fitted to each answer made every peak look the same size)."""
+    tops = dict(seen)
+    for metric in SCALED:
+        b = bands[metric]
+        # both bands fit: with few replications the interval of the mean can reach
+        # above the range 8 in 10 lie in (a t quantile on 2 degrees of freedom)
+        high = pd.concat([b[c] for c in ("mean", "ci_high", "p90") if c in b]).max()
+        if pd.notna(high) and high > 0:
+            tops[metric] = max(tops.get(metric, 0.0), float(high) * 1.08)
+    return tops
+
+
 def draw_figure(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> None:
     """The backlog, the caseload and the deadlines met over time."""
     spans = []
     if peak.extra > 0:
         spans.append(
-            figures.Span(peak.start, peak.end, f"the peak: {peak.extra:g} extra refugees a month")
-        )
-    if peak.hires:
-        spans.append(
             figures.Span(
-                peak.hired_from, None, f"{peak.hires} new caseworker(s) start", figures.GREEN
+                peak.start, peak.end, f"the peak: {texts.per_month(peak.extra, 'extra refugee')}"
             )
         )
+    if peak.hires:
+        spans.append(figures.Span(peak.hired_from, None, texts.starting(peak.hires), figures.GREEN))
     start = add_months(peak.start, -BEFORE_MONTHS)
+    tops = axis_tops(bands, st.session_state.get(AXES, {}))
+    st.session_state[AXES] = tops
     panels = [
         figures.Panel(
             "Backlog: hours of work waiting to be started",
             "hours",
             [figures.Line("backlog", bands["backlog_hours"], figures.BLUE)],
+            top=tops.get("backlog_hours"),
         ),
         figures.Panel(
             "Open cases per caseworker",
             "cases",
             [figures.Line("caseload", bands["caseload_per_worker"], figures.VERMILLION)],
             ds_band=True,
+            top=tops.get("caseload_per_worker"),
         ),
         figures.Panel(
             "Statutory tasks done by their deadline",
@@ -325,6 +355,10 @@ def draw_figure(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) ->
         "staffing held" if not peak.hires else f"{peak.hires} hired {peak.hired_from:%b %Y}"
     )
     show.figure(figures.time_figure(panels, title=title, spans=spans, start=start))
+    st.caption(
+        "The backlog and caseload axes keep the largest range drawn on this page, so "
+        "settings can be compared by eye; the reset button rescales them."
+    )
 
 
 def controls(base: Scenario) -> Peak:
@@ -381,8 +415,8 @@ def controls(base: Scenario) -> Peak:
             disabled=hires == 0,
         )
         st.caption(
-            f"Normal times: {normal_level(base):g} refugees a month, "
-            f"{base.caseworkers.staffing[0].caseworkers} caseworkers (the scenario "
+            f"Normal times: {texts.per_month(normal_level(base))}, "
+            f"{texts.plural(base.caseworkers.staffing[0].caseworkers, 'caseworker')} (the scenario "
             f"`{base.name}`)."
         )
     return Peak(float(extra), start, int(months), int(hires), int(after))
@@ -405,6 +439,7 @@ def page() -> None:
     show.header("peak", "The peak")
     base = show.base_scenario()
     peak = controls(base)
+    show.reset("peak-")
     try:
         scenario = peak_scenario(base, peak)
     except cl.ScenarioError as exc:
@@ -418,4 +453,5 @@ def page() -> None:
         lambda answers, final: draw(answers[0], peak, final) if answers[0] else None,
         ahead=lambda: [Job(peak_scenario(base, p), room.quick, room.seed) for p in one_step(peak)],
     )
-    show.debrief("peak")
+    if peak.extra > 0:  # the debrief is about a peak: none without one
+        show.debrief("peak")

@@ -121,6 +121,10 @@ def draw(results: Results | None, locked: Round, final: bool) -> None:
         delta_color="off",
         help="Mean over replications, after the warm-up.",
     )
+    st.caption(f"{texts.replications_note(result.replications)} {texts.period(results.scenario)}")
+    note = texts.wall_note(result.x, texts.measured_years(results.scenario), "the answer")
+    if note:
+        st.warning(note)
     show.figure(
         figures.guess_figure(
             locked.guess, result, title=question.words, unit=question.unit, scale=question.scale
@@ -133,7 +137,8 @@ def draw(results: Results | None, locked: Round, final: bool) -> None:
             "question": question.short,
             "answer": round(value, 2),
             MEAN_INTERVAL: span(result.y_low, result.y_high, question.scale),
-            RANGE: span(result.y_p10, result.y_p90, question.scale),
+            RANGE: span(result.y_p10, result.y_p90, question.scale)
+            + (" (rough)" if texts.range_caveat(result.replications) else ""),
             "replications": result.replications,
         }
         if not log or log[-1] != entry:
@@ -233,7 +238,11 @@ def page() -> None:
         # wide enough for their headers, narrow enough for the whole log at 1280 px
         column_config = {
             MEAN_INTERVAL: st.column_config.TextColumn(width=160),
-            RANGE: st.column_config.TextColumn(width=150),
+            RANGE: st.column_config.TextColumn(
+                width=170,
+                help="10th to 90th percentile over replications; '(rough)': from fewer "
+                f"than {texts.RANGE_REPLICATIONS} replications",
+            ),
         }
         st.dataframe(
             pd.DataFrame(log),

@@ -130,7 +130,8 @@ def sidebar(shown: Scenario | None = None) -> Settings:
                 "municipalities like this one lies.\n"
                 "- **Lighter band: the range 8 of 10 municipalities like this one would "
                 "see** (10th to 90th percentile over replications). What your own town "
-                "may well see.\n"
+                "may well see. From fewer than 10 replications it is rough, and "
+                "said so.\n"
                 "- Each replication is the same municipality with other random arrivals, "
                 "families, illnesses and task times."
             )
@@ -154,6 +155,24 @@ def header(page: str, title: str) -> None:
     with st.container(border=True):
         st.markdown(f"**For the trainer, to read out:** {texts.INTRO[page]}")
         st.markdown(f"**Before you run:** {texts.ASK[page]}")
+
+
+def reset(prefix: str) -> None:
+    """A button that restores a page's settings to their defaults. The sliders keep their
+    values across pages for the session, so a room coming back to a page finds the last
+    group's setting; the button forgets the page's own keys (those starting `prefix`),
+    and Streamlit draws the widgets with their defaults again."""
+
+    def forget() -> None:
+        for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+            del st.session_state[key]
+
+    st.button(
+        "Reset this page's settings",
+        key=f"reset-{prefix}",
+        on_click=forget,
+        help="Back to the page's defaults (the scenario's own setting).",
+    )
 
 
 def debrief(page: str) -> None:

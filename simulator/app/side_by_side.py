@@ -154,25 +154,32 @@ def card(row: pd.Series) -> tuple[str, str]:
     return value, texts.verdict_words(verdict)
 
 
-def cards(rows: pd.DataFrame) -> None:
+def cards(rows: pd.DataFrame, replications: int) -> None:
     """The differences as cards, in rows of `CARDS_PER_ROW`, each saying under its value
-    whether it could be chance (the verdict of `simulator.pair`)."""
+    whether it could be chance (the verdict of `simulator.pair`); the range in a card's
+    tooltip is marked rough when it rests on few `replications`."""
     for start in range(0, len(rows), CARDS_PER_ROW):
         chunk = rows.iloc[start : start + CARDS_PER_ROW]
         cols = st.columns(CARDS_PER_ROW)[: len(chunk)]
         for col, (_, row) in zip(cols, chunk.iterrows(), strict=True):
             value, verdict = card(row)
+            caveat = texts.range_caveat(replications)
+            said = (
+                f"{row['words']}: {texts.OFF_IN_BOTH_TABLE}."
+                if texts.is_off(row["verdict"])
+                else f"{row['words']}: A {row['A']:.1f} {row['unit']}, B {row['B']:.1f} "
+                f"{row['unit']}; paired 95 % interval of the mean of B − A from "
+                f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({verdict}); "
+                f"in 8 replications in 10, B − A was between {row['p10']:+.1f} and "
+                f"{row['p90']:+.1f}" + (f" ({caveat})." if caveat else ".")
+            )
             col.metric(
                 row["short"],
                 value,
                 delta=verdict,
                 delta_color="off",
                 delta_arrow="off",
-                help=f"{row['words']}: A {row['A']:.1f} {row['unit']}, B {row['B']:.1f} "
-                f"{row['unit']}; paired 95 % interval of the mean of B − A from "
-                f"{row['ci_low']:+.1f} to {row['ci_high']:+.1f} ({row['verdict']}); "
-                f"in 8 replications in 10, B − A was between {row['p10']:+.1f} and "
-                f"{row['p90']:+.1f}.",
+                help=said,
             )
 
 
@@ -199,14 +206,22 @@ def draw(answers: list[Results | None], final: bool) -> None:
         )
     start = a.scenario.simulation.warmup_end
     title = "A (blue, solid) and B (orange, dashed) on the same arrivals"
+    for name, run in (("A", a), ("B", b)):
+        busy = float(run.summary.set_index("metric").loc["utilisation_mean", "mean"])
+        years = texts.measured_years(run.scenario)
+        note = texts.wall_note(busy, years, f"each of {name}'s numbers")
+        if note:
+            st.warning(f"**Setting {name}:** {note}")
     if min(a.replications, b.replications) < 2 or a.replications != b.replications:
         st.caption(
-            "Paired differences need both sides run with the same replications: they are coming."
+            "Paired differences need both sides run with the same replications: they are "
+            f"coming. {texts.period(a.scenario)}"
         )
         show.figure(figures.time_figure(panels, title=title, start=start))
         return
     rows = differences(a, b)
-    cards(rows)
+    st.caption(texts.period(a.scenario))
+    cards(rows, a.replications)
     show.figure(figures.time_figure(panels, title=title, start=start))
     drawn = rows["verdict"].map(texts.has_interval)
     if not drawn.any():
@@ -219,7 +234,9 @@ def draw(answers: list[Results | None], final: bool) -> None:
             )
         )
     if drawn.any() and not drawn.all():
-        words = [f"{r['label']}: {r['verdict']}" for _, r in rows[~drawn].iterrows()]
+        words = [
+            f"{r['label']}: {texts.verdict_words(r['verdict'])}" for _, r in rows[~drawn].iterrows()
+        ]
         st.caption("Not drawn, no interval to draw: " + "; ".join(words) + ".")
     st.dataframe(
         table(rows),
@@ -230,21 +247,28 @@ def draw(answers: list[Results | None], final: bool) -> None:
 
 def table(rows: pd.DataFrame) -> pd.DataFrame:
     """The differences as the page's table: A and B in their own units (per cent for a
-    share), B − A in its own (percentage points for a share) and its paired interval."""
+    share), B − A in its own (percentage points for a share) and its paired interval. A
+    metric whose mechanism both settings switch off has no difference or interval (a dash)
+    and says so: its "+0.00" read as a finding, and the API's "not modelled" as a gap in
+    the model rather than a setting."""
+    off = rows["verdict"].map(texts.is_off)
     return pd.DataFrame(
         {
             "metric": [f"{w} ({u})" for w, u in zip(rows["words"], rows["unit"], strict=True)],
             "A": rows["A"].round(2),
             "B": rows["B"].round(2),
             "B − A": [
-                f"{d:+.2f} {u}"
-                for d, u in zip(rows["difference"], rows["difference_unit"], strict=True)
+                "—" if o else f"{d:+.2f} {u}"
+                for d, u, o in zip(rows["difference"], rows["difference_unit"], off, strict=True)
             ],
             "paired 95 % interval": [
-                f"{lo:+.2f} to {hi:+.2f}"
-                for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)
+                "—" if o else f"{lo:+.2f} to {hi:+.2f}"
+                for lo, hi, o in zip(rows["ci_low"], rows["ci_high"], off, strict=True)
             ],
-            "verdict": rows["verdict"],
+            "verdict": [
+                texts.OFF_IN_BOTH_TABLE if o else v
+                for v, o in zip(rows["verdict"], off, strict=True)
+            ],
         }
     )
 
@@ -275,6 +299,7 @@ def page() -> None:
         a = controls(base, "A", start)
     with right:
         b = controls(base, "B", replace(start, caseworkers=start.caseworkers + 1))
+    show.reset("side-")
     room = show.settings()
     try:
         scenarios = [side_scenario(base, a), side_scenario(base, b)]

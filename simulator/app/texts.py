@@ -21,11 +21,13 @@ INTRO = {
         "normal."
     ),
     "hockey": (
-        "How long does a task wait before someone starts it? When caseworkers are busy "
-        "half the time, hardly at all. At 90 % it is days; at 95 % it is weeks; at 100 % "
-        "the queue never empties. Each point is the simulated office; the black lines are "
-        "what queueing theory says for a simpler office. Move the sliders and watch the "
-        "point climb the hockey stick."
+        "How long does a task wait before someone starts it, and how does that change as "
+        "the caseworkers get busier? Each point is the simulated office; the black lines "
+        "are what queueing theory predicts for a much simpler office (tasks arriving one "
+        "at a time, at random, done in turn, around the clock). The cards give both at "
+        "your setting, and they can differ a lot: why is part of the lesson. Theory's wait "
+        "climbs without bound as utilisation nears 100 %. Move the sliders and watch "
+        "where the simulated point goes."
     ),
     "side_by_side": (
         "Two versions of the same municipality, A and B, meet exactly the same refugees, "
@@ -66,8 +68,10 @@ DEBRIEF = {
         "slide the hiring later and watch."
     ),
     "hockey": (
-        "Near the wall at 100 %, a little more work gives a lot more waiting. An office "
-        "run at 95 % has no slack for a peak or for sick leave."
+        "Read the cards and the line under them: what theory predicts at this utilisation "
+        "and what the simulated office shows. Where they differ, ask the room why. Then "
+        "move toward 100 % and compare how fast each climbs: at 100 % and beyond the "
+        "queue grows through the whole run, so there is no steady wait to read."
     ),
     "side_by_side": (
         "A difference whose interval crosses zero could be chance. With the same arrivals "
@@ -159,6 +163,137 @@ def tip(name: str) -> str:
     return f"{text}\n\nIn the scenario, `{key}`: {described}" if described else text
 
 
+# the hockey stick when no task was completed after the warm-up (`hockey.completed_tasks`)
+NOTHING_COMPLETED = (
+    "**No task was completed in this run: the office is past its capacity.** Every task "
+    "that fell due after the warm-up was still waiting (or was dropped) when the run "
+    "ended, so queueing theory has no task time to work with and draws no curve, and the "
+    "simulated wait is only how long tasks had waited by the end of the run. Add "
+    "caseworkers or lower the arrivals to see the office below its wall."
+)
+
+
+# why the simulated office's wait differs from queueing theory's simpler office
+WHY_NOT_THEORY = (
+    "a new refugee brings several tasks due at once, each case keeps its own caseworker, "
+    "deadlines and priorities reorder the work, and tasks wait over nights, weekends and "
+    "absences; theory's office has none of these"
+)
+
+
+def theory_and_simulation(utilisation: float, simulated_days: float, theory_days: float) -> str:
+    """What the hockey stick's cards say together, from their own numbers: queueing
+    theory's wait at this utilisation, the simulated one, and why they may differ (a
+    fixed claim such as "half busy: hardly any wait" can contradict the simulated curve)."""
+    said = (
+        f"At {utilisation:.0%} utilisation, queueing theory predicts a mean wait of "
+        f"{theory_days:.1f} days for its simpler office; the simulated office shows "
+        f"{simulated_days:.1f} days"
+    )
+    if simulated_days > 1.5 * theory_days:
+        return f"{said}, longer: {WHY_NOT_THEORY}."
+    if simulated_days < theory_days / 1.5:
+        return (
+            f"{said}, shorter: the simulated office drops or reorders work theory's office "
+            "would queue (triage, priorities, deadlines), and its task times vary less "
+            "than theory assumes."
+        )
+    return f"{said}: about the same here."
+
+
+# measured utilisation from which an office is at (or past) its wall: the work that
+# falls due is more than the caseworkers can do, the queue grows through the run, and a
+# longer run would show longer waits (a finite run's utilisation never reads above 100 %)
+AT_WALL = 0.98
+NO_STEADY_STATE = "no steady state: the queue grows through the run"
+
+
+def at_the_wall(utilisation: float) -> bool:
+    """Whether a run's measured utilisation says the office is at or past its wall."""
+    return utilisation >= AT_WALL
+
+
+def measured_years(scenario: cl.Scenario) -> float:
+    """The years a run measures: its length after the warm-up."""
+    sim = scenario.simulation
+    return sim.duration_years - sim.warmup_years
+
+
+def wall_note(utilisation: float, years: float, what: str = "every number here") -> str | None:
+    """What to say beside the numbers of a run at the wall (None below it): there is no
+    steady state, and a simulated number is the one within this run's length, which a
+    longer run would change (a wait of "1020.2 days" said alone reads as the office's)."""
+    if not at_the_wall(utilisation):
+        return None
+    return (
+        f"**At the wall ({utilisation:.0%} utilisation): {NO_STEADY_STATE}.** The work "
+        "falling due is more than the caseworkers can do, so waits and backlog keep "
+        f"growing: {what} is what this run shows within its {plural(years, 'measured year')}, "
+        "and a longer run would show more."
+    )
+
+
+def period(scenario: cl.Scenario) -> str:
+    """The simulated period a page's numbers are measured over, said near them: pages run
+    different lengths (the hockey stick 1.5 measured years, side by side the scenario's
+    own), so the same setting can give different numbers on two pages."""
+    sim = scenario.simulation
+    measured = plural(round(measured_years(scenario), 2), "year")
+    if sim.warmup_end is None or sim.warmup_years <= 0:
+        return (
+            f"Simulated period: {sim.start_date:%d %b %Y} to {sim.last_day:%d %b %Y} "
+            f"({measured}), all of it measured."
+        )
+    return (
+        f"Simulated period: numbers measured from {sim.warmup_end:%d %b %Y} to "
+        f"{sim.last_day:%d %b %Y} ({measured}), after a warm-up of "
+        f"{plural(round(sim.warmup_years, 2), 'year')} from {sim.start_date:%d %b %Y}. "
+        "Another page's run length can give other numbers for the same setting."
+    )
+
+
+def plural(n: float, word: str) -> str:
+    """`n` and `word`, plural unless `n` is 1 ("1 refugee", "2.5 refugees")."""
+    return f"{n:g} {word}" if n == 1 else f"{n:g} {word}s"
+
+
+def per_month(n: float, word: str = "refugee") -> str:
+    """ "1 refugee a month", "11 refugees a month"."""
+    return f"{plural(n, word)} a month"
+
+
+def starting(n: int) -> str:
+    """ "1 new caseworker starts", "2 new caseworkers start"."""
+    return plural(n, "new caseworker") + (" starts" if n == 1 else " start")
+
+
+# replications from which a range 8 in 10 lie in (10th to 90th percentile) is stated
+# without a caveat: from fewer, its ends rest on one or two runs each and are rough
+RANGE_REPLICATIONS = 10
+FIRST_LOOK_CARD = "one replication: a first look"
+
+
+def range_caveat(replications: int) -> str:
+    """What to say beside a range 8 in 10 lie in that rests on `replications` runs: nothing
+    from `RANGE_REPLICATIONS` on, else that it is rough and why ("" for none at all)."""
+    if replications >= RANGE_REPLICATIONS or replications < 2:
+        return ""
+    return (
+        f"rough: from only {replications} replications, where a 10th–90th percentile "
+        f"range needs {RANGE_REPLICATIONS} or more"
+    )
+
+
+def replications_note(replications: int) -> str:
+    """What the numbers on the cards rest on: one replication (a first look), or the mean
+    of several, with a caveat where their range is rough."""
+    if replications <= 1:
+        return f"{FIRST_LOOK_CARD.capitalize()}; the full answer follows."
+    said = f"Mean of {replications} replications."
+    caveat = range_caveat(replications)
+    return f"{said} Their range 8 in 10 lie in is {caveat}." if caveat else said
+
+
 # the verdicts of `simulator.pair`'s table (`simulator.Verdict`), as a difference card
 # says them under its value
 VERDICTS = {
@@ -167,7 +302,12 @@ VERDICTS = {
     cl.Verdict.LOWER: "95 % interval clear of 0",
     cl.Verdict.IDENTICAL: "identical in every replication",
     cl.Verdict.ONE_REPLICATION: "one replication: no interval yet",
+    # the API's "off in both: not modelled": the mechanism exists in the model, the
+    # settings A and B both switch it off, so its zeros are no finding
+    cl.Verdict.OFF_IN_BOTH: "switched off in both A and B",
 }
+# what the table says for a metric whose mechanism both settings switch off
+OFF_IN_BOTH_TABLE = "switched off in both A and B: its zeros are no finding"
 WITH_INTERVAL = {cl.Verdict.CHANCE, cl.Verdict.HIGHER, cl.Verdict.LOWER}
 
 
