@@ -396,6 +396,43 @@ def test_the_prediction_at_the_wall_says_the_answer_grows_with_the_run(app: AppT
     assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
 
 
+def test_a_setting_far_past_capacity_is_known_before_it_runs(baseline: cl.Scenario) -> None:
+    """1 caseworker at 40 refugees a month took 208 s on the predict page: the queue grows
+    without bound and the run with it. Its offered load, estimated from the scenario and
+    one measured run of the baseline, is far past capacity; the baseline's own setting
+    reads about what it measures, and 1 caseworker at 9 a month (at the wall, 2 s a replication)
+    still runs."""
+    from simulator.app.runs import offered_load
+
+    measured = hockey.point(execute(Job(baseline, 1, baseline.simulation.seed))).x
+
+    def load(caseworkers: int, per_month: float) -> float:
+        side = side_by_side.Side(caseworkers, per_month, False, baseline.caseworkers.assignment)
+        return offered_load(side_by_side.side_scenario(baseline, side), baseline, measured)
+
+    assert load(4, 9) == pytest.approx(measured, rel=0.25)  # a rough estimate, not a run
+    assert load(1, 40) > 3 * texts.FAR_PAST
+    assert 1.0 < load(1, 9) < texts.FAR_PAST
+    note = texts.past_capacity(load(1, 40), "nothing to predict")
+    assert note is not None
+    assert "Past capacity: the queue grows without bound; nothing to predict" in note
+    assert texts.past_capacity(load(1, 9)) is None
+    assert texts.past_capacity(float("nan")) is None
+
+
+def test_the_prediction_far_past_capacity_says_so_at_once(app: AppTest) -> None:
+    at = page(app, "predict")
+    at.slider(key="predict-caseworkers").set_value(1).run()
+    at.slider(key="predict-arrivals").set_value(40).run()
+    next(b for b in at.button if b.label == "Lock the guess").click().run()
+    started = time.monotonic()
+    next(b for b in at.button if b.label == "Run the simulation").click().run()
+    assert time.monotonic() - started < 10
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("nothing to predict" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.metric
+
+
 def test_a_range_from_few_replications_is_rough_and_one_replication_a_first_look() -> None:
     """A 10th-90th percentile range from 2 replications was stated as the range 8 in 10
     municipalities see; a card from one replication was not marked as a first look."""

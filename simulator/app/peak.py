@@ -445,6 +445,8 @@ def page() -> None:
     except cl.ScenarioError as exc:
         st.error(str(exc))
         return
+    if show.past_capacity([scenario]):
+        return
     room = show.settings()
     show.progressive(
         "peak",

@@ -306,6 +306,8 @@ def page() -> None:
     except cl.ScenarioError as exc:
         st.error(str(exc))
         return
+    if show.past_capacity(scenarios, "nothing to compare"):
+        return
     show.progressive(
         "side",
         [Job(s, room.full, room.seed) for s in scenarios],

@@ -233,6 +233,27 @@ def wall_note(utilisation: float, years: float, what: str = "every number here")
     )
 
 
+# estimated offered load (`runs.offered_load`) from which a page does not run a setting:
+# the queue grows without bound, a run's time grows with it (one replication of the
+# baseline took 0.7 s at a load of 1, 1.9 s at 2, 15 s at 8.7: 1 caseworker and 40
+# refugees a month), and its numbers would say only how long the run was
+FAR_PAST = 2.5
+
+
+def past_capacity(load: float, what: str = "nothing to predict") -> str | None:
+    """What a page says in place of a run far past capacity (None below `FAR_PAST`): the
+    estimated load, and that the numbers would measure only the run's length."""
+    if not load >= FAR_PAST:  # NaN: no estimate, run it
+        return None
+    return (
+        f"**Past capacity: the queue grows without bound; {what}.** The work falling due "
+        f"is about {load:.1f} times what the caseworkers can do (estimated from the "
+        "scenario before running), so waits and backlog would only grow with the length "
+        "of the run, and running it would keep the room waiting. Add caseworkers or lower "
+        "the arrivals."
+    )
+
+
 def period(scenario: cl.Scenario) -> str:
     """The simulated period a page's numbers are measured over, said near them: pages run
     different lengths (the hockey stick 1.5 measured years, side by side the scenario's
