@@ -791,6 +791,29 @@ def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
 
 
+def test_the_side_by_side_table_says_off_where_both_switch_a_mechanism_off() -> None:
+    """A mechanism off in both settings read 0 in the A and B columns (a finding, to a
+    reader), beside its dash for B − A; the others keep their numbers."""
+    rows = pd.DataFrame(
+        {
+            "words": ["Backlog", "Optional tasks dropped by triage"],
+            "unit": ["hours", "tasks"],
+            "A": [120.456, 0.0],
+            "B": [99.0, 0.0],
+            "difference": [-21.456, 0.0],
+            "difference_unit": ["hours", "tasks"],
+            "ci_low": [-30.0, 0.0],
+            "ci_high": [-12.0, 0.0],
+            "verdict": [cl.Verdict.LOWER, cl.Verdict.OFF_IN_BOTH],
+        }
+    )
+    shown = side_by_side.table(rows).set_index("metric")
+    off = shown.loc["Optional tasks dropped by triage (tasks)"]
+    assert off["A"] == "off" == off["B"] and off["B − A"] == "—"
+    assert shown.loc["Backlog (hours)", "A"] == "120.46"
+    assert shown.loc["Backlog (hours)", "B"] == "99.00"
+
+
 def test_side_by_side_says_identical_and_what_could_be_chance(app: AppTest) -> None:
     """Each card says under its value whether B − A could be chance (the API's verdict);
     with A and B the same, every card says identical and no differences figure is drawn
@@ -805,6 +828,7 @@ def test_side_by_side_says_identical_and_what_could_be_chance(app: AppTest) -> N
     dropped = table.loc["Optional tasks dropped by triage (tasks)"]
     assert dropped["verdict"] == "switched off in both A and B: its zeros are no finding"
     assert dropped["B − A"] == "—" == dropped["paired 95 % interval"]
+    assert dropped["A"] == "off" == dropped["B"]
     assert "not modelled" not in " ".join(table["verdict"])
     figures_before = len(at.image)
     at.slider(key="side-b-caseworkers").set_value(4).run()
