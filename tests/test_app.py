@@ -791,6 +791,22 @@ def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
 
 
+def test_the_hockey_stick_s_axis_holds_the_interval_of_the_setting() -> None:
+    """With 3 replications the 95 % interval of the mean (t = 4.3) reached above the
+    range 8 in 10 lie in, which set the axis top: the error bar ran off the figure."""
+    from simulator.app import figures
+
+    current = figures.Point(
+        x=0.8, y=20.0, x_low=0.78, x_high=0.82, y_low=2.0, y_high=60.0, y_p10=12.0,
+        y_p90=28.0, replications=3,
+    )  # fmt: skip
+    grid = [figures.Point(x=0.5, y=5.0, replications=3)]
+    ax = figures.hockey_figure(None, grid, current, title="t").axes[0]
+    assert ax.get_ylim()[1] >= 60.0
+    assert figures.upper_end(current) == 60.0
+    assert figures.upper_end(grid[0]) == 5.0
+
+
 def test_the_side_by_side_table_says_off_where_both_switch_a_mechanism_off() -> None:
     """A mechanism off in both settings read 0 in the A and B columns (a finding, to a
     reader), beside its dash for B − A; the others keep their numbers."""
