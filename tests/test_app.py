@@ -791,6 +791,29 @@ def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
 
 
+def test_the_peak_s_debrief_is_said_from_the_run_s_numbers(baseline: cl.Scenario) -> None:
+    """It said "takes more than a year to drain" and "the caseload stays high for two
+    years" whatever the run showed: now the months come from the run, and a small peak
+    with staff hired at once says what it shows."""
+    start, end = dt.date(2015, 1, 1), dt.date(2016, 1, 1)
+    text = texts.peak_debrief(start, end, dt.date(2016, 4, 1), 5, None, 42)
+    assert "highest in April 2016, 3 months after arrivals are back to normal" in text
+    assert "back near its level before the peak 5 months after the peak ends" in text
+    assert "stay above their level before the peak for the rest of the run (42 months" in text
+    text = texts.peak_debrief(start, end, dt.date(2015, 9, 1), None, 1, 42)
+    assert "while the peak is still on" in text and "not back near its level" in text
+    assert "1 month after it ends" in text
+    for words in ("more than a year", "two years", "helps less"):
+        assert words not in text
+    small = peak.Peak(extra=4, hires=2, hire_after=0)
+    run = execute(Job(peak.peak_scenario(baseline, small), 1, baseline.simulation.seed))
+    numbers, _ = peak.shown_numbers(run, small, peak.bands_of(run))
+    said = peak.debrief(run, small)
+    assert f"{numbers.backlog_peak_date:%B %Y}" in said
+    if numbers.outlast_months is not None and numbers.outlast_months > 0:
+        assert f"{texts.plural(numbers.outlast_months, 'month')} after the peak ends" in said
+
+
 def test_the_hockey_stick_s_axis_holds_the_interval_of_the_setting() -> None:
     """With 3 replications the 95 % interval of the mean (t = 4.3) reached above the
     range 8 in 10 lie in, which set the axis top: the error bar ran off the figure."""

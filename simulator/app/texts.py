@@ -10,6 +10,8 @@ scenario reference never say different things.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import simulator as cl
 
 INTRO = {
@@ -61,12 +63,7 @@ ASK = {
 }
 
 DEBRIEF = {
-    "peak": (
-        "Point at the shaded peak, then at the backlog after it: it is highest when "
-        "arrivals are already back to normal and takes more than a year to drain, while "
-        "the caseload stays high for two years. Hiring late helps less than hiring early: "
-        "slide the hiring later and watch."
-    ),
+    # the peak's debrief is said from the run's numbers: `peak_debrief`
     "hockey": (
         "Read the cards and the line under them: what theory predicts at this utilisation "
         "and what the simulated office shows. Where they differ, ask the room why. Then "
@@ -83,6 +80,62 @@ DEBRIEF = {
     ),
     "predict": "Where was the room right, and where was intuition furthest off?",
 }
+
+
+def peak_debrief(
+    peak_start: dt.date,
+    peak_end: dt.date,
+    backlog_top: dt.date,
+    backlog_back: int | None,
+    caseload_back: int | None,
+    tail_months: int,
+) -> str:
+    """What to point at after the peak, from the run's numbers: when the backlog is highest
+    (during the peak or after it), the months after the peak until the backlog and the
+    open cases per caseworker are back near their level before it (None: not within the
+    `tail_months` the run goes on after the peak). Fixed claims ("more than a year to
+    drain", "the caseload stays high for two years") were contradicted by a small peak
+    or early hiring."""
+    after = (backlog_top.year - peak_end.year) * 12 + backlog_top.month - peak_end.month
+    if backlog_top >= peak_end:
+        when = (
+            f"it is highest in {backlog_top:%B %Y}, "
+            + (f"{plural(after, 'month')} after" if after > 0 else "as")
+            + " arrivals are back to normal"
+        )
+    elif backlog_top >= peak_start:
+        when = f"it is highest in {backlog_top:%B %Y}, while the peak is still on"
+    else:
+        when = f"it is highest in {backlog_top:%B %Y}, before the peak"
+    if backlog_back is None:
+        drain = (
+            "and is not back near its level before the peak within the "
+            f"{tail_months} months the run goes on after it"
+        )
+    elif backlog_back <= 0:
+        drain = "and is back near its level before the peak by the time the peak ends"
+    else:
+        drain = (
+            "and is back near its level before the peak "
+            f"{plural(backlog_back, 'month')} after the peak ends"
+        )
+    if caseload_back is None:
+        cases = (
+            "Open cases per caseworker stay above their level before the peak for the "
+            f"rest of the run ({tail_months} months after the peak)."
+        )
+    elif caseload_back <= 0:
+        cases = "Open cases per caseworker are back near their level before the peak as it ends."
+    else:
+        cases = (
+            "Open cases per caseworker are back near their level before the peak "
+            f"{plural(caseload_back, 'month')} after it ends."
+        )
+    return (
+        f"Point at the shaded peak, then at the backlog after it: {when}, {drain}. {cases} "
+        "Slide the hiring earlier or later and watch how these numbers change."
+    )
+
 
 TIPS = {
     "extra": (
