@@ -791,6 +791,38 @@ def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
 
 
+def test_the_flight_debrief_hires_the_same_staff_early_and_late() -> None:
+    """The debrief's plan doubled the office on day one and taught nothing of timing: the
+    same hires (the trainee's, else two) start early or late, and the words say what each
+    cost in caseworker-years and DKK and left in backlog and waits, from the numbers."""
+    scenario = cl.load_scenario("peak_without_hiring")
+    game = flight.Game(1, 8, hires=[0, 3, 0, 0, 0, 0, 0, 0], triage=[False] * 8)
+    hires, (early, late) = flight.timings(scenario, game)
+    assert hires == 3 and (early.decided, late.decided) == (0, 4)
+    assert early.starts < late.starts
+    assert early.staffing[-1]["caseworkers"] == late.staffing[-1]["caseworkers"] == 7
+    start, end = flight.game_start(scenario), flight.quarter_start(scenario, 8)
+    paid = [flight.caseworker_years(t.staffing, start, end) for t in (early, late)]
+    assert paid[0] - paid[1] == pytest.approx(3 * (late.starts - early.starts).days / 365.25)
+    assert flight.timings(scenario, flight.Game(1, 8, hires=[0] * 8))[0] == flight.DEFAULT_HIRES
+    said = texts.hiring_debrief(
+        2, dt.date(2015, 4, 1), dt.date(2016, 3, 31), years=(11.5, 9.5),
+        backlog_end=(227.5, 466.1), wait=(16.7, 35.5), dkk=(104.76, 103.64),
+    )  # fmt: skip
+    assert "paid 2.0 caseworker-years more in the game (11.5 against 9.5)" in said
+    assert "228 hours of backlog at the end against 466" in said
+    assert "cost 1.2 million DKK more in all (104.8 against 103.6" in said
+    cheaper = texts.hiring_debrief(
+        2, dt.date(2015, 4, 1), dt.date(2016, 3, 31), years=(11.5, 9.5),
+        backlog_end=(0.0, 900.0), wait=(5.0, 60.0), dkk=(100.0, 103.0),
+    )  # fmt: skip
+    assert "cost 3.0 million DKK less in all" in cheaper
+    assert "DKK" not in texts.hiring_debrief(
+        2, dt.date(2015, 4, 1), dt.date(2016, 3, 31), years=(1.0, 1.0),
+        backlog_end=(0.0, 0.0), wait=(1.0, 1.0), dkk=None,
+    )  # fmt: skip
+
+
 def test_the_peak_s_debrief_is_said_from_the_run_s_numbers(baseline: cl.Scenario) -> None:
     """It said "takes more than a year to drain" and "the caseload stays high for two
     years" whatever the run showed: now the months come from the run, and a small peak
@@ -960,6 +992,16 @@ def test_the_flight_simulator_runs_quarters_to_the_debrief(
     assert cost == pytest.approx((4 * 90 + 6 * 91) / 365.25, abs=0.05)  # shown to 0.1
     assert "open cases per caseworker" in table.index
     assert any("triage on from Q2 2015" in m.value for m in at.markdown)
+    # the same 2 hires early (decided in Q1 2015) and late (in Q2 2015), with their cost
+    assert any(h.value.startswith("The same 2 new caseworkers, hired early or late")
+               for h in at.subheader)  # fmt: skip
+    timing = at.dataframe[1].value.set_index("")
+    early, late = timing.columns
+    assert early.startswith("hire early (from Apr 2015") and late.startswith("hire late")
+    paid = timing.loc["caseworker-years paid in the game"]
+    assert paid[early] > paid[late]
+    assert "staff and benefits (million DKK)" in timing.index
+    assert any(m.value.startswith("Hiring the 2 new caseworkers early") for m in at.markdown)
     # a quick plan, said on the page, made once: leaving the debrief and coming back shows
     # the same plan at once
     assert len(planned) == 1 and planned[0]["replications"] < 10

@@ -42,7 +42,7 @@ INTRO = {
         "happened, then decide how many caseworkers to hire. New staff start after the "
         "recruitment time. Everyone in the room meets the same arrivals (the same seed), "
         "so at the end we can compare decisions. After the last quarter, the debrief "
-        "puts your decisions beside a plan."
+        "puts your decisions beside a plan, and the same hires made early or late."
     ),
     "predict": (
         "Before we run, the room guesses. Write the guess in the box and lock it. Then "
@@ -76,7 +76,8 @@ DEBRIEF = {
     ),
     "flight": (
         "Compare when each person hired, what it cost in caseworker-years, and what it "
-        "bought in caseload, backlog and deadlines met."
+        "bought in caseload, backlog and deadlines met. Then read the same hires made "
+        "early and late: what the earlier start paid, and what the later one left behind."
     ),
     "predict": "Where was the room right, and where was intuition furthest off?",
 }
@@ -135,6 +136,44 @@ def peak_debrief(
         f"Point at the shaded peak, then at the backlog after it: {when}, {drain}. {cases} "
         "Slide the hiring earlier or later and watch how these numbers change."
     )
+
+
+def hiring_debrief(
+    hires: int,
+    early: dt.date,
+    late: dt.date,
+    *,
+    years: tuple[float, float],
+    backlog_end: tuple[float, float],
+    wait: tuple[float, float],
+    dkk: tuple[float, float] | None,
+) -> str:
+    """The flight debrief's early-or-late hiring in words, from its table's numbers (each
+    pair: hiring early, hiring late): what hiring early paid in caseworker-years more,
+    what it left in backlog and waits, and, where the scenario has prices, what the two
+    cost in all with the benefits paid while cases are open."""
+
+    def than(a: float, b: float, more: str, less: str, fmt: str, unit: str) -> str:
+        a, b = round(a, 1), round(b, 1)  # as said beside it: their difference adds up
+        if a == b:
+            return f"the same {unit}".rstrip()
+        return f"{format(abs(a - b), fmt)} {unit} {more if a > b else less}".replace("  ", " ")
+
+    said = (
+        f"Hiring the {plural(hires, 'new caseworker')} early (from {early:%B %Y}) rather "
+        f"than late (from {late:%B %Y}) paid "
+        f"{than(years[0], years[1], 'more', 'fewer', '.1f', 'caseworker-years')} in the "
+        f"game ({years[0]:.1f} against {years[1]:.1f}); it left "
+        f"{backlog_end[0]:,.0f} hours of backlog at the end against {backlog_end[1]:,.0f}, "
+        f"and tasks waited {wait[0]:.1f} days on average against {wait[1]:.1f}."
+    )
+    if dkk is not None:
+        said += (
+            " With the benefits paid while cases are open, hiring early cost "
+            f"{than(dkk[0], dkk[1], 'more', 'less', '.1f', 'million DKK')} in all "
+            f"({dkk[0]:.1f} against {dkk[1]:.1f} million DKK)."
+        )
+    return said
 
 
 TIPS = {
