@@ -917,9 +917,10 @@ def test_side_by_side_s_table_gives_shares_in_per_cent_and_their_difference_in_p
     assert list(table.columns) == ["A", "B", "B − A", "paired 95 % interval", "verdict"]
     for share in ("Statutory tasks on time", "Caseworkers' utilisation"):
         row = table.loc[f"{share} (%)"]
-        assert 0 <= row["A"] <= 100 and 0 <= row["B"] <= 100
+        a, b = float(row["A"]), float(row["B"])  # text: a mechanism off in both reads "off"
+        assert 0 <= a <= 100 and 0 <= b <= 100
         assert row["B − A"].endswith(" points")
-        assert float(row["B − A"].split()[0]) == pytest.approx(row["B"] - row["A"], abs=0.02)
+        assert float(row["B − A"].split()[0]) == pytest.approx(b - a, abs=0.02)
     assert not any("points" in m for m in table.index)
 
 
@@ -931,7 +932,8 @@ def test_triage_in_b_shows_the_optional_tasks_it_drops(app: AppTest) -> None:
     at.toggle(key="side-b-triage").set_value(True).run()
     value, verdict = card(at, "Tasks dropped, B − A")
     row = at.dataframe[0].value.set_index("metric").loc["Optional tasks dropped by triage (tasks)"]
-    assert row["A"] == 0 and row["B"] > 0 and number(value) == pytest.approx(row["B"], abs=0.05)
+    a, b = float(row["A"]), float(row["B"])  # on in B: numbers, not "off"
+    assert a == 0 and b > 0 and number(value) == pytest.approx(b, abs=0.05)
     assert verdict == texts.verdict_words(row["verdict"])  # with 3 replications, maybe chance
     assert not texts.is_off(row["verdict"])  # on in B: a finding, not a switched-off zero
 
