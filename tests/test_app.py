@@ -396,6 +396,43 @@ def test_the_prediction_at_the_wall_says_the_answer_grows_with_the_run(app: AppT
     assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
 
 
+def test_a_setting_far_past_capacity_is_known_before_it_runs(baseline: cl.Scenario) -> None:
+    """1 caseworker at 40 refugees a month took 208 s on the predict page: the queue grows
+    without bound and the run with it. Its offered load, estimated from the scenario and
+    one measured run of the baseline, is far past capacity; the baseline's own setting
+    reads about what it measures, and 1 caseworker at 9 a month (at the wall, 2 s a replication)
+    still runs."""
+    from simulator.app.runs import offered_load
+
+    measured = hockey.point(execute(Job(baseline, 1, baseline.simulation.seed))).x
+
+    def load(caseworkers: int, per_month: float) -> float:
+        side = side_by_side.Side(caseworkers, per_month, False, baseline.caseworkers.assignment)
+        return offered_load(side_by_side.side_scenario(baseline, side), baseline, measured)
+
+    assert load(4, 9) == pytest.approx(measured, rel=0.25)  # a rough estimate, not a run
+    assert load(1, 40) > 3 * texts.FAR_PAST
+    assert 1.0 < load(1, 9) < texts.FAR_PAST
+    note = texts.past_capacity(load(1, 40), "nothing to predict")
+    assert note is not None
+    assert "Past capacity: the queue grows without bound; nothing to predict" in note
+    assert texts.past_capacity(load(1, 9)) is None
+    assert texts.past_capacity(float("nan")) is None
+
+
+def test_the_prediction_far_past_capacity_says_so_at_once(app: AppTest) -> None:
+    at = page(app, "predict")
+    at.slider(key="predict-caseworkers").set_value(1).run()
+    at.slider(key="predict-arrivals").set_value(40).run()
+    next(b for b in at.button if b.label == "Lock the guess").click().run()
+    started = time.monotonic()
+    next(b for b in at.button if b.label == "Run the simulation").click().run()
+    assert time.monotonic() - started < 10
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("nothing to predict" in e.value for e in at.error), [e.value for e in at.error]
+    assert not at.metric
+
+
 def test_a_range_from_few_replications_is_rough_and_one_replication_a_first_look() -> None:
     """A 10th-90th percentile range from 2 replications was stated as the range 8 in 10
     municipalities see; a card from one replication was not marked as a first look."""
@@ -754,6 +791,100 @@ def test_one_more_caseworker_on_side_b_lowers_its_caseload(app: AppTest) -> None
     assert number(metric(at, label)) == 0  # the same setting on the same arrivals
 
 
+def test_the_flight_debrief_hires_the_same_staff_early_and_late() -> None:
+    """The debrief's plan doubled the office on day one and taught nothing of timing: the
+    same hires (the trainee's, else two) start early or late, and the words say what each
+    cost in caseworker-years and DKK and left in backlog and waits, from the numbers."""
+    scenario = cl.load_scenario("peak_without_hiring")
+    game = flight.Game(1, 8, hires=[0, 3, 0, 0, 0, 0, 0, 0], triage=[False] * 8)
+    hires, (early, late) = flight.timings(scenario, game)
+    assert hires == 3 and (early.decided, late.decided) == (0, 4)
+    assert early.starts < late.starts
+    assert early.staffing[-1]["caseworkers"] == late.staffing[-1]["caseworkers"] == 7
+    start, end = flight.game_start(scenario), flight.quarter_start(scenario, 8)
+    paid = [flight.caseworker_years(t.staffing, start, end) for t in (early, late)]
+    assert paid[0] - paid[1] == pytest.approx(3 * (late.starts - early.starts).days / 365.25)
+    assert flight.timings(scenario, flight.Game(1, 8, hires=[0] * 8))[0] == flight.DEFAULT_HIRES
+    said = texts.hiring_debrief(
+        2, dt.date(2015, 4, 1), dt.date(2016, 3, 31), years=(11.5, 9.5),
+        backlog_end=(227.5, 466.1), wait=(16.7, 35.5), dkk=(104.76, 103.64),
+    )  # fmt: skip
+    assert "paid 2.0 caseworker-years more in the game (11.5 against 9.5)" in said
+    assert "228 hours of backlog at the end against 466" in said
+    assert "cost 1.2 million DKK more in all (104.8 against 103.6" in said
+    cheaper = texts.hiring_debrief(
+        2, dt.date(2015, 4, 1), dt.date(2016, 3, 31), years=(11.5, 9.5),
+        backlog_end=(0.0, 900.0), wait=(5.0, 60.0), dkk=(100.0, 103.0),
+    )  # fmt: skip
+    assert "cost 3.0 million DKK less in all" in cheaper
+    assert "DKK" not in texts.hiring_debrief(
+        2, dt.date(2015, 4, 1), dt.date(2016, 3, 31), years=(1.0, 1.0),
+        backlog_end=(0.0, 0.0), wait=(1.0, 1.0), dkk=None,
+    )  # fmt: skip
+
+
+def test_the_peak_s_debrief_is_said_from_the_run_s_numbers(baseline: cl.Scenario) -> None:
+    """It said "takes more than a year to drain" and "the caseload stays high for two
+    years" whatever the run showed: now the months come from the run, and a small peak
+    with staff hired at once says what it shows."""
+    start, end = dt.date(2015, 1, 1), dt.date(2016, 1, 1)
+    text = texts.peak_debrief(start, end, dt.date(2016, 4, 1), 5, None, 42)
+    assert "highest in April 2016, 3 months after arrivals are back to normal" in text
+    assert "back near its level before the peak 5 months after the peak ends" in text
+    assert "stay above their level before the peak for the rest of the run (42 months" in text
+    text = texts.peak_debrief(start, end, dt.date(2015, 9, 1), None, 1, 42)
+    assert "while the peak is still on" in text and "not back near its level" in text
+    assert "1 month after it ends" in text
+    for words in ("more than a year", "two years", "helps less"):
+        assert words not in text
+    small = peak.Peak(extra=4, hires=2, hire_after=0)
+    run = execute(Job(peak.peak_scenario(baseline, small), 1, baseline.simulation.seed))
+    numbers, _ = peak.shown_numbers(run, small, peak.bands_of(run))
+    said = peak.debrief(run, small)
+    assert f"{numbers.backlog_peak_date:%B %Y}" in said
+    if numbers.outlast_months is not None and numbers.outlast_months > 0:
+        assert f"{texts.plural(numbers.outlast_months, 'month')} after the peak ends" in said
+
+
+def test_the_hockey_stick_s_axis_holds_the_interval_of_the_setting() -> None:
+    """With 3 replications the 95 % interval of the mean (t = 4.3) reached above the
+    range 8 in 10 lie in, which set the axis top: the error bar ran off the figure."""
+    from simulator.app import figures
+
+    current = figures.Point(
+        x=0.8, y=20.0, x_low=0.78, x_high=0.82, y_low=2.0, y_high=60.0, y_p10=12.0,
+        y_p90=28.0, replications=3,
+    )  # fmt: skip
+    grid = [figures.Point(x=0.5, y=5.0, replications=3)]
+    ax = figures.hockey_figure(None, grid, current, title="t").axes[0]
+    assert ax.get_ylim()[1] >= 60.0
+    assert figures.upper_end(current) == 60.0
+    assert figures.upper_end(grid[0]) == 5.0
+
+
+def test_the_side_by_side_table_says_off_where_both_switch_a_mechanism_off() -> None:
+    """A mechanism off in both settings read 0 in the A and B columns (a finding, to a
+    reader), beside its dash for B − A; the others keep their numbers."""
+    rows = pd.DataFrame(
+        {
+            "words": ["Backlog", "Optional tasks dropped by triage"],
+            "unit": ["hours", "tasks"],
+            "A": [120.456, 0.0],
+            "B": [99.0, 0.0],
+            "difference": [-21.456, 0.0],
+            "difference_unit": ["hours", "tasks"],
+            "ci_low": [-30.0, 0.0],
+            "ci_high": [-12.0, 0.0],
+            "verdict": [cl.Verdict.LOWER, cl.Verdict.OFF_IN_BOTH],
+        }
+    )
+    shown = side_by_side.table(rows).set_index("metric")
+    off = shown.loc["Optional tasks dropped by triage (tasks)"]
+    assert off["A"] == "off" == off["B"] and off["B − A"] == "—"
+    assert shown.loc["Backlog (hours)", "A"] == "120.46"
+    assert shown.loc["Backlog (hours)", "B"] == "99.00"
+
+
 def test_side_by_side_says_identical_and_what_could_be_chance(app: AppTest) -> None:
     """Each card says under its value whether B − A could be chance (the API's verdict);
     with A and B the same, every card says identical and no differences figure is drawn
@@ -768,6 +899,7 @@ def test_side_by_side_says_identical_and_what_could_be_chance(app: AppTest) -> N
     dropped = table.loc["Optional tasks dropped by triage (tasks)"]
     assert dropped["verdict"] == "switched off in both A and B: its zeros are no finding"
     assert dropped["B − A"] == "—" == dropped["paired 95 % interval"]
+    assert dropped["A"] == "off" == dropped["B"]
     assert "not modelled" not in " ".join(table["verdict"])
     figures_before = len(at.image)
     at.slider(key="side-b-caseworkers").set_value(4).run()
@@ -785,9 +917,10 @@ def test_side_by_side_s_table_gives_shares_in_per_cent_and_their_difference_in_p
     assert list(table.columns) == ["A", "B", "B − A", "paired 95 % interval", "verdict"]
     for share in ("Statutory tasks on time", "Caseworkers' utilisation"):
         row = table.loc[f"{share} (%)"]
-        assert 0 <= row["A"] <= 100 and 0 <= row["B"] <= 100
+        a, b = float(row["A"]), float(row["B"])  # text: a mechanism off in both reads "off"
+        assert 0 <= a <= 100 and 0 <= b <= 100
         assert row["B − A"].endswith(" points")
-        assert float(row["B − A"].split()[0]) == pytest.approx(row["B"] - row["A"], abs=0.02)
+        assert float(row["B − A"].split()[0]) == pytest.approx(b - a, abs=0.02)
     assert not any("points" in m for m in table.index)
 
 
@@ -799,7 +932,8 @@ def test_triage_in_b_shows_the_optional_tasks_it_drops(app: AppTest) -> None:
     at.toggle(key="side-b-triage").set_value(True).run()
     value, verdict = card(at, "Tasks dropped, B − A")
     row = at.dataframe[0].value.set_index("metric").loc["Optional tasks dropped by triage (tasks)"]
-    assert row["A"] == 0 and row["B"] > 0 and number(value) == pytest.approx(row["B"], abs=0.05)
+    a, b = float(row["A"]), float(row["B"])  # on in B: numbers, not "off"
+    assert a == 0 and b > 0 and number(value) == pytest.approx(b, abs=0.05)
     assert verdict == texts.verdict_words(row["verdict"])  # with 3 replications, maybe chance
     assert not texts.is_off(row["verdict"])  # on in B: a finding, not a switched-off zero
 
@@ -860,6 +994,16 @@ def test_the_flight_simulator_runs_quarters_to_the_debrief(
     assert cost == pytest.approx((4 * 90 + 6 * 91) / 365.25, abs=0.05)  # shown to 0.1
     assert "open cases per caseworker" in table.index
     assert any("triage on from Q2 2015" in m.value for m in at.markdown)
+    # the same 2 hires early (decided in Q1 2015) and late (in Q2 2015), with their cost
+    assert any(h.value.startswith("The same 2 new caseworkers, hired early or late")
+               for h in at.subheader)  # fmt: skip
+    timing = at.dataframe[1].value.set_index("")
+    early, late = timing.columns
+    assert early.startswith("hire early (from Apr 2015") and late.startswith("hire late")
+    paid = timing.loc["caseworker-years paid in the game"]
+    assert paid[early] > paid[late]
+    assert "staff and benefits (million DKK)" in timing.index
+    assert any(m.value.startswith("Hiring the 2 new caseworkers early") for m in at.markdown)
     # a quick plan, said on the page, made once: leaving the debrief and coming back shows
     # the same plan at once
     assert len(planned) == 1 and planned[0]["replications"] < 10

@@ -259,5 +259,8 @@ def test_the_flight_simulator_advances_quarters_to_the_debrief(
     idle(page)
     text = page.locator("[data-testid=stMain]").inner_text()
     assert "the planner" in text and "could not answer" not in text  # caseload plan
-    assert page.get_by_test_id("stDataFrame").count() == 1
+    # beside the plan, the same hires early and late, with their cost, in a table and words
+    assert page.get_by_test_id("stDataFrame").count() == 2
+    assert "The same 2 new caseworkers, hired early or late" in text
+    assert "Hiring the 2 new caseworkers early" in text
     assert page.get_by_test_id("stException").count() == 0

@@ -16,6 +16,8 @@ After the last quarter the debrief runs the trainee's staffing and the compariso
 cannot answer) over the game with the room's replications, on the same arrivals, and
 pairs them. The plan is made once per game and kept (`debrief_plan`): coming back to the
 debrief shows it at once; while the planner works, the page says what it is doing.
+Beside it the debrief runs the same hires (the trainee's number, else two) started early
+or late (`timings`), with what each paid in caseworker-years and DKK and left in backlog.
 """
 
 from __future__ import annotations
@@ -431,6 +433,100 @@ def debrief_plan(
     return plans[key]
 
 
+DEFAULT_HIRES = 2  # hired early or late in the debrief when the trainee hired no one
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The same hires started early or late: the quarter they are decided in, when they
+    start work (the decision plus the recruitment time), and the staffing."""
+
+    name: str
+    decided: int
+    starts: dt.date
+    staffing: list[dict[str, Any]]
+
+
+def timings(scenario: Scenario, game: Game) -> tuple[int, list[Timing]]:
+    """The hires the debrief starts early and late (the trainee's own number, else
+    `DEFAULT_HIRES`): decided in the first quarter, before the backlog builds, or halfway
+    through the game, after it has."""
+    hires = sum(game.hires) or DEFAULT_HIRES
+    found = []
+    for name, quarter in (("hire early", 0), ("hire late", max(1, game.quarters // 2))):
+        dates = hire_dates(scenario, [0] * quarter + [hires])
+        found.append(Timing(name, quarter, dates[0][0], staffing_with(scenario, dates)))
+    return hires, found
+
+
+def timing_jobs(scenario: Scenario, game: Game, replications: int) -> list[Job]:
+    """The runs of hiring early and late over the game, on the game's arrivals."""
+    end = quarter_start(scenario, game.quarters)
+    return [
+        Job(until(scenario, end, t.staffing, warmup=True), replications, game.seed)
+        for t in timings(scenario, game)[1]
+    ]
+
+
+TIMING_ROWS = (  # (summary metric, words, scale) beside the cost of hiring early or late
+    ("backlog_hours_mean", "mean backlog (hours)", 1.0),
+    ("task_wait_days_mean", "mean wait before a task is started (days)", 1.0),
+    ("statutory_on_time_share", "statutory tasks on time (%)", 100.0),
+    ("staff_cost_dkk", "staff cost (million DKK)", 1e-6),
+    ("benefit_cost_dkk", "benefits paid while cases are open (million DKK)", 1e-6),
+)
+
+
+def timing_table(
+    answers: list[Results], found: list[Timing], start: dt.date, end: dt.date
+) -> pd.DataFrame:
+    """Hiring early beside hiring late: caseworker-years paid in the game, the backlog
+    left at its end, the means of the game, and the cost in DKK where the scenario has
+    prices (staff and benefits, and their sum)."""
+    columns: dict[str, list[float]] = {}
+    for timing, results in zip(found, answers, strict=True):
+        summary = results.summary.set_index("metric")["mean"]
+        backlog = cl.weekly_bands(results, "backlog_hours")
+        values = [
+            caseworker_years(timing.staffing, start, end),
+            float(backlog["mean"].iloc[-1]),
+        ]
+        values += [float(summary[m]) * scale for m, _, scale in TIMING_ROWS]
+        values.append(values[-1] + values[-2])
+        columns[f"{timing.name} (from {timing.starts:%b %Y})"] = values
+    words = ["caseworker-years paid in the game", "backlog at the end of the game (hours)"]
+    words += [w for _, w, _ in TIMING_ROWS] + ["staff and benefits (million DKK)"]
+    table = pd.DataFrame({"": words, **columns})
+    if answers[0].scenario.costs is None:
+        table = table[~table[""].str.contains("DKK")]
+    return table
+
+
+def draw_timing(
+    answers: list[Results | None], scenario: Scenario, game: Game, start: dt.date, end: dt.date
+) -> None:
+    """Hiring early beside hiring late, in a table and in words from its numbers."""
+    if any(a is None for a in answers):
+        return
+    done = [a for a in answers if a is not None]
+    hires, found = timings(scenario, game)
+    table = timing_table(done, found, start, end)
+    st.dataframe(table.round(1), hide_index=True)
+    early, late = (table.set_index("")[c] for c in table.columns[1:])
+    dkk, wait = "staff and benefits (million DKK)", "mean wait before a task is started (days)"
+    st.markdown(
+        texts.hiring_debrief(
+            hires,
+            found[0].starts,
+            found[1].starts,
+            years=(early.iloc[0], late.iloc[0]),
+            backlog_end=(early.iloc[1], late.iloc[1]),
+            wait=(early[wait], late[wait]),
+            dkk=(early[dkk], late[dkk]) if dkk in early.index else None,
+        )
+    )
+
+
 def debrief_jobs(
     scenario: Scenario, game: Game, replications: int, plan: planner.Plan
 ) -> tuple[list[Job], list[list[dict[str, Any]]]]:
@@ -559,13 +655,22 @@ def debrief(scenario: Scenario, game: Game) -> None:
         f"{plan.source}: {', then '.join(changes) or 'no change'}, triage {own} throughout "
         "(a plan made in advance: its recruiting starts a recruitment time before each date)."
     )
-    quick = [Job(j.scenario, max(2, room.quick), j.seed) for j in jobs]
-    show.progressive(
-        "flight",
-        jobs,
-        quick,
-        lambda answers, final: draw_debrief(answers, plan, staffing, start, end),
-    )
+    quick: list[Job | None] = [Job(j.scenario, max(2, room.quick), j.seed) for j in jobs]
+    hires, found = timings(scenario, game)
+    later = timing_jobs(scenario, game, room.full)
+
+    def draw(answers: list[Results | None], final: bool) -> None:
+        draw_debrief(answers[:2], plan, staffing, start, end)
+        st.subheader(f"The same {texts.plural(hires, 'new caseworker')}, hired early or late")
+        st.caption(
+            f"Decided in {quarter_name(quarter_start(scenario, found[0].decided))} or in "
+            f"{quarter_name(quarter_start(scenario, found[1].decided))}; each starts a "
+            "recruitment time later and stays to the end of the game. "
+            + ("Your own number of hires." if sum(game.hires) else "You hired no one: two.")
+        )
+        draw_timing(answers[2:], scenario, game, start, end)
+
+    show.progressive("flight", jobs + later, quick + [None] * len(later), draw)
     show.debrief("flight")
 
 

@@ -196,6 +196,8 @@ def page() -> None:
     room = show.settings()
     try:
         current = setting(base, int(caseworkers), float(per_month))
+        if show.past_capacity([current], "no steady wait to draw"):
+            return
         # the first look (kept: it is the full answer's first replication) tells where
         # the wall is; the curve's points are laid out up to it
         busy = point(show.runner().now(Job(current, room.quick, room.seed))).x

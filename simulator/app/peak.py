@@ -129,6 +129,7 @@ class KeyNumbers:
     team_weeks: float  # the highest backlog in weeks of the whole team's casework
     lowest_on_time: float  # the lowest quarterly share of statutory tasks on time
     highest_caseload: float  # the highest quarterly mean of open cases per caseworker
+    caseload_back_months: int | None = None  # as outlast_months, for the open cases per caseworker
 
 
 def quarterly(bands: pd.DataFrame) -> pd.Series:
@@ -138,10 +139,10 @@ def quarterly(bands: pd.DataFrame) -> pd.Series:
 
 
 def outlast(backlog: pd.DataFrame, peak: Peak) -> int | None:
-    """Months from the end of the peak until the backlog is back to normal: the first
-    quarter starting after the peak whose mean backlog has come down 90 % of the way from
-    its highest quarter to its level before the peak (the highest quarter of the year
-    before). None if that never happens in the run."""
+    """Months from the end of the peak until the backlog (or another weekly series) is
+    back to normal: the first quarter starting after the peak whose mean has come down
+    90 % of the way from its highest quarter to its level before the peak (the highest
+    quarter of the year before). None if that never happens in the run."""
     by_quarter = quarterly(backlog)
     start, end = pd.Timestamp(peak.start), pd.Timestamp(peak.end)
     before = by_quarter[(by_quarter.index >= start - pd.DateOffset(months=12))]
@@ -180,6 +181,7 @@ def key_numbers(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) ->
         team_weeks=float(top["mean"]) / max(staff_then * week_hours, 1e-9),
         lowest_on_time=float(quarterly(bands["statutory_on_time_share"]).min()),
         highest_caseload=float(quarterly(bands["caseload_per_worker"]).max()),
+        caseload_back_months=outlast(bands["caseload_per_worker"], peak),
     )
 
 
@@ -242,23 +244,49 @@ def middle(values: list[float | None]) -> float | None:
     return m if np.isfinite(m) else None
 
 
-def cards(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> None:
-    """The four key numbers, each the middle municipality's (the median over replications
-    of the number read off each on its own; with one replication, its own), and under
-    each the range 8 of 10 municipalities like this one would see: the same quantity, so
-    the range holds the number above it. (The highest point of the mean series, drawn in
-    the figure, is lower than most runs' own highest: their peaks fall in different weeks.)"""
+def shown_numbers(
+    results: Results, peak: Peak, bands: dict[str, pd.DataFrame]
+) -> tuple[KeyNumbers, list[KeyNumbers]]:
+    """The key numbers the cards and the debrief say (the middle municipality's: the
+    median over replications of each read on its own; with one replication, its own),
+    and each replication's."""
     numbers = key_numbers(results, peak, bands)
     each = each_replication(results, peak) if results.replications >= 2 else []
     if each:
         outlast = middle([n.outlast_months for n in each])
+        caseload = middle([n.caseload_back_months for n in each])
         numbers = replace(
             numbers,
             outlast_months=None if outlast is None else round(outlast),
             backlog_peak_hours=middle([n.backlog_peak_hours for n in each]) or 0.0,
             lowest_on_time=middle([n.lowest_on_time for n in each]) or 0.0,
             highest_caseload=middle([n.highest_caseload for n in each]) or 0.0,
+            caseload_back_months=None if caseload is None else round(caseload),
         )
+    return numbers, each
+
+
+def debrief(results: Results, peak: Peak) -> str:
+    """The debrief, from the numbers on the cards (the backlog's highest week is the
+    average office's, as the figure draws it)."""
+    numbers, _ = shown_numbers(results, peak, bands_of(results))
+    return texts.peak_debrief(
+        peak.start,
+        peak.end,
+        numbers.backlog_peak_date,
+        numbers.outlast_months,
+        numbers.caseload_back_months,
+        TAIL_MONTHS,
+    )
+
+
+def cards(results: Results, peak: Peak, bands: dict[str, pd.DataFrame]) -> None:
+    """The four key numbers, each the middle municipality's (the median over replications
+    of the number read off each on its own; with one replication, its own), and under
+    each the range 8 of 10 municipalities like this one would see: the same quantity, so
+    the range holds the number above it. (The highest point of the mean series, drawn in
+    the figure, is lower than most runs' own highest: their peaks fall in different weeks.)"""
+    numbers, each = shown_numbers(results, peak, bands)
     a, b, c, d = st.columns(4)
     a.metric(
         "Backlog normal again after",
@@ -445,13 +473,15 @@ def page() -> None:
     except cl.ScenarioError as exc:
         st.error(str(exc))
         return
+    if show.past_capacity([scenario]):
+        return
     room = show.settings()
-    show.progressive(
+    answers = show.progressive(
         "peak",
         [Job(scenario, room.full, room.seed)],
         [Job(scenario, room.quick, room.seed)],
         lambda answers, final: draw(answers[0], peak, final) if answers[0] else None,
         ahead=lambda: [Job(peak_scenario(base, p), room.quick, room.seed) for p in one_step(peak)],
     )
-    if peak.extra > 0:  # the debrief is about a peak: none without one
-        show.debrief("peak")
+    if peak.extra > 0 and answers[0] is not None:  # the debrief is about a peak
+        st.info(f"**Debrief:** {debrief(answers[0], peak)}")

@@ -223,6 +223,8 @@ def page() -> None:
         except cl.ScenarioError as exc:
             st.error(str(exc))
             return
+        if show.past_capacity([scenario], "nothing to predict"):
+            return
         show.progressive(
             "predict",
             [Job(scenario, room.full, room.seed)],

@@ -26,7 +26,7 @@ import streamlit as st
 
 import simulator as cl
 from simulator.app import texts
-from simulator.app.runs import Job, Runner
+from simulator.app.runs import Job, Runner, offered_load
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -83,6 +83,35 @@ def flight_scenario() -> Scenario:
 def runner() -> Runner:
     """The runner every session shares: its replications, and its warm worker processes."""
     return Runner()
+
+
+@st.cache_resource(show_spinner=False)
+def _reference_utilisation(digest: str) -> float:
+    """The measured utilisation of the scenario every page starts from (its first
+    replication, kept by the runner), which `estimated_load` scales the other settings by."""
+    base = base_scenario()
+    found = runner().now(Job(base, 1, base.simulation.seed))
+    return float(found.summary.set_index("metric").loc["utilisation_mean", "mean"])
+
+
+def estimated_load(scenario: Scenario) -> float:
+    """The estimated offered load of `scenario` (`runs.offered_load`), without running it."""
+    base = base_scenario()
+    try:
+        return offered_load(scenario, base, _reference_utilisation(base.digest()))
+    except (KeyError, ValueError, ZeroDivisionError):  # no estimate: the page runs it
+        return float("nan")
+
+
+def past_capacity(scenarios: Sequence[Scenario], what: str = "nothing to show") -> bool:
+    """Whether a setting of the page is far past capacity (`texts.FAR_PAST`); if so the
+    page says so in place of its run, which would take minutes and show only how long the
+    run was (1 caseworker at 40 refugees a month took 208 s on the predict page)."""
+    loads = [found for found in map(estimated_load, scenarios) if found == found]
+    note = texts.past_capacity(max(loads, default=float("nan")), what)
+    if note:
+        st.error(note)
+    return note is not None
 
 
 def default_replications() -> tuple[int, int]:
@@ -257,8 +286,8 @@ def progressive(
         draw(results, True)
     n = full[0].replications if full else 0
     status.caption(f"{FULL_ANSWER}: {n} replications, seed {full[0].seed if full else '-'}.")
-    if ahead is not None:
-        run.prefetch(ahead())
+    if ahead is not None:  # the steps far past capacity are not worth a worker's time
+        run.prefetch([job for job in ahead() if not estimated_load(job.scenario) >= texts.FAR_PAST])
     return results
 
 

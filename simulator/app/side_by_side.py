@@ -43,6 +43,7 @@ DIFFERENCES = [
         "tasks",
     ),
 ]
+OFF = "off"  # A's or B's value of a metric whose mechanism both switch off
 CARDS_PER_ROW = 3  # six cards in two rows: their labels fit a 1280-pixel-wide screen
 
 
@@ -248,15 +249,15 @@ def draw(answers: list[Results | None], final: bool) -> None:
 def table(rows: pd.DataFrame) -> pd.DataFrame:
     """The differences as the page's table: A and B in their own units (per cent for a
     share), B − A in its own (percentage points for a share) and its paired interval. A
-    metric whose mechanism both settings switch off has no difference or interval (a dash)
-    and says so: its "+0.00" read as a finding, and the API's "not modelled" as a gap in
-    the model rather than a setting."""
+    metric whose mechanism both settings switch off reads "off" for A and B, has no
+    difference or interval (a dash) and says so: its zeros and "+0.00" read as a finding,
+    and the API's "not modelled" as a gap in the model rather than a setting."""
     off = rows["verdict"].map(texts.is_off)
     return pd.DataFrame(
         {
             "metric": [f"{w} ({u})" for w, u in zip(rows["words"], rows["unit"], strict=True)],
-            "A": rows["A"].round(2),
-            "B": rows["B"].round(2),
+            "A": [OFF if o else f"{v:.2f}" for v, o in zip(rows["A"], off, strict=True)],
+            "B": [OFF if o else f"{v:.2f}" for v, o in zip(rows["B"], off, strict=True)],
             "B − A": [
                 "—" if o else f"{d:+.2f} {u}"
                 for d, u, o in zip(rows["difference"], rows["difference_unit"], off, strict=True)
@@ -305,6 +306,8 @@ def page() -> None:
         scenarios = [side_scenario(base, a), side_scenario(base, b)]
     except cl.ScenarioError as exc:
         st.error(str(exc))
+        return
+    if show.past_capacity(scenarios, "nothing to compare"):
         return
     show.progressive(
         "side",

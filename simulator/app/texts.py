@@ -10,6 +10,8 @@ scenario reference never say different things.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import simulator as cl
 
 INTRO = {
@@ -40,7 +42,7 @@ INTRO = {
         "happened, then decide how many caseworkers to hire. New staff start after the "
         "recruitment time. Everyone in the room meets the same arrivals (the same seed), "
         "so at the end we can compare decisions. After the last quarter, the debrief "
-        "puts your decisions beside a plan."
+        "puts your decisions beside a plan, and the same hires made early or late."
     ),
     "predict": (
         "Before we run, the room guesses. Write the guess in the box and lock it. Then "
@@ -61,12 +63,7 @@ ASK = {
 }
 
 DEBRIEF = {
-    "peak": (
-        "Point at the shaded peak, then at the backlog after it: it is highest when "
-        "arrivals are already back to normal and takes more than a year to drain, while "
-        "the caseload stays high for two years. Hiring late helps less than hiring early: "
-        "slide the hiring later and watch."
-    ),
+    # the peak's debrief is said from the run's numbers: `peak_debrief`
     "hockey": (
         "Read the cards and the line under them: what theory predicts at this utilisation "
         "and what the simulated office shows. Where they differ, ask the room why. Then "
@@ -79,10 +76,105 @@ DEBRIEF = {
     ),
     "flight": (
         "Compare when each person hired, what it cost in caseworker-years, and what it "
-        "bought in caseload, backlog and deadlines met."
+        "bought in caseload, backlog and deadlines met. Then read the same hires made "
+        "early and late: what the earlier start paid, and what the later one left behind."
     ),
     "predict": "Where was the room right, and where was intuition furthest off?",
 }
+
+
+def peak_debrief(
+    peak_start: dt.date,
+    peak_end: dt.date,
+    backlog_top: dt.date,
+    backlog_back: int | None,
+    caseload_back: int | None,
+    tail_months: int,
+) -> str:
+    """What to point at after the peak, from the run's numbers: when the backlog is highest
+    (during the peak or after it), the months after the peak until the backlog and the
+    open cases per caseworker are back near their level before it (None: not within the
+    `tail_months` the run goes on after the peak). Fixed claims ("more than a year to
+    drain", "the caseload stays high for two years") were contradicted by a small peak
+    or early hiring."""
+    after = (backlog_top.year - peak_end.year) * 12 + backlog_top.month - peak_end.month
+    if backlog_top >= peak_end:
+        when = (
+            f"it is highest in {backlog_top:%B %Y}, "
+            + (f"{plural(after, 'month')} after" if after > 0 else "as")
+            + " arrivals are back to normal"
+        )
+    elif backlog_top >= peak_start:
+        when = f"it is highest in {backlog_top:%B %Y}, while the peak is still on"
+    else:
+        when = f"it is highest in {backlog_top:%B %Y}, before the peak"
+    if backlog_back is None:
+        drain = (
+            "and is not back near its level before the peak within the "
+            f"{tail_months} months the run goes on after it"
+        )
+    elif backlog_back <= 0:
+        drain = "and is back near its level before the peak by the time the peak ends"
+    else:
+        drain = (
+            "and is back near its level before the peak "
+            f"{plural(backlog_back, 'month')} after the peak ends"
+        )
+    if caseload_back is None:
+        cases = (
+            "Open cases per caseworker stay above their level before the peak for the "
+            f"rest of the run ({tail_months} months after the peak)."
+        )
+    elif caseload_back <= 0:
+        cases = "Open cases per caseworker are back near their level before the peak as it ends."
+    else:
+        cases = (
+            "Open cases per caseworker are back near their level before the peak "
+            f"{plural(caseload_back, 'month')} after it ends."
+        )
+    return (
+        f"Point at the shaded peak, then at the backlog after it: {when}, {drain}. {cases} "
+        "Slide the hiring earlier or later and watch how these numbers change."
+    )
+
+
+def hiring_debrief(
+    hires: int,
+    early: dt.date,
+    late: dt.date,
+    *,
+    years: tuple[float, float],
+    backlog_end: tuple[float, float],
+    wait: tuple[float, float],
+    dkk: tuple[float, float] | None,
+) -> str:
+    """The flight debrief's early-or-late hiring in words, from its table's numbers (each
+    pair: hiring early, hiring late): what hiring early paid in caseworker-years more,
+    what it left in backlog and waits, and, where the scenario has prices, what the two
+    cost in all with the benefits paid while cases are open."""
+
+    def than(a: float, b: float, more: str, less: str, fmt: str, unit: str) -> str:
+        a, b = round(a, 1), round(b, 1)  # as said beside it: their difference adds up
+        if a == b:
+            return f"the same {unit}".rstrip()
+        return f"{format(abs(a - b), fmt)} {unit} {more if a > b else less}".replace("  ", " ")
+
+    said = (
+        f"Hiring the {plural(hires, 'new caseworker')} early (from {early:%B %Y}) rather "
+        f"than late (from {late:%B %Y}) paid "
+        f"{than(years[0], years[1], 'more', 'fewer', '.1f', 'caseworker-years')} in the "
+        f"game ({years[0]:.1f} against {years[1]:.1f}); it left "
+        f"{backlog_end[0]:,.0f} hours of backlog at the end against {backlog_end[1]:,.0f}, "
+        f"and tasks waited {wait[0]:.1f} days on average against {wait[1]:.1f}."
+    )
+    if dkk is not None:
+        said += (
+            " With the benefits paid while cases are open, hiring early cost "
+            f"{than(dkk[0], dkk[1], 'more', 'less', '.1f', 'million DKK')} in all "
+            f"({dkk[0]:.1f} against {dkk[1]:.1f} million DKK)."
+        )
+    return said
+
 
 TIPS = {
     "extra": (
@@ -230,6 +322,27 @@ def wall_note(utilisation: float, years: float, what: str = "every number here")
         "falling due is more than the caseworkers can do, so waits and backlog keep "
         f"growing: {what} is what this run shows within its {plural(years, 'measured year')}, "
         "and a longer run would show more."
+    )
+
+
+# estimated offered load (`runs.offered_load`) from which a page does not run a setting:
+# the queue grows without bound, a run's time grows with it (one replication of the
+# baseline took 0.7 s at a load of 1, 1.9 s at 2, 15 s at 8.7: 1 caseworker and 40
+# refugees a month), and its numbers would say only how long the run was
+FAR_PAST = 2.5
+
+
+def past_capacity(load: float, what: str = "nothing to predict") -> str | None:
+    """What a page says in place of a run far past capacity (None below `FAR_PAST`): the
+    estimated load, and that the numbers would measure only the run's length."""
+    if not load >= FAR_PAST:  # NaN: no estimate, run it
+        return None
+    return (
+        f"**Past capacity: the queue grows without bound; {what}.** The work falling due "
+        f"is about {load:.1f} times what the caseworkers can do (estimated from the "
+        "scenario before running), so waits and backlog would only grow with the length "
+        "of the run, and running it would keep the room waiting. Add caseworkers or lower "
+        "the arrivals."
     )
 
 
