@@ -226,6 +226,16 @@ def check_size(scenario: Scenario, replications: int | None = None, what: str = 
     return check(scenario, replications, what or f"scenario '{scenario.name}'")
 
 
+def work_ratio(scenario: Scenario) -> float:
+    """The hours of work a run of `scenario` holds over its caseworkers' casework hours,
+    estimated from the scenario alone in microseconds (an upper bound, about twice the
+    baseline's measured utilisation: compare scenarios by it, scaled by a measured run,
+    as the app does to refuse a setting far past capacity before running it)."""
+    from simulator.experiments.limits import work_ratio as ratio
+
+    return ratio(scenario)
+
+
 def results_folder(
     scenario: Scenario, out: str | Path | None = None, *, force: bool = False
 ) -> Destination:

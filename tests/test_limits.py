@@ -287,3 +287,23 @@ def test_plans_and_calibrations_of_a_misplaced_digit_are_stopped_before_any_run(
         capsys
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_work_ratio_halves_with_twice_the_caseworkers_and_grows_with_arrivals():
+    """`work_ratio` (the app's guard against settings far past capacity): the casework
+    hours are in the denominator, the work of the arrivals in the numerator."""
+    import simulator as cl
+
+    def ratio(caseworkers: int, per_month: float) -> float:
+        return cl.work_ratio(
+            cl.load_scenario(
+                BASELINE,
+                overrides=[
+                    f"caseworkers.staffing.0.caseworkers={caseworkers}",
+                    f"arrivals.per_month={per_month}",
+                ],
+            )
+        )
+
+    assert ratio(8, 11.0) == pytest.approx(ratio(4, 11.0) / 2, rel=1e-9)
+    assert ratio(4, 22.0) > 1.8 * ratio(4, 11.0)

@@ -94,28 +94,14 @@ def joined(parts: Sequence[Results]) -> Results:
     return parts[0] if len(parts) == 1 else cl.join_runs(parts)
 
 
-def work_ratio(scenario: Scenario) -> float:
-    """The hours of work a run of `scenario` holds over the caseworker hours it has, from
-    the scenario alone (`simulator.estimate`'s task counts, each task type at its mean
-    duration, over the most caseworkers at work on every working day). An upper bound:
-    the estimate counts every task for every case, each open the whole period, so it
-    reads about twice the measured utilisation of the baseline; `offered_load` scales it
-    by a measured run."""
-    size = cl.estimate(scenario, 1)
-    tasks = scenario.enabled_tasks
-    hours = sum(n * tasks[name].duration_hours.mean() for name, n in size.tasks_by_type.items())
-    available = size.caseworker_days * 5 / 7 * scenario.caseworkers.casework_hours_per_day
-    return hours / available if available > 0 else float("inf")
-
-
 def offered_load(scenario: Scenario, reference: Scenario, utilisation: float) -> float:
     """The utilisation `scenario` would have with caseworkers enough to do all its work
     (above 1: more work falls due than they can do, and the queue grows through the run),
-    estimated without running it: its `work_ratio` scaled by that of `reference`, a run
+    estimated without running it: its `simulator.work_ratio` scaled by that of `reference`, a run
     of which measured `utilisation` (from a reference at or past its wall, whose measured
     utilisation cannot read above 1, the estimate is low: no setting is refused
     wrongly)."""
-    return work_ratio(scenario) * utilisation / work_ratio(reference)
+    return cl.work_ratio(scenario) * utilisation / cl.work_ratio(reference)
 
 
 def warm_up() -> None:

@@ -176,6 +176,20 @@ def check(scenario: Scenario, replications: int | None = None, source: str = "")
 MAX_RUNS = 1_000_000  # replications in one command: a million baseline runs is days of work
 
 
+def work_ratio(scenario: Scenario) -> float:
+    """The hours of work a run of `scenario` holds over the casework hours its caseworkers
+    have, from the scenario alone: `estimate`'s task counts, each task type at its mean
+    duration, over the most caseworkers at work on every working day. An upper bound of
+    the offered load, as the estimate is (every task for every case, each open the whole
+    period): it reads about twice the baseline's measured utilisation, so compare it
+    with another scenario's, not with 1."""
+    size = estimate(scenario, 1)
+    tasks = scenario.enabled_tasks
+    hours = sum(n * tasks[name].duration_hours.mean() for name, n in size.tasks_by_type.items())
+    available = size.caseworker_days * 5 / 7 * scenario.caseworkers.casework_hours_per_day
+    return hours / available if available > 0 else float("inf")
+
+
 def check_runs(
     runs: int,
     source: str,
