@@ -463,7 +463,7 @@ SESSION_PLAN = [  # the README's "A 20-minute session" says the same (a test che
         "3–8 min",
         "The peak",
         "Ask: when will the backlog be back to normal? Run the default peak. Then hire two "
-        "caseworkers six months in, and again at once: early hiring buys more.",
+        "caseworkers six months in, and again at once: compare the two backlogs.",
     ),
     (
         "8–11 min",
