@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import math
 import os
 import subprocess
 import sys
@@ -412,7 +413,10 @@ def test_a_setting_far_past_capacity_is_known_before_it_runs(baseline: cl.Scenar
 
     assert load(4, 9) == pytest.approx(measured, rel=0.25)  # a rough estimate, not a run
     assert load(1, 40) > 3 * texts.FAR_PAST
-    assert 1.0 < load(1, 9) < texts.FAR_PAST
+    assert load(1, 9) == pytest.approx(4 * load(4, 9), rel=1e-9)  # a quarter of the hours
+    assert load(1, 9) > 1.0  # past the wall, yet (below) still run
+    assert texts.past_capacity(texts.FAR_PAST) is not None
+    assert texts.past_capacity(math.nextafter(texts.FAR_PAST, 0.0)) is None
     note = texts.past_capacity(load(1, 40), "nothing to predict")
     assert note is not None
     assert "Past capacity: the queue grows without bound; nothing to predict" in note

@@ -286,6 +286,14 @@ def time_figure(
     return fig
 
 
+# queueing theory's curves on the hockey stick: (column of `waiting_theory`, line style,
+# width, legend)
+THEORY_CURVES = (
+    ("own_queue_days", "--", 2.0, "queueing theory: each caseworker her own queue (M/M/1)"),
+    ("pooled_days", ":", 2.4, "queueing theory: caseworkers share one queue (M/M/c, Erlang C)"),
+)
+
+
 def hockey_figure(
     theory: pd.DataFrame | None,
     grid: Sequence[Point],
@@ -300,24 +308,10 @@ def hockey_figure(
     fig = _figure(11.5, 7.4)
     with matplotlib.rc_context(STYLE):
         ax = fig.subplots()
-        if theory is not None:
+        curves = () if theory is None else THEORY_CURVES
+        for column, style, width, label in curves:
             x = theory["utilisation"].to_numpy() * 100
-            ax.plot(
-                x,
-                theory["own_queue_days"],
-                color=BLACK,
-                linestyle="--",
-                linewidth=2,
-                label="queueing theory: each caseworker her own queue (M/M/1)",
-            )
-            ax.plot(
-                x,
-                theory["pooled_days"],
-                color=BLACK,
-                linestyle=":",
-                linewidth=2.4,
-                label="queueing theory: caseworkers share one queue (M/M/c, Erlang C)",
-            )
+            ax.plot(x, theory[column], color=BLACK, linestyle=style, linewidth=width, label=label)
         done = sorted((p for p in grid if np.isfinite(p.x) and np.isfinite(p.y)), key=lambda p: p.x)
         if done:
             n = min(p.replications for p in done)
