@@ -350,6 +350,51 @@ def test_weekly_bands_of_a_share_stay_inside_0_and_1(capped: Results) -> None:
         assert (bands["p10"] <= bands["p90"]).all(), metric
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(
+        st.tuples(
+            st.integers(0, 5),  # week
+            st.integers(0, 3),  # replication
+            st.one_of(st.floats(-5, 50, allow_nan=False), st.just(float("nan"))),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_weekly_bands_places_each_value_as_the_pivot_table_does(
+    cells: list[tuple[int, int, float]],
+) -> None:
+    """Weeks and replications in any order, some missing, some given twice, some NaN: the
+    bands are those of pandas' pivot table (the mean of a cell given twice), to the bit."""
+    weeks = pd.Timestamp("2015-01-05") + pd.to_timedelta([7 * w for w, _, _ in cells], "D")
+    rows = pd.DataFrame(
+        {
+            "replication": [r for _, r, _ in cells],
+            "date": weeks.astype("datetime64[s]"),
+            "metric": "backlog_hours",
+            "value": [v for _, _, v in cells],
+        }
+    )
+    rows = rows.iloc[::-1]  # reversed; a cell given twice is summed in this order by both
+    other = rows.assign(metric="overdue_tasks", value=1e6)  # another series, not to be mixed in
+    table = rows.pivot_table(
+        index="date", columns="replication", values="value", aggfunc="mean", dropna=False
+    ).sort_index()
+    mean, low, high = nonnegative_ci(table.to_numpy(dtype=float), axis=1)
+    p10, p90 = percentile_range(table.to_numpy(dtype=float), axis=1)
+    got = weekly_bands(pd.concat([other, rows]), "backlog_hours")
+    assert got["date"].tolist() == table.index.tolist()
+    for column, want in {
+        "mean": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "p10": p10,
+        "p90": p90,
+    }.items():
+        np.testing.assert_array_equal(got[column].to_numpy(), want, err_msg=column)
+
+
 def test_the_console_says_which_is_the_interval_and_which_the_range(capped: Results) -> None:
     text = console_summary(capped)
     assert "95% CI of the mean" in text and "8 in 10 runs" in text

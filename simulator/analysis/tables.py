@@ -82,11 +82,28 @@ def weekly_bands(weekly: pd.DataFrame, metric: str, *, scale: float = 1.0) -> pd
     if rows.empty:
         known = ", ".join(sorted(weekly["metric"].unique()))
         raise KeyError(f"no weekly metric {metric!r}; known: {known}")
-    table = rows.pivot_table(
-        index="date", columns="replication", values="value", aggfunc="mean", dropna=False
-    ).sort_index()
-    bands = _bands(table.to_numpy(dtype=float), share=metric in WEEKLY_SHARES, scale=scale)
-    return pd.DataFrame({"date": table.index, **bands})
+    dates, values = _date_grid(rows)
+    bands = _bands(values, share=metric in WEEKLY_SHARES, scale=scale)
+    return pd.DataFrame({"date": dates, **bands})
+
+
+def _date_grid(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """`rows` (date, replication, value) as its dates in order and a grid of values, one row
+    a date and one column a replication (in order), NaN where a replication has no value
+    that date: the table `pivot_table(index="date", columns="replication", aggfunc="mean",
+    dropna=False)` gives, placed by two sorts instead of a group-by (a figure or an app
+    page asks for several series, each a few milliseconds less). A date and replication
+    given twice is averaged, by that pivot table itself."""
+    dates, day = np.unique(rows["date"].to_numpy(), return_inverse=True)
+    replications, run = np.unique(rows["replication"].to_numpy(), return_inverse=True)
+    if len(rows) and np.bincount(day * len(replications) + run).max() > 1:
+        table = rows.pivot_table(
+            index="date", columns="replication", values="value", aggfunc="mean", dropna=False
+        ).sort_index()
+        return table.index.to_numpy(), table.to_numpy(dtype=float)
+    grid = np.full((len(dates), len(replications)), np.nan)
+    grid[day, run] = rows["value"].to_numpy(dtype=float)
+    return dates, grid
 
 
 def _bands(values: np.ndarray, *, share: bool, scale: float = 1.0) -> dict[str, np.ndarray]:

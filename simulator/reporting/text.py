@@ -6,6 +6,7 @@ narrow ones."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
@@ -17,8 +18,15 @@ _TEXT = TextToPath()
 
 def text_width(text: str, size: float, weight: str = "normal") -> float:
     """Width in inches of one line of `text` in the default font at `size` points."""
-    font = FontProperties(size=size, weight=weight)
-    width, _, _ = _TEXT.get_text_width_height_descent(text, font, False)
+    return _width(
+        text, size, weight, FontProperties(size=size, weight=weight).get_fontconfig_pattern()
+    )
+
+
+@lru_cache(maxsize=4096)  # a figure measures its legend and title texts more than once
+def _width(text: str, size: float, weight: str, font: str) -> float:
+    """`text_width` in the font named by fontconfig pattern `font` (the cache's key)."""
+    width, _, _ = _TEXT.get_text_width_height_descent(text, FontProperties(font), False)
     return float(width) * POINT
 
 
