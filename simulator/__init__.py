@@ -86,7 +86,6 @@ from simulator.api import (  # noqa: E402  (after the build is chosen)
     write_results,
     write_state,
 )
-from simulator.version import __version__  # noqa: E402
 
 _TYPES = {
     "ScenarioError": "simulator.scenario.errors",
@@ -96,11 +95,13 @@ _TYPES = {
     "FiguresFailed": "simulator.reporting.files",
     "Plan": "simulator.plan.planner",
     "Verdict": "simulator.analysis.comparison",
+    "__version__": "simulator.version",  # read from the installed metadata: 25 ms
 }
 
 
 def __getattr__(name: str) -> Any:
-    """The API's types, imported when first asked for (pandas and pydantic take time to load)."""
+    """The API's types and the version, imported when first asked for (pandas and pydantic
+    take time to load, the package's metadata a command that does not print it)."""
     if name in _TYPES:
         import importlib
 

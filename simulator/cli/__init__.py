@@ -27,8 +27,9 @@ import gc
 import signal
 import sys
 from types import ModuleType
+from typing import Any
 
-from simulator import __version__, timings
+from simulator import timings
 from simulator.cli import (
     analyze,
     app,
@@ -65,13 +66,26 @@ COMMANDS: dict[str, ModuleType] = {
 }
 
 
+class _Version(argparse.Action):
+    """`--version`: argparse's own, with the version read only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from simulator.version import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     """The `caseload` parser, one subcommand per module of `simulator.cli`."""
     top = argparse.ArgumentParser(
         prog="caseload",
         description="Workload simulator for municipal refugee-integration casework.",
     )
-    top.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    top.add_argument("--version", action=_Version, help="show program's version number and exit")
     sub = top.add_subparsers(dest="command", required=True)
     for module in COMMANDS.values():
         module.add_parser(sub)
