@@ -65,6 +65,8 @@ PHASES = (
     "summary",
 )
 PREFIX = "caseload timings: "  # simulator.timings.PREFIX (not imported: the bench stays light)
+SPANS_PREFIX = "caseload spans: "  # simulator.timings.SPANS_PREFIX
+SPAN = "span:replications"  # in a run's phases: the wall time its replications ran on workers
 
 
 @dataclass(frozen=True)
@@ -164,10 +166,15 @@ def run_once(
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr}")
     phases: dict[str, float] = {}
+    spans: dict[str, float] = {}
     for line in done.stderr.splitlines():
         if line.startswith(PREFIX):
             phases = json.loads(line.removeprefix(PREFIX))
+        elif line.startswith(SPANS_PREFIX):
+            spans = json.loads(line.removeprefix(SPANS_PREFIX))
     phases["start-up"] = max(0.0, wall - sum(phases.values()))
+    if "replications" in spans:
+        phases[SPAN] = spans["replications"]
     return wall, cpu, phases
 
 
@@ -212,14 +219,24 @@ def report(timed: list[Timed]) -> str:
         share = statistics.median(
             run.get("simulation", 0.0) / w for run, w in zip(t.phases, t.walls, strict=True)
         )
+        spans = [run[SPAN] / w for run, w in zip(t.phases, t.walls, strict=True) if SPAN in run]
+        most = statistics.median(spans) if spans else None
+        shares = f"{share:4.0%}" + ("" if most is None else f" to {most:.0%}")
         lines.append(
-            f"{t.case.label:34} " + " ".join(f"{ph[p]:10.2f}" for p in PHASES) + f"  {share:9.0%}"
+            f"{t.case.label:34} " + " ".join(f"{ph[p]:10.2f}" for p in PHASES) + f"  {shares:>11}"
         )
         if t.case.label == SIMULATING_CASE:
-            lines.append(
-                f"{'':34} share simulating ≥ {SIMULATING_TARGET:.0%}: "
-                f"{verdict(share >= SIMULATING_TARGET)}"
-            )
+            met = share >= SIMULATING_TARGET
+            undecided = not met and most is not None and most >= SIMULATING_TARGET
+            said = "not shown (between the two)" if undecided else verdict(met)
+            lines.append(f"{'':34} share simulating ≥ {SIMULATING_TARGET:.0%}: {said}")
+    if any(SPAN in run for t in timed for run in t.phases):
+        lines += [
+            "simulating: the simulation phase's share of the wall time (a lower bound: the",
+            "command's own work while the workers simulate, such as loading pandas, counts as",
+            "its own phase), to the share during which replications ran on the workers (an",
+            "upper bound: that work slowed them)",
+        ]
     return "\n".join(lines)
 
 

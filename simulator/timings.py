@@ -11,9 +11,15 @@ numbers), "tables" (gathering and writing them), "figures" and "summary" (the ke
 figures the console prints). Replications run in
 other processes report their phases with their results (`add`).
 
-Set CASELOAD_TIMINGS=1 and the command line prints them to stderr at exit, as one line
-``caseload timings: {...}`` of JSON (benchmarks/bench_answer.py reads it). Timing costs
-two clock reads per phase, so it is always on.
+Beside the phases, a process notes spans: wall time that overlaps them, such as
+"replications", from the first replication sent to worker processes to the last one back,
+while this process did phases of its own (loading pandas, making tables). A phase is what
+this process spent; a span is what the user waited for.
+
+Set CASELOAD_TIMINGS=1 and the command line prints them to stderr at exit, as a line
+``caseload timings: {...}`` of JSON and, where there are spans, a line ``caseload spans:
+{...}`` (benchmarks/bench_answer.py reads them). Timing costs two clock reads per phase,
+so it is always on.
 """
 
 from __future__ import annotations
@@ -26,10 +32,12 @@ from contextlib import contextmanager
 
 ENV = "CASELOAD_TIMINGS"
 PREFIX = "caseload timings: "
+SPANS_PREFIX = "caseload spans: "
 
 _totals: dict[str, float] = {}
 _stack: list[str] = []  # the phases entered, innermost last
 _since = [0.0]  # when the innermost phase last started or resumed
+_spans: dict[str, float] = {}
 
 
 @contextmanager
@@ -55,9 +63,21 @@ def totals() -> dict[str, float]:
     return dict(_totals)
 
 
+def span(name: str, seconds: float) -> None:
+    """Note `seconds` of wall time as span `name` (added to what it has so far), apart
+    from the phases: a span may overlap them."""
+    _spans[name] = _spans.get(name, 0.0) + seconds
+
+
+def spans() -> dict[str, float]:
+    """Seconds per span so far in this process."""
+    return dict(_spans)
+
+
 def reset() -> None:
-    """Forget the phases timed so far (e.g. in a worker before each replication)."""
+    """Forget the phases and spans timed so far (e.g. in a worker before each replication)."""
     _totals.clear()
+    _spans.clear()
 
 
 def enabled() -> bool:
@@ -66,8 +86,16 @@ def enabled() -> bool:
 
 
 def report() -> str:
-    """One line for stderr: the prefix and the phases as JSON (seconds, rounded to 0.1 ms)."""
-    return PREFIX + json.dumps({name: round(value, 4) for name, value in _totals.items()})
+    """For stderr: the prefix and the phases as JSON (seconds, rounded to 0.1 ms), and on a
+    second line the spans, where there are any."""
+    lines = [PREFIX + _json(_totals)]
+    if _spans:
+        lines.append(SPANS_PREFIX + _json(_spans))
+    return "\n".join(lines)
+
+
+def _json(seconds: dict[str, float]) -> str:
+    return json.dumps({name: round(value, 4) for name, value in seconds.items()})
 
 
 def _switch() -> None:

@@ -9,6 +9,7 @@ run must be what they were before the figures were made faster.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -183,11 +184,36 @@ def test_phases_timed_meanwhile_are_not_counted_again_as_the_replications(
     try:
         cl.run(scenario, replications=3, workers=2, meanwhile=load)
         wall = time.perf_counter() - started
-        spent = timings.totals()
+        spent, spans = timings.totals(), timings.spans()
     finally:
         timings.reset()
     assert spent["import"] >= 1.0 and spent["simulation"] > 0
     assert sum(spent.values()) <= wall
+    # the replications' span holds what was done meanwhile and what the workers did
+    assert spent["import"] + spent["simulation"] <= spans["replications"] <= wall
+
+
+def test_the_command_prints_its_phases_and_the_replications_span_when_asked(
+    tmp_path: Path,
+) -> None:
+    """CASELOAD_TIMINGS=1: two lines of JSON on stderr (benchmarks/bench_answer.py reads
+    them), the span no shorter than the simulation it holds."""
+    import json
+
+    command = [sys.executable, "-m", "simulator", "run", str(REFERENCE / "reference.toml"),
+               "--replications", "3", "--workers", "2", "--no-figures", "-q",
+               "--out", str(tmp_path / "out")]  # fmt: skip
+    done = subprocess.run(
+        command, env={**os.environ, timings.ENV: "1"}, capture_output=True, text=True, check=True
+    )
+    lines = done.stderr.splitlines()
+    phases = json.loads(
+        next(x for x in lines if x.startswith(timings.PREFIX))[len(timings.PREFIX) :]
+    )
+    found = [x for x in lines if x.startswith(timings.SPANS_PREFIX)]
+    spans = json.loads(found[0][len(timings.SPANS_PREFIX) :])
+    assert set(phases) >= {"import", "scenario", "simulation", "tables"}
+    assert spans["replications"] >= phases["simulation"] > 0
 
 
 def test_progress_hears_of_every_replication_on_workers(scenario: cl.Scenario) -> None:

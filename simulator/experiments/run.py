@@ -117,7 +117,8 @@ def _in_order(
     each ends, on worker processes (`per_job`: how much of a replication one job is).
     The jobs' phases (simulation, statistics, tables) go to `simulator.timings` as
     shares of the wall time the jobs took here, less what this process timed meanwhile
-    as phases of its own (e.g. the imports of `meanwhile`): no second counted twice.
+    as phases of its own (e.g. the imports of `meanwhile`): no second counted twice. On
+    worker processes, the whole wall time is also noted as the span "replications".
     """
     local = isinstance(executor, SerialExecutor)
     advance = None if progress is None else partial(_advance, progress, per_job)
@@ -145,6 +146,8 @@ def _in_order(
     finally:
         getattr(results, "close", lambda: None)()  # the executors' generators cancel the rest
         wall = time.perf_counter() - started
+        if not local:
+            timings.span("replications", wall)  # what the user waited for them, overlaps and all
         wall -= sum(timings.totals().values()) - timed_here  # this process's own phases
         total = sum(spent.values())
         if total > 0 and wall > 0:
