@@ -458,7 +458,8 @@ def discover(
 ) -> Any:
     """Scenario discovery (PRIM and CART, EMA workbench): the box of factor values in which
     runs fail (`metric` below or above a threshold); see `simulator.sweep.discovery`.
-    `out` (default FOLDER/discovery_<metric>) is checked as `analyze_sweep`'s."""
+    `out` (default FOLDER/discovery_<metric>) is checked as `analyze_sweep`'s; a `metric`
+    whose mechanism is switched off in every run of the sweep is refused (ScenarioError)."""
     from simulator.sweep.discovery import discover as find
 
     return find(

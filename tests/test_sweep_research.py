@@ -254,3 +254,44 @@ def test_robustness_leaves_out_a_metric_of_a_mechanism_off_in_every_run(swept: P
     )
     assert main(["robustness", str(swept), "--metric", "overtime_hours", "--out",
                  str(tmp_path / "none"), "-q"]) == 2  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("metric", "mechanism", "rule", "quiet"),
+    [
+        ("overtime_hours", "overtime", ["--above", "0"], []),  # said "no run fails"
+        ("overtime_hours", "overtime", ["--below", "1"], ["-q"]),  # said "every run fails"
+        ("interpreted_by_phone_share", "phone interpreting", ["--below", "0.5"], ["-q"]),
+    ],
+    ids=["above", "below-quiet", "blank-share-quiet"],
+)
+def test_discovery_refuses_a_metric_of_a_mechanism_off_in_every_run(
+    swept: Path, capsys, metric, mechanism, rule, quiet
+):
+    """No run of the sweep has overtime or telephone interpreting: the metric is zero (or
+    blank) by construction, so that no run, or every run, fails is no finding about where
+    the office fails. Asked for by name, it is refused, the metric and its mechanism named,
+    quiet or not, and nothing is written."""
+    assert main(["discover", str(swept), "--metric", metric, *rule, *quiet]) == 2
+    shown = capsys.readouterr()
+    assert shown.out == ""
+    said = shown.err
+    assert f"{metric} is not modelled in this sweep" in said
+    assert f"{mechanism}: switched off in every run of the sweep, not a finding" in said
+    assert "no run fails" not in said and "every run fails" not in said
+    assert not (swept / f"discovery_{metric}").exists()
+
+
+def test_discovery_of_a_mechanism_a_factor_switches_on_somewhere_is_not_refused(tmp_path: Path):
+    """Where a lever gives some points overtime, where overtime is worked is a question the
+    sweep can answer: the box is found, and it holds the points with overtime on."""
+    overtime = {"kind": "lever", "variants": {
+        "none": {"description": "no overtime"},
+        "some": {"overtime.hours_per_week": 5.0, "overtime.above": 0.1},
+    }}  # fmt: skip
+    out = tmp_path / "out"
+    data = spec(replications=2, factors={"caseworkers": CASEWORKERS, "overtime": overtime})
+    run_sweep(load_sweep(write_sweep(tmp_path, data)), out, SerialExecutor(), show_progress=False)
+    assert main(["discover", str(out), "--metric", "overtime_hours", "--above", "0", "-q"]) == 0
+    box = pd.read_csv(out / "discovery_overtime_hours" / "box.csv", keep_default_na=False)
+    assert box.set_index("factor").loc["overtime", "levels"] == "some"
