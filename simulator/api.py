@@ -458,7 +458,8 @@ def discover(
 ) -> Any:
     """Scenario discovery (PRIM and CART, EMA workbench): the box of factor values in which
     runs fail (`metric` below or above a threshold); see `simulator.sweep.discovery`.
-    `out` (default FOLDER/discovery_<metric>) is checked as `analyze_sweep`'s."""
+    `out` (default FOLDER/discovery_<metric>) is checked as `analyze_sweep`'s; a `metric`
+    whose mechanism is switched off in every run of the sweep is refused (ScenarioError)."""
     from simulator.sweep.discovery import discover as find
 
     return find(
@@ -484,15 +485,19 @@ def robustness(
     on_time: float = ON_TIME,
     out: str | Path | None = None,
     force: bool = False,
+    on_off: Callable[[str], None] | None = None,
 ) -> Path:
     """Each policy (lever setting) across the uncertainties: mean, bad decile, maximum
     regret, share of scenarios meeting the targets; see `simulator.sweep.robustness`.
-    `out` (default FOLDER/robustness) is checked as `analyze_sweep`'s."""
+    `out` (default FOLDER/robustness) is checked as `analyze_sweep`'s; a metric whose
+    mechanism is switched off in every run is left out, its reason in report.md and
+    passed to `on_off`."""
     from simulator.sweep.robustness import robustness as assess
 
     return assess(
-        folder, metrics, caseload_limit=caseload_limit, on_time=on_time, out=out, force=force
-    )
+        folder, metrics, caseload_limit=caseload_limit, on_time=on_time, out=out, force=force,
+        on_off=on_off,
+    )  # fmt: skip
 
 
 def staffing_plan(

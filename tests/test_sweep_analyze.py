@@ -260,6 +260,20 @@ def test_a_metric_of_a_mechanism_off_in_every_run_is_no_finding(factorial: Path,
     assert set(points.loc[points["metric"] == "backlog_hours_mean", "mechanism"]) == {""}
 
 
+def test_a_metric_left_out_is_said_on_stderr_also_when_quiet(factorial: Path, tmp_path, capsys):
+    """-q silences the report, never the note that a metric asked for is not analysed."""
+    out = tmp_path / "quiet"
+    argv = ["analyze", str(factorial), "--metric", "overtime_hours", "--out", str(out), "-q"]
+    assert main(argv) == 0
+    shown = capsys.readouterr()
+    assert shown.out == ""
+    assert shown.err.count("left out") == 1
+    assert (
+        "caseload: note: overtime_hours left out: overtime: switched off in every run of the "
+        "sweep, not a finding" in shown.err
+    )
+
+
 def test_a_mechanism_a_factor_switches_on_somewhere_is_analysed(tmp_path: Path):
     """Where a factor gives some points overtime, its hours are a finding of the sweep."""
     overtime = {"kind": "lever", "variants": {

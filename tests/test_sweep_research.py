@@ -254,3 +254,80 @@ def test_robustness_leaves_out_a_metric_of_a_mechanism_off_in_every_run(swept: P
     )
     assert main(["robustness", str(swept), "--metric", "overtime_hours", "--out",
                  str(tmp_path / "none"), "-q"]) == 2  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("metric", "mechanism", "rule", "quiet"),
+    [
+        ("overtime_hours", "overtime", ["--above", "0"], []),  # said "no run fails"
+        ("overtime_hours", "overtime", ["--below", "1"], ["-q"]),  # said "every run fails"
+        ("interpreted_by_phone_share", "phone interpreting", ["--below", "0.5"], ["-q"]),
+    ],
+    ids=["above", "below-quiet", "blank-share-quiet"],
+)
+def test_discovery_refuses_a_metric_of_a_mechanism_off_in_every_run(
+    swept: Path, capsys, metric, mechanism, rule, quiet
+):
+    """No run of the sweep has overtime or telephone interpreting: the metric is zero (or
+    blank) by construction, so that no run, or every run, fails is no finding about where
+    the office fails. Asked for by name, it is refused, the metric and its mechanism named,
+    quiet or not, and nothing is written."""
+    assert main(["discover", str(swept), "--metric", metric, *rule, *quiet]) == 2
+    shown = capsys.readouterr()
+    assert shown.out == ""
+    said = shown.err
+    assert f"{metric} is not modelled in this sweep" in said
+    assert f"{mechanism}: switched off in every run of the sweep, not a finding" in said
+    assert "no run fails" not in said and "every run fails" not in said
+    assert not (swept / f"discovery_{metric}").exists()
+
+
+def test_discovery_of_a_mechanism_a_factor_switches_on_somewhere_is_not_refused(tmp_path: Path):
+    """Where a lever gives some points overtime, where overtime is worked is a question the
+    sweep can answer: the box is found, and it holds the points with overtime on."""
+    overtime = {"kind": "lever", "variants": {
+        "none": {"description": "no overtime"},
+        "some": {"overtime.hours_per_week": 5.0, "overtime.above": 0.1},
+    }}  # fmt: skip
+    out = tmp_path / "out"
+    data = spec(replications=2, factors={"caseworkers": CASEWORKERS, "overtime": overtime})
+    run_sweep(load_sweep(write_sweep(tmp_path, data)), out, SerialExecutor(), show_progress=False)
+    assert main(["discover", str(out), "--metric", "overtime_hours", "--above", "0", "-q"]) == 0
+    box = pd.read_csv(out / "discovery_overtime_hours" / "box.csv", keep_default_na=False)
+    assert box.set_index("factor").loc["overtime", "levels"] == "some"
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["loud", "quiet"])
+def test_robustness_says_on_stderr_which_metric_it_left_out_and_why(
+    swept: Path, tmp_path, capsys, quiet
+):
+    """A metric left out never passes silently: its reason is on stderr, also when quiet
+    (with -q it was said nowhere but in report.md); the metrics kept get no such note."""
+    argv = ["robustness", str(swept), "--metric", "overtime_hours", "--metric", ON_TIME]
+    assert main([*argv, "--out", str(tmp_path / "robust"), *quiet]) == 0
+    shown = capsys.readouterr()
+    note = (
+        "caseload: note: overtime_hours left out: overtime: switched off in every run of the "
+        "sweep, not a finding"
+    )
+    assert shown.err.count("left out") == 1 and note in shown.err
+    assert (shown.out == "") == bool(quiet)
+
+
+def test_robustness_gives_the_reason_for_a_default_metric_it_leaves_out(
+    swept: Path, tmp_path, capsys, monkeypatch
+):
+    """A default metric of a mechanism off in every run is left out with its reason, in
+    report.md and on stderr, as one asked for by name (none of today's defaults is such a
+    metric: this holds the rule for a default added later)."""
+    from simulator.sweep import robustness
+
+    monkeypatch.setattr(robustness, "DEFAULT_METRICS", (ON_TIME, "overtime_hours"))
+    out = tmp_path / "robust"
+    assert main(["robustness", str(swept), "--out", str(out), "-q"]) == 0
+    reason = "overtime_hours: overtime: switched off in every run of the sweep, not a finding"
+    assert f"- {reason}" in (out / "report.md").read_text()
+    assert "caseload: note: overtime_hours left out: overtime: switched off" in (
+        capsys.readouterr().err
+    )
+    assert set(pd.read_csv(out / "robustness.csv")["metric"]) == {ON_TIME}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from simulator.analysis.standards import CASELOAD_LIMIT, ON_TIME
@@ -47,6 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
+    left_out: list[str] = []
     out = cl.robustness(
         args.folder,
         args.metrics,
@@ -54,8 +56,11 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         on_time=args.on_time,
         out=args.out,
         force=args.force,
+        on_off=left_out.append,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))
         print(f"written: {out}")
+    for reason in left_out:  # also when quiet: a metric asked for is not in the table
+        print(f"caseload: note: {reason}", file=sys.stderr)
     return 0

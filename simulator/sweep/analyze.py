@@ -105,6 +105,12 @@ class SweepData:
         the sweep, not a finding"."""
         return not_a_finding(self.off[metric], WHERE)
 
+    def left_out_text(self, metric: str) -> str:
+        """The note that `metric` is left out of an analysis and why, as the command line
+        says it on stderr: "overtime_hours left out: overtime: switched off in every run of
+        the sweep, not a finding"."""
+        return f"{metric} left out: {self.off_text(metric)}"
+
     @property
     def factors(self) -> dict[str, dict[str, Any]]:
         return self.manifest["factors"]
@@ -438,7 +444,7 @@ def analyze_sweep(
     metrics = [m for m in metrics if m not in data.off]
     for metric in left_out:
         if on_off is not None:
-            on_off(f"{metric} left out: {data.off_text(metric)}")
+            on_off(data.left_out_text(metric))
     if data.unfinished_text() and on_unfinished is not None:
         on_unfinished(data.unfinished_text())
     labels = {f: data.label(f) for f in names}

@@ -80,10 +80,21 @@ def _workbench() -> tuple[Any, Any]:
 def cases(
     data: SweepData, metric: str, below: float | None, above: float | None, policy: dict[str, Any]
 ) -> tuple[pd.DataFrame, np.ndarray, str]:
-    """The runs as PRIM's cases: factor values (x), failed or not (y), the rule in words."""
+    """The runs as PRIM's cases: factor values (x), failed or not (y), the rule in words.
+
+    A metric whose mechanism is switched off in every run (`SweepData.off`: overtime hours
+    where no run has overtime) is refused: it is zero or blank by construction, so that no
+    run, or every run, fails by it says nothing of where the office fails."""
     if (below is None) == (above is None):
         raise SweepError("give one of --below or --above: the threshold of a failure")
     _check_choice("metric", metric, data.metrics, data.folder)
+    if metric in data.off:
+        raise SweepError(
+            f"{data.folder}: {metric} is not modelled in this sweep ({data.off_text(metric)}): "
+            "its values are zero or blank by construction in every run, so there is no box "
+            f"to find; sweep a scenario that switches {data.off[metric].name} on to ask "
+            "where it fails"
+        )
     runs = data.ok.dropna(subset=[metric])
     for name, value in policy.items():
         _check_choice("factor", name, list(data.factors), data.folder)
@@ -134,7 +145,9 @@ def discover(
 
     `out` (default `folder`/discovery_<metric>) is checked before any work as an analysis's
     is (`analyze.sweep_output`): never the sweep's folder or its run data; a folder
-    caseload wrote is replaced with `force`, or when it is the default of this sweep.
+    caseload wrote is replaced with `force`, or when it is the default of this sweep. A
+    `metric` whose mechanism is switched off in every run of the sweep is refused
+    (`cases`), naming the mechanism: its zeros are no finding.
     """
     from simulator.sweep import figures
 

@@ -24,6 +24,7 @@ uncertainty points). The arithmetic is a few lines of pandas; the EMA workbench'
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,13 @@ def performance(
     return table
 
 
+def chosen(data: SweepData, metrics: list[str] | None) -> list[str]:
+    """The metrics to assess: those asked for, else the defaults the sweep has. Resolved
+    once, so that a default metric of a mechanism off in every run is said to be left out
+    (`left_out`) as one asked for by name is, not dropped without a word."""
+    return list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
+
+
 def robustness_table(
     data: SweepData,
     metrics: list[str] | None = None,
@@ -88,7 +96,7 @@ def robustness_table(
     mechanism is switched off in every run (`SweepData.off`: overtime hours with overtime
     off) is left out, its regrets being zeros by construction; `left_out` says why."""
     levers, uncertain = split_factors(data)
-    metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
+    metrics = chosen(data, metrics)
     for metric in metrics:
         _check_choice("metric", metric, data.metrics, data.folder)
     kept = [m for m in metrics if m not in data.off]
@@ -137,12 +145,17 @@ def robustness(
     on_time: float = ON_TIME_TARGET,
     out: str | Path | None = None,
     force: bool = False,
+    on_off: Callable[[str], None] | None = None,
 ) -> Path:
     """Write `robustness.csv`, a figure per metric and `report.md`; returns the folder.
 
     `out` (default `folder`/robustness) is checked before any work as an analysis's is
     (`analyze.sweep_output`): never the sweep's folder or its run data; a folder caseload
-    wrote is replaced with `force`, or when it is the default of this sweep.
+    wrote is replaced with `force`, or when it is the default of this sweep. A metric
+    (asked for or a default) whose mechanism is switched off in every run is left out, its
+    reason said in report.md and passed to `on_off` as `analyze_sweep` passes it
+    ("overtime_hours left out: overtime: switched off in every run of the sweep, not a
+    finding"): the command line says it on stderr, also when quiet.
     """
     if not (math.isfinite(caseload_limit) and caseload_limit > 0):
         raise SweepError(f"--caseload-limit: a positive number, got {caseload_limit}")
@@ -150,7 +163,11 @@ def robustness(
         raise SweepError(f"--on-time: a share in (0, 1], got {on_time}")
     where = sweep_output(folder, out, "robustness", kind="robustness", force=force)
     data = read_sweep(folder)
+    metrics = chosen(data, metrics)
     table = robustness_table(data, metrics, caseload_limit=caseload_limit, on_time=on_time)
+    for metric in metrics:
+        if metric in data.off and on_off is not None:
+            on_off(data.left_out_text(metric))
     levers, uncertain = split_factors(data)
     marks = targets(caseload_limit, on_time)
     with atomic_folder(where) as work:
@@ -256,10 +273,11 @@ def _most_robust(first: pd.DataFrame, levers: list[str]) -> list[str]:
     return [f"{tie}, which leaves {equal} equal."]
 
 
-def left_out(data: SweepData, metrics: list[str] | None) -> list[str]:
-    """Why each metric asked for is left out of the robustness table: "overtime_hours:
-    overtime: switched off in every run of the sweep, not a finding"."""
-    return [f"{m}: {data.off_text(m)}" for m in metrics or [] if m in data.off]
+def left_out(data: SweepData, metrics: list[str]) -> list[str]:
+    """Why each metric chosen (`chosen`) is left out of the robustness table, for
+    report.md: "overtime_hours: overtime: switched off in every run of the sweep, not a
+    finding"."""
+    return [f"{m}: {data.off_text(m)}" for m in metrics if m in data.off]
 
 
 def _report(
