@@ -331,3 +331,15 @@ def test_robustness_gives_the_reason_for_a_default_metric_it_leaves_out(
         capsys.readouterr().err
     )
     assert set(pd.read_csv(out / "robustness.csv")["metric"]) == {ON_TIME}
+
+
+def test_discovery_of_fewer_than_twenty_runs_gives_cart_its_boxes(swept: Path):
+    """CART's smallest leaf is 5 % of the runs, which the workbench rounds down: below 20
+    runs (here 18, one value of the dummy) it asked scikit-learn for leaves of 0 runs and
+    discover ended in its traceback. Each leaf now holds a run at least."""
+    out = swept.parent / "few"
+    command = ["discover", str(swept), "--metric", ON_TIME, "--below", "0.95", "-q"]
+    assert main([*command, "--policy", "dummy=a", "--out", str(out)]) == 0
+    cart = pd.read_csv(out / "cart.csv")
+    assert len(cart) > 1 and cart["coverage"].sum() == pytest.approx(1.0)
+    assert (cart["mass"] * 18).round(9).min() >= 1

@@ -61,6 +61,14 @@ class Discovery:
     factors: tuple[str, ...] = ()  # the factors PRIM saw (all but those a policy fixes)
 
 
+def leaf_mass(runs: int) -> float:
+    """CART's smallest leaf as a share of `runs`: `MASS_MIN`, but a run at least. The
+    workbench rounds `mass_min` × runs down to whole runs, so below 20 runs it asked
+    scikit-learn for leaves of no run, which it refuses (a traceback); 1.5 runs rounds down
+    to one whatever the floating point."""
+    return max(MASS_MIN, 1.5 / runs)
+
+
 def threshold_of(found: Discovery) -> float:
     return found.threshold
 
@@ -181,7 +189,7 @@ def discover(
         # the workbench's CART misreads the leaves of categorical splits (their boxes do
         # not partition the runs) and of a single factor: CART sees the numeric factors
         numeric = x[[c for c in x.columns if not isinstance(x[c].dtype, pd.CategoricalDtype)]]
-        tree = cart.CART(numeric, y, mass_min=MASS_MIN) if numeric.shape[1] > 1 else None
+        tree = cart.CART(numeric, y, mass_min=leaf_mass(len(y))) if numeric.shape[1] > 1 else None
         if tree is not None:
             tree.build_tree()
     restrictions = _restrictions(data, x, limits)
