@@ -244,6 +244,28 @@ def test_robustness_blames_a_point_lost_to_damage_not_the_design(stored, tmp_pat
     assert not (tmp_path / "robust").exists()
 
 
+@pytest.mark.parametrize("command", list(READERS))
+def test_a_sweep_whose_every_part_is_damaged_is_said_to_be_so(command, stored, tmp_path, capsys):
+    """With no run left to read, analyze and discover said "no metric
+    'backlog_hours_mean' in this sweep. Allowed: " (nothing) and robustness "nothing to
+    assess: ": an error naming no cause. Each says there is no successful run, that the
+    sweep lacks all its runs, and which parts were damaged, where resuming moves them."""
+    needs_the_workbench(command)
+    _, out = copy_of(stored, tmp_path)
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    for part in parts:
+        damage(part, "truncate")
+    written = tmp_path / command
+    assert main([command, str(out), *READERS[command], "--out", str(written), "-q"]) == 2
+    err = capsys.readouterr().err
+    incomplete = f"the sweep is incomplete: {RUNS} of its {RUNS} runs are missing or failed"
+    said = f"{out}: no successful runs to analyse yet: {incomplete} (6 of 6 design points have"
+    assert said in err
+    assert f"; {len(parts)} damaged part(s) of the results were skipped" in err
+    assert f"into {out / 'quarantine'}" in err and "Traceback" not in err
+    assert not written.exists()
+
+
 def test_a_damaged_manifest_or_design_is_an_error_not_a_traceback(stored, tmp_path, capsys):
     path, out = copy_of(stored, tmp_path)
     (out / "design.parquet").write_bytes(b"PAR1 garbage")

@@ -178,6 +178,16 @@ class SweepData:
             f"are missing here; {rerun_text(self.folder)}"
         )
 
+    def require_runs(self) -> None:
+        """An error unless some run succeeded, saying why none did: the sweep incomplete,
+        and the damaged parts skipped (where every part is damaged, the metrics asked for
+        were said to be none of the sweep's, "Allowed: " nothing)."""
+        if self.ok.empty:
+            why = "; ".join(text for text in (self.incomplete_text(), self.damaged_text()) if text)
+            raise SweepError(
+                f"{self.folder}: no successful runs to analyse yet" + (f": {why}" if why else "")
+            )
+
     def tell(
         self,
         on_damaged: Callable[[str], None] | None,
@@ -472,6 +482,7 @@ def analyze_sweep(
     where = analysis_destination(Path(folder), out, force)
     data = read_sweep(folder)
     bands = _series(data, series_points) if series_points else {}  # damaged parts noted
+    data.require_runs()
     metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
     if target not in metrics:
         metrics.append(target)
@@ -483,8 +494,6 @@ def analyze_sweep(
         _check_choice("factor", factor, names, data.folder)
     if pair and pair[0] == pair[1]:
         raise SweepError(f"--heatmap: give two different factors (got {pair[0]} twice)")
-    if data.ok.empty:
-        raise SweepError(f"{data.folder}: no successful runs to analyse yet")
     left_out = [m for m in metrics if m in data.off]
     metrics = [m for m in metrics if m not in data.off]
     for metric in left_out:

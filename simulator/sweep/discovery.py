@@ -186,6 +186,7 @@ def discover(
     prim, cart = _workbench()
     data = read_sweep(folder)
     policy = dict(policy or {})
+    data.require_runs()
     x, y, rule = cases(data, metric, below, above, policy)
     if y.sum() == 0:
         raise SweepError(f"{data.folder}: no run fails ({rule}): there is no box to find")

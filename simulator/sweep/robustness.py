@@ -127,6 +127,7 @@ def robustness_table(
     mechanism is switched off in every run (`SweepData.off`: overtime hours with overtime
     off) is left out, its regrets being zeros by construction; `left_out` says why."""
     levers, uncertain = split_factors(data)
+    data.require_runs()
     metrics = chosen(data, metrics)
     for metric in metrics:
         _check_choice("metric", metric, data.metrics, data.folder)
