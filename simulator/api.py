@@ -420,7 +420,9 @@ def analyze_sweep(folder: str | Path, **options: Any) -> Path:
 
     `out` (default FOLDER/analysis) is checked as a results folder (`force` replaces one
     caseload wrote), never the sweep's own folder or its run data; damaged parts of the
-    results are skipped and reported to `on_damaged` and in report.md."""
+    results are skipped and reported to `on_damaged` and in report.md, a metric whose
+    mechanism is off in every run left out and its reason passed to `on_off`, and an
+    incomplete sweep's warning passed to `on_unfinished` and said in report.md."""
     from simulator.sweep.analyze import analyze_sweep as analyze
 
     return analyze(folder, **options)
@@ -455,16 +457,20 @@ def discover(
     threshold: float = 0.8,
     out: str | Path | None = None,
     force: bool = False,
+    on_damaged: Callable[[str], None] | None = None,
+    on_unfinished: Callable[[str], None] | None = None,
 ) -> Any:
     """Scenario discovery (PRIM and CART, EMA workbench): the box of factor values in which
     runs fail (`metric` below or above a threshold); see `simulator.sweep.discovery`.
     `out` (default FOLDER/discovery_<metric>) is checked as `analyze_sweep`'s; a `metric`
-    whose mechanism is switched off in every run of the sweep is refused (ScenarioError)."""
+    whose mechanism is switched off in every run of the sweep is refused (ScenarioError).
+    Damaged parts of the results are skipped and passed to `on_damaged`, an incomplete
+    sweep's warning to `on_unfinished`, both said in report.md, as `analyze_sweep` does."""
     from simulator.sweep.discovery import discover as find
 
     return find(
         folder, metric, below=below, above=above, policy=policy, threshold=threshold, out=out,
-        force=force,
+        force=force, on_damaged=on_damaged, on_unfinished=on_unfinished,
     )  # fmt: skip
 
 
@@ -485,18 +491,22 @@ def robustness(
     on_time: float = ON_TIME,
     out: str | Path | None = None,
     force: bool = False,
+    on_damaged: Callable[[str], None] | None = None,
     on_off: Callable[[str], None] | None = None,
+    on_unfinished: Callable[[str], None] | None = None,
 ) -> Path:
     """Each policy (lever setting) across the uncertainties: mean, bad decile, maximum
     regret, share of scenarios meeting the targets; see `simulator.sweep.robustness`.
     `out` (default FOLDER/robustness) is checked as `analyze_sweep`'s; a metric whose
     mechanism is switched off in every run is left out, its reason in report.md and
-    passed to `on_off`."""
+    passed to `on_off`. Damaged parts of the results are skipped and passed to
+    `on_damaged`, an incomplete sweep's warning to `on_unfinished`, both said in
+    report.md, as `analyze_sweep` does."""
     from simulator.sweep.robustness import robustness as assess
 
     return assess(
         folder, metrics, caseload_limit=caseload_limit, on_time=on_time, out=out, force=force,
-        on_off=on_off,
+        on_damaged=on_damaged, on_off=on_off, on_unfinished=on_unfinished,
     )  # fmt: skip
 
 

@@ -166,6 +166,106 @@ def test_analyze_skips_a_damaged_part_and_says_so(stored, tmp_path: Path, capsys
         assert len(load_results(out)) == RUNS - 1
 
 
+# what each command that reads a sweep's runs needs besides the folder
+READERS = {
+    "analyze": [],
+    "robustness": [],
+    "discover": ["--metric", "statutory_on_time_share", "--below", "0.95"],
+}
+
+
+def needs_the_workbench(command: str) -> None:
+    if command == "discover":
+        pytest.importorskip("ema_workbench", reason="scenario discovery needs the research extra")
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["loud", "quiet"])
+@pytest.mark.parametrize("command", list(READERS))
+def test_every_reader_of_a_sweep_says_a_damaged_part_left_runs_out(
+    command, quiet, stored, tmp_path: Path, capsys
+):
+    """robustness and discover read the runs as analyze does, skipping a damaged part, but
+    said nothing of it: a ranking of policies or a box resting on fewer runs than the
+    design looked whole. Each says, on stderr also when quiet, which part was skipped, how
+    many runs are missing and where running the sweep again moves the part; and report.md
+    says it too."""
+    needs_the_workbench(command)
+    _, out = copy_of(stored, tmp_path)
+    damage(out / "runs" / "part-000004.parquet", "truncate")
+    written = tmp_path / command
+    assert main([command, str(out), *READERS[command], "--out", str(written), *quiet]) == 0
+    shown = capsys.readouterr()
+    assert (shown.out == "") == bool(quiet)
+    err = shown.err
+    assert err.count("caseload: warning: skipped a damaged part of the results: ") == 1
+    assert str(out / "runs" / "part-000004.parquet") in err
+    assert f"the sweep is incomplete: 1 of its {RUNS} runs are missing or failed." in err
+    quarantine = f"move the damaged parts of its runs into {out / 'quarantine'}"
+    assert quarantine in err
+    assert "Traceback" not in err
+    report = (written / "report.md").read_text()
+    assert "**Warning:** 1 damaged part(s) of the results were skipped" in report
+    assert "part-000004.parquet" in report and quarantine in report
+    assert f"**Warning:** the sweep is incomplete: 1 of its {RUNS} runs" in report
+    assert (out / "runs" / "part-000004.parquet").is_file()  # reading moves nothing
+
+
+@pytest.mark.parametrize("command", ["analyze", "discover"])
+def test_a_design_point_lost_to_damage_is_counted(command, stored, tmp_path: Path, capsys):
+    """Both replications of design point 3 (runs 3 and 9, one a part) damaged: the
+    warning counts the point with no run left, quiet or not."""
+    needs_the_workbench(command)
+    _, out = copy_of(stored, tmp_path)
+    for part in ("part-000004.parquet", "part-000010.parquet"):
+        damage(out / "runs" / part, "flip")
+    written = tmp_path / command
+    assert main([command, str(out), *READERS[command], "--out", str(written), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("skipped a damaged part of the results") == 2
+    missing = f"the sweep is incomplete: 2 of its {RUNS} runs are missing or failed (1 of 6 "
+    assert missing + "design points have none)" in err
+    assert missing in (written / "report.md").read_text()
+
+
+def test_robustness_blames_a_point_lost_to_damage_not_the_design(stored, tmp_path, capsys):
+    """Regret needs every policy in every scenario, so robustness refuses a sweep that
+    lost a design point; it said the levers "must be crossed with the same uncertainty
+    points (a full factorial)", which this sweep is. The error says the sweep is
+    incomplete, which parts were damaged and where resuming moves them."""
+    _, out = copy_of(stored, tmp_path)
+    for part in ("part-000004.parquet", "part-000010.parquet"):
+        damage(out / "runs" / part, "truncate")
+    assert main(["robustness", str(out), "-q", "--out", str(tmp_path / "robust")]) == 2
+    err = capsys.readouterr().err
+    assert "full factorial" not in err and "Traceback" not in err
+    assert f"the sweep is incomplete: 2 of its {RUNS} runs are missing or failed (1 of 6" in err
+    assert "2 damaged part(s) of the results were skipped" in err
+    assert f"into {out / 'quarantine'}" in err
+    assert not (tmp_path / "robust").exists()
+
+
+@pytest.mark.parametrize("command", list(READERS))
+def test_a_sweep_whose_every_part_is_damaged_is_said_to_be_so(command, stored, tmp_path, capsys):
+    """With no run left to read, analyze and discover said "no metric
+    'backlog_hours_mean' in this sweep. Allowed: " (nothing) and robustness "nothing to
+    assess: ": an error naming no cause. Each says there is no successful run, that the
+    sweep lacks all its runs, and which parts were damaged, where resuming moves them."""
+    needs_the_workbench(command)
+    _, out = copy_of(stored, tmp_path)
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    for part in parts:
+        damage(part, "truncate")
+    written = tmp_path / command
+    assert main([command, str(out), *READERS[command], "--out", str(written), "-q"]) == 2
+    err = capsys.readouterr().err
+    incomplete = f"the sweep is incomplete: {RUNS} of its {RUNS} runs are missing or failed"
+    said = f"{out}: no successful runs to analyse yet: {incomplete} (6 of 6 design points have"
+    assert said in err
+    assert f"; {len(parts)} damaged part(s) of the results were skipped" in err
+    assert f"into {out / 'quarantine'}" in err and "Traceback" not in err
+    assert not written.exists()
+
+
 def test_a_damaged_manifest_or_design_is_an_error_not_a_traceback(stored, tmp_path, capsys):
     path, out = copy_of(stored, tmp_path)
     (out / "design.parquet").write_bytes(b"PAR1 garbage")

@@ -331,3 +331,107 @@ def test_robustness_gives_the_reason_for_a_default_metric_it_leaves_out(
         capsys.readouterr().err
     )
     assert set(pd.read_csv(out / "robustness.csv")["metric"]) == {ON_TIME}
+
+
+def test_discovery_of_fewer_than_twenty_runs_gives_cart_its_boxes(swept: Path):
+    """CART's smallest leaf is 5 % of the runs, which the workbench rounds down: below 20
+    runs (here 18, one value of the dummy) it asked scikit-learn for leaves of 0 runs and
+    discover ended in its traceback. Each leaf now holds a run at least."""
+    out = swept.parent / "few"
+    command = ["discover", str(swept), "--metric", ON_TIME, "--below", "0.95", "-q"]
+    assert main([*command, "--policy", "dummy=a", "--out", str(out)]) == 0
+    cart = pd.read_csv(out / "cart.csv")
+    assert len(cart) > 1 and cart["coverage"].sum() == pytest.approx(1.0)
+    assert (cart["mass"] * 18).round(9).min() >= 1
+
+
+# what each command needs besides the sweep's folder
+READERS = {
+    "robustness": [],
+    "discover": ["--metric", ON_TIME, "--below", "0.95"],
+}
+
+
+def copied(
+    swept: Path, to: Path, parts: list[pd.DataFrame] | None = None, spec: bool = True
+) -> Path:
+    """A copy of the sweep's folder: its stored runs, or only `parts` of them (as a sweep
+    stopped part-way leaves them), a part each; without its spec.toml if not `spec` (a
+    folder of an older version: the design points' mechanisms cannot be rebuilt)."""
+    import shutil
+
+    to.mkdir(parents=True)
+    for name in ("sweep.json", "design.parquet", "base.resolved.toml", *(["spec.toml"] * spec)):
+        shutil.copy(swept / name, to / name)
+    if parts is None:
+        shutil.copytree(swept / "runs", to / "runs")
+    else:
+        (to / "runs").mkdir()
+        for number, runs in enumerate(parts, start=1):
+            runs.to_parquet(to / "runs" / f"part-{number:06d}.parquet")
+    return to
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["loud", "quiet"])
+@pytest.mark.parametrize("command", list(READERS))
+def test_robustness_and_discovery_of_an_unfinished_sweep_say_it_is_incomplete(
+    swept: Path, tmp_path: Path, capsys, command, quiet
+):
+    """A sweep stopped after its first replication (18 of 36 runs): analyze warns that it
+    is incomplete, on stderr also when quiet and in report.md; robustness and discover
+    said nothing, their ranking of policies and their box resting on half the design as
+    if on all of it. They say it too, with what it means for them (no shares of variance
+    here: that is analyze's)."""
+    runs = load_results(swept)
+    partial = copied(swept, tmp_path / "partial", [runs[runs["replication"] == 0]])
+    written = tmp_path / command
+    assert main([command, str(partial), *READERS[command], "--out", str(written), *quiet]) == 0
+    shown = capsys.readouterr()
+    assert (shown.out == "") == bool(quiet)
+    warning = "caseload: warning: the sweep is incomplete: 18 of its 36 runs are missing or failed."
+    assert shown.err.count(warning) == 1
+    assert "Shares of variance" not in shown.err
+    assert "Run the sweep again (it resumes)" in shown.err
+    report = (written / "report.md").read_text()
+    assert (
+        "**Warning:** the sweep is incomplete: 18 of its 36 runs are missing or failed." in report
+    )
+
+
+@pytest.mark.parametrize("command", list(READERS))
+def test_robustness_and_discovery_say_when_the_points_mechanisms_are_unknown(
+    swept: Path, tmp_path: Path, command
+):
+    """Where the points' scenarios cannot be rebuilt (spec.toml missing), no metric can be
+    known to be off by construction: analyze's report says so, and so do theirs."""
+    folder = copied(swept, tmp_path / "older", spec=False)
+    written = tmp_path / command
+    assert main([command, str(folder), *READERS[command], "--out", str(written), "-q"]) == 0
+    report = (written / "report.md").read_text()
+    assert "**Note:** which mechanisms the runs had on is unknown: the design points' " in report
+
+
+def test_the_api_passes_damage_and_an_unfinished_sweep_as_analyze_sweep_does(
+    swept: Path, tmp_path: Path
+):
+    """`robustness` and `discover` take `on_damaged` and `on_unfinished` as
+    `analyze_sweep` does, and pass what they skipped and the warning of an incomplete
+    sweep to them."""
+    import simulator as cl
+
+    runs = load_results(swept)
+    partial = copied(swept, tmp_path / "partial", [r for _, r in runs.groupby("replication")])
+    part = partial / "runs" / "part-000002.parquet"  # the second replication
+    part.write_bytes(part.read_bytes()[:100])
+    for name, call in (
+        ("robustness", lambda **kw: cl.robustness(partial, out=tmp_path / "r", **kw)),
+        ("discover", lambda **kw: cl.discover(partial, ON_TIME, below=0.95,
+                                              out=tmp_path / "d", **kw)),
+        ("analyze_sweep", lambda **kw: cl.analyze_sweep(partial, out=tmp_path / "a", **kw)),
+    ):  # fmt: skip
+        damaged: list[str] = []
+        unfinished: list[str] = []
+        call(on_damaged=damaged.append, on_unfinished=unfinished.append)
+        assert len(damaged) == 1 and damaged[0].startswith(f"{part}: "), name
+        assert len(unfinished) == 1, name
+        assert unfinished[0].startswith("the sweep is incomplete: "), name

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from simulator.cli.arguments import analysis_output
+from simulator.cli.arguments import Heard, analysis_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -47,9 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
-    damaged: list[str] = []
-    left_out: list[str] = []
-    unfinished: list[str] = []
+    heard = Heard()
     out = cl.analyze_sweep(
         args.folder,
         metrics=args.metrics,
@@ -58,25 +55,12 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         out=args.out,
         series_points=args.series,
         force=args.force,
-        on_damaged=damaged.append,
-        on_off=left_out.append,
-        on_unfinished=unfinished.append,
+        on_damaged=heard.damaged.append,
+        on_off=heard.left_out.append,
+        on_unfinished=heard.unfinished.append,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))
         print(f"written: {out}")
-    for warning in unfinished:  # also when quiet: the shares need the whole design
-        print(f"caseload: warning: {warning}", file=sys.stderr)
-    for reason in left_out:  # also when quiet: a metric asked for is not in the analysis
-        print(f"caseload: note: {reason}", file=sys.stderr)
-    for problem in damaged:  # also when quiet: the analysis lacks these runs
-        print(
-            f"caseload: warning: skipped a damaged part of the results: {problem}", file=sys.stderr
-        )
-    if damaged:
-        print(
-            "caseload: warning: run the sweep again to quarantine the damaged parts and rerun "
-            "their runs",
-            file=sys.stderr,
-        )
+    heard.say(args.folder)  # also when quiet: the analysis lacks these runs or metrics
     return 0

@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,34 @@ def analysis_output(p: argparse.ArgumentParser, default: str) -> None:
     )
     force(p)
     quiet(p)
+
+
+@dataclass
+class Heard:
+    """What a command that reads a sweep's runs (analyze, robustness, discover) hears from
+    the API's callbacks of what its results lack or leave out: the damaged parts skipped
+    (`on_damaged`), the metrics left out and why (`on_off`), the warning of an incomplete
+    sweep (`on_unfinished`)."""
+
+    damaged: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    unfinished: list[str] = field(default_factory=list)
+
+    def say(self, folder: Path) -> None:
+        """Say it on stderr, also when quiet, in the same words whichever command read the
+        sweep in `folder`: a table, a ranking or a box resting on fewer runs than the design,
+        or on fewer metrics than asked for, never passes without a word."""
+        for warning in self.unfinished:
+            print(f"caseload: warning: {warning}", file=sys.stderr)
+        for reason in self.left_out:
+            print(f"caseload: note: {reason}", file=sys.stderr)
+        for problem in self.damaged:
+            print(f"caseload: warning: skipped a damaged part of the results: {problem}",
+                  file=sys.stderr)  # fmt: skip
+        if self.damaged:
+            from simulator.sweep.analyze import rerun_text
+
+            print(f"caseload: warning: {rerun_text(folder)}", file=sys.stderr)
 
 
 def no_limits(p: argparse.ArgumentParser) -> None:

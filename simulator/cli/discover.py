@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.cli.arguments import analysis_output, finite, share
+from simulator.cli.arguments import Heard, analysis_output, finite, share
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +49,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         if not sep:
             raise cl.ScenarioError(f"--policy {text!r}: give FACTOR=VALUE")
         policy[name.strip()] = value.strip()
+    heard = Heard()
     found = cl.discover(
         args.folder,
         args.metric,
@@ -58,8 +59,11 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         threshold=args.threshold,
         out=args.out,
         force=args.force,
+        on_damaged=heard.damaged.append,
+        on_unfinished=heard.unfinished.append,
     )
     if not args.quiet:
         print((found.folder / "report.md").read_text(encoding="utf-8"))
         print(f"written: {found.folder}")
+    heard.say(args.folder)  # also when quiet: the box is found among fewer runs
     return 0

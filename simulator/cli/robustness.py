@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from simulator.analysis.standards import CASELOAD_LIMIT, ON_TIME
-from simulator.cli.arguments import analysis_output, positive_number, share
+from simulator.cli.arguments import Heard, analysis_output, positive_number, share
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -48,7 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace, command: list[str]) -> int:
     import simulator as cl
 
-    left_out: list[str] = []
+    heard = Heard()
     out = cl.robustness(
         args.folder,
         args.metrics,
@@ -56,11 +55,12 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         on_time=args.on_time,
         out=args.out,
         force=args.force,
-        on_off=left_out.append,
+        on_damaged=heard.damaged.append,
+        on_off=heard.left_out.append,
+        on_unfinished=heard.unfinished.append,
     )
     if not args.quiet:
         print((out / "report.md").read_text(encoding="utf-8"))
         print(f"written: {out}")
-    for reason in left_out:  # also when quiet: a metric asked for is not in the table
-        print(f"caseload: note: {reason}", file=sys.stderr)
+    heard.say(args.folder)  # also when quiet: the table lacks these runs or metrics
     return 0

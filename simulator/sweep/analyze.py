@@ -55,6 +55,7 @@ from simulator.analysis.metrics import METRICS, is_share
 from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
+from simulator.experiments.store import QUARANTINE
 from simulator.reporting.files import write_csv
 from simulator.scenario import load_scenario
 from simulator.sweep.mechanisms import point_mechanisms
@@ -68,6 +69,12 @@ DEFAULT_METRICS = ("caseload_per_worker_mean", "statutory_on_time_share", TARGET
 BINS = 5
 FLOAT_FORMAT = "%.10g"
 WHERE = "every run of the sweep"  # where a mechanism off at every design point is off
+# what an incomplete sweep means for an analysis (`SweepData.unfinished_text`)
+SHARES_NEED_IT_ALL = (
+    "Shares of variance need the full design: over part of it the factors' main effects "
+    "overlap and their shares can add to more than the whole, so they are provisional and "
+    "not added up here."
+)
 
 
 @dataclass(frozen=True)
@@ -139,21 +146,63 @@ class SweepData:
         runs = int(self.manifest["runs"]) - len(self.ok)
         return max(runs, 0), len(self.design) - int(self.ok["point"].nunique())
 
-    def unfinished_text(self) -> str:
-        """What the report and the console say of an incomplete sweep ("" if complete):
-        how many runs of the design are missing, and that the shares need them all."""
+    def incomplete_text(self) -> str:
+        """How much of the design an incomplete sweep lacks ("" if complete): "the sweep is
+        incomplete: 8 of its 36 runs are missing or failed (2 of 18 design points have
+        none)"."""
         runs, points = self.missing
         if not runs:
             return ""
         total = int(self.manifest["runs"])
         where = f" ({points} of {len(self.design)} design points have none)" if points else ""
+        return f"the sweep is incomplete: {runs} of its {total} runs are missing or failed{where}"
+
+    def unfinished_text(self, meaning: str = SHARES_NEED_IT_ALL) -> str:
+        """What the report and the console say of an incomplete sweep ("" if complete):
+        how many runs of the design are missing, what that `meaning` for what the command
+        reads from the runs (by default an analysis's: the shares need them all), and to
+        run the sweep again. Every command that reads a sweep says it in these words."""
+        incomplete = self.incomplete_text()
+        if not incomplete:
+            return ""
+        again = "Run the sweep again (it resumes) and analyse it once complete."
+        return f"{incomplete}. {meaning} {again}"
+
+    def damaged_text(self) -> str:
+        """What the report says of damaged parts skipped ("" if none): how many, that
+        their runs are missing, and where running the sweep again moves them."""
+        if not self.damaged:
+            return ""
         return (
-            f"the sweep is incomplete: {runs} of its {total} runs are missing or failed{where}. "
-            "Shares of variance need the full design: over part of it the factors' main "
-            "effects overlap and their shares can add to more than the whole, so they are "
-            "provisional and not added up here. Run the sweep again (it resumes) and "
-            "analyse it once complete."
+            f"{len(self.damaged)} damaged part(s) of the results were skipped, and their runs "
+            f"are missing here; {rerun_text(self.folder)}"
         )
+
+    def require_runs(self) -> None:
+        """An error unless some run succeeded, saying why none did: the sweep incomplete,
+        and the damaged parts skipped (where every part is damaged, the metrics asked for
+        were said to be none of the sweep's, "Allowed: " nothing)."""
+        if self.ok.empty:
+            why = "; ".join(text for text in (self.incomplete_text(), self.damaged_text()) if text)
+            raise SweepError(
+                f"{self.folder}: no successful runs to analyse yet" + (f": {why}" if why else "")
+            )
+
+    def tell(
+        self,
+        on_damaged: Callable[[str], None] | None,
+        on_unfinished: Callable[[str], None] | None,
+        meaning: str = SHARES_NEED_IT_ALL,
+    ) -> None:
+        """Pass each damaged part skipped ("part: why") to `on_damaged` and the warning of an
+        incomplete sweep (`unfinished_text(meaning)`) to `on_unfinished`, either None to
+        pass nothing: analyze, robustness and discover tell their callers alike what their
+        results lack, so that none rests on fewer runs than the design without a word."""
+        if on_damaged is not None:
+            for problem in self.damaged:
+                on_damaged(problem)
+        if on_unfinished is not None and self.unfinished_text(meaning):
+            on_unfinished(self.unfinished_text(meaning))
 
     def for_metric(self, metric: str) -> SweepData:
         """The data to analyse `metric` on: for a time mean of the work waiting (which
@@ -203,6 +252,15 @@ def fmt(value: Any) -> str:
     if isinstance(value, float | np.floating):
         return f"{value:.3g}"
     return str(value)
+
+
+def rerun_text(folder: str | Path) -> str:
+    """What to do about damaged parts of the runs of the sweep in `folder`, as the reports
+    and the console say it: resuming moves them aside and runs their runs again."""
+    return (
+        f"run the sweep again to move the damaged parts of its runs into "
+        f"{Path(folder) / QUARANTINE}/ and rerun their runs"
+    )
 
 
 def read_sweep(folder: str | Path) -> SweepData:
@@ -424,9 +482,7 @@ def analyze_sweep(
     where = analysis_destination(Path(folder), out, force)
     data = read_sweep(folder)
     bands = _series(data, series_points) if series_points else {}  # damaged parts noted
-    for problem in data.damaged:
-        if on_damaged is not None:
-            on_damaged(problem)
+    data.require_runs()
     metrics = list(metrics or [m for m in DEFAULT_METRICS if m in data.metrics])
     if target not in metrics:
         metrics.append(target)
@@ -438,15 +494,12 @@ def analyze_sweep(
         _check_choice("factor", factor, names, data.folder)
     if pair and pair[0] == pair[1]:
         raise SweepError(f"--heatmap: give two different factors (got {pair[0]} twice)")
-    if data.ok.empty:
-        raise SweepError(f"{data.folder}: no successful runs to analyse yet")
     left_out = [m for m in metrics if m in data.off]
     metrics = [m for m in metrics if m not in data.off]
     for metric in left_out:
         if on_off is not None:
             on_off(data.left_out_text(metric))
-    if data.unfinished_text() and on_unfinished is not None:
-        on_unfinished(data.unfinished_text())
+    data.tell(on_damaged, on_unfinished)
     labels = {f: data.label(f) for f in names}
     with atomic_folder(where) as work:
         (work / "figures").mkdir()
@@ -658,8 +711,7 @@ def report_text(
         f"Base scenario `{m['base_scenario']}`; seed {m['seed']}"
         + (", common random numbers across points." if m["common_random_numbers"] else "."),
         "",
-        *_damage_lines(data),
-        *([f"**Warning:** {data.unfinished_text()}", ""] if data.unfinished_text() else []),
+        *caveat_lines(data),
         *_mechanism_lines(data, left_out or []),
         f"**{target}** ({unit}): {described}.",
         "",
@@ -744,16 +796,26 @@ def _ranking_lines(data: SweepData, ranked: pd.DataFrame, target: str, unit: str
     return [*lines, "", "## Answer", "", *_answer(ranked, target, unit, sobol, complete)]
 
 
-def _mechanism_lines(data: SweepData, left_out: list[str]) -> list[str]:
-    """Which mechanisms no run of the sweep had on, and the chosen metrics left out for
-    it; or that the points' mechanisms are unknown (then nothing is left out)."""
+def caveat_lines(data: SweepData, meaning: str = SHARES_NEED_IT_ALL) -> list[str]:
+    """What a report of the sweep says first of what its figures rest on: the damaged
+    parts skipped, that the sweep is incomplete (`SweepData.unfinished_text(meaning)`), and
+    that the points' mechanisms are unknown. analyze, robustness and discover all say it."""
+    lines = _damage_lines(data)
+    if data.unfinished_text(meaning):
+        lines += [f"**Warning:** {data.unfinished_text(meaning)}", ""]
     if data.mechanisms_unknown:
-        return [
+        lines += [
             f"**Note:** which mechanisms the runs had on is unknown: {data.mechanisms_unknown}; "
             "a metric of a mechanism switched off in every run would be zero by construction, "
             "not a finding.",
             "",
         ]
+    return lines
+
+
+def _mechanism_lines(data: SweepData, left_out: list[str]) -> list[str]:
+    """Which mechanisms no run of the sweep had on, and the chosen metrics left out for
+    it (none where the points' mechanisms are unknown: `caveat_lines` says so)."""
     never = {m.name: m for m in data.off.values()}
     if not never:
         return []
@@ -772,8 +834,7 @@ def _damage_lines(data: SweepData) -> list[str]:
     if not data.damaged:
         return []
     return [
-        f"**Warning:** {len(data.damaged)} damaged part(s) of the results were skipped, and "
-        "their runs are missing here; run the sweep again to run them anew:",
+        f"**Warning:** {data.damaged_text()}:",
         "",
         *[f"- {problem}" for problem in data.damaged],
         "",

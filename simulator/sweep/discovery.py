@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,23 @@ import pandas as pd
 
 from simulator.experiments.atomic import atomic_folder
 from simulator.reporting.files import write_csv
-from simulator.sweep.analyze import SweepData, _check_choice, fmt, read_sweep, sweep_output
+from simulator.sweep.analyze import (
+    SweepData,
+    _check_choice,
+    caveat_lines,
+    fmt,
+    read_sweep,
+    sweep_output,
+)
 from simulator.sweep.spec import SweepError
 
 THRESHOLD = 0.8  # the density the reported box must reach
 MASS_MIN = 0.05  # PRIM stops peeling below this share of the runs
+# what an incomplete sweep means for a discovery (`SweepData.unfinished_text`)
+FEWER_RUNS = (
+    "The box is found among the runs stored, not over the whole design, so its coverage "
+    "and density are provisional."
+)
 
 
 @dataclass
@@ -59,6 +72,14 @@ class Discovery:
     cart: pd.DataFrame  # the CART boxes
     threshold: float = THRESHOLD
     factors: tuple[str, ...] = ()  # the factors PRIM saw (all but those a policy fixes)
+
+
+def leaf_mass(runs: int) -> float:
+    """CART's smallest leaf as a share of `runs`: `MASS_MIN`, but a run at least. The
+    workbench rounds `mass_min` × runs down to whole runs, so below 20 runs it asked
+    scikit-learn for leaves of no run, which it refuses (a traceback); 1.5 runs rounds down
+    to one whatever the floating point."""
+    return max(MASS_MIN, 1.5 / runs)
 
 
 def threshold_of(found: Discovery) -> float:
@@ -140,6 +161,8 @@ def discover(
     threshold: float = THRESHOLD,
     out: str | Path | None = None,
     force: bool = False,
+    on_damaged: Callable[[str], None] | None = None,
+    on_unfinished: Callable[[str], None] | None = None,
 ) -> Discovery:
     """Find the box of factor values where runs fail (PRIM) and CART's boxes; write them.
 
@@ -147,7 +170,10 @@ def discover(
     is (`analyze.sweep_output`): never the sweep's folder or its run data; a folder
     caseload wrote is replaced with `force`, or when it is the default of this sweep. A
     `metric` whose mechanism is switched off in every run of the sweep is refused
-    (`cases`), naming the mechanism: its zeros are no finding.
+    (`cases`), naming the mechanism: its zeros are no finding. Damaged parts of the
+    results are skipped, said in report.md and passed to `on_damaged`, and an incomplete
+    sweep is searched over the runs stored, its report warning first and the warning
+    passed to `on_unfinished`, as `analyze_sweep` does.
     """
     from simulator.sweep import figures
 
@@ -160,11 +186,13 @@ def discover(
     prim, cart = _workbench()
     data = read_sweep(folder)
     policy = dict(policy or {})
+    data.require_runs()
     x, y, rule = cases(data, metric, below, above, policy)
     if y.sum() == 0:
         raise SweepError(f"{data.folder}: no run fails ({rule}): there is no box to find")
     if y.all():
         raise SweepError(f"{data.folder}: every run fails ({rule}): the box is everything")
+    data.tell(on_damaged, on_unfinished, FEWER_RUNS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         finder = prim.Prim(x, y, threshold=threshold, mass_min=MASS_MIN)
@@ -181,7 +209,7 @@ def discover(
         # the workbench's CART misreads the leaves of categorical splits (their boxes do
         # not partition the runs) and of a single factor: CART sees the numeric factors
         numeric = x[[c for c in x.columns if not isinstance(x[c].dtype, pd.CategoricalDtype)]]
-        tree = cart.CART(numeric, y, mass_min=MASS_MIN) if numeric.shape[1] > 1 else None
+        tree = cart.CART(numeric, y, mass_min=leaf_mass(len(y))) if numeric.shape[1] > 1 else None
         if tree is not None:
             tree.build_tree()
     restrictions = _restrictions(data, x, limits)
@@ -292,6 +320,7 @@ def discovery_text(data: SweepData, found: Discovery, policy: dict[str, Any]) ->
     lines = [
         f"# Where `{found.failing}`: sweep `{data.manifest['name']}`",
         "",
+        *caveat_lines(data, FEWER_RUNS),
         f"{found.failures} of {found.cases} successful runs fail ({found.failing})"
         + (f", with {fixed}" if fixed else "")
         + ". PRIM (EMA workbench) found the box:",

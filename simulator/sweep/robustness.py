@@ -37,7 +37,15 @@ from simulator.analysis.standards import ON_TIME as ON_TIME_TARGET
 from simulator.experiments.atomic import atomic_folder
 from simulator.reporting.figures import DPI, OVER_COLOUR, plain_text
 from simulator.reporting.files import write_csv
-from simulator.sweep.analyze import SweepData, _check_choice, fmt, num, read_sweep, sweep_output
+from simulator.sweep.analyze import (
+    SweepData,
+    _check_choice,
+    caveat_lines,
+    fmt,
+    num,
+    read_sweep,
+    sweep_output,
+)
 from simulator.sweep.spec import SweepError
 
 CASELOAD = "caseload_per_worker_mean"
@@ -46,6 +54,12 @@ MORE_IS_BETTER = {ON_TIME}
 # the backlog at the end, not its growth: an overloaded office whose backlog has levelled
 # off (tasks lapse as cases close) grows about as little as one that keeps up
 DEFAULT_METRICS = (ON_TIME, CASELOAD, "backlog_hours_end")
+# what an incomplete sweep means for robustness (`SweepData.unfinished_text`)
+FEWER_REPLICATIONS = (
+    "Each policy's figure in a scenario is a mean over the replications stored there, "
+    "fewer than the design's where runs are missing, so the table and the most robust "
+    "policy are provisional."
+)
 
 
 def split_factors(data: SweepData) -> tuple[list[str], list[str]]:
@@ -69,12 +83,29 @@ def performance(
     table = means.unstack(uncertain) if uncertain else means.to_frame()
     if table.isna().any().any():
         missing = int(table.isna().sum().sum())
+        why = (
+            _lost_points(data)
+            if data.missing[1]
+            else "so the levers must be crossed with the same uncertainty points (a full factorial)"
+        )
         raise SweepError(
             f"{data.folder}: {missing} (policy, scenario) pairs have no successful run of "
-            f"{metric}: regret compares every lever setting in every scenario, so the levers "
-            "must be crossed with the same uncertainty points (a full factorial)"
+            f"{metric}: regret compares every lever setting in every scenario, {why}"
         )
     return table
+
+
+def _lost_points(data: SweepData) -> str:
+    """Why policies lack a scenario where design points have no successful run: the sweep
+    is incomplete, not its design; and the damaged parts skipped, where resuming moves
+    them."""
+    if data.damaged:
+        parts = ", ".join(problem.split(": ")[0] for problem in data.damaged)
+        return f"and {data.incomplete_text()}; {data.damaged_text()}: {parts}"
+    return (
+        f"and {data.incomplete_text()}: run the sweep again (it resumes; --retry-failed "
+        "runs again those that failed) and assess it once complete"
+    )
 
 
 def chosen(data: SweepData, metrics: list[str] | None) -> list[str]:
@@ -96,6 +127,7 @@ def robustness_table(
     mechanism is switched off in every run (`SweepData.off`: overtime hours with overtime
     off) is left out, its regrets being zeros by construction; `left_out` says why."""
     levers, uncertain = split_factors(data)
+    data.require_runs()
     metrics = chosen(data, metrics)
     for metric in metrics:
         _check_choice("metric", metric, data.metrics, data.folder)
@@ -145,7 +177,9 @@ def robustness(
     on_time: float = ON_TIME_TARGET,
     out: str | Path | None = None,
     force: bool = False,
+    on_damaged: Callable[[str], None] | None = None,
     on_off: Callable[[str], None] | None = None,
+    on_unfinished: Callable[[str], None] | None = None,
 ) -> Path:
     """Write `robustness.csv`, a figure per metric and `report.md`; returns the folder.
 
@@ -155,7 +189,11 @@ def robustness(
     (asked for or a default) whose mechanism is switched off in every run is left out, its
     reason said in report.md and passed to `on_off` as `analyze_sweep` passes it
     ("overtime_hours left out: overtime: switched off in every run of the sweep, not a
-    finding"): the command line says it on stderr, also when quiet.
+    finding"): the command line says it on stderr, also when quiet. Damaged parts of the
+    results are skipped, said in report.md and passed to `on_damaged`, and an incomplete
+    sweep is assessed over the runs stored, its report warning first and the warning
+    passed to `on_unfinished`, as `analyze_sweep` does. Where design points have no
+    successful run, regret cannot be worked out: an error says the sweep is incomplete.
     """
     if not (math.isfinite(caseload_limit) and caseload_limit > 0):
         raise SweepError(f"--caseload-limit: a positive number, got {caseload_limit}")
@@ -168,6 +206,7 @@ def robustness(
     for metric in metrics:
         if metric in data.off and on_off is not None:
             on_off(data.left_out_text(metric))
+    data.tell(on_damaged, on_unfinished, FEWER_REPLICATIONS)
     levers, uncertain = split_factors(data)
     marks = targets(caseload_limit, on_time)
     with atomic_folder(where) as work:
@@ -294,6 +333,7 @@ def _report(
     lines = [
         f"# Robustness of each policy: sweep `{data.manifest['name']}`",
         "",
+        *caveat_lines(data, FEWER_REPLICATIONS),
         f"{len(first)} policies ({', '.join(levers)}) across {scenarios} scenarios "
         f"({', '.join(uncertain)}), equally weighted; each figure a mean over replications. "
         f"Targets: caseload per caseworker ≤ {fmt(caseload_limit)} and statutory on time ≥ "
