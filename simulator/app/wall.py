@@ -11,11 +11,12 @@ and an office is at its wall when that load reaches `AT_WALL`. Without growth th
 the utilisation test alone (a finite run's measured utilisation never reads above
 100 %, so an office past its capacity reads about 100 %); the growth term catches an
 office that falls behind while its caseworkers are not all busy all the time (with
-triage on, a baseline office of 2 caseworkers at 10 refugees a month measured 94 %
-utilisation while its backlog grew by 2 hours a week). A backlog that rises while the
-caseworkers have hours to spare (the calibrated baseline's rises in 2015-16 at 59 %
-utilisation, with the rules of family reunification by date) is its level following the
-work, not an office past its capacity: its load stays far below the wall.
+triage on, the baseline with 2 caseworkers at 10 refugees a month reads 94-97 %
+utilisation on the hockey stick's years while its backlog grows week by week:
+tests/test_app_wall.py). A backlog that rises while the caseworkers have hours to spare
+(the calibrated baseline's rises on those years, 2015-16, at about 60 % utilisation,
+with the rules of family reunification by date) is its level following the work, not an
+office past its capacity: its load stays far below the wall.
 
 The app holds no model logic: this reads the results a run returned (its weekly backlog
 and caseworkers at work, its tasks by type, its summary, the scenario it ran) and
@@ -48,10 +49,12 @@ AT_WALL = 0.98
 # sqrt(2 tau) for correlated weeks, times T). The backlog of an office below its wall
 # forgets within weeks (tasks wait days to weeks), so tau / T <= 0.1 over the 78 weeks
 # of the shortest measured period the pages run (1.5 years), and the chance rise's
-# standard error is at most 1.55 s. The backlog's growth counts in the load only when its
+# standard error is at most about 1.55 s. The backlog's growth counts in the load only when its
 # rise over the measured period is `CLEAR` times its spread about the line or more,
-# about twice that: no chance fluctuation. A queue past capacity rises by
-# (load - 1) x capacity x T, far more than it wanders about its line.
+# about twice that: no chance fluctuation (the spread about a fitted line reads a little
+# below s; tests/test_app_wall.py holds such series' clear rises to 1 in 10 at
+# tau / T = 0.1). A queue past capacity rises by (load - 1) x capacity x T, far more than
+# it wanders about its line.
 CLEAR = 3.0
 # measured weeks from which a trend is judged at all: a quarter (with fewer, the load is
 # the utilisation alone)
