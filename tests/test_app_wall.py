@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -202,8 +203,14 @@ def test_no_false_alarm_below_capacity(
 
 
 def drawn(script: Callable[..., None], *args: object) -> AppTest:
-    """A page's drawing of ready results, run by Streamlit's `AppTest`."""
-    at = AppTest.from_function(script, args=args, default_timeout=60).run()
+    """A page's drawing of ready results, run by Streamlit's `AppTest`. Streamlit runs
+    the script as the module `__main__` and leaves it there; it is put back, or worker
+    processes that later tests spawn would run the script again as their main module."""
+    main = sys.modules["__main__"]
+    try:
+        at = AppTest.from_function(script, args=args, default_timeout=60).run()
+    finally:
+        sys.modules["__main__"] = main
     assert not at.exception, [e.value for e in at.exception]
     return at
 
