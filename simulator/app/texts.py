@@ -326,9 +326,9 @@ def wall_note(reading: Reading, what: str = "every number here") -> str | None:
         said = (
             f"**At the wall: {NO_STEADY_STATE}.** The caseworkers' utilisation reads only "
             f"{reading.utilisation:.0%}, but the backlog grows by about "
-            f"{reading.growth:,.1f} hours a week through the measured period: the work "
+            f"{reading.growth:,.1f} hours a week through the measured period (the work "
             f"falling due is about {reading.load:.0%} of what the caseworkers at work can "
-            f"do, so {growing}"
+            f"do), so {growing}"
         )
     said += (
         f": {what} is what this run shows within its "
