@@ -35,7 +35,7 @@ need("streamlit")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from simulator.app import flight, hockey, peak, planner, side_by_side, texts  # noqa: E402
+from simulator.app import flight, hockey, peak, planner, side_by_side, texts, wall  # noqa: E402
 from simulator.app.runs import Job, Runner, execute  # noqa: E402
 
 MAIN = Path(__file__).resolve().parent.parent / "simulator" / "app" / "main.py"
@@ -361,13 +361,18 @@ def test_the_hockey_page_says_theory_s_and_the_simulation_s_wait_in_one_line(
 
 def test_a_run_at_the_wall_says_there_is_no_steady_state() -> None:
     """Past capacity the queue grows through the run: a simulated number is the one
-    within this run's length, said with it; below the wall nothing is added."""
-    note = texts.wall_note(1.0, 1.5, "the simulated wait")
+    within this run's length, said with it; below the wall nothing is added. (The
+    backlog's growth as a sign of the wall: tests/test_app_wall.py.)"""
+
+    def reading(utilisation: float) -> wall.Reading:
+        return wall.Reading(utilisation, 78, 0.0, 0.0, 10.0, 40.0, 0.0, 500.0, 1.5)
+
+    note = texts.wall_note(reading(1.0), "the simulated wait")
     assert note is not None
     assert "no steady state: the queue grows through the run" in note
     assert "the simulated wait is what this run shows within its 1.5 measured years" in note
-    assert texts.wall_note(0.9, 1.5) is None
-    assert texts.at_the_wall(texts.AT_WALL) and not texts.at_the_wall(0.95)
+    assert texts.wall_note(reading(0.9)) is None
+    assert reading(wall.AT_WALL).at_wall and not reading(0.95).at_wall
 
 
 def test_the_hockey_stick_at_the_wall_gives_theory_no_finite_wait(app: AppTest) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 import streamlit as st
 
 import simulator as cl
-from simulator.app import figures, show, texts
+from simulator.app import figures, show, texts, wall
 from simulator.app.peak import normal_level
 from simulator.app.runs import Job, variant
 
@@ -62,8 +62,8 @@ def grid(
     if vary == "arrivals":
         # refugees a month at utilisation 1, to half a refugee per caseworker: the next
         # arrivals step finds the same grid (its replications kept), not a new one
-        wall = caseworkers * max(0.5, round(2 * per_month / busy / caseworkers) / 2)
-        found = sorted({max(0.1, round(u * wall, 1)) for u in GRID_UTILISATION})
+        ceiling = caseworkers * max(0.5, round(2 * per_month / busy / caseworkers) / 2)
+        found = sorted({max(0.1, round(u * ceiling, 1)) for u in GRID_UTILISATION})
         return [(caseworkers, m) for m in found]
     needed = caseworkers * busy  # caseworkers at utilisation 1
     fewest = max(1, math.floor(needed / max(GRID_UTILISATION)))
@@ -108,7 +108,8 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
     theory = cl.waiting_theory(current, np.linspace(0.02, 0.99, 90)) if done else None
     if not done:
         st.warning(texts.NOTHING_COMPLETED)
-    wall = texts.at_the_wall(here.x)
+    reading = wall.read(current)
+    at_wall = reading.at_wall
     a, b, c = st.columns(3)
     a.metric(
         "Caseworkers' utilisation",
@@ -118,29 +119,27 @@ def draw(answers: list[Results | None], caseworkers: int, per_month: float) -> N
     b.metric(
         "Mean wait before a task is started",
         f"{here.y:.1f} days",
-        delta="within this run: grows with its length" if wall else None,
+        delta="within this run: grows with its length" if at_wall else None,
         delta_color="off",
         delta_arrow="off",
         help="Calendar days from when a task falls due until a caseworker starts it, "
         "mean over all tasks after the warm-up.",
     )
     theory_days = float("nan")
-    if done and not wall:
+    if done and not at_wall:
         at = cl.waiting_theory(current, [here.x])
         theory_days = float(at["own_queue_days"].iloc[0])
     c.metric(
         "Queueing theory at this utilisation",
-        f"{theory_days:.1f} days" if done and not wall else ("no steady state" if done else "—"),
+        f"{theory_days:.1f} days" if done and not at_wall else ("no steady state" if done else "—"),
         help="M/M/1 for each caseworker's own queue, with the same mean task time "
-        "(a simpler office: no deadlines, no priorities, no nights or weekends). At "
-        f"{texts.AT_WALL:.0%} utilisation or more the office is at its wall: theory's "
-        "queue never settles and has no finite wait.",
+        "(a simpler office: no deadlines, no priorities, no nights or weekends). Where "
+        f"the run shows the office at its wall (utilisation {wall.AT_WALL:.0%} or more, or "
+        "a backlog growing through the run), theory's queue never settles and has no "
+        "finite wait.",
     )
     st.caption(f"{texts.replications_note(current.replications)} {texts.period(current.scenario)}")
-    note = texts.wall_note(here.x, texts.measured_years(current.scenario), "the simulated wait")
-    if done and note:
-        st.warning(note)
-    elif done:
+    if done and not show.steady_state(reading, "the simulated wait"):
         st.markdown(texts.theory_and_simulation(here.x, here.y, theory_days))
     others = [point(r) for r in answers[1:] if r is not None]
     title = (

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import simulator as cl
-from simulator.app import figures, show, texts
+from simulator.app import figures, show, texts, wall
 from simulator.app.hockey import point
 from simulator.app.peak import normal_level
 from simulator.app.runs import Job
@@ -122,9 +122,7 @@ def draw(results: Results | None, locked: Round, final: bool) -> None:
         help="Mean over replications, after the warm-up.",
     )
     st.caption(f"{texts.replications_note(result.replications)} {texts.period(results.scenario)}")
-    note = texts.wall_note(result.x, texts.measured_years(results.scenario), "the answer")
-    if note:
-        st.warning(note)
+    show.steady_state(wall.read(results), "the answer")
     show.figure(
         figures.guess_figure(
             locked.guess, result, title=question.words, unit=question.unit, scale=question.scale

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 import simulator as cl
-from simulator.app import texts
+from simulator.app import texts, wall
 from simulator.app.runs import Job, Runner, offered_load
 
 if TYPE_CHECKING:
@@ -112,6 +112,23 @@ def past_capacity(scenarios: Sequence[Scenario], what: str = "nothing to show") 
     if note:
         st.error(note)
     return note is not None
+
+
+def steady_state(reading: wall.Reading, what: str, setting: str = "") -> bool:
+    """Say beside a run's numbers what the run shows about its steady state (judged by
+    `wall.read`, the same on every page): at the wall, that there is none and `what` is
+    only this run's (a warning); below it, the optional work triage dropped, where it
+    dropped some (the office copes by leaving work undone). `setting` names the run where
+    a page has two ("A", "B"). Whether the run is at the wall."""
+    named = f"**Setting {setting}:** " if setting else ""
+    note = texts.wall_note(reading, what)
+    if note:
+        st.warning(named + note)
+        return True
+    dropped = texts.triage_note(reading)
+    if dropped:
+        st.info(named + dropped)
+    return False
 
 
 def default_replications() -> tuple[int, int]:

@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 import simulator as cl
-from simulator.app import figures, show, texts
+from simulator.app import figures, show, texts, wall
 from simulator.app.peak import normal_level
 from simulator.app.runs import Job, variant
 
@@ -208,11 +208,7 @@ def draw(answers: list[Results | None], final: bool) -> None:
     start = a.scenario.simulation.warmup_end
     title = "A (blue, solid) and B (orange, dashed) on the same arrivals"
     for name, run in (("A", a), ("B", b)):
-        busy = float(run.summary.set_index("metric").loc["utilisation_mean", "mean"])
-        years = texts.measured_years(run.scenario)
-        note = texts.wall_note(busy, years, f"each of {name}'s numbers")
-        if note:
-            st.warning(f"**Setting {name}:** {note}")
+        show.steady_state(wall.read(run), f"each of {name}'s numbers", name)
     if min(a.replications, b.replications) < 2 or a.replications != b.replications:
         st.caption(
             "Paired differences need both sides run with the same replications: they are "

@@ -11,8 +11,12 @@ scenario reference never say different things.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import simulator as cl
+
+if TYPE_CHECKING:
+    from simulator.app.wall import Reading
 
 INTRO = {
     "peak": (
@@ -293,16 +297,7 @@ def theory_and_simulation(utilisation: float, simulated_days: float, theory_days
     return f"{said}: about the same here."
 
 
-# measured utilisation from which an office is at (or past) its wall: the work that
-# falls due is more than the caseworkers can do, the queue grows through the run, and a
-# longer run would show longer waits (a finite run's utilisation never reads above 100 %)
-AT_WALL = 0.98
 NO_STEADY_STATE = "no steady state: the queue grows through the run"
-
-
-def at_the_wall(utilisation: float) -> bool:
-    """Whether a run's measured utilisation says the office is at or past its wall."""
-    return utilisation >= AT_WALL
 
 
 def measured_years(scenario: cl.Scenario) -> float:
@@ -311,17 +306,59 @@ def measured_years(scenario: cl.Scenario) -> float:
     return sim.duration_years - sim.warmup_years
 
 
-def wall_note(utilisation: float, years: float, what: str = "every number here") -> str | None:
-    """What to say beside the numbers of a run at the wall (None below it): there is no
-    steady state, and a simulated number is the one within this run's length, which a
-    longer run would change (a wait of "1020.2 days" said alone reads as the office's)."""
-    if not at_the_wall(utilisation):
+def wall_note(reading: Reading, what: str = "every number here") -> str | None:
+    """What to say beside the numbers of a run at the wall (None below it), judged by
+    `simulator.app.wall` from what the run shows: there is no steady state, and a
+    simulated number is the one within this run's length, which a longer run would
+    change (a wait of "1020.2 days" said alone reads as the office's). Where utilisation
+    reads below the wall, it says how the backlog shows it (94 % utilisation said alone
+    reads as an office that copes); where triage dropped optional tasks, that the office
+    falls behind even so."""
+    if not reading.at_wall:
+        return None
+    growing = "waits and backlog keep growing"
+    if reading.full:
+        said = (
+            f"**At the wall ({reading.utilisation:.0%} utilisation): {NO_STEADY_STATE}.** "
+            f"The work falling due is more than the caseworkers can do, so {growing}"
+        )
+    else:
+        said = (
+            f"**At the wall: {NO_STEADY_STATE}.** The caseworkers' utilisation reads only "
+            f"{reading.utilisation:.0%}, but the backlog grows by about "
+            f"{reading.growth:,.1f} hours a week through the measured period (the work "
+            f"falling due is about {reading.load:.0%} of what the caseworkers at work can "
+            f"do), so {growing}"
+        )
+    said += (
+        f": {what} is what this run shows within its "
+        f"{plural(reading.years, 'measured year')}, and a longer run would show more."
+    )
+    if reading.dropped > 0:
+        said += f" {dropped(reading)}: the office leaves that work undone and still falls behind."
+    return said
+
+
+def triage_note(reading: Reading) -> str | None:
+    """What to say beside the numbers of a run below the wall where triage dropped
+    optional tasks (None where it dropped none): the office keeps up by leaving that work
+    undone, which its waits and backlog do not show."""
+    if reading.at_wall or not reading.dropped > 0:
         return None
     return (
-        f"**At the wall ({utilisation:.0%} utilisation): {NO_STEADY_STATE}.** The work "
-        "falling due is more than the caseworkers can do, so waits and backlog keep "
-        f"growing: {what} is what this run shows within its {plural(years, 'measured year')}, "
-        "and a longer run would show more."
+        f"{dropped(reading)}: the office keeps its queue down by leaving that work undone, "
+        "and the waits and backlog here do not count it."
+    )
+
+
+def dropped(reading: Reading) -> str:
+    """The optional tasks triage dropped in the measured period, of those created."""
+    share = (
+        f" ({reading.dropped_share:.0%})" if reading.dropped_share == reading.dropped_share else ""
+    )
+    return (
+        f"Triage dropped {reading.dropped:,.0f} of the {reading.optional:,.0f} optional "
+        f"tasks created in the measured period{share}"
     )
 
 
