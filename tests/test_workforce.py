@@ -151,6 +151,41 @@ def test_resignations_open_vacancies_that_are_filled_after_recruitment():
     assert len(active) == 2 * resigned.size  # each leave and each start changes the count
 
 
+def caseloads_on(record, day: int) -> list[int]:
+    """Cases each caseworker on the staff on working `day` held just after the day's round
+    (at midnight), from the assignment log: none for one who holds no case."""
+    a, days = record.assignments, record.workforce["days"]
+    t = day + 1e-6
+    held = (a["start"] <= t) & (t < a["end"])
+    staff = days["worker"][days["day"] == day]
+    return sorted(int((held & (a["worker"] == w)).sum()) for w in staff)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="Workforce._recruit starts a replacement without Office.balance(): the newcomer "
+    "holds no case and, as the least loaded, takes every new case for months (CHANGES.md, "
+    "known problem)",
+)
+def test_a_replacement_gets_a_share_of_the_cases_when_it_starts():
+    """With `rebalance_on_staff_change` (the default), a caseworker recruited to replace a
+    leaver is given cases when they start, as the schema and docs/workforce.md say:
+    loads then differ by at most one (newest cases move first)."""
+    scenario = baseline(
+        "turnover={ resignations_per_year = 1.0, stress_sensitivity = 0.0 }",
+        'turnover.recruitment_days={ dist = "fixed", value = 60.0 }',
+        "turnover.notice_days=30",
+    )
+    _model, record, _ = run(scenario)
+    ev = record.workforce["events"]
+    starts = ev["day"][(ev["kind"] == 1) & (ev["day"] > 0)]
+    assert starts.size >= 3
+    for day in starts:
+        loads = caseloads_on(record, int(day))
+        assert len(loads) >= 2 and loads[-1] - loads[0] <= 1, (int(day), loads)
+
+
 def test_a_hiring_freeze_keeps_positions_vacant_longer():
     free = baseline("turnover={ resignations_per_year = 1.0, stress_sensitivity = 0.0 }")
     frozen = baseline(
