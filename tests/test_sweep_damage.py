@@ -597,3 +597,49 @@ def test_a_run_that_fails_when_run_again_for_its_series_keeps_its_row(
     from simulator import load_sweep_series
 
     pd.testing.assert_frame_equal(load_sweep_series(out, "backlog_hours"), stored_series[2])
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["loud", "quiet"])
+def test_analyze_says_a_damaged_series_part_lost_series_not_runs(
+    quiet, stored_series, tmp_path: Path, capsys
+):
+    """A damaged part of the weekly series was reported as "a damaged part of the results
+    ... their runs are missing here", and the remedy given was to move "the damaged parts
+    of its runs" into DIR/quarantine/: the runs' rows were intact, and the tables rested on
+    every run. It says which runs' series are missing from the series figures, that the
+    tables are whole, and what running the sweep again does with a series part."""
+    _, out = copy_of(stored_series, tmp_path)
+    part = series_part(out, 2)  # run 1: point 1, replication 0
+    damage(part, "flip")
+    written = tmp_path / "analysis"
+    argv = ["analyze", str(out), "--series", "0", "1", "--out", str(written), *quiet]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "damaged part of the results" not in err and "runs are missing" not in err
+    assert "of its runs into" not in err
+    assert err.count(f"caseload: warning: skipped a damaged part of the weekly series: {part}") == 1
+    said = (
+        "1 damaged part(s) of the weekly series were skipped: the weekly series "
+        "backlog_hours of 1 run (run 1) is missing from the series figures and bands; the "
+        "runs' rows are intact, so the tables rest on every stored run; run the sweep again "
+        f"to move the damaged parts of the weekly series into {out / 'quarantine' / 'series'}/ "
+        "and run the runs whose series they held again, for their series only"
+    )
+    assert f"caseload: warning: {said}" in err
+    report = (written / "report.md").read_text()
+    assert f"**Warning:** {said}:" in report and str(part) in report
+    assert "damaged part(s) of the results" not in report and "incomplete" not in report
+    assert part.is_file()  # reading moves nothing
+
+
+def test_analyze_says_when_a_damaged_series_part_held_no_point_drawn(
+    stored_series, tmp_path: Path, capsys
+):
+    """A damaged series part is skipped whichever points are drawn (every part is verified
+    whole); where it held none of theirs, no series drawn is missing, and it says so."""
+    _, out = copy_of(stored_series, tmp_path)
+    damage(series_part(out, 2), "truncate")  # run 1: point 1
+    written = tmp_path / "analysis"
+    assert main(["analyze", str(out), "--series", "0", "--out", str(written), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "no series drawn of backlog_hours is missing (the points drawn have them all)" in err
