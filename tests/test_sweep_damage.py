@@ -2,9 +2,10 @@
 
 A part cut short, emptied or with flipped bytes is never read silently: resuming moves it
 into quarantine/, outside runs/, says so, and runs its runs again (the same rows, bit for bit);
-`analyze` skips it and says so. Killing the sweep's main process, however, leaves no
-worker behind (nor does SIGTERM of the planner); SIGTERM during `run`, `compare` or
-`plan` leaves no temporary folder.
+`analyze` skips it and says so. A part of the weekly series likewise, but its runs are run
+again for that series only, and what is said of it is that series, not the runs, missing.
+Killing the sweep's main process, however, leaves no worker behind (nor does SIGTERM of
+the planner); SIGTERM during `run`, `compare` or `plan` leaves no temporary folder.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -470,5 +472,174 @@ def test_a_damaged_series_part_is_skipped_and_reported_never_read(tmp_path: Path
     assert main(["analyze", str(out), "-q", "--series", "0", "1"]) == 0
     assert "part-000002.parquet" in (out / "analysis" / "report.md").read_text()
     assert part.read_bytes() == before  # left where it was: reading changes nothing
-    assert main(argv) == 0  # resuming reads the runs, not the series: nothing to redo
+    assert main(argv) == 0  # resuming moves it aside and makes its runs' series again
+    assert not part.exists()
+    pd.testing.assert_frame_equal(load_sweep_series(out, "backlog_hours"), whole)
     assert "Traceback" not in capsys.readouterr().err
+
+
+SERIES = ["backlog_hours", "pending_tasks"]
+
+
+@pytest.fixture(scope="module")
+def stored_series(tmp_path_factory) -> tuple[Path, Path, pd.DataFrame]:
+    """A finished sweep storing two weekly series, written one run per part: (spec, folder,
+    its backlog series)."""
+    folder = tmp_path_factory.mktemp("stored_series")
+    path, out = write_sweep(folder, spec(series=SERIES)), folder / "out"
+    argv = ["sweep", str(path), "--out", str(out), "-q", "--workers", "1", "--batch", "1"]
+    assert main(argv) == 0
+    from simulator import load_sweep_series
+
+    return path, out, load_sweep_series(out, "backlog_hours")
+
+
+def series_part(out: Path, number: int, metric: str = "backlog_hours") -> Path:
+    return out / "series" / f"metric={metric}" / f"part-{number:06d}.parquet"
+
+
+def parts_of(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("part-*.parquet"))
+
+
+@pytest.mark.parametrize("how", ["truncate", "flip", "delete"])
+def test_resuming_makes_the_series_of_a_damaged_series_part_again(
+    how, stored_series, tmp_path: Path, capsys
+):
+    """The reports told the user to run the sweep again to quarantine a damaged part of the
+    weekly series and rerun its runs; resuming read the runs only, said "0 run now", and
+    left the part where it was, skipped at every analysis. Resuming now checks the series
+    parts too: a damaged one is moved into DIR/quarantine/series/metric=<name>/ and the
+    runs whose series it held are run again for that series only: no row of the runs is
+    written twice, no other series is written again, and the series are whole again."""
+    path, out = copy_of(stored_series, tmp_path)
+    part = series_part(out, 2)
+    lost = set(pq.read_table(part).column("run_id").to_pylist())
+    assert lost == {1}  # one run per part: the second run
+    if how == "delete":
+        part.unlink()  # a part lost, not damaged: its runs lack their series all the same
+    else:
+        damage(part, how)
+    runs_parts, rows = parts_of(out / "runs"), load_results(out)
+    pending = series_part(out, 1, "pending_tasks").parent
+    pending_parts = parts_of(pending)
+    argv = ["sweep", str(path), "--out", str(out), "--workers", "1"]
+    assert main(argv) == 0
+    shown = capsys.readouterr().out
+    assert "(1 run now" in shown and "12 already stored" in shown
+    assert "the weekly series backlog_hours of 1 stored run (run 1) was missing" in shown
+    assert "run again for that series only, its row kept" in shown
+    kept = out / "quarantine" / "series" / "metric=backlog_hours"
+    if how == "delete":
+        assert not (out / "quarantine").exists() and "moved to" not in shown
+    else:
+        assert (kept / "part-000002.parquet").is_file()
+        assert f"damaged part of the weekly series moved to {kept}/" in shown
+        assert "part-000002.parquet" in shown
+    assert parts_of(out / "runs") == runs_parts  # no row of the runs written again
+    assert parts_of(pending) == pending_parts  # nor the series that was whole
+    same_results(load_results(out), rows)
+    from simulator import load_sweep_series
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no damaged part left to skip
+        again = load_sweep_series(out, "backlog_hours")
+    pd.testing.assert_frame_equal(again, stored_series[2])
+    assert main(argv) == 0
+    shown = capsys.readouterr().out
+    assert "(0 run now" in shown and "weekly series" not in shown
+
+
+def test_a_run_lost_with_its_series_is_run_once(stored_series, tmp_path: Path, capsys):
+    """A run whose row and series are both damaged is run again whole, once: its row and
+    its series written once each."""
+    path, out = copy_of(stored_series, tmp_path)
+    damage(out / "runs" / "part-000002.parquet", "truncate")
+    damage(series_part(out, 2), "flip")
+    argv = ["sweep", str(path), "--out", str(out), "--workers", "1", "-q"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "part of the weekly series moved to" in err and "stored run" not in err
+    assert len(parts_of(out / "runs")) == 12 and len(parts_of(series_part(out, 1).parent)) == 12
+    assert len(pd.read_parquet(out / "runs")) == RUNS  # run 1 once
+    from simulator import load_sweep_series
+
+    pd.testing.assert_frame_equal(load_sweep_series(out, "backlog_hours"), stored_series[2])
+
+
+def test_a_run_that_fails_when_run_again_for_its_series_keeps_its_row(
+    stored_series, tmp_path: Path, monkeypatch, capsys
+):
+    """A run run again for its lost series that raises this time (a changed environment):
+    its stored row stands, its series stays missing, the sweep says so and exits 1; run
+    again once it passes, the series is made."""
+    from simulator.sweep import runner
+
+    path, out = copy_of(stored_series, tmp_path)
+    damage(series_part(out, 2), "truncate")  # run 1's
+    real = runner.measure
+
+    def failing(scenario, replication, seed, series=()):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(runner, "measure", failing)
+    argv = ["sweep", str(path), "--out", str(out), "--workers", "1", "-q"]
+    rows = load_results(out)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "the weekly series backlog_hours of 1 stored run (run 1) was missing" in err
+    said = "but run 1 failed this time (below): its weekly series is still missing, its "
+    assert said + "stored row stands" in err and "run 1 failed: RuntimeError: out of memory" in err
+    same_results(load_results(out), rows)  # the row stands: status ok, its values
+    monkeypatch.setattr(runner, "measure", real)
+    assert main(argv) == 0
+    assert "(run 1) was missing" in capsys.readouterr().err
+    from simulator import load_sweep_series
+
+    pd.testing.assert_frame_equal(load_sweep_series(out, "backlog_hours"), stored_series[2])
+
+
+@pytest.mark.parametrize("quiet", [[], ["-q"]], ids=["loud", "quiet"])
+def test_analyze_says_a_damaged_series_part_lost_series_not_runs(
+    quiet, stored_series, tmp_path: Path, capsys
+):
+    """A damaged part of the weekly series was reported as "a damaged part of the results
+    ... their runs are missing here", and the remedy given was to move "the damaged parts
+    of its runs" into DIR/quarantine/: the runs' rows were intact, and the tables rested on
+    every run. It says which runs' series are missing from the series figures, that the
+    tables are whole, and what running the sweep again does with a series part."""
+    _, out = copy_of(stored_series, tmp_path)
+    part = series_part(out, 2)  # run 1: point 1, replication 0
+    damage(part, "flip")
+    written = tmp_path / "analysis"
+    argv = ["analyze", str(out), "--series", "0", "1", "--out", str(written), *quiet]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "damaged part of the results" not in err and "runs are missing" not in err
+    assert "of its runs into" not in err
+    assert err.count(f"caseload: warning: skipped a damaged part of the weekly series: {part}") == 1
+    said = (
+        "1 damaged part(s) of the weekly series were skipped: the weekly series "
+        "backlog_hours of 1 run (run 1) is missing from the series figures and bands; the "
+        "runs' rows are intact, so the tables rest on every stored run; run the sweep again "
+        f"to move the damaged parts of the weekly series into {out / 'quarantine' / 'series'}/ "
+        "and run the runs whose series they held again, for their series only"
+    )
+    assert f"caseload: warning: {said}" in err
+    report = (written / "report.md").read_text()
+    assert f"**Warning:** {said}:" in report and str(part) in report
+    assert "damaged part(s) of the results" not in report and "incomplete" not in report
+    assert part.is_file()  # reading moves nothing
+
+
+def test_analyze_says_when_a_damaged_series_part_held_no_point_drawn(
+    stored_series, tmp_path: Path, capsys
+):
+    """A damaged series part is skipped whichever points are drawn (every part is verified
+    whole); where it held none of theirs, no series drawn is missing, and it says so."""
+    _, out = copy_of(stored_series, tmp_path)
+    damage(series_part(out, 2), "truncate")  # run 1: point 1
+    written = tmp_path / "analysis"
+    assert main(["analyze", str(out), "--series", "0", "--out", str(written), "-q"]) == 0
+    err = capsys.readouterr().err
+    assert "no series drawn of backlog_hours is missing (the points drawn have them all)" in err

@@ -78,8 +78,9 @@ def analysis_output(p: argparse.ArgumentParser, default: str) -> None:
 class Heard:
     """What a command that reads a sweep's runs (analyze, robustness, discover) hears from
     the API's callbacks of what its results lack or leave out: the damaged parts skipped
-    (`on_damaged`), the metrics left out and why (`on_off`), the warning of an incomplete
-    sweep (`on_unfinished`)."""
+    (`on_damaged`; a part of the weekly series comes as a `sweep.damage.Damaged` naming
+    its series, whose runs are not missing), the metrics left out and why (`on_off`), the
+    warning of an incomplete sweep (`on_unfinished`)."""
 
     damaged: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
@@ -93,13 +94,20 @@ class Heard:
             print(f"caseload: warning: {warning}", file=sys.stderr)
         for reason in self.left_out:
             print(f"caseload: note: {reason}", file=sys.stderr)
-        for problem in self.damaged:
-            print(f"caseload: warning: skipped a damaged part of the results: {problem}",
-                  file=sys.stderr)  # fmt: skip
-        if self.damaged:
-            from simulator.sweep.analyze import rerun_text
+        if not self.damaged:
+            return
+        from simulator.sweep.damage import of_series, rerun_text, series_damage_text
 
+        series = [problem for problem in self.damaged if of_series(problem)]
+        runs = [problem for problem in self.damaged if not of_series(problem)]
+        for problem in self.damaged:
+            held = "the weekly series" if of_series(problem) else "the results"
+            print(f"caseload: warning: skipped a damaged part of {held}: {problem}",
+                  file=sys.stderr)  # fmt: skip
+        if runs:
             print(f"caseload: warning: {rerun_text(folder)}", file=sys.stderr)
+        if series:  # their runs are whole: which series are missing, and what resuming does
+            print(f"caseload: warning: {series_damage_text(folder, series)}", file=sys.stderr)
 
 
 def no_limits(p: argparse.ArgumentParser) -> None:

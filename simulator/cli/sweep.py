@@ -103,9 +103,9 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
         return EXIT_RUNS_FAILED
     if not args.quiet:
         print(cl.describe(outcome))
-    elif outcome.quarantined:  # damage is reported even when quiet
+    elif outcome.repaired:  # damage is reported even when quiet
         print("\n".join(cl.describe(outcome).splitlines()[1:-1]), file=sys.stderr)
-    return EXIT_RUNS_FAILED if outcome.failed else EXIT_OK
+    return EXIT_RUNS_FAILED if outcome.failed or outcome.series_failed else EXIT_OK
 
 
 def _security(args: argparse.Namespace) -> dict[str, str | None] | None:

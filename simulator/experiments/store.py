@@ -255,7 +255,7 @@ def quarantine(part: Path) -> Path:
     """Move a damaged part of FOLDER/runs/ into FOLDER/quarantine/ (never over another
     file); its runs are then missing from the store and run again. Outside runs/, as
     Parquet readers take every file under a dataset's folder for part of it."""
-    return _aside(part, part.parent.parent / QUARANTINE)
+    return set_aside(part, part.parent.parent / QUARANTINE)
 
 
 def moved_out(old: Path, new: Path) -> None:
@@ -265,15 +265,15 @@ def moved_out(old: Path, new: Path) -> None:
         return
     for part in sorted(old.iterdir()):
         if part.is_file():
-            _aside(part, new)
+            set_aside(part, new)
     if not any(old.iterdir()):
         old.rmdir()
 
 
-def _aside(part: Path, folder: Path) -> Path:
-    """Move `part` into `folder` (made if missing) under its name, or with a number added
-    where that is taken: no quarantined file is ever overwritten."""
-    folder.mkdir(exist_ok=True)
+def set_aside(part: Path, folder: Path) -> Path:
+    """Move `part` into `folder` (made, with its parents, if missing) under its name, or
+    with a number added where that is taken: no quarantined file is ever overwritten."""
+    folder.mkdir(parents=True, exist_ok=True)
     target, n = folder / part.name, 1
     while target.exists():
         target, n = folder / f"{part.stem}.{n}{part.suffix}", n + 1

@@ -55,9 +55,9 @@ from simulator.analysis.metrics import METRICS, is_share
 from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
-from simulator.experiments.store import QUARANTINE
 from simulator.reporting.files import write_csv
 from simulator.scenario import load_scenario
+from simulator.sweep.damage import Damaged, of_series, runs_damage_text, series_damage_text
 from simulator.sweep.mechanisms import point_mechanisms
 from simulator.sweep.screening import morris_indices
 from simulator.sweep.spec import RUN_COLUMNS, SweepError
@@ -95,7 +95,8 @@ class SweepData:
     design: pd.DataFrame  # point, factor values
     runs: pd.DataFrame  # every stored run
     metrics: list[str]  # metric columns in the runs
-    damaged: list[str] = field(default_factory=list)  # parts skipped: "part: why"
+    # parts skipped: "part: why"; a part of the weekly series a `Damaged` naming its series
+    damaged: list[str] = field(default_factory=list)
     # each design point's mechanisms (`sweep.mechanisms`), or none and why they are unknown
     mechanisms: dict[int, tuple[Mechanism, ...]] = field(default_factory=dict)
     mechanisms_unknown: str = ""
@@ -168,15 +169,27 @@ class SweepData:
         again = "Run the sweep again (it resumes) and analyse it once complete."
         return f"{incomplete}. {meaning} {again}"
 
+    @property
+    def damaged_runs(self) -> list[str]:
+        """The damaged parts of the runs' rows skipped: their runs are missing here."""
+        return [problem for problem in self.damaged if of_series(problem) is None]
+
+    @property
+    def damaged_series(self) -> list[str]:
+        """The damaged parts of the weekly series skipped: their runs' rows are intact."""
+        return [problem for problem in self.damaged if of_series(problem) is not None]
+
     def damaged_text(self) -> str:
-        """What the report says of damaged parts skipped ("" if none): how many, that
-        their runs are missing, and where running the sweep again moves them."""
-        if not self.damaged:
-            return ""
-        return (
-            f"{len(self.damaged)} damaged part(s) of the results were skipped, and their runs "
-            f"are missing here; {rerun_text(self.folder)}"
-        )
+        """What the report says of damaged parts of the runs skipped ("" if none): how
+        many, that their runs are missing, and where running the sweep again moves them
+        (`sweep.damage`, as every report and the console say it)."""
+        return runs_damage_text(self.folder, self.damaged_runs)
+
+    def series_damaged_text(self) -> str:
+        """What the report says of damaged parts of the weekly series skipped ("" if none):
+        which runs' series are missing from those drawn, that the tables are whole, and
+        what running the sweep again does (`sweep.damage`)."""
+        return series_damage_text(self.folder, self.damaged_series)
 
     def require_runs(self) -> None:
         """An error unless some run succeeded, saying why none did: the sweep incomplete,
@@ -254,15 +267,6 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def rerun_text(folder: str | Path) -> str:
-    """What to do about damaged parts of the runs of the sweep in `folder`, as the reports
-    and the console say it: resuming moves them aside and runs their runs again."""
-    return (
-        f"run the sweep again to move the damaged parts of its runs into "
-        f"{Path(folder) / QUARANTINE}/ and rerun their runs"
-    )
-
-
 def read_sweep(folder: str | Path) -> SweepData:
     """Load a sweep's manifest, design and stored runs (damaged parts skipped, listed)."""
     folder = Path(folder)
@@ -272,7 +276,7 @@ def read_sweep(folder: str | Path) -> SweepData:
     except (OSError, ValueError) as exc:  # pyarrow's errors are ValueError or OSError
         raise SweepError(f"{folder / DESIGN}: damaged or missing ({exc})") from None
     damaged: list[str] = []
-    runs = load_results(folder, on_damaged=damaged.append)
+    runs = load_results(folder, on_damaged=lambda problem: damaged.append(Damaged(problem)))
     if "unstable" in runs.columns:  # true/false, as a share when averaged
         runs["unstable"] = runs["unstable"].map({True: 1.0, False: 0.0}).astype(float)
     taken = set(RUN_COLUMNS) | set(manifest["factors"])
@@ -469,7 +473,9 @@ def analyze_sweep(
     `out` (default `folder`/analysis) is checked first like any results folder
     (`outputs.destination`; `force` replaces one caseload wrote); it is never the sweep's
     own folder nor inside its run data. Damaged parts of the results are skipped, listed
-    in report.md and passed to `on_damaged`. A chosen metric (or the target) whose
+    in report.md and passed to `on_damaged` ("part: why"; a part of the weekly series as a
+    `sweep.damage.Damaged` naming its series and the runs drawn that lack it, whose rows
+    are whole). A chosen metric (or the target) whose
     mechanism is switched off in every run is left out of the tables, figures and ranking,
     its reason said in report.md and passed to `on_off` ("overtime_hours left out:
     overtime: switched off in every run of the sweep, not a finding"); points.csv marks
@@ -580,7 +586,9 @@ def sweep_output(
 
 
 def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
-    """Each stored weekly series of the chosen points: mean and band per point and week."""
+    """Each stored weekly series of the chosen points: mean and band per point and week.
+    A damaged part is noted in `data.damaged` with its series and the runs drawn that
+    lack it (the successful runs of those points no sound part holds a series of)."""
     from simulator.sweep.series import load_series, series_bands, series_metrics
 
     stored = series_metrics(data.folder)
@@ -593,10 +601,15 @@ def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
         raise SweepError(
             f"{data.folder}: no design point {unknown[0]}; points are 0 to {len(data.design) - 1}"
         )
-    return {
-        m: series_bands(load_series(data.folder, m, list(points), data.damaged.append))
-        for m in stored
-    }
+    bands = {}
+    drawn = set(data.ok.loc[data.ok["point"].isin(points), "run_id"])
+    for metric in stored:
+        problems: list[str] = []
+        series = load_series(data.folder, metric, list(points), problems.append)
+        missing = drawn - set(series["run_id"])
+        data.damaged += [Damaged(problem, metric, missing) for problem in problems]
+        bands[metric] = series_bands(series)
+    return bands
 
 
 def warmup_end(data: SweepData) -> dt.date | None:
@@ -830,15 +843,16 @@ def _mechanism_lines(data: SweepData, left_out: list[str]) -> list[str]:
 
 
 def _damage_lines(data: SweepData) -> list[str]:
-    """A warning for parts of the results that were damaged and left out."""
-    if not data.damaged:
-        return []
-    return [
-        f"**Warning:** {data.damaged_text()}:",
-        "",
-        *[f"- {problem}" for problem in data.damaged],
-        "",
-    ]
+    """A warning for parts of the results that were damaged and left out: of the runs'
+    rows, and apart, of the weekly series (whose runs are not missing from the tables)."""
+    lines: list[str] = []
+    for text, problems in (
+        (data.damaged_text(), data.damaged_runs),
+        (data.series_damaged_text(), data.damaged_series),
+    ):
+        if problems:
+            lines += [f"**Warning:** {text}:", "", *[f"- {p}" for p in problems], ""]
+    return lines
 
 
 def _answer(

@@ -99,8 +99,8 @@ def _lost_points(data: SweepData) -> str:
     """Why policies lack a scenario where design points have no successful run: the sweep
     is incomplete, not its design; and the damaged parts skipped, where resuming moves
     them."""
-    if data.damaged:
-        parts = ", ".join(problem.split(": ")[0] for problem in data.damaged)
+    if data.damaged_runs:
+        parts = ", ".join(problem.split(": ")[0] for problem in data.damaged_runs)
         return f"and {data.incomplete_text()}; {data.damaged_text()}: {parts}"
     return (
         f"and {data.incomplete_text()}: run the sweep again (it resumes; --retry-failed "

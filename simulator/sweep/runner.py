@@ -33,12 +33,12 @@ from tqdm import tqdm
 from simulator.experiments import limits
 from simulator.experiments.executors import Executor
 from simulator.experiments.seeding import run_seed
-from simulator.experiments.store import QUARANTINE
 from simulator.experiments.work import Chunk, Row, Run, run_chunk
 from simulator.reporting.progress import Heartbeat, interactive
+from simulator.sweep.damage import repaired_lines
 from simulator.sweep.design import build_design, design_size
 from simulator.sweep.measure import measure
-from simulator.sweep.series import take_series, write_series
+from simulator.sweep.series import check_series, take_series, write_series
 from simulator.sweep.spec import Sweep, SweepError, build_scenario
 from simulator.sweep.store import SweepStore
 
@@ -60,6 +60,17 @@ class Outcome:
     executor: str = ""
     name: str = ""  # the sweep's
     quarantined: list[str] = field(default_factory=list)  # damaged parts moved aside
+    # damaged parts of the weekly series moved aside, per series ("part: why")
+    series_quarantined: dict[str, list[str]] = field(default_factory=dict)
+    # stored runs that lacked a series, run again for it only, per series
+    series_rerun: dict[str, list[int]] = field(default_factory=dict)
+    # of those, the runs that failed this time: their series are still missing
+    series_failed: list[int] = field(default_factory=list)
+
+    @property
+    def repaired(self) -> bool:
+        """Whether resuming found damaged or missing parts (said even when quiet)."""
+        return bool(self.quarantined or self.series_quarantined or self.series_rerun)
 
 
 def prepare(sweep: Sweep, *, check_limits: bool = True) -> pd.DataFrame:
@@ -135,23 +146,31 @@ def run_sweep(
 
     On any interruption (Ctrl-C, SIGTERM, an executor that fails) the runs finished so
     far are written before the exception goes on; running again resumes from there.
-    Damaged parts found on opening are quarantined and their runs run again.
+    Damaged parts found on opening are quarantined and their runs run again. So are
+    damaged parts of the weekly series, and a stored run whose series no sound part holds
+    is run again for that series only: its row is stored once, never written again.
     """
     started = time.perf_counter()
     design = prepare(sweep, check_limits=check_limits) if design is None else design
     store = SweepStore.open(folder, sweep, design, command)
     try:
         done = store.finished(retry_failed=retry_failed)
-        runs = plan(sweep, design, done)
+        # a failed run has no series: those that succeeded should have every one
+        series = check_series(store.folder, sweep.spec.series, store.finished(retry_failed=True))
+        lacking = series.lacking_by_run()  # stored, so in `done`: run again for series only
+        runs = plan(sweep, design, done - set(lacking))
         total = len(design) * sweep.spec.replications
+        stored = total - len(runs) + len(lacking)
         outcome = Outcome(
-            folder, total, total - len(runs), 0, 0, executor=executor.description, name=sweep.name
+            folder, total, stored, 0, 0, executor=executor.description, name=sweep.name
         )
         outcome.quarantined = list(store.quarantined)
+        outcome.series_quarantined = series.quarantined
+        outcome.series_rerun = {m: sorted(ids) for m, ids in series.lacking.items()}
         size = chunk or chunk_size(len(runs), executor.workers)
         buffer: list[Row] = []
         last_write = time.monotonic()
-        with closing(Progress(total, outcome.already, enabled=show_progress)) as bar:
+        with closing(Progress(total, total - len(runs), enabled=show_progress)) as bar:
             try:
                 for rows in executor.imap_unordered(run_chunk, chunks(sweep, runs, size)):
                     buffer.extend(rows)
@@ -159,22 +178,36 @@ def run_sweep(
                     outcome.failures += [(r["run_id"], r["error"]) for r in rows if r["error"]]
                     bar.advance(len(rows), sum(r["status"] != "ok" for r in rows))
                     if len(buffer) >= batch or time.monotonic() - last_write >= batch_seconds:
-                        _write(store, buffer)
+                        _write(store, buffer, lacking)
                         buffer, last_write = [], time.monotonic()
             finally:
                 if buffer:
-                    _write(store, buffer)
+                    _write(store, buffer, lacking)
         outcome.failed = store.failed_count()
+        outcome.series_failed = sorted({run for run, _ in outcome.failures if run in lacking})
     finally:
         store.close()
     outcome.wall_seconds = time.perf_counter() - started
     return outcome
 
 
-def _write(store: Any, rows: list[Row]) -> None:
-    """Store finished rows: their weekly series first (if any), then the runs."""
-    write_series(store.folder, take_series(rows))
-    store.write(rows)
+def _write(store: Any, rows: list[Row], lacking: dict[int, set[str]]) -> None:
+    """Store finished rows: their weekly series first (if any), then the runs. A run stored
+    before and run again for series it lacked (`lacking`: run id -> those series) gives
+    those series only, and its row is not written again (the stored one stands)."""
+    series = [
+        (run, point, replication, _only(payload, lacking[run]) if run in lacking else payload)
+        for run, point, replication, payload in take_series(rows)
+    ]
+    write_series(store.folder, series)
+    fresh = [row for row in rows if row["run_id"] not in lacking]
+    if fresh:
+        store.write(fresh)
+
+
+def _only(payload: dict[str, Any], series: set[str]) -> dict[str, Any]:
+    """A run's weekly series, only those in `series` (with their dates)."""
+    return {name: values for name, values in payload.items() if name in series | {"__dates__"}}
 
 
 class Progress:
@@ -237,7 +270,13 @@ def outcome_text(outcome: Outcome) -> str:
         f"{outcome.executor}, {outcome.already} already stored); {outcome.failed} failed; "
         f"{outcome.wall_seconds:.1f} s"
     ]
-    lines += quarantine_lines(outcome)
+    lines += repaired_lines(
+        out,
+        outcome.quarantined,
+        outcome.series_quarantined,
+        outcome.series_rerun,
+        outcome.series_failed,
+    )
     for run_id, error in outcome.failures[:5]:
         lines.append(f"  run {run_id} failed: {error.splitlines()[0]}")
     if len(outcome.failures) > 5:
@@ -246,14 +285,3 @@ def outcome_text(outcome: Outcome) -> str:
         )
     lines.append(f"next: caseload analyze {out}")
     return "\n".join(lines)
-
-
-def quarantine_lines(outcome: Outcome) -> list[str]:
-    """What was found damaged on opening the folder, and what became of it."""
-    if not outcome.quarantined:
-        return []
-    return [
-        f"  damaged part moved to {outcome.folder / QUARANTINE}/ (outside runs/), its runs "
-        f"run again: {problem}"
-        for problem in outcome.quarantined
-    ]

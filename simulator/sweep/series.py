@@ -14,16 +14,22 @@ runs they belong to, so a stored run always has its series; a run's series writt
 after an interruption is read once (the latest).
 
 Damage. A part is verified as it is read (`experiments.store.read_part`); a damaged one
-is skipped and reported (`on_damaged`, by default a warning), never read silently. It is
-not quarantined: resuming a sweep reads the runs, never the series, so a damaged series
-part blocks nothing, and reading changes nothing (a sweep may be writing). Only the
-series of the runs in that part are missing; the runs themselves are intact.
+is skipped and reported (`on_damaged`, by default a warning), never read silently, and
+left where it is (reading changes nothing: a sweep may be writing). Only the series of
+the runs in that part are missing; the runs' rows are intact. Resuming the sweep
+(`check_series`, the folder locked) verifies every part, moves a damaged one into
+DIR/quarantine/series/metric=<name>/ (outside series/, which Parquet readers take whole)
+and names the stored runs that lack a series, whether its part was damaged or is gone:
+the runner runs them again and writes that series only, never their rows again. Which
+runs a damaged part held cannot be read from it; they are the stored runs that no sound
+part holds a series of.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +37,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from simulator.experiments.store import RUNS, DamagedPart, checksummed, read_part, write_part
+from simulator.experiments.store import (
+    RUNS,
+    DamagedPart,
+    checksummed,
+    read_part,
+    set_aside,
+    write_part,
+)
+from simulator.sweep.damage import series_quarantine
 from simulator.sweep.measure import SERIES_KEY
 from simulator.sweep.spec import SweepError
 
@@ -59,13 +73,15 @@ def take_series(rows: list[dict[str, Any]]) -> list[tuple[int, int, int, dict[st
 
 
 def write_series(folder: Path, runs: list[tuple[int, int, int, dict[str, np.ndarray]]]) -> None:
-    """Append the series of `runs` to `folder`/series, one new part per metric, atomically."""
-    if not runs:
-        return
-    metrics = [name for name in runs[0][3] if name != "__dates__"]
+    """Append the series of `runs` to `folder`/series, one new part per metric, atomically.
+    A run gives the metrics its payload holds (a run made again for a lost series, that
+    one only)."""
+    metrics = dict.fromkeys(name for run in runs for name in run[3] if name != "__dates__")
     for metric in metrics:
         columns: dict[str, list[np.ndarray]] = {name: [] for name in SCHEMA.names}
         for run_id, point, replication, payload in runs:
+            if metric not in payload:
+                continue
             values = payload[metric]
             n = len(values)
             columns["run_id"].append(np.full(n, run_id, dtype="int64"))
@@ -107,14 +123,12 @@ def load_series(
             f"{folder}: no weekly series {metric!r} stored"
             + (f"; stored: {', '.join(stored)}" if stored else "; the spec's 'series' was empty")
         )
-    partition = Path(folder) / SERIES / f"metric={metric}"
     checked = checksummed(Path(folder) / RUNS)  # a sweep made with checksums: every part
     tables = []
-    for part in sorted(partition.glob("part-*.parquet")):
+    for part in parts(folder, metric):
         try:
-            table = read_part(part, require_digest=checked, columns=tuple(SCHEMA.names))
-            tables.append(table.select(SCHEMA.names).cast(SCHEMA))
-        except (DamagedPart, pa.ArrowException, ValueError) as exc:
+            tables.append(read_series_part(part, checked))
+        except DamagedPart as exc:
             (on_damaged or _warn)(f"{part}: {exc}")
     table = pa.concat_tables(tables or [SCHEMA.empty_table()]).to_pandas()
     if points is not None:
@@ -126,6 +140,66 @@ def load_series(
 
 def _warn(problem: str) -> None:
     warnings.warn(f"skipped a damaged part of the weekly series: {problem}", stacklevel=3)
+
+
+def parts(folder: str | Path, metric: str) -> list[Path]:
+    """The part files of one weekly series, in the order they were written."""
+    return sorted((Path(folder) / SERIES / f"metric={metric}").glob("part-*.parquet"))
+
+
+def read_series_part(part: Path, checked: bool) -> pa.Table:
+    """A part of a weekly series, verified (`read_part`: its page checksums, the digest of
+    its rows, required where the sweep was `checked`) and in the series' columns and types;
+    `DamagedPart` if it fails any of these."""
+    try:
+        table = read_part(part, require_digest=checked, columns=tuple(SCHEMA.names))
+        return table.select(SCHEMA.names).cast(SCHEMA)
+    except (pa.ArrowException, ValueError) as exc:  # a column of another type
+        first = str(exc).strip().splitlines()[:1] or [type(exc).__name__]
+        raise DamagedPart(f"not the series' columns ({first[0][:200]})") from None
+
+
+@dataclass
+class SeriesCheck:
+    """What resuming a sweep found of its weekly series (`check_series`)."""
+
+    # damaged parts moved aside, per metric: "part-000002.parquet: why"
+    quarantined: dict[str, list[str]] = field(default_factory=dict)
+    # the stored runs lacking each metric's series (in a damaged part, or a part gone)
+    lacking: dict[str, set[int]] = field(default_factory=dict)
+
+    def lacking_by_run(self) -> dict[int, set[str]]:
+        """The series each run lacks: run id -> metrics."""
+        runs: dict[int, set[str]] = {}
+        for metric, ids in self.lacking.items():
+            for run in ids:
+                runs.setdefault(run, set()).add(metric)
+        return runs
+
+
+def check_series(folder: Path, metrics: Iterable[str], stored: set[int]) -> SeriesCheck:
+    """On resuming a sweep (its folder locked): verify every part of each weekly series in
+    `metrics`, move the damaged ones into DIR/quarantine/series/metric=<name>/, and
+    find which of the `stored` runs (those whose rows are stored as succeeded: a failed run
+    has no series) no sound part holds the series of, to be run again for it.
+
+    Every part is read whole to be verified, as `load_series` does: about a second per
+    thousand runs per series (`experiments.store.digest`)."""
+    found = SeriesCheck()
+    checked = checksummed(folder / RUNS)
+    for metric in metrics:
+        held: set[int] = set()
+        for part in parts(folder, metric):
+            try:
+                table = read_series_part(part, checked)
+            except DamagedPart as exc:
+                set_aside(part, series_quarantine(folder) / part.parent.name)
+                found.quarantined.setdefault(metric, []).append(f"{part.name}: {exc}")
+                continue
+            held.update(table.column("run_id").unique().to_pylist())
+        if stored - held:
+            found.lacking[metric] = stored - held
+    return found
 
 
 def series_bands(series: pd.DataFrame) -> pd.DataFrame:
