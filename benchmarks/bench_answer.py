@@ -12,7 +12,9 @@ Each case is the whole command in a fresh process, as a user starts it:
 ``caseload run scenarios/baseline.toml`` with 1 and 10 replications, with and without
 the figures. The cases are run in turn (A, B, C, ..., A, B, C, ...) because the machine
 is shared and noisy, after one untimed round that fills the disk cache; the medians are
-reported, with the load average before and after.
+reported, with the load average before and after, and the machine's speed: the event
+rate of bench_engine.py's bare SimPy loop before and after, to tell one day's machine
+from another's (the host's speed varied 1.7 times within minutes on 2 December 2026).
 
 CPU is the processor time of the command and every process it started (the fork server
 and the workers too: this benchmark adopts them as a Linux "subreaper"). On a shared
@@ -319,11 +321,18 @@ def main() -> None:
     builds = [tuple(command())] + [(str(other),) for other in args.against]
     if cases:  # none with --build and an --only that names none (e.g. "make run")
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        speed_before = machine_speed()
         timed = measure(cases, builds, args.repeats, args.workers)
+        speed_after = machine_speed()
         load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
             f"{args.repeats} repeats per command, {os.cpu_count()} cores; load average "
             f"(1, 5, 15 min) {load_before} before, {load_after} after"
+        )
+        print(
+            f"the machine's speed: bare SimPy at {speed_before:,.0f} events/s before, "
+            f"{speed_after:,.0f} after (bench_engine.py's loop at the model's heap size; "
+            "compare it across days before the times)"
         )
         for build in builds:
             print()
@@ -343,6 +352,15 @@ def main() -> None:
         if shutil.which("make") is None:
             raise SystemExit("--build needs make")
         print(time_fresh_build(args.python))
+
+
+def machine_speed(repeats: int = 3) -> float:
+    """The events a second of bench_engine.py's bare SimPy loop at the model's heap size
+    (300 processes), the best of `repeats`: how fast this machine runs Python now, so that
+    a day's timings can be told from another day's machine (the host's speed varies)."""
+    from bench_engine import time_bare  # this folder: the script's own
+
+    return max(t.rate for t in (time_bare(300, 100_000) for _ in range(repeats)))
 
 
 if __name__ == "__main__":
