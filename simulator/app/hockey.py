@@ -11,8 +11,11 @@ first ones (one replication alone can sit far from the mean: the waits of one ye
 differ several-fold between replications), said in the legend;
 beside them queueing theory's curves for the same office
 (`simulator.waiting_theory`: Erlang C for a shared queue, M/M/1 for a queue per
-caseworker). Runs are steady: flat staffing and arrivals, the scenario's warm-up, then
-`MEASURED_YEARS` measured.
+caseworker). Runs have flat staffing and arrivals, the scenario's warm-up, then
+`MEASURED_YEARS` measured; they are not quite steady: the scenario's timeline still
+switches its rules by date within them (the baseline's rules of family reunification, in
+February 2015 and January and February 2016, fall in its measured years), which is one
+reason the simulated curve need not follow theory's.
 """
 
 from __future__ import annotations
