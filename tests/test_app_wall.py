@@ -57,7 +57,6 @@ QUIET = wall.Reading(
     utilisation=0.9,
     weeks=78,
     growth=0.0,
-    rise=0.0,
     spread=10.0,
     capacity=40.0,
     dropped=0.0,
@@ -78,14 +77,14 @@ def test_the_load_is_utilisation_plus_the_backlog_s_clear_growth_over_capacity()
     """4 hours a week more backlog at 40 hours of capacity is 10 % more work falling due
     than done: at 94 % utilisation the load is 1.04, past the wall; the same rise within
     the backlog's fluctuations, or over too few weeks to judge, counts for nothing."""
-    growing = reading(utilisation=0.94, growth=4.0, rise=4.0 * 77, spread=30.0)
+    growing = reading(utilisation=0.94, growth=4.0, spread=30.0)
     assert growing.clear and growing.load == pytest.approx(1.04)
     assert growing.at_wall and growing.falling_behind and not growing.full
-    within = reading(utilisation=0.94, growth=4.0, rise=308.0, spread=308.0 / wall.CLEAR * 1.01)
+    within = reading(utilisation=0.94, growth=4.0, spread=308.0 / wall.CLEAR * 1.01)
     assert not within.clear and within.load == 0.94 and not within.at_wall
-    short = reading(utilisation=0.94, weeks=wall.MIN_WEEKS - 1, growth=40.0, rise=440.0)
+    short = reading(utilisation=0.94, weeks=wall.MIN_WEEKS - 1, growth=40.0)
     assert not short.clear and not short.at_wall
-    shrinking = reading(utilisation=0.97, growth=-4.0, rise=-308.0, spread=1.0)
+    shrinking = reading(utilisation=0.97, growth=-4.0, spread=1.0)
     assert shrinking.load == 0.97 and not shrinking.at_wall  # a falling backlog is no wall
     full = reading(utilisation=wall.AT_WALL)
     assert full.at_wall and full.full and not full.falling_behind
@@ -96,7 +95,7 @@ def test_a_backlog_rising_with_hours_to_spare_is_no_wall() -> None:
     """A clear rise of 1.2 hours a week at 59 % utilisation and 96 hours of capacity (the
     baseline's backlog on the hockey stick's years, with the reunification rules by
     date) is a level following the work: load 0.60, far below the wall."""
-    rising = reading(utilisation=0.59, growth=1.2, rise=92.4, spread=18.0, capacity=96.0)
+    rising = reading(utilisation=0.59, growth=1.2, spread=18.0, capacity=96.0)
     assert rising.clear and not rising.at_wall
     assert rising.load == pytest.approx(0.6025)
 
@@ -117,7 +116,7 @@ def clear_share(values: np.ndarray) -> float:
     clear = 0
     for row in values:
         growth, spread = wall.trend(row)
-        clear += reading(growth=growth, rise=growth * (len(row) - 1), spread=spread).clear
+        clear += reading(growth=growth, weeks=len(row), spread=spread).clear
     return clear / len(values)
 
 

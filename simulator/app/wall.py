@@ -67,7 +67,7 @@ class Reading:
 
     `utilisation`: measured utilisation (mean over replications); `weeks`: measured weeks
     with a backlog value; `growth`: the backlog's fitted growth, hours a week (mean over
-    replications); `rise`: that growth over the measured weeks, hours; `spread`: the
+    replications); `spread`: the
     weekly backlog's standard deviation about its fitted line, hours; `capacity`: the
     casework hours a week of the caseworkers at work (the unit of triage's "weeks of
     work waiting"); `dropped` and `optional`: optional tasks created in the measured
@@ -77,12 +77,16 @@ class Reading:
     utilisation: float
     weeks: int
     growth: float
-    rise: float
     spread: float
     capacity: float
     dropped: float
     optional: float
     years: float
+
+    @property
+    def rise(self) -> float:
+        """The backlog's fitted growth over the measured weeks, hours."""
+        return self.growth * max(self.weeks - 1, 0)
 
     @property
     def clear(self) -> bool:
@@ -157,7 +161,6 @@ def read(results: Results) -> Reading:
         utilisation=float(summary.get("utilisation_mean", math.nan)),
         weeks=len(backlog),
         growth=growth,
-        rise=growth * max(len(backlog) - 1, 0),
         spread=spread,
         capacity=float(present.mean()) * week_hours if len(present) else math.nan,
         dropped=float(optional["triaged"].sum()) / replications,
