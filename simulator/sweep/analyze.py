@@ -42,7 +42,7 @@ import dataclasses
 import datetime as dt
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,11 +206,19 @@ class SweepData:
         on_damaged: Callable[[str], None] | None,
         on_unfinished: Callable[[str], None] | None,
         meaning: str = SHARES_NEED_IT_ALL,
+        on_off: Callable[[str], None] | None = None,
+        chosen: Sequence[str] = (),
     ) -> None:
-        """Pass each damaged part skipped ("part: why") to `on_damaged` and the warning of an
-        incomplete sweep (`unfinished_text(meaning)`) to `on_unfinished`, either None to
-        pass nothing: analyze, robustness and discover tell their callers alike what their
-        results lack, so that none rests on fewer runs than the design without a word."""
+        """Pass each damaged part skipped ("part: why") to `on_damaged`, the warning of an
+        incomplete sweep (`unfinished_text(meaning)`) to `on_unfinished`, and why each of the
+        `chosen` metrics whose mechanism is off in every run is left out (`left_out_text`)
+        to `on_off`, any None to pass nothing: analyze, robustness and discover tell their
+        callers alike what their results lack, so that none rests on fewer runs or metrics
+        than asked for without a word."""
+        if on_off is not None:
+            for metric in chosen:
+                if metric in self.off:
+                    on_off(self.left_out_text(metric))
         if on_damaged is not None:
             for problem in self.damaged:
                 on_damaged(problem)
@@ -501,11 +509,8 @@ def analyze_sweep(
     if pair and pair[0] == pair[1]:
         raise SweepError(f"--heatmap: give two different factors (got {pair[0]} twice)")
     left_out = [m for m in metrics if m in data.off]
+    data.tell(on_damaged, on_unfinished, on_off=on_off, chosen=metrics)
     metrics = [m for m in metrics if m not in data.off]
-    for metric in left_out:
-        if on_off is not None:
-            on_off(data.left_out_text(metric))
-    data.tell(on_damaged, on_unfinished)
     labels = {f: data.label(f) for f in names}
     with atomic_folder(where) as work:
         (work / "figures").mkdir()

@@ -203,10 +203,7 @@ def robustness(
     data = read_sweep(folder)
     metrics = chosen(data, metrics)
     table = robustness_table(data, metrics, caseload_limit=caseload_limit, on_time=on_time)
-    for metric in metrics:
-        if metric in data.off and on_off is not None:
-            on_off(data.left_out_text(metric))
-    data.tell(on_damaged, on_unfinished, FEWER_REPLICATIONS)
+    data.tell(on_damaged, on_unfinished, FEWER_REPLICATIONS, on_off=on_off, chosen=metrics)
     levers, uncertain = split_factors(data)
     marks = targets(caseload_limit, on_time)
     with atomic_folder(where) as work:
