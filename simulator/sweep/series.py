@@ -183,8 +183,8 @@ def check_series(folder: Path, metrics: Iterable[str], stored: set[int]) -> Seri
     find which of the `stored` runs (those whose rows are stored as succeeded: a failed run
     has no series) no sound part holds the series of, to be run again for it.
 
-    Every part is read whole to be verified, as `load_series` does: about a second per
-    thousand runs per series (`experiments.store.digest`)."""
+    Every part is read whole to be verified, as `load_series` does (its digest covers
+    every row: `experiments.store.digest`); the cost is not yet timed by a benchmark."""
     found = SeriesCheck()
     checked = checksummed(folder / RUNS)
     for metric in metrics:

@@ -1,0 +1,124 @@
+"""The planner figures' cost in one process, and whether two runs drew the same pixels.
+
+Run as ``python benchmarks/bench_figures.py [--rounds N]``: runs the baseline's 10
+replications once, then times, over `--rounds` rounds (the first untimed), building the
+seven planner figures (`simulator.reporting.figures.planner_figure`), drawing and encoding
+them as PNG, and `weekly_bands` of every weekly series; and PNG encoding of the drawn
+figures at zlib levels 1, 3 and 6. Prints medians and the fastest round. To compare two
+trees, run it with each in turn (``PYTHONPATH=OTHER_TREE python benchmarks/...``): the
+machine is shared, so alternate them and compare medians.
+
+``python benchmarks/bench_figures.py --compare A B`` decodes every PNG under folder A and
+its namesake under B and says whether their pixels are identical (exit 1 if any differ):
+e.g. the results folders of ``caseload run`` by two builds, to check that a change meant
+to leave the figures alone did.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from pathlib import Path
+
+
+def compare(a: Path, b: Path) -> int:
+    """Print, for each PNG under `a`, whether its namesake under `b` has the same pixels."""
+    import numpy as np
+    from PIL import Image
+
+    differing = 0
+    found = sorted(a.rglob("*.png"))
+    for left in found:
+        right = b / left.relative_to(a)
+        same = right.exists() and np.array_equal(
+            np.asarray(Image.open(left)), np.asarray(Image.open(right))
+        )
+        differing += not same
+        print(f"{'same' if same else 'DIFFERENT'}  {left.relative_to(a)}")
+    print(f"{len(found)} figures, {differing} differing")
+    return 1 if differing or not found else 0
+
+
+def timings(rounds: int) -> None:
+    """Time building, drawing and encoding the planner figures, and the weekly bands."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    import simulator as cl
+    from simulator.analysis.mechanisms import mechanisms
+    from simulator.reporting import figures
+    from simulator.reporting.drawing import Planner
+
+    scenario = cl.load_scenario("baseline")
+    results = cl.run(scenario, replications=10, workers=1)
+    sim = scenario.simulation
+    planner = Planner(
+        results.weekly,
+        results.by_task,
+        title=scenario.name,
+        warmup_end=sim.warmup_end,
+        stress_threshold=scenario.stress.threshold,
+        counts=results.counts,
+        mechanisms=mechanisms(scenario),
+        run_days=(sim.start_date, sim.last_day),
+    )
+    names = planner.names()
+    series = sorted(results.weekly["metric"].unique())
+    built, drawn, bands = [], [], []
+    for k in range(rounds + 1):
+        started = time.perf_counter()
+        made = [figures.planner_figure(planner, name) for name in names]
+        middle = time.perf_counter()
+        for figure in made:
+            figure.savefig(io.BytesIO(), dpi=figures.DPI, format="png",
+                           pil_kwargs={"compress_level": figures.PNG_COMPRESSION})  # fmt: skip
+        ended = time.perf_counter()
+        for metric in series:
+            cl.weekly_bands(results, metric)
+        if k:  # the first round loads what the others find loaded
+            built.append(middle - started)
+            drawn.append(ended - middle)
+            bands.append((time.perf_counter() - ended) / len(series))
+    print(f"{len(names)} figures of the baseline's 10 replications, {rounds} rounds: "
+          "median (fastest)")  # fmt: skip
+    for what, seconds in (("building", built), ("drawing and PNG", drawn)):
+        print(f"  {what:16} {statistics.median(seconds):.3f} s ({min(seconds):.3f})")
+    print(f"  weekly_bands     {1000 * statistics.median(bands):.2f} ms a series "
+          f"({1000 * min(bands):.2f}), over {len(series)} series")  # fmt: skip
+    pixels = []
+    for figure in made:
+        FigureCanvasAgg(figure)
+        figure.set_dpi(figures.DPI)
+        figure.canvas.draw()
+        pixels.append(Image.fromarray(np.asarray(figure.canvas.buffer_rgba())))
+    for level in (1, 3, 6):
+        spent, size = [], 0
+        for _ in range(rounds):
+            started, size = time.perf_counter(), 0
+            for image in pixels:
+                out = io.BytesIO()
+                image.save(out, format="png", compress_level=level)
+                size += out.tell()
+            spent.append(time.perf_counter() - started)
+        print(f"  PNG at zlib level {level}: {statistics.median(spent):.3f} s for the "
+              f"{len(pixels)}, {size / 1e6:.2f} MB")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=11, help="timed rounds (11)")
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"),
+                        help="compare the pixels of the PNGs under A and B instead")  # fmt: skip
+    args = parser.parse_args()
+    if args.compare:
+        return compare(*args.compare)
+    timings(args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
