@@ -365,7 +365,10 @@ def test_a_run_at_the_wall_says_there_is_no_steady_state() -> None:
     backlog's growth as a sign of the wall: tests/test_app_wall.py.)"""
 
     def reading(utilisation: float) -> wall.Reading:
-        return wall.Reading(utilisation, 78, 0.0, 0.0, 10.0, 40.0, 0.0, 500.0, 1.5)
+        return wall.Reading(
+            utilisation=utilisation, weeks=78, growth=0.0, spread=10.0, capacity=40.0,
+            dropped=0.0, optional=500.0, years=1.5,
+        )  # fmt: skip
 
     note = texts.wall_note(reading(1.0), "the simulated wait")
     assert note is not None
