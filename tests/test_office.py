@@ -14,7 +14,7 @@ from simulator.engine.calendar import WorkCalendar
 from simulator.engine.entities import Case, Task, TaskType
 from simulator.engine.model import Municipality
 from simulator.engine.office import NOBODY, TAKEN, Office, Policies
-from simulator.engine.records import DONE, DROPPED, AssignmentLog, TaskLog
+from simulator.engine.records import DONE, DROPPED, PENDING, AssignmentLog, TaskLog
 from simulator.scenario.schema import Triage
 
 
@@ -42,9 +42,11 @@ def _office(policies: Policies | None = None) -> tuple[simpy.Environment, Office
     return env, office, log
 
 
-def _night_shuffle(exit_before_work: bool) -> TaskLog:
+def _night_shuffle(exit_before_work: bool, until: float = 5) -> TaskLog:
     """Two cases queued with one caseworker at night; a hire moves case b away, a cut
-    moves it back; optionally b exits before anyone works. Returns the task log."""
+    moves it back; optionally b exits before anyone works. The run ends at `until` (before
+    work begins at 08:00 if below 1/3), its unfinished tasks recorded. Returns the task
+    log."""
     env, office, log = _office()
     a, b = Case(0, 0, "refugee", 0.0, 99.0), Case(1, 1, "refugee", 0.0, 99.0)
     office.assign(a)
@@ -63,7 +65,8 @@ def _night_shuffle(exit_before_work: bool) -> TaskLog:
             b.is_open = False
 
     env.process(shuffle())
-    env.run(until=5)
+    env.run(until=until)
+    office.record_unfinished()
     return log
 
 
@@ -82,6 +85,14 @@ def test_a_case_moved_away_and_back_overnight_is_worked_once():
     assert sorted(worked) == [0, 1], worked
 
 
+def test_a_pending_task_of_a_case_moved_away_and_back_is_recorded_once():
+    """The run ends before anyone works: each task is recorded once, pending, though the
+    case that moved away and back has two entries in the first caseworker's queue."""
+    log = _night_shuffle(exit_before_work=False, until=0.25)
+    assert sorted(t.id for t in log.tasks()) == [0, 1]
+    assert {t.state for t in log.tasks()} == {PENDING}
+
+
 # ---------------------------------------------------------------- the backlog
 
 
@@ -92,7 +103,8 @@ def assert_backlog_is_the_work_waiting(model) -> None:
     their cases' (all cases')."""
     office = model.office
     waiting = [e[-1] for e in office.pool if e[-1].holder != TAKEN]  # TAKEN: abandoned
-    waiting += [e[-1] for w in office.everyone for e in w.queue if e[-1].holder == w.id]
+    queued = [e[-1] for w in office.everyone for e in w.queue if e[-1].holder == w.id]
+    waiting += {id(task): task for task in queued}.values()  # a case moved away and back
     waiting += office.triage.waiting() + office.interpreters.waiting()
     hours = defaultdict(float)
     for task in waiting:

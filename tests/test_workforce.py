@@ -161,13 +161,6 @@ def caseloads_on(record, day: int) -> list[int]:
     return sorted(int((held & (a["worker"] == w)).sum()) for w in staff)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Workforce._recruit starts a replacement without Office.balance(): the newcomer "
-    "holds no case and, as the least loaded, takes every new case for months (CHANGES.md, "
-    "known problem)",
-)
 def test_a_replacement_gets_a_share_of_the_cases_when_it_starts():
     """With `rebalance_on_staff_change` (the default), a caseworker recruited to replace a
     leaver is given cases when they start, as the schema and docs/workforce.md say:

@@ -298,9 +298,11 @@ class Office:
         case.worker, case.assigned_at = worker.id, self.env.now
 
     def _queued_tasks(self, case: Case, worker: Caseworker) -> list[Task]:
-        """The tasks of `case` that count in `worker`'s queue. Cases move rarely (staff
-        changes), so they are found by a scan."""
-        return [e[-1] for e in worker.queue if e[-1].case is case and e[-1].holder == worker.id]
+        """The tasks of `case` that count in `worker`'s queue, each once (a task whose case
+        moved away and back has two entries there). Cases move rarely (staff changes), so
+        they are found by a scan."""
+        tasks = [e[-1] for e in worker.queue if e[-1].case is case and e[-1].holder == worker.id]
+        return list({id(task): task for task in tasks}.values())
 
     def _unassign(self, case: Case, old: Caseworker) -> None:
         """A leaving caseworker's case that no colleague has room for waits for assignment."""
@@ -597,11 +599,13 @@ class Office:
         """The tasks waiting or being worked on now, each once, with the state they are
         recorded in if the run ends now (PENDING, DROPPED: lapsed, IN_PROGRESS)."""
         out: list[tuple[Task, int]] = []
+        seen: set[int] = set()  # a task whose case moved away and back has two entries
         for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
             for entry in queue:
                 task = entry[-1]
                 mine = task.holder != TAKEN if worker is None else task.holder == worker.id
-                if mine:  # each task once; abandoned tasks are recorded already
+                if mine and task.id not in seen:  # abandoned tasks are recorded already
+                    seen.add(task.id)
                     out.append((task, DROPPED if task.lapsed else PENDING))
         held: list[Policy] = [self.triage, self.interpreters, self.cap]
         for task in [task for policy in held for task in policy.waiting()]:

@@ -466,11 +466,15 @@ class Workforce:
 
     def _recruit(self, day: int) -> None:
         """Vacancies whose recruitment is done are filled today, each on its own day
-        (the list is in the order the posts fall empty, not the order they are filled)."""
-        for post in [post for post in self.recruiting if post[1] <= day]:
+        (the list is in the order the posts fall empty, not the order they are filled);
+        the cases are then shared out once, as when the staffing plan changes."""
+        filled = [post for post in self.recruiting if post[1] <= day]
+        for post in filled:
             self.recruiting.remove(post)
             self.log.vacancy(post[0], day)
             self._start(day, learning=True)
+        if filled:
+            self.office.balance()
 
     def _learn(self, worker: Caseworker, person: _Person, day: int) -> None:
         assert self.turnover is not None
