@@ -1526,11 +1526,11 @@ class Costs(Strict):
             unit="DKK per person-month",
             source="Ministry of Employment rate tables (Vejledning om satser) 2015: cash "
             "benefit (kontanthjælp) at 30 or over, 14,416 DKK supporting children, 10,849 "
-            "others, weighted by the baseline's fitted household mix: about 11,500 DKK; the "
-            "integration benefit (integrationsydelse) from 1 Sep 2015: about 6,400 DKK "
+            "others, weighted by the baseline's fitted household mix: about 11,800 DKK; the "
+            "integration benefit (integrationsydelse) from 1 Sep 2015: about 6,700 DKK "
             "(docs/domain.md 6.2)",
         ),
-    ] = 11500.0
+    ] = 11800.0
     salary_dkk_per_caseworker_year: Annotated[
         NonNegative,
         about(
