@@ -3,7 +3,10 @@ what a run shows: its utilisation, and its backlog's growth through the measured
 
 The case it was made for: with triage on, an office past its capacity measured 92-96 %
 utilisation, below the 98 % the utilisation test needs, while its backlog grew week by
-week; the pages said nothing, and its numbers read as the office's steady state.
+week; the pages said nothing, and its numbers read as the office's steady state. (That
+was before the replacement's rebalance was fixed, on 2 December 2026: part of those
+offices' idle time was newcomers without cases. Past capacity now reads full; the growth
+term still matters near the wall, where a finite run's utilisation reads below it.)
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ def hockey_run(caseworkers: int, per_month: float, triage: bool, replications: i
 
 @pytest.fixture(scope="module")
 def behind() -> cl.Results:
-    """Past capacity with triage on, reading below the wall by utilisation: 2 caseworkers
-    at 10 refugees a month, with the room's full answer of 10 replications."""
+    """Past capacity with triage on: 2 caseworkers at 10 refugees a month, with the room's
+    full answer of 10 replications."""
     return hockey_run(2, 10.0, True, 10)
 
 
@@ -92,9 +95,10 @@ def test_the_load_is_utilisation_plus_the_backlog_s_clear_growth_over_capacity()
 
 
 def test_a_backlog_rising_with_hours_to_spare_is_no_wall() -> None:
-    """A clear rise of 1.2 hours a week at 59 % utilisation and 96 hours of capacity (the
-    baseline's backlog on the hockey stick's years, with the reunification rules by
-    date) is a level following the work: load 0.60, far below the wall."""
+    """A clear rise of 1.2 hours a week at 59 % utilisation and 96 hours of capacity (as
+    the baseline's backlog read on the hockey stick's years, with the reunification rules
+    by date, before the fix of 2 December 2026) is a level following the work: load 0.60,
+    far below the wall."""
     rising = reading(utilisation=0.59, growth=1.2, spread=18.0, capacity=96.0)
     assert rising.clear and not rising.at_wall
     assert rising.load == pytest.approx(0.6025)
@@ -145,25 +149,24 @@ def test_a_queue_past_capacity_rises_clear_of_its_fluctuations() -> None:
 # --------------------------------------------------------------------------- runs
 
 
-def test_an_office_past_capacity_under_triage_is_at_the_wall_at_94_to_96_per_cent(
-    behind: cl.Results,
-) -> None:
+def test_an_office_past_capacity_under_triage_is_at_the_wall(behind: cl.Results) -> None:
     """The case: 2 caseworkers at 10 a month with triage on, on the hockey stick's 1.5
-    measured years and the room's seed and full answer. Utilisation reads below the wall,
-    triage drops most optional tasks, and the backlog still grows: its last quarter is
-    above its first. The page must say there is no steady state, and that triage drops
-    work."""
+    measured years and the room's seed and full answer. Triage drops most optional tasks,
+    and the backlog still grows: its last quarter is above its first. The page must say
+    there is no steady state, and that triage drops work. (Before the replacement's
+    rebalance was fixed, on 2 December 2026, this office read 94-97 % utilisation, its
+    newcomers' idle hours beside colleagues' queues hiding the wall from the utilisation:
+    the backlog's growth caught it. It now reads full; the growth term's own tests are
+    above.)"""
     found = wall.read(behind)
-    assert 0.94 <= found.utilisation < 0.97 and not found.full  # utilisation alone misses it
+    assert found.full and found.at_wall
     backlog = wall.measured(behind, "backlog_hours")
     assert backlog[-13:].mean() > backlog[:13].mean()
-    assert found.clear and found.load >= wall.AT_WALL
-    assert found.at_wall and found.falling_behind
+    assert found.clear and found.load > found.utilisation  # and the backlog grows clearly
     assert found.dropped_share > 0.5  # coping by dropping work
     note = texts.wall_note(found, "the simulated wait")
     assert note is not None and texts.NO_STEADY_STATE in note
-    assert f"utilisation reads only {found.utilisation:.0%}" in note
-    assert f"{found.growth:,.1f} hours a week" in note
+    assert f"At the wall ({found.utilisation:.0%} utilisation)" in note
     assert f"Triage dropped {found.dropped:,.0f} of the {found.optional:,.0f}" in note
     assert "the simulated wait is what this run shows within its 1.5 measured years" in note
     assert texts.triage_note(found) is None  # said within the wall's note
@@ -183,16 +186,17 @@ def test_an_office_below_capacity_under_triage_is_not_at_the_wall(coping: cl.Res
 @pytest.mark.parametrize(
     ("caseworkers", "per_month", "triage", "replications"),
     [
-        (2, 8.0, True, 3),  # below capacity, nearer the wall: 80-90 % utilisation
-        (4, 11.0, False, 5),  # the baseline's backlog rises in 2015-16 at 59 % utilisation
+        (2, 6.0, True, 3),  # below capacity, nearer the wall: 85-90 % utilisation
+        (4, 11.0, False, 5),  # the baseline, its backlog moving with the work: about 80 %
     ],
 )
 def test_no_false_alarm_below_capacity(
     caseworkers: int, per_month: float, triage: bool, replications: int
 ) -> None:
     """Below capacity the backlog may rise with the work (the baseline with 5 replications
-    rose by about 1.2 hours a week on these years, which a rule on the backlog's growth
-    alone called the wall): the load the run shows stays below it."""
+    rose by about 1.2 hours a week on these years before the fix of 2 December 2026, which
+    a rule on the backlog's growth alone called the wall): the load the run shows stays
+    below it."""
     found = wall.read(hockey_run(caseworkers, per_month, triage, replications))
     assert found.utilisation < 0.92
     assert found.load < wall.AT_WALL and not found.at_wall
@@ -236,7 +240,7 @@ def test_every_page_says_no_steady_state_beside_a_run_past_capacity_under_triage
     behind: cl.Results, coping: cl.Results
 ) -> None:
     """The predict page, the hockey stick and side by side judge the same run the same
-    way (wall.read): the run falling behind at 94-96 % gets the wall's note; below the
+    way (wall.read): the run past capacity gets the wall's note; below the
     wall, the triage note (side by side: for A only, which triages below capacity)."""
     for at in (drawn(predict_page, behind), drawn(hockey_page, behind)):
         warnings = [w.value for w in at.warning]

@@ -10,13 +10,14 @@ is not dropped) is the work done plus the growth of the backlog, so the office's
 and an office is at its wall when that load reaches `AT_WALL`. Without growth this is
 the utilisation test alone (a finite run's measured utilisation never reads above
 100 %, so an office past its capacity reads about 100 %); the growth term catches an
-office that falls behind while its caseworkers are not all busy all the time (with
-triage on, the baseline with 2 caseworkers at 10 refugees a month reads 94-97 %
-utilisation on the hockey stick's years while its backlog grows week by week:
+office that falls behind while its caseworkers are not all busy all the time: near the
+wall, where a finite run's utilisation reads a little below it, and wherever work waits
+in one caseworker's queue while a colleague has none (with triage on, before the
+replacement's rebalance was fixed on 2 December 2026, the baseline with 2 caseworkers
+at 10 refugees a month read 94-97 % utilisation while its backlog grew week by week:
 tests/test_app_wall.py). A backlog that rises while the caseworkers have hours to spare
-(the calibrated baseline's rises on those years, 2015-16, at about 60 % utilisation,
-with the rules of family reunification by date) is its level following the work, not an
-office past its capacity: its load stays far below the wall.
+is its level following the work, not an office past its capacity: its load stays far
+below the wall.
 
 The app holds no model logic: this reads the results a run returned (its weekly backlog
 and caseworkers at work, its tasks by type, its summary, the scenario it ran) and
