@@ -19,7 +19,7 @@ from simulator.calibration.parameters import (
     prefit,
     scaled_shares,
 )
-from simulator.calibration.report import gap_lines
+from simulator.calibration.report import gap_lines, on_calibrated
 from simulator.calibration.targets import (
     Part,
     Verdict,
@@ -196,6 +196,20 @@ def test_the_points_change_only_what_their_target_says():
     start = surge["simulation"]["start_date"]
     window = start + dt.timedelta(days=surge["simulation"]["warmup_years"] * 365.25)
     assert abs((window - dt.date(2015, 1, 1)).days) <= 1
+
+
+def test_o1_runs_surge_2015_on_the_scenario_calibrated_not_on_the_shipped_baseline():
+    """`caseload calibrate other.toml --set ...` checks O1 on other.toml with its --set
+    values: surge_2015's own keys (its staffing and arrivals) over them."""
+    data = read_toml(BASELINE)
+    data["caseworkers"]["task_time_scale"] = 0.5
+    surge_file = REPO / "scenarios" / "surge_2015.toml"
+    surge = on_calibrated(data, surge_file)
+    assert surge["caseworkers"]["task_time_scale"] == 0.5
+    shipped = read_toml(surge_file)
+    assert surge["caseworkers"]["staffing"] == shipped["caseworkers"]["staffing"]
+    assert surge["arrivals"] == shipped["arrivals"] and surge["name"] == "surge_2015"
+    assert on_calibrated(read_toml(BASELINE), surge_file) == shipped  # the shipped report
 
 
 def test_one_run_yields_what_every_target_reads():
