@@ -12,24 +12,24 @@ from simulator.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 ON = dt.date(2015, 1, 1)
-TODAY = ["state", "baseline", "--on", str(ON), "--replication", "6", "--name", "today"]
+TODAY = ["state", "baseline", "--on", str(ON), "--replication", "7", "--name", "today"]
 
 
 def test_the_files_are_todays_and_the_scenario_is_the_start_from_that_day(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """scenarios/today_cases.py wrote today's CSV files from the baseline's replication 6
+    """scenarios/today_cases.py wrote today's CSV files from the baseline's replication 7
     on 1 January 2015: the command writes the same, and a scenario that is the start from
     that day (the same model, by its hash), reading them."""
     assert main([*TODAY, "--out", str(tmp_path)]) == 0
     for name in ("today_cases.csv", "today_tasks.csv"):
         assert (tmp_path / name).read_text() == (REPO / "scenarios" / name).read_text()
     out = capsys.readouterr().out
-    assert "295 cases open, 98 tasks waiting, 3 caseworkers at work" in out
-    assert "1 post vacant" in out and f"caseload run {tmp_path / 'today.toml'}" in out
+    assert "229 cases open, 97 tasks waiting, 4 caseworkers at work (1 of them away" in out
+    assert "0 posts vacant" in out and f"caseload run {tmp_path / 'today.toml'}" in out
     written = cl.load_scenario(tmp_path / "today.toml")
     baseline = cl.load_scenario("baseline")
-    start = cl.start_from(baseline, cl.state_on(baseline, ON, 6), ON)
+    start = cl.start_from(baseline, cl.state_on(baseline, ON, 7), ON)
     assert written.name == "today" and written.digest() == start.digest()
     assert written.simulation.start_date == ON and written.simulation.warmup_years == 0
     text = (tmp_path / "today.toml").read_text()
