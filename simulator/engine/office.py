@@ -298,11 +298,9 @@ class Office:
         case.worker, case.assigned_at = worker.id, self.env.now
 
     def _queued_tasks(self, case: Case, worker: Caseworker) -> list[Task]:
-        """The tasks of `case` that count in `worker`'s queue, each once (a task whose case
-        moved away and back has two entries there). Cases move rarely (staff changes), so
-        they are found by a scan."""
-        tasks = [e[-1] for e in worker.queue if e[-1].case is case and e[-1].holder == worker.id]
-        return list({id(task): task for task in tasks}.values())
+        """The tasks of `case` that count in `worker`'s queue. Cases move rarely (staff
+        changes), so they are found by a scan."""
+        return [task for task in _counted(worker.queue, worker.id) if task.case is case]
 
     def _unassign(self, case: Case, old: Caseworker) -> None:
         """A leaving caseworker's case that no colleague has room for waits for assignment."""
@@ -598,15 +596,11 @@ class Office:
     def unfinished(self) -> list[tuple[Task, int]]:
         """The tasks waiting or being worked on now, each once, with the state they are
         recorded in if the run ends now (PENDING, DROPPED: lapsed, IN_PROGRESS)."""
-        out: list[tuple[Task, int]] = []
-        seen: set[int] = set()  # a task whose case moved away and back has two entries
-        for queue, worker in [(self.pool, None), *((w.queue, w) for w in self.everyone)]:
-            for entry in queue:
-                task = entry[-1]
-                mine = task.holder != TAKEN if worker is None else task.holder == worker.id
-                if mine and task.id not in seen:  # abandoned tasks are recorded already
-                    seen.add(task.id)
-                    out.append((task, DROPPED if task.lapsed else PENDING))
+        # abandoned tasks (holder TAKEN) are recorded already
+        queued = [e[-1] for e in self.pool if e[-1].holder != TAKEN]
+        for worker in self.everyone:
+            queued += _counted(worker.queue, worker.id)
+        out: list[tuple[Task, int]] = [(t, DROPPED if t.lapsed else PENDING) for t in queued]
         held: list[Policy] = [self.triage, self.interpreters, self.cap]
         for task in [task for policy in held for task in policy.waiting()]:
             out.append((task, DROPPED if task.lapsed else PENDING))
@@ -619,3 +613,17 @@ class Office:
         self.cap.finish()
         for task, state in unfinished:
             self.log.add(task, state)
+
+
+def _counted(queue: list[Entry], holder: int) -> list[Task]:
+    """The tasks that count in the queue of caseworker `holder`, each once, in the queue's
+    order: an entry counts while its task's holder is that caseworker, and a task whose
+    case moved away and back has two such entries (the old one counts again)."""
+    seen: set[int] = set()
+    out: list[Task] = []
+    for entry in queue:
+        task = entry[-1]
+        if task.holder == holder and task.id not in seen:
+            seen.add(task.id)
+            out.append(task)
+    return out
