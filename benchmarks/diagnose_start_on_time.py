@@ -29,7 +29,8 @@ from collections import defaultdict
 import numpy as np
 
 from simulator.analysis.metrics import measure
-from simulator.analysis.stats import t_quantile
+from simulator.analysis.metrics.tasks import deadlines_of
+from simulator.analysis.stats import t_interval
 from simulator.api import state_on
 from simulator.engine.model import Municipality
 from simulator.engine.records import DROPPED
@@ -51,14 +52,12 @@ def base(posts: int):
 
 
 def counted(record, start: float):
-    """The statutory tasks the share counts (due in the window, not lapsed before their
-    due), whether each was on time, and which were done before `start`."""
+    """The statutory tasks the share counts in the window from `start` (as the metric
+    counts them), whether each was on time, and which were done before `start`."""
     t = record.tasks
-    statutory = np.asarray(record.task_statutory, bool)[t["type"]]
-    lapsed = (t["state"] == DROPPED) & (t["dropped"] <= t["due"])
-    due = ~lapsed & statutory & (t["due"] >= start) & (t["due"] <= record.end)
+    deadlines = deadlines_of(record, start, record.end)
     done_before = (t["created"] < start) & (t["finished"] < start)
-    return due, t["finished"] <= t["due"], done_before
+    return deadlines.in_window & deadlines.statutory, deadlines.on_time, done_before
 
 
 def waiting(record, start: float) -> list[tuple[str, float, bool]]:
@@ -72,9 +71,8 @@ def waiting(record, start: float) -> list[tuple[str, float, bool]]:
 
 
 def interval(d: list[float]) -> str:
-    a = np.asarray(d)
-    h = t_quantile(0.95, a.size - 1) * a.std(ddof=1) / math.sqrt(a.size)
-    return f"{a.mean():+.2%} ({a.mean() - h:+.2%} to {a.mean() + h:+.2%})"
+    mean, low, high = t_interval(d)
+    return f"{mean:+.2%} ({low:+.2%} to {high:+.2%})"
 
 
 def main() -> None:

@@ -17,11 +17,19 @@ import numpy as np
 
 from simulator.analysis.metrics.context import Context, Measured, Metric, measures
 from simulator.analysis.metrics.intervals import mean, nanmax, safe_ratio
-from simulator.engine.records import ABANDONED, DONE, DROPPED, IN_PROGRESS, PENDING, TRIAGED
+from simulator.engine.records import (
+    ABANDONED,
+    DONE,
+    DROPPED,
+    IN_PROGRESS,
+    PENDING,
+    TRIAGED,
+    RunRecord,
+)
 
 
 @dataclass(frozen=True)
-class _Deadlines:
+class Deadlines:
     """Which tasks count towards a share on time, and which met their deadline."""
 
     counted: np.ndarray  # due by the end of the run, not lapsed with the case before it
@@ -30,16 +38,22 @@ class _Deadlines:
     statutory: np.ndarray  # a statutory ("skal") task; the others are optional ("kan")
 
 
-def _deadlines(run: Context) -> _Deadlines:
-    t = run.record.tasks
-    statutory = np.asarray(run.record.task_statutory, bool)[t["type"]]
+def deadlines_of(record: RunRecord, w0: float, end: float) -> Deadlines:
+    """The tasks of `record` that count towards a share on time in the window from `w0` to
+    `end` (days of the run), and which met their deadline."""
+    t = record.tasks
+    statutory = np.asarray(record.task_statutory, bool)[t["type"]]
     lapsed_before_due = (t["state"] == DROPPED) & (t["dropped"] <= t["due"])
-    counted = ~lapsed_before_due & (t["due"] <= run.end)
+    counted = ~lapsed_before_due & (t["due"] <= end)
     on_time = t["finished"] <= t["due"]  # NaN compares False
-    return _Deadlines(counted, counted & (t["due"] >= run.w0), on_time, statutory)
+    return Deadlines(counted, counted & (t["due"] >= w0), on_time, statutory)
 
 
-def _share_on_time(deadlines: _Deadlines, kind: np.ndarray) -> float:
+def _deadlines(run: Context) -> Deadlines:
+    return deadlines_of(run.record, run.w0, run.end)
+
+
+def _share_on_time(deadlines: Deadlines, kind: np.ndarray) -> float:
     """Of the tasks of `kind` due in the window (and counted), the share done on time."""
     due = deadlines.in_window & kind
     return float(safe_ratio((due & deadlines.on_time).sum(), due.sum()))
