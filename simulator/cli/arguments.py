@@ -96,13 +96,17 @@ class Heard:
             print(f"caseload: note: {reason}", file=sys.stderr)
         if not self.damaged:
             return
-        from simulator.sweep.damage import of_series, rerun_text, series_damage_text
+        from simulator.sweep.damage import (
+            of_series,
+            rerun_text,
+            series_damage_text,
+            skipped_text,
+        )
 
         series = [problem for problem in self.damaged if of_series(problem)]
         runs = [problem for problem in self.damaged if not of_series(problem)]
         for problem in self.damaged:
-            held = "the weekly series" if of_series(problem) else "the results"
-            print(f"caseload: warning: skipped a damaged part of {held}: {problem}",
+            print(f"caseload: warning: {skipped_text(problem, bool(of_series(problem)))}",
                   file=sys.stderr)  # fmt: skip
         if runs:
             print(f"caseload: warning: {rerun_text(folder)}", file=sys.stderr)

@@ -71,6 +71,18 @@ class DamagedPart(Exception):
     """A part file that cannot be trusted: unreadable, or its rows fail their checksum."""
 
 
+class Skipped(str):
+    """A damaged part skipped as it was read, as `on_damaged` is given it: the text
+    "part: why", and the part's path (`part`), so that no one parses it out of the text."""
+
+    part: Path
+
+    def __new__(cls, part: Path, why: object) -> Skipped:
+        skipped = super().__new__(cls, f"{part}: {why}")
+        skipped.part = Path(part)
+        return skipped
+
+
 class Store:
     """The runs of an open results folder; `open` locks it, clears half-written parts and
     moves damaged ones aside (`quarantined` says which, and why).
@@ -185,7 +197,7 @@ def write_part(folder: Path, table: pa.Table) -> Path:
 
 
 def read_runs(
-    folder: Path, first: list[str], on_damaged: Callable[[str], None] | None = None
+    folder: Path, first: list[str], on_damaged: Callable[[Skipped], None] | None = None
 ) -> pd.DataFrame:
     """Every stored run of `folder`, one row per run id (the latest), sorted by run id;
     columns `first` come first (those missing are created empty when nothing is stored).
@@ -201,7 +213,7 @@ def read_runs(
             tables.append(read_part(part, require_digest=checked).to_pandas())
         except DamagedPart as exc:
             if on_damaged is not None:
-                on_damaged(f"{part}: {exc}")
+                on_damaged(Skipped(part, exc))
     if not tables:
         return pd.DataFrame(columns=first)
     table = pd.concat(tables, ignore_index=True)

@@ -55,6 +55,7 @@ from simulator.analysis.metrics import METRICS, is_share
 from simulator.analysis.stats import nonnegative_ci, share_ci
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import Destination, checked
+from simulator.experiments.store import Skipped
 from simulator.reporting.files import write_csv
 from simulator.scenario import load_scenario
 from simulator.sweep.damage import Damaged, of_series, runs_damage_text, series_damage_text
@@ -96,7 +97,7 @@ class SweepData:
     runs: pd.DataFrame  # every stored run
     metrics: list[str]  # metric columns in the runs
     # parts skipped: "part: why"; a part of the weekly series a `Damaged` naming its series
-    damaged: list[str] = field(default_factory=list)
+    damaged: list[Damaged] = field(default_factory=list)
     # each design point's mechanisms (`sweep.mechanisms`), or none and why they are unknown
     mechanisms: dict[int, tuple[Mechanism, ...]] = field(default_factory=dict)
     mechanisms_unknown: str = ""
@@ -170,12 +171,12 @@ class SweepData:
         return f"{incomplete}. {meaning} {again}"
 
     @property
-    def damaged_runs(self) -> list[str]:
+    def damaged_runs(self) -> list[Damaged]:
         """The damaged parts of the runs' rows skipped: their runs are missing here."""
         return [problem for problem in self.damaged if of_series(problem) is None]
 
     @property
-    def damaged_series(self) -> list[str]:
+    def damaged_series(self) -> list[Damaged]:
         """The damaged parts of the weekly series skipped: their runs' rows are intact."""
         return [problem for problem in self.damaged if of_series(problem) is not None]
 
@@ -283,7 +284,7 @@ def read_sweep(folder: str | Path) -> SweepData:
         design = pd.read_parquet(folder / DESIGN)
     except (OSError, ValueError) as exc:  # pyarrow's errors are ValueError or OSError
         raise SweepError(f"{folder / DESIGN}: damaged or missing ({exc})") from None
-    damaged: list[str] = []
+    damaged: list[Damaged] = []
     runs = load_results(folder, on_damaged=lambda problem: damaged.append(Damaged(problem)))
     if "unstable" in runs.columns:  # true/false, as a share when averaged
         runs["unstable"] = runs["unstable"].map({True: 1.0, False: 0.0}).astype(float)
@@ -609,7 +610,7 @@ def _series(data: SweepData, points: list[int]) -> dict[str, pd.DataFrame]:
     bands = {}
     drawn = set(data.ok.loc[data.ok["point"].isin(points), "run_id"])
     for metric in stored:
-        problems: list[str] = []
+        problems: list[Skipped] = []
         series = load_series(data.folder, metric, list(points), problems.append)
         missing = drawn - set(series["run_id"])
         data.damaged += [Damaged(problem, metric, missing) for problem in problems]

@@ -15,24 +15,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from simulator.experiments.store import QUARANTINE
+from simulator.experiments.store import QUARANTINE, Skipped
 
 MOST_RUNS_NAMED = 10  # a part holds up to --batch runs (100): name the first few
 
 
-class Damaged(str):
-    """A damaged part skipped: "part: why", as `on_damaged` has always been given it, that
-    knows what the part held. `series` is None for a part of the runs' rows, else the
-    weekly series it held; then `missing` are the runs drawn whose series of it no sound
-    part holds (which runs a damaged part held cannot be read from it)."""
+class Damaged(Skipped):
+    """A damaged part skipped (`Skipped`: "part: why" and its path) that knows what the
+    part held. `series` is None for a part of the runs' rows, else the weekly series it
+    held; then `missing` are the runs drawn whose series of it no sound part holds (which
+    runs a damaged part held cannot be read from it)."""
 
     series: str | None
     missing: tuple[int, ...]
 
     def __new__(
-        cls, problem: str, series: str | None = None, missing: Iterable[int] = ()
+        cls, problem: Skipped, series: str | None = None, missing: Iterable[int] = ()
     ) -> Damaged:
-        damaged = super().__new__(cls, problem)
+        damaged = str.__new__(cls, problem)
+        damaged.part = problem.part
         damaged.series = series
         damaged.missing = tuple(sorted(missing))
         return damaged
@@ -42,6 +43,13 @@ def of_series(problem: str) -> str | None:
     """The weekly series a damaged part held, or None for a part of the runs' rows (also
     for a plain "part: why", as earlier callers passed it)."""
     return problem.series if isinstance(problem, Damaged) else None
+
+
+def skipped_text(problem: str, series: bool) -> str:
+    """The warning of a damaged part skipped as it was read ("part: why"), a part of the
+    weekly series (`series`) or of the runs' rows."""
+    held = "the weekly series" if series else "the results"
+    return f"skipped a damaged part of {held}: {problem}"
 
 
 def series_quarantine(folder: str | Path) -> Path:
@@ -56,11 +64,10 @@ def run_list(runs: Iterable[int]) -> str:
     ids = sorted(runs)
     if len(ids) == 1:
         return f"run {ids[0]}"
-    named = ", ".join(str(run) for run in ids[:MOST_RUNS_NAMED])
     if len(ids) > MOST_RUNS_NAMED:
+        named = ", ".join(str(run) for run in ids[:MOST_RUNS_NAMED])
         return f"runs {named} and {len(ids) - MOST_RUNS_NAMED} more"
-    head, last = named.rsplit(", ", 1)
-    return f"runs {head} and {last}"
+    return f"runs {', '.join(str(run) for run in ids[:-1])} and {ids[-1]}"
 
 
 def rerun_text(folder: str | Path) -> str:

@@ -100,7 +100,7 @@ def _lost_points(data: SweepData) -> str:
     is incomplete, not its design; and the damaged parts skipped, where resuming moves
     them."""
     if data.damaged_runs:
-        parts = ", ".join(problem.split(": ")[0] for problem in data.damaged_runs)
+        parts = ", ".join(str(problem.part) for problem in data.damaged_runs)
         return f"and {data.incomplete_text()}; {data.damaged_text()}: {parts}"
     return (
         f"and {data.incomplete_text()}: run the sweep again (it resumes; --retry-failed "

@@ -64,8 +64,13 @@ class Outcome:
     series_quarantined: dict[str, list[str]] = field(default_factory=dict)
     # stored runs that lacked a series, run again for it only, per series
     series_rerun: dict[str, list[int]] = field(default_factory=dict)
-    # of those, the runs that failed this time: their series are still missing
-    series_failed: list[int] = field(default_factory=list)
+
+    @property
+    def series_failed(self) -> list[int]:
+        """Of the runs run again for a series, those that failed this time: their series
+        are still missing."""
+        again = {run for ids in self.series_rerun.values() for run in ids}
+        return sorted({run for run, _ in self.failures if run in again})
 
     @property
     def repaired(self) -> bool:
@@ -160,9 +165,8 @@ def run_sweep(
         lacking = series.lacking_by_run()  # stored, so in `done`: run again for series only
         runs = plan(sweep, design, done - set(lacking))
         total = len(design) * sweep.spec.replications
-        stored = total - len(runs) + len(lacking)
         outcome = Outcome(
-            folder, total, stored, 0, 0, executor=executor.description, name=sweep.name
+            folder, total, len(done), 0, 0, executor=executor.description, name=sweep.name
         )
         outcome.quarantined = list(store.quarantined)
         outcome.series_quarantined = series.quarantined
@@ -184,7 +188,6 @@ def run_sweep(
                 if buffer:
                     _write(store, buffer, lacking)
         outcome.failed = store.failed_count()
-        outcome.series_failed = sorted({run for run, _ in outcome.failures if run in lacking})
     finally:
         store.close()
     outcome.wall_seconds = time.perf_counter() - started

@@ -40,12 +40,13 @@ import pyarrow as pa
 from simulator.experiments.store import (
     RUNS,
     DamagedPart,
+    Skipped,
     checksummed,
     read_part,
     set_aside,
     write_part,
 )
-from simulator.sweep.damage import series_quarantine
+from simulator.sweep.damage import series_quarantine, skipped_text
 from simulator.sweep.measure import SERIES_KEY
 from simulator.sweep.spec import SweepError
 
@@ -108,7 +109,7 @@ def load_series(
     folder: str | Path,
     metric: str,
     points: list[int] | None = None,
-    on_damaged: Callable[[str], None] | None = None,
+    on_damaged: Callable[[Skipped], None] | None = None,
 ) -> pd.DataFrame:
     """One stored weekly series of a sweep: run_id, point, replication, week, date, value.
 
@@ -129,7 +130,7 @@ def load_series(
         try:
             tables.append(read_series_part(part, checked))
         except DamagedPart as exc:
-            (on_damaged or _warn)(f"{part}: {exc}")
+            (on_damaged or _warn)(Skipped(part, exc))
     table = pa.concat_tables(tables or [SCHEMA.empty_table()]).to_pandas()
     if points is not None:
         table = table[table["point"].isin(points)]
@@ -139,7 +140,7 @@ def load_series(
 
 
 def _warn(problem: str) -> None:
-    warnings.warn(f"skipped a damaged part of the weekly series: {problem}", stacklevel=3)
+    warnings.warn(skipped_text(problem, series=True), stacklevel=3)
 
 
 def parts(folder: str | Path, metric: str) -> list[Path]:

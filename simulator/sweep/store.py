@@ -32,7 +32,8 @@ import tomli_w
 
 from simulator.experiments.atomic import atomic_folder
 from simulator.experiments.outputs import destination
-from simulator.experiments.store import RUNS, Store, read_runs
+from simulator.experiments.store import RUNS, Skipped, Store, read_runs
+from simulator.sweep.damage import skipped_text
 from simulator.sweep.spec import RUN_COLUMNS, Sweep, SweepError
 from simulator.version import __version__
 
@@ -168,7 +169,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def load_results(
-    folder: str | Path, on_damaged: Callable[[str], None] | None = None
+    folder: str | Path, on_damaged: Callable[[Skipped], None] | None = None
 ) -> pd.DataFrame:
     """Every stored run of a sweep, one row per run id (the latest), sorted by run id.
 
@@ -187,4 +188,4 @@ def load_results(
 
 
 def _warn(problem: str) -> None:
-    warnings.warn(f"skipped a damaged part of the results: {problem}", stacklevel=3)
+    warnings.warn(skipped_text(problem, series=False), stacklevel=3)
