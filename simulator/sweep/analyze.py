@@ -192,12 +192,17 @@ class SweepData:
         what running the sweep again does (`sweep.damage`)."""
         return series_damage_text(self.folder, self.damaged_series)
 
+    def why_missing(self) -> str:
+        """Why runs of the design are missing here ("" if none are): the sweep incomplete,
+        and the damaged parts of its runs skipped."""
+        return "; ".join(text for text in (self.incomplete_text(), self.damaged_text()) if text)
+
     def require_runs(self) -> None:
-        """An error unless some run succeeded, saying why none did: the sweep incomplete,
-        and the damaged parts skipped (where every part is damaged, the metrics asked for
-        were said to be none of the sweep's, "Allowed: " nothing)."""
+        """An error unless some run succeeded, saying why none did (`why_missing`; where
+        every part is damaged, the metrics asked for were said to be none of the sweep's,
+        "Allowed: " nothing)."""
         if self.ok.empty:
-            why = "; ".join(text for text in (self.incomplete_text(), self.damaged_text()) if text)
+            why = self.why_missing()
             raise SweepError(
                 f"{self.folder}: no successful runs to analyse yet" + (f": {why}" if why else "")
             )

@@ -101,7 +101,7 @@ def _lost_points(data: SweepData) -> str:
     them."""
     if data.damaged_runs:
         parts = ", ".join(str(problem.part) for problem in data.damaged_runs)
-        return f"and {data.incomplete_text()}; {data.damaged_text()}: {parts}"
+        return f"and {data.why_missing()}: {parts}"
     return (
         f"and {data.incomplete_text()}: run the sweep again (it resumes; --retry-failed "
         "runs again those that failed) and assess it once complete"
