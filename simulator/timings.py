@@ -13,8 +13,10 @@ other processes report their phases with their results (`add`).
 
 Beside the phases, a process notes spans: wall time that overlaps them, such as
 "replications", from the first replication sent to worker processes to the last one back,
-while this process did phases of its own (loading pandas, making tables). A phase is what
-this process spent; a span is what the user waited for.
+while this process did phases of its own (loading pandas, making tables), and
+"simulating", the wall time during which some replication's event loop ran, in this
+process or on any worker (`covered`). A phase is what this process spent; a span is what
+the user waited for.
 
 Set CASELOAD_TIMINGS=1 and the command line prints them to stderr at exit, as a line
 ``caseload timings: {...}`` of JSON and, where there are spans, a line ``caseload spans:
@@ -67,6 +69,18 @@ def span(name: str, seconds: float) -> None:
     """Note `seconds` of wall time as span `name` (added to what it has so far), apart
     from the phases: a span may overlap them."""
     _spans[name] = _spans.get(name, 0.0) + seconds
+
+
+def covered(intervals: list[tuple[float, float]]) -> float:
+    """Seconds of wall time inside at least one of `intervals` ((start, end) by
+    `time.perf_counter()`, which every process of a machine shares): e.g. the wall time
+    during which some worker simulated."""
+    total, reached = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > reached:
+            total += end - max(start, reached)
+            reached = end
+    return total
 
 
 def spans() -> dict[str, float]:

@@ -191,6 +191,8 @@ def test_phases_timed_meanwhile_are_not_counted_again_as_the_replications(
     assert sum(spent.values()) <= wall
     # the replications' span holds what was done meanwhile and what the workers did
     assert spent["import"] + spent["simulation"] <= spans["replications"] <= wall
+    # the workers' event loops ran within it (meanwhile too: the sleep did not stop them)
+    assert 0 < spans["simulating"] <= spans["replications"]
 
 
 def test_the_command_prints_its_phases_and_the_replications_span_when_asked(
@@ -214,6 +216,7 @@ def test_the_command_prints_its_phases_and_the_replications_span_when_asked(
     spans = json.loads(found[0][len(timings.SPANS_PREFIX) :])
     assert set(phases) >= {"import", "scenario", "simulation", "tables"}
     assert spans["replications"] >= phases["simulation"] > 0
+    assert spans["replications"] >= spans["simulating"] > 0  # the event loops, on any worker
 
 
 def test_progress_hears_of_every_replication_on_workers(scenario: cl.Scenario) -> None:

@@ -67,11 +67,13 @@ class WorkCalendar:
         closed: set[dt.date] = set()
         if public_holidays and not continuous:
             closed.update(danish_public_holidays(range(start.year, dates[-1].year + 1)))
-        month_days = set(closed_month_days)
+        # "MM-DD" as (month, day): formatting each date to compare took most of the time
+        # a calendar takes to build, and one is built for every replication
+        month_days = {(int(md[:2]), int(md[3:])) for md in closed_month_days}
         workday = np.array(
             [
                 continuous
-                or (d.weekday() < 5 and d not in closed and d.strftime("%m-%d") not in month_days)
+                or (d.weekday() < 5 and d not in closed and (d.month, d.day) not in month_days)
                 for d in dates
             ],
             dtype=bool,

@@ -118,7 +118,9 @@ def _in_order(
     The jobs' phases (simulation, statistics, tables) go to `simulator.timings` as
     shares of the wall time the jobs took here, less what this process timed meanwhile
     as phases of its own (e.g. the imports of `meanwhile`): no second counted twice. On
-    worker processes, the whole wall time is also noted as the span "replications".
+    worker processes, the whole wall time is also noted as the span "replications"; and
+    wherever they run, the wall time during which some job's event loop ran as the span
+    "simulating" (`timings.covered`).
     """
     local = isinstance(executor, SerialExecutor)
     advance = None if progress is None else partial(_advance, progress, per_job)
@@ -127,6 +129,7 @@ def _in_order(
         numbered = ((i, replace(job, progress=partial(_within, advance, i))) for i, job in numbered)
     started, timed_here = time.perf_counter(), sum(timings.totals().values())
     spent: dict[str, float] = {}
+    simulating: list[tuple[float, float]] = []
     waiting: dict[int, Tables] = {}  # done, but not all before them yet
     count = following = 0
     results = executor.imap_unordered(replicate_numbered, numbered, meanwhile=meanwhile)
@@ -135,6 +138,7 @@ def _in_order(
             count += 1
             for name, seconds in result.seconds.items():
                 spent[name] = spent.get(name, 0.0) + seconds
+            simulating.append(result.simulating)
             if advance is not None and not local:
                 advance(count)
             waiting[index] = result.tables()
@@ -148,6 +152,7 @@ def _in_order(
         wall = time.perf_counter() - started
         if not local:
             timings.span("replications", wall)  # what the user waited for them, overlaps and all
+        timings.span("simulating", timings.covered(simulating))
         wall -= sum(timings.totals().values()) - timed_here  # this process's own phases
         total = sum(spent.values())
         if total > 0 and wall > 0:

@@ -66,6 +66,10 @@ class Replicated:
     record: RunRecord
     start: dt.date  # the scenario's first day: the task table's dates count from it
     seconds: dict[str, float]  # simulation, statistics: where its time went
+    # when its event loop ran: `time.perf_counter()` at its start and end (a clock every
+    # process of the machine shares), so that the wall time spent simulating, on any
+    # worker, can be told apart from the rest of a command's
+    simulating: tuple[float, float] = (0.0, 0.0)
 
     def tables(self) -> Tables:
         """The replication's tables, each carrying its replication number."""
@@ -107,7 +111,8 @@ def replicate(job: Replication) -> Replicated:
     simulated = time.perf_counter()
     measures = measure(record, model.calendar)
     seconds = {"simulation": simulated - started, "statistics": time.perf_counter() - simulated}
-    return Replicated(measures, record, job.scenario.simulation.start_date, seconds)
+    start = job.scenario.simulation.start_date
+    return Replicated(measures, record, start, seconds, (started, simulated))
 
 
 def replicate_numbered(item: tuple[int, Replication]) -> tuple[int, Replicated]:
