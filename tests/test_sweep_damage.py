@@ -83,6 +83,18 @@ def test_a_damaged_part_is_quarantined_and_its_runs_run_again(how, stored, tmp_p
     assert main(argv) == 0 and "(0 run now" in capsys.readouterr().out
 
 
+def test_a_quiet_sweep_still_says_what_it_repaired(stored, tmp_path, capsys):
+    """-q: on stderr the console's lines of what resuming repaired (`Outcome.details`),
+    without its first and last lines; nothing on stdout."""
+    path, out = copy_of(stored, tmp_path)
+    damage(out / "runs" / "part-000003.parquet", "truncate")
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1", "-q"]) == 0
+    said = capsys.readouterr()
+    lines = said.err.splitlines()
+    assert said.out == "" and len(lines) == 1
+    assert lines[0].startswith("  damaged part moved to ") and "part-000003.parquet" in lines[0]
+
+
 @pytest.mark.parametrize("how", ["truncate", "flip"])
 def test_pandas_reads_the_runs_folder_after_a_part_is_quarantined(how, stored, tmp_path):
     """docs/sweeps.md tells users to read `pandas.read_parquet(DIR / "runs")`: a damaged

@@ -104,7 +104,7 @@ def main(args: argparse.Namespace, command: list[str]) -> int:
     if not args.quiet:
         print(cl.describe(outcome))
     elif outcome.repaired:  # damage is reported even when quiet
-        print("\n".join(cl.describe(outcome).splitlines()[1:-1]), file=sys.stderr)
+        print("\n".join(outcome.details()), file=sys.stderr)
     return EXIT_RUNS_FAILED if outcome.failed or outcome.series_failed else EXIT_OK
 
 

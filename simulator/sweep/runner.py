@@ -77,6 +77,24 @@ class Outcome:
         """Whether resuming found damaged or missing parts (said even when quiet)."""
         return bool(self.quarantined or self.series_quarantined or self.series_rerun)
 
+    def details(self) -> list[str]:
+        """The console's lines between its first and last (`outcome_text`): what resuming
+        found damaged or missing and what became of it, then the first runs that failed."""
+        lines = repaired_lines(
+            self.folder,
+            self.quarantined,
+            self.series_quarantined,
+            self.series_rerun,
+            self.series_failed,
+        )
+        for run_id, error in self.failures[:5]:
+            lines.append(f"  run {run_id} failed: {error.splitlines()[0]}")
+        if len(self.failures) > 5:
+            lines.append(
+                f"  ... and {len(self.failures) - 5} more (status and error in the dataset)"
+            )
+        return lines
+
 
 def prepare(sweep: Sweep, *, check_limits: bool = True) -> pd.DataFrame:
     """The sweep's design, every point checked as a scenario before anything runs; with
@@ -273,18 +291,6 @@ def outcome_text(outcome: Outcome) -> str:
         f"{outcome.executor}, {outcome.already} already stored); {outcome.failed} failed; "
         f"{outcome.wall_seconds:.1f} s"
     ]
-    lines += repaired_lines(
-        out,
-        outcome.quarantined,
-        outcome.series_quarantined,
-        outcome.series_rerun,
-        outcome.series_failed,
-    )
-    for run_id, error in outcome.failures[:5]:
-        lines.append(f"  run {run_id} failed: {error.splitlines()[0]}")
-    if len(outcome.failures) > 5:
-        lines.append(
-            f"  ... and {len(outcome.failures) - 5} more (status and error in the dataset)"
-        )
+    lines += outcome.details()
     lines.append(f"next: caseload analyze {out}")
     return "\n".join(lines)
