@@ -227,12 +227,13 @@ class Office:
             self.idle.remove(worker)
         if worker.wake is not None:
             self._wake(worker)
+        queued = _QueuedByCase()
         for case in list(worker.cases.values()):
             target = self.least_loaded() if self.workers else None
             if target is None or not self.cap.has_room(target):
-                self._unassign(case, worker)
+                self._unassign(case, worker, queued)
             else:
-                self._move(case, target)
+                self._move(case, target, queued)
         for rule in self.rules:
             rule.leaving(worker)
         self.staff_changes.append((self.env.now, len(self.workers)))
@@ -263,13 +264,14 @@ class Office:
 
     def _balance(self) -> None:
         """Move the newest cases from the most to the least loaded until within one."""
+        queued = _QueuedByCase()
         while True:
             most = max(self.workers, key=lambda w: len(w.cases))
             least = min(self.workers, key=lambda w: len(w.cases))
             if len(most.cases) - len(least.cases) <= 1:
                 return
             newest = next(reversed(most.cases.values()))
-            self._move(newest, least)
+            self._move(newest, least, queued)
 
     # ------------------------------------------------------------------ cases
 
@@ -297,18 +299,11 @@ class Office:
         worker.cases[case.id] = case
         case.worker, case.assigned_at = worker.id, self.env.now
 
-    def _queued_tasks(self, case: Case, worker: Caseworker) -> list[Task]:
-        """The tasks of `case` that count in `worker`'s queue. Cases move on staff changes
-        only, so they are found by a scan; its entries are picked by case before anything
-        else, since a queue holds hundreds of tasks and a case a few, and a rebalance moves
-        dozens of cases, one scan each."""
-        return _counted([entry for entry in worker.queue if entry[-1].case is case], worker.id)
-
-    def _unassign(self, case: Case, old: Caseworker) -> None:
+    def _unassign(self, case: Case, old: Caseworker, entries: _QueuedByCase) -> None:
         """A leaving caseworker's case that no colleague has room for waits for assignment."""
         del old.cases[case.id]
         self.assignments.add(case.id, old.id, case.assigned_at, self.env.now)
-        queued = self._queued_tasks(case, old)
+        queued = _counted(entries.of(case, old), old.id)
         for task in queued:
             task.holder = TAKEN  # its entry in the old queue no longer counts
         for rule in self.rules:  # set aside, or waiting for an interpreter: they wait too
@@ -334,17 +329,21 @@ class Office:
             self.assignments.add(case.id, worker.id, case.assigned_at, self.env.now)
             self.cap.assign_waiting()
 
-    def _move(self, case: Case, to: Caseworker) -> None:
+    def _move(self, case: Case, to: Caseworker, entries: _QueuedByCase) -> None:
+        """`case` and the tasks of it that count in its caseworker's queue go to `to`
+        (`entries`: those of the staff change this move is part of)."""
         old = self.everyone[case.worker]
         del old.cases[case.id]
         self.assignments.add(case.id, old.id, case.assigned_at, self.env.now)
         to.cases[case.id] = case
         case.worker, case.assigned_at = to.id, self.env.now
         old.hand_over(case, to)
-        moving = self._queued_tasks(case, old)
+        moving = _counted(entries.of(case, old), old.id)
         for task in moving:
             task.holder = to.id
             heappush(to.queue, self._entry(task))
+        if moving:
+            entries.pushed(to)
         if moving and to.wake is not None:
             self._wake(to)
 
@@ -615,6 +614,31 @@ class Office:
         self.cap.finish()
         for task, state in unfinished:
             self.log.add(task, state)
+
+
+class _QueuedByCase:
+    """The entries of caseworkers' queues by case, for the moves of one staff change: a
+    queue holds hundreds of tasks and a case a few, and a rebalance moves dozens of cases
+    out of the same queues, so each queue is looked through once, when a case first moves
+    out of it, not once per case. A queue pushed to meanwhile is looked through again."""
+
+    def __init__(self) -> None:
+        self.queues: dict[int, dict[int, list[Entry]]] = {}  # caseworker -> case -> entries
+
+    def of(self, case: Case, worker: Caseworker) -> list[Entry]:
+        """The entries of `worker`'s queue that hold a task of `case`, in the queue's order
+        (whether they count is `_counted`'s to say)."""
+        by_case = self.queues.get(worker.id)
+        if by_case is None:
+            by_case = {}
+            for entry in worker.queue:
+                by_case.setdefault(entry[-1].case.id, []).append(entry)
+            self.queues[worker.id] = by_case
+        return [entry for entry in by_case.get(case.id, []) if entry[-1].case is case]
+
+    def pushed(self, worker: Caseworker) -> None:
+        """Tasks joined `worker`'s queue: look through it again when a case leaves it."""
+        self.queues.pop(worker.id, None)
 
 
 def _counted(queue: list[Entry], holder: int) -> list[Task]:
