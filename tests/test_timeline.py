@@ -115,6 +115,30 @@ def test_the_scenario_in_force_is_the_scenario_changed_by_each_entry_in_turn():
     assert first.timeline == [] and scenario.caseworkers.caseload_cap is None
 
 
+def test_the_states_are_worked_out_once_and_travel_with_the_scenario(monkeypatch):
+    """Validating a scenario works its states out; every replication asks again, in this
+    process or on a worker (a pickled copy), and gets the same without validating them
+    again. A copy with fields changed (`model_copy(update=...)`) works them out afresh."""
+    import pickle
+
+    from simulator.scenario.schema import Scenario
+
+    scenario = baseline(
+        'timeline=[{ date = 2013-01-01, set = { "caseworkers.caseload_cap" = 60 } }]'
+    )
+    first = scenario.timeline_states()
+    calls: list[int] = []
+    work_out = Scenario._timeline_states
+    monkeypatch.setattr(
+        Scenario, "_timeline_states", lambda self: calls.append(1) or work_out(self)
+    )
+    sent = pickle.loads(pickle.dumps(scenario))
+    assert scenario.timeline_states() == first == sent.timeline_states() and calls == []
+    assert sent == scenario and sent.model_dump() == scenario.model_dump()
+    renamed = scenario.model_copy(update={"name": "renamed"})
+    assert [s.name for _, s in renamed.timeline_states()] == ["renamed"] and calls == [1]
+
+
 # ---------------------------------------------------------------- an empty timeline
 
 

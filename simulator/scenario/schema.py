@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 import tomli_w
@@ -1938,6 +1939,9 @@ def _changed(before: Any, after: Any, path: tuple[str, ...] = ()) -> list[list[s
 # --------------------------------------------------------------------------- scenario
 
 
+_TIMELINE_STATES = "_timeline_states"  # where a scenario keeps them (`timeline_states`)
+
+
 class Scenario(Strict):
     """A whole scenario. Build one with `load_scenario`."""
 
@@ -2304,7 +2308,29 @@ class Scenario(Strict):
         any scenario. Raises ValueError listing every problem, each named by the entry's
         index and date, when an entry does not fit, changes a key that cannot change by
         date (`DATED_KEYS`), or leaves a scenario that is not valid.
+
+        Worked out once, when the scenario is validated, and kept with it (pickled
+        copies sent to worker processes too; not its fields, so neither its equality nor
+        its dump): every replication of a run asks for them, and validating a state costs
+        more than a replication's other preparations together.
         """
+        kept = self.__dict__.get(_TIMELINE_STATES)
+        if kept is None:
+            kept = tuple(self._timeline_states())
+            self.__dict__[_TIMELINE_STATES] = kept  # a frozen model: not through setattr
+        return list(kept)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Scenario:
+        """pydantic's copy; a copy with fields changed (not validated: prefer
+        `simulator.scenario.keys`) works its timeline states out afresh."""
+        copied = super().model_copy(update=update, deep=deep)
+        if update:
+            copied.__dict__.pop(_TIMELINE_STATES, None)
+        return copied
+
+    def _timeline_states(self) -> list[tuple[dt.date, Scenario]]:
         data = self.to_dict()
         data.pop("timeline", None)
         states: list[tuple[dt.date, Scenario]] = []
