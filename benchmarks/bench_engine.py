@@ -24,6 +24,9 @@ Run as ``python benchmarks/bench_engine.py [--repeats N] [--quick] [--instructio
 
 (c) With ``--instructions``: instructions per event of the model's event loop (the
     build measured, and the plain-Python build for comparison) and of the bare loop,
+    and, without a target, of ``scenarios/quota_doubled.toml``'s event loop (an office
+    of 7-13 caseworkers whose staff changes move many cases, which the baseline's four
+    hardly do),
     counted by valgrind's callgrind in child processes (setup counted alone and
     subtracted). Unlike wall time this is the same on every run
     (numpy's BLAS threads pinned to one, hash seed fixed), so it shows small
@@ -68,6 +71,9 @@ from simulator.engine.model import Municipality, no_cyclic_gc  # noqa: E402
 from simulator.scenario import Scenario, load_scenario  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"
+# (c) also counts a large office whose staff changes move many cases: a cost there that the
+# baseline's four caseworkers hardly pay (moving cases, 2 December 2026) shows in it
+STAFFED = ROOT / "scenarios" / "quota_doubled.toml"
 NATIONAL = ROOT / "benchmarks" / "national_2015.toml"
 # --quick: one tenth of the national arrivals and caseworkers.
 QUICK_NATIONAL = [
@@ -352,13 +358,14 @@ def report_national(path: Path, overrides: list[str], f: dict[str, float]) -> No
 COUNT_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 
 
-def count_child(what: str, processes: int) -> int:
-    """In a child under callgrind: build the model and a bare loop, run one, print events.
+def count_child(what: str, processes: int, scenario: Path = BASELINE) -> int:
+    """In a child under callgrind: build the model of `scenario` and a bare loop, run one,
+    print events.
 
     Both are built whatever runs, so that subtracting the "setup" child's count leaves
     exactly the instructions of the loop that ran.
     """
-    m = start_model(load_scenario(BASELINE))
+    m = start_model(load_scenario(scenario))
     env, rng = simpy.Environment(), random.Random(SEED)
     for _ in range(processes):
         env.process(bare_process(env, rng))
@@ -374,12 +381,15 @@ def count_child(what: str, processes: int) -> int:
     return 0
 
 
-def count_instructions(what: str, processes: int, pure: bool = False) -> tuple[int, int]:
-    """(instructions, events) of a counting child run under valgrind's callgrind;
-    with `pure`, the child runs the plain-Python build."""
+def count_instructions(
+    what: str, processes: int, pure: bool = False, scenario: Path = BASELINE
+) -> tuple[int, int]:
+    """(instructions, events) of a counting child run under valgrind's callgrind, the
+    model being `scenario`'s; with `pure`, the child runs the plain-Python build."""
     command = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
         sys.executable, __file__, "--count-child", what, "--processes", str(processes),
+        "--count-scenario", str(scenario),
     ]  # fmt: skip
     env = {**os.environ, **COUNT_ENV}
     if pure:
@@ -414,6 +424,13 @@ def report_instructions(processes: int) -> None:
     )
     if native.REASON is None:
         print(f"    bare / plain-Python model: {per_bare / per_pure:.1%} (for comparison)")
+    staffed_setup, _ = count_instructions("setup", processes, scenario=STAFFED)
+    staffed, staffed_events = count_instructions("model", processes, scenario=STAFFED)
+    per_staffed = (staffed - staffed_setup) / staffed_events
+    print(
+        f"    {'model, ' + STAFFED.stem:32} {per_staffed:>10,.0f}   ({staffed_events:,} events: "
+        "7-13 caseworkers whose staff changes move many cases; no target, to compare builds)"
+    )
 
 
 def announce(label: str) -> None:
@@ -442,6 +459,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--count-child", choices=["setup", "model", "bare"], help=argparse.SUPPRESS)
     parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--count-scenario", type=Path, default=BASELINE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 2 if args.quick else 11
@@ -454,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     """Measure and print (a) the event rate and (b) the national run."""
     args = parse_args(argv)
     if args.count_child:
-        return count_child(args.count_child, args.processes)
+        return count_child(args.count_child, args.processes, args.count_scenario)
     mode = ", QUICK mode" if args.quick else ""
     print(f"Python {sys.version.split()[0]}, SimPy {simpy.__version__}{mode}")
     print(f"model build: {native.describe()}")
