@@ -69,7 +69,7 @@ class Replicated:
     # when its event loop ran: `time.perf_counter()` at its start and end (a clock every
     # process of the machine shares), so that the wall time spent simulating, on any
     # worker, can be told apart from the rest of a command's
-    simulating: tuple[float, float] = (0.0, 0.0)
+    simulating: tuple[float, float]
 
     def tables(self) -> Tables:
         """The replication's tables, each carrying its replication number."""
