@@ -3,10 +3,11 @@
 Run as ``python benchmarks/bench_figures.py [--rounds N]``: runs the baseline's 10
 replications once, then times, over `--rounds` rounds (the first untimed), building the
 seven planner figures (`simulator.reporting.figures.planner_figure`), drawing and encoding
-them as PNG, and `weekly_bands` of every weekly series; and PNG encoding of the drawn
-figures at zlib levels 1, 3 and 6. Prints medians and the fastest round. To compare two
-trees, run it with each in turn (``PYTHONPATH=OTHER_TREE python benchmarks/...``): the
-machine is shared, so alternate them and compare medians.
+them as PNG (`simulator.reporting.png`), and `weekly_bands` of every weekly series; and
+PNG encoding of the drawn figures at zlib levels 1, 3 and 6, by Pillow's encoder (as
+matplotlib's `savefig` uses it) and by `png.encode`. Prints medians and the fastest
+round. To compare two trees, run it with each in turn (``PYTHONPATH=OTHER_TREE python
+benchmarks/...``): the machine is shared, so alternate them and compare medians.
 
 ``python benchmarks/bench_figures.py --compare A B`` decodes every PNG under folder A and
 its namesake under B and says whether their pixels are identical (exit 1 if any differ):
@@ -50,7 +51,7 @@ def timings(rounds: int) -> None:
 
     import simulator as cl
     from simulator.analysis.mechanisms import mechanisms
-    from simulator.reporting import figures
+    from simulator.reporting import figures, png
     from simulator.reporting.drawing import Planner
 
     scenario = cl.load_scenario("baseline")
@@ -74,8 +75,7 @@ def timings(rounds: int) -> None:
         made = [figures.planner_figure(planner, name) for name in names]
         middle = time.perf_counter()
         for figure in made:
-            figure.savefig(io.BytesIO(), dpi=figures.DPI, format="png",
-                           pil_kwargs={"compress_level": figures.PNG_COMPRESSION})  # fmt: skip
+            png.save(figure, io.BytesIO(), figures.DPI, figures.PNG_COMPRESSION)
         ended = time.perf_counter()
         for metric in series:
             cl.weekly_bands(results, metric)
@@ -94,18 +94,27 @@ def timings(rounds: int) -> None:
         FigureCanvasAgg(figure)
         figure.set_dpi(figures.DPI)
         figure.canvas.draw()
-        pixels.append(Image.fromarray(np.asarray(figure.canvas.buffer_rgba())))
-    for level in (1, 3, 6):
-        spent, size = [], 0
-        for _ in range(rounds):
-            started, size = time.perf_counter(), 0
-            for image in pixels:
-                out = io.BytesIO()
-                image.save(out, format="png", compress_level=level)
-                size += out.tell()
-            spent.append(time.perf_counter() - started)
-        print(f"  PNG at zlib level {level}: {statistics.median(spent):.3f} s for the "
-              f"{len(pixels)}, {size / 1e6:.2f} MB")  # fmt: skip
+        pixels.append(np.asarray(figure.canvas.buffer_rgba()))
+    encoders = {  # Pillow's, as savefig uses it, and this package's (`png.encode`)
+        "Pillow": lambda rgba, level: _pillow_png(Image.fromarray(rgba), level),
+        "png.encode": lambda rgba, level: png.encode(rgba, figures.DPI, level),
+    }
+    for name, encode in encoders.items():
+        for level in (1, 3, 6):
+            spent, size = [], 0
+            for _ in range(rounds):
+                started = time.perf_counter()
+                size = sum(len(encode(rgba, level)) for rgba in pixels)
+                spent.append(time.perf_counter() - started)
+            print(f"  PNG by {name:10} at zlib level {level}: {statistics.median(spent):.3f} s "
+                  f"for the {len(pixels)}, {size / 1e6:.2f} MB")  # fmt: skip
+
+
+def _pillow_png(image: object, level: int) -> bytes:
+    """`image` (a PIL image) as PNG bytes by Pillow's encoder at zlib's `level`."""
+    out = io.BytesIO()
+    image.save(out, format="png", compress_level=level)  # type: ignore[attr-defined]
+    return out.getvalue()
 
 
 def main() -> int:
