@@ -40,7 +40,7 @@ wall time is the share of the wait spent simulating; what the command did meanwh
 simulation, and what it did before or after (starting Python, drawing the figures,
 writing the folder) is not.
 
-Targets (medians on the 2-core machine; docs/model.md, Speed): 10 replications with figures within
+Targets (medians on the 2-core machine; docs/speed.md): 10 replications with figures within
 3 s, without figures within 1.5 s, at least half of the former's wall time simulating;
 validate and --help within 0.5 s; a first ``make run`` on a fresh clone within 2 min.
 The event loop's own targets are benchmarks/bench_engine.py's (``make bench``).

@@ -10,7 +10,7 @@ count of one whole run (replication 0: `Municipality(...).run()`, less a child t
 imports and loads the scenario), the same on every machine.
 
 The baseline's four caseworkers move few cases, so `bench_engine.py` hardly sees what a
-staff change costs (a slowdown of that kind, 2 December 2026: docs/model.md, Speed).
+staff change costs (a slowdown of that kind, 2 December 2026: docs/speed.md).
 
 It imports `simulator` from wherever Python finds it and never puts this tree first on
 the path: ``PYTHONPATH=OTHER_TREE python benchmarks/bench_staff_changes.py`` measures
