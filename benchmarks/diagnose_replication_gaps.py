@@ -1,0 +1,176 @@
+"""Diagnosis, not a speed benchmark: what a worker does between two replications of
+`caseload run`, where no event loop runs (docs/speed.md, "Known costs left").
+
+Run as ``python benchmarks/diagnose_replication_gaps.py [SCENARIO] [--replications N]
+[--figures]`` (defaults: the baseline, 10, no figures). It runs the command as
+`caseload run` does (workers forked from this process), into a temporary folder that it
+removes after, and logs in every worker, with `time.perf_counter()` (one clock for the
+machine's processes): when each replication's job arrived, its event loop started and
+ended, and it returned (the statistics are between the last two); how long sending its
+results back took (`concurrent.futures`' `_sendback_result`: the pipe empties only as
+fast as the command reads it); and each run of the cyclic garbage collector of at least
+1 ms (`gc.callbacks`). It prints each worker's timeline, then per worker the seconds of
+event loop, statistics, sending, between jobs (from its results sent to the next job in)
+and collecting (which falls inside the others), and how much of the replications' wall
+time some event loop ran. The temporary folders are its own, made with `tempfile`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures.process as pool_process
+import gc
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import simulator.experiments.work as work
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+T0 = time.perf_counter()
+LOGS: list[Path] = []  # the folder of the workers' logs, once made
+MAIN = os.getpid()
+QUIET_GC = 0.001  # collections shorter than this are not logged
+
+
+def _log(line: str) -> None:
+    """Append `line` to this process's log (one file a process: no interleaving)."""
+    with open(LOGS[0] / f"{os.getpid()}.log", "a", encoding="utf-8") as out:
+        out.write(line + "\n")
+
+
+def _at(clock: float) -> float:
+    return clock - T0
+
+
+_replicate_numbered = work.replicate_numbered
+
+
+def replicate_numbered(item: tuple[int, work.Replication]) -> tuple[int, work.Replicated]:
+    """`work.replicate_numbered`, logging when the job came in, its event loop, its end."""
+    arrived = time.perf_counter()
+    if os.getpid() != MAIN and _collector not in gc.callbacks:
+        gc.callbacks.append(_collector)
+    number, done = _replicate_numbered(item)
+    start, end = done.simulating
+    returned = time.perf_counter()
+    _log(f"job {number} {_at(arrived):.4f} {_at(start):.4f} {_at(end):.4f} {_at(returned):.4f}")
+    return number, done
+
+
+# pickled by name: the workers, forked from here, find this one under the original's name
+replicate_numbered.__module__ = work.replicate_numbered.__module__
+replicate_numbered.__qualname__ = work.replicate_numbered.__qualname__
+work.replicate_numbered = replicate_numbered
+
+_sendback_result = pool_process._sendback_result  # type: ignore[attr-defined]
+
+
+def sendback_result(*args: object, **kwargs: object) -> None:
+    """`concurrent.futures`' sending of a result, timed."""
+    started = time.perf_counter()
+    _sendback_result(*args, **kwargs)
+    _log(f"send {_at(started):.4f} {_at(time.perf_counter()):.4f}")
+
+
+pool_process._sendback_result = sendback_result  # type: ignore[attr-defined]
+_collecting: list[float] = []
+
+
+def _collector(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _collecting[:] = [time.perf_counter()]
+    elif _collecting and time.perf_counter() - _collecting[0] >= QUIET_GC:
+        begun = _collecting[0]
+        _log(f"gc {info['generation']} {_at(begun):.4f} {_at(time.perf_counter()):.4f}")
+
+
+def read_logs(folder: Path) -> dict[int, list[list[str]]]:
+    """Every worker's log lines, split, by process id."""
+    found: dict[int, list[list[str]]] = {}
+    for path in sorted(folder.glob("*.log")):
+        found[int(path.stem)] = [line.split() for line in path.read_text().splitlines()]
+    return found
+
+
+def report(logs: dict[int, list[list[str]]], wall: float) -> None:
+    """Print each worker's timeline and its seconds by what it did."""
+    loops: list[tuple[float, float]] = []
+    for pid, lines in logs.items():
+        jobs = sorted(
+            (float(line[2]), float(line[3]), float(line[4]), float(line[5]), int(line[1]))
+            for line in lines
+            if line[0] == "job"
+        )
+        if not jobs:
+            continue
+        sends = sorted((float(line[1]), float(line[2])) for line in lines if line[0] == "send")
+        print(f"\nworker {pid}: seconds since this script started")
+        spent: dict[str, float] = defaultdict(float)
+        free = None  # when the worker had sent its last results
+        for arrived, start, end, returned, number in jobs:
+            if free is not None:
+                spent["between jobs"] += arrived - free
+            spent["event loop"] += end - start
+            spent["statistics"] += returned - end
+            loops.append((start, end))
+            sent = next((send for send in sends if send[0] >= returned - 1e-4), None)
+            free = returned if sent is None else sent[1]
+            spent["sending"] += free - returned
+            print(
+                f"  replication {number:3}: job in {arrived:6.3f}, event loop {start:6.3f}-"
+                f"{end:6.3f}, statistics to {returned:6.3f}, results sent by {free:6.3f}"
+            )
+        for line in lines:
+            if line[0] == "gc":
+                begun, ended = float(line[2]), float(line[3])
+                spent["collecting"] += ended - begun
+                if ended - begun >= 0.01:
+                    print(f"  collector (generation {line[1]}) {begun:6.3f}-{ended:6.3f}")
+        print("  seconds: " + ", ".join(f"{k} {v:.3f}" for k, v in spent.items()))
+    print("\n(collecting falls inside the other columns: between jobs, or in the statistics)")
+    if loops:
+        from simulator.timings import covered
+
+        first = min(start for start, _ in loops)
+        last = max(end for _, end in loops)
+        print(
+            f"some event loop ran {covered(loops):.3f} s of the {last - first:.3f} s from the "
+            f"first replication's start to the last one's end; the command took {wall:.3f} s"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default=str(BASELINE))
+    parser.add_argument("--replications", type=int, default=10)
+    parser.add_argument("--figures", action="store_true", help="draw the figures too")
+    args = parser.parse_args()
+    LOGS.append(Path(tempfile.mkdtemp(prefix="caseload-gaps-")))
+    out = Path(tempfile.mkdtemp(prefix="caseload-gaps-out-")) / "results"
+    try:
+        import simulator as cl
+        from simulator.cli import main as caseload
+
+        cl.fork_workers()  # as the command line does for its own process
+        command = ["run", args.scenario, "--replications", str(args.replications)]
+        command += ["--out", str(out), "--quiet"] + ([] if args.figures else ["--no-figures"])
+        started = time.perf_counter()
+        status = caseload(command)
+        wall = time.perf_counter() - started
+        if status:
+            return status
+        report(read_logs(LOGS[0]), wall)
+    finally:
+        shutil.rmtree(LOGS[0], ignore_errors=True)
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
