@@ -15,7 +15,7 @@ extensions); a type error in a compiled module fails the build.
 
 The C is written one file per module (mypyc's `multi_file`) and the files are compiled
 on every core (`ParallelBuildExt`; CASELOAD_BUILD_JOBS sets how many at once): on two
-cores that halves the compile, which was most of a first `make` (docs/model.md, Speed).
+cores that halves the compile, which was most of a first `make` (docs/speed.md).
 The modules still form one group, one shared library, calling each other natively.
 """
 

@@ -48,6 +48,9 @@ def _at(clock: float) -> float:
     return clock - T0
 
 
+# Patched before `simulator.experiments.run` is imported (by the command, later), which
+# binds the name when it loads: it then hands the workers this wrapper, which pickles by
+# the original's name and is found there in the workers forked from this process.
 _replicate_numbered = work.replicate_numbered
 
 
@@ -93,7 +96,7 @@ def _collector(phase: str, info: dict[str, int]) -> None:
 def read_logs(folder: Path) -> dict[int, list[list[str]]]:
     """Every worker's log lines, split, by process id."""
     found: dict[int, list[list[str]]] = {}
-    for path in sorted(folder.glob("*.log")):
+    for path in sorted(folder.glob("*.log"), key=lambda path: int(path.stem)):
         found[int(path.stem)] = [line.split() for line in path.read_text().splitlines()]
     return found
 
@@ -110,7 +113,7 @@ def report(logs: dict[int, list[list[str]]], wall: float) -> None:
         if not jobs:
             continue
         sends = sorted((float(line[1]), float(line[2])) for line in lines if line[0] == "send")
-        print(f"\nworker {pid}: seconds since this script started")
+        print(f"\nworker {pid}: seconds since the script loaded the simulator")
         spent: dict[str, float] = defaultdict(float)
         free = None  # when the worker had sent its last results
         for arrived, start, end, returned, number in jobs:
@@ -133,7 +136,7 @@ def report(logs: dict[int, list[list[str]]], wall: float) -> None:
                 if ended - begun >= 0.01:
                     print(f"  collector (generation {line[1]}) {begun:6.3f}-{ended:6.3f}")
         print("  seconds: " + ", ".join(f"{k} {v:.3f}" for k, v in spent.items()))
-    print("\n(collecting falls inside the other columns: between jobs, or in the statistics)")
+    print("\n(collecting falls inside the other columns)")
     if loops:
         from simulator.timings import covered
 
@@ -152,8 +155,10 @@ def main() -> int:
     parser.add_argument("--figures", action="store_true", help="draw the figures too")
     args = parser.parse_args()
     LOGS.append(Path(tempfile.mkdtemp(prefix="caseload-gaps-")))
-    out = Path(tempfile.mkdtemp(prefix="caseload-gaps-out-")) / "results"
+    made: list[Path] = []  # the folder of the command's results, once made
     try:
+        made.append(Path(tempfile.mkdtemp(prefix="caseload-gaps-out-")))
+        out = made[0] / "results"
         import simulator as cl
         from simulator.cli import main as caseload
 
@@ -167,8 +172,8 @@ def main() -> int:
             return status
         report(read_logs(LOGS[0]), wall)
     finally:
-        shutil.rmtree(LOGS[0], ignore_errors=True)
-        shutil.rmtree(out.parent, ignore_errors=True)
+        for folder in (LOGS[0], *made):
+            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
