@@ -9,6 +9,9 @@ matplotlib's `savefig` uses it) and by `png.encode`. Prints medians and the fast
 round. To compare two trees, run it with each in turn (``PYTHONPATH=OTHER_TREE python
 benchmarks/...``): the machine is shared, so alternate them and compare medians.
 
+``python benchmarks/bench_figures.py --artists [--rounds N]`` instead says where drawing
+the figures goes, by kind of artist (axes, text, legends, patches, collections, lines).
+
 ``python benchmarks/bench_figures.py --compare A B`` decodes every PNG under folder A and
 its namesake under B and says whether their pixels are identical (exit 1 if any differ):
 e.g. the results folders of ``caseload run`` by two builds, to check that a change meant
@@ -43,15 +46,10 @@ def compare(a: Path, b: Path) -> int:
     return 1 if differing or not found else 0
 
 
-def timings(rounds: int) -> None:
-    """Time building, drawing and encoding the planner figures, and the weekly bands."""
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
+def _baseline() -> tuple[object, object]:
+    """The baseline's 10 replications (in this process) and their planner figures' inputs."""
     import simulator as cl
     from simulator.analysis.mechanisms import mechanisms
-    from simulator.reporting import figures, png
     from simulator.reporting.drawing import Planner
 
     scenario = cl.load_scenario("baseline")
@@ -67,6 +65,17 @@ def timings(rounds: int) -> None:
         mechanisms=mechanisms(scenario),
         run_days=(sim.start_date, sim.last_day),
     )
+    return results, planner
+
+
+def timings(rounds: int) -> None:
+    """Time building, drawing and encoding the planner figures, and the weekly bands."""
+    from PIL import Image
+
+    import simulator as cl
+    from simulator.reporting import figures, png
+
+    results, planner = _baseline()
     names = planner.names()
     series = sorted(results.weekly["metric"].unique())
     built, drawn, bands = [], [], []
@@ -89,12 +98,7 @@ def timings(rounds: int) -> None:
         print(f"  {what:16} {statistics.median(seconds):.3f} s ({min(seconds):.3f})")
     print(f"  weekly_bands     {1000 * statistics.median(bands):.2f} ms a series "
           f"({1000 * min(bands):.2f}), over {len(series)} series")  # fmt: skip
-    pixels = []
-    for figure in made:
-        FigureCanvasAgg(figure)
-        figure.set_dpi(figures.DPI)
-        figure.canvas.draw()
-        pixels.append(np.asarray(figure.canvas.buffer_rgba()))
+    pixels = [png.pixels(figure, figures.DPI) for figure in made]
     encoders = {  # Pillow's, as savefig uses it, and this package's (`png.encode`)
         "Pillow": lambda rgba, level: _pillow_png(Image.fromarray(rgba), level),
         "png.encode": lambda rgba, level: png.encode(rgba, figures.DPI, level),
@@ -110,6 +114,62 @@ def timings(rounds: int) -> None:
                   f"for the {len(pixels)}, {size / 1e6:.2f} MB")  # fmt: skip
 
 
+# the kinds of artist whose drawing `artists` times (each one's own and its parts')
+ARTIST_KINDS = {
+    "axes' tick marks, tick labels and axis labels": ("matplotlib.axis", "Axis"),
+    "text of any kind (tick labels too)": ("matplotlib.text", "Text"),
+    "legends": ("matplotlib.legend", "Legend"),
+    "patches (bars, spans, the figure's face)": ("matplotlib.patches", "Patch"),
+    "collections (bands, hatching, error bars)": ("matplotlib.collections", "Collection"),
+    "lines (tick marks and grid lines too)": ("matplotlib.lines", "Line2D"),
+}
+
+
+def artists(rounds: int) -> None:
+    """Where drawing the seven figures goes, by kind of artist: each figure built anew and
+    drawn once at the planner resolution (as in a run, so making the tick marks counts),
+    `rounds` times after one untimed round; medians of the rounds. A kind's time includes
+    its parts' (an axis's tick labels are text too), so the rows overlap."""
+    import importlib
+
+    from simulator.reporting import figures, png
+
+    _, planner = _baseline()
+    names = planner.names()
+    spent: dict[str, float] = {}
+
+    def timed(kind: str, draw: object) -> object:
+        def draw_timed(self: object, renderer: object, *args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return draw(self, renderer, *args, **kwargs)  # type: ignore[operator]
+            finally:
+                spent[kind] = spent.get(kind, 0.0) + time.perf_counter() - started
+
+        return draw_timed
+
+    for kind, (module, name) in ARTIST_KINDS.items():
+        cls = getattr(importlib.import_module(module), name)
+        cls.draw = timed(kind, cls.draw)
+    totals: list[float] = []
+    shares: dict[str, list[float]] = {kind: [] for kind in ARTIST_KINDS}
+    for k in range(rounds + 1):
+        made = [figures.planner_figure(planner, name) for name in names]
+        spent.clear()
+        started = time.perf_counter()
+        for figure in made:
+            png.pixels(figure, figures.DPI)
+        total = time.perf_counter() - started
+        if k:
+            totals.append(total)
+            for kind in ARTIST_KINDS:
+                shares[kind].append(spent.get(kind, 0.0) / total)
+    print(f"drawing the {len(names)} figures once, {rounds} rounds: median "
+          f"{statistics.median(totals):.3f} s; by kind of artist, median share:")  # fmt: skip
+    for kind, values in shares.items():
+        print(f"  {statistics.median(values):6.1%}  {kind}")
+
+
 def _pillow_png(image: object, level: int) -> bytes:
     """`image` (a PIL image) as PNG bytes by Pillow's encoder at zlib's `level`."""
     out = io.BytesIO()
@@ -122,9 +182,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=11, help="timed rounds (11)")
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"),
                         help="compare the pixels of the PNGs under A and B instead")  # fmt: skip
+    parser.add_argument("--artists", action="store_true",
+                        help="where the drawing goes, by kind of artist, instead")  # fmt: skip
     args = parser.parse_args()
     if args.compare:
         return compare(*args.compare)
+    if args.artists:
+        artists(args.rounds)
+        return 0
     timings(args.rounds)
     return 0
 

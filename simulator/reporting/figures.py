@@ -424,8 +424,8 @@ def _method_note(n: int, per: str = "week") -> str:
 
 def _save(fig: Figure, path: Path) -> Path:
     """Write `fig` as a PNG at the planner resolution and return the path: the pixels
-    `savefig` draws, encoded by `png.save` (unfiltered rows at zlib's level 3: 0.09-0.10 s for
-    the seven figures, against 0.25 s for Pillow's encoder, whose search for the best
+    `savefig` draws, encoded by `png.save` (unfiltered rows at zlib's level 3: 0.09-0.11 s for
+    the seven figures, against 0.25-0.27 s for Pillow's encoder, whose search for the best
     filter of each row gains nothing on these figures)."""
     png.save(fig, path, DPI, PNG_COMPRESSION)
     return path

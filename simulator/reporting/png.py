@@ -3,8 +3,8 @@
 `matplotlib.figure.Figure.savefig` hands the pixels to Pillow, whose PNG encoder tries
 all five PNG row filters on every row to pick one. On the planner figures (flat colours,
 thin lines, text) that search costs 60 % of the encoding and wins nothing: the rows
-unfiltered compress smaller (1.67 MB for the baseline's seven figures at zlib level 3,
-against Pillow's 1.83 MB) in 0.09-0.10 s against 0.25 s (`benchmarks/bench_figures.py`).
+unfiltered compress smaller (1.69 MB for the baseline's seven figures at zlib level 3,
+against Pillow's 1.86 MB) in 0.09-0.11 s against 0.25-0.27 s (`benchmarks/bench_figures.py`).
 So `save` draws the figure with matplotlib's Agg canvas, as `savefig` does, and writes
 the same pixels itself, with the standard library's zlib: the PNG format (ISO/IEC
 15948) needs no more than a header, the compressed rows and an end. A reader decodes
@@ -36,21 +36,28 @@ IDAT_BYTES = 1 << 20  # the compressed rows go in chunks of at most this (a chun
 
 def save(fig: Figure, target: str | Path | BinaryIO, dpi: float, level: int = 3) -> None:
     """Draw `fig` at `dpi` and write it as a PNG to `target`, a path or a binary file,
-    with the rows compressed at zlib's `level`. The figure's resolution and canvas are
-    left as they were; the file is written once the image is encoded, not before."""
+    with the rows compressed at zlib's `level`; the file is written once the image is
+    encoded, not before."""
+    data = encode(pixels(fig, dpi), dpi, level)
+    if isinstance(target, (str, Path)):
+        Path(target).write_bytes(data)
+    else:
+        target.write(data)
+
+
+def pixels(fig: Figure, dpi: float) -> np.ndarray:
+    """`fig` drawn at `dpi` by matplotlib's Agg canvas, as `savefig` draws it: its pixels,
+    rows x columns x 4 bytes (RGBA). The figure's resolution and canvas are left as they
+    were."""
     kept_dpi, kept_canvas = fig.dpi, fig.canvas
     canvas = FigureCanvasAgg(fig)
     fig.set_dpi(dpi)
     try:
         canvas.draw()
-        data = encode(np.asarray(canvas.buffer_rgba()), dpi, level)
+        return np.asarray(canvas.buffer_rgba())  # keeps the drawn buffer alive
     finally:
         fig.set_dpi(kept_dpi)
         fig.set_canvas(kept_canvas)
-    if isinstance(target, (str, Path)):
-        Path(target).write_bytes(data)
-    else:
-        target.write(data)
 
 
 def encode(rgba: np.ndarray, dpi: float, level: int = 3) -> bytes:
