@@ -11,28 +11,32 @@ results back took (`concurrent.futures`' `_sendback_result`: the pipe empties on
 fast as the command reads it); and each run of the cyclic garbage collector of at least
 1 ms (`gc.callbacks`). It prints each worker's timeline, then per worker the seconds of
 event loop, statistics, sending, between jobs (from its results sent to the next job in)
-and collecting (which falls inside the others), and how much of the replications' wall
-time some event loop ran. The temporary folders are its own, made with `tempfile`.
+and collecting (which falls inside the others); then when the first replication started
+and the last one ended, counted from the script's start (before it loads the simulator:
+what comes before the first is the command's start-up), and how much of that window some
+event loop ran. The temporary folders are its own, made with `tempfile`.
 """
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures.process as pool_process
-import gc
-import os
-import shutil
-import sys
-import tempfile
 import time
-from collections import defaultdict
-from pathlib import Path
 
-import simulator.experiments.work as work
+T0 = time.perf_counter()  # the clock starts before anything of the simulator is loaded
+
+import argparse  # noqa: E402
+import concurrent.futures.process as pool_process  # noqa: E402
+import gc  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from collections import defaultdict  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import simulator.experiments.work as work  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
-T0 = time.perf_counter()
 LOGS: list[Path] = []  # the folder of the workers' logs, once made
 MAIN = os.getpid()
 QUIET_GC = 0.001  # collections shorter than this are not logged
@@ -113,7 +117,7 @@ def report(logs: dict[int, list[list[str]]], wall: float) -> None:
         if not jobs:
             continue
         sends = sorted((float(line[1]), float(line[2])) for line in lines if line[0] == "send")
-        print(f"\nworker {pid}: seconds since the script loaded the simulator")
+        print(f"\nworker {pid}: seconds since the script started (Python already running)")
         spent: dict[str, float] = defaultdict(float)
         free = None  # when the worker had sent its last results
         for arrived, start, end, returned, number in jobs:
@@ -143,8 +147,9 @@ def report(logs: dict[int, list[list[str]]], wall: float) -> None:
         first = min(start for start, _ in loops)
         last = max(end for _, end in loops)
         print(
-            f"some event loop ran {covered(loops):.3f} s of the {last - first:.3f} s from the "
-            f"first replication's start to the last one's end; the command took {wall:.3f} s"
+            f"the first replication started at {first:.3f} s and the last one ended at "
+            f"{last:.3f} s; some event loop ran {covered(loops):.3f} s of the {last - first:.3f} s "
+            f"between; the script ended at {wall:.3f} s"
         )
 
 
@@ -165,9 +170,8 @@ def main() -> int:
         cl.fork_workers()  # as the command line does for its own process
         command = ["run", args.scenario, "--replications", str(args.replications)]
         command += ["--out", str(out), "--quiet"] + ([] if args.figures else ["--no-figures"])
-        started = time.perf_counter()
         status = caseload(command)
-        wall = time.perf_counter() - started
+        wall = time.perf_counter() - T0
         if status:
             return status
         report(read_logs(LOGS[0]), wall)
