@@ -12,6 +12,12 @@ benchmarks/...``): the machine is shared, so alternate them and compare medians.
 ``python benchmarks/bench_figures.py --artists [--rounds N]`` instead says where drawing
 the figures goes, by kind of artist (axes, text, legends, patches, collections, lines).
 
+``python benchmarks/bench_figures.py --instructions`` counts instead the instructions of
+one round of building, drawing and encoding the seven figures, with valgrind's callgrind
+(a few minutes; steady where the machine's speed is not): two children load the same
+tables, draw the figures once untimed and then one or three rounds; the difference of
+their counts, halved, is a round's. Run it under each build (``PYTHONPATH=``) to compare.
+
 ``python benchmarks/bench_figures.py --compare A B`` decodes every PNG under folder A and
 its namesake under B and says whether their pixels are identical (exit 1 if any differ):
 e.g. the results folders of ``caseload run`` by two builds, to check that a change meant
@@ -22,8 +28,14 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import pickle
+import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,7 +96,7 @@ def timings(rounds: int) -> None:
         made = [figures.planner_figure(planner, name) for name in names]
         middle = time.perf_counter()
         for figure in made:
-            png.save(figure, io.BytesIO(), figures.DPI, figures.PNG_COMPRESSION)
+            figures.save(figure, io.BytesIO())
         ended = time.perf_counter()
         for metric in series:
             cl.weekly_bands(results, metric)
@@ -98,7 +110,7 @@ def timings(rounds: int) -> None:
         print(f"  {what:16} {statistics.median(seconds):.3f} s ({min(seconds):.3f})")
     print(f"  weekly_bands     {1000 * statistics.median(bands):.2f} ms a series "
           f"({1000 * min(bands):.2f}), over {len(series)} series")  # fmt: skip
-    pixels = [png.pixels(figure, figures.DPI) for figure in made]
+    pixels = [png.pixels(figure, figures.DPI) for figure in made]  # settled by `save`
     encoders = {  # Pillow's, as savefig uses it, and this package's (`png.encode`)
         "Pillow": lambda rgba, level: _pillow_png(Image.fromarray(rgba), level),
         "png.encode": lambda rgba, level: png.encode(rgba, figures.DPI, level),
@@ -158,6 +170,7 @@ def artists(rounds: int) -> None:
         spent.clear()
         started = time.perf_counter()
         for figure in made:
+            figures.settle_ticks(figure)
             png.pixels(figure, figures.DPI)
         total = time.perf_counter() - started
         if k:
@@ -168,6 +181,55 @@ def artists(rounds: int) -> None:
           f"{statistics.median(totals):.3f} s; by kind of artist, median share:")  # fmt: skip
     for kind, values in shares.items():
         print(f"  {statistics.median(values):6.1%}  {kind}")
+
+
+def _round(planner: object) -> None:
+    """Build, draw and encode the figures of `planner` once, as a run writes them (as
+    builds before `figures.save` did, under one of them)."""
+    from simulator.reporting import figures, png
+
+    def before(figure: object, out: io.BytesIO) -> None:
+        png.save(figure, out, figures.DPI, figures.PNG_COMPRESSION)  # type: ignore[arg-type]
+
+    save = getattr(figures, "save", before)
+    for name in planner.names():  # type: ignore[attr-defined]
+        save(figures.planner_figure(planner, name), io.BytesIO())
+
+
+def count_child(tables: Path, rounds: int) -> int:
+    """In a child under callgrind: load the pickled planner `tables`, draw one round
+    (loading what the first figure loads), then `rounds` more."""
+    planner = pickle.loads(tables.read_bytes())
+    for _ in range(1 + rounds):
+        _round(planner)
+    return 0
+
+
+def instructions() -> int:
+    """Print the instructions of one round of the seven figures, counted by callgrind."""
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed: no count")
+        return 1
+    _, planner = _baseline()
+    counts = {}
+    with tempfile.TemporaryDirectory() as folder:
+        tables = Path(folder) / "planner.pickle"
+        tables.write_bytes(pickle.dumps(planner))
+        for rounds in (1, 3):
+            child = [sys.executable, __file__, "--count-child", str(tables), str(rounds)]
+            command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *child]
+            env = {**os.environ, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"}
+            done = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+            found = re.search(r"Collected : (\d+)", done.stderr)
+            if found is None:
+                print(f"callgrind printed no count:\n{done.stderr[-2000:]}")
+                return 1
+            counts[rounds] = int(found.group(1))
+    per_round = (counts[3] - counts[1]) / 2
+    print(f"{len(planner.names())} figures of the baseline's 10 replications: "
+          f"{per_round / 1e9:.3f} billion instructions a round (building, drawing, PNG; "
+          f"callgrind, {counts[1]:,} and {counts[3]:,} for 1 and 3 rounds after one)")  # fmt: skip
+    return 0
 
 
 def _pillow_png(image: object, level: int) -> bytes:
@@ -184,7 +246,15 @@ def main() -> int:
                         help="compare the pixels of the PNGs under A and B instead")  # fmt: skip
     parser.add_argument("--artists", action="store_true",
                         help="where the drawing goes, by kind of artist, instead")  # fmt: skip
+    parser.add_argument("--instructions", action="store_true",
+                        help="count a round's instructions with valgrind instead")  # fmt: skip
+    parser.add_argument("--count-child", nargs=2, metavar=("TABLES", "ROUNDS"),
+                        help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
+    if args.count_child:
+        return count_child(Path(args.count_child[0]), int(args.count_child[1]))
+    if args.instructions:
+        return instructions()
     if args.compare:
         return compare(*args.compare)
     if args.artists:

@@ -14,7 +14,9 @@ event loop, statistics, sending, between jobs (from its results sent to the next
 and collecting (which falls inside the others); then when the first replication started
 and the last one ended, counted from the script's start (before it loads the simulator:
 what comes before the first is the command's start-up), and how much of that window some
-event loop ran. The temporary folders are its own, made with `tempfile`.
+event loop ran. With --figures, also when each figure was drawn, by which worker, and
+when the command wrote its tables meanwhile. The temporary folders are its own, made
+with `tempfile`.
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ T0 = time.perf_counter()  # the clock starts before anything of the simulator is
 import argparse  # noqa: E402
 import concurrent.futures.process as pool_process  # noqa: E402
 import gc  # noqa: E402
+import importlib.abc  # noqa: E402
+import importlib.util  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 from collections import defaultdict  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
+from typing import ClassVar  # noqa: E402
 
 import simulator.experiments.work as work  # noqa: E402
 
@@ -86,6 +93,63 @@ def sendback_result(*args: object, **kwargs: object) -> None:
 
 
 pool_process._sendback_result = sendback_result  # type: ignore[attr-defined]
+
+
+def _patch_drawing(drawing: ModuleType) -> None:
+    """Log each figure job (`drawing.draw`, on a worker): when it began and ended."""
+    original = drawing.draw
+
+    def draw(job: tuple[object, list[str], Path]) -> list[Path]:
+        started = time.perf_counter()
+        done = original(job)
+        _log(f"figure {','.join(job[1])} {_at(started):.4f} {_at(time.perf_counter()):.4f}")
+        return done
+
+    draw.__module__, draw.__qualname__ = original.__module__, original.__qualname__
+    drawing.draw = draw
+
+
+def _patch_files(files: ModuleType) -> None:
+    """Log when the command wrote its tables (`files._write_tables`)."""
+    original = files._write_tables
+
+    def write_tables(*args: object, **kwargs: object) -> None:
+        started = time.perf_counter()
+        original(*args, **kwargs)
+        _log(f"tables {_at(started):.4f} {_at(time.perf_counter()):.4f}")
+
+    files._write_tables = write_tables
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patch these modules as they are imported (by the command, at the time it loads
+    them: importing them here would load pandas before the workers are forked)."""
+
+    patches: ClassVar[dict[str, Callable[[ModuleType], None]]] = {
+        "simulator.reporting.drawing": _patch_drawing,
+        "simulator.reporting.files": _patch_files,
+    }
+
+    def find_spec(self, name: str, path: object, target: object = None) -> object:
+        if name not in self.patches:
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
+        loader = spec.loader  # type: ignore[union-attr]
+        execute = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            execute(module)
+            self.patches[name](module)
+
+        loader.exec_module = exec_module
+        return spec
+
+
+sys.meta_path.insert(0, _PatchOnImport())
 _collecting: list[float] = []
 
 
@@ -141,6 +205,17 @@ def report(logs: dict[int, list[list[str]]], wall: float) -> None:
                     print(f"  collector (generation {line[1]}) {begun:6.3f}-{ended:6.3f}")
         print("  seconds: " + ", ".join(f"{k} {v:.3f}" for k, v in spent.items()))
     print("\n(collecting falls inside the other columns)")
+    figures = [(float(line[2]), float(line[3]), line[1], pid)
+               for pid, lines in logs.items() for line in lines if line[0] == "figure"]  # fmt: skip
+    if figures:
+        print("\nfigures: seconds since the script started, by the worker that drew it")
+        for begun, ended, name, pid in sorted(figures):
+            print(f"  {begun:6.3f}-{ended:6.3f}  {ended - begun:5.3f}  worker {pid}  {name}")
+    for lines in logs.values():
+        for line in lines:
+            if line[0] == "tables":
+                print(f"the command wrote its tables from {float(line[1]):.3f} to "
+                      f"{float(line[2]):.3f} s")  # fmt: skip
     if loops:
         from simulator.timings import covered
 

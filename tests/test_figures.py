@@ -18,17 +18,19 @@ import pytest
 from levers import plain_office
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator
 
 from simulator.experiments.run import Results, run_scenario
 from simulator.reporting import files as files_module
+from simulator.reporting import png
 from simulator.reporting.console import console_summary
 from simulator.reporting.drawing import Planner, draw_figures
 from simulator.reporting.figures import (
     COMPARE_COLOUR,
+    DPI,
     LINE_COLOUR,
     STAFF_STATES,
     _on_time_table,
-    _save,
     _series,
     arrivals_figure,
     caseload_figure,
@@ -37,6 +39,8 @@ from simulator.reporting.figures import (
     dropped_table,
     on_time_figure,
     planner_figure,
+    save,
+    settle_ticks,
     staff_by_absence_figure,
     staff_table,
     stress_figure,
@@ -409,6 +413,39 @@ def test_titles_and_legends_fit_at_any_allowed_name_length(name: str) -> None:
     assert name in labels and other in labels  # whole names, not cut
 
 
+def test_settled_ticks_draw_the_same_pixels_as_matplotlib_finding_them() -> None:
+    """`settle_ticks` (which `save` calls) fixes each axis to the ticks and labels its
+    locator and formatter give: the figures' pixels are those drawn without it."""
+    weekly, by_task = make_weekly(3), with_drops(make_by_task(3), {"coordination": [3, 0, 5]})
+    planner = Planner(weekly, by_task, "x", WARMUP_END, stress_threshold=2.0)
+    for name in planner.names():
+        found = png.pixels(planner_figure(planner, name), DPI)
+        settled = planner_figure(planner, name)
+        settle_ticks(settled)
+        assert all(isinstance(a.get_major_locator(), FixedLocator)
+                   for ax in settled.axes for a in (ax.xaxis, ax.yaxis))  # fmt: skip
+        assert np.array_equal(png.pixels(settled, DPI), found), name
+
+
+def test_each_bar_has_its_value_right_of_the_panel_inside_the_figure() -> None:
+    """Each bar's mean is printed, as formatted, beside its bar right of the panel, and
+    the margin leaves room for the widest of them."""
+    by_task = with_drops(make_by_task(5), {"coordination": [3, 0, 5, 9, 1]})
+    for fig, table, form in (
+        (on_time_figure(by_task, "x"), _on_time_table(by_task), "{:.0f} %"),
+        (dropped_figure(by_task, "x"), dropped_table(by_task), "{:.1f}"),
+    ):
+        ax = fig.axes[0]
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        values = [t for t in ax.texts if t.get_position()[0] == 1]
+        assert [t.get_text() for t in values] == [form.format(m) for m in table["mean"]]
+        assert [t.get_position()[1] for t in values] == list(range(len(table)))
+        panel = ax.get_window_extent(renderer)
+        for text in values:
+            box = text.get_window_extent(renderer)
+            assert panel.x1 < box.x0 and box.x1 <= fig.bbox.x1, text.get_text()
+
+
 # --- with the simulator: absence on and off ------------------------------------------------------
 
 
@@ -473,8 +510,8 @@ def test_staff_and_stress_without_absence(tmp_path: Path, absence_off: Results) 
     assert table["caseworkers_present"].to_numpy() == pytest.approx(staff.to_numpy())
     assert (absence_off.by_task["triaged"] == 0).all()
     paths = [
-        _save(staff_by_absence_figure(weekly, "x", None), tmp_path / "staff.png"),
-        _save(stress_figure(weekly, "x", None, 2.0), tmp_path / "stress.png"),
+        save(staff_by_absence_figure(weekly, "x", None), tmp_path / "staff.png"),
+        save(stress_figure(weekly, "x", None, 2.0), tmp_path / "stress.png"),
     ]
     assert_valid_pngs(paths)
 

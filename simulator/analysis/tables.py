@@ -78,13 +78,21 @@ def weekly_bands(weekly: pd.DataFrame, metric: str, *, scale: float = 1.0) -> pd
     `weekly` is the long table (replication, date, metric, value); values are multiplied by
     `scale` (100 for a share in per cent). An unknown `metric` raises KeyError naming the
     known ones."""
+    dates, bands = weekly_band_columns(weekly, metric, scale=scale)
+    return pd.DataFrame({"date": dates, **bands})
+
+
+def weekly_band_columns(
+    weekly: pd.DataFrame, metric: str, *, scale: float = 1.0
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """`weekly_bands` as its dates and its other columns by name, no table made: a figure
+    puts the series it draws in tables of its own."""
     rows = weekly[weekly["metric"] == metric]
     if rows.empty:
         known = ", ".join(sorted(weekly["metric"].unique()))
         raise KeyError(f"no weekly metric {metric!r}; known: {known}")
     dates, values = _date_grid(rows)
-    bands = _bands(values, share=metric in WEEKLY_SHARES, scale=scale)
-    return pd.DataFrame({"date": dates, **bands})
+    return dates, _bands(values, share=metric in WEEKLY_SHARES, scale=scale)
 
 
 def _date_grid(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -36,13 +36,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FixedFormatter, FixedLocator, PercentFormatter
 
 from simulator.analysis.mechanisms import Mechanism
 from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.standards import CASELOAD_BAND
 from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
-from simulator.analysis.tables import monthly_counts, weekly_bands
+from simulator.analysis.tables import monthly_counts, weekly_band_columns
 from simulator.reporting import png
 from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, Planner, draw_figures
 from simulator.reporting.text import POINT, fit_title, text_width, wrap
@@ -51,7 +51,8 @@ if TYPE_CHECKING:
     from simulator.experiments.executors import Executor
 
 DPI = 150
-PNG_COMPRESSION = 3  # zlib's level (`_save`)
+T = TypeVar("T", Path, BinaryIO)
+PNG_COMPRESSION = 3  # zlib's level (`save`)
 LINE_COLOUR = "#1f5fa8"
 SECONDARY_COLOUR = "#6b6b6b"
 BAND_COLOUR = "#2e9e4f"
@@ -85,15 +86,20 @@ CI_LABEL = "95 % CI of the mean"
 TASK_RANGE_LABEL = "8 runs in 10 (10th–90th pct.): one municipality's range"
 
 
+# `_series`' columns and the `weekly_bands` columns they are
+SERIES_COLUMNS = {"mean": "mean", "low": "ci_low", "high": "ci_high", "p10": "p10", "p90": "p90"}
+
+
 def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFrame:
     """One metric as a frame indexed by date with columns mean, low, high (the 95 % interval
     of the mean) and p10, p90 (the range of the runs), from `weekly_bands`; empty where the
     metric is missing."""
-    if not (weekly["metric"] == metric).any():
-        return pd.DataFrame(columns=["mean", "low", "high", "p10", "p90"], dtype=float)
-    bands = weekly_bands(weekly, metric, scale=scale).set_index("date")
-    bands = bands.rename(columns={"ci_low": "low", "ci_high": "high"})
-    return bands[["mean", "low", "high", "p10", "p90"]]
+    try:
+        dates, bands = weekly_band_columns(weekly, metric, scale=scale)
+    except KeyError:
+        return pd.DataFrame(columns=list(SERIES_COLUMNS), dtype=float)
+    columns = {ours: bands[theirs] for ours, theirs in SERIES_COLUMNS.items()}
+    return pd.DataFrame(columns, index=pd.Index(dates, name="date"))
 
 
 def _replications(table: pd.DataFrame) -> int:
@@ -135,6 +141,8 @@ EDGE = 0.1  # inch between the outermost text and the figure's edge
 GAP = 0.15  # inch between stacked panels, and between a title and what is under it
 LINE = 1.25  # height of a line of text over its font size
 TITLE_SIZE, NOTE_SIZE, LEGEND_SIZE = 13.0, 8.0, 9.0
+VALUE_SIZE = 10.0  # a bar's value, right of the panel (`_value_labels`)
+VALUE_PAD = 3.5  # points between the panel and the values: matplotlib's tick label pad
 SMALLEST_TITLE = 10.0  # a long scenario name shrinks the title to this, then wraps it
 LEGEND_COLUMNS = 3
 # matplotlib's legend geometry (rcParams' defaults), in font sizes: handle, handle to text,
@@ -217,11 +225,10 @@ def _lay_out_time_figure(fig: Figure, axes: list[Axes], legend_rows: int) -> Non
     _lay_out(fig, top=_title_room(fig) + legend_room, bottom=bottom, right=0.25)
 
 
-def _lay_out_bar_figure(fig: Figure, ax: Axes) -> None:
-    """Margins of a bar figure: task names on the left, values on the right, the legend
-    (one row, where there is one) between the title and the bars."""
-    values = [other for other in fig.axes if other is not ax]
-    right = max((_tick_room(v.yaxis) for v in values), default=0.0)
+def _lay_out_bar_figure(fig: Figure, ax: Axes, values: list[str]) -> None:
+    """Margins of a bar figure: task names on the left, `values` (`_value_labels`) on the
+    right, the legend (one row, where there is one) between the title and the bars."""
+    right = _value_room(values)
     bottom = _note_room() + _tick_room(ax.xaxis) + _label_room(ax.xaxis)
     legend = LEGEND_SIZE * (LINE + 1.0) * POINT if ax.get_legend() is not None else 0.0
     _lay_out(fig, top=_title_room(fig) + legend, bottom=bottom, right=right)
@@ -422,13 +429,36 @@ def _method_note(n: int, per: str = "week") -> str:
     )
 
 
-def _save(fig: Figure, path: Path) -> Path:
-    """Write `fig` as a PNG at the planner resolution and return the path: the pixels
-    `savefig` draws, encoded by `png.save` (unfiltered rows at zlib's level 3: 0.09-0.11 s for
-    the seven figures, against 0.25-0.27 s for Pillow's encoder, whose search for the best
-    filter of each row gains nothing on these figures)."""
-    png.save(fig, path, DPI, PNG_COMPRESSION)
-    return path
+def save(fig: Figure, target: T) -> T:
+    """Write `fig` as a PNG at the planner resolution to `target` (a path or a binary
+    file), returned: the pixels `savefig` draws (its ticks settled first, `settle_ticks`),
+    encoded by `png.save` (unfiltered rows at zlib's level 3: 0.09-0.11 s for the seven
+    figures, against 0.25-0.27 s for Pillow's encoder, whose search for the best filter of
+    each row gains nothing on these figures)."""
+    settle_ticks(fig)
+    png.save(fig, target, DPI, PNG_COMPRESSION)
+    return target
+
+
+def settle_ticks(fig: Figure) -> None:
+    """Fix every axis of the finished `fig` to the major ticks and labels its locator and
+    formatter give now, and leave an axis label that is empty where it is: the same
+    pixels, drawn in less time. Drawing an axis, matplotlib asks its locator and
+    formatter afresh three times (for the ticks, the label's place and the frame's
+    extent; a date locator steps through the calendar each time) and measures the tick
+    labels to place a label even where there is none. Call it once the figure is laid out
+    and its limits are final, just before drawing it."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not isinstance(axis.get_major_locator(), FixedLocator):
+                ticks = axis.get_majorticklocs()
+                formatter = axis.get_major_formatter()
+                labels = FixedFormatter(formatter.format_ticks(ticks))
+                labels.set_offset_string(formatter.get_offset())  # as the formatter left it
+                axis.set_major_locator(FixedLocator(ticks))
+                axis.set_major_formatter(labels)
+            if not axis.label.get_text():
+                axis.set_label_coords(0, 0)  # where does not matter: there is nothing to place
 
 
 # --- the figures ---------------------------------------------------------------------------------
@@ -716,14 +746,17 @@ def plain_text(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
-def _value_axis(ax: Axes, y: np.ndarray, labels: list[str]) -> None:
-    """Print each bar's value on a right-hand axis, clear of bars and error bars."""
-    right = ax.twinx()
-    right.set_ylim(ax.get_ylim())
-    right.set_yticks(y, labels)
-    right.tick_params(axis="y", length=0, labelsize=10)
-    for spine in right.spines.values():
-        spine.set_visible(False)
+def _value_labels(ax: Axes, y: np.ndarray, labels: list[str]) -> None:
+    """Print each bar's value right of the panel, clear of bars and error bars, where a
+    right-hand axis would put its tick labels (without the cost of one)."""
+    place, vertical, horizontal = ax.get_yaxis_text2_transform(VALUE_PAD)
+    for at, label in zip(y, labels, strict=True):
+        ax.text(1, at, label, transform=place, va=vertical, ha=horizontal, fontsize=VALUE_SIZE)
+
+
+def _value_room(labels: list[str]) -> float:
+    """Inches right of the panel that value labels (`_value_labels`) take."""
+    return max((VALUE_PAD * POINT + text_width(t, VALUE_SIZE) for t in labels), default=0.0)
 
 
 def _bar_figure(heading: str, rows: int) -> tuple[Figure, Axes]:
@@ -742,16 +775,16 @@ def _task_bars(
     value: str,
     counted: tuple[str, str],
     empty: str,
-) -> None:
+) -> list[str]:
     """Bars of a `_task_means` table: the mean, the range of the runs (`p10` to `p90`,
     hatched) and the 95 % interval of the mean (error bars), said apart in a legend and
     the note; each value (format `value`) on the right; `counted` is how the count is named
     beside each task type and in the note, e.g. ("due", "tasks falling due"). An empty
-    table gives the text `empty` instead."""
+    table gives the text `empty` instead. Returns the values as printed."""
     if table.empty:
         ax.set_yticks([])
         ax.text(0.5, 0.5, empty, ha="center", va="center", transform=ax.transAxes)
-        return
+        return []
     y = np.arange(len(table))
     kinds = table["statutory"].astype(bool)
     height = 0.65
@@ -780,7 +813,8 @@ def _task_bars(
     if kinds.any() and not kinds.all():
         ax.axhline(int((~kinds).sum()) - 0.5, color="black", linewidth=0.8)
     ax.set_ylim(-0.6, len(table) - 0.4)
-    _value_axis(ax, y, ["–" if np.isnan(m) else value.format(m) for m in table["mean"]])
+    values = ["–" if np.isnan(m) else value.format(m) for m in table["mean"]]
+    _value_labels(ax, y, values)
     ax.grid(True, axis="x", color="#e3e3e3", linewidth=0.8)
     ax.set_axisbelow(True)
     if n_runs <= 1:
@@ -790,6 +824,7 @@ def _task_bars(
             " Hatched: 8 runs in 10, the range one municipality may see." if has_range else ""
         )
     _note(fig, f"{note} In brackets: {counted[1]} per run.")
+    return values
 
 
 def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
@@ -802,7 +837,7 @@ def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
     ax.xaxis.set_major_formatter(PercentFormatter(100, decimals=0, symbol=" %"))
     ax.set_xlabel("share done on time (measurement window)")
     empty = "no task fell due in the measurement window"
-    _task_bars(
+    values = _task_bars(
         fig,
         ax,
         table,
@@ -811,7 +846,7 @@ def on_time_figure(by_task: pd.DataFrame, title: str) -> Figure:
         ("due", "tasks falling due"),
         empty,
     )
-    _lay_out_bar_figure(fig, ax)
+    _lay_out_bar_figure(fig, ax, values)
     return fig
 
 
@@ -821,7 +856,7 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
     fig, ax = _bar_figure(f"{title}: optional tasks dropped by triage", len(table))
     ax.set_xlabel("optional tasks dropped per run (created in the measurement window)")
     empty = "no optional task created in the measurement window was dropped"
-    _task_bars(
+    values = _task_bars(
         fig,
         ax,
         table,
@@ -831,7 +866,7 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
         empty,
     )
     ax.set_xlim(left=0)
-    _lay_out_bar_figure(fig, ax)
+    _lay_out_bar_figure(fig, ax, values)
     return fig
 
 
@@ -840,7 +875,7 @@ def dropped_figure(by_task: pd.DataFrame, title: str) -> Figure:
 
 def draw_planner_figure(planner: Planner, name: str, path: Path) -> Path:
     """Draw the planner figure written as file `name` and write it at `path`."""
-    return _save(planner_figure(planner, name), path)
+    return save(planner_figure(planner, name), path)
 
 
 def planner_figure(planner: Planner, name: str) -> Figure:
@@ -920,4 +955,4 @@ def comparison_figure(
 def write_comparison_figure(path: Path, *args: object, **kwargs: object) -> Path:
     """Write `comparison_figure(...)` as a PNG at `path`."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    return _save(comparison_figure(*args, **kwargs), Path(path))  # type: ignore[arg-type]
+    return save(comparison_figure(*args, **kwargs), Path(path))  # type: ignore[arg-type]
