@@ -170,7 +170,7 @@ def artists(rounds: int) -> None:
         spent.clear()
         started = time.perf_counter()
         for figure in made:
-            figures.settle_ticks(figure)
+            png.settle_ticks(figure)
             png.pixels(figure, figures.DPI)
         total = time.perf_counter() - started
         if k:

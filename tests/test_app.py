@@ -1055,3 +1055,55 @@ def test_the_guess_is_locked_then_shown_beside_the_answer(app: AppTest) -> None:
     assert len(log) == 1 and log["guess"].iloc[0] == 50.0
     next(b for b in at.button if b.label == "New round").click().run()
     assert not at.number_input(key="predict-guess").disabled
+
+
+def test_the_app_shows_the_pixels_savefig_draws() -> None:
+    """`figures.image`, which the pages show, draws what matplotlib's `savefig` draws at
+    the app's resolution, in less time: the same pixels, for a time figure with its bands
+    and the DS band, the hockey stick and the differences."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from simulator.app import figures
+    from simulator.app.show import FIGURE_DPI
+
+    weeks = pd.date_range("2015-01-04", periods=30, freq="7D")
+    level = np.linspace(30.0, 60.0, len(weeks))
+    bands = pd.DataFrame({"date": weeks, "mean": level, "ci_low": level - 2, "ci_high": level + 2,
+                          "p10": level - 5, "p90": level + 5, "replications": 10})  # fmt: skip
+    made = [
+        lambda: figures.time_figure(
+            [
+                figures.Panel("Caseload", "cases", [figures.Line("A", bands)], ds_band=True),
+                figures.Panel(
+                    "Backlog", "hours", [figures.Line("B", bands, figures.B_COLOUR, "--")]
+                ),
+            ],
+            title="t",
+        ),
+        lambda: figures.hockey_figure(
+            None,
+            [figures.Point(x=0.5, y=5.0, replications=3), figures.Point(x=0.9, y=40.0)],
+            figures.Point(x=0.8, y=20.0, y_low=10.0, y_high=30.0, replications=3),
+            title="t",
+        ),
+        lambda: figures.differences_figure(
+            pd.DataFrame(
+                {
+                    "label": ["Backlog (hours)"],
+                    "difference": [-60.0],
+                    "ci_low": [-90.0],
+                    "ci_high": [-30.0],
+                    "verdict": ["B lower"],
+                }
+            ),
+            title="B − A",
+        ),
+    ]
+    for make in made:
+        buffer = io.BytesIO()
+        make().savefig(buffer, format="png", dpi=FIGURE_DPI)
+        drawn = np.asarray(Image.open(io.BytesIO(figures.image(make(), FIGURE_DPI))))
+        assert np.array_equal(drawn, np.asarray(Image.open(buffer)))

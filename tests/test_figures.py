@@ -40,7 +40,6 @@ from simulator.reporting.figures import (
     on_time_figure,
     planner_figure,
     save,
-    settle_ticks,
     staff_by_absence_figure,
     staff_table,
     stress_figure,
@@ -414,14 +413,14 @@ def test_titles_and_legends_fit_at_any_allowed_name_length(name: str) -> None:
 
 
 def test_settled_ticks_draw_the_same_pixels_as_matplotlib_finding_them() -> None:
-    """`settle_ticks` (which `save` calls) fixes each axis to the ticks and labels its
+    """`png.settle_ticks` (which `save` calls) fixes each axis to the ticks and labels its
     locator and formatter give: the figures' pixels are those drawn without it."""
     weekly, by_task = make_weekly(3), with_drops(make_by_task(3), {"coordination": [3, 0, 5]})
     planner = Planner(weekly, by_task, "x", WARMUP_END, stress_threshold=2.0)
     for name in planner.names():
         found = png.pixels(planner_figure(planner, name), DPI)
         settled = planner_figure(planner, name)
-        settle_ticks(settled)
+        png.settle_ticks(settled)
         assert all(isinstance(a.get_major_locator(), FixedLocator)
                    for ax in settled.axes for a in (ax.xaxis, ax.yaxis))  # fmt: skip
         assert np.array_equal(png.pixels(settled, DPI), found), name

@@ -36,7 +36,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedFormatter, FixedLocator, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 from simulator.analysis.mechanisms import Mechanism
 from simulator.analysis.metrics.counts import WINDOW
@@ -431,34 +431,13 @@ def _method_note(n: int, per: str = "week") -> str:
 
 def save(fig: Figure, target: T) -> T:
     """Write `fig` as a PNG at the planner resolution to `target` (a path or a binary
-    file), returned: the pixels `savefig` draws (its ticks settled first, `settle_ticks`),
+    file), returned: the pixels `savefig` draws (its ticks settled first, `png.settle_ticks`),
     encoded by `png.save` (unfiltered rows at zlib's level 3: 0.09-0.11 s for the seven
     figures, against 0.25-0.27 s for Pillow's encoder, whose search for the best filter of
     each row gains nothing on these figures)."""
-    settle_ticks(fig)
+    png.settle_ticks(fig)
     png.save(fig, target, DPI, PNG_COMPRESSION)
     return target
-
-
-def settle_ticks(fig: Figure) -> None:
-    """Fix every axis of the finished `fig` to the major ticks and labels its locator and
-    formatter give now, and leave an axis label that is empty where it is: the same
-    pixels, drawn in less time. Drawing an axis, matplotlib asks its locator and
-    formatter afresh three times (for the ticks, the label's place and the frame's
-    extent; a date locator steps through the calendar each time) and measures the tick
-    labels to place a label even where there is none. Call it once the figure is laid out
-    and its limits are final, just before drawing it."""
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if not isinstance(axis.get_major_locator(), FixedLocator):
-                ticks = axis.get_majorticklocs()
-                formatter = axis.get_major_formatter()
-                labels = FixedFormatter(formatter.format_ticks(ticks))
-                labels.set_offset_string(formatter.get_offset())  # as the formatter left it
-                axis.set_major_locator(FixedLocator(ticks))
-                axis.set_major_formatter(labels)
-            if not axis.label.get_text():
-                axis.set_label_coords(0, 0)  # where does not matter: there is nothing to place
 
 
 # --- the figures ---------------------------------------------------------------------------------

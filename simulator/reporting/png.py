@@ -12,6 +12,10 @@ the RGBA pixels `savefig` writes with matplotlib's default `savefig.*` settings,
 same physical resolution and "Software" text. Those settings in a user's matplotlibrc
 (a transparent or coloured background, a tight bounding box) do not apply: the figures
 look the same on every machine.
+
+`settle_ticks`, called on a finished figure before it is drawn, fixes its axes to the
+ticks matplotlib would find for them, which it otherwise finds three times an axis as
+it draws: the same pixels in less time (the run's figures and the app's).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedFormatter, FixedLocator
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RGBA_8BIT = (8, 6)  # bit depth, colour type 6: red, green, blue, alpha
@@ -90,3 +95,24 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
     """One PNG chunk: its length, type, body and the CRC-32 of type and body."""
     crc = zlib.crc32(body, zlib.crc32(kind))
     return b"".join((struct.pack(">I", len(body)), kind, body, struct.pack(">I", crc)))
+
+
+def settle_ticks(fig: Figure) -> None:
+    """Fix every axis of the finished `fig` to the major ticks and labels its locator and
+    formatter give now, and leave an axis label that is empty where it is: the same
+    pixels, drawn in less time. Drawing an axis, matplotlib asks its locator and
+    formatter afresh three times (for the ticks, the label's place and the frame's
+    extent; a date locator steps through the calendar each time) and measures the tick
+    labels to place a label even where there is none. Call it once the figure is laid out
+    and its limits are final, just before drawing it."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not isinstance(axis.get_major_locator(), FixedLocator):
+                ticks = axis.get_majorticklocs()
+                formatter = axis.get_major_formatter()
+                labels = FixedFormatter(formatter.format_ticks(ticks))
+                labels.set_offset_string(formatter.get_offset())  # as the formatter left it
+                axis.set_major_locator(FixedLocator(ticks))
+                axis.set_major_formatter(labels)
+            if not axis.label.get_text():
+                axis.set_label_coords(0, 0)  # where does not matter: there is nothing to place
