@@ -5,7 +5,8 @@ replications once, then times, over `--rounds` rounds (the first untimed), build
 seven planner figures (`simulator.reporting.figures.planner_figure`), drawing and encoding
 them as PNG (`simulator.reporting.png`), and `weekly_bands` of every weekly series; and
 PNG encoding of the drawn figures at zlib levels 1, 3 and 6, by Pillow's encoder (as
-matplotlib's `savefig` uses it) and by `png.encode`. Prints medians and the fastest
+matplotlib's `savefig` uses it) and by `png.encode`; and a figure at the app's 100 dpi by
+`savefig` and by `png.save`. Prints medians and the fastest
 round. To compare two trees, run it with each in turn (``PYTHONPATH=OTHER_TREE python
 benchmarks/...``): the machine is shared, so alternate them and compare medians.
 
@@ -17,6 +18,10 @@ one round of building, drawing and encoding the seven figures, with valgrind's c
 (a few minutes; steady where the machine's speed is not): two children load the same
 tables, draw the figures once untimed and then one or three rounds; the difference of
 their counts, halved, is a round's. Run it under each build (``PYTHONPATH=``) to compare.
+
+``python benchmarks/bench_figures.py --first [--rounds N]`` instead draws one figure
+three times in each of N children forked as the run forks its figure workers, and prints
+the wall time and page faults of each drawing: what a worker's first figure costs more.
 
 ``python benchmarks/bench_figures.py --compare A B`` decodes every PNG under folder A and
 its namesake under B and says whether their pixels are identical (exit 1 if any differ):
@@ -124,6 +129,75 @@ def timings(rounds: int) -> None:
                 spent.append(time.perf_counter() - started)
             print(f"  PNG by {name:10} at zlib level {level}: {statistics.median(spent):.3f} s "
                   f"for the {len(pixels)}, {size / 1e6:.2f} MB")  # fmt: skip
+    app_dpi(planner, rounds)
+
+
+def app_dpi(planner: object, rounds: int) -> None:
+    """Drawing and encoding each figure at the app's 100 dpi, by `savefig` (as the app did)
+    and by `png.save` (ticks settled, rows unfiltered; as `simulator.app.figures.image`
+    does), figures built anew for each, in turn: median milliseconds a figure."""
+    from simulator.app.show import FIGURE_DPI
+    from simulator.reporting import figures, png
+
+    ways = {
+        "savefig": lambda fig, out: fig.savefig(out, format="png", dpi=FIGURE_DPI),
+        "png.save": lambda fig, out: png.save(fig, out, FIGURE_DPI),
+    }
+    spent: dict[str, list[float]] = {way: [] for way in ways}
+    names = planner.names()  # type: ignore[attr-defined]
+    for k in range(rounds + 1):
+        for way, draw in ways.items():
+            total = 0.0
+            for name in names:
+                figure = figures.planner_figure(planner, name)  # type: ignore[arg-type]
+                started = time.perf_counter()
+                draw(figure, io.BytesIO())
+                total += time.perf_counter() - started
+            if k:
+                spent[way].append(total / len(names))
+    print(f"  at the app's {FIGURE_DPI} dpi, drawing and PNG a figure: " + ", ".join(
+        f"{way} {1000 * statistics.median(s):.0f} ms" for way, s in spent.items()))  # fmt: skip
+
+
+def first_figure(repeats: int) -> None:
+    """What a figure worker's first figure costs more than its next: in children forked
+    from this process (as `caseload run` forks its figure workers, with the collector's
+    objects frozen), one figure drawn three times; the wall time and the page faults
+    (minor: mostly memory shared with this process copied as Python touches it) of each."""
+    import gc
+    import resource
+
+    from simulator.reporting import figures
+
+    _, planner = _baseline()
+    name = "utilisation.png"
+    gc.freeze()
+    rows: list[list[tuple[float, int]]] = []
+    for _ in range(repeats):
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # the child: draw, report through the pipe, leave at once
+            out = []
+            for _ in range(3):
+                faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                started = time.perf_counter()
+                figures.save(figures.planner_figure(planner, name), io.BytesIO())
+                faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+                out.append(f"{time.perf_counter() - started} {faults}")
+            os.write(write, " ".join(out).encode())
+            os._exit(0)
+        os.close(write)
+        os.waitpid(child, 0)
+        values = os.read(read, 1000).split()
+        os.close(read)
+        rows.append([(float(values[i]), int(values[i + 1])) for i in range(0, 6, 2)])
+    print(f"{name} drawn three times in each of {repeats} forked children: median")
+    for draw in range(3):
+        seconds = statistics.median(row[draw][0] for row in rows)
+        faults = statistics.median(row[draw][1] for row in rows)
+        print(f"  drawing {draw + 1}: {1000 * seconds:.0f} ms, {faults:,.0f} page faults")
+    extra = statistics.median(row[0][0] - row[1][0] for row in rows)
+    print(f"  the first costs {1000 * extra:.0f} ms more than the second")
 
 
 # the kinds of artist whose drawing `artists` times (each one's own and its parts')
@@ -246,6 +320,8 @@ def main() -> int:
                         help="compare the pixels of the PNGs under A and B instead")  # fmt: skip
     parser.add_argument("--artists", action="store_true",
                         help="where the drawing goes, by kind of artist, instead")  # fmt: skip
+    parser.add_argument("--first", action="store_true",
+                        help="a forked worker's first figure against its next instead")  # fmt: skip
     parser.add_argument("--instructions", action="store_true",
                         help="count a round's instructions with valgrind instead")  # fmt: skip
     parser.add_argument("--count-child", nargs=2, metavar=("TABLES", "ROUNDS"),
@@ -255,6 +331,9 @@ def main() -> int:
         return count_child(Path(args.count_child[0]), int(args.count_child[1]))
     if args.instructions:
         return instructions()
+    if args.first:
+        first_figure(max(args.rounds, 3))
+        return 0
     if args.compare:
         return compare(*args.compare)
     if args.artists:

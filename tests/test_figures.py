@@ -413,7 +413,7 @@ def test_titles_and_legends_fit_at_any_allowed_name_length(name: str) -> None:
 
 
 def test_settled_ticks_draw_the_same_pixels_as_matplotlib_finding_them() -> None:
-    """`png.settle_ticks` (which `save` calls) fixes each axis to the ticks and labels its
+    """`png.settle_ticks` (which `png.save` calls) fixes each axis to the ticks and labels its
     locator and formatter give: the figures' pixels are those drawn without it."""
     weekly, by_task = make_weekly(3), with_drops(make_by_task(3), {"coordination": [3, 0, 5]})
     planner = Planner(weekly, by_task, "x", WARMUP_END, stress_threshold=2.0)

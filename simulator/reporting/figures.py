@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
+import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -94,10 +95,9 @@ def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFra
     """One metric as a frame indexed by date with columns mean, low, high (the 95 % interval
     of the mean) and p10, p90 (the range of the runs), from `weekly_bands`; empty where the
     metric is missing."""
-    try:
-        dates, bands = weekly_band_columns(weekly, metric, scale=scale)
-    except KeyError:
+    if not (weekly["metric"] == metric).any():
         return pd.DataFrame(columns=list(SERIES_COLUMNS), dtype=float)
+    dates, bands = weekly_band_columns(weekly, metric, scale=scale)
     columns = {ours: bands[theirs] for ours, theirs in SERIES_COLUMNS.items()}
     return pd.DataFrame(columns, index=pd.Index(dates, name="date"))
 
@@ -142,7 +142,6 @@ GAP = 0.15  # inch between stacked panels, and between a title and what is under
 LINE = 1.25  # height of a line of text over its font size
 TITLE_SIZE, NOTE_SIZE, LEGEND_SIZE = 13.0, 8.0, 9.0
 VALUE_SIZE = 10.0  # a bar's value, right of the panel (`_value_labels`)
-VALUE_PAD = 3.5  # points between the panel and the values: matplotlib's tick label pad
 SMALLEST_TITLE = 10.0  # a long scenario name shrinks the title to this, then wraps it
 LEGEND_COLUMNS = 3
 # matplotlib's legend geometry (rcParams' defaults), in font sizes: handle, handle to text,
@@ -431,11 +430,10 @@ def _method_note(n: int, per: str = "week") -> str:
 
 def save(fig: Figure, target: T) -> T:
     """Write `fig` as a PNG at the planner resolution to `target` (a path or a binary
-    file), returned: the pixels `savefig` draws (its ticks settled first, `png.settle_ticks`),
-    encoded by `png.save` (unfiltered rows at zlib's level 3: 0.09-0.11 s for the seven
-    figures, against 0.25-0.27 s for Pillow's encoder, whose search for the best filter of
-    each row gains nothing on these figures)."""
-    png.settle_ticks(fig)
+    file), returned: the pixels `savefig` draws, encoded by `png.save` (ticks settled,
+    unfiltered rows at zlib's level 3: 0.09-0.11 s for the seven figures' encoding,
+    against 0.25-0.27 s for Pillow's, whose search for the best filter of each row gains
+    nothing on these figures)."""
     png.save(fig, target, DPI, PNG_COMPRESSION)
     return target
 
@@ -728,14 +726,20 @@ def plain_text(text: object) -> str:
 def _value_labels(ax: Axes, y: np.ndarray, labels: list[str]) -> None:
     """Print each bar's value right of the panel, clear of bars and error bars, where a
     right-hand axis would put its tick labels (without the cost of one)."""
-    place, vertical, horizontal = ax.get_yaxis_text2_transform(VALUE_PAD)
+    place, vertical, horizontal = ax.get_yaxis_text2_transform(_value_pad())
     for at, label in zip(y, labels, strict=True):
         ax.text(1, at, label, transform=place, va=vertical, ha=horizontal, fontsize=VALUE_SIZE)
 
 
 def _value_room(labels: list[str]) -> float:
     """Inches right of the panel that value labels (`_value_labels`) take."""
-    return max((VALUE_PAD * POINT + text_width(t, VALUE_SIZE) for t in labels), default=0.0)
+    return max((_value_pad() * POINT + text_width(t, VALUE_SIZE) for t in labels), default=0.0)
+
+
+def _value_pad() -> float:
+    """Points between the panel and the value labels: a y tick label's pad, as a right-hand
+    axis without tick marks would leave."""
+    return float(matplotlib.rcParams["ytick.major.pad"])
 
 
 def _bar_figure(heading: str, rows: int) -> tuple[Figure, Axes]:

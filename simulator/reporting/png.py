@@ -13,9 +13,9 @@ same physical resolution and "Software" text. Those settings in a user's matplot
 (a transparent or coloured background, a tight bounding box) do not apply: the figures
 look the same on every machine.
 
-`settle_ticks`, called on a finished figure before it is drawn, fixes its axes to the
-ticks matplotlib would find for them, which it otherwise finds three times an axis as
-it draws: the same pixels in less time (the run's figures and the app's).
+Before drawing, `save` fixes the figure's axes to the ticks matplotlib would find for
+them (`settle_ticks`), which it otherwise finds three times an axis as it draws: the
+same pixels in less time. So it is for a finished figure (the run's figures, the app's).
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ IDAT_BYTES = 1 << 20  # the compressed rows go in chunks of at most this (a chun
 
 
 def save(fig: Figure, target: str | Path | BinaryIO, dpi: float, level: int = 3) -> None:
-    """Draw `fig` at `dpi` and write it as a PNG to `target`, a path or a binary file,
-    with the rows compressed at zlib's `level`; the file is written once the image is
-    encoded, not before."""
+    """Draw the finished `fig` at `dpi` (its ticks settled first: `settle_ticks`) and
+    write it as a PNG to `target`, a path or a binary file, with the rows compressed at
+    zlib's `level`; the file is written once the image is encoded, not before."""
+    settle_ticks(fig)
     data = encode(pixels(fig, dpi), dpi, level)
     if isinstance(target, (str, Path)):
         Path(target).write_bytes(data)
