@@ -15,6 +15,8 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from levers import plain_office
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -545,3 +547,42 @@ def test_console_shows_workforce_lines_only_where_they_mean_something(
     # sick leave is off: said so, not shown as a zero that reads as a finding
     assert re.search(r"Sick days per caseworker-year +off \(sick leave is not modelled\)", off)
     assert re.search(r"Sick days per caseworker-year +\d+\.\d", on)  # on: a number
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.0, 1.0, np.nan])), min_size=1
+    ),
+    counts=st.lists(st.one_of(st.integers(0, 40).map(float), st.just(np.nan)), min_size=1),
+    rows=st.lists(st.tuples(st.integers(0, 6), st.booleans()), max_size=90),
+    share=st.booleans(),
+)
+def test_task_means_are_a_group_by_of_each_task_type_bit_for_bit(
+    values: list[float], counts: list[float], rows: list[tuple[int, bool]], share: bool
+) -> None:
+    """The bars' numbers, taken for all task types together, are what a group-by of each
+    type's rows through the statistics gives, exactly: NaN shares and counts, types with
+    one row, a type's statutory flag from its first row."""
+    from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
+    from simulator.reporting.figures import _task_means
+
+    table = pd.DataFrame(
+        {
+            "task": [f"type {t}" for t, _ in rows],
+            "statutory": [kind for _, kind in rows],
+            "value": [values[i % len(values)] for i in range(len(rows))],
+            "n": [counts[i % len(counts)] for i in range(len(rows))],
+        }
+    )
+    got = _task_means(table, "value", "n", scale=100.0, share=share)
+    want = []
+    for task, group in table.groupby("task", sort=False):
+        mean, low, high = (share_ci if share else nonnegative_ci)(group["value"].to_numpy())
+        p10, p90 = percentile_range(group["value"].to_numpy())
+        want.append({"task": task, "mean": float(mean) * 100.0, "low": float(low) * 100.0,
+                     "high": float(high) * 100.0, "count": float(group["n"].mean()),
+                     "p10": float(p10) * 100.0, "p90": float(p90) * 100.0,
+                     "statutory": bool(group["statutory"].iloc[0])})  # fmt: skip
+    expected = pd.DataFrame(want, columns=list(got.columns))
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)

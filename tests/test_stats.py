@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from simulator.analysis.stats import T95, mean_ci, percentile_range, t_interval, t_quantile
@@ -120,3 +123,47 @@ def test_a_value_never_reached_counts_as_beyond_every_other() -> None:
     finite = np.random.default_rng(3).normal(size=(5, 9))
     assert np.array_equal(np.stack(percentile_range(finite, axis=1)),
                           np.percentile(finite, [10, 90], axis=1))  # fmt: skip
+
+
+_VALUE = st.one_of(
+    st.floats(0.0, 1.0),  # a share, or a small count
+    st.floats(-1e6, 1e6, allow_subnormal=False),
+    st.sampled_from([0.0, 1.0, np.nan, np.inf, 1.0000000000000142]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    replications=st.integers(0, 12),
+    values=st.lists(_VALUE, min_size=1, max_size=64),
+    missing=st.sets(st.integers(0, 200), max_size=30),
+    order=st.randoms(use_true_random=False),
+)
+def test_summarise_gives_each_metric_the_statistics_of_its_values_alone(
+    replications: int, values: list[float], missing: set[int], order: object
+) -> None:
+    """`summarise` takes the metrics together (a row each of one array); its numbers are
+    those of each metric's values taken alone, in the table's order, by the functions of
+    this module, bit for bit: with NaN, inf, values past a share's bounds, a metric missing
+    from some replications or from all, and rows of a metric it does not know."""
+    from simulator.analysis.metrics import SUMMARY_METRICS
+    from simulator.analysis.stats import nonnegative_ci, share_ci
+    from simulator.analysis.tables import summarise
+
+    rows = [
+        (rep, metric.name, values[(rep * 7 + k) % len(values)])
+        for rep in range(replications)
+        for k, metric in enumerate(SUMMARY_METRICS)
+        if (rep * len(SUMMARY_METRICS) + k) not in missing
+    ] + [(0, "not_a_metric", 3.0)]
+    order.shuffle(rows)  # type: ignore[attr-defined]
+    table = pd.DataFrame(rows, columns=["replication", "metric", "value"])
+    summary = summarise(table).set_index("metric")
+    for metric in SUMMARY_METRICS:
+        alone = table.loc[table["metric"] == metric.name, "value"].to_numpy(dtype=float)
+        interval = share_ci if metric.unit == "share" else nonnegative_ci
+        want = [*interval(alone), *percentile_range(alone)]
+        got = summary.loc[metric.name, ["mean", "ci_low", "ci_high", "p10", "p90"]]
+        assert np.array_equal(np.array(want, dtype=float), got.to_numpy(dtype=float),
+                              equal_nan=True), metric.name  # fmt: skip
+        assert summary.loc[metric.name, "replications"] == np.count_nonzero(~np.isnan(alone))

@@ -205,6 +205,31 @@ def percentile_range(
     return lo.reshape(x.shape[:-1]), hi.reshape(x.shape[:-1])
 
 
+def column_statistics(
+    columns: list[np.ndarray], shares: list[bool]
+) -> list[tuple[float, float, float, float, float, int]]:
+    """Per column (one quantity's values over the replications, e.g. a summary metric's):
+    its mean and 95 % interval
+    (`share_ci` where `shares` says it is a share, else `nonnegative_ci`), its 10th and
+    90th percentiles and how many values it has. The columns of the same length and kind
+    go through the statistics together, a row each: the numbers are those of each column
+    alone, bit for bit (every statistic is taken along a row, each row's sums in the
+    order of a column's), at a fraction of the time of one call a metric."""
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for i, (column, share) in enumerate(zip(columns, shares, strict=True)):
+        groups.setdefault((len(column), share), []).append(i)
+    found: dict[int, tuple[float, float, float, float, float, int]] = {}
+    for (length, share), members in groups.items():
+        grid = np.array([columns[i] for i in members], dtype=float).reshape(len(members), length)
+        mean, low, high = (share_ci if share else nonnegative_ci)(grid, axis=1)
+        p10, p90 = percentile_range(grid, axis=1)
+        counted = np.count_nonzero(~np.isnan(grid), axis=1)
+        for row, i in enumerate(members):
+            found[i] = (float(mean[row]), float(low[row]), float(high[row]),
+                        float(p10[row]), float(p90[row]), int(counted[row]))  # fmt: skip
+    return [found[i] for i in range(len(columns))]
+
+
 def _beyond(values: np.ndarray, q: float) -> float:
     """The `q`th percentile of `values`, some +inf, interpolated as numpy's default between
     the two nearest; inf where the upper of them is (an interpolation towards "never" is

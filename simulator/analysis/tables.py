@@ -12,6 +12,7 @@ task records into a table with calendar dates and task names.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 from simulator.analysis.mechanisms import mechanisms, metric_mechanisms, off_metrics
 from simulator.analysis.metrics import METRICS, SUMMARY_METRICS, WEEKLY_SHARES
 from simulator.analysis.metrics.counts import COUNT_METRICS, WINDOW
-from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
+from simulator.analysis.stats import column_statistics, nonnegative_ci, percentile_range, share_ci
 from simulator.engine.records import STATE_NAMES, RunRecord
 from simulator.scenario import Scenario
 
@@ -40,33 +41,42 @@ def summarise(per_replication: pd.DataFrame, scenario: Scenario | None = None) -
     found = mechanisms(scenario) if scenario is not None else ()
     switched = metric_mechanisms(found)
     off = off_metrics(scenario, found) if scenario is not None else {}
-    # each metric's values in the table's order, picked with numpy (pandas' selection,
-    # a mask and .loc per metric, took most of the time of a one-replication run's summary)
     names = per_replication["metric"].to_numpy(dtype=object)
     every = per_replication["value"].to_numpy(dtype=float)
-    rows = []
-    for metric in SUMMARY_METRICS:
-        values = every[names == metric.name]
+    columns = grouped_values(names, every, [metric.name for metric in SUMMARY_METRICS])
+    for i, metric in enumerate(SUMMARY_METRICS):
         if metric.unit == "share" and metric.name in off:
-            values = np.full(values.shape, np.nan)
-        interval = share_ci if metric.unit == "share" else nonnegative_ci
-        mean, low, high = (float(v) for v in interval(values))
-        p10, p90 = (float(v) for v in percentile_range(values))
-        rows.append(
-            {
-                "metric": metric.name,
-                "unit": metric.unit,
-                "mean": mean,
-                "ci_low": low,
-                "ci_high": high,
-                "p10": p10,
-                "p90": p90,
-                "replications": int(np.count_nonzero(~np.isnan(values))),
-                "mechanism": switched.get(metric.name, ""),
-                "description": METRICS[metric.name].description,
-            }
+            columns[i] = np.full(columns[i].shape, np.nan)
+    shares = [metric.unit == "share" for metric in SUMMARY_METRICS]
+    rows = [
+        {
+            "metric": metric.name,
+            "unit": metric.unit,
+            "mean": mean,
+            "ci_low": low,
+            "ci_high": high,
+            "p10": p10,
+            "p90": p90,
+            "replications": counted,
+            "mechanism": switched.get(metric.name, ""),
+            "description": METRICS[metric.name].description,
+        }
+        for metric, (mean, low, high, p10, p90, counted) in zip(
+            SUMMARY_METRICS, column_statistics(columns, shares), strict=True
         )
+    ]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def grouped_values(keys: np.ndarray, values: np.ndarray, wanted: list[Any]) -> list[np.ndarray]:
+    """The `values` of each key in `wanted` (a metric, a task type), in the order of the
+    rows they come from: `keys` says each row's; rows of other keys are left out."""
+    position = {key: i for i, key in enumerate(wanted)}
+    codes = np.fromiter((position.get(key, -1) for key in keys), np.intp, len(keys))
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(wanted)))
+    counts = np.bincount(codes[codes >= 0], minlength=len(wanted))
+    return [values[order[start : start + n]] for start, n in zip(starts, counts, strict=True)]
 
 
 def weekly_bands(weekly: pd.DataFrame, metric: str, *, scale: float = 1.0) -> pd.DataFrame:

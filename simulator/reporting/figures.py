@@ -42,8 +42,8 @@ from matplotlib.ticker import PercentFormatter
 from simulator.analysis.mechanisms import Mechanism
 from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.standards import CASELOAD_BAND
-from simulator.analysis.stats import nonnegative_ci, percentile_range, share_ci
-from simulator.analysis.tables import monthly_counts, weekly_band_columns
+from simulator.analysis.stats import column_statistics
+from simulator.analysis.tables import grouped_values, monthly_counts, weekly_band_columns
 from simulator.reporting import png
 from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, Planner, draw_figures
 from simulator.reporting.text import POINT, fit_title, text_width, wrap
@@ -672,25 +672,38 @@ def _task_means(
     90th percentiles of the replications (`p10`, `p90`: the range one municipality may
     see; NaN with fewer than two), the mean of `count` per replication (column "count"),
     and whether the type is statutory."""
+    tasks = list(pd.unique(rows["task"]))  # in the order they first come, as a group-by's
+    keys = rows["task"].to_numpy(dtype=object)
+    values = grouped_values(keys, rows[column].to_numpy(dtype=float), tasks)
+    counts = grouped_values(keys, rows[count].to_numpy(dtype=float), tasks)
+    statutory = grouped_values(keys, rows["statutory"].to_numpy(dtype=bool), tasks)
     out = []
-    for task, group in rows.groupby("task", sort=False):
-        values = group[column].to_numpy(dtype=float)
-        mean, low, high = (share_ci if share else nonnegative_ci)(values)
-        p10, p90 = percentile_range(values)
+    for task, found, n, kind in zip(
+        tasks, column_statistics(values, [share] * len(tasks)), counts, statutory, strict=True
+    ):
+        mean, low, high, p10, p90, _ = found
         out.append(
             {
                 "task": task,
-                "mean": float(mean) * scale,
-                "low": float(low) * scale,
-                "high": float(high) * scale,
-                "count": float(group[count].mean()),
-                "p10": float(p10) * scale,
-                "p90": float(p90) * scale,
-                "statutory": bool(group["statutory"].iloc[0]),
+                "mean": mean * scale,
+                "low": low * scale,
+                "high": high * scale,
+                "count": _mean_of_numbers(n),
+                "p10": p10 * scale,
+                "p90": p90 * scale,
+                "statutory": bool(kind[0]),
             }
         )
     columns = ["task", "mean", "low", "high", "count", "p10", "p90", "statutory"]
     return pd.DataFrame(out, columns=columns)
+
+
+def _mean_of_numbers(values: np.ndarray) -> float:
+    """The mean of `values` but NaN, as pandas' `Series.mean` takes it (NaN as 0 in the
+    sum, not counted), bit for bit; NaN where none is a number."""
+    missing = np.isnan(values)
+    counted = int(np.count_nonzero(~missing))
+    return float(np.where(missing, 0.0, values).sum() / counted) if counted else float("nan")
 
 
 def _on_time_table(by_task: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,65 @@
+"""The statistics a run computes once its replications are in, in one process.
+
+Run as ``python benchmarks/bench_statistics.py [--rounds N]``: runs the baseline's 10
+replications once (in this process), then times, over `--rounds` rounds after an untimed
+one, what `caseload run` does between its last replication's end and its figures' start
+(`simulator.experiments.run`'s gathering of the replications' tables, with the summary,
+`simulator.analysis.tables.summarise`, on its own too), and the tables behind the bar
+figures (`simulator.reporting.figures`' tasks done on time, and dropped by triage).
+Prints the median and the fastest round of each, in milliseconds. To compare two trees,
+run it under each in turn (``PYTHONPATH=OTHER_TREE python benchmarks/...``, from outside
+both trees): the machine is shared, so alternate them and compare medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+
+def _timed(work: Callable[[], object], rounds: int) -> tuple[float, float]:
+    """Median and fastest of `rounds` timings of `work` (after one untimed), in ms."""
+    work()
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), min(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=21, help="timed rounds (21)")
+    args = parser.parse_args()
+
+    import simulator as cl
+    from simulator.analysis.tables import summarise
+    from simulator.experiments import run, work
+    from simulator.reporting import figures
+
+    scenario = cl.load_scenario("baseline")
+    jobs = [work.Replication(scenario, i, 1000 + i) for i in range(10)]
+    done = [work.replicate(job).tables() for job in jobs]
+    results = run._gather(scenario, 1, done, 0.0)
+    cases = {
+        "the run's tables (gathering, the summary too)": lambda: run._gather(
+            scenario, 1, done, 0.0
+        ),
+        "the summary alone (summarise)": lambda: summarise(results.per_replication, scenario),
+        "tasks done on time (the bar figure's table)": lambda: figures._on_time_table(
+            results.by_task
+        ),
+        "tasks dropped by triage (its table)": lambda: figures.dropped_table(results.by_task),
+    }
+    print(f"the baseline's 10 replications, {args.rounds} rounds: median (fastest), ms")
+    for label, case in cases.items():
+        median, fastest = _timed(case, args.rounds)
+        print(f"  {label:48s} {median:7.2f} ({fastest:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
