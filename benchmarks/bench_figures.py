@@ -4,10 +4,10 @@ Run as ``python benchmarks/bench_figures.py [--rounds N]``: runs the baseline's 
 replications once, then times, over `--rounds` rounds (the first untimed), building the
 seven planner figures (`simulator.reporting.figures.planner_figure`), drawing and encoding
 them as PNG (`simulator.reporting.png`), and `weekly_bands` of every weekly series; and
-PNG encoding of the drawn figures at zlib levels 1, 3 and 6, by Pillow's encoder (as
-matplotlib's `savefig` uses it) and by `png.encode`; and a figure at the app's 100 dpi by
-`savefig` and by `png.save`. Prints medians and the fastest
-round. To compare two trees, run it with each in turn (``PYTHONPATH=OTHER_TREE python
+PNG encoding of the drawn figures by Pillow's encoder (as matplotlib's `savefig` uses
+it) and by `png.encode`, at zlib's levels 1, 3 and 6 and ISA-L's 0, 1 and 2; and a
+figure at the app's 100 dpi by `savefig` and by `png.save`. Prints medians and the
+fastest round. To compare two trees, run it with each in turn (``PYTHONPATH=OTHER_TREE python
 benchmarks/...``): the machine is shared, so alternate them and compare medians.
 
 ``python benchmarks/bench_figures.py --artists [--rounds N]`` instead says where drawing
@@ -42,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
+from functools import partial
 from pathlib import Path
 
 
@@ -87,8 +89,6 @@ def _baseline() -> tuple[object, object]:
 
 def timings(rounds: int) -> None:
     """Time building, drawing and encoding the planner figures, and the weekly bands."""
-    from PIL import Image
-
     import simulator as cl
     from simulator.reporting import figures, png
 
@@ -116,19 +116,33 @@ def timings(rounds: int) -> None:
     print(f"  weekly_bands     {1000 * statistics.median(bands):.2f} ms a series "
           f"({1000 * min(bands):.2f}), over {len(series)} series")  # fmt: skip
     pixels = [png.pixels(figure, figures.DPI) for figure in made]  # settled by `save`
-    encoders = {  # Pillow's, as savefig uses it, and this package's (`png.encode`)
-        "Pillow": lambda rgba, level: _pillow_png(Image.fromarray(rgba), level),
-        "png.encode": lambda rgba, level: png.encode(rgba, figures.DPI, level),
+    encoders = {  # Pillow's as savefig uses it, and `png.encode` by zlib and by ISA-L
+        f"Pillow     at zlib level {level}": partial(_pillow_png, level=level)
+        for level in (1, 3, 6)
+    } | {
+        f"png.encode at zlib level {level}": partial(
+            png.encode, dpi=figures.DPI, compress=partial(zlib.compress, level=level)
+        )
+        for level in (1, 3, 6)
     }
+    if png.deflate is not png.zlib_deflate:
+        from isal import isal_zlib
+
+        encoders |= {
+            f"png.encode at ISA-L level {level}": partial(
+                png.encode, dpi=figures.DPI, compress=partial(isal_zlib.compress, level=level)
+            )
+            for level in (0, 1, 2)
+        }
     for name, encode in encoders.items():
-        for level in (1, 3, 6):
-            spent, size = [], 0
-            for _ in range(rounds):
-                started = time.perf_counter()
-                size = sum(len(encode(rgba, level)) for rgba in pixels)
-                spent.append(time.perf_counter() - started)
-            print(f"  PNG by {name:10} at zlib level {level}: {statistics.median(spent):.3f} s "
-                  f"for the {len(pixels)}, {size / 1e6:.2f} MB")  # fmt: skip
+        spent, size = [], 0
+        for _ in range(rounds):
+            started = time.perf_counter()
+            size = sum(len(encode(rgba)) for rgba in pixels)
+            spent.append(time.perf_counter() - started)
+        print(f"  PNG by {name}: {statistics.median(spent):.3f} s for the {len(pixels)}, "
+              f"{size / 1e6:.2f} MB")  # fmt: skip
+    print(f"  (`png.save` compresses by {_deflate_name(png)})")
     app_dpi(planner, rounds)
 
 
@@ -306,11 +320,20 @@ def instructions() -> int:
     return 0
 
 
-def _pillow_png(image: object, level: int) -> bytes:
-    """`image` (a PIL image) as PNG bytes by Pillow's encoder at zlib's `level`."""
+def _pillow_png(rgba: object, level: int) -> bytes:
+    """The pixels `rgba` as PNG bytes by Pillow's encoder at zlib's `level`."""
+    from PIL import Image
+
     out = io.BytesIO()
-    image.save(out, format="png", compress_level=level)  # type: ignore[attr-defined]
+    Image.fromarray(rgba).save(out, format="png", compress_level=level)  # type: ignore[arg-type]
     return out.getvalue()
+
+
+def _deflate_name(png: object) -> str:
+    """Which compression `png.deflate` is: ISA-L's, or zlib's where isal is missing."""
+    if png.deflate is png.zlib_deflate:  # type: ignore[attr-defined]
+        return f"zlib at level {png.ZLIB_LEVEL} (isal is not installed)"  # type: ignore[attr-defined]
+    return f"ISA-L at level {png.ISAL_LEVEL}"  # type: ignore[attr-defined]
 
 
 def main() -> int:
