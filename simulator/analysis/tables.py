@@ -97,31 +97,51 @@ def weekly_band_columns(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """`weekly_bands` as its dates and its other columns by name, no table made: a figure
     puts the series it draws in tables of its own."""
-    rows = weekly[weekly["metric"] == metric]
-    if rows.empty:
+    found = weekly_band_arrays(weekly, metric, scale=scale)
+    if found is None:
         known = ", ".join(sorted(weekly["metric"].unique()))
         raise KeyError(f"no weekly metric {metric!r}; known: {known}")
-    dates, values = _date_grid(rows)
+    return found
+
+
+def weekly_band_arrays(
+    weekly: pd.DataFrame, metric: str, *, scale: float = 1.0
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """`weekly_band_columns`, or None where `weekly` has no row of `metric`. The rows are
+    picked as arrays of the three columns used, not as a table: a figure draws a dozen
+    series from a table of a hundred thousand rows."""
+    mine = (weekly["metric"] == metric).to_numpy(dtype=bool, na_value=False)
+    if not mine.any():
+        return None
+    dates, values = _date_grid(
+        weekly["date"].to_numpy()[mine],
+        weekly["replication"].to_numpy()[mine],
+        weekly["value"].to_numpy(dtype=float)[mine],
+    )
     return dates, _bands(values, share=metric in WEEKLY_SHARES, scale=scale)
 
 
-def _date_grid(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """`rows` (date, replication, value) as its dates in order and a grid of values, one row
-    a date and one column a replication (in order), NaN where a replication has no value
-    that date: the table `pivot_table(index="date", columns="replication", aggfunc="mean",
-    dropna=False)` gives, placed by two sorts instead of a group-by (a figure or an app
-    page asks for several series, each a few milliseconds less). A date and replication
-    given twice is averaged, by that pivot table itself."""
-    dates, day = np.unique(rows["date"].to_numpy(), return_inverse=True)
-    replications, run = np.unique(rows["replication"].to_numpy(), return_inverse=True)
-    if len(rows) and np.bincount(day * len(replications) + run).max() > 1:
+def _date_grid(
+    dates: np.ndarray, replications: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of `dates`, `replications` and `values` as their dates in order and a grid of
+    values, one row a date and one column a replication (in order), NaN where a
+    replication has no value that date: the table `pivot_table(index="date",
+    columns="replication", aggfunc="mean", dropna=False)` gives, placed by two sorts
+    instead of a group-by (a figure or an app page asks for several series, each a few
+    milliseconds less). A date and replication given twice is averaged, by that pivot
+    table itself."""
+    found, day = np.unique(dates, return_inverse=True)
+    runs, run = np.unique(replications, return_inverse=True)
+    if len(dates) and np.bincount(day * len(runs) + run).max() > 1:
+        rows = pd.DataFrame({"date": dates, "replication": replications, "value": values})
         table = rows.pivot_table(
             index="date", columns="replication", values="value", aggfunc="mean", dropna=False
         ).sort_index()
         return table.index.to_numpy(), table.to_numpy(dtype=float)
-    grid = np.full((len(dates), len(replications)), np.nan)
-    grid[day, run] = rows["value"].to_numpy(dtype=float)
-    return dates, grid
+    grid = np.full((len(found), len(runs)), np.nan)
+    grid[day, run] = values
+    return found, grid
 
 
 def _bands(values: np.ndarray, *, share: bool, scale: float = 1.0) -> dict[str, np.ndarray]:

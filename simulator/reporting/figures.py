@@ -43,7 +43,7 @@ from simulator.analysis.mechanisms import Mechanism
 from simulator.analysis.metrics.counts import WINDOW
 from simulator.analysis.standards import CASELOAD_BAND
 from simulator.analysis.stats import column_statistics
-from simulator.analysis.tables import grouped_values, monthly_counts, weekly_band_columns
+from simulator.analysis.tables import grouped_values, monthly_counts, weekly_band_arrays
 from simulator.reporting import png
 from simulator.reporting.drawing import ARRIVALS_FIGURE, DROPPED_FIGURE, Planner, draw_figures
 from simulator.reporting.text import POINT, fit_title, text_width, wrap
@@ -94,9 +94,10 @@ def _series(weekly: pd.DataFrame, metric: str, scale: float = 1.0) -> pd.DataFra
     """One metric as a frame indexed by date with columns mean, low, high (the 95 % interval
     of the mean) and p10, p90 (the range of the runs), from `weekly_bands`; empty where the
     metric is missing."""
-    if not (weekly["metric"] == metric).any():
+    found = weekly_band_arrays(weekly, metric, scale=scale)
+    if found is None:
         return pd.DataFrame(columns=list(SERIES_COLUMNS), dtype=float)
-    dates, bands = weekly_band_columns(weekly, metric, scale=scale)
+    dates, bands = found
     columns = {ours: bands[theirs] for ours, theirs in SERIES_COLUMNS.items()}
     return pd.DataFrame(columns, index=pd.Index(dates, name="date"))
 
