@@ -36,7 +36,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import simulator as cl
-    from simulator.analysis.tables import summarise
+    from simulator.analysis.tables import summarise, weekly_band_columns
     from simulator.experiments import run, work
     from simulator.reporting import figures
 
@@ -44,6 +44,12 @@ def main() -> int:
     jobs = [work.Replication(scenario, i, 1000 + i) for i in range(10)]
     done = [work.replicate(job).tables() for job in jobs]
     results = run._gather(scenario, 1, done, 0.0)
+    metrics = sorted(results.weekly["metric"].unique())
+
+    def every_series() -> None:
+        for metric in metrics:
+            weekly_band_columns(results.weekly, metric)
+
     cases = {
         "the run's tables (gathering, the summary too)": lambda: run._gather(
             scenario, 1, done, 0.0
@@ -53,10 +59,16 @@ def main() -> int:
             results.by_task
         ),
         "tasks dropped by triage (its table)": lambda: figures.dropped_table(results.by_task),
+        "caseworkers by state (the staff figure's table)": lambda: figures.staff_table(
+            results.weekly
+        ),
+        f"a weekly series (the mean of the {len(metrics)})": every_series,
     }
     print(f"the baseline's 10 replications, {args.rounds} rounds: median (fastest), ms")
     for label, case in cases.items():
         median, fastest = _timed(case, args.rounds)
+        if case is every_series:
+            median, fastest = median / len(metrics), fastest / len(metrics)
         print(f"  {label:48s} {median:7.2f} ({fastest:.2f})")
     return 0
 
