@@ -209,12 +209,12 @@ def column_statistics(
     columns: list[np.ndarray], shares: list[bool]
 ) -> list[tuple[float, float, float, float, float, int]]:
     """Per column (one quantity's values over the replications, e.g. a summary metric's):
-    its mean and 95 % interval
-    (`share_ci` where `shares` says it is a share, else `nonnegative_ci`), its 10th and
-    90th percentiles and how many values it has. The columns of the same length and kind
-    go through the statistics together, a row each: the numbers are those of each column
-    alone, bit for bit (every statistic is taken along a row, each row's sums in the
-    order of a column's), at a fraction of the time of one call a metric."""
+    its mean and 95 % interval (`share_ci` where `shares` says it is a share, else
+    `nonnegative_ci`), its 10th and 90th percentiles and how many values it has. The
+    columns of the same length and kind go through the statistics together, a row each:
+    the numbers are those of each column alone, bit for bit (every statistic is taken
+    along a row, each row's sums in the order of a column's), in a fraction of the time
+    of one call a column."""
     groups: dict[tuple[int, bool], list[int]] = {}
     for i, (column, share) in enumerate(zip(columns, shares, strict=True)):
         groups.setdefault((len(column), share), []).append(i)

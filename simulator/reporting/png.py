@@ -1,4 +1,4 @@
-"""A drawn matplotlib figure as a PNG file, encoded in a tenth of the time Pillow takes.
+"""A drawn matplotlib figure as a PNG file, encoded in under a tenth of the time Pillow takes.
 
 `matplotlib.figure.Figure.savefig` hands the pixels to Pillow, whose PNG encoder tries
 all five PNG row filters on every row to pick one. On the planner figures (flat colours,
