@@ -14,9 +14,12 @@ both trees): the machine is shared, so alternate them and compare medians.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def _timed(work: Callable[[], object], rounds: int) -> tuple[float, float]:
@@ -38,13 +41,18 @@ def main() -> int:
     import simulator as cl
     from simulator.analysis.tables import summarise, weekly_band_columns
     from simulator.experiments import run, work
-    from simulator.reporting import figures
+    from simulator.reporting import figures, files
 
     scenario = cl.load_scenario("baseline")
     jobs = [work.Replication(scenario, i, 1000 + i) for i in range(10)]
     done = [work.replicate(job).tables() for job in jobs]
     results = run._gather(scenario, 1, done, 0.0)
     metrics = sorted(results.weekly["metric"].unique())
+
+    folder = Path(tempfile.mkdtemp(prefix="bench_statistics_"))
+
+    def write_tables() -> None:
+        files._write_tables(results, folder)
 
     def every_series() -> None:
         for metric in metrics:
@@ -63,6 +71,7 @@ def main() -> int:
             results.weekly
         ),
         f"a weekly series (the mean of the {len(metrics)})": every_series,
+        "writing the tables (CSV, Parquet, the scenario)": write_tables,
     }
     print(f"the baseline's 10 replications, {args.rounds} rounds: median (fastest), ms")
     for label, case in cases.items():
@@ -70,6 +79,7 @@ def main() -> int:
         if case is every_series:
             median, fastest = median / len(metrics), fastest / len(metrics)
         print(f"  {label:48s} {median:7.2f} ({fastest:.2f})")
+    shutil.rmtree(folder)
     return 0
 
 

@@ -225,6 +225,54 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path: Path, monkeypatch,
     assert list(tmp_path.iterdir()) == []  # no folder, no temporary one
 
 
+def test_a_full_disk_while_the_parquet_tables_are_written_leaves_nothing(
+    tmp_path: Path, monkeypatch, capsys
+):
+    """The Parquet tables are written on a thread of their own: its error is the
+    command's, told in one line, and nothing is left."""
+    import errno
+
+    import simulator.reporting.files as files
+
+    def full(results, folder: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "tasks.parquet"))
+
+    monkeypatch.setattr(files, "_write_parquet", full)
+    assert run(tmp_path / "out", "--no-figures") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("caseload: error: No space left on device (") and "Traceback" not in err
+    assert "tasks.parquet); the files of this command are written all at once" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_beside_the_parquet_thread_waits_for_it_before_cleaning_up(
+    tmp_path: Path, monkeypatch, capsys
+):
+    """Where the other tables fail while the thread still writes, the command waits for
+    the thread before it removes its folder: nothing is written after, nothing left."""
+    import errno
+    import time
+
+    import simulator.reporting.files as files
+
+    written: list[Path] = []
+
+    def slow(results, folder: Path) -> None:
+        time.sleep(0.5)
+        (folder / "timeseries.parquet").write_bytes(b"late")
+        written.append(folder)
+
+    def full(table, path, *args) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(files, "_write_parquet", slow)
+    monkeypatch.setattr(files, "write_csv", full)
+    assert run(tmp_path / "out", "--no-figures") == 1
+    assert written, "the thread ended before the command did"
+    assert not written[0].exists()
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("name", [".", "..", ".hidden", "-dash", "a.", "con", "x" * 101])
 def test_scenario_names_that_are_no_safe_folder_are_refused_at_load(name, tmp_path, capsys):
     path = tmp_path / "s.toml"

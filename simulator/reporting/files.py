@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import platform
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -91,19 +92,29 @@ def write_results(
 
 
 def _write_tables(results: Results, folder: Path) -> None:
-    """Every table of the results folder, and the scenario as run."""
-    with phase("tables"):
+    """Every table of the results folder, and the scenario as run.
+
+    The Parquet tables are written on a thread of their own while this one writes the
+    rest: Arrow encodes them without holding Python's lock, so the two go on together
+    (where a core is free, as after a run without figures; `bench_statistics.py`). The
+    thread has ended when this returns or raises (so nothing is written after), and its
+    error is raised here."""
+    with phase("tables"), ThreadPoolExecutor(1, thread_name_prefix="parquet") as thread:
+        parquet = thread.submit(_write_parquet, results, folder)
         write_csv(results.summary, folder / "summary.csv")
         write_csv(results.by_task, folder / "tasks_by_type.csv")
         sim = results.scenario.simulation
-        by_year = counts_by_year(results.counts, sim.start_date, sim.duration_days, sim.warmup_days)
-        write_csv(by_year, folder / "counts_by_year.csv")
-        results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
-        results.tasks.to_parquet(
-            folder / "tasks.parquet", index=False, use_dictionary=TASKS_DICTIONARY
-        )
+        days = (sim.start_date, sim.duration_days, sim.warmup_days)
+        write_csv(counts_by_year(results.counts, *days), folder / "counts_by_year.csv")
         toml = resolved_toml(results)
         (folder / "scenario.resolved.toml").write_text(toml, encoding="utf-8")
+        parquet.result()
+
+
+def _write_parquet(results: Results, folder: Path) -> None:
+    """The run's Parquet tables: the weekly series and the tasks."""
+    results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
+    results.tasks.to_parquet(folder / "tasks.parquet", index=False, use_dictionary=TASKS_DICTIONARY)
 
 
 def _figures(
