@@ -14,7 +14,9 @@ the figures. The cases are run in turn (A, B, C, ..., A, B, C, ...) because the 
 is shared and noisy, after one untimed round that fills the disk cache; the medians are
 reported, with the load average before and after, and the machine's speed: the event
 rate of bench_engine.py's bare SimPy loop before and after, to tell one day's machine
-from another's (the host's speed varied 1.7 times within minutes on 2 December 2026).
+from another's (the host's speed varied 1.7 times within minutes on 2 December 2026),
+on one core and on every core at once (the slowest core's rate): one core can run at
+full speed while the others are slowed.
 
 CPU is the processor time of the command and every process it started (the fork server
 and the workers too: this benchmark adopts them as a Linux "subreaper"). On a shared
@@ -52,6 +54,7 @@ import argparse
 import contextlib
 import ctypes
 import json
+import multiprocessing
 import os
 import resource
 import shutil
@@ -60,6 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -325,9 +329,9 @@ def main() -> None:
     builds = [tuple(command())] + [(str(other),) for other in args.against]
     if cases:  # none with --build and an --only that names none (e.g. "make run")
         load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        speed_before = machine_speed()
+        speed_before, every_core_before = machine_speed(), machine_speed_every_core()
         timed = measure(cases, builds, args.repeats, args.workers)
-        speed_after = machine_speed()
+        speed_after, every_core_after = machine_speed(), machine_speed_every_core()
         load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(
             f"{args.repeats} repeats per command, {os.cpu_count()} cores; load average "
@@ -337,6 +341,10 @@ def main() -> None:
             f"the machine's speed: bare SimPy at {speed_before:,.0f} events/s before, "
             f"{speed_after:,.0f} after (bench_engine.py's loop at the model's heap size; "
             "compare it across days before the times)"
+        )
+        print(
+            f"on every core at once: {every_core_before:,.0f} before, {every_core_after:,.0f} "
+            "after (the slowest core's loop, as the run commands' workers share them)"
         )
         for build in builds:
             print()
@@ -365,6 +373,24 @@ def machine_speed(repeats: int = 3) -> float:
     from bench_engine import time_bare  # this folder: the script's own
 
     return max(t.rate for t in (time_bare(300, 100_000) for _ in range(repeats)))
+
+
+def machine_speed_every_core(repeats: int = 3) -> float:
+    """`machine_speed` with one loop on each core at once, the slowest of them (best of
+    `repeats`): a machine whose other cores are busy with other work reads full speed on
+    one core but runs a command's workers slower (seen on 3 December 2026: one core at
+    full speed, the commands' processor time 1.27 times the full-speed figure)."""
+    cores = os.cpu_count() or 1
+    with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(_bare_rate, [10_000] * cores))  # every worker started before timing
+        return max(min(pool.map(_bare_rate, [100_000] * cores)) for _ in range(repeats))
+
+
+def _bare_rate(events: int) -> float:
+    """Events a second of one bare SimPy loop of `events` at the model's heap size."""
+    from bench_engine import time_bare  # this folder: the script's own
+
+    return time_bare(300, events).rate
 
 
 if __name__ == "__main__":
