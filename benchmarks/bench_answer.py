@@ -82,6 +82,8 @@ PHASES = (
 PREFIX = "caseload timings: "  # simulator.timings.PREFIX (not imported: the bench stays light)
 SPANS_PREFIX = "caseload spans: "  # simulator.timings.SPANS_PREFIX
 SIMULATING = "span:simulating"  # in a run's phases: the wall time some event loop ran
+SPEED_PROCESSES = 300  # the machine's speed: bare SimPy at the model's heap size
+SPEED_EVENTS = 100_000  # events of each loop timed
 
 
 @dataclass(frozen=True)
@@ -370,9 +372,7 @@ def machine_speed(repeats: int = 3) -> float:
     """The events a second of bench_engine.py's bare SimPy loop at the model's heap size
     (300 processes), the best of `repeats`: how fast this machine runs Python now, so that
     a day's timings can be told from another day's machine (the host's speed varies)."""
-    from bench_engine import time_bare  # this folder: the script's own
-
-    return max(t.rate for t in (time_bare(300, 100_000) for _ in range(repeats)))
+    return max(_bare_rate(SPEED_EVENTS) for _ in range(repeats))
 
 
 def machine_speed_every_core(repeats: int = 3) -> float:
@@ -383,14 +383,14 @@ def machine_speed_every_core(repeats: int = 3) -> float:
     cores = os.cpu_count() or 1
     with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
         list(pool.map(_bare_rate, [10_000] * cores))  # every worker started before timing
-        return max(min(pool.map(_bare_rate, [100_000] * cores)) for _ in range(repeats))
+        return max(min(pool.map(_bare_rate, [SPEED_EVENTS] * cores)) for _ in range(repeats))
 
 
 def _bare_rate(events: int) -> float:
     """Events a second of one bare SimPy loop of `events` at the model's heap size."""
     from bench_engine import time_bare  # this folder: the script's own
 
-    return time_bare(300, events).rate
+    return time_bare(SPEED_PROCESSES, events).rate
 
 
 if __name__ == "__main__":
