@@ -11,12 +11,13 @@ results back took (`concurrent.futures`' `_sendback_result`: the pipe empties on
 fast as the command reads it); and each run of the cyclic garbage collector of at least
 1 ms (`gc.callbacks`). It prints each worker's timeline, then per worker the seconds of
 event loop, statistics, sending, between jobs (from its results sent to the next job in)
-and collecting (which falls inside the others); then when the first replication started
-and the last one ended, counted from the script's start (before it loads the simulator:
-what comes before the first is the command's start-up), and how much of that window some
-event loop ran. With --figures, also when each figure was drawn, by which worker, and
-when the command wrote its tables meanwhile. The temporary folders are its own, made
-with `tempfile`.
+and collecting (which falls inside the others), the most objects it left to the collector
+after a job (young objects: `gc.get_count()`) and its peak memory (`ru_maxrss`); then
+when the first replication started and the last one ended, counted from the script's
+start (before it loads the simulator: what comes before the first is the command's
+start-up), and how much of that window some event loop ran. With --figures, also when
+each figure was drawn, by which worker, and when the command wrote its tables meanwhile.
+The temporary folders are its own, made with `tempfile`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import gc  # noqa: E402
 import importlib.abc  # noqa: E402
 import importlib.util  # noqa: E402
 import os  # noqa: E402
+import resource  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -73,7 +75,11 @@ def replicate_numbered(item: tuple[int, work.Replication]) -> tuple[int, work.Re
     number, done = _replicate_numbered(item)
     start, end = done.simulating
     returned = time.perf_counter()
-    _log(f"job {number} {_at(arrived):.4f} {_at(start):.4f} {_at(end):.4f} {_at(returned):.4f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    _log(
+        f"job {number} {_at(arrived):.4f} {_at(start):.4f} {_at(end):.4f} {_at(returned):.4f} "
+        f"{gc.get_count()[0]} {peak}"
+    )
     return number, done
 
 
@@ -204,6 +210,10 @@ def report(logs: dict[int, list[list[str]]], wall: float) -> None:
                 if ended - begun >= 0.01:
                     print(f"  collector (generation {line[1]}) {begun:6.3f}-{ended:6.3f}")
         print("  seconds: " + ", ".join(f"{k} {v:.3f}" for k, v in spent.items()))
+        young = max(int(line[6]) for line in lines if line[0] == "job")
+        peak = max(int(line[7]) for line in lines if line[0] == "job") / 1024
+        print(f"  objects left to the collector after a job: at most {young:,}; peak memory "
+              f"{peak:.0f} MB")  # fmt: skip
     print("\n(collecting falls inside the other columns)")
     figures = [(float(line[2]), float(line[3]), line[1], pid)
                for pid, lines in logs.items() for line in lines if line[0] == "figure"]  # fmt: skip
@@ -241,8 +251,10 @@ def main() -> int:
         out = made[0] / "results"
         import simulator as cl
         from simulator.cli import main as caseload
+        from simulator.experiments.executors import collect_rarely
 
         cl.fork_workers()  # as the command line does for its own process
+        collect_rarely()
         command = ["run", args.scenario, "--replications", str(args.replications)]
         command += ["--out", str(out), "--quiet"] + ([] if args.figures else ["--no-figures"])
         status = caseload(command)

@@ -23,6 +23,7 @@ import simulator as cl
 from simulator import timings
 from simulator.analysis.metrics import SUMMARY_METRICS
 from simulator.experiments.executors import (
+    RARE_COLLECTION,
     SERIAL_UP_TO,
     ProcessExecutor,
     SerialExecutor,
@@ -337,6 +338,36 @@ def test_workers_are_forked_where_the_program_allows_it_and_runs_one_thread() ->
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["forkserver", "fork", "forkserver", "forkserver"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_the_command_and_its_workers_collect_garbage_rarely_a_program_as_it_chose() -> None:
+    """A replication's model is cyclic garbage; `caseload` and the workers of a
+    `ProcessExecutor` let it pile up to `RARE_COLLECTION` objects before collecting, a
+    program that only uses the API keeps its own collector's setting."""
+    code = (
+        "import gc, sys\n"
+        "import simulator as cl\n"
+        "from simulator.cli import main\n"
+        "from simulator.experiments.executors import ProcessExecutor\n"
+        "def threshold(_):\n"
+        "    return gc.get_threshold()[0]\n"
+        "gc.set_threshold(1234)\n"
+        "cl.fork_workers()  # so that the workers know this script's `threshold`\n"
+        "executor = ProcessExecutor(2)\n"
+        "workers = set(executor.imap_unordered(threshold, range(4)))\n"
+        "executor.close()\n"
+        "main(['validate', 'reference.toml'])\n"
+        "here = threshold(0)\n"
+        "sys.argv = ['caseload', 'validate', 'reference.toml']\n"
+        "main()\n"
+        "print(*workers, here, threshold(0))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
+    )
+    rare = str(RARE_COLLECTION)
+    assert done.stdout.split()[-3:] == [rare, "1234", rare]
 
 
 def test_the_command_forks_its_workers_and_writes_what_one_process_writes(

@@ -100,7 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     command = ["caseload", *(sys.argv[1:] if argv is None else argv)]
     previous = terminate_like_interrupt()
     if argv is None:  # the process's own command: one thread, and it ends with the command
+        from simulator.experiments.executors import collect_rarely
+
         cl.fork_workers()
+        collect_rarely()
     try:
         return int(COMMANDS[args.command].main(args, command))
     except cl.ScenarioError as exc:
