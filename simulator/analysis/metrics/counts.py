@@ -52,9 +52,11 @@ def counts(run: Context) -> tuple[list[str], dict[str, np.ndarray]]:
     labels = [f"{first:%Y-%m}" for first, _, _ in months] + [WINDOW]
     columns: dict[str, np.ndarray] = {}
     for name, (times, weights) in _events(run).items():
-        keep = times < run.end  # NaN compares False
+        keep = (times >= edges[0]) & (times < run.end)  # NaN compares False
         times, weights = times[keep], weights[keep]
-        per_month, _ = np.histogram(times, bins=edges, weights=weights)
+        month = np.searchsorted(edges, times, side="right") - 1  # edges[m] <= time < edges[m+1]
+        # whole-number weights (people, events): their sums are exact in any order
+        per_month = np.bincount(month, weights=weights, minlength=len(months))
         inside = times >= run.w0
         columns[name] = np.append(per_month, weights[inside].sum())
     return labels, columns

@@ -192,24 +192,29 @@ def _busy_on(run: Context, workers: np.ndarray, days: np.ndarray) -> np.ndarray:
 
     A caseworker works one task at a time, so their task intervals are disjoint and, sorted
     by start, sorted by end too: the tasks overlapping a day are found by two binary
-    searches."""
+    searches in the caseworker's tasks. Each task's share of its day is mapped to open
+    time all at once; each day's shares are then summed as `np.sum` sums them."""
     t, o = run.record.tasks, run.calendar.open_time
-    out = np.zeros(days.size)
     started = ~np.isnan(t["started"])
+    who, s = t["worker"][started], t["started"][started]
+    f = np.where(np.isnan(t["finished"]), run.end, t["finished"])[started]
+    order = np.lexsort((s, who))  # by caseworker, then start (stable: ties keep their order)
+    who, s, f = who[order], s[order], f[order]
+    first = np.zeros(days.size, dtype=np.int64)  # each day's first and last task + 1
+    last = np.zeros(days.size, dtype=np.int64)
     for w in np.unique(workers):
-        mine = started & (t["worker"] == w)
-        order = np.argsort(t["started"][mine], kind="stable")
-        s = t["started"][mine][order]
-        f = np.where(np.isnan(t["finished"][mine]), run.end, t["finished"][mine])[order]
-        rows = np.flatnonzero(workers == w)
-        first = np.searchsorted(f, days[rows], side="right")
-        last = np.searchsorted(s, days[rows] + 1, side="left")
-        for row, lo, hi in zip(rows, first, last, strict=True):
-            if hi > lo:
-                d = days[row]
-                out[row] = float(
-                    np.sum(o(np.minimum(f[lo:hi], d + 1)) - o(np.maximum(s[lo:hi], d)))
-                )
+        lo, hi = np.searchsorted(who, w, side="left"), np.searchsorted(who, w, side="right")
+        rows = workers == w
+        first[rows] = lo + np.searchsorted(f[lo:hi], days[rows], side="right")
+        last[rows] = lo + np.searchsorted(s[lo:hi], days[rows] + 1, side="left")
+    n = np.maximum(last - first, 0)  # tasks overlapping each day
+    ends = np.cumsum(n)
+    task = np.arange(ends[-1] if n.size else 0) - np.repeat(ends - n - first, n)
+    day = np.repeat(days, n)
+    share = o(np.minimum(f[task], day + 1)) - o(np.maximum(s[task], day))
+    out = np.zeros(days.size)
+    for row in np.flatnonzero(n):
+        out[row] = float(np.sum(share[ends[row] - n[row] : ends[row]]))
     return out
 
 
