@@ -2,7 +2,10 @@
 
 Run as ``python benchmarks/bench_statistics.py [--rounds N]``: runs the baseline's 10
 replications once (in this process), then times, over `--rounds` rounds after an untimed
-one, what `caseload run` does between its last replication's end and its figures' start
+one, what a replication's worker does once its event loop has ended (its statistics,
+`simulator.analysis.metrics.measure`) and what the command does with each replication as
+it comes in (`Replicated.tables`; both per replication, over the 10), what `caseload run`
+does between its last replication's end and its figures' start
 (`simulator.experiments.run`'s gathering of the replications' tables, with the summary,
 `simulator.analysis.tables.summarise`, on its own too), and the tables behind the bar
 figures (`simulator.reporting.figures`' tasks done on time, and dropped by triage).
@@ -39,13 +42,18 @@ def main() -> int:
     args = parser.parse_args()
 
     import simulator as cl
+    from simulator.analysis.metrics import measure
     from simulator.analysis.tables import summarise, weekly_band_columns
+    from simulator.engine.model import Municipality
     from simulator.experiments import run, work
     from simulator.reporting import figures, files
 
     scenario = cl.load_scenario("baseline")
     jobs = [work.Replication(scenario, i, 1000 + i) for i in range(10)]
-    done = [work.replicate(job).tables() for job in jobs]
+    replicated = [work.replicate(job) for job in jobs]
+    done = [r.tables() for r in replicated]
+    models = [Municipality(scenario, job.replication, job.seed) for job in jobs]
+    records = [(model.run(), model.calendar) for model in models]
     results = run._gather(scenario, 1, done, 0.0)
     metrics = sorted(results.weekly["metric"].unique())
 
@@ -59,6 +67,12 @@ def main() -> int:
             weekly_band_columns(results.weekly, metric)
 
     cases = {
+        "a replication's statistics (measure; of the 10)": lambda: [
+            measure(record, calendar) for record, calendar in records
+        ],
+        "a replication's tables in the command (of the 10)": lambda: [
+            r.tables() for r in replicated
+        ],
         "the run's tables (gathering, the summary too)": lambda: run._gather(
             scenario, 1, done, 0.0
         ),
@@ -76,8 +90,8 @@ def main() -> int:
     print(f"the baseline's 10 replications, {args.rounds} rounds: median (fastest), ms")
     for label, case in cases.items():
         median, fastest = _timed(case, args.rounds)
-        if case is every_series:
-            median, fastest = median / len(metrics), fastest / len(metrics)
+        each = len(metrics) if case is every_series else len(jobs) if "of the 10" in label else 1
+        median, fastest = median / each, fastest / each
         print(f"  {label:48s} {median:7.2f} ({fastest:.2f})")
     shutil.rmtree(folder)
     return 0
