@@ -23,11 +23,14 @@ the public API (`simulator`) and nothing else.
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
+import os
 import signal
 import sys
+import threading
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from simulator import timings
 from simulator.cli import (
@@ -128,3 +131,27 @@ def main(argv: list[str] | None = None) -> int:
             print(timings.report(), file=sys.stderr)
         if argv is None:  # the process's own command, which ends now: Python's exit would
             gc.freeze()  # run the collector over every object left (0.3 s after a run)
+
+
+def command() -> NoReturn:
+    """The `caseload` program (and `python -m simulator`): the process's command, then the
+    process ends with its exit status.
+
+    It ends as Python would, less the freeing of every module and object (tens of
+    milliseconds once pandas is loaded): once the command has returned, the exit
+    functions run (`atexit`: a Dask client closes, say), the output is flushed and the
+    process exits. Where a thread of its own still runs, the output cannot be flushed or
+    the command exits by raising (`--help`, a usage error), it ends the usual way.
+    """
+    status = main()
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(not t.daemon and t.is_alive() for t in others):
+        sys.exit(status)  # Python waits for them
+    atexit._run_exitfuncs()  # and forgets them: they never run twice
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe, say: Python reports it as it exits
+        sys.exit(status)
+    os._exit(status)
