@@ -2,10 +2,11 @@
 
 Run as ``python benchmarks/bench_statistics.py [--rounds N]``: runs the baseline's 10
 replications once (in this process), then times, over `--rounds` rounds after an untimed
-one, what a replication's worker does once its event loop has ended (its statistics,
-`simulator.analysis.metrics.measure`) and what the command does with each replication as
-it comes in (`Replicated.tables`; both per replication, over the 10), what `caseload run`
-does between its last replication's end and its figures' start
+one, what a replication's worker does once its event loop has ended (the records' task
+and day columns, and its statistics, `simulator.analysis.metrics.measure`) and what the
+command does with each replication as it comes in (`Replicated.tables`; these three per
+replication, over the 10), what `caseload run` does between its last replication's end
+and its figures' start
 (`simulator.experiments.run`'s gathering of the replications' tables, with the summary,
 `simulator.analysis.tables.summarise`, on its own too), and the tables behind the bar
 figures (`simulator.reporting.figures`' tasks done on time, and dropped by triage).
@@ -72,6 +73,9 @@ def main() -> int:
         ],
         "a replication's tables in the command (of the 10)": lambda: [
             r.tables() for r in replicated
+        ],
+        "a replication's task and day columns (of the 10)": lambda: [
+            (m.task_log.arrays(), m.workforce_log.arrays()) for m in models
         ],
         "the run's tables (gathering, the summary too)": lambda: run._gather(
             scenario, 1, done, 0.0
