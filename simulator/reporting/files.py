@@ -94,13 +94,13 @@ def write_results(
 def _write_tables(results: Results, folder: Path) -> None:
     """Every table of the results folder, and the scenario as run.
 
-    The Parquet tables are written on a thread of their own while this one writes the
-    rest: Arrow encodes them without holding Python's lock, so the two go on together
-    (where a core is free, as after a run without figures; `bench_statistics.py`). The
-    thread has ended when this returns or raises (so nothing is written after), and its
-    error is raised here."""
-    with phase("tables"), ThreadPoolExecutor(1, thread_name_prefix="parquet") as thread:
-        parquet = thread.submit(_write_parquet, results, folder)
+    The two Parquet tables are written on threads of their own, one each, while this one
+    writes the rest: Arrow encodes them mostly without holding Python's lock, so the three
+    go on together where cores are free, as after a run without figures
+    (`bench_statistics.py`). The threads have ended when this returns or raises (so
+    nothing is written after), and their errors are raised here."""
+    with phase("tables"), ThreadPoolExecutor(2, thread_name_prefix="parquet") as threads:
+        parquet = [threads.submit(_write_parquet, results, folder, name) for name in PARQUET]
         write_csv(results.summary, folder / "summary.csv")
         write_csv(results.by_task, folder / "tasks_by_type.csv")
         sim = results.scenario.simulation
@@ -108,13 +108,19 @@ def _write_tables(results: Results, folder: Path) -> None:
         write_csv(counts_by_year(results.counts, *days), folder / "counts_by_year.csv")
         toml = resolved_toml(results)
         (folder / "scenario.resolved.toml").write_text(toml, encoding="utf-8")
-        parquet.result()
+        for table in parquet:
+            table.result()
 
 
-def _write_parquet(results: Results, folder: Path) -> None:
-    """The run's Parquet tables: the weekly series and the tasks."""
-    results.weekly.to_parquet(folder / "timeseries.parquet", index=False)
-    results.tasks.to_parquet(folder / "tasks.parquet", index=False, use_dictionary=TASKS_DICTIONARY)
+PARQUET = ("tasks.parquet", "timeseries.parquet")  # the larger first
+
+
+def _write_parquet(results: Results, folder: Path, name: str) -> None:
+    """One of the run's Parquet tables (`PARQUET`): the tasks, or the weekly series."""
+    if name == "tasks.parquet":
+        results.tasks.to_parquet(folder / name, index=False, use_dictionary=TASKS_DICTIONARY)
+    else:
+        results.weekly.to_parquet(folder / name, index=False)
 
 
 def _figures(
