@@ -34,6 +34,13 @@ REFERENCE = Path(__file__).resolve().parent / "reference"
 REPLICATIONS = 4
 
 
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a Python of its own in the reference folder (it must succeed)."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
+    )
+
+
 @pytest.fixture(scope="module")
 def scenario() -> cl.Scenario:
     return cl.load_scenario(REFERENCE / "reference.toml")
@@ -252,9 +259,7 @@ def loaded(argv: list[str]) -> set[str]:
         "heavy = ('scipy', 'matplotlib', 'pandas', 'pyarrow', 'simpy')\n"
         "print('loaded:', *(m for m in heavy if m in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
-    )
+    done = _python(code)
     return set(done.stdout.splitlines()[-1].split()[1:])
 
 
@@ -280,9 +285,7 @@ def test_a_replication_is_measured_without_pandas() -> None:
         "done = replicate(Replication(cl.load_scenario('reference.toml'), 0, 1))\n"
         "print(len(done.measures.summary), 'pandas' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
-    )
+    done = _python(code)
     metrics, pandas = done.stdout.split()
     assert int(metrics) == len(SUMMARY_METRICS) and pandas == "False"
 
@@ -300,9 +303,7 @@ def test_a_run_forks_its_workers_before_it_loads_pandas(tmp_path: Path) -> None:
         "status = main()\n"
         "print(status, *forks)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
-    )
+    done = _python(code)
     status, *forks = done.stdout.split()
     assert status == "0" and (tmp_path / "out" / "summary.csv").exists()
     assert forks == ["False", "False"]  # its two workers, forked before pandas was loaded
@@ -336,7 +337,7 @@ def test_workers_are_forked_where_the_program_allows_it_and_runs_one_thread() ->
         "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
         "print(method())\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = _python(code)
     assert done.stdout.split() == ["forkserver", "fork", "forkserver", "forkserver"]
 
 
@@ -363,9 +364,7 @@ def test_the_command_and_its_workers_collect_garbage_rarely_a_program_as_it_chos
         "main()\n"
         "print(*workers, here, threshold(0))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REFERENCE
-    )
+    done = _python(code)
     rare = str(RARE_COLLECTION)
     assert done.stdout.split()[-3:] == [rare, "1234", rare]
 

@@ -137,11 +137,12 @@ def command() -> NoReturn:
     """The `caseload` program (and `python -m simulator`): the process's command, then the
     process ends with its exit status.
 
-    It ends as Python would, less the freeing of every module and object (tens of
-    milliseconds once pandas is loaded): once the command has returned, the exit
-    functions run (`atexit`: a Dask client closes, say), the output is flushed and the
-    process exits. Where a thread of its own still runs, the output cannot be flushed or
-    the command exits by raising (`--help`, a usage error), it ends the usual way.
+    It ends as Python would, less the freeing of every module and object (the more is
+    loaded, the longer: pandas and its tables after a run): once the command has
+    returned, the exit functions run (`atexit`: a Dask client closes, say), the output
+    is flushed and the process exits. Where a thread of its own still runs, the output
+    cannot be flushed or the command exits by raising (`--help`, a usage error), it ends
+    the usual way.
     """
     status = main()
     others = [t for t in threading.enumerate() if t is not threading.main_thread()]

@@ -48,7 +48,7 @@ PRELOAD = [WORK_MODULE]
 
 WORKERS_PER_CORE = 8  # local worker processes: each holds the simulator (about 100 MB)
 # young objects that set off the cyclic garbage collector in a process that collects rarely
-# (`collect_rarely`): about seven baseline replications' garbage
+# (`collect_rarely`): about six baseline replications' garbage (diagnose_replication_gaps.py)
 RARE_COLLECTION = 250_000
 
 
@@ -237,7 +237,7 @@ def collect_rarely() -> None:
 
     A replication leaves its model (some 36,000 objects in the baseline) as cyclic
     garbage. Collected as often as Python would, those objects are walked while still
-    alive, then again as garbage: a worker of `caseload run` spent 0.12-0.17 s of its
+    alive, then again as garbage: a worker of `caseload run` spent 0.12-0.20 s of its
     1.4 s collecting (`benchmarks/diagnose_replication_gaps.py`). Collected rarely, each
     is walked about once, in a collection every few replications, and a short-lived
     process (a worker of `caseload run`, which exits without collecting, or the command
